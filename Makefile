@@ -1,0 +1,86 @@
+# Aduan: one non-recursive Makefile.
+#
+#   make                 build ./aduan (warnings are errors)
+#   make run             install missing Debian packages, build, serve conf/aduan.conf
+#   make check           install missing Debian packages, build, run every test
+#   make SANITIZE=address,undefined check
+#
+# Objects go to build/ (build/san-<list>/ for sanitizer builds).
+
+CC      ?= gcc
+PKGS    := libmicrohttpd libcurl sqlite3 libconfig jansson openssl
+SANITIZE ?=
+comma   := ,
+
+ifeq ($(SANITIZE),)
+BUILD   := build
+SANFLAGS :=
+else
+BUILD   := build/san-$(subst $(comma),-,$(SANITIZE))
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Every module source; aduan.c holds main() only.
+SRCS    := $(wildcard util/*.c sms/*.c conf/*.c routing/*.c store/*.c intake/*.c)
+OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
+
+# One cmocka binary per module: test/test_<module>.c
+TEST_SRCS := $(wildcard test/test_*.c)
+TESTS   := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
+# Helper programs the integration tests use: test/tool_<name>.c
+TOOL_SRCS := $(wildcard test/tool_*.c)
+TOOLS   := $(TOOL_SRCS:test/%.c=$(BUILD)/test/%)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+.PHONY: all run check test deps clean
+all: aduan
+
+aduan: $(BUILD)/aduan
+	cp $< $@
+
+$(BUILD)/aduan: $(BUILD)/aduan.o $(BUILD)/libaduan.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libaduan.a: $(OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DADUAN_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(BUILD)/test/test_%: $(BUILD)/test/test_%.o $(BUILD)/libaduan.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/test/tool_%: $(BUILD)/test/tool_%.o $(BUILD)/libaduan.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+# deps.sh installs what is missing (as root) or prints the apt-get command.
+deps:
+	@sh scripts/deps.sh
+
+run:
+	@sh scripts/deps.sh run
+	@$(MAKE) --no-print-directory aduan
+	./aduan serve -c conf/aduan.conf
+
+check:
+	@sh scripts/deps.sh check
+	@$(MAKE) --no-print-directory test
+
+test: $(BUILD)/aduan $(TESTS) $(TOOLS)
+	@sh test/run.sh $(BUILD)
+
+clean:
+	rm -rf build aduan
+
+-include $(OBJS:.o=.d) $(BUILD)/aduan.d $(TESTS:=.d) $(TOOLS:=.d)

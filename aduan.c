@@ -1,0 +1,417 @@
+/*
+ * aduan: main() and the subcommands' wiring.  Logic lives in the modules;
+ * this file parses arguments, loads the config, starts and stops things.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "intake/gateway.h"
+#include "intake/http.h"
+#include "intake/intake.h"
+#include "intake/phone.h"
+#include "routing/route.h"
+#include "sms/gsm.h"
+#include "sms/parse.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#ifndef ADUAN_VERSION
+#define ADUAN_VERSION "dev"
+#endif
+
+#define DEFAULT_CONF "conf/aduan.conf"
+
+static const char usage_text[] =
+"usage: aduan COMMAND [OPTIONS] [ARGS]\n"
+"\n"
+"Aduan takes citizens' complaints by SMS through a gateway (Kannel), routes\n"
+"them by keyword to the responsible agency, stores them and replies with a\n"
+"ticket number.\n"
+"\n"
+"commands:\n"
+"  serve [-c FILE] [-p PORT] [-d DATABASE]\n"
+"        run the service on the configured address; logs go to stderr;\n"
+"        SIGINT or SIGTERM stops it cleanly\n"
+"  check [-c FILE]\n"
+"        validate the configuration: every error with its line number, exit 1;\n"
+"        \"configuration OK\" and exit 0\n"
+"  route [-c FILE] TEXT\n"
+"        dry run: which agency TEXT would go to, by which rule and word, exact\n"
+"        or typo, which region; or why it goes to triage\n"
+"  sms [-c FILE] [--url URL] [--id ID] [--to CODE] FROM TEXT\n"
+"        send TEXT from phone number FROM to a running service the way Kannel\n"
+"        would, and print the reply the phone would get; reuse --id to see\n"
+"        what a gateway retry gets\n"
+"\n"
+"options:\n"
+"  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
+"  -p, --port PORT      serve: listen on PORT instead of server.port\n"
+"  -d, --database FILE  serve: use FILE instead of store.database\n"
+"  --url URL            sms: service base URL (default: from the config's listen/port)\n"
+"  --id ID              sms: gateway message id (default: a fresh one)\n"
+"  --to CODE            sms: the short code messaged (default: sms.short_code)\n"
+"  -h, --help           this text\n"
+"  -V, --version        print the version\n";
+
+static void
+usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+struct opts {
+	const char *conf;
+	const char *database;
+	const char *url;
+	const char *id;
+	const char *to;
+	long port;
+};
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	o->conf = getenv("ADUAN_CONF") ? getenv("ADUAN_CONF") : DEFAULT_CONF;
+	o->port = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:p:d:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'p':
+			if (str_to_long(optarg, 1, 65535, &o->port) != 0) {
+				fprintf(stderr, "aduan: --port %s: not a port number (1..65535)\n", optarg);
+				return -1;
+			}
+			break;
+		case 'd':
+			o->database = optarg;
+			break;
+		case 'u':
+			o->url = optarg;
+			break;
+		case 'i':
+			o->id = optarg;
+			break;
+		case 't':
+			o->to = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "aduan: try 'aduan --help'\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct conf *
+load_conf(const char *path)
+{
+	struct conf_errors errs;
+	struct conf *c;
+	int i;
+
+	memset(&errs, 0, sizeof errs);
+	c = conf_load_file(path, &errs);
+	if (c != NULL)
+		return c;
+	for (i = 0; i < errs.n; i++) {
+		if (errs.e[i].line > 0)
+			fprintf(stderr, "%s:%d: %s\n", path, errs.e[i].line, errs.e[i].msg);
+		else
+			fprintf(stderr, "%s: %s\n", path, errs.e[i].msg);
+	}
+	if (errs.dropped > 0)
+		fprintf(stderr, "%s: ... and %d more errors\n", path, errs.dropped);
+	fprintf(stderr, "%s: %d error%s; configuration not usable\n", path,
+	    errs.n + errs.dropped, errs.n + errs.dropped == 1 ? "" : "s");
+	return NULL;
+}
+
+static int
+cmd_check(const struct opts *o)
+{
+	struct conf *c = load_conf(o->conf);
+	struct route_table *rt;
+	char err[256];
+
+	if (c == NULL)
+		return 1;
+	rt = route_build(c, err, sizeof err);
+	if (rt == NULL) {
+		fprintf(stderr, "%s: %s\n", o->conf, err);
+		conf_free(c);
+		return 1;
+	}
+	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",
+	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
+	route_free(rt);
+	conf_free(c);
+	return 0;
+}
+
+static const char *
+how_text(const struct route_decision *d)
+{
+	switch (d->how) {
+	case ROUTE_STRUCTURED:
+		return "keyword field of KEYWORD#LOCATION#TEXT";
+	case ROUTE_LEADING:
+		return "leading keyword";
+	case ROUTE_INSIDE:
+		return "keyword found inside the text";
+	case ROUTE_TRIAGE_TIE:
+		return "triage: keywords of several rules tied";
+	case ROUTE_TRIAGE_NONE:
+		return "triage: no keyword found";
+	}
+	return "?";
+}
+
+static int
+cmd_route(const struct opts *o, const char *text)
+{
+	struct conf *c = load_conf(o->conf);
+	struct route_table *rt;
+	struct route_decision d;
+	struct sms_command cmd;
+	const struct conf_agency *a;
+	char err[256];
+	static const char *names[] = { "complaint", "STATUS", "TAMBAH (add)", "BATAL (cancel)",
+	    "help", "STOP", "START" };
+
+	if (c == NULL)
+		return 1;
+	rt = route_build(c, err, sizeof err);
+	if (rt == NULL) {
+		fprintf(stderr, "%s: %s\n", o->conf, err);
+		conf_free(c);
+		return 1;
+	}
+	sms_parse(text, strlen(text), &cmd);
+	if (cmd.cmd != SMS_COMPLAINT) {
+		printf("command: %s%s%s (not a complaint: no routing)\n", names[cmd.cmd],
+		    cmd.ticket[0] ? " for ticket " : "", cmd.ticket);
+		route_free(rt);
+		conf_free(c);
+		return 0;
+	}
+	if (cmd.structured)
+		route_structured(rt, cmd.keyword.p, cmd.keyword.len, cmd.location.p,
+		    cmd.location.len, cmd.description.p, cmd.description.len, &d);
+	else
+		route_text(rt, cmd.body.p, cmd.body.len, &d);
+	a = &c->agencies[d.agency];
+	printf("agency:  %s (%s)\n", a->id, a->name);
+	printf("rule:    %s\n", d.rule >= 0 ? c->rules[d.rule].keyword : "- (triage)");
+	printf("how:     %s%s\n", how_text(&d), d.rule >= 0 ? (d.typo ? ", typo (one letter off)" : ", exact") : "");
+	if (d.rule >= 0)
+		printf("word:    '%s' matched '%s'\n", d.word, d.keyword);
+	if (d.region >= 0)
+		printf("region:  %s (%s)%s\n", c->regions[d.region].id, c->regions[d.region].name,
+		    d.regional ? ", regional agency" : "");
+	else
+		printf("region:  -\n");
+	printf("why:     %s\n", d.explain);
+	route_free(rt);
+	conf_free(c);
+	return 0;
+}
+
+static int
+cmd_sms(const struct opts *o, const char *from, const char *text)
+{
+	struct conf *c = load_conf(o->conf);
+	struct phone_sms m = { 0 };
+	struct gsm_count gc;
+	char url[300], err[256], *body = NULL;
+	int st, coding2;
+
+	if (c == NULL)
+		return 1;
+	if (c->kannel_secret == NULL) {
+		fprintf(stderr, "aduan: %s has no gateways.kannel group: the Kannel endpoint is off\n",
+		    o->conf);
+		conf_free(c);
+		return 1;
+	}
+	if (o->url)
+		str_copy(url, sizeof url, o->url);
+	else if (strchr(c->listen, ':'))
+		snprintf(url, sizeof url, "http://[%s]:%d", c->listen, c->port);
+	else
+		snprintf(url, sizeof url, "http://%s:%d", c->listen, c->port);
+	m.base_url = url;
+	m.secret = c->kannel_secret;
+	m.from = from;
+	m.to = o->to ? o->to : c->short_code;
+	m.text = text;
+	m.id = o->id;
+	st = phone_sms_send(&m, &body, &coding2, err, sizeof err);
+	conf_free(c);
+	if (st < 0) {
+		fprintf(stderr, "aduan: %s: %s (is `aduan serve` running?)\n", url, err);
+		return 1;
+	}
+	if (st != 200) {
+		fprintf(stderr, "aduan: the service answered HTTP %d: %s", st, body);
+		free(body);
+		return 1;
+	}
+	if (*body == '\0')
+		fprintf(stderr, "(no reply: nothing is sent to this sender)\n");
+	else {
+		printf("%s\n", body);
+		if (gsm_count(body, strlen(body), &gc) == 0)
+			fprintf(stderr, "(%zu SMS part%s, %s, %zu %s)\n", gc.parts,
+			    gc.parts == 1 ? "" : "s", gc.coding == GSM_7BIT ? "GSM-7" : "UCS-2",
+			    gc.units, gc.coding == GSM_7BIT ? "septets" : "UTF-16 units");
+	}
+	free(body);
+	return 0;
+}
+
+static enum log_level
+level_of(const char *s)
+{
+	if (s && strcmp(s, "debug") == 0)
+		return LOG_LEVEL_DEBUG;
+	if (s && strcmp(s, "warn") == 0)
+		return LOG_LEVEL_WARN;
+	return LOG_LEVEL_INFO;
+}
+
+static int
+cmd_serve(const struct opts *o)
+{
+	struct conf *c = load_conf(o->conf);
+	struct store_options so;
+	struct store *st;
+	struct route_table *rt;
+	struct http_server *srv;
+	struct http_options ho;
+	struct intake ix;
+	struct intake_endpoint kannel;
+	struct http_route routes[2];
+	size_t nroutes = 0;
+	const char *db;
+	char err[256];
+	sigset_t set;
+	int sig;
+
+	if (c == NULL)
+		return 1;
+	log_set_level(level_of(c->log_level));
+	rt = route_build(c, err, sizeof err);
+	if (rt == NULL)
+		fatal("%s: %s", o->conf, err);
+	db = o->database ? o->database : c->database;
+	so.sync_full = c->sync_full;
+	so.busy_timeout_ms = c->busy_timeout_ms;
+	st = store_open(db, &so, err, sizeof err);
+	if (st == NULL)
+		fatal("database: %s", err);
+
+	/* Signals go to this thread only: block them before any thread starts. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ix.conf = c;
+	ix.rt = rt;
+	ix.store = st;
+	kannel.ix = &ix;
+	kannel.gw = &gateway_kannel;
+	if (c->kannel_secret != NULL)
+		routes[nroutes++] = (struct http_route){ gateway_kannel.path,
+		    HTTP_GET | HTTP_POST, intake_http_handler, &kannel };
+	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET, intake_health_handler, &ix };
+	ho.listen = c->listen;
+	ho.port = o->port > 0 ? (int)o->port : c->port;
+	ho.threads = c->threads;
+	ho.max_body = (size_t)c->max_body;
+	srv = http_start(&ho, routes, nroutes, err, sizeof err);
+	if (srv == NULL)
+		fatal("%s", err);
+	log_info("aduan %s serving on %s port %d: config %s, database %s, %zu agencies, %zu rules%s",
+	    ADUAN_VERSION, c->listen, http_port(srv), o->conf, db, c->nagencies, c->nrules,
+	    c->kannel_secret ? ", Kannel endpoint " "/kannel/sms" : "");
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart aduan to load a changed configuration");
+			continue;
+		}
+		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		break;
+	}
+	http_stop(srv);
+	store_close(st);
+	route_free(rt);
+	conf_free(c);
+	log_info("stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("aduan %s\n", ADUAN_VERSION);
+		return 0;
+	}
+	if (parse_opts(argc - 1, argv + 1, &o) != 0)
+		return 2;
+	argc -= 1 + optind;
+	argv += 1 + optind;
+	if (strcmp(cmd, "serve") == 0 && argc == 0)
+		return cmd_serve(&o);
+	if (strcmp(cmd, "check") == 0 && argc == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "route") == 0 && argc == 1)
+		return cmd_route(&o, argv[0]);
+	if (strcmp(cmd, "sms") == 0 && argc == 2)
+		return cmd_sms(&o, argv[0], argv[1]);
+	fprintf(stderr, "aduan: unknown command or wrong arguments: %s\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,158 @@
+/*
+ * conf: the only module that includes <libconfig.h>.  It reads aduan.conf
+ * into a validated plain struct conf; nothing else in Aduan sees libconfig.
+ *
+ * Settings are declared as data (a table of name, type, range, default in
+ * conf.c).  The loader never stops at the first problem: it collects every
+ * error with its line number into a struct conf_errors, and returns NULL
+ * when there was any.  A libconfig syntax error is necessarily the only one
+ * reported (libconfig cannot go past it).
+ *
+ * Ownership: conf_load_* return a struct conf the caller frees with
+ * conf_free(); every pointer inside it is owned by it and lives as long as
+ * it.  A loaded conf is never modified, so threads may share it.
+ */
+#ifndef ADUAN_CONF_H
+#define ADUAN_CONF_H
+
+#include <stddef.h>
+
+#include "sms/lang.h"
+
+#define CONF_ERRORS_MAX 64
+
+struct conf_errors {
+	int n;                  /* errors kept in e[] */
+	int dropped;            /* errors beyond CONF_ERRORS_MAX */
+	struct {
+		int line;       /* 1-based line in the file, 0 if unknown */
+		char msg[256];
+	} e[CONF_ERRORS_MAX];
+};
+
+/*
+ * Reply templates.  Each has a config name (conf_reply_name()), a default
+ * text in both languages, and a set of {placeholders} it may use.
+ */
+enum conf_reply {
+	REPLY_RECEIVED,         /* {ticket} {agency} {category} {shortcode} */
+	REPLY_RECEIVED_TRIAGE,  /* {ticket} {agency} {shortcode} */
+	REPLY_NEED_TEXT,        /* {keyword} */
+	REPLY_STATUS,           /* {ticket} {status} {agency} {date} */
+	REPLY_STATUS_NOTE,      /* {ticket} {status} {agency} {date} {note} */
+	REPLY_NOT_FOUND,        /* {ticket} */
+	REPLY_MISTYPED,         /* {ticket} */
+	REPLY_BAD_TICKET,       /* {command} */
+	REPLY_ADDED,            /* {ticket} */
+	REPLY_ADD_EMPTY,        /* {ticket} */
+	REPLY_WITHDRAWN,        /* {ticket} */
+	REPLY_ALREADY_CLOSED,   /* {ticket} {status} */
+	REPLY_HELP,             /* {keywords} {shortcode} */
+	REPLY_STOPPED,          /* (none) */
+	REPLY_STARTED,          /* (none) */
+	/* status names shown in {status} */
+	REPLY_ST_RECEIVED,
+	REPLY_ST_ROUTED,
+	REPLY_ST_IN_PROGRESS,
+	REPLY_ST_RESOLVED,
+	REPLY_ST_CLOSED,
+	REPLY_ST_DEFERRED,
+	REPLY_ST_REJECTED,
+	REPLY_ST_WITHDRAWN,
+	REPLY_N
+};
+
+/* "received", "status_note", "st_in_progress", ...: the key in replies.id / replies.en. */
+const char *conf_reply_name(enum conf_reply r);
+/* REPLY_ST_* for a lifecycle status name ("in_progress"), or -1. */
+int conf_status_reply(const char *status);
+
+struct conf_agency {
+	char *id;               /* [a-z0-9_-]+, unique */
+	char *name;             /* full name, e.g. "Dinas Pekerjaan Umum ..." */
+	char *short_name;       /* GSM-7, fits in a reply: "DPUPR" */
+	int line;
+};
+
+struct conf_region {
+	char *id;
+	char *name;
+	char **keywords;        /* upper-case, folded as text_fold_word() does */
+	size_t nkeywords;
+	int line;
+};
+
+struct conf_regional {
+	size_t region;          /* index into conf.regions */
+	size_t agency;          /* index into conf.agencies */
+};
+
+struct conf_rule {
+	char *keyword;          /* canonical keyword, folded upper-case: "JALAN" */
+	char **aliases;         /* other words or two-word phrases, folded: "JLN", "LAMPU JALAN" */
+	size_t naliases;
+	char **aliases_en;      /* English words: a match makes the reply English */
+	size_t naliases_en;
+	size_t agency;          /* index into conf.agencies */
+	struct conf_regional *regional;
+	size_t nregional;
+	char *label[LANG_N];    /* category name shown to citizens: "Jalan & jembatan" */
+	int line;
+};
+
+struct conf {
+	char *path;             /* file it came from, or "<string>" */
+
+	/* server */
+	char *listen;           /* IPv4 or IPv6 literal, default "127.0.0.1" */
+	int port;               /* 1..65535, default 8080 */
+	int threads;            /* HTTP worker threads, 1..64, default 4 */
+	long max_body;          /* request body cap in bytes, default 16384 */
+
+	/* store */
+	char *database;         /* SQLite file, default "aduan.db" */
+	int sync_full;          /* 1: synchronous=FULL (default), 0: NORMAL */
+	int busy_timeout_ms;    /* default 2000 */
+
+	/* sms */
+	char *country_code;     /* digits, default "62" */
+	char *short_code;       /* shown in replies, default "1708" */
+	enum lang default_lang; /* default LANG_ID */
+	long max_text;          /* decoded message text cap in bytes, default 4096 */
+
+	/* gateways */
+	char *kannel_secret;    /* NULL when the Kannel endpoint is disabled */
+
+	struct conf_agency *agencies;
+	size_t nagencies;
+	size_t triage;          /* index of the triage agency */
+
+	struct conf_region *regions;
+	size_t nregions;
+
+	struct conf_rule *rules;
+	size_t nrules;
+
+	/* templates, defaults filled in for any the file leaves out */
+	char *replies[LANG_N][REPLY_N];
+
+	char *log_level;        /* "debug", "info" (default), "warn" */
+};
+
+struct conf *conf_load_file(const char *path, struct conf_errors *errs);
+struct conf *conf_load_string(const char *text, struct conf_errors *errs);
+void conf_free(struct conf *c);
+
+/* Index of the agency with this id, or -1. */
+long conf_agency_find(const struct conf *c, const char *id);
+
+/*
+ * Renders template r of language l into out (outsz bytes), replacing each
+ * {name} with the value of the matching vars[i] (names[i]); an unknown
+ * placeholder renders as empty text.  Returns the length, -1 if truncated.
+ */
+long conf_render(const struct conf *c, enum lang l, enum conf_reply r,
+    const char *const *names, const char *const *values, size_t nvars,
+    char *out, size_t outsz);
+
+#endif

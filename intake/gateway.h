@@ -1,0 +1,51 @@
+/*
+ * gateway: the adapter interface every SMS gateway implements, one file per
+ * gateway (intake/kannel.c, ...), in the manner of Kannel's smscconn_p.h.
+ *
+ * The contract:
+ *  - decode_sms() authenticates the request and turns its parameters into a
+ *    struct sms_in.  It returns 0, or an HTTP status (400 malformed, 403 not
+ *    authenticated, 404 gateway disabled in the config, 413 text too large)
+ *    with a short plain-English reason in err.  It must not touch the store
+ *    and must not trust anything in the request: every length is checked.
+ *  - encode_reply() writes the reply SMS text in the gateway's own answer
+ *    format into res (content type, body, extra header).  An empty reply
+ *    means "send nothing to the phone".
+ * Adapters are stateless tables; one instance serves all threads.
+ */
+#ifndef ADUAN_GATEWAY_H
+#define ADUAN_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "intake/http.h"
+
+#define SMS_FROM_MAX    64
+#define SMS_TO_MAX      32
+#define SMS_ID_MAX      128
+
+/* One inbound SMS as the gateway delivered it, text decoded to UTF-8. */
+struct sms_in {
+	char from[SMS_FROM_MAX];        /* sender as given (normalised later) */
+	char to[SMS_TO_MAX];            /* the short code, "" if not given */
+	char id[SMS_ID_MAX];            /* the gateway's message id, "" if none */
+	int64_t time;                   /* gateway's receive time, 0 if none */
+	char *text;                     /* heap, valid UTF-8, NUL-terminated */
+	size_t text_len;
+};
+
+void sms_in_clear(struct sms_in *in);
+
+struct gateway {
+	const char *name;               /* "kannel": stored with each message */
+	const char *path;               /* URL path of its inbound endpoint */
+	int (*decode_sms)(const struct conf *c, const struct http_request *req,
+	    struct sms_in *in, char *err, size_t errsz);
+	void (*encode_reply)(const char *reply, struct http_response *res);
+};
+
+extern const struct gateway gateway_kannel;
+
+#endif

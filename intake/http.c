@@ -1,0 +1,417 @@
+/*
+ * http: libmicrohttpd behind a small URL table.  libmicrohttpd parses HTTP;
+ * this file only gathers a request's parameters into bounded, binary-safe
+ * copies, enforces the body cap and maps paths to handlers.
+ *
+ * Threads: libmicrohttpd's internal thread pool (epoll), so a burst of
+ * gateway callbacks is served concurrently; handlers are quick (a store
+ * transaction, no network).
+ */
+#include "intake/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "util/log.h"
+#include "util/util.h"
+
+#define MAX_PARAMS      64
+#define MAX_ROUTES      32
+/* Per-connection read buffer: holds the request line, so it bounds URLs. */
+#define CONN_MEMORY     (64 * 1024)
+
+struct param {
+	char *name;
+	char *value;            /* NUL-terminated copy; may contain NULs */
+	size_t len;
+	int from_body;
+};
+
+struct http_request {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	enum http_method method;
+	const struct http_route *route;
+	struct MHD_PostProcessor *pp;
+	size_t body_bytes;
+	int too_large;          /* body over max_body: answer 413 */
+	int bad_body;           /* form body that would not decode */
+	int have_query;         /* query arguments collected */
+	struct param params[MAX_PARAMS];
+	size_t nparams;
+	int too_many;
+	char peer[INET6_ADDRSTRLEN];
+};
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct http_route routes[MAX_ROUTES];
+	size_t nroutes;
+	size_t max_body;
+	int port;
+};
+
+static struct param *
+param_find(struct http_request *r, const char *name, int from_body)
+{
+	size_t i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (r->params[i].from_body == from_body && strcmp(r->params[i].name, name) == 0)
+			return &r->params[i];
+	return NULL;
+}
+
+/* Appends data to parameter `name` (a form value may come in pieces). */
+static int
+param_append(struct http_request *r, const char *name, const char *data, size_t size,
+    int from_body)
+{
+	struct param *p = param_find(r, name, from_body);
+
+	if (p == NULL) {
+		if (r->nparams == MAX_PARAMS) {
+			r->too_many = 1;
+			return -1;
+		}
+		p = &r->params[r->nparams++];
+		p->name = xstrdup(name);
+		p->value = xstrdup("");
+		p->len = 0;
+		p->from_body = from_body;
+	}
+	if (size == 0)
+		return 0;
+	p->value = xrealloc(p->value, p->len + size + 1);
+	memcpy(p->value + p->len, data, size);
+	p->len += size;
+	p->value[p->len] = '\0';
+	return 0;
+}
+
+static enum MHD_Result
+query_iter(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+    const char *value, size_t value_size)
+{
+	struct http_request *r = cls;
+
+	(void)kind;
+	(void)key_size;
+	if (param_find(r, key, 0) != NULL)
+		return MHD_YES;         /* first occurrence wins */
+	param_append(r, key, value ? value : "", value ? value_size : 0, 0);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+post_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+    const char *content_type, const char *transfer_encoding, const char *data,
+    uint64_t off, size_t size)
+{
+	struct http_request *r = cls;
+
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (off > 0 && param_find(r, key, 1) == NULL)
+		return MHD_YES;         /* a later piece of a dropped parameter */
+	if (off == 0 && param_find(r, key, 1) != NULL)
+		return MHD_YES;         /* repeated name: first occurrence wins */
+	param_append(r, key, data, size, 1);
+	return MHD_YES;
+}
+
+const char *
+http_param(const struct http_request *req, const char *name, size_t *len)
+{
+	size_t i;
+	int pass;
+
+	/* Query string first, then the form body. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < req->nparams; i++)
+			if (req->params[i].from_body == pass &&
+			    strcmp(req->params[i].name, name) == 0) {
+				if (len)
+					*len = req->params[i].len;
+				return req->params[i].value;
+			}
+	if (len)
+		*len = 0;
+	return NULL;
+}
+
+enum http_method
+http_request_method(const struct http_request *req)
+{
+	return req->method;
+}
+
+const char *
+http_request_peer(const struct http_request *req)
+{
+	return req->peer;
+}
+
+void
+http_respond_text(struct http_response *res, int status, const char *text)
+{
+	size_t n = strlen(text);
+
+	free(res->body);
+	res->status = status;
+	res->content_type = "text/plain; charset=UTF-8";
+	res->body = xmalloc(n + 1);
+	memcpy(res->body, text, n + 1);
+	res->body_len = n;
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, struct http_response *res)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+
+	if (res->body == NULL) {
+		res->body = xstrdup("");
+		res->body_len = 0;
+	}
+	mr = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+	if (mr == NULL) {
+		free(res->body);
+		return MHD_NO;
+	}
+	res->body = NULL;       /* owned by the response now */
+	if (res->content_type)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+	if (res->header_name && res->header_value)
+		MHD_add_response_header(mr, res->header_name, res->header_value);
+	ret = MHD_queue_response(conn, (unsigned)res->status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, int status, const char *text)
+{
+	struct http_response res = { 0 };
+
+	http_respond_text(&res, status, text);
+	return send_response(conn, &res);
+}
+
+static void
+peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(buf, bufsz, "?");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    buf, (socklen_t)bufsz);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    buf, (socklen_t)bufsz);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct http_request *r = *con_cls;
+	struct http_response res = { 0 };
+	enum MHD_Result ret;
+	size_t i;
+
+	(void)version;
+	if (r == NULL) {
+		const char *cl, *ct;
+		const struct http_route *route = NULL;
+		enum http_method m;
+
+		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+			m = HTTP_GET;
+		else if (strcmp(method, "POST") == 0)
+			m = HTTP_POST;
+		else
+			return send_text(conn, 405, "method not allowed\n");
+		for (i = 0; i < srv->nroutes; i++)
+			if (strcmp(srv->routes[i].path, url) == 0) {
+				route = &srv->routes[i];
+				break;
+			}
+		if (route == NULL)
+			return send_text(conn, 404, "not found\n");
+		if ((route->methods & m) == 0)
+			return send_text(conn, 405, "method not allowed\n");
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL) {
+			char *end;
+			unsigned long long n = strtoull(cl, &end, 10);
+
+			if (*end != '\0' || n > srv->max_body)
+				return send_text(conn, 413, "request body too large\n");
+		}
+		r = xcalloc(1, sizeof *r);
+		r->srv = srv;
+		r->conn = conn;
+		r->method = m;
+		r->route = route;
+		peer_of(conn, r->peer, sizeof r->peer);
+		if (m == HTTP_POST) {
+			ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_CONTENT_TYPE);
+			if (ct != NULL && strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
+			    strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) == 0)
+				r->pp = MHD_create_post_processor(conn, 4096, post_iter, r);
+		}
+		*con_cls = r;
+		return MHD_YES;
+	}
+
+	if (*upload_data_size > 0) {
+		r->body_bytes += *upload_data_size;
+		if (r->body_bytes > srv->max_body)
+			r->too_large = 1;
+		else if (r->pp != NULL && MHD_post_process(r->pp, upload_data,
+		    *upload_data_size) != MHD_YES)
+			r->bad_body = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	if (r->too_large)
+		return send_text(conn, 413, "request body too large\n");
+	if (r->bad_body)
+		return send_text(conn, 400, "malformed form body\n");
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_iter, r);
+	if (r->too_many)
+		return send_text(conn, 400, "too many parameters\n");
+	res.status = 500;
+	r->route->fn(r->route->ctx, r, &res);
+	ret = send_response(conn, &res);
+	free(res.body);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *r = *con_cls;
+	size_t i;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	if (r->pp)
+		MHD_destroy_post_processor(r->pp);
+	for (i = 0; i < r->nparams; i++) {
+		free(r->params[i].name);
+		free(r->params[i].value);
+	}
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	log_warnx("http: %s", buf);
+}
+
+struct http_server *
+http_start(const struct http_options *opt, const struct http_route *routes, size_t nroutes,
+    char *err, size_t errsz)
+{
+	struct http_server *srv;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+
+	if (nroutes > MAX_ROUTES) {
+		snprintf(err, errsz, "too many routes");
+		return NULL;
+	}
+	memset(&sin, 0, sizeof sin);
+	memset(&sin6, 0, sizeof sin6);
+	if (inet_pton(AF_INET, opt->listen, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)opt->port);
+		sa = (struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, opt->listen, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)opt->port);
+		sa = (struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(err, errsz, "listen address '%s' is not an IP address", opt->listen);
+		return NULL;
+	}
+	srv = xcalloc(1, sizeof *srv);
+	memcpy(srv->routes, routes, nroutes * sizeof *routes);
+	srv->nroutes = nroutes;
+	srv->max_body = opt->max_body;
+	srv->d = MHD_start_daemon(flags, (uint16_t)opt->port, NULL, NULL, on_request, srv,
+	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (srv->d == NULL) {
+		snprintf(err, errsz, "cannot listen on %s port %d (in use, or not an address of this machine)",
+		    opt->listen, opt->port);
+		free(srv);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? (int)di->port : opt->port;
+	return srv;
+}
+
+int
+http_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void
+http_stop(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	MHD_stop_daemon(srv->d);
+	free(srv);
+}

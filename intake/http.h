@@ -1,0 +1,73 @@
+/*
+ * http: the libmicrohttpd server, the URL table and request parameters.
+ * The only module that includes <microhttpd.h>.
+ *
+ * Handlers see a request's parameters (query string and, for POST, an
+ * application/x-www-form-urlencoded body) through http_param(), binary-safe
+ * with lengths, and fill a struct http_response.  Body size is capped
+ * before a handler runs: a request over max_body gets 413 without reaching
+ * it.  Handlers run on the server's worker threads and must not wait on the
+ * network.
+ */
+#ifndef ADUAN_HTTP_H
+#define ADUAN_HTTP_H
+
+#include <stddef.h>
+
+struct http_server;
+struct http_request;
+
+enum http_method { HTTP_GET = 1, HTTP_POST = 2 };
+
+struct http_response {
+	int status;
+	const char *content_type;       /* static string */
+	char *body;                     /* heap (xmalloc), freed by the server */
+	size_t body_len;
+	const char *header_name;        /* one optional extra header (static) */
+	const char *header_value;
+};
+
+typedef void (*http_handler)(void *ctx, const struct http_request *req,
+    struct http_response *res);
+
+struct http_route {
+	const char *path;               /* exact path, e.g. "/kannel/sms" */
+	unsigned methods;               /* HTTP_GET | HTTP_POST */
+	http_handler fn;
+	void *ctx;
+};
+
+struct http_options {
+	const char *listen;             /* IP literal */
+	int port;                       /* 0: any free port (see http_port) */
+	int threads;
+	size_t max_body;
+};
+
+/*
+ * Starts serving; routes (copied) are matched by exact path.  NULL with a
+ * reason in err (address in use, bad address, ...).
+ */
+struct http_server *http_start(const struct http_options *opt,
+    const struct http_route *routes, size_t nroutes, char *err, size_t errsz);
+/* Stops accepting, finishes running handlers, frees everything. */
+void http_stop(struct http_server *srv);
+/* The port actually bound. */
+int http_port(const struct http_server *srv);
+
+/*
+ * The value of parameter `name` (query string first, then form body), or
+ * NULL when absent.  *len gets its length in bytes; the value may contain
+ * NUL bytes (UTF-16 text), and is always followed by a NUL terminator.
+ * Valid for the duration of the handler.
+ */
+const char *http_param(const struct http_request *req, const char *name, size_t *len);
+enum http_method http_request_method(const struct http_request *req);
+/* The request's remote address as text ("127.0.0.1"), for logs. */
+const char *http_request_peer(const struct http_request *req);
+
+/* Sets a text/plain; charset=UTF-8 response. */
+void http_respond_text(struct http_response *res, int status, const char *text);
+
+#endif

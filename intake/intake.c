@@ -1,0 +1,545 @@
+/*
+ * intake: one inbound SMS from decoded parameters to the reply, with every
+ * write of that message in one store transaction.  The reply is only handed
+ * back after the commit, so a ticket number a citizen reads is on disk.
+ *
+ * Replies are rendered from the config's templates, then passed through
+ * gsm_clean() so they stay GSM-7 (one curly quote would turn a one-part SMS
+ * into three UCS-2 parts).
+ */
+#include "intake/intake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sms/gsm.h"
+#include "sms/msisdn.h"
+#include "sms/parse.h"
+#include "sms/text.h"
+#include "sms/ticket.h"
+#include "util/log.h"
+#include "util/util.h"
+
+/* Kannel's example sms-service sends at most 3 parts (max-messages). */
+#define REPLY_MAX_PARTS 3
+/* Fewer words than this, with no keyword, is a greeting or a test, not a complaint. */
+#define MIN_FREE_WORDS  3
+
+struct vars {
+	const char *names[8];
+	const char *values[8];
+	size_t n;
+};
+
+static void
+var(struct vars *v, const char *name, const char *value)
+{
+	if (v->n < ARRAY_LEN(v->names)) {
+		v->names[v->n] = name;
+		v->values[v->n] = value ? value : "";
+		v->n++;
+	}
+}
+
+/* What handling a message decided, for the message row and the log line. */
+struct outcome {
+	const char *command;
+	int64_t complaint_id;
+	char ticket[TICKET_DIGITS + 1];
+	const char *agency;
+	const char *rule;
+	enum lang lang;                 /* language to remember for this phone */
+};
+
+static void
+render(struct intake *ix, enum lang l, enum conf_reply r, const struct vars *v,
+    char *out, size_t outsz)
+{
+	char raw[INTAKE_REPLY_MAX];
+
+	if (conf_render(ix->conf, l, r, v->names, v->values, v->n, raw, sizeof raw) < 0)
+		log_warnx("reply '%s' was cut to %zu bytes", conf_reply_name(r), sizeof raw - 1);
+	if (gsm_clean(raw, strlen(raw), out, outsz) < 0)
+		str_copy(out, outsz, raw);
+}
+
+static size_t
+reply_parts(const char *s)
+{
+	struct gsm_count gc;
+
+	if (gsm_count(s, strlen(s), &gc) != 0)
+		return 99;
+	return gc.parts;
+}
+
+static const char *
+agency_short(const struct conf *c, const char *id)
+{
+	long i = conf_agency_find(c, id);
+
+	return i >= 0 ? c->agencies[i].short_name : id;
+}
+
+/* Rule keywords for the help text, in the reply's language, until it would not fit. */
+static void
+help_reply(struct intake *ix, enum lang l, char *out, size_t outsz)
+{
+	const struct conf *c = ix->conf;
+	char kw[600] = "";
+	size_t i, n = 0;
+	struct vars v = { 0 };
+
+	var(&v, "keywords", kw);
+	var(&v, "shortcode", c->short_code);
+	for (i = 0; i < c->nrules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+		const char *w = l == LANG_EN && r->naliases_en > 0 ? r->aliases_en[0] : r->keyword;
+		size_t wl = strlen(w);
+
+		if (n + wl + 2 >= sizeof kw)
+			break;
+		if (n > 0) {
+			memcpy(kw + n, ", ", 2);
+			n += 2;
+		}
+		memcpy(kw + n, w, wl + 1);
+		n += wl;
+		render(ix, l, REPLY_HELP, &v, out, outsz);
+		if (reply_parts(out) > REPLY_MAX_PARTS - 1) {
+			/* Drop this keyword again: help should stay short. */
+			n -= wl + (n > wl ? 2 : 0);
+			kw[n] = '\0';
+			break;
+		}
+	}
+	render(ix, l, REPLY_HELP, &v, out, outsz);
+}
+
+static void
+format_date(int64_t t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	snprintf(buf, bufsz, "%02d/%02d/%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
+}
+
+/* Trims note (in place) at a word boundary until the status reply fits. */
+static void
+status_reply(struct intake *ix, enum lang l, const struct store_complaint *c, char *note,
+    char *out, size_t outsz)
+{
+	const struct conf *conf = ix->conf;
+	char date[40];
+	struct vars v = { 0 };
+	int st = conf_status_reply(c->status);
+	size_t n;
+
+	format_date(c->updated_at, date, sizeof date);
+	var(&v, "ticket", c->ticket);
+	var(&v, "status", st >= 0 ? conf->replies[l][st] : c->status);
+	var(&v, "agency", agency_short(conf, c->agency));
+	var(&v, "date", date);
+	if (note == NULL || *note == '\0') {
+		render(ix, l, REPLY_STATUS, &v, out, outsz);
+		return;
+	}
+	var(&v, "note", note);
+	for (;;) {
+		render(ix, l, REPLY_STATUS_NOTE, &v, out, outsz);
+		n = strlen(note);
+		if (reply_parts(out) <= REPLY_MAX_PARTS || n <= 3)
+			return;
+		/* Cut the last word (never inside a UTF-8 character) and mark the cut. */
+		n = n > 4 ? n - 4 : 0;
+		while (n > 0 && note[n] != ' ')
+			n--;
+		while (n > 0 && ((unsigned char)note[n] & 0xC0) == 0x80)
+			n--;
+		memcpy(note + n, "...", 4);
+	}
+}
+
+static int
+is_closed(const char *status)
+{
+	return strcmp(status, "closed") == 0 || strcmp(status, "withdrawn") == 0 ||
+	    strcmp(status, "rejected") == 0;
+}
+
+/* STATUS, TAMBAH and BATAL: act only for the phone that reported the ticket. */
+static int
+ticket_command(struct intake *ix, const char *phone, const struct sms_command *cmd,
+    enum lang l, int64_t now, struct outcome *o, char *out, size_t outsz)
+{
+	struct store_complaint c = { 0 };
+	struct vars v = { 0 };
+	char note[INTAKE_REPLY_MAX];
+	int r, rc = 0;
+
+	o->command = cmd->cmd == SMS_STATUS ? "status" : cmd->cmd == SMS_ADD ? "add" : "cancel";
+	var(&v, "command", cmd->word);
+	var(&v, "ticket", cmd->ticket);
+	switch (cmd->ticket_state) {
+	case TICKET_READ_NONE:
+	case TICKET_READ_MALFORMED:
+		render(ix, l, REPLY_BAD_TICKET, &v, out, outsz);
+		return 0;
+	case TICKET_READ_MISTYPED:
+		render(ix, l, REPLY_MISTYPED, &v, out, outsz);
+		return 0;
+	case TICKET_READ_OK:
+		break;
+	}
+	r = store_complaint_get(ix->store, cmd->ticket, &c);
+	if (r < 0)
+		return -1;
+	/* Someone else's ticket reads exactly like a ticket that does not exist. */
+	if (r == 0 || strcmp(c.phone, phone) != 0) {
+		render(ix, l, REPLY_NOT_FOUND, &v, out, outsz);
+		store_complaint_clear(&c);
+		return 0;
+	}
+	o->complaint_id = c.id;
+	str_copy(o->ticket, sizeof o->ticket, c.ticket);
+	var(&v, "status", conf_status_reply(c.status) >= 0 ?
+	    ix->conf->replies[l][conf_status_reply(c.status)] : c.status);
+	switch (cmd->cmd) {
+	case SMS_STATUS:
+		r = store_last_agency_note(ix->store, c.id, note, sizeof note);
+		if (r < 0) {
+			rc = -1;
+			break;
+		}
+		status_reply(ix, l, &c, r == 1 ? note : NULL, out, outsz);
+		break;
+	case SMS_ADD:
+		if (cmd->note.len == 0)
+			render(ix, l, REPLY_ADD_EMPTY, &v, out, outsz);
+		else if (is_closed(c.status))
+			render(ix, l, REPLY_ALREADY_CLOSED, &v, out, outsz);
+		else {
+			char *text = xstrndup(cmd->note.p, cmd->note.len);
+
+			rc = store_event_add(ix->store, c.id, now, "citizen", NULL, text);
+			free(text);
+			render(ix, l, REPLY_ADDED, &v, out, outsz);
+		}
+		break;
+	default:
+		if (is_closed(c.status) || strcmp(c.status, "resolved") == 0)
+			render(ix, l, REPLY_ALREADY_CLOSED, &v, out, outsz);
+		else {
+			rc = store_event_add(ix->store, c.id, now, "citizen", "withdrawn",
+			    "withdrawn by the reporter (BATAL)");
+			render(ix, l, REPLY_WITHDRAWN, &v, out, outsz);
+		}
+		break;
+	}
+	store_complaint_clear(&c);
+	return rc;
+}
+
+static int
+count_words_cb(void *arg, size_t off, size_t len)
+{
+	(void)off;
+	(void)len;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static int
+complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
+    enum lang base, enum lang cmd_lang, int64_t now, struct outcome *o,
+    char *out, size_t outsz)
+{
+	const struct conf *conf = ix->conf;
+	struct route_decision d;
+	struct store_complaint c = { 0 };
+	struct vars v = { 0 };
+	const char *desc, *loc = NULL;
+	size_t dlen, llen = 0, words = 0;
+	enum lang l;
+	int i, r;
+
+	if (cmd->structured) {
+		route_structured(ix->rt, cmd->keyword.p, cmd->keyword.len, cmd->location.p,
+		    cmd->location.len, cmd->description.p, cmd->description.len, &d);
+		desc = cmd->description.p;
+		dlen = cmd->description.len;
+		loc = cmd->location.p;
+		llen = cmd->location.len;
+	} else {
+		route_text(ix->rt, cmd->body.p, cmd->body.len, &d);
+		desc = cmd->body.p;
+		dlen = cmd->body.len;
+		if (d.how == ROUTE_LEADING && d.body_offset <= dlen) {
+			desc += d.body_offset;
+			dlen -= d.body_offset;
+		}
+	}
+	text_trim(&desc, &dlen);
+	if (loc != NULL)
+		text_trim(&loc, &llen);
+	l = cmd_lang != LANG_NONE ? cmd_lang : d.lang != LANG_NONE ? d.lang : base;
+	o->lang = cmd_lang != LANG_NONE ? cmd_lang : d.lang;
+
+	if (desc == NULL || dlen == 0) {
+		if (d.rule >= 0) {
+			o->command = "complaint_empty";
+			var(&v, "keyword", conf->rules[d.rule].keyword);
+			render(ix, l, REPLY_NEED_TEXT, &v, out, outsz);
+		} else {
+			o->command = "help";
+			help_reply(ix, l, out, outsz);
+		}
+		return 0;
+	}
+	if (d.rule < 0 && !cmd->structured) {
+		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
+		if (words < MIN_FREE_WORDS) {
+			o->command = "help";
+			help_reply(ix, l, out, outsz);
+			return 0;
+		}
+	}
+
+	for (i = 0; i < 20; i++) {
+		if (ticket_new(c.ticket) != 0)
+			return -1;
+		r = store_ticket_exists(ix->store, c.ticket);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+	}
+	if (i == 20) {
+		log_error("no free ticket number after 20 tries");
+		return -1;
+	}
+	str_copy(c.phone, sizeof c.phone, phone);
+	str_copy(c.channel, sizeof c.channel, "sms");
+	str_copy(c.keyword, sizeof c.keyword, d.rule >= 0 ? conf->rules[d.rule].keyword : "");
+	str_copy(c.agency, sizeof c.agency, conf->agencies[d.agency].id);
+	str_copy(c.region, sizeof c.region, d.region >= 0 ? conf->regions[d.region].id : "");
+	str_copy(c.status, sizeof c.status, "received");
+	str_copy(c.lang, sizeof c.lang, lang_code(l));
+	c.location = llen > 0 ? xstrndup(loc, llen) : NULL;
+	c.description = xstrndup(desc, dlen);
+	c.route_explain = xstrdup(d.explain);
+	c.created_at = now;
+	r = store_complaint_add(ix->store, &c);
+	if (r == 0 && d.rule >= 0)
+		r = store_event_add(ix->store, c.id, now, "aduan", "routed", d.explain);
+	if (r != 0) {
+		store_complaint_clear(&c);
+		return -1;
+	}
+	o->command = "complaint";
+	o->complaint_id = c.id;
+	str_copy(o->ticket, sizeof o->ticket, c.ticket);
+	o->agency = conf->agencies[d.agency].id;
+	o->rule = d.rule >= 0 ? conf->rules[d.rule].keyword : "triage";
+
+	var(&v, "ticket", c.ticket);
+	var(&v, "agency", conf->agencies[d.agency].short_name);
+	var(&v, "category", d.rule >= 0 ? conf->rules[d.rule].label[l] : "");
+	var(&v, "shortcode", conf->short_code);
+	render(ix, l, d.rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v, out, outsz);
+	store_complaint_clear(&c);
+	return 0;
+}
+
+/* Everything one message does inside the transaction.  0, or -1 on a store error. */
+static int
+handle(struct intake *ix, const char *phone, const struct sms_in *in, int64_t now,
+    struct outcome *o, char *out, size_t outsz)
+{
+	struct sms_command cmd;
+	struct store_phone pp;
+	struct vars v = { 0 };
+	enum lang pref, base;
+	int rc = 0;
+
+	sms_parse(in->text, in->text_len, &cmd);
+	if (store_phone_get(ix->store, phone, &pp) < 0)
+		return -1;
+	pref = lang_from_code(pp.lang);
+	base = cmd.lang != LANG_NONE ? cmd.lang : pref != LANG_NONE ? pref : ix->conf->default_lang;
+	o->lang = cmd.lang;
+	var(&v, "shortcode", ix->conf->short_code);
+
+	switch (cmd.cmd) {
+	case SMS_HELP:
+		o->command = "help";
+		help_reply(ix, base, out, outsz);
+		break;
+	case SMS_STOP:
+	case SMS_START:
+		o->command = cmd.cmd == SMS_STOP ? "stop" : "start";
+		if (store_phone_set(ix->store, phone, cmd.cmd == SMS_START, NULL, now) < 0)
+			return -1;
+		render(ix, base, cmd.cmd == SMS_STOP ? REPLY_STOPPED : REPLY_STARTED, &v, out, outsz);
+		break;
+	case SMS_STATUS:
+	case SMS_ADD:
+	case SMS_CANCEL:
+		rc = ticket_command(ix, phone, &cmd, base, now, o, out, outsz);
+		break;
+	case SMS_COMPLAINT:
+		rc = complaint(ix, phone, &cmd, base, cmd.lang, now, o, out, outsz);
+		break;
+	}
+	if (rc != 0)
+		return -1;
+	/* Remember the language the citizen chose by the words they used. */
+	if (o->lang != LANG_NONE && o->lang != pref &&
+	    store_phone_set(ix->store, phone, -1, lang_code(o->lang), now) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+unavailable(struct intake_result *res)
+{
+	log_error("store: %s", store_errmsg());
+	res->status = 503;
+	res->reply[0] = '\0';
+	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
+	return res->status;
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int
+intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res)
+{
+	struct outcome o = { 0 };
+	struct store_message m = { 0 };
+	struct timespec t0;
+	char phone[MSISDN_MAX + 44], why[128], masked[32];
+	const char *gwid = in->id[0] ? in->id : NULL;
+	enum msisdn_kind kind;
+	int64_t now = now_unix();
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(res, 0, sizeof *res);
+	res->status = 200;
+
+	kind = msisdn_normalize(in->from, ix->conf->country_code, phone, sizeof phone,
+	    why, sizeof why);
+	log_mask_phone(kind == MSISDN_INVALID ? in->from : phone, masked, sizeof masked);
+	if (kind == MSISDN_INVALID) {
+		res->status = 400;
+		snprintf(res->error, sizeof res->error, "from: %s", why);
+		log_warnx("sms %s from=%s rejected: %s", gw->name, masked, res->error);
+		return res->status;
+	}
+
+	if (store_begin(ix->store) != 0)
+		return unavailable(res);
+	/* A retried callback: the stored answer, nothing new. */
+	if (gwid != NULL) {
+		r = store_message_find(ix->store, gw->name, gwid, res->reply, sizeof res->reply);
+		if (r != 0) {
+			store_rollback(ix->store);
+			if (r < 0)
+				return unavailable(res);
+			log_info("sms %s from=%s id=%s retry: stored reply returned", gw->name,
+			    masked, gwid);
+			return res->status;
+		}
+	}
+	if (kind == MSISDN_ALPHA) {
+		/* Network and robot senders: keep the message, never answer (loops). */
+		o.command = "ignored";
+	} else if (handle(ix, phone, in, now, &o, res->reply, sizeof res->reply) != 0) {
+		store_rollback(ix->store);
+		return unavailable(res);
+	}
+	m.gateway = gw->name;
+	m.gw_id = gwid;
+	m.sender = phone;
+	m.receiver = in->to;
+	m.text = in->text;
+	m.command = o.command;
+	m.reply = res->reply;
+	m.complaint_id = o.complaint_id;
+	m.received_at = in->time > 0 ? in->time : now;
+	r = store_message_add(ix->store, &m);
+	if (r != 1) {
+		store_rollback(ix->store);
+		if (r == 0)
+			log_error("message %s/%s stored twice inside one transaction", gw->name, gwid);
+		return unavailable(res);
+	}
+	if (store_commit(ix->store) != 0)
+		return unavailable(res);
+	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o.command,
+	    o.ticket[0] ? " ticket=" : "", o.ticket,
+	    o.agency ? " agency=" : "", o.agency ? o.agency : "",
+	    o.rule ? " rule=" : "", o.rule ? o.rule : "", elapsed_ms(&t0));
+	return res->status;
+}
+
+void
+intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake_endpoint *ep = ctx;
+	struct intake_result *r;
+	struct sms_in in;
+	char err[200], line[224];
+	int st;
+
+	st = ep->gw->decode_sms(ep->ix->conf, req, &in, err, sizeof err);
+	if (st != 0) {
+		log_warnx("sms %s from peer %s refused with %d: %s", ep->gw->name,
+		    http_request_peer(req), st, err);
+		snprintf(line, sizeof line, "%s\n", err);
+		http_respond_text(res, st, line);
+		return;
+	}
+	r = xmalloc(sizeof *r);
+	intake_sms(ep->ix, ep->gw, &in, r);
+	if (r->status != 200) {
+		snprintf(line, sizeof line, "%s\n", r->error);
+		http_respond_text(res, r->status, line);
+	} else
+		ep->gw->encode_reply(r->reply, res);
+	free(r);
+	sms_in_clear(&in);
+}
+
+void
+intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake *ix = ctx;
+
+	(void)req;
+	if (store_schema_version(ix->store) > 0)
+		http_respond_text(res, 200, "ok\n");
+	else
+		http_respond_text(res, 503, "store unavailable\n");
+}
+
+void
+sms_in_clear(struct sms_in *in)
+{
+	free(in->text);
+	in->text = NULL;
+	in->text_len = 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * intake: what happens to one inbound SMS, whichever gateway brought it.
+ *
+ *   dedup on the gateway's message id -> normalise the sender -> parse ->
+ *   route / look up the ticket -> store complaint + events + message in ONE
+ *   transaction -> commit -> only then the reply.
+ *
+ * A retried callback (same gateway and message id) gets the stored reply
+ * and changes nothing.  When the store fails the result is 503 so that the
+ * gateway retries; nothing half-written stays behind (the transaction is
+ * rolled back).
+ */
+#ifndef ADUAN_INTAKE_H
+#define ADUAN_INTAKE_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "intake/gateway.h"
+#include "routing/route.h"
+#include "store/store.h"
+
+/* Borrowed pointers: the caller keeps all three alive while serving. */
+struct intake {
+	const struct conf *conf;
+	const struct route_table *rt;
+	struct store *store;
+};
+
+#define INTAKE_REPLY_MAX 1024
+
+struct intake_result {
+	int status;                     /* 200, 400 or 503 */
+	char reply[INTAKE_REPLY_MAX];   /* the SMS to send back ("" for none) */
+	char error[160];                /* reason for a non-200 */
+};
+
+/*
+ * Handles one decoded message from gateway gw.  Always fills *res.
+ * Returns res->status.
+ */
+int intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res);
+
+/* The HTTP handler for a gateway's endpoint; ctx is a struct intake_endpoint. */
+struct intake_endpoint {
+	struct intake *ix;
+	const struct gateway *gw;
+};
+void intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res);
+
+/* GET /healthz: 200 "ok" when the store answers, else 503. ctx is a struct intake. */
+void intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * route: keyword rules -> agency (+ region), with an explanation an
+ * operator can read.
+ *
+ * route_build() indexes every keyword, alias and region word of a conf in
+ * hash tables: exact words, two-word phrases, and the one-deletion
+ * neighbourhood of every word of 5+ letters (for one-letter typos:
+ * substitution, insertion, deletion, swap of neighbours).  Deciding costs a
+ * fixed number of hash look-ups per word of the message, whatever the
+ * number of rules.
+ *
+ * Precedence:
+ *   1. structured form KEYWORD#LOCATION#TEXT: the keyword field decides;
+ *   2. a leading keyword (the message's first word, or first two words for
+ *      a phrase alias) decides;
+ *   3. otherwise keywords found anywhere in the text: exact matches beat
+ *      typo matches; the rule with the most distinct matched words wins;
+ *      a tie between rules goes to triage;
+ *   4. nothing found: triage.
+ * A region word found anywhere (including the LOCATION field) selects the
+ * rule's regional agency for that region; two different regions -> none.
+ * A phrase ("LAMPU JALAN") consumes its words, so JALAN inside it does not
+ * count for another rule.
+ *
+ * Ownership: the table keeps pointers into the conf it was built from; the
+ * conf must outlive it.  A built table is read-only and thread-safe.
+ */
+#ifndef ADUAN_ROUTE_H
+#define ADUAN_ROUTE_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "sms/lang.h"
+
+struct route_table;
+
+/* NULL on failure with a reason in err. */
+struct route_table *route_build(const struct conf *c, char *err, size_t errsz);
+void route_free(struct route_table *rt);
+
+enum route_how {
+	ROUTE_TRIAGE_NONE,      /* no keyword at all */
+	ROUTE_TRIAGE_TIE,       /* keywords of two or more rules, none ahead */
+	ROUTE_STRUCTURED,       /* keyword field of KEYWORD#LOCATION#TEXT */
+	ROUTE_LEADING,          /* first word(s) of the message */
+	ROUTE_INSIDE            /* found inside the text */
+};
+
+struct route_decision {
+	size_t agency;          /* index into conf.agencies (triage when no rule) */
+	long rule;              /* index into conf.rules, -1 for triage */
+	long region;            /* index into conf.regions, -1 when none */
+	int regional;           /* 1 when the region changed the agency */
+	enum route_how how;
+	int typo;               /* 1 when the deciding word was one letter off */
+	enum lang lang;         /* LANG_EN when an English alias matched, LANG_ID
+	                           for an Indonesian one, LANG_NONE for triage */
+	char word[64];          /* the citizen's word(s) that decided, folded */
+	char keyword[64];       /* the configured keyword or alias it matched */
+	/*
+	 * ROUTE_LEADING: byte offset in the routed text just past the leading
+	 * keyword (the description starts there); else 0.
+	 */
+	size_t body_offset;
+	char explain[768];      /* one paragraph, plain text, for operators */
+};
+
+/*
+ * Decides a free-form complaint text (the part after an optional
+ * LAPOR/ADUAN/REPORT prefix).  Always fills *d (triage at worst).
+ */
+void route_text(const struct route_table *rt, const char *text, size_t len,
+    struct route_decision *d);
+
+/*
+ * Decides a structured complaint: keyword field, location field (searched
+ * for region words) and description (searched for region words too, and
+ * for keywords when the keyword field matches none).
+ */
+void route_structured(const struct route_table *rt,
+    const char *keyword, size_t klen, const char *location, size_t llen,
+    const char *desc, size_t dlen, struct route_decision *d);
+
+#endif

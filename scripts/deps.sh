@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages Aduan needs, or says how.
+#   deps.sh run     what `make run` needs (build + run)
+#   deps.sh check   what `make check` needs (also cmocka, Kannel, sqlite3 CLI)
+# As root it runs `apt-get update` (a fresh machine has empty package lists)
+# and `apt-get install`; as anyone else it prints the exact command and fails.
+set -eu
+what=${1:-run}
+pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libconfig-dev libjansson-dev libssl-dev"
+if [ "$what" = check ]; then
+	pkgs="$pkgs libcmocka-dev kannel kannel-extras sqlite3"
+fi
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "aduan: missing Debian packages:$missing" >&2
+	echo "aduan: install them with:  sudo apt-get update && sudo $cmd" >&2
+	exit 1
+fi
+echo "aduan: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >&2

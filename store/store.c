@@ -1,0 +1,884 @@
+/*
+ * store: Aduan's SQLite backend, the only file that includes <sqlite3.h>.
+ *
+ * One connection is shared by every HTTP worker.  A recursive mutex
+ * serialises them: store_begin() takes it and keeps it until commit or
+ * rollback, so a transaction runs alone, and every other function takes it
+ * around its own statements (recursive, so it also works inside a
+ * transaction).  Statements are prepared once at open, bound with
+ * parameters, and reset after each use so none keeps a read snapshot open.
+ *
+ * Writes that touch two rows (a complaint and its first event, an event
+ * and the complaint's status) run inside a savepoint, so even a caller
+ * that did not open a transaction never leaves half of them stored.
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "util/log.h"
+#include "util/util.h"
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1 and
+ * ends by setting user_version itself, because PRAGMA takes no bound
+ * parameters and we build no SQL at run time.  Append; never edit one that
+ * has shipped.
+ */
+static const char *const migrations[] = {
+	/* 1: the initial schema. */
+	"CREATE TABLE complaints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket TEXT NOT NULL UNIQUE,"
+	"  phone TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  keyword TEXT NOT NULL DEFAULT '',"
+	"  agency TEXT NOT NULL,"
+	"  region TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL,"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  location TEXT,"
+	"  description TEXT NOT NULL,"
+	"  route_explain TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX complaints_phone ON complaints(phone);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  complaint_id INTEGER NOT NULL REFERENCES complaints(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  status TEXT,"
+	"  note TEXT);"
+	"CREATE INDEX events_complaint ON events(complaint_id);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  gateway TEXT NOT NULL,"
+	"  gw_id TEXT,"
+	"  sender TEXT NOT NULL,"
+	"  receiver TEXT NOT NULL DEFAULT '',"
+	"  text TEXT NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  reply TEXT NOT NULL DEFAULT '',"
+	"  complaint_id INTEGER REFERENCES complaints(id),"
+	"  received_at INTEGER NOT NULL,"
+	"  UNIQUE(gateway, gw_id));"
+	"CREATE TABLE phones ("
+	"  phone TEXT PRIMARY KEY,"
+	"  notify INTEGER NOT NULL DEFAULT 1,"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  updated_at INTEGER NOT NULL);"
+	"PRAGMA user_version = 1;",
+};
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_USER_VERSION,
+	ST_MESSAGE_FIND,
+	ST_MESSAGE_ADD,
+	ST_TICKET_EXISTS,
+	ST_COMPLAINT_ADD,
+	ST_COMPLAINT_GET,
+	ST_COMPLAINT_COUNT,
+	ST_EVENT_ADD,
+	ST_COMPLAINT_TOUCH,
+	ST_LAST_NOTE,
+	ST_PHONE_GET,
+	ST_PHONE_SET,
+	ST_NSTMTS
+};
+
+static const char *const stmt_sql[ST_NSTMTS] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT store_op",
+	[ST_RELEASE] = "RELEASE store_op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO store_op",
+	[ST_USER_VERSION] = "PRAGMA user_version",
+	[ST_MESSAGE_FIND] =
+	    "SELECT reply FROM messages WHERE gateway = ?1 AND gw_id = ?2",
+	/* DO NOTHING rather than catching the error: a retried callback is normal. */
+	[ST_MESSAGE_ADD] =
+	    "INSERT INTO messages (gateway, gw_id, sender, receiver, text,"
+	    " command, reply, complaint_id, received_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT (gateway, gw_id) DO NOTHING",
+	[ST_TICKET_EXISTS] = "SELECT 1 FROM complaints WHERE ticket = ?1",
+	[ST_COMPLAINT_ADD] =
+	    "INSERT INTO complaints (ticket, phone, channel, keyword, agency,"
+	    " region, status, lang, location, description, route_explain,"
+	    " created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+	[ST_COMPLAINT_GET] =
+	    "SELECT id, ticket, phone, channel, keyword, agency, region, status,"
+	    " lang, location, description, route_explain, created_at, updated_at"
+	    " FROM complaints WHERE ticket = ?1",
+	[ST_COMPLAINT_COUNT] = "SELECT count(*) FROM complaints",
+	[ST_EVENT_ADD] =
+	    "INSERT INTO events (complaint_id, at, actor, status, note)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* A NULL status is a note only: keep the status, move updated_at. */
+	[ST_COMPLAINT_TOUCH] =
+	    "UPDATE complaints SET status = coalesce(?3, status), updated_at = ?2"
+	    " WHERE id = ?1",
+	[ST_LAST_NOTE] =
+	    "SELECT note FROM events WHERE complaint_id = ?1"
+	    " AND actor <> 'citizen' AND note IS NOT NULL AND note <> ''"
+	    " ORDER BY at DESC, id DESC LIMIT 1",
+	[ST_PHONE_GET] = "SELECT notify, lang FROM phones WHERE phone = ?1",
+	/* NULL for ?2 or ?3 means "leave as it is" (default on a new row). */
+	[ST_PHONE_SET] =
+	    "INSERT INTO phones (phone, notify, lang, updated_at)"
+	    " VALUES (?1, coalesce(?2, 1), coalesce(?3, ''), ?4)"
+	    " ON CONFLICT (phone) DO UPDATE SET"
+	    " notify = coalesce(?2, notify), lang = coalesce(?3, lang),"
+	    " updated_at = ?4",
+};
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	int lock_ready;
+	sqlite3_stmt *st[ST_NSTMTS];
+};
+
+/* Per thread, so one worker's failure never shows up in another's 503. */
+static _Thread_local char errbuf[512];
+
+static void set_err(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Records "what: <sqlite message>"; call before anything else touches db. */
+static void
+fail_op(struct store *s, const char *what)
+{
+	snprintf(errbuf, sizeof errbuf, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+const char *
+store_errmsg(void)
+{
+	return errbuf;
+}
+
+static void
+lock(struct store *s)
+{
+	if (pthread_mutex_lock(&s->lock) != 0)
+		fatal("store: cannot take the database lock");
+}
+
+static void
+unlock(struct store *s)
+{
+	if (pthread_mutex_unlock(&s->lock) != 0)
+		fatal("store: database lock released by a thread not holding it");
+}
+
+/* Leaves a cached statement ready for its next use, holding no pointers. */
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/*
+ * The caller's strings outlive the statement's use (we clear bindings
+ * before returning), so SQLITE_STATIC spares a copy.  NULL binds NULL.
+ */
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* A fixed array in a struct: never read past it, even unterminated. */
+static int
+bind_fixed(sqlite3_stmt *st, int i, const char *v, size_t vsz)
+{
+	return sqlite3_bind_text(st, i, v, (int)strnlen(v, vsz), SQLITE_STATIC);
+}
+
+static int
+bind_int64(sqlite3_stmt *st, int i, int64_t v)
+{
+	return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+}
+
+/* Runs a statement that returns no rows.  0, or -1 with errbuf set. */
+static int
+run(struct store *s, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		fail_op(s, what);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_failed(struct store *s, enum stmt_id id, const char *what)
+{
+	fail_op(s, what);
+	done(s->st[id]);
+}
+
+/*
+ * Undoes a savepoint after a failed statement.  Errors are ignored: if
+ * SQLite already rolled the whole transaction back, there is nothing left
+ * to undo, and errbuf already holds the failure that matters.
+ */
+static void
+savepoint_undo(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	sqlite3_step(s->st[ST_ROLLBACK_TO]);
+	done(s->st[ST_ROLLBACK_TO]);
+	sqlite3_step(s->st[ST_RELEASE]);
+	done(s->st[ST_RELEASE]);
+}
+
+/* PRAGMA user_version, or -1 with the reason in errbuf. */
+static int
+user_version(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_USER_VERSION];
+	int rc, v = -1;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		fail_op(s, "read schema version");
+	done(st);
+	return v;
+}
+
+static int
+exec_const(struct store *s, const char *sql, const char *what, char *err,
+    size_t errsz)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		set_err(err, errsz, "%s: %s", what, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Brings the schema up to date, one transaction per migration.  The
+ * version is read inside the write transaction so two processes opening a
+ * fresh file at once cannot both apply the same migration.
+ */
+static int
+migrate(struct store *s, const char *path, char *err, size_t errsz)
+{
+	const int latest = (int)ARRAY_LEN(migrations);
+	int v;
+
+	for (;;) {
+		if (exec_const(s, "BEGIN IMMEDIATE", "begin migration", err,
+		    errsz) == -1)
+			return -1;
+		if ((v = user_version(s)) == -1) {
+			set_err(err, errsz, "%s", errbuf);
+			goto fail;
+		}
+		if (v > latest) {
+			set_err(err, errsz, "%s: schema version %d is newer than "
+			    "this aduan knows (%d); use a newer aduan", path, v,
+			    latest);
+			goto fail;
+		}
+		if (v == latest)
+			break;
+		if (exec_const(s, migrations[v], "schema migration", err,
+		    errsz) == -1)
+			goto fail;
+		if (user_version(s) != v + 1) {
+			/* A migration that forgot its PRAGMA: a bug, not bad data. */
+			set_err(err, errsz, "schema migration %d did not set "
+			    "user_version", v + 1);
+			goto fail;
+		}
+		if (exec_const(s, "COMMIT", "commit migration", err, errsz) == -1)
+			goto fail;
+	}
+	return exec_const(s, "COMMIT", "end migration", err, errsz);
+
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Sets WAL and checks it took: SQLite answers with the mode it is in. */
+static int
+set_wal(struct store *s, const char *path, char *err, size_t errsz)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK) {
+		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		set_err(err, errsz, "%s: journal_mode is %s, not wal", path,
+		    mode != NULL ? mode : "unknown");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+struct store *
+store_open(const char *path, const struct store_options *opt, char *err,
+    size_t errsz)
+{
+	pthread_mutexattr_t attr;
+	struct store *s;
+	int i, rc, eno;
+
+	set_err(err, errsz, "%s", "");
+	if (path == NULL || *path == '\0') {
+		set_err(err, errsz, "no database path given");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	if (pthread_mutexattr_init(&attr) != 0 ||
+	    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&s->lock, &attr) != 0) {
+		set_err(err, errsz, "cannot create the database lock");
+		pthread_mutexattr_destroy(&attr);
+		free(s);
+		return NULL;
+	}
+	pthread_mutexattr_destroy(&attr);
+	s->lock_ready = 1;
+
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		/* SQLite's "unable to open database file" alone does not say why. */
+		eno = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
+		set_err(err, errsz, "cannot open database %s: %s%s%s%s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+		    eno ? " (" : "", eno ? strerror(eno) : "", eno ? ")" : "");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, opt != NULL ? opt->busy_timeout_ms : 5000);
+
+	/* The first statement that reads the file: "not a database" shows here. */
+	if (set_wal(s, path, err, errsz) == -1)
+		goto fail;
+	if (exec_const(s, opt == NULL || opt->sync_full ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    "set synchronous", err, errsz) == -1)
+		goto fail;
+	if (exec_const(s, "PRAGMA foreign_keys = ON", "enable foreign keys",
+	    err, errsz) == -1)
+		goto fail;
+
+	/* migrate() needs the user_version statement; the rest need the schema. */
+	if (sqlite3_prepare_v3(s->db, stmt_sql[ST_USER_VERSION], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->st[ST_USER_VERSION], NULL) != SQLITE_OK) {
+		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (migrate(s, path, err, errsz) == -1)
+		goto fail;
+	for (i = 0; i < ST_NSTMTS; i++) {
+		if (s->st[i] != NULL)
+			continue;
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			set_err(err, errsz, "prepare \"%s\": %s", stmt_sql[i],
+			    sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
+	return s;
+
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_NSTMTS; i++)
+		sqlite3_finalize(s->st[i]);
+	/* Every statement is finalized, so this closes for real (and checkpoints). */
+	sqlite3_close(s->db);
+	if (s->lock_ready)
+		pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int
+store_schema_version(struct store *s)
+{
+	int v;
+
+	lock(s);
+	v = user_version(s);
+	unlock(s);
+	return v;
+}
+
+int
+store_begin(struct store *s)
+{
+	lock(s);
+	if (run(s, ST_BEGIN, "begin") == -1) {
+		unlock(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	int ret = 0;
+
+	if (run(s, ST_COMMIT, "commit") == -1) {
+		/* The header promises a failed commit leaves nothing behind. */
+		if (!sqlite3_get_autocommit(s->db)) {
+			sqlite3_step(s->st[ST_ROLLBACK]);
+			done(s->st[ST_ROLLBACK]);
+		}
+		ret = -1;
+	}
+	unlock(s);
+	return ret;
+}
+
+void
+store_rollback(struct store *s)
+{
+	/* SQLite may have rolled back already (I/O error, full disk). */
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, ST_ROLLBACK, "rollback");
+	unlock(s);
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+int
+store_message_find(struct store *s, const char *gateway, const char *gw_id,
+    char *reply, size_t replysz)
+{
+	sqlite3_stmt *st;
+	const char *r;
+	int rc, ret;
+
+	/* Without a gateway id there is nothing to deduplicate on. */
+	if (gw_id == NULL)
+		return 0;
+	lock(s);
+	st = s->st[ST_MESSAGE_FIND];
+	if (bind_text(st, 1, gateway) != SQLITE_OK ||
+	    bind_text(st, 2, gw_id) != SQLITE_OK) {
+		bind_failed(s, ST_MESSAGE_FIND, "find message");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r = (const char *)sqlite3_column_text(st, 0);
+		if (reply != NULL && replysz > 0)
+			(void)str_copy(reply, replysz, r != NULL ? r : "");
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, "find message");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+int
+store_message_add(struct store *s, const struct store_message *m)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_MESSAGE_ADD];
+	if (bind_text(st, 1, m->gateway) != SQLITE_OK ||
+	    bind_text(st, 2, m->gw_id) != SQLITE_OK ||
+	    bind_text(st, 3, m->sender) != SQLITE_OK ||
+	    bind_text(st, 4, m->receiver != NULL ? m->receiver : "") != SQLITE_OK ||
+	    bind_text(st, 5, m->text) != SQLITE_OK ||
+	    bind_text(st, 6, m->command) != SQLITE_OK ||
+	    bind_text(st, 7, m->reply != NULL ? m->reply : "") != SQLITE_OK ||
+	    (m->complaint_id != 0 ? bind_int64(st, 8, m->complaint_id) :
+	    sqlite3_bind_null(st, 8)) != SQLITE_OK ||
+	    bind_int64(st, 9, m->received_at) != SQLITE_OK) {
+		bind_failed(s, ST_MESSAGE_ADD, "insert message");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_MESSAGE_ADD, "insert message") == -1)
+		ret = -1;
+	else
+		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	unlock(s);
+	return ret;
+}
+
+/* ---- complaints -------------------------------------------------------- */
+
+void
+store_complaint_clear(struct store_complaint *c)
+{
+	if (c == NULL)
+		return;
+	free(c->location);
+	free(c->description);
+	free(c->route_explain);
+	c->location = NULL;
+	c->description = NULL;
+	c->route_explain = NULL;
+}
+
+int
+store_ticket_exists(struct store *s, const char *ticket)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	lock(s);
+	st = s->st[ST_TICKET_EXISTS];
+	if (bind_text(st, 1, ticket) != SQLITE_OK) {
+		bind_failed(s, ST_TICKET_EXISTS, "look up ticket");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = 1;
+	else if (rc == SQLITE_DONE)
+		ret = 0;
+	else {
+		fail_op(s, "look up ticket");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+/* Appends an event row; the caller holds the lock and a savepoint. */
+static int
+event_insert(struct store *s, int64_t complaint_id, int64_t at,
+    const char *actor, const char *status, const char *note)
+{
+	sqlite3_stmt *st = s->st[ST_EVENT_ADD];
+
+	if (bind_int64(st, 1, complaint_id) != SQLITE_OK ||
+	    bind_int64(st, 2, at) != SQLITE_OK ||
+	    bind_text(st, 3, actor) != SQLITE_OK ||
+	    bind_text(st, 4, status) != SQLITE_OK ||
+	    bind_text(st, 5, note) != SQLITE_OK) {
+		bind_failed(s, ST_EVENT_ADD, "insert event");
+		return -1;
+	}
+	return run(s, ST_EVENT_ADD, "insert event");
+}
+
+int
+store_complaint_add(struct store *s, struct store_complaint *c)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+
+	lock(s);
+	if (run(s, ST_SAVEPOINT, "insert complaint") == -1) {
+		unlock(s);
+		return -1;
+	}
+	st = s->st[ST_COMPLAINT_ADD];
+	if (bind_fixed(st, 1, c->ticket, sizeof c->ticket) != SQLITE_OK ||
+	    bind_fixed(st, 2, c->phone, sizeof c->phone) != SQLITE_OK ||
+	    bind_fixed(st, 3, c->channel, sizeof c->channel) != SQLITE_OK ||
+	    bind_fixed(st, 4, c->keyword, sizeof c->keyword) != SQLITE_OK ||
+	    bind_fixed(st, 5, c->agency, sizeof c->agency) != SQLITE_OK ||
+	    bind_fixed(st, 6, c->region, sizeof c->region) != SQLITE_OK ||
+	    bind_fixed(st, 7, c->status, sizeof c->status) != SQLITE_OK ||
+	    bind_fixed(st, 8, c->lang, sizeof c->lang) != SQLITE_OK ||
+	    bind_text(st, 9, c->location) != SQLITE_OK ||
+	    bind_text(st, 10, c->description) != SQLITE_OK ||
+	    bind_text(st, 11, c->route_explain) != SQLITE_OK ||
+	    bind_int64(st, 12, c->created_at) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_ADD, "insert complaint");
+		goto fail;
+	}
+	if (run(s, ST_COMPLAINT_ADD, "insert complaint") == -1)
+		goto fail;
+	id = (int64_t)sqlite3_last_insert_rowid(s->db);
+	if (event_insert(s, id, c->created_at, "citizen", c->status, NULL) == -1)
+		goto fail;
+	if (run(s, ST_RELEASE, "insert complaint") == -1)
+		goto fail;
+	c->id = id;
+	c->updated_at = c->created_at;
+	unlock(s);
+	return 0;
+
+fail:
+	savepoint_undo(s);
+	unlock(s);
+	return -1;
+}
+
+/* A TEXT column as a C string; "" for NULL so fixed arrays stay defined. */
+static const char *
+col_str(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v != NULL ? v : "";
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return xstrdup(col_str(st, i));
+}
+
+int
+store_complaint_get(struct store *s, const char *ticket,
+    struct store_complaint *c)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	/* c is output only: the caller may pass it uninitialized. */
+	memset(c, 0, sizeof *c);
+	lock(s);
+	st = s->st[ST_COMPLAINT_GET];
+	if (bind_text(st, 1, ticket) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_GET, "get complaint");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->id = (int64_t)sqlite3_column_int64(st, 0);
+		(void)str_copy(c->ticket, sizeof c->ticket, col_str(st, 1));
+		(void)str_copy(c->phone, sizeof c->phone, col_str(st, 2));
+		(void)str_copy(c->channel, sizeof c->channel, col_str(st, 3));
+		(void)str_copy(c->keyword, sizeof c->keyword, col_str(st, 4));
+		(void)str_copy(c->agency, sizeof c->agency, col_str(st, 5));
+		(void)str_copy(c->region, sizeof c->region, col_str(st, 6));
+		(void)str_copy(c->status, sizeof c->status, col_str(st, 7));
+		(void)str_copy(c->lang, sizeof c->lang, col_str(st, 8));
+		c->location = col_dup(st, 9);
+		c->description = xstrdup(col_str(st, 10));
+		c->route_explain = col_dup(st, 11);
+		c->created_at = (int64_t)sqlite3_column_int64(st, 12);
+		c->updated_at = (int64_t)sqlite3_column_int64(st, 13);
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, "get complaint");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+int
+store_event_add(struct store *s, int64_t complaint_id, int64_t at,
+    const char *actor, const char *status, const char *note)
+{
+	sqlite3_stmt *st;
+
+	lock(s);
+	if (run(s, ST_SAVEPOINT, "add event") == -1) {
+		unlock(s);
+		return -1;
+	}
+	if (event_insert(s, complaint_id, at, actor, status, note) == -1)
+		goto fail;
+	st = s->st[ST_COMPLAINT_TOUCH];
+	if (bind_int64(st, 1, complaint_id) != SQLITE_OK ||
+	    bind_int64(st, 2, at) != SQLITE_OK ||
+	    bind_text(st, 3, status) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_TOUCH, "update complaint");
+		goto fail;
+	}
+	if (run(s, ST_COMPLAINT_TOUCH, "update complaint") == -1)
+		goto fail;
+	if (run(s, ST_RELEASE, "add event") == -1)
+		goto fail;
+	unlock(s);
+	return 0;
+
+fail:
+	savepoint_undo(s);
+	unlock(s);
+	return -1;
+}
+
+int
+store_last_agency_note(struct store *s, int64_t complaint_id, char *buf,
+    size_t bufsz)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	lock(s);
+	st = s->st[ST_LAST_NOTE];
+	if (bind_int64(st, 1, complaint_id) != SQLITE_OK) {
+		bind_failed(s, ST_LAST_NOTE, "last agency note");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (buf != NULL && bufsz > 0)
+			(void)str_copy(buf, bufsz, col_str(st, 0));
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, "last agency note");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+long
+store_complaint_count(struct store *s)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	lock(s);
+	st = s->st[ST_COMPLAINT_COUNT];
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	else {
+		fail_op(s, "count complaints");
+		n = -1;
+	}
+	done(st);
+	unlock(s);
+	return n;
+}
+
+/* ---- phones ------------------------------------------------------------ */
+
+int
+store_phone_get(struct store *s, const char *phone, struct store_phone *p)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	/* Defaults first, so "not known" and errors leave something sane. */
+	p->notify = 1;
+	p->lang[0] = '\0';
+	lock(s);
+	st = s->st[ST_PHONE_GET];
+	if (bind_text(st, 1, phone) != SQLITE_OK) {
+		bind_failed(s, ST_PHONE_GET, "get phone");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->notify = sqlite3_column_int(st, 0) != 0;
+		(void)str_copy(p->lang, sizeof p->lang, col_str(st, 1));
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, "get phone");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+int
+store_phone_set(struct store *s, const char *phone, int notify,
+    const char *lang, int64_t at)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_PHONE_SET];
+	if (bind_text(st, 1, phone) != SQLITE_OK ||
+	    (notify < 0 ? sqlite3_bind_null(st, 2) :
+	    sqlite3_bind_int(st, 2, notify != 0)) != SQLITE_OK ||
+	    bind_text(st, 3, lang) != SQLITE_OK ||
+	    bind_int64(st, 4, at) != SQLITE_OK) {
+		bind_failed(s, ST_PHONE_SET, "set phone");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_PHONE_SET, "set phone");
+	unlock(s);
+	return ret;
+}

@@ -1,0 +1,134 @@
+/*
+ * store: the only module that includes <sqlite3.h>.  Schema, migrations
+ * (PRAGMA user_version), and the queries Aduan needs, nothing more, so that
+ * another backend can sit behind this header later.
+ *
+ * Durability: WAL, synchronous=FULL unless the config says otherwise.  A
+ * caller groups the writes of one message in a transaction
+ * (store_begin .. store_commit) and answers the gateway only after
+ * store_commit() returned 0.
+ *
+ * Threads: one struct store is shared by every HTTP worker; store_begin()
+ * takes its lock and store_commit()/store_rollback() release it, so a
+ * transaction runs alone.  Queries outside a transaction take the lock
+ * themselves.  Every function returns -1 on a database error with the
+ * SQLite message in store_errmsg() (valid until the next call on the same
+ * thread); callers turn that into a 503 so the gateway retries.
+ *
+ * Times are Unix seconds passed in by the caller (tests choose them).
+ */
+#ifndef ADUAN_STORE_H
+#define ADUAN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct store_options {
+	int sync_full;          /* 1: synchronous=FULL; 0: NORMAL */
+	int busy_timeout_ms;    /* how long to wait for a lock before failing */
+};
+
+/* Opens (creating and migrating) the database.  NULL with a reason in err. */
+struct store *store_open(const char *path, const struct store_options *opt,
+    char *err, size_t errsz);
+void store_close(struct store *s);
+
+/* The message of the last failed call on this thread. */
+const char *store_errmsg(void);
+
+/* Schema version after migration (for `aduan check` and tests). */
+int store_schema_version(struct store *s);
+
+/* BEGIN IMMEDIATE, holding the store's lock until commit or rollback. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);      /* on -1 the transaction is rolled back */
+void store_rollback(struct store *s);
+
+/* ---- inbound messages (one row per gateway message) ---------------- */
+
+struct store_message {
+	const char *gateway;    /* "kannel" */
+	const char *gw_id;      /* the gateway's message id: dedup key; NULL if none */
+	const char *sender;     /* E.164 or the alphanumeric sender */
+	const char *receiver;   /* the short code */
+	const char *text;       /* UTF-8 */
+	const char *command;    /* "complaint", "status", ... "ignored" */
+	const char *reply;      /* the reply sent back ("" for none) */
+	int64_t complaint_id;   /* 0 when none */
+	int64_t received_at;
+};
+
+/*
+ * Looks up (gateway, gw_id).  1 found (reply copied to reply/replysz,
+ * truncated if needed), 0 not found, -1 error.
+ */
+int store_message_find(struct store *s, const char *gateway, const char *gw_id,
+    char *reply, size_t replysz);
+
+/* Inserts a message row.  1 inserted, 0 a row with this (gateway, gw_id) exists, -1 error. */
+int store_message_add(struct store *s, const struct store_message *m);
+
+/* ---- complaints ---------------------------------------------------- */
+
+struct store_complaint {
+	int64_t id;
+	char ticket[9];
+	char phone[24];
+	char channel[16];       /* "sms" */
+	char keyword[64];       /* rule keyword, "" for triage */
+	char agency[64];        /* agency id */
+	char region[64];        /* region id or "" */
+	char status[24];        /* "received", "routed", ... */
+	char lang[4];           /* "id" / "en" */
+	char *location;         /* heap, may be NULL; freed by store_complaint_clear */
+	char *description;      /* heap */
+	char *route_explain;    /* heap, may be NULL */
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+void store_complaint_clear(struct store_complaint *c);
+
+/* 1 when a complaint with this ticket number exists, 0 not, -1 error. */
+int store_ticket_exists(struct store *s, const char *ticket);
+
+/*
+ * Inserts c (id and the timestamps are set from c->created_at) and its first
+ * event ("received" by actor "citizen").  Sets c->id.  0, -1 error.
+ */
+int store_complaint_add(struct store *s, struct store_complaint *c);
+
+/* 1 found (filled; clear it after), 0 not found, -1 error. */
+int store_complaint_get(struct store *s, const char *ticket, struct store_complaint *c);
+
+/*
+ * Appends an event: status NULL keeps the status (a note only), else sets
+ * it.  Updates updated_at.  0, -1.
+ */
+int store_event_add(struct store *s, int64_t complaint_id, int64_t at,
+    const char *actor, const char *status, const char *note);
+
+/*
+ * The newest note on the complaint written by someone other than the
+ * citizen (an agency's or an operator's), copied to buf.  1 found, 0 none, -1.
+ */
+int store_last_agency_note(struct store *s, int64_t complaint_id, char *buf, size_t bufsz);
+
+/* Number of complaints (tests, `aduan` figures).  -1 on error. */
+long store_complaint_count(struct store *s);
+
+/* ---- phones: per-number preferences -------------------------------- */
+
+struct store_phone {
+	int notify;             /* 1 unless the citizen sent STOP */
+	char lang[4];           /* last language the citizen used, "" if none */
+};
+
+/* 1 found, 0 not known (defaults: notify 1, lang ""), -1. */
+int store_phone_get(struct store *s, const char *phone, struct store_phone *p);
+/* Upsert; notify < 0 or lang NULL leaves that field as it is.  0, -1. */
+int store_phone_set(struct store *s, const char *phone, int notify, const char *lang, int64_t at);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * util: small helpers every module uses.  Allocation failures are fatal
+ * (the xmalloc family); string copies are bounded and report truncation.
+ */
+#ifndef ADUAN_UTIL_H
+#define ADUAN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/*
+ * Copies src into dst (size dstsz), always NUL-terminating.  Returns 0, or
+ * -1 when src did not fit (dst then holds the truncated prefix).
+ */
+int str_copy(char *dst, size_t dstsz, const char *src);
+
+/* Parses a whole decimal integer within [min, max].  0 or -1. */
+int str_to_long(const char *s, long min, long max, long *out);
+
+/* Constant-time comparison of two NUL-terminated secrets: 1 equal, 0 not. */
+int str_secret_equal(const char *a, const char *b);
+
+/* Seconds since the epoch (wall clock). */
+int64_t now_unix(void);
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
