@@ -380,6 +380,7 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	srv->nroutes = nroutes;
 	srv->max_body = opt->max_body;
 	srv->d = MHD_start_daemon(flags, (uint16_t)opt->port, NULL, NULL, on_request, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
@@ -388,7 +389,6 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (srv->d == NULL) {
 		snprintf(err, errsz, "cannot listen on %s port %d (in use, or not an address of this machine)",

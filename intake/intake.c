@@ -276,14 +276,24 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 		llen = cmd->location.len;
 	} else {
 		route_text(ix->rt, cmd->body.p, cmd->body.len, &d);
+		/*
+		 * The whole text is the description: "Sampah menumpuk di
+		 * pasar" without its first word loses its subject.  Only a
+		 * keyword with nothing after it is not a complaint yet.
+		 */
 		desc = cmd->body.p;
 		dlen = cmd->body.len;
 		if (d.how == ROUTE_LEADING && d.body_offset <= dlen) {
-			desc += d.body_offset;
-			dlen -= d.body_offset;
+			const char *rest = desc + d.body_offset;
+			size_t rlen = dlen - d.body_offset;
+
+			text_trim(&rest, &rlen);
+			if (rlen == 0)
+				dlen = 0;
 		}
 	}
-	text_trim(&desc, &dlen);
+	if (desc != NULL)
+		text_trim(&desc, &dlen);
 	if (loc != NULL)
 		text_trim(&loc, &llen);
 	l = cmd_lang != LANG_NONE ? cmd_lang : d.lang != LANG_NONE ? d.lang : base;

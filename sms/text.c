@@ -255,7 +255,8 @@ text_fold_word(const char *word, size_t len, char *out, size_t outsz)
 		while (s > i && (p[s] & 0xC0) == 0x80)
 			s--;
 		n = utf8_decode(p + s, end - s, &c);
-		if (n == 0 || !is_punct(c))
+		/* n short of end - s: stray bytes follow, which are not punctuation. */
+		if (n == 0 || n != end - s || !is_punct(c))
 			break;
 		end = s;
 	}

@@ -1,0 +1,1305 @@
+/*
+ * route: decides which agency gets a complaint, and says why.
+ *
+ * route_build() puts every configured word (rule keywords, aliases, English
+ * aliases, region words) in two hash tables: one for exact words and
+ * two-word phrases, one for the one-deletion neighbourhood of each single
+ * word of 5+ letters.  A message word then costs one or two exact probes
+ * (phrase first, then the word) and, only when those miss, at most 1 + its
+ * length neighbourhood probes: the same work for 10 rules as for 10,000,
+ * as the design asks.  Neighbourhood hits are only candidates; each one is
+ * confirmed with a true restricted Damerau-Levenshtein check.
+ *
+ * Deciding is a pure function of the table and the text: per-call state
+ * lives on the stack or in per-call allocations, the table is never
+ * written after route_build(), so worker threads share one table.
+ */
+#include "routing/route.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sms/text.h"
+#include "util/util.h"
+
+#define WORD_MAX	64	/* folded word + NUL; longer ones are ignored */
+#define MAX_WORDS	512	/* words looked at per text field */
+#define TYPO_CONF_MIN	5	/* configured words this long tolerate a typo */
+#define TYPO_MSG_MIN	4	/* message words shorter than this never do */
+#define NFIELDS		3	/* structured form: keyword, location, text */
+
+enum kind { K_RULE, K_REGION };
+
+/* One configured word of one rule or region. */
+struct entry {
+	const char *word;	/* points into the conf */
+	size_t index;		/* into conf.rules or conf.regions */
+	unsigned char kind;	/* enum kind */
+	unsigned char canon;	/* the rule's own keyword */
+	unsigned char en;	/* from aliases_en */
+};
+
+/*
+ * A distinct configured word.  The same word may be listed more than once
+ * (keyword and alias of one rule, or, by mistake, under two rules); e is
+ * its preferred entry and alt an entry of a different rule or region, which
+ * makes every match of the word ambiguous.
+ */
+struct uword {
+	const char *s;
+	size_t len;
+	uint64_t hash;
+	int phrase;
+	size_t e;
+	long alt;
+};
+
+/*
+ * Deletion-neighbourhood slot: one distinct key and the configured words
+ * that have it, listed in post[].  Keeping keys distinct matters: short
+ * words share keys ("WBAX" is W?BAX minus one letter for 26 words), and in
+ * a multimap their copies would lengthen every unrelated probe chain.
+ */
+struct dslot {
+	uint32_t h;		/* low bits of the key's hash: fewer compares */
+	uint32_t key;		/* uword << 6 | byte deleted (length: none) */
+	uint32_t start;		/* words: post[start .. start + n) */
+	uint32_t n;		/* 0: empty slot */
+};
+
+struct route_table {
+	const struct conf *c;
+	struct entry *ents;
+	size_t nents;
+	struct uword *uw;
+	size_t nuw;
+	uint32_t *exact;	/* uword + 1, 0 = empty */
+	size_t exmask;
+	struct dslot *del;
+	size_t delmask;
+	uint32_t *post;		/* uword lists of the deletion slots */
+};
+
+/* A folded message word. */
+struct word {
+	size_t off;		/* byte offset of the raw word in its field */
+	size_t end;		/* just past the raw word */
+	size_t len;		/* folded length */
+	int field;
+	char f[WORD_MAX];
+};
+
+/* A run of message words that matched a configured word. */
+struct hit {
+	size_t w;		/* first word */
+	size_t nw;		/* 1, or 2 for a phrase */
+	int typo;
+	uint32_t uw;		/* configured word matched */
+	long amb;		/* entry of another rule or region, or -1 */
+};
+
+/* A counted rule match in the inside search. */
+struct vote {
+	size_t rule;
+	uint32_t uw;
+	size_t w;
+	size_t hit;
+};
+
+struct ctx {
+	const struct route_table *rt;
+	const struct conf *c;
+	struct word *w;
+	size_t nw;
+	size_t fstart[NFIELDS], fend[NFIELDS];
+	struct hit *h;
+	size_t nh;
+	struct vote *v;		/* sorted by rule, word, position */
+	size_t nv;
+	/* outcome of the inside search */
+	long win;		/* deciding hit */
+	size_t top, second;	/* distinct words: best rule, runner-up */
+	long second_rule;
+	size_t ntop;
+	int typo_dropped;
+};
+
+/* Bounded paragraph writer: truncates at a UTF-8 boundary with "...". */
+struct out {
+	char *b;
+	size_t sz, len;
+	int full;
+};
+
+static void out_add(struct out *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errsz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void
+out_add(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room, l;
+	int n;
+
+	if (o->full || o->sz < 4)
+		return;
+	room = o->sz - o->len;
+	va_start(ap, fmt);
+	n = vsnprintf(o->b + o->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->b[o->len] = '\0';
+		return;
+	}
+	if ((size_t)n < room) {
+		o->len += (size_t)n;
+		return;
+	}
+	/* Overwrite the tail with "...", never leaving half a character. */
+	o->full = 1;
+	l = o->sz - 4;
+	while (l > 0 && ((unsigned char)o->b[l] & 0xC0) == 0x80)
+		l--;
+	memcpy(o->b + l, "...", 4);
+	o->len = l + 3;
+}
+
+/*
+ * FNV-1a over s[0..len) without byte skip (skip >= len: none), then a
+ * 64-bit finaliser: FNV's low bits, which pick the slot, mix poorly for
+ * short keys that differ in one letter, exactly what a deletion
+ * neighbourhood is made of.
+ */
+static uint64_t
+hash_skip(const char *s, size_t len, size_t skip)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (i == skip)
+			continue;
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static size_t
+pow2_at_least(size_t n)
+{
+	size_t p = 16;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static int
+same_target(const struct entry *a, const struct entry *b)
+{
+	return a->kind == b->kind && a->index == b->index;
+}
+
+/*
+ * 1 when a and b are exactly one restricted Damerau-Levenshtein edit apart:
+ * one substitution, insertion, deletion or swap of neighbours.
+ */
+static int
+one_edit(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t i;
+
+	if (la == lb) {
+		for (i = 0; i < la && a[i] == b[i]; i++)
+			;
+		if (i == la)
+			return 0;
+		if (memcmp(a + i + 1, b + i + 1, la - i - 1) == 0)
+			return 1;
+		return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+		    memcmp(a + i + 2, b + i + 2, la - i - 2) == 0;
+	}
+	if (la + 1 == lb)
+		return one_edit(b, lb, a, la);
+	if (la != lb + 1)
+		return 0;
+	/* a is b with one byte inserted. */
+	for (i = 0; i < lb && a[i] == b[i]; i++)
+		;
+	return memcmp(a + i + 1, b + i, lb - i) == 0;
+}
+
+/* 1 when w[0..len) is already folded the way text_fold_word() folds. */
+static int
+folded(const char *w, size_t len)
+{
+	char buf[WORD_MAX];
+	long n;
+
+	if (len == 0 || len >= WORD_MAX)
+		return 0;
+	n = text_fold_word(w, len, buf, sizeof(buf));
+	return n >= 0 && (size_t)n == len && memcmp(buf, w, len) == 0;
+}
+
+/*
+ * Checks that a configured word is what the loader promised: folded as
+ * text_fold_word() folds, one word or two joined by one space, and short
+ * enough to ever match.  A word that fails could never match, so saying so
+ * now beats a rule that silently never fires.
+ */
+static int
+check_word(const char *w, const char *what, char *err, size_t errsz)
+{
+	const char *sp;
+	size_t len, a;
+
+	if (w == NULL || *w == '\0')
+		return fail(err, errsz, "%s: empty word", what);
+	len = strlen(w);
+	if (len >= WORD_MAX)
+		return fail(err, errsz, "%s: '%.40s...' is longer than %d "
+		    "bytes", what, w, WORD_MAX - 1);
+	sp = memchr(w, ' ', len);
+	if (sp == NULL) {
+		if (!folded(w, len))
+			return fail(err, errsz, "%s: '%s' is not folded "
+			    "upper-case", what, w);
+		return 0;
+	}
+	a = (size_t)(sp - w);
+	if (a == 0 || a == len - 1 || memchr(sp + 1, ' ', len - a - 1) != NULL)
+		return fail(err, errsz, "%s: '%s' is not one word or two words "
+		    "joined by one space", what, w);
+	if (!folded(w, a) || !folded(sp + 1, len - a - 1))
+		return fail(err, errsz, "%s: '%s' is not folded upper-case",
+		    what, w);
+	return 0;
+}
+
+static int
+entry_cmp(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	int r;
+
+	if ((r = strcmp(a->word, b->word)) != 0)
+		return r;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->index != b->index)
+		return a->index < b->index ? -1 : 1;
+	/* Within one rule: the keyword, then Indonesian, then English. */
+	if (a->canon != b->canon)
+		return a->canon ? -1 : 1;
+	if (a->en != b->en)
+		return a->en ? 1 : -1;
+	return 0;
+}
+
+/*
+ * The conf is built by another module (or by hand in tests): check every
+ * index and pointer the router will follow, so a bad conf is an error here
+ * rather than a wild read while a citizen waits for a reply.
+ */
+static int
+check_conf(const struct conf *c, char *err, size_t errsz)
+{
+	const struct conf_rule *r;
+	const struct conf_region *g;
+	size_t i, j;
+
+	if (c == NULL)
+		return fail(err, errsz, "no configuration");
+	if (c->agencies == NULL || c->nagencies == 0)
+		return fail(err, errsz, "no agencies");
+	for (i = 0; i < c->nagencies; i++)
+		if (c->agencies[i].id == NULL)
+			return fail(err, errsz, "agency %zu has no id", i);
+	if (c->triage >= c->nagencies)
+		return fail(err, errsz, "triage agency %zu does not exist",
+		    c->triage);
+	if ((c->nrules > 0 && c->rules == NULL) ||
+	    (c->nregions > 0 && c->regions == NULL))
+		return fail(err, errsz, "rules or regions missing");
+	for (i = 0; i < c->nregions; i++) {
+		g = &c->regions[i];
+		if (g->id == NULL || (g->nkeywords > 0 && g->keywords == NULL))
+			return fail(err, errsz, "region %zu (line %d): no id "
+			    "or keywords", i, g->line);
+	}
+	for (i = 0; i < c->nrules; i++) {
+		r = &c->rules[i];
+		if (r->agency >= c->nagencies)
+			return fail(err, errsz, "rule %zu (line %d): agency "
+			    "%zu does not exist", i, r->line, r->agency);
+		if ((r->naliases > 0 && r->aliases == NULL) ||
+		    (r->naliases_en > 0 && r->aliases_en == NULL) ||
+		    (r->nregional > 0 && r->regional == NULL))
+			return fail(err, errsz, "rule %zu (line %d): list "
+			    "missing", i, r->line);
+		for (j = 0; j < r->nregional; j++)
+			if (r->regional[j].region >= c->nregions ||
+			    r->regional[j].agency >= c->nagencies)
+				return fail(err, errsz, "rule %zu (line %d): "
+				    "regional agency out of range", i, r->line);
+	}
+	return 0;
+}
+
+static int
+add_entry(struct route_table *rt, const char *w, enum kind k, size_t idx,
+    int canon, int en, const char *what, char *err, size_t errsz)
+{
+	struct entry *e;
+
+	if (check_word(w, what, err, errsz) == -1)
+		return -1;
+	e = &rt->ents[rt->nents++];
+	e->word = w;
+	e->kind = (unsigned char)k;
+	e->index = idx;
+	e->canon = (unsigned char)canon;
+	e->en = (unsigned char)en;
+	return 0;
+}
+
+static int
+collect(struct route_table *rt, char *err, size_t errsz)
+{
+	const struct conf *c = rt->c;
+	const struct conf_rule *r;
+	const struct conf_region *g;
+	char what[128];
+	size_t i, j;
+
+	for (i = 0; i < c->nrules; i++) {
+		r = &c->rules[i];
+		snprintf(what, sizeof(what), "rule %zu (line %d) keyword", i,
+		    r->line);
+		if (add_entry(rt, r->keyword, K_RULE, i, 1, 0, what, err,
+		    errsz) == -1)
+			return -1;
+		snprintf(what, sizeof(what), "rule %s (line %d) alias",
+		    r->keyword, r->line);
+		for (j = 0; j < r->naliases; j++)
+			if (add_entry(rt, r->aliases[j], K_RULE, i, 0, 0, what,
+			    err, errsz) == -1)
+				return -1;
+		snprintf(what, sizeof(what), "rule %s (line %d) English alias",
+		    r->keyword, r->line);
+		for (j = 0; j < r->naliases_en; j++)
+			if (add_entry(rt, r->aliases_en[j], K_RULE, i, 0, 1,
+			    what, err, errsz) == -1)
+				return -1;
+	}
+	for (i = 0; i < c->nregions; i++) {
+		g = &c->regions[i];
+		snprintf(what, sizeof(what), "region %s (line %d) keyword",
+		    g->id, g->line);
+		for (j = 0; j < g->nkeywords; j++)
+			if (add_entry(rt, g->keywords[j], K_REGION, i, 0, 0,
+			    what, err, errsz) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+static long
+exact_find(const struct route_table *rt, const char *s, size_t len)
+{
+	const struct uword *u;
+	uint64_t h = hash_skip(s, len, len);
+	size_t i;
+
+	for (i = h & rt->exmask; rt->exact[i] != 0; i = (i + 1) & rt->exmask) {
+		u = &rt->uw[rt->exact[i] - 1];
+		if (u->hash == h && u->len == len && memcmp(u->s, s, len) == 0)
+			return (long)(rt->exact[i] - 1);
+	}
+	return -1;
+}
+
+/* 1 when key (a word minus one byte) spells k[0..klen). */
+static int
+dkey_match(const struct route_table *rt, uint32_t key, const char *k,
+    size_t klen)
+{
+	const struct uword *u = &rt->uw[key >> 6];
+	size_t pos = key & 63;
+
+	if (pos == u->len)
+		return u->len == klen && memcmp(k, u->s, klen) == 0;
+	return u->len - 1 == klen && memcmp(k, u->s, pos) == 0 &&
+	    memcmp(k + pos, u->s + pos + 1, u->len - pos - 1) == 0;
+}
+
+/* s[0..len) without byte pos (pos == len: all of it) into k; its length. */
+static size_t
+del_key(const char *s, size_t len, size_t pos, char *k)
+{
+	if (pos >= len) {
+		memcpy(k, s, len);
+		return len;
+	}
+	memcpy(k, s, pos);
+	memcpy(k + pos, s + pos + 1, len - pos - 1);
+	return len - 1;
+}
+
+/* The slot holding key k, or the empty slot where it belongs. */
+static size_t
+del_slot(const struct route_table *rt, const char *k, size_t klen,
+    uint64_t h)
+{
+	size_t i;
+
+	for (i = h & rt->delmask; rt->del[i].n != 0;
+	    i = (i + 1) & rt->delmask)
+		if (rt->del[i].h == (uint32_t)h &&
+		    dkey_match(rt, rt->del[i].key, k, klen))
+			break;
+	return i;
+}
+
+static int
+typo_eligible(const struct uword *u)
+{
+	return !u->phrase && u->len >= TYPO_CONF_MIN;
+}
+
+/*
+ * Fills the deletion index: every single word of 5+ letters under itself
+ * and under each string made by deleting one of its bytes.  Two passes
+ * over the same keys in the same order: count the words of each distinct
+ * key, then list them, so post[] needs no per-key allocation.
+ */
+static void
+del_index(struct route_table *rt)
+{
+	const struct uword *u;
+	struct dslot *sl;
+	char k[WORD_MAX];
+	uint32_t *fill, total = 0;
+	size_t i, pos, klen, s;
+	uint64_t h;
+	int pass;
+
+	fill = xcalloc(rt->delmask + 1, sizeof(*fill));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < rt->nuw; i++) {
+			u = &rt->uw[i];
+			if (!typo_eligible(u))
+				continue;
+			for (pos = 0; pos <= u->len; pos++) {
+				klen = del_key(u->s, u->len, pos, k);
+				h = hash_skip(k, klen, klen);
+				s = del_slot(rt, k, klen, h);
+				sl = &rt->del[s];
+				/*
+				 * "JALLAN" minus either L is one key: list the
+				 * word once.  A word's keys come one after the
+				 * other, so checking the last one listed is
+				 * enough.  Pass 0: fill[] is the last word + 1;
+				 * pass 1: how many are listed.
+				 */
+				if (pass == 0) {
+					if (sl->n == 0) {
+						sl->h = (uint32_t)h;
+						sl->key = (uint32_t)(i << 6) |
+						    (uint32_t)pos;
+					} else if (fill[s] == i + 1)
+						continue;
+					sl->n++;
+					fill[s] = (uint32_t)i + 1;
+				} else {
+					if (fill[s] > 0 && rt->post[sl->start +
+					    fill[s] - 1] == i)
+						continue;
+					rt->post[sl->start + fill[s]++] =
+					    (uint32_t)i;
+				}
+			}
+		}
+		if (pass == 1)
+			break;
+		for (s = 0; s <= rt->delmask; s++) {
+			rt->del[s].start = total;
+			total += rt->del[s].n;
+			fill[s] = 0;
+		}
+	}
+	free(fill);
+}
+
+struct route_table *
+route_build(const struct conf *c, char *err, size_t errsz)
+{
+	struct route_table *rt;
+	struct uword *u;
+	size_t n, i, j, k, nd;
+
+	if (check_conf(c, err, errsz) == -1)
+		return NULL;
+	n = 0;
+	for (i = 0; i < c->nrules; i++)
+		n += 1 + c->rules[i].naliases + c->rules[i].naliases_en;
+	for (i = 0; i < c->nregions; i++)
+		n += c->regions[i].nkeywords;
+	if (n >= UINT32_MAX / 128) {
+		fail(err, errsz, "too many keywords (%zu)", n);
+		return NULL;
+	}
+	rt = xcalloc(1, sizeof(*rt));
+	rt->c = c;
+	rt->ents = xcalloc(n, sizeof(*rt->ents));
+	if (collect(rt, err, errsz) == -1) {
+		route_free(rt);
+		return NULL;
+	}
+	qsort(rt->ents, rt->nents, sizeof(*rt->ents), entry_cmp);
+
+	rt->uw = xcalloc(rt->nents, sizeof(*rt->uw));
+	for (i = 0; i < rt->nents; i = j) {
+		u = &rt->uw[rt->nuw++];
+		u->s = rt->ents[i].word;
+		u->len = strlen(u->s);
+		u->hash = hash_skip(u->s, u->len, u->len);
+		u->phrase = memchr(u->s, ' ', u->len) != NULL;
+		u->e = i;
+		u->alt = -1;
+		for (j = i + 1; j < rt->nents &&
+		    strcmp(rt->ents[j].word, u->s) == 0; j++)
+			if (u->alt < 0 &&
+			    !same_target(&rt->ents[i], &rt->ents[j]))
+				u->alt = (long)j;
+	}
+
+	/* Load factor at most 1/2 keeps linear-probe chains short. */
+	rt->exmask = pow2_at_least(2 * rt->nuw) - 1;
+	rt->exact = xcalloc(rt->exmask + 1, sizeof(*rt->exact));
+	for (i = 0; i < rt->nuw; i++) {
+		for (k = rt->uw[i].hash & rt->exmask; rt->exact[k] != 0;
+		    k = (k + 1) & rt->exmask)
+			;
+		rt->exact[k] = (uint32_t)i + 1;
+	}
+
+	nd = 0;
+	for (i = 0; i < rt->nuw; i++)
+		if (typo_eligible(&rt->uw[i]))
+			nd += rt->uw[i].len + 1;
+	rt->delmask = pow2_at_least(2 * nd) - 1;
+	rt->del = xcalloc(rt->delmask + 1, sizeof(*rt->del));
+	rt->post = xcalloc(nd, sizeof(*rt->post));
+	del_index(rt);
+	return rt;
+}
+
+void
+route_free(struct route_table *rt)
+{
+	if (rt == NULL)
+		return;
+	free(rt->ents);
+	free(rt->uw);
+	free(rt->exact);
+	free(rt->del);
+	free(rt->post);
+	free(rt);
+}
+
+static int
+digits_only(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * Looks up a message word with no exact match among the configured words
+ * one edit away.  Each of the word's 1 + len deletion keys is one probe;
+ * every candidate found is confirmed with one_edit().  Returns 1 with the
+ * matched word in *uwp, and in *amb an entry of a second rule or region
+ * when the word is ambiguous (else -1); 0 when nothing is one letter off.
+ */
+static int
+typo_find(const struct route_table *rt, const char *q, size_t qlen,
+    uint32_t *uwp, long *amb)
+{
+	const struct dslot *sl;
+	const struct uword *u;
+	const struct entry *be = NULL, *e;
+	char k[WORD_MAX];
+	size_t pos, klen, i;
+	uint32_t cand;
+	long best = -1;
+
+	*amb = -1;
+	if (qlen < TYPO_MSG_MIN || qlen >= WORD_MAX || digits_only(q, qlen))
+		return 0;
+	for (pos = 0; pos <= qlen; pos++) {
+		klen = del_key(q, qlen, pos, k);
+		sl = &rt->del[del_slot(rt, k, klen, hash_skip(k, klen, klen))];
+		for (i = 0; i < sl->n; i++) {
+			cand = rt->post[sl->start + i];
+			u = &rt->uw[cand];
+			if (!one_edit(q, qlen, u->s, u->len))
+				continue;
+			e = &rt->ents[u->e];
+			if (u->alt >= 0) {
+				*uwp = cand;
+				*amb = u->alt;
+				return 1;
+			}
+			if (best < 0) {
+				best = cand;
+				be = e;
+			} else if (!same_target(be, e)) {
+				*uwp = (uint32_t)best;
+				*amb = (long)u->e;
+				return 1;
+			} else if (cand < (uint32_t)best)
+				best = cand;	/* same rule: deterministic */
+		}
+	}
+	if (best < 0)
+		return 0;
+	*uwp = (uint32_t)best;
+	return 1;
+}
+
+struct tok {
+	struct ctx *x;
+	const char *text;
+	int field;
+	size_t seen;
+};
+
+static int
+tok_word(void *arg, size_t off, size_t wlen)
+{
+	struct tok *t = arg;
+	struct word *w;
+	long n;
+
+	if (t->seen++ >= MAX_WORDS)
+		return 1;
+	w = &t->x->w[t->x->nw];
+	n = text_fold_word(t->text + off, wlen, w->f, sizeof(w->f));
+	if (n <= 0)
+		return 0;	/* punctuation only, or too long to match */
+	w->off = off;
+	w->end = off + wlen;
+	w->len = (size_t)n;
+	w->field = t->field;
+	t->x->nw++;
+	return 0;
+}
+
+static void
+tokenize(struct ctx *x, int field, const char *text, size_t len)
+{
+	struct tok t;
+
+	t.x = x;
+	t.text = text;
+	t.field = field;
+	t.seen = 0;
+	x->fstart[field] = x->nw;
+	if (text != NULL && len > 0)
+		(void)text_words(text, len, tok_word, &t);
+	x->fend[field] = x->nw;
+}
+
+/* Matches every word of every field: phrase first, then word, then typo. */
+static void
+scan(struct ctx *x)
+{
+	const struct route_table *rt = x->rt;
+	const struct word *a, *b;
+	struct hit *h;
+	char p[WORD_MAX];
+	size_t i = 0;
+	uint32_t tu;
+	long u, amb;
+
+	while (i < x->nw) {
+		h = &x->h[x->nh];
+		h->w = i;
+		h->typo = 0;
+		a = &x->w[i];
+		if (i + 1 < x->nw && x->w[i + 1].field == a->field &&
+		    a->len + 1 + x->w[i + 1].len < WORD_MAX) {
+			b = &x->w[i + 1];
+			memcpy(p, a->f, a->len);
+			p[a->len] = ' ';
+			memcpy(p + a->len + 1, b->f, b->len);
+			if ((u = exact_find(rt, p, a->len + 1 + b->len)) >= 0) {
+				h->nw = 2;
+				h->uw = (uint32_t)u;
+				h->amb = rt->uw[u].alt;
+				x->nh++;
+				i += 2;
+				continue;
+			}
+		}
+		h->nw = 1;
+		if ((u = exact_find(rt, a->f, a->len)) >= 0) {
+			h->uw = (uint32_t)u;
+			h->amb = rt->uw[u].alt;
+			x->nh++;
+		} else if (typo_find(rt, a->f, a->len, &tu, &amb)) {
+			h->uw = tu;
+			h->amb = amb;
+			h->typo = 1;
+			x->nh++;
+		}
+		i++;
+	}
+}
+
+static const struct entry *
+hent(const struct ctx *x, const struct hit *h)
+{
+	return &x->rt->ents[x->rt->uw[h->uw].e];
+}
+
+/* The hit on the first word of field, when it names a rule; else -1. */
+static long
+leading(const struct ctx *x, int field)
+{
+	const struct hit *h;
+	size_t i;
+
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->w < x->fstart[field])
+			continue;
+		if (h->w != x->fstart[field] || h->w >= x->fend[field] ||
+		    h->amb >= 0 || hent(x, h)->kind != K_RULE)
+			return -1;
+		return (long)i;
+	}
+	return -1;
+}
+
+static int
+vote_cmp(const void *pa, const void *pb)
+{
+	const struct vote *a = pa, *b = pb;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	if (a->uw != b->uw)
+		return a->uw < b->uw ? -1 : 1;
+	if (a->w != b->w)
+		return a->w < b->w ? -1 : 1;
+	return 0;
+}
+
+/* Distinct configured words among votes[i..) of one rule; *end past them. */
+static size_t
+rule_run(const struct ctx *x, size_t i, size_t *end)
+{
+	size_t j, nd = 0;
+
+	for (j = i; j < x->nv && x->v[j].rule == x->v[i].rule; j++)
+		if (j == i || x->v[j].uw != x->v[j - 1].uw)
+			nd++;
+	*end = j;
+	return nd;
+}
+
+/*
+ * Keywords anywhere in one field.  Sorting the (at most a few hundred)
+ * votes by rule makes counting cost nothing per configured rule.
+ */
+static void
+inside(struct ctx *x, int field)
+{
+	const struct hit *h;
+	size_t i, j, nd, topi = 0;
+	int any_exact = 0, any_typo = 0;
+
+	x->nv = 0;
+	x->win = -1;
+	x->top = x->second = x->ntop = 0;
+	x->second_rule = -1;
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
+		    h->amb >= 0 || hent(x, h)->kind != K_RULE)
+			continue;
+		if (h->typo)
+			any_typo = 1;
+		else
+			any_exact = 1;
+	}
+	x->typo_dropped = any_exact && any_typo;
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
+		    h->amb >= 0 || hent(x, h)->kind != K_RULE ||
+		    (any_exact && h->typo))
+			continue;
+		x->v[x->nv].rule = hent(x, h)->index;
+		x->v[x->nv].uw = h->uw;
+		x->v[x->nv].w = h->w;
+		x->v[x->nv].hit = i;
+		x->nv++;
+	}
+	qsort(x->v, x->nv, sizeof(*x->v), vote_cmp);
+	for (i = 0; i < x->nv; i = j) {
+		nd = rule_run(x, i, &j);
+		if (nd > x->top) {
+			if (x->ntop > 0) {
+				x->second = x->top;
+				x->second_rule = (long)x->v[topi].rule;
+			}
+			x->top = nd;
+			x->ntop = 1;
+			topi = i;
+		} else if (nd == x->top)
+			x->ntop++;
+		else if (nd > x->second) {
+			x->second = nd;
+			x->second_rule = (long)x->v[i].rule;
+		}
+	}
+	if (x->ntop != 1)
+		return;
+	/* The winner's first word in the text decides word, lang, typo. */
+	for (i = topi; i < x->nv && x->v[i].rule == x->v[topi].rule; i++)
+		if (x->win < 0 || x->v[i].w < x->h[x->win].w)
+			x->win = (long)x->v[i].hit;
+}
+
+/* The citizen's folded word(s) of a hit. */
+static void
+hit_word(const struct ctx *x, const struct hit *h, char *buf, size_t sz)
+{
+	if (h->nw == 2)
+		snprintf(buf, sz, "%s %s", x->w[h->w].f, x->w[h->w + 1].f);
+	else
+		snprintf(buf, sz, "%s", x->w[h->w].f);
+}
+
+/*
+ * Citizen text for the explanation: control bytes become '?' so a message
+ * cannot forge lines in an operator's terminal or log; cut at a UTF-8
+ * character boundary.
+ */
+static void
+clean(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	size_t i, n = len < dstsz - 1 ? len : dstsz - 1;
+	unsigned char ch;
+
+	if (n < len)
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)src[i];
+		dst[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+	}
+	dst[n] = '\0';
+}
+
+static void
+hit_clean(const struct ctx *x, const struct hit *h, char *buf, size_t sz)
+{
+	char raw[2 * WORD_MAX];
+
+	hit_word(x, h, raw, sizeof(raw));
+	clean(buf, sz, raw, strlen(raw));
+}
+
+static void
+set_rule(const struct ctx *x, const struct hit *h, enum route_how how,
+    struct route_decision *d)
+{
+	const struct entry *e = hent(x, h);
+
+	d->rule = (long)e->index;
+	d->agency = x->c->rules[e->index].agency;
+	d->how = how;
+	d->typo = h->typo;
+	d->lang = e->en ? LANG_EN : LANG_ID;
+	hit_word(x, h, d->word, sizeof(d->word));
+	(void)str_copy(d->keyword, sizeof(d->keyword), x->rt->uw[h->uw].s);
+}
+
+static void
+decide_inside(struct ctx *x, int field, struct route_decision *d)
+{
+	inside(x, field);
+	if (x->nv == 0)
+		d->how = ROUTE_TRIAGE_NONE;
+	else if (x->ntop > 1)
+		d->how = ROUTE_TRIAGE_TIE;
+	else
+		set_rule(x, &x->h[x->win], ROUTE_INSIDE, d);
+}
+
+/* "leading word 'JLN' is an alias of JALAN (exact)." */
+static void
+say_long(struct out *o, const struct ctx *x, const struct hit *h,
+    const char *what)
+{
+	const struct entry *e = hent(x, h);
+	const char *rk = x->c->rules[e->index].keyword;
+	const char *cw = x->rt->uw[h->uw].s;
+	char w[2 * WORD_MAX];
+
+	hit_clean(x, h, w, sizeof(w));
+	if (!h->typo && e->canon)
+		out_add(o, "%s '%s' is the keyword %s (exact).", what, w, rk);
+	else if (!h->typo)
+		out_add(o, "%s '%s' is %s alias of %s (exact).", what, w,
+		    e->en ? "an English" : "an", rk);
+	else if (e->canon)
+		out_add(o, "%s '%s' is one letter off '%s' (typo).", what, w,
+		    cw);
+	else
+		out_add(o, "%s '%s' is one letter off '%s', %s alias of %s "
+		    "(typo).", what, w, cw, e->en ? "an English" : "an", rk);
+}
+
+/* "phrase 'LAMPU JALAN' (exact)", "'JALAM' (one letter off 'JALAN', typo)" */
+static void
+say_short(struct out *o, const struct ctx *x, const struct hit *h)
+{
+	const struct entry *e = hent(x, h);
+	char w[2 * WORD_MAX];
+
+	hit_clean(x, h, w, sizeof(w));
+	if (h->nw == 2)
+		out_add(o, "phrase '%s' (exact)", w);
+	else if (h->typo)
+		out_add(o, "'%s' (one letter off '%s', typo)", w,
+		    x->rt->uw[h->uw].s);
+	else if (e->canon)
+		out_add(o, "'%s' (exact)", w);
+	else
+		out_add(o, "'%s' (%salias, exact)", w, e->en ? "English " : "");
+}
+
+/* The words of the rule whose votes start at v[i], in short form. */
+static void
+say_votes(struct out *o, const struct ctx *x, size_t i, int brief)
+{
+	size_t j;
+	char w[2 * WORD_MAX];
+
+	for (j = i; j < x->nv && x->v[j].rule == x->v[i].rule; j++) {
+		if (j > i && x->v[j].uw == x->v[j - 1].uw)
+			continue;
+		if (j > i)
+			out_add(o, ", ");
+		if (brief) {
+			hit_clean(x, &x->h[x->v[j].hit], w, sizeof(w));
+			out_add(o, "'%s'", w);
+		} else
+			say_short(o, x, &x->h[x->v[j].hit]);
+	}
+}
+
+static void
+say_inside(struct out *o, const struct ctx *x, int structured)
+{
+	const char *where = structured ? "in the description" :
+	    "inside the text";
+	size_t i, j, k, nd;
+
+	if (x->nv == 0) {
+		out_add(o, "no keyword found%s.",
+		    structured ? " in the description" : "");
+		return;
+	}
+	if (x->ntop > 1) {
+		if (x->ntop == 2)
+			out_add(o, "keywords of two rules tied");
+		else
+			out_add(o, "keywords of %zu rules tied", x->ntop);
+		if (x->top > 1)
+			out_add(o, " at %zu words each", x->top);
+		out_add(o, ": ");
+		for (i = 0, k = 0; i < x->nv; i = j) {
+			if ((nd = rule_run(x, i, &j)) != x->top)
+				continue;
+			out_add(o, "%s%s (", k++ > 0 ? ", " : "",
+			    x->c->rules[x->v[i].rule].keyword);
+			say_votes(o, x, i, 1);
+			out_add(o, ")");
+		}
+	} else {
+		out_add(o, "found %s: ", where);
+		for (i = 0; i < x->nv; i = j)
+			if (rule_run(x, i, &j) == x->top)
+				say_votes(o, x, i, 0);
+		if (x->second > 0)
+			out_add(o, "; %zu against %zu for %s", x->top,
+			    x->second, x->c->rules[x->second_rule].keyword);
+	}
+	if (x->typo_dropped)
+		out_add(o, "; typo matches ignored (exact ones found)");
+	out_add(o, ".");
+}
+
+static void
+say_target(struct out *o, const struct ctx *x, const struct entry *e)
+{
+	if (e->kind == K_RULE)
+		out_add(o, "%s", x->c->rules[e->index].keyword);
+	else
+		out_add(o, "region %s", x->c->regions[e->index].id);
+}
+
+static void
+say_region_hit(struct out *o, const struct ctx *x, const struct hit *h)
+{
+	char w[2 * WORD_MAX];
+
+	hit_clean(x, h, w, sizeof(w));
+	out_add(o, "'%s'", w);
+	if (h->typo)
+		out_add(o, " (one letter off '%s', typo)", x->rt->uw[h->uw].s);
+	out_add(o, " -> %s", x->c->regions[hent(x, h)->index].id);
+}
+
+/*
+ * Region words anywhere in any field.  As for rules, an exact region word
+ * outranks a typo; two different regions cancel out rather than guess.
+ */
+static void
+region(const struct ctx *x, struct route_decision *d, struct out *o)
+{
+	const struct conf_rule *r;
+	const struct hit *h;
+	long first = -1, other = -1;
+	size_t i, g;
+	int any_exact = 0;
+
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->amb < 0 && hent(x, h)->kind == K_REGION && !h->typo)
+			any_exact = 1;
+	}
+	for (i = 0; i < x->nh && other < 0; i++) {
+		h = &x->h[i];
+		if (h->amb >= 0 || hent(x, h)->kind != K_REGION ||
+		    (any_exact && h->typo))
+			continue;
+		if (first < 0)
+			first = (long)i;
+		else if (hent(x, h)->index != hent(x, &x->h[first])->index)
+			other = (long)i;
+	}
+	if (first < 0)
+		return;
+	if (other >= 0) {
+		out_add(o, " Regions disagree: ");
+		say_region_hit(o, x, &x->h[first]);
+		out_add(o, ", ");
+		say_region_hit(o, x, &x->h[other]);
+		out_add(o, "; no region used.");
+		return;
+	}
+	g = hent(x, &x->h[first])->index;
+	d->region = (long)g;
+	out_add(o, " Region: ");
+	say_region_hit(o, x, &x->h[first]);
+	if (d->rule < 0) {
+		out_add(o, ".");
+		return;
+	}
+	r = &x->c->rules[d->rule];
+	for (i = 0; i < r->nregional; i++)
+		if (r->regional[i].region == g) {
+			d->agency = r->regional[i].agency;
+			d->regional = 1;
+			out_add(o, "; regional agency %s.",
+			    x->c->agencies[d->agency].id);
+			return;
+		}
+	out_add(o, "; region %s has no regional agency for %s, agency stays "
+	    "%s.", x->c->regions[g].id, r->keyword,
+	    x->c->agencies[d->agency].id);
+}
+
+/* Words that matched two rules (or a rule and a region) were ignored. */
+static void
+say_ambiguous(struct out *o, const struct ctx *x)
+{
+	const struct hit *h;
+	char w[2 * WORD_MAX];
+	size_t i;
+
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->amb < 0)
+			continue;
+		hit_clean(x, h, w, sizeof(w));
+		out_add(o, " Ignored '%s': %s ", w, h->typo ?
+		    "one letter off words of" : "configured for both");
+		say_target(o, x, hent(x, h));
+		out_add(o, " and ");
+		say_target(o, x, &x->rt->ents[h->amb]);
+		out_add(o, " (ambiguous).");
+	}
+}
+
+/* Writes the explanation; settles the region (and regional agency). */
+static void
+finish(const struct ctx *x, struct route_decision *d, long lead,
+    int structured, const char *kw, size_t klen)
+{
+	const struct conf_agency *a = &x->c->agencies[d->agency];
+	const struct hit *h;
+	struct out o;
+	char field[48];
+
+	o.b = d->explain;
+	o.sz = sizeof(d->explain);
+	o.len = 0;
+	o.full = 0;
+	d->explain[0] = '\0';
+	if (d->rule >= 0)
+		out_add(&o, "rule %s -> %s", x->c->rules[d->rule].keyword,
+		    a->id);
+	else
+		out_add(&o, "triage -> %s", a->id);
+	if (a->name != NULL && *a->name != '\0')
+		out_add(&o, " (%s)", a->name);
+	out_add(&o, ": ");
+	if (lead >= 0) {
+		h = &x->h[lead];
+		say_long(&o, x, h, structured ? "keyword field" :
+		    h->nw == 2 ? "leading phrase" : "leading word");
+	} else {
+		if (structured) {
+			if (kw != NULL)
+				text_trim(&kw, &klen);
+			if (kw == NULL || klen == 0)
+				out_add(&o, "keyword field was empty; ");
+			else {
+				clean(field, sizeof(field), kw, klen);
+				out_add(&o, "keyword field '%s' was not "
+				    "recognised; ", field);
+			}
+		}
+		say_inside(&o, x, structured);
+	}
+	region(x, d, &o);
+	say_ambiguous(&o, x);
+}
+
+static void
+decision_init(const struct route_table *rt, struct route_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->agency = rt != NULL ? rt->c->triage : 0;
+	d->rule = -1;
+	d->region = -1;
+	d->how = ROUTE_TRIAGE_NONE;
+	d->lang = LANG_NONE;
+}
+
+static void
+ctx_init(struct ctx *x, const struct route_table *rt, size_t nfields)
+{
+	memset(x, 0, sizeof(*x));
+	x->rt = rt;
+	x->c = rt->c;
+	/* Heap, not stack: worker threads may run on small stacks. */
+	x->w = xcalloc(nfields * MAX_WORDS, sizeof(*x->w));
+	x->h = xcalloc(nfields * MAX_WORDS, sizeof(*x->h));
+	x->v = xcalloc(nfields * MAX_WORDS, sizeof(*x->v));
+}
+
+static void
+ctx_free(struct ctx *x)
+{
+	free(x->w);
+	free(x->h);
+	free(x->v);
+}
+
+void
+route_text(const struct route_table *rt, const char *text, size_t len,
+    struct route_decision *d)
+{
+	struct ctx x;
+	long lead;
+
+	decision_init(rt, d);
+	if (rt == NULL) {
+		(void)str_copy(d->explain, sizeof(d->explain),
+		    "triage: no routing table.");
+		return;
+	}
+	ctx_init(&x, rt, 1);
+	tokenize(&x, 0, text, len);
+	scan(&x);
+	if ((lead = leading(&x, 0)) >= 0) {
+		set_rule(&x, &x.h[lead], ROUTE_LEADING, d);
+		d->body_offset = x.w[x.h[lead].w + x.h[lead].nw - 1].end;
+	} else
+		decide_inside(&x, 0, d);
+	finish(&x, d, lead, 0, NULL, 0);
+	ctx_free(&x);
+}
+
+void
+route_structured(const struct route_table *rt,
+    const char *keyword, size_t klen, const char *location, size_t llen,
+    const char *desc, size_t dlen, struct route_decision *d)
+{
+	struct ctx x;
+	long lead;
+
+	decision_init(rt, d);
+	if (rt == NULL) {
+		(void)str_copy(d->explain, sizeof(d->explain),
+		    "triage: no routing table.");
+		return;
+	}
+	ctx_init(&x, rt, NFIELDS);
+	tokenize(&x, 0, keyword, klen);
+	tokenize(&x, 1, location, llen);
+	tokenize(&x, 2, desc, dlen);
+	scan(&x);
+	if ((lead = leading(&x, 0)) >= 0)
+		set_rule(&x, &x.h[lead], ROUTE_STRUCTURED, d);
+	else
+		decide_inside(&x, 2, d);
+	finish(&x, d, lead, 1, keyword, klen);
+	ctx_free(&x);
+}

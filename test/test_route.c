@@ -1,0 +1,1024 @@
+/*
+ * test_route: the routing rules as a citizen's message meets them.  The
+ * confs are built by hand from static arrays so these tests depend on the
+ * router alone, not on the config loader.  Each test reads as one line of
+ * the spec: a message, the rule and agency it must reach, and what the
+ * operator's explanation must say.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "routing/route.h"
+#include "util/util.h"
+
+enum {
+	A_DISKOMINFO, A_DPUPR, A_DLH, A_DISHUB, A_UPT_PU_AMBARAWA,
+	A_DUKCAPIL, A_UPT_DLH_SEMARANG, A_BPBD, A_DISDAG
+};
+enum { G_SEMARANG, G_AMBARAWA, G_UNGARAN, G_KENDAL };
+enum { R_JALAN, R_SAMPAH, R_PJU, R_AKTA, R_BANJIR, R_PASAR };
+
+static struct conf_agency agencies[] = {
+	{ "diskominfo", "Dinas Komunikasi dan Informatika", "KOMINFO", 1 },
+	{ "dpupr", "Dinas Pekerjaan Umum dan Penataan Ruang", "DPUPR", 2 },
+	{ "dlh", "Dinas Lingkungan Hidup", "DLH", 3 },
+	{ "dishub", "Dinas Perhubungan", "DISHUB", 4 },
+	{ "upt-pu-ambarawa", "UPT PU Ambarawa", "UPT PU", 5 },
+	{ "dukcapil", "Dinas Kependudukan dan Pencatatan Sipil", "CAPIL", 6 },
+	{ "upt-dlh-semarang", "UPT DLH Semarang", "UPT DLH", 7 },
+	{ "bpbd", "Badan Penanggulangan Bencana Daerah", "BPBD", 8 },
+	{ "disdag", "Dinas Perdagangan", "DISDAG", 9 },
+};
+
+static char *kw_semarang[] = { "SEMARANG", "SMG" };
+static char *kw_ambarawa[] = { "AMBARAWA" };
+static char *kw_ungaran[] = { "UNGARAN" };
+static char *kw_kendal[] = { "KENDAL" };
+
+static struct conf_region regions[] = {
+	{ "semarang", "Semarang", kw_semarang, 2, 20 },
+	{ "ambarawa", "Ambarawa", kw_ambarawa, 1, 21 },
+	{ "ungaran", "Ungaran", kw_ungaran, 1, 22 },
+	{ "kendal", "Kendal", kw_kendal, 1, 23 },
+};
+
+static char *al_jalan[] = { "JLN", "JEMBATAN" };
+static char *en_jalan[] = { "ROAD", "POTHOLE" };
+static struct conf_regional rg_jalan[] = { { G_AMBARAWA, A_UPT_PU_AMBARAWA } };
+static char *al_sampah[] = { "LIMBAH" };
+static char *en_sampah[] = { "TRASH", "GARBAGE" };
+static struct conf_regional rg_sampah[] = {
+	{ G_SEMARANG, A_UPT_DLH_SEMARANG }
+};
+static char *al_pju[] = { "LAMPU JALAN", "PENERANGAN" };
+static char *en_pju[] = { "STREETLIGHT", "STREET LIGHT" };
+static char *al_akta[] = { "KTP" };
+static char *al_banjir[] = { "GENANGAN", "PASIR" };
+static char *en_banjir[] = { "FLOOD" };
+static char *al_pasar[] = { "KENDALA" };
+
+static struct conf_rule rules[] = {
+	{ "JALAN", al_jalan, 2, en_jalan, 2, A_DPUPR, rg_jalan, 1,
+	    { "Jalan & jembatan", "Roads & bridges" }, 30 },
+	{ "SAMPAH", al_sampah, 1, en_sampah, 2, A_DLH, rg_sampah, 1,
+	    { "Sampah", "Waste" }, 31 },
+	{ "PJU", al_pju, 2, en_pju, 2, A_DISHUB, NULL, 0,
+	    { "Lampu jalan", "Street lights" }, 32 },
+	{ "AKTA", al_akta, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
+	    { "Kependudukan", "Civil registry" }, 33 },
+	{ "BANJIR", al_banjir, 2, en_banjir, 1, A_BPBD, NULL, 0,
+	    { "Banjir", "Flood" }, 34 },
+	{ "PASAR", al_pasar, 1, NULL, 0, A_DISDAG, NULL, 0,
+	    { "Pasar", "Markets" }, 35 },
+};
+
+static struct conf test_conf = {
+	.path = "<test>",
+	.agencies = agencies,
+	.nagencies = ARRAY_LEN(agencies),
+	.triage = A_DISKOMINFO,
+	.regions = regions,
+	.nregions = ARRAY_LEN(regions),
+	.rules = rules,
+	.nrules = ARRAY_LEN(rules),
+};
+
+static int
+setup(void **state)
+{
+	char err[256];
+	struct route_table *rt = route_build(&test_conf, err, sizeof(err));
+
+	if (rt == NULL) {
+		fprintf(stderr, "route_build: %s\n", err);
+		return -1;
+	}
+	*state = rt;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	route_free(*state);
+	return 0;
+}
+
+static void
+rtext(void **state, const char *text, struct route_decision *d)
+{
+	route_text(*state, text, strlen(text), d);
+}
+
+static void
+rstruct(void **state, const char *k, const char *l, const char *t,
+    struct route_decision *d)
+{
+	route_structured(*state, k, strlen(k), l, strlen(l), t, strlen(t), d);
+}
+
+/* The explanation contains s (printed on failure: it is the point). */
+static void
+has(const struct route_decision *d, const char *s)
+{
+	if (strstr(d->explain, s) == NULL) {
+		print_error("explanation lacks \"%s\":\n  %s\n", s, d->explain);
+		fail();
+	}
+}
+
+static void
+lacks(const struct route_decision *d, const char *s)
+{
+	if (strstr(d->explain, s) != NULL) {
+		print_error("explanation has \"%s\":\n  %s\n", s, d->explain);
+		fail();
+	}
+}
+
+static void
+leading_exact_keyword(void **state)
+{
+	struct route_decision d;
+	const char *t = "JALAN Jl. Pemuda depan SMP 3 berlubang";
+
+	rtext(state, t, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.agency, A_DPUPR);
+	assert_int_equal(d.region, -1);
+	assert_int_equal(d.regional, 0);
+	assert_int_equal(d.typo, 0);
+	assert_int_equal(d.lang, LANG_ID);
+	assert_string_equal(d.word, "JALAN");
+	assert_string_equal(d.keyword, "JALAN");
+	assert_int_equal(d.body_offset, 5);
+	assert_string_equal(t + d.body_offset,
+	    " Jl. Pemuda depan SMP 3 berlubang");
+	has(&d, "rule JALAN -> dpupr (Dinas Pekerjaan Umum");
+	has(&d, "leading word 'JALAN' is the keyword JALAN (exact).");
+	lacks(&d, "Region");
+	lacks(&d, "typo");
+}
+
+static void
+leading_alias(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "jln rusak parah", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.lang, LANG_ID);
+	assert_string_equal(d.word, "JLN");
+	assert_string_equal(d.keyword, "JLN");
+	assert_int_equal(d.body_offset, 3);
+	has(&d, "leading word 'JLN' is an alias of JALAN (exact).");
+}
+
+static void
+leading_english_alias(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "Pothole near the market", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.lang, LANG_EN);
+	assert_string_equal(d.keyword, "POTHOLE");
+	has(&d, "an English alias of JALAN (exact)");
+
+	/* A Bahasa keyword keeps Bahasa even with English words after it. */
+	rtext(state, "SAMPAH trash everywhere", &d);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.lang, LANG_ID);
+}
+
+static void
+leading_phrase_alias(void **state)
+{
+	struct route_decision d;
+	const char *t = "lampu jalan mati sejak seminggu";
+
+	/* The phrase is tried before JALAN alone, and consumes it. */
+	rtext(state, t, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_PJU);
+	assert_int_equal(d.agency, A_DISHUB);
+	assert_string_equal(d.word, "LAMPU JALAN");
+	assert_string_equal(d.keyword, "LAMPU JALAN");
+	assert_int_equal(d.body_offset, 11);
+	assert_string_equal(t + d.body_offset, " mati sejak seminggu");
+	has(&d, "leading phrase 'LAMPU JALAN' is an alias of PJU (exact).");
+
+	/* Extra spaces and punctuation between the two words. */
+	t = "Street   light, broken";
+	rtext(state, t, &d);
+	assert_int_equal(d.rule, R_PJU);
+	assert_int_equal(d.lang, LANG_EN);
+	assert_string_equal(d.word, "STREET LIGHT");
+	assert_string_equal(t + d.body_offset, " broken");
+
+	/* Punctuation around either word does not break the phrase. */
+	rtext(state, "lampu, jalan", &d);
+	assert_int_equal(d.rule, R_PJU);
+}
+
+static void
+check_typo(void **state, const char *text, const char *word, size_t off)
+{
+	struct route_decision d;
+	char want[128];
+
+	rtext(state, text, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.agency, A_DLH);
+	assert_int_equal(d.typo, 1);
+	assert_int_equal(d.lang, LANG_ID);
+	assert_string_equal(d.word, word);
+	assert_string_equal(d.keyword, "SAMPAH");
+	assert_int_equal(d.body_offset, off);
+	snprintf(want, sizeof(want), "leading word '%s' is one letter off "
+	    "'SAMPAH' (typo).", word);
+	has(&d, want);
+}
+
+static void
+leading_typo_each_edit(void **state)
+{
+	check_typo(state, "SAMPAK numpuk", "SAMPAK", 6);	/* replace */
+	check_typo(state, "sampaah numpuk", "SAMPAAH", 7);	/* insertion */
+	check_typo(state, "Sampa numpuk", "SAMPA", 5);		/* deletion */
+	check_typo(state, "SAMAPH numpuk", "SAMAPH", 6);	/* swap */
+	check_typo(state, "ASMPAH numpuk", "ASMPAH", 6);	/* swap at 0 */
+	check_typo(state, "SAMPHA numpuk", "SAMPHA", 6);	/* swap, end */
+}
+
+static void
+leading_typo_of_alias(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "garbagge near my house", &d);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.typo, 1);
+	assert_int_equal(d.lang, LANG_EN);
+	assert_string_equal(d.keyword, "GARBAGE");
+	has(&d, "'GARBAGGE' is one letter off 'GARBAGE', an English alias of "
+	    "SAMPAH (typo).");
+}
+
+static void
+no_typo_for_short_words(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "AKTA hilang", &d);
+	assert_int_equal(d.rule, R_AKTA);
+	/* AKTA has 4 letters: one letter off is not close enough. */
+	rtext(state, "AKTI hilang", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	assert_int_equal(d.rule, -1);
+	rtext(state, "AKT hilang", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	/* Two letters off a 5+ letter keyword is too far. */
+	rtext(state, "SMAPAK numpuk", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	/* A 4-byte message word may still be a deletion from FLOOD. */
+	rtext(state, "FLOD di rumah", &d);
+	assert_int_equal(d.rule, R_BANJIR);
+	assert_int_equal(d.typo, 1);
+	assert_int_equal(d.lang, LANG_EN);
+	/* A 3-byte one may not. */
+	rtext(state, "FLD di rumah", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+}
+
+static void
+no_typo_for_digits(void **state)
+{
+	static char *nokw[] = { "12345" };
+	static struct conf_rule r[] = {
+		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1 },
+	};
+	struct conf c = test_conf;
+	struct route_decision d;
+	struct route_table *rt;
+	char err[128];
+
+	(void)state;
+	c.rules = r;
+	c.nrules = 1;
+	rt = route_build(&c, err, sizeof(err));
+	assert_non_null(rt);
+	route_text(rt, "12345 x", 7, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	route_text(rt, "12346 x", 7, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	route_text(rt, "1234 x", 6, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	route_free(rt);
+}
+
+static void
+typo_ambiguity(void **state)
+{
+	struct route_decision d;
+
+	/* PASUR: one letter off PASAR (rule PASAR) and PASIR (rule BANJIR). */
+	rtext(state, "PASUR becek sekali", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+	has(&d, "no keyword found");
+	has(&d, "Ignored 'PASUR': one letter off words of");
+	has(&d, "PASAR");
+	has(&d, "BANJIR");
+
+	/* Ambiguous words are ignored, not fatal: the others still count. */
+	rtext(state, "tolong PASUR becek ada sampah", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_SAMPAH);
+	has(&d, "Ignored 'PASUR'");
+
+	/* KENDALL: one letter off region KENDAL and rule PASAR's KENDALA. */
+	rtext(state, "KENDALL jalan rusak", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.region, -1);
+	has(&d, "region kendal");
+	/* The exact region word is not ambiguous. */
+	rtext(state, "JALAN rusak di Kendal", &d);
+	assert_int_equal(d.region, G_KENDAL);
+}
+
+static void
+inside_phrase(void **state)
+{
+	struct route_decision d;
+
+	/* JALAN is a roads keyword, but here it belongs to the phrase. */
+	rtext(state, "tolong lampu jalan mati sejak seminggu", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_PJU);
+	assert_int_equal(d.agency, A_DISHUB);
+	assert_int_equal(d.body_offset, 0);
+	assert_int_equal(d.lang, LANG_ID);
+	assert_string_equal(d.word, "LAMPU JALAN");
+	has(&d, "rule PJU -> dishub");
+	has(&d, "found inside the text: phrase 'LAMPU JALAN' (exact).");
+}
+
+static void
+inside_exact_beats_typo(void **state)
+{
+	struct route_decision d;
+
+	/* Three typo words of JALAN lose to one exact word of SAMPAH. */
+	rtext(state, "tolong jalam jembatann pothol dan sampah", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.typo, 0);
+	has(&d, "typo matches ignored");
+
+	/* With typos only, they count. */
+	rtext(state, "tolong jalam jembatann pothol dan sampaah", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.typo, 1);
+	assert_string_equal(d.word, "JALAM");
+	has(&d, "'JALAM' (one letter off 'JALAN', typo)");
+}
+
+static void
+inside_majority(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "tolong jalan dan jembatan rusak, ada sampah", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_string_equal(d.word, "JALAN");
+	has(&d, "'JALAN' (exact), 'JEMBATAN' (alias, exact)");
+	has(&d, "2 against 1 for SAMPAH");
+
+	/* The same word twice is one word: distinct words count. */
+	rtext(state, "ada sampah sampah SAMPAH di jalan jembatan", &d);
+	assert_int_equal(d.rule, R_JALAN);
+
+	/* The deciding word is the winner's first in the text. */
+	rtext(state, "di road ini ada jalan rusak", &d);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_string_equal(d.word, "ROAD");
+	assert_int_equal(d.lang, LANG_EN);
+}
+
+static void
+inside_tie(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "tolong jalan penuh sampah", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+	assert_int_equal(d.lang, LANG_NONE);
+	assert_int_equal(d.typo, 0);
+	assert_string_equal(d.word, "");
+	has(&d, "triage -> diskominfo");
+	has(&d, "keywords of two rules tied: JALAN ('JALAN'), "
+	    "SAMPAH ('SAMPAH').");
+
+	rtext(state, "di jln jembatan ada sampah limbah", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	has(&d, "tied at 2 words each: JALAN ('JEMBATAN', 'JLN'), "
+	    "SAMPAH ('LIMBAH', 'SAMPAH').");
+}
+
+static void
+no_keyword(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "halo selamat pagi", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.region, -1);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+	assert_int_equal(d.lang, LANG_NONE);
+	has(&d, "triage -> diskominfo");
+	has(&d, "no keyword found.");
+
+	rtext(state, "", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	route_text(*state, NULL, 0, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	rtext(state, " ,.!? *** ", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+
+	/* Triage still reports a region. */
+	rtext(state, "halo dari Ungaran", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	assert_int_equal(d.region, G_UNGARAN);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+	assert_int_equal(d.regional, 0);
+}
+
+static void
+leading_beats_inside(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "SAMPAH di jalan depan pasar, jalan rusak jembatan", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_SAMPAH);
+	/* A typo'd leading keyword also beats exact words inside. */
+	rtext(state, "SAMAPH di jalan jembatan", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_SAMPAH);
+	/* A leading region word is not a keyword: look inside. */
+	rtext(state, "Semarang: jalan rusak", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.region, G_SEMARANG);
+}
+
+static void
+region_regional_agency(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "JALAN rusak di Ambarawa dekat pasar", &d);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.region, G_AMBARAWA);
+	assert_int_equal(d.agency, A_UPT_PU_AMBARAWA);
+	assert_int_equal(d.regional, 1);
+	has(&d, "rule JALAN -> dpupr");
+	has(&d, "Region: 'AMBARAWA' -> ambarawa; regional agency "
+	    "upt-pu-ambarawa.");
+
+	/* Region words tolerate a typo too (5+ letters). */
+	rtext(state, "JALAN rusak di Ambarawwa", &d);
+	assert_int_equal(d.region, G_AMBARAWA);
+	assert_int_equal(d.agency, A_UPT_PU_AMBARAWA);
+	has(&d, "'AMBARAWWA' (one letter off 'AMBARAWA', typo) -> ambarawa");
+
+	/* A short region alias, exact only. */
+	rtext(state, "sampah di smg", &d);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.agency, A_UPT_DLH_SEMARANG);
+	rtext(state, "sampah di smgg", &d);
+	assert_int_equal(d.region, -1);
+	assert_int_equal(d.agency, A_DLH);
+}
+
+static void
+region_without_regional_agency(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "JALAN rusak di Semarang", &d);
+	assert_int_equal(d.region, G_SEMARANG);
+	assert_int_equal(d.agency, A_DPUPR);
+	assert_int_equal(d.regional, 0);
+	has(&d, "region semarang has no regional agency for JALAN");
+}
+
+static void
+two_regions(void **state)
+{
+	struct route_decision d;
+
+	rtext(state, "JALAN dari Semarang ke Ambarawa rusak", &d);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.region, -1);
+	assert_int_equal(d.agency, A_DPUPR);
+	assert_int_equal(d.regional, 0);
+	has(&d, "Regions disagree");
+	/* Two words of one region are one region. */
+	rtext(state, "SAMPAH SMG, kota Semarang", &d);
+	assert_int_equal(d.region, G_SEMARANG);
+	assert_int_equal(d.agency, A_UPT_DLH_SEMARANG);
+}
+
+static void
+structured_form(void **state)
+{
+	struct route_decision d;
+
+	rstruct(state, "JALAN", "Ambarawa", "lubang besar depan SD 2", &d);
+	assert_int_equal(d.how, ROUTE_STRUCTURED);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.region, G_AMBARAWA);
+	assert_int_equal(d.agency, A_UPT_PU_AMBARAWA);
+	assert_int_equal(d.regional, 1);
+	assert_int_equal(d.body_offset, 0);
+	has(&d, "keyword field 'JALAN' is the keyword JALAN (exact).");
+
+	rstruct(state, " lampu jalan ", "", "mati", &d);
+	assert_int_equal(d.how, ROUTE_STRUCTURED);
+	assert_int_equal(d.rule, R_PJU);
+
+	rstruct(state, "samaph", "Semarang", "numpuk", &d);
+	assert_int_equal(d.how, ROUTE_STRUCTURED);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.typo, 1);
+	assert_int_equal(d.agency, A_UPT_DLH_SEMARANG);
+	has(&d, "one letter off 'SAMPAH' (typo)");
+
+	/* Region found in the description when the location has none. */
+	rstruct(state, "SAMPAH", "pasar lama", "dekat terminal Semarang", &d);
+	assert_int_equal(d.region, G_SEMARANG);
+}
+
+static void
+structured_unknown_keyword(void **state)
+{
+	struct route_decision d;
+
+	rstruct(state, "XYZ", "Semarang", "sampah menumpuk", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.agency, A_UPT_DLH_SEMARANG);
+	has(&d, "keyword field 'XYZ' was not recognised; found in the "
+	    "description: 'SAMPAH' (exact).");
+
+	/* Street names in the location are not keywords. */
+	rstruct(state, "XYZ", "Jalan Pemuda", "lampu mati", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	has(&d, "no keyword found in the description");
+
+	/* A region as keyword is not a keyword. */
+	rstruct(state, "Semarang", "", "jalan rusak", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, R_JALAN);
+
+	rstruct(state, "", "", "ada sampah", &d);
+	assert_int_equal(d.rule, R_SAMPAH);
+	has(&d, "keyword field was empty");
+
+	/* A phrase may not straddle two fields. */
+	rstruct(state, "LAMPU", "JALAN", "mati", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+}
+
+static void
+case_and_punctuation(void **state)
+{
+	struct route_decision d;
+	const char *t;
+
+	t = "jalan, rusak";
+	rtext(state, t, &d);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_string_equal(d.word, "JALAN");
+	assert_string_equal(t + d.body_offset, " rusak");
+
+	t = "*Sampah* numpuk";
+	rtext(state, t, &d);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_string_equal(t + d.body_offset, " numpuk");
+
+	t = "  \"JalÁn\"!\trusak";
+	rtext(state, t, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_JALAN);
+	assert_string_equal(t + d.body_offset, "\trusak");
+
+	/* Punctuation-only words are skipped, they do not start the text. */
+	t = "- sampah numpuk";
+	rtext(state, t, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, R_SAMPAH);
+
+	/* Only the length given is read. */
+	route_text(*state, "JALAN SAMPAH", 3, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+}
+
+static void
+big_and_hostile_input(void **state)
+{
+	struct route_decision d;
+	char *buf;
+	size_t i, n = 10240;
+
+	buf = xmalloc(n + 1);
+	for (i = 0; i < n; i++)
+		buf[i] = "jalan sampah x "[i % 15];
+	buf[n] = '\0';
+	rtext(state, buf, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_true(strlen(d.explain) < sizeof(d.explain));
+
+	/* One 10 KB word. */
+	memset(buf, 'A', n);
+	rtext(state, buf, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+
+	/* Arbitrary bytes: control characters, invalid UTF-8, NULs. */
+	srand(7);
+	for (i = 0; i < n; i++)
+		buf[i] = (char)(rand() & 0xFF);
+	route_text(*state, buf, n, &d);
+	assert_true(strlen(d.explain) < sizeof(d.explain));
+	for (i = 0; d.explain[i] != '\0'; i++)
+		assert_true((unsigned char)d.explain[i] >= 0x20);
+	route_structured(*state, buf, n, buf, n, buf, n, &d);
+	assert_true(strlen(d.explain) < sizeof(d.explain));
+
+	/* Words beyond the first 512 are not looked at. */
+	buf[0] = '\0';
+	for (i = 0; i < 600; i++)
+		memcpy(buf + i * 2, "x ", 2);
+	memcpy(buf + 1200, "sampah", 7);
+	rtext(state, buf, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	free(buf);
+}
+
+static void
+control_bytes_not_in_explanation(void **state)
+{
+	struct route_decision d;
+
+	/* Inner control bytes survive folding; the explanation masks them. */
+	rtext(state, "SAM\x01PAH di pasar", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.typo, 1);
+	has(&d, "'SAM?PAH'");
+}
+
+static void
+build_rejects_bad_conf(void **state)
+{
+	static char *lower[] = { "jln" };
+	static char *three[] = { "LAMPU JALAN RAYA" };
+	static char *edge[] = { "LAMPU " };
+	static struct conf_rule r[1];
+	static struct conf_regional bad_rg[] = { { 99, 1 } };
+	struct conf c;
+	char err[256];
+
+	(void)state;
+	c = test_conf;
+	c.rules = r;
+	c.nrules = 1;
+
+	r[0] = rules[R_JALAN];
+	r[0].aliases = lower;
+	r[0].naliases = 1;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "'jln' is not folded upper-case"));
+
+	r[0].aliases = three;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "not one word or two words"));
+
+	r[0].aliases = edge;
+	assert_null(route_build(&c, err, sizeof(err)));
+
+	r[0] = rules[R_JALAN];
+	r[0].agency = 42;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "agency 42 does not exist"));
+
+	r[0] = rules[R_JALAN];
+	r[0].regional = bad_rg;
+	assert_null(route_build(&c, err, sizeof(err)));
+
+	r[0] = rules[R_JALAN];
+	r[0].keyword = NULL;
+	assert_null(route_build(&c, err, sizeof(err)));
+
+	c = test_conf;
+	c.triage = 99;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_null(route_build(NULL, err, sizeof(err)));
+
+	/* No rules at all is a valid (if useless) table: all triage. */
+	c = test_conf;
+	c.nrules = 0;
+	c.rules = NULL;
+	{
+		struct route_table *rt = route_build(&c, err, sizeof(err));
+		struct route_decision d;
+
+		assert_non_null(rt);
+		route_text(rt, "JALAN rusak", 11, &d);
+		assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+		route_free(rt);
+	}
+}
+
+static void
+duplicate_word_across_rules(void **state)
+{
+	static char *dup[] = { "JLN" };
+	static struct conf_rule r[2];
+	struct conf c = test_conf;
+	struct route_decision d;
+	struct route_table *rt;
+	char err[256];
+
+	(void)state;
+	r[0] = rules[R_JALAN];
+	r[1] = rules[R_SAMPAH];
+	r[1].aliases = dup;
+	r[1].naliases = 1;
+	c.rules = r;
+	c.nrules = 2;
+	rt = route_build(&c, err, sizeof(err));
+	assert_non_null(rt);
+	/* Configured for both: neither rule may claim it. */
+	route_text(rt, "JLN rusak", 9, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	has(&d, "Ignored 'JLN': configured for both JALAN and SAMPAH");
+	route_free(rt);
+}
+
+/* Several threads share one table and must agree with a single thread. */
+struct thr {
+	const struct route_table *rt;
+	int bad;
+};
+
+static void *
+thr_run(void *arg)
+{
+	static const char *msgs[] = {
+		"tolong jalan penuh sampah", "SAMAPH di Semarang",
+		"lampu jalan mati", "JALAN rusak di Ambarawa", "PASUR becek",
+	};
+	static const long want[] = { -1, R_SAMPAH, R_PJU, R_JALAN, -1 };
+	struct thr *t = arg;
+	struct route_decision d;
+	size_t i;
+
+	for (i = 0; i < 2000; i++) {
+		route_text(t->rt, msgs[i % 5], strlen(msgs[i % 5]), &d);
+		if (d.rule != want[i % 5])
+			t->bad++;
+	}
+	return NULL;
+}
+
+static void
+shared_between_threads(void **state)
+{
+	pthread_t th[4];
+	struct thr t[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		t[i].rt = *state;
+		t[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, thr_run, &t[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].bad, 0);
+	}
+}
+
+/*
+ * Many generated rules: keyword K + abc + abc (abc = the rule number in
+ * base 26), alias W + cba + X.  Two keywords differ in at least two
+ * letters, but a typo may still be one letter off two of them ("KAABAA"
+ * is off KAABAAB and KBAABAA): the targets below have distinct letters.
+ */
+#define BIG 10000
+
+static void
+gen_word(char *out, size_t i, int alias)
+{
+	char d[3];
+
+	d[0] = (char)('A' + i / 676);
+	d[1] = (char)('A' + i / 26 % 26);
+	d[2] = (char)('A' + i % 26);
+	if (alias)
+		snprintf(out, 8, "W%c%c%cX", d[2], d[1], d[0]);
+	else
+		snprintf(out, 8, "K%c%c%c%c%c%c", d[0], d[1], d[2], d[0], d[1],
+		    d[2]);
+}
+
+static struct conf *
+big_conf(size_t n)
+{
+	struct conf *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	*c = test_conf;
+	c->nregions = 0;
+	c->regions = NULL;
+	c->rules = xcalloc(n, sizeof(*c->rules));
+	c->nrules = n;
+	for (i = 0; i < n; i++) {
+		c->rules[i].keyword = xmalloc(8);
+		gen_word(c->rules[i].keyword, i, 0);
+		c->rules[i].aliases = xcalloc(1, sizeof(char *));
+		c->rules[i].aliases[0] = xmalloc(8);
+		gen_word(c->rules[i].aliases[0], i, 1);
+		c->rules[i].naliases = 1;
+		c->rules[i].agency = 1 + i % (ARRAY_LEN(agencies) - 1);
+		c->rules[i].line = (int)i + 1;
+	}
+	return c;
+}
+
+static void
+big_conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++) {
+		free(c->rules[i].keyword);
+		free(c->rules[i].aliases[0]);
+		free(c->rules[i].aliases);
+	}
+	free(c->rules);
+	free(c);
+}
+
+static void
+check_big(size_t n, size_t target)
+{
+	struct conf *c = big_conf(n);
+	struct route_table *rt;
+	struct route_decision d;
+	char err[256], kw[8], al[8], msg[128];
+
+	rt = route_build(c, err, sizeof(err));
+	assert_non_null(rt);
+	gen_word(kw, target, 0);
+	gen_word(al, target, 1);
+
+	snprintf(msg, sizeof(msg), "%s rusak", kw);
+	route_text(rt, msg, strlen(msg), &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, (long)target);
+	assert_int_equal(d.typo, 0);
+
+	/*
+	 * Substitution, swap, insertion, deletion of the keyword.  A digit
+	 * for the new letter: no generated word has one, so the typo cannot
+	 * also be one letter off a neighbouring rule.
+	 */
+	snprintf(msg, sizeof(msg), "%.2s9%s rusak", kw, kw + 3);
+	route_text(rt, msg, strlen(msg), &d);
+	assert_int_equal(d.rule, (long)target);
+	assert_int_equal(d.typo, 1);
+	snprintf(msg, sizeof(msg), "%.3s%c%c%s x", kw, kw[4], kw[3], kw + 5);
+	route_text(rt, msg, strlen(msg), &d);
+	assert_int_equal(d.rule, (long)target);
+	assert_int_equal(d.typo, 1);
+	snprintf(msg, sizeof(msg), "%s9 x", kw);
+	route_text(rt, msg, strlen(msg), &d);
+	assert_int_equal(d.rule, (long)target);
+	assert_int_equal(d.typo, 1);
+	/* Not the last letter: KABCAB is also one off KCABCAB. */
+	snprintf(msg, sizeof(msg), "%.3s%s x", kw, kw + 4);
+	route_text(rt, msg, strlen(msg), &d);
+	assert_int_equal(d.rule, (long)target);
+	assert_int_equal(d.typo, 1);
+
+	/* Inside the text, by alias. */
+	snprintf(msg, sizeof(msg), "tolong %s segera", al);
+	route_text(rt, msg, strlen(msg), &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, (long)target);
+	assert_int_equal(d.agency, c->rules[target].agency);
+
+	route_free(rt);
+	big_conf_free(c);
+}
+
+static void
+scales_to_many_rules(void **state)
+{
+	(void)state;
+	check_big(10, 7);
+	check_big(BIG, 9876);
+	check_big(BIG, 731);	/* KBCDBCD: early in the list */
+	check_big(BIG, BIG - 1);
+}
+
+static void
+explanation_truncates_safely(void **state)
+{
+	struct conf *c = big_conf(600);
+	struct route_table *rt;
+	struct route_decision d;
+	char err[256], w[8], *msg;
+	size_t i, len = 0;
+
+	(void)state;
+	rt = route_build(c, err, sizeof(err));
+	assert_non_null(rt);
+	/* 500 rules with one word each: a tie whose list cannot fit. */
+	msg = xmalloc(500 * 8 + 16);
+	len = (size_t)snprintf(msg, 16, "tolong ");
+	for (i = 0; i < 500; i++) {
+		gen_word(w, i, 0);
+		memcpy(msg + len, w, 7);
+		msg[len + 7] = ' ';
+		len += 8;
+	}
+	route_text(rt, msg, len, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	assert_true(strlen(d.explain) == sizeof(d.explain) - 1);
+	assert_string_equal(d.explain + strlen(d.explain) - 3, "...");
+	has(&d, "keywords of 500 rules tied");
+	free(msg);
+	route_free(rt);
+	big_conf_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(leading_exact_keyword),
+		cmocka_unit_test(leading_alias),
+		cmocka_unit_test(leading_english_alias),
+		cmocka_unit_test(leading_phrase_alias),
+		cmocka_unit_test(leading_typo_each_edit),
+		cmocka_unit_test(leading_typo_of_alias),
+		cmocka_unit_test(no_typo_for_short_words),
+		cmocka_unit_test(no_typo_for_digits),
+		cmocka_unit_test(typo_ambiguity),
+		cmocka_unit_test(inside_phrase),
+		cmocka_unit_test(inside_exact_beats_typo),
+		cmocka_unit_test(inside_majority),
+		cmocka_unit_test(inside_tie),
+		cmocka_unit_test(no_keyword),
+		cmocka_unit_test(leading_beats_inside),
+		cmocka_unit_test(region_regional_agency),
+		cmocka_unit_test(region_without_regional_agency),
+		cmocka_unit_test(two_regions),
+		cmocka_unit_test(structured_form),
+		cmocka_unit_test(structured_unknown_keyword),
+		cmocka_unit_test(case_and_punctuation),
+		cmocka_unit_test(big_and_hostile_input),
+		cmocka_unit_test(control_bytes_not_in_explanation),
+		cmocka_unit_test(build_rejects_bad_conf),
+		cmocka_unit_test(duplicate_word_across_rules),
+		cmocka_unit_test(shared_between_threads),
+		cmocka_unit_test(scales_to_many_rules),
+		cmocka_unit_test(explanation_truncates_safely),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
