@@ -48,8 +48,8 @@ enum conf_reply {
 	REPLY_WITHDRAWN,        /* {ticket} */
 	REPLY_ALREADY_CLOSED,   /* {ticket} {status} */
 	REPLY_HELP,             /* {keywords} {shortcode} */
-	REPLY_STOPPED,          /* (none) */
-	REPLY_STARTED,          /* (none) */
+	REPLY_STOPPED,          /* {shortcode} */
+	REPLY_STARTED,          /* {shortcode} */
 	/* status names shown in {status} */
 	REPLY_ST_RECEIVED,
 	REPLY_ST_ROUTED,

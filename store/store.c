@@ -135,7 +135,7 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    " WHERE id = ?1",
 	[ST_LAST_NOTE] =
 	    "SELECT note FROM events WHERE complaint_id = ?1"
-	    " AND actor <> 'citizen' AND note IS NOT NULL AND note <> ''"
+	    " AND actor NOT IN ('citizen', 'aduan') AND note IS NOT NULL AND note <> ''"
 	    " ORDER BY at DESC, id DESC LIMIT 1",
 	[ST_PHONE_GET] = "SELECT notify, lang FROM phones WHERE phone = ?1",
 	/* NULL for ?2 or ?3 means "leave as it is" (default on a new row). */

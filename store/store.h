@@ -111,8 +111,9 @@ int store_event_add(struct store *s, int64_t complaint_id, int64_t at,
     const char *actor, const char *status, const char *note);
 
 /*
- * The newest note on the complaint written by someone other than the
- * citizen (an agency's or an operator's), copied to buf.  1 found, 0 none, -1.
+ * The newest note on the complaint written by a person other than the
+ * citizen: an agency's or an operator's, not Aduan's own (actor "aduan",
+ * e.g. the routing explanation).  Copied to buf.  1 found, 0 none, -1.
  */
 int store_last_agency_note(struct store *s, int64_t complaint_id, char *buf, size_t bufsz);
 

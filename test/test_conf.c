@@ -1,0 +1,992 @@
+/*
+ * test_conf: the config loader as an operator meets it.  The bundled
+ * example must load clean; every mistake must be reported with its line,
+ * all of them at once; defaults, folding, reply templates and rendering
+ * must be what routing and the replies rely on.
+ *
+ * Configs are literal strings (conf_load_string) so each test shows the
+ * text it judges; the line numbers in the assertions count its lines.
+ * File cases use the fixtures in test/conf/, found from the repo root (the cwd under
+ * make) or $ADUAN_SRCDIR.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "sms/lang.h"
+
+/* Lines 1-3: two agencies and the triage agency. */
+#define AGENCIES \
+	"agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\"; },\n" \
+	"  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; } );\n" \
+	"triage = \"diskominfo\";\n"
+/* Lines 4-5: one rule. */
+#define RULE \
+	"rules = ( { keyword = \"JALAN\"; agency = \"dpupr\";\n" \
+	"  label = { id = \"Jalan\"; }; } );\n"
+/* Lines 1-5: the smallest valid config; tests append from line 6. */
+#define BASE AGENCIES RULE
+
+static struct conf_errors errs;
+
+static void
+dump_errors(const struct conf_errors *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		print_message("    line %d: %s\n", e->e[i].line, e->e[i].msg);
+	if (e->dropped)
+		print_message("    (%d more)\n", e->dropped);
+}
+
+/* Fails unless some error is on `line` and contains `text`. */
+static void
+expect_error(const struct conf_errors *e, int line, const char *text)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->e[i].line == line && strstr(e->e[i].msg, text) != NULL)
+			return;
+	print_message("no error at line %d containing \"%s\"; got:\n", line, text);
+	dump_errors(e);
+	fail();
+}
+
+/* Loads text that must be refused; errs holds the errors afterwards. */
+static void
+load_bad(const char *text)
+{
+	struct conf *c = conf_load_string(text, &errs);
+
+	if (c != NULL) {
+		conf_free(c);
+		fail_msg("config was accepted but should not be:\n%s", text);
+	}
+	assert_true(errs.n > 0);
+}
+
+static struct conf *
+load_good(const char *text)
+{
+	struct conf *c = conf_load_string(text, &errs);
+
+	if (c == NULL) {
+		print_message("config refused:\n");
+		dump_errors(&errs);
+		fail();
+	}
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(errs.dropped, 0);
+	return c;
+}
+
+static const char *
+src_path(const char *rel, char *buf, size_t bufsz)
+{
+	const char *dir = getenv("ADUAN_SRCDIR");
+
+	(void)snprintf(buf, bufsz, "%s/%s", dir != NULL && *dir ? dir : ".", rel);
+	return buf;
+}
+
+static long
+rule_find(const struct conf *c, const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++)
+		if (strcmp(c->rules[i].keyword, keyword) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int
+has_word(char **words, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(words[i], w) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- the bundled example and the fixtures ---- */
+
+static void
+test_example_config(void **state)
+{
+	char path[4096];
+	struct conf *c;
+	long r;
+	size_t i;
+
+	(void)state;
+	c = conf_load_file(src_path("conf/aduan.conf", path, sizeof(path)), &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_int_equal(errs.n, 0);
+	assert_true(c->nagencies >= 10);
+	assert_string_equal(c->agencies[c->triage].id, "diskominfo");
+	assert_int_equal(c->nregions, 2);
+	assert_true(c->nrules >= 8);
+	assert_string_equal(c->short_code, "1708");
+	assert_non_null(c->kannel_secret);
+	assert_string_equal(c->listen, "127.0.0.1");
+	assert_int_equal(c->port, 8080);
+	assert_string_equal(c->database, "aduan.db");
+
+	assert_true((r = rule_find(c, "JALAN")) >= 0);
+	assert_true(has_word(c->rules[r].aliases, c->rules[r].naliases, "JLN"));
+	assert_true(c->rules[r].nregional == 2);
+	assert_true((r = rule_find(c, "LISTRIK")) >= 0);
+	assert_true(has_word(c->rules[r].aliases, c->rules[r].naliases, "MATI LAMPU"));
+	assert_true((r = rule_find(c, "KTP")) >= 0);
+	assert_true(has_word(c->rules[r].aliases, c->rules[r].naliases, "E-KTP"));
+	/* "JL" would match every address ("Jl. Pemuda"). */
+	for (i = 0; i < c->nrules; i++) {
+		assert_false(has_word(c->rules[i].aliases, c->rules[i].naliases, "JL"));
+		assert_non_null(c->rules[i].label[LANG_ID]);
+		assert_non_null(c->rules[i].label[LANG_EN]);
+	}
+	conf_free(c);
+}
+
+static void
+test_good_fixture(void **state)
+{
+	char path[4096];
+	struct conf *c;
+
+	(void)state;
+	c = conf_load_file(src_path("test/conf/good.conf", path, sizeof(path)), &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_string_equal(c->path, path);
+	assert_string_equal(c->listen, "::1");
+	assert_int_equal(c->port, 8081);
+	assert_int_equal(c->threads, 2);
+	assert_int_equal(c->max_body, 8192);
+	assert_string_equal(c->database, "/var/lib/aduan/aduan.db");
+	assert_int_equal(c->sync_full, 0);
+	assert_int_equal(c->busy_timeout_ms, 500);
+	assert_int_equal(c->default_lang, LANG_EN);
+	assert_int_equal(c->max_text, 2000);
+	assert_string_equal(c->log_level, "debug");
+	assert_string_equal(c->kannel_secret, "0123456789abcdef");
+	assert_int_equal(c->nagencies, 3);
+	assert_int_equal(c->nregions, 1);
+	assert_string_equal(c->regions[0].keywords[1], "BANYUBIRU");
+	assert_int_equal(c->nrules, 1);
+	assert_string_equal(c->rules[0].keyword, "JALAN");
+	assert_string_equal(c->rules[0].aliases[1], "LAMPU JALAN");
+	assert_string_equal(c->rules[0].aliases_en[0], "ROAD");
+	assert_int_equal(c->rules[0].nregional, 1);
+	assert_int_equal(c->rules[0].regional[0].region, 0);
+	assert_int_equal(c->rules[0].regional[0].agency, 2);
+	assert_string_equal(c->replies[LANG_EN][REPLY_ST_RESOLVED], "fixed");
+	conf_free(c);
+}
+
+static void
+test_bad_many_fixture(void **state)
+{
+	char path[4096];
+	int i;
+
+	(void)state;
+	assert_null(conf_load_file(src_path("test/conf/bad-many.conf", path,
+	    sizeof(path)), &errs));
+	expect_error(&errs, 4, "server.port: 70000 is out of range 1..65535");
+	expect_error(&errs, 5, "unknown setting 'lisen' in 'server'");
+	expect_error(&errs, 7, "store.synchronous: 'fast' is not one of: full, normal");
+	expect_error(&errs, 8, "sms.short_code: '17-08'");
+	expect_error(&errs, 8, "sms.max_text: 100 is out of range");
+	expect_error(&errs, 9, "log_level: 'verbose'");
+	expect_error(&errs, 10, "unknown setting 'twilio' in 'gateways'");
+	expect_error(&errs, 10, "gateways.kannel.secret: must be at least 12");
+	expect_error(&errs, 13, "id 'DLH' must be");
+	expect_error(&errs, 13, "longer than 24 characters");
+	expect_error(&errs, 14, "id 'dpupr' is already used by the agency at line 12");
+	expect_error(&errs, 14, "unknown setting 'webhook'");
+	expect_error(&errs, 14, "name must not be empty");
+	expect_error(&errs, 16, "triage: unknown agency 'diskominfo'");
+	expect_error(&errs, 19, "'JAMBU' (line 19) is also in region ambarawa (line 18)");
+	expect_error(&errs, 23, "at most two words");
+	expect_error(&errs, 23, "'JLN' (line 23) is given twice in this rule");
+	expect_error(&errs, 24, "rule JALAN: unknown agency 'dpu'");
+	expect_error(&errs, 26, "unknown region 'semarang'");
+	expect_error(&errs, 28, "'CEK' is a command word");
+	expect_error(&errs, 29, "'AMBARAWA' (line 29) is also in region ambarawa (line 18)");
+	expect_error(&errs, 31, "rule CEK: label.id is missing");
+	expect_error(&errs, 35, "replies.id.recieved: unknown template");
+	expect_error(&errs, 35, "placeholder {note} is not allowed");
+	expect_error(&errs, 36, "unknown setting 'fr' in 'replies'");
+	assert_int_equal(errs.n, 25);
+	/* Reported in file order, as aduan check prints them. */
+	for (i = 1; i < errs.n; i++)
+		assert_true(errs.e[i - 1].line <= errs.e[i].line);
+}
+
+static void
+test_include(void **state)
+{
+	char path[4096];
+
+	(void)state;
+	/* @include is relative to the including file; errors name the file. */
+	assert_null(conf_load_file(src_path("test/conf/include.conf", path,
+	    sizeof(path)), &errs));
+	expect_error(&errs, 3, "rule JALAN: unknown agency 'dpu' (in include-rules.conf)");
+	expect_error(&errs, 4, "alias 'AMBARAWA' (line 4) is also in region ambarawa (line 4 of ");
+	assert_int_equal(errs.n, 2);
+}
+
+static void
+test_unreadable_file(void **state)
+{
+	char path[4096];
+
+	(void)state;
+	assert_null(conf_load_file("/nonexistent/aduan.conf", &errs));
+	assert_int_equal(errs.n, 1);
+	assert_int_equal(errs.e[0].line, 0);
+	expect_error(&errs, 0, "/nonexistent/aduan.conf");
+	expect_error(&errs, 0, "No such file or directory");
+
+	assert_null(conf_load_file(src_path("test/conf", path, sizeof(path)), &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 0, "Is a directory");
+}
+
+static void
+test_syntax_error(void **state)
+{
+	(void)state;
+	load_bad(BASE
+	    "server = {\n"              /* 6 */
+	    "  port = = 8080;\n"        /* 7 */
+	    "};\n");
+	/* libconfig stops at the first syntax error: nothing else is known. */
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 7, "syntax error");
+
+	load_bad(BASE "rules = ( );\n");
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 6, "duplicate setting name");
+}
+
+/* ---- scalar settings ---- */
+
+static void
+test_defaults(void **state)
+{
+	struct conf *c;
+	int r;
+
+	(void)state;
+	c = load_good(BASE);
+	assert_string_equal(c->path, "<string>");
+	assert_string_equal(c->listen, "127.0.0.1");
+	assert_int_equal(c->port, 8080);
+	assert_int_equal(c->threads, 4);
+	assert_int_equal(c->max_body, 16384);
+	assert_string_equal(c->database, "aduan.db");
+	assert_int_equal(c->sync_full, 1);
+	assert_int_equal(c->busy_timeout_ms, 2000);
+	assert_string_equal(c->country_code, "62");
+	assert_string_equal(c->short_code, "1708");
+	assert_int_equal(c->default_lang, LANG_ID);
+	assert_int_equal(c->max_text, 4096);
+	assert_null(c->kannel_secret);
+	assert_string_equal(c->log_level, "info");
+	assert_int_equal(c->nregions, 0);
+	assert_int_equal(c->triage, 1);
+	assert_int_equal(c->rules[0].agency, 0);
+	assert_int_equal(c->rules[0].line, 4);
+	/* label.en defaults to label.id */
+	assert_string_equal(c->rules[0].label[LANG_EN], "Jalan");
+	assert_string_equal(c->replies[LANG_ID][REPLY_RECEIVED],
+	    "Aduan diterima. No tiket: {ticket}. Diteruskan ke {agency}. Cek status: ketik STATUS {ticket} kirim ke {shortcode}");
+	assert_string_equal(c->replies[LANG_EN][REPLY_STARTED],
+	    "Progress SMS turned on. Send STOP to {shortcode} to stop them.");
+	assert_string_equal(c->replies[LANG_ID][REPLY_ST_IN_PROGRESS], "sedang ditangani");
+	assert_string_equal(c->replies[LANG_EN][REPLY_ST_ROUTED], "forwarded to the agency");
+	for (r = 0; r < REPLY_N; r++) {
+		assert_non_null(c->replies[LANG_ID][r]);
+		assert_non_null(c->replies[LANG_EN][r]);
+	}
+	conf_free(c);
+}
+
+static void
+test_scalars_set(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE
+	    "server = { listen = \"0.0.0.0\"; port = 80; threads = 64; max_body = 1048576; };\n"
+	    "store = { database = \"x.db\"; synchronous = \"normal\"; busy_timeout_ms = 0; };\n"
+	    "sms = { country_code = \"1\"; short_code = \"LAPORKAB\"; default_language = \"en\"; max_text = 65536; };\n"
+	    "log_level = \"warn\";\n"
+	    "gateways = { kannel = { secret = \"abcdefghijkl\"; }; };\n");
+	assert_string_equal(c->listen, "0.0.0.0");
+	assert_int_equal(c->port, 80);
+	assert_int_equal(c->threads, 64);
+	assert_int_equal(c->max_body, 1048576);
+	assert_string_equal(c->database, "x.db");
+	assert_int_equal(c->sync_full, 0);
+	assert_int_equal(c->busy_timeout_ms, 0);
+	assert_string_equal(c->country_code, "1");
+	assert_string_equal(c->short_code, "LAPORKAB");
+	assert_int_equal(c->default_lang, LANG_EN);
+	assert_int_equal(c->max_text, 65536);
+	assert_string_equal(c->log_level, "warn");
+	assert_string_equal(c->kannel_secret, "abcdefghijkl");
+	conf_free(c);
+}
+
+static void
+test_scalar_range(void **state)
+{
+	(void)state;
+	load_bad(BASE
+	    "server = { port = 70000; threads = 0; max_body = 100; };\n"   /* 6 */
+	    "store = { busy_timeout_ms = -1; };\n"                         /* 7 */
+	    "sms = { max_text = 70000; };\n");                             /* 8 */
+	expect_error(&errs, 6, "server.port: 70000 is out of range 1..65535");
+	expect_error(&errs, 6, "server.threads: 0 is out of range 1..64");
+	expect_error(&errs, 6, "server.max_body: 100 is out of range 1024..1048576");
+	expect_error(&errs, 7, "store.busy_timeout_ms: -1 is out of range 0..60000");
+	expect_error(&errs, 8, "sms.max_text: 70000 is out of range 160..65536");
+	assert_int_equal(errs.n, 5);
+}
+
+static void
+test_scalar_types(void **state)
+{
+	(void)state;
+	load_bad(BASE
+	    "server = {\n"                      /* 6 */
+	    "  port = \"80\";\n"                /* 7 */
+	    "  listen = 127;\n"                 /* 8 */
+	    "  threads = 2.5;\n"                /* 9 */
+	    "};\n"                              /* 10 */
+	    "log_level = true;\n"               /* 11 */
+	    "store = ( \"aduan.db\" );\n");     /* 12 */
+	expect_error(&errs, 7, "server.port: must be a whole number, not a string");
+	expect_error(&errs, 8, "server.listen: must be a string in double quotes, not a number");
+	expect_error(&errs, 9, "server.threads: must be a whole number, not a decimal number");
+	expect_error(&errs, 11, "log_level: must be a string in double quotes, not true/false");
+	expect_error(&errs, 12, "store: must be a group { ... }, not a list");
+	assert_int_equal(errs.n, 5);
+}
+
+static void
+test_scalar_values(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	load_bad(BASE
+	    "server = { listen = \"localhost\"; };\n"                   /* 6 */
+	    "store = { synchronous = \"fast\"; database = \"\"; };\n"   /* 7 */
+	    "sms = { default_language = \"fr\";\n"                     /* 8 */
+	    "  country_code = \"+62\";\n"                               /* 9 */
+	    "  short_code = \"17 08\"; };\n"                            /* 10 */
+	    "log_level = \"trace\";\n");                                /* 11 */
+	expect_error(&errs, 6, "server.listen: 'localhost' is not an IPv4 or IPv6 address");
+	expect_error(&errs, 7, "store.synchronous: 'fast' is not one of: full, normal");
+	expect_error(&errs, 7, "store.database: must not be empty");
+	expect_error(&errs, 8, "sms.default_language: 'fr' is not one of: id, en");
+	expect_error(&errs, 9, "sms.country_code: '+62' must be digits only");
+	expect_error(&errs, 10, "sms.short_code: '17 08' must be letters and digits only");
+	expect_error(&errs, 11, "log_level: 'trace' is not one of: debug, info, warn");
+	assert_int_equal(errs.n, 7);
+
+	load_bad(BASE "sms = { short_code = \"123456789012\"; country_code = \"0062\"; };\n");
+	expect_error(&errs, 6, "sms.short_code: '123456789012' is longer than 11 characters");
+	expect_error(&errs, 6, "sms.country_code: '0062' is longer than 3 characters");
+
+	c = load_good(BASE "server = { listen = \"::\"; };\n");
+	assert_string_equal(c->listen, "::");
+	conf_free(c);
+}
+
+static void
+test_max_text_within_body(void **state)
+{
+	(void)state;
+	load_bad(BASE
+	    "server = { max_body = 2048; };\n"  /* 6 */
+	    "sms = { max_text = 4096; };\n");   /* 7 */
+	expect_error(&errs, 7, "sms.max_text: 4096 is larger than server.max_body (2048)");
+	assert_int_equal(errs.n, 1);
+
+	/* max_text left at its default: the line to fix is max_body's. */
+	load_bad(BASE "server = { max_body = 2048; };\n");
+	expect_error(&errs, 6, "sms.max_text: 4096 is larger than server.max_body (2048)");
+}
+
+static void
+test_unknown_settings(void **state)
+{
+	(void)state;
+	load_bad(AGENCIES
+	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; fr = \"Rue\"; };\n" /* 4 */
+	    "  keywords = [ \"JLN\" ];\n"                                              /* 5 */
+	    "  regional = ( { region = \"x\"; agency = \"dpupr\"; unit = 1; } ); } );\n" /* 6 */
+	    "colour = \"red\";\n"                                                      /* 7 */
+	    "server = { lisen = \"0.0.0.0\"; };\n"                                     /* 8 */
+	    "gateways = { twilio = { secret = \"abcdefghijklmnop\"; }; };\n"          /* 9 */
+	    "regions = ( { id = \"r\"; name = \"R\"; keywords = [ \"R\" ]; words = 1; } );\n"); /* 10 */
+	expect_error(&errs, 4, "unknown setting 'fr' in 'rule JALAN label'");
+	expect_error(&errs, 5, "unknown setting 'keywords' in 'rule JALAN'");
+	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
+	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
+	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body)");
+	expect_error(&errs, 9, "unknown setting 'twilio' in 'gateways' (known: kannel)");
+	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
+
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
+	    "  webhook = \"https://dpupr.example/hook\"; } );\n"   /* 2 */
+	    "triage = \"dpupr\";\n" RULE);
+	expect_error(&errs, 2, "unknown setting 'webhook' in 'agency dpupr' (known: id, name, short_name)");
+	assert_int_equal(errs.n, 1);
+}
+
+static void
+test_kannel(void **state)
+{
+	(void)state;
+	load_bad(BASE "gateways = { kannel = { secret = \"rahasia\"; }; };\n");
+	expect_error(&errs, 6, "gateways.kannel.secret: must be at least 12 characters");
+
+	load_bad(BASE "gateways = {\n  kannel = { };\n};\n");
+	expect_error(&errs, 7, "gateways.kannel.secret: missing");
+
+	load_bad(BASE "gateways = { kannel = \"abcdefghijklmnop\"; };\n");
+	expect_error(&errs, 6, "gateways.kannel: must be a group");
+}
+
+/* ---- agencies and triage ---- */
+
+static void
+test_agencies(void **state)
+{
+	(void)state;
+	load_bad("agencies = (\n"                                                             /* 1 */
+	    "  { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\"; },\n"           /* 2 */
+	    "  { id = \"Dinas PU\"; name = \"x\"; short_name = \"x\"; },\n"                   /* 3 */
+	    "  { id = \"dpupr\"; name = \"x\"; short_name = \"x\"; },\n"                      /* 4 */
+	    "  { id = \"a1\"; name = \"\"; short_name = \"x\"; },\n"                          /* 5 */
+	    "  { id = \"a2\"; name = \"x\"; short_name = \"Dinas Pekerjaan Umum Kabupaten\"; },\n" /* 6 */
+	    "  { id = \"a3\"; name = \"x\"; short_name = \"Dinkes \xe2\x9c\x93\"; },\n"       /* 7 */
+	    "  { id = \"a4\"; name = \"x\"; },\n"                                             /* 8 */
+	    "  { id = \"a5\"; name = \"x\"; short_name = \"\"; },\n"                          /* 9 */
+	    "  { id = \"abcdefghijklmnopqrstuvwxyz0123456\"; name = \"x\"; short_name = \"x\"; },\n" /* 10 */
+	    "  { name = \"x\"; short_name = \"x\"; },\n"                                      /* 11 */
+	    "  \"dlh\",\n"                                                                    /* 12 */
+	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; }\n" /* 13 */
+	    ");\n"                                                                            /* 14 */
+	    "triage = \"diskominfo\";\n"                                                      /* 15 */
+	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; } );\n");
+	expect_error(&errs, 3, "agency #2: id 'Dinas PU' must be 1 to 32 of a-z, 0-9, '_' and '-'");
+	expect_error(&errs, 4, "agency #3: id 'dpupr' is already used by the agency at line 2");
+	expect_error(&errs, 5, "agency a1: name must not be empty");
+	expect_error(&errs, 6, "agency a2: short_name 'Dinas Pekerjaan Umum Kabupaten' is longer than 24 characters");
+	expect_error(&errs, 7, "agency a3: short_name has '\xe2\x9c\x93', which is not in the GSM-7 alphabet");
+	expect_error(&errs, 8, "agency a4: short_name is missing");
+	expect_error(&errs, 9, "agency a5: short_name must not be empty");
+	expect_error(&errs, 10, "agency #9: id 'abcdefghijklmnopqrstuvwxyz0123456' must be 1 to 32");
+	expect_error(&errs, 11, "agency #10: id is missing");
+	expect_error(&errs, 12, "agency #11: must be a group");
+	assert_int_equal(errs.n, 10);
+}
+
+static void
+test_agencies_required(void **state)
+{
+	(void)state;
+	/* Without agencies nothing can refer to one: one error, not a cascade. */
+	load_bad("triage = \"diskominfo\";\n" RULE);
+	expect_error(&errs, 0, "agencies: missing");
+	assert_int_equal(errs.n, 1);
+
+	load_bad("agencies = ( );\ntriage = \"diskominfo\";\n" RULE);
+	expect_error(&errs, 1, "agencies: the list is empty");
+	assert_int_equal(errs.n, 1);
+
+	load_bad("agencies = { id = \"dpupr\"; };\ntriage = \"dpupr\";\n" RULE);
+	expect_error(&errs, 1, "agencies: must be a list");
+}
+
+static void
+test_triage(void **state)
+{
+	(void)state;
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\"; } );\n"
+	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; } );\n");
+	expect_error(&errs, 0, "triage: missing");
+	assert_int_equal(errs.n, 1);
+
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\"; } );\n"
+	    "triage = \"kominfo\";\n" RULE);
+	expect_error(&errs, 2, "triage: unknown agency 'kominfo'");
+	assert_int_equal(errs.n, 1);
+
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\"; } );\n"
+	    "triage = 1;\n" RULE);
+	expect_error(&errs, 2, "triage: triage must be a string");
+}
+
+/* ---- regions ---- */
+
+static void
+test_regions(void **state)
+{
+	(void)state;
+	load_bad(AGENCIES
+	    "regions = (\n"                                                                  /* 4 */
+	    "  { id = \"ambarawa\"; name = \"Ambarawa\"; keywords = [ \"AMBARAWA\" ]; },\n"  /* 5 */
+	    "  { id = \"ambarawa\"; name = \"Lagi\"; keywords = [ \"BAWEN\" ]; },\n"         /* 6 */
+	    "  { id = \"Ungaran\"; name = \"Ungaran\"; keywords = [ \"UNGARAN\" ]; },\n"     /* 7 */
+	    "  { id = \"kosong\"; name = \"Kosong\"; keywords = [ ]; },\n"                   /* 8 */
+	    "  { id = \"tanda\"; name = \"Tanda\"; keywords = [ \"--\" ]; },\n"              /* 9 */
+	    "  { id = \"frasa\"; name = \"Frasa\"; keywords = [ \"UNGARAN BARAT\" ]; },\n"   /* 10 */
+	    "  { id = \"tanpa\"; name = \"Tanpa\"; }\n"                                      /* 11 */
+	    ");\n"                                                                           /* 12 */
+	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; };\n" /* 13 */
+	    "  regional = ( { region = \"semarang\"; agency = \"dpupr\"; },\n"               /* 14 */
+	    "    { region = \"ambarawa\"; agency = \"upt\"; },\n"                            /* 15 */
+	    "    { region = \"ambarawa\"; agency = \"dpupr\"; },\n"                          /* 16 */
+	    "    { region = \"ambarawa\"; agency = \"diskominfo\"; } ); } );\n");            /* 17 */
+	expect_error(&errs, 6, "region #2: id 'ambarawa' is already used by the region at line 5");
+	expect_error(&errs, 7, "region #3: id 'Ungaran' must be 1 to 32 of a-z");
+	expect_error(&errs, 8, "region kosong: keywords is empty");
+	expect_error(&errs, 9, "region tanda: keywords: '--' has no letters or digits");
+	expect_error(&errs, 10, "region frasa: keywords: 'UNGARAN BARAT' must be a single word");
+	expect_error(&errs, 11, "region tanpa: keywords is missing");
+	expect_error(&errs, 14, "rule JALAN: regional: unknown region 'semarang'");
+	expect_error(&errs, 15, "rule JALAN: regional: unknown agency 'upt'");
+	expect_error(&errs, 17, "rule JALAN: regional: region 'ambarawa' is given twice (first at line 16)");
+	assert_int_equal(errs.n, 9);
+}
+
+/* ---- rules ---- */
+
+static void
+test_rules(void **state)
+{
+	(void)state;
+	load_bad(AGENCIES
+	    "rules = (\n"                                                                    /* 4 */
+	    "  { agency = \"dpupr\"; label = { id = \"Tanpa\"; }; },\n"                      /* 5 */
+	    "  { keyword = \"JALAN\"; agency = \"dpu\"; label = { id = \"Jalan\"; }; },\n"   /* 6 */
+	    "  { keyword = \"AIR\"; agency = \"dpupr\"; label = { id = \"Air\"; };\n"        /* 7 */
+	    "    aliases = [ \"air minum bersih\" ]; },\n"                                   /* 8 */
+	    "  { keyword = \"SAMPAH\"; agency = \"dpupr\"; },\n"                             /* 9 */
+	    "  { keyword = \"LISTRIK\"; agency = \"dpupr\"; label = { id = \"Listrik \xe2\x9c\x93\"; }; },\n" /* 10 */
+	    "  { keyword = \"PJU\"; label = { id = \"PJU\"; }; },\n"                         /* 11 */
+	    "  { keyword = \"TAMAN\"; agency = \"dpupr\"; label = { en = \"Parks\"; }; },\n" /* 12 */
+	    "  { keyword = \"#\"; agency = \"dpupr\"; label = { id = \"x\"; }; },\n"         /* 13 */
+	    "  { keyword = \"A#B\"; agency = \"dpupr\"; label = { id = \"x\"; }; },\n"       /* 14 */
+	    "  { keyword = \"GOT\"; agency = \"dpupr\"; label = { id = \"Got\"; }; aliases = [ 5 ]; },\n" /* 15 */
+	    "  { keyword = \"PKL\"; agency = \"dpupr\"; label = { id = \"PKL\"; }; aliases = \"SATPOL\"; },\n" /* 16 */
+	    "  { keyword = \"PASAR\"; agency = \"dpupr\"; label = \"Pasar\"; },\n"           /* 17 */
+	    "  { keyword = \"TPS\"; agency = \"dpupr\"; label = { id = \"\"; }; }\n"         /* 18 */
+	    ");\n");
+	expect_error(&errs, 5, "rule #1: keyword is missing");
+	expect_error(&errs, 6, "rule JALAN: unknown agency 'dpu'");
+	expect_error(&errs, 8, "rule AIR: aliases: 'air minum bersih' has more than two words; a phrase has at most two words");
+	expect_error(&errs, 9, "rule SAMPAH: label is missing");
+	expect_error(&errs, 10, "rule LISTRIK: label.id has '\xe2\x9c\x93', which is not in the GSM-7 alphabet");
+	expect_error(&errs, 11, "rule PJU: agency is missing");
+	expect_error(&errs, 12, "rule TAMAN: label.id is missing");
+	expect_error(&errs, 13, "rule #8: keyword '#' has no letters or digits");
+	expect_error(&errs, 14, "rule #9: keyword 'A#B' contains '#'");
+	expect_error(&errs, 15, "rule GOT: aliases must be strings in double quotes, not a number");
+	expect_error(&errs, 16, "rule PKL: aliases must be an array");
+	expect_error(&errs, 17, "rule PASAR: label must be a group");
+	expect_error(&errs, 18, "rule TPS: label.id must not be empty");
+	assert_int_equal(errs.n, 13);
+}
+
+static void
+test_rules_required(void **state)
+{
+	(void)state;
+	load_bad(AGENCIES);
+	expect_error(&errs, 0, "rules: missing");
+	assert_int_equal(errs.n, 1);
+
+	load_bad(AGENCIES "rules = ( );\n");
+	expect_error(&errs, 4, "rules: the list is empty");
+	assert_int_equal(errs.n, 1);
+}
+
+static void
+test_duplicate_words(void **state)
+{
+	(void)state;
+	load_bad(AGENCIES
+	    "regions = ( { id = \"ambarawa\"; name = \"Ambarawa\"; keywords = [ \"AMBARAWA\", \"JAMBU\" ]; } );\n" /* 4 */
+	    "rules = (\n"                                                               /* 5 */
+	    "  { keyword = \"AIR\"; agency = \"dpupr\"; label = { id = \"Air\"; };\n"   /* 6 */
+	    "    aliases = [ \"PDAM\", \"pdam.\" ]; },\n"                               /* 7 */
+	    "  { keyword = \"SAMPAH\"; agency = \"dpupr\"; label = { id = \"Sampah\"; };\n" /* 8 */
+	    "    aliases = [ \"air\", \"Jambu\" ];\n"                                   /* 9 */
+	    "    aliases_en = [ \"WASTE\", \"pdam\" ]; },\n"                            /* 10 */
+	    "  { keyword = \"LAMPU JALAN\"; agency = \"dpupr\"; label = { id = \"PJU\"; }; },\n" /* 11 */
+	    "  { keyword = \"PJU\"; agency = \"dpupr\"; label = { id = \"PJU\"; };\n"  /* 12 */
+	    "    aliases = [ \"lampu   jalan\", \"JALAN\" ]; }\n"                       /* 13 */
+	    ");\n");
+	expect_error(&errs, 7, "rule AIR: alias 'PDAM' (line 7) is given twice in this rule (first at line 7)");
+	expect_error(&errs, 9, "rule SAMPAH: alias 'AIR' (line 9) is also in rule AIR (line 6)");
+	expect_error(&errs, 9, "rule SAMPAH: alias 'JAMBU' (line 9) is also in region ambarawa (line 4)");
+	expect_error(&errs, 10, "rule SAMPAH: English alias 'PDAM' (line 10) is also in rule AIR (line 7)");
+	expect_error(&errs, 13, "rule PJU: alias 'LAMPU JALAN' (line 13) is also in rule LAMPU JALAN (line 11)");
+	/* A phrase and one of its words are different entries. */
+	assert_int_equal(errs.n, 5);
+}
+
+static void
+test_command_words(void **state)
+{
+	(void)state;
+	load_bad(AGENCIES
+	    "rules = ( { keyword = \"status\"; agency = \"dpupr\"; label = { id = \"x\"; };\n" /* 4 */
+	    "  aliases = [ \"Help\", \"CEK JALAN\" ];\n"                                     /* 5 */
+	    "  aliases_en = [ \"start!\" ]; } );\n");                                        /* 6 */
+	expect_error(&errs, 4, "rule STATUS: keyword 'STATUS' is a command word");
+	expect_error(&errs, 5, "rule STATUS: alias 'HELP' is a command word");
+	expect_error(&errs, 6, "rule STATUS: English alias 'START' is a command word");
+	assert_int_equal(errs.n, 3);
+}
+
+static void
+test_folding(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(AGENCIES
+	    "regions = ( { id = \"ambarawa\"; name = \"Ambarawa\"; keywords = [ \"ambarawa,\", \"Banyubiru\" ]; } );\n"
+	    "rules = ( { keyword = \"jalan\"; agency = \"dpupr\"; label = { id = \"Jalan\"; };\n"
+	    "  aliases = [ \"jln.\", \"S\xc3\xa9lokan\", \" lampu \t jalan \", \"E-KTP\", \"(got)\" ];\n"
+	    "  aliases_en = [ \"Road!\" ]; } );\n");
+	assert_string_equal(c->rules[0].keyword, "JALAN");
+	assert_int_equal(c->rules[0].naliases, 5);
+	assert_string_equal(c->rules[0].aliases[0], "JLN");
+	assert_string_equal(c->rules[0].aliases[1], "SELOKAN");
+	assert_string_equal(c->rules[0].aliases[2], "LAMPU JALAN");
+	assert_string_equal(c->rules[0].aliases[3], "E-KTP");
+	assert_string_equal(c->rules[0].aliases[4], "GOT");
+	assert_int_equal(c->rules[0].naliases_en, 1);
+	assert_string_equal(c->rules[0].aliases_en[0], "ROAD");
+	assert_int_equal(c->regions[0].nkeywords, 2);
+	assert_string_equal(c->regions[0].keywords[0], "AMBARAWA");
+	assert_string_equal(c->regions[0].keywords[1], "BANYUBIRU");
+	conf_free(c);
+}
+
+/* ---- all errors at once ---- */
+
+static void
+test_five_mistakes(void **state)
+{
+	(void)state;
+	load_bad("server = { port = 0; };\n"                                           /* 1 */
+	    "agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\"; },\n" /* 2 */
+	    "  { id = \"dpupr\"; name = \"Dinas PU 2\"; short_name = \"PU\"; } );\n"    /* 3 */
+	    "triage = \"diskominfo\";\n"                                                /* 4 */
+	    "rules = ( { keyword = \"JALAN\"; agency = \"dpu\"; label = { id = \"Jalan\"; }; } );\n" /* 5 */
+	    "replies = { en = { receivd = \"Thanks\"; }; };\n");                         /* 6 */
+	expect_error(&errs, 1, "server.port: 0 is out of range");
+	expect_error(&errs, 3, "id 'dpupr' is already used");
+	expect_error(&errs, 4, "triage: unknown agency 'diskominfo'");
+	expect_error(&errs, 5, "rule JALAN: unknown agency 'dpu'");
+	expect_error(&errs, 6, "replies.en.receivd: unknown template");
+	assert_int_equal(errs.n, 5);
+}
+
+static void
+test_errors_overflow(void **state)
+{
+	char *text;
+	size_t o, sz = 16384;
+	int i, w;
+
+	(void)state;
+	text = malloc(sz);
+	assert_non_null(text);
+	w = snprintf(text, sz, "%s", AGENCIES "rules = (\n");
+	o = (size_t)w;
+	for (i = 0; i < 70; i++) {
+		w = snprintf(text + o, sz - o, "%s{ keyword = \"K%d\"; agency = \"nope\"; "
+		    "label = { id = \"x\"; }; }\n", i ? "," : "", i);
+		assert_true(w > 0 && (size_t)w < sz - o);
+		o += (size_t)w;
+	}
+	(void)snprintf(text + o, sz - o, ");\n");
+	load_bad(text);
+	assert_int_equal(errs.n, CONF_ERRORS_MAX);
+	assert_int_equal(errs.dropped, 70 - CONF_ERRORS_MAX);
+	expect_error(&errs, 5, "rule K0: unknown agency 'nope'");
+	free(text);
+}
+
+/* ---- replies ---- */
+
+static void
+test_replies_override(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE
+	    "replies = {\n"                                                             /* 6 */
+	    "  id = { received = \"Diterima {ticket} untuk {agency}.\"; st_in_progress = \"dikerjakan\"; };\n" /* 7 */
+	    "  en = { help = \"Text {keywords} to {shortcode}\"; };\n"                   /* 8 */
+	    "};\n");
+	assert_string_equal(c->replies[LANG_ID][REPLY_RECEIVED], "Diterima {ticket} untuk {agency}.");
+	assert_string_equal(c->replies[LANG_ID][REPLY_ST_IN_PROGRESS], "dikerjakan");
+	assert_string_equal(c->replies[LANG_EN][REPLY_HELP], "Text {keywords} to {shortcode}");
+	/* The rest keep their defaults. */
+	assert_string_equal(c->replies[LANG_EN][REPLY_RECEIVED],
+	    "Complaint received. Ticket no: {ticket}. Sent to {agency}. For status text STATUS {ticket} to {shortcode}");
+	assert_string_equal(c->replies[LANG_EN][REPLY_ST_IN_PROGRESS], "in progress");
+	assert_string_equal(c->replies[LANG_ID][REPLY_HELP],
+	    "Kirim ke {shortcode}: KATA KUNCI lalu isi aduan. Kata kunci: {keywords}. Cek: STATUS no tiket");
+	conf_free(c);
+}
+
+static void
+test_replies_errors(void **state)
+{
+	(void)state;
+	load_bad(BASE
+	    "replies = {\n"                                              /* 6 */
+	    "  id = { recieved = \"x\";\n"                               /* 7 */
+	    "    status = \"Tiket {ticket}: {status} {note}\";\n"        /* 8 */
+	    "    st_closed = \"ditutup {date}\";\n"                      /* 9 */
+	    "    added = \"Terima kasih \xe2\x9c\x93 {ticket}\";\n"      /* 10 */
+	    "    withdrawn = \"\";\n"                                    /* 11 */
+	    "    help = 5;\n"                                            /* 12 */
+	    "    not_found = \"{tiket} tidak ada\"; };\n"                /* 13 */
+	    "  fr = { received = \"x\"; };\n"                            /* 14 */
+	    "  en = [ \"x\" ];\n"                                        /* 15 */
+	    "};\n");
+	expect_error(&errs, 7, "replies.id.recieved: unknown template 'recieved'");
+	expect_error(&errs, 8, "replies.id.status: placeholder {note} is not allowed here (allowed: {ticket} {agency} {status} {date})");
+	expect_error(&errs, 9, "replies.id.st_closed: placeholder {date} is not allowed here (this template takes none)");
+	expect_error(&errs, 10, "replies.id.added: '\xe2\x9c\x93' is not in the GSM-7 alphabet");
+	expect_error(&errs, 11, "replies.id.withdrawn: must not be empty");
+	expect_error(&errs, 12, "replies.id.help: must be a string in double quotes, not a number");
+	expect_error(&errs, 13, "replies.id.not_found: placeholder {tiket} is not allowed");
+	expect_error(&errs, 14, "unknown setting 'fr' in 'replies' (known: id, en)");
+	expect_error(&errs, 15, "replies.en: must be a group");
+	assert_int_equal(errs.n, 9);
+}
+
+static void
+test_receipt_must_fit_one_sms(void **state)
+{
+	(void)state;
+	/* 164 characters with ticket 48219307, agency Diskominfo, short code 1708. */
+	load_bad(BASE
+	    "replies = { id = {\n"   /* 6 */
+	    "  received = \"Aduan Anda sudah kami terima dengan nomor tiket {ticket} dan sudah kami teruskan kepada {agency} untuk segera ditindaklanjuti. Cek status: STATUS {ticket} ke {shortcode}\";\n" /* 7 */
+	    "}; };\n");
+	expect_error(&errs, 7, "reply 'received' (id) can reach 164 characters; a ticket confirmation must fit one SMS (160)");
+	expect_error(&errs, 7, "short_name 'Diskominfo'");
+	assert_int_equal(errs.n, 1);
+
+	/* The longest label decides, and the triage receipt is checked too. */
+	load_bad(AGENCIES
+	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; },\n" /* 4 */
+	    "  { keyword = \"GOT\"; agency = \"dpupr\"; label = { id = \"Got\";\n"                   /* 5 */
+	    "    en = \"Roads, bridges, drains, gutters, sidewalks, bus stops and parking lots\"; }; } );\n" /* 6 */
+	    "replies = { en = {\n"                                                                     /* 7 */
+	    "  received = \"Complaint received. Ticket no: {ticket}. Category: {category}. For status text STATUS {ticket} to {shortcode}\";\n" /* 8 */
+	    "  received_triage = \"Complaint received. Ticket no: {ticket}. Our staff will forward it to the right office within three working days (Mon-Fri). For status text STATUS {ticket} to {shortcode}\";\n" /* 9 */
+	    "}; };\n");
+	expect_error(&errs, 8, "reply 'received' (en) can reach 162 characters");
+	expect_error(&errs, 8, "label 'Roads, bridges, drains, gutters, sidew");
+	expect_error(&errs, 9, "reply 'received_triage' (en) can reach 163 characters");
+	assert_int_equal(errs.n, 2);
+
+	/* Longer than the render buffer: still reported, not cut silently. */
+	{
+		char *text = malloc(4096);
+		int w;
+
+		assert_non_null(text);
+		w = snprintf(text, 4096, "%sreplies = { en = { received = \"", BASE);
+		memset(text + w, 'x', 2000);
+		(void)snprintf(text + w + 2000, 4096 - (size_t)w - 2000,
+		    " {ticket}\"; }; };\n");
+		load_bad(text);
+		expect_error(&errs, 6, "reply 'received' (en) can reach more than 1023 characters");
+		free(text);
+	}
+}
+
+/* ---- rendering and names ---- */
+
+static void
+test_render(void **state)
+{
+	const char *names[] = { "ticket", "status", "agency", "date", "note" };
+	const char *values[] = { "48219307", "sedang ditangani", "DPUPR", "3 Mar", "\xc3\xa9\xc3\xa9\xc3\xa9" };
+	char out[256], small[20];
+	struct conf *c;
+	long n;
+
+	(void)state;
+	c = load_good(BASE
+	    "replies = { id = { not_found = \"Tiket {ticket} {bukan ini} {} {ticket\"; }; };\n");
+	n = conf_render(c, LANG_ID, REPLY_STATUS, names, values, 4, out, sizeof(out));
+	assert_string_equal(out, "Tiket 48219307: sedang ditangani. Ditangani DPUPR, update 3 Mar.");
+	assert_int_equal(n, (long)strlen(out));
+
+	/* A placeholder without a value renders as nothing. */
+	n = conf_render(c, LANG_EN, REPLY_STATUS, names, values, 1, out, sizeof(out));
+	assert_string_equal(out, "Ticket 48219307: . Handled by , updated .");
+
+	/* Braces that are not a placeholder are text. */
+	(void)conf_render(c, LANG_ID, REPLY_NOT_FOUND, names, values, 1, out, sizeof(out));
+	assert_string_equal(out, "Tiket 48219307 {bukan ini} {} {ticket");
+
+	/* Truncation: -1, NUL-terminated, the prefix that fit. */
+	n = conf_render(c, LANG_ID, REPLY_STATUS, names, values, 4, small, sizeof(small));
+	assert_int_equal(n, -1);
+	assert_string_equal(small, "Tiket 48219307: sed");
+
+	/* ... never cut inside a UTF-8 character. */
+	{
+		/* "Tiket 48219307: sedang ditangani. Ditangani DPUPR, update 3 Mar. Catatan: " is 74 bytes. */
+		char cut[78];
+
+		n = conf_render(c, LANG_ID, REPLY_STATUS_NOTE, names, values, 5, cut, sizeof(cut));
+		assert_int_equal(n, -1);
+		assert_int_equal(strlen(cut), 76);
+		assert_memory_equal(cut + 74, "\xc3\xa9", 2);
+	}
+
+	assert_int_equal(conf_render(c, LANG_ID, REPLY_STATUS, names, values, 4, out, 0), -1);
+	assert_int_equal(conf_render(c, LANG_ID, REPLY_N, names, values, 4, out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(conf_render(c, LANG_NONE, REPLY_STATUS, names, values, 4, out, sizeof(out)), -1);
+
+	/* Without a conf: the built-in texts. */
+	n = conf_render(NULL, LANG_EN, REPLY_ST_IN_PROGRESS, NULL, NULL, 0, out, sizeof(out));
+	assert_string_equal(out, "in progress");
+	assert_int_equal(n, 11);
+	conf_free(c);
+}
+
+static void
+test_status_reply(void **state)
+{
+	(void)state;
+	assert_int_equal(conf_status_reply("received"), REPLY_ST_RECEIVED);
+	assert_int_equal(conf_status_reply("routed"), REPLY_ST_ROUTED);
+	assert_int_equal(conf_status_reply("in_progress"), REPLY_ST_IN_PROGRESS);
+	assert_int_equal(conf_status_reply("resolved"), REPLY_ST_RESOLVED);
+	assert_int_equal(conf_status_reply("closed"), REPLY_ST_CLOSED);
+	assert_int_equal(conf_status_reply("deferred"), REPLY_ST_DEFERRED);
+	assert_int_equal(conf_status_reply("rejected"), REPLY_ST_REJECTED);
+	assert_int_equal(conf_status_reply("withdrawn"), REPLY_ST_WITHDRAWN);
+	assert_int_equal(conf_status_reply("in progress"), -1);
+	assert_int_equal(conf_status_reply("RESOLVED"), -1);
+	assert_int_equal(conf_status_reply(""), -1);
+	assert_int_equal(conf_status_reply(NULL), -1);
+}
+
+static void
+test_reply_names(void **state)
+{
+	static const char *const want[REPLY_N] = {
+		"received", "received_triage", "need_text", "status", "status_note",
+		"not_found", "mistyped", "bad_ticket", "added", "add_empty",
+		"withdrawn", "already_closed", "help", "stopped", "started",
+		"st_received", "st_routed", "st_in_progress", "st_resolved",
+		"st_closed", "st_deferred", "st_rejected", "st_withdrawn"
+	};
+	int r;
+
+	(void)state;
+	for (r = 0; r < REPLY_N; r++)
+		assert_string_equal(conf_reply_name((enum conf_reply)r), want[r]);
+	assert_null(conf_reply_name(REPLY_N));
+	assert_null(conf_reply_name((enum conf_reply)-1));
+}
+
+static void
+test_agency_find(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE);
+	assert_int_equal(conf_agency_find(c, "dpupr"), 0);
+	assert_int_equal(conf_agency_find(c, "diskominfo"), 1);
+	assert_int_equal(conf_agency_find(c, "DPUPR"), -1);
+	assert_int_equal(conf_agency_find(c, NULL), -1);
+	conf_free(c);
+	conf_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_config),
+		cmocka_unit_test(test_good_fixture),
+		cmocka_unit_test(test_bad_many_fixture),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_unreadable_file),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_scalars_set),
+		cmocka_unit_test(test_scalar_range),
+		cmocka_unit_test(test_scalar_types),
+		cmocka_unit_test(test_scalar_values),
+		cmocka_unit_test(test_max_text_within_body),
+		cmocka_unit_test(test_unknown_settings),
+		cmocka_unit_test(test_kannel),
+		cmocka_unit_test(test_agencies),
+		cmocka_unit_test(test_agencies_required),
+		cmocka_unit_test(test_triage),
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_rules_required),
+		cmocka_unit_test(test_duplicate_words),
+		cmocka_unit_test(test_command_words),
+		cmocka_unit_test(test_folding),
+		cmocka_unit_test(test_five_mistakes),
+		cmocka_unit_test(test_errors_overflow),
+		cmocka_unit_test(test_replies_override),
+		cmocka_unit_test(test_replies_errors),
+		cmocka_unit_test(test_receipt_must_fit_one_sms),
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_status_reply),
+		cmocka_unit_test(test_reply_names),
+		cmocka_unit_test(test_agency_find),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
