@@ -16,6 +16,7 @@
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/parse.h"
+#include "sms/text.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -191,6 +192,15 @@ how_text(const struct route_decision *d)
 }
 
 static int
+count_word(void *arg, size_t off, size_t len)
+{
+	(void)off;
+	(void)len;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static int
 cmd_route(const struct opts *o, const char *text)
 {
 	struct conf *c = load_conf(o->conf);
@@ -235,6 +245,14 @@ cmd_route(const struct opts *o, const char *text)
 	else
 		printf("region:  -\n");
 	printf("why:     %s\n", d.explain);
+	if (d.rule < 0 && !cmd.structured) {
+		size_t words = 0;
+
+		text_words(cmd.body.p, cmd.body.len, count_word, &words);
+		if (words < INTAKE_MIN_FREE_WORDS)
+			printf("note:    no keyword and fewer than %d words: the service answers with the "
+			    "help text and opens no ticket\n", INTAKE_MIN_FREE_WORDS);
+	}
 	route_free(rt);
 	conf_free(c);
 	return 0;

@@ -209,6 +209,21 @@ send_text(struct MHD_Connection *conn, int status, const char *text)
 	return send_response(conn, &res);
 }
 
+static void peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz);
+
+/* Refusals made here never reach a handler: log them with what was asked. */
+static enum MHD_Result
+refuse(struct MHD_Connection *conn, const char *method, const char *url, int status,
+    const char *text)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	peer_of(conn, peer, sizeof peer);
+	log_warnx("http %s %.100s from %s refused with %d: %.*s", method, url, peer, status,
+	    (int)strcspn(text, "\n"), text);
+	return send_text(conn, status, text);
+}
+
 static void
 peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 {
@@ -249,23 +264,23 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		else if (strcmp(method, "POST") == 0)
 			m = HTTP_POST;
 		else
-			return send_text(conn, 405, "method not allowed\n");
+			return refuse(conn, method, url, 405, "method not allowed\n");
 		for (i = 0; i < srv->nroutes; i++)
 			if (strcmp(srv->routes[i].path, url) == 0) {
 				route = &srv->routes[i];
 				break;
 			}
 		if (route == NULL)
-			return send_text(conn, 404, "not found\n");
+			return refuse(conn, method, url, 404, "not found\n");
 		if ((route->methods & m) == 0)
-			return send_text(conn, 405, "method not allowed\n");
+			return refuse(conn, method, url, 405, "method not allowed\n");
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
 			char *end;
 			unsigned long long n = strtoull(cl, &end, 10);
 
 			if (*end != '\0' || n > srv->max_body)
-				return send_text(conn, 413, "request body too large\n");
+				return refuse(conn, method, url, 413, "request body too large\n");
 		}
 		r = xcalloc(1, sizeof *r);
 		r->srv = srv;
@@ -296,12 +311,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 
 	if (r->too_large)
-		return send_text(conn, 413, "request body too large\n");
+		return refuse(conn, method, url, 413, "request body too large\n");
 	if (r->bad_body)
-		return send_text(conn, 400, "malformed form body\n");
+		return refuse(conn, method, url, 400, "malformed form body\n");
 	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_iter, r);
 	if (r->too_many)
-		return send_text(conn, 400, "too many parameters\n");
+		return refuse(conn, method, url, 400, "too many parameters\n");
 	res.status = 500;
 	r->route->fn(r->route->ctx, r, &res);
 	ret = send_response(conn, &res);

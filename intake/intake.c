@@ -24,8 +24,6 @@
 
 /* Kannel's example sms-service sends at most 3 parts (max-messages). */
 #define REPLY_MAX_PARTS 3
-/* Fewer words than this, with no keyword, is a greeting or a test, not a complaint. */
-#define MIN_FREE_WORDS  3
 
 struct vars {
 	const char *names[8];
@@ -312,7 +310,7 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 	}
 	if (d.rule < 0 && !cmd->structured) {
 		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
-		if (words < MIN_FREE_WORDS) {
+		if (words < INTAKE_MIN_FREE_WORDS) {
 			o->command = "help";
 			help_reply(ix, l, out, outsz);
 			return 0;

@@ -28,6 +28,11 @@ struct intake {
 };
 
 #define INTAKE_REPLY_MAX 1024
+/*
+ * A message with no keyword and fewer words than this ("halo", "tes",
+ * "terima kasih") gets the help text, not a ticket.
+ */
+#define INTAKE_MIN_FREE_WORDS 3
 
 struct intake_result {
 	int status;                     /* 200, 400 or 503 */
