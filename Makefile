@@ -44,8 +44,15 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 .PHONY: all run check test deps clean
 all: aduan
 
+# ./aduan is the plain build; a sanitizer build stays in its own directory.
+# Replace, not overwrite: a running ./aduan keeps its old file.
+ifeq ($(SANITIZE),)
 aduan: $(BUILD)/aduan
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
+else
+.PHONY: aduan
+aduan: $(BUILD)/aduan
+endif
 
 $(BUILD)/aduan: $(BUILD)/aduan.o $(BUILD)/libaduan.a
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)

@@ -48,6 +48,10 @@ static const char usage_text[] =
 "        send TEXT from phone number FROM to a running service the way Kannel\n"
 "        would, and print the reply the phone would get; reuse --id to see\n"
 "        what a gateway retry gets\n"
+"  phone --ussd CODE [-c FILE] [--url URL] [--from NUMBER] [--session ID]\n"
+"        a feature phone in the terminal: dial CODE (*123#, or *123*1# to\n"
+"        dial through) on a running service, as Africa's Talking would; type\n"
+"        each answer and Enter; Ctrl-D drops the call\n"
 "\n"
 "options:\n"
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
@@ -56,6 +60,9 @@ static const char usage_text[] =
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
 "  --id ID              sms: gateway message id (default: a fresh one)\n"
 "  --to CODE            sms: the short code messaged (default: sms.short_code)\n"
+"  --ussd CODE          phone: the USSD code dialled\n"
+"  --from NUMBER        phone: the caller (default: 081234567890)\n"
+"  --session ID         phone: reuse a session id (default: a fresh one)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n";
 
@@ -71,6 +78,9 @@ struct opts {
 	const char *url;
 	const char *id;
 	const char *to;
+	const char *ussd;
+	const char *from;
+	const char *session;
 	long port;
 };
 
@@ -84,6 +94,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "url", required_argument, NULL, 'u' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "to", required_argument, NULL, 't' },
+		{ "ussd", required_argument, NULL, 'U' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "session", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -115,6 +128,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			o->to = optarg;
+			break;
+		case 'U':
+			o->ussd = optarg;
+			break;
+		case 'f':
+			o->from = optarg;
+			break;
+		case 's':
+			o->session = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -187,6 +209,8 @@ how_text(const struct route_decision *d)
 		return "triage: keywords of several rules tied";
 	case ROUTE_TRIAGE_NONE:
 		return "triage: no keyword found";
+	case ROUTE_MENU:
+		return "category chosen from the menu";
 	}
 	return "?";
 }
@@ -258,6 +282,51 @@ cmd_route(const struct opts *o, const char *text)
 	return 0;
 }
 
+/* The service's base URL: --url, else the config's listen address and port. */
+static void
+base_url(const struct opts *o, const struct conf *c, char *url, size_t urlsz)
+{
+	if (o->url)
+		str_copy(url, urlsz, o->url);
+	else if (strchr(c->listen, ':'))
+		snprintf(url, urlsz, "http://[%s]:%d", c->listen, c->port);
+	else
+		snprintf(url, urlsz, "http://%s:%d", c->listen, c->port);
+}
+
+static int
+cmd_phone(const struct opts *o)
+{
+	struct conf *c = load_conf(o->conf);
+	struct phone_ussd u = { 0 };
+	char url[300], err[256];
+	int rc;
+
+	if (c == NULL)
+		return 1;
+	if (c->africastalking_secret == NULL) {
+		fprintf(stderr, "aduan: %s has no gateways.africastalking group: the USSD endpoint is off\n",
+		    o->conf);
+		conf_free(c);
+		return 1;
+	}
+	base_url(o, c, url, sizeof url);
+	u.base_url = url;
+	u.secret = c->africastalking_secret;
+	u.from = o->from ? o->from : "081234567890";
+	u.code = o->ussd;
+	u.session = o->session;
+	u.in = stdin;
+	u.out = stdout;
+	rc = phone_ussd_run(&u, err, sizeof err);
+	conf_free(c);
+	if (rc < 0) {
+		fprintf(stderr, "aduan: %s: %s\n", url, err);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 cmd_sms(const struct opts *o, const char *from, const char *text)
 {
@@ -275,12 +344,7 @@ cmd_sms(const struct opts *o, const char *from, const char *text)
 		conf_free(c);
 		return 1;
 	}
-	if (o->url)
-		str_copy(url, sizeof url, o->url);
-	else if (strchr(c->listen, ':'))
-		snprintf(url, sizeof url, "http://[%s]:%d", c->listen, c->port);
-	else
-		snprintf(url, sizeof url, "http://%s:%d", c->listen, c->port);
+	base_url(o, c, url, sizeof url);
 	m.base_url = url;
 	m.secret = c->kannel_secret;
 	m.from = from;
@@ -331,8 +395,8 @@ cmd_serve(const struct opts *o)
 	struct http_server *srv;
 	struct http_options ho;
 	struct intake ix;
-	struct intake_endpoint kannel;
-	struct http_route routes[2];
+	struct intake_endpoint kannel, at;
+	struct http_route routes[3];
 	size_t nroutes = 0;
 	const char *db;
 	char err[256];
@@ -365,9 +429,14 @@ cmd_serve(const struct opts *o)
 	ix.store = st;
 	kannel.ix = &ix;
 	kannel.gw = &gateway_kannel;
+	at.ix = &ix;
+	at.gw = &gateway_africastalking;
 	if (c->kannel_secret != NULL)
-		routes[nroutes++] = (struct http_route){ gateway_kannel.path,
+		routes[nroutes++] = (struct http_route){ gateway_kannel.sms_path,
 		    HTTP_GET | HTTP_POST, intake_http_handler, &kannel };
+	if (c->africastalking_secret != NULL)
+		routes[nroutes++] = (struct http_route){ gateway_africastalking.ussd_path,
+		    HTTP_POST, intake_ussd_handler, &at };
 	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET, intake_health_handler, &ix };
 	ho.listen = c->listen;
 	ho.port = o->port > 0 ? (int)o->port : c->port;
@@ -376,9 +445,10 @@ cmd_serve(const struct opts *o)
 	srv = http_start(&ho, routes, nroutes, err, sizeof err);
 	if (srv == NULL)
 		fatal("%s", err);
-	log_info("aduan %s serving on %s port %d: config %s, database %s, %zu agencies, %zu rules%s",
+	log_info("aduan %s serving on %s port %d: config %s, database %s, %zu agencies, %zu rules%s%s",
 	    ADUAN_VERSION, c->listen, http_port(srv), o->conf, db, c->nagencies, c->nrules,
-	    c->kannel_secret ? ", Kannel endpoint " "/kannel/sms" : "");
+	    c->kannel_secret ? ", Kannel SMS at /kannel/sms" : "",
+	    c->africastalking_secret ? ", Africa's Talking USSD at /africastalking/ussd" : "");
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -429,6 +499,8 @@ main(int argc, char **argv)
 		return cmd_route(&o, argv[0]);
 	if (strcmp(cmd, "sms") == 0 && argc == 2)
 		return cmd_sms(&o, argv[0], argv[1]);
+	if (strcmp(cmd, "phone") == 0 && argc == 0 && o.ussd != NULL)
+		return cmd_phone(&o);
 	fprintf(stderr, "aduan: unknown command or wrong arguments: %s\n", cmd);
 	usage(stderr);
 	return 2;

@@ -218,12 +218,19 @@ static const struct scalar scalars[] = {
 	  .sdef = "info", .choices = level_choices, .off = F(log_level) },
 	{ .group = "gateways.kannel", .name = "secret", .kind = K_STR, .min = 12, .max = 256,
 	  .sdef = NULL, .required = 1, .off = F(kannel_secret) },
+	{ .group = "gateways.africastalking", .name = "secret", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .required = 1, .off = F(africastalking_secret) },
+	{ .group = "ussd", .name = "session_timeout", .kind = K_INT, .min = 30, .max = 3600,
+	  .ldef = 180, .off = F(ussd_session_timeout) },
+	{ .group = "ussd", .name = "resume_window", .kind = K_INT, .min = 0, .max = 86400,
+	  .ldef = 600, .off = F(ussd_resume_window) },
 };
 #undef F
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
-	"server", "store", "sms", "gateways", "gateways.kannel"
+	"server", "store", "sms", "ussd", "gateways", "gateways.kannel",
+	"gateways.africastalking"
 };
 
 /* Top-level settings that are not in scalars[]: they have loaders of their own. */

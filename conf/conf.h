@@ -120,8 +120,14 @@ struct conf {
 	enum lang default_lang; /* default LANG_ID */
 	long max_text;          /* decoded message text cap in bytes, default 4096 */
 
+	/* ussd */
+	int ussd_session_timeout;   /* seconds a session lives without input, default 180 */
+	int ussd_resume_window;     /* seconds within which a dropped complaint is offered
+	                               again to the same phone, default 600; 0: never */
+
 	/* gateways */
 	char *kannel_secret;    /* NULL when the Kannel endpoint is disabled */
+	char *africastalking_secret;  /* NULL when the Africa's Talking endpoints are off */
 
 	struct conf_agency *agencies;
 	size_t nagencies;

@@ -11,6 +11,11 @@
  *  - encode_reply() writes the reply SMS text in the gateway's own answer
  *    format into res (content type, body, extra header).  An empty reply
  *    means "send nothing to the phone".
+ *  - decode_ussd() / encode_ussd(), for gateways with USSD (else NULL):
+ *    the same contract for one USSD request and its screen.  A gateway
+ *    that sends every input of the session joined by '*' (Africa's
+ *    Talking) sets ussd_in.cumulative; one that sends only the newest
+ *    input leaves it 0, and intake needs nothing else to serve it.
  * Adapters are stateless tables; one instance serves all threads.
  */
 #ifndef ADUAN_GATEWAY_H
@@ -38,14 +43,34 @@ struct sms_in {
 
 void sms_in_clear(struct sms_in *in);
 
+#define USSD_SESSION_MAX 128
+
+/* One USSD request. */
+struct ussd_in {
+	char session[USSD_SESSION_MAX]; /* the gateway's session id */
+	char phone[SMS_FROM_MAX];       /* as given (normalised later) */
+	char service_code[32];          /* "*123#", "" if not given */
+	char *text;                     /* heap, valid UTF-8 without NUL */
+	size_t text_len;
+	int cumulative;                 /* 1: all inputs joined by '*'; 0: newest only */
+};
+
+void ussd_in_clear(struct ussd_in *in);
+
 struct gateway {
 	const char *name;               /* "kannel": stored with each message */
-	const char *path;               /* URL path of its inbound endpoint */
+	const char *sms_path;           /* URL path of its inbound SMS endpoint, or NULL */
 	int (*decode_sms)(const struct conf *c, const struct http_request *req,
 	    struct sms_in *in, char *err, size_t errsz);
 	void (*encode_reply)(const char *reply, struct http_response *res);
+	const char *ussd_path;          /* URL path of its USSD endpoint, or NULL */
+	int (*decode_ussd)(const struct conf *c, const struct http_request *req,
+	    struct ussd_in *in, char *err, size_t errsz);
+	/* end: 1 for the last screen of the session (END), 0 to wait for input */
+	void (*encode_ussd)(const char *screen, int end, struct http_response *res);
 };
 
 extern const struct gateway gateway_kannel;
+extern const struct gateway gateway_africastalking;
 
 #endif

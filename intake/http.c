@@ -310,6 +310,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 
+	/*
+	 * Closing the form parser reports a last field that has no value
+	 * yet ("...&text="): the handler must see it.
+	 */
+	if (r->pp != NULL) {
+		if (MHD_destroy_post_processor(r->pp) != MHD_YES)
+			r->bad_body = 1;
+		r->pp = NULL;
+	}
 	if (r->too_large)
 		return refuse(conn, method, url, 413, "request body too large\n");
 	if (r->bad_body)
@@ -402,7 +411,6 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);
 	if (srv->d == NULL) {

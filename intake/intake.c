@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "intake/ussd.h"
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
 #include "sms/parse.h"
@@ -135,7 +136,7 @@ status_reply(struct intake *ix, enum lang l, const struct store_complaint *c, ch
 	char date[40];
 	struct vars v = { 0 };
 	int st = conf_status_reply(c->status);
-	size_t n;
+	size_t n, cut;
 
 	format_date(c->updated_at, date, sizeof date);
 	var(&v, "ticket", c->ticket);
@@ -152,13 +153,19 @@ status_reply(struct intake *ix, enum lang l, const struct store_complaint *c, ch
 		n = strlen(note);
 		if (reply_parts(out) <= REPLY_MAX_PARTS || n <= 3)
 			return;
-		/* Cut the last word (never inside a UTF-8 character) and mark the cut. */
+		/*
+		 * Cut the last word and mark the cut; a note without spaces
+		 * (a link) is cut where it is, never inside a UTF-8 character.
+		 */
 		n = n > 4 ? n - 4 : 0;
-		while (n > 0 && note[n] != ' ')
-			n--;
-		while (n > 0 && ((unsigned char)note[n] & 0xC0) == 0x80)
-			n--;
-		memcpy(note + n, "...", 4);
+		cut = n;
+		while (cut > 0 && note[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = n;
+		while (cut > 0 && ((unsigned char)note[cut] & 0xC0) == 0x80)
+			cut--;
+		memcpy(note + cut, "...", 4);
 	}
 }
 
@@ -251,6 +258,19 @@ count_words_cb(void *arg, size_t off, size_t len)
 	return 0;
 }
 
+/* 1 when s holds a letter or digit (any non-ASCII character counts as one). */
+static int
+has_alnum(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+		    (unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 static int
 complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
     enum lang base, enum lang cmd_lang, int64_t now, struct outcome *o,
@@ -281,14 +301,9 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 		 */
 		desc = cmd->body.p;
 		dlen = cmd->body.len;
-		if (d.how == ROUTE_LEADING && d.body_offset <= dlen) {
-			const char *rest = desc + d.body_offset;
-			size_t rlen = dlen - d.body_offset;
-
-			text_trim(&rest, &rlen);
-			if (rlen == 0)
-				dlen = 0;
-		}
+		if (d.how == ROUTE_LEADING && d.body_offset <= dlen &&
+		    !has_alnum(desc + d.body_offset, dlen - d.body_offset))
+			dlen = 0;       /* "JALAN", "JALAN !!!": nothing said yet */
 	}
 	if (desc != NULL)
 		text_trim(&desc, &dlen);
@@ -308,7 +323,8 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 		}
 		return 0;
 	}
-	if (d.rule < 0 && !cmd->structured) {
+	if (d.rule < 0) {
+		/* "halo", "tes#tes": no keyword and hardly a sentence. */
 		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
 		if (words < INTAKE_MIN_FREE_WORDS) {
 			o->command = "help";
@@ -542,6 +558,403 @@ intake_health_handler(void *ctx, const struct http_request *req, struct http_res
 		http_respond_text(res, 200, "ok\n");
 	else
 		http_respond_text(res, 503, "store unavailable\n");
+}
+
+/* ---- USSD --------------------------------------------------------------- */
+
+#define USSD_PURGE_AFTER (24 * 3600)    /* sessions older than a day are deleted */
+
+static void
+ctx_from_row(const struct conf *c, const struct store_ussd *u, struct ussd_ctx *ctx)
+{
+	int st = ussd_state_from_name(u->state), rt = ussd_state_from_name(u->resume_to);
+	enum lang l = lang_from_code(u->lang);
+
+	memset(ctx, 0, sizeof *ctx);
+	ctx->state = st >= 0 ? (enum ussd_state)st : USSD_MAIN;
+	ctx->resume_to = rt >= 0 ? (enum ussd_state)rt : USSD_MAIN;
+	ctx->lang = l != LANG_NONE ? l : c->default_lang;
+	ctx->page = u->page;
+	ctx->rule = u->rule >= 0 && (size_t)u->rule < c->nrules ? u->rule : -1;
+	str_copy(ctx->location, sizeof ctx->location, u->location);
+	str_copy(ctx->description, sizeof ctx->description, u->description);
+}
+
+static void
+ctx_to_row(const struct ussd_ctx *ctx, struct store_ussd *u)
+{
+	str_copy(u->state, sizeof u->state, ussd_state_name(ctx->state));
+	str_copy(u->resume_to, sizeof u->resume_to, ussd_state_name(ctx->resume_to));
+	str_copy(u->lang, sizeof u->lang, lang_code(ctx->lang));
+	u->page = ctx->page;
+	u->rule = ctx->rule;
+	str_copy(u->location, sizeof u->location, ctx->location);
+	str_copy(u->description, sizeof u->description, ctx->description);
+}
+
+/* The complaint a USSD session confirmed: stored like an SMS one, receipt SMS queued. */
+static int
+ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    const char *phone, struct ussd_ctx *ctx, int64_t now, struct ussd_out *out,
+    int64_t *complaint_id, char *ticket_out)
+{
+	const struct conf *conf = ix->conf;
+	struct route_decision d;
+	struct store_complaint c = { 0 };
+	struct store_outbox_new ob = { 0 };
+	struct vars v = { 0 };
+	char receipt[INTAKE_REPLY_MAX], key[200];
+	int i, r;
+
+	route_menu(ix->rt, ctx->rule, ctx->location, strlen(ctx->location), ctx->description,
+	    strlen(ctx->description), &d);
+	for (i = 0; i < 20; i++) {
+		if (ticket_new(c.ticket) != 0)
+			return -1;
+		if ((r = store_ticket_exists(ix->store, c.ticket)) < 0)
+			return -1;
+		if (r == 0)
+			break;
+	}
+	if (i == 20)
+		return -1;
+	str_copy(c.phone, sizeof c.phone, phone);
+	str_copy(c.channel, sizeof c.channel, "ussd");
+	str_copy(c.keyword, sizeof c.keyword, d.rule >= 0 ? conf->rules[d.rule].keyword : "");
+	str_copy(c.agency, sizeof c.agency, conf->agencies[d.agency].id);
+	str_copy(c.region, sizeof c.region, d.region >= 0 ? conf->regions[d.region].id : "");
+	str_copy(c.status, sizeof c.status, "received");
+	str_copy(c.lang, sizeof c.lang, lang_code(ctx->lang));
+	c.location = ctx->location[0] ? xstrdup(ctx->location) : NULL;
+	c.description = xstrdup(ctx->description);
+	c.route_explain = xstrdup(d.explain);
+	c.created_at = now;
+	r = store_complaint_add(ix->store, &c);
+	if (r == 0 && d.rule >= 0)
+		r = store_event_add(ix->store, c.id, now, "aduan", "routed", d.explain);
+	if (r != 0) {
+		store_complaint_clear(&c);
+		return -1;
+	}
+
+	/* The USSD screen vanishes: the same receipt an SMS complaint gets, by SMS. */
+	var(&v, "ticket", c.ticket);
+	var(&v, "agency", conf->agencies[d.agency].short_name);
+	var(&v, "category", d.rule >= 0 ? conf->rules[d.rule].label[ctx->lang] : "");
+	var(&v, "shortcode", conf->short_code);
+	render(ix, ctx->lang, d.rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v,
+	    receipt, sizeof receipt);
+	snprintf(key, sizeof key, "ussd-receipt:%s:%s", gw->name, in->session);
+	ob.kind = "sms";
+	ob.recipient = phone;
+	ob.body = receipt;
+	ob.idem_key = key;
+	ob.complaint_id = c.id;
+	ob.created_at = now;
+	if (store_outbox_add(ix->store, &ob) < 0) {
+		store_complaint_clear(&c);
+		return -1;
+	}
+	*complaint_id = c.id;
+	str_copy(ticket_out, TICKET_DIGITS + 1, c.ticket);
+	ussd_submitted(conf, ctx, c.ticket, conf->agencies[d.agency].short_name, out);
+	store_complaint_clear(&c);
+	return 0;
+}
+
+static int
+ussd_lookup(struct intake *ix, const char *phone, struct ussd_ctx *ctx, struct ussd_out *out)
+{
+	struct store_complaint c = { 0 };
+	char date[40], ticket[TICKET_DIGITS + 1];
+	int r, st;
+
+	str_copy(ticket, sizeof ticket, out->ticket);
+	r = store_complaint_get(ix->store, ticket, &c);
+	if (r < 0)
+		return -1;
+	/* Someone else's ticket reads exactly like one that does not exist. */
+	if (r == 0 || strcmp(c.phone, phone) != 0) {
+		ussd_status(ix->conf, ctx, 0, ticket, NULL, NULL, NULL, out);
+	} else {
+		st = conf_status_reply(c.status);
+		format_date(c.updated_at, date, sizeof date);
+		ussd_status(ix->conf, ctx, 1, ticket,
+		    st >= 0 ? ix->conf->replies[ctx->lang][st] : c.status,
+		    agency_short(ix->conf, c.agency), date, out);
+	}
+	store_complaint_clear(&c);
+	return 0;
+}
+
+/* Dial-through: a first request whose text is menu choices only ("1", "1*3"). */
+static int
+menu_path(const char *t, size_t len)
+{
+	size_t i, run = 0;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (t[i] == '*') {
+			if (run == 0)
+				return 0;
+			run = 0;
+		} else if (t[i] >= '0' && t[i] <= '9' && run < 2)
+			run++;
+		else
+			return 0;
+	}
+	return run > 0;
+}
+
+/* Runs one input and whatever it asks for.  0, or -1 on a store error. */
+static int
+ussd_input(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    const char *phone, struct ussd_ctx *ctx, const char *input, size_t len, int64_t now,
+    struct ussd_out *out, struct store_ussd *row, char *ticket)
+{
+	ussd_step(ix->conf, ctx, input, len, out);
+	switch (out->action) {
+	case USSD_ACT_SUBMIT:
+		return ussd_submit(ix, gw, in, phone, ctx, now, out, &row->complaint_id, ticket);
+	case USSD_ACT_STATUS:
+		return ussd_lookup(ix, phone, ctx, out);
+	case USSD_ACT_LANG:
+		return store_phone_set(ix->store, phone, -1, lang_code(ctx->lang), now) < 0 ? -1 : 0;
+	case USSD_ACT_NONE:
+		break;
+	}
+	return 0;
+}
+
+static int
+ussd_unavailable(struct intake_ussd_result *res)
+{
+	log_error("store: %s", store_errmsg());
+	res->status = 503;
+	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
+	return res->status;
+}
+
+int
+intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    struct intake_ussd_result *res)
+{
+	const struct conf *conf = ix->conf;
+	struct store_ussd *row = NULL, *old = NULL;
+	struct ussd_ctx ctx;
+	struct ussd_out out;
+	struct store_phone pp;
+	struct timespec t0;
+	char phone[MSISDN_MAX + 44], why[128], masked[32], ticket[TICKET_DIGITS + 1] = "";
+	const char *input = in->text, *what = "step";
+	size_t ilen = in->text_len, llen;
+	int64_t now = now_unix();
+	enum lang pref;
+	int r, fresh = 0;
+	static unsigned purge_tick;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(res, 0, sizeof *res);
+	memset(&out, 0, sizeof out);
+	res->status = 200;
+	if (msisdn_normalize(in->phone, conf->country_code, phone, sizeof phone, why,
+	    sizeof why) != MSISDN_E164) {
+		res->status = 400;
+		snprintf(res->error, sizeof res->error, "phoneNumber: %s",
+		    why[0] ? why : "not a phone number");
+		return res->status;
+	}
+	log_mask_phone(phone, masked, sizeof masked);
+	if (in->text_len > STORE_USSD_TEXT_MAX) {
+		/* Far more than any menu needs: end politely, store nothing. */
+		res->end = 1;
+		str_copy(res->screen, sizeof res->screen, conf->default_lang == LANG_EN ?
+		    "Sorry, that answer is too long. Please dial again." :
+		    "Maaf, jawaban terlalu panjang. Silakan hubungi lagi.");
+		log_warnx("ussd %s from=%s session=%s: text of %zu bytes refused", gw->name,
+		    masked, in->session, in->text_len);
+		return res->status;
+	}
+
+	row = xcalloc(1, sizeof *row);
+	if (store_begin(ix->store) != 0) {
+		free(row);
+		return ussd_unavailable(res);
+	}
+	r = store_ussd_get(ix->store, gw->name, in->session, row);
+	if (r < 0)
+		goto fail;
+	if (r == 1 && strcmp(row->phone, phone) != 0) {
+		/* A session id is one phone's; another phone gets its own start. */
+		r = 0;
+	}
+	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout &&
+	    strlen(row->last_text) == in->text_len &&
+	    memcmp(row->last_text, in->text, in->text_len) == 0) {
+		/* The gateway repeated a request: the same answer, nothing new. */
+		store_rollback(ix->store);
+		res->end = strncmp(row->last_response, "END ", 4) == 0;
+		str_copy(res->screen, sizeof res->screen, row->last_response + 4);
+		log_info("ussd %s from=%s session=%s repeat: stored answer returned", gw->name,
+		    masked, in->session);
+		free(row);
+		return res->status;
+	}
+	if (r == 1 && row->done) {
+		/* Over: whatever comes now, the last screen again. */
+		store_rollback(ix->store);
+		res->end = 1;
+		str_copy(res->screen, sizeof res->screen, row->last_response + 4);
+		free(row);
+		return res->status;
+	}
+	if (store_phone_get(ix->store, phone, &pp) < 0)
+		goto fail;
+	pref = lang_from_code(pp.lang);
+
+	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
+		/* The newest input is what follows the text we saw last. */
+		ctx_from_row(conf, row, &ctx);
+		if (in->cumulative) {
+			llen = strlen(row->last_text);
+			if (llen == 0) {
+				input = in->text;
+				ilen = in->text_len;
+			} else if (in->text_len > llen && memcmp(in->text, row->last_text, llen) == 0 &&
+			    in->text[llen] == '*') {
+				input = in->text + llen + 1;
+				ilen = in->text_len - llen - 1;
+			} else {
+				const char *star = memrchr(in->text, '*', in->text_len);
+
+				log_warnx("ussd %s session=%s: text does not continue the last one; "
+				    "taking its last part", gw->name, in->session);
+				input = star ? star + 1 : in->text;
+				ilen = in->text_len - (size_t)(input - in->text);
+			}
+		}
+		if (ussd_input(ix, gw, in, phone, &ctx, input, ilen, now, &out, row, ticket) != 0)
+			goto fail;
+	} else {
+		/* New, expired or unknown session. */
+		int expired = r == 1;
+
+		fresh = 1;
+		what = expired ? "expired: fresh menu" : "start";
+		memset(row, 0, sizeof *row);
+		row->created_at = now;
+		if (!expired && menu_path(in->text, in->text_len)) {
+			/* Dial-through (*123*1*2#): walk the choices in order. */
+			const char *p = in->text, *end = in->text + in->text_len, *star;
+
+			what = "dial-through";
+			ussd_begin(conf, &ctx, pref != LANG_NONE ? pref : conf->default_lang, &out);
+			while (p < end && !out.end) {
+				star = memchr(p, '*', (size_t)(end - p));
+				if (star == NULL)
+					star = end;
+				if (ussd_input(ix, gw, in, phone, &ctx, p, (size_t)(star - p), now, &out,
+				    row, ticket) != 0)
+					goto fail;
+				p = star + 1;
+			}
+		} else {
+			ussd_begin(conf, &ctx, pref != LANG_NONE ? pref : conf->default_lang, &out);
+			if (conf->ussd_resume_window > 0) {
+				old = xcalloc(1, sizeof *old);
+				r = store_ussd_find_resumable(ix->store, phone, gw->name, in->session,
+				    now - conf->ussd_resume_window, old);
+				if (r < 0)
+					goto fail;
+				if (r == 1) {
+					struct ussd_ctx prev;
+
+					ctx_from_row(conf, old, &prev);
+					if (ussd_resumable(&prev)) {
+						what = "resume offered";
+						ctx = prev;
+						ussd_offer_resume(conf, &ctx, &out);
+					}
+					/* Offered once: the old session will not come back again. */
+					old->resumable = 0;
+					old->updated_at = now;
+					if (store_ussd_put(ix->store, old) != 0)
+						goto fail;
+				}
+			}
+		}
+		if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0 && store_ussd_purge(ix->store, now - USSD_PURGE_AFTER) < 0)
+			goto fail;
+	}
+
+	str_copy(row->gateway, sizeof row->gateway, gw->name);
+	str_copy(row->id, sizeof row->id, in->session);
+	str_copy(row->phone, sizeof row->phone, phone);
+	ctx_to_row(&ctx, row);
+	row->done = out.end;
+	row->resumable = !out.end && ussd_resumable(&ctx);
+	row->updated_at = now;
+	if (in->text_len < sizeof row->last_text) {
+		memcpy(row->last_text, in->text, in->text_len);
+		row->last_text[in->text_len] = '\0';
+	}
+	snprintf(row->last_response, sizeof row->last_response, "%s%s",
+	    out.end ? "END " : "CON ", out.screen);
+	if (store_ussd_put(ix->store, row) != 0 || store_commit(ix->store) != 0)
+		goto fail_committed;
+	res->end = out.end;
+	str_copy(res->screen, sizeof res->screen, out.screen);
+	log_info("ussd %s from=%s session=%s %s state=%s%s%s%s %.1fms", gw->name, masked,
+	    in->session, fresh ? what : "step", ussd_state_name(ctx.state),
+	    out.end ? " end" : "", ticket[0] ? " ticket=" : "", ticket, elapsed_ms(&t0));
+	free(row);
+	free(old);
+	return res->status;
+
+fail:
+	store_rollback(ix->store);
+fail_committed:
+	free(row);
+	free(old);
+	return ussd_unavailable(res);
+}
+
+void
+intake_ussd_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake_endpoint *ep = ctx;
+	struct intake_ussd_result *r;
+	struct ussd_in in;
+	char err[200], line[224];
+	int st;
+
+	st = ep->gw->decode_ussd(ep->ix->conf, req, &in, err, sizeof err);
+	if (st != 0) {
+		log_warnx("ussd %s from peer %s refused with %d: %s", ep->gw->name,
+		    http_request_peer(req), st, err);
+		snprintf(line, sizeof line, "%s\n", err);
+		http_respond_text(res, st, line);
+		return;
+	}
+	r = xmalloc(sizeof *r);
+	intake_ussd(ep->ix, ep->gw, &in, r);
+	if (r->status != 200) {
+		snprintf(line, sizeof line, "%s\n", r->error);
+		http_respond_text(res, r->status, line);
+	} else
+		ep->gw->encode_ussd(r->screen, r->end, res);
+	free(r);
+	ussd_in_clear(&in);
+}
+
+void
+ussd_in_clear(struct ussd_in *in)
+{
+	free(in->text);
+	in->text = NULL;
+	in->text_len = 0;
 }
 
 void

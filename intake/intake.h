@@ -47,12 +47,30 @@ struct intake_result {
 int intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
     struct intake_result *res);
 
+struct intake_ussd_result {
+	int status;                     /* 200, 400 or 503 */
+	int end;                        /* 1: the last screen (END) */
+	char screen[640];               /* the screen, without CON/END */
+	char error[160];                /* reason for a non-200 */
+};
+
+/*
+ * Handles one USSD request: finds the session (gateway, id), works out the
+ * newest input, steps the menu (intake/ussd.h), stores what the step did
+ * (the session, a complaint with its receipt SMS in the outbox) in one
+ * transaction.  A request repeated with the same text gets the stored
+ * answer and changes nothing.  Returns res->status.
+ */
+int intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    struct intake_ussd_result *res);
+
 /* The HTTP handler for a gateway's endpoint; ctx is a struct intake_endpoint. */
 struct intake_endpoint {
 	struct intake *ix;
 	const struct gateway *gw;
 };
 void intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res);
+void intake_ussd_handler(void *ctx, const struct http_request *req, struct http_response *res);
 
 /* GET /healthz: 200 "ok" when the store answers, else 503. ctx is a struct intake. */
 void intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res);

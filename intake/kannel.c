@@ -128,7 +128,7 @@ kannel_encode(const char *reply, struct http_response *res)
 
 const struct gateway gateway_kannel = {
 	.name = "kannel",
-	.path = "/kannel/sms",
+	.sms_path = "/kannel/sms",
 	.decode_sms = kannel_decode,
 	.encode_reply = kannel_encode,
 };

@@ -1,7 +1,9 @@
 /*
- * phone: the client side of the Kannel get-url, for `aduan sms`.  It builds
- * the same URL smsbox builds (%p, %P, %b, %c, %C, %I, %T) so that what an
- * operator tries from a terminal is what a citizen's phone would get.
+ * phone: a feature phone in the terminal.  `aduan sms` builds the same URL
+ * Kannel's smsbox builds (%p, %P, %b, %c, %C, %I, %T); `aduan phone --ussd`
+ * talks Africa's Talking's USSD protocol (form POST, cumulative text,
+ * CON/END answers).  What an operator tries here is what a citizen's phone
+ * would get.
  */
 #include "intake/phone.h"
 
@@ -12,6 +14,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -128,4 +131,141 @@ phone_sms_send(const struct phone_sms *m, char **body, int *coding2, char *err, 
 	*body = a.buf ? a.buf : xstrdup("");
 	*coding2 = a.coding2;
 	return (int)status;
+}
+
+/* "*123*1*2#" -> service code "*123#" and first text "1*2". */
+static int
+split_code(const char *code, char *svc, size_t svcsz, char *text, size_t textsz)
+{
+	size_t n = strlen(code);
+	const char *star;
+
+	if (n < 3 || code[0] != '*' || code[n - 1] != '#')
+		return -1;
+	star = memchr(code + 1, '*', n - 2);
+	if (star == NULL) {
+		snprintf(svc, svcsz, "%s", code);
+		text[0] = '\0';
+		return 0;
+	}
+	snprintf(svc, svcsz, "%.*s#", (int)(star - code), code);
+	snprintf(text, textsz, "%.*s", (int)(code + n - 1 - star - 1), star + 1);
+	return 0;
+}
+
+static int
+ussd_post(CURL *curl, const char *url, const char *form, struct answer *a, long *status,
+    char *err, size_t errsz)
+{
+	CURLcode cc;
+
+	free(a->buf);
+	memset(a, 0, sizeof *a);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	cc = curl_easy_perform(curl);
+	if (cc != CURLE_OK) {
+		snprintf(err, errsz, "%s", curl_easy_strerror(cc));
+		return -1;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+int
+phone_ussd_run(const struct phone_ussd *u, char *err, size_t errsz)
+{
+	CURL *curl;
+	struct answer a = { 0 };
+	char svc[64], sid[48], url[600], line[512], *text, *form = NULL;
+	char *e_secret, *e_text, *e_from, *e_svc, *e_sid;
+	size_t tlen, cap = 8192, n;
+	long status = 0;
+	int rc = -1, end;
+
+	text = xmalloc(cap);
+	if (split_code(u->code, svc, sizeof svc, text, cap) != 0) {
+		snprintf(err, errsz, "'%s' is not a USSD code (like *123# or *123*1#)", u->code);
+		free(text);
+		return -1;
+	}
+	if (u->session)
+		str_copy(sid, sizeof sid, u->session);
+	else {
+		char id[40];
+
+		new_id(id, sizeof id);
+		snprintf(sid, sizeof sid, "ATUid_%.32s", id);
+	}
+	curl = curl_easy_init();
+	if (curl == NULL) {
+		snprintf(err, errsz, "cannot start libcurl");
+		free(text);
+		return -1;
+	}
+	e_secret = curl_easy_escape(curl, u->secret, 0);
+	snprintf(url, sizeof url, "%s/africastalking/ussd?secret=%s", u->base_url, e_secret);
+	curl_free(e_secret);
+	e_from = curl_easy_escape(curl, u->from, 0);
+	e_svc = curl_easy_escape(curl, svc, 0);
+	e_sid = curl_easy_escape(curl, sid, 0);
+	for (;;) {
+		e_text = curl_easy_escape(curl, text, 0);
+		n = strlen(e_sid) + strlen(e_svc) + strlen(e_from) + strlen(e_text) + 96;
+		form = xrealloc(form, n);
+		snprintf(form, n, "sessionId=%s&serviceCode=%s&phoneNumber=%s&networkCode=51010&text=%s",
+		    e_sid, e_svc, e_from, e_text);
+		curl_free(e_text);
+		if (ussd_post(curl, url, form, &a, &status, err, errsz) != 0)
+			break;
+		if (status != 200) {
+			snprintf(err, errsz, "the service answered HTTP %ld: %s", status,
+			    a.buf ? a.buf : "");
+			break;
+		}
+		if (a.buf == NULL || (strncmp(a.buf, "CON ", 4) != 0 && strncmp(a.buf, "END ", 4) != 0)) {
+			snprintf(err, errsz, "the answer is neither CON nor END: %.80s",
+			    a.buf ? a.buf : "(empty)");
+			break;
+		}
+		end = a.buf[0] == 'E';
+		fprintf(u->out, "+------------------------------+\n%s\n+------------------------------+\n",
+		    a.buf + 4);
+		if (end) {
+			fprintf(u->out, "(session ended)\n");
+			rc = 0;
+			break;
+		}
+		fprintf(u->out, "> ");
+		fflush(u->out);
+		if (fgets(line, sizeof line, u->in) == NULL) {
+			fprintf(u->out, "\n(call dropped: no END was sent; dial again to see what the service offers)\n");
+			rc = 1;
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		/* Typed answers echo on a terminal; piped ones are shown for the transcript. */
+		if (!isatty(fileno(u->in)))
+			fprintf(u->out, "%s\n", line);
+		tlen = strlen(text);
+		if (tlen + strlen(line) + 2 > cap) {
+			snprintf(err, errsz, "session text too long");
+			break;
+		}
+		if (tlen > 0)
+			text[tlen++] = '*';
+		memcpy(text + tlen, line, strlen(line) + 1);
+	}
+	curl_free(e_from);
+	curl_free(e_svc);
+	curl_free(e_sid);
+	curl_easy_cleanup(curl);
+	free(a.buf);
+	free(form);
+	free(text);
+	return rc;
 }

@@ -1303,3 +1303,40 @@ route_structured(const struct route_table *rt,
 	finish(&x, d, lead, 1, keyword, klen);
 	ctx_free(&x);
 }
+
+void
+route_menu(const struct route_table *rt, long rule, const char *location,
+    size_t llen, const char *desc, size_t dlen, struct route_decision *d)
+{
+	const struct conf_rule *r;
+	struct ctx x;
+	struct out o;
+
+	decision_init(rt, d);
+	if (rt == NULL || rule < 0 || (size_t)rule >= rt->c->nrules) {
+		(void)str_copy(d->explain, sizeof(d->explain),
+		    "triage: no such menu category.");
+		return;
+	}
+	r = &rt->c->rules[rule];
+	d->rule = rule;
+	d->agency = r->agency;
+	d->how = ROUTE_MENU;
+	(void)str_copy(d->keyword, sizeof(d->keyword), r->keyword);
+	(void)str_copy(d->word, sizeof(d->word), r->keyword);
+	ctx_init(&x, rt, NFIELDS);
+	tokenize(&x, 1, location, llen);
+	tokenize(&x, 2, desc, dlen);
+	scan(&x);
+	o.b = d->explain;
+	o.sz = sizeof(d->explain);
+	o.len = 0;
+	o.full = 0;
+	d->explain[0] = '\0';
+	out_add(&o, "rule %s -> %s", r->keyword, rt->c->agencies[r->agency].id);
+	if (rt->c->agencies[r->agency].name != NULL)
+		out_add(&o, " (%s)", rt->c->agencies[r->agency].name);
+	out_add(&o, ": category chosen from the menu.");
+	region(&x, d, &o);
+	ctx_free(&x);
+}

@@ -44,7 +44,8 @@ enum route_how {
 	ROUTE_TRIAGE_TIE,       /* keywords of two or more rules, none ahead */
 	ROUTE_STRUCTURED,       /* keyword field of KEYWORD#LOCATION#TEXT */
 	ROUTE_LEADING,          /* first word(s) of the message */
-	ROUTE_INSIDE            /* found inside the text */
+	ROUTE_INSIDE,           /* found inside the text */
+	ROUTE_MENU              /* category chosen from a menu (USSD) */
 };
 
 struct route_decision {
@@ -81,5 +82,13 @@ void route_text(const struct route_table *rt, const char *text, size_t len,
 void route_structured(const struct route_table *rt,
     const char *keyword, size_t klen, const char *location, size_t llen,
     const char *desc, size_t dlen, struct route_decision *d);
+
+/*
+ * Decides a complaint whose category the citizen chose from a menu: rule is
+ * an index into conf.rules and decides; the location and description are
+ * searched for region words only (the regional agency, as for SMS).
+ */
+void route_menu(const struct route_table *rt, long rule, const char *location,
+    size_t llen, const char *desc, size_t dlen, struct route_decision *d);
 
 #endif

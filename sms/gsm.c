@@ -10,6 +10,7 @@
  */
 #include "sms/gsm.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -131,9 +132,38 @@ next_char(const char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
+static size_t septets_scan(uint32_t c);
+
+/*
+ * What ASCII costs, read once from the tables: replies and screens are
+ * mostly ASCII, and scanning 138 entries per character made rendering a
+ * USSD screen quadratic in practice.
+ */
+static unsigned char ascii_septets[0x80];
+static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
+
+static void
+ascii_init(void)
+{
+	uint32_t c;
+
+	for (c = 0; c < 0x80; c++)
+		ascii_septets[c] = (unsigned char)septets_scan(c);
+}
+
 /* Septets a character costs in GSM-7: 1, 2 (extension table), 0 if none. */
 static size_t
 septets(uint32_t c)
+{
+	if (c < 0x80) {
+		pthread_once(&ascii_once, ascii_init);
+		return ascii_septets[c];
+	}
+	return septets_scan(c);
+}
+
+static size_t
+septets_scan(uint32_t c)
 {
 	size_t i;
 

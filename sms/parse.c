@@ -46,6 +46,9 @@ static const struct {
 	{ "REPORT",     W_PREFIX,  SMS_COMPLAINT, LANG_EN },
 };
 
+/* A command word followed by this many words or more opens a sentence. */
+#define PROSE_WORDS 3
+
 /* What may glue a command word to what follows it in one word. */
 static const char glue[] = "#:-";
 
@@ -351,11 +354,13 @@ sms_parse(const char *text, size_t len, struct sms_command *cmd)
 	switch (words[e].kind) {
 	case W_PLAIN:
 		/*
-		 * "Info: ada pohon tumbang di Jl. Merdeka" is a report that
-		 * opens with an ordinary word, not a request for help ("HELP
-		 * me please" and "BANTUAN dong" still are).
+		 * "Info: ada pohon tumbang di Jl. Merdeka", "Mulai kemarin air
+		 * mati", "Berhenti di tengah jalan, angkot ngetem": reports that
+		 * open with an ordinary word.  A command word followed by a
+		 * sentence is a complaint; "STOP kirim sms", "HELP me please"
+		 * and "MULAI lagi" stay commands.
 		 */
-		if (strcmp(words[e].word, "INFO") == 0 && count_words(rest, rlen) >= 2) {
+		if (count_words(rest, rlen) >= PROSE_WORDS) {
 			clear_word(cmd);
 			complaint(cmd, s, len);
 			return;
@@ -367,10 +372,12 @@ sms_parse(const char *text, size_t len, struct sms_command *cmd)
 		 * No digits where the number goes, but words: "Status jalan
 		 * rusak", "Cek jalan depan SD" are complaints.  A bare
 		 * "STATUS" or "CEK STATUS TIKET" still asks for the number,
-		 * and so does TAMBAH, whose words are the note to add.
+		 * and so does TAMBAH: "TAMBAH sudah 2 minggu" is a note whose
+		 * number was forgotten, and the reply shows the right form.
 		 */
 		if (ticket_command(cmd, e, rest, rlen) &&
-		    cmd->ticket_state == TICKET_READ_NONE && cmd->cmd != SMS_ADD) {
+		    cmd->ticket_state == TICKET_READ_NONE &&
+		    cmd->cmd != SMS_ADD) {
 			memset(cmd->ticket, 0, sizeof cmd->ticket);
 			cmd->note = none;
 			clear_word(cmd);

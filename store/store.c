@@ -75,6 +75,51 @@ static const char *const migrations[] = {
 	"  lang TEXT NOT NULL DEFAULT '',"
 	"  updated_at INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;",
+
+	/*
+	 * 2: USSD sessions and the outbox.  A session is one row per
+	 * (gateway, id), rewritten whole on every request; the phone index
+	 * finds a phone's recent sessions for "continue?".  The outbox is
+	 * delivered by a worker that takes state = 'pending' rows whose
+	 * next_attempt_at has come, in that order (outbox_due), and records
+	 * each try in state, attempts, next_attempt_at, last_error and
+	 * updated_at; idem_key makes queueing the same message twice a no-op.
+	 */
+	"CREATE TABLE ussd_sessions ("
+	"  gateway TEXT NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  phone TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  page INTEGER NOT NULL DEFAULT 0,"
+	"  rule INTEGER NOT NULL DEFAULT -1,"
+	"  location TEXT NOT NULL DEFAULT '',"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  resume_to TEXT NOT NULL DEFAULT '',"
+	"  resumable INTEGER NOT NULL DEFAULT 0,"
+	"  done INTEGER NOT NULL DEFAULT 0,"
+	"  complaint_id INTEGER REFERENCES complaints(id),"
+	"  last_text TEXT NOT NULL DEFAULT '',"
+	"  last_response TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, id));"
+	"CREATE INDEX ussd_sessions_phone ON ussd_sessions(phone, updated_at);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  complaint_id INTEGER REFERENCES complaints(id),"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+	"PRAGMA user_version = 2;",
 };
 
 enum stmt_id {
@@ -96,8 +141,20 @@ enum stmt_id {
 	ST_LAST_NOTE,
 	ST_PHONE_GET,
 	ST_PHONE_SET,
+	ST_USSD_GET,
+	ST_USSD_PUT,
+	ST_USSD_RESUMABLE,
+	ST_USSD_PURGE,
+	ST_OUTBOX_ADD,
+	ST_OUTBOX_PENDING,
 	ST_NSTMTS
 };
+
+/* The session columns in struct store_ussd order: ussd_row() reads them so. */
+#define USSD_COLS \
+	"gateway, id, phone, state, lang, page, rule, location, description," \
+	" resume_to, resumable, done, complaint_id, last_text, last_response," \
+	" created_at, updated_at"
 
 static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -145,6 +202,39 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    " ON CONFLICT (phone) DO UPDATE SET"
 	    " notify = coalesce(?2, notify), lang = coalesce(?3, lang),"
 	    " updated_at = ?4",
+	[ST_USSD_GET] =
+	    "SELECT " USSD_COLS " FROM ussd_sessions WHERE gateway = ?1 AND id = ?2",
+	/* The whole row but created_at, which stays the first request's. */
+	[ST_USSD_PUT] =
+	    "INSERT INTO ussd_sessions (" USSD_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17)"
+	    " ON CONFLICT (gateway, id) DO UPDATE SET"
+	    " phone = excluded.phone, state = excluded.state,"
+	    " lang = excluded.lang, page = excluded.page, rule = excluded.rule,"
+	    " location = excluded.location, description = excluded.description,"
+	    " resume_to = excluded.resume_to, resumable = excluded.resumable,"
+	    " done = excluded.done, complaint_id = excluded.complaint_id,"
+	    " last_text = excluded.last_text,"
+	    " last_response = excluded.last_response,"
+	    " updated_at = excluded.updated_at",
+	/* Same updated_at: the session inserted later wins. */
+	[ST_USSD_RESUMABLE] =
+	    "SELECT " USSD_COLS " FROM ussd_sessions"
+	    " WHERE phone = ?1 AND gateway = ?2 AND id <> ?3 AND resumable = 1"
+	    " AND done = 0 AND updated_at >= ?4"
+	    " ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+	[ST_USSD_PURGE] = "DELETE FROM ussd_sessions WHERE updated_at < ?1",
+	/* Due at once: next_attempt_at is the time it was queued. */
+	[ST_OUTBOX_ADD] =
+	    "INSERT INTO outbox (kind, recipient, body, idem_key, complaint_id,"
+	    " state, attempts, next_attempt_at, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?6)"
+	    " ON CONFLICT (idem_key) DO NOTHING",
+	/* A NULL kind counts every kind. */
+	[ST_OUTBOX_PENDING] =
+	    "SELECT count(*) FROM outbox WHERE state = 'pending'"
+	    " AND (?1 IS NULL OR kind = ?1)",
 };
 
 struct store {
@@ -881,4 +971,214 @@ store_phone_set(struct store *s, const char *phone, int notify,
 	ret = run(s, ST_PHONE_SET, "set phone");
 	unlock(s);
 	return ret;
+}
+
+/* ---- USSD sessions ----------------------------------------------------- */
+
+/* A row id where 0 means none: binds NULL for 0. */
+static int
+bind_ref(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id == 0)
+		return sqlite3_bind_null(st, i);
+	return bind_int64(st, i, id);
+}
+
+/* Fills u from a row of USSD_COLS; strings are cut to the arrays. */
+static void
+ussd_row(sqlite3_stmt *st, struct store_ussd *u)
+{
+	(void)str_copy(u->gateway, sizeof u->gateway, col_str(st, 0));
+	(void)str_copy(u->id, sizeof u->id, col_str(st, 1));
+	(void)str_copy(u->phone, sizeof u->phone, col_str(st, 2));
+	(void)str_copy(u->state, sizeof u->state, col_str(st, 3));
+	(void)str_copy(u->lang, sizeof u->lang, col_str(st, 4));
+	u->page = sqlite3_column_int(st, 5);
+	u->rule = (long)sqlite3_column_int64(st, 6);
+	(void)str_copy(u->location, sizeof u->location, col_str(st, 7));
+	(void)str_copy(u->description, sizeof u->description, col_str(st, 8));
+	(void)str_copy(u->resume_to, sizeof u->resume_to, col_str(st, 9));
+	u->resumable = sqlite3_column_int(st, 10) != 0;
+	u->done = sqlite3_column_int(st, 11) != 0;
+	/* NULL reads as 0, "none". */
+	u->complaint_id = (int64_t)sqlite3_column_int64(st, 12);
+	(void)str_copy(u->last_text, sizeof u->last_text, col_str(st, 13));
+	(void)str_copy(u->last_response, sizeof u->last_response, col_str(st, 14));
+	u->created_at = (int64_t)sqlite3_column_int64(st, 15);
+	u->updated_at = (int64_t)sqlite3_column_int64(st, 16);
+}
+
+/* Steps a bound session query: 1 row read into u, 0 none, -1 error. */
+static int
+ussd_fetch(struct store *s, enum stmt_id id, const char *what,
+    struct store_ussd *u)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc, ret;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ussd_row(st, u);
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, what);
+		ret = -1;
+	}
+	done(st);
+	return ret;
+}
+
+int
+store_ussd_get(struct store *s, const char *gateway, const char *id,
+    struct store_ussd *u)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	/* u is output only: "not found" and errors leave it zeroed. */
+	memset(u, 0, sizeof *u);
+	lock(s);
+	st = s->st[ST_USSD_GET];
+	if (bind_text(st, 1, gateway) != SQLITE_OK ||
+	    bind_text(st, 2, id) != SQLITE_OK) {
+		bind_failed(s, ST_USSD_GET, "get ussd session");
+		unlock(s);
+		return -1;
+	}
+	ret = ussd_fetch(s, ST_USSD_GET, "get ussd session", u);
+	unlock(s);
+	return ret;
+}
+
+int
+store_ussd_put(struct store *s, const struct store_ussd *u)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_USSD_PUT];
+	if (bind_fixed(st, 1, u->gateway, sizeof u->gateway) != SQLITE_OK ||
+	    bind_fixed(st, 2, u->id, sizeof u->id) != SQLITE_OK ||
+	    bind_fixed(st, 3, u->phone, sizeof u->phone) != SQLITE_OK ||
+	    bind_fixed(st, 4, u->state, sizeof u->state) != SQLITE_OK ||
+	    bind_fixed(st, 5, u->lang, sizeof u->lang) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 6, u->page) != SQLITE_OK ||
+	    bind_int64(st, 7, (int64_t)u->rule) != SQLITE_OK ||
+	    bind_fixed(st, 8, u->location, sizeof u->location) != SQLITE_OK ||
+	    bind_fixed(st, 9, u->description, sizeof u->description) != SQLITE_OK ||
+	    bind_fixed(st, 10, u->resume_to, sizeof u->resume_to) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 11, u->resumable != 0) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 12, u->done != 0) != SQLITE_OK ||
+	    bind_ref(st, 13, u->complaint_id) != SQLITE_OK ||
+	    bind_fixed(st, 14, u->last_text, sizeof u->last_text) != SQLITE_OK ||
+	    bind_fixed(st, 15, u->last_response, sizeof u->last_response) != SQLITE_OK ||
+	    bind_int64(st, 16, u->created_at) != SQLITE_OK ||
+	    bind_int64(st, 17, u->updated_at) != SQLITE_OK) {
+		bind_failed(s, ST_USSD_PUT, "save ussd session");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_USSD_PUT, "save ussd session");
+	unlock(s);
+	return ret;
+}
+
+int
+store_ussd_find_resumable(struct store *s, const char *phone,
+    const char *gateway, const char *not_id, int64_t since,
+    struct store_ussd *u)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	memset(u, 0, sizeof *u);
+	lock(s);
+	st = s->st[ST_USSD_RESUMABLE];
+	if (bind_text(st, 1, phone) != SQLITE_OK ||
+	    bind_text(st, 2, gateway) != SQLITE_OK ||
+	    bind_text(st, 3, not_id) != SQLITE_OK ||
+	    bind_int64(st, 4, since) != SQLITE_OK) {
+		bind_failed(s, ST_USSD_RESUMABLE, "find resumable ussd session");
+		unlock(s);
+		return -1;
+	}
+	ret = ussd_fetch(s, ST_USSD_RESUMABLE, "find resumable ussd session", u);
+	unlock(s);
+	return ret;
+}
+
+long
+store_ussd_purge(struct store *s, int64_t before)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	lock(s);
+	st = s->st[ST_USSD_PURGE];
+	if (bind_int64(st, 1, before) != SQLITE_OK) {
+		bind_failed(s, ST_USSD_PURGE, "purge ussd sessions");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_USSD_PURGE, "purge ussd sessions") == -1)
+		n = -1;
+	else
+		n = (long)sqlite3_changes(s->db);
+	unlock(s);
+	return n;
+}
+
+/* ---- outbox ------------------------------------------------------------ */
+
+int
+store_outbox_add(struct store *s, const struct store_outbox_new *o)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_ADD];
+	if (bind_text(st, 1, o->kind) != SQLITE_OK ||
+	    bind_text(st, 2, o->recipient) != SQLITE_OK ||
+	    bind_text(st, 3, o->body) != SQLITE_OK ||
+	    bind_text(st, 4, o->idem_key) != SQLITE_OK ||
+	    bind_ref(st, 5, o->complaint_id) != SQLITE_OK ||
+	    bind_int64(st, 6, o->created_at) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_ADD, "queue outbox message");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_OUTBOX_ADD, "queue outbox message") == -1)
+		ret = -1;
+	else
+		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	unlock(s);
+	return ret;
+}
+
+long
+store_outbox_pending(struct store *s, const char *kind)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_PENDING];
+	if (bind_text(st, 1, kind) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_PENDING, "count pending outbox");
+		unlock(s);
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	else {
+		fail_op(s, "count pending outbox");
+		n = -1;
+	}
+	done(st);
+	unlock(s);
+	return n;
 }

@@ -132,4 +132,70 @@ int store_phone_get(struct store *s, const char *phone, struct store_phone *p);
 /* Upsert; notify < 0 or lang NULL leaves that field as it is.  0, -1. */
 int store_phone_set(struct store *s, const char *phone, int notify, const char *lang, int64_t at);
 
+/* ---- USSD sessions --------------------------------------------------- */
+
+#define STORE_USSD_TEXT_MAX 2048        /* cumulative session text kept */
+
+/*
+ * One USSD session, keyed by (gateway, id).  The menu's context is kept as
+ * plain columns; last_text is the gateway's whole session text of the last
+ * request (Africa's Talking sends all inputs joined by '*': the newest
+ * input is what follows the previous text), last_response the full answer
+ * ("CON ..." / "END ...") given to it, so a repeated request gets the same
+ * answer and changes nothing.
+ */
+struct store_ussd {
+	char gateway[16];
+	char id[128];
+	char phone[24];
+	char state[24];                 /* ussd_state_name() */
+	char lang[4];
+	int page;
+	long rule;                      /* -1: none */
+	char location[128];
+	char description[384];
+	char resume_to[24];             /* state name, "" if none */
+	int resumable;                  /* 1: an unfinished complaint worth offering again */
+	int done;                       /* 1: ended (END sent) */
+	int64_t complaint_id;           /* 0: none */
+	char last_text[STORE_USSD_TEXT_MAX + 1];
+	char last_response[640];
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* 1 found, 0 not found, -1 error. */
+int store_ussd_get(struct store *s, const char *gateway, const char *id, struct store_ussd *u);
+
+/* Insert or replace the session (gateway, id).  0, -1. */
+int store_ussd_put(struct store *s, const struct store_ussd *u);
+
+/*
+ * The newest session of `phone` on `gateway`, other than `not_id`, with
+ * resumable = 1, done = 0 and updated_at >= since.  1 found, 0 none, -1.
+ */
+int store_ussd_find_resumable(struct store *s, const char *phone, const char *gateway,
+    const char *not_id, int64_t since, struct store_ussd *u);
+
+/* Deletes sessions whose updated_at is before `before`.  Number deleted, or -1. */
+long store_ussd_purge(struct store *s, int64_t before);
+
+/* ---- outbox: everything that leaves Aduan, written in the same transaction
+ * as the change that caused it and delivered later by a worker. -------- */
+
+struct store_outbox_new {
+	const char *kind;               /* "sms" */
+	const char *recipient;          /* E.164 for SMS */
+	const char *body;               /* the SMS text */
+	const char *idem_key;           /* unique: the same key twice queues once */
+	int64_t complaint_id;           /* 0: none */
+	int64_t created_at;
+};
+
+/* 1 queued, 0 a row with this idem_key exists, -1 error. */
+int store_outbox_add(struct store *s, const struct store_outbox_new *o);
+
+/* Rows in state "pending" (kind NULL: any kind).  -1 on error. */
+long store_outbox_pending(struct store *s, const char *kind);
+
 #endif

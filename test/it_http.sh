@@ -76,6 +76,13 @@ expect_eq "POST form: stored message text" "$TEXT2" \
 	"$(sql "SELECT text FROM messages WHERE gw_id = 'it-http-2'")"
 ok "POST form callback -> ticket $TICKET2"
 
+# A form whose last field is empty ("...&text="): an empty SMS, which gets the help text.
+http_must "POST form ending in an empty text" \
+	-d "secret=$ADUAN_SECRET&from=$PHONE&to=1708&id=it-http-empty&text=" "$ADUAN_URL/kannel/sms"
+expect_eq "POST form ending in text=: status" 200 "$RESP_STATUS"
+expect_match "POST form ending in text=: the help text" 'KATA KUNCI' "$RESP_BODY"
+ok "POST form ending in an empty field -> help"
+
 # ---------------------------------------------------------------------------
 # Refused requests: nothing stored.
 # ---------------------------------------------------------------------------

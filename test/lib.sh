@@ -58,6 +58,7 @@ it_init() {
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	trap 'exit 141' PIPE
 	# A FIFO opened read-write never delivers data nor EOF: `read -t` on it
 	# is a sleep that starts no process.
 	mkfifo "$IT_TMP/nap.fifo" || fail "mkfifo nap.fifo"
@@ -794,4 +795,61 @@ kannel_wait_reply() {
 			fail "no reply #$want to $phone within ${timeout}s (replies so far: $KANNEL_NREPLIES)"
 		nap 0.1
 	done
+}
+
+# ---------------------------------------------------------------------------
+# Process lifetimes: processes that end while the test runs
+# ---------------------------------------------------------------------------
+#
+# untrack PID                 forget a PID we have reaped ourselves, so the
+#                             exit trap never signals a number the system may
+#                             have given to another process since.
+# wait_exit PID TIMEOUT_S VAR waits until PID (ours) ends; VAR = its exit
+#                             status; fails if it still runs after TIMEOUT_S.
+# kill9_pid PID               SIGKILL (no clean shutdown), reap, untrack.
+# restart_aduan               `aduan serve` again on the same $ADUAN_DB, on a
+#                             new free port, the log appended to $ADUAN_LOG.
+
+untrack() {
+	local i pids=() names=()
+	for ((i = 0; i < ${#IT_PIDS[@]}; i++)); do
+		if [ "${IT_PIDS[i]}" != "$1" ]; then
+			pids+=("${IT_PIDS[i]}")
+			names+=("${IT_PID_NAMES[i]}")
+		fi
+	done
+	IT_PIDS=("${pids[@]}")
+	IT_PID_NAMES=("${names[@]}")
+}
+
+wait_exit() {
+	local _we_pid=$1 _we_timeout=$2 _we_end _we_st
+	_we_end=$((SECONDS + _we_timeout))
+	while pid_alive "$_we_pid"; do
+		[ "$SECONDS" -ge "$_we_end" ] &&
+			fail "process $_we_pid still running after ${_we_timeout}s"
+		nap 0.02
+	done
+	wait "$_we_pid" 2>/dev/null
+	_we_st=$?
+	untrack "$_we_pid"
+	printf -v "$3" '%s' "$_we_st"
+}
+
+kill9_pid() {
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	untrack "$1"
+}
+
+restart_aduan() {
+	[ -n "$ADUAN_DB" ] || fail "restart_aduan: no database yet (start_aduan first)"
+	free_port ADUAN_PORT
+	ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
+	printf '==== restart_aduan on port %s ====\n' "$ADUAN_PORT" >>"$ADUAN_LOG"
+	"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
+		</dev/null >>"$ADUAN_LOG" 2>&1 &
+	ADUAN_PID=$!
+	track "$ADUAN_PID" aduan
+	wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve (restart)"
 }

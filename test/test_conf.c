@@ -457,7 +457,7 @@ test_unknown_settings(void **state)
 	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
 	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
 	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body)");
-	expect_error(&errs, 9, "unknown setting 'twilio' in 'gateways' (known: kannel)");
+	expect_error(&errs, 9, "unknown setting 'twilio' in 'gateways' (known: kannel, africastalking)");
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */

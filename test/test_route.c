@@ -986,6 +986,40 @@ explanation_truncates_safely(void **state)
 	big_conf_free(c);
 }
 
+/* USSD: the category was chosen; only the region is looked for. */
+static void
+menu_category_with_region(void **state)
+{
+	struct route_table *rt = *state;
+	struct route_decision d;
+	static const char loc[] = "Desa Bejalen, Ambarawa";
+	static const char desc[] = "sampah dan jalan berlubang";
+
+	route_menu(rt, R_JALAN, loc, strlen(loc), desc, strlen(desc), &d);
+	assert_int_equal(d.how, ROUTE_MENU);
+	/* Keywords in the text (SAMPAH) do not override the chosen category. */
+	assert_int_equal(d.rule, R_JALAN);
+	assert_int_equal(d.region, G_AMBARAWA);
+	assert_int_equal(d.agency, A_UPT_PU_AMBARAWA);
+	has(&d, "category chosen from the menu");
+	has(&d, "regional agency upt-pu-ambarawa");
+
+	route_menu(rt, R_PJU, "Ungaran", 7, "mati", 4, &d);
+	assert_int_equal(d.rule, R_PJU);
+	assert_int_equal(d.region, G_UNGARAN);
+	assert_int_equal(d.agency, A_DISHUB);
+
+	route_menu(rt, R_SAMPAH, NULL, 0, NULL, 0, &d);
+	assert_int_equal(d.rule, R_SAMPAH);
+	assert_int_equal(d.region, -1);
+	assert_int_equal(d.agency, A_DLH);
+
+	/* An index that is no rule goes to triage rather than crash. */
+	route_menu(rt, 999, "x", 1, "y", 1, &d);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+}
+
 int
 main(void)
 {
@@ -1018,6 +1052,7 @@ main(void)
 		cmocka_unit_test(shared_between_threads),
 		cmocka_unit_test(scales_to_many_rules),
 		cmocka_unit_test(explanation_truncates_safely),
+		cmocka_unit_test(menu_category_with_region),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

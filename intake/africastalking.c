@@ -1,0 +1,110 @@
+/*
+ * africastalking: the Africa's Talking adapter.  USSD for now (its SMS
+ * callbacks come with the gateways issue).
+ *
+ * USSD: a form POST to the callback URL registered in Africa's Talking's
+ * dashboard, which carries our secret in its query string:
+ *
+ *   POST /africastalking/ussd?secret=S
+ *   sessionId=ATUid_..&serviceCode=*123%23&phoneNumber=%2B62812..&networkCode=51010&text=1*2
+ *
+ * `text` is empty on the first request, then every input of the session
+ * joined by '*'.  The answer is text/plain starting "CON " (wait for input)
+ * or "END " (the last screen).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake/gateway.h"
+#include "sms/text.h"
+#include "util/util.h"
+
+static int __attribute__((format(printf, 4, 5)))
+bad(char *err, size_t errsz, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* Printable ASCII without spaces: ids and codes. */
+static int
+plain_token(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
+			return 0;
+	return 1;
+}
+
+static int
+at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd_in *in,
+    char *err, size_t errsz)
+{
+	const char *secret, *session, *phone, *code, *text;
+	size_t len, slen, plen, clen = 0, tlen;
+
+	memset(in, 0, sizeof *in);
+	if (c->africastalking_secret == NULL)
+		return bad(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
+	secret = http_param(req, "secret", &len);
+	if (secret == NULL || len != strlen(secret) ||
+	    !str_secret_equal(secret, c->africastalking_secret))
+		return bad(err, errsz, 403, "wrong or missing secret");
+
+	session = http_param(req, "sessionId", &slen);
+	if (session == NULL || slen == 0)
+		return bad(err, errsz, 400, "missing parameter: sessionId");
+	if (slen >= sizeof in->session || !plain_token(session, slen))
+		return bad(err, errsz, 400, "parameter sessionId is malformed");
+	phone = http_param(req, "phoneNumber", &plen);
+	if (phone == NULL || plen == 0)
+		return bad(err, errsz, 400, "missing parameter: phoneNumber");
+	if (plen >= sizeof in->phone || !text_utf8_valid(phone, plen))
+		return bad(err, errsz, 400, "parameter phoneNumber is not a phone number");
+	code = http_param(req, "serviceCode", &clen);
+	if (code != NULL && (clen >= sizeof in->service_code || !plain_token(code, clen)))
+		return bad(err, errsz, 400, "parameter serviceCode is malformed");
+	text = http_param(req, "text", &tlen);
+	if (text == NULL)
+		return bad(err, errsz, 400, "missing parameter: text");
+	if (!text_utf8_valid(text, tlen))
+		return bad(err, errsz, 400, "text is not valid UTF-8 or contains a NUL byte");
+	if ((long)tlen > c->max_text)
+		return bad(err, errsz, 413, "text too long");
+
+	memcpy(in->session, session, slen);
+	memcpy(in->phone, phone, plen);
+	if (code != NULL)
+		memcpy(in->service_code, code, clen);
+	in->text = xstrndup(text, tlen);
+	in->text_len = tlen;
+	in->cumulative = 1;
+	return 0;
+}
+
+static void
+at_encode_ussd(const char *screen, int end, struct http_response *res)
+{
+	size_t n = strlen(screen);
+	char *body = xmalloc(n + 5);
+
+	memcpy(body, end ? "END " : "CON ", 4);
+	memcpy(body + 4, screen, n + 1);
+	http_respond_text(res, 200, body);
+	free(body);
+}
+
+const struct gateway gateway_africastalking = {
+	.name = "africastalking",
+	.ussd_path = "/africastalking/ussd",
+	.decode_ussd = at_decode_ussd,
+	.encode_ussd = at_encode_ussd,
+};

@@ -1,0 +1,1496 @@
+/*
+ * test_intake: what one SMS does, as the citizen who sent it would notice.
+ * Each test drives intake_sms() with a hand-made struct sms_in from the
+ * Kannel gateway, against the bundled example config (conf/aduan.conf, or
+ * $ADUAN_SRCDIR/conf/aduan.conf) and a real SQLite store in its own
+ * mkdtemp() directory under /tmp, removed at teardown.  The tests read like
+ * the grammar and reply tables of the README: the reply a phone gets, the
+ * ticket it can quote back, and what the store keeps (looked at through
+ * store.h only).  The one exception is the locked-database test, which opens
+ * a second raw SQLite connection to stand in for another process.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "conf/conf.h"
+#include "intake/gateway.h"
+#include "intake/intake.h"
+#include "routing/route.h"
+#include "sms/gsm.h"
+#include "sms/ticket.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define REPORTER        "081234567890"
+#define REPORTER_E164   "+6281234567890"
+#define STRANGER        "081298765432"
+#define STRANGER_E164   "+6281298765432"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct conf *conf;
+	struct route_table *rt;
+	struct store *s;
+	struct intake ix;
+	unsigned long seq;      /* for unique gateway message ids */
+};
+
+static const struct store_options opts = { 1, 200 };
+
+/* ---- fixture ------------------------------------------------------------ */
+
+static void
+remove_dir(const char *dir)
+{
+	char p[512];
+	struct dirent *de;
+	DIR *d;
+
+	/* The -wal and -shm files may or may not be there; remove whatever is. */
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct conf_errors *errs = xcalloc(1, sizeof *errs);
+	const char *src = getenv("ADUAN_SRCDIR");
+	char conf_path[512], err[256];
+	int i;
+
+	log_set_level(LOG_LEVEL_ERROR);
+	snprintf(conf_path, sizeof conf_path, "%s/conf/aduan.conf",
+	    src != NULL && *src != '\0' ? src : ".");
+	f->conf = conf_load_file(conf_path, errs);
+	if (f->conf == NULL) {
+		for (i = 0; i < errs->n; i++)
+			print_error("%s:%d: %s\n", conf_path, errs->e[i].line, errs->e[i].msg);
+		free(errs);
+		free(f);
+		return -1;
+	}
+	free(errs);
+	f->rt = route_build(f->conf, err, sizeof err);
+	if (f->rt == NULL) {
+		print_error("route_build: %s\n", err);
+		conf_free(f->conf);
+		free(f);
+		return -1;
+	}
+	snprintf(f->dir, sizeof f->dir, "/tmp/aduan-intake-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		route_free(f->rt);
+		conf_free(f->conf);
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof f->path, "%s/aduan.db", f->dir);
+	f->s = store_open(f->path, &opts, err, sizeof err);
+	if (f->s == NULL) {
+		print_error("store_open %s: %s\n", f->path, err);
+		remove_dir(f->dir);
+		route_free(f->rt);
+		conf_free(f->conf);
+		free(f);
+		return -1;
+	}
+	f->ix.conf = f->conf;
+	f->ix.rt = f->rt;
+	f->ix.store = f->s;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->s);
+	remove_dir(f->dir);
+	route_free(f->rt);
+	conf_free(f->conf);
+	free(f);
+	return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Fails, printing both strings, unless needle occurs in haystack. */
+#define assert_contains(haystack, needle) \
+	contains_((haystack), (needle), __FILE__, __LINE__)
+#define assert_not_contains(haystack, needle) \
+	not_contains_((haystack), (needle), __FILE__, __LINE__)
+
+static void
+contains_(const char *haystack, const char *needle, const char *file, int line)
+{
+	if (strstr(haystack, needle) == NULL) {
+		print_error("expected to find \"%s\"\n            in \"%s\"\n", needle, haystack);
+		_fail(file, line);
+	}
+}
+
+static void
+not_contains_(const char *haystack, const char *needle, const char *file, int line)
+{
+	if (strstr(haystack, needle) != NULL) {
+		print_error("did not expect \"%s\"\n                 in \"%s\"\n", needle,
+		    haystack);
+		_fail(file, line);
+	}
+}
+
+/* snprintf into a buffer the test then compares with a reply. */
+static const char *fmt(char *buf, size_t bufsz, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static const char *
+fmt(char *buf, size_t bufsz, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, bufsz, f, ap);
+	va_end(ap);
+	return buf;
+}
+
+/*
+ * One SMS from `from` through the Kannel gateway.  id NULL gives the
+ * message a fresh unique gateway id; "" sends it without one.
+ */
+static int
+sms_id(struct fixture *f, const char *from, const char *text, const char *id,
+    struct intake_result *res)
+{
+	struct sms_in in;
+	int st;
+
+	memset(&in, 0, sizeof in);
+	str_copy(in.from, sizeof in.from, from);
+	str_copy(in.to, sizeof in.to, "1708");
+	if (id != NULL)
+		str_copy(in.id, sizeof in.id, id);
+	else
+		snprintf(in.id, sizeof in.id, "test-%lu", ++f->seq);
+	in.time = 0;
+	in.text = xstrdup(text);
+	in.text_len = strlen(text);
+	st = intake_sms(&f->ix, &gateway_kannel, &in, res);
+	sms_in_clear(&in);
+	return st;
+}
+
+/* The usual case: a phone texts, the service answers 200. */
+static const char *
+sms(struct fixture *f, const char *from, const char *text, struct intake_result *res)
+{
+	int st = sms_id(f, from, text, NULL, res);
+
+	if (st != 200)
+		fail_msg("\"%s\" from %s: status %d (%s)", text, from, st, res->error);
+	assert_int_equal(res->status, 200);
+	return res->reply;
+}
+
+/* The first run of exactly 8 digits in a reply; fails when there is none. */
+static void
+ticket_in(const char *reply, char out[TICKET_DIGITS + 1])
+{
+	const char *p = reply;
+	size_t n;
+
+	while (*p != '\0') {
+		n = strspn(p, "0123456789");
+		if (n == TICKET_DIGITS) {
+			memcpy(out, p, TICKET_DIGITS);
+			out[TICKET_DIGITS] = '\0';
+			return;
+		}
+		p += n > 0 ? n : 1;
+	}
+	fail_msg("no 8-digit ticket in reply \"%s\"", reply);
+}
+
+/* Files a complaint from phone and returns its ticket. */
+static void
+file_complaint(struct fixture *f, const char *phone, const char *text,
+    char ticket[TICKET_DIGITS + 1])
+{
+	struct intake_result res;
+
+	sms(f, phone, text, &res);
+	ticket_in(res.reply, ticket);
+	assert_int_equal(store_ticket_exists(f->s, ticket), 1);
+}
+
+/* The complaint behind ticket, which must exist; clear it after. */
+static void
+get_complaint(struct fixture *f, const char *ticket, struct store_complaint *c)
+{
+	int r = store_complaint_get(f->s, ticket, c);
+
+	if (r != 1)
+		fail_msg("ticket %s: store_complaint_get returned %d (%s)", ticket, r,
+		    r < 0 ? store_errmsg() : "not found");
+}
+
+static void
+assert_status(struct fixture *f, const char *ticket, const char *status)
+{
+	struct store_complaint c;
+
+	get_complaint(f, ticket, &c);
+	assert_string_equal(c.status, status);
+	store_complaint_clear(&c);
+}
+
+static int64_t
+updated_at(struct fixture *f, const char *ticket)
+{
+	struct store_complaint c;
+	int64_t t;
+
+	get_complaint(f, ticket, &c);
+	t = c.updated_at;
+	store_complaint_clear(&c);
+	return t;
+}
+
+static int64_t
+complaint_id(struct fixture *f, const char *ticket)
+{
+	struct store_complaint c;
+	int64_t id;
+
+	get_complaint(f, ticket, &c);
+	id = c.id;
+	store_complaint_clear(&c);
+	return id;
+}
+
+/* "dd/mm/yyyy" of a Unix time in local time, as status replies show it. */
+static const char *
+date_of(int64_t t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	snprintf(buf, bufsz, "%02d/%02d/%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
+	return buf;
+}
+
+/*
+ * Event times are whole seconds: waiting for the next one makes a new
+ * event visible as a later updated_at.
+ */
+static void
+wait_next_second(void)
+{
+	struct timespec ms10 = { 0, 10 * 1000 * 1000 };
+	time_t t0 = time(NULL);
+
+	while (time(NULL) == t0)
+		nanosleep(&ms10, NULL);
+}
+
+/* Replaces every occurrence of the 8 digits `ticket` in s with "########". */
+static void
+blank_ticket(char *s, const char *ticket)
+{
+	char *p;
+
+	while ((p = strstr(s, ticket)) != NULL)
+		memset(p, '#', TICKET_DIGITS);
+}
+
+/* A ticket with a valid check digit that was never issued here. */
+static void
+unissued_ticket(struct fixture *f, char out[TICKET_DIGITS + 1])
+{
+	do
+		assert_int_equal(ticket_new(out), 0);
+	while (store_ticket_exists(f->s, out) != 0);
+}
+
+/* The same ticket with one digit changed: the check digit no longer fits. */
+static void
+mistype(const char *ticket, char out[TICKET_DIGITS + 1])
+{
+	memcpy(out, ticket, TICKET_DIGITS + 1);
+	out[3] = out[3] == '9' ? '0' : (char)(out[3] + 1);
+	assert_false(ticket_valid(out));
+}
+
+static size_t
+parts(const char *s)
+{
+	struct gsm_count gc;
+
+	assert_int_equal(gsm_count(s, strlen(s), &gc), 0);
+	return gc.parts;
+}
+
+#define HELP_ID "Kirim ke 1708: KATA KUNCI lalu isi aduan. Kata kunci: JALAN, SAMPAH, " \
+	"AIR, LISTRIK, KESEHATAN, KTP, SEKOLAH, PJU, PARKIR, PKL. Cek: STATUS no tiket"
+#define HELP_EN "Text 1708: KEYWORD then your complaint. Keywords: ROAD, GARBAGE, " \
+	"WATER, ELECTRICITY, HEALTH, ID CARD, SCHOOL, STREETLIGHT, PARKING, " \
+	"STREET VENDOR. Check: STATUS ticket no"
+
+/* ---- new complaints ----------------------------------------------------- */
+
+static void
+test_keyword_complaint_gets_a_stored_ticket_in_one_sms(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "JALAN Jl. Pemuda depan SMP 3 berlubang";
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	assert_int_equal(sms_id(f, REPORTER, text, "k-1", &res), 200);
+	assert_string_equal(res.error, "");
+	ticket_in(res.reply, t);
+	assert_true(ticket_valid(t));
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Aduan diterima. No tiket: %s. Diteruskan ke DPUPR. "
+	    "Cek status: ketik STATUS %s kirim ke 1708", t, t));
+	assert_int_equal(parts(res.reply), 1);
+	assert_true(gsm_is_gsm7(res.reply, strlen(res.reply)));
+
+	get_complaint(f, t, &c);
+	assert_string_equal(c.ticket, t);
+	assert_string_equal(c.phone, REPORTER_E164);
+	assert_string_equal(c.channel, "sms");
+	assert_string_equal(c.keyword, "JALAN");
+	assert_string_equal(c.agency, "dpupr");
+	assert_string_equal(c.region, "");
+	/* "received" by the citizen, then "routed" by Aduan: a rule matched. */
+	assert_string_equal(c.status, "routed");
+	assert_string_equal(c.lang, "id");
+	assert_null(c.location);
+	/* The whole text: without its keyword "Sampah menumpuk" loses its subject. */
+	assert_string_equal(c.description, text);
+	assert_non_null(c.route_explain);
+	assert_contains(c.route_explain, "JALAN");
+	assert_true(c.created_at > 0);
+	store_complaint_clear(&c);
+	assert_int_equal(store_complaint_count(f->s), 1);
+
+	/* The inbound message is kept with the reply that was sent. */
+	memset(want, 0, sizeof want);
+	assert_int_equal(store_message_find(f->s, "kannel", "k-1", want, sizeof want), 1);
+	assert_string_equal(want, res.reply);
+}
+
+static void
+test_structured_complaint_keeps_location_and_routes_by_region(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	sms(f, REPORTER, "JALAN#Bawen#lubang besar depan SD 2", &res);
+	ticket_in(res.reply, t);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Aduan diterima. No tiket: %s. Diteruskan ke UPTD PU Ambarawa. "
+	    "Cek status: ketik STATUS %s kirim ke 1708", t, t));
+	assert_int_equal(parts(res.reply), 1);
+
+	get_complaint(f, t, &c);
+	assert_non_null(c.location);
+	assert_string_equal(c.location, "Bawen");
+	assert_string_equal(c.description, "lubang besar depan SD 2");
+	assert_string_equal(c.keyword, "JALAN");
+	assert_string_equal(c.region, "ambarawa");
+	assert_string_equal(c.agency, "upt-pu-ambarawa");
+	assert_string_equal(c.status, "routed");
+	store_complaint_clear(&c);
+}
+
+static void
+test_structured_complaint_without_location_field(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1];
+
+	file_complaint(f, REPORTER, "sampah # menumpuk di pasar Ungaran", t);
+	get_complaint(f, t, &c);
+	assert_null(c.location);
+	assert_string_equal(c.description, "menumpuk di pasar Ungaran");
+	assert_string_equal(c.keyword, "SAMPAH");
+	/* SAMPAH has no regional unit: the region is noted, the agency stays. */
+	assert_string_equal(c.region, "ungaran");
+	assert_string_equal(c.agency, "dlh");
+	store_complaint_clear(&c);
+}
+
+static void
+test_phrase_inside_free_text_routes_to_its_agency(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "lampu jalan mati sejak seminggu";
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	sms(f, REPORTER, text, &res);
+	ticket_in(res.reply, t);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Aduan diterima. No tiket: %s. Diteruskan ke Dishub. "
+	    "Cek status: ketik STATUS %s kirim ke 1708", t, t));
+	get_complaint(f, t, &c);
+	assert_string_equal(c.keyword, "PJU");
+	assert_string_equal(c.agency, "dishub");
+	assert_string_equal(c.status, "routed");
+	assert_string_equal(c.description, text);
+	store_complaint_clear(&c);
+}
+
+static void
+test_keyword_one_letter_off_still_routes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1];
+
+	/* Two words only, but a (mistyped) keyword makes it a complaint. */
+	file_complaint(f, REPORTER, "Sampha menumpuk", t);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.keyword, "SAMPAH");
+	assert_string_equal(c.agency, "dlh");
+	assert_string_equal(c.description, "Sampha menumpuk");
+	assert_contains(c.route_explain, "typo");
+	store_complaint_clear(&c);
+}
+
+static void
+test_free_text_without_keyword_goes_to_triage(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "tolong ada pohon tumbang di desa kami";
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	sms(f, REPORTER, text, &res);
+	ticket_in(res.reply, t);
+	assert_true(ticket_valid(t));
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Aduan diterima. No tiket: %s. Petugas akan meneruskan ke dinas terkait. "
+	    "Cek status: ketik STATUS %s kirim ke 1708", t, t));
+	assert_int_equal(parts(res.reply), 1);
+
+	get_complaint(f, t, &c);
+	assert_string_equal(c.agency, "diskominfo");
+	assert_string_equal(c.keyword, "");
+	/* No rule matched: no "routed" event, a person sorts it. */
+	assert_string_equal(c.status, "received");
+	assert_string_equal(c.description, text);
+	store_complaint_clear(&c);
+}
+
+static void
+test_short_text_without_keyword_gets_help_and_no_ticket(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = { "halo", "tes saja", "terima kasih", "ok",
+	    "tes#tes", "a#b#c" };
+	struct intake_result res;
+	char id[32], stored[INTAKE_REPLY_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(texts); i++) {
+		snprintf(id, sizeof id, "short-%zu", i);
+		assert_int_equal(sms_id(f, REPORTER, texts[i], id, &res), 200);
+		assert_string_equal(res.reply, HELP_ID);
+		assert_int_equal(store_complaint_count(f->s), 0);
+		/* The message itself is kept, with the help it got. */
+		assert_int_equal(store_message_find(f->s, "kannel", id, stored, sizeof stored), 1);
+		assert_string_equal(stored, HELP_ID);
+	}
+}
+
+static void
+test_help_words_and_empty_message_get_help(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = {
+		"INFO", "info", "BANTUAN", "Bantuan dong", "", "   ", "LAPOR", "aduan:",
+		"*info*",
+	};
+	struct intake_result res;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(texts); i++) {
+		sms(f, REPORTER, texts[i], &res);
+		if (strcmp(res.reply, HELP_ID) != 0)
+			fail_msg("\"%s\": expected the help text, got \"%s\"", texts[i], res.reply);
+	}
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+static void
+test_help_fits_two_sms_in_either_language(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+
+	sms(f, REPORTER, "INFO", &res);
+	assert_true(gsm_is_gsm7(res.reply, strlen(res.reply)));
+	assert_in_range(parts(res.reply), 1, 2);
+	sms(f, REPORTER, "HELP", &res);
+	assert_string_equal(res.reply, HELP_EN);
+	assert_true(gsm_is_gsm7(res.reply, strlen(res.reply)));
+	assert_in_range(parts(res.reply), 1, 2);
+	sms(f, STRANGER, "HELP me please", &res);
+	assert_string_equal(res.reply, HELP_EN);
+}
+
+static void
+test_keyword_alone_asks_for_the_place_and_problem(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = { "JALAN", "jln.", "LAPOR JALAN", "  Jalan  ",
+	    "JALAN !!!", "Jalan ..." };
+	const char *want = "Isi aduan belum ada. Tulis lokasi dan masalahnya setelah JALAN, "
+	    "contoh: JALAN Jl. Pemuda 12 depan SD, sejak 3 hari";
+	struct intake_result res;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(texts); i++) {
+		sms(f, REPORTER, texts[i], &res);
+		if (strcmp(res.reply, want) != 0)
+			fail_msg("\"%s\": expected \"%s\", got \"%s\"", texts[i], want, res.reply);
+	}
+	assert_int_equal(store_complaint_count(f->s), 0);
+
+	/* A structured form with an empty description is no complaint either. */
+	sms(f, REPORTER, "JALAN#Bawen#", &res);
+	assert_string_equal(res.reply, want);
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+static void
+test_prose_opening_with_command_word_is_a_complaint(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1];
+
+	file_complaint(f, REPORTER, "Status jalan rusak di depan pasar", t);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.agency, "dpupr");
+	assert_string_equal(c.description, "Status jalan rusak di depan pasar");
+	store_complaint_clear(&c);
+
+	file_complaint(f, REPORTER, "Info: ada pohon tumbang di Jl. Merdeka", t);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.agency, "diskominfo");
+	assert_string_equal(c.description, "Info: ada pohon tumbang di Jl. Merdeka");
+	store_complaint_clear(&c);
+	assert_int_equal(store_complaint_count(f->s), 2);
+}
+
+static void
+test_utf8_text_is_stored_byte_for_byte(void **state)
+{
+	struct fixture *f = *state;
+	/* Emoji (4 bytes), accents, a long dash, a no-break space inside. */
+	const char *text = "SAMPAH menumpuk di pasar \xF0\x9F\x98\xA1 caf\xC3\xA9" " "
+	    "\xE2\x80\x94 tolong\xC2\xA0segera, sudah 3 hari \xE2\x80\x9C" "bau\xE2\x80\x9D";
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1];
+
+	sms(f, REPORTER, text, &res);
+	ticket_in(res.reply, t);
+	/* The reply is ours, not the citizen's text: still plain GSM-7. */
+	assert_true(gsm_is_gsm7(res.reply, strlen(res.reply)));
+	assert_int_equal(parts(res.reply), 1);
+	get_complaint(f, t, &c);
+	assert_int_equal(strlen(c.description), strlen(text));
+	assert_memory_equal(c.description, text, strlen(text));
+	assert_string_equal(c.agency, "dlh");
+	store_complaint_clear(&c);
+}
+
+static void
+test_long_complaint_is_stored_whole(void **state)
+{
+	struct fixture *f = *state;
+	char text[1200], t[TICKET_DIGITS + 1];
+	struct store_complaint c;
+	size_t n = 0;
+
+	n += (size_t)snprintf(text, sizeof text, "AIR ");
+	while (n < 1000)
+		n += (size_t)snprintf(text + n, sizeof text - n, "mati sudah %zu hari ", n);
+	text[n - 1] = '\0';
+	file_complaint(f, REPORTER, text, t);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.description, text);
+	assert_string_equal(c.agency, "pdam");
+	store_complaint_clear(&c);
+}
+
+/* ---- STATUS ------------------------------------------------------------- */
+
+static void
+test_status_from_reporter_names_status_agency_and_date(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], want[256], date[32];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s: diteruskan ke dinas. Ditangani DPUPR, update %s.", t,
+	    date_of(updated_at(f, t), date, sizeof date)));
+	assert_int_equal(parts(res.reply), 1);
+	/* Asking changes nothing. */
+	assert_status(f, t, "routed");
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+static void
+test_status_of_triage_complaint_says_received(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64];
+
+	file_complaint(f, REPORTER, "tolong ada pohon tumbang di desa kami", t);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "CEK %s", t), &res);
+	assert_contains(res.reply, t);
+	assert_contains(res.reply, ": diterima.");
+	assert_contains(res.reply, "Ditangani Diskominfo");
+}
+
+static void
+test_status_accepts_the_spellings_citizens_type(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[8][64], first[INTAKE_REPLY_MAX];
+	size_t i;
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, REPORTER, fmt(cmd[0], sizeof cmd[0], "STATUS %s", t), &res);
+	assert_contains(res.reply, t);
+	assert_contains(res.reply, "diteruskan ke dinas");
+	str_copy(first, sizeof first, res.reply);
+
+	fmt(cmd[0], sizeof cmd[0], "CEK %.4s %s", t, t + 4);
+	fmt(cmd[1], sizeof cmd[1], "STATUS #%s", t);
+	fmt(cmd[2], sizeof cmd[2], "cek status tiket %s", t);
+	fmt(cmd[3], sizeof cmd[3], "cek status tiket %.4s-%s", t, t + 4);
+	fmt(cmd[4], sizeof cmd[4], "CEK:%s", t);
+	fmt(cmd[5], sizeof cmd[5], "status %s", t);
+	fmt(cmd[6], sizeof cmd[6], "Status: %s ", t);
+	fmt(cmd[7], sizeof cmd[7], "CEK NO. TIKET %s", t);
+	for (i = 0; i < ARRAY_LEN(cmd); i++) {
+		sms(f, REPORTER, cmd[i], &res);
+		if (strcmp(res.reply, first) != 0)
+			fail_msg("\"%s\": expected \"%s\", got \"%s\"", cmd[i], first, res.reply);
+	}
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+static void
+test_status_from_another_phone_reads_like_not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], u[TICKET_DIGITS + 1], cmd[64], want[256];
+	char theirs[INTAKE_REPLY_MAX], unknown[INTAKE_REPLY_MAX];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	unissued_ticket(f, u);
+
+	sms(f, STRANGER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s tidak ditemukan. Periksa nomor di SMS tanda terima aduan Anda.", t));
+	str_copy(theirs, sizeof theirs, res.reply);
+	sms(f, STRANGER, fmt(cmd, sizeof cmd, "STATUS %s", u), &res);
+	str_copy(unknown, sizeof unknown, res.reply);
+
+	/* The reply quotes the number asked for; apart from it, byte for byte the same. */
+	blank_ticket(theirs, t);
+	blank_ticket(unknown, u);
+	assert_string_equal(theirs, unknown);
+	assert_not_contains(theirs, "DPUPR");
+
+	/* The same from the reporter for a number never issued. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", u), &res);
+	blank_ticket(res.reply, u);
+	assert_string_equal(res.reply, unknown);
+}
+
+static void
+test_mistyped_ticket_gets_typo_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], bad[TICKET_DIGITS + 1], cmd[64], want[256];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	mistype(t, bad);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", bad), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Nomor tiket %s salah ketik. Periksa lagi 8 angka di SMS tanda terima aduan Anda.",
+	    bad));
+	assert_contains(res.reply, "salah ketik");
+
+	/* Two neighbours swapped (when they differ) is caught the same way. */
+	memcpy(bad, t, sizeof bad);
+	if (bad[1] != bad[2]) {
+		char x = bad[1];
+
+		bad[1] = bad[2];
+		bad[2] = x;
+		sms(f, REPORTER, fmt(cmd, sizeof cmd, "CEK %s", bad), &res);
+		assert_contains(res.reply, "salah ketik");
+	}
+}
+
+static void
+test_ticket_with_wrong_digit_count_shows_the_right_form(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %.7s", t), &res);
+	assert_string_equal(res.reply, "Nomor tiket harus 8 angka. Contoh: STATUS 48219303");
+	/* The example uses the word the citizen typed. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "cek %.7s", t), &res);
+	assert_string_equal(res.reply, "Nomor tiket harus 8 angka. Contoh: CEK 48219303");
+	sms(f, REPORTER, "STATUS", &res);
+	assert_string_equal(res.reply, "Nomor tiket harus 8 angka. Contoh: STATUS 48219303");
+	sms(f, REPORTER, "CEK STATUS TIKET", &res);
+	assert_string_equal(res.reply, "Nomor tiket harus 8 angka. Contoh: CEK 48219303");
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %.6s", t), &res);
+	assert_string_equal(res.reply, "Nomor tiket harus 8 angka. Contoh: BATAL 48219303");
+	assert_int_equal(store_complaint_count(f->s), 1);
+	assert_status(f, t, "routed");
+}
+
+/* ---- TAMBAH ------------------------------------------------------------- */
+
+static void
+test_add_from_reporter_is_recorded_and_keeps_status(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[96], want[256];
+	int64_t before;
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	before = updated_at(f, t);
+	wait_next_second();
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s sudah 2 minggu", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tambahan info untuk tiket %s sudah kami terima. Terima kasih.", t));
+	/* An event was written (it moved updated_at); the status is the same. */
+	assert_true(updated_at(f, t) > before);
+	assert_status(f, t, "routed");
+	/* A citizen's own note is not shown back as an agency note. */
+	{
+		char note[256];
+
+		assert_int_equal(store_last_agency_note(f->s, complaint_id(f, t), note,
+		    sizeof note), 0);
+	}
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+static void
+test_add_from_another_phone_reads_like_not_found_and_adds_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[96], want[256];
+	int64_t before;
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	before = updated_at(f, t);
+	wait_next_second();
+	sms(f, STRANGER, fmt(cmd, sizeof cmd, "TAMBAH %s ini palsu", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s tidak ditemukan. Periksa nomor di SMS tanda terima aduan Anda.", t));
+	assert_int_equal(updated_at(f, t), before);
+	assert_status(f, t, "routed");
+}
+
+static void
+test_add_without_note_asks_for_it(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], want[256];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tulis tambahan info setelah nomor tiket. Contoh: TAMBAH %s sudah 2 minggu "
+	    "belum diperbaiki", t));
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s : ", t), &res);
+	assert_contains(res.reply, "Tulis tambahan info");
+	assert_status(f, t, "routed");
+}
+
+/* ---- BATAL -------------------------------------------------------------- */
+
+static void
+test_cancel_from_reporter_withdraws(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], want[256];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s sudah dibatalkan sesuai permintaan Anda.", t));
+	assert_status(f, t, "withdrawn");
+
+	/* STATUS now says so. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_contains(res.reply, fmt(want, sizeof want, "Tiket %s: dibatalkan.", t));
+}
+
+static void
+test_cancelled_ticket_cannot_be_changed_again(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[96], want[256];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	fmt(want, sizeof want, "Tiket %s sudah dibatalkan dan tidak bisa diubah. "
+	    "Kirim aduan baru bila masalah belum selesai.", t);
+
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	assert_string_equal(res.reply, want);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s masih rusak", t), &res);
+	assert_string_equal(res.reply, want);
+	assert_status(f, t, "withdrawn");
+}
+
+static void
+test_cancel_from_another_phone_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], want[256];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	sms(f, STRANGER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s tidak ditemukan. Periksa nomor di SMS tanda terima aduan Anda.", t));
+	assert_status(f, t, "routed");
+	/* The reporter can still withdraw it. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	assert_status(f, t, "withdrawn");
+}
+
+static void
+test_resolved_ticket_cannot_be_cancelled_but_takes_notes(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[96], want[256];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now_unix(), "dpupr",
+	    "resolved", "Sudah ditambal"), 0);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s sudah selesai ditangani dan tidak bisa diubah. "
+	    "Kirim aduan baru bila masalah belum selesai.", t));
+	assert_status(f, t, "resolved");
+	/* "It is not fixed": a note on a resolved ticket is still taken. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s belum beres", t), &res);
+	assert_contains(res.reply, "sudah kami terima");
+	assert_status(f, t, "resolved");
+}
+
+/* ---- STOP / MULAI ------------------------------------------------------- */
+
+static void
+test_stop_and_start_switch_notifications(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_phone p;
+
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 0);
+	assert_int_equal(p.notify, 1);
+
+	sms(f, REPORTER, "BERHENTI", &res);
+	assert_string_equal(res.reply, "SMS perkembangan aduan dihentikan. "
+	    "Kirim MULAI ke 1708 untuk mengaktifkan lagi.");
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_int_equal(p.notify, 0);
+
+	sms(f, REPORTER, "MULAI", &res);
+	assert_string_equal(res.reply, "SMS perkembangan aduan diaktifkan. "
+	    "Kirim BERHENTI ke 1708 untuk menghentikan.");
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_int_equal(p.notify, 1);
+
+	/* STOP is an English word: the reply is English. */
+	sms(f, REPORTER, "STOP", &res);
+	assert_string_equal(res.reply,
+	    "Progress SMS stopped. Send START to 1708 to turn them on again.");
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_int_equal(p.notify, 0);
+	sms(f, REPORTER, "start", &res);
+	assert_string_equal(res.reply, "Progress SMS turned on. Send STOP to 1708 to stop them.");
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_int_equal(p.notify, 1);
+
+	/* Another phone's preference is its own. */
+	assert_int_equal(store_phone_get(f->s, STRANGER_E164, &p), 0);
+	assert_int_equal(p.notify, 1);
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+/* ---- language ----------------------------------------------------------- */
+
+static void
+test_default_language_is_indonesian(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1];
+
+	sms(f, REPORTER, "SAMPAH menumpuk di pasar", &res);
+	assert_contains(res.reply, "Aduan diterima.");
+	ticket_in(res.reply, t);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.lang, "id");
+	store_complaint_clear(&c);
+	sms(f, STRANGER, "STATUS 12345678", &res);
+	assert_contains(res.reply, "Nomor tiket 12345678 salah ketik");
+}
+
+static void
+test_english_is_remembered_until_an_indonesian_word(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_phone p;
+	char t[TICKET_DIGITS + 1], cmd[64], want[256], date[32];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+
+	sms(f, REPORTER, "HELP", &res);
+	assert_string_equal(res.reply, HELP_EN);
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_string_equal(p.lang, "en");
+
+	/* STATUS is shared: it answers in the language the phone chose. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Ticket %s: forwarded to the agency. Handled by DPUPR, updated %s.", t,
+	    date_of(updated_at(f, t), date, sizeof date)));
+	sms(f, REPORTER, "INFO", &res);
+	assert_string_equal(res.reply, HELP_EN);
+
+	/* CEK is Indonesian: the reply, and the phone's language from now on. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "CEK %s", t), &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s: diteruskan ke dinas. Ditangani DPUPR, update %s.", t, date));
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_string_equal(p.lang, "id");
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_contains(res.reply, "diteruskan ke dinas");
+
+	/* Another phone is not affected by this one's choice. */
+	sms(f, STRANGER, "INFO", &res);
+	assert_string_equal(res.reply, HELP_ID);
+}
+
+static void
+test_report_prefix_answers_in_english(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_complaint c;
+	struct store_phone p;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	sms(f, REPORTER, "REPORT garbage near the market", &res);
+	ticket_in(res.reply, t);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Complaint received. Ticket no: %s. Sent to DLH. For status text STATUS %s to 1708",
+	    t, t));
+	assert_int_equal(parts(res.reply), 1);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.lang, "en");
+	assert_string_equal(c.agency, "dlh");
+	assert_string_equal(c.description, "garbage near the market");
+	store_complaint_clear(&c);
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_string_equal(p.lang, "en");
+
+	/* Triage in English. */
+	sms(f, STRANGER, "REPORT a tree fell across the village lane", &res);
+	ticket_in(res.reply, t);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Complaint received. Ticket no: %s. Our staff will forward it to the right "
+	    "office. For status text STATUS %s to 1708", t, t));
+	assert_int_equal(parts(res.reply), 1);
+}
+
+static void
+test_english_alias_answers_in_english(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	sms(f, REPORTER, "ROAD broken near the bridge", &res);
+	ticket_in(res.reply, t);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Complaint received. Ticket no: %s. Sent to DPUPR. For status text STATUS %s to 1708",
+	    t, t));
+	get_complaint(f, t, &c);
+	assert_string_equal(c.keyword, "JALAN");
+	assert_string_equal(c.lang, "en");
+	store_complaint_clear(&c);
+
+	sms(f, STRANGER, "ROAD#Bawen#big hole near the school", &res);
+	ticket_in(res.reply, t);
+	assert_contains(res.reply, "Complaint received.");
+	assert_contains(res.reply, "Sent to UPTD PU Ambarawa.");
+
+	sms(f, REPORTER, "ROAD", &res);
+	assert_string_equal(res.reply, "Your complaint is empty. Write the place and the "
+	    "problem after JALAN, e.g. JALAN Jl. Pemuda 12 near the school, 3 days");
+}
+
+static void
+test_english_phone_keeps_english_for_triage_and_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], bad[TICKET_DIGITS + 1], cmd[64];
+
+	file_complaint(f, REPORTER, "ROAD broken near the bridge", t);
+	/* A complaint with no keyword says nothing about the language. */
+	sms(f, REPORTER, "a tree fell across the village lane", &res);
+	assert_contains(res.reply, "Complaint received.");
+	mistype(t, bad);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", bad), &res);
+	assert_contains(res.reply, "has a typo");
+	sms(f, REPORTER, "hello", &res);
+	assert_string_equal(res.reply, HELP_EN);
+}
+
+/* ---- senders ------------------------------------------------------------ */
+
+static void
+test_network_senders_are_stored_and_never_answered(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const senders[] = { "TELKOMSEL", "888", "INFO", "1708" };
+	struct intake_result res;
+	char id[32], stored[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(senders); i++) {
+		snprintf(id, sizeof id, "net-%zu", i);
+		assert_int_equal(sms_id(f, senders[i],
+		    "JALAN rusak parah. Promo paket data 10GB hanya 10rb", id, &res), 200);
+		assert_string_equal(res.reply, "");
+		assert_string_equal(res.error, "");
+		strcpy(stored, "not looked up");
+		assert_int_equal(store_message_find(f->s, "kannel", id, stored, sizeof stored), 1);
+		assert_string_equal(stored, "");
+	}
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+static void
+test_invalid_sender_is_refused_and_nothing_stored(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const senders[] = { "+62", "", "  ", "12+34567890", "0812/3456/789",
+		"+1234567890123456789" };
+	struct intake_result res;
+	char id[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(senders); i++) {
+		snprintf(id, sizeof id, "bad-%zu", i);
+		assert_int_equal(sms_id(f, senders[i], "JALAN Jl. Pemuda berlubang", id, &res), 400);
+		assert_int_equal(res.status, 400);
+		assert_string_equal(res.reply, "");
+		assert_contains(res.error, "from");
+		assert_int_equal(store_message_find(f->s, "kannel", id, NULL, 0), 0);
+	}
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+static void
+test_sender_spellings_are_one_phone(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const spellings[] = {
+		"+6281234567890", "6281234567890", "0812-3456-7890", "0062 812 3456 7890",
+		" 0812 3456 7890 ",
+	};
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64];
+	size_t i;
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	fmt(cmd, sizeof cmd, "STATUS %s", t);
+	for (i = 0; i < ARRAY_LEN(spellings); i++) {
+		sms(f, spellings[i], cmd, &res);
+		if (strstr(res.reply, "diteruskan ke dinas") == NULL)
+			fail_msg("from \"%s\": expected the status, got \"%s\"", spellings[i],
+			    res.reply);
+	}
+}
+
+/* ---- retries and store failures ----------------------------------------- */
+
+static void
+test_gateway_retry_gets_the_same_reply_and_no_second_ticket(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "JALAN Jl. Pemuda depan SMP 3 berlubang";
+	struct intake_result first, again;
+
+	assert_int_equal(sms_id(f, REPORTER, text, "kannel-77", &first), 200);
+	assert_int_equal(store_complaint_count(f->s), 1);
+	assert_int_equal(sms_id(f, REPORTER, text, "kannel-77", &again), 200);
+	assert_string_equal(again.reply, first.reply);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+static void
+test_retry_returns_the_stored_reply_even_after_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result first, res;
+	char t[TICKET_DIGITS + 1], cmd[64];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	fmt(cmd, sizeof cmd, "STATUS %s", t);
+	assert_int_equal(sms_id(f, REPORTER, cmd, "st-1", &first), 200);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
+	/* The retried STATUS is the answer that was lost, not a new one. */
+	fmt(cmd, sizeof cmd, "STATUS %s", t);
+	assert_int_equal(sms_id(f, REPORTER, cmd, "st-1", &res), 200);
+	assert_string_equal(res.reply, first.reply);
+	assert_contains(res.reply, "diteruskan ke dinas");
+
+	/*
+	 * A retried BATAL gets "withdrawn as you asked" again, not "already
+	 * withdrawn, cannot be changed": the retry is the same message.
+	 */
+	file_complaint(f, REPORTER, "SAMPAH menumpuk di pasar Bandungan", t);
+	fmt(cmd, sizeof cmd, "BATAL %s", t);
+	assert_int_equal(sms_id(f, REPORTER, cmd, "c-1", &first), 200);
+	assert_contains(first.reply, "sesuai permintaan Anda");
+	assert_int_equal(sms_id(f, REPORTER, cmd, "c-1", &res), 200);
+	assert_string_equal(res.reply, first.reply);
+	assert_status(f, t, "withdrawn");
+	assert_int_equal(store_complaint_count(f->s), 2);
+}
+
+static void
+test_different_ids_with_same_text_are_two_complaints(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "JALAN Jl. Pemuda depan SMP 3 berlubang";
+	struct intake_result a, b;
+	char ta[TICKET_DIGITS + 1], tb[TICKET_DIGITS + 1];
+
+	assert_int_equal(sms_id(f, REPORTER, text, "id-a", &a), 200);
+	assert_int_equal(sms_id(f, REPORTER, text, "id-b", &b), 200);
+	ticket_in(a.reply, ta);
+	ticket_in(b.reply, tb);
+	assert_string_not_equal(ta, tb);
+	assert_int_equal(store_complaint_count(f->s), 2);
+
+	/* Without a gateway id there is nothing to deduplicate on. */
+	assert_int_equal(sms_id(f, REPORTER, text, "", &a), 200);
+	assert_int_equal(sms_id(f, REPORTER, text, "", &b), 200);
+	assert_string_not_equal(a.reply, b.reply);
+	assert_int_equal(store_complaint_count(f->s), 4);
+}
+
+static void
+test_same_id_from_another_gateway_is_another_message(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct gateway other = gateway_kannel;
+	struct sms_in in;
+
+	assert_int_equal(sms_id(f, REPORTER, "JALAN Jl. Pemuda berlubang", "shared-1", &res), 200);
+	other.name = "other";
+	memset(&in, 0, sizeof in);
+	str_copy(in.from, sizeof in.from, REPORTER);
+	str_copy(in.id, sizeof in.id, "shared-1");
+	in.text = xstrdup("SAMPAH menumpuk di pasar");
+	in.text_len = strlen(in.text);
+	assert_int_equal(intake_sms(&f->ix, &other, &in, &res), 200);
+	sms_in_clear(&in);
+	assert_contains(res.reply, "Diteruskan ke DLH");
+	assert_int_equal(store_complaint_count(f->s), 2);
+}
+
+static void
+test_locked_database_answers_503_and_stores_nothing_until_retry(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "JALAN Jl. Pemuda depan SMP 3 berlubang";
+	struct intake_result res;
+	char stored[INTAKE_REPLY_MAX];
+	sqlite3 *db;
+
+	/* Another process, as far as SQLite can tell, holds the write lock. */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+
+	assert_int_equal(sms_id(f, REPORTER, text, "locked-1", &res), 503);
+	assert_int_equal(res.status, 503);
+	assert_string_equal(res.reply, "");
+	assert_true(res.error[0] != '\0');
+	/* Any message is refused the same way, a STOP too: nothing is half-done. */
+	assert_int_equal(sms_id(f, REPORTER, "STOP", "locked-2", &res), 503);
+	assert_string_equal(res.reply, "");
+
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* Nothing of the refused messages was kept. */
+	assert_int_equal(store_complaint_count(f->s), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "locked-1", NULL, 0), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "locked-2", NULL, 0), 0);
+	{
+		struct store_phone p;
+
+		assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 0);
+	}
+
+	/* Kannel retries with the same id: now it goes through, once. */
+	assert_int_equal(sms_id(f, REPORTER, text, "locked-1", &res), 200);
+	assert_contains(res.reply, "Aduan diterima. No tiket: ");
+	assert_int_equal(store_complaint_count(f->s), 1);
+	assert_int_equal(store_message_find(f->s, "kannel", "locked-1", stored, sizeof stored), 1);
+	assert_string_equal(stored, res.reply);
+	assert_int_equal(sms_id(f, REPORTER, text, "locked-1", &res), 200);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+/* ---- replies stay GSM-7 and short --------------------------------------- */
+
+static void
+test_status_reply_with_curly_quoted_agency_note_stays_gsm7(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now_unix(), "dpupr",
+	    "in_progress", "Sedang dikerjakan \xE2\x80\x9Ctim\xE2\x80\x9D\xE2\x80\xA6"), 0);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_true(gsm_is_gsm7(res.reply, strlen(res.reply)));
+	assert_contains(res.reply, t);
+	assert_contains(res.reply, "sedang ditangani");
+	assert_contains(res.reply, "Catatan: Sedang dikerjakan \"tim\"...");
+	assert_int_equal(parts(res.reply), 1);
+}
+
+static void
+test_status_reply_with_very_long_note_is_cut_to_three_sms(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], note[1001];
+	size_t n = 0, i = 0;
+	const char *cut;
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	while (n < 1000) {
+		n += (size_t)snprintf(note + n, sizeof note - n, "langkah%zu ", i++);
+		if (n >= sizeof note - 1)
+			n = sizeof note - 1;
+	}
+	note[1000] = '\0';
+	assert_int_equal(strlen(note), 1000);
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now_unix(), "dpupr",
+	    "in_progress", note), 0);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_true(gsm_is_gsm7(res.reply, strlen(res.reply)));
+	assert_in_range(parts(res.reply), 2, 3);
+	assert_contains(res.reply, "sedang ditangani");
+	assert_contains(res.reply, "Catatan: langkah0 langkah1 ");
+	/* Cut at a word boundary, and marked. */
+	n = strlen(res.reply);
+	assert_true(n > 3);
+	assert_string_equal(res.reply + n - 3, "...");
+	cut = strstr(res.reply, "Catatan: ") + strlen("Catatan: ");
+	assert_memory_equal(cut, note, (size_t)(res.reply + n - 3 - cut));
+	assert_int_equal(note[res.reply + n - 3 - cut], ' ');
+}
+
+/*
+ * An agency note that is one long word (a link, a reference code) must
+ * still show its beginning.  status_reply() cuts back to the last space
+ * (intake.c, "while (n > 0 && note[n] != ' ') n--;"); with no space at all
+ * it reaches 0 and the whole note becomes "...".
+ */
+static void
+test_status_reply_with_long_note_without_spaces_keeps_a_part_of_it(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], note[601];
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	memset(note, 'x', 600);
+	note[600] = '\0';
+	memcpy(note, "https://", 8);
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now_unix(), "dpupr",
+	    "in_progress", note), 0);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_in_range(parts(res.reply), 1, 3);
+	assert_contains(res.reply, "Catatan: https://xxx");
+}
+
+static void
+test_status_reply_with_emoji_note_stays_within_three_sms(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[64], note[1200];
+	size_t n = 0;
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	while (n + 16 < sizeof note)
+		n += (size_t)snprintf(note + n, sizeof note - n, "aspal \xF0\x9F\x91\x8D ");
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now_unix(), "dpupr",
+	    "in_progress", note), 0);
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_in_range(parts(res.reply), 1, 3);
+	assert_contains(res.reply, "Catatan: aspal ");
+}
+
+static void
+test_every_receipt_fits_one_sms(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = {
+		"JALAN#Bawen#lubang", "AIR mati di Ambarawa", "LISTRIK padam di Ungaran",
+		"KTP belum jadi", "PKL di trotoar", "REPORT pothole in Ambarawa",
+		"REPORT traffic light broken", "tolong ada pohon tumbang di desa kami",
+	};
+	struct intake_result res;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(texts); i++) {
+		sms(f, REPORTER, texts[i], &res);
+		if (parts(res.reply) != 1 || !gsm_is_gsm7(res.reply, strlen(res.reply)))
+			fail_msg("\"%s\": receipt \"%s\" is not one GSM-7 SMS", texts[i], res.reply);
+	}
+	assert_int_equal(store_complaint_count(f->s), (long)ARRAY_LEN(texts));
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_keyword_complaint_gets_a_stored_ticket_in_one_sms),
+		T(test_structured_complaint_keeps_location_and_routes_by_region),
+		T(test_structured_complaint_without_location_field),
+		T(test_phrase_inside_free_text_routes_to_its_agency),
+		T(test_keyword_one_letter_off_still_routes),
+		T(test_free_text_without_keyword_goes_to_triage),
+		T(test_short_text_without_keyword_gets_help_and_no_ticket),
+		T(test_help_words_and_empty_message_get_help),
+		T(test_help_fits_two_sms_in_either_language),
+		T(test_keyword_alone_asks_for_the_place_and_problem),
+		T(test_prose_opening_with_command_word_is_a_complaint),
+		T(test_utf8_text_is_stored_byte_for_byte),
+		T(test_long_complaint_is_stored_whole),
+		T(test_status_from_reporter_names_status_agency_and_date),
+		T(test_status_of_triage_complaint_says_received),
+		T(test_status_accepts_the_spellings_citizens_type),
+		T(test_status_from_another_phone_reads_like_not_found),
+		T(test_mistyped_ticket_gets_typo_reply),
+		T(test_ticket_with_wrong_digit_count_shows_the_right_form),
+		T(test_add_from_reporter_is_recorded_and_keeps_status),
+		T(test_add_from_another_phone_reads_like_not_found_and_adds_nothing),
+		T(test_add_without_note_asks_for_it),
+		T(test_cancel_from_reporter_withdraws),
+		T(test_cancelled_ticket_cannot_be_changed_again),
+		T(test_cancel_from_another_phone_changes_nothing),
+		T(test_resolved_ticket_cannot_be_cancelled_but_takes_notes),
+		T(test_stop_and_start_switch_notifications),
+		T(test_default_language_is_indonesian),
+		T(test_english_is_remembered_until_an_indonesian_word),
+		T(test_report_prefix_answers_in_english),
+		T(test_english_alias_answers_in_english),
+		T(test_english_phone_keeps_english_for_triage_and_errors),
+		T(test_network_senders_are_stored_and_never_answered),
+		T(test_invalid_sender_is_refused_and_nothing_stored),
+		T(test_sender_spellings_are_one_phone),
+		T(test_gateway_retry_gets_the_same_reply_and_no_second_ticket),
+		T(test_retry_returns_the_stored_reply_even_after_changes),
+		T(test_different_ids_with_same_text_are_two_complaints),
+		T(test_same_id_from_another_gateway_is_another_message),
+		T(test_locked_database_answers_503_and_stores_nothing_until_retry),
+		T(test_status_reply_with_curly_quoted_agency_note_stays_gsm7),
+		T(test_status_reply_with_very_long_note_is_cut_to_three_sms),
+		T(test_status_reply_with_long_note_without_spaces_keeps_a_part_of_it),
+		T(test_status_reply_with_emoji_note_stays_within_three_sms),
+		T(test_every_receipt_fits_one_sms),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
