@@ -42,6 +42,8 @@ TOOLS   := $(TOOL_SRCS:test/%.c=$(BUILD)/test/%)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 .PHONY: all run check test deps clean
+# Keep test objects: they are prerequisites of two rules, not throw-away files.
+.SECONDARY:
 all: aduan
 
 # ./aduan is the plain build; a sanitizer build stays in its own directory.

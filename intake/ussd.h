@@ -34,7 +34,7 @@
 #include "sms/lang.h"
 #include "sms/ticket.h"
 
-#define USSD_SCREEN_MAX   160   /* characters per screen */
+#define USSD_SCREEN_MAX   160   /* GSM-7 septets per screen (extension characters count 2) */
 #define USSD_LOCATION_MAX 100   /* bytes kept of the location answer */
 #define USSD_DESC_MAX     320   /* bytes kept of the description answer */
 #define USSD_PAGE_NEXT    "98"
