@@ -30,6 +30,7 @@
 
 #include "sms/gsm.h"
 #include "sms/text.h"
+#include "routing/sla.h"
 #include "util/util.h"
 
 /* A folded keyword or phrase, NUL included; route_decision.keyword is 64. */
@@ -179,12 +180,17 @@ struct scalar {
 static const char *check_listen(const char *);
 static const char *check_country(const char *);
 static const char *check_alnum(const char *);
+static const char *check_url(const char *);
 
 static const struct choice sync_choices[] = {
 	{ "full", 1 }, { "normal", 0 }, { NULL, 0 }
 };
 static const struct choice lang_choices[] = {
 	{ "id", LANG_ID }, { "en", LANG_EN }, { NULL, 0 }
+};
+static const struct choice sender_choices[] = {
+	{ "kannel", SENDER_KANNEL }, { "africastalking", SENDER_AFRICASTALKING },
+	{ "none", SENDER_NONE }, { NULL, 0 }
 };
 static const struct choice level_choices[] = {
 	{ "debug", 0 }, { "info", 0 }, { "warn", 0 }, { NULL, 0 }
@@ -220,6 +226,34 @@ static const struct scalar scalars[] = {
 	  .sdef = NULL, .required = 1, .off = F(kannel_secret) },
 	{ .group = "gateways.africastalking", .name = "secret", .kind = K_STR, .min = 12,
 	  .max = 256, .sdef = NULL, .required = 1, .off = F(africastalking_secret) },
+	{ .group = "server", .name = "public_url", .kind = K_STR, .min = 8, .max = 512,
+	  .sdef = NULL, .check = check_url, .off = F(public_url) },
+	{ .group = "delivery", .name = "workers", .kind = K_INT, .min = 1, .max = 16,
+	  .ldef = 2, .off = F(delivery_workers) },
+	{ .group = "delivery", .name = "max_attempts", .kind = K_INT, .min = 1, .max = 100,
+	  .ldef = 8, .off = F(delivery_max_attempts) },
+	{ .group = "delivery", .name = "backoff_initial", .kind = K_INT, .min = 1, .max = 86400,
+	  .ldef = 30, .off = F(delivery_backoff_initial) },
+	{ .group = "delivery", .name = "backoff_max", .kind = K_INT, .min = 1, .max = 604800,
+	  .ldef = 3600, .off = F(delivery_backoff_max) },
+	{ .group = "delivery", .name = "timeout", .kind = K_INT, .min = 1, .max = 300,
+	  .ldef = 10, .off = F(delivery_timeout) },
+	{ .group = "sms_sender", .name = "type", .kind = K_CHOICE, .required = 1,
+	  .sdef = "none", .choices = sender_choices, .off = F(sender) },
+	{ .group = "sms_sender", .name = "url", .kind = K_STR, .min = 8, .max = 512,
+	  .sdef = NULL, .required = 1, .check = check_url, .off = F(sender_url) },
+	{ .group = "sms_sender", .name = "username", .kind = K_STR, .min = 1, .max = 128,
+	  .sdef = NULL, .required = 1, .off = F(sender_username) },
+	{ .group = "sms_sender", .name = "password", .kind = K_STR, .min = 1, .max = 256,
+	  .sdef = NULL, .required = 1, .off = F(sender_password) },
+	{ .group = "sms_sender", .name = "from", .kind = K_STR, .min = 1, .max = 16,
+	  .sdef = NULL, .off = F(sender_from) },
+	{ .group = "service_levels", .name = "route_days", .kind = K_INT, .min = 1, .max = 60,
+	  .ldef = 3, .off = F(sla_route_days) },
+	{ .group = "service_levels", .name = "followup_days", .kind = K_INT, .min = 1,
+	  .max = 60, .ldef = 5, .off = F(sla_followup_days) },
+	{ .group = "service_levels", .name = "autoclose_days", .kind = K_INT, .min = 1,
+	  .max = 60, .ldef = 10, .off = F(sla_autoclose_days) },
 	{ .group = "ussd", .name = "session_timeout", .kind = K_INT, .min = 30, .max = 3600,
 	  .ldef = 180, .off = F(ussd_session_timeout) },
 	{ .group = "ussd", .name = "resume_window", .kind = K_INT, .min = 0, .max = 86400,
@@ -229,8 +263,8 @@ static const struct scalar scalars[] = {
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
-	"server", "store", "sms", "ussd", "gateways", "gateways.kannel",
-	"gateways.africastalking"
+	"server", "store", "sms", "ussd", "delivery", "sms_sender", "service_levels",
+	"gateways", "gateways.kannel", "gateways.africastalking"
 };
 
 /* Top-level settings that are not in scalars[]: they have loaders of their own. */
@@ -238,7 +272,10 @@ static const char *const top_lists[] = {
 	"agencies", "triage", "regions", "rules", "replies"
 };
 
-static const char *const agency_keys[] = { "id", "name", "short_name", NULL };
+static const char *const agency_keys[] = {
+	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "show_phone",
+	NULL
+};
 static const char *const region_keys[] = { "id", "name", "keywords", NULL };
 static const char *const rule_keys[] = {
 	"keyword", "aliases", "aliases_en", "agency", "label", "regional", NULL
@@ -392,6 +429,20 @@ check_alnum(const char *s)
 	return NULL;
 }
 
+/* An http:// or https:// URL without spaces. */
+static const char *
+check_url(const char *s)
+{
+	const char *p;
+
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+		return "must start with http:// or https://";
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7F)
+			return "must not contain spaces or non-ASCII characters";
+	return NULL;
+}
+
 /*
  * Writes the first character of s that GSM-7 cannot carry into out (a
  * UTF-8 sequence, NUL-terminated).  0 when there is none.
@@ -526,6 +577,9 @@ group_known(const char *group, const char **known, size_t max)
 	if (glen == 0)
 		for (i = 0; i < ARRAY_LEN(top_lists) && n < max; i++)
 			known[n++] = top_lists[i];
+	/* Lists inside a scalar group have loaders of their own. */
+	if (strcmp(group, "service_levels") == 0 && n < max)
+		known[n++] = "holidays";
 	return n;
 }
 
@@ -810,6 +864,49 @@ gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
 	return 0;
 }
 
+/* webhook, webhook_secret, token_sha256, show_phone: all optional. */
+static void
+load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *where,
+    struct conf_agency *a)
+{
+	config_setting_t *s, *w = NULL;
+	const char *v, *why;
+	size_t i;
+
+	if ((v = member_string(ld, e, "webhook", where, 0, &w)) != NULL) {
+		if ((why = check_url(v)) != NULL)
+			err_at(ld, w, "%s: webhook '%.60s' %s", where, v, why);
+		else
+			a->webhook = xstrdup(v);
+	}
+	if ((v = member_string(ld, e, "webhook_secret", where, 0, &s)) != NULL) {
+		if (strlen(v) < 16)
+			err_at(ld, s, "%s: webhook_secret must be at least 16 characters", where);
+		else
+			a->webhook_secret = xstrdup(v);
+	}
+	if (a->webhook != NULL && a->webhook_secret == NULL &&
+	    config_setting_get_member(e, "webhook_secret") == NULL)
+		err_at(ld, w, "%s: webhook needs a webhook_secret to sign what it sends", where);
+	if ((v = member_string(ld, e, "token_sha256", where, 0, &s)) != NULL) {
+		for (i = 0; v[i] != '\0'; i++)
+			if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+				break;
+		if (i != 64 || v[i] != '\0')
+			err_at(ld, s, "%s: token_sha256 must be 64 lower-case hex digits (the "
+			    "SHA-256 of the token: printf %%s TOKEN | sha256sum)", where);
+		else
+			a->token_sha256 = xstrdup(v);
+	}
+	if ((s = config_setting_get_member(e, "show_phone")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			err_at(ld, s, "%s: show_phone must be true or false, not %s", where,
+			    type_name(s));
+		else
+			a->show_phone = config_setting_get_bool(s);
+	}
+}
+
 static void
 load_agencies(struct loader *ld, const config_t *cfg)
 {
@@ -871,6 +968,64 @@ load_agencies(struct loader *ld, const config_t *cfg)
 			else
 				(void)gsm_ok(ld, s, where, "short_name", v);
 		}
+		load_agency_delivery(ld, e, where, a);
+	}
+}
+
+/* service_levels.holidays: a list of "YYYY-MM-DD" dates. */
+static void
+load_holidays(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *g, *list, *e;
+	const char *v;
+	size_t i, n;
+	int d;
+
+	if ((g = group_at(ld, cfg, "service_levels", 0)) == NULL ||
+	    (list = config_setting_get_member(g, "holidays")) == NULL)
+		return;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+		err_at(ld, list, "service_levels.holidays: must be a list of dates "
+		    "[ \"2026-12-25\", ... ], not %s", type_name(list));
+		return;
+	}
+	n = (size_t)config_setting_length(list);
+	c->holidays = xcalloc(n, sizeof(*c->holidays));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : NULL;
+		if (v == NULL || (d = sla_parse_date(v)) < 0) {
+			err_at(ld, e, "service_levels.holidays: '%.20s' is not a date "
+			    "written YYYY-MM-DD", v != NULL ? v : type_name(e));
+			continue;
+		}
+		c->holidays[c->nholidays++] = d;
+	}
+}
+
+/* Settings that only make sense together, and derived defaults. */
+static void
+finish_delivery(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *g;
+	char url[96];
+
+	if (c->delivery_backoff_max < c->delivery_backoff_initial &&
+	    (g = group_at(ld, cfg, "delivery", 0)) != NULL)
+		err_at(ld, g, "delivery: backoff_max (%d) is below backoff_initial (%d)",
+		    c->delivery_backoff_max, c->delivery_backoff_initial);
+	if ((g = group_at(ld, cfg, "sms_sender", 0)) != NULL && c->sender == SENDER_NONE &&
+	    config_setting_get_member(g, "type") != NULL)
+		c->sender = SENDER_NONE;
+	if (c->public_url == NULL && c->listen != NULL) {
+		if (strchr(c->listen, ':') != NULL)
+			(void)snprintf(url, sizeof(url), "http://[%s]:%d", c->listen, c->port);
+		else
+			(void)snprintf(url, sizeof(url), "http://%s:%d", c->listen, c->port);
+		c->public_url = xstrdup(url);
 	}
 }
 
@@ -1641,6 +1796,8 @@ load(const config_t *cfg, const char *path, struct conf_errors *errs)
 
 	check_structure(&ld, cfg);
 	load_scalars(&ld, cfg);
+	load_holidays(&ld, cfg);
+	finish_delivery(&ld, cfg);
 	load_agencies(&ld, cfg);
 	load_triage(&ld, cfg);
 	load_regions(&ld, cfg);
@@ -1778,8 +1935,12 @@ conf_free(struct conf *c)
 		free(c->agencies[i].id);
 		free(c->agencies[i].name);
 		free(c->agencies[i].short_name);
+		free(c->agencies[i].webhook);
+		free(c->agencies[i].webhook_secret);
+		free(c->agencies[i].token_sha256);
 	}
 	free(c->agencies);
+	free(c->holidays);
 	for (i = 0; i < c->nregions; i++) {
 		free(c->regions[i].id);
 		free(c->regions[i].name);

@@ -72,7 +72,13 @@ struct conf_agency {
 	char *name;             /* full name, e.g. "Dinas Pekerjaan Umum ..." */
 	char *short_name;       /* GSM-7, fits in a reply: "DPUPR" */
 	int line;
+	char *webhook;          /* http(s) URL for new tickets and changes, or NULL */
+	char *webhook_secret;   /* HMAC-SHA256 key for the signature (with webhook) */
+	char *token_sha256;     /* lower-case hex SHA-256 of the API token, or NULL: no API */
+	int show_phone;         /* 1: webhooks and the API show the reporter's full number */
 };
+
+enum conf_sender { SENDER_NONE, SENDER_KANNEL, SENDER_AFRICASTALKING };
 
 struct conf_region {
 	char *id;
@@ -119,6 +125,30 @@ struct conf {
 	char *short_code;       /* shown in replies, default "1708" */
 	enum lang default_lang; /* default LANG_ID */
 	long max_text;          /* decoded message text cap in bytes, default 4096 */
+
+	char *public_url;       /* how gateways reach Aduan (delivery-report URLs);
+	                           default http://<listen>:<port> */
+
+	/* delivery (routing/deliver.h) */
+	int delivery_workers;           /* default 2, 1..16 */
+	int delivery_max_attempts;      /* default 8, 1..100 */
+	int delivery_backoff_initial;   /* seconds, default 30 */
+	int delivery_backoff_max;       /* seconds, default 3600 */
+	int delivery_timeout;           /* seconds per attempt, default 10 */
+
+	/* outbound SMS (sms/send.h) */
+	enum conf_sender sender;        /* SENDER_NONE when sms_sender is absent */
+	char *sender_url;               /* Kannel sendsms URL / AT messaging URL */
+	char *sender_username;
+	char *sender_password;          /* Kannel password / AT apiKey */
+	char *sender_from;              /* sender id or short code, or NULL */
+
+	/* service levels (routing/sla.h), in working days */
+	int sla_route_days;             /* default 3 */
+	int sla_followup_days;          /* default 5 */
+	int sla_autoclose_days;         /* default 10 */
+	int *holidays;                  /* YYYYMMDD */
+	size_t nholidays;
 
 	/* ussd */
 	int ussd_session_timeout;   /* seconds a session lives without input, default 180 */

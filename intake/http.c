@@ -49,6 +49,9 @@ struct http_request {
 	size_t nparams;
 	int too_many;
 	char peer[INET6_ADDRSTRLEN];
+	char *path;             /* copy of the URL path */
+	char *body;             /* raw body of a non-form POST, NUL-terminated */
+	size_t body_len;
 };
 
 struct http_server {
@@ -162,6 +165,39 @@ http_request_peer(const struct http_request *req)
 	return req->peer;
 }
 
+const char *
+http_request_path(const struct http_request *req)
+{
+	return req->path;
+}
+
+const char *
+http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_body(const struct http_request *req, size_t *len)
+{
+	if (len)
+		*len = req->body_len;
+	return req->body;
+}
+
+void
+http_respond(struct http_response *res, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	free(res->body);
+	res->status = status;
+	res->content_type = content_type;
+	res->body = xmalloc(len + 1);
+	memcpy(res->body, body, len);
+	res->body[len] = '\0';
+	res->body_len = len;
+}
+
 void
 http_respond_text(struct http_response *res, int status, const char *text)
 {
@@ -265,11 +301,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			m = HTTP_POST;
 		else
 			return refuse(conn, method, url, 405, "method not allowed\n");
-		for (i = 0; i < srv->nroutes; i++)
-			if (strcmp(srv->routes[i].path, url) == 0) {
+		for (i = 0; i < srv->nroutes; i++) {
+			const char *rp = srv->routes[i].path;
+			size_t rl = strlen(rp);
+
+			if (strcmp(rp, url) == 0 ||
+			    (rl > 0 && rp[rl - 1] == '/' && strncmp(rp, url, rl) == 0)) {
 				route = &srv->routes[i];
 				break;
 			}
+		}
 		if (route == NULL)
 			return refuse(conn, method, url, 404, "not found\n");
 		if ((route->methods & m) == 0)
@@ -287,6 +328,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		r->conn = conn;
 		r->method = m;
 		r->route = route;
+		r->path = xstrdup(url);
 		peer_of(conn, r->peer, sizeof r->peer);
 		if (m == HTTP_POST) {
 			ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -303,9 +345,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		r->body_bytes += *upload_data_size;
 		if (r->body_bytes > srv->max_body)
 			r->too_large = 1;
-		else if (r->pp != NULL && MHD_post_process(r->pp, upload_data,
-		    *upload_data_size) != MHD_YES)
-			r->bad_body = 1;
+		else if (r->pp != NULL) {
+			if (MHD_post_process(r->pp, upload_data, *upload_data_size) != MHD_YES)
+				r->bad_body = 1;
+		} else {
+			/* Not a form: keep the bytes (JSON for the agency API). */
+			r->body = xrealloc(r->body, r->body_bytes + 1);
+			memcpy(r->body + r->body_len, upload_data, *upload_data_size);
+			r->body_len += *upload_data_size;
+			r->body[r->body_len] = '\0';
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -347,6 +396,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (r->pp)
 		MHD_destroy_post_processor(r->pp);
+	free(r->path);
+	free(r->body);
 	for (i = 0; i < r->nparams; i++) {
 		free(r->params[i].name);
 		free(r->params[i].value);

@@ -32,7 +32,9 @@ typedef void (*http_handler)(void *ctx, const struct http_request *req,
     struct http_response *res);
 
 struct http_route {
-	const char *path;               /* exact path, e.g. "/kannel/sms" */
+	const char *path;               /* exact path, e.g. "/kannel/sms"; or a prefix
+	                                   ending in '/' ("/api/v1/") matching every
+	                                   path below it */
 	unsigned methods;               /* HTTP_GET | HTTP_POST */
 	http_handler fn;
 	void *ctx;
@@ -67,7 +69,20 @@ enum http_method http_request_method(const struct http_request *req);
 /* The request's remote address as text ("127.0.0.1"), for logs. */
 const char *http_request_peer(const struct http_request *req);
 
+/* The request's path ("/api/v1/tickets/48219303"), without the query. */
+const char *http_request_path(const struct http_request *req);
+/* The value of request header `name` (case-insensitive), or NULL. */
+const char *http_header(const struct http_request *req, const char *name);
+/*
+ * The raw body of a POST that is not a form (JSON), NUL-terminated, and its
+ * length; NULL when there was none.  Bounded by max_body.
+ */
+const char *http_body(const struct http_request *req, size_t *len);
+
 /* Sets a text/plain; charset=UTF-8 response. */
 void http_respond_text(struct http_response *res, int status, const char *text);
+/* Sets a response with the given content type (static string) and body (copied). */
+void http_respond(struct http_response *res, int status, const char *content_type,
+    const char *body, size_t len);
 
 #endif

@@ -87,6 +87,12 @@ struct store_complaint {
 	char *route_explain;    /* heap, may be NULL */
 	int64_t created_at;
 	int64_t updated_at;
+	/* service levels (Unix seconds, 0: none); see routing/sla.h */
+	int64_t routed_at;      /* when it reached an agency (disposisi) */
+	int64_t route_due;      /* triage must route it by then */
+	int64_t followup_due;   /* the agency must follow up by then */
+	int64_t close_due;      /* resolved: closes by itself then unless the citizen replies */
+	int64_t reminded_at;    /* the one overdue reminder was queued then */
 };
 
 void store_complaint_clear(struct store_complaint *c);
@@ -197,5 +203,119 @@ int store_outbox_add(struct store *s, const struct store_outbox_new *o);
 
 /* Rows in state "pending" (kind NULL: any kind).  -1 on error. */
 long store_outbox_pending(struct store *s, const char *kind);
+
+/* ---- agencies and delivery (migration 3) ------------------------------
+ *
+ * Outbox rows move pending -> sending (claimed by a worker, with a lease)
+ * -> sent, or back to pending with a later next_attempt_at, or dead after
+ * the last attempt.  A row left in "sending" by a crash is claimable again
+ * when its lease (next_attempt_at) has passed: delivery is at least once.
+ * Kinds: "sms" (recipient: E.164), "webhook" (recipient: agency id).
+ */
+
+struct store_outbox_row {
+	int64_t id;
+	char kind[16];
+	char recipient[64];
+	char *body;                     /* heap; freed by store_outbox_row_clear */
+	char idem_key[160];
+	int64_t complaint_id;           /* 0: none */
+	char state[16];                 /* pending, sending, sent, dead */
+	int attempts;
+	int64_t next_attempt_at;
+	char last_error[256];
+	char provider_id[128];          /* the gateway's message id once sent */
+	char dlr_state[32];             /* last delivery report: delivered, failed, ... */
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+void store_outbox_row_clear(struct store_outbox_row *r);
+
+/*
+ * Claims up to max rows due at `now` (pending, or sending with an expired
+ * lease), oldest first: they become "sending" with next_attempt_at =
+ * lease_until.  Fills rows[0..*n).  0, -1.
+ */
+int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
+    struct store_outbox_row *rows, size_t max, size_t *n);
+/* Delivered: state sent, provider_id kept (may be NULL).  0, -1. */
+int store_outbox_sent(struct store *s, int64_t id, int64_t now, const char *provider_id);
+/* Failed, try again at next_at: state pending, attempts + 1, error kept.  0, -1. */
+int store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t next_at,
+    const char *error);
+/* Failed for good: state dead, attempts + 1, error kept.  0, -1. */
+int store_outbox_dead(struct store *s, int64_t id, int64_t now, const char *error);
+/* A dead row back to pending, due now, attempts reset to 0.  1 done, 0 no such dead row, -1. */
+int store_outbox_requeue(struct store *s, int64_t id, int64_t now);
+/*
+ * Calls fn for each row in `state` (NULL: every state), newest first, at
+ * most limit rows; fn's row is valid during the call only.  0, -1.
+ */
+int store_outbox_each(struct store *s, const char *state, size_t limit,
+    void (*fn)(void *arg, const struct store_outbox_row *r), void *arg);
+/* Rows in `state`.  -1 on error. */
+long store_outbox_count(struct store *s, const char *state);
+/*
+ * A delivery report for the SMS sent with this provider id: dlr_state is
+ * kept ("delivered", "failed", "buffered", "submitted", "rejected").
+ * 1 updated, 0 no such row, -1.
+ */
+int store_outbox_dlr(struct store *s, const char *provider_id, const char *dlr_state,
+    int64_t now);
+
+/* ---- tickets for the agency API and Open311 --------------------------- */
+
+struct store_query {
+	const char *agency;             /* NULL: every agency */
+	const char *status;             /* NULL: any; else exactly this status */
+	int open;                       /* 1: not closed/rejected/withdrawn; -1: only those; 0: any */
+	const char *keyword;            /* NULL: any rule keyword */
+	int64_t updated_since;          /* 0: any */
+	int64_t created_from;           /* 0: unbounded; inclusive */
+	int64_t created_to;             /* 0: unbounded; exclusive */
+	int64_t before_id;              /* cursor: only ids below it; 0: from the newest */
+	size_t limit;                   /* rows wanted (at most max) */
+};
+
+/* Newest first (id descending).  Fills out[0..*n); clear each.  0, -1. */
+int store_complaint_list(struct store *s, const struct store_query *q,
+    struct store_complaint *out, size_t max, size_t *n);
+
+struct store_event {
+	int64_t id;
+	int64_t at;
+	char actor[64];
+	char status[24];                /* "" when the event only added a note */
+	char *note;                     /* heap or NULL; freed by store_event_clear */
+};
+
+void store_event_clear(struct store_event *e);
+
+/* Oldest first.  Fills out[0..*n) (at most max).  0, -1. */
+int store_events_list(struct store *s, int64_t complaint_id, struct store_event *out,
+    size_t max, size_t *n);
+
+/* Moves the complaint to another agency (disposisi).  0, -1. */
+int store_complaint_set_agency(struct store *s, int64_t complaint_id, const char *agency,
+    int64_t now);
+
+/*
+ * Sets the service-level times; a negative value leaves that field as it
+ * is, 0 clears it.  0, -1.
+ */
+int store_complaint_set_sla(struct store *s, int64_t complaint_id, int64_t routed_at,
+    int64_t route_due, int64_t followup_due, int64_t close_due, int64_t reminded_at);
+
+/*
+ * Complaints whose current stage is overdue at `now` and that were never
+ * reminded: status received with route_due < now, or routed with
+ * followup_due < now.  And, separately, resolved complaints with
+ * close_due <= now.  Fill out[0..*n) (at most max), oldest first.  0, -1.
+ */
+int store_complaint_overdue(struct store *s, int64_t now, struct store_complaint *out,
+    size_t max, size_t *n);
+int store_complaint_to_autoclose(struct store *s, int64_t now, struct store_complaint *out,
+    size_t max, size_t *n);
 
 #endif

@@ -219,7 +219,7 @@ test_bad_many_fixture(void **state)
 	expect_error(&errs, 13, "id 'DLH' must be");
 	expect_error(&errs, 13, "longer than 24 characters");
 	expect_error(&errs, 14, "id 'dpupr' is already used by the agency at line 12");
-	expect_error(&errs, 14, "unknown setting 'webhook'");
+	expect_error(&errs, 14, "unknown setting 'email'");
 	expect_error(&errs, 14, "name must not be empty");
 	expect_error(&errs, 16, "triage: unknown agency 'diskominfo'");
 	expect_error(&errs, 19, "'JAMBU' (line 19) is also in region ambarawa (line 18)");
@@ -456,14 +456,14 @@ test_unknown_settings(void **state)
 	expect_error(&errs, 5, "unknown setting 'keywords' in 'rule JALAN'");
 	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
 	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
-	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body)");
+	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, public_url)");
 	expect_error(&errs, 9, "unknown setting 'twilio' in 'gateways' (known: kannel, africastalking)");
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
-	    "  webhook = \"https://dpupr.example/hook\"; } );\n"   /* 2 */
+	    "  email = \"pu@example.go.id\"; } );\n"   /* 2 */
 	    "triage = \"dpupr\";\n" RULE);
-	expect_error(&errs, 2, "unknown setting 'webhook' in 'agency dpupr' (known: id, name, short_name)");
+	expect_error(&errs, 2, "unknown setting 'email' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, show_phone)");
 	assert_int_equal(errs.n, 1);
 }
 

@@ -1,0 +1,55 @@
+/*
+ * deliver: the delivery policy and the workers that carry outbox rows out
+ * of Aduan: agency webhooks (signed JSON) and SMS (sms/send.h).
+ *
+ * At least once: a row is claimed with a lease, attempted, then marked
+ * sent, retried later, or dead.  Retries back off exponentially with
+ * jitter (delivery.backoff_initial doubling up to delivery.backoff_max) on
+ * timeouts, transport errors, 5xx and 429; any other 4xx is final; after
+ * delivery.max_attempts the row is dead (`aduan outbox --dead`, `aduan
+ * outbox retry ID`).  Rows survive a restart: the workers pick them up.
+ *
+ * Webhooks: POST the row's body (JSON) to the agency's webhook with
+ *   Content-Type: application/json
+ *   Idempotency-Key: <the row's idem_key>   (the same on every attempt)
+ *   X-Aduan-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
+ * An agency verifies by recomputing the HMAC over the timestamp, a dot and
+ * the raw body with its webhook_secret, comparing in constant time, and
+ * rejecting timestamps older than a few minutes.
+ */
+#ifndef ADUAN_DELIVER_H
+#define ADUAN_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "store/store.h"
+
+struct deliver;
+
+/*
+ * Starts conf->delivery_workers threads.  They poll the store every second
+ * and at once after deliver_wake().  The conf and store must outlive them.
+ * NULL with a reason in err.
+ */
+struct deliver *deliver_start(const struct conf *c, struct store *s, char *err, size_t errsz);
+/* Something was queued: look now. */
+void deliver_wake(struct deliver *d);
+/* Stops the workers after their current attempt; frees d. */
+void deliver_stop(struct deliver *d);
+
+/*
+ * One pass in the calling thread: claims what is due at `now` and attempts
+ * it.  Returns the number of rows attempted, -1 on a store error.
+ */
+int deliver_run_once(const struct conf *c, struct store *s, int64_t now);
+
+/* Seconds to wait after the attempts-th failed attempt; rnd gives the jitter. */
+int64_t deliver_backoff(const struct conf *c, int attempts, uint32_t rnd);
+
+/* Writes the X-Aduan-Signature value for body at time ts into out. */
+void deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
+    char *out, size_t outsz);
+
+#endif

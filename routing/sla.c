@@ -1,0 +1,87 @@
+/*
+ * sla: working days for service levels.  Dates are taken in the process's
+ * local time zone (run Aduan with TZ=Asia/Jakarta), because "three working
+ * days" means days as the agency's office counts them.
+ */
+#include "routing/sla.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static int
+ymd(const struct tm *tm)
+{
+	return (tm->tm_year + 1900) * 10000 + (tm->tm_mon + 1) * 100 + tm->tm_mday;
+}
+
+static int
+holiday(const struct sla_calendar *cal, int d)
+{
+	size_t i;
+
+	for (i = 0; cal != NULL && i < cal->nholidays; i++)
+		if (cal->holidays[i] == d)
+			return 1;
+	return 0;
+}
+
+static int
+working(const struct sla_calendar *cal, const struct tm *tm)
+{
+	return tm->tm_wday != 0 && tm->tm_wday != 6 && !holiday(cal, ymd(tm));
+}
+
+int
+sla_working_day(const struct sla_calendar *cal, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	return working(cal, &tm);
+}
+
+int64_t
+sla_add_working_days(const struct sla_calendar *cal, int64_t t, int days)
+{
+	time_t tt = (time_t)t, r;
+	struct tm tm;
+	int guard = 0;
+
+	if (days <= 0)
+		return t;
+	localtime_r(&tt, &tm);
+	/* Step whole calendar days at the same local time; mktime normalises. */
+	while (days > 0 && guard++ < 3660) {
+		tm.tm_mday++;
+		tm.tm_isdst = -1;
+		r = mktime(&tm);
+		localtime_r(&r, &tm);
+		if (working(cal, &tm))
+			days--;
+	}
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int
+sla_parse_date(const char *s)
+{
+	struct tm tm;
+	int y, m, d, n = 0;
+
+	if (s == NULL || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    n != 10 || s[4] != '-' || s[7] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	if (mktime(&tm) == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
+		return -1;      /* 2026-02-30 rolled over: not a real date */
+	return y * 10000 + m * 100 + d;
+}

@@ -1,0 +1,44 @@
+/*
+ * send: outbound SMS through the configured gateway, one function per
+ * gateway behind one small table (Kannel sendsms, Africa's Talking's
+ * messaging API).  Called by the delivery workers, never by an HTTP
+ * handler.
+ *
+ * Kannel: GET sendsms with username, password, from, to, text; a text that
+ * is not GSM-7 goes as UTF-16BE with coding=2; dlr-mask=31 and a dlr-url
+ * back to Aduan (/kannel/dlr) carrying the outbox id, so delivery reports
+ * find their message.  202 accepted; 503 and transport errors are worth a
+ * retry; 403 (not routable) and other 4xx are not.
+ * Africa's Talking: POST username, to, message, from with the apiKey
+ * header; success is SMSMessageData.Recipients[0].status "Success", whose
+ * messageId is kept for its delivery reports (/africastalking/dlr).
+ */
+#ifndef ADUAN_SEND_H
+#define ADUAN_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+
+enum send_outcome {
+	SEND_OK,        /* accepted by the gateway */
+	SEND_RETRY,     /* temporary: try again later */
+	SEND_FAIL       /* permanent: do not try again */
+};
+
+struct send_result {
+	enum send_outcome outcome;
+	char provider_id[128];  /* the id delivery reports will carry */
+	char error[256];        /* why, for the outbox row */
+};
+
+/*
+ * Sends text (UTF-8) to `to` (E.164) with the sender the config names.
+ * outbox_id identifies the message in delivery reports.  No sender
+ * configured: SEND_RETRY with an error saying so (the row waits for one).
+ */
+void send_sms(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+    struct send_result *r);
+
+#endif

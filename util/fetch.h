@@ -1,0 +1,41 @@
+/*
+ * fetch: outbound HTTP, the only module that includes <curl/curl.h> (but
+ * for intake/phone.c, the terminal phone).  Every response is bounded;
+ * every request has a timeout.  Thread-safe once fetch_init() ran.
+ */
+#ifndef ADUAN_FETCH_H
+#define ADUAN_FETCH_H
+
+#include <stddef.h>
+
+struct fetch_req {
+	const char *method;             /* "GET" or "POST" */
+	const char *url;
+	const char *content_type;       /* POST: the body's type, or NULL */
+	const char *body;               /* POST body, or NULL */
+	size_t body_len;
+	const char *const *headers;     /* "Name: value" strings, NULL-terminated, or NULL */
+	long timeout_s;                 /* whole request; 0: 10 s */
+	size_t max_response;            /* 0: 64 KB; a longer answer is an error */
+};
+
+struct fetch_res {
+	long status;                    /* HTTP status, 0 when none came */
+	char *body;                     /* heap, NUL-terminated ("" when empty) */
+	size_t body_len;
+	int timed_out;                  /* 1 when the request ran out of time */
+	char error[256];                /* transport error, "" when an answer came */
+};
+
+/* Once, before threads start.  0, -1. */
+int fetch_init(void);
+void fetch_cleanup(void);
+
+/* 0 when an HTTP answer came (any status); -1 on a transport error (res->error). */
+int fetch(const struct fetch_req *req, struct fetch_res *res);
+void fetch_res_clear(struct fetch_res *res);
+
+/* URL-encodes len bytes of s (binary-safe) into a heap string. */
+char *fetch_escape(const char *s, size_t len);
+
+#endif
