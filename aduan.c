@@ -3,21 +3,27 @@
  * this file parses arguments, loads the config, starts and stops things.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
+#include "intake/agency.h"
 #include "intake/gateway.h"
 #include "intake/http.h"
 #include "intake/intake.h"
 #include "intake/phone.h"
+#include "routing/deliver.h"
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/parse.h"
 #include "sms/text.h"
 #include "store/store.h"
+#include "util/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -48,6 +54,10 @@ static const char usage_text[] =
 "        send TEXT from phone number FROM to a running service the way Kannel\n"
 "        would, and print the reply the phone would get; reuse --id to see\n"
 "        what a gateway retry gets\n"
+"  outbox [-c FILE] [-d DATABASE] [--dead]\n"
+"        list what waits to leave Aduan (webhooks, SMS), or the dead rows\n"
+"  outbox retry ID [-c FILE] [-d DATABASE]\n"
+"        put a dead row back in the queue; a running service sends it\n"
 "  phone --ussd CODE [-c FILE] [--url URL] [--from NUMBER] [--session ID]\n"
 "        a feature phone in the terminal: dial CODE (*123#, or *123*1# to\n"
 "        dial through) on a running service, as Africa's Talking would; type\n"
@@ -63,6 +73,7 @@ static const char usage_text[] =
 "  --ussd CODE          phone: the USSD code dialled\n"
 "  --from NUMBER        phone: the caller (default: 081234567890)\n"
 "  --session ID         phone: reuse a session id (default: a fresh one)\n"
+"  --dead               outbox: only rows that gave up\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n";
 
@@ -81,6 +92,7 @@ struct opts {
 	const char *ussd;
 	const char *from;
 	const char *session;
+	int dead;
 	long port;
 };
 
@@ -97,6 +109,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "ussd", required_argument, NULL, 'U' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "session", required_argument, NULL, 's' },
+		{ "dead", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,6 +150,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			o->session = optarg;
+			break;
+		case 'D':
+			o->dead = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -385,18 +401,126 @@ level_of(const char *s)
 	return LOG_LEVEL_INFO;
 }
 
+
+static struct store *
+open_store(const struct opts *o, const struct conf *c)
+{
+	struct store_options so;
+	struct store *st;
+	char err[256];
+
+	so.sync_full = c->sync_full;
+	so.busy_timeout_ms = c->busy_timeout_ms;
+	st = store_open(o->database ? o->database : c->database, &so, err, sizeof err);
+	if (st == NULL)
+		fprintf(stderr, "aduan: database: %s\n", err);
+	return st;
+}
+
+static void
+print_row(void *arg, const struct store_outbox_row *r)
+{
+	char when[32], masked[32], body[61];
+	time_t t = (time_t)r->next_attempt_at;
+	struct tm tm;
+	size_t n;
+
+	(void)arg;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	n = strcspn(r->body, "\n");
+	snprintf(body, sizeof body, "%.*s", (int)(n < 60 ? n : 60), r->body);
+	printf("%-6" PRId64 " %-8s %-8s %-20s %2d  %-19s %s%s%s\n", r->id, r->kind, r->state,
+	    strcmp(r->kind, "sms") == 0 ? log_mask_phone(r->recipient, masked, sizeof masked) :
+	    r->recipient, r->attempts, when, body,
+	    r->last_error[0] ? "  | " : "", r->last_error);
+}
+
+static int
+cmd_outbox(const struct opts *o, int argc, char **argv)
+{
+	struct conf *c = load_conf(o->conf);
+	struct store *st;
+	long id;
+	int rc = 0, r;
+
+	if (c == NULL)
+		return 1;
+	if ((st = open_store(o, c)) == NULL) {
+		conf_free(c);
+		return 1;
+	}
+	if (argc == 0) {
+		printf("%-6s %-8s %-8s %-20s %2s  %-19s %s\n", "id", "kind", "state", "to",
+		    "n", "next attempt", "body | last error");
+		if (store_outbox_each(st, o->dead ? "dead" : NULL, 200, print_row, NULL) != 0) {
+			fprintf(stderr, "aduan: %s\n", store_errmsg());
+			rc = 1;
+		}
+	} else if (argc == 2 && strcmp(argv[0], "retry") == 0 &&
+	    str_to_long(argv[1], 1, 0x7fffffffL, &id) == 0) {
+		r = store_outbox_requeue(st, id, now_unix());
+		if (r < 0) {
+			fprintf(stderr, "aduan: %s\n", store_errmsg());
+			rc = 1;
+		} else if (r == 0) {
+			fprintf(stderr, "aduan: outbox row %ld is not dead (see aduan outbox --dead)\n", id);
+			rc = 1;
+		} else
+			printf("outbox row %ld queued again; a running aduan serve sends it\n", id);
+	} else {
+		fprintf(stderr, "aduan: usage: aduan outbox [--dead] | aduan outbox retry ID\n");
+		rc = 2;
+	}
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
+/* The service-level clock: reminders and automatic closing, twice a minute. */
+struct ticker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	struct agency_ctx *actx;
+};
+
+static void *
+ticker_run(void *arg)
+{
+	struct ticker *t = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&t->mu);
+	while (!t->stop) {
+		pthread_mutex_unlock(&t->mu);
+		if (agency_sla_tick(t->actx, now_unix()) < 0)
+			log_warnx("service levels: %s", store_errmsg());
+		pthread_mutex_lock(&t->mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 30;
+		while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
 static int
 cmd_serve(const struct opts *o)
 {
 	struct conf *c = load_conf(o->conf);
-	struct store_options so;
 	struct store *st;
 	struct route_table *rt;
 	struct http_server *srv;
 	struct http_options ho;
 	struct intake ix;
 	struct intake_endpoint kannel, at;
-	struct http_route routes[3];
+	struct agency_ctx actx;
+	struct deliver *dv;
+	struct ticker tk;
+	struct http_route routes[8];
 	size_t nroutes = 0;
 	const char *db;
 	char err[256];
@@ -410,11 +534,8 @@ cmd_serve(const struct opts *o)
 	if (rt == NULL)
 		fatal("%s: %s", o->conf, err);
 	db = o->database ? o->database : c->database;
-	so.sync_full = c->sync_full;
-	so.busy_timeout_ms = c->busy_timeout_ms;
-	st = store_open(db, &so, err, sizeof err);
-	if (st == NULL)
-		fatal("database: %s", err);
+	if ((st = open_store(o, c)) == NULL)
+		exit(1);
 
 	/* Signals go to this thread only: block them before any thread starts. */
 	sigemptyset(&set);
@@ -424,9 +545,25 @@ cmd_serve(const struct opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (fetch_init() != 0)
+		fatal("cannot start libcurl");
+	dv = deliver_start(c, st, err, sizeof err);
+	if (dv == NULL)
+		fatal("delivery: %s", err);
+	actx.conf = c;
+	actx.store = st;
+	actx.deliver = dv;
+	memset(&tk, 0, sizeof tk);
+	tk.actx = &actx;
+	pthread_mutex_init(&tk.mu, NULL);
+	pthread_cond_init(&tk.cv, NULL);
+	if (pthread_create(&tk.thread, NULL, ticker_run, &tk) != 0)
+		fatal("cannot start the service-level thread");
+
 	ix.conf = c;
 	ix.rt = rt;
 	ix.store = st;
+	ix.deliver = dv;
 	kannel.ix = &ix;
 	kannel.gw = &gateway_kannel;
 	at.ix = &ix;
@@ -434,9 +571,19 @@ cmd_serve(const struct opts *o)
 	if (c->kannel_secret != NULL)
 		routes[nroutes++] = (struct http_route){ gateway_kannel.sms_path,
 		    HTTP_GET | HTTP_POST, intake_http_handler, &kannel };
-	if (c->africastalking_secret != NULL)
+	if (c->kannel_secret != NULL)
+		routes[nroutes++] = (struct http_route){ gateway_kannel.dlr_path,
+		    HTTP_GET | HTTP_POST, intake_dlr_handler, &kannel };
+	if (c->africastalking_secret != NULL) {
 		routes[nroutes++] = (struct http_route){ gateway_africastalking.ussd_path,
 		    HTTP_POST, intake_ussd_handler, &at };
+		routes[nroutes++] = (struct http_route){ gateway_africastalking.dlr_path,
+		    HTTP_POST, intake_dlr_handler, &at };
+	}
+	routes[nroutes++] = (struct http_route){ "/api/v1/", HTTP_GET | HTTP_POST,
+	    agency_api_handler, &actx };
+	routes[nroutes++] = (struct http_route){ "/open311/v2/", HTTP_GET,
+	    agency_open311_handler, &actx };
 	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET, intake_health_handler, &ix };
 	ho.listen = c->listen;
 	ho.port = o->port > 0 ? (int)o->port : c->port;
@@ -461,6 +608,13 @@ cmd_serve(const struct opts *o)
 		break;
 	}
 	http_stop(srv);
+	pthread_mutex_lock(&tk.mu);
+	tk.stop = 1;
+	pthread_cond_broadcast(&tk.cv);
+	pthread_mutex_unlock(&tk.mu);
+	pthread_join(tk.thread, NULL);
+	deliver_stop(dv);
+	fetch_cleanup();
 	store_close(st);
 	route_free(rt);
 	conf_free(c);
@@ -499,6 +653,8 @@ main(int argc, char **argv)
 		return cmd_route(&o, argv[0]);
 	if (strcmp(cmd, "sms") == 0 && argc == 2)
 		return cmd_sms(&o, argv[0], argv[1]);
+	if (strcmp(cmd, "outbox") == 0)
+		return cmd_outbox(&o, argc, argv);
 	if (strcmp(cmd, "phone") == 0 && argc == 0 && o.ussd != NULL)
 		return cmd_phone(&o);
 	fprintf(stderr, "aduan: unknown command or wrong arguments: %s\n", cmd);

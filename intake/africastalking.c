@@ -102,9 +102,54 @@ at_encode_ussd(const char *screen, int end, struct http_response *res)
 	free(body);
 }
 
+/*
+ * SMS delivery reports, registered in Africa's Talking's dashboard as
+ *   /africastalking/dlr?secret=S
+ * a form POST with id (the messageId its API returned), status (Success,
+ * Sent, Buffered, Rejected, Failed), phoneNumber, networkCode and
+ * failureReason.
+ */
+static int
+at_decode_dlr(const struct conf *c, const struct http_request *req, char *provider_id,
+    size_t idsz, char *state, size_t statesz, char *err, size_t errsz)
+{
+	static const struct {
+		const char *status, *state;
+	} map[] = {
+		{ "Success", "delivered" }, { "Sent", "submitted" }, { "Buffered", "buffered" },
+		{ "Rejected", "rejected" }, { "Failed", "failed" },
+	};
+	const char *secret, *id, *status;
+	size_t len, ilen, i;
+
+	if (c->africastalking_secret == NULL)
+		return bad(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
+	secret = http_param(req, "secret", &len);
+	if (secret == NULL || len != strlen(secret) ||
+	    !str_secret_equal(secret, c->africastalking_secret))
+		return bad(err, errsz, 403, "wrong or missing secret");
+	id = http_param(req, "id", &ilen);
+	if (id == NULL || ilen == 0 || ilen >= idsz || !plain_token(id, ilen))
+		return bad(err, errsz, 400, "missing or malformed parameter: id");
+	status = http_param(req, "status", &len);
+	if (status == NULL)
+		return bad(err, errsz, 400, "missing parameter: status");
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].status, status) == 0)
+			break;
+	if (i == sizeof map / sizeof map[0])
+		return bad(err, errsz, 400, "status '%.40s' is not one of Success, Sent, Buffered, "
+		    "Rejected, Failed", status);
+	str_copy(provider_id, idsz, id);
+	str_copy(state, statesz, map[i].state);
+	return 0;
+}
+
 const struct gateway gateway_africastalking = {
 	.name = "africastalking",
 	.ussd_path = "/africastalking/ussd",
 	.decode_ussd = at_decode_ussd,
 	.encode_ussd = at_encode_ussd,
+	.dlr_path = "/africastalking/dlr",
+	.decode_dlr = at_decode_dlr,
 };

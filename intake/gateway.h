@@ -68,6 +68,15 @@ struct gateway {
 	    struct ussd_in *in, char *err, size_t errsz);
 	/* end: 1 for the last screen of the session (END), 0 to wait for input */
 	void (*encode_ussd)(const char *screen, int end, struct http_response *res);
+	/*
+	 * Delivery reports for the SMS Aduan sent through this gateway: the
+	 * provider id the sender recorded and the state, one of "delivered",
+	 * "failed", "buffered", "submitted", "rejected".  0 or an HTTP status
+	 * with a reason, as decode_sms.
+	 */
+	const char *dlr_path;
+	int (*decode_dlr)(const struct conf *c, const struct http_request *req,
+	    char *provider_id, size_t idsz, char *state, size_t statesz, char *err, size_t errsz);
 };
 
 extern const struct gateway gateway_kannel;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "intake/agency.h"
 #include "intake/ussd.h"
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
@@ -50,6 +51,7 @@ struct outcome {
 	const char *agency;
 	const char *rule;
 	enum lang lang;                 /* language to remember for this phone */
+	int queued;                     /* something went into the outbox */
 };
 
 static void
@@ -231,6 +233,12 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 			char *text = xstrndup(cmd->note.p, cmd->note.len);
 
 			rc = store_event_add(ix->store, c.id, now, "citizen", NULL, text);
+			/* The citizen answered: a resolved ticket no longer closes by itself. */
+			if (rc == 0 && strcmp(c.status, "resolved") == 0)
+				rc = store_complaint_set_sla(ix->store, c.id, -1, -1, -1, 0, -1);
+			if (rc == 0)
+				rc = agency_queue_citizen(ix->conf, ix->store, &c, NULL, text, now);
+			o->queued = 1;
 			free(text);
 			render(ix, l, REPLY_ADDED, &v, out, outsz);
 		}
@@ -241,6 +249,10 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 		else {
 			rc = store_event_add(ix->store, c.id, now, "citizen", "withdrawn",
 			    "withdrawn by the reporter (BATAL)");
+			if (rc == 0)
+				rc = agency_queue_citizen(ix->conf, ix->store, &c, "withdrawn",
+				    "withdrawn by the reporter (BATAL)", now);
+			o->queued = 1;
 			render(ix, l, REPLY_WITHDRAWN, &v, out, outsz);
 		}
 		break;
@@ -357,13 +369,19 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 	c.description = xstrndup(desc, dlen);
 	c.route_explain = xstrdup(d.explain);
 	c.created_at = now;
+	agency_sla_init(conf, &c, now);
 	r = store_complaint_add(ix->store, &c);
-	if (r == 0 && d.rule >= 0)
+	if (r == 0 && d.rule >= 0) {
 		r = store_event_add(ix->store, c.id, now, "aduan", "routed", d.explain);
+		str_copy(c.status, sizeof c.status, "routed");
+	}
+	if (r == 0)
+		r = agency_queue_created(conf, ix->store, &c, now);
 	if (r != 0) {
 		store_complaint_clear(&c);
 		return -1;
 	}
+	o->queued = 1;
 	o->command = "complaint";
 	o->complaint_id = c.id;
 	str_copy(o->ticket, sizeof o->ticket, c.ticket);
@@ -513,6 +531,8 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	}
 	if (store_commit(ix->store) != 0)
 		return unavailable(res);
+	if (o.queued && ix->deliver != NULL)
+		deliver_wake(ix->deliver);
 	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o.command,
 	    o.ticket[0] ? " ticket=" : "", o.ticket,
 	    o.agency ? " agency=" : "", o.agency ? o.agency : "",
@@ -546,6 +566,33 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 		ep->gw->encode_reply(r->reply, res);
 	free(r);
 	sms_in_clear(&in);
+}
+
+void
+intake_dlr_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake_endpoint *ep = ctx;
+	char id[128], state[32], err[200], line[224];
+	int st;
+
+	st = ep->gw->decode_dlr(ep->ix->conf, req, id, sizeof id, state, sizeof state, err,
+	    sizeof err);
+	if (st != 0) {
+		log_warnx("dlr %s from peer %s refused with %d: %s", ep->gw->name,
+		    http_request_peer(req), st, err);
+		snprintf(line, sizeof line, "%s\n", err);
+		http_respond_text(res, st, line);
+		return;
+	}
+	st = store_outbox_dlr(ep->ix->store, id, state, now_unix());
+	if (st < 0) {
+		log_error("store: %s", store_errmsg());
+		http_respond_text(res, 503, "service temporarily unavailable, retry later\n");
+		return;
+	}
+	/* An unknown id is answered 200 too: retrying it would not help. */
+	log_info("dlr %s id=%s state=%s%s", ep->gw->name, id, state, st == 0 ? " (no such message)" : "");
+	http_respond_text(res, 200, "ok\n");
 }
 
 void
@@ -629,9 +676,14 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	c.description = xstrdup(ctx->description);
 	c.route_explain = xstrdup(d.explain);
 	c.created_at = now;
+	agency_sla_init(conf, &c, now);
 	r = store_complaint_add(ix->store, &c);
-	if (r == 0 && d.rule >= 0)
+	if (r == 0 && d.rule >= 0) {
 		r = store_event_add(ix->store, c.id, now, "aduan", "routed", d.explain);
+		str_copy(c.status, sizeof c.status, "routed");
+	}
+	if (r == 0)
+		r = agency_queue_created(conf, ix->store, &c, now);
 	if (r != 0) {
 		store_complaint_clear(&c);
 		return -1;
@@ -904,6 +956,8 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	    out.end ? "END " : "CON ", out.screen);
 	if (store_ussd_put(ix->store, row) != 0 || store_commit(ix->store) != 0)
 		goto fail_committed;
+	if (ticket[0] && ix->deliver != NULL)
+		deliver_wake(ix->deliver);
 	res->end = out.end;
 	str_copy(res->screen, sizeof res->screen, out.screen);
 	log_info("ussd %s from=%s session=%s %s state=%s%s%s%s %.1fms", gw->name, masked,

@@ -17,14 +17,16 @@
 
 #include "conf/conf.h"
 #include "intake/gateway.h"
+#include "routing/deliver.h"
 #include "routing/route.h"
 #include "store/store.h"
 
-/* Borrowed pointers: the caller keeps all three alive while serving. */
+/* Borrowed pointers: the caller keeps them alive while serving. */
 struct intake {
 	const struct conf *conf;
 	const struct route_table *rt;
 	struct store *store;
+	struct deliver *deliver;        /* woken when something was queued; may be NULL */
 };
 
 #define INTAKE_REPLY_MAX 1024
@@ -71,6 +73,13 @@ struct intake_endpoint {
 };
 void intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res);
 void intake_ussd_handler(void *ctx, const struct http_request *req, struct http_response *res);
+
+/*
+ * A gateway's delivery reports (ctx is a struct intake_endpoint): the
+ * outbound SMS they name gets its dlr_state.  200 when understood (also for
+ * an unknown message, so the gateway does not retry forever), 400/403 else.
+ */
+void intake_dlr_handler(void *ctx, const struct http_request *req, struct http_response *res);
 
 /* GET /healthz: 200 "ok" when the store answers, else 503. ctx is a struct intake. */
 void intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res);

@@ -126,9 +126,54 @@ kannel_encode(const char *reply, struct http_response *res)
 	}
 }
 
+/*
+ * Delivery reports: the dlr-url sms/send.c gives Kannel,
+ *   /kannel/dlr?secret=S&id=<outbox id>&type=%d
+ * where %d is one dlr-mask bit: 1 delivered to the phone, 2 not delivered,
+ * 4 buffered, 8 accepted by the SMSC, 16 rejected by the SMSC.
+ */
+static int
+kannel_decode_dlr(const struct conf *c, const struct http_request *req, char *provider_id,
+    size_t idsz, char *state, size_t statesz, char *err, size_t errsz)
+{
+	static const struct {
+		long bit;
+		const char *state;
+	} types[] = {
+		{ 1, "delivered" }, { 2, "failed" }, { 4, "buffered" }, { 8, "submitted" },
+		{ 16, "rejected" },
+	};
+	const char *secret, *id, *type;
+	size_t len, ilen;
+	long t, n;
+	size_t i;
+
+	if (c->kannel_secret == NULL)
+		return bad(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
+	secret = http_param(req, "secret", &len);
+	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->kannel_secret))
+		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+	id = http_param(req, "id", &ilen);
+	if (id == NULL || ilen == 0 || ilen >= idsz || str_to_long(id, 1, 0x7fffffffffffffffL, &n) != 0)
+		return bad(err, errsz, 400, "%s", "parameter id must be the outbox id Aduan sent");
+	type = http_param(req, "type", &len);
+	if (type == NULL || str_to_long(type, 0, 255, &t) != 0)
+		return bad(err, errsz, 400, "%s", "parameter type must be Kannel's %d (1, 2, 4, 8 or 16)");
+	for (i = 0; i < ARRAY_LEN(types); i++)
+		if (types[i].bit == t)
+			break;
+	if (i == ARRAY_LEN(types))
+		return bad(err, errsz, 400, "delivery report type %ld is not one of 1, 2, 4, 8, 16", t);
+	str_copy(provider_id, idsz, id);
+	str_copy(state, statesz, types[i].state);
+	return 0;
+}
+
 const struct gateway gateway_kannel = {
 	.name = "kannel",
 	.sms_path = "/kannel/sms",
 	.decode_sms = kannel_decode,
 	.encode_reply = kannel_encode,
+	.dlr_path = "/kannel/dlr",
+	.decode_dlr = kannel_decode_dlr,
 };

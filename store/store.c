@@ -120,6 +120,30 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
 	"PRAGMA user_version = 2;",
+
+	/*
+	 * 3: agencies and delivery.  Complaints get their service-level
+	 * times (0: none), with indexes for the agency API's listing and for
+	 * the service-level tick's "what is overdue"; outbox rows get the
+	 * gateway's message id, to match delivery reports, and the last
+	 * report.  A row in state 'sending' is claimed by a worker until
+	 * next_attempt_at (its lease).  Complaints from before have no
+	 * service levels: they are never reminded nor closed by themselves.
+	 */
+	"ALTER TABLE complaints ADD COLUMN routed_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE complaints ADD COLUMN route_due INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE complaints ADD COLUMN followup_due INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE complaints ADD COLUMN close_due INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE complaints ADD COLUMN reminded_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN provider_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE outbox ADD COLUMN dlr_state TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX complaints_agency ON complaints(agency, id);"
+	"CREATE INDEX complaints_route_due ON complaints(status, route_due);"
+	"CREATE INDEX complaints_followup_due ON complaints(status, followup_due);"
+	"CREATE INDEX complaints_close_due ON complaints(status, close_due);"
+	"CREATE INDEX complaints_created ON complaints(created_at);"
+	"CREATE INDEX outbox_provider ON outbox(provider_id);"
+	"PRAGMA user_version = 3;",
 };
 
 enum stmt_id {
@@ -147,8 +171,38 @@ enum stmt_id {
 	ST_USSD_PURGE,
 	ST_OUTBOX_ADD,
 	ST_OUTBOX_PENDING,
+	ST_OUTBOX_DUE,
+	ST_OUTBOX_LEASE,
+	ST_OUTBOX_SENT,
+	ST_OUTBOX_RETRY,
+	ST_OUTBOX_DEAD,
+	ST_OUTBOX_REQUEUE,
+	ST_OUTBOX_EACH,
+	ST_OUTBOX_COUNT,
+	ST_OUTBOX_DLR,
+	ST_COMPLAINT_LIST,
+	ST_EVENTS_LIST,
+	ST_COMPLAINT_SET_AGENCY,
+	ST_COMPLAINT_SET_SLA,
+	ST_COMPLAINT_OVERDUE,
+	ST_COMPLAINT_AUTOCLOSE,
 	ST_NSTMTS
 };
+
+/* The complaint columns in struct store_complaint order: complaint_row(). */
+#define COMPLAINT_COLS \
+	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
+	" location, description, route_explain, created_at, updated_at," \
+	" routed_at, route_due, followup_due, close_due, reminded_at"
+
+/* The outbox columns in struct store_outbox_row order: outbox_row(). */
+#define OUTBOX_COLS \
+	"id, kind, recipient, body, idem_key, complaint_id, state, attempts," \
+	" next_attempt_at, last_error, provider_id, dlr_state, created_at," \
+	" updated_at"
+
+/* The statuses after which nothing more happens to a complaint. */
+#define FINAL_STATUSES "('closed', 'rejected', 'withdrawn')"
 
 /* The session columns in struct store_ussd order: ussd_row() reads them so. */
 #define USSD_COLS \
@@ -176,12 +230,12 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_COMPLAINT_ADD] =
 	    "INSERT INTO complaints (ticket, phone, channel, keyword, agency,"
 	    " region, status, lang, location, description, route_explain,"
-	    " created_at, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+	    " created_at, updated_at, routed_at, route_due, followup_due,"
+	    " close_due, reminded_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12,"
+	    " ?13, ?14, ?15, ?16, ?17)",
 	[ST_COMPLAINT_GET] =
-	    "SELECT id, ticket, phone, channel, keyword, agency, region, status,"
-	    " lang, location, description, route_explain, created_at, updated_at"
-	    " FROM complaints WHERE ticket = ?1",
+	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE ticket = ?1",
 	[ST_COMPLAINT_COUNT] = "SELECT count(*) FROM complaints",
 	[ST_EVENT_ADD] =
 	    "INSERT INTO events (complaint_id, at, actor, status, note)"
@@ -235,6 +289,87 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_OUTBOX_PENDING] =
 	    "SELECT count(*) FROM outbox WHERE state = 'pending'"
 	    " AND (?1 IS NULL OR kind = ?1)",
+	/*
+	 * Due rows: pending ones whose time has come, and sending ones whose
+	 * lease ran out (the worker died).  Read whole before any is leased:
+	 * leasing moves next_attempt_at, a column of the index being walked.
+	 */
+	[ST_OUTBOX_DUE] =
+	    "SELECT " OUTBOX_COLS " FROM outbox"
+	    " WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?1"
+	    " ORDER BY next_attempt_at, id LIMIT ?2",
+	[ST_OUTBOX_LEASE] =
+	    "UPDATE outbox SET state = 'sending', next_attempt_at = ?2,"
+	    " updated_at = ?3 WHERE id = ?1",
+	/* No provider id keeps the one there ('' unless sent before). */
+	[ST_OUTBOX_SENT] =
+	    "UPDATE outbox SET state = 'sent', provider_id = coalesce(?3, provider_id),"
+	    " updated_at = ?2 WHERE id = ?1",
+	[ST_OUTBOX_RETRY] =
+	    "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
+	    " next_attempt_at = ?3, last_error = ?4, updated_at = ?2 WHERE id = ?1",
+	[ST_OUTBOX_DEAD] =
+	    "UPDATE outbox SET state = 'dead', attempts = attempts + 1,"
+	    " last_error = ?3, updated_at = ?2 WHERE id = ?1",
+	/* last_error stays: it says why the row died until it is tried again. */
+	[ST_OUTBOX_REQUEUE] =
+	    "UPDATE outbox SET state = 'pending', attempts = 0,"
+	    " next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = 'dead'",
+	[ST_OUTBOX_EACH] =
+	    "SELECT " OUTBOX_COLS " FROM outbox WHERE (?1 IS NULL OR state = ?1)"
+	    " ORDER BY id DESC LIMIT ?2",
+	[ST_OUTBOX_COUNT] =
+	    "SELECT count(*) FROM outbox WHERE (?1 IS NULL OR state = ?1)",
+	/* A row never sent has provider_id '': no report can be for it. */
+	[ST_OUTBOX_DLR] =
+	    "UPDATE outbox SET dlr_state = ?2, updated_at = ?3"
+	    " WHERE provider_id = ?1 AND provider_id <> ''",
+	/*
+	 * Every filter is a parameter that switches itself off (NULL or 0),
+	 * so one fixed statement serves every combination; ?3 is the "open"
+	 * filter (1 open only, -1 final only, 0 any).  No SQL is built at
+	 * run time.  The planner cannot know which filters are off, so it
+	 * walks the primary key downwards from the cursor and stops at the
+	 * limit: cheap for the usual pages, a longer scan for a filter that
+	 * matches few rows.  The cursor ?8 is always bound (INT64_MAX for
+	 * "from the newest"), not switched off like the others, so that walk
+	 * starts at the cursor instead of skipping every newer row.
+	 */
+	[ST_COMPLAINT_LIST] =
+	    "SELECT " COMPLAINT_COLS " FROM complaints"
+	    " WHERE (?1 IS NULL OR agency = ?1)"
+	    " AND (?2 IS NULL OR status = ?2)"
+	    " AND (?3 = 0"
+	    " OR (?3 = 1 AND status NOT IN " FINAL_STATUSES ")"
+	    " OR (?3 = -1 AND status IN " FINAL_STATUSES "))"
+	    " AND (?4 IS NULL OR keyword = ?4)"
+	    " AND (?5 = 0 OR updated_at >= ?5)"
+	    " AND (?6 = 0 OR created_at >= ?6)"
+	    " AND (?7 = 0 OR created_at < ?7)"
+	    " AND id < ?8"
+	    " ORDER BY id DESC LIMIT ?9",
+	[ST_EVENTS_LIST] =
+	    "SELECT id, at, actor, status, note FROM events"
+	    " WHERE complaint_id = ?1 ORDER BY at, id LIMIT ?2",
+	[ST_COMPLAINT_SET_AGENCY] =
+	    "UPDATE complaints SET agency = ?2, updated_at = ?3 WHERE id = ?1",
+	/* A negative time leaves its column alone; 0 clears it. */
+	[ST_COMPLAINT_SET_SLA] =
+	    "UPDATE complaints SET"
+	    " routed_at = CASE WHEN ?2 < 0 THEN routed_at ELSE ?2 END,"
+	    " route_due = CASE WHEN ?3 < 0 THEN route_due ELSE ?3 END,"
+	    " followup_due = CASE WHEN ?4 < 0 THEN followup_due ELSE ?4 END,"
+	    " close_due = CASE WHEN ?5 < 0 THEN close_due ELSE ?5 END,"
+	    " reminded_at = CASE WHEN ?6 < 0 THEN reminded_at ELSE ?6 END"
+	    " WHERE id = ?1",
+	[ST_COMPLAINT_OVERDUE] =
+	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE reminded_at = 0"
+	    " AND ((status = 'received' AND route_due > 0 AND route_due < ?1)"
+	    " OR (status = 'routed' AND followup_due > 0 AND followup_due < ?1))"
+	    " ORDER BY id LIMIT ?2",
+	[ST_COMPLAINT_AUTOCLOSE] =
+	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE status = 'resolved'"
+	    " AND close_due > 0 AND close_due <= ?1 ORDER BY id LIMIT ?2",
 };
 
 struct store {
@@ -320,6 +455,13 @@ static int
 bind_int64(sqlite3_stmt *st, int i, int64_t v)
 {
 	return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+}
+
+/* A row count from size_t; SQLite's LIMIT is a signed 64-bit integer. */
+static int
+bind_limit(sqlite3_stmt *st, int i, size_t v)
+{
+	return bind_int64(st, i, v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
 /* Runs a statement that returns no rows.  0, or -1 with errbuf set. */
@@ -751,7 +893,12 @@ store_complaint_add(struct store *s, struct store_complaint *c)
 	    bind_text(st, 9, c->location) != SQLITE_OK ||
 	    bind_text(st, 10, c->description) != SQLITE_OK ||
 	    bind_text(st, 11, c->route_explain) != SQLITE_OK ||
-	    bind_int64(st, 12, c->created_at) != SQLITE_OK) {
+	    bind_int64(st, 12, c->created_at) != SQLITE_OK ||
+	    bind_int64(st, 13, c->routed_at) != SQLITE_OK ||
+	    bind_int64(st, 14, c->route_due) != SQLITE_OK ||
+	    bind_int64(st, 15, c->followup_due) != SQLITE_OK ||
+	    bind_int64(st, 16, c->close_due) != SQLITE_OK ||
+	    bind_int64(st, 17, c->reminded_at) != SQLITE_OK) {
 		bind_failed(s, ST_COMPLAINT_ADD, "insert complaint");
 		goto fail;
 	}
@@ -790,6 +937,59 @@ col_dup(sqlite3_stmt *st, int i)
 	return xstrdup(col_str(st, i));
 }
 
+/* Fills c (zeroed first) from a row of COMPLAINT_COLS; strings on the heap. */
+static void
+complaint_row(sqlite3_stmt *st, struct store_complaint *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = (int64_t)sqlite3_column_int64(st, 0);
+	(void)str_copy(c->ticket, sizeof c->ticket, col_str(st, 1));
+	(void)str_copy(c->phone, sizeof c->phone, col_str(st, 2));
+	(void)str_copy(c->channel, sizeof c->channel, col_str(st, 3));
+	(void)str_copy(c->keyword, sizeof c->keyword, col_str(st, 4));
+	(void)str_copy(c->agency, sizeof c->agency, col_str(st, 5));
+	(void)str_copy(c->region, sizeof c->region, col_str(st, 6));
+	(void)str_copy(c->status, sizeof c->status, col_str(st, 7));
+	(void)str_copy(c->lang, sizeof c->lang, col_str(st, 8));
+	c->location = col_dup(st, 9);
+	c->description = xstrdup(col_str(st, 10));
+	c->route_explain = col_dup(st, 11);
+	c->created_at = (int64_t)sqlite3_column_int64(st, 12);
+	c->updated_at = (int64_t)sqlite3_column_int64(st, 13);
+	c->routed_at = (int64_t)sqlite3_column_int64(st, 14);
+	c->route_due = (int64_t)sqlite3_column_int64(st, 15);
+	c->followup_due = (int64_t)sqlite3_column_int64(st, 16);
+	c->close_due = (int64_t)sqlite3_column_int64(st, 17);
+	c->reminded_at = (int64_t)sqlite3_column_int64(st, 18);
+}
+
+/*
+ * Steps a bound statement of COMPLAINT_COLS into out[0..*n), at most max.
+ * On an error nothing is left allocated and *n is 0.  Resets the statement.
+ */
+static int
+complaint_rows(struct store *s, enum stmt_id id, const char *what,
+    struct store_complaint *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc = SQLITE_DONE;
+	size_t k = 0, i;
+
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		complaint_row(st, &out[k++]);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_op(s, what);
+		done(st);
+		for (i = 0; i < k; i++)
+			store_complaint_clear(&out[i]);
+		*n = 0;
+		return -1;
+	}
+	done(st);
+	*n = k;
+	return 0;
+}
+
 int
 store_complaint_get(struct store *s, const char *ticket,
     struct store_complaint *c)
@@ -808,20 +1008,7 @@ store_complaint_get(struct store *s, const char *ticket,
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		c->id = (int64_t)sqlite3_column_int64(st, 0);
-		(void)str_copy(c->ticket, sizeof c->ticket, col_str(st, 1));
-		(void)str_copy(c->phone, sizeof c->phone, col_str(st, 2));
-		(void)str_copy(c->channel, sizeof c->channel, col_str(st, 3));
-		(void)str_copy(c->keyword, sizeof c->keyword, col_str(st, 4));
-		(void)str_copy(c->agency, sizeof c->agency, col_str(st, 5));
-		(void)str_copy(c->region, sizeof c->region, col_str(st, 6));
-		(void)str_copy(c->status, sizeof c->status, col_str(st, 7));
-		(void)str_copy(c->lang, sizeof c->lang, col_str(st, 8));
-		c->location = col_dup(st, 9);
-		c->description = xstrdup(col_str(st, 10));
-		c->route_explain = col_dup(st, 11);
-		c->created_at = (int64_t)sqlite3_column_int64(st, 12);
-		c->updated_at = (int64_t)sqlite3_column_int64(st, 13);
+		complaint_row(st, c);
 		ret = 1;
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
@@ -914,6 +1101,173 @@ store_complaint_count(struct store *s)
 	done(st);
 	unlock(s);
 	return n;
+}
+
+/* ---- tickets for the agency API and Open311 ---------------------------- */
+
+int
+store_complaint_list(struct store *s, const struct store_query *q,
+    struct store_complaint *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t limit = q->limit < max ? q->limit : max;
+	int open_only = q->open > 0 ? 1 : q->open < 0 ? -1 : 0;
+	int ret;
+
+	*n = 0;
+	lock(s);
+	st = s->st[ST_COMPLAINT_LIST];
+	if (bind_text(st, 1, q->agency) != SQLITE_OK ||
+	    bind_text(st, 2, q->status) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, open_only) != SQLITE_OK ||
+	    bind_text(st, 4, q->keyword) != SQLITE_OK ||
+	    bind_int64(st, 5, q->updated_since) != SQLITE_OK ||
+	    bind_int64(st, 6, q->created_from) != SQLITE_OK ||
+	    bind_int64(st, 7, q->created_to) != SQLITE_OK ||
+	    bind_int64(st, 8, q->before_id > 0 ? q->before_id : INT64_MAX) != SQLITE_OK ||
+	    bind_limit(st, 9, limit) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_LIST, "list complaints");
+		unlock(s);
+		return -1;
+	}
+	ret = complaint_rows(s, ST_COMPLAINT_LIST, "list complaints", out,
+	    limit, n);
+	unlock(s);
+	return ret;
+}
+
+void
+store_event_clear(struct store_event *e)
+{
+	if (e == NULL)
+		return;
+	free(e->note);
+	e->note = NULL;
+}
+
+int
+store_events_list(struct store *s, int64_t complaint_id,
+    struct store_event *out, size_t max, size_t *n)
+{
+	struct store_event *e;
+	sqlite3_stmt *st;
+	size_t k = 0, i;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	lock(s);
+	st = s->st[ST_EVENTS_LIST];
+	if (bind_int64(st, 1, complaint_id) != SQLITE_OK ||
+	    bind_limit(st, 2, max) != SQLITE_OK) {
+		bind_failed(s, ST_EVENTS_LIST, "list events");
+		unlock(s);
+		return -1;
+	}
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = &out[k++];
+		memset(e, 0, sizeof *e);
+		e->id = (int64_t)sqlite3_column_int64(st, 0);
+		e->at = (int64_t)sqlite3_column_int64(st, 1);
+		(void)str_copy(e->actor, sizeof e->actor, col_str(st, 2));
+		(void)str_copy(e->status, sizeof e->status, col_str(st, 3));
+		e->note = col_dup(st, 4);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_op(s, "list events");
+		done(st);
+		unlock(s);
+		for (i = 0; i < k; i++)
+			store_event_clear(&out[i]);
+		return -1;
+	}
+	done(st);
+	unlock(s);
+	*n = k;
+	return 0;
+}
+
+int
+store_complaint_set_agency(struct store *s, int64_t complaint_id,
+    const char *agency, int64_t now)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_COMPLAINT_SET_AGENCY];
+	if (bind_int64(st, 1, complaint_id) != SQLITE_OK ||
+	    bind_text(st, 2, agency) != SQLITE_OK ||
+	    bind_int64(st, 3, now) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_SET_AGENCY, "set complaint agency");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_COMPLAINT_SET_AGENCY, "set complaint agency");
+	unlock(s);
+	return ret;
+}
+
+int
+store_complaint_set_sla(struct store *s, int64_t complaint_id,
+    int64_t routed_at, int64_t route_due, int64_t followup_due,
+    int64_t close_due, int64_t reminded_at)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_COMPLAINT_SET_SLA];
+	if (bind_int64(st, 1, complaint_id) != SQLITE_OK ||
+	    bind_int64(st, 2, routed_at) != SQLITE_OK ||
+	    bind_int64(st, 3, route_due) != SQLITE_OK ||
+	    bind_int64(st, 4, followup_due) != SQLITE_OK ||
+	    bind_int64(st, 5, close_due) != SQLITE_OK ||
+	    bind_int64(st, 6, reminded_at) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_SET_SLA, "set service levels");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_COMPLAINT_SET_SLA, "set service levels");
+	unlock(s);
+	return ret;
+}
+
+/* Runs a "due at now" complaint query (overdue, to close) into out. */
+static int
+complaints_due(struct store *s, enum stmt_id id, const char *what,
+    int64_t now, struct store_complaint *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	*n = 0;
+	lock(s);
+	st = s->st[id];
+	if (bind_int64(st, 1, now) != SQLITE_OK ||
+	    bind_limit(st, 2, max) != SQLITE_OK) {
+		bind_failed(s, id, what);
+		unlock(s);
+		return -1;
+	}
+	ret = complaint_rows(s, id, what, out, max, n);
+	unlock(s);
+	return ret;
+}
+
+int
+store_complaint_overdue(struct store *s, int64_t now,
+    struct store_complaint *out, size_t max, size_t *n)
+{
+	return complaints_due(s, ST_COMPLAINT_OVERDUE, "find overdue complaints",
+	    now, out, max, n);
+}
+
+int
+store_complaint_to_autoclose(struct store *s, int64_t now,
+    struct store_complaint *out, size_t max, size_t *n)
+{
+	return complaints_due(s, ST_COMPLAINT_AUTOCLOSE,
+	    "find complaints to close", now, out, max, n);
 }
 
 /* ---- phones ------------------------------------------------------------ */
@@ -1181,4 +1535,295 @@ store_outbox_pending(struct store *s, const char *kind)
 	done(st);
 	unlock(s);
 	return n;
+}
+
+/* ---- delivery ---------------------------------------------------------- */
+
+void
+store_outbox_row_clear(struct store_outbox_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	r->body = NULL;
+}
+
+/* Fills r (zeroed first) from a row of OUTBOX_COLS; the body on the heap. */
+static void
+outbox_row(sqlite3_stmt *st, struct store_outbox_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = (int64_t)sqlite3_column_int64(st, 0);
+	(void)str_copy(r->kind, sizeof r->kind, col_str(st, 1));
+	(void)str_copy(r->recipient, sizeof r->recipient, col_str(st, 2));
+	r->body = xstrdup(col_str(st, 3));
+	(void)str_copy(r->idem_key, sizeof r->idem_key, col_str(st, 4));
+	/* NULL reads as 0, "none". */
+	r->complaint_id = (int64_t)sqlite3_column_int64(st, 5);
+	(void)str_copy(r->state, sizeof r->state, col_str(st, 6));
+	r->attempts = sqlite3_column_int(st, 7);
+	r->next_attempt_at = (int64_t)sqlite3_column_int64(st, 8);
+	(void)str_copy(r->last_error, sizeof r->last_error, col_str(st, 9));
+	(void)str_copy(r->provider_id, sizeof r->provider_id, col_str(st, 10));
+	(void)str_copy(r->dlr_state, sizeof r->dlr_state, col_str(st, 11));
+	r->created_at = (int64_t)sqlite3_column_int64(st, 12);
+	r->updated_at = (int64_t)sqlite3_column_int64(st, 13);
+}
+
+/*
+ * The read and the leases are one transaction, so no other worker (a
+ * thread here, behind the lock, or another process) can claim the same
+ * rows in between.  Outside a transaction it is BEGIN IMMEDIATE rather
+ * than a savepoint: a deferred one would read first and then fail with
+ * SQLITE_BUSY, without waiting, if another process wrote meanwhile.
+ */
+int
+store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
+    struct store_outbox_row *rows, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t k = 0, i;
+	int own_tx, rc = SQLITE_DONE;
+
+	*n = 0;
+	if (max == 0)
+		return 0;
+	lock(s);
+	own_tx = sqlite3_get_autocommit(s->db) != 0;
+	if (own_tx) {
+		/*
+		 * Most polls find nothing due: look first with a plain read, so
+		 * that idle workers never take the write lock (in WAL a read
+		 * blocks no writer, and no other process waits on us).
+		 */
+		st = s->st[ST_OUTBOX_DUE];
+		if (bind_int64(st, 1, now) != SQLITE_OK || bind_limit(st, 2, 1) != SQLITE_OK) {
+			bind_failed(s, ST_OUTBOX_DUE, "claim outbox");
+			unlock(s);
+			return -1;
+		}
+		rc = sqlite3_step(st);
+		done(st);
+		if (rc == SQLITE_DONE) {
+			unlock(s);
+			return 0;
+		}
+		if (rc != SQLITE_ROW) {
+			fail_op(s, "claim outbox");
+			unlock(s);
+			return -1;
+		}
+		rc = SQLITE_DONE;
+	}
+	if (run(s, own_tx ? ST_BEGIN : ST_SAVEPOINT, "claim outbox") == -1) {
+		unlock(s);
+		return -1;
+	}
+	st = s->st[ST_OUTBOX_DUE];
+	if (bind_int64(st, 1, now) != SQLITE_OK ||
+	    bind_limit(st, 2, max) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_DUE, "claim outbox");
+		goto fail;
+	}
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		outbox_row(st, &rows[k++]);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_op(s, "claim outbox");
+		done(st);
+		goto fail;
+	}
+	done(st);
+
+	st = s->st[ST_OUTBOX_LEASE];
+	for (i = 0; i < k; i++) {
+		if (bind_int64(st, 1, rows[i].id) != SQLITE_OK ||
+		    bind_int64(st, 2, lease_until) != SQLITE_OK ||
+		    bind_int64(st, 3, now) != SQLITE_OK) {
+			bind_failed(s, ST_OUTBOX_LEASE, "lease outbox row");
+			goto fail;
+		}
+		if (run(s, ST_OUTBOX_LEASE, "lease outbox row") == -1)
+			goto fail;
+		(void)str_copy(rows[i].state, sizeof rows[i].state, "sending");
+		rows[i].next_attempt_at = lease_until;
+		rows[i].updated_at = now;
+	}
+	if (run(s, own_tx ? ST_COMMIT : ST_RELEASE, "claim outbox") == -1)
+		goto fail;
+	unlock(s);
+	*n = k;
+	return 0;
+
+fail:
+	for (i = 0; i < k; i++)
+		store_outbox_row_clear(&rows[i]);
+	if (!own_tx)
+		savepoint_undo(s);
+	else if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		done(s->st[ST_ROLLBACK]);
+	}
+	unlock(s);
+	return -1;
+}
+
+/* Runs a bound state change of one outbox row.  0, -1. */
+static int
+outbox_change(struct store *s, enum stmt_id id, const char *what, int bound)
+{
+	int ret;
+
+	if (!bound) {
+		bind_failed(s, id, what);
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, id, what);
+	unlock(s);
+	return ret;
+}
+
+int
+store_outbox_sent(struct store *s, int64_t id, int64_t now,
+    const char *provider_id)
+{
+	sqlite3_stmt *st;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_SENT];
+	return outbox_change(s, ST_OUTBOX_SENT, "mark outbox row sent",
+	    bind_int64(st, 1, id) == SQLITE_OK &&
+	    bind_int64(st, 2, now) == SQLITE_OK &&
+	    bind_text(st, 3, provider_id) == SQLITE_OK);
+}
+
+int
+store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t next_at,
+    const char *error)
+{
+	sqlite3_stmt *st;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_RETRY];
+	return outbox_change(s, ST_OUTBOX_RETRY, "reschedule outbox row",
+	    bind_int64(st, 1, id) == SQLITE_OK &&
+	    bind_int64(st, 2, now) == SQLITE_OK &&
+	    bind_int64(st, 3, next_at) == SQLITE_OK &&
+	    bind_text(st, 4, error) == SQLITE_OK);
+}
+
+int
+store_outbox_dead(struct store *s, int64_t id, int64_t now, const char *error)
+{
+	sqlite3_stmt *st;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_DEAD];
+	return outbox_change(s, ST_OUTBOX_DEAD, "mark outbox row dead",
+	    bind_int64(st, 1, id) == SQLITE_OK &&
+	    bind_int64(st, 2, now) == SQLITE_OK &&
+	    bind_text(st, 3, error) == SQLITE_OK);
+}
+
+int
+store_outbox_requeue(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_REQUEUE];
+	if (bind_int64(st, 1, id) != SQLITE_OK ||
+	    bind_int64(st, 2, now) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_REQUEUE, "requeue outbox row");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_OUTBOX_REQUEUE, "requeue outbox row") == -1)
+		ret = -1;
+	else
+		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	unlock(s);
+	return ret;
+}
+
+/*
+ * fn runs with the store's lock held and this statement open: it may call
+ * other store functions (the lock is recursive), but not
+ * store_outbox_each() itself.
+ */
+int
+store_outbox_each(struct store *s, const char *state, size_t limit,
+    void (*fn)(void *arg, const struct store_outbox_row *r), void *arg)
+{
+	struct store_outbox_row r;
+	sqlite3_stmt *st;
+	int rc;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_EACH];
+	if (bind_text(st, 1, state) != SQLITE_OK ||
+	    bind_limit(st, 2, limit) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_EACH, "list outbox");
+		unlock(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		outbox_row(st, &r);
+		fn(arg, &r);
+		store_outbox_row_clear(&r);
+	}
+	if (rc != SQLITE_DONE)
+		fail_op(s, "list outbox");
+	done(st);
+	unlock(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+long
+store_outbox_count(struct store *s, const char *state)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_COUNT];
+	if (bind_text(st, 1, state) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_COUNT, "count outbox");
+		unlock(s);
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	else {
+		fail_op(s, "count outbox");
+		n = -1;
+	}
+	done(st);
+	unlock(s);
+	return n;
+}
+
+int
+store_outbox_dlr(struct store *s, const char *provider_id,
+    const char *dlr_state, int64_t now)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_DLR];
+	if (bind_text(st, 1, provider_id) != SQLITE_OK ||
+	    bind_text(st, 2, dlr_state) != SQLITE_OK ||
+	    bind_int64(st, 3, now) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_DLR, "record delivery report");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_OUTBOX_DLR, "record delivery report") == -1)
+		ret = -1;
+	else
+		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	unlock(s);
+	return ret;
 }

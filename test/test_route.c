@@ -27,15 +27,15 @@ enum { G_SEMARANG, G_AMBARAWA, G_UNGARAN, G_KENDAL };
 enum { R_JALAN, R_SAMPAH, R_PJU, R_AKTA, R_BANJIR, R_PASAR };
 
 static struct conf_agency agencies[] = {
-	{ "diskominfo", "Dinas Komunikasi dan Informatika", "KOMINFO", 1 },
-	{ "dpupr", "Dinas Pekerjaan Umum dan Penataan Ruang", "DPUPR", 2 },
-	{ "dlh", "Dinas Lingkungan Hidup", "DLH", 3 },
-	{ "dishub", "Dinas Perhubungan", "DISHUB", 4 },
-	{ "upt-pu-ambarawa", "UPT PU Ambarawa", "UPT PU", 5 },
-	{ "dukcapil", "Dinas Kependudukan dan Pencatatan Sipil", "CAPIL", 6 },
-	{ "upt-dlh-semarang", "UPT DLH Semarang", "UPT DLH", 7 },
-	{ "bpbd", "Badan Penanggulangan Bencana Daerah", "BPBD", 8 },
-	{ "disdag", "Dinas Perdagangan", "DISDAG", 9 },
+	{ .id = "diskominfo", .name = "Dinas Komunikasi dan Informatika", .short_name = "KOMINFO", .line = 1 },
+	{ .id = "dpupr", .name = "Dinas Pekerjaan Umum dan Penataan Ruang", .short_name = "DPUPR", .line = 2 },
+	{ .id = "dlh", .name = "Dinas Lingkungan Hidup", .short_name = "DLH", .line = 3 },
+	{ .id = "dishub", .name = "Dinas Perhubungan", .short_name = "DISHUB", .line = 4 },
+	{ .id = "upt-pu-ambarawa", .name = "UPT PU Ambarawa", .short_name = "UPT PU", .line = 5 },
+	{ .id = "dukcapil", .name = "Dinas Kependudukan dan Pencatatan Sipil", .short_name = "CAPIL", .line = 6 },
+	{ .id = "upt-dlh-semarang", .name = "UPT DLH Semarang", .short_name = "UPT DLH", .line = 7 },
+	{ .id = "bpbd", .name = "Badan Penanggulangan Bencana Daerah", .short_name = "BPBD", .line = 8 },
+	{ .id = "disdag", .name = "Dinas Perdagangan", .short_name = "DISDAG", .line = 9 },
 };
 
 static char *kw_semarang[] = { "SEMARANG", "SMG" };

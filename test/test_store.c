@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,13 +141,14 @@ message(const char *gateway, const char *gw_id, const char *reply)
 /* ---- open, schema, reopen ----------------------------------------------- */
 
 static void
-test_open_creates_schema_version_2(void **state)
+test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 2);
+	assert_int_equal(store_schema_version(f->s), 3);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
+	assert_int_equal(store_outbox_count(f->s, NULL), 0);
 }
 
 static void
@@ -178,7 +180,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 2);
+	assert_int_equal(store_schema_version(f->s), 3);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -308,7 +310,7 @@ file_int(const struct fixture *f, const char *sql)
 }
 
 static void
-test_migrate_1_to_2_keeps_data(void **state)
+test_migrate_1_to_3_keeps_data(void **state)
 {
 	struct fixture *f = *state;
 	struct store_outbox_new o = {
@@ -338,7 +340,7 @@ test_migrate_1_to_2_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_schema_version(s), 3);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -346,6 +348,12 @@ test_migrate_1_to_2_keeps_data(void **state)
 	assert_string_equal(c.description, "Jalan rusak");
 	assert_null(c.location);
 	assert_int_equal(c.updated_at, 1600000100);
+	/* No service levels on complaints from before them. */
+	assert_int_equal(c.routed_at, 0);
+	assert_int_equal(c.route_due, 0);
+	assert_int_equal(c.followup_due, 0);
+	assert_int_equal(c.close_due, 0);
+	assert_int_equal(c.reminded_at, 0);
 	store_complaint_clear(&c);
 
 	/* The new tables work, and may point at the old complaint. */
@@ -370,10 +378,173 @@ test_migrate_1_to_2_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_schema_version(s), 3);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
+	store_close(s);
+}
+
+/*
+ * Schema version 2's migration as it shipped (store.c's migrations[1]),
+ * run after v1_schema to make a real version 2 file.
+ */
+static const char v2_migration[] =
+	"CREATE TABLE ussd_sessions ("
+	"  gateway TEXT NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  phone TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  page INTEGER NOT NULL DEFAULT 0,"
+	"  rule INTEGER NOT NULL DEFAULT -1,"
+	"  location TEXT NOT NULL DEFAULT '',"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  resume_to TEXT NOT NULL DEFAULT '',"
+	"  resumable INTEGER NOT NULL DEFAULT 0,"
+	"  done INTEGER NOT NULL DEFAULT 0,"
+	"  complaint_id INTEGER REFERENCES complaints(id),"
+	"  last_text TEXT NOT NULL DEFAULT '',"
+	"  last_response TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, id));"
+	"CREATE INDEX ussd_sessions_phone ON ussd_sessions(phone, updated_at);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  complaint_id INTEGER REFERENCES complaints(id),"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+	"PRAGMA user_version = 2;";
+
+struct seen_rows {
+	int n;
+	int64_t id[16];
+	char state[16][16];
+	char idem_key[16][160];
+	char body[16][128];
+	char provider_id[16][128];
+	char dlr_state[16][32];
+	char last_error[16][256];
+	int attempts[16];
+	int64_t next_attempt_at[16];
+	int64_t updated_at[16];
+};
+
+/* store_outbox_each() callback: copies what the tests look at. */
+static void
+see_row(void *arg, const struct store_outbox_row *r)
+{
+	struct seen_rows *sr = arg;
+	int i = sr->n;
+
+	if (i >= 16)
+		fail_msg("more outbox rows than the test expects");
+	sr->id[i] = r->id;
+	str_copy(sr->state[i], sizeof sr->state[i], r->state);
+	str_copy(sr->idem_key[i], sizeof sr->idem_key[i], r->idem_key);
+	str_copy(sr->body[i], sizeof sr->body[i], r->body);
+	str_copy(sr->provider_id[i], sizeof sr->provider_id[i], r->provider_id);
+	str_copy(sr->dlr_state[i], sizeof sr->dlr_state[i], r->dlr_state);
+	str_copy(sr->last_error[i], sizeof sr->last_error[i], r->last_error);
+	sr->attempts[i] = r->attempts;
+	sr->next_attempt_at[i] = r->next_attempt_at;
+	sr->updated_at[i] = r->updated_at;
+	sr->n++;
+}
+
+static void
+test_migrate_2_to_3_keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbox_row rows[4];
+	struct seen_rows sr;
+	struct store_complaint c;
+	struct store_ussd u;
+	char path[160], err[256] = "";
+	struct store *s;
+	sqlite3 *db;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/v2.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v2_migration, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "INSERT INTO complaints (ticket, phone, channel, agency, status,"
+	    " description, created_at, updated_at) VALUES ('OLD00002',"
+	    " '+6281234567890', 'sms', 'dpu-jakarta', 'received', 'Lampu mati',"
+	    " 1650000000, 1650000000);"
+	    "INSERT INTO ussd_sessions (gateway, id, phone, state, complaint_id,"
+	    " created_at, updated_at) VALUES ('at', 'ATUid_v2', '+6281234567890',"
+	    " 'end', 1, 1650000000, 1650000001);"
+	    "INSERT INTO outbox (kind, recipient, body, idem_key, complaint_id,"
+	    " state, attempts, next_attempt_at, last_error, created_at, updated_at)"
+	    " VALUES ('sms', '+6281234567890', 'old pending', 'old:1', 1,"
+	    " 'pending', 2, 1650000500, 'timeout', 1650000000, 1650000100),"
+	    " ('sms', '+6281234567890', 'old sent', 'old:2', NULL,"
+	    " 'sent', 1, 1650000000, NULL, 1650000000, 1650000050);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	sqlite3_close(db);
+
+	s = store_open(path, &opts, err, sizeof err);
+	if (s == NULL)
+		fail_msg("open v2 database: %s", err);
+	assert_int_equal(store_schema_version(s), 3);
+	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
+	assert_string_equal(c.description, "Lampu mati");
+	assert_int_equal(c.route_due, 0);
+	assert_int_equal(c.reminded_at, 0);
+	store_complaint_clear(&c);
+	assert_int_equal(store_ussd_get(s, "at", "ATUid_v2", &u), 1);
+	assert_int_equal(u.complaint_id, 1);
+	assert_int_equal(u.updated_at, 1650000001);
+
+	/* Old outbox rows: every column kept, the new ones empty. */
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(s, NULL, 10, see_row, &sr), 0);
+	assert_int_equal(sr.n, 2);
+	assert_string_equal(sr.idem_key[0], "old:2");
+	assert_string_equal(sr.state[0], "sent");
+	assert_string_equal(sr.provider_id[0], "");
+	assert_string_equal(sr.dlr_state[0], "");
+	assert_string_equal(sr.last_error[0], "");
+	assert_string_equal(sr.idem_key[1], "old:1");
+	assert_int_equal(sr.attempts[1], 2);
+	assert_string_equal(sr.last_error[1], "timeout");
+	assert_int_equal(sr.updated_at[1], 1650000100);
+
+	/* The pending one is delivered by the new worker. */
+	assert_int_equal(store_outbox_claim(s, 1650000499, 1650000600, rows, 4, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_claim(s, 1650000500, 1650000600, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].body, "old pending");
+	assert_int_equal(rows[0].complaint_id, 1);
+	assert_int_equal(rows[0].attempts, 2);
+	assert_int_equal(store_outbox_sent(s, rows[0].id, 1650000501, "kannel-9"), 0);
+	assert_int_equal(store_outbox_dlr(s, "kannel-9", "delivered", 1650000502), 1);
+	store_outbox_row_clear(&rows[0]);
+	assert_int_equal(store_outbox_count(s, "sent"), 2);
+	store_close(s);
+
+	/* Nothing more to migrate on the next open. */
+	s = store_open(path, &opts, err, sizeof err);
+	if (s == NULL)
+		fail_msg("reopen migrated database: %s", err);
+	assert_int_equal(store_schema_version(s), 3);
+	assert_int_equal(store_outbox_count(s, NULL), 2);
+	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
 }
 
@@ -393,6 +564,58 @@ test_schema_2_indexes(void **state)
 	assert_int_equal(file_int(f, "SELECT count(*) FROM pragma_index_info("
 	    "'outbox_due') WHERE (seqno = 0 AND name = 'state') OR"
 	    " (seqno = 1 AND name = 'next_attempt_at')"), 2);
+}
+
+/* Column `seqno` of index `name` is `col`: 1 yes, 0 no. */
+static int64_t
+index_col(const struct fixture *f, const char *name, int seqno, const char *col)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t v = 0;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM"
+	    " pragma_index_info(?1) WHERE seqno = ?2 AND name = ?3", -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, seqno);
+	sqlite3_bind_text(st, 3, col, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (int64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_schema_3_indexes(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(index_col(f, "complaints_agency", 0, "agency"), 1);
+	assert_int_equal(index_col(f, "complaints_agency", 1, "id"), 1);
+	assert_int_equal(index_col(f, "complaints_route_due", 0, "status"), 1);
+	assert_int_equal(index_col(f, "complaints_route_due", 1, "route_due"), 1);
+	assert_int_equal(index_col(f, "complaints_followup_due", 0, "status"), 1);
+	assert_int_equal(index_col(f, "complaints_followup_due", 1, "followup_due"), 1);
+	assert_int_equal(index_col(f, "complaints_close_due", 0, "status"), 1);
+	assert_int_equal(index_col(f, "complaints_close_due", 1, "close_due"), 1);
+	assert_int_equal(index_col(f, "complaints_created", 0, "created_at"), 1);
+	assert_int_equal(index_col(f, "outbox_provider", 0, "provider_id"), 1);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'index' AND tbl_name = 'complaints' AND name IN"
+	    " ('complaints_agency', 'complaints_route_due',"
+	    " 'complaints_followup_due', 'complaints_close_due',"
+	    " 'complaints_created')"), 5);
+	/* The new columns refuse NULL: 0 and '' are "none". */
+	assert_int_equal(file_int(f, "SELECT count(*) FROM pragma_table_info("
+	    "'complaints') WHERE name IN ('routed_at', 'route_due',"
+	    " 'followup_due', 'close_due', 'reminded_at') AND \"notnull\" = 1"
+	    " AND dflt_value = '0'"), 5);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM pragma_table_info("
+	    "'outbox') WHERE name IN ('provider_id', 'dlr_state') AND"
+	    " \"notnull\" = 1 AND dflt_value = ''''''"), 2);
 }
 
 /* ---- complaints --------------------------------------------------------- */
@@ -1209,6 +1432,1054 @@ test_ussd_and_outbox_rolled_back(void **state)
 	assert_int_equal(store_outbox_add(f->s, &o), 1);
 }
 
+/* ---- service levels on complaints --------------------------------------- */
+
+static void
+test_complaint_sla_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint in, out;
+
+	/* fill_complaint() zeroes them: "none" reads back as 0. */
+	add_complaint(f->s, "SLA00000");
+	assert_int_equal(store_complaint_get(f->s, "SLA00000", &out), 1);
+	assert_int_equal(out.routed_at, 0);
+	assert_int_equal(out.route_due, 0);
+	assert_int_equal(out.followup_due, 0);
+	assert_int_equal(out.close_due, 0);
+	assert_int_equal(out.reminded_at, 0);
+	store_complaint_clear(&out);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM complaints WHERE"
+	    " routed_at = 0 AND route_due = 0 AND followup_due = 0 AND"
+	    " close_due = 0 AND reminded_at = 0"), 1);
+
+	fill_complaint(&in, "SLA00001");
+	in.routed_at = 1700000001;
+	in.route_due = 1700259200;
+	in.followup_due = 1700432000;
+	in.close_due = 1701000000;
+	in.reminded_at = 1700500000;
+	assert_int_equal(store_complaint_add(f->s, &in), 0);
+	memset(&out, 0x55, sizeof out);
+	assert_int_equal(store_complaint_get(f->s, "SLA00001", &out), 1);
+	assert_int_equal(out.id, in.id);
+	assert_int_equal(out.routed_at, 1700000001);
+	assert_int_equal(out.route_due, 1700259200);
+	assert_int_equal(out.followup_due, 1700432000);
+	assert_int_equal(out.close_due, 1701000000);
+	assert_int_equal(out.reminded_at, 1700500000);
+	assert_int_equal(out.created_at, 1700000000);
+	assert_int_equal(out.updated_at, 1700000000);
+	assert_string_equal(out.description, "Jalan berlubang");
+	store_complaint_clear(&out);
+
+	/* Not found leaves them zeroed too. */
+	memset(&out, 0x55, sizeof out);
+	assert_int_equal(store_complaint_get(f->s, "NOPE0000", &out), 0);
+	assert_int_equal(out.route_due, 0);
+	assert_int_equal(out.reminded_at, 0);
+	assert_null(out.description);
+}
+
+/* A complaint with the status and service-level times given. */
+static int64_t
+add_sla_complaint(struct store *s, const char *ticket, const char *status,
+    int64_t route_due, int64_t followup_due, int64_t close_due,
+    int64_t reminded_at)
+{
+	struct store_complaint c;
+
+	fill_complaint(&c, ticket);
+	str_copy(c.status, sizeof c.status, status);
+	c.route_due = route_due;
+	c.followup_due = followup_due;
+	c.close_due = close_due;
+	c.reminded_at = reminded_at;
+	if (store_complaint_add(s, &c) != 0)
+		fail_msg("add complaint %s: %s", ticket, store_errmsg());
+	return c.id;
+}
+
+static void
+test_complaint_set_sla(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	int64_t id, other;
+
+	id = add_complaint(f->s, "SETSLA01");
+	other = add_sla_complaint(f->s, "SETSLA02", "received", 7, 8, 9, 10);
+
+	assert_int_equal(store_complaint_set_sla(f->s, id, 100, 200, 300, 400, 500), 0);
+	assert_int_equal(store_complaint_get(f->s, "SETSLA01", &c), 1);
+	assert_int_equal(c.routed_at, 100);
+	assert_int_equal(c.route_due, 200);
+	assert_int_equal(c.followup_due, 300);
+	assert_int_equal(c.close_due, 400);
+	assert_int_equal(c.reminded_at, 500);
+	/* Only the service levels: status and updated_at stay. */
+	assert_string_equal(c.status, "received");
+	assert_int_equal(c.updated_at, 1700000000);
+	store_complaint_clear(&c);
+
+	/* -1 leaves a field, 0 clears it. */
+	assert_int_equal(store_complaint_set_sla(f->s, id, -1, -1, 0, -1, 0), 0);
+	assert_int_equal(store_complaint_get(f->s, "SETSLA01", &c), 1);
+	assert_int_equal(c.routed_at, 100);
+	assert_int_equal(c.route_due, 200);
+	assert_int_equal(c.followup_due, 0);
+	assert_int_equal(c.close_due, 400);
+	assert_int_equal(c.reminded_at, 0);
+	store_complaint_clear(&c);
+
+	/* Any negative value leaves; all -1 changes nothing. */
+	assert_int_equal(store_complaint_set_sla(f->s, id, -1, -5, -1, INT64_MIN, -1), 0);
+	assert_int_equal(store_complaint_get(f->s, "SETSLA01", &c), 1);
+	assert_int_equal(c.routed_at, 100);
+	assert_int_equal(c.route_due, 200);
+	assert_int_equal(c.followup_due, 0);
+	assert_int_equal(c.close_due, 400);
+	assert_int_equal(c.reminded_at, 0);
+	store_complaint_clear(&c);
+
+	assert_int_equal(store_complaint_set_sla(f->s, id, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(file_int(f, "SELECT routed_at + route_due + followup_due"
+	    " + close_due + reminded_at FROM complaints WHERE ticket = 'SETSLA01'"), 0);
+
+	/* The other complaint was never touched. */
+	assert_int_equal(store_complaint_get(f->s, "SETSLA02", &c), 1);
+	assert_int_equal(c.id, other);
+	assert_int_equal(c.route_due, 7);
+	assert_int_equal(c.followup_due, 8);
+	assert_int_equal(c.close_due, 9);
+	assert_int_equal(c.reminded_at, 10);
+	store_complaint_clear(&c);
+
+	/* No such complaint: nothing to do, not an error. */
+	assert_int_equal(store_complaint_set_sla(f->s, 4242, 1, 1, 1, 1, 1), 0);
+}
+
+static void
+test_complaint_set_agency(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	int64_t id;
+
+	id = add_complaint(f->s, "AGCY0001");
+	add_complaint(f->s, "AGCY0002");
+	assert_int_equal(store_complaint_set_agency(f->s, id, "dinkes-jakarta",
+	    1700000900), 0);
+	assert_int_equal(store_complaint_get(f->s, "AGCY0001", &c), 1);
+	assert_string_equal(c.agency, "dinkes-jakarta");
+	assert_int_equal(c.updated_at, 1700000900);
+	assert_string_equal(c.status, "received");
+	assert_int_equal(c.created_at, 1700000000);
+	store_complaint_clear(&c);
+	assert_int_equal(store_complaint_get(f->s, "AGCY0002", &c), 1);
+	assert_string_equal(c.agency, "dpu-jakarta");
+	assert_int_equal(c.updated_at, 1700000000);
+	store_complaint_clear(&c);
+
+	assert_int_equal(store_complaint_set_agency(f->s, 4242, "x", 1), 0);
+	/* An agency is required. */
+	assert_int_equal(store_complaint_set_agency(f->s, id, NULL, 1700000950), -1);
+	assert_non_null(strstr(store_errmsg(), "set complaint agency"));
+	assert_non_null(strstr(store_errmsg(), "NOT NULL"));
+	assert_int_equal(store_complaint_get(f->s, "AGCY0001", &c), 1);
+	assert_string_equal(c.agency, "dinkes-jakarta");
+	store_complaint_clear(&c);
+}
+
+/* "id,id,..." of a complaint array; clears each. */
+static void
+ids_of(struct store_complaint *c, size_t n, char *buf, size_t bufsz)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(buf + len, bufsz - len, "%s%lld",
+		    i > 0 ? "," : "", (long long)c[i].id);
+		store_complaint_clear(&c[i]);
+		assert_true(len < bufsz);
+	}
+}
+
+static void
+test_complaint_overdue_and_autoclose(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint out[16];
+	char ids[128];
+	size_t n;
+
+	/* ids 1..13 in this order. */
+	add_sla_complaint(f->s, "OVER0001", "received", 9999, 0, 0, 0);   /* overdue */
+	add_sla_complaint(f->s, "OVER0002", "received", 10000, 0, 0, 0);  /* due exactly now */
+	add_sla_complaint(f->s, "OVER0003", "received", 0, 0, 0, 0);      /* no due time */
+	add_sla_complaint(f->s, "OVER0004", "routed", 0, 5000, 0, 0);     /* overdue */
+	add_sla_complaint(f->s, "OVER0005", "routed", 0, 5000, 0, 6000);  /* reminded */
+	add_sla_complaint(f->s, "OVER0006", "received", 0, 5000, 0, 0);   /* other stage's time */
+	add_sla_complaint(f->s, "OVER0007", "routed", 5000, 0, 0, 0);     /* other stage's time */
+	add_sla_complaint(f->s, "OVER0008", "in_progress", 5000, 5000, 0, 0);
+	add_sla_complaint(f->s, "OVER0009", "resolved", 5000, 5000, 10000, 0); /* closes */
+	add_sla_complaint(f->s, "OVER0010", "resolved", 0, 0, 10001, 0);
+	add_sla_complaint(f->s, "OVER0011", "resolved", 0, 0, 0, 0);
+	add_sla_complaint(f->s, "OVER0012", "closed", 0, 0, 5000, 0);
+	add_sla_complaint(f->s, "OVER0013", "received", 1, 0, 0, 0);      /* overdue */
+
+	assert_int_equal(store_complaint_overdue(f->s, 10000, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "1,4,13");
+	/* Strictly after the due time. */
+	assert_int_equal(store_complaint_overdue(f->s, 10001, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "1,2,4,13");
+	assert_int_equal(store_complaint_overdue(f->s, 10000, out, 2, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "1,4");
+	assert_int_equal(store_complaint_overdue(f->s, 1, out, 16, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_complaint_overdue(f->s, 10000, out, 0, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* Filled like store_complaint_get(). */
+	assert_int_equal(store_complaint_overdue(f->s, 10000, out, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].ticket, "OVER0001");
+	assert_string_equal(out[0].status, "received");
+	assert_string_equal(out[0].description, "Jalan berlubang");
+	assert_string_equal(out[0].location, "Jl. Sudirman 5");
+	assert_int_equal(out[0].route_due, 9999);
+	store_complaint_clear(&out[0]);
+
+	/* Reminded once: never again at this stage. */
+	assert_int_equal(store_complaint_set_sla(f->s, 1, -1, -1, -1, -1, 10000), 0);
+	assert_int_equal(store_complaint_overdue(f->s, 10000, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "4,13");
+	/* Moving on a stage with the reminder cleared: overdue again later. */
+	assert_int_equal(store_event_add(f->s, 1, 10100, "aduan", "routed", NULL), 0);
+	assert_int_equal(store_complaint_set_sla(f->s, 1, 10100, -1, 20000, -1, 0), 0);
+	assert_int_equal(store_complaint_overdue(f->s, 20000, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "2,4,13");
+	assert_int_equal(store_complaint_overdue(f->s, 20001, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "1,2,4,13");
+
+	/* Closing: resolved, and the time reached (inclusive). */
+	assert_int_equal(store_complaint_to_autoclose(f->s, 9999, out, 16, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_complaint_to_autoclose(f->s, 10000, out, 16, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].ticket, "OVER0009");
+	assert_int_equal(out[0].close_due, 10000);
+	assert_string_equal(out[0].status, "resolved");
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "9");
+	assert_int_equal(store_complaint_to_autoclose(f->s, 99999, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "9,10");
+	assert_int_equal(store_complaint_to_autoclose(f->s, 99999, out, 1, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "9");
+	/* Once closed it is no longer a candidate. */
+	assert_int_equal(store_event_add(f->s, 9, 10001, "aduan", "closed", NULL), 0);
+	assert_int_equal(store_complaint_to_autoclose(f->s, 99999, out, 16, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "10");
+}
+
+/* ---- tickets for the agency API ----------------------------------------- */
+
+static int64_t
+add_listed(struct store *s, const char *ticket, const char *agency,
+    const char *status, const char *keyword, int64_t created_at)
+{
+	struct store_complaint c;
+
+	fill_complaint(&c, ticket);
+	str_copy(c.agency, sizeof c.agency, agency);
+	str_copy(c.status, sizeof c.status, status);
+	str_copy(c.keyword, sizeof c.keyword, keyword);
+	c.created_at = created_at;
+	if (store_complaint_add(s, &c) != 0)
+		fail_msg("add complaint %s: %s", ticket, store_errmsg());
+	return c.id;
+}
+
+/* The ids store_complaint_list() gives for q (max 16), as "6,5,...". */
+static void
+list_ids(struct store *s, const struct store_query *q, size_t max, char *buf,
+    size_t bufsz)
+{
+	struct store_complaint out[16];
+	size_t n = 99;
+
+	assert_true(max <= 16);
+	if (store_complaint_list(s, q, out, max, &n) != 0)
+		fail_msg("list complaints: %s", store_errmsg());
+	assert_true(n <= max);
+	ids_of(out, n, buf, bufsz);
+}
+
+static void
+test_complaint_list_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint out[4];
+	struct store_query q;
+	char ids[128];
+	size_t n;
+
+	add_listed(f->s, "LIST0001", "dpu", "received", "jalan", 1000);
+	add_listed(f->s, "LIST0002", "dlh", "routed", "sampah", 2000);
+	add_listed(f->s, "LIST0003", "dpu", "closed", "jalan", 3000);
+	add_listed(f->s, "LIST0004", "dpu", "rejected", "", 4000);
+	add_listed(f->s, "LIST0005", "dlh", "withdrawn", "jalan", 5000);
+	add_listed(f->s, "LIST0006", "dpu", "resolved", "sampah", 6000);
+	/* A note moves only number 2's updated_at. */
+	assert_int_equal(store_event_add(f->s, 2, 9000, "dlh", NULL, "dicek"), 0);
+
+#define LIST(expect) do {						\
+	list_ids(f->s, &q, 16, ids, sizeof ids);			\
+	assert_string_equal(ids, expect);				\
+	memset(&q, 0, sizeof q);					\
+	q.limit = 16;							\
+} while (0)
+
+	memset(&q, 0, sizeof q);
+	q.limit = 16;
+	LIST("6,5,4,3,2,1");
+
+	/* Each filter alone. */
+	q.agency = "dpu";
+	LIST("6,4,3,1");
+	q.agency = "nobody";
+	LIST("");
+	q.status = "closed";
+	LIST("3");
+	q.status = "routed";
+	LIST("2");
+	q.open = 1;
+	LIST("6,2,1");
+	q.open = -1;
+	LIST("5,4,3");
+	q.open = 7;             /* any positive value means open */
+	LIST("6,2,1");
+	q.keyword = "jalan";
+	LIST("5,3,1");
+	q.keyword = "";         /* triage: no rule matched */
+	LIST("4");
+	q.updated_since = 5000;
+	LIST("6,5,2");
+	q.updated_since = 9001;
+	LIST("");
+	q.created_from = 3000;
+	LIST("6,5,4,3");
+	q.created_to = 3000;
+	LIST("2,1");
+	q.created_from = 2000;
+	q.created_to = 5000;
+	LIST("4,3,2");
+	q.before_id = 4;
+	LIST("3,2,1");
+	q.before_id = 1;
+	LIST("");
+
+	/* Combined. */
+	q.agency = "dpu";
+	q.open = 1;
+	LIST("6,1");
+	q.agency = "dpu";
+	q.keyword = "jalan";
+	q.created_from = 2000;
+	LIST("3");
+	q.agency = "dlh";
+	q.open = -1;
+	LIST("5");
+	q.agency = "dlh";
+	q.status = "routed";
+	q.updated_since = 9000;
+	q.open = 1;
+	LIST("2");
+	q.agency = "dlh";
+	q.status = "routed";
+	q.open = -1;            /* contradicts the status */
+	LIST("");
+	q.agency = "dpu";
+	q.open = -1;
+	q.before_id = 4;
+	q.created_to = 4000;
+	LIST("3");
+
+	/* limit = min(q->limit, max). */
+	q.limit = 2;
+	list_ids(f->s, &q, 16, ids, sizeof ids);
+	assert_string_equal(ids, "6,5");
+	q.limit = 100;
+	list_ids(f->s, &q, 3, ids, sizeof ids);
+	assert_string_equal(ids, "6,5,4");
+	q.limit = SIZE_MAX;
+	list_ids(f->s, &q, 4, ids, sizeof ids);
+	assert_string_equal(ids, "6,5,4,3");
+	q.limit = 0;
+	list_ids(f->s, &q, 16, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	q.limit = 5;
+	list_ids(f->s, &q, 0, ids, sizeof ids);
+	assert_string_equal(ids, "");
+#undef LIST
+
+	/* Every field, as store_complaint_get() fills it. */
+	assert_int_equal(store_complaint_set_sla(f->s, 2, 2100, 2200, 2300, 0, 2500), 0);
+	memset(&q, 0, sizeof q);
+	q.status = "routed";
+	q.limit = 4;
+	memset(out, 0x55, sizeof out);
+	assert_int_equal(store_complaint_list(f->s, &q, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].id, 2);
+	assert_string_equal(out[0].ticket, "LIST0002");
+	assert_string_equal(out[0].phone, "+6281234567890");
+	assert_string_equal(out[0].channel, "sms");
+	assert_string_equal(out[0].keyword, "sampah");
+	assert_string_equal(out[0].agency, "dlh");
+	assert_string_equal(out[0].region, "jakarta");
+	assert_string_equal(out[0].status, "routed");
+	assert_string_equal(out[0].lang, "id");
+	assert_string_equal(out[0].location, "Jl. Sudirman 5");
+	assert_string_equal(out[0].description, "Jalan berlubang");
+	assert_string_equal(out[0].route_explain, "keyword jalan -> dpu-jakarta");
+	assert_int_equal(out[0].created_at, 2000);
+	assert_int_equal(out[0].updated_at, 9000);
+	assert_int_equal(out[0].routed_at, 2100);
+	assert_int_equal(out[0].route_due, 2200);
+	assert_int_equal(out[0].followup_due, 2300);
+	assert_int_equal(out[0].close_due, 0);
+	assert_int_equal(out[0].reminded_at, 2500);
+	store_complaint_clear(&out[0]);
+}
+
+static void
+test_complaint_list_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint out[2];
+	struct store_query q;
+	int64_t seen[8];
+	size_t n, i, total = 0;
+	int pages = 0;
+	char t[16];
+
+	for (i = 0; i < 5; i++) {
+		snprintf(t, sizeof t, "PAGE%04zu", i);
+		add_listed(f->s, t, "dpu", "received", "jalan", 1000 + (int64_t)i);
+	}
+	/* Another agency's rows are skipped, not counted in a page. */
+	add_listed(f->s, "PAGEX001", "dlh", "received", "jalan", 1003);
+
+	memset(&q, 0, sizeof q);
+	q.agency = "dpu";
+	q.limit = 2;
+	for (;;) {
+		assert_int_equal(store_complaint_list(f->s, &q, out, 2, &n), 0);
+		if (n == 0)
+			break;
+		pages++;
+		for (i = 0; i < n; i++) {
+			assert_true(total < 8);
+			seen[total++] = out[i].id;
+			assert_string_equal(out[i].agency, "dpu");
+		}
+		q.before_id = out[n - 1].id;
+		for (i = 0; i < n; i++)
+			store_complaint_clear(&out[i]);
+	}
+	assert_int_equal(pages, 3);
+	assert_int_equal(total, 5);
+	/* Newest first, each row once. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(seen[i], (int64_t)(5 - i));
+}
+
+static void
+test_events_list(void **state)
+{
+	struct fixture *f = *state;
+	struct store_event ev[8];
+	int64_t id, other;
+	size_t n, i;
+
+	id = add_complaint(f->s, "EVLS0001");
+	other = add_complaint(f->s, "EVLS0002");
+	assert_int_equal(store_event_add(f->s, id, 1700000300, "operator", NULL,
+	    "catatan terakhir"), 0);
+	assert_int_equal(store_event_add(f->s, id, 1700000200, "aduan", "routed",
+	    "keyword jalan -> dpu"), 0);
+	/* Same time as the previous one: the later row comes after it. */
+	assert_int_equal(store_event_add(f->s, id, 1700000200, "dpu-jakarta",
+	    "in_progress", NULL), 0);
+	assert_int_equal(store_event_add(f->s, other, 1700000100, "operator", NULL,
+	    "another complaint"), 0);
+
+	memset(ev, 0x55, sizeof ev);
+	assert_int_equal(store_events_list(f->s, id, ev, 8, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[0].at, 1700000000);
+	assert_string_equal(ev[0].actor, "citizen");
+	assert_string_equal(ev[0].status, "received");
+	assert_null(ev[0].note);
+	assert_int_equal(ev[1].at, 1700000200);
+	assert_string_equal(ev[1].actor, "aduan");
+	assert_string_equal(ev[1].status, "routed");
+	assert_string_equal(ev[1].note, "keyword jalan -> dpu");
+	assert_int_equal(ev[2].at, 1700000200);
+	assert_string_equal(ev[2].actor, "dpu-jakarta");
+	assert_string_equal(ev[2].status, "in_progress");
+	assert_null(ev[2].note);
+	assert_true(ev[2].id > ev[1].id);
+	assert_int_equal(ev[3].at, 1700000300);
+	assert_string_equal(ev[3].actor, "operator");
+	assert_string_equal(ev[3].status, "");
+	assert_string_equal(ev[3].note, "catatan terakhir");
+	for (i = 0; i < n; i++)
+		store_event_clear(&ev[i]);
+	assert_null(ev[1].note);
+	store_event_clear(&ev[1]);      /* twice is harmless */
+	store_event_clear(NULL);
+
+	/* At most max, the oldest. */
+	assert_int_equal(store_events_list(f->s, id, ev, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ev[0].status, "received");
+	assert_string_equal(ev[1].status, "routed");
+	for (i = 0; i < n; i++)
+		store_event_clear(&ev[i]);
+	assert_int_equal(store_events_list(f->s, id, ev, 0, &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(store_events_list(f->s, other, ev, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ev[1].note, "another complaint");
+	for (i = 0; i < n; i++)
+		store_event_clear(&ev[i]);
+	assert_int_equal(store_events_list(f->s, 4242, ev, 8, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* ---- delivery ----------------------------------------------------------- */
+
+/* Queues an SMS with key `key` due at `at`; returns its id. */
+static int64_t
+queue_at(const struct fixture *f, const char *key, int64_t complaint_id,
+    int64_t at)
+{
+	struct store_outbox_new o = outbox("sms", key, complaint_id);
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t id = -1;
+
+	o.created_at = at;
+	if (store_outbox_add(f->s, &o) != 1)
+		fail_msg("queue %s: %s", key, store_errmsg());
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM outbox WHERE"
+	    " idem_key = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = (int64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_true(id > 0);
+	return id;
+}
+
+/* Claims at now with a lease to `lease`; the ids as "3,1,..." and cleared. */
+static void
+claim_ids(struct store *s, int64_t now, int64_t lease, size_t max, char *buf,
+    size_t bufsz)
+{
+	struct store_outbox_row rows[16];
+	size_t n = 99, i, len = 0;
+
+	assert_true(max <= 16);
+	if (store_outbox_claim(s, now, lease, rows, max, &n) != 0)
+		fail_msg("claim: %s", store_errmsg());
+	assert_true(n <= max);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		assert_string_equal(rows[i].state, "sending");
+		assert_int_equal(rows[i].next_attempt_at, lease);
+		assert_int_equal(rows[i].updated_at, now);
+		len += (size_t)snprintf(buf + len, bufsz - len, "%s%lld",
+		    i > 0 ? "," : "", (long long)rows[i].id);
+		store_outbox_row_clear(&rows[i]);
+		assert_true(len < bufsz);
+	}
+}
+
+/* The outbox row `id` as store_outbox_each() reports it. */
+static void
+row_of(struct store *s, int64_t id, struct seen_rows *one)
+{
+	struct seen_rows all;
+	int i;
+
+	memset(&all, 0, sizeof all);
+	assert_int_equal(store_outbox_each(s, NULL, 16, see_row, &all), 0);
+	memset(one, 0, sizeof *one);
+	for (i = 0; i < all.n; i++) {
+		if (all.id[i] != id)
+			continue;
+		one->n = 1;
+		one->id[0] = all.id[i];
+		memcpy(one->state[0], all.state[i], sizeof one->state[0]);
+		memcpy(one->idem_key[0], all.idem_key[i], sizeof one->idem_key[0]);
+		memcpy(one->body[0], all.body[i], sizeof one->body[0]);
+		memcpy(one->provider_id[0], all.provider_id[i], sizeof one->provider_id[0]);
+		memcpy(one->dlr_state[0], all.dlr_state[i], sizeof one->dlr_state[0]);
+		memcpy(one->last_error[0], all.last_error[i], sizeof one->last_error[0]);
+		one->attempts[0] = all.attempts[i];
+		one->next_attempt_at[0] = all.next_attempt_at[i];
+		one->updated_at[0] = all.updated_at[i];
+		return;
+	}
+	fail_msg("no outbox row %lld", (long long)id);
+}
+
+static void
+test_outbox_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbox_row rows[4];
+	struct seen_rows r;
+	char ids[64], buf[32];
+	int64_t cid, a, b;
+	size_t n;
+
+	cid = add_complaint(f->s, "DLVR0001");
+	a = queue_at(f, "receipt:a", cid, 1000);
+	b = queue_at(f, "receipt:b", 0, 1001);
+
+	/* Not due yet. */
+	claim_ids(f->s, 999, 1060, 4, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	assert_int_equal(store_outbox_claim(f->s, 1000, 1060, rows, 0, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* pending -> sending, every field returned. */
+	memset(rows, 0x55, sizeof rows);
+	assert_int_equal(store_outbox_claim(f->s, 1000, 1060, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, a);
+	assert_string_equal(rows[0].kind, "sms");
+	assert_string_equal(rows[0].recipient, "+6281234567890");
+	assert_string_equal(rows[0].body, "Tiket K7M2P9QX: sedang ditangani");
+	assert_string_equal(rows[0].idem_key, "receipt:a");
+	assert_int_equal(rows[0].complaint_id, cid);
+	assert_string_equal(rows[0].state, "sending");
+	assert_int_equal(rows[0].attempts, 0);
+	assert_int_equal(rows[0].next_attempt_at, 1060);
+	assert_string_equal(rows[0].last_error, "");
+	assert_string_equal(rows[0].provider_id, "");
+	assert_string_equal(rows[0].dlr_state, "");
+	assert_int_equal(rows[0].created_at, 1000);
+	assert_int_equal(rows[0].updated_at, 1000);
+	store_outbox_row_clear(&rows[0]);
+	assert_null(rows[0].body);
+	store_outbox_row_clear(&rows[0]);
+	store_outbox_row_clear(NULL);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM outbox WHERE"
+	    " idem_key = 'receipt:a' AND state = 'sending' AND"
+	    " next_attempt_at = 1060 AND updated_at = 1000"), 1);
+	assert_int_equal(store_outbox_pending(f->s, NULL), 1);
+
+	/* The leased row is not handed out twice. */
+	claim_ids(f->s, 1001, 1061, 4, ids, sizeof ids);
+	snprintf(buf, sizeof buf, "%lld", (long long)b);
+	assert_string_equal(ids, buf);
+
+	/* sending -> sent. */
+	assert_int_equal(store_outbox_sent(f->s, a, 1005, "kannel-123"), 0);
+	row_of(f->s, a, &r);
+	assert_string_equal(r.state[0], "sent");
+	assert_string_equal(r.provider_id[0], "kannel-123");
+	assert_int_equal(r.updated_at[0], 1005);
+	assert_int_equal(r.attempts[0], 0);
+
+	/* sending -> pending later: not claimable before next_at. */
+	assert_int_equal(store_outbox_retry(f->s, b, 1006, 1100, "timeout"), 0);
+	row_of(f->s, b, &r);
+	assert_string_equal(r.state[0], "pending");
+	assert_int_equal(r.attempts[0], 1);
+	assert_int_equal(r.next_attempt_at[0], 1100);
+	assert_string_equal(r.last_error[0], "timeout");
+	assert_int_equal(r.updated_at[0], 1006);
+	claim_ids(f->s, 1099, 1160, 4, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	assert_int_equal(store_outbox_claim(f->s, 1100, 1160, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, b);
+	assert_int_equal(rows[0].attempts, 1);
+	assert_string_equal(rows[0].last_error, "timeout");
+	store_outbox_row_clear(&rows[0]);
+
+	/* A second failure counts too, then dead. */
+	assert_int_equal(store_outbox_retry(f->s, b, 1101, 1200, "503"), 0);
+	row_of(f->s, b, &r);
+	assert_int_equal(r.attempts[0], 2);
+	assert_string_equal(r.last_error[0], "503");
+	assert_int_equal(store_outbox_dead(f->s, b, 1202, "400 bad number"), 0);
+	row_of(f->s, b, &r);
+	assert_string_equal(r.state[0], "dead");
+	assert_int_equal(r.attempts[0], 3);
+	assert_string_equal(r.last_error[0], "400 bad number");
+	assert_int_equal(r.updated_at[0], 1202);
+
+	/* Neither sent nor dead rows are ever claimed. */
+	claim_ids(f->s, 999999, 1000000, 4, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
+
+	/* Requeue: only a dead row. */
+	assert_int_equal(store_outbox_requeue(f->s, a, 1300), 0);
+	assert_int_equal(store_outbox_requeue(f->s, 4242, 1300), 0);
+	assert_int_equal(store_outbox_requeue(f->s, b, 1300), 1);
+	row_of(f->s, b, &r);
+	assert_string_equal(r.state[0], "pending");
+	assert_int_equal(r.attempts[0], 0);
+	assert_int_equal(r.next_attempt_at[0], 1300);
+	assert_string_equal(r.last_error[0], "400 bad number");
+	assert_int_equal(r.updated_at[0], 1300);
+	assert_int_equal(store_outbox_requeue(f->s, b, 1301), 0);
+	row_of(f->s, a, &r);
+	assert_string_equal(r.state[0], "sent");
+
+	/* Claimable again, and sent without a provider id this time. */
+	claim_ids(f->s, 1299, 1400, 4, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	claim_ids(f->s, 1300, 1400, 4, ids, sizeof ids);
+	assert_string_equal(ids, buf);
+	assert_int_equal(store_outbox_sent(f->s, b, 1301, NULL), 0);
+	row_of(f->s, b, &r);
+	assert_string_equal(r.state[0], "sent");
+	assert_string_equal(r.provider_id[0], "");
+	assert_int_equal(store_outbox_count(f->s, "sent"), 2);
+
+	/* A NULL error is stored as none. */
+	queue_at(f, "receipt:c", 0, 2000);
+	assert_int_equal(store_outbox_retry(f->s, 3, 2001, 2002, NULL), 0);
+	row_of(f->s, 3, &r);
+	assert_string_equal(r.last_error[0], "");
+	assert_int_equal(r.attempts[0], 1);
+}
+
+static void
+test_outbox_claim_lease_and_order(void **state)
+{
+	struct fixture *f = *state;
+	char ids[64];
+
+	/* Ids 1..5; due times out of id order. */
+	queue_at(f, "k1", 0, 1000);
+	queue_at(f, "k2", 0, 1000);
+	queue_at(f, "k3", 0, 900);
+	queue_at(f, "k4", 0, 1000);
+	queue_at(f, "k5", 0, 5000);
+
+	/* Oldest due first, then by id; at most max. */
+	claim_ids(f->s, 1000, 1100, 2, ids, sizeof ids);
+	assert_string_equal(ids, "3,1");
+	claim_ids(f->s, 1000, 1200, 1, ids, sizeof ids);
+	assert_string_equal(ids, "2");
+	claim_ids(f->s, 1050, 1500, 16, ids, sizeof ids);
+	assert_string_equal(ids, "4");
+
+	/* Leases not over yet: nothing (5 is not due). */
+	claim_ids(f->s, 1099, 1600, 16, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	/* A worker that died: its rows come back when the lease ends. */
+	claim_ids(f->s, 1100, 1600, 16, ids, sizeof ids);
+	assert_string_equal(ids, "1,3");        /* same lease end: by id */
+	claim_ids(f->s, 1199, 1600, 16, ids, sizeof ids);
+	assert_string_equal(ids, "");
+	claim_ids(f->s, 1200, 1700, 16, ids, sizeof ids);
+	assert_string_equal(ids, "2");
+	/* 4 leased until 1500, 1 and 3 until 1600, 2 until 1700. */
+	claim_ids(f->s, 1650, 2000, 16, ids, sizeof ids);
+	assert_string_equal(ids, "4,1,3");
+	assert_int_equal(store_outbox_count(f->s, "sending"), 4);
+	assert_int_equal(store_outbox_count(f->s, "pending"), 1);
+	claim_ids(f->s, 5000, 6000, 16, ids, sizeof ids);
+	assert_string_equal(ids, "2,1,3,4,5");
+}
+
+static void
+test_outbox_claim_in_transaction(void **state)
+{
+	struct fixture *f = *state;
+	char ids[64];
+
+	queue_at(f, "t1", 0, 1000);
+	queue_at(f, "t2", 0, 1000);
+
+	/* Inside the caller's transaction: undone with it. */
+	assert_int_equal(store_begin(f->s), 0);
+	claim_ids(f->s, 1000, 1100, 1, ids, sizeof ids);
+	assert_string_equal(ids, "1");
+	assert_int_equal(store_outbox_count(f->s, "sending"), 1);
+	store_rollback(f->s);
+	assert_int_equal(store_outbox_count(f->s, "sending"), 0);
+	assert_int_equal(store_outbox_count(f->s, "pending"), 2);
+
+	/* ...and kept with it. */
+	assert_int_equal(store_begin(f->s), 0);
+	claim_ids(f->s, 1000, 1100, 1, ids, sizeof ids);
+	assert_string_equal(ids, "1");
+	assert_int_equal(store_outbox_sent(f->s, 1, 1001, "p-1"), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	claim_ids(f->s, 1000, 1100, 16, ids, sizeof ids);
+	assert_string_equal(ids, "2");
+	assert_int_equal(store_outbox_count(f->s, "sent"), 1);
+}
+
+static void
+test_outbox_claim_locked_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbox_row rows[2];
+	sqlite3 *db;
+	size_t n = 7;
+
+	queue_at(f, "l1", 0, 1000);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(store_outbox_claim(f->s, 1000, 1100, rows, 2, &n), -1);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(store_errmsg(), "claim outbox"));
+	assert_non_null(strstr(store_errmsg(), "locked"));
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* Nothing was left open: the store works, the row is still there. */
+	assert_int_equal(store_outbox_claim(f->s, 1000, 1100, rows, 2, &n), 0);
+	assert_int_equal(n, 1);
+	store_outbox_row_clear(&rows[0]);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_commit(f->s), 0);
+}
+
+#define CLAIM_ROWS 100
+#define CLAIM_THREADS 4
+
+struct claimer {
+	struct store *s;
+	int64_t got[CLAIM_ROWS];
+	int n;
+	int failures;
+};
+
+static void *
+claimer_run(void *arg)
+{
+	struct claimer *c = arg;
+	struct store_outbox_row rows[3];
+	size_t n, i;
+
+	for (;;) {
+		if (store_outbox_claim(c->s, 5000, 9000, rows, 3, &n) != 0) {
+			c->failures++;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (c->n < CLAIM_ROWS)
+				c->got[c->n] = rows[i].id;
+			c->n++;
+			store_outbox_row_clear(&rows[i]);
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void
+test_outbox_claim_concurrent(void **state)
+{
+	struct fixture *f = *state;
+	struct claimer c[CLAIM_THREADS];
+	pthread_t t[CLAIM_THREADS];
+	struct store_outbox_new o;
+	int seen[CLAIM_ROWS + 1];
+	char key[32];
+	int i, j, total = 0;
+
+	for (i = 0; i < CLAIM_ROWS; i++) {
+		snprintf(key, sizeof key, "many:%d", i);
+		o = outbox("sms", key, 0);
+		o.created_at = 1000 + i % 7;
+		assert_int_equal(store_outbox_add(f->s, &o), 1);
+	}
+	memset(c, 0, sizeof c);
+	for (i = 0; i < CLAIM_THREADS; i++) {
+		c[i].s = f->s;
+		assert_int_equal(pthread_create(&t[i], NULL, claimer_run, &c[i]), 0);
+	}
+	memset(seen, 0, sizeof seen);
+	for (i = 0; i < CLAIM_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(c[i].failures, 0);
+		assert_true(c[i].n <= CLAIM_ROWS);
+		total += c[i].n;
+		for (j = 0; j < c[i].n; j++) {
+			assert_in_range(c[i].got[j], 1, CLAIM_ROWS);
+			seen[c[i].got[j]]++;
+		}
+	}
+	assert_int_equal(total, CLAIM_ROWS);
+	for (i = 1; i <= CLAIM_ROWS; i++)
+		assert_int_equal(seen[i], 1);
+	assert_int_equal(store_outbox_count(f->s, "sending"), CLAIM_ROWS);
+	assert_int_equal(store_outbox_count(f->s, "pending"), 0);
+}
+
+static void
+test_outbox_each_and_count(void **state)
+{
+	struct fixture *f = *state;
+	struct seen_rows sr;
+	char ids[64];
+	int64_t id;
+
+	/* 1 sent, 2 dead, 3 and 4 pending, 5 sending. */
+	queue_at(f, "e1", 0, 1000);
+	queue_at(f, "e2", 0, 1000);
+	queue_at(f, "e3", 0, 1000);
+	queue_at(f, "e4", 0, 1000);
+	id = queue_at(f, "e5", 0, 900);
+	claim_ids(f->s, 950, 2000, 1, ids, sizeof ids);
+	assert_int_equal(atoll(ids), id);
+	assert_int_equal(store_outbox_sent(f->s, 1, 1001, "p1"), 0);
+	assert_int_equal(store_outbox_dead(f->s, 2, 1002, "gone"), 0);
+
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(f->s, NULL, 10, see_row, &sr), 0);
+	assert_int_equal(sr.n, 5);
+	assert_int_equal(sr.id[0], 5);
+	assert_int_equal(sr.id[1], 4);
+	assert_int_equal(sr.id[2], 3);
+	assert_int_equal(sr.id[3], 2);
+	assert_int_equal(sr.id[4], 1);
+	assert_string_equal(sr.state[0], "sending");
+	assert_string_equal(sr.state[3], "dead");
+	assert_string_equal(sr.state[4], "sent");
+	assert_string_equal(sr.body[4], "Tiket K7M2P9QX: sedang ditangani");
+	assert_string_equal(sr.idem_key[4], "e1");
+	assert_string_equal(sr.provider_id[4], "p1");
+	assert_string_equal(sr.last_error[3], "gone");
+
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(f->s, NULL, 2, see_row, &sr), 0);
+	assert_int_equal(sr.n, 2);
+	assert_int_equal(sr.id[0], 5);
+	assert_int_equal(sr.id[1], 4);
+
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(f->s, "pending", 10, see_row, &sr), 0);
+	assert_int_equal(sr.n, 2);
+	assert_int_equal(sr.id[0], 4);
+	assert_int_equal(sr.id[1], 3);
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(f->s, "pending", 1, see_row, &sr), 0);
+	assert_int_equal(sr.n, 1);
+	assert_int_equal(sr.id[0], 4);
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(f->s, "dead", 10, see_row, &sr), 0);
+	assert_int_equal(sr.n, 1);
+	assert_int_equal(sr.id[0], 2);
+	memset(&sr, 0, sizeof sr);
+	assert_int_equal(store_outbox_each(f->s, "nothing", 10, see_row, &sr), 0);
+	assert_int_equal(sr.n, 0);
+	assert_int_equal(store_outbox_each(f->s, NULL, 0, see_row, &sr), 0);
+	assert_int_equal(sr.n, 0);
+	assert_int_equal(store_outbox_each(f->s, NULL, SIZE_MAX, see_row, &sr), 0);
+	assert_int_equal(sr.n, 5);
+
+	assert_int_equal(store_outbox_count(f->s, NULL), 5);
+	assert_int_equal(store_outbox_count(f->s, "pending"), 2);
+	assert_int_equal(store_outbox_count(f->s, "sending"), 1);
+	assert_int_equal(store_outbox_count(f->s, "sent"), 1);
+	assert_int_equal(store_outbox_count(f->s, "dead"), 1);
+	assert_int_equal(store_outbox_count(f->s, "nothing"), 0);
+	assert_int_equal(store_outbox_pending(f->s, NULL), 2);
+}
+
+/* A callback that calls back into the store: the lock is recursive. */
+static void
+count_inside(void *arg, const struct store_outbox_row *r)
+{
+	struct fixture *f = arg;
+
+	(void)r;
+	assert_int_equal(store_outbox_count(f->s, NULL), 2);
+}
+
+static void
+test_outbox_each_reentrant(void **state)
+{
+	struct fixture *f = *state;
+
+	queue_at(f, "r1", 0, 1000);
+	queue_at(f, "r2", 0, 1000);
+	assert_int_equal(store_outbox_each(f->s, NULL, 10, count_inside, f), 0);
+}
+
+static void
+test_outbox_dlr(void **state)
+{
+	struct fixture *f = *state;
+	struct seen_rows r;
+	int64_t a, b, c;
+
+	a = queue_at(f, "d1", 0, 1000);
+	b = queue_at(f, "d2", 0, 1000);
+	c = queue_at(f, "d3", 0, 1000);
+	assert_int_equal(store_outbox_sent(f->s, a, 1001, "prov-a"), 0);
+	assert_int_equal(store_outbox_sent(f->s, b, 1001, NULL), 0);
+
+	assert_int_equal(store_outbox_dlr(f->s, "prov-a", "delivered", 1010), 1);
+	row_of(f->s, a, &r);
+	assert_string_equal(r.dlr_state[0], "delivered");
+	assert_int_equal(r.updated_at[0], 1010);
+	assert_string_equal(r.state[0], "sent");
+	/* A later report replaces the earlier one. */
+	assert_int_equal(store_outbox_dlr(f->s, "prov-a", "failed", 1020), 1);
+	row_of(f->s, a, &r);
+	assert_string_equal(r.dlr_state[0], "failed");
+	assert_int_equal(r.updated_at[0], 1020);
+
+	/* Unknown ids, and rows without a provider id, never match. */
+	assert_int_equal(store_outbox_dlr(f->s, "prov-zzz", "delivered", 1030), 0);
+	assert_int_equal(store_outbox_dlr(f->s, "PROV-A", "delivered", 1030), 0);
+	assert_int_equal(store_outbox_dlr(f->s, "", "delivered", 1030), 0);
+	assert_int_equal(store_outbox_dlr(f->s, NULL, "delivered", 1030), 0);
+	row_of(f->s, b, &r);
+	assert_string_equal(r.dlr_state[0], "");
+	assert_int_equal(r.updated_at[0], 1001);
+	row_of(f->s, c, &r);
+	assert_string_equal(r.dlr_state[0], "");
+	assert_int_equal(r.updated_at[0], 1000);
+	row_of(f->s, a, &r);
+	assert_string_equal(r.dlr_state[0], "failed");
+	assert_int_equal(file_int(f, "SELECT count(*) FROM outbox"
+	    " WHERE dlr_state <> ''"), 1);
+}
+
 /* ---- locking and threads ------------------------------------------------ */
 
 static long
@@ -1312,14 +2583,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_sets_wal_and_foreign_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test(test_open_missing_directory_fails),
 		cmocka_unit_test_setup_teardown(test_open_not_a_database_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_1_to_2_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_1_to_3_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_2_to_3_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_2_indexes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_3_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_round_trip, setup, teardown),
 		cmocka_unit_test(test_complaint_clear_zeroed),
 		cmocka_unit_test_setup_teardown(test_ticket_exists, setup, teardown),
@@ -1345,6 +2618,21 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_add_and_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_add_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_and_outbox_rolled_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_sla_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_set_sla, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_set_agency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_overdue_and_autoclose, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_list_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_list_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_claim_lease_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_claim_in_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_claim_locked_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_claim_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_each_reentrant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_dlr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_database_fails_within_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_share_one_store, setup, teardown),
 	};

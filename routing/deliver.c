@@ -1,0 +1,455 @@
+/*
+ * deliver: the workers that empty the outbox, and the policy they follow.
+ *
+ * A pass claims up to BATCH due rows with a lease, attempts each, and
+ * records the outcome: sent, pending again after a back-off, or dead.  The
+ * lease is what makes a crash harmless: a row left "sending" is claimed
+ * again once it expires, so delivery is at least once and the receiver
+ * deduplicates by the Idempotency-Key (SMS gateways by the outbox id).
+ * A row is attempted only while its lease still covers a whole attempt;
+ * the rest of a slow batch stays leased and is picked up when the lease
+ * runs out, so a second worker never sends it while the first still may.
+ *
+ * Back-off is "equal jitter": half the exponential delay is fixed, the
+ * other half random, so retries of many rows that failed together (an
+ * agency down for an hour) spread out instead of arriving in one burst,
+ * while each row still waits at least half the nominal delay.
+ *
+ * Threads: each worker runs passes until stopped, sleeping on a condition
+ * variable for at most POLL_S between them; deliver_wake() cuts the sleep
+ * short.  A store error is logged and waited out, never fatal.
+ */
+#include "routing/deliver.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "sms/send.h"
+#include "util/fetch.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define BATCH           8       /* rows claimed per pass */
+#define POLL_S          1       /* seconds between polls when idle */
+#define LEASE_SLACK     30      /* lease = now + 2 * timeout + LEASE_SLACK */
+#define ATTEMPT_MARGIN  5       /* seconds of lease kept in hand per attempt */
+#define QUOTE_MAX       100     /* bytes of an answer quoted in an error */
+#define ANSWER_MAX      (64 * 1024)
+
+struct deliver {
+	const struct conf *c;
+	struct store *s;
+	pthread_t *threads;
+	int nthreads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned long wakes;    /* bumped by deliver_wake(), under mu */
+	atomic_int stopping;
+};
+
+/* What one attempt came to; the HTTP status is for the log only. */
+struct attempt {
+	struct send_result r;
+	long status;            /* 0: none (SMS, or no answer) */
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+random32(void)
+{
+	static atomic_uint fallback;
+	uint32_t v;
+
+	if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v)
+		return v;
+	/* No entropy yet (early boot): jitter needs spread, not secrecy. */
+	return (uint32_t)mono_ms() * 2654435761u ^ atomic_fetch_add(&fallback, 0x9E3779B9u);
+}
+
+/* Up to QUOTE_MAX bytes of an answer for an error: printable, no cut UTF-8. */
+static void
+quote(const char *body, size_t len, char *out, size_t outsz)
+{
+	size_t i, n = len < QUOTE_MAX ? len : QUOTE_MAX;
+
+	if (n >= outsz)
+		n = outsz - 1;
+	if (n < len)
+		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
+			n--;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)body[i];
+
+		out[i] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
+	}
+	while (i > 0 && out[i - 1] == ' ')
+		i--;
+	out[i] = '\0';
+}
+
+int64_t
+deliver_backoff(const struct conf *c, int attempts, uint32_t rnd)
+{
+	int64_t cap = c->delivery_backoff_max > 0 ? c->delivery_backoff_max : 1;
+	int64_t d = c->delivery_backoff_initial > 0 ? c->delivery_backoff_initial : 1;
+	int64_t half;
+	int i;
+
+	if (d > cap)
+		d = cap;
+	for (i = 1; i < attempts && d < cap; i++)
+		d = d * 2 < cap ? d * 2 : cap;
+	half = d / 2;
+	d = half + (int64_t)(rnd % (uint64_t)(d - half + 1));
+	return d < 1 ? 1 : d;
+}
+
+void
+deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
+    char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0, i;
+	char tsbuf[32], v1[2 * EVP_MAX_MD_SIZE + 1];
+	size_t tslen, klen = strlen(secret);
+	unsigned char *msg;
+
+	/* The signed message is "<ts>.<body>": one buffer for one-shot HMAC(). */
+	tslen = (size_t)snprintf(tsbuf, sizeof tsbuf, "%" PRId64 ".", ts);
+	msg = xmalloc(tslen + len);
+	memcpy(msg, tsbuf, tslen);
+	if (len > 0)
+		memcpy(msg + tslen, body, len);
+	if (klen > INT_MAX ||
+	    HMAC(EVP_sha256(), secret, (int)klen, msg, tslen + len, mac, &maclen) == NULL)
+		fatal("deliver_sign: HMAC-SHA256 failed");
+	free(msg);
+	for (i = 0; i < maclen; i++) {
+		v1[2 * i] = hex[mac[i] >> 4];
+		v1[2 * i + 1] = hex[mac[i] & 0x0F];
+	}
+	v1[2 * maclen] = '\0';
+	snprintf(out, outsz, "t=%" PRId64 ",v1=%s", ts, v1);
+}
+
+static void
+outcome(struct attempt *a, enum send_outcome o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+outcome(struct attempt *a, enum send_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	a->r.outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(a->r.error, sizeof a->r.error, fmt, ap);
+	va_end(ap);
+}
+
+/* POSTs the row's JSON body, signed, to its agency's webhook. */
+static void
+webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
+    struct attempt *a)
+{
+	const struct conf_agency *ag;
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	char idem[200], sig[128], why[QUOTE_MAX + 1];
+	const char *hdrs[] = { idem, sig, "User-Agent: aduan", NULL };
+	const char *body = row->body != NULL ? row->body : "";
+	size_t len = strlen(body);
+	long i;
+
+	if ((i = conf_agency_find(c, row->recipient)) < 0) {
+		outcome(a, SEND_FAIL, "agency %s has no webhook (no such agency in the config)",
+		    row->recipient);
+		return;
+	}
+	ag = &c->agencies[i];
+	if (ag->webhook == NULL) {
+		outcome(a, SEND_FAIL, "agency %s has no webhook", row->recipient);
+		return;
+	}
+	if (ag->webhook_secret == NULL) {
+		outcome(a, SEND_FAIL, "agency %s has no webhook_secret to sign with",
+		    row->recipient);
+		return;
+	}
+	snprintf(idem, sizeof idem, "Idempotency-Key: %s", row->idem_key);
+	memcpy(sig, "X-Aduan-Signature: ", 19);
+	deliver_sign(ag->webhook_secret, now, body, len, sig + 19, sizeof sig - 19);
+
+	req.method = "POST";
+	req.url = ag->webhook;
+	req.content_type = "application/json";
+	req.body = body;
+	req.body_len = len;
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = ANSWER_MAX;
+	/*
+	 * A 2xx status line is the agency's receipt, even when the body
+	 * after it then failed (too long, cut off): retrying would only
+	 * deliver it twice.
+	 */
+	if (fetch(&req, &res) == -1 && !(res.status >= 200 && res.status <= 299))
+		outcome(a, SEND_RETRY, "%s", res.error);
+	else {
+		a->status = res.status;
+		quote(res.body, res.body_len, why, sizeof why);
+		if (res.status >= 200 && res.status <= 299)
+			outcome(a, SEND_OK, "%s", "");
+		else if (res.status == 429 || (res.status >= 500 && res.status <= 599))
+			outcome(a, SEND_RETRY, "HTTP %ld: %s", res.status, why);
+		else if (res.status >= 300 && res.status <= 399)
+			outcome(a, SEND_FAIL, "HTTP %ld (redirects are not followed: fix the "
+			    "webhook URL): %s", res.status, why);
+		else
+			outcome(a, SEND_FAIL, "HTTP %ld: %s", res.status, why);
+	}
+	fetch_res_clear(&res);
+}
+
+/*
+ * Attempts one row at `now` and records the outcome.  0, or -1 when the
+ * store could not record it (the row stays leased and comes back).
+ */
+static int
+attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row *row,
+    int64_t now, int live)
+{
+	struct attempt a;
+	char who[96], masked[32], err[sizeof a.r.error];
+	int64_t t0 = mono_ms(), ms, next;
+	int n, ret, waits = 0;
+
+	memset(&a, 0, sizeof a);
+	if (strcmp(row->kind, "sms") == 0) {
+		send_sms(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
+		/*
+		 * No sender configured: the row waits for one (sms/send.h)
+		 * instead of dying, still backing off up to backoff_max.
+		 */
+		waits = c->sender == SENDER_NONE;
+		snprintf(who, sizeof who, "sms to %s",
+		    log_mask_phone(row->recipient, masked, sizeof masked));
+	} else if (strcmp(row->kind, "webhook") == 0) {
+		webhook(c, row, now, &a);
+		snprintf(who, sizeof who, "webhook to agency %s", row->recipient);
+	} else {
+		outcome(&a, SEND_FAIL, "unknown kind '%s'", row->kind);
+		snprintf(who, sizeof who, "%s", row->kind);
+	}
+	ms = mono_ms() - t0;
+	if (live)
+		now = now_unix();
+
+	n = row->attempts + 1;
+	switch (a.r.outcome) {
+	case SEND_OK:
+		ret = store_outbox_sent(s, row->id, now,
+		    a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL);
+		if (a.status != 0)
+			log_info("outbox %" PRId64 " %s: sent, HTTP %ld, attempt %d, %" PRId64
+			    " ms", row->id, who, a.status, n, ms);
+		else
+			log_info("outbox %" PRId64 " %s: sent, attempt %d, %" PRId64 " ms%s%s",
+			    row->id, who, n, ms, a.r.provider_id[0] ? ", provider id " : "",
+			    a.r.provider_id);
+		break;
+	case SEND_RETRY:
+		if (n < c->delivery_max_attempts || waits) {
+			next = now + deliver_backoff(c, n, random32());
+			ret = store_outbox_retry(s, row->id, now, next, a.r.error);
+			log_warnx("outbox %" PRId64 " %s: attempt %d failed (%s), %" PRId64
+			    " ms; retry in %" PRId64 " s", row->id, who, n, a.r.error, ms,
+			    next - now);
+			break;
+		}
+		snprintf(err, sizeof err, "gave up after %d attempts: %.200s", n, a.r.error);
+		ret = store_outbox_dead(s, row->id, now, err);
+		log_warnx("outbox %" PRId64 " %s: dead, %s, %" PRId64 " ms", row->id, who,
+		    err, ms);
+		break;
+	default:
+		ret = store_outbox_dead(s, row->id, now, a.r.error);
+		log_warnx("outbox %" PRId64 " %s: dead after attempt %d: %s, %" PRId64 " ms",
+		    row->id, who, n, a.r.error, ms);
+		break;
+	}
+	if (ret == -1)
+		log_warnx("outbox %" PRId64 ": cannot record the outcome: %s", row->id,
+		    store_errmsg());
+	return ret;
+}
+
+/*
+ * One pass: claim, attempt while the lease lasts and nobody stops us.
+ * `live`: the wall clock moves on between rows (workers); otherwise every
+ * row is attempted at `now` (deliver_run_once, tests).  *full is set when
+ * the claim came back full, so more may be due.
+ */
+static int
+pass(const struct conf *c, struct store *s, int64_t now, int live, atomic_int *stopping,
+    int *full)
+{
+	struct store_outbox_row rows[BATCH];
+	int64_t lease = (int64_t)c->delivery_timeout * 2 + LEASE_SLACK, t0, elapsed;
+	size_t n = 0, i;
+	int done = 0, failed = 0;
+
+	*full = 0;
+	memset(rows, 0, sizeof rows);
+	if (store_outbox_claim(s, now, now + lease, rows, BATCH, &n) == -1) {
+		log_warnx("outbox: cannot claim rows: %s", store_errmsg());
+		return -1;
+	}
+	*full = n == BATCH;
+	t0 = mono_ms();
+	for (i = 0; i < n; i++) {
+		if (failed || (stopping != NULL && atomic_load(stopping)))
+			break;
+		elapsed = (mono_ms() - t0) / 1000;
+		if (elapsed + c->delivery_timeout + ATTEMPT_MARGIN > lease) {
+			log_info("outbox: %zu rows left for when their lease ends", n - i);
+			break;
+		}
+		if (attempt_row(c, s, &rows[i], live ? now_unix() : now, live) == -1)
+			failed = 1;
+		done++;
+	}
+	for (i = 0; i < n; i++)
+		store_outbox_row_clear(&rows[i]);
+	return failed ? -1 : done;
+}
+
+int
+deliver_run_once(const struct conf *c, struct store *s, int64_t now)
+{
+	int full;
+
+	return pass(c, s, now, 0, NULL, &full);
+}
+
+/* ---- workers ---------------------------------------------------------------- */
+
+/* Waits until `deadline` (monotonic ms), a stop, or (if wake) a deliver_wake(). */
+static void
+nap(struct deliver *d, unsigned long seen, int wake)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += POLL_S;
+	while (!atomic_load(&d->stopping) && !(wake && d->wakes != seen))
+		if (pthread_cond_timedwait(&d->cv, &d->mu, &ts) != 0)
+			break;  /* ETIMEDOUT */
+}
+
+static void *
+worker(void *arg)
+{
+	struct deliver *d = arg;
+	unsigned long seen;
+	int n, full;
+
+	pthread_mutex_lock(&d->mu);
+	while (!atomic_load(&d->stopping)) {
+		seen = d->wakes;
+		pthread_mutex_unlock(&d->mu);
+		n = pass(d->c, d->s, now_unix(), 1, &d->stopping, &full);
+		pthread_mutex_lock(&d->mu);
+		if (n == -1)
+			nap(d, seen, 0);        /* the store needs a moment */
+		else if (!full && d->wakes == seen)
+			nap(d, seen, 1);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+struct deliver *
+deliver_start(const struct conf *c, struct store *s, char *err, size_t errsz)
+{
+	struct deliver *d;
+	pthread_condattr_t ca;
+	int i, e;
+
+	if (c->delivery_workers < 1) {
+		snprintf(err, errsz, "delivery: workers must be at least 1");
+		return NULL;
+	}
+	d = xcalloc(1, sizeof *d);
+	d->c = c;
+	d->s = s;
+	atomic_init(&d->stopping, 0);
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	d->threads = xcalloc((size_t)c->delivery_workers, sizeof *d->threads);
+	for (i = 0; i < c->delivery_workers; i++) {
+		if ((e = pthread_create(&d->threads[i], NULL, worker, d)) != 0) {
+			snprintf(err, errsz, "cannot start delivery worker %d: %s", i + 1,
+			    strerror(e));
+			deliver_stop(d);
+			return NULL;
+		}
+		d->nthreads++;
+	}
+	log_info("delivery: %d workers, at most %d attempts, back-off %d..%d s, timeout %d s",
+	    d->nthreads, c->delivery_max_attempts, c->delivery_backoff_initial,
+	    c->delivery_backoff_max, c->delivery_timeout);
+	return d;
+}
+
+void
+deliver_wake(struct deliver *d)
+{
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	d->wakes++;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+void
+deliver_stop(struct deliver *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	atomic_store(&d->stopping, 1);
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	for (i = 0; i < d->nthreads; i++)
+		pthread_join(d->threads[i], NULL);
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
+	free(d->threads);
+	free(d);
+}

@@ -1,0 +1,187 @@
+/*
+ * fetch: one blocking HTTP request per call on its own libcurl easy handle,
+ * so any thread may call it without sharing state.  The limits are the
+ * point of this file: a whole-request timeout, a short connect timeout, a
+ * cap on the answer (the transfer is aborted past it, never buffered
+ * whole), no redirects (a webhook or gateway URL that moved is a
+ * configuration error to fix, not something to follow blindly), and only
+ * http/https.  NOSIGNAL because the threaded resolver needs no SIGALRM and
+ * signals would hit arbitrary threads of the daemon.
+ */
+#include "util/fetch.h"
+
+#include <curl/curl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/util.h"
+
+#define DEFAULT_TIMEOUT         10L
+#define CONNECT_TIMEOUT         5L
+#define DEFAULT_MAX_RESPONSE    (64 * 1024)
+
+struct sink {
+	char *buf;
+	size_t len;
+	size_t cap;             /* allocated */
+	size_t max;             /* the most we accept */
+	int too_large;
+};
+
+int
+fetch_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+fetch_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+static size_t
+on_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *k = arg;
+	size_t n = size * nmemb;
+
+	if (n > k->max - k->len) {
+		/* Returning short makes libcurl abort with CURLE_WRITE_ERROR. */
+		k->too_large = 1;
+		return 0;
+	}
+	if (k->len + n + 1 > k->cap) {
+		size_t cap = k->cap ? k->cap : 1024;
+
+		while (cap < k->len + n + 1)
+			cap *= 2;
+		k->buf = xrealloc(k->buf, cap);
+		k->cap = cap;
+	}
+	memcpy(k->buf + k->len, data, n);
+	k->len += n;
+	k->buf[k->len] = '\0';
+	return n;
+}
+
+int
+fetch(const struct fetch_req *req, struct fetch_res *res)
+{
+	struct curl_slist *hdrs = NULL, *t;
+	struct sink k = { 0 };
+	char curlerr[CURL_ERROR_SIZE];
+	long timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT;
+	size_t i;
+	CURLcode rc;
+	CURL *h;
+	int post = req->method != NULL && strcmp(req->method, "POST") == 0;
+
+	memset(res, 0, sizeof *res);
+	k.max = req->max_response > 0 ? req->max_response : DEFAULT_MAX_RESPONSE;
+	curlerr[0] = '\0';
+
+	if ((h = curl_easy_init()) == NULL) {
+		res->body = xstrdup("");
+		snprintf(res->error, sizeof res->error, "cannot create a libcurl handle");
+		return -1;
+	}
+	/* Our own Content-Type and no "Expect: 100-continue" round trip. */
+	if (post && req->content_type != NULL) {
+		char ct[256];
+
+		snprintf(ct, sizeof ct, "Content-Type: %s", req->content_type);
+		if ((t = curl_slist_append(hdrs, ct)) == NULL)
+			goto oom;
+		hdrs = t;
+	}
+	if ((t = curl_slist_append(hdrs, "Expect:")) == NULL)
+		goto oom;
+	hdrs = t;
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+		if ((t = curl_slist_append(hdrs, req->headers[i])) == NULL)
+			goto oom;
+		hdrs = t;
+	}
+
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT < timeout ?
+	    CONNECT_TIMEOUT : timeout);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "aduan");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
+	/* Refuses at once when the server announces a larger body. */
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k.max);
+	if (post) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(req->body != NULL ? req->body_len : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+	} else
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+
+	res->body = k.buf != NULL ? k.buf : xstrdup("");
+	res->body_len = k.len;
+	if (rc == CURLE_OK)
+		return 0;
+	if (k.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+		snprintf(res->error, sizeof res->error, "response too large (over %zu bytes)",
+		    k.max);
+	else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		res->timed_out = 1;
+		snprintf(res->error, sizeof res->error, "timed out after %ld s", timeout);
+	} else
+		snprintf(res->error, sizeof res->error, "%s",
+		    curlerr[0] != '\0' ? curlerr : curl_easy_strerror(rc));
+	return -1;
+
+oom:
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	res->body = xstrdup("");
+	snprintf(res->error, sizeof res->error, "out of memory building the request");
+	return -1;
+}
+
+void
+fetch_res_clear(struct fetch_res *res)
+{
+	free(res->body);
+	memset(res, 0, sizeof *res);
+}
+
+char *
+fetch_escape(const char *s, size_t len)
+{
+	char *e, *copy;
+
+	/*
+	 * libcurl takes an int length; our texts are bounded far below it,
+	 * so a longer one is a bug, like running out of memory.
+	 */
+	if (len > INT_MAX)
+		fatal("fetch_escape: %zu bytes is too long to escape", len);
+	/* libcurl reads a length of 0 as "use strlen()". */
+	if (len == 0)
+		return xstrdup("");
+	if ((e = curl_easy_escape(NULL, s, (int)len)) == NULL)
+		fatal("fetch_escape: out of memory (%zu bytes)", len);
+	/* Callers free() what we return; libcurl's memory wants curl_free(). */
+	copy = xstrdup(e);
+	curl_free(e);
+	return copy;
+}
