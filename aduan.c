@@ -250,7 +250,7 @@ cmd_route(const struct opts *o, const char *text)
 	const struct conf_agency *a;
 	char err[256];
 	static const char *names[] = { "complaint", "STATUS", "TAMBAH (add)", "BATAL (cancel)",
-	    "help", "STOP", "START" };
+	    "help", "STOP", "START", "BAHASA (language)" };
 
 	if (c == NULL)
 		return 1;
@@ -477,13 +477,17 @@ cmd_outbox(const struct opts *o, int argc, char **argv)
 	return rc;
 }
 
-/* The service-level clock: reminders and automatic closing, twice a minute. */
+/*
+ * The clock: service-level reminders and automatic closing, and long
+ * messages whose parts stopped coming; every 5 seconds.
+ */
 struct ticker {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
 	struct agency_ctx *actx;
+	struct intake *ix;
 };
 
 static void *
@@ -497,9 +501,11 @@ ticker_run(void *arg)
 		pthread_mutex_unlock(&t->mu);
 		if (agency_sla_tick(t->actx, now_unix()) < 0)
 			log_warnx("service levels: %s", store_errmsg());
+		if (intake_parts_tick(t->ix, now_unix()) < 0)
+			log_warnx("long messages: %s", store_errmsg());
 		pthread_mutex_lock(&t->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 30;
+		until.tv_sec += 5;
 		while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
 			;
 	}
@@ -516,11 +522,12 @@ cmd_serve(const struct opts *o)
 	struct http_server *srv;
 	struct http_options ho;
 	struct intake ix;
-	struct intake_endpoint kannel, at;
+	struct intake_endpoint eps[16];
+	size_t i;
 	struct agency_ctx actx;
 	struct deliver *dv;
 	struct ticker tk;
-	struct http_route routes[8];
+	struct http_route routes[32];
 	size_t nroutes = 0;
 	const char *db;
 	char err[256];
@@ -553,32 +560,33 @@ cmd_serve(const struct opts *o)
 	actx.conf = c;
 	actx.store = st;
 	actx.deliver = dv;
+	ix.conf = c;
+	ix.rt = rt;
+	ix.store = st;
+	ix.deliver = dv;
 	memset(&tk, 0, sizeof tk);
 	tk.actx = &actx;
+	tk.ix = &ix;
 	pthread_mutex_init(&tk.mu, NULL);
 	pthread_cond_init(&tk.cv, NULL);
 	if (pthread_create(&tk.thread, NULL, ticker_run, &tk) != 0)
 		fatal("cannot start the service-level thread");
 
-	ix.conf = c;
-	ix.rt = rt;
-	ix.store = st;
-	ix.deliver = dv;
-	kannel.ix = &ix;
-	kannel.gw = &gateway_kannel;
-	at.ix = &ix;
-	at.gw = &gateway_africastalking;
-	if (c->kannel_secret != NULL)
-		routes[nroutes++] = (struct http_route){ gateway_kannel.sms_path,
-		    HTTP_GET | HTTP_POST, intake_http_handler, &kannel };
-	if (c->kannel_secret != NULL)
-		routes[nroutes++] = (struct http_route){ gateway_kannel.dlr_path,
-		    HTTP_GET | HTTP_POST, intake_dlr_handler, &kannel };
-	if (c->africastalking_secret != NULL) {
-		routes[nroutes++] = (struct http_route){ gateway_africastalking.ussd_path,
-		    HTTP_POST, intake_ussd_handler, &at };
-		routes[nroutes++] = (struct http_route){ gateway_africastalking.dlr_path,
-		    HTTP_POST, intake_dlr_handler, &at };
+	/* Every gateway's endpoints; one whose settings are absent answers 404. */
+	for (i = 0; gateways[i] != NULL; i++) {
+		const struct gateway *gw = gateways[i];
+
+		eps[i].ix = &ix;
+		eps[i].gw = gw;
+		if (gw->sms_path)
+			routes[nroutes++] = (struct http_route){ gw->sms_path, HTTP_GET | HTTP_POST,
+			    intake_http_handler, &eps[i] };
+		if (gw->ussd_path)
+			routes[nroutes++] = (struct http_route){ gw->ussd_path, HTTP_POST,
+			    intake_ussd_handler, &eps[i] };
+		if (gw->dlr_path)
+			routes[nroutes++] = (struct http_route){ gw->dlr_path, HTTP_GET | HTTP_POST,
+			    intake_dlr_handler, &eps[i] };
 	}
 	routes[nroutes++] = (struct http_route){ "/api/v1/", HTTP_GET | HTTP_POST,
 	    agency_api_handler, &actx };

@@ -120,6 +120,12 @@ static const struct template templates[REPLY_N] = {
 	[REPLY_STARTED] = { "started", P_SHORTCODE, {
 	    "SMS perkembangan aduan diaktifkan. Kirim BERHENTI ke {shortcode} untuk menghentikan.",
 	    "Progress SMS turned on. Send STOP to {shortcode} to stop them." } },
+	[REPLY_LANG_SET] = { "lang_set", 0, {
+	    "Balasan akan dikirim dalam Bahasa Indonesia. Kirim BAHASA EN untuk bahasa Inggris.",
+	    "Replies will now be in English. Send BAHASA ID for Bahasa Indonesia." } },
+	[REPLY_LANG_HOW] = { "lang_how", 0, {
+	    "Kirim BAHASA ID untuk balasan Bahasa Indonesia, atau BAHASA EN untuk bahasa Inggris.",
+	    "Send BAHASA EN for replies in English, or BAHASA ID for Bahasa Indonesia." } },
 	[REPLY_ST_RECEIVED] = { "st_received", 0, { "diterima", "received" } },
 	[REPLY_ST_ROUTED] = { "st_routed", 0, { "diteruskan ke dinas", "forwarded to the agency" } },
 	[REPLY_ST_IN_PROGRESS] = { "st_in_progress", 0, { "sedang ditangani", "in progress" } },
@@ -190,6 +196,7 @@ static const struct choice lang_choices[] = {
 };
 static const struct choice sender_choices[] = {
 	{ "kannel", SENDER_KANNEL }, { "africastalking", SENDER_AFRICASTALKING },
+	{ "twilio", SENDER_TWILIO }, { "infobip", SENDER_INFOBIP },
 	{ "none", SENDER_NONE }, { NULL, 0 }
 };
 static const struct choice level_choices[] = {
@@ -226,6 +233,18 @@ static const struct scalar scalars[] = {
 	  .sdef = NULL, .required = 1, .off = F(kannel_secret) },
 	{ .group = "gateways.africastalking", .name = "secret", .kind = K_STR, .min = 12,
 	  .max = 256, .sdef = NULL, .required = 1, .off = F(africastalking_secret) },
+	{ .group = "gateways.twilio", .name = "auth_token", .kind = K_STR, .min = 16,
+	  .max = 256, .sdef = NULL, .required = 1, .off = F(twilio_auth_token) },
+	{ .group = "gateways.twilio", .name = "url", .kind = K_STR, .min = 8,
+	  .max = 512, .sdef = NULL, .required = 1, .check = check_url, .off = F(twilio_url) },
+	{ .group = "gateways.vonage", .name = "secret", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .required = 1, .off = F(vonage_secret) },
+	{ .group = "gateways.infobip", .name = "secret", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .required = 1, .off = F(infobip_secret) },
+	{ .group = "gateways.generic", .name = "secret", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .required = 1, .off = F(generic_secret) },
+	{ .group = "sms", .name = "parts_timeout", .kind = K_INT, .min = 5, .max = 3600,
+	  .ldef = 60, .off = F(parts_timeout) },
 	{ .group = "server", .name = "public_url", .kind = K_STR, .min = 8, .max = 512,
 	  .sdef = NULL, .check = check_url, .off = F(public_url) },
 	{ .group = "delivery", .name = "workers", .kind = K_INT, .min = 1, .max = 16,
@@ -243,7 +262,7 @@ static const struct scalar scalars[] = {
 	{ .group = "sms_sender", .name = "url", .kind = K_STR, .min = 8, .max = 512,
 	  .sdef = NULL, .required = 1, .check = check_url, .off = F(sender_url) },
 	{ .group = "sms_sender", .name = "username", .kind = K_STR, .min = 1, .max = 128,
-	  .sdef = NULL, .required = 1, .off = F(sender_username) },
+	  .sdef = NULL, .off = F(sender_username) },
 	{ .group = "sms_sender", .name = "password", .kind = K_STR, .min = 1, .max = 256,
 	  .sdef = NULL, .required = 1, .off = F(sender_password) },
 	{ .group = "sms_sender", .name = "from", .kind = K_STR, .min = 1, .max = 16,
@@ -264,7 +283,8 @@ static const struct scalar scalars[] = {
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
 	"server", "store", "sms", "ussd", "delivery", "sms_sender", "service_levels",
-	"gateways", "gateways.kannel", "gateways.africastalking"
+	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
+	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
 
 /* Top-level settings that are not in scalars[]: they have loaders of their own. */
@@ -1017,9 +1037,11 @@ finish_delivery(struct loader *ld, const config_t *cfg)
 	    (g = group_at(ld, cfg, "delivery", 0)) != NULL)
 		err_at(ld, g, "delivery: backoff_max (%d) is below backoff_initial (%d)",
 		    c->delivery_backoff_max, c->delivery_backoff_initial);
-	if ((g = group_at(ld, cfg, "sms_sender", 0)) != NULL && c->sender == SENDER_NONE &&
-	    config_setting_get_member(g, "type") != NULL)
-		c->sender = SENDER_NONE;
+	if ((g = group_at(ld, cfg, "sms_sender", 0)) != NULL && c->sender != SENDER_NONE &&
+	    c->sender != SENDER_INFOBIP && c->sender_username == NULL &&
+	    config_setting_get_member(g, "username") == NULL)
+		err_at(ld, g, "sms_sender.username: missing; this sender needs it (the "
+		    "Twilio Account SID, the Kannel or Africa's Talking user name)");
 	if (c->public_url == NULL && c->listen != NULL) {
 		if (strchr(c->listen, ':') != NULL)
 			(void)snprintf(url, sizeof(url), "http://[%s]:%d", c->listen, c->port);
@@ -1738,6 +1760,19 @@ load_replies(struct loader *ld, const config_t *cfg)
 			ld->reply_line[l][r] = line_of(s);
 			ld->reply_file[l][r] = config_setting_source_file(s);
 		}
+	}
+	/*
+	 * A text changed in one language only: citizens writing in the other
+	 * would still get the old wording.  Both or neither.
+	 */
+	for (r = 0; r < REPLY_N; r++) {
+		int has_id = ld->reply_line[LANG_ID][r] != 0, has_en = ld->reply_line[LANG_EN][r] != 0;
+
+		if (has_id != has_en)
+			err_line(ld, has_id ? ld->reply_line[LANG_ID][r] : ld->reply_line[LANG_EN][r],
+			    "replies.%s.%s: set, but replies.%s.%s is not; write the text in "
+			    "both languages", has_id ? "id" : "en", templates[r].name,
+			    has_id ? "en" : "id", templates[r].name);
 	}
 	for (l = 0; l < LANG_N; l++) {
 		for (r = 0; r < REPLY_N; r++) {

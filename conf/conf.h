@@ -50,6 +50,8 @@ enum conf_reply {
 	REPLY_HELP,             /* {keywords} {shortcode} */
 	REPLY_STOPPED,          /* {shortcode} */
 	REPLY_STARTED,          /* {shortcode} */
+	REPLY_LANG_SET,         /* (none): answer to BAHASA ID / BAHASA EN */
+	REPLY_LANG_HOW,         /* (none): BAHASA without a known language */
 	/* status names shown in {status} */
 	REPLY_ST_RECEIVED,
 	REPLY_ST_ROUTED,
@@ -78,7 +80,9 @@ struct conf_agency {
 	int show_phone;         /* 1: webhooks and the API show the reporter's full number */
 };
 
-enum conf_sender { SENDER_NONE, SENDER_KANNEL, SENDER_AFRICASTALKING };
+enum conf_sender {
+	SENDER_NONE, SENDER_KANNEL, SENDER_AFRICASTALKING, SENDER_TWILIO, SENDER_INFOBIP
+};
 
 struct conf_region {
 	char *id;
@@ -138,9 +142,12 @@ struct conf {
 
 	/* outbound SMS (sms/send.h) */
 	enum conf_sender sender;        /* SENDER_NONE when sms_sender is absent */
-	char *sender_url;               /* Kannel sendsms URL / AT messaging URL */
-	char *sender_username;
-	char *sender_password;          /* Kannel password / AT apiKey */
+	char *sender_url;               /* Kannel sendsms URL / AT messaging URL /
+	                                   Twilio API base / Infobip base URL */
+	char *sender_username;          /* Kannel user / AT username / Twilio Account SID;
+	                                   NULL for Infobip */
+	char *sender_password;          /* Kannel password / AT apiKey / Twilio auth
+	                                   token / Infobip API key */
 	char *sender_from;              /* sender id or short code, or NULL */
 
 	/* service levels (routing/sla.h), in working days */
@@ -158,6 +165,14 @@ struct conf {
 	/* gateways */
 	char *kannel_secret;    /* NULL when the Kannel endpoint is disabled */
 	char *africastalking_secret;  /* NULL when the Africa's Talking endpoints are off */
+	char *twilio_auth_token;      /* NULL when the Twilio endpoint is off */
+	char *twilio_url;             /* the exact public URL Twilio calls for incoming
+	                                 SMS (what X-Twilio-Signature signs) */
+	char *vonage_secret;          /* NULL when the Vonage endpoint is off */
+	char *infobip_secret;         /* NULL when the Infobip endpoint is off */
+	char *generic_secret;         /* NULL when the generic JSON endpoint is off */
+	int parts_timeout;            /* sms.parts_timeout: seconds to wait for the
+	                                 missing parts of a long message, default 60 */
 
 	struct conf_agency *agencies;
 	size_t nagencies;

@@ -3,14 +3,19 @@
  * gateway (intake/kannel.c, ...), in the manner of Kannel's smscconn_p.h.
  *
  * The contract:
- *  - decode_sms() authenticates the request and turns its parameters into a
- *    struct sms_in.  It returns 0, or an HTTP status (400 malformed, 403 not
+ *  - decode_sms() authenticates the request and turns it into messages:
+ *    in[0..*n), at most max (one for most gateways; Infobip batches
+ *    several).  It returns 0, or an HTTP status (400 malformed, 403 not
  *    authenticated, 404 gateway disabled in the config, 413 text too large)
- *    with a short plain-English reason in err.  It must not touch the store
- *    and must not trust anything in the request: every length is checked.
- *  - encode_reply() writes the reply SMS text in the gateway's own answer
- *    format into res (content type, body, extra header).  An empty reply
- *    means "send nothing to the phone".
+ *    with a short plain-English reason in err; on failure *n is 0 and
+ *    nothing needs clearing.  It must not touch the store and must not
+ *    trust anything in the request: every length is checked.
+ *  - reply_inline: 1 when the gateway sends the HTTP answer to the phone
+ *    (Kannel, Twilio): encode_reply() writes the reply SMS text in the
+ *    gateway's own format (an empty reply means "send nothing").  0 when
+ *    the gateway only wants an acknowledgement (Africa's Talking SMS,
+ *    Vonage, Infobip): replies go out through the outbox and the configured
+ *    sms_sender, and encode_reply("") writes the acknowledgement.
  *  - decode_ussd() / encode_ussd(), for gateways with USSD (else NULL):
  *    the same contract for one USSD request and its screen.  A gateway
  *    that sends every input of the session joined by '*' (Africa's
@@ -39,7 +44,18 @@ struct sms_in {
 	int64_t time;                   /* gateway's receive time, 0 if none */
 	char *text;                     /* heap, valid UTF-8, NUL-terminated */
 	size_t text_len;
+	/*
+	 * One part of a long message the gateway did not join (Vonage
+	 * concat-ref/-total/-part): concat_total > 1, parts numbered from 1.
+	 * Intake keeps the parts in the store and handles the joined text
+	 * once all have come (or the wait for the rest has run out).
+	 */
+	char concat_ref[64];
+	int concat_total;
+	int concat_part;
 };
+
+#define SMS_BATCH_MAX 100               /* messages one callback may carry */
 
 void sms_in_clear(struct sms_in *in);
 
@@ -61,7 +77,8 @@ struct gateway {
 	const char *name;               /* "kannel": stored with each message */
 	const char *sms_path;           /* URL path of its inbound SMS endpoint, or NULL */
 	int (*decode_sms)(const struct conf *c, const struct http_request *req,
-	    struct sms_in *in, char *err, size_t errsz);
+	    struct sms_in *in, size_t max, size_t *n, char *err, size_t errsz);
+	int reply_inline;
 	void (*encode_reply)(const char *reply, struct http_response *res);
 	const char *ussd_path;          /* URL path of its USSD endpoint, or NULL */
 	int (*decode_ussd)(const struct conf *c, const struct http_request *req,
@@ -81,5 +98,12 @@ struct gateway {
 
 extern const struct gateway gateway_kannel;
 extern const struct gateway gateway_africastalking;
+extern const struct gateway gateway_twilio;
+extern const struct gateway gateway_vonage;
+extern const struct gateway gateway_infobip;
+extern const struct gateway gateway_generic;
+
+/* Every gateway, for the URL table (NULL-terminated). */
+extern const struct gateway *const gateways[];
 
 #endif

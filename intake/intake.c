@@ -60,10 +60,15 @@ render(struct intake *ix, enum lang l, enum conf_reply r, const struct vars *v,
 {
 	char raw[INTAKE_REPLY_MAX];
 
+	char clean[INTAKE_REPLY_MAX];
+
 	if (conf_render(ix->conf, l, r, v->names, v->values, v->n, raw, sizeof raw) < 0)
 		log_warnx("reply '%s' was cut to %zu bytes", conf_reply_name(r), sizeof raw - 1);
-	if (gsm_clean(raw, strlen(raw), out, outsz) < 0)
-		str_copy(out, outsz, raw);
+	if (gsm_clean(raw, strlen(raw), clean, sizeof clean) < 0)
+		str_copy(clean, sizeof clean, raw);
+	/* Never more than the gateway sends: cut on a word, with "...". */
+	if (gsm_fit(clean, strlen(clean), REPLY_MAX_PARTS, out, outsz) < 0)
+		str_copy(out, outsz, clean);
 }
 
 static size_t
@@ -428,6 +433,16 @@ handle(struct intake *ix, const char *phone, const struct sms_in *in, int64_t no
 			return -1;
 		render(ix, base, cmd.cmd == SMS_STOP ? REPLY_STOPPED : REPLY_STARTED, &v, out, outsz);
 		break;
+	case SMS_LANG:
+		o->command = "language";
+		if (cmd.set_lang == LANG_NONE) {
+			render(ix, base, REPLY_LANG_HOW, &v, out, outsz);
+			break;
+		}
+		/* Remembered below like any language the citizen chose. */
+		o->lang = cmd.set_lang;
+		render(ix, cmd.set_lang, REPLY_LANG_SET, &v, out, outsz);
+		break;
 	case SMS_STATUS:
 	case SMS_ADD:
 	case SMS_CANCEL:
@@ -445,6 +460,37 @@ handle(struct intake *ix, const char *phone, const struct sms_in *in, int64_t no
 		return -1;
 	return 0;
 }
+
+/*
+ * A gateway that only acknowledges (Vonage, Infobip, Africa's Talking SMS):
+ * the reply leaves through the outbox and the configured sms_sender, in the
+ * same transaction as the message, keyed by the gateway's message id so
+ * that a retried callback queues it once.
+ */
+static int
+queue_reply(struct intake *ix, const struct gateway *gw, const char *gwid, const char *phone,
+    const char *reply, int64_t now)
+{
+	struct store_outbox_new ob = { 0 };
+	char key[SMS_ID_MAX + 64], nonce[TICKET_DIGITS + 1];
+
+	if (gwid != NULL)
+		snprintf(key, sizeof key, "reply:%s:%s", gw->name, gwid);
+	else {
+		if (ticket_new(nonce) != 0)
+			return -1;
+		snprintf(key, sizeof key, "reply:%s:%lld:%s", gw->name, (long long)now, nonce);
+	}
+	ob.kind = "sms";
+	ob.recipient = phone;
+	ob.body = reply;
+	ob.idem_key = key;
+	ob.created_at = now;
+	return store_outbox_add(ix->store, &ob) < 0 ? -1 : 0;
+}
+
+static int
+unavailable(struct intake_result *res);
 
 static int
 unavailable(struct intake_result *res)
@@ -513,6 +559,11 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		store_rollback(ix->store);
 		return unavailable(res);
 	}
+	if (!gw->reply_inline && res->reply[0] != '\0' &&
+	    queue_reply(ix, gw, gwid, phone, res->reply, now) != 0) {
+		store_rollback(ix->store);
+		return unavailable(res);
+	}
 	m.gateway = gw->name;
 	m.gw_id = gwid;
 	m.sender = phone;
@@ -531,7 +582,7 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	}
 	if (store_commit(ix->store) != 0)
 		return unavailable(res);
-	if (o.queued && ix->deliver != NULL)
+	if ((o.queued || (!gw->reply_inline && res->reply[0] != '\0')) && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
 	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o.command,
 	    o.ticket[0] ? " ticket=" : "", o.ticket,
@@ -540,32 +591,143 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	return res->status;
 }
 
+/*
+ * A part of a long message: kept until the rest comes.  Returns 1 when
+ * *joined now holds the whole text (heap) to handle as one message, 0 when
+ * more parts are awaited (or this one was a repeat), -1 on a store error.
+ */
+static int
+part_in(struct intake *ix, const struct gateway *gw, const struct sms_in *in, char **joined)
+{
+	int r;
+
+	*joined = NULL;
+	if (store_begin(ix->store) != 0)
+		return -1;
+	r = store_part_add(ix->store, gw->name, in->from, in->concat_ref, in->concat_total,
+	    in->concat_part, in->text, now_unix());
+	if (r >= 0)
+		r = store_parts_join(ix->store, gw->name, in->from, in->concat_ref, joined);
+	if (r == 1)
+		r = store_parts_delete(ix->store, gw->name, in->from, in->concat_ref) == 0 ? 1 : -1;
+	if (r < 0 || store_commit(ix->store) != 0) {
+		if (r < 0)
+			store_rollback(ix->store);
+		free(*joined);
+		*joined = NULL;
+		return -1;
+	}
+	return r;
+}
+
+/* Handles one decoded message (or a joined long one).  Returns the HTTP status. */
+static int
+one_message(struct intake *ix, const struct gateway *gw, struct sms_in *in,
+    struct intake_result *r)
+{
+	char *joined = NULL;
+	int st;
+
+	if (in->concat_total > 1) {
+		st = part_in(ix, gw, in, &joined);
+		if (st < 0)
+			return unavailable(r);
+		if (st == 0) {
+			memset(r, 0, sizeof *r);
+			r->status = 200;
+			return 200;     /* more parts to come: nothing to answer yet */
+		}
+		/* The whole message, under one id made of the parts' reference. */
+		free(in->text);
+		in->text = joined;
+		in->text_len = strlen(joined);
+		snprintf(in->id, sizeof in->id, "concat:%.60s", in->concat_ref);
+	}
+	return intake_sms(ix, gw, in, r);
+}
+
 void
 intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct intake_endpoint *ep = ctx;
 	struct intake_result *r;
-	struct sms_in in;
+	struct sms_in *in;
 	char err[200], line[224];
-	int st;
+	size_t n = 0, i;
+	int st, worst = 200;
 
-	st = ep->gw->decode_sms(ep->ix->conf, req, &in, err, sizeof err);
+	in = xcalloc(SMS_BATCH_MAX, sizeof *in);
+	st = ep->gw->decode_sms(ep->ix->conf, req, in, ep->gw->reply_inline ? 1 : SMS_BATCH_MAX,
+	    &n, err, sizeof err);
 	if (st != 0) {
 		log_warnx("sms %s from peer %s refused with %d: %s", ep->gw->name,
 		    http_request_peer(req), st, err);
 		snprintf(line, sizeof line, "%s\n", err);
 		http_respond_text(res, st, line);
+		free(in);
 		return;
 	}
 	r = xmalloc(sizeof *r);
-	intake_sms(ep->ix, ep->gw, &in, r);
-	if (r->status != 200) {
-		snprintf(line, sizeof line, "%s\n", r->error);
-		http_respond_text(res, r->status, line);
-	} else
-		ep->gw->encode_reply(r->reply, res);
+	r->reply[0] = '\0';
+	/*
+	 * Each message of a batch is handled (and deduplicated) on its own.
+	 * One that cannot be stored makes the whole callback a 503, so the
+	 * gateway sends it again; those already stored answer from the store.
+	 */
+	for (i = 0; i < n; i++) {
+		st = one_message(ep->ix, ep->gw, &in[i], r);
+		if (st != 200 && worst == 200) {
+			worst = st;
+			snprintf(line, sizeof line, "%s\n", r->error);
+		}
+	}
+	if (worst != 200)
+		http_respond_text(res, worst, line);
+	else
+		ep->gw->encode_reply(ep->gw->reply_inline && n == 1 ? r->reply : "", res);
+	for (i = 0; i < n; i++)
+		sms_in_clear(&in[i]);
+	free(in);
 	free(r);
-	sms_in_clear(&in);
+}
+
+int
+intake_parts_tick(struct intake *ix, int64_t now)
+{
+	struct store_parts_group g[16];
+	struct intake_result *r;
+	struct sms_in in;
+	size_t n = 0, i, k;
+	int done = 0;
+
+	if (store_parts_expired(ix->store, now - ix->conf->parts_timeout, g, ARRAY_LEN(g), &n) != 0)
+		return -1;
+	r = xmalloc(sizeof *r);
+	for (i = 0; i < n; i++) {
+		const struct gateway *gw = NULL;
+
+		for (k = 0; gateways[k] != NULL; k++)
+			if (strcmp(gateways[k]->name, g[i].gateway) == 0)
+				gw = gateways[k];
+		/* The parts that came are the citizen's words: handle them, gaps marked. */
+		memset(&in, 0, sizeof in);
+		str_copy(in.from, sizeof in.from, g[i].sender);
+		snprintf(in.id, sizeof in.id, "concat:%.60s", g[i].ref);
+		in.text = g[i].text;
+		in.text_len = strlen(g[i].text);
+		if (gw != NULL) {
+			log_warnx("sms %s: long message %s has %d of %d parts after %d s; handling "
+			    "what came", gw->name, g[i].ref, g[i].have, g[i].total,
+			    ix->conf->parts_timeout);
+			if (intake_sms(ix, gw, &in, r) == 200)
+				done++;
+		}
+		if (store_parts_delete(ix->store, g[i].gateway, g[i].sender, g[i].ref) != 0)
+			done = -1;
+		store_parts_group_clear(&g[i]);
+	}
+	free(r);
+	return done;
 }
 
 void
@@ -1010,6 +1172,15 @@ ussd_in_clear(struct ussd_in *in)
 	in->text = NULL;
 	in->text_len = 0;
 }
+
+const struct gateway *const gateways[] = {
+	&gateway_kannel,
+	&gateway_africastalking,
+	&gateway_vonage,
+	&gateway_infobip,
+	&gateway_generic,
+	NULL
+};
 
 void
 sms_in_clear(struct sms_in *in)

@@ -81,6 +81,13 @@ void intake_ussd_handler(void *ctx, const struct http_request *req, struct http_
  */
 void intake_dlr_handler(void *ctx, const struct http_request *req, struct http_response *res);
 
+/*
+ * Long messages whose missing parts did not come within sms.parts_timeout:
+ * handles what came (gaps marked "[...]") so the citizen is not left
+ * without an answer.  Returns the number handled, -1 on a store error.
+ */
+int intake_parts_tick(struct intake *ix, int64_t now);
+
 /* GET /healthz: 200 "ok" when the store answers, else 503. ctx is a struct intake. */
 void intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res);
 

@@ -46,7 +46,7 @@ plain_token(const char *s, size_t len)
 
 static int
 kannel_decode(const struct conf *c, const struct http_request *req, struct sms_in *in,
-    char *err, size_t errsz)
+    size_t max, size_t *nin, char *err, size_t errsz)
 {
 	const char *secret, *from, *to, *text, *coding, *charset, *id, *tm;
 	size_t len, from_len, text_len, to_len = 0;
@@ -54,6 +54,9 @@ kannel_decode(const struct conf *c, const struct http_request *req, struct sms_i
 	char reason[128];
 	long n;
 
+	*nin = 0;
+	if (max == 0)
+		return bad(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
 	if (c->kannel_secret == NULL)
 		return bad(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
@@ -113,6 +116,7 @@ kannel_decode(const struct conf *c, const struct http_request *req, struct sms_i
 	if (id != NULL)
 		str_copy(in->id, sizeof in->id, id);
 	in->time = tm != NULL && *tm ? t : 0;
+	*nin = 1;
 	return 0;
 }
 
@@ -173,6 +177,7 @@ const struct gateway gateway_kannel = {
 	.name = "kannel",
 	.sms_path = "/kannel/sms",
 	.decode_sms = kannel_decode,
+	.reply_inline = 1,
 	.encode_reply = kannel_encode,
 	.dlr_path = "/kannel/dlr",
 	.decode_dlr = kannel_decode_dlr,

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sms/text.h"
@@ -272,4 +273,73 @@ gsm_clean(const char *s, size_t len, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return (long)o;
+}
+
+/* Parts of s[0..len) followed by "...". */
+static size_t
+parts_with_dots(const char *s, size_t len, char *buf, size_t bufsz)
+{
+	struct gsm_count gc;
+
+	if (len + 4 > bufsz)
+		return (size_t)-1;
+	memcpy(buf, s, len);
+	memcpy(buf + len, "...", 4);
+	if (gsm_count(buf, len + 3, &gc) != 0)
+		return (size_t)-1;
+	return gc.parts;
+}
+
+long
+gsm_fit(const char *s, size_t len, size_t max_parts, char *out, size_t outsz)
+{
+	struct gsm_count gc;
+	size_t lo = 0, hi, mid, cut, sp;
+	char *buf;
+
+	if (gsm_count(s, len, &gc) != 0 || outsz == 0)
+		return -1;
+	if (gc.parts <= max_parts) {
+		if (len + 1 > outsz)
+			return -1;
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return (long)len;
+	}
+	buf = xmalloc(len + 4);
+	/* The longest prefix, on a character boundary, that fits with "...". */
+	hi = len;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		while (mid > lo && ((unsigned char)s[mid] & 0xC0) == 0x80)
+			mid--;
+		if (mid == lo) {
+			/* No character starts in (lo, mid]: step to the next one. */
+			mid = lo + 1;
+			while (mid < hi && ((unsigned char)s[mid] & 0xC0) == 0x80)
+				mid++;
+			if (mid > hi)
+				break;
+		}
+		if (parts_with_dots(s, mid, buf, len + 4) <= max_parts)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	cut = lo;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	/* Back to a word boundary when there is one in the last fifth. */
+	for (sp = cut; sp > 0 && s[sp - 1] != ' '; sp--)
+		;
+	if (sp > 0 && sp >= cut - cut / 5)
+		cut = sp;
+	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == '.'))
+		cut--;
+	free(buf);
+	if (cut + 4 > outsz)
+		return -1;
+	memcpy(out, s, cut);
+	memcpy(out + cut, "...", 4);
+	return (long)(cut + 3);
 }

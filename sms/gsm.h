@@ -31,4 +31,13 @@ int gsm_is_gsm7(const char *s, size_t len);
  */
 long gsm_clean(const char *s, size_t len, char *out, size_t outsz);
 
+/*
+ * Copies s into out (outsz bytes, NUL-terminated), cut so that it takes at
+ * most max_parts SMS parts: at the last space before the limit (or inside
+ * a word with no space near, never inside a character), with "..."
+ * appended.  Text that fits is copied as it is.  Returns the output
+ * length, -1 if out is too small or s is not valid UTF-8.
+ */
+long gsm_fit(const char *s, size_t len, size_t max_parts, char *out, size_t outsz);
+
 #endif

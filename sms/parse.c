@@ -19,6 +19,7 @@
 enum word_kind {
 	W_TICKET,       /* a ticket number follows */
 	W_PLAIN,        /* the word alone is the command; the rest is ignored */
+	W_LANG,         /* a language code follows */
 	W_PREFIX        /* optional in front of a complaint */
 };
 
@@ -41,6 +42,8 @@ static const struct {
 	{ "BERHENTI",   W_PLAIN,   SMS_STOP,      LANG_ID },
 	{ "MULAI",      W_PLAIN,   SMS_START,     LANG_ID },
 	{ "START",      W_PLAIN,   SMS_START,     LANG_EN },
+	{ "BAHASA",     W_LANG,    SMS_LANG,      LANG_ID },
+	{ "LANGUAGE",   W_LANG,    SMS_LANG,      LANG_EN },
 	{ "LAPOR",      W_PREFIX,  SMS_COMPLAINT, LANG_ID },
 	{ "ADUAN",      W_PREFIX,  SMS_COMPLAINT, LANG_ID },
 	{ "REPORT",     W_PREFIX,  SMS_COMPLAINT, LANG_EN },
@@ -230,6 +233,33 @@ skip_fillers(const char **rest, size_t *rlen)
 	return round;
 }
 
+/* The language named by the first word of s: ID, INDONESIA, EN, ENGLISH, INGGRIS ... */
+static enum lang
+lang_word(const char *s, size_t len)
+{
+	static const struct {
+		const char *w;
+		enum lang l;
+	} names[] = {
+		{ "ID", LANG_ID }, { "IND", LANG_ID }, { "INDONESIA", LANG_ID },
+		{ "INDONESIAN", LANG_ID }, { "INDO", LANG_ID },
+		{ "EN", LANG_EN }, { "ENG", LANG_EN }, { "ENGLISH", LANG_EN },
+		{ "INGGRIS", LANG_EN }, { "INGRIS", LANG_EN },
+	};
+	char f[16];
+	size_t i, w;
+
+	if (len == 0)
+		return LANG_NONE;
+	w = first_word(s, len);
+	if (text_fold_word(s, w, f, sizeof f) <= 0)
+		return LANG_NONE;
+	for (i = 0; i < ARRAY_LEN(names); i++)
+		if (strcmp(names[i].w, f) == 0)
+			return names[i].l;
+	return LANG_NONE;
+}
+
 /*
  * A complaint, s trimmed and non-empty.  KEYWORD#LOCATION#TEXT is the
  * structured form only when what comes before the first '#' is one word:
@@ -326,6 +356,7 @@ sms_parse(const char *text, size_t len, struct sms_command *cmd)
 	cmd->ticket_state = TICKET_READ_NONE;
 	cmd->body = cmd->keyword = cmd->location = cmd->description = none;
 	cmd->note = none;
+	cmd->set_lang = LANG_NONE;
 
 	if (s == NULL)
 		len = 0;
@@ -383,6 +414,17 @@ sms_parse(const char *text, size_t len, struct sms_command *cmd)
 			clear_word(cmd);
 			complaint(cmd, s, len);
 		}
+		return;
+	case W_LANG:
+		skip_glue(&rest, &rlen);
+		cmd->set_lang = lang_word(rest, rlen);
+		/* "Bahasa petugas di kantor camat kasar": a complaint, not a setting. */
+		if (cmd->set_lang == LANG_NONE && count_words(rest, rlen) >= PROSE_WORDS) {
+			clear_word(cmd);
+			complaint(cmd, s, len);
+			return;
+		}
+		cmd->cmd = SMS_LANG;
 		return;
 	case W_PREFIX:
 		skip_glue(&rest, &rlen);

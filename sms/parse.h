@@ -11,6 +11,7 @@
  *   BATAL|CANCEL <ticket>                    withdraw
  *   INFO|BANTUAN|HELP|(empty)|LAPOR alone    help
  *   STOP|BERHENTI / MULAI|START              notifications off / on
+ *   BAHASA|LANGUAGE ID|EN                    reply language for this phone
  *
  * Command words are matched on the folded first word (case, accents and
  * surrounding punctuation ignored: "Status:", "*cek*", "stop." all count).
@@ -31,7 +32,8 @@ enum sms_cmd {
 	SMS_CANCEL,
 	SMS_HELP,
 	SMS_STOP,
-	SMS_START
+	SMS_START,
+	SMS_LANG
 };
 
 /*
@@ -60,6 +62,9 @@ struct sms_command {
 
 	/* SMS_ADD: the note after the ticket number, trimmed (may be empty) */
 	struct sms_slice note;
+
+	/* SMS_LANG: the language asked for, LANG_NONE when not understood */
+	enum lang set_lang;
 };
 
 /* Parses text[0..len) (valid UTF-8).  Always fills *cmd. */

@@ -144,6 +144,19 @@ static const char *const migrations[] = {
 	"CREATE INDEX complaints_created ON complaints(created_at);"
 	"CREATE INDEX outbox_provider ON outbox(provider_id);"
 	"PRAGMA user_version = 3;",
+
+	/* 4: long messages that arrive in parts (Vonage concat-*). */
+	"CREATE TABLE sms_parts ("
+	"  gateway TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  total INTEGER NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, sender, ref, part));"
+	"CREATE INDEX sms_parts_received ON sms_parts(received_at);"
+	"PRAGMA user_version = 4;",
 };
 
 enum stmt_id {
@@ -186,6 +199,10 @@ enum stmt_id {
 	ST_COMPLAINT_SET_SLA,
 	ST_COMPLAINT_OVERDUE,
 	ST_COMPLAINT_AUTOCLOSE,
+	ST_PART_ADD,
+	ST_PARTS_GET,
+	ST_PARTS_DELETE,
+	ST_PARTS_EXPIRED,
 	ST_NSTMTS
 };
 
@@ -370,6 +387,18 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_COMPLAINT_AUTOCLOSE] =
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE status = 'resolved'"
 	    " AND close_due > 0 AND close_due <= ?1 ORDER BY id LIMIT ?2",
+	[ST_PART_ADD] =
+	    "INSERT INTO sms_parts (gateway, sender, ref, total, part, text, received_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT (gateway, sender, ref, part) DO NOTHING",
+	[ST_PARTS_GET] =
+	    "SELECT part, total, text, received_at FROM sms_parts"
+	    " WHERE gateway = ?1 AND sender = ?2 AND ref = ?3 ORDER BY part",
+	[ST_PARTS_DELETE] =
+	    "DELETE FROM sms_parts WHERE gateway = ?1 AND sender = ?2 AND ref = ?3",
+	[ST_PARTS_EXPIRED] =
+	    "SELECT gateway, sender, ref, min(received_at) AS first FROM sms_parts"
+	    " GROUP BY gateway, sender, ref HAVING first < ?1 ORDER BY first LIMIT ?2",
 };
 
 struct store {
@@ -1826,4 +1855,187 @@ store_outbox_dlr(struct store *s, const char *provider_id,
 		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
 	unlock(s);
 	return ret;
+}
+
+/* ---- long messages in parts ------------------------------------------- */
+
+int
+store_part_add(struct store *s, const char *gateway, const char *sender, const char *ref,
+    int total, int part, const char *text, int64_t now)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_PART_ADD];
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
+	    bind_text(st, 3, ref) != SQLITE_OK || bind_int64(st, 4, total) != SQLITE_OK ||
+	    bind_int64(st, 5, part) != SQLITE_OK || bind_text(st, 6, text) != SQLITE_OK ||
+	    bind_int64(st, 7, now) != SQLITE_OK) {
+		bind_failed(s, ST_PART_ADD, "keep message part");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_PART_ADD, "keep message part") == -1)
+		ret = -1;
+	else
+		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	unlock(s);
+	return ret;
+}
+
+/*
+ * Reads the parts of one message in order into a joined text with "[...]"
+ * for each missing part.  Sets *have, *total, *first_at.  0, -1.
+ */
+static int
+parts_read(struct store *s, const char *gateway, const char *sender, const char *ref,
+    char **text, int *have, int *total, int64_t *first_at)
+{
+	sqlite3_stmt *st = s->st[ST_PARTS_GET];
+	size_t len = 0, cap = 256, n;
+	const char *t;
+	int rc, next = 1, part;
+	char *out;
+
+	*have = 0;
+	*total = 0;
+	*first_at = 0;
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
+	    bind_text(st, 3, ref) != SQLITE_OK) {
+		bind_failed(s, ST_PARTS_GET, "read message parts");
+		return -1;
+	}
+	out = xmalloc(cap);
+	out[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		part = sqlite3_column_int(st, 0);
+		if (sqlite3_column_int(st, 1) > *total)
+			*total = sqlite3_column_int(st, 1);
+		if (*first_at == 0 || sqlite3_column_int64(st, 3) < *first_at)
+			*first_at = sqlite3_column_int64(st, 3);
+		t = col_str(st, 2);
+		n = strlen(t);
+		/* Gaps between the parts that came are marked, never closed up. */
+		while (len + n + 6 * (size_t)(part - next + 1) + 1 > cap)
+			out = xrealloc(out, cap *= 2);
+		for (; next < part; next++) {
+			memcpy(out + len, "[...]", 5);
+			len += 5;
+		}
+		memcpy(out + len, t, n);
+		len += n;
+		out[len] = '\0';
+		next = part + 1;
+		(*have)++;
+	}
+	if (rc != SQLITE_DONE) {
+		fail_op(s, "read message parts");
+		done(st);
+		free(out);
+		return -1;
+	}
+	done(st);
+	if (next <= *total) {
+		out = xrealloc(out, len + 6);
+		memcpy(out + len, "[...]", 6);
+	}
+	*text = out;
+	return 0;
+}
+
+int
+store_parts_join(struct store *s, const char *gateway, const char *sender, const char *ref,
+    char **text)
+{
+	int have, total;
+	int64_t first;
+
+	*text = NULL;
+	lock(s);
+	if (parts_read(s, gateway, sender, ref, text, &have, &total, &first) != 0) {
+		unlock(s);
+		return -1;
+	}
+	unlock(s);
+	if (have > 0 && have >= total)
+		return 1;
+	free(*text);
+	*text = NULL;
+	return 0;
+}
+
+int
+store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_PARTS_DELETE];
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
+	    bind_text(st, 3, ref) != SQLITE_OK) {
+		bind_failed(s, ST_PARTS_DELETE, "forget message parts");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_PARTS_DELETE, "forget message parts") == -1 ? -1 : 0;
+	unlock(s);
+	return ret;
+}
+
+void
+store_parts_group_clear(struct store_parts_group *g)
+{
+	free(g->text);
+	g->text = NULL;
+}
+
+int
+store_parts_expired(struct store *s, int64_t before, struct store_parts_group *out, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t k = 0, i;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	if (max == 0)
+		return 0;
+	lock(s);
+	st = s->st[ST_PARTS_EXPIRED];
+	if (bind_int64(st, 1, before) != SQLITE_OK || bind_int64(st, 2, (int64_t)max) != SQLITE_OK) {
+		bind_failed(s, ST_PARTS_EXPIRED, "find waiting message parts");
+		unlock(s);
+		return -1;
+	}
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&out[k], 0, sizeof out[k]);
+		(void)str_copy(out[k].gateway, sizeof out[k].gateway, col_str(st, 0));
+		(void)str_copy(out[k].sender, sizeof out[k].sender, col_str(st, 1));
+		(void)str_copy(out[k].ref, sizeof out[k].ref, col_str(st, 2));
+		out[k].first_at = sqlite3_column_int64(st, 3);
+		k++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_op(s, "find waiting message parts");
+		done(st);
+		unlock(s);
+		return -1;
+	}
+	done(st);
+	for (i = 0; i < k; i++) {
+		int64_t first;
+
+		if (parts_read(s, out[i].gateway, out[i].sender, out[i].ref, &out[i].text,
+		    &out[i].have, &out[i].total, &first) != 0) {
+			while (i > 0)
+				store_parts_group_clear(&out[--i]);
+			unlock(s);
+			return -1;
+		}
+	}
+	unlock(s);
+	*n = k;
+	return 0;
 }

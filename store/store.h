@@ -318,4 +318,46 @@ int store_complaint_overdue(struct store *s, int64_t now, struct store_complaint
 int store_complaint_to_autoclose(struct store *s, int64_t now, struct store_complaint *out,
     size_t max, size_t *n);
 
+/* ---- long messages in parts (migration 4) -----------------------------
+ *
+ * Some gateways (Vonage) deliver a long SMS as separate callbacks, one per
+ * part, in any order.  The parts wait here, keyed by (gateway, sender,
+ * ref), until all have come; then intake joins them and handles one
+ * message.  A part delivered twice is kept once.
+ */
+
+/* Keeps part `part` (1..total) of the message.  1 kept, 0 had it already, -1. */
+int store_part_add(struct store *s, const char *gateway, const char *sender, const char *ref,
+    int total, int part, const char *text, int64_t now);
+
+/*
+ * When every part 1..total of (gateway, sender, ref) is here: their texts
+ * joined in order, in *text (heap; the caller frees), and 1.  0 when some
+ * are missing (*text NULL).  -1 on error.
+ */
+int store_parts_join(struct store *s, const char *gateway, const char *sender, const char *ref,
+    char **text);
+
+/* Forgets the parts of (gateway, sender, ref).  0, -1. */
+int store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref);
+
+struct store_parts_group {
+	char gateway[16];
+	char sender[64];
+	char ref[64];
+	int total;                      /* parts announced */
+	int have;                       /* parts here */
+	char *text;                     /* heap: the parts here in order, "[...]" for each gap */
+	int64_t first_at;               /* when the first part came */
+};
+
+void store_parts_group_clear(struct store_parts_group *g);
+
+/*
+ * Incomplete messages whose first part came before `before`, oldest first,
+ * at most max: out[0..*n) (clear each).  0, -1.
+ */
+int store_parts_expired(struct store *s, int64_t before, struct store_parts_group *out,
+    size_t max, size_t *n);
+
 #endif

@@ -214,7 +214,7 @@ test_bad_many_fixture(void **state)
 	expect_error(&errs, 8, "sms.short_code: '17-08'");
 	expect_error(&errs, 8, "sms.max_text: 100 is out of range");
 	expect_error(&errs, 9, "log_level: 'verbose'");
-	expect_error(&errs, 10, "unknown setting 'twilio' in 'gateways'");
+	expect_error(&errs, 10, "unknown setting 'nexmo' in 'gateways'");
 	expect_error(&errs, 10, "gateways.kannel.secret: must be at least 12");
 	expect_error(&errs, 13, "id 'DLH' must be");
 	expect_error(&errs, 13, "longer than 24 characters");
@@ -233,7 +233,9 @@ test_bad_many_fixture(void **state)
 	expect_error(&errs, 35, "replies.id.recieved: unknown template");
 	expect_error(&errs, 35, "placeholder {note} is not allowed");
 	expect_error(&errs, 36, "unknown setting 'fr' in 'replies'");
-	assert_int_equal(errs.n, 25);
+	/* status is overridden in Indonesian only. */
+	expect_error(&errs, 35, "replies.id.status: set, but replies.en.status is not");
+	assert_int_equal(errs.n, 26);
 	/* Reported in file order, as aduan check prints them. */
 	for (i = 1; i < errs.n; i++)
 		assert_true(errs.e[i - 1].line <= errs.e[i].line);
@@ -450,14 +452,14 @@ test_unknown_settings(void **state)
 	    "  regional = ( { region = \"x\"; agency = \"dpupr\"; unit = 1; } ); } );\n" /* 6 */
 	    "colour = \"red\";\n"                                                      /* 7 */
 	    "server = { lisen = \"0.0.0.0\"; };\n"                                     /* 8 */
-	    "gateways = { twilio = { secret = \"abcdefghijklmnop\"; }; };\n"          /* 9 */
+	    "gateways = { nexmo = { secret = \"abcdefghijklmnop\"; }; };\n"           /* 9 */
 	    "regions = ( { id = \"r\"; name = \"R\"; keywords = [ \"R\" ]; words = 1; } );\n"); /* 10 */
 	expect_error(&errs, 4, "unknown setting 'fr' in 'rule JALAN label'");
 	expect_error(&errs, 5, "unknown setting 'keywords' in 'rule JALAN'");
 	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
 	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
 	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, public_url)");
-	expect_error(&errs, 9, "unknown setting 'twilio' in 'gateways' (known: kannel, africastalking)");
+	expect_error(&errs, 9, "unknown setting 'nexmo' in 'gateways' (known: kannel, africastalking, twilio, vonage, infobip, generic)");
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
@@ -758,18 +760,21 @@ test_replies_override(void **state)
 	(void)state;
 	c = load_good(BASE
 	    "replies = {\n"                                                             /* 6 */
-	    "  id = { received = \"Diterima {ticket} untuk {agency}.\"; st_in_progress = \"dikerjakan\"; };\n" /* 7 */
-	    "  en = { help = \"Text {keywords} to {shortcode}\"; };\n"                   /* 8 */
+	    "  id = { received = \"Diterima {ticket} untuk {agency}.\"; st_in_progress = \"dikerjakan\";\n" /* 7 */
+	    "         help = \"Kirim {keywords} ke {shortcode}\"; };\n"                  /* 8 */
+	    "  en = { help = \"Text {keywords} to {shortcode}\"; received = \"Got {ticket} for {agency}.\";\n" /* 9 */
+	    "         st_in_progress = \"being done\"; };\n"                            /* 10 */
 	    "};\n");
 	assert_string_equal(c->replies[LANG_ID][REPLY_RECEIVED], "Diterima {ticket} untuk {agency}.");
 	assert_string_equal(c->replies[LANG_ID][REPLY_ST_IN_PROGRESS], "dikerjakan");
 	assert_string_equal(c->replies[LANG_EN][REPLY_HELP], "Text {keywords} to {shortcode}");
 	/* The rest keep their defaults. */
-	assert_string_equal(c->replies[LANG_EN][REPLY_RECEIVED],
-	    "Complaint received. Ticket no: {ticket}. Sent to {agency}. For status text STATUS {ticket} to {shortcode}");
-	assert_string_equal(c->replies[LANG_EN][REPLY_ST_IN_PROGRESS], "in progress");
-	assert_string_equal(c->replies[LANG_ID][REPLY_HELP],
-	    "Kirim ke {shortcode}: KATA KUNCI lalu isi aduan. Kata kunci: {keywords}. Cek: STATUS no tiket");
+	assert_string_equal(c->replies[LANG_EN][REPLY_RECEIVED], "Got {ticket} for {agency}.");
+	assert_string_equal(c->replies[LANG_EN][REPLY_ST_IN_PROGRESS], "being done");
+	assert_string_equal(c->replies[LANG_EN][REPLY_ST_RESOLVED], "resolved");
+	assert_string_equal(c->replies[LANG_ID][REPLY_HELP], "Kirim {keywords} ke {shortcode}");
+	assert_string_equal(c->replies[LANG_ID][REPLY_NOT_FOUND],
+	    "Tiket {ticket} tidak ditemukan. Periksa nomor di SMS tanda terima aduan Anda.");
 	conf_free(c);
 }
 
@@ -798,7 +803,10 @@ test_replies_errors(void **state)
 	expect_error(&errs, 13, "replies.id.not_found: placeholder {tiket} is not allowed");
 	expect_error(&errs, 14, "unknown setting 'fr' in 'replies' (known: id, en)");
 	expect_error(&errs, 15, "replies.en: must be a group");
-	assert_int_equal(errs.n, 9);
+	/* Set in Indonesian only: status, st_closed, added, withdrawn, not_found. */
+	expect_error(&errs, 8, "replies.id.status: set, but replies.en.status is not; write the text in both languages");
+	expect_error(&errs, 13, "replies.id.not_found: set, but replies.en.not_found is not");
+	assert_int_equal(errs.n, 14);
 }
 
 static void
@@ -812,7 +820,8 @@ test_receipt_must_fit_one_sms(void **state)
 	    "}; };\n");
 	expect_error(&errs, 7, "reply 'received' (id) can reach 164 characters; a ticket confirmation must fit one SMS (160)");
 	expect_error(&errs, 7, "short_name 'Diskominfo'");
-	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 7, "replies.id.received: set, but replies.en.received is not");
+	assert_int_equal(errs.n, 2);
 
 	/* The longest label decides, and the triage receipt is checked too. */
 	load_bad(AGENCIES
@@ -826,7 +835,9 @@ test_receipt_must_fit_one_sms(void **state)
 	expect_error(&errs, 8, "reply 'received' (en) can reach 162 characters");
 	expect_error(&errs, 8, "label 'Roads, bridges, drains, gutters, sidew");
 	expect_error(&errs, 9, "reply 'received_triage' (en) can reach 163 characters");
-	assert_int_equal(errs.n, 2);
+	expect_error(&errs, 8, "replies.en.received: set, but replies.id.received is not");
+	expect_error(&errs, 9, "replies.en.received_triage: set, but replies.id.received_triage is not");
+	assert_int_equal(errs.n, 4);
 
 	/* Longer than the render buffer: still reported, not cut silently. */
 	{
@@ -857,7 +868,8 @@ test_render(void **state)
 
 	(void)state;
 	c = load_good(BASE
-	    "replies = { id = { not_found = \"Tiket {ticket} {bukan ini} {} {ticket\"; }; };\n");
+	    "replies = { id = { not_found = \"Tiket {ticket} {bukan ini} {} {ticket\"; };\n"
+	    "            en = { not_found = \"Ticket {ticket} not found\"; }; };\n");
 	n = conf_render(c, LANG_ID, REPLY_STATUS, names, values, 4, out, sizeof(out));
 	assert_string_equal(out, "Tiket 48219307: sedang ditangani. Ditangani DPUPR, update 3 Mar.");
 	assert_int_equal(n, (long)strlen(out));
@@ -923,7 +935,7 @@ test_reply_names(void **state)
 		"received", "received_triage", "need_text", "status", "status_note",
 		"not_found", "mistyped", "bad_ticket", "added", "add_empty",
 		"withdrawn", "already_closed", "help", "stopped", "started",
-		"st_received", "st_routed", "st_in_progress", "st_resolved",
+		"lang_set", "lang_how", "st_received", "st_routed", "st_in_progress", "st_resolved",
 		"st_closed", "st_deferred", "st_rejected", "st_withdrawn"
 	};
 	int r;

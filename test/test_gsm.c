@@ -306,11 +306,55 @@ test_clean_bounds(void **state)
 	assert_string_equal(out, "a?b");
 }
 
+/* A reply that must be cut is cut on a word boundary with an ellipsis. */
+static void
+test_fit(void **state)
+{
+	char in[2000], out[2000];
+	struct gsm_count gc;
+	long n;
+	size_t i;
+
+	(void)state;
+	n = gsm_fit("hello world", 11, 1, out, sizeof out);
+	assert_int_equal(n, 11);
+	assert_string_equal(out, "hello world");
+
+	/* 400 characters of words into one part: ends "...", on a word boundary. */
+	for (i = 0; i < 50; i++)
+		memcpy(in + 8 * i, "kata123 ", 9);
+	n = gsm_fit(in, strlen(in), 1, out, sizeof out);
+	assert_true(n > 0);
+	assert_int_equal(gsm_count(out, (size_t)n, &gc), 0);
+	assert_int_equal(gc.parts, 1);
+	assert_true(gc.units <= 160);
+	assert_string_equal(out + n - 3, "...");
+	assert_int_equal(strncmp(out + n - 10, "kata123...", 10), 0);
+
+	/* No space at all: cut inside the word, still one part. */
+	memset(in, 'x', 500);
+	in[500] = '\0';
+	n = gsm_fit(in, 500, 2, out, sizeof out);
+	assert_int_equal(gsm_count(out, (size_t)n, &gc), 0);
+	assert_int_equal(gc.parts, 2);
+	assert_int_equal(n, 306);
+
+	/* UCS-2 with emoji: never inside a character, result valid UTF-8. */
+	for (i = 0; i < 60; i++)
+		memcpy(in + 8 * i, "\xF0\x9F\x98\xB7 ok ", 9);
+	n = gsm_fit(in, strlen(in), 1, out, sizeof out);
+	assert_true(n > 0);
+	assert_int_equal(gsm_count(out, (size_t)n, &gc), 0);
+	assert_int_equal(gc.coding, GSM_UCS2);
+	assert_int_equal(gc.parts, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_answers),
+		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_basic_table_traps),

@@ -62,6 +62,13 @@ static const struct row {
 	  "Bantuan sosial belum cair", NULL, NULL, NULL },
 	{ "STOP kirim sms", SMS_STOP, EN, "STOP", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "mulai lagi", SMS_START, ID, "MULAI", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	/* BAHASA / LANGUAGE: the reply language. */
+	{ "BAHASA EN", SMS_LANG, ID, "BAHASA", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "bahasa inggris", SMS_LANG, ID, "BAHASA", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "LANGUAGE ID", SMS_LANG, EN, "LANGUAGE", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "BAHASA", SMS_LANG, ID, "BAHASA", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "Bahasa petugas di kantor camat kasar", SMS_COMPLAINT, ANY, "", NONE, "", NULL,
+	  "Bahasa petugas di kantor camat kasar", NULL, NULL, NULL },
 	{ "help me please", SMS_HELP, EN, "HELP", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "LAPOR", SMS_HELP, ID, "LAPOR", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "lapor.", SMS_HELP, ID, "LAPOR", NONE, "", NULL, NULL, NULL, NULL, NULL },
@@ -461,11 +468,36 @@ test_hostile(void **state)
 	assert_int_equal(c.body.len, 3);
 }
 
+/* BAHASA EN / LANGUAGE ID name the language; anything else asks how. */
+static void
+test_language_command(void **state)
+{
+	static const struct {
+		const char *in;
+		enum lang want;
+	} cases[] = {
+		{ "BAHASA EN", LANG_EN }, { "bahasa english", LANG_EN }, { "Bahasa Inggris", LANG_EN },
+		{ "BAHASA ID", LANG_ID }, { "bahasa indonesia", LANG_ID }, { "LANGUAGE: ID", LANG_ID },
+		{ "BAHASA", LANG_NONE }, { "BAHASA jawa", LANG_NONE },
+	};
+	struct sms_command cmd;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sms_parse(cases[i].in, strlen(cases[i].in), &cmd);
+		if (cmd.cmd != SMS_LANG || cmd.set_lang != cases[i].want)
+			fail_msg("\"%s\": expected SMS_LANG with language %d, got command %d "
+			    "with language %d", cases[i].in, cases[i].want, cmd.cmd, cmd.set_lang);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grammar_table),
+		cmocka_unit_test(test_language_command),
 		cmocka_unit_test(test_literal_ticket),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_random_tokens),
