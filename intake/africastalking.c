@@ -1,6 +1,14 @@
 /*
- * africastalking: the Africa's Talking adapter.  USSD for now (its SMS
- * callbacks come with the gateways issue).
+ * africastalking: the Africa's Talking adapter: USSD, incoming SMS and
+ * delivery reports.
+ *
+ * SMS: a form POST to the callback registered for the short code,
+ *
+ *   POST /africastalking/sms?secret=S
+ *   from=%2B62812..&to=1708&text=JALAN..&date=2026-11-28T08:51:03.000Z&id=ATXid_..&linkId=..
+ *
+ * answered 200 at once; the reply leaves through the outbox and the
+ * messaging API (sms/send.c), as Africa's Talking expects.
  *
  * USSD: a form POST to the callback URL registered in Africa's Talking's
  * dashboard, which carries our secret in its query string:
@@ -16,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "intake/gateway.h"
 #include "sms/text.h"
@@ -90,6 +99,96 @@ at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd
 	return 0;
 }
 
+/* "2026-11-28 08:51:03", "2026-11-28T08:51:03.123Z": UTC seconds, or -1. */
+static int64_t
+at_date(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, se, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	/* What may follow: fractions of a second, then Z or nothing. */
+	s += n;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	if (*s == 'Z')
+		s++;
+	if (*s != '\0')
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return (int64_t)timegm(&tm);
+}
+
+static int
+at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_in *in,
+    size_t max, size_t *n, char *err, size_t errsz)
+{
+	const char *secret, *from, *to, *text, *id, *date;
+	size_t len, flen, tolen = 0, tlen, ilen;
+	int64_t t = 0;
+
+	*n = 0;
+	if (max == 0)
+		return bad(err, errsz, 500, "no room for a message");
+	memset(in, 0, sizeof *in);
+	if (c->africastalking_secret == NULL)
+		return bad(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
+	secret = http_param(req, "secret", &len);
+	if (secret == NULL || len != strlen(secret) ||
+	    !str_secret_equal(secret, c->africastalking_secret))
+		return bad(err, errsz, 403, "wrong or missing secret");
+	from = http_param(req, "from", &flen);
+	if (from == NULL || flen == 0)
+		return bad(err, errsz, 400, "missing parameter: from");
+	if (flen >= sizeof in->from || !text_utf8_valid(from, flen))
+		return bad(err, errsz, 400, "parameter from is not a phone number or sender name");
+	to = http_param(req, "to", &tolen);
+	if (to != NULL && (tolen >= sizeof in->to || !plain_token(to, tolen)))
+		return bad(err, errsz, 400, "parameter to is not a short code");
+	text = http_param(req, "text", &tlen);
+	if (text == NULL)
+		return bad(err, errsz, 400, "missing parameter: text");
+	if (!text_utf8_valid(text, tlen))
+		return bad(err, errsz, 400, "text is not valid UTF-8 or contains a NUL byte");
+	if ((long)tlen > c->max_text)
+		return bad(err, errsz, 413, "text too long");
+	id = http_param(req, "id", &ilen);
+	if (id == NULL || ilen == 0)
+		return bad(err, errsz, 400, "missing parameter: id");
+	if (ilen >= sizeof in->id || !plain_token(id, ilen))
+		return bad(err, errsz, 400, "parameter id is malformed");
+	date = http_param(req, "date", &len);
+	if (date != NULL && len > 0 && (t = at_date(date)) < 0)
+		return bad(err, errsz, 400, "parameter date is not an ISO-8601 time");
+
+	memcpy(in->from, from, flen);
+	if (to != NULL)
+		memcpy(in->to, to, tolen);
+	memcpy(in->id, id, ilen);
+	in->time = t;
+	in->text = xstrndup(text, tlen);
+	in->text_len = tlen;
+	*n = 1;
+	return 0;
+}
+
+/* The SMS callback wants 200 and nothing else: replies go by the API. */
+static void
+at_encode_ack(const char *reply, struct http_response *res)
+{
+	(void)reply;
+	http_respond_text(res, 200, "");
+}
+
 static void
 at_encode_ussd(const char *screen, int end, struct http_response *res)
 {
@@ -147,6 +246,10 @@ at_decode_dlr(const struct conf *c, const struct http_request *req, char *provid
 
 const struct gateway gateway_africastalking = {
 	.name = "africastalking",
+	.sms_path = "/africastalking/sms",
+	.decode_sms = at_decode_sms,
+	.reply_inline = 0,
+	.encode_reply = at_encode_ack,
 	.ussd_path = "/africastalking/ussd",
 	.decode_ussd = at_decode_ussd,
 	.encode_ussd = at_encode_ussd,
