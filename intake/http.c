@@ -153,6 +153,20 @@ http_param(const struct http_request *req, const char *name, size_t *len)
 	return NULL;
 }
 
+int
+http_params_each(const struct http_request *req, int from_body,
+    int (*fn)(void *arg, const char *name, const char *value, size_t len), void *arg)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < req->nparams; i++)
+		if (req->params[i].from_body == (from_body != 0) &&
+		    (r = fn(arg, req->params[i].name, req->params[i].value, req->params[i].len)) != 0)
+			return r;
+	return 0;
+}
+
 enum http_method
 http_request_method(const struct http_request *req)
 {

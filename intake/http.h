@@ -65,6 +65,16 @@ int http_port(const struct http_server *srv);
  * Valid for the duration of the handler.
  */
 const char *http_param(const struct http_request *req, const char *name, size_t *len);
+/*
+ * Calls fn once for every parameter of the form body (from_body 1) or of
+ * the query string (from_body 0), in the order they came, with the same
+ * binary-safe value and length http_param() gives.  A name repeated within
+ * one source is seen once (its first occurrence), as http_param() sees it.
+ * Stops at the first non-zero return of fn and returns that value; 0 when
+ * fn was called for every parameter (or there were none).
+ */
+int http_params_each(const struct http_request *req, int from_body,
+    int (*fn)(void *arg, const char *name, const char *value, size_t len), void *arg);
 enum http_method http_request_method(const struct http_request *req);
 /* The request's remote address as text ("127.0.0.1"), for logs. */
 const char *http_request_peer(const struct http_request *req);

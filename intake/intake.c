@@ -511,9 +511,27 @@ elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static int sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res, struct sms_in *whole);
+static int part_join(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct sms_in *whole);
+
 int
 intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
     struct intake_result *res)
+{
+	struct sms_in whole;
+	int st;
+
+	memset(&whole, 0, sizeof whole);
+	st = sms_one(ix, gw, in, res, &whole);
+	sms_in_clear(&whole);
+	return st;
+}
+
+static int
+sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res, struct sms_in *wholep)
 {
 	struct outcome o = { 0 };
 	struct store_message m = { 0 };
@@ -540,6 +558,26 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 
 	if (store_begin(ix->store) != 0)
 		return unavailable(res);
+	if (in->concat_total > 1) {
+		/*
+		 * A part of a long message: kept, joined and handled in this
+		 * one transaction, so a failure leaves the parts for the retry.
+		 */
+		r = part_join(ix, gw, in, wholep);
+		if (r < 0) {
+			store_rollback(ix->store);
+			return unavailable(res);
+		}
+		if (r == 0) {
+			if (store_commit(ix->store) != 0)
+				return unavailable(res);
+			log_info("sms %s from=%s part %d of %d of message %s kept", gw->name, masked,
+			    in->concat_part, in->concat_total, in->concat_ref);
+			return res->status;     /* more parts to come: nothing to answer */
+		}
+		in = wholep;
+		gwid = wholep->id;
+	}
 	/* A retried callback: the stored answer, nothing new. */
 	if (gwid != NULL) {
 		r = store_message_find(ix->store, gw->name, gwid, res->reply, sizeof res->reply);
@@ -591,59 +629,73 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	return res->status;
 }
 
-/*
- * A part of a long message: kept until the rest comes.  Returns 1 when
- * *joined now holds the whole text (heap) to handle as one message, 0 when
- * more parts are awaited (or this one was a repeat), -1 on a store error.
- */
-static int
-part_in(struct intake *ix, const struct gateway *gw, const struct sms_in *in, char **joined)
+/* FNV-1a of a text, for the id of a joined long message. */
+static uint64_t
+fnv(const char *s)
 {
-	int r;
+	uint64_t h = 1469598103934665603ULL;
 
-	*joined = NULL;
-	if (store_begin(ix->store) != 0)
-		return -1;
-	r = store_part_add(ix->store, gw->name, in->from, in->concat_ref, in->concat_total,
-	    in->concat_part, in->text, now_unix());
-	if (r >= 0)
-		r = store_parts_join(ix->store, gw->name, in->from, in->concat_ref, joined);
-	if (r == 1)
-		r = store_parts_delete(ix->store, gw->name, in->from, in->concat_ref) == 0 ? 1 : -1;
-	if (r < 0 || store_commit(ix->store) != 0) {
-		if (r < 0)
-			store_rollback(ix->store);
-		free(*joined);
-		*joined = NULL;
-		return -1;
-	}
-	return r;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
 }
 
-/* Handles one decoded message (or a joined long one).  Returns the HTTP status. */
+/*
+ * The joined message's id: the sender, the parts' reference and a hash of
+ * the whole text, because phones reuse small references (two citizens,
+ * or one citizen later, may both send "ref 1").
+ */
+static void
+concat_id(const char *sender, const char *ref, const char *text, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "concat:%.40s:%.40s:%016llx", sender, ref,
+	    (unsigned long long)fnv(text));
+}
+
+/* Long messages are bounded like any text. */
+static void
+cap_text(const struct conf *c, char *text)
+{
+	size_t n = strlen(text);
+
+	if ((long)n <= c->max_text)
+		return;
+	n = (size_t)c->max_text;
+	while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+		n--;
+	text[n] = '\0';
+}
+
+/*
+ * Inside the caller's transaction: keeps the part; when all are here,
+ * fills *whole with the joined message (heap text) and forgets the parts.
+ * 1 whole, 0 more to come (or a repeat), -1 store error.
+ */
 static int
-one_message(struct intake *ix, const struct gateway *gw, struct sms_in *in,
-    struct intake_result *r)
+part_join(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct sms_in *whole)
 {
 	char *joined = NULL;
-	int st;
+	int r;
 
-	if (in->concat_total > 1) {
-		st = part_in(ix, gw, in, &joined);
-		if (st < 0)
-			return unavailable(r);
-		if (st == 0) {
-			memset(r, 0, sizeof *r);
-			r->status = 200;
-			return 200;     /* more parts to come: nothing to answer yet */
-		}
-		/* The whole message, under one id made of the parts' reference. */
-		free(in->text);
-		in->text = joined;
-		in->text_len = strlen(joined);
-		snprintf(in->id, sizeof in->id, "concat:%.60s", in->concat_ref);
+	r = store_part_add(ix->store, gw->name, in->from, in->concat_ref, in->concat_total,
+	    in->concat_part, in->id[0] ? in->id : NULL, in->text, now_unix());
+	if (r < 0)
+		return -1;
+	r = store_parts_join(ix->store, gw->name, in->from, in->concat_ref, &joined);
+	if (r <= 0)
+		return r;
+	if (store_parts_delete(ix->store, gw->name, in->from, in->concat_ref, now_unix()) != 0) {
+		free(joined);
+		return -1;
 	}
-	return intake_sms(ix, gw, in, r);
+	cap_text(ix->conf, joined);
+	*whole = *in;
+	whole->concat_total = 0;
+	whole->text = joined;
+	whole->text_len = strlen(joined);
+	concat_id(in->from, in->concat_ref, joined, whole->id, sizeof whole->id);
+	return 1;
 }
 
 void
@@ -671,15 +723,24 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	r->reply[0] = '\0';
 	/*
 	 * Each message of a batch is handled (and deduplicated) on its own.
-	 * One that cannot be stored makes the whole callback a 503, so the
-	 * gateway sends it again; those already stored answer from the store.
+	 * One that could not be stored (5xx) makes the whole callback a 503,
+	 * so the gateway sends it again; those already stored then answer
+	 * from the store.  A message refused for what it is (4xx: a sender
+	 * that is no phone number) is logged and acknowledged: sending the
+	 * batch again could not fix it.  A single message answered inline
+	 * (Kannel, Twilio) gets its own status.
 	 */
 	for (i = 0; i < n; i++) {
-		st = one_message(ep->ix, ep->gw, &in[i], r);
-		if (st != 200 && worst == 200) {
+		st = intake_sms(ep->ix, ep->gw, &in[i], r);
+		if (st >= 500 && worst < 500) {
 			worst = st;
 			snprintf(line, sizeof line, "%s\n", r->error);
-		}
+		} else if (st != 200 && worst == 200 && ep->gw->reply_inline) {
+			worst = st;
+			snprintf(line, sizeof line, "%s\n", r->error);
+		} else if (st != 200 && st < 500)
+			log_warnx("sms %s: message %zu of %zu refused with %d: %s", ep->gw->name,
+			    i + 1, n, st, r->error);
 	}
 	if (worst != 200)
 		http_respond_text(res, worst, line);
@@ -700,7 +761,9 @@ intake_parts_tick(struct intake *ix, int64_t now)
 	size_t n = 0, i, k;
 	int done = 0;
 
-	if (store_parts_expired(ix->store, now - ix->conf->parts_timeout, g, ARRAY_LEN(g), &n) != 0)
+	/* Handled parts are kept a day to recognise late repeats, then forgotten. */
+	if (store_parts_purge(ix->store, now - 24 * 3600) != 0 ||
+	    store_parts_expired(ix->store, now - ix->conf->parts_timeout, g, ARRAY_LEN(g), &n) != 0)
 		return -1;
 	r = xmalloc(sizeof *r);
 	for (i = 0; i < n; i++) {
@@ -712,7 +775,8 @@ intake_parts_tick(struct intake *ix, int64_t now)
 		/* The parts that came are the citizen's words: handle them, gaps marked. */
 		memset(&in, 0, sizeof in);
 		str_copy(in.from, sizeof in.from, g[i].sender);
-		snprintf(in.id, sizeof in.id, "concat:%.60s", g[i].ref);
+		cap_text(ix->conf, g[i].text);
+		concat_id(g[i].sender, g[i].ref, g[i].text, in.id, sizeof in.id);
 		in.text = g[i].text;
 		in.text_len = strlen(g[i].text);
 		if (gw != NULL) {
@@ -722,7 +786,7 @@ intake_parts_tick(struct intake *ix, int64_t now)
 			if (intake_sms(ix, gw, &in, r) == 200)
 				done++;
 		}
-		if (store_parts_delete(ix->store, g[i].gateway, g[i].sender, g[i].ref) != 0)
+		if (store_parts_delete(ix->store, g[i].gateway, g[i].sender, g[i].ref, now) != 0)
 			done = -1;
 		store_parts_group_clear(&g[i]);
 	}
@@ -1176,6 +1240,7 @@ ussd_in_clear(struct ussd_in *in)
 const struct gateway *const gateways[] = {
 	&gateway_kannel,
 	&gateway_africastalking,
+	&gateway_twilio,
 	&gateway_vonage,
 	&gateway_infobip,
 	&gateway_generic,

@@ -16,6 +16,8 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,15 +366,337 @@ send_africastalking(const struct conf *c, const char *to, const char *text,
 	free(f.s);
 }
 
+/* ---- shared by the JSON APIs ------------------------------------------------ */
+
+/*
+ * Masks every run of 7 or more digits but its last 3: Twilio's and
+ * Infobip's error texts can quote the number ("The 'To' number
+ * +6281234567890 is not a valid phone number"), and errors never hold one.
+ */
+static void
+mask_numbers(char *s)
+{
+	size_t i = 0, j, k;
+
+	while (s[i] != '\0') {
+		if (s[i] < '0' || s[i] > '9') {
+			i++;
+			continue;
+		}
+		for (j = i; s[j] >= '0' && s[j] <= '9'; j++)
+			;
+		if (j - i >= 7)
+			for (k = i; k < j - 3; k++)
+				s[k] = '*';
+		i = j;
+	}
+}
+
+/* len of url without trailing '/'. */
+static size_t
+base_len(const char *url)
+{
+	size_t n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/* A JSON string member as a C string, or NULL. */
+static const char *
+jstr(json_t *obj, const char *name)
+{
+	json_t *v = json_object_get(obj, name);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Upper-case letters, digits and '_' only: a status name worth quoting. */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* ---- Twilio ------------------------------------------------------------------ */
+
+#define TWILIO_API      "https://api.twilio.com"
+
+/*
+ * Twilio error codes ("code" in an error answer) that come with a 4xx but
+ * pass with time; every other 4xx is final.  21611: the From number has
+ * too many messages queued.
+ */
+static const long twilio_retry_codes[] = { 21611 };
+
+/*
+ * 2xx: {"sid":"SM..","status":"queued",...}: the sid is what status
+ * callbacks carry.  Otherwise {"code":21211,"message":"...","status":400}.
+ */
+static void
+twilio_answer(long status, const char *body, size_t len, struct send_result *r)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, 0, &jerr);
+	const char *sid, *msg;
+	char why[QUOTE_MAX + 1];
+	enum send_outcome o;
+	json_int_t code = 0;
+	size_t i;
+
+	if (status >= 200 && status <= 299) {
+		if (root == NULL)
+			result(r, SEND_RETRY, "twilio: unreadable answer: %s", jerr.text);
+		else if ((sid = jstr(root, "sid")) == NULL || *sid == '\0' ||
+		    str_copy(r->provider_id, sizeof r->provider_id, sid) != 0)
+			result(r, SEND_RETRY, "twilio: answer without a message sid");
+		else
+			result(r, SEND_OK, "%s", "");
+		json_decref(root);
+		return;
+	}
+	o = status_outcome(status);
+	if (root != NULL && json_is_integer(json_object_get(root, "code")))
+		code = json_integer_value(json_object_get(root, "code"));
+	if (o == SEND_FAIL)
+		for (i = 0; i < ARRAY_LEN(twilio_retry_codes); i++)
+			if (code == twilio_retry_codes[i])
+				o = SEND_RETRY;
+	if (root != NULL && (msg = jstr(root, "message")) != NULL)
+		quote(msg, strlen(msg), why, sizeof why);
+	else
+		quote(body, len, why, sizeof why);
+	mask_numbers(why);
+	if (code != 0)
+		result(r, o, "twilio: HTTP %ld error %lld: %s", status, (long long)code, why);
+	else
+		result(r, o, "twilio: HTTP %ld: %s", status, why);
+	json_decref(root);
+}
+
+/*
+ * POST <sender_url, default https://api.twilio.com>/2010-04-01/Accounts/
+ * <Account SID>/Messages.json with HTTP Basic auth (Account SID, auth
+ * token) and the form To, From, Body, StatusCallback.  The status
+ * callback, server.public_url + "/twilio/status", is what intake/twilio.c
+ * checks the X-Twilio-Signature of.
+ */
+static void
+send_twilio(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+    struct send_result *r)
+{
+	struct sbuf f = { 0 }, url = { 0 }, cb = { 0 };
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	char cred[400], b64[4 * (sizeof cred / 3 + 1) + 1], auth[sizeof b64 + 32], *e;
+	const char *hdrs[] = { auth, "Accept: application/json", NULL };
+	const char *base = c->sender_url != NULL ? c->sender_url : TWILIO_API;
+	int n;
+
+	(void)outbox_id;
+	n = snprintf(cred, sizeof cred, "%s:%s", c->sender_username, c->sender_password);
+	if (n < 0 || (size_t)n >= sizeof cred) {
+		result(r, SEND_FAIL, "twilio: Account SID and auth token too long");
+		return;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)cred, n);
+	OPENSSL_cleanse(cred, sizeof cred);
+	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
+
+	sb_add(&url, base, base_len(base));
+	sb_str(&url, "/2010-04-01/Accounts/");
+	e = fetch_escape(c->sender_username, strlen(c->sender_username));
+	sb_str(&url, e);
+	free(e);
+	sb_str(&url, "/Messages.json");
+
+	sb_param(&f, "To", to, strlen(to));
+	if (c->sender_from != NULL)
+		sb_param(&f, "From", c->sender_from, strlen(c->sender_from));
+	sb_param(&f, "Body", text, strlen(text));
+	if (c->public_url != NULL) {
+		sb_add(&cb, c->public_url, base_len(c->public_url));
+		sb_str(&cb, "/twilio/status");
+		sb_param(&f, "StatusCallback", cb.s, cb.len);
+	}
+
+	req.method = "POST";
+	req.url = url.s;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = f.s;
+	req.body_len = f.len;
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = ANSWER_MAX;
+	if (fetch(&req, &res) == -1)
+		result(r, SEND_RETRY, "twilio: %s", res.error);
+	else
+		twilio_answer(res.status, res.body, res.body_len, r);
+	fetch_res_clear(&res);
+	OPENSSL_cleanse(b64, sizeof b64);
+	OPENSSL_cleanse(auth, sizeof auth);
+	free(url.s);
+	free(f.s);
+	free(cb.s);
+}
+
+/* ---- Infobip ------------------------------------------------------------------ */
+
+/*
+ * {"bulkId":..,"messages":[{"messageId":..,"status":{"groupName":"PENDING",
+ * "name":"PENDING_ACCEPTED","description":..},"to":..}]}.  PENDING (and
+ * ACCEPTED, DELIVERED) is taken; REJECTED, UNDELIVERABLE and EXPIRED are
+ * final; anything else is retried.
+ */
+static void
+infobip_answer(const char *body, size_t len, const char *mid, struct send_result *r)
+{
+	static const char *const ok[] = { "PENDING", "ACCEPTED", "DELIVERED" };
+	static const char *const final[] = { "REJECTED", "UNDELIVERABLE", "EXPIRED" };
+	json_error_t jerr;
+	json_t *root, *first, *st;
+	const char *group, *name, *desc, *id;
+	char why[QUOTE_MAX + 1];
+	size_t i;
+
+	if ((root = json_loadb(body, len, 0, &jerr)) == NULL) {
+		result(r, SEND_RETRY, "infobip: unreadable answer: %s", jerr.text);
+		return;
+	}
+	first = json_array_get(json_object_get(root, "messages"), 0);
+	st = json_object_get(first, "status");
+	if ((group = jstr(st, "groupName")) == NULL) {
+		result(r, SEND_RETRY, "infobip: answer without a message status");
+		json_decref(root);
+		return;
+	}
+	for (i = 0; i < ARRAY_LEN(ok); i++)
+		if (strcmp(group, ok[i]) == 0) {
+			id = jstr(first, "messageId");
+			if (id == NULL || *id == '\0' ||
+			    str_copy(r->provider_id, sizeof r->provider_id, id) != 0)
+				str_copy(r->provider_id, sizeof r->provider_id, mid);
+			result(r, SEND_OK, "%s", "");
+			json_decref(root);
+			return;
+		}
+	/* "REJECTED_DESTINATION: Destination address is invalid" */
+	name = jstr(st, "name");
+	desc = jstr(st, "description");
+	quote(desc != NULL ? desc : "", desc != NULL ? strlen(desc) : 0, why, sizeof why);
+	mask_numbers(why);
+	for (i = 0; i < ARRAY_LEN(final); i++)
+		if (strcmp(group, final[i]) == 0)
+			break;
+	result(r, i < ARRAY_LEN(final) ? SEND_FAIL : SEND_RETRY, "infobip: %.40s: %s",
+	    name != NULL && plain(name) ? name : plain(group) ? group : "unknown status", why);
+	json_decref(root);
+}
+
+/*
+ * POST <sender_url>/sms/2/text/advanced with "Authorization: App <key>"
+ * and one message: the destination in E.164 without '+', our messageId
+ * "aduan-<outbox id>" (what delivery reports carry), from, text, and,
+ * with gateways.infobip.secret set, a notifyUrl back to /infobip/dlr.
+ * 401 (a wrong key) and other 4xx are final; 429 and 5xx retried.
+ */
+static void
+send_infobip(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+    struct send_result *r)
+{
+	struct sbuf url = { 0 }, notify = { 0 };
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	json_t *root, *msg, *dest;
+	json_error_t jerr;
+	char mid[48], auth[300], why[QUOTE_MAX + 1], *payload, *e;
+	const char *hdrs[] = { auth, "Accept: application/json", NULL };
+	const char *etext;
+	int n;
+
+	snprintf(mid, sizeof mid, "aduan-%" PRId64, outbox_id);
+	n = snprintf(auth, sizeof auth, "Authorization: App %s", c->sender_password);
+	if (n < 0 || (size_t)n >= sizeof auth) {
+		result(r, SEND_FAIL, "infobip: API key too long");
+		return;
+	}
+	dest = json_object();
+	json_object_set_new(dest, "to", json_string(to[0] == '+' ? to + 1 : to));
+	json_object_set_new(dest, "messageId", json_string(mid));
+	msg = json_object();
+	json_object_set_new(msg, "destinations", json_pack("[o]", dest));
+	if (c->sender_from != NULL)
+		json_object_set_new(msg, "from", json_string(c->sender_from));
+	json_object_set_new(msg, "text", json_string(text));
+	if (c->infobip_secret != NULL && c->public_url != NULL) {
+		sb_add(&notify, c->public_url, base_len(c->public_url));
+		sb_str(&notify, "/infobip/dlr?secret=");
+		e = fetch_escape(c->infobip_secret, strlen(c->infobip_secret));
+		sb_str(&notify, e);
+		free(e);
+		json_object_set_new(msg, "notifyUrl", json_string(notify.s));
+		json_object_set_new(msg, "notifyContentType", json_string("application/json"));
+	}
+	root = json_pack("{s:[o]}", "messages", msg);
+	payload = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	free(notify.s);
+	if (payload == NULL) {
+		result(r, SEND_FAIL, "infobip: cannot encode the request");
+		return;
+	}
+
+	sb_add(&url, c->sender_url, base_len(c->sender_url));
+	sb_str(&url, "/sms/2/text/advanced");
+	req.method = "POST";
+	req.url = url.s;
+	req.content_type = "application/json";
+	req.body = payload;
+	req.body_len = strlen(payload);
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = ANSWER_MAX;
+	if (fetch(&req, &res) == -1)
+		result(r, SEND_RETRY, "infobip: %s", res.error);
+	else if (res.status >= 200 && res.status <= 299)
+		infobip_answer(res.body, res.body_len, mid, r);
+	else {
+		/* {"requestError":{"serviceException":{"messageId":..,"text":..}}} */
+		root = json_loadb(res.body, res.body_len, 0, &jerr);
+		etext = jstr(json_object_get(json_object_get(root, "requestError"),
+		    "serviceException"), "text");
+		if (etext != NULL)
+			quote(etext, strlen(etext), why, sizeof why);
+		else
+			quote(res.body, res.body_len, why, sizeof why);
+		mask_numbers(why);
+		json_decref(root);
+		result(r, status_outcome(res.status), "infobip: HTTP %ld: %s", res.status, why);
+	}
+	fetch_res_clear(&res);
+	OPENSSL_cleanse(auth, sizeof auth);
+	free(payload);
+	free(url.s);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
+/* What each sender needs from sms_sender: url and username (password always). */
 static const struct {
 	enum conf_sender type;
 	void (*send)(const struct conf *, const char *, const char *, int64_t,
 	    struct send_result *);
+	int needs_url;          /* 0: Twilio has a default API base */
+	int needs_username;     /* 0: Infobip has only an API key */
 } senders[] = {
-	{ SENDER_KANNEL, send_kannel },
-	{ SENDER_AFRICASTALKING, send_africastalking },
+	{ SENDER_KANNEL, send_kannel, 1, 1 },
+	{ SENDER_AFRICASTALKING, send_africastalking, 1, 1 },
+	{ SENDER_TWILIO, send_twilio, 0, 1 },
+	{ SENDER_INFOBIP, send_infobip, 1, 0 },
 };
 
 void
@@ -392,8 +716,9 @@ send_sms(const struct conf *c, const char *to, const char *text, int64_t outbox_
 		return;
 	}
 	for (i = 0; i < ARRAY_LEN(senders); i++)
-		if (senders[i].type == c->sender && c->sender_url != NULL &&
-		    c->sender_username != NULL && c->sender_password != NULL) {
+		if (senders[i].type == c->sender && c->sender_password != NULL &&
+		    (c->sender_url != NULL || !senders[i].needs_url) &&
+		    (c->sender_username != NULL || !senders[i].needs_username)) {
 			senders[i].send(c, to, text, outbox_id, r);
 			return;
 		}

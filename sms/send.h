@@ -1,8 +1,8 @@
 /*
  * send: outbound SMS through the configured gateway, one function per
  * gateway behind one small table (Kannel sendsms, Africa's Talking's
- * messaging API).  Called by the delivery workers, never by an HTTP
- * handler.
+ * messaging API, Twilio's Messages API, Infobip's SMS API).  Called by the
+ * delivery workers, never by an HTTP handler.
  *
  * Kannel: GET sendsms with username, password, from, to, text; a text that
  * is not GSM-7 goes as UTF-16BE with coding=2; dlr-mask=31 and a dlr-url
@@ -12,6 +12,20 @@
  * Africa's Talking: POST username, to, message, from with the apiKey
  * header; success is SMSMessageData.Recipients[0].status "Success", whose
  * messageId is kept for its delivery reports (/africastalking/dlr).
+ * Twilio: POST To, From, Body, StatusCallback (public_url + /twilio/status)
+ * to <url, default https://api.twilio.com>/2010-04-01/Accounts/<username =
+ * Account SID>/Messages.json with HTTP Basic auth (Account SID, password =
+ * auth token); 201 with the message's sid (kept for the status callbacks);
+ * 429, 5xx and transport errors are retried; 400 (21211: not a valid
+ * number, ...), 401 and 403 are not, but for 21611 (the From number's
+ * queue is full).
+ * Infobip: POST JSON to <url>/sms/2/text/advanced with "Authorization: App
+ * <password = API key>": the number in E.164 without '+', messageId
+ * "aduan-<outbox id>", from, text, and with gateways.infobip.secret a
+ * notifyUrl (public_url + /infobip/dlr?secret=...); status group PENDING
+ * or ACCEPTED is sent (provider id: its messageId), REJECTED,
+ * UNDELIVERABLE or EXPIRED final; 429 and 5xx retried, 401 and other 4xx
+ * not.  No username.
  */
 #ifndef ADUAN_SEND_H
 #define ADUAN_SEND_H

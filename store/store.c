@@ -154,6 +154,8 @@ static const char *const migrations[] = {
 	"  part INTEGER NOT NULL,"
 	"  text TEXT NOT NULL,"
 	"  received_at INTEGER NOT NULL,"
+	"  msg_id TEXT NOT NULL DEFAULT '',"     /* the gateway's id of this part */
+	"  joined_at INTEGER NOT NULL DEFAULT 0," /* handled as part of a whole */
 	"  PRIMARY KEY (gateway, sender, ref, part));"
 	"CREATE INDEX sms_parts_received ON sms_parts(received_at);"
 	"PRAGMA user_version = 4;",
@@ -200,8 +202,11 @@ enum stmt_id {
 	ST_COMPLAINT_OVERDUE,
 	ST_COMPLAINT_AUTOCLOSE,
 	ST_PART_ADD,
+	ST_PART_FIND,
 	ST_PARTS_GET,
 	ST_PARTS_DELETE,
+	ST_PARTS_FORGET,
+	ST_PARTS_PURGE,
 	ST_PARTS_EXPIRED,
 	ST_NSTMTS
 };
@@ -338,9 +343,15 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_OUTBOX_COUNT] =
 	    "SELECT count(*) FROM outbox WHERE (?1 IS NULL OR state = ?1)",
 	/* A row never sent has provider_id '': no report can be for it. */
+	/*
+	 * Reports may arrive out of order ("Sent" after "Success"): a final
+	 * state is never replaced by an intermediate one.
+	 */
 	[ST_OUTBOX_DLR] =
 	    "UPDATE outbox SET dlr_state = ?2, updated_at = ?3"
-	    " WHERE provider_id = ?1 AND provider_id <> ''",
+	    " WHERE provider_id = ?1 AND provider_id <> ''"
+	    " AND (dlr_state NOT IN ('delivered', 'failed', 'rejected')"
+	    "  OR ?2 IN ('delivered', 'failed', 'rejected'))",
 	/*
 	 * Every filter is a parameter that switches itself off (NULL or 0),
 	 * so one fixed statement serves every combination; ?3 is the "open"
@@ -388,17 +399,26 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE status = 'resolved'"
 	    " AND close_due > 0 AND close_due <= ?1 ORDER BY id LIMIT ?2",
 	[ST_PART_ADD] =
-	    "INSERT INTO sms_parts (gateway, sender, ref, total, part, text, received_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-	    " ON CONFLICT (gateway, sender, ref, part) DO NOTHING",
+	    "INSERT INTO sms_parts (gateway, sender, ref, total, part, text, received_at, msg_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ''))",
+	[ST_PART_FIND] =
+	    "SELECT msg_id, joined_at FROM sms_parts"
+	    " WHERE gateway = ?1 AND sender = ?2 AND ref = ?3 AND part = ?4",
 	[ST_PARTS_GET] =
 	    "SELECT part, total, text, received_at FROM sms_parts"
-	    " WHERE gateway = ?1 AND sender = ?2 AND ref = ?3 ORDER BY part",
+	    " WHERE gateway = ?1 AND sender = ?2 AND ref = ?3 AND joined_at = 0 ORDER BY part",
 	[ST_PARTS_DELETE] =
+	    "UPDATE sms_parts SET joined_at = ?4"
+	    " WHERE gateway = ?1 AND sender = ?2 AND ref = ?3 AND joined_at = 0",
+	[ST_PARTS_FORGET] =
 	    "DELETE FROM sms_parts WHERE gateway = ?1 AND sender = ?2 AND ref = ?3",
+	[ST_PARTS_PURGE] =
+	    "DELETE FROM sms_parts WHERE joined_at > 0 AND joined_at < ?1",
 	[ST_PARTS_EXPIRED] =
 	    "SELECT gateway, sender, ref, min(received_at) AS first FROM sms_parts"
-	    " GROUP BY gateway, sender, ref HAVING first < ?1 ORDER BY first LIMIT ?2",
+	    " WHERE joined_at = 0"
+	    " GROUP BY gateway, sender, ref HAVING first < ?1 AND count(*) < max(total)"
+	    " ORDER BY first LIMIT ?2",
 };
 
 struct store {
@@ -1861,25 +1881,80 @@ store_outbox_dlr(struct store *s, const char *provider_id,
 
 int
 store_part_add(struct store *s, const char *gateway, const char *sender, const char *ref,
-    int total, int part, const char *text, int64_t now)
+    int total, int part, const char *msg_id, const char *text, int64_t now)
+{
+	sqlite3_stmt *st;
+	int ret, rc, reused = 0;
+
+	lock(s);
+	st = s->st[ST_PART_FIND];
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
+	    bind_text(st, 3, ref) != SQLITE_OK || bind_int64(st, 4, part) != SQLITE_OK) {
+		bind_failed(s, ST_PART_FIND, "keep message part");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		/*
+		 * Had it.  A repeat, unless the whole was handled and this part
+		 * has another id: the phone reused the reference for a new
+		 * message, whose parts replace the old ones.
+		 */
+		reused = msg_id != NULL && *msg_id != '\0' &&
+		    sqlite3_column_int64(st, 1) > 0 && strcmp(col_str(st, 0), msg_id) != 0;
+	} else if (rc != SQLITE_DONE) {
+		fail_op(s, "keep message part");
+		done(st);
+		unlock(s);
+		return -1;
+	}
+	done(st);
+	if (rc == SQLITE_ROW && !reused) {
+		unlock(s);
+		return 0;
+	}
+	if (reused) {
+		st = s->st[ST_PARTS_FORGET];
+		if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
+		    bind_text(st, 3, ref) != SQLITE_OK) {
+			bind_failed(s, ST_PARTS_FORGET, "keep message part");
+			unlock(s);
+			return -1;
+		}
+		if (run(s, ST_PARTS_FORGET, "keep message part") == -1) {
+			unlock(s);
+			return -1;
+		}
+	}
+	st = s->st[ST_PART_ADD];
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
+	    bind_text(st, 3, ref) != SQLITE_OK || bind_int64(st, 4, total) != SQLITE_OK ||
+	    bind_int64(st, 5, part) != SQLITE_OK || bind_text(st, 6, text) != SQLITE_OK ||
+	    bind_int64(st, 7, now) != SQLITE_OK || bind_text(st, 8, msg_id) != SQLITE_OK) {
+		bind_failed(s, ST_PART_ADD, "keep message part");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_PART_ADD, "keep message part") == -1 ? -1 : 1;
+	unlock(s);
+	return ret;
+}
+
+int
+store_parts_purge(struct store *s, int64_t before)
 {
 	sqlite3_stmt *st;
 	int ret;
 
 	lock(s);
-	st = s->st[ST_PART_ADD];
-	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
-	    bind_text(st, 3, ref) != SQLITE_OK || bind_int64(st, 4, total) != SQLITE_OK ||
-	    bind_int64(st, 5, part) != SQLITE_OK || bind_text(st, 6, text) != SQLITE_OK ||
-	    bind_int64(st, 7, now) != SQLITE_OK) {
-		bind_failed(s, ST_PART_ADD, "keep message part");
+	st = s->st[ST_PARTS_PURGE];
+	if (bind_int64(st, 1, before) != SQLITE_OK) {
+		bind_failed(s, ST_PARTS_PURGE, "purge message parts");
 		unlock(s);
 		return -1;
 	}
-	if (run(s, ST_PART_ADD, "keep message part") == -1)
-		ret = -1;
-	else
-		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	ret = run(s, ST_PARTS_PURGE, "purge message parts") == -1 ? -1 : 0;
 	unlock(s);
 	return ret;
 }
@@ -1916,10 +1991,10 @@ parts_read(struct store *s, const char *gateway, const char *sender, const char 
 			*first_at = sqlite3_column_int64(st, 3);
 		t = col_str(st, 2);
 		n = strlen(t);
-		/* Gaps between the parts that came are marked, never closed up. */
-		while (len + n + 6 * (size_t)(part - next + 1) + 1 > cap)
+		/* A gap between the parts that came is marked once, never closed up. */
+		while (len + n + 6 + 1 > cap)
 			out = xrealloc(out, cap *= 2);
-		for (; next < part; next++) {
+		if (next < part) {
 			memcpy(out + len, "[...]", 5);
 			len += 5;
 		}
@@ -1966,7 +2041,8 @@ store_parts_join(struct store *s, const char *gateway, const char *sender, const
 }
 
 int
-store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref)
+store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref,
+    int64_t now)
 {
 	sqlite3_stmt *st;
 	int ret;
@@ -1974,7 +2050,7 @@ store_parts_delete(struct store *s, const char *gateway, const char *sender, con
 	lock(s);
 	st = s->st[ST_PARTS_DELETE];
 	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, sender) != SQLITE_OK ||
-	    bind_text(st, 3, ref) != SQLITE_OK) {
+	    bind_text(st, 3, ref) != SQLITE_OK || bind_int64(st, 4, now > 0 ? now : 1) != SQLITE_OK) {
 		bind_failed(s, ST_PARTS_DELETE, "forget message parts");
 		unlock(s);
 		return -1;

@@ -326,9 +326,14 @@ int store_complaint_to_autoclose(struct store *s, int64_t now, struct store_comp
  * message.  A part delivered twice is kept once.
  */
 
-/* Keeps part `part` (1..total) of the message.  1 kept, 0 had it already, -1. */
+/*
+ * Keeps part `part` (1..total) of the message; msg_id is the gateway's id
+ * of this part (NULL if none).  1 kept, 0 had it already (a repeat), -1.
+ * A part whose message was already handled, arriving with another msg_id,
+ * starts a new message: phones reuse small references.
+ */
 int store_part_add(struct store *s, const char *gateway, const char *sender, const char *ref,
-    int total, int part, const char *text, int64_t now);
+    int total, int part, const char *msg_id, const char *text, int64_t now);
 
 /*
  * When every part 1..total of (gateway, sender, ref) is here: their texts
@@ -338,8 +343,16 @@ int store_part_add(struct store *s, const char *gateway, const char *sender, con
 int store_parts_join(struct store *s, const char *gateway, const char *sender, const char *ref,
     char **text);
 
-/* Forgets the parts of (gateway, sender, ref).  0, -1. */
-int store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref);
+/*
+ * Marks the waiting parts of (gateway, sender, ref) handled (at `now`):
+ * they no longer join or expire, but a repeat of one is still recognised
+ * until store_parts_purge() forgets them.  0, -1.
+ */
+int store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref,
+    int64_t now);
+
+/* Forgets handled parts marked before `before`.  0, -1. */
+int store_parts_purge(struct store *s, int64_t before);
 
 struct store_parts_group {
 	char gateway[16];

@@ -7,7 +7,9 @@
  * timeout), and the test checks both what went over the wire (decoded, as
  * the gateway sees it: UTF-8 text byte for byte, UTF-16BE with surrogate
  * pairs for text GSM-7 cannot carry, the delivery-report URL with our
- * outbox id) and the outcome the delivery workers will act on.
+ * outbox id) and the outcome the delivery workers will act on.  Two more
+ * stand in for Twilio's Messages API (Basic auth, a form, JSON answers)
+ * and Infobip's SMS API (an App key, a JSON request, JSON answers).
  *
  * The config is a literal string (conf_load_string) with the stand-ins'
  * ports filled in.
@@ -28,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "conf/conf.h"
 #include "intake/http.h"
 #include "sms/send.h"
@@ -39,6 +43,29 @@
 #define KANNEL_SECRET   "kannel-secret-123"
 #define PASSWORD        "p@ss w&rd=1+"
 #define AT_KEY          "atsk_0123456789abcdef"
+#define TW_ACCOUNT      "ACaaaabbbbccccddddeeeeffff00001111"
+#define TW_TOKEN        "tw_token_0123456789abcdef"
+/* printf '%s:%s' TW_ACCOUNT TW_TOKEN | base64 */
+#define TW_BASIC        "Basic QUNhYWFhYmJiYmNjY2NkZGRkZWVlZWZmZmYwMDAwMTExMTp0d190b2tlbl8wMTIzNDU2Nzg5YWJjZGVm"
+#define TW_SID          "SM1234567890abcdef1234567890abcdef"
+#define IB_KEY          "ib-key-0123456789abcdef"
+#define IB_SECRET       "ib secret&12="
+
+#define TW_CREATED \
+	"{\"account_sid\":\"" TW_ACCOUNT "\",\"api_version\":\"2010-04-01\"," \
+	"\"body\":\"hello\",\"direction\":\"outbound-api\",\"error_code\":null," \
+	"\"from\":\"+14155550100\",\"num_segments\":\"1\",\"sid\":\"" TW_SID "\"," \
+	"\"status\":\"queued\",\"to\":\"+6281234567890\"}"
+#define TW_ERROR(code, msg, status) \
+	"{\"code\":" #code ",\"message\":\"" msg "\",\"more_info\":" \
+	"\"https://www.twilio.com/docs/errors/" #code "\",\"status\":" #status "}"
+#define IB_ANSWER(group, name, desc) \
+	"{\"bulkId\":\"2034072219640523072\",\"messages\":[{\"messageId\":\"aduan-31\"," \
+	"\"status\":{\"description\":\"" desc "\",\"groupId\":1,\"groupName\":\"" group "\"," \
+	"\"id\":26,\"name\":\"" name "\"},\"to\":\"6281234567890\"}]}"
+#define IB_ERROR(id, text) \
+	"{\"requestError\":{\"serviceException\":{\"messageId\":\"" id "\",\"text\":\"" \
+	text "\"}}}"
 
 #define AT_SUCCESS \
 	"{\"SMSMessageData\":{\"Message\":\"Sent to 1/1 Total Cost: KES 0.8000\"," \
@@ -53,7 +80,7 @@
 /* The parameters a stand-in keeps from the last request, decoded. */
 static const char *const kept_names[] = {
 	"username", "password", "to", "from", "text", "coding", "charset", "dlr-mask",
-	"dlr-url", "smsc", "message",
+	"dlr-url", "smsc", "message", "To", "From", "Body", "StatusCallback",
 };
 #define NKEPT (sizeof kept_names / sizeof kept_names[0])
 
@@ -73,11 +100,16 @@ struct stub {
 	char api_key[128];
 	char accept[128];
 	char ctype[128];
+	char auth[256];
+	char path[256];
+	char *body;             /* a non-form body (JSON), NULL when none */
 };
 
 struct fixture {
 	struct stub kannel;
 	struct stub at;
+	struct stub twilio;
+	struct stub infobip;
 	struct conf *conf;
 };
 
@@ -123,6 +155,10 @@ stub_handler(void *ctx, const struct http_request *req, struct http_response *re
 	copy_header(req, "apiKey", st->api_key, sizeof st->api_key);
 	copy_header(req, "Accept", st->accept, sizeof st->accept);
 	copy_header(req, "Content-Type", st->ctype, sizeof st->ctype);
+	copy_header(req, "Authorization", st->auth, sizeof st->auth);
+	str_copy(st->path, sizeof st->path, http_request_path(req));
+	free(st->body);
+	st->body = (v = http_body(req, &len)) != NULL ? xstrndup(v, len) : NULL;
 	status = st->status;
 	sleep_s = st->sleep_s;
 	memcpy(answer, st->answer, sizeof answer);
@@ -157,6 +193,7 @@ stub_stop(struct stub *st)
 	http_stop(st->srv);
 	for (i = 0; i < NKEPT; i++)
 		free(st->value[i]);
+	free(st->body);
 	pthread_mutex_destroy(&st->mu);
 }
 
@@ -242,10 +279,15 @@ setup(void **state)
 	log_set_level(LOG_LEVEL_ERROR);
 	if (fetch_init() == -1 ||
 	    stub_start(&f->kannel, "/cgi-bin/sendsms", HTTP_GET, "text/html") == -1 ||
-	    stub_start(&f->at, "/version1/messaging", HTTP_POST, "application/json") == -1)
+	    stub_start(&f->at, "/version1/messaging", HTTP_POST, "application/json") == -1 ||
+	    stub_start(&f->twilio, "/2010-04-01/Accounts/", HTTP_POST, "application/json") == -1 ||
+	    stub_start(&f->infobip, "/sms/2/text/advanced", HTTP_POST, "application/json") == -1)
 		return -1;
 	stub_answer(&f->kannel, 202, "0: Accepted for delivery");
 	stub_answer(&f->at, 201, AT_SUCCESS);
+	stub_answer(&f->twilio, 201, TW_CREATED);
+	stub_answer(&f->infobip, 200, IB_ANSWER("PENDING", "PENDING_ACCEPTED",
+	    "Message sent to next instance"));
 	*state = f;
 	return 0;
 }
@@ -257,6 +299,8 @@ teardown(void **state)
 
 	stub_stop(&f->kannel);
 	stub_stop(&f->at);
+	stub_stop(&f->twilio);
+	stub_stop(&f->infobip);
 	conf_free(f->conf);
 	free(f);
 	fetch_cleanup();
@@ -626,6 +670,241 @@ test_at_connection_refused_is_retried(void **state)
 	assert_int_equal(r.outcome, SEND_RETRY);
 }
 
+/* ---- Twilio ------------------------------------------------------------------ */
+
+static void
+use_twilio(struct fixture *f, int port)
+{
+	char group[1024];
+
+	snprintf(group, sizeof group,
+	    "sms_sender = { type = \"twilio\"; url = \"http://127.0.0.1:%d/\";\n"
+	    "  username = \"" TW_ACCOUNT "\"; password = \"" TW_TOKEN "\"; from = \"+14155550100\"; };",
+	    port > 0 ? port : http_port(f->twilio.srv));
+	use_conf(f, group, "");
+}
+
+static void
+test_twilio_created_keeps_the_sid(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "Aduan diterima \xE2\x80\x99 \xF0\x9F\x98\x80 & = + %20";
+	struct send_result r;
+	size_t len;
+	const char *v;
+
+	use_twilio(f, 0);
+	send_sms(f->conf, PHONE, text, 31, &r);
+	assert_int_equal(r.outcome, SEND_OK);
+	assert_string_equal(r.provider_id, TW_SID);
+	assert_string_equal(r.error, "");
+
+	assert_int_equal(f->twilio.calls, 1);
+	assert_int_equal(f->twilio.method, HTTP_POST);
+	assert_string_equal(f->twilio.path, "/2010-04-01/Accounts/" TW_ACCOUNT "/Messages.json");
+	assert_string_equal(f->twilio.auth, TW_BASIC);
+	assert_string_equal(f->twilio.accept, "application/json");
+	assert_non_null(strstr(f->twilio.ctype, "application/x-www-form-urlencoded"));
+	assert_param(&f->twilio, "To", PHONE);
+	assert_param(&f->twilio, "From", "+14155550100");
+	/* public_url's trailing '/' is not doubled. */
+	assert_param(&f->twilio, "StatusCallback", "https://aduan.example.org/twilio/status");
+	v = got(&f->twilio, "Body", &len);
+	assert_non_null(v);
+	assert_int_equal(len, strlen(text));
+	assert_memory_equal(v, text, len);
+}
+
+static void
+test_twilio_answers_map_to_outcomes(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		int status;
+		const char *body;
+		enum send_outcome want;
+		const char *error;
+	} cases[] = {
+		{ 400, TW_ERROR(21211, "The 'To' number +6281234567890 is not a valid phone number.",
+		  400), SEND_FAIL, "HTTP 400 error 21211: The 'To' number +**********890 is not" },
+		{ 400, TW_ERROR(21610, "Attempt to send to unsubscribed recipient", 400), SEND_FAIL,
+		  "error 21610" },
+		{ 400, TW_ERROR(21611, "This 'From' number has exceeded the maximum number of "
+		  "queued messages", 400), SEND_RETRY, "error 21611" },
+		{ 401, TW_ERROR(20003, "Authenticate", 401), SEND_FAIL, "HTTP 401 error 20003" },
+		{ 403, "Forbidden", SEND_FAIL, "HTTP 403: Forbidden" },
+		{ 404, TW_ERROR(20404, "The requested resource was not found", 404), SEND_FAIL,
+		  "20404" },
+		{ 429, TW_ERROR(20429, "Too Many Requests", 429), SEND_RETRY, "HTTP 429" },
+		{ 500, "Internal Server Error", SEND_RETRY, "HTTP 500" },
+		{ 503, TW_ERROR(20503, "Service unavailable", 503), SEND_RETRY, "HTTP 503" },
+		{ 201, "<html>not json</html>", SEND_RETRY, "unreadable" },
+		{ 201, "{\"status\":\"queued\"}", SEND_RETRY, "without a message sid" },
+	};
+	struct send_result r;
+	size_t i;
+
+	use_twilio(f, 0);
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		stub_answer(&f->twilio, cases[i].status, cases[i].body);
+		send_sms(f->conf, PHONE, "hello", 32, &r);
+		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
+			fail_msg("HTTP %d %s: outcome %d error \"%s\", wanted %d with \"%s\"",
+			    cases[i].status, cases[i].body, r.outcome, r.error, cases[i].want,
+			    cases[i].error);
+		assert_null(strstr(r.error, "81234567890"));
+	}
+}
+
+static void
+test_twilio_connection_refused_is_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct send_result r;
+
+	use_twilio(f, closed_port());
+	send_sms(f->conf, PHONE, "hello", 33, &r);
+	assert_int_equal(r.outcome, SEND_RETRY);
+	assert_non_null(strstr(r.error, "twilio: "));
+	assert_int_equal(f->twilio.calls, 0);
+}
+
+/* ---- Infobip ------------------------------------------------------------------- */
+
+static void
+use_infobip(struct fixture *f, int with_secret)
+{
+	char group[1024];
+
+	snprintf(group, sizeof group,
+	    "sms_sender = { type = \"infobip\"; url = \"http://127.0.0.1:%d\";\n"
+	    "  password = \"" IB_KEY "\"; from = \"ADUAN\"; };", http_port(f->infobip.srv));
+	use_conf(f, group, with_secret ?
+	    "gateways = { infobip = { secret = \"" IB_SECRET "\"; }; };" : "");
+}
+
+/* The request's JSON body, parsed (the caller json_decref()s it). */
+static json_t *
+infobip_request(struct fixture *f)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	pthread_mutex_lock(&f->infobip.mu);
+	assert_non_null(f->infobip.body);
+	root = json_loads(f->infobip.body, 0, &jerr);
+	pthread_mutex_unlock(&f->infobip.mu);
+	if (root == NULL)
+		fail_msg("not JSON: %s", jerr.text);
+	return root;
+}
+
+static const char *
+jget(json_t *root, const char *path)
+{
+	json_t *m = json_array_get(json_object_get(root, "messages"), 0);
+	json_t *v;
+
+	if (strncmp(path, "dest.", 5) == 0)
+		v = json_object_get(json_array_get(json_object_get(m, "destinations"), 0),
+		    path + 5);
+	else
+		v = json_object_get(m, path);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void
+test_infobip_pending_keeps_the_message_id(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "Aduan diterima \xE2\x80\x99 \xF0\x9F\x98\x80 \"quoted\" \\ & =";
+	struct send_result r;
+	json_t *root;
+
+	use_infobip(f, 1);
+	send_sms(f->conf, PHONE, text, 31, &r);
+	assert_int_equal(r.outcome, SEND_OK);
+	assert_string_equal(r.provider_id, "aduan-31");
+	assert_string_equal(r.error, "");
+
+	assert_int_equal(f->infobip.calls, 1);
+	assert_int_equal(f->infobip.method, HTTP_POST);
+	assert_string_equal(f->infobip.path, "/sms/2/text/advanced");
+	assert_string_equal(f->infobip.auth, "App " IB_KEY);
+	assert_string_equal(f->infobip.accept, "application/json");
+	assert_non_null(strstr(f->infobip.ctype, "application/json"));
+	root = infobip_request(f);
+	assert_int_equal(json_array_size(json_object_get(root, "messages")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(
+	    json_object_get(root, "messages"), 0), "destinations")), 1);
+	assert_string_equal(jget(root, "dest.to"), "6281234567890");
+	assert_string_equal(jget(root, "dest.messageId"), "aduan-31");
+	assert_string_equal(jget(root, "from"), "ADUAN");
+	assert_string_equal(jget(root, "text"), text);
+	assert_string_equal(jget(root, "notifyUrl"),
+	    "https://aduan.example.org/infobip/dlr?secret=ib%20secret%2612%3D");
+	assert_string_equal(jget(root, "notifyContentType"), "application/json");
+	json_decref(root);
+}
+
+static void
+test_infobip_without_endpoint_secret_asks_for_no_reports(void **state)
+{
+	struct fixture *f = *state;
+	struct send_result r;
+	json_t *root;
+
+	use_infobip(f, 0);
+	send_sms(f->conf, PHONE, "hello", 34, &r);
+	assert_int_equal(r.outcome, SEND_OK);
+	root = infobip_request(f);
+	assert_null(jget(root, "notifyUrl"));
+	assert_null(jget(root, "notifyContentType"));
+	assert_string_equal(jget(root, "dest.messageId"), "aduan-34");
+	json_decref(root);
+}
+
+static void
+test_infobip_answers_map_to_outcomes(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		int status;
+		const char *body;
+		enum send_outcome want;
+		const char *error;
+	} cases[] = {
+		{ 200, IB_ANSWER("REJECTED", "REJECTED_DESTINATION",
+		  "Destination 6281234567890 is invalid"), SEND_FAIL,
+		  "REJECTED_DESTINATION: Destination **********890 is invalid" },
+		{ 200, IB_ANSWER("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED",
+		  "Message sent not delivered"), SEND_FAIL, "UNDELIVERABLE_NOT_DELIVERED" },
+		{ 200, IB_ANSWER("ACCEPTED", "ACCEPTED", "ok"), SEND_OK, "" },
+		{ 200, IB_ANSWER("SOMETHING_NEW", "x y", "later"), SEND_RETRY, "SOMETHING_NEW" },
+		{ 200, "{\"bulkId\":\"1\",\"messages\":[]}", SEND_RETRY, "without a message status" },
+		{ 200, "<html>not json</html>", SEND_RETRY, "unreadable" },
+		{ 401, IB_ERROR("UNAUTHORIZED", "Invalid login details"), SEND_FAIL,
+		  "HTTP 401: Invalid login details" },
+		{ 400, IB_ERROR("BAD_REQUEST", "Bad request"), SEND_FAIL, "HTTP 400: Bad request" },
+		{ 429, IB_ERROR("TOO_MANY_REQUESTS", "Too many requests"), SEND_RETRY, "HTTP 429" },
+		{ 500, "Internal Server Error", SEND_RETRY, "HTTP 500: Internal Server Error" },
+		{ 503, "", SEND_RETRY, "HTTP 503" },
+	};
+	struct send_result r;
+	size_t i;
+
+	use_infobip(f, 1);
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		stub_answer(&f->infobip, cases[i].status, cases[i].body);
+		send_sms(f->conf, PHONE, "hello", 35, &r);
+		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
+			fail_msg("HTTP %d %s: outcome %d error \"%s\", wanted %d with \"%s\"",
+			    cases[i].status, cases[i].body, r.outcome, r.error, cases[i].want,
+			    cases[i].error);
+		assert_null(strstr(r.error, "81234567890"));
+	}
+}
+
 /* ---- fetch itself ------------------------------------------------------------ */
 
 static void
@@ -690,6 +969,12 @@ main(void)
 		T(test_at_recipient_statuses_map_to_outcomes),
 		T(test_at_http_errors_map_to_outcomes),
 		T(test_at_connection_refused_is_retried),
+		T(test_twilio_created_keeps_the_sid),
+		T(test_twilio_answers_map_to_outcomes),
+		T(test_twilio_connection_refused_is_retried),
+		T(test_infobip_pending_keeps_the_message_id),
+		T(test_infobip_without_endpoint_secret_asks_for_no_reports),
+		T(test_infobip_answers_map_to_outcomes),
 		T(test_fetch_caps_the_answer),
 		T(test_fetch_escape_is_binary_safe),
 	};

@@ -2522,6 +2522,253 @@ test_locked_database_fails_within_timeout(void **state)
 	assert_int_equal(store_commit(f->s), 0);
 }
 
+/* ---- long messages in parts ------------------------------------------- */
+
+#define GW "vonage"
+#define SENDER "+6281234567890"
+
+/* store_parts_join's answer, the text checked and freed. */
+static void
+expect_join(struct store *s, const char *sender, const char *ref, int want, const char *text)
+{
+	char *t = (char *)"not set";
+
+	assert_int_equal(store_parts_join(s, GW, sender, ref, &t), want);
+	if (text == NULL)
+		assert_null(t);
+	else
+		assert_string_equal(t, text);
+	free(t);
+}
+
+static void
+test_part_add_dup(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "7", 3, 2, NULL, "kedua ", 100), 1);
+	/* The same part again, even with another text: kept once, the first text. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "7", 3, 2, NULL, "kedua ", 100), 0);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "7", 3, 2, NULL, "other ", 101), 0);
+	/* The same part number of another message is another part. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "8", 3, 2, NULL, "x", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, "+6281298765432", "7", 3, 2, NULL, "x", 100), 1);
+	assert_int_equal(store_part_add(f->s, "infobip", SENDER, "7", 3, 2, NULL, "x", 100), 1);
+	/* Inside a transaction, rolled back: gone. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "7", 3, 1, NULL, "pertama ", 100), 1);
+	store_rollback(f->s);
+	expect_join(f->s, SENDER, "7", 0, NULL);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "7", 3, 1, NULL, "pertama ", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "7", 3, 3, NULL, "ketiga", 100), 1);
+	expect_join(f->s, SENDER, "7", 1, "pertama kedua ketiga");
+}
+
+static void
+test_parts_join_any_order(void **state)
+{
+	struct fixture *f = *state;
+	static const int orders[][4] = {
+		{ 1, 2, 3, 4 }, { 4, 3, 2, 1 }, { 3, 1, 4, 2 }, { 2, 4, 1, 3 },
+	};
+	static const char *const texts[] = { "Jalan ", "di depan ", "SD 2 ", "berlubang \xE2\x98\xBA" };
+	char ref[16];
+	size_t o;
+	int i;
+
+	for (o = 0; o < ARRAY_LEN(orders); o++) {
+		snprintf(ref, sizeof ref, "r%zu", o);
+		for (i = 0; i < 4; i++) {
+			int p = orders[o][i];
+
+			/* Incomplete until the last one came. */
+			expect_join(f->s, SENDER, ref, 0, NULL);
+			assert_int_equal(store_part_add(f->s, GW, SENDER, ref, 4, p, NULL, texts[p - 1],
+			    200 + i), 1);
+		}
+		expect_join(f->s, SENDER, ref, 1, "Jalan di depan SD 2 berlubang \xE2\x98\xBA");
+		/* Joining does not consume: the caller deletes. */
+		expect_join(f->s, SENDER, ref, 1, "Jalan di depan SD 2 berlubang \xE2\x98\xBA");
+	}
+	/* Unknown message: incomplete, NULL. */
+	expect_join(f->s, SENDER, "nope", 0, NULL);
+	/* Two parts, 3 then 1 then 2 as in the integration test; empty parts join too. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "e", 3, 3, NULL, "c", 1), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "e", 3, 1, NULL, "", 1), 1);
+	expect_join(f->s, SENDER, "e", 0, NULL);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "e", 3, 2, NULL, "b", 1), 1);
+	expect_join(f->s, SENDER, "e", 1, "bc");
+}
+
+static void
+test_parts_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct store_parts_group g[4];
+	size_t n = 9;
+
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, NULL, "a", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "keep", 2, 1, NULL, "k", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, "+6281298765432", "d", 2, 1, NULL, "o", 100), 1);
+	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "d", 100), 0);
+	/* Deleting what is not there is no error. */
+	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "d", 100), 0);
+	assert_int_equal(store_parts_delete(f->s, "nobody", SENDER, "d", 100), 0);
+	/* Only that message's parts went. */
+	assert_int_equal(store_parts_expired(f->s, 1000, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(g[0].text, "k[...]");
+	assert_string_equal(g[1].text, "o[...]");
+	store_parts_group_clear(&g[0]);
+	store_parts_group_clear(&g[1]);
+	/* A late repeat of a handled part is recognised, not a new message... */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, NULL, "a", 100), 0);
+	expect_join(f->s, SENDER, "d", 0, NULL);
+	/* ...but the same reference with a new part id is a new message. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, "id-3", "a", 100), 1);
+	expect_join(f->s, SENDER, "d", 0, NULL);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 2, "id-4", "b", 100), 1);
+	expect_join(f->s, SENDER, "d", 1, "ab");
+	/* Handled parts are forgotten by the purge, not before. */
+	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "d", 100), 0);
+	assert_int_equal(store_parts_purge(f->s, 100), 0);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, "id-3", "a", 100), 0);
+	assert_int_equal(store_parts_purge(f->s, 101), 0);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, "id-3", "a", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 2, "id-4", "b", 100), 1);
+	expect_join(f->s, SENDER, "d", 1, "ab");
+	/* In a rolled-back transaction the delete does not happen. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "d", 100), 0);
+	store_rollback(f->s);
+	expect_join(f->s, SENDER, "d", 1, "ab");
+}
+
+static void
+test_parts_expired(void **state)
+{
+	struct fixture *f = *state;
+	struct store_parts_group g[8];
+	size_t n = 99, i;
+
+	assert_int_equal(store_parts_expired(f->s, 1000, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 0);
+	/* A: parts 1 and 3 of 3 (a gap in the middle), first at 100. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "A", 3, 3, NULL, "a3", 150), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "A", 3, 1, NULL, "a1 ", 100), 1);
+	/* B: part 1 of 2 (the last part missing), first at 200. */
+	assert_int_equal(store_part_add(f->s, GW, "+6281298765432", "B", 2, 1, NULL, "b1", 200), 1);
+	/* C: part 2 of 2 (the first missing), first at 120, another gateway. */
+	assert_int_equal(store_part_add(f->s, "infobip", SENDER, "C", 2, 2, NULL, "c2", 120), 1);
+	/* E: part 1 of 2 at 500: too new. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "E", 2, 1, NULL, "e1", 500), 1);
+
+	assert_int_equal(store_parts_expired(f->s, 300, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 3);
+	/* Oldest first. */
+	assert_string_equal(g[0].gateway, GW);
+	assert_string_equal(g[0].sender, SENDER);
+	assert_string_equal(g[0].ref, "A");
+	assert_int_equal(g[0].total, 3);
+	assert_int_equal(g[0].have, 2);
+	assert_int_equal(g[0].first_at, 100);
+	assert_string_equal(g[0].text, "a1 [...]a3");
+
+	assert_string_equal(g[1].gateway, "infobip");
+	assert_string_equal(g[1].ref, "C");
+	assert_int_equal(g[1].total, 2);
+	assert_int_equal(g[1].have, 1);
+	assert_int_equal(g[1].first_at, 120);
+	assert_string_equal(g[1].text, "[...]c2");
+
+	assert_string_equal(g[2].sender, "+6281298765432");
+	assert_string_equal(g[2].ref, "B");
+	assert_int_equal(g[2].total, 2);
+	assert_int_equal(g[2].have, 1);
+	assert_int_equal(g[2].first_at, 200);
+	assert_string_equal(g[2].text, "b1[...]");
+	for (i = 0; i < n; i++)
+		store_parts_group_clear(&g[i]);
+	assert_null(g[0].text);
+
+	/* "before" is exclusive: a first part at exactly `before` waits on. */
+	assert_int_equal(store_parts_expired(f->s, 100, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_parts_expired(f->s, 101, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(g[0].ref, "A");
+	store_parts_group_clear(&g[0]);
+	/* At most max, the oldest. */
+	assert_int_equal(store_parts_expired(f->s, 1000, g, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(g[0].ref, "A");
+	assert_string_equal(g[1].ref, "C");
+	store_parts_group_clear(&g[0]);
+	store_parts_group_clear(&g[1]);
+	assert_int_equal(store_parts_expired(f->s, 1000, g, 0, &n), 0);
+	assert_int_equal(n, 0);
+	/* Listing changes nothing: still there until deleted. */
+	assert_int_equal(store_parts_expired(f->s, 1000, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(store_parts_delete(f->s, g[i].gateway, g[i].sender, g[i].ref, 100), 0);
+		store_parts_group_clear(&g[i]);
+	}
+	assert_int_equal(store_parts_expired(f->s, 1000, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* Only incomplete messages expire: a complete one is intake's to join and delete. */
+static void
+test_parts_expired_skips_complete(void **state)
+{
+	struct fixture *f = *state;
+	struct store_parts_group g[4];
+	size_t n = 99, i;
+	char listed[256] = "";
+	int ok;
+
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "full", 2, 1, NULL, "f1", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "full", 2, 2, NULL, "f2", 110), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "half", 2, 2, NULL, "h2", 150), 1);
+	assert_int_equal(store_parts_expired(f->s, 1000, g, ARRAY_LEN(g), &n), 0);
+	for (i = 0; i < n; i++)
+		snprintf(listed + strlen(listed), sizeof listed - strlen(listed),
+		    " [ref %s, %d of %d parts, \"%s\"]", g[i].ref, g[i].have, g[i].total, g[i].text);
+	ok = n == 1 && strcmp(g[0].ref, "half") == 0 && strcmp(g[0].text, "[...]h2") == 0;
+	for (i = 0; i < n; i++)
+		store_parts_group_clear(&g[i]);
+	if (!ok)
+		fail_msg("expected only [ref half, 1 of 2 parts, \"[...]h2\"]; listed:%s", listed);
+}
+
+/* Several parts missing in a row. */
+static void
+test_parts_expired_gap_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct store_parts_group g[4];
+	size_t n = 99, i;
+
+	/* 1 of 4, and 4 of 4: the same three parts missing, at the end or before. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "head", 4, 1, NULL, "h1", 100), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "tail", 4, 4, NULL, "t4", 110), 1);
+	assert_int_equal(store_parts_expired(f->s, 1000, g, ARRAY_LEN(g), &n), 0);
+	assert_int_equal(n, 2);
+	print_message("parts 1 of 4 -> \"%s\"; part 4 of 4 -> \"%s\"\n", g[0].text, g[1].text);
+	assert_int_equal(g[0].have, 1);
+	assert_int_equal(g[0].total, 4);
+	assert_int_equal(g[1].have, 1);
+	assert_int_equal(g[1].total, 4);
+	/* Both mark what is missing, and the text that came is kept. */
+	assert_non_null(strstr(g[0].text, "[...]"));
+	assert_int_equal(strncmp(g[0].text, "h1", 2), 0);
+	assert_non_null(strstr(g[1].text, "[...]"));
+	assert_string_equal(g[1].text + strlen(g[1].text) - 2, "t4");
+	for (i = 0; i < n; i++)
+		store_parts_group_clear(&g[i]);
+}
+
 #define NTHREADS 8
 #define PER_THREAD 25
 
@@ -2635,6 +2882,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_dlr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_database_fails_within_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_share_one_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_part_add_dup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_join_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_expired_skips_complete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_expired_gap_runs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,387 @@
+/*
+ * infobip: the Infobip adapter.  SMS in, acknowledged only: the replies
+ * leave through the outbox and the configured sms_sender (reply_inline 0).
+ *
+ * Inbound SMS: Infobip POSTs JSON to the forwarding URL set for the number
+ * in its portal, which carries our secret in its query string:
+ *
+ *   POST /infobip/sms?secret=S
+ *   Content-Type: application/json
+ *
+ *   {"results": [{"messageId": "817790313235066447", "from": "6281234567890",
+ *                 "to": "1708", "text": "JALAN rusak di depan pasar",
+ *                 "cleanText": "rusak di depan pasar", "keyword": "JALAN",
+ *                 "receivedAt": "2026-01-02T15:04:05.000+0000", "smsCount": 1}],
+ *    "messageCount": 1, "pendingMessageCount": 0}
+ *
+ * Several messages may come in one callback: each result is one message,
+ * deduplicated by its messageId on its own (intake).  We take "text", the
+ * message as the citizen wrote it; "cleanText" has the keyword Infobip
+ * matched cut off, which would lose the routing word.  receivedAt is
+ * ISO-8601 with its offset (+0000, +07:00 or Z).  The answer is 200 "ok"
+ * once every message is stored; a non-2xx makes Infobip send the whole
+ * callback again, and the messages already stored answer from the store.
+ *
+ * Refusals: 403 wrong or missing secret; 400 a body that is not JSON
+ * (jansson's reason with line, column and position), or a result without
+ * messageId, from or text (the result's index and the field are named);
+ * 413 more results than one callback may carry, or a text over
+ * sms.max_text.  An empty results array is 200: nothing to do.
+ *
+ * Delivery reports: Infobip POSTs JSON to the notifyUrl sms/send.c gives it,
+ * /infobip/dlr?secret=S:
+ *
+ *   {"results": [{"messageId": "...", "to": "...", "status": {"groupId": 3,
+ *     "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET"}, ...}]}
+ *
+ * The status group maps to our states: DELIVERED -> delivered (but its
+ * DELIVERED_TO_OPERATOR, an intermediate status, -> submitted), PENDING ->
+ * buffered, UNDELIVERABLE and EXPIRED -> failed, REJECTED -> rejected.  The
+ * gateway interface takes one report per request: the first result's.
+ *
+ * JSON: this adapter parses its bodies with jansson.  The project keeps
+ * third-party libraries behind few modules; a gateway whose protocol is
+ * JSON is one of the places where that parsing is expected to live.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "intake/gateway.h"
+#include "sms/text.h"
+#include "util/util.h"
+
+static int __attribute__((format(printf, 4, 5)))
+bad(char *err, size_t errsz, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* Printable ASCII without spaces: ids and short codes. */
+static int
+plain_token(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
+			return 0;
+	return 1;
+}
+
+/* Reads exactly n digits at *p.  0, or -1. */
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * ISO-8601 as gateways write it: YYYY-MM-DD, 'T' or ' ', HH:MM:SS, an
+ * optional fraction, then Z, +HH, +HHMM or +HH:MM (none: UTC).  Unix time,
+ * or -1 when s is anything else.
+ */
+static int64_t
+iso_time(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
+
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+	    digits(&p, 2, &sec))
+		return -1;
+	if (*p == '.' || *p == ',') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (digits(&p, 2, &oh))
+			return -1;
+		if (*p == ':')
+			p++;
+		if (*p != '\0' && digits(&p, 2, &om))
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60 || oh > 18 || om > 59)
+		return -1;
+	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+}
+
+/* The request's secret (query string) against the configured one. */
+static int
+authenticate(const struct conf *c, const struct http_request *req, char *err, size_t errsz)
+{
+	const char *secret;
+	size_t len;
+
+	if (c->infobip_secret == NULL)
+		return bad(err, errsz, 404, "%s", "the Infobip endpoint is not enabled in the configuration");
+	secret = http_param(req, "secret", &len);
+	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->infobip_secret))
+		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+	return 0;
+}
+
+/* The body as a JSON object with a "results" array, or an HTTP status. */
+static int
+load_results(const struct http_request *req, json_t **root, json_t **results, char *err,
+    size_t errsz)
+{
+	json_error_t jerr;
+	const char *body;
+	size_t len;
+
+	*root = NULL;
+	body = http_body(req, &len);
+	if (body == NULL || len == 0)
+		return bad(err, errsz, 400, "%s", "expected a JSON body (Content-Type: application/json)");
+	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (*root == NULL)
+		return bad(err, errsz, 400, "bad JSON: %s (line %d, column %d, position %d)",
+		    jerr.text, jerr.line, jerr.column, jerr.position);
+	*results = json_object_get(*root, "results");
+	if (!json_is_object(*root) || !json_is_array(*results)) {
+		json_decref(*root);
+		*root = NULL;
+		return bad(err, errsz, 400, "%s", "the body must be an object with a \"results\" array");
+	}
+	return 0;
+}
+
+/*
+ * Member `name` of result i as a string: 0 (*s NULL when absent or null and
+ * not required), or 400.
+ */
+static int
+member(const json_t *o, size_t i, const char *name, int required, const char **s, size_t *len,
+    char *err, size_t errsz)
+{
+	const json_t *v = json_object_get(o, name);
+
+	*s = NULL;
+	*len = 0;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return bad(err, errsz, 400, "results[%zu]: missing field \"%s\"", i, name);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return bad(err, errsz, 400, "results[%zu]: field \"%s\" must be a string", i, name);
+	*s = json_string_value(v);
+	*len = json_string_length(v);
+	return 0;
+}
+
+/* One result into *in.  0, or an HTTP status (nothing left to clear). */
+static int
+one_result(const struct conf *c, const json_t *o, size_t i, struct sms_in *in, char *err,
+    size_t errsz)
+{
+	const char *id, *from, *to, *text, *at;
+	size_t idlen, flen, tolen, tlen, alen;
+	int64_t t = 0;
+	int st;
+
+	memset(in, 0, sizeof *in);
+	if (!json_is_object(o))
+		return bad(err, errsz, 400, "results[%zu] is not an object", i);
+	if ((st = member(o, i, "messageId", 1, &id, &idlen, err, errsz)) != 0 ||
+	    (st = member(o, i, "from", 1, &from, &flen, err, errsz)) != 0 ||
+	    (st = member(o, i, "text", 1, &text, &tlen, err, errsz)) != 0 ||
+	    (st = member(o, i, "to", 0, &to, &tolen, err, errsz)) != 0 ||
+	    (st = member(o, i, "receivedAt", 0, &at, &alen, err, errsz)) != 0)
+		return st;
+	if (idlen == 0 || idlen >= sizeof in->id || !plain_token(id, idlen))
+		return bad(err, errsz, 400, "results[%zu]: field \"messageId\" is empty or malformed", i);
+	if (flen == 0 || flen >= sizeof in->from || !text_utf8_valid(from, flen))
+		return bad(err, errsz, 400, "results[%zu]: field \"from\" is not a phone number "
+		    "or sender name", i);
+	if (to != NULL && (tolen >= sizeof in->to || !plain_token(to, tolen)))
+		return bad(err, errsz, 400, "results[%zu]: field \"to\" is not a number", i);
+	if (at != NULL && (t = iso_time(at)) < 0)
+		return bad(err, errsz, 400, "results[%zu]: field \"receivedAt\" is not an ISO-8601 "
+		    "time like 2026-01-02T15:04:05.000+0000", i);
+	if (!text_utf8_valid(text, tlen))
+		return bad(err, errsz, 400, "results[%zu]: field \"text\" is not valid UTF-8 or "
+		    "has a NUL byte", i);
+	if ((long)tlen > c->max_text)
+		return bad(err, errsz, 413, "results[%zu]: text too long", i);
+
+	memcpy(in->id, id, idlen);
+	memcpy(in->from, from, flen);
+	if (to != NULL)
+		memcpy(in->to, to, tolen);
+	in->time = t;
+	in->text = xstrndup(text, tlen);
+	in->text_len = tlen;
+	return 0;
+}
+
+static int
+infobip_decode(const struct conf *c, const struct http_request *req, struct sms_in *in,
+    size_t max, size_t *nin, char *err, size_t errsz)
+{
+	json_t *root, *results;
+	size_t count, i, k;
+	int st;
+
+	*nin = 0;
+	if ((st = authenticate(c, req, err, errsz)) != 0)
+		return st;
+	if ((st = load_results(req, &root, &results, err, errsz)) != 0)
+		return st;
+	count = json_array_size(results);
+	if (count > max) {
+		json_decref(root);
+		return bad(err, errsz, 413, "%zu results in one callback; at most %zu are taken",
+		    count, max);
+	}
+	for (i = 0; i < count; i++) {
+		st = one_result(c, json_array_get(results, i), i, &in[i], err, errsz);
+		if (st != 0) {
+			for (k = 0; k < i; k++)
+				sms_in_clear(&in[k]);
+			json_decref(root);
+			return st;
+		}
+	}
+	json_decref(root);
+	*nin = count;
+	return 0;
+}
+
+/* An acknowledgement: Infobip only wants a 2xx. */
+static void
+infobip_encode(const char *reply, struct http_response *res)
+{
+	(void)reply;
+	http_respond_text(res, 200, "ok\n");
+}
+
+static int
+infobip_decode_dlr(const struct conf *c, const struct http_request *req, char *provider_id,
+    size_t idsz, char *state, size_t statesz, char *err, size_t errsz)
+{
+	static const struct {
+		const char *group, *state;
+		long id;
+	} map[] = {
+		{ "PENDING", "buffered", 1 }, { "UNDELIVERABLE", "failed", 2 },
+		{ "DELIVERED", "delivered", 3 }, { "EXPIRED", "failed", 4 },
+		{ "REJECTED", "rejected", 5 },
+	};
+	json_t *root, *results, *r, *status, *v;
+	const char *id, *group = NULL, *name;
+	const char *result_state;
+	size_t ilen, i;
+	long gid;
+	int st;
+
+	if ((st = authenticate(c, req, err, errsz)) != 0)
+		return st;
+	if ((st = load_results(req, &root, &results, err, errsz)) != 0)
+		return st;
+	r = json_array_get(results, 0);
+	if (r == NULL) {
+		json_decref(root);
+		return bad(err, errsz, 400, "%s", "no delivery report in \"results\"");
+	}
+	v = json_object_get(r, "messageId");
+	if (!json_is_string(v)) {
+		json_decref(root);
+		return bad(err, errsz, 400, "%s", "results[0]: missing field \"messageId\"");
+	}
+	id = json_string_value(v);
+	ilen = json_string_length(v);
+	if (ilen == 0 || ilen >= idsz || !plain_token(id, ilen)) {
+		json_decref(root);
+		return bad(err, errsz, 400, "%s", "results[0]: field \"messageId\" is empty or malformed");
+	}
+	status = json_object_get(r, "status");
+	if (!json_is_object(status)) {
+		json_decref(root);
+		return bad(err, errsz, 400, "%s", "results[0]: missing object \"status\"");
+	}
+	/* groupName decides; a report without it is read by groupId. */
+	v = json_object_get(status, "groupName");
+	if (json_is_string(v))
+		group = json_string_value(v);
+	v = json_object_get(status, "groupId");
+	gid = group == NULL && json_is_integer(v) ? (long)json_integer_value(v) : -1;
+	for (i = 0; i < ARRAY_LEN(map); i++)
+		if (group != NULL ? strcmp(group, map[i].group) == 0 : gid == map[i].id)
+			break;
+	if (i == ARRAY_LEN(map)) {
+		bad(err, errsz, 400, "results[0]: status group '%.40s' is not one of PENDING, "
+		    "UNDELIVERABLE, DELIVERED, EXPIRED, REJECTED", group ? group : "(none)");
+		json_decref(root);
+		return 400;
+	}
+	result_state = map[i].state;
+	/* Reached the operator, not yet the phone: a later report follows. */
+	v = json_object_get(status, "name");
+	name = json_is_string(v) ? json_string_value(v) : "";
+	if (strcmp(map[i].group, "DELIVERED") == 0 && strcmp(name, "DELIVERED_TO_OPERATOR") == 0)
+		result_state = "submitted";
+	str_copy(provider_id, idsz, id);
+	str_copy(state, statesz, result_state);
+	json_decref(root);
+	return 0;
+}
+
+const struct gateway gateway_infobip = {
+	.name = "infobip",
+	.sms_path = "/infobip/sms",
+	.decode_sms = infobip_decode,
+	.reply_inline = 0,
+	.encode_reply = infobip_encode,
+	.dlr_path = "/infobip/dlr",
+	.decode_dlr = infobip_decode_dlr,
+};
