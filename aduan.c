@@ -97,7 +97,7 @@ struct opts {
 };
 
 static int
-parse_opts(int argc, char **argv, struct opts *o)
+parse_opts(int argc, char **argv, struct opts *o, int permute)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -119,7 +119,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->conf = getenv("ADUAN_CONF") ? getenv("ADUAN_CONF") : DEFAULT_CONF;
 	o->port = -1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:p:d:h", longopts, NULL)) != -1) {
+	/*
+	 * Options may follow the arguments ("outbox retry 5 -c FILE") except
+	 * where an argument is a citizen's text that may start with '-'.
+	 */
+	while ((ch = getopt_long(argc, argv, permute ? "c:p:d:h" : "+c:p:d:h", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
@@ -649,7 +654,8 @@ main(int argc, char **argv)
 		printf("aduan %s\n", ADUAN_VERSION);
 		return 0;
 	}
-	if (parse_opts(argc - 1, argv + 1, &o) != 0)
+	if (parse_opts(argc - 1, argv + 1, &o, strcmp(cmd, "outbox") == 0 ||
+	    strcmp(cmd, "serve") == 0 || strcmp(cmd, "check") == 0) != 0)
 		return 2;
 	argc -= 1 + optind;
 	argv += 1 + optind;

@@ -853,3 +853,236 @@ restart_aduan() {
 	track "$ADUAN_PID" aduan
 	wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve (restart)"
 }
+
+# ---------------------------------------------------------------------------
+# Configs derived from the example, JSON, timing (it_agency, it_outbound)
+# ---------------------------------------------------------------------------
+#
+# conf_set FILE GROUP KEY VALUE   sets `KEY = VALUE;` in a top-level group
+# conf_get FILE GROUP KEY         a top-level group's value, quotes removed
+# conf_enable_webhook FILE AGENCY URL
+#                                 the agency's (commented) webhook and
+#                                 webhook_secret lines made active, URL set
+# conf_at_secret FILE             gateways.africastalking.secret
+# start_aduan_on PORT             start_aduan on a port chosen beforehand
+# json_file_get FILE PATH / json_get JSON PATH / json_type_of JSON PATH
+#                                 SQLite's json_extract / json_type
+# json_each_get JSON ARRAY_PATH ITEM_PATH / json_len JSON PATH
+#                                 an array's items / its length
+# ms_now                          wall-clock milliseconds (no process)
+# wait_for TIMEOUT_S WHAT CMD...  runs CMD every 50 ms until it succeeds
+# stop_checked PID NAME           SIGTERM, reap, fail unless it exited 0
+# check_sanitizer_log FILE WHAT   no ASan/LSan/UBSan report in FILE
+# expect_eq_later / fail_later / deferred_failures
+#                                 record a failure, go on, fail at the end
+
+# conf_set FILE GROUP KEY VALUE: VALUE is written as given (quote strings
+# yourself).  The rest of the line (a comment) stays.  Fails unless the
+# group has exactly one such key: a setting renamed in the example must
+# show up as a failing test, not as a silently ignored substitution.
+conf_set() {
+	local file=$1 grp=$2 key=$3 val=$4
+	awk -v grp="$grp" -v key="$key" -v val="$val" '
+		$0 ~ "^" grp "[ \t]*[=:][ \t]*[{]" { ing = 1; print; next }
+		ing && /^[}]/ { ing = 0 }
+		ing && $0 ~ "^[ \t]*" key "[ \t]*[=:]" {
+			match($0, /^[ \t]*/)
+			ind = substr($0, 1, RLENGTH)
+			i = index($0, ";")
+			tail = i > 0 ? substr($0, i + 1) : ""
+			print ind key " = " val ";" tail
+			n++
+			next
+		}
+		{ print }
+		END { exit n == 1 ? 0 : 3 }' "$file" >"$file.tmp" ||
+		fail "conf_set: not exactly one '$key' in group '$grp' of $file"
+	mv -f "$file.tmp" "$file"
+}
+
+conf_get() {
+	awk -v grp="$2" -v key="$3" '
+		$0 ~ "^" grp "[ \t]*[=:][ \t]*[{]" { ing = 1; next }
+		ing && /^[}]/ { ing = 0 }
+		ing && $0 ~ "^[ \t]*" key "[ \t]*[=:]" {
+			v = $0
+			sub(/^[^=:]*[=:][ \t]*/, "", v)
+			sub(/;.*/, "", v)
+			sub(/[ \t]+$/, "", v)
+			if (v ~ /^".*"$/) v = substr(v, 2, length(v) - 2)
+			print v
+			exit
+		}' "$1"
+}
+
+# conf_enable_webhook FILE AGENCY URL: in AGENCY's entry of `agencies`,
+# `# webhook = "..."` and `# webhook_secret = "..."` become active (already
+# active lines are taken as they are) and the webhook gets URL.  Fails
+# unless exactly one of each was found.  URL must not contain '&'.
+conf_enable_webhook() {
+	local file=$1 ag=$2 url=$3
+	case "$url" in *'&'*) fail "conf_enable_webhook: '&' in $url" ;; esac
+	awk -v ag="$ag" -v url="$url" '
+		/(^|[{ \t;])id[ \t]*=[ \t]*"/ { ina = ($0 ~ "id[ \t]*=[ \t]*\"" ag "\"") }
+		ina && /^[ \t]*(#[ \t]*)?webhook[ \t]*=/ {
+			sub(/#[ \t]*webhook/, "webhook")
+			sub(/"[^"]*"/, "\"" url "\"")
+			w++
+		}
+		ina && /^[ \t]*(#[ \t]*)?webhook_secret[ \t]*=/ {
+			sub(/#[ \t]*webhook_secret/, "webhook_secret")
+			s++
+		}
+		{ print }
+		END { exit (w == 1 && s == 1) ? 0 : 3 }' "$file" >"$file.tmp" ||
+		fail "conf_enable_webhook: agency $ag in $file has not exactly one webhook and one webhook_secret line"
+	mv -f "$file.tmp" "$file"
+}
+
+# conf_agency_value FILE AGENCY KEY: a string setting of one agency entry.
+conf_agency_value() {
+	awk -v ag="$2" -v key="$3" '
+		/(^|[{ \t;])id[ \t]*=[ \t]*"/ { ina = ($0 ~ "id[ \t]*=[ \t]*\"" ag "\"") }
+		ina && match($0, "(^|[ \t;{])" key "[ \t]*=[ \t]*\"[^\"]*\"") {
+			v = substr($0, RSTART, RLENGTH)
+			sub(/^[^"]*"/, "", v)
+			sub(/"$/, "", v)
+			print v
+			exit
+		}' "$1"
+}
+
+# conf_at_secret FILE: the secret of the africastalking gateway.
+conf_at_secret() {
+	sed -n '/africastalking[[:space:]]*[:=][[:space:]]*{/,/}/s/.*secret[[:space:]]*[:=][[:space:]]*"\([^"]*\)".*/\1/p' "$1" |
+		head -n 1
+}
+
+# start_aduan_on PORT: start_aduan on PORT (from free_port), for configs
+# that must know their own address before the service starts (the
+# dlr-url Kannel calls back is built from server.port / public_url).
+start_aduan_on() {
+	[ -f "$ADUAN_CONF" ] || fail "config $ADUAN_CONF not found"
+	ADUAN_SECRET=$(conf_kannel_secret "$ADUAN_CONF")
+	[ -n "$ADUAN_SECRET" ] || fail "no kannel secret found in $ADUAN_CONF"
+	ADUAN_PORT=$1
+	ADUAN_DB=$IT_TMP/aduan.db
+	ADUAN_LOG=$IT_TMP/aduan.log
+	ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
+	"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
+		</dev/null >>"$ADUAN_LOG" 2>&1 &
+	ADUAN_PID=$!
+	track "$ADUAN_PID" aduan
+	add_log "$ADUAN_LOG"
+	wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve"
+}
+
+# json_file_get FILE PATH: json_extract(FILE's JSON, PATH) by the sqlite3
+# CLI: strings bare, true/false as 1/0, null or missing as nothing,
+# objects and arrays as compact JSON.  Fails when FILE is not valid JSON.
+json_file_get() {
+	local out
+	out=$(sqlite3 -batch -noheader :memory: \
+		"SELECT CASE WHEN json_valid(CAST(readfile('$1') AS TEXT))
+			THEN coalesce(json_extract(CAST(readfile('$1') AS TEXT), '$2'), '')
+			ELSE '<<not valid JSON>>' END" 2>&1) ||
+		fail "json_file_get $2: sqlite3: $out"
+	[ "$out" = '<<not valid JSON>>' ] && fail "json_file_get $2: not valid JSON: $(head -c 300 "$1")"
+	printf '%s\n' "$out"
+}
+
+# json_get JSON PATH: json_file_get on a string.
+json_get() {
+	printf '%s' "$1" >"$IT_TMP/json.get"
+	json_file_get "$IT_TMP/json.get" "$2"
+}
+
+# json_type_of JSON PATH: null, true, false, integer, real, text, array,
+# object; nothing when PATH is missing.
+json_type_of() {
+	printf '%s' "$1" >"$IT_TMP/json.get"
+	sqlite3 -batch -noheader :memory: \
+		"SELECT json_type(CAST(readfile('$IT_TMP/json.get') AS TEXT), '$2')" ||
+		fail "json_type_of $2: not valid JSON: ${1:0:300}"
+}
+
+# ms_now: milliseconds since the epoch, from $EPOCHREALTIME.
+ms_now() {
+	local t=${EPOCHREALTIME//[.,]/}
+	echo $((t / 1000))
+}
+
+# wait_for TIMEOUT_S WHAT COMMAND...: COMMAND every 50 ms until it succeeds.
+wait_for() {
+	local timeout=$1 what=$2 end
+	shift 2
+	end=$(($(ms_now) + timeout * 1000))
+	until "$@"; do
+		[ "$(ms_now)" -ge "$end" ] && fail "$what: not within ${timeout}s"
+		nap 0.05
+	done
+}
+
+# json_each_get JSON ARRAY_PATH ITEM_PATH: ITEM_PATH of every element of
+# the array at ARRAY_PATH, one per line, in order.
+json_each_get() {
+	printf '%s' "$1" >"$IT_TMP/json.get"
+	sqlite3 -batch -noheader :memory: \
+		"SELECT json_extract(value, '$3') FROM json_each(CAST(readfile('$IT_TMP/json.get') AS TEXT), '$2')" ||
+		fail "json_each_get $2 $3: not valid JSON: ${1:0:300}"
+}
+
+# json_len JSON PATH: the length of the array at PATH.
+json_len() {
+	printf '%s' "$1" >"$IT_TMP/json.get"
+	sqlite3 -batch -noheader :memory: \
+		"SELECT json_array_length(CAST(readfile('$IT_TMP/json.get') AS TEXT), '$2')" ||
+		fail "json_len $2: not valid JSON: ${1:0:300}"
+}
+
+# stop_checked PID NAME: SIGTERM, wait up to 10 s for the exit, untrack;
+# fails unless it exited 0 (a sanitizer build exits non-zero on a leak or
+# an error found at shutdown).
+stop_checked() {
+	local _sc_st
+	kill -TERM "$1" 2>/dev/null
+	wait_exit "$1" 10 _sc_st
+	[ "$_sc_st" = 0 ] || fail "$2 (pid $1) exited with status $_sc_st on SIGTERM"
+}
+
+# check_sanitizer_log FILE WHAT: no AddressSanitizer, LeakSanitizer or
+# UBSan ("runtime error:") report in FILE.
+check_sanitizer_log() {
+	local bad
+	bad=$(grep -aE 'AddressSanitizer|LeakSanitizer|runtime error:|SUMMARY: ' "$1" | head -n 5)
+	[ -z "$bad" ] || fail "$2: sanitizer report in $(basename "$1"):
+$bad"
+}
+
+# Deferred failures: a check whose failure should not hide the checks
+# after it (a misbehaviour with a workaround).  expect_eq_later records the
+# failure and goes on; deferred_failures, at the end, fails with them all.
+IT_DEFERRED=()
+
+expect_eq_later() {
+	if [ "$2" != "$3" ]; then
+		printf 'FAIL (deferred): %s\n  expected: [%s]\n  got:      [%s]\n' "$1" "$2" "$3" >&2
+		IT_DEFERRED+=("$1: expected [$2], got [$3]")
+	fi
+	return 0
+}
+
+fail_later() {
+	echo "FAIL (deferred): $*" >&2
+	IT_DEFERRED+=("$*")
+}
+
+deferred_failures() {
+	local f
+	[ "${#IT_DEFERRED[@]}" -eq 0 ] && return 0
+	echo "FAIL: ${#IT_DEFERRED[@]} deferred failure(s):" >&2
+	for f in "${IT_DEFERRED[@]}"; do
+		printf '  - %s\n' "$f" >&2
+	done
+	exit 1
+}
