@@ -324,9 +324,10 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    "UPDATE outbox SET state = 'sending', next_attempt_at = ?2,"
 	    " updated_at = ?3 WHERE id = ?1",
 	/* No provider id keeps the one there ('' unless sent before). */
+	/* The successful attempt counts too, and the last failure is history. */
 	[ST_OUTBOX_SENT] =
 	    "UPDATE outbox SET state = 'sent', provider_id = coalesce(?3, provider_id),"
-	    " updated_at = ?2 WHERE id = ?1",
+	    " attempts = attempts + 1, last_error = NULL, updated_at = ?2 WHERE id = ?1",
 	[ST_OUTBOX_RETRY] =
 	    "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
 	    " next_attempt_at = ?3, last_error = ?4, updated_at = ?2 WHERE id = ?1",
