@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "conf/live.h"
 #include "intake/agency.h"
 #include "intake/gateway.h"
 #include "intake/http.h"
@@ -41,9 +42,13 @@ static const char usage_text[] =
 "ticket number.\n"
 "\n"
 "commands:\n"
-"  serve [-c FILE] [-p PORT] [-d DATABASE]\n"
+"  serve [-c FILE] [-p PORT] [-d DATABASE] [--admin-port PORT]\n"
 "        run the service on the configured address; logs go to stderr;\n"
-"        SIGINT or SIGTERM stops it cleanly\n"
+"        SIGHUP reloads the config (kept as it is when the new one has an\n"
+"        error); SIGINT or SIGTERM stops it cleanly\n"
+"  reload [-c FILE]\n"
+"        ask the running service to reload its config (through the admin\n"
+"        listener on loopback); prints what it did or why it refused\n"
 "  check [-c FILE]\n"
 "        validate the configuration: every error with its line number, exit 1;\n"
 "        \"configuration OK\" and exit 0\n"
@@ -67,6 +72,8 @@ static const char usage_text[] =
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
 "  -p, --port PORT      serve: listen on PORT instead of server.port\n"
 "  -d, --database FILE  serve: use FILE instead of store.database\n"
+"  --admin-port PORT    serve: admin listener port instead of admin.port (0: off;\n"
+"                       with -p and without it, the admin listener is off)\n"
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
 "  --id ID              sms: gateway message id (default: a fresh one)\n"
 "  --to CODE            sms: the short code messaged (default: sms.short_code)\n"
@@ -94,6 +101,7 @@ struct opts {
 	const char *session;
 	int dead;
 	long port;
+	long admin_port;
 };
 
 static int
@@ -110,6 +118,7 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 		{ "from", required_argument, NULL, 'f' },
 		{ "session", required_argument, NULL, 's' },
 		{ "dead", no_argument, NULL, 'D' },
+		{ "admin-port", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,6 +167,13 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 			break;
 		case 'D':
 			o->dead = 1;
+			break;
+		case 'A':
+			if (str_to_long(optarg, 0, 65535, &o->admin_port) != 0) {
+				fprintf(stderr, "aduan: --admin-port %s: not a port number (0..65535)\n",
+				    optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -518,13 +534,133 @@ ticker_run(void *arg)
 	return NULL;
 }
 
+/*
+ * Reload: the new config is read and validated in full, and its routing
+ * table built, before anything changes; with any error the old one stays
+ * in force and every error is logged with its line.  SIGHUP and POST
+ * /admin/reload (`aduan reload`) both come here, one at a time.
+ */
+struct reloader {
+	pthread_mutex_t mu;
+	const char *path;
+	struct live *live;
+	unsigned long reloads, failures;
+};
+
+/* 0 reloaded; -1 refused, with the reasons in report (one per line). */
+static int
+reload(struct reloader *rl, char *report, size_t reportsz)
+{
+	struct conf_errors errs;
+	struct conf *c;
+	struct route_table *rt;
+	const struct live_snap *old;
+	char err[256];
+	size_t o = 0;
+	int i, rc = -1;
+
+	pthread_mutex_lock(&rl->mu);
+	report[0] = '\0';
+	memset(&errs, 0, sizeof errs);
+	c = conf_load_file(rl->path, &errs);
+	if (c == NULL) {
+		for (i = 0; i < errs.n; i++) {
+			log_error("reload refused: %s:%d: %s", rl->path, errs.e[i].line, errs.e[i].msg);
+			if (o < reportsz)
+				o += (size_t)snprintf(report + o, reportsz - o, "%s:%d: %s\n", rl->path,
+				    errs.e[i].line, errs.e[i].msg);
+		}
+		goto done;
+	}
+	if ((rt = route_build(c, err, sizeof err)) == NULL) {
+		log_error("reload refused: %s: %s", rl->path, err);
+		snprintf(report, reportsz, "%s: %s\n", rl->path, err);
+		conf_free(c);
+		goto done;
+	}
+	old = live_get(rl->live);
+	/* What only a restart changes: say so rather than pretend. */
+	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
+	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
+	    old->conf->delivery_workers != c->delivery_workers ||
+	    old->conf->admin_port != c->admin_port)
+		log_warnx("reload: server, store, admin and delivery.workers settings take "
+		    "effect at the next restart");
+	log_info("configuration reloaded: version %s (was %s), %zu agencies, %zu rules",
+	    c->hash, old->conf->hash, c->nagencies, c->nrules);
+	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules\n",
+	    c->hash, old->conf->hash, c->nagencies, c->nrules);
+	live_put(rl->live, old);
+	log_set_level(level_of(c->log_level));
+	live_swap(rl->live, c, rt);
+	rc = 0;
+done:
+	if (rc == 0)
+		rl->reloads++;
+	else
+		rl->failures++;
+	pthread_mutex_unlock(&rl->mu);
+	return rc;
+}
+
+static void
+admin_reload_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct reloader *rl = ctx;
+	char report[4096];
+
+	(void)req;
+	if (reload(rl, report, sizeof report) == 0)
+		http_respond_text(res, 200, report);
+	else
+		http_respond_text(res, 422, report);
+}
+
+static int
+cmd_reload(const struct opts *o)
+{
+	struct conf *c = load_conf(o->conf);
+	struct fetch_req rq = { 0 };
+	struct fetch_res rs = { 0 };
+	char url[128];
+	int rc;
+
+	if (c == NULL)
+		return 1;
+	if (c->admin_port == 0) {
+		fprintf(stderr, "aduan: admin.port is 0 in %s: no admin listener to ask; "
+		    "send SIGHUP to the aduan serve process instead\n", o->conf);
+		conf_free(c);
+		return 1;
+	}
+	snprintf(url, sizeof url, strchr(c->admin_listen, ':') ? "http://[%s]:%d/admin/reload" :
+	    "http://%s:%d/admin/reload", c->admin_listen, c->admin_port);
+	conf_free(c);
+	fetch_init();
+	rq.method = "POST";
+	rq.url = url;
+	rq.body = "";
+	rq.timeout_s = 30;
+	rc = fetch(&rq, &rs);
+	if (rc != 0) {
+		fprintf(stderr, "aduan: %s: %s (is aduan serve running?)\n", url, rs.error);
+		fetch_res_clear(&rs);
+		return 1;
+	}
+	fputs(rs.body, rs.status == 200 ? stdout : stderr);
+	rc = rs.status == 200 ? 0 : 1;
+	fetch_res_clear(&rs);
+	fetch_cleanup();
+	return rc;
+}
+
 static int
 cmd_serve(const struct opts *o)
 {
 	struct conf *c = load_conf(o->conf);
 	struct store *st;
 	struct route_table *rt;
-	struct http_server *srv;
+	struct http_server *srv, *admin = NULL;
 	struct http_options ho;
 	struct intake ix;
 	struct intake_endpoint eps[16];
@@ -532,10 +668,12 @@ cmd_serve(const struct opts *o)
 	struct agency_ctx actx;
 	struct deliver *dv;
 	struct ticker tk;
-	struct http_route routes[32];
-	size_t nroutes = 0;
+	struct reloader rl;
+	struct live *live;
+	struct http_route routes[32], aroutes[4];
+	size_t nroutes = 0, naroutes = 0;
 	const char *db;
-	char err[256];
+	char err[256], report[4096];
 	sigset_t set;
 	int sig;
 
@@ -548,6 +686,8 @@ cmd_serve(const struct opts *o)
 	db = o->database ? o->database : c->database;
 	if ((st = open_store(o, c)) == NULL)
 		exit(1);
+	/* From here on the config in force lives in `live`; c is the first one. */
+	live = live_new(c, rt, route_free);
 
 	/* Signals go to this thread only: block them before any thread starts. */
 	sigemptyset(&set);
@@ -559,16 +699,24 @@ cmd_serve(const struct opts *o)
 
 	if (fetch_init() != 0)
 		fatal("cannot start libcurl");
-	dv = deliver_start(c, st, err, sizeof err);
+	dv = deliver_start_live(live, st, err, sizeof err);
 	if (dv == NULL)
 		fatal("delivery: %s", err);
+	memset(&actx, 0, sizeof actx);
 	actx.conf = c;
 	actx.store = st;
 	actx.deliver = dv;
+	actx.live = live;
+	memset(&ix, 0, sizeof ix);
 	ix.conf = c;
 	ix.rt = rt;
 	ix.store = st;
 	ix.deliver = dv;
+	ix.live = live;
+	memset(&rl, 0, sizeof rl);
+	pthread_mutex_init(&rl.mu, NULL);
+	rl.path = o->conf;
+	rl.live = live;
 	memset(&tk, 0, sizeof tk);
 	tk.actx = &actx;
 	tk.ix = &ix;
@@ -605,21 +753,39 @@ cmd_serve(const struct opts *o)
 	srv = http_start(&ho, routes, nroutes, err, sizeof err);
 	if (srv == NULL)
 		fatal("%s", err);
-	log_info("aduan %s serving on %s port %d: config %s, database %s, %zu agencies, %zu rules%s%s",
-	    ADUAN_VERSION, c->listen, http_port(srv), o->conf, db, c->nagencies, c->nrules,
-	    c->kannel_secret ? ", Kannel SMS at /kannel/sms" : "",
-	    c->africastalking_secret ? ", Africa's Talking USSD at /africastalking/ussd" : "");
+	if (c->admin_port != 0 && (o->port <= 0 || o->admin_port != 0)) {
+		aroutes[naroutes++] = (struct http_route){ "/healthz", HTTP_GET,
+		    intake_health_handler, &ix };
+		aroutes[naroutes++] = (struct http_route){ "/admin/reload", HTTP_POST,
+		    admin_reload_handler, &rl };
+		ho.listen = c->admin_listen;
+		ho.port = o->admin_port > 0 ? (int)o->admin_port : c->admin_port;
+		ho.threads = 1;
+		ho.max_body = 1024;
+		admin = http_start(&ho, aroutes, naroutes, err, sizeof err);
+		if (admin == NULL)
+			fatal("admin listener: %s", err);
+	}
+	log_info("aduan %s serving on %s port %d: config %s (version %s), database %s, "
+	    "%zu agencies, %zu rules", ADUAN_VERSION, c->listen, http_port(srv), o->conf, c->hash,
+	    db, c->nagencies, c->nrules);
+	if (admin != NULL)
+		log_info("admin listener on %s port %d: /healthz, POST /admin/reload",
+		    c->admin_listen, http_port(admin));
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: restart aduan to load a changed configuration");
+			log_info("SIGHUP: reloading %s", o->conf);
+			(void)reload(&rl, report, sizeof report);
 			continue;
 		}
 		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		break;
 	}
+	if (admin != NULL)
+		http_stop(admin);
 	http_stop(srv);
 	pthread_mutex_lock(&tk.mu);
 	tk.stop = 1;
@@ -629,8 +795,7 @@ cmd_serve(const struct opts *o)
 	deliver_stop(dv);
 	fetch_cleanup();
 	store_close(st);
-	route_free(rt);
-	conf_free(c);
+	live_free(live);
 	log_info("stopped");
 	return 0;
 }
@@ -655,7 +820,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (parse_opts(argc - 1, argv + 1, &o, strcmp(cmd, "outbox") == 0 ||
-	    strcmp(cmd, "serve") == 0 || strcmp(cmd, "check") == 0) != 0)
+	    strcmp(cmd, "serve") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "reload") == 0) != 0)
 		return 2;
 	argc -= 1 + optind;
 	argv += 1 + optind;
@@ -669,6 +835,8 @@ main(int argc, char **argv)
 		return cmd_sms(&o, argv[0], argv[1]);
 	if (strcmp(cmd, "outbox") == 0)
 		return cmd_outbox(&o, argc, argv);
+	if (strcmp(cmd, "reload") == 0 && argc == 0)
+		return cmd_reload(&o);
 	if (strcmp(cmd, "phone") == 0 && argc == 0 && o.ussd != NULL)
 		return cmd_phone(&o);
 	fprintf(stderr, "aduan: unknown command or wrong arguments: %s\n", cmd);

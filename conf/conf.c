@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,7 @@ static const char *check_listen(const char *);
 static const char *check_country(const char *);
 static const char *check_alnum(const char *);
 static const char *check_url(const char *);
+static const char *check_loopback(const char *);
 
 static const struct choice sync_choices[] = {
 	{ "full", 1 }, { "normal", 0 }, { NULL, 0 }
@@ -247,6 +249,10 @@ static const struct scalar scalars[] = {
 	  .ldef = 60, .off = F(parts_timeout) },
 	{ .group = "server", .name = "public_url", .kind = K_STR, .min = 8, .max = 512,
 	  .sdef = NULL, .check = check_url, .off = F(public_url) },
+	{ .group = "admin", .name = "listen", .kind = K_STR, .min = 1, .max = 45,
+	  .sdef = "127.0.0.1", .check = check_loopback, .off = F(admin_listen) },
+	{ .group = "admin", .name = "port", .kind = K_INT, .min = 0, .max = 65535,
+	  .ldef = 8081, .off = F(admin_port) },
 	{ .group = "delivery", .name = "workers", .kind = K_INT, .min = 1, .max = 16,
 	  .ldef = 2, .off = F(delivery_workers) },
 	{ .group = "delivery", .name = "max_attempts", .kind = K_INT, .min = 1, .max = 100,
@@ -282,7 +288,7 @@ static const struct scalar scalars[] = {
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
-	"server", "store", "sms", "ussd", "delivery", "sms_sender", "service_levels",
+	"server", "admin", "store", "sms", "ussd", "delivery", "sms_sender", "service_levels",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
@@ -446,6 +452,23 @@ check_alnum(const char *s)
 		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
 		    (*s >= 'a' && *s <= 'z')))
 			return "must be letters and digits only";
+	return NULL;
+}
+
+/*
+ * The admin listener reloads the config and shows metrics: never on an
+ * address other machines can reach.
+ */
+static const char *
+check_loopback(const char *s)
+{
+	const char *why = check_listen(s);
+
+	if (why != NULL)
+		return why;
+	if (strncmp(s, "127.", 4) != 0 && strcmp(s, "::1") != 0)
+		return "must be a loopback address (127.0.0.1 or ::1): the admin endpoints "
+		    "are not for other machines";
 	return NULL;
 }
 
@@ -1872,6 +1895,23 @@ syntax_error(struct conf_errors *errs, const config_t *cfg, const char *path)
 	errs->n = 1;
 }
 
+/*
+ * FNV-1a over the file's bytes: the config's version, stored with every
+ * routing decision so that an operator can tell which rules made it.
+ * Rewinds fp.
+ */
+static uint64_t
+file_hash(FILE *fp)
+{
+	uint64_t h = 1469598103934665603ULL;
+	int ch;
+
+	while ((ch = getc(fp)) != EOF)
+		h = (h ^ (unsigned char)ch) * 1099511628211ULL;
+	rewind(fp);
+	return h;
+}
+
 struct conf *
 conf_load_file(const char *path, struct conf_errors *errs)
 {
@@ -1882,6 +1922,7 @@ conf_load_file(const char *path, struct conf_errors *errs)
 	FILE *fp;
 	char dir[4096];
 	const char *slash;
+	uint64_t hash;
 	int ok;
 
 	if (errs == NULL)
@@ -1915,6 +1956,7 @@ conf_load_file(const char *path, struct conf_errors *errs)
 		dir[slash - path] = '\0';
 		config_set_include_dir(&cfg, slash == path ? "/" : dir);
 	}
+	hash = file_hash(fp);
 	ok = config_read(&cfg, fp);
 	fclose(fp);
 	if (!ok) {
@@ -1924,6 +1966,8 @@ conf_load_file(const char *path, struct conf_errors *errs)
 	}
 	c = load(&cfg, path, errs);
 	config_destroy(&cfg);
+	if (c != NULL)
+		(void)snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)hash);
 	return c;
 }
 
@@ -1945,6 +1989,14 @@ conf_load_string(const char *text, struct conf_errors *errs)
 	}
 	c = load(&cfg, "<string>", errs);
 	config_destroy(&cfg);
+	if (c != NULL) {
+		uint64_t h = 1469598103934665603ULL;
+		const char *p;
+
+		for (p = text; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		(void)snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)h);
+	}
 	return c;
 }
 

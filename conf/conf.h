@@ -112,6 +112,12 @@ struct conf_rule {
 
 struct conf {
 	char *path;             /* file it came from, or "<string>" */
+	char hash[17];          /* the config's version: 16 hex digits of a hash of the
+	                           file's bytes, stored with each routing decision */
+
+	/* admin listener: /healthz, /metrics, POST /admin/reload; loopback only */
+	char *admin_listen;     /* default "127.0.0.1" */
+	int admin_port;         /* default 8081; 0 turns the admin listener off */
 
 	/* server */
 	char *listen;           /* IPv4 or IPv6 literal, default "127.0.0.1" */

@@ -86,6 +86,8 @@
  */
 #include "intake/agency.h"
 
+#include "conf/live.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1173,11 +1175,10 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 	respond_json(res, 200, j);
 }
 
-void
-agency_api_handler(void *ctx, const struct http_request *req, struct http_response *res)
+static void
+api_handle(struct agency_ctx *a, const struct http_request *req, struct http_response *res)
 {
 	static const char prefix[] = "/api/v1/tickets";
-	struct agency_ctx *a = ctx;
 	const struct conf_agency *ag;
 	const char *path = http_request_path(req), *rest;
 	enum http_method m = http_request_method(req);
@@ -1620,11 +1621,10 @@ o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response 
 	respond_list(res, 200, f, arr, "service_requests", "request");
 }
 
-void
-agency_open311_handler(void *ctx, const struct http_request *req, struct http_response *res)
+static void
+o311_handle(struct agency_ctx *a, const struct http_request *req, struct http_response *res)
 {
 	static const char prefix[] = "/open311/v2/";
-	struct agency_ctx *a = ctx;
 	const char *path = http_request_path(req), *dot;
 	char base[64];
 	enum fmt f = FMT_JSON;
@@ -1767,8 +1767,8 @@ tick_each(struct agency_ctx *a, int64_t now,
 	return rc < 0 ? -1 : count;
 }
 
-int
-agency_sla_tick(struct agency_ctx *a, int64_t now)
+static int
+sla_tick(struct agency_ctx *a, int64_t now)
 {
 	int r1, r2;
 
@@ -1779,4 +1779,55 @@ agency_sla_tick(struct agency_ctx *a, int64_t now)
 			deliver_wake(a->deliver);
 	}
 	return r1 < 0 || r2 < 0 ? -1 : r1 + r2;
+}
+
+/*
+ * The entry points take a snapshot of the config in force for the whole
+ * request (conf/live.h): a reload in the middle changes nothing for it.
+ */
+static const struct live_snap *
+pin(const struct agency_ctx *a, struct agency_ctx *local)
+{
+	const struct live_snap *snap = NULL;
+
+	*local = *a;
+	if (a->live != NULL) {
+		snap = live_get(a->live);
+		local->conf = snap->conf;
+	}
+	return snap;
+}
+
+void
+agency_api_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct agency_ctx *a = ctx, local;
+	const struct live_snap *snap = pin(a, &local);
+
+	api_handle(&local, req, res);
+	if (snap != NULL)
+		live_put(a->live, snap);
+}
+
+void
+agency_open311_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct agency_ctx *a = ctx, local;
+	const struct live_snap *snap = pin(a, &local);
+
+	o311_handle(&local, req, res);
+	if (snap != NULL)
+		live_put(a->live, snap);
+}
+
+int
+agency_sla_tick(struct agency_ctx *a, int64_t now)
+{
+	struct agency_ctx local;
+	const struct live_snap *snap = pin(a, &local);
+	int r = sla_tick(&local, now);
+
+	if (snap != NULL)
+		live_put(a->live, snap);
+	return r;
 }

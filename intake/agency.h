@@ -32,11 +32,18 @@
 #include "routing/deliver.h"
 #include "store/store.h"
 
-/* Borrowed pointers; deliver may be NULL (nothing to wake). */
+struct live;
+
+/*
+ * Borrowed pointers; deliver may be NULL (nothing to wake).  With live set,
+ * each request and tick uses the config in force then (conf/live.h) and
+ * conf is ignored.
+ */
 struct agency_ctx {
 	const struct conf *conf;
 	struct store *store;
 	struct deliver *deliver;
+	struct live *live;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf/live.h"
 #include "intake/agency.h"
 #include "intake/ussd.h"
 #include "sms/gsm.h"
@@ -698,18 +699,45 @@ part_join(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	return 1;
 }
 
+/*
+ * The handlers' view of the config: a snapshot for the whole request, so a
+ * reload in the middle of a message changes nothing for it.
+ */
+static const struct live_snap *
+pin(const struct intake *ix, struct intake *local)
+{
+	const struct live_snap *snap = NULL;
+
+	*local = *ix;
+	if (ix->live != NULL) {
+		snap = live_get(ix->live);
+		local->conf = snap->conf;
+		local->rt = snap->rt;
+	}
+	return snap;
+}
+
+static void
+unpin(const struct intake *ix, const struct live_snap *snap)
+{
+	if (snap != NULL)
+		live_put(ix->live, snap);
+}
+
 void
 intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct intake_endpoint *ep = ctx;
 	struct intake_result *r;
+	struct intake ix;
+	const struct live_snap *snap = pin(ep->ix, &ix);
 	struct sms_in *in;
 	char err[200], line[224];
 	size_t n = 0, i;
 	int st, worst = 200;
 
 	in = xcalloc(SMS_BATCH_MAX, sizeof *in);
-	st = ep->gw->decode_sms(ep->ix->conf, req, in, ep->gw->reply_inline ? 1 : SMS_BATCH_MAX,
+	st = ep->gw->decode_sms(ix.conf, req, in, ep->gw->reply_inline ? 1 : SMS_BATCH_MAX,
 	    &n, err, sizeof err);
 	if (st != 0) {
 		log_warnx("sms %s from peer %s refused with %d: %s", ep->gw->name,
@@ -717,6 +745,7 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 		snprintf(line, sizeof line, "%s\n", err);
 		http_respond_text(res, st, line);
 		free(in);
+		unpin(ep->ix, snap);
 		return;
 	}
 	r = xmalloc(sizeof *r);
@@ -731,7 +760,7 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	 * (Kannel, Twilio) gets its own status.
 	 */
 	for (i = 0; i < n; i++) {
-		st = intake_sms(ep->ix, ep->gw, &in[i], r);
+		st = intake_sms(&ix, ep->gw, &in[i], r);
 		if (st >= 500 && worst < 500) {
 			worst = st;
 			snprintf(line, sizeof line, "%s\n", r->error);
@@ -750,10 +779,24 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 		sms_in_clear(&in[i]);
 	free(in);
 	free(r);
+	unpin(ep->ix, snap);
 }
+
+static int parts_tick(struct intake *ix, int64_t now);
 
 int
 intake_parts_tick(struct intake *ix, int64_t now)
+{
+	struct intake local;
+	const struct live_snap *snap = pin(ix, &local);
+	int r = parts_tick(&local, now);
+
+	unpin(ix, snap);
+	return r;
+}
+
+static int
+parts_tick(struct intake *ix, int64_t now)
 {
 	struct store_parts_group g[16];
 	struct intake_result *r;
@@ -798,11 +841,14 @@ void
 intake_dlr_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct intake_endpoint *ep = ctx;
+	struct intake ix;
+	const struct live_snap *snap = pin(ep->ix, &ix);
 	char id[128], state[32], err[200], line[224];
 	int st;
 
-	st = ep->gw->decode_dlr(ep->ix->conf, req, id, sizeof id, state, sizeof state, err,
+	st = ep->gw->decode_dlr(ix.conf, req, id, sizeof id, state, sizeof state, err,
 	    sizeof err);
+	unpin(ep->ix, snap);
 	if (st != 0) {
 		log_warnx("dlr %s from peer %s refused with %d: %s", ep->gw->name,
 		    http_request_peer(req), st, err);
@@ -1206,20 +1252,23 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 {
 	struct intake_endpoint *ep = ctx;
 	struct intake_ussd_result *r;
+	struct intake ix;
+	const struct live_snap *snap = pin(ep->ix, &ix);
 	struct ussd_in in;
 	char err[200], line[224];
 	int st;
 
-	st = ep->gw->decode_ussd(ep->ix->conf, req, &in, err, sizeof err);
+	st = ep->gw->decode_ussd(ix.conf, req, &in, err, sizeof err);
 	if (st != 0) {
 		log_warnx("ussd %s from peer %s refused with %d: %s", ep->gw->name,
 		    http_request_peer(req), st, err);
 		snprintf(line, sizeof line, "%s\n", err);
 		http_respond_text(res, st, line);
+		unpin(ep->ix, snap);
 		return;
 	}
 	r = xmalloc(sizeof *r);
-	intake_ussd(ep->ix, ep->gw, &in, r);
+	intake_ussd(&ix, ep->gw, &in, r);
 	if (r->status != 200) {
 		snprintf(line, sizeof line, "%s\n", r->error);
 		http_respond_text(res, r->status, line);
@@ -1227,6 +1276,7 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 		ep->gw->encode_ussd(r->screen, r->end, res);
 	free(r);
 	ussd_in_clear(&in);
+	unpin(ep->ix, snap);
 }
 
 void

@@ -21,12 +21,19 @@
 #include "routing/route.h"
 #include "store/store.h"
 
-/* Borrowed pointers: the caller keeps them alive while serving. */
+struct live;
+
+/*
+ * Borrowed pointers: the caller keeps them alive while serving.  With live
+ * set, the HTTP handlers and the tick use the config in force when each
+ * request starts (conf/live.h), and conf and rt are ignored.
+ */
 struct intake {
 	const struct conf *conf;
 	const struct route_table *rt;
 	struct store *store;
 	struct deliver *deliver;        /* woken when something was queued; may be NULL */
+	struct live *live;
 };
 
 #define INTAKE_REPLY_MAX 1024

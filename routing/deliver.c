@@ -21,6 +21,8 @@
  */
 #include "routing/deliver.h"
 
+#include "conf/live.h"
+
 #include <inttypes.h>
 #include <limits.h>
 #include <openssl/evp.h>
@@ -47,7 +49,8 @@
 #define ANSWER_MAX      (64 * 1024)
 
 struct deliver {
-	const struct conf *c;
+	const struct conf *c;           /* when live is NULL */
+	struct live *live;              /* the config in force, read each pass */
 	struct store *s;
 	pthread_t *threads;
 	int nthreads;
@@ -377,7 +380,14 @@ worker(void *arg)
 	while (!atomic_load(&d->stopping)) {
 		seen = d->wakes;
 		pthread_mutex_unlock(&d->mu);
-		n = pass(d->c, d->s, now_unix(), 1, &d->stopping, &full);
+		if (d->live != NULL) {
+			/* Each pass with the config in force: a reload takes effect here. */
+			const struct live_snap *snap = live_get(d->live);
+
+			n = pass(snap->conf, d->s, now_unix(), 1, &d->stopping, &full);
+			live_put(d->live, snap);
+		} else
+			n = pass(d->c, d->s, now_unix(), 1, &d->stopping, &full);
 		pthread_mutex_lock(&d->mu);
 		if (n == -1)
 			nap(d, seen, 0);        /* the store needs a moment */
@@ -388,8 +398,27 @@ worker(void *arg)
 	return NULL;
 }
 
+static struct deliver *start(const struct conf *c, struct live *l, struct store *s,
+    char *err, size_t errsz);
+
 struct deliver *
 deliver_start(const struct conf *c, struct store *s, char *err, size_t errsz)
+{
+	return start(c, NULL, s, err, errsz);
+}
+
+struct deliver *
+deliver_start_live(struct live *l, struct store *s, char *err, size_t errsz)
+{
+	const struct live_snap *snap = live_get(l);
+	struct deliver *d = start(snap->conf, l, s, err, errsz);
+
+	live_put(l, snap);
+	return d;
+}
+
+static struct deliver *
+start(const struct conf *c, struct live *l, struct store *s, char *err, size_t errsz)
 {
 	struct deliver *d;
 	pthread_condattr_t ca;
@@ -400,7 +429,8 @@ deliver_start(const struct conf *c, struct store *s, char *err, size_t errsz)
 		return NULL;
 	}
 	d = xcalloc(1, sizeof *d);
-	d->c = c;
+	d->c = l != NULL ? NULL : c;
+	d->live = l;
 	d->s = s;
 	atomic_init(&d->stopping, 0);
 	pthread_mutex_init(&d->mu, NULL);

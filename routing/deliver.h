@@ -34,6 +34,15 @@ struct deliver;
  * NULL with a reason in err.
  */
 struct deliver *deliver_start(const struct conf *c, struct store *s, char *err, size_t errsz);
+struct live;
+
+/*
+ * The same, reading the config in force (conf/live.h) on every pass, so a
+ * reload's webhooks and sender apply at once.  The worker count is read at
+ * start only.
+ */
+struct deliver *deliver_start_live(struct live *l, struct store *s, char *err, size_t errsz);
+
 /* Something was queued: look now. */
 void deliver_wake(struct deliver *d);
 /* Stops the workers after their current attempt; frees d. */

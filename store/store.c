@@ -159,6 +159,10 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (gateway, sender, ref, part));"
 	"CREATE INDEX sms_parts_received ON sms_parts(received_at);"
 	"PRAGMA user_version = 4;",
+
+	/* 5: the config version (a hash) that routed each complaint. */
+	"ALTER TABLE complaints ADD COLUMN config_hash TEXT NOT NULL DEFAULT '';"
+	"PRAGMA user_version = 5;",
 };
 
 enum stmt_id {
@@ -215,7 +219,7 @@ enum stmt_id {
 #define COMPLAINT_COLS \
 	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
 	" location, description, route_explain, created_at, updated_at," \
-	" routed_at, route_due, followup_due, close_due, reminded_at"
+	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash"
 
 /* The outbox columns in struct store_outbox_row order: outbox_row(). */
 #define OUTBOX_COLS \
@@ -253,9 +257,9 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    "INSERT INTO complaints (ticket, phone, channel, keyword, agency,"
 	    " region, status, lang, location, description, route_explain,"
 	    " created_at, updated_at, routed_at, route_due, followup_due,"
-	    " close_due, reminded_at)"
+	    " close_due, reminded_at, config_hash)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17)",
+	    " ?13, ?14, ?15, ?16, ?17, ?18)",
 	[ST_COMPLAINT_GET] =
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE ticket = ?1",
 	[ST_COMPLAINT_COUNT] = "SELECT count(*) FROM complaints",
@@ -948,7 +952,8 @@ store_complaint_add(struct store *s, struct store_complaint *c)
 	    bind_int64(st, 14, c->route_due) != SQLITE_OK ||
 	    bind_int64(st, 15, c->followup_due) != SQLITE_OK ||
 	    bind_int64(st, 16, c->close_due) != SQLITE_OK ||
-	    bind_int64(st, 17, c->reminded_at) != SQLITE_OK) {
+	    bind_int64(st, 17, c->reminded_at) != SQLITE_OK ||
+	    bind_fixed(st, 18, c->config_hash, sizeof c->config_hash) != SQLITE_OK) {
 		bind_failed(s, ST_COMPLAINT_ADD, "insert complaint");
 		goto fail;
 	}
@@ -1011,6 +1016,7 @@ complaint_row(sqlite3_stmt *st, struct store_complaint *c)
 	c->followup_due = (int64_t)sqlite3_column_int64(st, 16);
 	c->close_due = (int64_t)sqlite3_column_int64(st, 17);
 	c->reminded_at = (int64_t)sqlite3_column_int64(st, 18);
+	(void)str_copy(c->config_hash, sizeof c->config_hash, col_str(st, 19));
 }
 
 /*

@@ -93,6 +93,7 @@ struct store_complaint {
 	int64_t followup_due;   /* the agency must follow up by then */
 	int64_t close_due;      /* resolved: closes by itself then unless the citizen replies */
 	int64_t reminded_at;    /* the one overdue reminder was queued then */
+	char config_hash[24];   /* version of the config that routed it (conf.hash) */
 };
 
 void store_complaint_clear(struct store_complaint *c);

@@ -54,7 +54,7 @@ add_to_group() {
 	mv -f "$CONF.tmp" "$CONF"
 }
 add_to_group gateways "  vonage = { secret = \"$VONAGE_SECRET\"; };"
-add_to_group sms "  parts_timeout = $PARTS_TIMEOUT;"
+conf_set "$CONF" sms parts_timeout "$PARTS_TIMEOUT"
 conf_set "$CONF" delivery backoff_initial 1
 conf_set "$CONF" delivery backoff_max 2
 conf_set "$CONF" delivery timeout 2
