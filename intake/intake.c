@@ -374,6 +374,7 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 	c.location = llen > 0 ? xstrndup(loc, llen) : NULL;
 	c.description = xstrndup(desc, dlen);
 	c.route_explain = xstrdup(d.explain);
+	str_copy(c.config_hash, sizeof c.config_hash, conf->hash);
 	c.created_at = now;
 	agency_sla_init(conf, &c, now);
 	r = store_complaint_add(ix->store, &c);
@@ -947,6 +948,7 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	c.location = ctx->location[0] ? xstrdup(ctx->location) : NULL;
 	c.description = xstrdup(ctx->description);
 	c.route_explain = xstrdup(d.explain);
+	str_copy(c.config_hash, sizeof c.config_hash, conf->hash);
 	c.created_at = now;
 	agency_sla_init(conf, &c, now);
 	r = store_complaint_add(ix->store, &c);
