@@ -46,7 +46,7 @@ static const char usage_text[] =
 "        run the service on the configured address; logs go to stderr;\n"
 "        SIGHUP reloads the config (kept as it is when the new one has an\n"
 "        error); SIGINT or SIGTERM stops it cleanly\n"
-"  reload [-c FILE]\n"
+"  reload [-c FILE] [--admin-port PORT]\n"
 "        ask the running service to reload its config (through the admin\n"
 "        listener on loopback); prints what it did or why it refused\n"
 "  check [-c FILE]\n"
@@ -72,8 +72,8 @@ static const char usage_text[] =
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
 "  -p, --port PORT      serve: listen on PORT instead of server.port\n"
 "  -d, --database FILE  serve: use FILE instead of store.database\n"
-"  --admin-port PORT    serve: admin listener port instead of admin.port (0: off;\n"
-"                       with -p and without it, the admin listener is off)\n"
+"  --admin-port PORT    serve, reload: admin listener port instead of admin.port\n"
+"                       (serve with -p and without --admin-port: no admin listener)\n"
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
 "  --id ID              sms: gateway message id (default: a fresh one)\n"
 "  --to CODE            sms: the short code messaged (default: sms.short_code)\n"
@@ -627,14 +627,15 @@ cmd_reload(const struct opts *o)
 
 	if (c == NULL)
 		return 1;
-	if (c->admin_port == 0) {
+	if (c->admin_port == 0 && o->admin_port <= 0) {
 		fprintf(stderr, "aduan: admin.port is 0 in %s: no admin listener to ask; "
 		    "send SIGHUP to the aduan serve process instead\n", o->conf);
 		conf_free(c);
 		return 1;
 	}
-	snprintf(url, sizeof url, strchr(c->admin_listen, ':') ? "http://[%s]:%d/admin/reload" :
-	    "http://%s:%d/admin/reload", c->admin_listen, c->admin_port);
+	snprintf(url, sizeof url, strchr(c->admin_listen, ':') ? "http://[%s]:%ld/admin/reload" :
+	    "http://%s:%ld/admin/reload", c->admin_listen,
+	    o->admin_port > 0 ? o->admin_port : (long)c->admin_port);
 	conf_free(c);
 	fetch_init();
 	rq.method = "POST";

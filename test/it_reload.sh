@@ -1,0 +1,108 @@
+#!/bin/bash
+# it_reload: the config changes under load, and a broken config changes
+# nothing.
+#
+# Two configs differ in one rule: in A, JALAN goes to dpupr; in B, to
+# dishub.  While 6 clients send a burst of "JALAN ..." complaints, the
+# config file flips between A and B and the service reloads (SIGHUP and
+# `aduan reload`) a dozen times.  Every complaint must carry the version
+# (hash) of A or B and the agency that version gives: a message routed by
+# a mix of two configs would show B's hash with A's agency.  Then a
+# broken config: the reload is refused with the error's line, and the
+# service keeps routing by the last good config.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. test/lib.sh
+
+it_init reload
+A=$IT_TMP/a.conf
+B=$IT_TMP/b.conf
+cp conf/aduan.conf "$A"
+# B: the JALAN rule's agency is dishub instead of dpupr (one line changes).
+awk '/keyword = "JALAN";/ { injalan = 1 } injalan && /agency = "dpupr";/ { sub(/"dpupr"/, "\"dishub\""); injalan = 0 } { print }' \
+	"$A" >"$B"
+cmp -s "$A" "$B" && fail "could not make config B"
+ADUAN_CONF=$IT_TMP/aduan.conf
+cp "$A" "$ADUAN_CONF"
+free_port APORT
+free_port ADUAN_PORT
+ADUAN_SECRET=$(conf_kannel_secret "$ADUAN_CONF")
+ADUAN_DB=$IT_TMP/aduan.db
+ADUAN_LOG=$IT_TMP/aduan.log
+ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
+"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
+	</dev/null >"$ADUAN_LOG" 2>&1 &
+ADUAN_PID=$!
+track "$ADUAN_PID" aduan
+add_log "$ADUAN_LOG"
+wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve"
+wait_port "$APORT" 15 "$ADUAN_PID" "admin listener"
+
+hash_of() { sed -n 's/.*(version \([0-9a-f]\{16\}\)).*/\1/p; s/.*configuration reloaded: version \([0-9a-f]\{16\}\).*/\1/p' "$ADUAN_LOG" | tail -n 1; }
+HASH_A=$(hash_of)
+[ -n "$HASH_A" ] || fail "no config version in the start-up log"
+
+client() { # N: sends 25 complaints with ids c<N>-<i>
+	local i url
+	for ((i = 0; i < 25; i++)); do
+		url="$ADUAN_URL/kannel/sms?secret=$ADUAN_SECRET&from=0812330$1$((10 + i))&to=1708&text=JALAN+rusak+nomor+$i&coding=0&charset=UTF-8&id=c$1-$i"
+		"$TOOL_HTTP" "$url" >/dev/null 2>&1
+	done
+}
+pids=""
+for n in 1 2 3 4 5 6; do
+	client "$n" &
+	pids="$pids $!"
+done
+# Flip the config a dozen times while they run: SIGHUP and aduan reload.
+for ((k = 0; k < 12; k++)); do
+	# Replaced whole (as an operator's editor does), never read half-written.
+	if ((k % 2 == 0)); then cp "$B" "$ADUAN_CONF.new"; else cp "$A" "$ADUAN_CONF.new"; fi
+	mv -f "$ADUAN_CONF.new" "$ADUAN_CONF"
+	if ((k % 3 == 0)); then
+		"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >/dev/null 2>"$IT_TMP/reload.err" ||
+			true
+	else
+		kill -HUP "$ADUAN_PID"
+	fi
+	nap 0.05
+done
+for p in $pids; do wait "$p"; done
+HASH_B=$(sed -n 's/.*configuration reloaded: version \([0-9a-f]\{16\}\) .*/\1/p' "$ADUAN_LOG" |
+	grep -v "^$HASH_A\$" | head -n 1)
+[ -n "$HASH_B" ] || fail "no reload to config B in the log"
+reloads=$(grep -c "configuration reloaded" "$ADUAN_LOG")
+[ "$reloads" -ge 6 ] || fail "only $reloads reloads took effect (expected at least 6 of 12)"
+
+total=$(sql "SELECT count(*) FROM complaints")
+expect_eq "every complaint of the burst stored" 150 "$total"
+by_a=$(sql "SELECT count(*) FROM complaints WHERE config_hash = '$HASH_A'")
+by_b=$(sql "SELECT count(*) FROM complaints WHERE config_hash = '$HASH_B'")
+expect_eq "every complaint carries version A or B" "$total" "$((by_a + by_b))"
+expect_eq "version A always gave dpupr" 0 \
+	"$(sql "SELECT count(*) FROM complaints WHERE config_hash = '$HASH_A' AND agency <> 'dpupr'")"
+expect_eq "version B always gave dishub" 0 \
+	"$(sql "SELECT count(*) FROM complaints WHERE config_hash = '$HASH_B' AND agency <> 'dishub'")"
+ok "$total complaints during $reloads reloads: $by_a by version A (dpupr), $by_b by B (dishub), none mixed"
+
+# A broken config: refused with its line, the last good one stays.
+cp "$B" "$ADUAN_CONF"
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >/dev/null || fail "reload of B refused"
+conf_set "$ADUAN_CONF" server port 70000
+if "$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err"; then
+	fail "a broken config was accepted: $(cat "$IT_TMP/out")"
+fi
+# aduan reload checks the file first and shows the errors with their lines.
+expect_match "broken config: the error and its line" "aduan.conf:[0-9]+: server.port" "$(cat "$IT_TMP/err")"
+# SIGHUP: the service refuses it and says why in its log.
+kill -HUP "$ADUAN_PID"
+log_has_refusal() { grep -q "reload refused: .*aduan.conf:[0-9]*: server.port" "$ADUAN_LOG"; }
+wait_for 5 "SIGHUP with a broken config: refusal logged with the line" log_has_refusal
+http_must "after the broken reload" "$ADUAN_URL/kannel/sms?secret=$ADUAN_SECRET&from=081299990000&to=1708&text=JALAN+ambles&coding=0&charset=UTF-8&id=after-broken"
+expect_eq "after the broken reload: status" 200 "$RESP_STATUS"
+expect_eq "after the broken reload: routed by the last good config (B)" "dishub|$HASH_B" \
+	"$(sql "SELECT agency || '|' || config_hash FROM complaints WHERE phone = '+6281299990000'")"
+ok "a broken config is refused with its line (aduan reload and SIGHUP); B stays in force"
+
+check_log_errors "$ADUAN_LOG" "aduan log" "reload refused"
+ok "no unexpected ERROR lines"
