@@ -169,6 +169,9 @@ enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_MEMBER_BEGIN,
+	ST_MEMBER_RELEASE,
+	ST_MEMBER_UNDO,
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
@@ -212,6 +215,13 @@ enum stmt_id {
 	ST_PARTS_FORGET,
 	ST_PARTS_PURGE,
 	ST_PARTS_EXPIRED,
+	ST_COMPLAINT_MESSAGES,
+	ST_STATS_TOTALS,
+	ST_STATS_BY_AGENCY,
+	ST_STATS_BY_KEYWORD,
+	ST_STATS_BY_CHANNEL,
+	ST_STATS_RESPONSES,
+	ST_STATS_OVERDUE,
 	ST_NSTMTS
 };
 
@@ -240,6 +250,9 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_MEMBER_BEGIN] = "SAVEPOINT store_member",
+	[ST_MEMBER_RELEASE] = "RELEASE store_member",
+	[ST_MEMBER_UNDO] = "ROLLBACK TO store_member",
 	[ST_SAVEPOINT] = "SAVEPOINT store_op",
 	[ST_RELEASE] = "RELEASE store_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO store_op",
@@ -424,14 +437,84 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    " WHERE joined_at = 0"
 	    " GROUP BY gateway, sender, ref HAVING first < ?1 AND count(*) < max(total)"
 	    " ORDER BY first LIMIT ?2",
+	/*
+	 * Reports (aduan stats, aduan route --replay): read only.  A complaint
+	 * with the SMS that opened it (none for USSD).  messages has no index
+	 * on complaint_id; as a join, SQLite builds an automatic one for the
+	 * run instead of scanning messages once per complaint.  ?2 NULL: any
+	 * keyword; '' the complaints no rule decided.
+	 */
+	[ST_COMPLAINT_MESSAGES] =
+	    "SELECT c.ticket, c.channel, c.keyword, c.agency, c.region, c.location,"
+	    " c.description, c.created_at, m.text"
+	    " FROM complaints c LEFT JOIN messages m"
+	    " ON m.complaint_id = c.id AND m.command = 'complaint'"
+	    " WHERE c.created_at >= ?1 AND (?2 IS NULL OR c.keyword = ?2)"
+	    " ORDER BY c.id LIMIT ?3",
+	[ST_STATS_TOTALS] =
+	    "SELECT count(*), coalesce(sum(keyword = ''), 0) FROM complaints"
+	    " WHERE created_at >= ?1",
+	/* One statement per grouping: no SQL is built at run time. */
+	[ST_STATS_BY_AGENCY] =
+	    "SELECT agency, count(*) AS n FROM complaints WHERE created_at >= ?1"
+	    " GROUP BY agency ORDER BY n DESC, agency LIMIT ?2",
+	[ST_STATS_BY_KEYWORD] =
+	    "SELECT keyword, count(*) AS n FROM complaints WHERE created_at >= ?1"
+	    " GROUP BY keyword ORDER BY n DESC, keyword LIMIT ?2",
+	[ST_STATS_BY_CHANNEL] =
+	    "SELECT channel, count(*) AS n FROM complaints WHERE created_at >= ?1"
+	    " GROUP BY channel ORDER BY n DESC, channel LIMIT ?2",
+	/*
+	 * The first event by an agency (anyone but the citizen and Aduan
+	 * itself) at or after the complaint's creation; NULL when none.  The
+	 * subquery walks events_complaint.
+	 */
+	[ST_STATS_RESPONSES] =
+	    "SELECT c.created_at, (SELECT min(e.at) FROM events e"
+	    " WHERE e.complaint_id = c.id AND e.actor NOT IN ('citizen', 'aduan')"
+	    " AND e.at >= c.created_at)"
+	    " FROM complaints c WHERE c.created_at >= ?1 ORDER BY c.id LIMIT ?2",
+	/* As ST_COMPLAINT_OVERDUE, but every one, reminded or not. */
+	[ST_STATS_OVERDUE] =
+	    "SELECT"
+	    " coalesce(sum(status = 'received' AND route_due > 0 AND route_due < ?1), 0),"
+	    " coalesce(sum(status = 'routed' AND followup_due > 0 AND followup_due < ?1), 0)"
+	    " FROM complaints WHERE status IN ('received', 'routed')",
 };
+
+/*
+ * Group commit.  A transaction of a caller (store_begin .. store_commit)
+ * is a savepoint inside one shared SQLite transaction, the open batch; the
+ * committer thread commits the batch -- one fsync for every transaction in
+ * it -- and wakes the callers, whose store_commit() returns only then.
+ * While one batch is being committed (the lock held), the next callers
+ * queue on the lock and form the next batch, so a burst shares its fsyncs
+ * while a lone message still commits at once.
+ */
+#define BATCH_RESULTS 64
 
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	int lock_ready;
 	sqlite3_stmt *st[ST_NSTMTS];
+
+	pthread_t committer;
+	int committer_running;
+	pthread_cond_t work_cv;         /* a batch waits for its commit */
+	pthread_cond_t done_cv;         /* a batch was committed (or failed) */
+	int stopping;
+	int batch_open;                 /* the shared transaction is open */
+	int waiting;                    /* callers waiting for the open batch */
+	uint64_t batch;                 /* id of the open (or last) batch */
+	uint64_t committed;             /* last batch finished */
+	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
+	char result_msg[BATCH_RESULTS][160];
+	unsigned long commits, grouped; /* batches committed, transactions in them */
 };
+
+static int committer_start(struct store *s, char *err, size_t errsz);
+static void committer_stop(struct store *s);
 
 /* Per thread, so one worker's failure never shows up in another's 503. */
 static _Thread_local char errbuf[512];
@@ -725,6 +808,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 			goto fail;
 		}
 	}
+	if (committer_start(s, err, errsz) == -1)
+		goto fail;
 	return s;
 
 fail:
@@ -739,6 +824,8 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	/* The committer commits what is open, then stops. */
+	committer_stop(s);
 	for (i = 0; i < ST_NSTMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	/* Every statement is finalized, so this closes for real (and checkpoints). */
@@ -763,7 +850,15 @@ int
 store_begin(struct store *s)
 {
 	lock(s);
-	if (run(s, ST_BEGIN, "begin") == -1) {
+	if (!s->batch_open) {
+		if (run(s, ST_BEGIN, "begin") == -1) {
+			unlock(s);
+			return -1;
+		}
+		s->batch_open = 1;
+		s->batch++;
+	}
+	if (run(s, ST_MEMBER_BEGIN, "begin") == -1) {
 		unlock(s);
 		return -1;
 	}
@@ -773,16 +868,22 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
-	int ret = 0;
+	uint64_t mine;
+	int ret;
 
-	if (run(s, ST_COMMIT, "commit") == -1) {
-		/* The header promises a failed commit leaves nothing behind. */
-		if (!sqlite3_get_autocommit(s->db)) {
-			sqlite3_step(s->st[ST_ROLLBACK]);
-			done(s->st[ST_ROLLBACK]);
-		}
-		ret = -1;
+	if (run(s, ST_MEMBER_RELEASE, "commit") == -1) {
+		store_rollback(s);
+		return -1;
 	}
+	/* Ours is in the open batch: wait until the committer has made it durable. */
+	mine = s->batch;
+	s->waiting++;
+	pthread_cond_signal(&s->work_cv);
+	while (s->committed < mine)
+		pthread_cond_wait(&s->done_cv, &s->lock);
+	ret = s->result[mine % BATCH_RESULTS];
+	if (ret != 0)
+		(void)snprintf(errbuf, sizeof(errbuf), "%s", s->result_msg[mine % BATCH_RESULTS]);
 	unlock(s);
 	return ret;
 }
@@ -790,9 +891,97 @@ store_commit(struct store *s)
 void
 store_rollback(struct store *s)
 {
-	/* SQLite may have rolled back already (I/O error, full disk). */
-	if (!sqlite3_get_autocommit(s->db))
-		run(s, ST_ROLLBACK, "rollback");
+	/*
+	 * Undo ours only: the batch may hold other callers' work.  SQLite may
+	 * have rolled the whole transaction back already (I/O error, full
+	 * disk); then the batch is gone and its waiters learn it at commit.
+	 */
+	if (!sqlite3_get_autocommit(s->db)) {
+		if (run(s, ST_MEMBER_UNDO, "rollback") != -1)
+			(void)run(s, ST_MEMBER_RELEASE, "rollback");
+		/* Nobody else waits on this batch: commit it anyway (cheap, empty or not). */
+		pthread_cond_signal(&s->work_cv);
+	} else
+		s->batch_open = 0;
+	unlock(s);
+}
+
+/* Commits open batches for as long as the store is open. */
+static void *
+committer(void *arg)
+{
+	struct store *s = arg;
+	uint64_t id;
+	int ret;
+
+	lock(s);
+	for (;;) {
+		while (!s->batch_open && !s->stopping)
+			pthread_cond_wait(&s->work_cv, &s->lock);
+		if (!s->batch_open && s->stopping)
+			break;
+		id = s->batch;
+		ret = 0;
+		if (sqlite3_get_autocommit(s->db)) {
+			/* SQLite rolled the batch back on its own: nothing was kept. */
+			ret = -1;
+			(void)snprintf(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
+			    "commit: the transaction was rolled back by the database");
+		} else if (run(s, ST_COMMIT, "commit") == -1) {
+			ret = -1;
+			(void)str_copy(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
+			    errbuf);
+			if (!sqlite3_get_autocommit(s->db)) {
+				sqlite3_step(s->st[ST_ROLLBACK]);
+				done(s->st[ST_ROLLBACK]);
+			}
+		}
+		s->result[id % BATCH_RESULTS] = ret;
+		s->batch_open = 0;
+		s->committed = id;
+		s->commits++;
+		s->grouped += (unsigned long)s->waiting;
+		s->waiting = 0;
+		pthread_cond_broadcast(&s->done_cv);
+	}
+	unlock(s);
+	return NULL;
+}
+
+static int
+committer_start(struct store *s, char *err, size_t errsz)
+{
+	pthread_cond_init(&s->work_cv, NULL);
+	pthread_cond_init(&s->done_cv, NULL);
+	if (pthread_create(&s->committer, NULL, committer, s) != 0) {
+		set_err(err, errsz, "cannot start the commit thread");
+		return -1;
+	}
+	s->committer_running = 1;
+	return 0;
+}
+
+static void
+committer_stop(struct store *s)
+{
+	if (!s->committer_running)
+		return;
+	lock(s);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->work_cv);
+	unlock(s);
+	pthread_join(s->committer, NULL);
+	s->committer_running = 0;
+	pthread_cond_destroy(&s->work_cv);
+	pthread_cond_destroy(&s->done_cv);
+}
+
+void
+store_commit_stats(struct store *s, unsigned long *commits, unsigned long *transactions)
+{
+	lock(s);
+	*commits = s->commits;
+	*transactions = s->grouped;
 	unlock(s);
 }
 
@@ -2121,4 +2310,183 @@ store_parts_expired(struct store *s, int64_t before, struct store_parts_group *o
 	unlock(s);
 	*n = k;
 	return 0;
+}
+
+/* ---- reports: aduan stats and aduan route --replay --------------------- */
+
+int
+store_complaint_messages_each(struct store *s, int64_t since, const char *keyword,
+    size_t limit, int (*fn)(void *arg, const struct store_complaint_text *t), void *arg)
+{
+	struct store_complaint_text t;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	lock(s);
+	st = s->st[ST_COMPLAINT_MESSAGES];
+	if (bind_int64(st, 1, since) != SQLITE_OK || bind_text(st, 2, keyword) != SQLITE_OK ||
+	    bind_limit(st, 3, limit) != SQLITE_OK) {
+		bind_failed(s, ST_COMPLAINT_MESSAGES, "read complaint messages");
+		unlock(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.ticket = col_str(st, 0);
+		t.channel = col_str(st, 1);
+		t.keyword = col_str(st, 2);
+		t.agency = col_str(st, 3);
+		t.region = col_str(st, 4);
+		t.location = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : col_str(st, 5);
+		t.description = col_str(st, 6);
+		t.created_at = (int64_t)sqlite3_column_int64(st, 7);
+		t.text = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL : col_str(st, 8);
+		if ((stop = fn(arg, &t)) != 0)
+			break;
+	}
+	if (!stop && rc != SQLITE_DONE)
+		fail_op(s, "read complaint messages");
+	done(st);
+	unlock(s);
+	if (stop)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_stats_totals(struct store *s, int64_t since, long *total, long *no_rule)
+{
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	*total = 0;
+	*no_rule = 0;
+	lock(s);
+	st = s->st[ST_STATS_TOTALS];
+	if (bind_int64(st, 1, since) != SQLITE_OK) {
+		bind_failed(s, ST_STATS_TOTALS, "count complaints");
+		unlock(s);
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*total = (long)sqlite3_column_int64(st, 0);
+		*no_rule = (long)sqlite3_column_int64(st, 1);
+	} else {
+		fail_op(s, "count complaints");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+int
+store_stats_counts(struct store *s, enum store_stats_by by, int64_t since, size_t limit,
+    void (*fn)(void *arg, const char *name, long n), void *arg)
+{
+	enum stmt_id id;
+	sqlite3_stmt *st;
+	int rc;
+
+	switch (by) {
+	case STORE_STATS_AGENCY:
+		id = ST_STATS_BY_AGENCY;
+		break;
+	case STORE_STATS_KEYWORD:
+		id = ST_STATS_BY_KEYWORD;
+		break;
+	case STORE_STATS_CHANNEL:
+		id = ST_STATS_BY_CHANNEL;
+		break;
+	default:
+		snprintf(errbuf, sizeof errbuf, "count complaints: unknown grouping %d", (int)by);
+		return -1;
+	}
+	lock(s);
+	st = s->st[id];
+	if (bind_int64(st, 1, since) != SQLITE_OK || bind_limit(st, 2, limit) != SQLITE_OK) {
+		bind_failed(s, id, "count complaints");
+		unlock(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, col_str(st, 0), (long)sqlite3_column_int64(st, 1));
+	if (rc != SQLITE_DONE)
+		fail_op(s, "count complaints");
+	done(st);
+	unlock(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_stats_responses(struct store *s, int64_t since, size_t limit,
+    void (*fn)(void *arg, int64_t created_at, int64_t first_at), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	lock(s);
+	st = s->st[ST_STATS_RESPONSES];
+	if (bind_int64(st, 1, since) != SQLITE_OK || bind_limit(st, 2, limit) != SQLITE_OK) {
+		bind_failed(s, ST_STATS_RESPONSES, "read agency responses");
+		unlock(s);
+		return -1;
+	}
+	/* NULL (no response yet) reads as 0. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (int64_t)sqlite3_column_int64(st, 0), (int64_t)sqlite3_column_int64(st, 1));
+	if (rc != SQLITE_DONE)
+		fail_op(s, "read agency responses");
+	done(st);
+	unlock(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_stats_overdue(struct store *s, int64_t now, long *received, long *routed)
+{
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	*received = 0;
+	*routed = 0;
+	lock(s);
+	st = s->st[ST_STATS_OVERDUE];
+	if (bind_int64(st, 1, now) != SQLITE_OK) {
+		bind_failed(s, ST_STATS_OVERDUE, "count overdue complaints");
+		unlock(s);
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*received = (long)sqlite3_column_int64(st, 0);
+		*routed = (long)sqlite3_column_int64(st, 1);
+	} else {
+		fail_op(s, "count overdue complaints");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+/* ---- health ------------------------------------------------------------- */
+
+int
+store_writable(struct store *s)
+{
+	int ok = 1;
+
+	lock(s);
+	/*
+	 * A transaction open on this connection (a caller's, or a batch
+	 * waiting for its commit) already holds the write lock.  Otherwise
+	 * take it and let it go at once: it waits for another process's lock
+	 * as long as a write would (busy_timeout_ms), and writes nothing.
+	 */
+	if (sqlite3_get_autocommit(s->db)) {
+		ok = run(s, ST_BEGIN, "check that the database is writable") == 0;
+		if (ok && run(s, ST_ROLLBACK, "end the writability check") == -1)
+			ok = 0;
+	}
+	unlock(s);
+	return ok;
 }

@@ -41,10 +41,19 @@ const char *store_errmsg(void);
 /* Schema version after migration (for `aduan check` and tests). */
 int store_schema_version(struct store *s);
 
-/* BEGIN IMMEDIATE, holding the store's lock until commit or rollback. */
+/*
+ * A transaction, holding the store's lock until commit or rollback.  Group
+ * commit: transactions of concurrent callers share one SQLite transaction
+ * and one fsync; store_commit() returns only after the commit that holds
+ * this transaction reached the disk (synchronous=FULL), 0, or -1 when that
+ * commit failed and nothing of it was kept.  store_rollback() undoes this
+ * transaction only.
+ */
 int store_begin(struct store *s);
-int store_commit(struct store *s);      /* on -1 the transaction is rolled back */
+int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* Batches committed and transactions they held, since open (bench, metrics). */
+void store_commit_stats(struct store *s, unsigned long *commits, unsigned long *transactions);
 
 /* ---- inbound messages (one row per gateway message) ---------------- */
 
@@ -373,5 +382,77 @@ void store_parts_group_clear(struct store_parts_group *g);
  */
 int store_parts_expired(struct store *s, int64_t before, struct store_parts_group *out,
     size_t max, size_t *n);
+
+/* ---- reports: aduan stats and aduan route --replay --------------------
+ *
+ * Read only: these run SELECTs and nothing else.  `since` is a Unix time:
+ * complaints created at or after it.  Every query is bounded by `limit`
+ * rows; the callbacks run with the store's lock held and the statement
+ * open, so they must not call these functions again.
+ */
+
+/* One complaint with the SMS that opened it; valid during the callback only. */
+struct store_complaint_text {
+	const char *ticket;
+	const char *channel;            /* "sms", "ussd" */
+	const char *keyword;            /* the rule's keyword, "" when no rule decided */
+	const char *agency;             /* the agency it is with now */
+	const char *region;             /* "" when none */
+	const char *location;           /* NULL when none */
+	const char *description;
+	const char *text;               /* the message as received; NULL when none (USSD) */
+	int64_t created_at;
+};
+
+/*
+ * Calls fn for each complaint created since `since`, oldest first, at most
+ * limit; keyword NULL: any, "" only those no rule decided (triage).  fn
+ * returns non-zero to stop.  0 all seen, 1 stopped by fn, -1 error.
+ */
+int store_complaint_messages_each(struct store *s, int64_t since, const char *keyword,
+    size_t limit, int (*fn)(void *arg, const struct store_complaint_text *t), void *arg);
+
+/* Complaints since `since`, and those of them no rule decided (keyword "").  0, -1. */
+int store_stats_totals(struct store *s, int64_t since, long *total, long *no_rule);
+
+enum store_stats_by {
+	STORE_STATS_AGENCY,
+	STORE_STATS_KEYWORD,            /* "" for the complaints no rule decided */
+	STORE_STATS_CHANNEL
+};
+
+/*
+ * Complaints since `since` counted per agency, keyword or channel (SQL
+ * GROUP BY): fn once per group, largest first (ties by name), at most
+ * limit groups.  0, -1.
+ */
+int store_stats_counts(struct store *s, enum store_stats_by by, int64_t since, size_t limit,
+    void (*fn)(void *arg, const char *name, long n), void *arg);
+
+/*
+ * For each complaint created since `since` (oldest first, at most limit):
+ * its creation time and the time of the first event an agency wrote at or
+ * after it (an actor other than "citizen" and "aduan"), 0 when none yet.
+ * 0, -1.
+ */
+int store_stats_responses(struct store *s, int64_t since, size_t limit,
+    void (*fn)(void *arg, int64_t created_at, int64_t first_at), void *arg);
+
+/*
+ * Complaints overdue at `now`, whatever their age and whether reminded or
+ * not: status received with route_due < now, and status routed with
+ * followup_due < now.  0, -1.
+ */
+int store_stats_overdue(struct store *s, int64_t now, long *received, long *routed);
+
+/* ---- health ------------------------------------------------------------ */
+
+/*
+ * 1 when a write could start now: the write lock is taken (BEGIN
+ * IMMEDIATE, waiting at most busy_timeout_ms) and let go at once, nothing
+ * written.  0 when not (another process holds the database, read-only
+ * file, ...), the reason in store_errmsg().  For /healthz.
+ */
+int store_writable(struct store *s);
 
 #endif

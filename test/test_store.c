@@ -2827,10 +2827,57 @@ test_threads_share_one_store(void **state)
 	assert_int_equal(store_complaint_count(f->s), NTHREADS * PER_THREAD);
 }
 
+/*
+ * Group commit: concurrent transactions share commits (fewer commits than
+ * transactions), every committed one survives a reopen, and one caller's
+ * rollback undoes only its own work.
+ */
+static void
+test_group_commit_shares_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct worker w[NTHREADS];
+	pthread_t t[NTHREADS];
+	struct store_complaint c, keep;
+	unsigned long commits, txs;
+	char err[256];
+	int i;
+
+	for (i = 0; i < NTHREADS; i++) {
+		w[i].s = f->s;
+		w[i].n = i;
+		w[i].failures = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+	}
+	/* Meanwhile: a transaction that is rolled back takes nothing with it. */
+	fill_complaint(&c, "ROLLBACK1");
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_complaint_add(f->s, &c), 0);
+	store_rollback(f->s);
+	for (i = 0; i < NTHREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	store_commit_stats(f->s, &commits, &txs);
+	print_message("group commit: %lu transactions in %lu commits\n", txs, commits);
+	assert_int_equal(txs, NTHREADS * PER_THREAD);
+	assert_true(commits <= txs);
+	assert_int_equal(store_ticket_exists(f->s, "ROLLBACK1"), 0);
+
+	/* Reopen: every committed transaction is on disk. */
+	store_close(f->s);
+	f->s = store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(f->s);
+	assert_int_equal(store_complaint_count(f->s), NTHREADS * PER_THREAD);
+	assert_int_equal(store_complaint_get(f->s, "T07X0024", &keep), 1);
+	store_complaint_clear(&keep);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_group_commit_shares_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_sets_wal_and_foreign_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
