@@ -23,6 +23,7 @@
 #include "sms/text.h"
 #include "sms/ticket.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/util.h"
 
 /* Kannel's example sms-service sends at most 3 parts (max-messages). */
@@ -219,6 +220,8 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 	}
 	o->complaint_id = c.id;
 	str_copy(o->ticket, sizeof o->ticket, c.ticket);
+	if ((r = (int)conf_agency_find(ix->conf, c.agency)) >= 0)
+		o->agency = ix->conf->agencies[r].id;   /* for the log line */
 	var(&v, "status", conf_status_reply(c.status) >= 0 ?
 	    ix->conf->replies[l][conf_status_reply(c.status)] : c.status);
 	switch (cmd->cmd) {
@@ -491,19 +494,6 @@ queue_reply(struct intake *ix, const struct gateway *gw, const char *gwid, const
 	return store_outbox_add(ix->store, &ob) < 0 ? -1 : 0;
 }
 
-static int
-unavailable(struct intake_result *res);
-
-static int
-unavailable(struct intake_result *res)
-{
-	log_error("store: %s", store_errmsg());
-	res->status = 503;
-	res->reply[0] = '\0';
-	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
-	return res->status;
-}
-
 static double
 elapsed_ms(const struct timespec *t0)
 {
@@ -511,6 +501,19 @@ elapsed_ms(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The store failed: 503 so the gateway retries, and the message's one log line. */
+static int
+unavailable(struct intake_result *res, const struct gateway *gw, const char *masked,
+    const struct timespec *t0)
+{
+	log_error("sms %s from=%s command=unavailable store: %s %.1fms", gw->name, masked,
+	    store_errmsg(), elapsed_ms(t0));
+	res->status = 503;
+	res->reply[0] = '\0';
+	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
+	return res->status;
 }
 
 static int sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
@@ -554,12 +557,13 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	if (kind == MSISDN_INVALID) {
 		res->status = 400;
 		snprintf(res->error, sizeof res->error, "from: %s", why);
-		log_warnx("sms %s from=%s rejected: %s", gw->name, masked, res->error);
+		log_warnx("sms %s from=%s command=rejected (%s) %.1fms", gw->name, masked,
+		    res->error, elapsed_ms(&t0));
 		return res->status;
 	}
 
 	if (store_begin(ix->store) != 0)
-		return unavailable(res);
+		return unavailable(res, gw, masked, &t0);
 	if (in->concat_total > 1) {
 		/*
 		 * A part of a long message: kept, joined and handled in this
@@ -568,13 +572,14 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		r = part_join(ix, gw, in, wholep);
 		if (r < 0) {
 			store_rollback(ix->store);
-			return unavailable(res);
+			return unavailable(res, gw, masked, &t0);
 		}
 		if (r == 0) {
 			if (store_commit(ix->store) != 0)
-				return unavailable(res);
-			log_info("sms %s from=%s part %d of %d of message %s kept", gw->name, masked,
-			    in->concat_part, in->concat_total, in->concat_ref);
+				return unavailable(res, gw, masked, &t0);
+			log_info("sms %s from=%s command=part %d of %d of message %s kept %.1fms",
+			    gw->name, masked, in->concat_part, in->concat_total, in->concat_ref,
+			    elapsed_ms(&t0));
 			return res->status;     /* more parts to come: nothing to answer */
 		}
 		in = wholep;
@@ -586,9 +591,10 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		if (r != 0) {
 			store_rollback(ix->store);
 			if (r < 0)
-				return unavailable(res);
-			log_info("sms %s from=%s id=%s retry: stored reply returned", gw->name,
-			    masked, gwid);
+				return unavailable(res, gw, masked, &t0);
+			res->replayed = 1;
+			log_info("sms %s from=%s command=retry id=%s: stored reply returned %.1fms",
+			    gw->name, masked, gwid, elapsed_ms(&t0));
 			return res->status;
 		}
 	}
@@ -597,12 +603,12 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		o.command = "ignored";
 	} else if (handle(ix, phone, in, now, &o, res->reply, sizeof res->reply) != 0) {
 		store_rollback(ix->store);
-		return unavailable(res);
+		return unavailable(res, gw, masked, &t0);
 	}
 	if (!gw->reply_inline && res->reply[0] != '\0' &&
 	    queue_reply(ix, gw, gwid, phone, res->reply, now) != 0) {
 		store_rollback(ix->store);
-		return unavailable(res);
+		return unavailable(res, gw, masked, &t0);
 	}
 	m.gateway = gw->name;
 	m.gw_id = gwid;
@@ -618,10 +624,13 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		store_rollback(ix->store);
 		if (r == 0)
 			log_error("message %s/%s stored twice inside one transaction", gw->name, gwid);
-		return unavailable(res);
+		return unavailable(res, gw, masked, &t0);
 	}
 	if (store_commit(ix->store) != 0)
-		return unavailable(res);
+		return unavailable(res, gw, masked, &t0);
+	if (strcmp(o.command, "complaint") == 0)
+		metrics_count("aduan_complaints_created_total", 1, "agency", o.agency,
+		    "channel", "sms", NULL);
 	if ((o.queued || (!gw->reply_inline && res->reply[0] != '\0')) && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
 	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o.command,
@@ -725,6 +734,26 @@ unpin(const struct intake *ix, const struct live_snap *snap)
 		live_put(ix->live, snap);
 }
 
+/*
+ * aduan_callbacks_total: one per callback answered.  The results are a
+ * bounded set: ok, retry_replayed, refused_<4xx status>, unavailable_503.
+ */
+static void
+count_callback(const struct gateway *gw, const char *endpoint, int status, int replayed)
+{
+	char result[32];
+
+	if (status == 200)
+		str_copy(result, sizeof result, replayed ? "retry_replayed" : "ok");
+	else if (status == 503)
+		str_copy(result, sizeof result, "unavailable_503");
+	else
+		snprintf(result, sizeof result, "%s_%d", status >= 400 && status < 500 ?
+		    "refused" : "error", status);
+	metrics_count("aduan_callbacks_total", 1, "gateway", gw->name, "endpoint", endpoint,
+	    "result", result, NULL);
+}
+
 void
 intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
@@ -734,7 +763,7 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	const struct live_snap *snap = pin(ep->ix, &ix);
 	struct sms_in *in;
 	char err[200], line[224];
-	size_t n = 0, i;
+	size_t n = 0, i, replays = 0;
 	int st, worst = 200;
 
 	in = xcalloc(SMS_BATCH_MAX, sizeof *in);
@@ -745,6 +774,7 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 		    http_request_peer(req), st, err);
 		snprintf(line, sizeof line, "%s\n", err);
 		http_respond_text(res, st, line);
+		count_callback(ep->gw, "sms", st, 0);
 		free(in);
 		unpin(ep->ix, snap);
 		return;
@@ -758,24 +788,28 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	 * from the store.  A message refused for what it is (4xx: a sender
 	 * that is no phone number) is logged and acknowledged: sending the
 	 * batch again could not fix it.  A single message answered inline
-	 * (Kannel, Twilio) gets its own status.
+	 * (Kannel, Twilio) gets its own status.  intake_sms() logged each
+	 * message, refused or not, on its one line.
 	 */
 	for (i = 0; i < n; i++) {
 		st = intake_sms(&ix, ep->gw, &in[i], r);
+		replays += st == 200 && r->replayed;
 		if (st >= 500 && worst < 500) {
 			worst = st;
 			snprintf(line, sizeof line, "%s\n", r->error);
 		} else if (st != 200 && worst == 200 && ep->gw->reply_inline) {
 			worst = st;
 			snprintf(line, sizeof line, "%s\n", r->error);
-		} else if (st != 200 && st < 500)
-			log_warnx("sms %s: message %zu of %zu refused with %d: %s", ep->gw->name,
-			    i + 1, n, st, r->error);
+		}
 	}
 	if (worst != 200)
 		http_respond_text(res, worst, line);
-	else
+	else {
 		ep->gw->encode_reply(ep->gw->reply_inline && n == 1 ? r->reply : "", res);
+		if (ep->gw->reply_inline && n == 1 && r->reply[0] != '\0')
+			metrics_count("aduan_replies_sent_total", 1, "gateway", ep->gw->name, NULL);
+	}
+	count_callback(ep->gw, "sms", worst, n > 0 && replays == n);
 	for (i = 0; i < n; i++)
 		sms_in_clear(&in[i]);
 	free(in);
@@ -855,29 +889,70 @@ intake_dlr_handler(void *ctx, const struct http_request *req, struct http_respon
 		    http_request_peer(req), st, err);
 		snprintf(line, sizeof line, "%s\n", err);
 		http_respond_text(res, st, line);
+		count_callback(ep->gw, "dlr", st, 0);
 		return;
 	}
 	st = store_outbox_dlr(ep->ix->store, id, state, now_unix());
 	if (st < 0) {
 		log_error("store: %s", store_errmsg());
 		http_respond_text(res, 503, "service temporarily unavailable, retry later\n");
+		count_callback(ep->gw, "dlr", 503, 0);
 		return;
 	}
 	/* An unknown id is answered 200 too: retrying it would not help. */
 	log_info("dlr %s id=%s state=%s%s", ep->gw->name, id, state, st == 0 ? " (no such message)" : "");
 	http_respond_text(res, 200, "ok\n");
+	count_callback(ep->gw, "dlr", 200, 0);
 }
 
 void
 intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct intake *ix = ctx;
+	char line[600];
 
 	(void)req;
-	if (store_schema_version(ix->store) > 0)
+	/* Readable is not enough: a locked or read-only database refuses every message. */
+	if (store_schema_version(ix->store) <= 0)
+		snprintf(line, sizeof line, "store unavailable: %s\n", store_errmsg());
+	else if (!store_writable(ix->store))
+		snprintf(line, sizeof line, "store not writable: %s\n", store_errmsg());
+	else {
 		http_respond_text(res, 200, "ok\n");
-	else
-		http_respond_text(res, 503, "store unavailable\n");
+		return;
+	}
+	log_warnx("healthz: %.*s", (int)strcspn(line, "\n"), line);
+	http_respond_text(res, 503, line);
+}
+
+void
+intake_metrics_gauges(void *arg, struct metrics_out *out)
+{
+	static const char *const states[] = { "pending", "sending", "sent", "dead" };
+	struct intake *ix = arg;
+	char labels[64];
+	long n;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(states); i++) {
+		if ((n = store_outbox_count(ix->store, states[i])) < 0) {
+			log_warnx("metrics: outbox rows: %s", store_errmsg());
+			return;
+		}
+		metrics_labels(labels, sizeof labels, "state", states[i], NULL);
+		metrics_gauge(out, "aduan_outbox_rows", labels, (double)n);
+	}
+}
+
+void
+intake_metrics_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	char *text = metrics_render();
+
+	(void)ctx;
+	(void)req;
+	http_respond(res, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+	free(text);
 }
 
 /* ---- USSD --------------------------------------------------------------- */
@@ -916,7 +991,7 @@ ctx_to_row(const struct ussd_ctx *ctx, struct store_ussd *u)
 static int
 ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
     const char *phone, struct ussd_ctx *ctx, int64_t now, struct ussd_out *out,
-    int64_t *complaint_id, char *ticket_out)
+    int64_t *complaint_id, char *ticket_out, const char **agency_out)
 {
 	const struct conf *conf = ix->conf;
 	struct route_decision d;
@@ -983,6 +1058,7 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	}
 	*complaint_id = c.id;
 	str_copy(ticket_out, TICKET_DIGITS + 1, c.ticket);
+	*agency_out = conf->agencies[d.agency].id;
 	ussd_submitted(conf, ctx, c.ticket, conf->agencies[d.agency].short_name, out);
 	store_complaint_clear(&c);
 	return 0;
@@ -1038,12 +1114,13 @@ menu_path(const char *t, size_t len)
 static int
 ussd_input(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
     const char *phone, struct ussd_ctx *ctx, const char *input, size_t len, int64_t now,
-    struct ussd_out *out, struct store_ussd *row, char *ticket)
+    struct ussd_out *out, struct store_ussd *row, char *ticket, const char **agency)
 {
 	ussd_step(ix->conf, ctx, input, len, out);
 	switch (out->action) {
 	case USSD_ACT_SUBMIT:
-		return ussd_submit(ix, gw, in, phone, ctx, now, out, &row->complaint_id, ticket);
+		return ussd_submit(ix, gw, in, phone, ctx, now, out, &row->complaint_id, ticket,
+		    agency);
 	case USSD_ACT_STATUS:
 		return ussd_lookup(ix, phone, ctx, out);
 	case USSD_ACT_LANG:
@@ -1054,10 +1131,13 @@ ussd_input(struct intake *ix, const struct gateway *gw, const struct ussd_in *in
 	return 0;
 }
 
+/* The store failed: 503 so the gateway retries, and the request's one log line. */
 static int
-ussd_unavailable(struct intake_ussd_result *res)
+ussd_unavailable(struct intake_ussd_result *res, const struct gateway *gw, const char *masked,
+    const struct ussd_in *in, const struct timespec *t0)
 {
-	log_error("store: %s", store_errmsg());
+	log_error("ussd %s from=%s session=%s command=unavailable store: %s %.1fms", gw->name,
+	    masked, in->session, store_errmsg(), elapsed_ms(t0));
 	res->status = 503;
 	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
 	return res->status;
@@ -1074,7 +1154,7 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	struct store_phone pp;
 	struct timespec t0;
 	char phone[MSISDN_MAX + 44], why[128], masked[32], ticket[TICKET_DIGITS + 1] = "";
-	const char *input = in->text, *what = "step";
+	const char *input = in->text, *what = "step", *agency = NULL, *command;
 	size_t ilen = in->text_len, llen;
 	int64_t now = now_unix();
 	enum lang pref;
@@ -1090,6 +1170,9 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		res->status = 400;
 		snprintf(res->error, sizeof res->error, "phoneNumber: %s",
 		    why[0] ? why : "not a phone number");
+		log_warnx("ussd %s from=%s session=%s command=rejected (%s) %.1fms", gw->name,
+		    log_mask_phone(in->phone, masked, sizeof masked), in->session, res->error,
+		    elapsed_ms(&t0));
 		return res->status;
 	}
 	log_mask_phone(phone, masked, sizeof masked);
@@ -1099,15 +1182,15 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		str_copy(res->screen, sizeof res->screen, conf->default_lang == LANG_EN ?
 		    "Sorry, that answer is too long. Please dial again." :
 		    "Maaf, jawaban terlalu panjang. Silakan hubungi lagi.");
-		log_warnx("ussd %s from=%s session=%s: text of %zu bytes refused", gw->name,
-		    masked, in->session, in->text_len);
+		log_warnx("ussd %s from=%s session=%s command=too_long: text of %zu bytes refused "
+		    "%.1fms", gw->name, masked, in->session, in->text_len, elapsed_ms(&t0));
 		return res->status;
 	}
 
 	row = xcalloc(1, sizeof *row);
 	if (store_begin(ix->store) != 0) {
 		free(row);
-		return ussd_unavailable(res);
+		return ussd_unavailable(res, gw, masked, in, &t0);
 	}
 	r = store_ussd_get(ix->store, gw->name, in->session, row);
 	if (r < 0)
@@ -1123,8 +1206,9 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		store_rollback(ix->store);
 		res->end = strncmp(row->last_response, "END ", 4) == 0;
 		str_copy(res->screen, sizeof res->screen, row->last_response + 4);
-		log_info("ussd %s from=%s session=%s repeat: stored answer returned", gw->name,
-		    masked, in->session);
+		res->replayed = 1;
+		log_info("ussd %s from=%s session=%s command=repeat: stored answer returned %.1fms",
+		    gw->name, masked, in->session, elapsed_ms(&t0));
 		free(row);
 		return res->status;
 	}
@@ -1133,6 +1217,8 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		store_rollback(ix->store);
 		res->end = 1;
 		str_copy(res->screen, sizeof res->screen, row->last_response + 4);
+		log_info("ussd %s from=%s session=%s command=ended: last screen returned %.1fms",
+		    gw->name, masked, in->session, elapsed_ms(&t0));
 		free(row);
 		return res->status;
 	}
@@ -1161,7 +1247,8 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 				ilen = in->text_len - (size_t)(input - in->text);
 			}
 		}
-		if (ussd_input(ix, gw, in, phone, &ctx, input, ilen, now, &out, row, ticket) != 0)
+		if (ussd_input(ix, gw, in, phone, &ctx, input, ilen, now, &out, row, ticket,
+		    &agency) != 0)
 			goto fail;
 	} else {
 		/* New, expired or unknown session. */
@@ -1182,7 +1269,7 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 				if (star == NULL)
 					star = end;
 				if (ussd_input(ix, gw, in, phone, &ctx, p, (size_t)(star - p), now, &out,
-				    row, ticket) != 0)
+				    row, ticket, &agency) != 0)
 					goto fail;
 				p = star + 1;
 			}
@@ -1232,11 +1319,17 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		goto fail_committed;
 	if (ticket[0] && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
+	if (ticket[0] && agency != NULL)
+		metrics_count("aduan_complaints_created_total", 1, "agency", agency,
+		    "channel", "ussd", NULL);
 	res->end = out.end;
 	str_copy(res->screen, sizeof res->screen, out.screen);
-	log_info("ussd %s from=%s session=%s %s state=%s%s%s%s %.1fms", gw->name, masked,
-	    in->session, fresh ? what : "step", ussd_state_name(ctx.state),
-	    out.end ? " end" : "", ticket[0] ? " ticket=" : "", ticket, elapsed_ms(&t0));
+	command = ticket[0] ? "complaint" : out.action == USSD_ACT_STATUS ? "status" :
+	    out.action == USSD_ACT_LANG ? "language" : "menu";
+	log_info("ussd %s from=%s session=%s command=%s %s state=%s%s%s%s%s%s %.1fms", gw->name,
+	    masked, in->session, command, fresh ? what : "step", ussd_state_name(ctx.state),
+	    out.end ? " end" : "", ticket[0] ? " ticket=" : "", ticket,
+	    agency != NULL ? " agency=" : "", agency != NULL ? agency : "", elapsed_ms(&t0));
 	free(row);
 	free(old);
 	return res->status;
@@ -1246,7 +1339,7 @@ fail:
 fail_committed:
 	free(row);
 	free(old);
-	return ussd_unavailable(res);
+	return ussd_unavailable(res, gw, masked, in, &t0);
 }
 
 void
@@ -1266,6 +1359,7 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 		    http_request_peer(req), st, err);
 		snprintf(line, sizeof line, "%s\n", err);
 		http_respond_text(res, st, line);
+		count_callback(ep->gw, "ussd", st, 0);
 		unpin(ep->ix, snap);
 		return;
 	}
@@ -1276,6 +1370,7 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 		http_respond_text(res, r->status, line);
 	} else
 		ep->gw->encode_ussd(r->screen, r->end, res);
+	count_callback(ep->gw, "ussd", r->status, r->replayed);
 	free(r);
 	ussd_in_clear(&in);
 	unpin(ep->ix, snap);

@@ -47,6 +47,7 @@ struct intake_result {
 	int status;                     /* 200, 400 or 503 */
 	char reply[INTAKE_REPLY_MAX];   /* the SMS to send back ("" for none) */
 	char error[160];                /* reason for a non-200 */
+	int replayed;                   /* 1: a retried callback got the stored reply */
 };
 
 /*
@@ -61,6 +62,7 @@ struct intake_ussd_result {
 	int end;                        /* 1: the last screen (END) */
 	char screen[640];               /* the screen, without CON/END */
 	char error[160];                /* reason for a non-200 */
+	int replayed;                   /* 1: a repeated request got the stored answer */
 };
 
 /*
@@ -95,7 +97,18 @@ void intake_dlr_handler(void *ctx, const struct http_request *req, struct http_r
  */
 int intake_parts_tick(struct intake *ix, int64_t now);
 
-/* GET /healthz: 200 "ok" when the store answers, else 503. ctx is a struct intake. */
+/*
+ * GET /healthz: 200 "ok" when the store answers and a write could start
+ * (store_writable), else 503 with the reason.  ctx is a struct intake.
+ */
 void intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res);
+
+/*
+ * GET /metrics (util/metrics.h), ctx unused; and the scrape-time gauges
+ * (outbox rows by state) for metrics_set_gauge_fn, arg a struct intake.
+ */
+void intake_metrics_handler(void *ctx, const struct http_request *req, struct http_response *res);
+struct metrics_out;
+void intake_metrics_gauges(void *arg, struct metrics_out *out);
 
 #endif

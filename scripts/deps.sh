@@ -2,6 +2,7 @@
 # Installs the Debian packages Aduan needs, or says how.
 #   deps.sh run     what `make run` needs (build + run)
 #   deps.sh check   what `make check` needs (also cmocka, Kannel, sqlite3 CLI)
+#   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
 # and `apt-get install`; as anyone else it prints the exact command and fails.
 set -eu
@@ -9,6 +10,9 @@ what=${1:-run}
 pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libconfig-dev libjansson-dev libssl-dev"
 if [ "$what" = check ]; then
 	pkgs="$pkgs libcmocka-dev kannel kannel-extras sqlite3"
+fi
+if [ "$what" = bench ]; then
+	pkgs="$pkgs wrk sqlite3"
 fi
 missing=""
 for p in $pkgs; do
