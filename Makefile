@@ -4,6 +4,7 @@
 #   make run             install missing Debian packages, build, serve conf/aduan.conf
 #   make check           install missing Debian packages, build, run every test
 #   make SANITIZE=address,undefined check
+#   make bench           install wrk too, build, run bench/run.sh (BENCH_QUICK=1: short)
 #
 # Objects go to build/ (build/san-<list>/ for sanitizer builds).
 
@@ -93,3 +94,22 @@ clean:
 	rm -rf build aduan
 
 -include $(OBJS:.o=.d) $(BUILD)/aduan.d $(TESTS:=.d) $(TOOLS:=.d)
+
+# make bench: throughput, latency and memory on loopback (bench/run.sh).
+# Never part of make check.  BENCH_QUICK=1 shortens every phase.
+BENCH_PROGS := $(BUILD)/bench/baseline $(BUILD)/bench/route_bench
+
+.PHONY: bench
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory aduan $(BENCH_PROGS)
+	@bash bench/run.sh $(BUILD)
+
+# The bare libmicrohttpd server the figures are compared with: no Aduan code.
+$(BUILD)/bench/baseline: $(BUILD)/bench/baseline.o
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/route_bench: $(BUILD)/bench/route_bench.o $(BUILD)/libaduan.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+-include $(BENCH_PROGS:=.d)

@@ -2,6 +2,7 @@
  * aduan: main() and the subcommands' wiring.  Logic lives in the modules;
  * this file parses arguments, loads the config, starts and stops things.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <inttypes.h>
@@ -18,7 +19,10 @@
 #include "intake/http.h"
 #include "intake/intake.h"
 #include "intake/phone.h"
+#include "intake/stats.h"
 #include "routing/deliver.h"
+#include "routing/lint.h"
+#include "routing/replay.h"
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/parse.h"
@@ -26,6 +30,7 @@
 #include "store/store.h"
 #include "util/fetch.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/util.h"
 
 #ifndef ADUAN_VERSION
@@ -52,9 +57,22 @@ static const char usage_text[] =
 "  check [-c FILE]\n"
 "        validate the configuration: every error with its line number, exit 1;\n"
 "        \"configuration OK\" and exit 0\n"
+"  rules lint [-c FILE]\n"
+"        what check lets through but an operator should look at: words one\n"
+"        letter apart, phrases, unused agencies, regions without regional\n"
+"        agencies; FILE:LINE: warning|note: ...; exit 0 no warnings, 1\n"
+"        warnings, 2 the config does not load\n"
 "  route [-c FILE] TEXT\n"
 "        dry run: which agency TEXT would go to, by which rule and word, exact\n"
 "        or typo, which region; or why it goes to triage\n"
+"  route --replay -c NEW.conf [-d DATABASE] [--since 30d] [--examples N]\n"
+"        what NEW.conf would change: the stored complaints routed again by\n"
+"        it, how many would go to another agency, from which to which, with\n"
+"        examples; the database is -d, else NEW.conf's; reads only\n"
+"  stats [-c FILE] [-d DATABASE] [--since 7d]\n"
+"        complaints per agency, keyword and channel; the triage share; the\n"
+"        median time to an agency's first response; what is overdue; words\n"
+"        of triage messages no rule knows (candidate keywords); reads only\n"
 "  sms [-c FILE] [--url URL] [--id ID] [--to CODE] FROM TEXT\n"
 "        send TEXT from phone number FROM to a running service the way Kannel\n"
 "        would, and print the reply the phone would get; reuse --id to see\n"
@@ -81,6 +99,11 @@ static const char usage_text[] =
 "  --from NUMBER        phone: the caller (default: 081234567890)\n"
 "  --session ID         phone: reuse a session id (default: a fresh one)\n"
 "  --dead               outbox: only rows that gave up\n"
+"  --replay             route: replay the stored complaints through -c FILE\n"
+"  --since WHEN         route --replay, stats: complaints since WHEN: 30d, 12h,\n"
+"                       2w, or a date 2026-11-01 (local time); default 30d for\n"
+"                       route --replay, 7d for stats\n"
+"  --examples N         route --replay: examples per move (default 3)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n";
 
@@ -100,6 +123,9 @@ struct opts {
 	const char *from;
 	const char *session;
 	int dead;
+	int replay;
+	const char *since;
+	const char *examples;
 	long port;
 	long admin_port;
 };
@@ -119,6 +145,9 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 		{ "session", required_argument, NULL, 's' },
 		{ "dead", no_argument, NULL, 'D' },
 		{ "admin-port", required_argument, NULL, 'A' },
+		{ "replay", no_argument, NULL, 'R' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "examples", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,6 +196,15 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 			break;
 		case 'D':
 			o->dead = 1;
+			break;
+		case 'R':
+			o->replay = 1;
+			break;
+		case 'S':
+			o->since = optarg;
+			break;
+		case 'N':
+			o->examples = optarg;
 			break;
 		case 'A':
 			if (str_to_long(optarg, 0, 65535, &o->admin_port) != 0) {
@@ -230,6 +268,88 @@ cmd_check(const struct opts *o)
 	route_free(rt);
 	conf_free(c);
 	return 0;
+}
+
+struct lint_print {
+	const char *path;
+	int warnings, notes;
+};
+
+static void
+lint_print(void *arg, const struct lint_finding *f)
+{
+	struct lint_print *lp = arg;
+
+	if (f->level == LINT_WARNING)
+		lp->warnings++;
+	else
+		lp->notes++;
+	if (f->line > 0)
+		printf("%s:%d: %s: %s [%s]\n", lp->path, f->line, lint_level_name(f->level), f->msg,
+		    lint_kind_name(f->kind));
+	else
+		printf("%s: %s: %s [%s]\n", lp->path, lint_level_name(f->level), f->msg,
+		    lint_kind_name(f->kind));
+}
+
+/*
+ * aduan rules lint [-c FILE]: argv[0] is "lint"; -c may come before "rules
+ * lint" (already in o) or after it.  Exit 0 without warnings (notes do not
+ * count), 1 with warnings, 2 when the config does not load or on a usage
+ * error.
+ */
+static int
+cmd_rules_lint(const struct opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lint_print lp = { o->conf, 0, 0 };
+	struct route_table *rt;
+	struct conf *c;
+	char err[256];
+	int ch, n;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		if (ch == 'c')
+			lp.path = optarg;
+		else if (ch == 'h') {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "aduan: rules lint: unknown option or missing argument; "
+			    "usage: aduan rules lint [-c FILE]\n");
+			return 2;
+		}
+	}
+	opterr = 1;
+	if (optind != argc) {
+		fprintf(stderr, "aduan: rules lint: unexpected argument '%s'; usage: aduan rules "
+		    "lint [-c FILE]\n", argv[optind]);
+		return 2;
+	}
+	if ((c = load_conf(lp.path)) == NULL)
+		return 2;
+	/* What check refuses, lint refuses too: the router must accept the rules. */
+	if ((rt = route_build(c, err, sizeof err)) == NULL) {
+		fprintf(stderr, "%s: %s\n", lp.path, err);
+		conf_free(c);
+		return 2;
+	}
+	route_free(rt);
+	n = lint_run(c, lint_print, &lp);
+	conf_free(c);
+	if (n < 0) {
+		fprintf(stderr, "%s: the rules could not be linted\n", lp.path);
+		return 2;
+	}
+	printf("%s: %d warning%s, %d note%s\n", lp.path, lp.warnings, lp.warnings == 1 ? "" : "s",
+	    lp.notes, lp.notes == 1 ? "" : "s");
+	return lp.warnings > 0 ? 1 : 0;
 }
 
 static const char *
@@ -498,6 +618,134 @@ cmd_outbox(const struct opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* --since, else dflt, as a Unix time.  0, or -1 with a message. */
+static int
+since_of(const struct opts *o, const char *dflt, int64_t now, int64_t *since)
+{
+	const char *arg = o->since != NULL ? o->since : dflt;
+
+	if (stats_parse_since(arg, now, since) == 0)
+		return 0;
+	fprintf(stderr, "aduan: --since %s: not understood; use 30d, 12h, 2w or a date "
+	    "such as 2026-11-01 or 2026-11-01T08:00\n", arg);
+	return -1;
+}
+
+/*
+ * The reports only read: a database that is not there is a mistake (a
+ * wrong -d), not a new one to create.  0 there, -1 with a message.
+ */
+static int
+report_db(const struct opts *o, const struct conf *c, const char **path)
+{
+	FILE *f;
+
+	*path = o->database ? o->database : c->database;
+	if ((f = fopen(*path, "rb")) == NULL) {
+		fprintf(stderr, "aduan: database %s: cannot read it (%s)\n", *path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void
+print_since(const char *label, int64_t since)
+{
+	time_t t = (time_t)since;
+	struct tm tm;
+	char when[64];
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm);
+	printf("%s%s\n", label, when);
+}
+
+/* route --replay: exit 2 for a bad candidate config or option, 1 for the store. */
+static int
+cmd_replay(const struct opts *o)
+{
+	struct conf *c;
+	struct route_table *rt;
+	struct store *st;
+	struct replay r;
+	const char *db;
+	char err[256];
+	int64_t since;
+	long examples = 3;
+	int rc = 0;
+
+	if (o->examples != NULL && str_to_long(o->examples, 0, 1000, &examples) != 0) {
+		fprintf(stderr, "aduan: --examples %s: not a number of examples (0..1000)\n",
+		    o->examples);
+		return 2;
+	}
+	if (since_of(o, "30d", now_unix(), &since) != 0)
+		return 2;
+	if ((c = load_conf(o->conf)) == NULL)
+		return 2;
+	if ((rt = route_build(c, err, sizeof err)) == NULL) {
+		fprintf(stderr, "%s: %s\n", o->conf, err);
+		conf_free(c);
+		return 2;
+	}
+	if (report_db(o, c, &db) != 0 || (st = open_store(o, c)) == NULL) {
+		route_free(rt);
+		conf_free(c);
+		return 1;
+	}
+	replay_init(&r, c, rt, (size_t)examples);
+	if (replay_store(&r, st, since, REPLAY_ROWS_MAX) != 0) {
+		fprintf(stderr, "aduan: %s\n", store_errmsg());
+		rc = 1;
+	} else {
+		printf("candidate: %s (version %s): %zu agencies, %zu rules, triage %s\n", o->conf,
+		    c->hash, c->nagencies, c->nrules, c->agencies[c->triage].id);
+		printf("database:  %s\n", db);
+		print_since("since:     ", since);
+		if (r.total + r.skipped >= REPLAY_ROWS_MAX)
+			printf("(the first %d complaints only)\n", REPLAY_ROWS_MAX);
+		printf("\n");
+		replay_print(&r, stdout);
+	}
+	replay_clear(&r);
+	store_close(st);
+	route_free(rt);
+	conf_free(c);
+	return rc;
+}
+
+static int
+cmd_stats(const struct opts *o)
+{
+	struct conf *c;
+	struct store *st;
+	struct stats s;
+	const char *db;
+	int64_t now = now_unix(), since;
+	int rc = 0;
+
+	if (since_of(o, "7d", now, &since) != 0)
+		return 2;
+	if ((c = load_conf(o->conf)) == NULL)
+		return 1;
+	if (report_db(o, c, &db) != 0 || (st = open_store(o, c)) == NULL) {
+		conf_free(c);
+		return 1;
+	}
+	if (stats_compute(st, c, since, now, &s) != 0) {
+		fprintf(stderr, "aduan: %s\n", store_errmsg());
+		rc = 1;
+	} else {
+		printf("database: %s (config %s)\n", db, o->conf);
+		stats_print(&s, c, stdout);
+	}
+	stats_clear(&s);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
 /*
  * The clock: service-level reminders and automatic closing, and long
  * messages whose parts stopped coming; every 5 seconds.
@@ -599,6 +847,8 @@ done:
 		rl->reloads++;
 	else
 		rl->failures++;
+	metrics_inc(rc == 0 ? "aduan_config_reloads_total" : "aduan_config_reload_failures_total",
+	    "", 1);
 	pthread_mutex_unlock(&rl->mu);
 	return rc;
 }
@@ -755,8 +1005,14 @@ cmd_serve(const struct opts *o)
 	if (srv == NULL)
 		fatal("%s", err);
 	if (c->admin_port != 0 && (o->port <= 0 || o->admin_port != 0)) {
+		/* Counters show from the start, at 0; gauges are read at each scrape. */
+		metrics_inc("aduan_config_reloads_total", "", 0);
+		metrics_inc("aduan_config_reload_failures_total", "", 0);
+		metrics_set_gauge_fn(intake_metrics_gauges, &ix);
 		aroutes[naroutes++] = (struct http_route){ "/healthz", HTTP_GET,
 		    intake_health_handler, &ix };
+		aroutes[naroutes++] = (struct http_route){ "/metrics", HTTP_GET,
+		    intake_metrics_handler, NULL };
 		aroutes[naroutes++] = (struct http_route){ "/admin/reload", HTTP_POST,
 		    admin_reload_handler, &rl };
 		ho.listen = c->admin_listen;
@@ -771,7 +1027,7 @@ cmd_serve(const struct opts *o)
 	    "%zu agencies, %zu rules", ADUAN_VERSION, c->listen, http_port(srv), o->conf, c->hash,
 	    db, c->nagencies, c->nrules);
 	if (admin != NULL)
-		log_info("admin listener on %s port %d: /healthz, POST /admin/reload",
+		log_info("admin listener on %s port %d: /healthz, /metrics, POST /admin/reload",
 		    c->admin_listen, http_port(admin));
 
 	for (;;) {
@@ -830,6 +1086,12 @@ main(int argc, char **argv)
 		return cmd_serve(&o);
 	if (strcmp(cmd, "check") == 0 && argc == 0)
 		return cmd_check(&o);
+	if (strcmp(cmd, "route") == 0 && o.replay && argc == 0)
+		return cmd_replay(&o);
+	if (strcmp(cmd, "stats") == 0 && argc == 0)
+		return cmd_stats(&o);
+	if (strcmp(cmd, "rules") == 0 && argc >= 1 && strcmp(argv[0], "lint") == 0)
+		return cmd_rules_lint(&o, argc, argv);
 	if (strcmp(cmd, "route") == 0 && argc == 1)
 		return cmd_route(&o, argv[0]);
 	if (strcmp(cmd, "sms") == 0 && argc == 2)

@@ -150,7 +150,8 @@ static const char *const statuses[] = {
  */
 static const char *const command_words[] = {
 	"STATUS", "CEK", "TAMBAH", "ADD", "BATAL", "CANCEL", "INFO", "BANTUAN",
-	"HELP", "STOP", "BERHENTI", "MULAI", "START", "LAPOR", "ADUAN", "REPORT"
+	"HELP", "STOP", "BERHENTI", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
+	"BAHASA", "LANGUAGE"
 };
 
 /*

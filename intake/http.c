@@ -19,8 +19,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/util.h"
 
 #define MAX_PARAMS      64
@@ -52,6 +54,7 @@ struct http_request {
 	char *path;             /* copy of the URL path */
 	char *body;             /* raw body of a non-form POST, NUL-terminated */
 	size_t body_len;
+	struct timespec t0;     /* arrival of the headers (CLOCK_MONOTONIC) */
 };
 
 struct http_server {
@@ -274,6 +277,36 @@ refuse(struct MHD_Connection *conn, const char *method, const char *url, int sta
 	return send_text(conn, status, text);
 }
 
+/*
+ * aduan_http_request_duration_seconds: from the request's arrival to its
+ * answer, by the route's configured path ("other" when none matched), never
+ * the raw URL, so that the label has as many values as there are routes.
+ */
+static void
+observe(const struct http_route *route, const struct timespec *t0)
+{
+	char labels[METRICS_LABELS_MAX];
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (metrics_labels(labels, sizeof labels, "path", route != NULL ? route->path : "other",
+	    NULL) == 0)
+		metrics_observe("aduan_http_request_duration_seconds", labels,
+		    (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+}
+
+/* refuse(), timed like any answer. */
+static enum MHD_Result
+refuse_timed(const struct http_route *route, const struct timespec *t0,
+    struct MHD_Connection *conn, const char *method, const char *url, int status,
+    const char *text)
+{
+	enum MHD_Result ret = refuse(conn, method, url, status, text);
+
+	observe(route, t0);
+	return ret;
+}
+
 static void
 peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 {
@@ -308,13 +341,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		const char *cl, *ct;
 		const struct http_route *route = NULL;
 		enum http_method m;
+		struct timespec t0;
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 			m = HTTP_GET;
 		else if (strcmp(method, "POST") == 0)
 			m = HTTP_POST;
 		else
-			return refuse(conn, method, url, 405, "method not allowed\n");
+			return refuse_timed(NULL, &t0, conn, method, url, 405, "method not allowed\n");
 		for (i = 0; i < srv->nroutes; i++) {
 			const char *rp = srv->routes[i].path;
 			size_t rl = strlen(rp);
@@ -326,22 +361,24 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			}
 		}
 		if (route == NULL)
-			return refuse(conn, method, url, 404, "not found\n");
+			return refuse_timed(NULL, &t0, conn, method, url, 404, "not found\n");
 		if ((route->methods & m) == 0)
-			return refuse(conn, method, url, 405, "method not allowed\n");
+			return refuse_timed(route, &t0, conn, method, url, 405, "method not allowed\n");
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
 			char *end;
 			unsigned long long n = strtoull(cl, &end, 10);
 
 			if (*end != '\0' || n > srv->max_body)
-				return refuse(conn, method, url, 413, "request body too large\n");
+				return refuse_timed(route, &t0, conn, method, url, 413,
+				    "request body too large\n");
 		}
 		r = xcalloc(1, sizeof *r);
 		r->srv = srv;
 		r->conn = conn;
 		r->method = m;
 		r->route = route;
+		r->t0 = t0;
 		r->path = xstrdup(url);
 		peer_of(conn, r->peer, sizeof r->peer);
 		if (m == HTTP_POST) {
@@ -383,16 +420,20 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		r->pp = NULL;
 	}
 	if (r->too_large)
-		return refuse(conn, method, url, 413, "request body too large\n");
+		return refuse_timed(r->route, &r->t0, conn, method, url, 413,
+		    "request body too large\n");
 	if (r->bad_body)
-		return refuse(conn, method, url, 400, "malformed form body\n");
+		return refuse_timed(r->route, &r->t0, conn, method, url, 400,
+		    "malformed form body\n");
 	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_iter, r);
 	if (r->too_many)
-		return refuse(conn, method, url, 400, "too many parameters\n");
+		return refuse_timed(r->route, &r->t0, conn, method, url, 400,
+		    "too many parameters\n");
 	res.status = 500;
 	r->route->fn(r->route->ctx, r, &res);
 	ret = send_response(conn, &res);
 	free(res.body);
+	observe(r->route, &r->t0);
 	return ret;
 }
 

@@ -39,6 +39,7 @@
 #include "sms/send.h"
 #include "util/fetch.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/util.h"
 
 #define BATCH           8       /* rows claimed per pass */
@@ -243,6 +244,7 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 {
 	struct attempt a;
 	char who[96], masked[32], err[sizeof a.r.error];
+	const char *result;
 	int64_t t0 = mono_ms(), ms, next;
 	int n, ret, waits = 0;
 
@@ -268,6 +270,11 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 		now = now_unix();
 
 	n = row->attempts + 1;
+	result = a.r.outcome == SEND_OK ? "sent" : a.r.outcome == SEND_RETRY &&
+	    (n < c->delivery_max_attempts || waits) ? "retry" : "dead";
+	/* Bounded labels: a kind this build does not know counts as "other". */
+	metrics_count("aduan_delivery_attempts_total", 1, "kind", strcmp(row->kind, "sms") == 0 ||
+	    strcmp(row->kind, "webhook") == 0 ? row->kind : "other", "outcome", result, NULL);
 	switch (a.r.outcome) {
 	case SEND_OK:
 		ret = store_outbox_sent(s, row->id, now,

@@ -631,6 +631,51 @@ route_free(struct route_table *rt)
 	free(rt);
 }
 
+/*
+ * Words found in most messages whatever they are about (Indonesian as
+ * texted, some English), folded.  They are never read as a typo of a
+ * keyword: "sama sekali" is no misspelt SAMPA, "pada" no PADAM, "later" no
+ * WATER.  (A rule may still name one exactly; aduan rules lint warns.)
+ * Deliberately short: only words no complaint category owns.
+ */
+const char *const route_common_words[] = {
+	/* Indonesian function words, pronouns, particles */
+	"YANG", "DAN", "ATAU", "DARI", "DALAM", "PADA", "OLEH", "UNTUK", "UTK",
+	"DENGAN", "DGN", "SAMA", "KARENA", "KRN", "AGAR", "SUPAYA", "TAPI",
+	"TETAPI", "NAMUN", "JUGA", "INI", "ITU", "SINI", "SITU", "SANA", "ADA",
+	"TIDAK", "TDK", "TAK", "GAK", "NGGAK", "ENGGAK", "BUKAN", "SUDAH",
+	"SDH", "UDAH", "BELUM", "BLM", "MASIH", "LAGI", "AKAN", "BISA", "MAU",
+	"HARUS", "SANGAT", "SEKALI", "BANYAK", "SEMUA", "SAMPAI", "HINGGA",
+	"SEJAK", "SAAT", "KALAU", "JIKA", "BILA", "SETELAH", "SEBELUM",
+	"SEPERTI", "SAJA", "AJA", "DONG", "SIH", "KOK", "NIH", "YAITU",
+	"BAHWA", "TERSEBUT", "SAYA", "AKU", "KAMI", "KITA", "ANDA", "DIA",
+	"MEREKA", "APA", "MANA", "SIAPA", "KAPAN", "KENAPA", "MENGAPA",
+	"BAGAIMANA", "TOLONG", "MOHON", "SEGERA", "CEPAT", "PAK", "BAPAK",
+	"IBU", "MAS", "MBAK", "TERIMA", "KASIH", "MAKASIH", "SELAMAT", "PAGI",
+	"SIANG", "SORE", "MALAM", "HARI", "SEKARANG", "KEMARIN", "LAMA",
+	"SUDAH", "RUSAK", "PARAH", "WARGA", "RUMAH", "DEPAN", "DEKAT",
+	"SEKITAR",
+	/* English */
+	"THE", "AND", "FOR", "ARE", "WAS", "WERE", "NOT", "THIS", "THAT",
+	"THERE", "THESE", "THOSE", "HAVE", "FROM", "WITH", "ABOUT", "AFTER",
+	"BEFORE", "LATER", "AGAIN", "STILL", "SINCE", "WHERE", "WHEN", "WHAT",
+	"PLEASE", "HELLO", "THANK", "THANKS", "VERY", "NEAR", "BROKEN",
+};
+
+const size_t route_ncommon_words = sizeof route_common_words / sizeof route_common_words[0];
+
+int
+route_common_word(const char *w, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < route_ncommon_words; i++)
+		if (strlen(route_common_words[i]) == len &&
+		    memcmp(route_common_words[i], w, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 digits_only(const char *s, size_t len)
 {
@@ -662,7 +707,8 @@ typo_find(const struct route_table *rt, const char *q, size_t qlen,
 	long best = -1;
 
 	*amb = -1;
-	if (qlen < TYPO_MSG_MIN || qlen >= WORD_MAX || digits_only(q, qlen))
+	if (qlen < TYPO_MSG_MIN || qlen >= WORD_MAX || digits_only(q, qlen) ||
+	    route_common_word(q, qlen))
 		return 0;
 	for (pos = 0; pos <= qlen; pos++) {
 		klen = del_key(q, qlen, pos, k);

@@ -91,4 +91,12 @@ void route_structured(const struct route_table *rt,
 void route_menu(const struct route_table *rt, long rule, const char *location,
     size_t llen, const char *desc, size_t dlen, struct route_decision *d);
 
+/*
+ * Common words of messages (SAMA, PADA, SAMPAI, LATER, ...), folded: never
+ * read as a typo of a keyword.  1 when w[0..len) is one.
+ */
+int route_common_word(const char *w, size_t len);
+extern const char *const route_common_words[];
+extern const size_t route_ncommon_words;
+
 #endif
