@@ -1086,8 +1086,12 @@ main(int argc, char **argv)
 		return cmd_serve(&o);
 	if (strcmp(cmd, "check") == 0 && argc == 0)
 		return cmd_check(&o);
-	if (strcmp(cmd, "route") == 0 && o.replay && argc == 0)
-		return cmd_replay(&o);
+	if (strcmp(cmd, "route") == 0 && o.replay) {
+		if (argc == 0)
+			return cmd_replay(&o);
+		fprintf(stderr, "aduan: route --replay takes no TEXT: it replays the stored complaints\n");
+		return 2;
+	}
 	if (strcmp(cmd, "stats") == 0 && argc == 0)
 		return cmd_stats(&o);
 	if (strcmp(cmd, "rules") == 0 && argc >= 1 && strcmp(argv[0], "lint") == 0)
