@@ -1051,6 +1051,12 @@ cmd_serve(const struct opts *o)
 	pthread_join(tk.thread, NULL);
 	deliver_stop(dv);
 	fetch_cleanup();
+	{
+		unsigned long commits, txs;
+
+		store_commit_stats(st, &commits, &txs);
+		log_info("store: %lu transactions in %lu commits (group commit)", txs, commits);
+	}
 	store_close(st);
 	live_free(live);
 	log_info("stopped");

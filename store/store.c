@@ -15,10 +15,12 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -492,6 +494,7 @@ static const char *const stmt_sql[ST_NSTMTS] = {
  * while a lone message still commits at once.
  */
 #define BATCH_RESULTS 64
+#define GATHER_NS     3000000L  /* longest wait for queued callers before a commit */
 
 struct store {
 	sqlite3 *db;
@@ -501,9 +504,12 @@ struct store {
 
 	pthread_t committer;
 	int committer_running;
-	pthread_cond_t work_cv;         /* a batch waits for its commit */
-	pthread_cond_t done_cv;         /* a batch was committed (or failed) */
+	pthread_cond_t work_cv;         /* a batch waits for its commit (with lock) */
+	pthread_mutex_t cmu;            /* guards committed and result[]: waiters sleep
+	                                   on it, not on the store's lock */
+	pthread_cond_t done_cv;         /* a batch was committed (or failed), with cmu */
 	int stopping;
+	atomic_int arriving;            /* callers waiting to begin: worth waiting for */
 	int batch_open;                 /* the shared transaction is open */
 	int waiting;                    /* callers waiting for the open batch */
 	uint64_t batch;                 /* id of the open (or last) batch */
@@ -849,7 +855,9 @@ store_schema_version(struct store *s)
 int
 store_begin(struct store *s)
 {
+	atomic_fetch_add(&s->arriving, 1);
 	lock(s);
+	atomic_fetch_sub(&s->arriving, 1);
 	if (!s->batch_open) {
 		if (run(s, ST_BEGIN, "begin") == -1) {
 			unlock(s);
@@ -875,16 +883,22 @@ store_commit(struct store *s)
 		store_rollback(s);
 		return -1;
 	}
-	/* Ours is in the open batch: wait until the committer has made it durable. */
+	/*
+	 * Ours is in the open batch: let go of the store (the next callers
+	 * join the batch meanwhile) and sleep until the committer has made
+	 * it durable.
+	 */
 	mine = s->batch;
 	s->waiting++;
 	pthread_cond_signal(&s->work_cv);
+	unlock(s);
+	pthread_mutex_lock(&s->cmu);
 	while (s->committed < mine)
-		pthread_cond_wait(&s->done_cv, &s->lock);
+		pthread_cond_wait(&s->done_cv, &s->cmu);
 	ret = s->result[mine % BATCH_RESULTS];
 	if (ret != 0)
 		(void)snprintf(errbuf, sizeof(errbuf), "%s", s->result_msg[mine % BATCH_RESULTS]);
-	unlock(s);
+	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }
 
@@ -911,6 +925,7 @@ static void *
 committer(void *arg)
 {
 	struct store *s = arg;
+	struct timespec deadline;
 	uint64_t id;
 	int ret;
 
@@ -920,6 +935,32 @@ committer(void *arg)
 			pthread_cond_wait(&s->work_cv, &s->lock);
 		if (!s->batch_open && s->stopping)
 			break;
+		/*
+		 * Callers queued on the lock would miss this batch and wait a
+		 * whole commit for the next: let them in first, for at most a
+		 * few milliseconds, so that a burst shares one fsync.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_nsec += GATHER_NS;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		while (atomic_load(&s->arriving) > 0 && !s->stopping) {
+			struct timespec now, step;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec &&
+			    now.tv_nsec >= deadline.tv_nsec))
+				break;
+			step = now;
+			step.tv_nsec += 100000;         /* 0.1 ms */
+			if (step.tv_nsec >= 1000000000L) {
+				step.tv_sec++;
+				step.tv_nsec -= 1000000000L;
+			}
+			(void)pthread_cond_timedwait(&s->work_cv, &s->lock, &step);
+		}
 		id = s->batch;
 		ret = 0;
 		if (sqlite3_get_autocommit(s->db)) {
@@ -936,13 +977,15 @@ committer(void *arg)
 				done(s->st[ST_ROLLBACK]);
 			}
 		}
-		s->result[id % BATCH_RESULTS] = ret;
 		s->batch_open = 0;
-		s->committed = id;
 		s->commits++;
 		s->grouped += (unsigned long)s->waiting;
 		s->waiting = 0;
+		pthread_mutex_lock(&s->cmu);
+		s->result[id % BATCH_RESULTS] = ret;
+		s->committed = id;
 		pthread_cond_broadcast(&s->done_cv);
+		pthread_mutex_unlock(&s->cmu);
 	}
 	unlock(s);
 	return NULL;
@@ -951,7 +994,14 @@ committer(void *arg)
 static int
 committer_start(struct store *s, char *err, size_t errsz)
 {
-	pthread_cond_init(&s->work_cv, NULL);
+	pthread_condattr_t ca;
+
+	atomic_init(&s->arriving, 0);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->work_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&s->cmu, NULL);
 	pthread_cond_init(&s->done_cv, NULL);
 	if (pthread_create(&s->committer, NULL, committer, s) != 0) {
 		set_err(err, errsz, "cannot start the commit thread");
@@ -974,6 +1024,7 @@ committer_stop(struct store *s)
 	s->committer_running = 0;
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->done_cv);
+	pthread_mutex_destroy(&s->cmu);
 }
 
 void
