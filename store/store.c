@@ -795,6 +795,14 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	if (exec_const(s, "PRAGMA foreign_keys = ON", "enable foreign keys",
 	    err, errsz) == -1)
 		goto fail;
+	/*
+	 * Statement journals (savepoints inside a transaction) in memory: as
+	 * files, every message created and deleted one (perf: a fifth of the
+	 * time of an SMS went to open, close and evicting inodes).
+	 */
+	if (exec_const(s, "PRAGMA temp_store = MEMORY", "keep temporary data in memory",
+	    err, errsz) == -1)
+		goto fail;
 
 	/* migrate() needs the user_version statement; the rest need the schema. */
 	if (sqlite3_prepare_v3(s->db, stmt_sql[ST_USER_VERSION], -1,
