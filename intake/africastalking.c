@@ -30,29 +30,6 @@
 #include "sms/text.h"
 #include "util/util.h"
 
-static int __attribute__((format(printf, 4, 5)))
-bad(char *err, size_t errsz, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* Printable ASCII without spaces: ids and codes. */
-static int
-plain_token(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
-			return 0;
-	return 1;
-}
-
 static int
 at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd_in *in,
     char *err, size_t errsz)
@@ -62,32 +39,32 @@ at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd
 
 	memset(in, 0, sizeof *in);
 	if (c->africastalking_secret == NULL)
-		return bad(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) ||
 	    !str_secret_equal(secret, c->africastalking_secret))
-		return bad(err, errsz, 403, "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "wrong or missing secret");
 
 	session = http_param(req, "sessionId", &slen);
 	if (session == NULL || slen == 0)
-		return bad(err, errsz, 400, "missing parameter: sessionId");
-	if (slen >= sizeof in->session || !plain_token(session, slen))
-		return bad(err, errsz, 400, "parameter sessionId is malformed");
+		return gateway_fail(err, errsz, 400, "missing parameter: sessionId");
+	if (slen >= sizeof in->session || !gateway_token(session, slen))
+		return gateway_fail(err, errsz, 400, "parameter sessionId is malformed");
 	phone = http_param(req, "phoneNumber", &plen);
 	if (phone == NULL || plen == 0)
-		return bad(err, errsz, 400, "missing parameter: phoneNumber");
+		return gateway_fail(err, errsz, 400, "missing parameter: phoneNumber");
 	if (plen >= sizeof in->phone || !text_utf8_valid(phone, plen))
-		return bad(err, errsz, 400, "parameter phoneNumber is not a phone number");
+		return gateway_fail(err, errsz, 400, "parameter phoneNumber is not a phone number");
 	code = http_param(req, "serviceCode", &clen);
-	if (code != NULL && (clen >= sizeof in->service_code || !plain_token(code, clen)))
-		return bad(err, errsz, 400, "parameter serviceCode is malformed");
+	if (code != NULL && (clen >= sizeof in->service_code || !gateway_token(code, clen)))
+		return gateway_fail(err, errsz, 400, "parameter serviceCode is malformed");
 	text = http_param(req, "text", &tlen);
 	if (text == NULL)
-		return bad(err, errsz, 400, "missing parameter: text");
+		return gateway_fail(err, errsz, 400, "missing parameter: text");
 	if (!text_utf8_valid(text, tlen))
-		return bad(err, errsz, 400, "text is not valid UTF-8 or contains a NUL byte");
+		return gateway_fail(err, errsz, 400, "text is not valid UTF-8 or contains a NUL byte");
 	if ((long)tlen > c->max_text)
-		return bad(err, errsz, 413, "text too long");
+		return gateway_fail(err, errsz, 413, "text too long");
 
 	memcpy(in->session, session, slen);
 	memcpy(in->phone, phone, plen);
@@ -138,37 +115,37 @@ at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_i
 
 	*n = 0;
 	if (max == 0)
-		return bad(err, errsz, 500, "no room for a message");
+		return gateway_fail(err, errsz, 500, "no room for a message");
 	memset(in, 0, sizeof *in);
 	if (c->africastalking_secret == NULL)
-		return bad(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) ||
 	    !str_secret_equal(secret, c->africastalking_secret))
-		return bad(err, errsz, 403, "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "wrong or missing secret");
 	from = http_param(req, "from", &flen);
 	if (from == NULL || flen == 0)
-		return bad(err, errsz, 400, "missing parameter: from");
+		return gateway_fail(err, errsz, 400, "missing parameter: from");
 	if (flen >= sizeof in->from || !text_utf8_valid(from, flen))
-		return bad(err, errsz, 400, "parameter from is not a phone number or sender name");
+		return gateway_fail(err, errsz, 400, "parameter from is not a phone number or sender name");
 	to = http_param(req, "to", &tolen);
-	if (to != NULL && (tolen >= sizeof in->to || !plain_token(to, tolen)))
-		return bad(err, errsz, 400, "parameter to is not a short code");
+	if (to != NULL && (tolen >= sizeof in->to || !gateway_token(to, tolen)))
+		return gateway_fail(err, errsz, 400, "parameter to is not a short code");
 	text = http_param(req, "text", &tlen);
 	if (text == NULL)
-		return bad(err, errsz, 400, "missing parameter: text");
+		return gateway_fail(err, errsz, 400, "missing parameter: text");
 	if (!text_utf8_valid(text, tlen))
-		return bad(err, errsz, 400, "text is not valid UTF-8 or contains a NUL byte");
+		return gateway_fail(err, errsz, 400, "text is not valid UTF-8 or contains a NUL byte");
 	if ((long)tlen > c->max_text)
-		return bad(err, errsz, 413, "text too long");
+		return gateway_fail(err, errsz, 413, "text too long");
 	id = http_param(req, "id", &ilen);
 	if (id == NULL || ilen == 0)
-		return bad(err, errsz, 400, "missing parameter: id");
-	if (ilen >= sizeof in->id || !plain_token(id, ilen))
-		return bad(err, errsz, 400, "parameter id is malformed");
+		return gateway_fail(err, errsz, 400, "missing parameter: id");
+	if (ilen >= sizeof in->id || !gateway_token(id, ilen))
+		return gateway_fail(err, errsz, 400, "parameter id is malformed");
 	date = http_param(req, "date", &len);
 	if (date != NULL && len > 0 && (t = at_date(date)) < 0)
-		return bad(err, errsz, 400, "parameter date is not an ISO-8601 time");
+		return gateway_fail(err, errsz, 400, "parameter date is not an ISO-8601 time");
 
 	memcpy(in->from, from, flen);
 	if (to != NULL)
@@ -222,22 +199,22 @@ at_decode_dlr(const struct conf *c, const struct http_request *req, char *provid
 	size_t len, ilen, i;
 
 	if (c->africastalking_secret == NULL)
-		return bad(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) ||
 	    !str_secret_equal(secret, c->africastalking_secret))
-		return bad(err, errsz, 403, "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "wrong or missing secret");
 	id = http_param(req, "id", &ilen);
-	if (id == NULL || ilen == 0 || ilen >= idsz || !plain_token(id, ilen))
-		return bad(err, errsz, 400, "missing or malformed parameter: id");
+	if (id == NULL || ilen == 0 || ilen >= idsz || !gateway_token(id, ilen))
+		return gateway_fail(err, errsz, 400, "missing or malformed parameter: id");
 	status = http_param(req, "status", &len);
 	if (status == NULL)
-		return bad(err, errsz, 400, "missing parameter: status");
+		return gateway_fail(err, errsz, 400, "missing parameter: status");
 	for (i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].status, status) == 0)
 			break;
 	if (i == sizeof map / sizeof map[0])
-		return bad(err, errsz, 400, "status '%.40s' is not one of Success, Sent, Buffered, "
+		return gateway_fail(err, errsz, 400, "status '%.40s' is not one of Success, Sent, Buffered, "
 		    "Rejected, Failed", status);
 	str_copy(provider_id, idsz, id);
 	str_copy(state, statesz, map[i].state);

@@ -59,6 +59,20 @@ struct sms_in {
 
 void sms_in_clear(struct sms_in *in);
 
+/* Adapters' helpers (intake/gateway.c). */
+
+/* Writes the reason into err and returns status: `return gateway_fail(...)`. */
+int gateway_fail(char *err, size_t errsz, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 1 when s[0..len) is printable ASCII without spaces (ids, codes, references). */
+int gateway_token(const char *s, size_t len);
+/*
+ * ISO-8601 as gateways write it: YYYY-MM-DD, 'T' or ' ', HH:MM:SS, an
+ * optional fraction, then Z, +HH, +HHMM or +HH:MM (none: UTC).  Unix time,
+ * or -1 when s is anything else.
+ */
+int64_t gateway_iso_time(const char *s);
+
 #define USSD_SESSION_MAX 128
 
 /* One USSD request. */

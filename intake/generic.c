@@ -60,105 +60,6 @@
 
 #define UNIX_TIME_MAX 32503680000LL     /* year 3000 */
 
-static int __attribute__((format(printf, 4, 5)))
-bad(char *err, size_t errsz, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* Printable ASCII without spaces: ids and short codes. */
-static int
-plain_token(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
-			return 0;
-	return 1;
-}
-
-/* Reads exactly n digits at *p.  0, or -1. */
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/*
- * ISO-8601 as gateways write it: YYYY-MM-DD, 'T' or ' ', HH:MM:SS, an
- * optional fraction, then Z, +HH, +HHMM or +HH:MM (none: UTC).  Unix time,
- * or -1 when s is anything else.  (The same as intake/infobip.c's.)
- */
-static int64_t
-iso_time(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
-
-	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-	    digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
-		return -1;
-	p++;
-	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
-	    digits(&p, 2, &sec))
-		return -1;
-	if (*p == '.' || *p == ',') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (digits(&p, 2, &oh))
-			return -1;
-		if (*p == ':')
-			p++;
-		if (*p != '\0' && digits(&p, 2, &om))
-			return -1;
-	}
-	if (*p != '\0')
-		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60 || oh > 18 || om > 59)
-		return -1;
-	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	    sign * (oh * 3600 + om * 60);
-}
-
 /* Authorization: Bearer SECRET, or X-Aduan-Secret: SECRET (constant time). */
 static int
 authenticated(const struct conf *c, const struct http_request *req)
@@ -188,7 +89,7 @@ member(const json_t *o, const char *name, const char **s, size_t *len, char *err
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		return bad(err, errsz, 400, "field \"%s\" must be a string", name);
+		return gateway_fail(err, errsz, 400, "field \"%s\" must be a string", name);
 	*s = json_string_value(v);
 	*len = json_string_length(v);
 	return 0;
@@ -209,11 +110,11 @@ read_id(const json_t *o, struct sms_in *in, char *err, size_t errsz)
 		return 0;
 	}
 	if (!json_is_string(v))
-		return bad(err, errsz, 400, "%s", "field \"id\" must be a string or an integer");
+		return gateway_fail(err, errsz, 400, "%s", "field \"id\" must be a string or an integer");
 	s = json_string_value(v);
 	len = json_string_length(v);
-	if (len >= sizeof in->id || !plain_token(s, len))
-		return bad(err, errsz, 400, "field \"id\" must be at most %zu printable ASCII "
+	if (len >= sizeof in->id || !gateway_token(s, len))
+		return gateway_fail(err, errsz, 400, "field \"id\" must be at most %zu printable ASCII "
 		    "characters without spaces", sizeof in->id - 1);
 	memcpy(in->id, s, len);
 	return 0;
@@ -241,12 +142,12 @@ read_time(const json_t *o, struct sms_in *in, char *err, size_t errsz)
 			in->time = t;
 			return 0;
 		}
-		if ((iso = iso_time(s)) >= 0 && iso <= UNIX_TIME_MAX) {
+		if ((iso = gateway_iso_time(s)) >= 0 && iso <= UNIX_TIME_MAX) {
 			in->time = iso;
 			return 0;
 		}
 	}
-	return bad(err, errsz, 400, "%s", "field \"time\" must be Unix seconds or an ISO-8601 "
+	return gateway_fail(err, errsz, 400, "%s", "field \"time\" must be Unix seconds or an ISO-8601 "
 	    "time like 2026-01-02T15:04:05+07:00");
 }
 
@@ -262,23 +163,23 @@ generic_decode(const struct conf *c, const struct http_request *req, struct sms_
 
 	*nin = 0;
 	if (max == 0)
-		return bad(err, errsz, 500, "%s", "no room for a message");
+		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
 	if (c->generic_secret == NULL)
-		return bad(err, errsz, 404, "%s",
+		return gateway_fail(err, errsz, 404, "%s",
 		    "the generic JSON endpoint is not enabled in the configuration");
 	if (!authenticated(c, req))
-		return bad(err, errsz, 403, "%s", "wrong or missing secret (Authorization: Bearer "
+		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret (Authorization: Bearer "
 		    "<secret> or X-Aduan-Secret: <secret>)");
 	body = http_body(req, &len);
 	if (body == NULL || len == 0)
-		return bad(err, errsz, 400, "%s", "expected a JSON body (Content-Type: application/json)");
+		return gateway_fail(err, errsz, 400, "%s", "expected a JSON body (Content-Type: application/json)");
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return bad(err, errsz, 400, "bad JSON: %s (line %d, column %d, position %d)",
+		return gateway_fail(err, errsz, 400, "bad JSON: %s (line %d, column %d, position %d)",
 		    jerr.text, jerr.line, jerr.column, jerr.position);
 	if (!json_is_object(root)) {
-		st = bad(err, errsz, 400, "%s", "the body must be a JSON object "
+		st = gateway_fail(err, errsz, 400, "%s", "the body must be a JSON object "
 		    "{\"from\", \"text\", \"id\", \"to\", \"time\"}");
 		goto out;
 	}
@@ -288,29 +189,29 @@ generic_decode(const struct conf *c, const struct http_request *req, struct sms_
 		goto out;
 	st = 400;
 	if (from == NULL || flen == 0) {
-		bad(err, errsz, 400, "%s", "missing field \"from\"");
+		gateway_fail(err, errsz, 400, "%s", "missing field \"from\"");
 		goto out;
 	}
 	if (flen >= sizeof in->from || !text_utf8_valid(from, flen)) {
-		bad(err, errsz, 400, "%s", "field \"from\" is not a phone number or sender name");
+		gateway_fail(err, errsz, 400, "%s", "field \"from\" is not a phone number or sender name");
 		goto out;
 	}
 	if (text == NULL) {
-		bad(err, errsz, 400, "%s", "missing field \"text\"");
+		gateway_fail(err, errsz, 400, "%s", "missing field \"text\"");
 		goto out;
 	}
-	if (to != NULL && (tolen >= sizeof in->to || !plain_token(to, tolen))) {
-		bad(err, errsz, 400, "%s", "field \"to\" is not a short code");
+	if (to != NULL && (tolen >= sizeof in->to || !gateway_token(to, tolen))) {
+		gateway_fail(err, errsz, 400, "%s", "field \"to\" is not a short code");
 		goto out;
 	}
 	if ((st = read_id(root, in, err, errsz)) != 0 || (st = read_time(root, in, err, errsz)) != 0)
 		goto out;
 	if (!text_utf8_valid(text, tlen)) {
-		st = bad(err, errsz, 400, "%s", "field \"text\" is not valid UTF-8 or has a NUL byte");
+		st = gateway_fail(err, errsz, 400, "%s", "field \"text\" is not valid UTF-8 or has a NUL byte");
 		goto out;
 	}
 	if ((long)tlen > c->max_text) {
-		st = bad(err, errsz, 413, "%s", "text too long");
+		st = gateway_fail(err, errsz, 413, "%s", "text too long");
 		goto out;
 	}
 	memcpy(in->from, from, flen);

@@ -55,105 +55,6 @@
 #include "sms/text.h"
 #include "util/util.h"
 
-static int __attribute__((format(printf, 4, 5)))
-bad(char *err, size_t errsz, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* Printable ASCII without spaces: ids and short codes. */
-static int
-plain_token(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
-			return 0;
-	return 1;
-}
-
-/* Reads exactly n digits at *p.  0, or -1. */
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/*
- * ISO-8601 as gateways write it: YYYY-MM-DD, 'T' or ' ', HH:MM:SS, an
- * optional fraction, then Z, +HH, +HHMM or +HH:MM (none: UTC).  Unix time,
- * or -1 when s is anything else.
- */
-static int64_t
-iso_time(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
-
-	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-	    digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
-		return -1;
-	p++;
-	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
-	    digits(&p, 2, &sec))
-		return -1;
-	if (*p == '.' || *p == ',') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (digits(&p, 2, &oh))
-			return -1;
-		if (*p == ':')
-			p++;
-		if (*p != '\0' && digits(&p, 2, &om))
-			return -1;
-	}
-	if (*p != '\0')
-		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60 || oh > 18 || om > 59)
-		return -1;
-	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	    sign * (oh * 3600 + om * 60);
-}
-
 /* The request's secret (query string) against the configured one. */
 static int
 authenticate(const struct conf *c, const struct http_request *req, char *err, size_t errsz)
@@ -162,10 +63,10 @@ authenticate(const struct conf *c, const struct http_request *req, char *err, si
 	size_t len;
 
 	if (c->infobip_secret == NULL)
-		return bad(err, errsz, 404, "%s", "the Infobip endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Infobip endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->infobip_secret))
-		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
 	return 0;
 }
 
@@ -181,16 +82,16 @@ load_results(const struct http_request *req, json_t **root, json_t **results, ch
 	*root = NULL;
 	body = http_body(req, &len);
 	if (body == NULL || len == 0)
-		return bad(err, errsz, 400, "%s", "expected a JSON body (Content-Type: application/json)");
+		return gateway_fail(err, errsz, 400, "%s", "expected a JSON body (Content-Type: application/json)");
 	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*root == NULL)
-		return bad(err, errsz, 400, "bad JSON: %s (line %d, column %d, position %d)",
+		return gateway_fail(err, errsz, 400, "bad JSON: %s (line %d, column %d, position %d)",
 		    jerr.text, jerr.line, jerr.column, jerr.position);
 	*results = json_object_get(*root, "results");
 	if (!json_is_object(*root) || !json_is_array(*results)) {
 		json_decref(*root);
 		*root = NULL;
-		return bad(err, errsz, 400, "%s", "the body must be an object with a \"results\" array");
+		return gateway_fail(err, errsz, 400, "%s", "the body must be an object with a \"results\" array");
 	}
 	return 0;
 }
@@ -209,11 +110,11 @@ member(const json_t *o, size_t i, const char *name, int required, const char **s
 	*len = 0;
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			return bad(err, errsz, 400, "results[%zu]: missing field \"%s\"", i, name);
+			return gateway_fail(err, errsz, 400, "results[%zu]: missing field \"%s\"", i, name);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return bad(err, errsz, 400, "results[%zu]: field \"%s\" must be a string", i, name);
+		return gateway_fail(err, errsz, 400, "results[%zu]: field \"%s\" must be a string", i, name);
 	*s = json_string_value(v);
 	*len = json_string_length(v);
 	return 0;
@@ -231,28 +132,28 @@ one_result(const struct conf *c, const json_t *o, size_t i, struct sms_in *in, c
 
 	memset(in, 0, sizeof *in);
 	if (!json_is_object(o))
-		return bad(err, errsz, 400, "results[%zu] is not an object", i);
+		return gateway_fail(err, errsz, 400, "results[%zu] is not an object", i);
 	if ((st = member(o, i, "messageId", 1, &id, &idlen, err, errsz)) != 0 ||
 	    (st = member(o, i, "from", 1, &from, &flen, err, errsz)) != 0 ||
 	    (st = member(o, i, "text", 1, &text, &tlen, err, errsz)) != 0 ||
 	    (st = member(o, i, "to", 0, &to, &tolen, err, errsz)) != 0 ||
 	    (st = member(o, i, "receivedAt", 0, &at, &alen, err, errsz)) != 0)
 		return st;
-	if (idlen == 0 || idlen >= sizeof in->id || !plain_token(id, idlen))
-		return bad(err, errsz, 400, "results[%zu]: field \"messageId\" is empty or malformed", i);
+	if (idlen == 0 || idlen >= sizeof in->id || !gateway_token(id, idlen))
+		return gateway_fail(err, errsz, 400, "results[%zu]: field \"messageId\" is empty or malformed", i);
 	if (flen == 0 || flen >= sizeof in->from || !text_utf8_valid(from, flen))
-		return bad(err, errsz, 400, "results[%zu]: field \"from\" is not a phone number "
+		return gateway_fail(err, errsz, 400, "results[%zu]: field \"from\" is not a phone number "
 		    "or sender name", i);
-	if (to != NULL && (tolen >= sizeof in->to || !plain_token(to, tolen)))
-		return bad(err, errsz, 400, "results[%zu]: field \"to\" is not a number", i);
-	if (at != NULL && (t = iso_time(at)) < 0)
-		return bad(err, errsz, 400, "results[%zu]: field \"receivedAt\" is not an ISO-8601 "
+	if (to != NULL && (tolen >= sizeof in->to || !gateway_token(to, tolen)))
+		return gateway_fail(err, errsz, 400, "results[%zu]: field \"to\" is not a number", i);
+	if (at != NULL && (t = gateway_iso_time(at)) < 0)
+		return gateway_fail(err, errsz, 400, "results[%zu]: field \"receivedAt\" is not an ISO-8601 "
 		    "time like 2026-01-02T15:04:05.000+0000", i);
 	if (!text_utf8_valid(text, tlen))
-		return bad(err, errsz, 400, "results[%zu]: field \"text\" is not valid UTF-8 or "
+		return gateway_fail(err, errsz, 400, "results[%zu]: field \"text\" is not valid UTF-8 or "
 		    "has a NUL byte", i);
 	if ((long)tlen > c->max_text)
-		return bad(err, errsz, 413, "results[%zu]: text too long", i);
+		return gateway_fail(err, errsz, 413, "results[%zu]: text too long", i);
 
 	memcpy(in->id, id, idlen);
 	memcpy(in->from, from, flen);
@@ -280,7 +181,7 @@ infobip_decode(const struct conf *c, const struct http_request *req, struct sms_
 	count = json_array_size(results);
 	if (count > max) {
 		json_decref(root);
-		return bad(err, errsz, 413, "%zu results in one callback; at most %zu are taken",
+		return gateway_fail(err, errsz, 413, "%zu results in one callback; at most %zu are taken",
 		    count, max);
 	}
 	for (i = 0; i < count; i++) {
@@ -331,23 +232,23 @@ infobip_decode_dlr(const struct conf *c, const struct http_request *req, char *p
 	r = json_array_get(results, 0);
 	if (r == NULL) {
 		json_decref(root);
-		return bad(err, errsz, 400, "%s", "no delivery report in \"results\"");
+		return gateway_fail(err, errsz, 400, "%s", "no delivery report in \"results\"");
 	}
 	v = json_object_get(r, "messageId");
 	if (!json_is_string(v)) {
 		json_decref(root);
-		return bad(err, errsz, 400, "%s", "results[0]: missing field \"messageId\"");
+		return gateway_fail(err, errsz, 400, "%s", "results[0]: missing field \"messageId\"");
 	}
 	id = json_string_value(v);
 	ilen = json_string_length(v);
-	if (ilen == 0 || ilen >= idsz || !plain_token(id, ilen)) {
+	if (ilen == 0 || ilen >= idsz || !gateway_token(id, ilen)) {
 		json_decref(root);
-		return bad(err, errsz, 400, "%s", "results[0]: field \"messageId\" is empty or malformed");
+		return gateway_fail(err, errsz, 400, "%s", "results[0]: field \"messageId\" is empty or malformed");
 	}
 	status = json_object_get(r, "status");
 	if (!json_is_object(status)) {
 		json_decref(root);
-		return bad(err, errsz, 400, "%s", "results[0]: missing object \"status\"");
+		return gateway_fail(err, errsz, 400, "%s", "results[0]: missing object \"status\"");
 	}
 	/* groupName decides; a report without it is read by groupId. */
 	v = json_object_get(status, "groupName");
@@ -359,7 +260,7 @@ infobip_decode_dlr(const struct conf *c, const struct http_request *req, char *p
 		if (group != NULL ? strcmp(group, map[i].group) == 0 : gid == map[i].id)
 			break;
 	if (i == ARRAY_LEN(map)) {
-		bad(err, errsz, 400, "results[0]: status group '%.40s' is not one of PENDING, "
+		gateway_fail(err, errsz, 400, "results[0]: status group '%.40s' is not one of PENDING, "
 		    "UNDELIVERABLE, DELIVERED, EXPIRED, REJECTED", group ? group : "(none)");
 		json_decref(root);
 		return 400;

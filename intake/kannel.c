@@ -21,29 +21,6 @@
 #include "sms/text.h"
 #include "util/util.h"
 
-static int __attribute__((format(printf, 4, 5)))
-bad(char *err, size_t errsz, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* Printable ASCII without spaces: ids, charsets, numbers. */
-static int
-plain_token(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
-			return 0;
-	return 1;
-}
-
 static int
 kannel_decode(const struct conf *c, const struct http_request *req, struct sms_in *in,
     size_t max, size_t *nin, char *err, size_t errsz)
@@ -56,58 +33,58 @@ kannel_decode(const struct conf *c, const struct http_request *req, struct sms_i
 
 	*nin = 0;
 	if (max == 0)
-		return bad(err, errsz, 500, "%s", "no room for a message");
+		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
 	if (c->kannel_secret == NULL)
-		return bad(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->kannel_secret))
-		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
 
 	from = http_param(req, "from", &from_len);
 	if (from == NULL || from_len == 0)
-		return bad(err, errsz, 400, "%s", "missing parameter: from (Kannel %p)");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: from (Kannel %p)");
 	if (from_len >= sizeof in->from || !text_utf8_valid(from, from_len))
-		return bad(err, errsz, 400, "%s", "parameter from is not a phone number or sender name");
+		return gateway_fail(err, errsz, 400, "%s", "parameter from is not a phone number or sender name");
 	to = http_param(req, "to", &to_len);
-	if (to != NULL && (to_len >= sizeof in->to || !plain_token(to, to_len)))
-		return bad(err, errsz, 400, "%s", "parameter to is not a short code");
+	if (to != NULL && (to_len >= sizeof in->to || !gateway_token(to, to_len)))
+		return gateway_fail(err, errsz, 400, "%s", "parameter to is not a short code");
 
 	text = http_param(req, "text", &text_len);
 	if (text == NULL)
-		return bad(err, errsz, 400, "%s", "missing parameter: text (Kannel %b)");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: text (Kannel %b)");
 
 	coding = http_param(req, "coding", &len);
 	if (coding != NULL && len > 0 && str_to_long(coding, 0, 2, &code) != 0)
-		return bad(err, errsz, 400, "%s", "parameter coding must be 0, 1 or 2 (Kannel %c)");
+		return gateway_fail(err, errsz, 400, "%s", "parameter coding must be 0, 1 or 2 (Kannel %c)");
 	charset = http_param(req, "charset", &len);
-	if (charset != NULL && (len > 32 || !plain_token(charset, len)))
-		return bad(err, errsz, 400, "%s", "parameter charset is malformed");
+	if (charset != NULL && (len > 32 || !gateway_token(charset, len)))
+		return gateway_fail(err, errsz, 400, "%s", "parameter charset is malformed");
 	if (charset == NULL || *charset == '\0')
 		charset = code == 2 ? "UTF-16BE" : code == 1 ? "ISO-8859-1" : "UTF-8";
 
 	id = http_param(req, "id", &len);
-	if (id != NULL && (len >= sizeof in->id || !plain_token(id, len)))
-		return bad(err, errsz, 400, "%s", "parameter id is malformed (Kannel %I)");
+	if (id != NULL && (len >= sizeof in->id || !gateway_token(id, len)))
+		return gateway_fail(err, errsz, 400, "%s", "parameter id is malformed (Kannel %I)");
 	tm = http_param(req, "time", &len);
 	if (tm != NULL && len > 0 && str_to_long(tm, 0, 32503680000L, &t) != 0)
-		return bad(err, errsz, 400, "%s", "parameter time is not a Unix time (Kannel %T)");
+		return gateway_fail(err, errsz, 400, "%s", "parameter time is not a Unix time (Kannel %T)");
 
 	/* UTF-8 takes at most 3 bytes per UTF-16 unit of 2 bytes: bound the copy. */
 	if ((long)text_len > c->max_text * 2)
-		return bad(err, errsz, 413, "%s", "text too long");
+		return gateway_fail(err, errsz, 413, "%s", "text too long");
 	in->text = xmalloc(text_len * 2 + 4);
 	n = text_to_utf8(charset, (const unsigned char *)text, text_len, in->text,
 	    text_len * 2 + 4, reason, sizeof reason);
 	if (n < 0) {
 		free(in->text);
 		in->text = NULL;
-		return bad(err, errsz, 400, "text: %s", reason);
+		return gateway_fail(err, errsz, 400, "text: %s", reason);
 	}
 	if (n > c->max_text) {
 		free(in->text);
 		in->text = NULL;
-		return bad(err, errsz, 413, "%s", "text too long");
+		return gateway_fail(err, errsz, 413, "%s", "text too long");
 	}
 	in->text_len = (size_t)n;
 	memcpy(in->from, from, from_len);
@@ -153,21 +130,21 @@ kannel_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	size_t i;
 
 	if (c->kannel_secret == NULL)
-		return bad(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->kannel_secret))
-		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
 	id = http_param(req, "id", &ilen);
 	if (id == NULL || ilen == 0 || ilen >= idsz || str_to_long(id, 1, 0x7fffffffffffffffL, &n) != 0)
-		return bad(err, errsz, 400, "%s", "parameter id must be the outbox id Aduan sent");
+		return gateway_fail(err, errsz, 400, "%s", "parameter id must be the outbox id Aduan sent");
 	type = http_param(req, "type", &len);
 	if (type == NULL || str_to_long(type, 0, 255, &t) != 0)
-		return bad(err, errsz, 400, "%s", "parameter type must be Kannel's %d (1, 2, 4, 8 or 16)");
+		return gateway_fail(err, errsz, 400, "%s", "parameter type must be Kannel's %d (1, 2, 4, 8 or 16)");
 	for (i = 0; i < ARRAY_LEN(types); i++)
 		if (types[i].bit == t)
 			break;
 	if (i == ARRAY_LEN(types))
-		return bad(err, errsz, 400, "delivery report type %ld is not one of 1, 2, 4, 8, 16", t);
+		return gateway_fail(err, errsz, 400, "delivery report type %ld is not one of 1, 2, 4, 8, 16", t);
 	str_copy(provider_id, idsz, id);
 	str_copy(state, statesz, types[i].state);
 	return 0;

@@ -63,29 +63,6 @@
 #define FORM_MAX        64
 #define SHA1_LEN        20
 
-static int __attribute__((format(printf, 4, 5)))
-bad(char *err, size_t errsz, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* Printable ASCII without spaces: ids and numbers. */
-static int
-plain_token(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
-			return 0;
-	return 1;
-}
-
 /* ---- the signature ---------------------------------------------------------- */
 
 static int
@@ -220,14 +197,14 @@ signed_form(const struct http_request *req, const char *url, const char *what,
 	int ok = 0;
 
 	if (http_request_method(req) != HTTP_POST)
-		return bad(err, errsz, 405, "%s", "Twilio webhooks must use HTTP POST: a GET's "
+		return gateway_fail(err, errsz, 405, "%s", "Twilio webhooks must use HTTP POST: a GET's "
 		    "signature covers its raw query string, which cannot be checked here");
 	f->n = 0;
 	if (http_params_each(req, 1, form_add, f) != 0)
-		return bad(err, errsz, 400, "more than %d form parameters", FORM_MAX);
+		return gateway_fail(err, errsz, 400, "more than %d form parameters", FORM_MAX);
 	given = http_header(req, "X-Twilio-Signature");
 	if (given == NULL || *given == '\0')
-		return bad(err, errsz, 403, "%s", "missing X-Twilio-Signature");
+		return gateway_fail(err, errsz, 403, "%s", "missing X-Twilio-Signature");
 	url_other_port(url, other, sizeof other);
 	urls[0] = url;
 	urls[1] = other;
@@ -240,7 +217,7 @@ signed_form(const struct http_request *req, const char *url, const char *what,
 			    CRYPTO_memcmp(want, given, TWILIO_SIGNATURE_LEN) == 0)
 				ok = 1;
 	if (!ok)
-		return bad(err, errsz, 403, "wrong X-Twilio-Signature (Twilio must call %s, "
+		return gateway_fail(err, errsz, 403, "wrong X-Twilio-Signature (Twilio must call %s, "
 		    "signing with the account's auth token)", what);
 	return 0;
 }
@@ -258,10 +235,10 @@ twilio_decode(const struct conf *c, const struct http_request *req, struct sms_i
 
 	*nin = 0;
 	if (max == 0)
-		return bad(err, errsz, 500, "%s", "no room for a message");
+		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
 	if (c->twilio_auth_token == NULL || c->twilio_url == NULL)
-		return bad(err, errsz, 404, "%s", "the Twilio endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Twilio endpoint is not enabled in the configuration");
 	keys[0] = c->twilio_auth_token;
 	if ((st = signed_form(req, c->twilio_url, "gateways.twilio.url", keys, 1, &f, err,
 	    errsz)) != 0)
@@ -269,24 +246,24 @@ twilio_decode(const struct conf *c, const struct http_request *req, struct sms_i
 
 	sid = form_get(&f, "MessageSid", &slen);
 	if (sid == NULL || slen == 0)
-		return bad(err, errsz, 400, "%s", "missing parameter: MessageSid");
-	if (slen >= sizeof in->id || !plain_token(sid, slen))
-		return bad(err, errsz, 400, "%s", "parameter MessageSid is malformed");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: MessageSid");
+	if (slen >= sizeof in->id || !gateway_token(sid, slen))
+		return gateway_fail(err, errsz, 400, "%s", "parameter MessageSid is malformed");
 	from = form_get(&f, "From", &flen);
 	if (from == NULL || flen == 0)
-		return bad(err, errsz, 400, "%s", "missing parameter: From");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: From");
 	if (flen >= sizeof in->from || !text_utf8_valid(from, flen))
-		return bad(err, errsz, 400, "%s", "parameter From is not a phone number or sender name");
+		return gateway_fail(err, errsz, 400, "%s", "parameter From is not a phone number or sender name");
 	to = form_get(&f, "To", &tlen);
-	if (to != NULL && (tlen >= sizeof in->to || !plain_token(to, tlen)))
-		return bad(err, errsz, 400, "%s", "parameter To is not a number or short code");
+	if (to != NULL && (tlen >= sizeof in->to || !gateway_token(to, tlen)))
+		return gateway_fail(err, errsz, 400, "%s", "parameter To is not a number or short code");
 	body = form_get(&f, "Body", &blen);
 	if (body == NULL)
-		return bad(err, errsz, 400, "%s", "missing parameter: Body");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: Body");
 	if (!text_utf8_valid(body, blen))
-		return bad(err, errsz, 400, "%s", "Body is not valid UTF-8 or contains a NUL byte");
+		return gateway_fail(err, errsz, 400, "%s", "Body is not valid UTF-8 or contains a NUL byte");
 	if ((long)blen > c->max_text)
-		return bad(err, errsz, 413, "%s", "text too long");
+		return gateway_fail(err, errsz, 413, "%s", "text too long");
 
 	memcpy(in->id, sid, slen);
 	memcpy(in->from, from, flen);
@@ -379,30 +356,30 @@ twilio_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	if (c->twilio_auth_token != NULL)
 		keys[nkeys++] = c->twilio_auth_token;
 	if (nkeys == 0 || c->public_url == NULL)
-		return bad(err, errsz, 404, "%s", "the Twilio endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Twilio endpoint is not enabled in the configuration");
 	plen = strlen(c->public_url);
 	while (plen > 0 && c->public_url[plen - 1] == '/')
 		plen--;
 	if (plen > 512)
-		return bad(err, errsz, 500, "%s", "server.public_url too long");
+		return gateway_fail(err, errsz, 500, "%s", "server.public_url too long");
 	snprintf(url, sizeof url, "%.*s/twilio/status", (int)plen, c->public_url);
 	if ((st = signed_form(req, url, "server.public_url + /twilio/status", keys, nkeys, &f,
 	    err, errsz)) != 0)
 		return st;
 
 	sid = form_get(&f, "MessageSid", &ilen);
-	if (sid == NULL || ilen == 0 || ilen >= idsz || !plain_token(sid, ilen))
-		return bad(err, errsz, 400, "%s", "missing or malformed parameter: MessageSid");
+	if (sid == NULL || ilen == 0 || ilen >= idsz || !gateway_token(sid, ilen))
+		return gateway_fail(err, errsz, 400, "%s", "missing or malformed parameter: MessageSid");
 	status = form_get(&f, "MessageStatus", &slen);
 	if (status == NULL)
-		return bad(err, errsz, 400, "%s", "missing parameter: MessageStatus");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: MessageStatus");
 	for (i = 0; i < ARRAY_LEN(map); i++)
 		if (strlen(map[i].status) == slen && memcmp(map[i].status, status, slen) == 0)
 			break;
 	if (i == ARRAY_LEN(map))
-		return bad(err, errsz, 400, "MessageStatus '%.40s' is not an outbound message "
+		return gateway_fail(err, errsz, 400, "MessageStatus '%.40s' is not an outbound message "
 		    "status (queued, sending, sent, delivered, undelivered, failed, ...)",
-		    plain_token(status, slen) ? status : "?");
+		    gateway_token(status, slen) ? status : "?");
 	memcpy(provider_id, sid, ilen);
 	provider_id[ilen] = '\0';
 	str_copy(state, statesz, map[i].state);

@@ -33,29 +33,6 @@
 #include "sms/text.h"
 #include "util/util.h"
 
-static int __attribute__((format(printf, 4, 5)))
-bad(char *err, size_t errsz, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* Printable ASCII without spaces: ids, numbers, references. */
-static int
-plain_token(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
-			return 0;
-	return 1;
-}
-
 /* s[0..len) is exactly the word lit (no NUL byte hiding a longer value). */
 static int
 is(const char *s, size_t len, const char *lit)
@@ -128,11 +105,11 @@ params_init(struct params *p, const struct http_request *req, char *err, size_t 
 		return 0;
 	p->json = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (p->json == NULL)
-		return bad(err, errsz, 400, "body is neither a form nor JSON: %.80s", je.text);
+		return gateway_fail(err, errsz, 400, "body is neither a form nor JSON: %.80s", je.text);
 	if (!json_is_object(p->json)) {
 		json_decref(p->json);
 		p->json = NULL;
-		return bad(err, errsz, 400, "%s", "JSON body is not an object");
+		return gateway_fail(err, errsz, 400, "%s", "JSON body is not an object");
 	}
 	return 0;
 }
@@ -198,18 +175,18 @@ decode_concat(struct params *p, struct sms_in *in, char *err, size_t errsz)
 	total = param(p, "concat-total", &tlen);
 	part = param(p, "concat-part", &plen);
 	if (concat != NULL && !is(concat, clen, "true") && !is(concat, clen, "false"))
-		return bad(err, errsz, 400, "%s", "parameter concat must be true or false");
+		return gateway_fail(err, errsz, 400, "%s", "parameter concat must be true or false");
 	if (!is(concat, clen, "true") && ref == NULL && total == NULL && part == NULL)
 		return 0;       /* a message in one piece */
 	if (ref == NULL || total == NULL || part == NULL)
-		return bad(err, errsz, 400, "%s", "a part of a long message needs concat-ref, "
+		return gateway_fail(err, errsz, 400, "%s", "a part of a long message needs concat-ref, "
 		    "concat-total and concat-part");
-	if (rlen == 0 || rlen >= sizeof in->concat_ref || !plain_token(ref, rlen))
-		return bad(err, errsz, 400, "%s", "parameter concat-ref is malformed");
+	if (rlen == 0 || rlen >= sizeof in->concat_ref || !gateway_token(ref, rlen))
+		return gateway_fail(err, errsz, 400, "%s", "parameter concat-ref is malformed");
 	if (strlen(total) != tlen || str_to_long(total, 2, 255, &t) != 0)
-		return bad(err, errsz, 400, "%s", "parameter concat-total must be 2 to 255");
+		return gateway_fail(err, errsz, 400, "%s", "parameter concat-total must be 2 to 255");
 	if (strlen(part) != plen || str_to_long(part, 1, t, &n) != 0)
-		return bad(err, errsz, 400, "parameter concat-part must be 1 to %ld", t);
+		return gateway_fail(err, errsz, 400, "parameter concat-part must be 1 to %ld", t);
 	memcpy(in->concat_ref, ref, rlen);
 	in->concat_ref[rlen] = '\0';
 	in->concat_total = (int)t;
@@ -228,35 +205,35 @@ vonage_fields(const struct conf *c, struct params *p, struct sms_in *in, char *e
 
 	from = param(p, "msisdn", &from_len);
 	if (from == NULL || from_len == 0)
-		return bad(err, errsz, 400, "%s", "missing parameter: msisdn (the sender)");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: msisdn (the sender)");
 	/* Room for the '+' put before an all-digit msisdn. */
 	if (from_len >= sizeof in->from - 1 || !text_utf8_valid(from, from_len))
-		return bad(err, errsz, 400, "%s", "parameter msisdn is not a phone number or sender name");
+		return gateway_fail(err, errsz, 400, "%s", "parameter msisdn is not a phone number or sender name");
 	to = param(p, "to", &to_len);
-	if (to != NULL && (to_len >= sizeof in->to || !plain_token(to, to_len)))
-		return bad(err, errsz, 400, "%s", "parameter to is not a number");
+	if (to != NULL && (to_len >= sizeof in->to || !gateway_token(to, to_len)))
+		return gateway_fail(err, errsz, 400, "%s", "parameter to is not a number");
 	id = param(p, "messageId", &id_len);
 	if (id == NULL || id_len == 0)
-		return bad(err, errsz, 400, "%s", "missing parameter: messageId");
-	if (id_len >= sizeof in->id || !plain_token(id, id_len))
-		return bad(err, errsz, 400, "%s", "parameter messageId is malformed");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: messageId");
+	if (id_len >= sizeof in->id || !gateway_token(id, id_len))
+		return gateway_fail(err, errsz, 400, "%s", "parameter messageId is malformed");
 
 	type = param(p, "type", &len);
 	if (is(type, len, "binary"))
-		return bad(err, errsz, 400, "%s", "binary messages are not supported");
+		return gateway_fail(err, errsz, 400, "%s", "binary messages are not supported");
 	if (type != NULL && len > 0 && !is(type, len, "text") && !is(type, len, "unicode"))
-		return bad(err, errsz, 400, "%s", "parameter type must be text, unicode or binary");
+		return gateway_fail(err, errsz, 400, "%s", "parameter type must be text, unicode or binary");
 	text = param(p, "text", &text_len);
 	if (text == NULL)
-		return bad(err, errsz, 400, "%s", "missing parameter: text");
+		return gateway_fail(err, errsz, 400, "%s", "missing parameter: text");
 	if ((long)text_len > c->max_text)
-		return bad(err, errsz, 413, "%s", "text too long");
+		return gateway_fail(err, errsz, 413, "%s", "text too long");
 	if (!text_utf8_valid(text, text_len))
-		return bad(err, errsz, 400, "%s", "text is not valid UTF-8 or contains a NUL byte");
+		return gateway_fail(err, errsz, 400, "%s", "text is not valid UTF-8 or contains a NUL byte");
 
 	ts = param(p, "message-timestamp", &ts_len);
 	if (ts != NULL && ts_len > 0 && parse_timestamp(ts, ts_len, &t) != 0)
-		return bad(err, errsz, 400, "%s", "parameter message-timestamp is not "
+		return gateway_fail(err, errsz, 400, "%s", "parameter message-timestamp is not "
 		    "\"YYYY-MM-DD HH:MM:SS\" (UTC)");
 	if ((st = decode_concat(p, in, err, errsz)) != 0)
 		return st;
@@ -286,13 +263,13 @@ vonage_decode(const struct conf *c, const struct http_request *req, struct sms_i
 
 	*nin = 0;
 	if (max == 0)
-		return bad(err, errsz, 500, "%s", "no room for a message");
+		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
 	if (c->vonage_secret == NULL)
-		return bad(err, errsz, 404, "%s", "the Vonage endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Vonage endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->vonage_secret))
-		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
 	if ((st = params_init(&p, req, err, errsz)) != 0)
 		return st;
 	st = vonage_fields(c, &p, in, err, errsz);
@@ -335,23 +312,23 @@ vonage_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	int st;
 
 	if (c->vonage_secret == NULL)
-		return bad(err, errsz, 404, "%s", "the Vonage endpoint is not enabled in the configuration");
+		return gateway_fail(err, errsz, 404, "%s", "the Vonage endpoint is not enabled in the configuration");
 	secret = http_param(req, "secret", &len);
 	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->vonage_secret))
-		return bad(err, errsz, 403, "%s", "wrong or missing secret");
+		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
 	if ((st = params_init(&p, req, err, errsz)) != 0)
 		return st;
 	id = param(&p, "messageId", &ilen);
-	if (id == NULL || ilen == 0 || ilen >= idsz || !plain_token(id, ilen)) {
+	if (id == NULL || ilen == 0 || ilen >= idsz || !gateway_token(id, ilen)) {
 		params_clear(&p);
-		return bad(err, errsz, 400, "%s", "missing or malformed parameter: messageId");
+		return gateway_fail(err, errsz, 400, "%s", "missing or malformed parameter: messageId");
 	}
 	status = param(&p, "status", &len);
 	for (i = 0; status != NULL && i < ARRAY_LEN(map); i++)
 		if (is(status, len, map[i].status))
 			break;
 	if (status == NULL || i == ARRAY_LEN(map)) {
-		st = bad(err, errsz, 400, "status '%.40s' is not one of delivered, failed, expired, "
+		st = gateway_fail(err, errsz, 400, "status '%.40s' is not one of delivered, failed, expired, "
 		    "rejected, accepted, buffered", status != NULL ? status : "");
 		params_clear(&p);
 		return st;
