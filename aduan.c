@@ -42,9 +42,10 @@
 static const char usage_text[] =
 "usage: aduan COMMAND [OPTIONS] [ARGS]\n"
 "\n"
-"Aduan takes citizens' complaints by SMS through a gateway (Kannel), routes\n"
-"them by keyword to the responsible agency, stores them and replies with a\n"
-"ticket number.\n"
+"Aduan takes citizens' complaints by SMS or a USSD menu through a gateway\n"
+"(Kannel, Africa's Talking, Twilio, Vonage, Infobip, or any JSON caller),\n"
+"routes them by keyword to the responsible agency, stores them, replies with\n"
+"a ticket number, and carries the agency's updates back to the citizen.\n"
 "\n"
 "commands:\n"
 "  serve [-c FILE] [-p PORT] [-d DATABASE] [--admin-port PORT]\n"
