@@ -84,7 +84,7 @@ static const char *const kept_names[] = {
 };
 #define NKEPT (sizeof kept_names / sizeof kept_names[0])
 
-struct stub {
+struct standin {
 	pthread_mutex_t mu;
 	struct http_server *srv;
 	/* how to answer */
@@ -106,15 +106,15 @@ struct stub {
 };
 
 struct fixture {
-	struct stub kannel;
-	struct stub at;
-	struct stub twilio;
-	struct stub infobip;
+	struct standin kannel;
+	struct standin at;
+	struct standin twilio;
+	struct standin infobip;
 	struct conf *conf;
 };
 
 static void
-stub_answer(struct stub *st, int status, const char *body)
+standin_answer(struct standin *st, int status, const char *body)
 {
 	pthread_mutex_lock(&st->mu);
 	st->status = status;
@@ -131,9 +131,9 @@ copy_header(const struct http_request *req, const char *name, char *out, size_t 
 }
 
 static void
-stub_handler(void *ctx, const struct http_request *req, struct http_response *res)
+standin_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
-	struct stub *st = ctx;
+	struct standin *st = ctx;
 	const char *v;
 	char answer[1024];
 	int status, sleep_s;
@@ -170,10 +170,10 @@ stub_handler(void *ctx, const struct http_request *req, struct http_response *re
 }
 
 static int
-stub_start(struct stub *st, const char *path, unsigned methods, const char *ctype)
+standin_start(struct standin *st, const char *path, unsigned methods, const char *ctype)
 {
 	struct http_options o = { "127.0.0.1", 0, 4, 65536 };
-	struct http_route r = { path, methods, stub_handler, st };
+	struct http_route r = { path, methods, standin_handler, st };
 	char err[256];
 
 	pthread_mutex_init(&st->mu, NULL);
@@ -186,7 +186,7 @@ stub_start(struct stub *st, const char *path, unsigned methods, const char *ctyp
 }
 
 static void
-stub_stop(struct stub *st)
+standin_stop(struct standin *st)
 {
 	size_t i;
 
@@ -199,7 +199,7 @@ stub_stop(struct stub *st)
 
 /* The last value of parameter `name`, NUL-terminated; NULL when it was absent. */
 static const char *
-got(struct stub *st, const char *name, size_t *len)
+got(struct standin *st, const char *name, size_t *len)
 {
 	const char *v = NULL;
 	size_t i;
@@ -278,15 +278,15 @@ setup(void **state)
 
 	log_set_level(LOG_LEVEL_ERROR);
 	if (fetch_init() == -1 ||
-	    stub_start(&f->kannel, "/cgi-bin/sendsms", HTTP_GET, "text/html") == -1 ||
-	    stub_start(&f->at, "/version1/messaging", HTTP_POST, "application/json") == -1 ||
-	    stub_start(&f->twilio, "/2010-04-01/Accounts/", HTTP_POST, "application/json") == -1 ||
-	    stub_start(&f->infobip, "/sms/2/text/advanced", HTTP_POST, "application/json") == -1)
+	    standin_start(&f->kannel, "/cgi-bin/sendsms", HTTP_GET, "text/html") == -1 ||
+	    standin_start(&f->at, "/version1/messaging", HTTP_POST, "application/json") == -1 ||
+	    standin_start(&f->twilio, "/2010-04-01/Accounts/", HTTP_POST, "application/json") == -1 ||
+	    standin_start(&f->infobip, "/sms/2/text/advanced", HTTP_POST, "application/json") == -1)
 		return -1;
-	stub_answer(&f->kannel, 202, "0: Accepted for delivery");
-	stub_answer(&f->at, 201, AT_SUCCESS);
-	stub_answer(&f->twilio, 201, TW_CREATED);
-	stub_answer(&f->infobip, 200, IB_ANSWER("PENDING", "PENDING_ACCEPTED",
+	standin_answer(&f->kannel, 202, "0: Accepted for delivery");
+	standin_answer(&f->at, 201, AT_SUCCESS);
+	standin_answer(&f->twilio, 201, TW_CREATED);
+	standin_answer(&f->infobip, 200, IB_ANSWER("PENDING", "PENDING_ACCEPTED",
 	    "Message sent to next instance"));
 	*state = f;
 	return 0;
@@ -297,10 +297,10 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	stub_stop(&f->kannel);
-	stub_stop(&f->at);
-	stub_stop(&f->twilio);
-	stub_stop(&f->infobip);
+	standin_stop(&f->kannel);
+	standin_stop(&f->at);
+	standin_stop(&f->twilio);
+	standin_stop(&f->infobip);
 	conf_free(f->conf);
 	free(f);
 	fetch_cleanup();
@@ -326,7 +326,7 @@ closed_port(void)
 }
 
 static void
-assert_param(struct stub *st, const char *name, const char *want)
+assert_param(struct standin *st, const char *name, const char *want)
 {
 	const char *v = got(st, name, NULL);
 
@@ -422,7 +422,7 @@ test_kannel_queued_for_later_is_accepted(void **state)
 	struct send_result r;
 
 	use_kannel(f, "", 1);
-	stub_answer(&f->kannel, 202, "3: Queued for later delivery");
+	standin_answer(&f->kannel, 202, "3: Queued for later delivery");
 	send_sms(f->conf, PHONE, "hello", 9, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, "9");
@@ -452,7 +452,7 @@ test_kannel_answers_map_to_outcomes(void **state)
 
 	use_kannel(f, "", 1);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		stub_answer(&f->kannel, cases[i].status, cases[i].body);
+		standin_answer(&f->kannel, cases[i].status, cases[i].body);
 		send_sms(f->conf, PHONE, "hello", 10, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("HTTP %d: outcome %d error \"%s\", wanted %d with \"%s\"",
@@ -473,7 +473,7 @@ test_kannel_error_quotes_at_most_100_printable_bytes(void **state)
 	body[sizeof body - 1] = '\0';
 	body[3] = '\n';
 	use_kannel(f, "", 1);
-	stub_answer(&f->kannel, 400, body);
+	standin_answer(&f->kannel, 400, body);
 	send_sms(f->conf, PHONE, "hello", 11, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 	assert_null(strchr(r.error, '\n'));
@@ -623,7 +623,7 @@ test_at_recipient_statuses_map_to_outcomes(void **state)
 
 	use_at(f, NULL);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		stub_answer(&f->at, 201, cases[i].answer);
+		standin_answer(&f->at, 201, cases[i].answer);
 		send_sms(f->conf, PHONE, "hello", 22, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("%s: outcome %d error \"%s\", wanted %d with \"%s\"",
@@ -638,21 +638,21 @@ test_at_http_errors_map_to_outcomes(void **state)
 	struct send_result r;
 
 	use_at(f, NULL);
-	stub_answer(&f->at, 500, "Internal Server Error");
+	standin_answer(&f->at, 500, "Internal Server Error");
 	send_sms(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_non_null(strstr(r.error, "HTTP 500"));
 
-	stub_answer(&f->at, 401, "The supplied authentication is invalid");
+	standin_answer(&f->at, 401, "The supplied authentication is invalid");
 	send_sms(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 	assert_non_null(strstr(r.error, "HTTP 401: The supplied authentication is invalid"));
 
-	stub_answer(&f->at, 429, "Too many requests");
+	standin_answer(&f->at, 429, "Too many requests");
 	send_sms(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 
-	stub_answer(&f->at, 400, "Request is missing required form field 'to'");
+	standin_answer(&f->at, 400, "Request is missing required form field 'to'");
 	send_sms(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 }
@@ -746,7 +746,7 @@ test_twilio_answers_map_to_outcomes(void **state)
 
 	use_twilio(f, 0);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		stub_answer(&f->twilio, cases[i].status, cases[i].body);
+		standin_answer(&f->twilio, cases[i].status, cases[i].body);
 		send_sms(f->conf, PHONE, "hello", 32, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("HTTP %d %s: outcome %d error \"%s\", wanted %d with \"%s\"",
@@ -895,7 +895,7 @@ test_infobip_answers_map_to_outcomes(void **state)
 
 	use_infobip(f, 1);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
-		stub_answer(&f->infobip, cases[i].status, cases[i].body);
+		standin_answer(&f->infobip, cases[i].status, cases[i].body);
 		send_sms(f->conf, PHONE, "hello", 35, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("HTTP %d %s: outcome %d error \"%s\", wanted %d with \"%s\"",
@@ -917,7 +917,7 @@ test_fetch_caps_the_answer(void **state)
 
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	stub_answer(&f->kannel, 202, big);
+	standin_answer(&f->kannel, 202, big);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/cgi-bin/sendsms", http_port(f->kannel.srv));
 	req.method = "GET";
 	req.url = url;
