@@ -165,35 +165,8 @@ add(struct lint *l, enum lint_kind k, int line, int line2, const char *fmt,
 
 /* ---- the router's definitions, restated ---- */
 
-/*
- * 1 when a and b are exactly one restricted Damerau-Levenshtein edit apart:
- * one substitution, insertion, deletion or swap of neighbours (route.c's
- * one_edit()).
- */
-static int
-one_edit(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t i;
-
-	if (la == lb) {
-		for (i = 0; i < la && a[i] == b[i]; i++)
-			;
-		if (i == la)
-			return 0;
-		if (memcmp(a + i + 1, b + i + 1, la - i - 1) == 0)
-			return 1;
-		return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-		    memcmp(a + i + 2, b + i + 2, la - i - 2) == 0;
-	}
-	if (la + 1 == lb)
-		return one_edit(b, lb, a, la);
-	if (la != lb + 1)
-		return 0;
-	/* a is b with one byte inserted. */
-	for (i = 0; i < lb && a[i] == b[i]; i++)
-		;
-	return memcmp(a + i + 1, b + i, lb - i) == 0;
-}
+/* The router's own typo test (routing/route.h). */
+#define one_edit route_one_edit
 
 static int
 digits_only(const char *s, size_t len)

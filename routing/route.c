@@ -226,8 +226,8 @@ same_target(const struct entry *a, const struct entry *b)
  * 1 when a and b are exactly one restricted Damerau-Levenshtein edit apart:
  * one substitution, insertion, deletion or swap of neighbours.
  */
-static int
-one_edit(const char *a, size_t la, const char *b, size_t lb)
+int
+route_one_edit(const char *a, size_t la, const char *b, size_t lb)
 {
 	size_t i;
 
@@ -242,7 +242,7 @@ one_edit(const char *a, size_t la, const char *b, size_t lb)
 		    memcmp(a + i + 2, b + i + 2, la - i - 2) == 0;
 	}
 	if (la + 1 == lb)
-		return one_edit(b, lb, a, la);
+		return route_one_edit(b, lb, a, la);
 	if (la != lb + 1)
 		return 0;
 	/* a is b with one byte inserted. */
@@ -690,7 +690,7 @@ digits_only(const char *s, size_t len)
 /*
  * Looks up a message word with no exact match among the configured words
  * one edit away.  Each of the word's 1 + len deletion keys is one probe;
- * every candidate found is confirmed with one_edit().  Returns 1 with the
+ * every candidate found is confirmed with route_one_edit().  Returns 1 with the
  * matched word in *uwp, and in *amb an entry of a second rule or region
  * when the word is ambiguous (else -1); 0 when nothing is one letter off.
  */
@@ -716,7 +716,7 @@ typo_find(const struct route_table *rt, const char *q, size_t qlen,
 		for (i = 0; i < sl->n; i++) {
 			cand = rt->post[sl->start + i];
 			u = &rt->uw[cand];
-			if (!one_edit(q, qlen, u->s, u->len))
+			if (!route_one_edit(q, qlen, u->s, u->len))
 				continue;
 			e = &rt->ents[u->e];
 			if (u->alt >= 0) {

@@ -92,6 +92,13 @@ void route_menu(const struct route_table *rt, long rule, const char *location,
     size_t llen, const char *desc, size_t dlen, struct route_decision *d);
 
 /*
+ * 1 when a and b are exactly one restricted Damerau-Levenshtein edit apart
+ * (one substitution, insertion, deletion or swap of neighbours): what the
+ * router calls a typo.
+ */
+int route_one_edit(const char *a, size_t la, const char *b, size_t lb);
+
+/*
  * Common words of messages (SAMA, PADA, SAMPAI, LATER, ...), folded: never
  * read as a typo of a keyword.  1 when w[0..len) is one.
  */

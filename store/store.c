@@ -2411,31 +2411,38 @@ store_complaint_messages_each(struct store *s, int64_t since, const char *keywor
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-store_stats_totals(struct store *s, int64_t since, long *total, long *no_rule)
+/* Runs a one-row statement bound with one integer, reading two counts. */
+static int
+two_counts(struct store *s, enum stmt_id id, const char *what, int64_t arg, long *a, long *b)
 {
 	sqlite3_stmt *st;
 	int ret = 0;
 
-	*total = 0;
-	*no_rule = 0;
+	*a = 0;
+	*b = 0;
 	lock(s);
-	st = s->st[ST_STATS_TOTALS];
-	if (bind_int64(st, 1, since) != SQLITE_OK) {
-		bind_failed(s, ST_STATS_TOTALS, "count complaints");
+	st = s->st[id];
+	if (bind_int64(st, 1, arg) != SQLITE_OK) {
+		bind_failed(s, id, what);
 		unlock(s);
 		return -1;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*total = (long)sqlite3_column_int64(st, 0);
-		*no_rule = (long)sqlite3_column_int64(st, 1);
+		*a = (long)sqlite3_column_int64(st, 0);
+		*b = (long)sqlite3_column_int64(st, 1);
 	} else {
-		fail_op(s, "count complaints");
+		fail_op(s, what);
 		ret = -1;
 	}
 	done(st);
 	unlock(s);
 	return ret;
+}
+
+int
+store_stats_totals(struct store *s, int64_t since, long *total, long *no_rule)
+{
+	return two_counts(s, ST_STATS_TOTALS, "count complaints", since, total, no_rule);
 }
 
 int
@@ -2503,28 +2510,7 @@ store_stats_responses(struct store *s, int64_t since, size_t limit,
 int
 store_stats_overdue(struct store *s, int64_t now, long *received, long *routed)
 {
-	sqlite3_stmt *st;
-	int ret = 0;
-
-	*received = 0;
-	*routed = 0;
-	lock(s);
-	st = s->st[ST_STATS_OVERDUE];
-	if (bind_int64(st, 1, now) != SQLITE_OK) {
-		bind_failed(s, ST_STATS_OVERDUE, "count overdue complaints");
-		unlock(s);
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*received = (long)sqlite3_column_int64(st, 0);
-		*routed = (long)sqlite3_column_int64(st, 1);
-	} else {
-		fail_op(s, "count overdue complaints");
-		ret = -1;
-	}
-	done(st);
-	unlock(s);
-	return ret;
+	return two_counts(s, ST_STATS_OVERDUE, "count overdue complaints", now, received, routed);
 }
 
 /* ---- health ------------------------------------------------------------- */
