@@ -621,6 +621,15 @@ run(struct store *s, enum stmt_id id, const char *what)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* run() for a write that may change nothing: 1 changed a row, 0 none, -1 error. */
+static int
+run_changed(struct store *s, enum stmt_id id, const char *what)
+{
+	if (run(s, id, what) == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
 static void
 bind_failed(struct store *s, enum stmt_id id, const char *what)
 {
@@ -1104,10 +1113,7 @@ store_message_add(struct store *s, const struct store_message *m)
 		unlock(s);
 		return -1;
 	}
-	if (run(s, ST_MESSAGE_ADD, "insert message") == -1)
-		ret = -1;
-	else
-		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	ret = run_changed(s, ST_MESSAGE_ADD, "insert message");
 	unlock(s);
 	return ret;
 }
@@ -1809,10 +1815,7 @@ store_outbox_add(struct store *s, const struct store_outbox_new *o)
 		unlock(s);
 		return -1;
 	}
-	if (run(s, ST_OUTBOX_ADD, "queue outbox message") == -1)
-		ret = -1;
-	else
-		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	ret = run_changed(s, ST_OUTBOX_ADD, "queue outbox message");
 	unlock(s);
 	return ret;
 }
@@ -2043,10 +2046,7 @@ store_outbox_requeue(struct store *s, int64_t id, int64_t now)
 		unlock(s);
 		return -1;
 	}
-	if (run(s, ST_OUTBOX_REQUEUE, "requeue outbox row") == -1)
-		ret = -1;
-	else
-		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	ret = run_changed(s, ST_OUTBOX_REQUEUE, "requeue outbox row");
 	unlock(s);
 	return ret;
 }
@@ -2124,10 +2124,7 @@ store_outbox_dlr(struct store *s, const char *provider_id,
 		unlock(s);
 		return -1;
 	}
-	if (run(s, ST_OUTBOX_DLR, "record delivery report") == -1)
-		ret = -1;
-	else
-		ret = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	ret = run_changed(s, ST_OUTBOX_DLR, "record delivery report");
 	unlock(s);
 	return ret;
 }
