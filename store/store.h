@@ -50,6 +50,16 @@ int store_schema_version(struct store *s);
  * transaction only.
  */
 int store_begin(struct store *s);
+
+/*
+ * A transaction will begin soon in this thread (a request is being read):
+ * the commit of the open batch waits a little for it, so that a burst
+ * shares fsyncs even when most of each request's work is done outside
+ * the store.  store_begin() in the same thread, or store_expect_end(),
+ * ends the promise.
+ */
+void store_expect(struct store *s);
+void store_expect_end(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /* Batches committed and transactions they held, since open (bench, metrics). */
@@ -115,6 +125,14 @@ int store_ticket_exists(struct store *s, const char *ticket);
  * event ("received" by actor "citizen").  Sets c->id.  0, -1 error.
  */
 int store_complaint_add(struct store *s, struct store_complaint *c);
+
+/*
+ * The same for a complaint the router sent to an agency: stored "routed"
+ * at once, with the "received" event and the "routed" one (actor "aduan",
+ * note: why), as store_complaint_add then store_event_add would leave it,
+ * in one write.  Sets c->id and c->status.  0, -1 error.
+ */
+int store_complaint_add_routed(struct store *s, struct store_complaint *c, const char *note);
 
 /* 1 found (filled; clear it after), 0 not found, -1 error. */
 int store_complaint_get(struct store *s, const char *ticket, struct store_complaint *c);

@@ -145,7 +145,7 @@ test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 5);
+	assert_int_equal(store_schema_version(f->s), 6);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
 	assert_int_equal(store_outbox_count(f->s, NULL), 0);
@@ -180,7 +180,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 5);
+	assert_int_equal(store_schema_version(f->s), 6);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -340,7 +340,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 5);
+	assert_int_equal(store_schema_version(s), 6);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -378,7 +378,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 5);
+	assert_int_equal(store_schema_version(s), 6);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
@@ -500,7 +500,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v2 database: %s", err);
-	assert_int_equal(store_schema_version(s), 5);
+	assert_int_equal(store_schema_version(s), 6);
 	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
 	assert_string_equal(c.description, "Lampu mati");
 	assert_int_equal(c.route_due, 0);
@@ -542,7 +542,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 5);
+	assert_int_equal(store_schema_version(s), 6);
 	assert_int_equal(store_outbox_count(s, NULL), 2);
 	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
@@ -589,18 +589,24 @@ index_col(const struct fixture *f, const char *name, int seqno, const char *col)
 }
 
 static void
-test_schema_3_indexes(void **state)
+test_schema_indexes(void **state)
 {
 	struct fixture *f = *state;
 
 	assert_int_equal(index_col(f, "complaints_agency", 0, "agency"), 1);
 	assert_int_equal(index_col(f, "complaints_agency", 1, "id"), 1);
-	assert_int_equal(index_col(f, "complaints_route_due", 0, "status"), 1);
-	assert_int_equal(index_col(f, "complaints_route_due", 1, "route_due"), 1);
-	assert_int_equal(index_col(f, "complaints_followup_due", 0, "status"), 1);
-	assert_int_equal(index_col(f, "complaints_followup_due", 1, "followup_due"), 1);
-	assert_int_equal(index_col(f, "complaints_close_due", 0, "status"), 1);
-	assert_int_equal(index_col(f, "complaints_close_due", 1, "close_due"), 1);
+	/* 6: each service-level index holds only the status it is for. */
+	assert_int_equal(index_col(f, "complaints_route_due", 0, "route_due"), 1);
+	assert_int_equal(index_col(f, "complaints_followup_due", 0, "followup_due"), 1);
+	assert_int_equal(index_col(f, "complaints_close_due", 0, "close_due"), 1);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND ((name = 'complaints_route_due' AND sql LIKE '%WHERE status = ''received''')"
+	    " OR (name = 'complaints_followup_due' AND sql LIKE '%WHERE status = ''routed''')"
+	    " OR (name = 'complaints_close_due' AND sql LIKE '%WHERE status = ''resolved'''))"),
+	    3);
+	/* 6: no query looks complaints up by phone. */
+	assert_int_equal(file_int(f, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'complaints_phone'"), 0);
 	assert_int_equal(index_col(f, "complaints_created", 0, "created_at"), 1);
 	assert_int_equal(index_col(f, "outbox_provider", 0, "provider_id"), 1);
 	assert_int_equal(file_int(f, "SELECT count(*) FROM sqlite_master"
@@ -732,6 +738,73 @@ test_duplicate_ticket_fails(void **state)
 	assert_int_equal(store_commit(f->s), 0);
 	assert_int_equal(store_last_agency_note(f->s, id, note, sizeof note), 1);
 	assert_string_equal(note, "still here");
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+static void
+test_complaint_add_routed(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c, got;
+	struct store_event ev[4];
+	size_t n = 0, i;
+
+	fill_complaint(&c, "ROUT0001");
+	c.created_at = 1700000300;
+	assert_int_equal(store_complaint_add_routed(f->s, &c, "keyword jalan -> dpu-jakarta"), 0);
+	assert_true(c.id > 0);
+	assert_string_equal(c.status, "routed");
+	assert_int_equal(store_complaint_get(f->s, "ROUT0001", &got), 1);
+	assert_string_equal(got.status, "routed");
+	assert_int_equal(got.updated_at, 1700000300);
+	store_complaint_clear(&got);
+	/* What store_complaint_add then store_event_add would have left. */
+	assert_int_equal(store_events_list(f->s, c.id, ev, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ev[0].actor, "citizen");
+	assert_string_equal(ev[0].status, "received");
+	assert_null(ev[0].note);
+	assert_string_equal(ev[1].actor, "aduan");
+	assert_string_equal(ev[1].status, "routed");
+	assert_string_equal(ev[1].note, "keyword jalan -> dpu-jakarta");
+	for (i = 0; i < n; i++)
+		store_event_clear(&ev[i]);
+}
+
+/*
+ * A write that fails half done (the complaint stored, its second event
+ * refused) keeps nothing: alone it undoes itself; inside a transaction
+ * that transaction can only roll back, and store_commit() says why.
+ */
+static void
+test_half_done_write_keeps_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_message m = message("kannel", "gw-half", "Tiket HALF0002");
+	struct store_complaint c;
+	char reply[64];
+
+	(void)file_int(f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom'"
+	    " BEGIN SELECT RAISE(ABORT, 'events refused'); END");
+	fill_complaint(&c, "HALF0001");
+	assert_int_equal(store_complaint_add_routed(f->s, &c, "boom"), -1);
+	assert_non_null(strstr(store_errmsg(), "events refused"));
+	assert_int_equal(store_complaint_count(f->s), 0);
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	fill_complaint(&c, "HALF0002");
+	assert_int_equal(store_complaint_add_routed(f->s, &c, "boom"), -1);
+	assert_int_equal(store_commit(f->s), -1);
+	assert_non_null(strstr(store_errmsg(), "events refused"));
+	assert_int_equal(store_complaint_count(f->s), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "gw-half", reply, sizeof reply), 0);
+
+	/* The lock was released and the next transaction commits. */
+	assert_int_equal(store_begin(f->s), 0);
+	fill_complaint(&c, "HALF0003");
+	assert_int_equal(store_complaint_add_routed(f->s, &c, "fine"), 0);
+	assert_int_equal(store_commit(f->s), 0);
 	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
@@ -2887,11 +2960,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_1_to_3_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_2_to_3_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_2_indexes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_3_indexes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_round_trip, setup, teardown),
 		cmocka_unit_test(test_complaint_clear_zeroed),
 		cmocka_unit_test_setup_teardown(test_ticket_exists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_ticket_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_add_routed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_done_write_keeps_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_persists_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errmsg_is_per_thread, setup, teardown),
