@@ -477,7 +477,8 @@ dump(const json_t *j)
 
 /*
  * Queues one webhook to agency `to` if it has one.  key_tail NULL gives
- * "<now>:<hash of the body>".  0, -1.
+ * "<now>:<hash of the body>".  1 queued, 0 nothing to queue (no webhook,
+ * or queued before), -1 error.
  */
 static int
 queue_webhook(const struct conf *c, struct store *s, const char *to, const char *event,
@@ -517,7 +518,7 @@ queue_webhook(const struct conf *c, struct store *s, const char *to, const char 
 	ob.created_at = now;
 	r = store_outbox_add(s, &ob);
 	free(body);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 int
@@ -820,13 +821,13 @@ agency_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 
 	if (reroute) {
 		if (queue_webhook(c, s, cm->agency, "ticket.created", cm, actor, note,
-		    old_status, old_agency, NULL, now) != 0 ||
+		    old_status, old_agency, NULL, now) < 0 ||
 		    queue_webhook(c, s, old_agency, "ticket.rerouted_away", cm, actor, note,
-		    old_status, old_agency, NULL, now) != 0)
+		    old_status, old_agency, NULL, now) < 0)
 			goto fail;
 	} else if (queue_webhook(c, s, cm->agency, status != NULL ? "ticket.status" :
 	    "ticket.note", cm, actor, note, status != NULL ? old_status : NULL, NULL, NULL,
-	    now) != 0)
+	    now) < 0)
 		goto fail;
 	/* Aduan's own notes are English bookkeeping, not for the citizen. */
 	if (queue_citizen_sms(c, s, cm, strcmp(actor, "aduan") == 0 ? NULL : note, now) != 0)
@@ -1685,7 +1686,7 @@ remind_one(struct agency_ctx *a, const char *ticket, int64_t now)
 	/* Once per stage: the key is the due date, not the time of the tick. */
 	snprintf(tail, sizeof tail, "overdue:%lld", (long long)due_of(&cm));
 	if (queue_webhook(a->conf, a->store, cm.agency, "ticket.overdue", &cm, "aduan", NULL,
-	    NULL, NULL, tail, now) != 0 ||
+	    NULL, NULL, tail, now) < 0 ||
 	    store_complaint_set_sla(a->store, cm.id, -1, -1, -1, -1, now) != 0) {
 		store_complaint_clear(&cm);
 		store_rollback(a->store);

@@ -55,14 +55,16 @@ void agency_sla_init(const struct conf *c, struct store_complaint *cm, int64_t n
 
 /*
  * Queues the "ticket.created" webhook for a stored complaint (if its agency
- * has a webhook).  Inside the caller's transaction.  0, -1.
+ * has a webhook).  Inside the caller's transaction.  1 queued, 0 nothing
+ * queued (no webhook, or the same row is queued already), -1 error.
  */
 int agency_queue_created(const struct conf *c, struct store *s, const struct store_complaint *cm,
     int64_t now);
 
 /*
  * Queues the "ticket.note" (status NULL) or "ticket.withdrawn" webhook for
- * something the citizen did by SMS/USSD (TAMBAH, BATAL).  0, -1.
+ * something the citizen did by SMS/USSD (TAMBAH, BATAL).  1, 0, -1 as
+ * agency_queue_created.
  */
 int agency_queue_citizen(const struct conf *c, struct store *s, const struct store_complaint *cm,
     const char *status, const char *note, int64_t now);

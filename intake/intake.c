@@ -245,9 +245,11 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 			/* The citizen answered: a resolved ticket no longer closes by itself. */
 			if (rc == 0 && strcmp(c.status, "resolved") == 0)
 				rc = store_complaint_set_sla(ix->store, c.id, -1, -1, -1, 0, -1);
-			if (rc == 0)
-				rc = agency_queue_citizen(ix->conf, ix->store, &c, NULL, text, now);
-			o->queued = 1;
+			if (rc == 0 && (rc = agency_queue_citizen(ix->conf, ix->store, &c, NULL, text,
+			    now)) > 0) {
+				o->queued = 1;
+				rc = 0;
+			}
 			free(text);
 			render(ix, l, REPLY_ADDED, &v, out, outsz);
 		}
@@ -258,10 +260,11 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 		else {
 			rc = store_event_add(ix->store, c.id, now, "citizen", "withdrawn",
 			    "withdrawn by the reporter (BATAL)");
-			if (rc == 0)
-				rc = agency_queue_citizen(ix->conf, ix->store, &c, "withdrawn",
-				    "withdrawn by the reporter (BATAL)", now);
-			o->queued = 1;
+			if (rc == 0 && (rc = agency_queue_citizen(ix->conf, ix->store, &c,
+			    "withdrawn", "withdrawn by the reporter (BATAL)", now)) > 0) {
+				o->queued = 1;
+				rc = 0;
+			}
 			render(ix, l, REPLY_WITHDRAWN, &v, out, outsz);
 		}
 		break;
@@ -292,29 +295,38 @@ has_alnum(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * What a complaint will be, worked out before the transaction: routing,
+ * service levels and a ticket number need nothing stored, so they do not
+ * hold up the other messages of a burst, which wait for the store while
+ * one message is in it (perf: a third of the time inside the store).
+ */
+struct plan {
+	enum { PLAN_COMPLAINT, PLAN_NEED_TEXT, PLAN_HELP } what;
+	struct route_decision d;
+	struct store_complaint c;       /* all but lang; ticket not checked yet */
+};
+
 static int
-complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
-    enum lang base, enum lang cmd_lang, int64_t now, struct outcome *o,
-    char *out, size_t outsz)
+complaint_plan(struct intake *ix, const char *phone, const struct sms_command *cmd,
+    int64_t now, struct plan *p)
 {
 	const struct conf *conf = ix->conf;
-	struct route_decision d;
-	struct store_complaint c = { 0 };
-	struct vars v = { 0 };
+	struct route_decision *d = &p->d;
+	struct store_complaint *c = &p->c;
 	const char *desc, *loc = NULL;
 	size_t dlen, llen = 0, words = 0;
-	enum lang l;
-	int i, r;
 
+	memset(p, 0, sizeof *p);
 	if (cmd->structured) {
 		route_structured(ix->rt, cmd->keyword.p, cmd->keyword.len, cmd->location.p,
-		    cmd->location.len, cmd->description.p, cmd->description.len, &d);
+		    cmd->location.len, cmd->description.p, cmd->description.len, d);
 		desc = cmd->description.p;
 		dlen = cmd->description.len;
 		loc = cmd->location.p;
 		llen = cmd->location.len;
 	} else {
-		route_text(ix->rt, cmd->body.p, cmd->body.len, &d);
+		route_text(ix->rt, cmd->body.p, cmd->body.len, d);
 		/*
 		 * The whole text is the description: "Sampah menumpuk di
 		 * pasar" without its first word loses its subject.  Only a
@@ -322,139 +334,184 @@ complaint(struct intake *ix, const char *phone, const struct sms_command *cmd,
 		 */
 		desc = cmd->body.p;
 		dlen = cmd->body.len;
-		if (d.how == ROUTE_LEADING && d.body_offset <= dlen &&
-		    !has_alnum(desc + d.body_offset, dlen - d.body_offset))
+		if (d->how == ROUTE_LEADING && d->body_offset <= dlen &&
+		    !has_alnum(desc + d->body_offset, dlen - d->body_offset))
 			dlen = 0;       /* "JALAN", "JALAN !!!": nothing said yet */
 	}
 	if (desc != NULL)
 		text_trim(&desc, &dlen);
 	if (loc != NULL)
 		text_trim(&loc, &llen);
-	l = cmd_lang != LANG_NONE ? cmd_lang : d.lang != LANG_NONE ? d.lang : base;
-	o->lang = cmd_lang != LANG_NONE ? cmd_lang : d.lang;
 
 	if (desc == NULL || dlen == 0) {
-		if (d.rule >= 0) {
-			o->command = "complaint_empty";
-			var(&v, "keyword", conf->rules[d.rule].keyword);
-			render(ix, l, REPLY_NEED_TEXT, &v, out, outsz);
-		} else {
-			o->command = "help";
-			help_reply(ix, l, out, outsz);
-		}
+		p->what = d->rule >= 0 ? PLAN_NEED_TEXT : PLAN_HELP;
 		return 0;
 	}
-	if (d.rule < 0) {
+	if (d->rule < 0) {
 		/* "halo", "tes#tes": no keyword and hardly a sentence. */
 		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
 		if (words < INTAKE_MIN_FREE_WORDS) {
-			o->command = "help";
-			help_reply(ix, l, out, outsz);
+			p->what = PLAN_HELP;
 			return 0;
 		}
 	}
+	p->what = PLAN_COMPLAINT;
+	if (ticket_new(c->ticket) != 0)
+		return -1;
+	str_copy(c->phone, sizeof c->phone, phone);
+	str_copy(c->channel, sizeof c->channel, "sms");
+	str_copy(c->keyword, sizeof c->keyword, d->rule >= 0 ? conf->rules[d->rule].keyword : "");
+	str_copy(c->agency, sizeof c->agency, conf->agencies[d->agency].id);
+	str_copy(c->region, sizeof c->region, d->region >= 0 ? conf->regions[d->region].id : "");
+	str_copy(c->status, sizeof c->status, "received");
+	c->location = llen > 0 ? xstrndup(loc, llen) : NULL;
+	c->description = xstrndup(desc, dlen);
+	c->route_explain = xstrdup(d->explain);
+	str_copy(c->config_hash, sizeof c->config_hash, conf->hash);
+	c->created_at = now;
+	agency_sla_init(conf, c, now);
+	return 0;
+}
 
+/* Stores the planned complaint (inside the transaction) and answers. */
+static int
+complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang, int64_t now,
+    struct outcome *o, char *out, size_t outsz)
+{
+	const struct conf *conf = ix->conf;
+	const struct route_decision *d = &p->d;
+	struct store_complaint *c = &p->c;
+	struct vars v = { 0 };
+	enum lang l;
+	int i, r;
+
+	l = cmd_lang != LANG_NONE ? cmd_lang : d->lang != LANG_NONE ? d->lang : base;
+	o->lang = cmd_lang != LANG_NONE ? cmd_lang : d->lang;
+	var(&v, "shortcode", conf->short_code);
+
+	if (p->what == PLAN_NEED_TEXT) {
+		o->command = "complaint_empty";
+		var(&v, "keyword", conf->rules[d->rule].keyword);
+		render(ix, l, REPLY_NEED_TEXT, &v, out, outsz);
+		return 0;
+	}
+	if (p->what == PLAN_HELP) {
+		o->command = "help";
+		help_reply(ix, l, out, outsz);
+		return 0;
+	}
+	/* Random numbers seldom meet: the planned one nearly always stands. */
 	for (i = 0; i < 20; i++) {
-		if (ticket_new(c.ticket) != 0)
-			return -1;
-		r = store_ticket_exists(ix->store, c.ticket);
+		r = store_ticket_exists(ix->store, c->ticket);
 		if (r < 0)
 			return -1;
 		if (r == 0)
 			break;
+		if (ticket_new(c->ticket) != 0)
+			return -1;
 	}
 	if (i == 20) {
 		log_error("no free ticket number after 20 tries");
 		return -1;
 	}
-	str_copy(c.phone, sizeof c.phone, phone);
-	str_copy(c.channel, sizeof c.channel, "sms");
-	str_copy(c.keyword, sizeof c.keyword, d.rule >= 0 ? conf->rules[d.rule].keyword : "");
-	str_copy(c.agency, sizeof c.agency, conf->agencies[d.agency].id);
-	str_copy(c.region, sizeof c.region, d.region >= 0 ? conf->regions[d.region].id : "");
-	str_copy(c.status, sizeof c.status, "received");
-	str_copy(c.lang, sizeof c.lang, lang_code(l));
-	c.location = llen > 0 ? xstrndup(loc, llen) : NULL;
-	c.description = xstrndup(desc, dlen);
-	c.route_explain = xstrdup(d.explain);
-	str_copy(c.config_hash, sizeof c.config_hash, conf->hash);
-	c.created_at = now;
-	agency_sla_init(conf, &c, now);
-	r = store_complaint_add(ix->store, &c);
-	if (r == 0 && d.rule >= 0) {
-		r = store_event_add(ix->store, c.id, now, "aduan", "routed", d.explain);
-		str_copy(c.status, sizeof c.status, "routed");
-	}
+	str_copy(c->lang, sizeof c->lang, lang_code(l));
+	r = d->rule >= 0 ? store_complaint_add_routed(ix->store, c, d->explain) :
+	    store_complaint_add(ix->store, c);
 	if (r == 0)
-		r = agency_queue_created(conf, ix->store, &c, now);
-	if (r != 0) {
-		store_complaint_clear(&c);
+		r = agency_queue_created(conf, ix->store, c, now);
+	if (r < 0)
 		return -1;
-	}
-	o->queued = 1;
+	o->queued = r > 0;      /* a webhook to deliver: wake the workers */
 	o->command = "complaint";
-	o->complaint_id = c.id;
-	str_copy(o->ticket, sizeof o->ticket, c.ticket);
-	o->agency = conf->agencies[d.agency].id;
-	o->rule = d.rule >= 0 ? conf->rules[d.rule].keyword : "triage";
+	o->complaint_id = c->id;
+	str_copy(o->ticket, sizeof o->ticket, c->ticket);
+	o->agency = conf->agencies[d->agency].id;
+	o->rule = d->rule >= 0 ? conf->rules[d->rule].keyword : "triage";
 
-	var(&v, "ticket", c.ticket);
-	var(&v, "agency", conf->agencies[d.agency].short_name);
-	var(&v, "category", d.rule >= 0 ? conf->rules[d.rule].label[l] : "");
-	var(&v, "shortcode", conf->short_code);
-	render(ix, l, d.rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v, out, outsz);
-	store_complaint_clear(&c);
+	var(&v, "ticket", c->ticket);
+	var(&v, "agency", conf->agencies[d->agency].short_name);
+	var(&v, "category", d->rule >= 0 ? conf->rules[d->rule].label[l] : "");
+	render(ix, l, d->rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v, out, outsz);
 	return 0;
 }
 
-/* Everything one message does inside the transaction.  0, or -1 on a store error. */
+/*
+ * A message read before the transaction: its command and, for a
+ * complaint, the plan.  Parts of a long message are read inside it, once
+ * joined.
+ */
+struct reading {
+	struct sms_command cmd;
+	struct plan plan;
+};
+
 static int
-handle(struct intake *ix, const char *phone, const struct sms_in *in, int64_t now,
+read_message(struct intake *ix, const char *phone, const struct sms_in *in, int64_t now,
+    struct reading *rd)
+{
+	sms_parse(in->text, in->text_len, &rd->cmd);
+	memset(&rd->plan, 0, sizeof rd->plan);
+	if (rd->cmd.cmd == SMS_COMPLAINT)
+		return complaint_plan(ix, phone, &rd->cmd, now, &rd->plan);
+	return 0;
+}
+
+static void
+reading_clear(struct reading *rd)
+{
+	store_complaint_clear(&rd->plan.c);
+}
+
+/*
+ * Everything one message does inside the transaction, once read (rd).
+ * 0, or -1 on a store error.
+ */
+static int
+handle(struct intake *ix, const char *phone, struct reading *rd, int64_t now,
     struct outcome *o, char *out, size_t outsz)
 {
-	struct sms_command cmd;
+	const struct sms_command *cmd = &rd->cmd;
 	struct store_phone pp;
 	struct vars v = { 0 };
 	enum lang pref, base;
 	int rc = 0;
 
-	sms_parse(in->text, in->text_len, &cmd);
 	if (store_phone_get(ix->store, phone, &pp) < 0)
 		return -1;
 	pref = lang_from_code(pp.lang);
-	base = cmd.lang != LANG_NONE ? cmd.lang : pref != LANG_NONE ? pref : ix->conf->default_lang;
-	o->lang = cmd.lang;
+	base = cmd->lang != LANG_NONE ? cmd->lang : pref != LANG_NONE ? pref : ix->conf->default_lang;
+	o->lang = cmd->lang;
 	var(&v, "shortcode", ix->conf->short_code);
 
-	switch (cmd.cmd) {
+	switch (cmd->cmd) {
 	case SMS_HELP:
 		o->command = "help";
 		help_reply(ix, base, out, outsz);
 		break;
 	case SMS_STOP:
 	case SMS_START:
-		o->command = cmd.cmd == SMS_STOP ? "stop" : "start";
-		if (store_phone_set(ix->store, phone, cmd.cmd == SMS_START, NULL, now) < 0)
+		o->command = cmd->cmd == SMS_STOP ? "stop" : "start";
+		if (store_phone_set(ix->store, phone, cmd->cmd == SMS_START, NULL, now) < 0)
 			return -1;
-		render(ix, base, cmd.cmd == SMS_STOP ? REPLY_STOPPED : REPLY_STARTED, &v, out, outsz);
+		render(ix, base, cmd->cmd == SMS_STOP ? REPLY_STOPPED : REPLY_STARTED, &v, out, outsz);
 		break;
 	case SMS_LANG:
 		o->command = "language";
-		if (cmd.set_lang == LANG_NONE) {
+		if (cmd->set_lang == LANG_NONE) {
 			render(ix, base, REPLY_LANG_HOW, &v, out, outsz);
 			break;
 		}
 		/* Remembered below like any language the citizen chose. */
-		o->lang = cmd.set_lang;
-		render(ix, cmd.set_lang, REPLY_LANG_SET, &v, out, outsz);
+		o->lang = cmd->set_lang;
+		render(ix, cmd->set_lang, REPLY_LANG_SET, &v, out, outsz);
 		break;
 	case SMS_STATUS:
 	case SMS_ADD:
 	case SMS_CANCEL:
-		rc = ticket_command(ix, phone, &cmd, base, now, o, out, outsz);
+		rc = ticket_command(ix, phone, cmd, base, now, o, out, outsz);
 		break;
 	case SMS_COMPLAINT:
-		rc = complaint(ix, phone, &cmd, base, cmd.lang, now, o, out, outsz);
+		rc = complaint(ix, &rd->plan, base, cmd->lang, now, o, out, outsz);
 		break;
 	}
 	if (rc != 0)
@@ -535,8 +592,8 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 }
 
 static int
-sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res, struct sms_in *wholep)
+sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res, struct sms_in *wholep, struct reading *rd)
 {
 	struct outcome o = { 0 };
 	struct store_message m = { 0 };
@@ -562,6 +619,10 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		return res->status;
 	}
 
+	/* A whole message is read before the transaction, so the others need not wait for it. */
+	if (in->concat_total <= 1 && kind != MSISDN_ALPHA &&
+	    read_message(ix, phone, in, now, rd) != 0)
+		return unavailable(res, gw, masked, &t0);
 	if (store_begin(ix->store) != 0)
 		return unavailable(res, gw, masked, &t0);
 	if (in->concat_total > 1) {
@@ -584,6 +645,10 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		}
 		in = wholep;
 		gwid = wholep->id;
+		if (kind != MSISDN_ALPHA && read_message(ix, phone, in, now, rd) != 0) {
+			store_rollback(ix->store);
+			return unavailable(res, gw, masked, &t0);
+		}
 	}
 	/* A retried callback: the stored answer, nothing new. */
 	if (gwid != NULL) {
@@ -601,7 +666,7 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	if (kind == MSISDN_ALPHA) {
 		/* Network and robot senders: keep the message, never answer (loops). */
 		o.command = "ignored";
-	} else if (handle(ix, phone, in, now, &o, res->reply, sizeof res->reply) != 0) {
+	} else if (handle(ix, phone, rd, now, &o, res->reply, sizeof res->reply) != 0) {
 		store_rollback(ix->store);
 		return unavailable(res, gw, masked, &t0);
 	}
@@ -638,6 +703,21 @@ sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	    o.agency ? " agency=" : "", o.agency ? o.agency : "",
 	    o.rule ? " rule=" : "", o.rule ? o.rule : "", elapsed_ms(&t0));
 	return res->status;
+}
+
+/* One message, or one part of a long one (wholep: where the whole goes). */
+static int
+sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res, struct sms_in *wholep)
+{
+	struct reading rd = { 0 };
+	int r;
+
+	store_expect(ix->store);
+	r = sms_handle(ix, gw, in, res, wholep, &rd);
+	store_expect_end(ix->store);    /* refused before the store */
+	reading_clear(&rd);
+	return r;
 }
 
 /* FNV-1a of a text, for the id of a joined long message. */
@@ -1026,14 +1106,11 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	str_copy(c.config_hash, sizeof c.config_hash, conf->hash);
 	c.created_at = now;
 	agency_sla_init(conf, &c, now);
-	r = store_complaint_add(ix->store, &c);
-	if (r == 0 && d.rule >= 0) {
-		r = store_event_add(ix->store, c.id, now, "aduan", "routed", d.explain);
-		str_copy(c.status, sizeof c.status, "routed");
-	}
+	r = d.rule >= 0 ? store_complaint_add_routed(ix->store, &c, d.explain) :
+	    store_complaint_add(ix->store, &c);
 	if (r == 0)
 		r = agency_queue_created(conf, ix->store, &c, now);
-	if (r != 0) {
+	if (r < 0) {
 		store_complaint_clear(&c);
 		return -1;
 	}
