@@ -97,7 +97,7 @@ clean:
 
 # make bench: throughput, latency and memory on loopback (bench/run.sh).
 # Never part of make check.  BENCH_QUICK=1 shortens every phase.
-BENCH_PROGS := $(BUILD)/bench/baseline $(BUILD)/bench/route_bench
+BENCH_PROGS := $(BUILD)/bench/baseline $(BUILD)/bench/route_bench $(BUILD)/bench/store_bench
 
 .PHONY: bench
 bench:
@@ -110,6 +110,9 @@ $(BUILD)/bench/baseline: $(BUILD)/bench/baseline.o
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/bench/route_bench: $(BUILD)/bench/route_bench.o $(BUILD)/libaduan.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/store_bench: $(BUILD)/bench/store_bench.o $(BUILD)/libaduan.a
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
 
 -include $(BENCH_PROGS:=.d)

@@ -1,11 +1,12 @@
 /*
  * store: Aduan's SQLite backend, the only file that includes <sqlite3.h>.
  *
- * One connection is shared by every HTTP worker.  A recursive mutex
- * serialises them: store_begin() takes it and keeps it until commit or
- * rollback, so a transaction runs alone, and every other function takes it
- * around its own statements (recursive, so it also works inside a
- * transaction).  Statements are prepared once at open, bound with
+ * One connection is shared by every thread.  A recursive mutex serialises
+ * them: store_begin() takes it and keeps it until commit or rollback, so a
+ * transaction runs alone, and every other function takes it around its own
+ * statements (recursive, so it also works inside a transaction).  A
+ * transaction given to store_run() is run by the committer thread itself,
+ * which holds the mutex while it runs the queued ones back to back.  Statements are prepared once at open, bound with
  * parameters, and reset after each use so none keeps a read snapshot open.
  *
  * Writes that touch two rows (a complaint and its first event, an event
@@ -514,6 +515,17 @@ static const char *const stmt_sql[ST_NSTMTS] = {
  * while a lone message still commits at once.
  */
 #define BATCH_RESULTS 64
+
+/* A transaction handed to the committer by store_run(); on its caller's stack. */
+struct store_job {
+	store_tx_fn fn;
+	void *arg;
+	struct store_job *next;
+	enum { JOB_QUEUED, JOB_IN_BATCH, JOB_DONE } state;
+	int ret;                        /* JOB_DONE: fn's 1, or -1 */
+	uint64_t batch;                 /* JOB_IN_BATCH: the batch that holds it */
+	char err[256];
+};
 #define GATHER_NS     3000000L  /* longest wait for queued callers before a commit */
 
 struct store {
@@ -524,10 +536,14 @@ struct store {
 
 	pthread_t committer;
 	int committer_running;
-	pthread_cond_t work_cv;         /* a batch waits for its commit (with lock) */
-	pthread_mutex_t cmu;            /* guards committed and result[]: waiters sleep
-	                                   on it, not on the store's lock */
-	pthread_cond_t done_cv;         /* a batch was committed (or failed), with cmu */
+	pthread_mutex_t cmu;            /* guards jobs, kicked, stopping, committed and
+	                                   result[]: waiters sleep on it, not on the
+	                                   store's lock */
+	pthread_cond_t kick_cv;         /* the committer has work (with cmu) */
+	pthread_cond_t done_cv;         /* a batch was committed (or failed), or a job
+	                                   ended without one, with cmu */
+	struct store_job *jobs, **jobs_tail; /* queued for the committer (store_run) */
+	int kicked;                     /* a transaction joined the open batch */
 	int stopping;
 	atomic_int arriving;            /* callers waiting to begin, or about to
 	                                   (store_expect): worth waiting for */
@@ -944,7 +960,22 @@ store_expect_end(struct store *s)
 	if (s == NULL || expecting != s)
 		return;
 	expecting = NULL;
-	atomic_fetch_sub(&s->arriving, 1);
+	/* The last one on the way gave up: the gathering need not wait for it. */
+	if (atomic_fetch_sub(&s->arriving, 1) == 1) {
+		pthread_mutex_lock(&s->cmu);
+		pthread_cond_signal(&s->kick_cv);
+		pthread_mutex_unlock(&s->cmu);
+	}
+}
+
+/* Wakes the committer to commit the open batch. */
+static void
+kick(struct store *s)
+{
+	pthread_mutex_lock(&s->cmu);
+	s->kicked = 1;
+	pthread_cond_signal(&s->kick_cv);
+	pthread_mutex_unlock(&s->cmu);
 }
 
 int
@@ -965,6 +996,7 @@ store_begin(struct store *s)
 	}
 	if (run(s, ST_MEMBER_BEGIN, "begin") == -1) {
 		unlock(s);
+		kick(s);        /* the batch may hold others' work: not left open */
 		return -1;
 	}
 	s->member_open = 1;
@@ -996,9 +1028,10 @@ store_commit(struct store *s)
 	 */
 	mine = s->batch;
 	s->waiting++;
-	pthread_cond_signal(&s->work_cv);
 	unlock(s);
 	pthread_mutex_lock(&s->cmu);
+	s->kicked = 1;
+	pthread_cond_signal(&s->kick_cv);
 	while (s->committed < mine)
 		pthread_cond_wait(&s->done_cv, &s->cmu);
 	ret = s->result[mine % BATCH_RESULTS];
@@ -1006,6 +1039,21 @@ store_commit(struct store *s)
 		(void)snprintf(errbuf, sizeof(errbuf), "%s", s->result_msg[mine % BATCH_RESULTS]);
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
+}
+
+/* Undoes the open member transaction; 1 when the batch is still open. */
+static int
+member_undo(struct store *s)
+{
+	s->member_open = 0;
+	s->member_failed = 0;
+	if (!sqlite3_get_autocommit(s->db)) {
+		if (run(s, ST_MEMBER_UNDO, "rollback") != -1)
+			(void)run(s, ST_MEMBER_RELEASE, "rollback");
+		return 1;
+	}
+	s->batch_open = 0;
+	return 0;
 }
 
 void
@@ -1016,87 +1064,248 @@ store_rollback(struct store *s)
 	 * have rolled the whole transaction back already (I/O error, full
 	 * disk); then the batch is gone and its waiters learn it at commit.
 	 */
-	s->member_open = 0;
-	s->member_failed = 0;
-	if (!sqlite3_get_autocommit(s->db)) {
-		if (run(s, ST_MEMBER_UNDO, "rollback") != -1)
-			(void)run(s, ST_MEMBER_RELEASE, "rollback");
-		/* Nobody else waits on this batch: commit it anyway (cheap, empty or not). */
-		pthread_cond_signal(&s->work_cv);
-	} else
-		s->batch_open = 0;
+	int open = member_undo(s);
+
 	unlock(s);
+	/* Nobody else may wait on this batch: commit it anyway (cheap, empty or not). */
+	if (open)
+		kick(s);
 }
 
-/* Commits open batches for as long as the store is open. */
+/* deadline = now + ns */
+static void
+deadline_in(struct timespec *deadline, long ns)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_nsec += ns;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+static int
+deadline_passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec &&
+	    now.tv_nsec >= deadline->tv_nsec);
+}
+
+/*
+ * Runs one job as a member of the open batch (opening it if need be), on
+ * the committer's thread with the store's lock held.  Sets job->ret to 0
+ * (in the batch), fn's 1 or -1 (undone, with err).
+ */
+static void
+run_job(struct store *s, struct store_job *job)
+{
+	int r;
+
+	if (!s->batch_open) {
+		if (run(s, ST_BEGIN, "begin") == -1) {
+			job->ret = -1;
+			(void)str_copy(job->err, sizeof job->err, errbuf);
+			return;
+		}
+		s->batch_open = 1;
+		s->batch++;
+	}
+	if (run(s, ST_MEMBER_BEGIN, "begin") == -1) {
+		job->ret = -1;
+		(void)str_copy(job->err, sizeof job->err, errbuf);
+		return;
+	}
+	s->member_open = 1;
+	s->member_failed = 0;
+	r = job->fn(s, job->arg);
+	if (r == 0 && s->member_failed)
+		r = -1;                 /* a write failed half done and fn went on */
+	if (r == 0) {
+		s->member_open = 0;
+		if (run(s, ST_MEMBER_RELEASE, "commit") == -1) {
+			s->member_open = 1;
+			r = -1;
+		}
+	}
+	if (r != 0) {
+		if (r < 0)
+			(void)str_copy(job->err, sizeof job->err, errbuf);
+		(void)member_undo(s);
+	}
+	job->ret = r;
+}
+
+/*
+ * Runs every queued job (the store's lock held) and tells their callers
+ * how each went: in the open batch, or over without it.  0 when there was
+ * none.
+ */
+static int
+run_jobs(struct store *s)
+{
+	struct store_job *list, *job, *next;
+	int ended = 0;
+
+	pthread_mutex_lock(&s->cmu);
+	list = s->jobs;
+	s->jobs = NULL;
+	s->jobs_tail = &s->jobs;
+	pthread_mutex_unlock(&s->cmu);
+	if (list == NULL)
+		return 0;
+	for (job = list; job != NULL; job = job->next)
+		run_job(s, job);
+	pthread_mutex_lock(&s->cmu);
+	for (job = list; job != NULL; job = next) {
+		next = job->next;       /* job may be gone once its state is set */
+		if (job->ret == 0) {
+			job->batch = s->batch;
+			job->state = JOB_IN_BATCH;
+			s->waiting++;
+		} else {
+			job->state = JOB_DONE;
+			ended = 1;
+		}
+	}
+	if (ended)
+		pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->cmu);
+	return 1;
+}
+
+/* Commits the open batch and wakes everyone in it; the store's lock held. */
+static void
+commit_batch(struct store *s)
+{
+	uint64_t id = s->batch;
+	int ret = 0;
+
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite rolled the batch back on its own: nothing was kept. */
+		ret = -1;
+		(void)snprintf(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
+		    "commit: the transaction was rolled back by the database");
+	} else if (run(s, ST_COMMIT, "commit") == -1) {
+		ret = -1;
+		(void)str_copy(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
+		    errbuf);
+		if (!sqlite3_get_autocommit(s->db)) {
+			sqlite3_step(s->st[ST_ROLLBACK]);
+			done(s->st[ST_ROLLBACK]);
+		}
+	}
+	s->batch_open = 0;
+	s->commits++;
+	pthread_mutex_lock(&s->cmu);
+	s->grouped += (unsigned long)s->waiting;
+	s->waiting = 0;
+	s->result[id % BATCH_RESULTS] = ret;
+	s->committed = id;
+	pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->cmu);
+}
+
+/*
+ * The committer: runs the jobs of store_run() and commits open batches for
+ * as long as the store is open.  A batch gathers what arrives while it is
+ * open -- jobs, and callers of store_begin() let in whenever the
+ * committer waits -- for at most GATHER_NS, and no longer than something
+ * is on the way (queued, waiting for the store, or announced with
+ * store_expect), so that a burst shares one fsync while a lone message
+ * commits at once.  Lock order: the store's lock, then cmu.
+ */
 static void *
 committer(void *arg)
 {
 	struct store *s = arg;
 	struct timespec deadline;
-	uint64_t id;
+	int stop;
+
+	for (;;) {
+		pthread_mutex_lock(&s->cmu);
+		while (s->jobs == NULL && !s->kicked && !s->stopping)
+			pthread_cond_wait(&s->kick_cv, &s->cmu);
+		s->kicked = 0;
+		stop = s->stopping;
+		pthread_mutex_unlock(&s->cmu);
+
+		lock(s);
+		deadline_in(&deadline, GATHER_NS);
+		for (;;) {
+			(void)run_jobs(s);
+			if (!s->batch_open || deadline_passed(&deadline))
+				break;
+			pthread_mutex_lock(&s->cmu);
+			stop = s->stopping;
+			if (s->jobs != NULL) {
+				pthread_mutex_unlock(&s->cmu);
+				continue;
+			}
+			if (stop || atomic_load(&s->arriving) == 0) {
+				pthread_mutex_unlock(&s->cmu);
+				break;
+			}
+			/* Someone is on the way: let callers of store_begin in meanwhile. */
+			unlock(s);
+			s->kicked = 0;
+			(void)pthread_cond_timedwait(&s->kick_cv, &s->cmu, &deadline);
+			pthread_mutex_unlock(&s->cmu);
+			lock(s);
+		}
+		if (s->batch_open)
+			commit_batch(s);
+		unlock(s);
+		if (stop) {
+			pthread_mutex_lock(&s->cmu);
+			stop = s->jobs == NULL;
+			pthread_mutex_unlock(&s->cmu);
+			if (stop)
+				break;
+		}
+	}
+	return NULL;
+}
+
+int
+store_run(struct store *s, store_tx_fn fn, void *arg)
+{
+	struct store_job job;
 	int ret;
 
-	lock(s);
-	for (;;) {
-		while (!s->batch_open && !s->stopping)
-			pthread_cond_wait(&s->work_cv, &s->lock);
-		if (!s->batch_open && s->stopping)
-			break;
-		/*
-		 * Callers queued on the lock would miss this batch and wait a
-		 * whole commit for the next: let them in first, for at most a
-		 * few milliseconds, so that a burst shares one fsync.
-		 */
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_nsec += GATHER_NS;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		while (atomic_load(&s->arriving) > 0 && !s->stopping) {
-			struct timespec now, step;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec &&
-			    now.tv_nsec >= deadline.tv_nsec))
-				break;
-			step = now;
-			step.tv_nsec += 100000;         /* 0.1 ms */
-			if (step.tv_nsec >= 1000000000L) {
-				step.tv_sec++;
-				step.tv_nsec -= 1000000000L;
-			}
-			(void)pthread_cond_timedwait(&s->work_cv, &s->lock, &step);
-		}
-		id = s->batch;
-		ret = 0;
-		if (sqlite3_get_autocommit(s->db)) {
-			/* SQLite rolled the batch back on its own: nothing was kept. */
-			ret = -1;
-			(void)snprintf(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
-			    "commit: the transaction was rolled back by the database");
-		} else if (run(s, ST_COMMIT, "commit") == -1) {
-			ret = -1;
-			(void)str_copy(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
-			    errbuf);
-			if (!sqlite3_get_autocommit(s->db)) {
-				sqlite3_step(s->st[ST_ROLLBACK]);
-				done(s->st[ST_ROLLBACK]);
-			}
-		}
-		s->batch_open = 0;
-		s->commits++;
-		s->grouped += (unsigned long)s->waiting;
-		s->waiting = 0;
-		pthread_mutex_lock(&s->cmu);
-		s->result[id % BATCH_RESULTS] = ret;
-		s->committed = id;
-		pthread_cond_broadcast(&s->done_cv);
+	memset(&job, 0, sizeof job);
+	job.fn = fn;
+	job.arg = arg;
+	job.state = JOB_QUEUED;
+	pthread_mutex_lock(&s->cmu);
+	if (s->stopping) {
 		pthread_mutex_unlock(&s->cmu);
+		(void)snprintf(errbuf, sizeof errbuf, "the store is closing");
+		return -1;
 	}
-	unlock(s);
-	return NULL;
+	*s->jobs_tail = &job;
+	s->jobs_tail = &job.next;
+	if (expecting == s) {
+		/* Queued now: no longer only on the way (under cmu, so never neither). */
+		expecting = NULL;
+		atomic_fetch_sub(&s->arriving, 1);
+	}
+	pthread_cond_signal(&s->kick_cv);
+	while (job.state == JOB_QUEUED || (job.state == JOB_IN_BATCH && s->committed < job.batch))
+		pthread_cond_wait(&s->done_cv, &s->cmu);
+	if (job.state == JOB_DONE) {
+		ret = job.ret;
+		if (ret < 0)
+			(void)snprintf(errbuf, sizeof errbuf, "%s", job.err);
+	} else {
+		ret = s->result[job.batch % BATCH_RESULTS];
+		if (ret != 0)
+			(void)snprintf(errbuf, sizeof errbuf, "%s", s->result_msg[job.batch % BATCH_RESULTS]);
+	}
+	pthread_mutex_unlock(&s->cmu);
+	return ret;
 }
 
 static int
@@ -1105,9 +1314,11 @@ committer_start(struct store *s, char *err, size_t errsz)
 	pthread_condattr_t ca;
 
 	atomic_init(&s->arriving, 0);
+	s->jobs = NULL;
+	s->jobs_tail = &s->jobs;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->work_cv, &ca);
+	pthread_cond_init(&s->kick_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&s->cmu, NULL);
 	pthread_cond_init(&s->done_cv, NULL);
@@ -1124,13 +1335,13 @@ committer_stop(struct store *s)
 {
 	if (!s->committer_running)
 		return;
-	lock(s);
+	pthread_mutex_lock(&s->cmu);
 	s->stopping = 1;
-	pthread_cond_broadcast(&s->work_cv);
-	unlock(s);
+	pthread_cond_broadcast(&s->kick_cv);
+	pthread_mutex_unlock(&s->cmu);
 	pthread_join(s->committer, NULL);
 	s->committer_running = 0;
-	pthread_cond_destroy(&s->work_cv);
+	pthread_cond_destroy(&s->kick_cv);
 	pthread_cond_destroy(&s->done_cv);
 	pthread_mutex_destroy(&s->cmu);
 }

@@ -60,6 +60,22 @@ int store_begin(struct store *s);
  */
 void store_expect(struct store *s);
 void store_expect_end(struct store *s);
+
+/*
+ * A transaction run by the store's own writer thread, the one that
+ * commits: fn(s, arg) runs there, inside a transaction of the open batch,
+ * with the store to itself, and may call any store_* function but
+ * store_begin/store_run.  fn returns 0 to keep what it wrote, 1 to keep
+ * nothing (it only read), -1 on failure (errmsg set).  store_run returns
+ * 1 or -1 as soon as fn did, and 0 only once the batch that holds the
+ * transaction is on disk (-1 if that commit failed).  The same as
+ * store_begin .. store_commit in the caller's thread, but the writes of a
+ * burst run one after another on one hot thread instead of handing the
+ * store from thread to thread (perf: most of the time of an SMS in the
+ * store went to those hand-overs).
+ */
+typedef int (*store_tx_fn)(struct store *s, void *arg);
+int store_run(struct store *s, store_tx_fn fn, void *arg);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /* Batches committed and transactions they held, since open (bench, metrics). */

@@ -2849,8 +2849,20 @@ test_parts_expired_gap_runs(void **state)
 struct worker {
 	struct store *s;
 	int n;
+	int use_run;            /* store_run instead of store_begin .. store_commit */
 	int failures;
 };
+
+/* One complaint in a transaction of the committer's (store_run). */
+static int
+worker_tx(struct store *s, void *arg)
+{
+	struct store_complaint *c = arg;
+
+	if (store_ticket_exists(s, c->ticket) != 0 || store_complaint_add(s, c) == -1)
+		return -1;
+	return 0;
+}
 
 static void *
 worker_run(void *arg)
@@ -2863,6 +2875,11 @@ worker_run(void *arg)
 	for (i = 0; i < PER_THREAD; i++) {
 		snprintf(ticket, sizeof ticket, "T%02dX%04d", w->n, i);
 		fill_complaint(&c, ticket);
+		if (w->use_run) {
+			if (store_run(w->s, worker_tx, &c) != 0)
+				w->failures++;
+			continue;
+		}
 		if (store_begin(w->s) == -1) {
 			w->failures++;
 			continue;
@@ -2890,6 +2907,7 @@ test_threads_share_one_store(void **state)
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].s = f->s;
 		w[i].n = i;
+		w[i].use_run = 0;
 		w[i].failures = 0;
 		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
 	}
@@ -2901,10 +2919,73 @@ test_threads_share_one_store(void **state)
 }
 
 /*
- * Group commit: concurrent transactions share commits (fewer commits than
- * transactions), every committed one survives a reopen, and one caller's
- * rollback undoes only its own work.
+ * Group commit: concurrent transactions, half of them run by the committer
+ * (store_run), share commits (fewer commits than transactions), every
+ * committed one survives a reopen, and one caller's rollback undoes only
+ * its own work.
  */
+/* store_run's fn for the tests: what arg says, on the committer's thread. */
+struct run_case {
+	const char *ticket;
+	int answer;             /* what fn returns after its writes */
+	int half;               /* fail half done: complaint stored, its event refused */
+	int dup;                /* insert a ticket that exists */
+};
+
+static int
+run_case_fn(struct store *s, void *arg)
+{
+	const struct run_case *rc = arg;
+	struct store_complaint c;
+
+	fill_complaint(&c, rc->ticket);
+	if (rc->dup)
+		return store_complaint_add(s, &c) == 0 ? 0 : -1;
+	if (rc->half) {
+		(void)store_complaint_add_routed(s, &c, "boom");
+		return 0;       /* goes on as if it had worked */
+	}
+	if (store_complaint_add(s, &c) != 0)
+		return -1;
+	return rc->answer;
+}
+
+static void
+test_store_run_outcomes(void **state)
+{
+	struct fixture *f = *state;
+	struct run_case keep = { "RUN00001", 0, 0, 0 }, readonly = { "RUN00002", 1, 0, 0 },
+	    fails = { "RUN00003", -1, 0, 0 }, dup = { "RUN00001", 0, 0, 1 },
+	    half = { "RUN00004", 0, 1, 0 };
+	char err[256];
+
+	/* 0: kept, and on disk once store_run returned. */
+	assert_int_equal(store_run(f->s, run_case_fn, &keep), 0);
+	assert_int_equal(store_ticket_exists(f->s, "RUN00001"), 1);
+	/* 1: nothing kept, 1 back at once. */
+	assert_int_equal(store_run(f->s, run_case_fn, &readonly), 1);
+	assert_int_equal(store_ticket_exists(f->s, "RUN00002"), 0);
+	/* -1: nothing kept. */
+	assert_int_equal(store_run(f->s, run_case_fn, &fails), -1);
+	assert_int_equal(store_ticket_exists(f->s, "RUN00003"), 0);
+	/* The failure of fn's statement is this thread's errmsg. */
+	assert_int_equal(store_run(f->s, run_case_fn, &dup), -1);
+	assert_non_null(strstr(store_errmsg(), "UNIQUE"));
+	/* A write that failed half done refuses the transaction even if fn went on. */
+	(void)file_int(f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom'"
+	    " BEGIN SELECT RAISE(ABORT, 'events refused'); END");
+	assert_int_equal(store_run(f->s, run_case_fn, &half), -1);
+	assert_non_null(strstr(store_errmsg(), "events refused"));
+	assert_int_equal(store_ticket_exists(f->s, "RUN00004"), 0);
+	assert_int_equal(store_complaint_count(f->s), 1);
+
+	store_close(f->s);
+	f->s = store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(f->s);
+	assert_int_equal(store_complaint_count(f->s), 1);
+	assert_int_equal(store_ticket_exists(f->s, "RUN00001"), 1);
+}
+
 static void
 test_group_commit_shares_commits(void **state)
 {
@@ -2919,6 +3000,7 @@ test_group_commit_shares_commits(void **state)
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].s = f->s;
 		w[i].n = i;
+		w[i].use_run = i % 2;
 		w[i].failures = 0;
 		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
 	}
@@ -2951,6 +3033,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_commit_shares_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_run_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_sets_wal_and_foreign_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
