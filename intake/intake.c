@@ -591,27 +591,107 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	return st;
 }
 
+/* One SMS inside its transaction (sms_tx), and what came of it. */
+struct sms_tx {
+	struct intake *ix;
+	const struct gateway *gw;
+	const struct sms_in *in;        /* the whole message once its parts are joined */
+	struct sms_in *wholep;
+	struct reading *rd;
+	const char *phone;
+	enum msisdn_kind kind;
+	int64_t now;
+	const char *gwid;
+	struct intake_result *res;
+	struct outcome o;
+	int part_kept;                  /* a part of a long message, kept for the rest */
+};
+
+/*
+ * Everything an SMS stores, run by the store's writer (store_run): 0 keep
+ * it, 1 a retried callback (the stored reply is in res->reply), -1 error.
+ */
+static int
+sms_tx(struct store *s, void *arg)
+{
+	struct sms_tx *t = arg;
+	struct intake *ix = t->ix;
+	struct intake_result *res = t->res;
+	struct store_message m = { 0 };
+	int r;
+
+	if (t->in->concat_total > 1) {
+		/*
+		 * A part of a long message: kept, joined and handled in this
+		 * one transaction, so a failure leaves the parts for the retry.
+		 */
+		r = part_join(ix, t->gw, t->in, t->wholep);
+		if (r <= 0) {
+			t->part_kept = r == 0;  /* more parts to come: nothing to answer */
+			return r;
+		}
+		t->in = t->wholep;
+		t->gwid = t->wholep->id;
+		if (t->kind != MSISDN_ALPHA && read_message(ix, t->phone, t->in, t->now, t->rd) != 0)
+			return -1;
+	}
+	/* A retried callback: the stored answer, nothing new. */
+	if (t->gwid != NULL) {
+		r = store_message_find(s, t->gw->name, t->gwid, res->reply, sizeof res->reply);
+		if (r != 0)
+			return r < 0 ? -1 : 1;
+	}
+	if (t->kind == MSISDN_ALPHA) {
+		/* Network and robot senders: keep the message, never answer (loops). */
+		t->o.command = "ignored";
+	} else if (handle(ix, t->phone, t->rd, t->now, &t->o, res->reply, sizeof res->reply) != 0)
+		return -1;
+	if (!t->gw->reply_inline && res->reply[0] != '\0' &&
+	    queue_reply(ix, t->gw, t->gwid, t->phone, res->reply, t->now) != 0)
+		return -1;
+	m.gateway = t->gw->name;
+	m.gw_id = t->gwid;
+	m.sender = t->phone;
+	m.receiver = t->in->to;
+	m.text = t->in->text;
+	m.command = t->o.command;
+	m.reply = res->reply;
+	m.complaint_id = t->o.complaint_id;
+	m.received_at = t->in->time > 0 ? t->in->time : t->now;
+	r = store_message_add(s, &m);
+	if (r == 0)
+		log_error("message %s/%s stored twice inside one transaction", t->gw->name,
+		    t->gwid);
+	return r == 1 ? 0 : -1;
+}
+
 static int
 sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
     struct intake_result *res, struct sms_in *wholep, struct reading *rd)
 {
-	struct outcome o = { 0 };
-	struct store_message m = { 0 };
+	struct sms_tx t = { 0 };
 	struct timespec t0;
 	char phone[MSISDN_MAX + 44], why[128], masked[32];
-	const char *gwid = in->id[0] ? in->id : NULL;
-	enum msisdn_kind kind;
-	int64_t now = now_unix();
+	const struct outcome *o = &t.o;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(res, 0, sizeof *res);
 	res->status = 200;
+	t.ix = ix;
+	t.gw = gw;
+	t.in = in;
+	t.wholep = wholep;
+	t.rd = rd;
+	t.phone = phone;
+	t.now = now_unix();
+	t.gwid = in->id[0] ? in->id : NULL;
+	t.res = res;
 
-	kind = msisdn_normalize(in->from, ix->conf->country_code, phone, sizeof phone,
+	t.kind = msisdn_normalize(in->from, ix->conf->country_code, phone, sizeof phone,
 	    why, sizeof why);
-	log_mask_phone(kind == MSISDN_INVALID ? in->from : phone, masked, sizeof masked);
-	if (kind == MSISDN_INVALID) {
+	log_mask_phone(t.kind == MSISDN_INVALID ? in->from : phone, masked, sizeof masked);
+	if (t.kind == MSISDN_INVALID) {
 		res->status = 400;
 		snprintf(res->error, sizeof res->error, "from: %s", why);
 		log_warnx("sms %s from=%s command=rejected (%s) %.1fms", gw->name, masked,
@@ -620,88 +700,33 @@ sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	}
 
 	/* A whole message is read before the transaction, so the others need not wait for it. */
-	if (in->concat_total <= 1 && kind != MSISDN_ALPHA &&
-	    read_message(ix, phone, in, now, rd) != 0)
+	if (in->concat_total <= 1 && t.kind != MSISDN_ALPHA &&
+	    read_message(ix, phone, in, t.now, rd) != 0)
 		return unavailable(res, gw, masked, &t0);
-	if (store_begin(ix->store) != 0)
+	r = store_run(ix->store, sms_tx, &t);
+	if (r < 0)
 		return unavailable(res, gw, masked, &t0);
-	if (in->concat_total > 1) {
-		/*
-		 * A part of a long message: kept, joined and handled in this
-		 * one transaction, so a failure leaves the parts for the retry.
-		 */
-		r = part_join(ix, gw, in, wholep);
-		if (r < 0) {
-			store_rollback(ix->store);
-			return unavailable(res, gw, masked, &t0);
-		}
-		if (r == 0) {
-			if (store_commit(ix->store) != 0)
-				return unavailable(res, gw, masked, &t0);
-			log_info("sms %s from=%s command=part %d of %d of message %s kept %.1fms",
-			    gw->name, masked, in->concat_part, in->concat_total, in->concat_ref,
-			    elapsed_ms(&t0));
-			return res->status;     /* more parts to come: nothing to answer */
-		}
-		in = wholep;
-		gwid = wholep->id;
-		if (kind != MSISDN_ALPHA && read_message(ix, phone, in, now, rd) != 0) {
-			store_rollback(ix->store);
-			return unavailable(res, gw, masked, &t0);
-		}
+	if (r == 1) {
+		res->replayed = 1;
+		log_info("sms %s from=%s command=retry id=%s: stored reply returned %.1fms",
+		    gw->name, masked, t.gwid, elapsed_ms(&t0));
+		return res->status;
 	}
-	/* A retried callback: the stored answer, nothing new. */
-	if (gwid != NULL) {
-		r = store_message_find(ix->store, gw->name, gwid, res->reply, sizeof res->reply);
-		if (r != 0) {
-			store_rollback(ix->store);
-			if (r < 0)
-				return unavailable(res, gw, masked, &t0);
-			res->replayed = 1;
-			log_info("sms %s from=%s command=retry id=%s: stored reply returned %.1fms",
-			    gw->name, masked, gwid, elapsed_ms(&t0));
-			return res->status;
-		}
+	if (t.part_kept) {
+		log_info("sms %s from=%s command=part %d of %d of message %s kept %.1fms",
+		    gw->name, masked, in->concat_part, in->concat_total, in->concat_ref,
+		    elapsed_ms(&t0));
+		return res->status;
 	}
-	if (kind == MSISDN_ALPHA) {
-		/* Network and robot senders: keep the message, never answer (loops). */
-		o.command = "ignored";
-	} else if (handle(ix, phone, rd, now, &o, res->reply, sizeof res->reply) != 0) {
-		store_rollback(ix->store);
-		return unavailable(res, gw, masked, &t0);
-	}
-	if (!gw->reply_inline && res->reply[0] != '\0' &&
-	    queue_reply(ix, gw, gwid, phone, res->reply, now) != 0) {
-		store_rollback(ix->store);
-		return unavailable(res, gw, masked, &t0);
-	}
-	m.gateway = gw->name;
-	m.gw_id = gwid;
-	m.sender = phone;
-	m.receiver = in->to;
-	m.text = in->text;
-	m.command = o.command;
-	m.reply = res->reply;
-	m.complaint_id = o.complaint_id;
-	m.received_at = in->time > 0 ? in->time : now;
-	r = store_message_add(ix->store, &m);
-	if (r != 1) {
-		store_rollback(ix->store);
-		if (r == 0)
-			log_error("message %s/%s stored twice inside one transaction", gw->name, gwid);
-		return unavailable(res, gw, masked, &t0);
-	}
-	if (store_commit(ix->store) != 0)
-		return unavailable(res, gw, masked, &t0);
-	if (strcmp(o.command, "complaint") == 0)
-		metrics_count("aduan_complaints_created_total", 1, "agency", o.agency,
+	if (strcmp(o->command, "complaint") == 0)
+		metrics_count("aduan_complaints_created_total", 1, "agency", o->agency,
 		    "channel", "sms", NULL);
-	if ((o.queued || (!gw->reply_inline && res->reply[0] != '\0')) && ix->deliver != NULL)
+	if ((o->queued || (!gw->reply_inline && res->reply[0] != '\0')) && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
-	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o.command,
-	    o.ticket[0] ? " ticket=" : "", o.ticket,
-	    o.agency ? " agency=" : "", o.agency ? o.agency : "",
-	    o.rule ? " rule=" : "", o.rule ? o.rule : "", elapsed_ms(&t0));
+	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o->command,
+	    o->ticket[0] ? " ticket=" : "", o->ticket,
+	    o->agency ? " agency=" : "", o->agency ? o->agency : "",
+	    o->rule ? " rule=" : "", o->rule ? o->rule : "", elapsed_ms(&t0));
 	return res->status;
 }
 
@@ -843,12 +868,11 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	const struct live_snap *snap = pin(ep->ix, &ix);
 	struct sms_in *in;
 	char err[200], line[224];
-	size_t n = 0, i, replays = 0;
+	size_t n = 0, i, replays = 0, max = ep->gw->reply_inline ? 1 : SMS_BATCH_MAX;
 	int st, worst = 200;
 
-	in = xcalloc(SMS_BATCH_MAX, sizeof *in);
-	st = ep->gw->decode_sms(ix.conf, req, in, ep->gw->reply_inline ? 1 : SMS_BATCH_MAX,
-	    &n, err, sizeof err);
+	in = xcalloc(max, sizeof *in);
+	st = ep->gw->decode_sms(ix.conf, req, in, max, &n, err, sizeof err);
 	if (st != 0) {
 		log_warnx("sms %s from peer %s refused with %d: %s", ep->gw->name,
 		    http_request_peer(req), st, err);
