@@ -1284,10 +1284,14 @@ ctx_init(struct ctx *x, const struct route_table *rt, size_t nfields)
 	memset(x, 0, sizeof(*x));
 	x->rt = rt;
 	x->c = rt->c;
-	/* Heap, not stack: worker threads may run on small stacks. */
-	x->w = xcalloc(nfields * MAX_WORDS, sizeof(*x->w));
-	x->h = xcalloc(nfields * MAX_WORDS, sizeof(*x->h));
-	x->v = xcalloc(nfields * MAX_WORDS, sizeof(*x->v));
+	/*
+	 * Heap, not stack: worker threads may run on small stacks.  Not
+	 * zeroed: every entry is written whole before nw, nh or nv counts it
+	 * (perf: zeroing 90 KB was a tenth of an SMS's time outside the store).
+	 */
+	x->w = xmalloc(nfields * MAX_WORDS * sizeof(*x->w));
+	x->h = xmalloc(nfields * MAX_WORDS * sizeof(*x->h));
+	x->v = xmalloc(nfields * MAX_WORDS * sizeof(*x->v));
 }
 
 static void
