@@ -1075,6 +1075,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[1];
+	/*
+	 * Service levels count working days in local time.  Without TZ,
+	 * glibc reads /etc/localtime's status again on every mktime()
+	 * (perf: 5% of an SMS); named once, the zone is read once.  Change
+	 * the system's zone, restart Aduan.
+	 */
+	if (getenv("TZ") == NULL)
+		(void)setenv("TZ", ":/etc/localtime", 1);
+	tzset();
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
