@@ -224,7 +224,7 @@ expect_eq "/healthz: status" 200 "$RESP_STATUS"
 
 MARK=$(log_lines "$ADUAN_LOG")
 mkfifo "$IT_TMP/lock.fifo"
-sqlite3 "$ADUAN_DB" <"$IT_TMP/lock.fifo" >"$IT_TMP/lock.out" 2>&1 &
+sqlite3 -cmd ".timeout 5000" "$ADUAN_DB" <"$IT_TMP/lock.fifo" >"$IT_TMP/lock.out" 2>&1 &
 LOCK_PID=$!
 track "$LOCK_PID" "sqlite3 lock holder"
 exec {LOCK_FD}>"$IT_TMP/lock.fifo"
