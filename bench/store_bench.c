@@ -6,7 +6,10 @@
  * ceiling the store puts on the SMS intake row, whatever the rest costs.
  * No test runs it and nothing here asserts a time.
  *
- *   store_bench DIR SECONDS THREADS...
+ *   store_bench DIR SECONDS MODE THREADS...
+ *
+ * MODE run: each transaction through store_run() (the committer runs it);
+ * MODE begin: store_begin .. store_commit in the caller's thread.
  *
  * For each thread count: a fresh database DIR/store-T.db; every thread
  * loops begin, look up the message id (a retry?), read the phone's
@@ -14,7 +17,7 @@
  * two events, store the message with its reply, remember the phone's
  * language, commit.  Every message has its own id, phone and ticket.
  * Output, one line per thread count (bench/run.sh parses it):
- *   STORE threads=T msgs=N secs=X msgs_per_s=X us_per_msg=X commits=N per_commit=X failed=N
+ *   STORE mode=MODE threads=T msgs=N secs=X msgs_per_s=X us_per_msg=X commits=N per_commit=X failed=N
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,27 +43,33 @@ now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* One SMS complaint's writes; 0, -1. */
+static int use_run;      /* 1: store_run, 0: store_begin .. store_commit */
+
+struct msg {
+	int tid;
+	long n;
+};
+
+/* One SMS complaint's writes, inside a transaction; 0, -1. */
 static int
-one(int tid, long n)
+writes(struct store *s, void *arg)
 {
+	const struct msg *mg = arg;
 	struct store_complaint c;
 	struct store_message m = { 0 };
 	struct store_phone pp;
 	char id[48], phone[24], reply[400];
 	int r;
 
-	snprintf(id, sizeof id, "bench-%d-%ld", tid, n);
-	snprintf(phone, sizeof phone, "+62812%02d%07ld", tid % 100, n % 10000000);
+	snprintf(id, sizeof id, "bench-%d-%ld", mg->tid, mg->n);
+	snprintf(phone, sizeof phone, "+62812%02d%07ld", mg->tid % 100, mg->n % 10000000);
 	memset(&c, 0, sizeof c);
-	if (store_begin(st) != 0)
+	if (store_message_find(s, "kannel", id, reply, sizeof reply) != 0 ||
+	    store_phone_get(s, phone, &pp) < 0)
 		return -1;
-	if (store_message_find(st, "kannel", id, reply, sizeof reply) != 0 ||
-	    store_phone_get(st, phone, &pp) < 0)
-		goto fail;
 	do {
-		if (ticket_new(c.ticket) != 0 || (r = store_ticket_exists(st, c.ticket)) < 0)
-			goto fail;
+		if (ticket_new(c.ticket) != 0 || (r = store_ticket_exists(s, c.ticket)) < 0)
+			return -1;
 	} while (r == 1);
 	str_copy(c.phone, sizeof c.phone, phone);
 	str_copy(c.channel, sizeof c.channel, "sms");
@@ -75,8 +84,8 @@ one(int tid, long n)
 	c.created_at = (int64_t)time(NULL);
 	c.routed_at = c.created_at;
 	c.followup_due = c.created_at + 3 * 86400;
-	if (store_complaint_add_routed(st, &c, c.route_explain) != 0)
-		goto fail;
+	if (store_complaint_add_routed(s, &c, c.route_explain) != 0)
+		return -1;
 	snprintf(reply, sizeof reply, "Aduan diterima. Tiket %s untuk DPUPR (Jalan). "
 	    "Cek: STATUS %s ke 1708", c.ticket, c.ticket);
 	m.gateway = "kannel";
@@ -88,13 +97,26 @@ one(int tid, long n)
 	m.reply = reply;
 	m.complaint_id = c.id;
 	m.received_at = c.created_at;
-	if (store_message_add(st, &m) != 1 ||
-	    store_phone_set(st, phone, -1, "id", c.created_at) != 0)
-		goto fail;
+	if (store_message_add(s, &m) != 1 ||
+	    store_phone_set(s, phone, -1, "id", c.created_at) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+one(int tid, long n)
+{
+	struct msg mg = { tid, n };
+
+	if (use_run)
+		return store_run(st, writes, &mg);
+	if (store_begin(st) != 0)
+		return -1;
+	if (writes(st, &mg) != 0) {
+		store_rollback(st);
+		return -1;
+	}
 	return store_commit(st);
-fail:
-	store_rollback(st);
-	return -1;
 }
 
 static void *
@@ -122,18 +144,19 @@ main(int argc, char **argv)
 	double secs, t0, el;
 	int a, t, nth;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: store_bench DIR SECONDS THREADS...\n");
+	if (argc < 5 || (strcmp(argv[3], "run") != 0 && strcmp(argv[3], "begin") != 0)) {
+		fprintf(stderr, "usage: store_bench DIR SECONDS run|begin THREADS...\n");
 		return 2;
 	}
 	secs = atof(argv[2]);
-	for (a = 3; a < argc; a++) {
+	use_run = strcmp(argv[3], "run") == 0;
+	for (a = 4; a < argc; a++) {
 		nth = atoi(argv[a]);
 		if (nth < 1 || nth > (int)ARRAY_LEN(th)) {
 			fprintf(stderr, "store_bench: %s threads: 1..%zu\n", argv[a], ARRAY_LEN(th));
 			return 2;
 		}
-		snprintf(path, sizeof path, "%s/store-%d.db", argv[1], nth);
+		snprintf(path, sizeof path, "%s/store-%s-%d.db", argv[1], argv[3], nth);
 		if ((st = store_open(path, &opt, err, sizeof err)) == NULL) {
 			fprintf(stderr, "store_bench: %s\n", err);
 			return 1;
@@ -159,8 +182,8 @@ main(int argc, char **argv)
 		el = now_s() - t0;
 		store_commit_stats(st, &commits, &tx);
 		commits -= commits0;
-		printf("STORE threads=%d msgs=%ld secs=%.3f msgs_per_s=%.1f us_per_msg=%.1f "
-		    "commits=%lu per_commit=%.1f failed=%ld\n", nth, atomic_load(&done_msgs), el,
+		printf("STORE mode=%s threads=%d msgs=%ld secs=%.3f msgs_per_s=%.1f us_per_msg=%.1f "
+		    "commits=%lu per_commit=%.1f failed=%ld\n", argv[3], nth, atomic_load(&done_msgs), el,
 		    (double)atomic_load(&done_msgs) / el,
 		    atomic_load(&done_msgs) ? el * 1e6 / (double)atomic_load(&done_msgs) : 0.0,
 		    commits, commits ? (double)(tx - tx0) / (double)commits : 0.0,
