@@ -1244,27 +1244,177 @@ ussd_unavailable(struct intake_ussd_result *res, const struct gateway *gw, const
 	return res->status;
 }
 
+/* One USSD request inside its transaction (ussd_tx), and what came of it. */
+struct ussd_tx {
+	struct intake *ix;
+	const struct gateway *gw;
+	const struct ussd_in *in;
+	const char *phone;
+	int64_t now;
+	struct store_ussd *row, *old;
+	struct ussd_ctx ctx;
+	struct ussd_out out;
+	char ticket[TICKET_DIGITS + 1];
+	const char *agency;
+	const char *what;               /* how a fresh session began */
+	int fresh;
+	enum { USSD_TX_STEP, USSD_TX_REPEAT, USSD_TX_ENDED } end;
+};
+
+/*
+ * Everything a USSD request reads and stores, run by the store's writer
+ * (store_run): 0 keep it, 1 nothing new (a repeated request, or a session
+ * that is over: the screen to show is in row->last_response), -1 error.
+ */
+static int
+ussd_tx(struct store *s, void *arg)
+{
+	struct ussd_tx *t = arg;
+	struct intake *ix = t->ix;
+	const struct conf *conf = ix->conf;
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+	struct ussd_ctx *ctx = &t->ctx;
+	struct store_phone pp;
+	const char *input = in->text;
+	size_t ilen = in->text_len, llen;
+	int64_t now = t->now;
+	enum lang pref;
+	int r;
+	static unsigned purge_tick;
+
+	r = store_ussd_get(s, gw->name, in->session, row);
+	if (r < 0)
+		return -1;
+	if (r == 1 && strcmp(row->phone, t->phone) != 0) {
+		/* A session id is one phone's; another phone gets its own start. */
+		r = 0;
+	}
+	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout &&
+	    strlen(row->last_text) == in->text_len &&
+	    memcmp(row->last_text, in->text, in->text_len) == 0) {
+		/* The gateway repeated a request: the same answer, nothing new. */
+		t->end = USSD_TX_REPEAT;
+		return 1;
+	}
+	if (r == 1 && row->done) {
+		/* Over: whatever comes now, the last screen again. */
+		t->end = USSD_TX_ENDED;
+		return 1;
+	}
+	if (store_phone_get(s, t->phone, &pp) < 0)
+		return -1;
+	pref = lang_from_code(pp.lang);
+
+	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
+		/* The newest input is what follows the text we saw last. */
+		ctx_from_row(conf, row, ctx);
+		if (in->cumulative) {
+			llen = strlen(row->last_text);
+			if (llen == 0) {
+				input = in->text;
+				ilen = in->text_len;
+			} else if (in->text_len > llen && memcmp(in->text, row->last_text, llen) == 0 &&
+			    in->text[llen] == '*') {
+				input = in->text + llen + 1;
+				ilen = in->text_len - llen - 1;
+			} else {
+				const char *star = memrchr(in->text, '*', in->text_len);
+
+				log_warnx("ussd %s session=%s: text does not continue the last one; "
+				    "taking its last part", gw->name, in->session);
+				input = star ? star + 1 : in->text;
+				ilen = in->text_len - (size_t)(input - in->text);
+			}
+		}
+		if (ussd_input(ix, gw, in, t->phone, ctx, input, ilen, now, &t->out, row, t->ticket,
+		    &t->agency) != 0)
+			return -1;
+	} else {
+		/* New, expired or unknown session. */
+		int expired = r == 1;
+
+		t->fresh = 1;
+		t->what = expired ? "expired: fresh menu" : "start";
+		memset(row, 0, sizeof *row);
+		row->created_at = now;
+		if (!expired && menu_path(in->text, in->text_len)) {
+			/* Dial-through (*123*1*2#): walk the choices in order. */
+			const char *p = in->text, *end = in->text + in->text_len, *star;
+
+			t->what = "dial-through";
+			ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+			while (p < end && !t->out.end) {
+				star = memchr(p, '*', (size_t)(end - p));
+				if (star == NULL)
+					star = end;
+				if (ussd_input(ix, gw, in, t->phone, ctx, p, (size_t)(star - p), now,
+				    &t->out, row, t->ticket, &t->agency) != 0)
+					return -1;
+				p = star + 1;
+			}
+		} else {
+			ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+			if (conf->ussd_resume_window > 0) {
+				if (t->old == NULL)
+					t->old = xcalloc(1, sizeof *t->old);
+				r = store_ussd_find_resumable(s, t->phone, gw->name, in->session,
+				    now - conf->ussd_resume_window, t->old);
+				if (r < 0)
+					return -1;
+				if (r == 1) {
+					struct ussd_ctx prev;
+
+					ctx_from_row(conf, t->old, &prev);
+					if (ussd_resumable(&prev)) {
+						t->what = "resume offered";
+						*ctx = prev;
+						ussd_offer_resume(conf, ctx, &t->out);
+					}
+					/* Offered once: the old session will not come back again. */
+					t->old->resumable = 0;
+					t->old->updated_at = now;
+					if (store_ussd_put(s, t->old) != 0)
+						return -1;
+				}
+			}
+		}
+		if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0 &&
+		    store_ussd_purge(s, now - USSD_PURGE_AFTER) < 0)
+			return -1;
+	}
+
+	str_copy(row->gateway, sizeof row->gateway, gw->name);
+	str_copy(row->id, sizeof row->id, in->session);
+	str_copy(row->phone, sizeof row->phone, t->phone);
+	ctx_to_row(ctx, row);
+	row->done = t->out.end;
+	row->resumable = !t->out.end && ussd_resumable(ctx);
+	row->updated_at = now;
+	if (in->text_len < sizeof row->last_text) {
+		memcpy(row->last_text, in->text, in->text_len);
+		row->last_text[in->text_len] = '\0';
+	}
+	snprintf(row->last_response, sizeof row->last_response, "%s%s",
+	    t->out.end ? "END " : "CON ", t->out.screen);
+	return store_ussd_put(s, row) != 0 ? -1 : 0;
+}
+
 int
 intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
     struct intake_ussd_result *res)
 {
 	const struct conf *conf = ix->conf;
-	struct store_ussd *row = NULL, *old = NULL;
-	struct ussd_ctx ctx;
-	struct ussd_out out;
-	struct store_phone pp;
+	struct ussd_tx t;
 	struct timespec t0;
-	char phone[MSISDN_MAX + 44], why[128], masked[32], ticket[TICKET_DIGITS + 1] = "";
-	const char *input = in->text, *what = "step", *agency = NULL, *command;
-	size_t ilen = in->text_len, llen;
-	int64_t now = now_unix();
-	enum lang pref;
-	int r, fresh = 0;
-	static unsigned purge_tick;
+	char phone[MSISDN_MAX + 44], why[128], masked[32];
+	const char *command;
+	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(res, 0, sizeof *res);
-	memset(&out, 0, sizeof out);
+	memset(&t, 0, sizeof t);
 	res->status = 200;
 	if (msisdn_normalize(in->phone, conf->country_code, phone, sizeof phone, why,
 	    sizeof why) != MSISDN_E164) {
@@ -1288,159 +1438,51 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		return res->status;
 	}
 
-	row = xcalloc(1, sizeof *row);
-	if (store_begin(ix->store) != 0) {
-		free(row);
+	t.ix = ix;
+	t.gw = gw;
+	t.in = in;
+	t.phone = phone;
+	t.now = now_unix();
+	t.what = "step";
+	t.row = xcalloc(1, sizeof *t.row);
+	r = store_run(ix->store, ussd_tx, &t);
+	if (r < 0) {
+		free(t.row);
+		free(t.old);
 		return ussd_unavailable(res, gw, masked, in, &t0);
 	}
-	r = store_ussd_get(ix->store, gw->name, in->session, row);
-	if (r < 0)
-		goto fail;
-	if (r == 1 && strcmp(row->phone, phone) != 0) {
-		/* A session id is one phone's; another phone gets its own start. */
-		r = 0;
-	}
-	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout &&
-	    strlen(row->last_text) == in->text_len &&
-	    memcmp(row->last_text, in->text, in->text_len) == 0) {
-		/* The gateway repeated a request: the same answer, nothing new. */
-		store_rollback(ix->store);
-		res->end = strncmp(row->last_response, "END ", 4) == 0;
-		str_copy(res->screen, sizeof res->screen, row->last_response + 4);
-		res->replayed = 1;
-		log_info("ussd %s from=%s session=%s command=repeat: stored answer returned %.1fms",
-		    gw->name, masked, in->session, elapsed_ms(&t0));
-		free(row);
+	if (r == 1) {
+		res->end = t.end == USSD_TX_ENDED ||
+		    strncmp(t.row->last_response, "END ", 4) == 0;
+		str_copy(res->screen, sizeof res->screen, t.row->last_response + 4);
+		if (t.end == USSD_TX_REPEAT) {
+			res->replayed = 1;
+			log_info("ussd %s from=%s session=%s command=repeat: stored answer returned "
+			    "%.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+		} else
+			log_info("ussd %s from=%s session=%s command=ended: last screen returned "
+			    "%.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+		free(t.row);
+		free(t.old);
 		return res->status;
 	}
-	if (r == 1 && row->done) {
-		/* Over: whatever comes now, the last screen again. */
-		store_rollback(ix->store);
-		res->end = 1;
-		str_copy(res->screen, sizeof res->screen, row->last_response + 4);
-		log_info("ussd %s from=%s session=%s command=ended: last screen returned %.1fms",
-		    gw->name, masked, in->session, elapsed_ms(&t0));
-		free(row);
-		return res->status;
-	}
-	if (store_phone_get(ix->store, phone, &pp) < 0)
-		goto fail;
-	pref = lang_from_code(pp.lang);
-
-	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
-		/* The newest input is what follows the text we saw last. */
-		ctx_from_row(conf, row, &ctx);
-		if (in->cumulative) {
-			llen = strlen(row->last_text);
-			if (llen == 0) {
-				input = in->text;
-				ilen = in->text_len;
-			} else if (in->text_len > llen && memcmp(in->text, row->last_text, llen) == 0 &&
-			    in->text[llen] == '*') {
-				input = in->text + llen + 1;
-				ilen = in->text_len - llen - 1;
-			} else {
-				const char *star = memrchr(in->text, '*', in->text_len);
-
-				log_warnx("ussd %s session=%s: text does not continue the last one; "
-				    "taking its last part", gw->name, in->session);
-				input = star ? star + 1 : in->text;
-				ilen = in->text_len - (size_t)(input - in->text);
-			}
-		}
-		if (ussd_input(ix, gw, in, phone, &ctx, input, ilen, now, &out, row, ticket,
-		    &agency) != 0)
-			goto fail;
-	} else {
-		/* New, expired or unknown session. */
-		int expired = r == 1;
-
-		fresh = 1;
-		what = expired ? "expired: fresh menu" : "start";
-		memset(row, 0, sizeof *row);
-		row->created_at = now;
-		if (!expired && menu_path(in->text, in->text_len)) {
-			/* Dial-through (*123*1*2#): walk the choices in order. */
-			const char *p = in->text, *end = in->text + in->text_len, *star;
-
-			what = "dial-through";
-			ussd_begin(conf, &ctx, pref != LANG_NONE ? pref : conf->default_lang, &out);
-			while (p < end && !out.end) {
-				star = memchr(p, '*', (size_t)(end - p));
-				if (star == NULL)
-					star = end;
-				if (ussd_input(ix, gw, in, phone, &ctx, p, (size_t)(star - p), now, &out,
-				    row, ticket, &agency) != 0)
-					goto fail;
-				p = star + 1;
-			}
-		} else {
-			ussd_begin(conf, &ctx, pref != LANG_NONE ? pref : conf->default_lang, &out);
-			if (conf->ussd_resume_window > 0) {
-				old = xcalloc(1, sizeof *old);
-				r = store_ussd_find_resumable(ix->store, phone, gw->name, in->session,
-				    now - conf->ussd_resume_window, old);
-				if (r < 0)
-					goto fail;
-				if (r == 1) {
-					struct ussd_ctx prev;
-
-					ctx_from_row(conf, old, &prev);
-					if (ussd_resumable(&prev)) {
-						what = "resume offered";
-						ctx = prev;
-						ussd_offer_resume(conf, &ctx, &out);
-					}
-					/* Offered once: the old session will not come back again. */
-					old->resumable = 0;
-					old->updated_at = now;
-					if (store_ussd_put(ix->store, old) != 0)
-						goto fail;
-				}
-			}
-		}
-		if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0 && store_ussd_purge(ix->store, now - USSD_PURGE_AFTER) < 0)
-			goto fail;
-	}
-
-	str_copy(row->gateway, sizeof row->gateway, gw->name);
-	str_copy(row->id, sizeof row->id, in->session);
-	str_copy(row->phone, sizeof row->phone, phone);
-	ctx_to_row(&ctx, row);
-	row->done = out.end;
-	row->resumable = !out.end && ussd_resumable(&ctx);
-	row->updated_at = now;
-	if (in->text_len < sizeof row->last_text) {
-		memcpy(row->last_text, in->text, in->text_len);
-		row->last_text[in->text_len] = '\0';
-	}
-	snprintf(row->last_response, sizeof row->last_response, "%s%s",
-	    out.end ? "END " : "CON ", out.screen);
-	if (store_ussd_put(ix->store, row) != 0 || store_commit(ix->store) != 0)
-		goto fail_committed;
-	if (ticket[0] && ix->deliver != NULL)
+	if (t.ticket[0] && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
-	if (ticket[0] && agency != NULL)
-		metrics_count("aduan_complaints_created_total", 1, "agency", agency,
+	if (t.ticket[0] && t.agency != NULL)
+		metrics_count("aduan_complaints_created_total", 1, "agency", t.agency,
 		    "channel", "ussd", NULL);
-	res->end = out.end;
-	str_copy(res->screen, sizeof res->screen, out.screen);
-	command = ticket[0] ? "complaint" : out.action == USSD_ACT_STATUS ? "status" :
-	    out.action == USSD_ACT_LANG ? "language" : "menu";
+	res->end = t.out.end;
+	str_copy(res->screen, sizeof res->screen, t.out.screen);
+	command = t.ticket[0] ? "complaint" : t.out.action == USSD_ACT_STATUS ? "status" :
+	    t.out.action == USSD_ACT_LANG ? "language" : "menu";
 	log_info("ussd %s from=%s session=%s command=%s %s state=%s%s%s%s%s%s %.1fms", gw->name,
-	    masked, in->session, command, fresh ? what : "step", ussd_state_name(ctx.state),
-	    out.end ? " end" : "", ticket[0] ? " ticket=" : "", ticket,
-	    agency != NULL ? " agency=" : "", agency != NULL ? agency : "", elapsed_ms(&t0));
-	free(row);
-	free(old);
+	    masked, in->session, command, t.fresh ? t.what : "step", ussd_state_name(t.ctx.state),
+	    t.out.end ? " end" : "", t.ticket[0] ? " ticket=" : "", t.ticket,
+	    t.agency != NULL ? " agency=" : "", t.agency != NULL ? t.agency : "",
+	    elapsed_ms(&t0));
+	free(t.row);
+	free(t.old);
 	return res->status;
-
-fail:
-	store_rollback(ix->store);
-fail_committed:
-	free(row);
-	free(old);
-	return ussd_unavailable(res, gw, masked, in, &t0);
 }
 
 void

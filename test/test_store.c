@@ -304,6 +304,8 @@ file_int(const struct fixture *f, const char *sql)
 	int64_t v;
 
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	/* The store's writer may hold the lock for a moment (a batch being committed). */
+	sqlite3_busy_timeout(db, 5000);
 	v = raw_int(db, sql);
 	sqlite3_close(db);
 	return v;
