@@ -235,6 +235,56 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 }
 
 /*
+ * The store's writes of a delivery run on its writer thread (store_run),
+ * so that they share commits with everything else written meanwhile
+ * instead of each taking the store for an fsync of its own.
+ */
+struct record {
+	enum { RECORD_SENT, RECORD_RETRY, RECORD_DEAD } what;
+	int64_t id, now, next;
+	const char *provider_id;        /* RECORD_SENT, may be NULL */
+	const char *error;
+};
+
+static int
+record_tx(struct store *s, void *arg)
+{
+	const struct record *r = arg;
+
+	switch (r->what) {
+	case RECORD_SENT:
+		return store_outbox_sent(s, r->id, r->now, r->provider_id);
+	case RECORD_RETRY:
+		return store_outbox_retry(s, r->id, r->now, r->next, r->error);
+	default:
+		return store_outbox_dead(s, r->id, r->now, r->error);
+	}
+}
+
+static int
+record(struct store *s, const struct record *r)
+{
+	return store_run(s, record_tx, (void *)r) < 0 ? -1 : 0;
+}
+
+struct claim {
+	int64_t now, until;
+	struct store_outbox_row *rows;
+	size_t max, n;
+};
+
+/* 0 rows leased, 1 none due (nothing to keep), -1. */
+static int
+claim_tx(struct store *s, void *arg)
+{
+	struct claim *c = arg;
+
+	if (store_outbox_claim(s, c->now, c->until, c->rows, c->max, &c->n) == -1)
+		return -1;
+	return c->n > 0 ? 0 : 1;
+}
+
+/*
  * Attempts one row at `now` and records the outcome.  0, or -1 when the
  * store could not record it (the row stays leased and comes back).
  */
@@ -243,6 +293,7 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
     int64_t now, int live)
 {
 	struct attempt a;
+	struct record rec = { RECORD_DEAD, row->id, 0, 0, NULL, NULL };
 	char who[96], masked[32], err[sizeof a.r.error];
 	const char *result;
 	int64_t t0 = mono_ms(), ms, next;
@@ -277,8 +328,10 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	    strcmp(row->kind, "webhook") == 0 ? row->kind : "other", "outcome", result, NULL);
 	switch (a.r.outcome) {
 	case SEND_OK:
-		ret = store_outbox_sent(s, row->id, now,
-		    a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL);
+		rec.what = RECORD_SENT;
+		rec.now = now;
+		rec.provider_id = a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL;
+		ret = record(s, &rec);
 		if (a.status != 0)
 			log_info("outbox %" PRId64 " %s: sent, HTTP %ld, attempt %d, %" PRId64
 			    " ms", row->id, who, a.status, n, ms);
@@ -290,19 +343,27 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	case SEND_RETRY:
 		if (n < c->delivery_max_attempts || waits) {
 			next = now + deliver_backoff(c, n, random32());
-			ret = store_outbox_retry(s, row->id, now, next, a.r.error);
+			rec.what = RECORD_RETRY;
+			rec.now = now;
+			rec.next = next;
+			rec.error = a.r.error;
+			ret = record(s, &rec);
 			log_warnx("outbox %" PRId64 " %s: attempt %d failed (%s), %" PRId64
 			    " ms; retry in %" PRId64 " s", row->id, who, n, a.r.error, ms,
 			    next - now);
 			break;
 		}
 		snprintf(err, sizeof err, "gave up after %d attempts: %.200s", n, a.r.error);
-		ret = store_outbox_dead(s, row->id, now, err);
+		rec.now = now;
+		rec.error = err;
+		ret = record(s, &rec);
 		log_warnx("outbox %" PRId64 " %s: dead, %s, %" PRId64 " ms", row->id, who,
 		    err, ms);
 		break;
 	default:
-		ret = store_outbox_dead(s, row->id, now, a.r.error);
+		rec.now = now;
+		rec.error = a.r.error;
+		ret = record(s, &rec);
 		log_warnx("outbox %" PRId64 " %s: dead after attempt %d: %s, %" PRId64 " ms",
 		    row->id, who, n, a.r.error, ms);
 		break;
@@ -325,15 +386,25 @@ pass(const struct conf *c, struct store *s, int64_t now, int live, atomic_int *s
 {
 	struct store_outbox_row rows[BATCH];
 	int64_t lease = (int64_t)c->delivery_timeout * 2 + LEASE_SLACK, t0, elapsed;
-	size_t n = 0, i;
-	int done = 0, failed = 0;
+	struct claim cl;
+	size_t n, i;
+	int done = 0, failed = 0, r;
 
 	*full = 0;
 	memset(rows, 0, sizeof rows);
-	if (store_outbox_claim(s, now, now + lease, rows, BATCH, &n) == -1) {
+	cl.now = now;
+	cl.until = now + lease;
+	cl.rows = rows;
+	cl.max = BATCH;
+	cl.n = 0;
+	/* Most polls find nothing due: a plain read, no write lock, no commit. */
+	if ((r = store_outbox_due(s, now)) == 1)
+		r = store_run(s, claim_tx, &cl);
+	if (r < 0) {
 		log_warnx("outbox: cannot claim rows: %s", store_errmsg());
 		return -1;
 	}
+	n = cl.n;
 	*full = n == BATCH;
 	t0 = mono_ms();
 	for (i = 0; i < n; i++) {

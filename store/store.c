@@ -2198,6 +2198,27 @@ outbox_row(sqlite3_stmt *st, struct store_outbox_row *r)
 	r->updated_at = (int64_t)sqlite3_column_int64(st, 13);
 }
 
+int
+store_outbox_due(struct store *s, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_DUE];
+	if (bind_int64(st, 1, now) != SQLITE_OK || bind_limit(st, 2, 1) != SQLITE_OK) {
+		bind_failed(s, ST_OUTBOX_DUE, "look for due outbox rows");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail_op(s, "look for due outbox rows");
+	unlock(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /*
  * The read and the leases are one transaction, so no other worker (a
  * thread here, behind the lock, or another process) can claim the same
@@ -2224,22 +2245,9 @@ store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
 		 * that idle workers never take the write lock (in WAL a read
 		 * blocks no writer, and no other process waits on us).
 		 */
-		st = s->st[ST_OUTBOX_DUE];
-		if (bind_int64(st, 1, now) != SQLITE_OK || bind_limit(st, 2, 1) != SQLITE_OK) {
-			bind_failed(s, ST_OUTBOX_DUE, "claim outbox");
+		if ((rc = store_outbox_due(s, now)) != 1) {
 			unlock(s);
-			return -1;
-		}
-		rc = sqlite3_step(st);
-		done(st);
-		if (rc == SQLITE_DONE) {
-			unlock(s);
-			return 0;
-		}
-		if (rc != SQLITE_ROW) {
-			fail_op(s, "claim outbox");
-			unlock(s);
-			return -1;
+			return rc;
 		}
 		rc = SQLITE_DONE;
 	}

@@ -283,6 +283,11 @@ void store_outbox_row_clear(struct store_outbox_row *r);
  */
 int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
     struct store_outbox_row *rows, size_t max, size_t *n);
+/*
+ * 1 when some row is due at `now` (what store_outbox_claim would take), 0
+ * none, -1 error.  A plain read: it takes no write lock.
+ */
+int store_outbox_due(struct store *s, int64_t now);
 /* Delivered: state sent, provider_id kept (may be NULL).  0, -1. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now, const char *provider_id);
 /* Failed, try again at next_at: state pending, attempts + 1, error kept.  0, -1. */
