@@ -136,20 +136,26 @@ next_char(const char *s, size_t len, uint32_t *cp)
 static size_t septets_scan(uint32_t c);
 
 /*
- * What ASCII costs, read once from the tables: replies and screens are
- * mostly ASCII, and scanning 138 entries per character made rendering a
- * USSD screen quadratic in practice.
+ * What ASCII costs and what stands in for it, read once from the tables:
+ * replies and screens are mostly ASCII, and scanning 138 entries per
+ * character made rendering a USSD screen quadratic in practice (and
+ * cleaning every reply a tenth of the store writer's time).
  */
 static unsigned char ascii_septets[0x80];
+static const char *ascii_lookalike[0x80];
 static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
 
 static void
 ascii_init(void)
 {
 	uint32_t c;
+	size_t i;
 
 	for (c = 0; c < 0x80; c++)
 		ascii_septets[c] = (unsigned char)septets_scan(c);
+	for (i = 0; i < ARRAY_LEN(lookalike); i++)
+		if (lookalike[i].cp < 0x80)
+			ascii_lookalike[lookalike[i].cp] = lookalike[i].to;
 }
 
 /* Septets a character costs in GSM-7: 1, 2 (extension table), 0 if none. */
@@ -239,6 +245,10 @@ lookalike_for(uint32_t c)
 {
 	size_t i;
 
+	if (c < 0x80) {
+		(void)pthread_once(&ascii_once, ascii_init);
+		return ascii_lookalike[c];
+	}
 	for (i = 0; i < ARRAY_LEN(lookalike); i++)
 		if (lookalike[i].cp == c)
 			return lookalike[i].to;

@@ -1224,6 +1224,7 @@ committer(void *arg)
 	struct timespec deadline;
 	int stop;
 
+	(void)pthread_setname_np(pthread_self(), "store-commit");     /* top -H */
 	for (;;) {
 		pthread_mutex_lock(&s->cmu);
 		while (s->jobs == NULL && !s->kicked && !s->stopping)
