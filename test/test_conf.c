@@ -302,7 +302,7 @@ test_defaults(void **state)
 	assert_string_equal(c->path, "<string>");
 	assert_string_equal(c->listen, "127.0.0.1");
 	assert_int_equal(c->port, 8080);
-	assert_int_equal(c->threads, 16);
+	assert_int_equal(c->threads, 64);
 	assert_int_equal(c->max_body, 16384);
 	assert_string_equal(c->database, "aduan.db");
 	assert_int_equal(c->sync_full, 1);
@@ -339,14 +339,14 @@ test_scalars_set(void **state)
 
 	(void)state;
 	c = load_good(BASE
-	    "server = { listen = \"0.0.0.0\"; port = 80; threads = 64; max_body = 1048576; };\n"
+	    "server = { listen = \"0.0.0.0\"; port = 80; threads = 256; max_body = 1048576; };\n"
 	    "store = { database = \"x.db\"; synchronous = \"normal\"; busy_timeout_ms = 0; };\n"
 	    "sms = { country_code = \"1\"; short_code = \"LAPORKAB\"; default_language = \"en\"; max_text = 65536; };\n"
 	    "log_level = \"warn\";\n"
 	    "gateways = { kannel = { secret = \"abcdefghijkl\"; }; };\n");
 	assert_string_equal(c->listen, "0.0.0.0");
 	assert_int_equal(c->port, 80);
-	assert_int_equal(c->threads, 64);
+	assert_int_equal(c->threads, 256);
 	assert_int_equal(c->max_body, 1048576);
 	assert_string_equal(c->database, "x.db");
 	assert_int_equal(c->sync_full, 0);
@@ -369,7 +369,7 @@ test_scalar_range(void **state)
 	    "store = { busy_timeout_ms = -1; };\n"                         /* 7 */
 	    "sms = { max_text = 70000; };\n");                             /* 8 */
 	expect_error(&errs, 6, "server.port: 70000 is out of range 1..65535");
-	expect_error(&errs, 6, "server.threads: 0 is out of range 1..64");
+	expect_error(&errs, 6, "server.threads: 0 is out of range 1..256");
 	expect_error(&errs, 6, "server.max_body: 100 is out of range 1024..1048576");
 	expect_error(&errs, 7, "store.busy_timeout_ms: -1 is out of range 0..60000");
 	expect_error(&errs, 8, "sms.max_text: 70000 is out of range 160..65536");
