@@ -699,11 +699,21 @@ sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		return res->status;
 	}
 
+	/*
+	 * A retried callback whose message is stored is answered from the
+	 * committed data, without the writer; one not yet committed is found
+	 * again inside the transaction.
+	 */
+	r = in->concat_total <= 1 ? store_message_seen(ix->store, gw->name, t.gwid, res->reply,
+	    sizeof res->reply) : 0;
+	if (r < 0)
+		return unavailable(res, gw, masked, &t0);
 	/* A whole message is read before the transaction, so the others need not wait for it. */
-	if (in->concat_total <= 1 && t.kind != MSISDN_ALPHA &&
+	if (r == 0 && in->concat_total <= 1 && t.kind != MSISDN_ALPHA &&
 	    read_message(ix, phone, in, t.now, rd) != 0)
 		return unavailable(res, gw, masked, &t0);
-	r = store_run(ix->store, sms_tx, &t);
+	if (r == 0)
+		r = store_run(ix->store, sms_tx, &t);
 	if (r < 0)
 		return unavailable(res, gw, masked, &t0);
 	if (r == 1) {

@@ -557,6 +557,16 @@ struct store {
 	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
 	char result_msg[BATCH_RESULTS][160];
 	unsigned long commits, grouped; /* batches committed, transactions in them */
+
+	/*
+	 * A second connection that only reads what is committed, so that a
+	 * retried callback is answered without waiting for the writer (in WAL
+	 * a reader never blocks the writer nor waits for it).
+	 */
+	sqlite3 *rdb;
+	sqlite3_stmt *rfind;
+	pthread_mutex_t rlock;
+	int rlock_ready;
 };
 
 static int committer_start(struct store *s, char *err, size_t errsz);
@@ -832,6 +842,27 @@ out:
 	return ret;
 }
 
+/* The read-only connection of store_message_seen(), once the schema is there. */
+static int
+reader_open(struct store *s, const char *path, char *err, size_t errsz)
+{
+	if (pthread_mutex_init(&s->rlock, NULL) != 0) {
+		set_err(err, errsz, "cannot create the reader's lock");
+		return -1;
+	}
+	s->rlock_ready = 1;
+	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_MESSAGE_FIND], -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->rfind, NULL) != SQLITE_OK) {
+		set_err(err, errsz, "%s: reading connection: %s", path,
+		    s->rdb != NULL ? sqlite3_errmsg(s->rdb) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(s->rdb, 2000);
+	return 0;
+}
+
 struct store *
 store_open(const char *path, const struct store_options *opt, char *err,
     size_t errsz)
@@ -906,6 +937,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 			goto fail;
 		}
 	}
+	if (reader_open(s, path, err, errsz) == -1)
+		goto fail;
 	if (committer_start(s, err, errsz) == -1)
 		goto fail;
 	return s;
@@ -926,6 +959,10 @@ store_close(struct store *s)
 	committer_stop(s);
 	for (i = 0; i < ST_NSTMTS; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->rfind);
+	sqlite3_close(s->rdb);
+	if (s->rlock_ready)
+		pthread_mutex_destroy(&s->rlock);
 	/* Every statement is finalized, so this closes for real (and checkpoints). */
 	sqlite3_close(s->db);
 	if (s->lock_ready)
@@ -1358,26 +1395,18 @@ store_commit_stats(struct store *s, unsigned long *commits, unsigned long *trans
 
 /* ---- messages ---------------------------------------------------------- */
 
-int
-store_message_find(struct store *s, const char *gateway, const char *gw_id,
+/* ST_MESSAGE_FIND on connection db (its lock held): 1, 0, -1 with errbuf set. */
+static int
+message_find(sqlite3 *db, sqlite3_stmt *st, const char *gateway, const char *gw_id,
     char *reply, size_t replysz)
 {
-	sqlite3_stmt *st;
 	const char *r;
 	int rc, ret;
 
-	/* Without a gateway id there is nothing to deduplicate on. */
-	if (gw_id == NULL)
-		return 0;
-	lock(s);
-	st = s->st[ST_MESSAGE_FIND];
-	if (bind_text(st, 1, gateway) != SQLITE_OK ||
-	    bind_text(st, 2, gw_id) != SQLITE_OK) {
-		bind_failed(s, ST_MESSAGE_FIND, "find message");
-		unlock(s);
-		return -1;
-	}
-	rc = sqlite3_step(st);
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, gw_id) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else
+		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		r = (const char *)sqlite3_column_text(st, 0);
 		if (reply != NULL && replysz > 0)
@@ -1386,11 +1415,40 @@ store_message_find(struct store *s, const char *gateway, const char *gw_id,
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
 	} else {
-		fail_op(s, "find message");
+		snprintf(errbuf, sizeof errbuf, "find message: %s", sqlite3_errmsg(db));
 		ret = -1;
 	}
 	done(st);
+	return ret;
+}
+
+int
+store_message_find(struct store *s, const char *gateway, const char *gw_id,
+    char *reply, size_t replysz)
+{
+	int ret;
+
+	/* Without a gateway id there is nothing to deduplicate on. */
+	if (gw_id == NULL)
+		return 0;
+	lock(s);
+	ret = message_find(s->db, s->st[ST_MESSAGE_FIND], gateway, gw_id, reply, replysz);
 	unlock(s);
+	return ret;
+}
+
+int
+store_message_seen(struct store *s, const char *gateway, const char *gw_id,
+    char *reply, size_t replysz)
+{
+	int ret;
+
+	if (gw_id == NULL)
+		return 0;
+	if (pthread_mutex_lock(&s->rlock) != 0)
+		fatal("store: cannot take the reader's lock");
+	ret = message_find(s->rdb, s->rfind, gateway, gw_id, reply, replysz);
+	pthread_mutex_unlock(&s->rlock);
 	return ret;
 }
 

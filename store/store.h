@@ -102,6 +102,15 @@ struct store_message {
 int store_message_find(struct store *s, const char *gateway, const char *gw_id,
     char *reply, size_t replysz);
 
+/*
+ * store_message_find() on what is committed, through a connection of its
+ * own that never waits for the writer: a retried callback is answered
+ * at once.  A message in a batch not yet committed is not seen; the
+ * transaction that stores a message looks again (store_message_find).
+ */
+int store_message_seen(struct store *s, const char *gateway, const char *gw_id,
+    char *reply, size_t replysz);
+
 /* Inserts a message row.  1 inserted, 0 a row with this (gateway, gw_id) exists, -1 error. */
 int store_message_add(struct store *s, const struct store_message *m);
 

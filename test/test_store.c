@@ -810,6 +810,27 @@ test_half_done_write_keeps_nothing(void **state)
 	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
+/* The reader sees what is committed only; the transaction itself sees its own. */
+static void
+test_message_seen_reads_committed(void **state)
+{
+	struct fixture *f = *state;
+	struct store_message m = message("kannel", "gw-seen", "Tiket SEEN0001");
+	char reply[64];
+
+	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", reply, sizeof reply), 0);
+	assert_int_equal(store_message_seen(f->s, "kannel", NULL, reply, sizeof reply), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	assert_int_equal(store_message_find(f->s, "kannel", "gw-seen", reply, sizeof reply), 1);
+	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", reply, sizeof reply), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	reply[0] = '\0';
+	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", reply, sizeof reply), 1);
+	assert_string_equal(reply, "Tiket SEEN0001");
+	assert_int_equal(store_message_seen(f->s, "vonage", "gw-seen", reply, sizeof reply), 0);
+}
+
 static void
 test_rollback_leaves_nothing(void **state)
 {
@@ -3052,6 +3073,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_ticket_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_add_routed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_done_write_keeps_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_seen_reads_committed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_persists_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errmsg_is_per_thread, setup, teardown),
