@@ -4,6 +4,9 @@
 # Measures Aduan on loopback with wrk and prints a table (issue 7):
 #   - routing alone: BUILD_DIR/bench/route_bench (10, 1,000, 10,000 rules
 #     and the example config's);
+#   - the store alone: BUILD_DIR/bench/store_bench, one SMS complaint's
+#     reads and writes per transaction from server.threads threads, through
+#     store_run (as intake) and store_begin .. store_commit;
 #   - a baseline: BUILD_DIR/bench/baseline, a bare libmicrohttpd server with
 #     Aduan's threading model that answers a fixed text, under the same wrk
 #     scripts as Aduan, so that each Aduan row has a ratio to it;
@@ -38,6 +41,7 @@ BUILD=${1:-build}
 ADUAN_BIN=$BUILD/aduan
 BASELINE_BIN=$BUILD/bench/baseline
 ROUTE_BIN=$BUILD/bench/route_bench
+STORE_BIN=$BUILD/bench/store_bench
 CONF=${BENCH_CONF:-conf/aduan.conf}
 QUICK=${BENCH_QUICK:-0}
 
@@ -62,7 +66,7 @@ note() {
 	echo "bench: $*" >&2
 }
 
-for f in "$ADUAN_BIN" "$BASELINE_BIN" "$ROUTE_BIN"; do
+for f in "$ADUAN_BIN" "$BASELINE_BIN" "$ROUTE_BIN" "$STORE_BIN"; do
 	[ -x "$f" ] || die "missing $f (run make bench)"
 done
 command -v wrk >/dev/null || die "wrk is not installed (sh scripts/deps.sh bench)"
@@ -330,6 +334,29 @@ while read -r tag rest; do
 done <"$ROUTE_OUT"
 
 # ---------------------------------------------------------------------------
+# 1b. The store alone: what one SMS complaint writes, from as many threads as
+# the server has, through store_run and through store_begin .. store_commit
+# ---------------------------------------------------------------------------
+note "store alone: store_bench, ${DUR} s per mode, ${SRV_THREADS:-64} threads"
+STORE_OUT=$TMP/store.out
+mkdir -p "$TMP/store"
+"$STORE_BIN" "$TMP/store" "$DUR" run "${SRV_THREADS:-64}" >"$STORE_OUT" 2>&1 ||
+	note "store_bench failed: $(tail -n 2 "$STORE_OUT")"
+"$STORE_BIN" "$TMP/store" "$DUR" begin "${SRV_THREADS:-64}" >>"$STORE_OUT" 2>&1 ||
+	note "store_bench failed: $(tail -n 2 "$STORE_OUT")"
+declare -A ST
+while read -r tag rest; do
+	[ "$tag" = STORE ] || continue
+	mode=
+	for kv in $rest; do
+		case "$kv" in
+		mode=*) mode=${kv#mode=} ;;
+		*=*) ST[$mode.${kv%%=*}]=${kv#*=} ;;
+		esac
+	done
+done <"$STORE_OUT"
+
+# ---------------------------------------------------------------------------
 # 2. Baseline: the same wrk scripts against a bare libmicrohttpd server
 # ---------------------------------------------------------------------------
 start_baseline
@@ -481,6 +508,27 @@ for n in sms-64 sms-512 retry ussd steady; do
 			"sendsms runs during the bench; each is retried later)"
 	fi
 done
+
+echo
+echo "The store alone (store_bench: one SMS complaint's reads and writes per transaction, synchronous=FULL,"
+echo "no HTTP, parsing, routing or reply; the ceiling the store puts on the SMS intake row)"
+hr
+printf '%-44s %8s %12s %10s %10s %12s %7s\n' mode threads 'messages/s' 'us/msg' commits 'per commit' failed
+hr
+for m in run begin; do
+	case $m in
+	run) label="store_run (the writer runs each)" ;;
+	*) label="store_begin .. store_commit (own thread)" ;;
+	esac
+	printf '%-44s %8s %12s %10s %10s %12s %7s\n' "$label" "${ST[$m.threads]:--}" \
+		"${ST[$m.msgs_per_s]:--}" "${ST[$m.us_per_msg]:--}" "${ST[$m.commits]:--}" \
+		"${ST[$m.per_commit]:--}" "${ST[$m.failed]:--}"
+done
+hr
+if [ "${R[base-64.rps]:-0}" != 0 ] && [ -n "${ST[run.msgs_per_s]:-}" ]; then
+	echo "The store alone (store_run) is $(calc '%.1f%%' "${ST[run.msgs_per_s]} * 100 / ${R[base-64.rps]}")" \
+		"of the baseline's requests/s at 64 connections."
+fi
 
 echo
 echo "Routing alone (route_bench: the same 18 messages in a loop, ${ROUTE_SECS} s per table in 10 rounds"
