@@ -447,17 +447,27 @@ struct page {
 	int more;               /* a next page follows */
 };
 
+/*
+ * Lines one screen can hold: each costs at least 3 septets ("1 X" and its
+ * newline).  Costs are remembered for that many lines from the start.
+ */
+#define PAGE_LINES_MAX (USSD_SCREEN_MAX / 3 + 1)
+
 /* Rules that fit on a page starting at rule start. */
 static size_t
 page_fill(const struct conf *c, enum lang l, size_t start, int *more)
 {
 	const struct texts *tx = &texts[l];
-	size_t max = body_max(), base, used, i, n;
+	size_t max = body_max(), base, used, i, n, cost[PAGE_LINES_MAX];
 
+	/* Each label's cost once (cleaning it is what costs). */
+#define COST(i) ((i) - start < PAGE_LINES_MAX ? cost[(i) - start] : cat_line_cost(c, l, (i)))
 	base = septets_str(tx->cat_head) + 1 + septets_str(tx->cat_back);
 	used = base;
 	for (i = start; i < c->nrules; i++) {
-		used += 1 + cat_line_cost(c, l, i);
+		if (i - start < PAGE_LINES_MAX)
+			cost[i - start] = cat_line_cost(c, l, i);
+		used += 1 + COST(i);
 		if (used > max)
 			break;
 	}
@@ -467,10 +477,11 @@ page_fill(const struct conf *c, enum lang l, size_t start, int *more)
 	}
 	used = base + 1 + septets_str(tx->cat_next);
 	for (i = start, n = 0; i < c->nrules; i++, n++) {
-		if (used + 1 + cat_line_cost(c, l, i) > max)
+		if (used + 1 + COST(i) > max)
 			break;
-		used += 1 + cat_line_cost(c, l, i);
+		used += 1 + COST(i);
 	}
+#undef COST
 	if (n == 0)
 		n = 1;          /* a label too long even alone: cut when drawn */
 	*more = start + n < c->nrules;
