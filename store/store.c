@@ -1395,7 +1395,10 @@ store_commit_stats(struct store *s, unsigned long *commits, unsigned long *trans
 
 /* ---- messages ---------------------------------------------------------- */
 
-/* ST_MESSAGE_FIND on connection db (its lock held): 1, 0, -1 with errbuf set. */
+/*
+ * ST_MESSAGE_FIND on connection db (its lock held): 1, 0, -1 with errbuf
+ * set.  Without a gateway id there is nothing to deduplicate on: 0.
+ */
 static int
 message_find(sqlite3 *db, sqlite3_stmt *st, const char *gateway, const char *gw_id,
     char *reply, size_t replysz)
@@ -1403,6 +1406,8 @@ message_find(sqlite3 *db, sqlite3_stmt *st, const char *gateway, const char *gw_
 	const char *r;
 	int rc, ret;
 
+	if (gw_id == NULL)
+		return 0;
 	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, gw_id) != SQLITE_OK)
 		rc = SQLITE_ERROR;
 	else
@@ -1428,9 +1433,6 @@ store_message_find(struct store *s, const char *gateway, const char *gw_id,
 {
 	int ret;
 
-	/* Without a gateway id there is nothing to deduplicate on. */
-	if (gw_id == NULL)
-		return 0;
 	lock(s);
 	ret = message_find(s->db, s->st[ST_MESSAGE_FIND], gateway, gw_id, reply, replysz);
 	unlock(s);
@@ -1443,8 +1445,6 @@ store_message_seen(struct store *s, const char *gateway, const char *gw_id,
 {
 	int ret;
 
-	if (gw_id == NULL)
-		return 0;
 	if (pthread_mutex_lock(&s->rlock) != 0)
 		fatal("store: cannot take the reader's lock");
 	ret = message_find(s->rdb, s->rfind, gateway, gw_id, reply, replysz);

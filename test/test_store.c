@@ -773,6 +773,14 @@ test_complaint_add_routed(void **state)
 		store_event_clear(&ev[i]);
 }
 
+/* From now on the database refuses an event whose note is "boom". */
+static void
+refuse_boom_events(const struct fixture *f)
+{
+	(void)file_int(f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom'"
+	    " BEGIN SELECT RAISE(ABORT, 'events refused'); END");
+}
+
 /*
  * A write that fails half done (the complaint stored, its second event
  * refused) keeps nothing: alone it undoes itself; inside a transaction
@@ -786,8 +794,7 @@ test_half_done_write_keeps_nothing(void **state)
 	struct store_complaint c;
 	char reply[64];
 
-	(void)file_int(f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom'"
-	    " BEGIN SELECT RAISE(ABORT, 'events refused'); END");
+	refuse_boom_events(f);
 	fill_complaint(&c, "HALF0001");
 	assert_int_equal(store_complaint_add_routed(f->s, &c, "boom"), -1);
 	assert_non_null(strstr(store_errmsg(), "events refused"));
@@ -2995,8 +3002,7 @@ test_store_run_outcomes(void **state)
 	assert_int_equal(store_run(f->s, run_case_fn, &dup), -1);
 	assert_non_null(strstr(store_errmsg(), "UNIQUE"));
 	/* A write that failed half done refuses the transaction even if fn went on. */
-	(void)file_int(f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom'"
-	    " BEGIN SELECT RAISE(ABORT, 'events refused'); END");
+	refuse_boom_events(f);
 	assert_int_equal(store_run(f->s, run_case_fn, &half), -1);
 	assert_non_null(strstr(store_errmsg(), "events refused"));
 	assert_int_equal(store_ticket_exists(f->s, "RUN00004"), 0);
