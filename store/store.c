@@ -15,6 +15,7 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -22,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/resource.h>
 
 #include <sqlite3.h>
 
@@ -515,6 +518,7 @@ static const char *const stmt_sql[ST_NSTMTS] = {
  * while a lone message still commits at once.
  */
 #define BATCH_RESULTS 64
+#define WRITER_NICE   (-10)     /* the writer thread's nice value, if allowed */
 
 /* A transaction handed to the committer by store_run(); on its caller's stack. */
 struct store_job {
@@ -1262,6 +1266,15 @@ committer(void *arg)
 	int stop;
 
 	(void)pthread_setname_np(pthread_self(), "store-commit");     /* top -H */
+	/*
+	 * Every request waits for this thread, and after each commit dozens
+	 * of HTTP threads wake at once and would share the CPUs with it
+	 * equally: ask for a higher priority (perf: a quarter more messages
+	 * per second on 2 CPUs).  On Linux this is the thread's own nice
+	 * value; it needs root, CAP_SYS_NICE or RLIMIT_NICE, else it stays.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, WRITER_NICE) != 0)
+		log_debug("store: the writer thread keeps its priority (%s)", strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&s->cmu);
 		while (s->jobs == NULL && !s->kicked && !s->stopping)
