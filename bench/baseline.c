@@ -71,8 +71,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 3) {
 		threads = strtol(argv[2], &end, 10);
-		if (*end != '\0' || threads < 1 || threads > 64) {
-			fprintf(stderr, "baseline: %s: threads must be 1..64\n", argv[2]);
+		if (*end != '\0' || threads < 1 || threads > 256) {
+			fprintf(stderr, "baseline: %s: threads must be 1..256\n", argv[2]);
 			return 2;
 		}
 	}

@@ -122,7 +122,7 @@ struct conf {
 	/* server */
 	char *listen;           /* IPv4 or IPv6 literal, default "127.0.0.1" */
 	int port;               /* 1..65535, default 8080 */
-	int threads;            /* HTTP worker threads, 1..64, default 4 */
+	int threads;            /* HTTP worker threads, 1..256, default 64 */
 	long max_body;          /* request body cap in bytes, default 16384 */
 
 	/* store */
