@@ -190,6 +190,19 @@ static const char *const migrations[] = {
 	"PRAGMA user_version = 6;",
 };
 
+/* The filters of both listing statements (after their agency condition). */
+#define LIST_FILTERS \
+	" AND (?2 IS NULL OR status = ?2)" \
+	" AND (?3 = 0" \
+	" OR (?3 = 1 AND status NOT IN " FINAL_STATUSES ")" \
+	" OR (?3 = -1 AND status IN " FINAL_STATUSES "))" \
+	" AND (?4 IS NULL OR keyword = ?4)" \
+	" AND (?5 = 0 OR updated_at >= ?5)" \
+	" AND (?6 = 0 OR created_at >= ?6)" \
+	" AND (?7 = 0 OR created_at < ?7)" \
+	" AND id < ?8" \
+	" ORDER BY id DESC LIMIT ?9"
+
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -228,6 +241,7 @@ enum stmt_id {
 	ST_OUTBOX_COUNT,
 	ST_OUTBOX_DLR,
 	ST_COMPLAINT_LIST,
+	ST_COMPLAINT_LIST_AGENCY,
 	ST_EVENTS_LIST,
 	ST_COMPLAINT_SET_AGENCY,
 	ST_COMPLAINT_SET_SLA,
@@ -396,6 +410,7 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    " AND (dlr_state NOT IN ('delivered', 'failed', 'rejected')"
 	    "  OR ?2 IN ('delivered', 'failed', 'rejected'))",
 	/*
+	 * Listing (run on the reading connection, see store_complaint_list).
 	 * Every filter is a parameter that switches itself off (NULL or 0),
 	 * so one fixed statement serves every combination; ?3 is the "open"
 	 * filter (1 open only, -1 final only, 0 any).  No SQL is built at
@@ -408,17 +423,15 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	 */
 	[ST_COMPLAINT_LIST] =
 	    "SELECT " COMPLAINT_COLS " FROM complaints"
-	    " WHERE (?1 IS NULL OR agency = ?1)"
-	    " AND (?2 IS NULL OR status = ?2)"
-	    " AND (?3 = 0"
-	    " OR (?3 = 1 AND status NOT IN " FINAL_STATUSES ")"
-	    " OR (?3 = -1 AND status IN " FINAL_STATUSES "))"
-	    " AND (?4 IS NULL OR keyword = ?4)"
-	    " AND (?5 = 0 OR updated_at >= ?5)"
-	    " AND (?6 = 0 OR created_at >= ?6)"
-	    " AND (?7 = 0 OR created_at < ?7)"
-	    " AND id < ?8"
-	    " ORDER BY id DESC LIMIT ?9",
+	    " WHERE (?1 IS NULL OR agency = ?1)" LIST_FILTERS,
+	/*
+	 * The same for one agency (the agency API always names one): it
+	 * walks that agency's part of complaints_agency (agency, id) instead
+	 * of every complaint, so a quiet agency's page costs its own rows.
+	 */
+	[ST_COMPLAINT_LIST_AGENCY] =
+	    "SELECT " COMPLAINT_COLS " FROM complaints"
+	    " WHERE agency = ?1" LIST_FILTERS,
 	[ST_EVENTS_LIST] =
 	    "SELECT id, at, actor, status, note FROM events"
 	    " WHERE complaint_id = ?1 ORDER BY at, id LIMIT ?2",
@@ -568,7 +581,7 @@ struct store {
 	 * a reader never blocks the writer nor waits for it).
 	 */
 	sqlite3 *rdb;
-	sqlite3_stmt *rfind;
+	sqlite3_stmt *rfind, *rlist, *rlist_agency;
 	pthread_mutex_t rlock;
 	int rlock_ready;
 };
@@ -858,7 +871,11 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_MESSAGE_FIND], -1, SQLITE_PREPARE_PERSISTENT,
-	    &s->rfind, NULL) != SQLITE_OK) {
+	    &s->rfind, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_COMPLAINT_LIST], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->rlist, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_COMPLAINT_LIST_AGENCY], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->rlist_agency, NULL) != SQLITE_OK) {
 		set_err(err, errsz, "%s: reading connection: %s", path,
 		    s->rdb != NULL ? sqlite3_errmsg(s->rdb) : "out of memory");
 		return -1;
@@ -964,6 +981,8 @@ store_close(struct store *s)
 	for (i = 0; i < ST_NSTMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_finalize(s->rfind);
+	sqlite3_finalize(s->rlist);
+	sqlite3_finalize(s->rlist_agency);
 	sqlite3_close(s->rdb);
 	if (s->rlock_ready)
 		pthread_mutex_destroy(&s->rlock);
@@ -1671,17 +1690,16 @@ complaint_row(sqlite3_stmt *st, struct store_complaint *c)
  * On an error nothing is left allocated and *n is 0.  Resets the statement.
  */
 static int
-complaint_rows(struct store *s, enum stmt_id id, const char *what,
+complaint_rows_on(sqlite3 *db, sqlite3_stmt *st, const char *what,
     struct store_complaint *out, size_t max, size_t *n)
 {
-	sqlite3_stmt *st = s->st[id];
 	int rc = SQLITE_DONE;
 	size_t k = 0, i;
 
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		complaint_row(st, &out[k++]);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		fail_op(s, what);
+		snprintf(errbuf, sizeof errbuf, "%s: %s", what, sqlite3_errmsg(db));
 		done(st);
 		for (i = 0; i < k; i++)
 			store_complaint_clear(&out[i]);
@@ -1818,8 +1836,13 @@ store_complaint_list(struct store *s, const struct store_query *q,
 	int ret;
 
 	*n = 0;
-	lock(s);
-	st = s->st[ST_COMPLAINT_LIST];
+	/*
+	 * On the reading connection: a page that has to walk many rows
+	 * (a rare filter) never holds up the writer, nor the other way round.
+	 */
+	if (pthread_mutex_lock(&s->rlock) != 0)
+		fatal("store: cannot take the reader's lock");
+	st = q->agency != NULL ? s->rlist_agency : s->rlist;
 	if (bind_text(st, 1, q->agency) != SQLITE_OK ||
 	    bind_text(st, 2, q->status) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 3, open_only) != SQLITE_OK ||
@@ -1829,13 +1852,13 @@ store_complaint_list(struct store *s, const struct store_query *q,
 	    bind_int64(st, 7, q->created_to) != SQLITE_OK ||
 	    bind_int64(st, 8, q->before_id > 0 ? q->before_id : INT64_MAX) != SQLITE_OK ||
 	    bind_limit(st, 9, limit) != SQLITE_OK) {
-		bind_failed(s, ST_COMPLAINT_LIST, "list complaints");
-		unlock(s);
+		snprintf(errbuf, sizeof errbuf, "list complaints: %s", sqlite3_errmsg(s->rdb));
+		done(st);
+		pthread_mutex_unlock(&s->rlock);
 		return -1;
 	}
-	ret = complaint_rows(s, ST_COMPLAINT_LIST, "list complaints", out,
-	    limit, n);
-	unlock(s);
+	ret = complaint_rows_on(s->rdb, st, "list complaints", out, limit, n);
+	pthread_mutex_unlock(&s->rlock);
 	return ret;
 }
 
@@ -1952,7 +1975,7 @@ complaints_due(struct store *s, enum stmt_id id, const char *what,
 		unlock(s);
 		return -1;
 	}
-	ret = complaint_rows(s, id, what, out, max, n);
+	ret = complaint_rows_on(s->db, s->st[id], what, out, max, n);
 	unlock(s);
 	return ret;
 }

@@ -336,7 +336,11 @@ struct store_query {
 	size_t limit;                   /* rows wanted (at most max) */
 };
 
-/* Newest first (id descending).  Fills out[0..*n); clear each.  0, -1. */
+/*
+ * Newest first (id descending).  Fills out[0..*n); clear each.  0, -1.
+ * Reads what is committed, through the reading connection: it never waits
+ * for the writer, and a transaction does not see its own writes in it.
+ */
 int store_complaint_list(struct store *s, const struct store_query *q,
     struct store_complaint *out, size_t max, size_t *n);
 

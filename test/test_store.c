@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2948,6 +2949,67 @@ test_threads_share_one_store(void **state)
 	assert_int_equal(store_complaint_count(f->s), NTHREADS * PER_THREAD);
 }
 
+/* A listing in another thread, with the time it took. */
+struct lister {
+	struct store *s;
+	size_t n;
+	int ret;
+	atomic_int done;
+};
+
+static void *
+lister_run(void *arg)
+{
+	struct lister *l = arg;
+	struct store_query q;
+	struct store_complaint out[4];
+	size_t i;
+
+	memset(&q, 0, sizeof q);
+	q.agency = "dpu-jakarta";
+	q.limit = 4;
+	l->ret = store_complaint_list(l->s, &q, out, 4, &l->n);
+	for (i = 0; i < l->n; i++)
+		store_complaint_clear(&out[i]);
+	atomic_store(&l->done, 1);
+	return NULL;
+}
+
+/*
+ * Listing reads what is committed through its own connection: it does not
+ * wait while a transaction holds the store (an agency paging through its
+ * tickets never holds up intake), and does not see that transaction's rows.
+ */
+static void
+test_list_does_not_wait_for_the_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct lister l = { f->s, 0, -1, 0 };
+	struct store_complaint c;
+	pthread_t t;
+	int i;
+
+	add_complaint(f->s, "WAIT0001");
+	assert_int_equal(store_begin(f->s), 0);
+	fill_complaint(&c, "WAIT0002");
+	assert_int_equal(store_complaint_add(f->s, &c), 0);
+	assert_int_equal(pthread_create(&t, NULL, lister_run, &l), 0);
+	for (i = 0; i < 500 && !atomic_load(&l.done); i++) {
+		struct timespec ts = { 0, 10000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	if (!atomic_load(&l.done)) {
+		store_rollback(f->s);
+		pthread_join(t, NULL);
+		fail_msg("store_complaint_list waited 5 s for the open transaction");
+	}
+	assert_int_equal(store_commit(f->s), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(l.ret, 0);
+	assert_int_equal(l.n, 1);       /* WAIT0001 only: WAIT0002 was not committed */
+}
+
 /*
  * Group commit: concurrent transactions, half of them run by the committer
  * (store_run), share commits (fewer commits than transactions), every
@@ -3063,6 +3125,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_commit_shares_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_run_outcomes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_does_not_wait_for_the_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_sets_wal_and_foreign_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
