@@ -34,16 +34,14 @@ static int
 at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd_in *in,
     char *err, size_t errsz)
 {
-	const char *secret, *session, *phone, *code, *text;
-	size_t len, slen, plen, clen = 0, tlen;
+	const char *session, *phone, *code, *text;
+	size_t slen, plen, clen = 0, tlen;
+	int st;
 
 	memset(in, 0, sizeof *in);
-	if (c->africastalking_secret == NULL)
-		return gateway_fail(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) ||
-	    !str_secret_equal(secret, c->africastalking_secret))
-		return gateway_fail(err, errsz, 403, "wrong or missing secret");
+	if ((st = gateway_secret(req, c->africastalking_secret, "Africa's Talking", err,
+	    errsz)) != 0)
+		return st;
 
 	session = http_param(req, "sessionId", &slen);
 	if (session == NULL || slen == 0)
@@ -109,20 +107,18 @@ static int
 at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_in *in,
     size_t max, size_t *n, char *err, size_t errsz)
 {
-	const char *secret, *from, *to, *text, *id, *date;
+	const char *from, *to, *text, *id, *date;
 	size_t len, flen, tolen = 0, tlen, ilen;
 	int64_t t = 0;
+	int st;
 
 	*n = 0;
 	if (max == 0)
 		return gateway_fail(err, errsz, 500, "no room for a message");
 	memset(in, 0, sizeof *in);
-	if (c->africastalking_secret == NULL)
-		return gateway_fail(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) ||
-	    !str_secret_equal(secret, c->africastalking_secret))
-		return gateway_fail(err, errsz, 403, "wrong or missing secret");
+	if ((st = gateway_secret(req, c->africastalking_secret, "Africa's Talking", err,
+	    errsz)) != 0)
+		return st;
 	from = http_param(req, "from", &flen);
 	if (from == NULL || flen == 0)
 		return gateway_fail(err, errsz, 400, "missing parameter: from");
@@ -195,15 +191,13 @@ at_decode_dlr(const struct conf *c, const struct http_request *req, char *provid
 		{ "Success", "delivered" }, { "Sent", "submitted" }, { "Buffered", "buffered" },
 		{ "Rejected", "rejected" }, { "Failed", "failed" },
 	};
-	const char *secret, *id, *status;
+	const char *id, *status;
 	size_t len, ilen, i;
+	int st;
 
-	if (c->africastalking_secret == NULL)
-		return gateway_fail(err, errsz, 404, "the Africa's Talking endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) ||
-	    !str_secret_equal(secret, c->africastalking_secret))
-		return gateway_fail(err, errsz, 403, "wrong or missing secret");
+	if ((st = gateway_secret(req, c->africastalking_secret, "Africa's Talking", err,
+	    errsz)) != 0)
+		return st;
 	id = http_param(req, "id", &ilen);
 	if (id == NULL || ilen == 0 || ilen >= idsz || !gateway_token(id, ilen))
 		return gateway_fail(err, errsz, 400, "missing or malformed parameter: id");

@@ -64,6 +64,13 @@ void sms_in_clear(struct sms_in *in);
 /* Writes the reason into err and returns status: `return gateway_fail(...)`. */
 int gateway_fail(char *err, size_t errsz, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/*
+ * The shared secret a gateway passes in the query string (?secret=...):
+ * 404 when the endpoint is off (want NULL: no secret configured), 403 when
+ * the request's is missing or wrong, else 0.  name says which endpoint.
+ */
+int gateway_secret(const struct http_request *req, const char *want, const char *name,
+    char *err, size_t errsz);
 /* 1 when s[0..len) is printable ASCII without spaces (ids, codes, references). */
 int gateway_token(const char *s, size_t len);
 /*

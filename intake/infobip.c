@@ -59,15 +59,7 @@
 static int
 authenticate(const struct conf *c, const struct http_request *req, char *err, size_t errsz)
 {
-	const char *secret;
-	size_t len;
-
-	if (c->infobip_secret == NULL)
-		return gateway_fail(err, errsz, 404, "%s", "the Infobip endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->infobip_secret))
-		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
-	return 0;
+	return gateway_secret(req, c->infobip_secret, "Infobip", err, errsz);
 }
 
 /* The body as a JSON object with a "results" array, or an HTTP status. */

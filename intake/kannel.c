@@ -25,21 +25,19 @@ static int
 kannel_decode(const struct conf *c, const struct http_request *req, struct sms_in *in,
     size_t max, size_t *nin, char *err, size_t errsz)
 {
-	const char *secret, *from, *to, *text, *coding, *charset, *id, *tm;
+	const char *from, *to, *text, *coding, *charset, *id, *tm;
 	size_t len, from_len, text_len, to_len = 0;
 	long code = 0, t = 0;
 	char reason[128];
 	long n;
+	int st;
 
 	*nin = 0;
 	if (max == 0)
 		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
-	if (c->kannel_secret == NULL)
-		return gateway_fail(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->kannel_secret))
-		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
+	if ((st = gateway_secret(req, c->kannel_secret, "Kannel", err, errsz)) != 0)
+		return st;
 
 	from = http_param(req, "from", &from_len);
 	if (from == NULL || from_len == 0)
@@ -124,16 +122,14 @@ kannel_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 		{ 1, "delivered" }, { 2, "failed" }, { 4, "buffered" }, { 8, "submitted" },
 		{ 16, "rejected" },
 	};
-	const char *secret, *id, *type;
+	const char *id, *type;
 	size_t len, ilen;
 	long t, n;
 	size_t i;
+	int st;
 
-	if (c->kannel_secret == NULL)
-		return gateway_fail(err, errsz, 404, "%s", "the Kannel endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->kannel_secret))
-		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
+	if ((st = gateway_secret(req, c->kannel_secret, "Kannel", err, errsz)) != 0)
+		return st;
 	id = http_param(req, "id", &ilen);
 	if (id == NULL || ilen == 0 || ilen >= idsz || str_to_long(id, 1, 0x7fffffffffffffffL, &n) != 0)
 		return gateway_fail(err, errsz, 400, "%s", "parameter id must be the outbox id Aduan sent");

@@ -257,19 +257,14 @@ vonage_decode(const struct conf *c, const struct http_request *req, struct sms_i
     size_t max, size_t *nin, char *err, size_t errsz)
 {
 	struct params p;
-	const char *secret;
-	size_t len;
 	int st;
 
 	*nin = 0;
 	if (max == 0)
 		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
-	if (c->vonage_secret == NULL)
-		return gateway_fail(err, errsz, 404, "%s", "the Vonage endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->vonage_secret))
-		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
+	if ((st = gateway_secret(req, c->vonage_secret, "Vonage", err, errsz)) != 0)
+		return st;
 	if ((st = params_init(&p, req, err, errsz)) != 0)
 		return st;
 	st = vonage_fields(c, &p, in, err, errsz);
@@ -307,15 +302,12 @@ vonage_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 		{ "rejected", "rejected" }, { "accepted", "submitted" }, { "buffered", "buffered" },
 	};
 	struct params p;
-	const char *secret, *id, *status;
+	const char *id, *status;
 	size_t len, ilen, i;
 	int st;
 
-	if (c->vonage_secret == NULL)
-		return gateway_fail(err, errsz, 404, "%s", "the Vonage endpoint is not enabled in the configuration");
-	secret = http_param(req, "secret", &len);
-	if (secret == NULL || len != strlen(secret) || !str_secret_equal(secret, c->vonage_secret))
-		return gateway_fail(err, errsz, 403, "%s", "wrong or missing secret");
+	if ((st = gateway_secret(req, c->vonage_secret, "Vonage", err, errsz)) != 0)
+		return st;
 	if ((st = params_init(&p, req, err, errsz)) != 0)
 		return st;
 	id = param(&p, "messageId", &ilen);

@@ -205,25 +205,6 @@ same_target(const struct went *a, const struct went *b)
 	    a->owner == b->owner;
 }
 
-/* FNV-1a of s[0..len) without byte skip (skip >= len: none), finalised. */
-static uint64_t
-hash_skip(const char *s, size_t len, size_t skip)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (i == skip)
-			continue;
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /* ---- naming things in messages ---- */
 
 static int
@@ -678,7 +659,7 @@ typo_pairs(const struct lint *l, size_t *np)
 		if (e->sp != 0 || e->len < TYPO_MSG_MIN || e->len >= WORD_MAX)
 			continue;
 		for (pos = 0; pos <= e->len; pos++) {
-			k[nk].h = hash_skip(e->s, e->len, pos);
+			k[nk].h = route_hash_skip(e->s, e->len, pos);
 			k[nk].w = (uint32_t)i;
 			nk++;
 		}

@@ -188,8 +188,8 @@ out_add(struct out *o, const char *fmt, ...)
  * short keys that differ in one letter, exactly what a deletion
  * neighbourhood is made of.
  */
-static uint64_t
-hash_skip(const char *s, size_t len, size_t skip)
+uint64_t
+route_hash_skip(const char *s, size_t len, size_t skip)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
@@ -431,7 +431,7 @@ static long
 exact_find(const struct route_table *rt, const char *s, size_t len)
 {
 	const struct uword *u;
-	uint64_t h = hash_skip(s, len, len);
+	uint64_t h = route_hash_skip(s, len, len);
 	size_t i;
 
 	for (i = h & rt->exmask; rt->exact[i] != 0; i = (i + 1) & rt->exmask) {
@@ -515,7 +515,7 @@ del_index(struct route_table *rt)
 				continue;
 			for (pos = 0; pos <= u->len; pos++) {
 				klen = del_key(u->s, u->len, pos, k);
-				h = hash_skip(k, klen, klen);
+				h = route_hash_skip(k, klen, klen);
 				s = del_slot(rt, k, klen, h);
 				sl = &rt->del[s];
 				/*
@@ -586,7 +586,7 @@ route_build(const struct conf *c, char *err, size_t errsz)
 		u = &rt->uw[rt->nuw++];
 		u->s = rt->ents[i].word;
 		u->len = strlen(u->s);
-		u->hash = hash_skip(u->s, u->len, u->len);
+		u->hash = route_hash_skip(u->s, u->len, u->len);
 		u->phrase = memchr(u->s, ' ', u->len) != NULL;
 		u->e = i;
 		u->alt = -1;
@@ -712,7 +712,7 @@ typo_find(const struct route_table *rt, const char *q, size_t qlen,
 		return 0;
 	for (pos = 0; pos <= qlen; pos++) {
 		klen = del_key(q, qlen, pos, k);
-		sl = &rt->del[del_slot(rt, k, klen, hash_skip(k, klen, klen))];
+		sl = &rt->del[del_slot(rt, k, klen, route_hash_skip(k, klen, klen))];
 		for (i = 0; i < sl->n; i++) {
 			cand = rt->post[sl->start + i];
 			u = &rt->uw[cand];

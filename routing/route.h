@@ -29,6 +29,7 @@
 #define ADUAN_ROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf/conf.h"
 #include "sms/lang.h"
@@ -97,6 +98,12 @@ void route_menu(const struct route_table *rt, long rule, const char *location,
  * router calls a typo.
  */
 int route_one_edit(const char *a, size_t la, const char *b, size_t lb);
+
+/*
+ * The hash of the deletion neighbourhood: s[0..len) without byte skip
+ * (skip >= len: the whole word).  lint pairs words with it as the router does.
+ */
+uint64_t route_hash_skip(const char *s, size_t len, size_t skip);
 
 /*
  * Common words of messages (SAMA, PADA, SAMPAI, LATER, ...), folded: never
