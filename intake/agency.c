@@ -202,36 +202,9 @@ utf8_fix_tail(char *s)
 }
 
 /* The grow-as-needed text buffer of the XML writer. */
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /* Text escaped for XML 1.0; control characters it cannot carry are dropped. */
 static void
-buf_xml(struct buf *b, const char *s)
+buf_xml(struct sbuf *b, const char *s)
 {
 	const char *run = s;
 
@@ -252,11 +225,11 @@ buf_xml(struct buf *b, const char *s)
 		}
 		if (rep == NULL)
 			continue;
-		buf_add(b, run, (size_t)(s - run));
-		buf_str(b, rep);
+		sbuf_add(b, run, (size_t)(s - run));
+		sbuf_str(b, rep);
 		run = s + 1;
 	}
-	buf_add(b, run, (size_t)(s - run));
+	sbuf_add(b, run, (size_t)(s - run));
 }
 
 /* ---- time --------------------------------------------------------------- */
@@ -1257,19 +1230,19 @@ enum fmt { FMT_JSON, FMT_XML };
 static char *
 hide_phones(const char *s)
 {
-	struct buf b = { 0 };
+	struct sbuf b = { 0 };
 	size_t i = 0, j, end, digits;
 
 	if (s == NULL)
 		return NULL;
-	buf_add(&b, "", 0);
+	sbuf_add(&b, "", 0);
 	while (s[i] != '\0') {
 		int start = s[i] == '+' || (s[i] >= '0' && s[i] <= '9');
 		unsigned char prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
 
 		if (!start || (prev >= '0' && prev <= '9') || (prev >= 'A' && prev <= 'Z') ||
 		    (prev >= 'a' && prev <= 'z')) {
-			buf_add(&b, s + i, 1);
+			sbuf_add(&b, s + i, 1);
 			i++;
 			continue;
 		}
@@ -1288,12 +1261,12 @@ hide_phones(const char *s)
 		}
 		if (digits >= 9 && (s[i] == '+' || s[i] == '0' ||
 		    (s[i] == '6' && s[i + 1] == '2')))
-			buf_str(&b, "***");
+			sbuf_str(&b, "***");
 		else
-			buf_add(&b, s + i, end - i);
+			sbuf_add(&b, s + i, end - i);
 		i = end;
 	}
-	return b.p;
+	return b.s;
 }
 
 static const struct conf_rule *
@@ -1321,45 +1294,45 @@ put(json_t *o, const char *name, const char *v)
 static char *
 xml_of(const json_t *arr, const char *root, const char *item)
 {
-	struct buf b = { 0 };
+	struct sbuf b = { 0 };
 	const char *key;
 	json_t *o, *v;
 	size_t i;
 	char num[32];
 
-	buf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
-	buf_str(&b, root);
-	buf_str(&b, ">");
+	sbuf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
+	sbuf_str(&b, root);
+	sbuf_str(&b, ">");
 	json_array_foreach(arr, i, o) {
-		buf_str(&b, "<");
-		buf_str(&b, item);
-		buf_str(&b, ">");
+		sbuf_str(&b, "<");
+		sbuf_str(&b, item);
+		sbuf_str(&b, ">");
 		json_object_foreach(o, key, v) {
-			buf_str(&b, "<");
-			buf_str(&b, key);
-			buf_str(&b, ">");
+			sbuf_str(&b, "<");
+			sbuf_str(&b, key);
+			sbuf_str(&b, ">");
 			if (json_is_string(v))
 				buf_xml(&b, json_string_value(v));
 			else if (json_is_true(v))
-				buf_str(&b, "true");
+				sbuf_str(&b, "true");
 			else if (json_is_false(v))
-				buf_str(&b, "false");
+				sbuf_str(&b, "false");
 			else if (json_is_integer(v)) {
 				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-				buf_str(&b, num);
+				sbuf_str(&b, num);
 			}
-			buf_str(&b, "</");
-			buf_str(&b, key);
-			buf_str(&b, ">");
+			sbuf_str(&b, "</");
+			sbuf_str(&b, key);
+			sbuf_str(&b, ">");
 		}
-		buf_str(&b, "</");
-		buf_str(&b, item);
-		buf_str(&b, ">");
+		sbuf_str(&b, "</");
+		sbuf_str(&b, item);
+		sbuf_str(&b, ">");
 	}
-	buf_str(&b, "</");
-	buf_str(&b, root);
-	buf_str(&b, ">\n");
-	return b.p;
+	sbuf_str(&b, "</");
+	sbuf_str(&b, root);
+	sbuf_str(&b, ">\n");
+	return b.s;
 }
 
 /* Sends arr (stolen) as JSON or as XML <root><item>... */
@@ -1394,7 +1367,7 @@ static void
 o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 {
 	json_t *arr = must(json_array()), *o;
-	struct buf kw;
+	struct sbuf kw;
 	size_t i, k;
 
 	for (i = 0; i < c->nrules; i++) {
@@ -1403,11 +1376,11 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		    &c->agencies[r->agency] : NULL;
 
 		memset(&kw, 0, sizeof kw);
-		buf_add(&kw, "", 0);
+		sbuf_add(&kw, "", 0);
 		for (k = 0; k < r->naliases + r->naliases_en; k++) {
 			if (k > 0)
-				buf_str(&kw, ",");
-			buf_str(&kw, k < r->naliases ? r->aliases[k] :
+				sbuf_str(&kw, ",");
+			sbuf_str(&kw, k < r->naliases ? r->aliases[k] :
 			    r->aliases_en[k - r->naliases]);
 		}
 		o = must(json_object());
@@ -1418,9 +1391,9 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		    r->label[LANG_ID]);
 		json_object_set_new(o, "metadata", json_false());
 		put(o, "type", "realtime");
-		put(o, "keywords", kw.p);
+		put(o, "keywords", kw.s);
 		put(o, "group", ag != NULL ? ag->short_name : "");
-		free(kw.p);
+		free(kw.s);
 		json_array_append_new(arr, o);
 	}
 	respond_list(res, 200, f, arr, "services", "service");

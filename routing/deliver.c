@@ -46,7 +46,6 @@
 #define POLL_S          1       /* seconds between polls when idle */
 #define LEASE_SLACK     30      /* lease = now + 2 * timeout + LEASE_SLACK */
 #define ATTEMPT_MARGIN  5       /* seconds of lease kept in hand per attempt */
-#define QUOTE_MAX       100     /* bytes of an answer quoted in an error */
 #define ANSWER_MAX      (64 * 1024)
 
 struct deliver {
@@ -86,27 +85,6 @@ random32(void)
 		return v;
 	/* No entropy yet (early boot): jitter needs spread, not secrecy. */
 	return (uint32_t)mono_ms() * 2654435761u ^ atomic_fetch_add(&fallback, 0x9E3779B9u);
-}
-
-/* Up to QUOTE_MAX bytes of an answer for an error: printable, no cut UTF-8. */
-static void
-quote(const char *body, size_t len, char *out, size_t outsz)
-{
-	size_t i, n = len < QUOTE_MAX ? len : QUOTE_MAX;
-
-	if (n >= outsz)
-		n = outsz - 1;
-	if (n < len)
-		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
-			n--;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)body[i];
-
-		out[i] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
-	}
-	while (i > 0 && out[i - 1] == ' ')
-		i--;
-	out[i] = '\0';
 }
 
 int64_t
@@ -178,7 +156,7 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 	const struct conf_agency *ag;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
-	char idem[200], sig[128], why[QUOTE_MAX + 1];
+	char idem[200], sig[128], why[FETCH_QUOTE_MAX + 1];
 	const char *hdrs[] = { idem, sig, "User-Agent: aduan", NULL };
 	const char *body = row->body != NULL ? row->body : "";
 	size_t len = strlen(body);
@@ -220,7 +198,7 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 		outcome(a, SEND_RETRY, "%s", res.error);
 	else {
 		a->status = res.status;
-		quote(res.body, res.body_len, why, sizeof why);
+		fetch_quote(res.body, res.body_len, why, sizeof why);
 		if (res.status >= 200 && res.status <= 299)
 			outcome(a, SEND_OK, "%s", "");
 		else if (res.status == 429 || (res.status >= 500 && res.status <= 599))

@@ -33,37 +33,8 @@
 /* Gateway answers are short; anything longer is not one of theirs. */
 #define ANSWER_MAX      (16 * 1024)
 /* How much of a gateway's answer an error quotes. */
-#define QUOTE_MAX       100
 
 /* A growable string; what goes in is bounded by TEXT_MAX and the config. */
-struct sbuf {
-	char *s;
-	size_t len;
-	size_t cap;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->s = xrealloc(b->s, cap);
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* Appends "&name=<value URL-encoded>" (no "&" when the string is empty). */
 static void
 sb_param(struct sbuf *b, const char *name, const char *value, size_t len)
@@ -71,36 +42,11 @@ sb_param(struct sbuf *b, const char *name, const char *value, size_t len)
 	char *e = fetch_escape(value, len);
 
 	if (b->len > 0)
-		sb_str(b, "&");
-	sb_str(b, name);
-	sb_str(b, "=");
-	sb_str(b, e);
+		sbuf_str(b, "&");
+	sbuf_str(b, name);
+	sbuf_str(b, "=");
+	sbuf_str(b, e);
 	free(e);
-}
-
-/*
- * Copies at most QUOTE_MAX bytes of a gateway's answer into out for an
- * error message: control characters become spaces, a UTF-8 sequence cut at
- * the end is dropped, trailing blanks trimmed.
- */
-static void
-quote(const char *body, size_t len, char *out, size_t outsz)
-{
-	size_t i, n = len < QUOTE_MAX ? len : QUOTE_MAX;
-
-	if (n >= outsz)
-		n = outsz - 1;
-	if (n < len)
-		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
-			n--;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)body[i];
-
-		out[i] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
-	}
-	while (i > 0 && out[i - 1] == ' ')
-		i--;
-	out[i] = '\0';
 }
 
 static void
@@ -162,11 +108,11 @@ utf16be(const char *s, size_t len, struct sbuf *b)
 			u[1] = (char)(hi & 0xFF);
 			u[2] = (char)(lo >> 8);
 			u[3] = (char)(lo & 0xFF);
-			sb_add(b, u, 4);
+			sbuf_add(b, u, 4);
 		} else {
 			u[0] = (char)(c >> 8);
 			u[1] = (char)(c & 0xFF);
-			sb_add(b, u, 2);
+			sbuf_add(b, u, 2);
 		}
 	}
 }
@@ -190,7 +136,7 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 	struct sbuf q = { 0 }, u16 = { 0 }, dlr = { 0 };
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
-	char idbuf[32], why[QUOTE_MAX + 1], *url, *e;
+	char idbuf[32], why[FETCH_QUOTE_MAX + 1], *url, *e;
 	size_t tlen = strlen(text), plen;
 	int gsm7 = gsm_is_gsm7(text, tlen);
 
@@ -219,14 +165,14 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 		plen = strlen(c->public_url);
 		while (plen > 0 && c->public_url[plen - 1] == '/')
 			plen--;
-		sb_add(&dlr, c->public_url, plen);
-		sb_str(&dlr, "/kannel/dlr?secret=");
+		sbuf_add(&dlr, c->public_url, plen);
+		sbuf_str(&dlr, "/kannel/dlr?secret=");
 		e = fetch_escape(c->kannel_secret, strlen(c->kannel_secret));
-		sb_str(&dlr, e);
+		sbuf_str(&dlr, e);
 		free(e);
-		sb_str(&dlr, "&id=");
-		sb_str(&dlr, idbuf);
-		sb_str(&dlr, "&type=%d");
+		sbuf_str(&dlr, "&id=");
+		sbuf_str(&dlr, idbuf);
+		sbuf_str(&dlr, "&type=%d");
 		sb_param(&q, "dlr-mask", "31", 2);
 		sb_param(&q, "dlr-url", dlr.s, dlr.len);
 	}
@@ -245,7 +191,7 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 	if (fetch(&req, &res) == -1 && !(res.status >= 200 && res.status <= 299))
 		result(r, SEND_RETRY, "kannel: %s", res.error);
 	else {
-		quote(res.body, res.body_len, why, sizeof why);
+		fetch_quote(res.body, res.body_len, why, sizeof why);
 		if (res.status >= 200 && res.status <= 299)
 			result(r, SEND_OK, "%s", "");
 		else if (res.status == 403)
@@ -334,7 +280,7 @@ send_africastalking(const struct conf *c, const char *to, const char *text,
 	struct sbuf f = { 0 };
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
-	char key[300], why[QUOTE_MAX + 1];
+	char key[300], why[FETCH_QUOTE_MAX + 1];
 	const char *hdrs[] = { key, "Accept: application/json", NULL };
 
 	(void)outbox_id;
@@ -358,7 +304,7 @@ send_africastalking(const struct conf *c, const char *to, const char *text,
 	else if (res.status >= 200 && res.status <= 299)
 		at_answer(res.body, res.body_len, r);
 	else {
-		quote(res.body, res.body_len, why, sizeof why);
+		fetch_quote(res.body, res.body_len, why, sizeof why);
 		result(r, status_outcome(res.status), "africastalking: HTTP %ld: %s",
 		    res.status, why);
 	}
@@ -443,7 +389,7 @@ twilio_answer(long status, const char *body, size_t len, struct send_result *r)
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, 0, &jerr);
 	const char *sid, *msg;
-	char why[QUOTE_MAX + 1];
+	char why[FETCH_QUOTE_MAX + 1];
 	enum send_outcome o;
 	json_int_t code = 0;
 	size_t i;
@@ -467,9 +413,9 @@ twilio_answer(long status, const char *body, size_t len, struct send_result *r)
 			if (code == twilio_retry_codes[i])
 				o = SEND_RETRY;
 	if (root != NULL && (msg = jstr(root, "message")) != NULL)
-		quote(msg, strlen(msg), why, sizeof why);
+		fetch_quote(msg, strlen(msg), why, sizeof why);
 	else
-		quote(body, len, why, sizeof why);
+		fetch_quote(body, len, why, sizeof why);
 	mask_numbers(why);
 	if (code != 0)
 		result(r, o, "twilio: HTTP %ld error %lld: %s", status, (long long)code, why);
@@ -507,20 +453,20 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 	OPENSSL_cleanse(cred, sizeof cred);
 	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
 
-	sb_add(&url, base, base_len(base));
-	sb_str(&url, "/2010-04-01/Accounts/");
+	sbuf_add(&url, base, base_len(base));
+	sbuf_str(&url, "/2010-04-01/Accounts/");
 	e = fetch_escape(c->sender_username, strlen(c->sender_username));
-	sb_str(&url, e);
+	sbuf_str(&url, e);
 	free(e);
-	sb_str(&url, "/Messages.json");
+	sbuf_str(&url, "/Messages.json");
 
 	sb_param(&f, "To", to, strlen(to));
 	if (c->sender_from != NULL)
 		sb_param(&f, "From", c->sender_from, strlen(c->sender_from));
 	sb_param(&f, "Body", text, strlen(text));
 	if (c->public_url != NULL) {
-		sb_add(&cb, c->public_url, base_len(c->public_url));
-		sb_str(&cb, "/twilio/status");
+		sbuf_add(&cb, c->public_url, base_len(c->public_url));
+		sbuf_str(&cb, "/twilio/status");
 		sb_param(&f, "StatusCallback", cb.s, cb.len);
 	}
 
@@ -560,7 +506,7 @@ infobip_answer(const char *body, size_t len, const char *mid, struct send_result
 	json_error_t jerr;
 	json_t *root, *first, *st;
 	const char *group, *name, *desc, *id;
-	char why[QUOTE_MAX + 1];
+	char why[FETCH_QUOTE_MAX + 1];
 	size_t i;
 
 	if ((root = json_loadb(body, len, 0, &jerr)) == NULL) {
@@ -587,7 +533,7 @@ infobip_answer(const char *body, size_t len, const char *mid, struct send_result
 	/* "REJECTED_DESTINATION: Destination address is invalid" */
 	name = jstr(st, "name");
 	desc = jstr(st, "description");
-	quote(desc != NULL ? desc : "", desc != NULL ? strlen(desc) : 0, why, sizeof why);
+	fetch_quote(desc != NULL ? desc : "", desc != NULL ? strlen(desc) : 0, why, sizeof why);
 	mask_numbers(why);
 	for (i = 0; i < ARRAY_LEN(final); i++)
 		if (strcmp(group, final[i]) == 0)
@@ -613,7 +559,7 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 	struct fetch_res res;
 	json_t *root, *msg, *dest;
 	json_error_t jerr;
-	char mid[48], auth[300], why[QUOTE_MAX + 1], *payload, *e;
+	char mid[48], auth[300], why[FETCH_QUOTE_MAX + 1], *payload, *e;
 	const char *hdrs[] = { auth, "Accept: application/json", NULL };
 	const char *etext;
 	int n;
@@ -633,10 +579,10 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 		json_object_set_new(msg, "from", json_string(c->sender_from));
 	json_object_set_new(msg, "text", json_string(text));
 	if (c->infobip_secret != NULL && c->public_url != NULL) {
-		sb_add(&notify, c->public_url, base_len(c->public_url));
-		sb_str(&notify, "/infobip/dlr?secret=");
+		sbuf_add(&notify, c->public_url, base_len(c->public_url));
+		sbuf_str(&notify, "/infobip/dlr?secret=");
 		e = fetch_escape(c->infobip_secret, strlen(c->infobip_secret));
-		sb_str(&notify, e);
+		sbuf_str(&notify, e);
 		free(e);
 		json_object_set_new(msg, "notifyUrl", json_string(notify.s));
 		json_object_set_new(msg, "notifyContentType", json_string("application/json"));
@@ -650,8 +596,8 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 		return;
 	}
 
-	sb_add(&url, c->sender_url, base_len(c->sender_url));
-	sb_str(&url, "/sms/2/text/advanced");
+	sbuf_add(&url, c->sender_url, base_len(c->sender_url));
+	sbuf_str(&url, "/sms/2/text/advanced");
 	req.method = "POST";
 	req.url = url.s;
 	req.content_type = "application/json";
@@ -670,9 +616,9 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 		etext = jstr(json_object_get(json_object_get(root, "requestError"),
 		    "serviceException"), "text");
 		if (etext != NULL)
-			quote(etext, strlen(etext), why, sizeof why);
+			fetch_quote(etext, strlen(etext), why, sizeof why);
 		else
-			quote(res.body, res.body_len, why, sizeof why);
+			fetch_quote(res.body, res.body_len, why, sizeof why);
 		mask_numbers(why);
 		json_decref(root);
 		result(r, status_outcome(res.status), "infobip: HTTP %ld: %s", res.status, why);

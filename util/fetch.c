@@ -24,9 +24,7 @@
 #define DEFAULT_MAX_RESPONSE    (64 * 1024)
 
 struct sink {
-	char *buf;
-	size_t len;
-	size_t cap;             /* allocated */
+	struct sbuf b;
 	size_t max;             /* the most we accept */
 	int too_large;
 };
@@ -49,22 +47,12 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	struct sink *k = arg;
 	size_t n = size * nmemb;
 
-	if (n > k->max - k->len) {
+	if (n > k->max - k->b.len) {
 		/* Returning short makes libcurl abort with CURLE_WRITE_ERROR. */
 		k->too_large = 1;
 		return 0;
 	}
-	if (k->len + n + 1 > k->cap) {
-		size_t cap = k->cap ? k->cap : 1024;
-
-		while (cap < k->len + n + 1)
-			cap *= 2;
-		k->buf = xrealloc(k->buf, cap);
-		k->cap = cap;
-	}
-	memcpy(k->buf + k->len, data, n);
-	k->len += n;
-	k->buf[k->len] = '\0';
+	sbuf_add(&k->b, data, n);
 	return n;
 }
 
@@ -134,8 +122,8 @@ fetch(const struct fetch_req *req, struct fetch_res *res)
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 
-	res->body = k.buf != NULL ? k.buf : xstrdup("");
-	res->body_len = k.len;
+	res->body = k.b.s != NULL ? k.b.s : xstrdup("");
+	res->body_len = k.b.len;
 	if (rc == CURLE_OK)
 		return 0;
 	if (k.too_large || rc == CURLE_FILESIZE_EXCEEDED)
@@ -184,4 +172,24 @@ fetch_escape(const char *s, size_t len)
 	copy = xstrdup(e);
 	curl_free(e);
 	return copy;
+}
+
+void
+fetch_quote(const char *body, size_t len, char *out, size_t outsz)
+{
+	size_t i, n = len < FETCH_QUOTE_MAX ? len : FETCH_QUOTE_MAX;
+
+	if (n >= outsz)
+		n = outsz - 1;
+	if (n < len)
+		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
+			n--;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)body[i];
+
+		out[i] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
+	}
+	while (i > 0 && out[i - 1] == ' ')
+		i--;
+	out[i] = '\0';
 }

@@ -38,4 +38,14 @@ void fetch_res_clear(struct fetch_res *res);
 /* URL-encodes len bytes of s (binary-safe) into a heap string. */
 char *fetch_escape(const char *s, size_t len);
 
+/* Bytes of an answer that fetch_quote() keeps for an error message. */
+#define FETCH_QUOTE_MAX 100
+
+/*
+ * Copies at most FETCH_QUOTE_MAX bytes of an answer body into out for an
+ * error message: control characters become spaces, a UTF-8 sequence cut
+ * at the end is dropped, trailing blanks trimmed.
+ */
+void fetch_quote(const char *body, size_t len, char *out, size_t outsz);
+
 #endif

@@ -23,6 +23,18 @@ int str_copy(char *dst, size_t dstsz, const char *src);
 /* Parses a whole decimal integer within [min, max].  0 or -1. */
 int str_to_long(const char *s, long min, long max, long *out);
 
+/*
+ * A growing string: sbuf_add() appends n bytes (binary-safe) and keeps it
+ * NUL-terminated; s is NULL until the first append.  Free s when done.
+ */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n);
+void sbuf_str(struct sbuf *b, const char *s);
+
 /* Constant-time comparison of two NUL-terminated secrets: 1 equal, 0 not. */
 int str_secret_equal(const char *a, const char *b);
 
