@@ -20,11 +20,8 @@
  * joined by '*'.  The answer is text/plain starting "CON " (wait for input)
  * or "END " (the last screen).
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "intake/gateway.h"
 #include "sms/text.h"
@@ -74,35 +71,6 @@ at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd
 	return 0;
 }
 
-/* "2026-11-28 08:51:03", "2026-11-28T08:51:03.123Z": UTC seconds, or -1. */
-static int64_t
-at_date(const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, se, n = 0;
-
-	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
-	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return -1;
-	/* What may follow: fractions of a second, then Z or nothing. */
-	s += n;
-	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			;
-	if (*s == 'Z')
-		s++;
-	if (*s != '\0')
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	return (int64_t)timegm(&tm);
-}
-
 static int
 at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_in *in,
     size_t max, size_t *n, char *err, size_t errsz)
@@ -140,7 +108,7 @@ at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_i
 	if (ilen >= sizeof in->id || !gateway_token(id, ilen))
 		return gateway_fail(err, errsz, 400, "parameter id is malformed");
 	date = http_param(req, "date", &len);
-	if (date != NULL && len > 0 && (t = at_date(date)) < 0)
+	if (date != NULL && len > 0 && (t = gateway_iso_time(date)) < 0)
 		return gateway_fail(err, errsz, 400, "parameter date is not an ISO-8601 time");
 
 	memcpy(in->from, from, flen);
