@@ -26,7 +26,6 @@
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/parse.h"
-#include "sms/text.h"
 #include "store/store.h"
 #include "util/fetch.h"
 #include "util/log.h"
@@ -374,20 +373,12 @@ how_text(const struct route_decision *d)
 }
 
 static int
-count_word(void *arg, size_t off, size_t len)
-{
-	(void)off;
-	(void)len;
-	++*(size_t *)arg;
-	return 0;
-}
-
-static int
 cmd_route(const struct opts *o, const char *text)
 {
 	struct conf *c = load_conf(o->conf);
 	struct route_table *rt;
-	struct route_decision d;
+	struct intake_sms_route r;
+	const struct route_decision *d = &r.d;
 	struct sms_command cmd;
 	const struct conf_agency *a;
 	char err[256];
@@ -410,31 +401,22 @@ cmd_route(const struct opts *o, const char *text)
 		conf_free(c);
 		return 0;
 	}
-	if (cmd.structured)
-		route_structured(rt, cmd.keyword.p, cmd.keyword.len, cmd.location.p,
-		    cmd.location.len, cmd.description.p, cmd.description.len, &d);
-	else
-		route_text(rt, cmd.body.p, cmd.body.len, &d);
-	a = &c->agencies[d.agency];
+	intake_route_sms(rt, &cmd, &r);
+	a = &c->agencies[d->agency];
 	printf("agency:  %s (%s)\n", a->id, a->name);
-	printf("rule:    %s\n", d.rule >= 0 ? c->rules[d.rule].keyword : "- (triage)");
-	printf("how:     %s%s\n", how_text(&d), d.rule >= 0 ? (d.typo ? ", typo (one letter off)" : ", exact") : "");
-	if (d.rule >= 0)
-		printf("word:    '%s' matched '%s'\n", d.word, d.keyword);
-	if (d.region >= 0)
-		printf("region:  %s (%s)%s\n", c->regions[d.region].id, c->regions[d.region].name,
-		    d.regional ? ", regional agency" : "");
+	printf("rule:    %s\n", d->rule >= 0 ? c->rules[d->rule].keyword : "- (triage)");
+	printf("how:     %s%s\n", how_text(d), d->rule >= 0 ? (d->typo ? ", typo (one letter off)" : ", exact") : "");
+	if (d->rule >= 0)
+		printf("word:    '%s' matched '%s'\n", d->word, d->keyword);
+	if (d->region >= 0)
+		printf("region:  %s (%s)%s\n", c->regions[d->region].id, c->regions[d->region].name,
+		    d->regional ? ", regional agency" : "");
 	else
 		printf("region:  -\n");
-	printf("why:     %s\n", d.explain);
-	if (d.rule < 0 && !cmd.structured) {
-		size_t words = 0;
-
-		text_words(cmd.body.p, cmd.body.len, count_word, &words);
-		if (words < INTAKE_MIN_FREE_WORDS)
-			printf("note:    no keyword and fewer than %d words: the service answers with the "
-			    "help text and opens no ticket\n", INTAKE_MIN_FREE_WORDS);
-	}
+	printf("why:     %s\n", d->explain);
+	if (r.answer == INTAKE_SMS_HELP)
+		printf("note:    no keyword and fewer than %d words: the service answers with the "
+		    "help text and opens no ticket\n", INTAKE_MIN_FREE_WORDS);
 	route_free(rt);
 	conf_free(c);
 	return 0;

@@ -302,60 +302,73 @@ has_alnum(const char *s, size_t len)
  * one message is in it (perf: a third of the time inside the store).
  */
 struct plan {
-	enum { PLAN_COMPLAINT, PLAN_NEED_TEXT, PLAN_HELP } what;
+	enum intake_sms_answer what;
 	struct route_decision d;
 	struct store_complaint c;       /* all but lang; ticket not checked yet */
 };
+
+void
+intake_route_sms(const struct route_table *rt, const struct sms_command *cmd,
+    struct intake_sms_route *r)
+{
+	struct route_decision *d = &r->d;
+	size_t words = 0;
+
+	r->loc = NULL;
+	r->llen = 0;
+	if (cmd->structured) {
+		route_structured(rt, cmd->keyword.p, cmd->keyword.len, cmd->location.p,
+		    cmd->location.len, cmd->description.p, cmd->description.len, d);
+		r->desc = cmd->description.p;
+		r->dlen = cmd->description.len;
+		r->loc = cmd->location.p;
+		r->llen = cmd->location.len;
+	} else {
+		route_text(rt, cmd->body.p, cmd->body.len, d);
+		/*
+		 * The whole text is the description: "Sampah menumpuk di
+		 * pasar" without its first word loses its subject.  Only a
+		 * keyword with nothing after it is not a complaint yet.
+		 */
+		r->desc = cmd->body.p;
+		r->dlen = cmd->body.len;
+		if (d->how == ROUTE_LEADING && d->body_offset <= r->dlen &&
+		    !has_alnum(r->desc + d->body_offset, r->dlen - d->body_offset))
+			r->dlen = 0;    /* "JALAN", "JALAN !!!": nothing said yet */
+	}
+	if (r->desc != NULL)
+		text_trim(&r->desc, &r->dlen);
+	if (r->loc != NULL)
+		text_trim(&r->loc, &r->llen);
+
+	if (r->desc == NULL || r->dlen == 0) {
+		r->answer = d->rule >= 0 ? INTAKE_SMS_NEED_TEXT : INTAKE_SMS_HELP;
+		return;
+	}
+	r->answer = INTAKE_SMS_TICKET;
+	if (d->rule < 0) {
+		/* "halo", "tes#tes": no keyword and hardly a sentence. */
+		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
+		if (words < INTAKE_MIN_FREE_WORDS)
+			r->answer = INTAKE_SMS_HELP;
+	}
+}
 
 static int
 complaint_plan(struct intake *ix, const char *phone, const struct sms_command *cmd,
     int64_t now, struct plan *p)
 {
 	const struct conf *conf = ix->conf;
-	struct route_decision *d = &p->d;
+	struct intake_sms_route r;
+	const struct route_decision *d = &r.d;
 	struct store_complaint *c = &p->c;
-	const char *desc, *loc = NULL;
-	size_t dlen, llen = 0, words = 0;
 
 	memset(p, 0, sizeof *p);
-	if (cmd->structured) {
-		route_structured(ix->rt, cmd->keyword.p, cmd->keyword.len, cmd->location.p,
-		    cmd->location.len, cmd->description.p, cmd->description.len, d);
-		desc = cmd->description.p;
-		dlen = cmd->description.len;
-		loc = cmd->location.p;
-		llen = cmd->location.len;
-	} else {
-		route_text(ix->rt, cmd->body.p, cmd->body.len, d);
-		/*
-		 * The whole text is the description: "Sampah menumpuk di
-		 * pasar" without its first word loses its subject.  Only a
-		 * keyword with nothing after it is not a complaint yet.
-		 */
-		desc = cmd->body.p;
-		dlen = cmd->body.len;
-		if (d->how == ROUTE_LEADING && d->body_offset <= dlen &&
-		    !has_alnum(desc + d->body_offset, dlen - d->body_offset))
-			dlen = 0;       /* "JALAN", "JALAN !!!": nothing said yet */
-	}
-	if (desc != NULL)
-		text_trim(&desc, &dlen);
-	if (loc != NULL)
-		text_trim(&loc, &llen);
-
-	if (desc == NULL || dlen == 0) {
-		p->what = d->rule >= 0 ? PLAN_NEED_TEXT : PLAN_HELP;
+	intake_route_sms(ix->rt, cmd, &r);
+	p->d = r.d;
+	p->what = r.answer;
+	if (r.answer != INTAKE_SMS_TICKET)
 		return 0;
-	}
-	if (d->rule < 0) {
-		/* "halo", "tes#tes": no keyword and hardly a sentence. */
-		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
-		if (words < INTAKE_MIN_FREE_WORDS) {
-			p->what = PLAN_HELP;
-			return 0;
-		}
-	}
-	p->what = PLAN_COMPLAINT;
 	if (ticket_new(c->ticket) != 0)
 		return -1;
 	str_copy(c->phone, sizeof c->phone, phone);
@@ -364,8 +377,8 @@ complaint_plan(struct intake *ix, const char *phone, const struct sms_command *c
 	str_copy(c->agency, sizeof c->agency, conf->agencies[d->agency].id);
 	str_copy(c->region, sizeof c->region, d->region >= 0 ? conf->regions[d->region].id : "");
 	str_copy(c->status, sizeof c->status, "received");
-	c->location = llen > 0 ? xstrndup(loc, llen) : NULL;
-	c->description = xstrndup(desc, dlen);
+	c->location = r.llen > 0 ? xstrndup(r.loc, r.llen) : NULL;
+	c->description = xstrndup(r.desc, r.dlen);
 	c->route_explain = xstrdup(d->explain);
 	str_copy(c->config_hash, sizeof c->config_hash, conf->hash);
 	c->created_at = now;
@@ -389,13 +402,13 @@ complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang,
 	o->lang = cmd_lang != LANG_NONE ? cmd_lang : d->lang;
 	var(&v, "shortcode", conf->short_code);
 
-	if (p->what == PLAN_NEED_TEXT) {
+	if (p->what == INTAKE_SMS_NEED_TEXT) {
 		o->command = "complaint_empty";
 		var(&v, "keyword", conf->rules[d->rule].keyword);
 		render(ix, l, REPLY_NEED_TEXT, &v, out, outsz);
 		return 0;
 	}
-	if (p->what == PLAN_HELP) {
+	if (p->what == INTAKE_SMS_HELP) {
 		o->command = "help";
 		help_reply(ix, l, out, outsz);
 		return 0;

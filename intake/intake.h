@@ -19,6 +19,7 @@
 #include "intake/gateway.h"
 #include "routing/deliver.h"
 #include "routing/route.h"
+#include "sms/parse.h"
 #include "store/store.h"
 
 struct live;
@@ -42,6 +43,28 @@ struct intake {
  * "terima kasih") gets the help text, not a ticket.
  */
 #define INTAKE_MIN_FREE_WORDS 3
+
+/*
+ * How intake reads an SMS complaint (cmd->cmd == SMS_COMPLAINT), with no
+ * store: where it routes, what description and location it would keep
+ * (pointers into the message, trimmed), and what the citizen gets back.
+ * `aduan route` and replay use it to say what the service would do.
+ */
+enum intake_sms_answer {
+	INTAKE_SMS_TICKET,              /* a complaint is stored */
+	INTAKE_SMS_NEED_TEXT,           /* a keyword and nothing said: "JALAN" */
+	INTAKE_SMS_HELP                 /* no keyword and hardly a sentence: "halo" */
+};
+
+struct intake_sms_route {
+	struct route_decision d;
+	const char *desc, *loc;         /* loc NULL when none */
+	size_t dlen, llen;
+	enum intake_sms_answer answer;
+};
+
+void intake_route_sms(const struct route_table *rt, const struct sms_command *cmd,
+    struct intake_sms_route *r);
 
 struct intake_result {
 	int status;                     /* 200, 400 or 503 */

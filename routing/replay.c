@@ -10,7 +10,6 @@
 
 #include "intake/intake.h"
 #include "sms/parse.h"
-#include "sms/text.h"
 #include "util/util.h"
 
 void
@@ -37,61 +36,20 @@ replay_clear(struct replay *r)
 	r->nmoves = r->capmoves = 0;
 }
 
-static int
-has_alnum(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-		    (unsigned char)s[i] >= 0x80)
-			return 1;
-	return 0;
-}
-
-static int
-count_word(void *arg, size_t off, size_t len)
-{
-	(void)off;
-	(void)len;
-	++*(size_t *)arg;
-	return 0;
-}
-
-/* An SMS complaint, as intake's complaint() routes it. */
+/* An SMS complaint, as intake routes it: -1 when the text is no complaint. */
 static int
 decide_sms(const struct route_table *rt, const char *text, struct route_decision *d,
     int *no_ticket)
 {
 	struct sms_command cmd;
-	const char *desc;
-	size_t dlen, words = 0;
+	struct intake_sms_route r;
 
 	sms_parse(text, strlen(text), &cmd);
 	if (cmd.cmd != SMS_COMPLAINT)
 		return -1;
-	if (cmd.structured) {
-		route_structured(rt, cmd.keyword.p, cmd.keyword.len, cmd.location.p,
-		    cmd.location.len, cmd.description.p, cmd.description.len, d);
-		desc = cmd.description.p;
-		dlen = cmd.description.len;
-	} else {
-		route_text(rt, cmd.body.p, cmd.body.len, d);
-		desc = cmd.body.p;
-		dlen = cmd.body.len;
-		/* "JALAN", "JALAN !!!": the service would ask for the text. */
-		if (d->how == ROUTE_LEADING && d->body_offset <= dlen &&
-		    !has_alnum(desc + d->body_offset, dlen - d->body_offset))
-			dlen = 0;
-	}
-	if (desc != NULL)
-		text_trim(&desc, &dlen);
-	*no_ticket = desc == NULL || dlen == 0;
-	if (!*no_ticket && d->rule < 0) {
-		/* "halo", "tes saja": the help text, no ticket. */
-		text_words(cmd.body.p, cmd.body.len, count_word, &words);
-		*no_ticket = words < INTAKE_MIN_FREE_WORDS;
-	}
+	intake_route_sms(rt, &cmd, &r);
+	*d = r.d;
+	*no_ticket = r.answer != INTAKE_SMS_TICKET;
 	return 0;
 }
 
