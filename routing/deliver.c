@@ -239,12 +239,6 @@ record_tx(struct store *s, void *arg)
 	}
 }
 
-static int
-record(struct store *s, const struct record *r)
-{
-	return store_run(s, record_tx, (void *)r) < 0 ? -1 : 0;
-}
-
 struct claim {
 	int64_t now, until;
 	struct store_outbox_row *rows;
@@ -309,7 +303,7 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 		rec.what = RECORD_SENT;
 		rec.now = now;
 		rec.provider_id = a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL;
-		ret = record(s, &rec);
+		ret = store_run(s, record_tx, &rec);
 		if (a.status != 0)
 			log_info("outbox %" PRId64 " %s: sent, HTTP %ld, attempt %d, %" PRId64
 			    " ms", row->id, who, a.status, n, ms);
@@ -325,7 +319,7 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 			rec.now = now;
 			rec.next = next;
 			rec.error = a.r.error;
-			ret = record(s, &rec);
+			ret = store_run(s, record_tx, &rec);
 			log_warnx("outbox %" PRId64 " %s: attempt %d failed (%s), %" PRId64
 			    " ms; retry in %" PRId64 " s", row->id, who, n, a.r.error, ms,
 			    next - now);
@@ -334,14 +328,14 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 		snprintf(err, sizeof err, "gave up after %d attempts: %.200s", n, a.r.error);
 		rec.now = now;
 		rec.error = err;
-		ret = record(s, &rec);
+		ret = store_run(s, record_tx, &rec);
 		log_warnx("outbox %" PRId64 " %s: dead, %s, %" PRId64 " ms", row->id, who,
 		    err, ms);
 		break;
 	default:
 		rec.now = now;
 		rec.error = a.r.error;
-		ret = record(s, &rec);
+		ret = store_run(s, record_tx, &rec);
 		log_warnx("outbox %" PRId64 " %s: dead after attempt %d: %s, %" PRId64 " ms",
 		    row->id, who, n, a.r.error, ms);
 		break;
