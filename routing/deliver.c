@@ -213,32 +213,12 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 }
 
 /*
- * The store's writes of a delivery run on its writer thread (store_run),
- * so that they share commits with everything else written meanwhile
- * instead of each taking the store for an fsync of its own.
+ * A claim runs on the store's writer thread (store_run), sharing a commit
+ * with whatever is written meanwhile.  The outcome of an attempt does not
+ * wait for a batch: a delivery report can follow the gateway's answer at
+ * once (Kannel's does), and a report that finds no provider id yet is
+ * dropped, so the outcome is written the moment the answer is in.
  */
-struct record {
-	enum { RECORD_SENT, RECORD_RETRY, RECORD_DEAD } what;
-	int64_t id, now, next;
-	const char *provider_id;        /* RECORD_SENT, may be NULL */
-	const char *error;
-};
-
-static int
-record_tx(struct store *s, void *arg)
-{
-	const struct record *r = arg;
-
-	switch (r->what) {
-	case RECORD_SENT:
-		return store_outbox_sent(s, r->id, r->now, r->provider_id);
-	case RECORD_RETRY:
-		return store_outbox_retry(s, r->id, r->now, r->next, r->error);
-	default:
-		return store_outbox_dead(s, r->id, r->now, r->error);
-	}
-}
-
 struct claim {
 	int64_t now, until;
 	struct store_outbox_row *rows;
@@ -265,14 +245,20 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
     int64_t now, int live)
 {
 	struct attempt a;
-	struct record rec = { RECORD_DEAD, row->id, 0, 0, NULL, NULL };
-	char who[96], masked[32], err[sizeof a.r.error];
+	char who[96], masked[32], err[sizeof a.r.error], ahead[32];
 	const char *result;
 	int64_t t0 = mono_ms(), ms, next;
 	int n, ret, waits = 0;
 
 	memset(&a, 0, sizeof a);
 	if (strcmp(row->kind, "sms") == 0) {
+		/* A report may come back before the gateway's answer: its row must know it. */
+		if (send_provider_id_ahead(c, row->id, ahead, sizeof ahead) &&
+		    store_outbox_provider(s, row->id, ahead) != 0) {
+			log_warnx("outbox %" PRId64 ": cannot record the provider id: %s", row->id,
+			    store_errmsg());
+			return -1;
+		}
 		send_sms(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
 		/*
 		 * No sender configured: the row waits for one (sms/send.h)
@@ -300,10 +286,8 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	    strcmp(row->kind, "webhook") == 0 ? row->kind : "other", "outcome", result, NULL);
 	switch (a.r.outcome) {
 	case SEND_OK:
-		rec.what = RECORD_SENT;
-		rec.now = now;
-		rec.provider_id = a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL;
-		ret = store_run(s, record_tx, &rec);
+		ret = store_outbox_sent(s, row->id, now,
+		    a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL);
 		if (a.status != 0)
 			log_info("outbox %" PRId64 " %s: sent, HTTP %ld, attempt %d, %" PRId64
 			    " ms", row->id, who, a.status, n, ms);
@@ -315,27 +299,19 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	case SEND_RETRY:
 		if (n < c->delivery_max_attempts || waits) {
 			next = now + deliver_backoff(c, n, random32());
-			rec.what = RECORD_RETRY;
-			rec.now = now;
-			rec.next = next;
-			rec.error = a.r.error;
-			ret = store_run(s, record_tx, &rec);
+			ret = store_outbox_retry(s, row->id, now, next, a.r.error);
 			log_warnx("outbox %" PRId64 " %s: attempt %d failed (%s), %" PRId64
 			    " ms; retry in %" PRId64 " s", row->id, who, n, a.r.error, ms,
 			    next - now);
 			break;
 		}
 		snprintf(err, sizeof err, "gave up after %d attempts: %.200s", n, a.r.error);
-		rec.now = now;
-		rec.error = err;
-		ret = store_run(s, record_tx, &rec);
+		ret = store_outbox_dead(s, row->id, now, err);
 		log_warnx("outbox %" PRId64 " %s: dead, %s, %" PRId64 " ms", row->id, who,
 		    err, ms);
 		break;
 	default:
-		rec.now = now;
-		rec.error = a.r.error;
-		ret = store_run(s, record_tx, &rec);
+		ret = store_outbox_dead(s, row->id, now, a.r.error);
 		log_warnx("outbox %" PRId64 " %s: dead after attempt %d: %s, %" PRId64 " ms",
 		    row->id, who, n, a.r.error, ms);
 		break;

@@ -140,7 +140,7 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 	size_t tlen = strlen(text), plen;
 	int gsm7 = gsm_is_gsm7(text, tlen);
 
-	snprintf(idbuf, sizeof idbuf, "%" PRId64, outbox_id);
+	(void)send_provider_id_ahead(c, outbox_id, idbuf, sizeof idbuf);
 	str_copy(r->provider_id, sizeof r->provider_id, idbuf);
 
 	sb_param(&q, "username", c->sender_username, strlen(c->sender_username));
@@ -644,6 +644,15 @@ static const struct {
 	{ SENDER_TWILIO, send_twilio, 0, 1 },
 	{ SENDER_INFOBIP, send_infobip, 1, 0 },
 };
+
+int
+send_provider_id_ahead(const struct conf *c, int64_t outbox_id, char *buf, size_t bufsz)
+{
+	if (c->sender != SENDER_KANNEL)
+		return 0;
+	snprintf(buf, bufsz, "%" PRId64, outbox_id);
+	return 1;
+}
 
 void
 send_sms(const struct conf *c, const char *to, const char *text, int64_t outbox_id,

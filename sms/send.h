@@ -55,4 +55,12 @@ struct send_result {
 void send_sms(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
     struct send_result *r);
 
+/*
+ * The id the sender's delivery reports will carry, when the sender names
+ * the message itself before sending it (Kannel: the outbox id in the
+ * dlr-url): 1 with the id in buf, so that it can be stored before a report
+ * can come back; 0 when only the gateway's answer tells it.
+ */
+int send_provider_id_ahead(const struct conf *c, int64_t outbox_id, char *buf, size_t bufsz);
+
 #endif

@@ -234,6 +234,7 @@ enum stmt_id {
 	ST_OUTBOX_DUE,
 	ST_OUTBOX_LEASE,
 	ST_OUTBOX_SENT,
+	ST_OUTBOX_PROVIDER,
 	ST_OUTBOX_RETRY,
 	ST_OUTBOX_DEAD,
 	ST_OUTBOX_REQUEUE,
@@ -384,6 +385,7 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_OUTBOX_SENT] =
 	    "UPDATE outbox SET state = 'sent', provider_id = coalesce(?3, provider_id),"
 	    " attempts = attempts + 1, last_error = NULL, updated_at = ?2 WHERE id = ?1",
+	[ST_OUTBOX_PROVIDER] = "UPDATE outbox SET provider_id = ?2 WHERE id = ?1",
 	[ST_OUTBOX_RETRY] =
 	    "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
 	    " next_attempt_at = ?3, last_error = ?4, updated_at = ?2 WHERE id = ?1",
@@ -2426,6 +2428,18 @@ store_outbox_sent(struct store *s, int64_t id, int64_t now,
 	    bind_int64(st, 1, id) == SQLITE_OK &&
 	    bind_int64(st, 2, now) == SQLITE_OK &&
 	    bind_text(st, 3, provider_id) == SQLITE_OK);
+}
+
+int
+store_outbox_provider(struct store *s, int64_t id, const char *provider_id)
+{
+	sqlite3_stmt *st;
+
+	lock(s);
+	st = s->st[ST_OUTBOX_PROVIDER];
+	return outbox_change(s, ST_OUTBOX_PROVIDER, "record provider id",
+	    bind_int64(st, 1, id) == SQLITE_OK &&
+	    bind_text(st, 2, provider_id) == SQLITE_OK);
 }
 
 int

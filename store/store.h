@@ -299,6 +299,12 @@ int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
 int store_outbox_due(struct store *s, int64_t now);
 /* Delivered: state sent, provider_id kept (may be NULL).  0, -1. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now, const char *provider_id);
+/*
+ * The provider id delivery reports will carry, known before the attempt
+ * (send_provider_id_ahead), so that a report arriving before the
+ * gateway's answer finds its row.  0, -1.
+ */
+int store_outbox_provider(struct store *s, int64_t id, const char *provider_id);
 /* Failed, try again at next_at: state pending, attempts + 1, error kept.  0, -1. */
 int store_outbox_retry(struct store *s, int64_t id, int64_t now, int64_t next_at,
     const char *error);

@@ -948,6 +948,27 @@ test_fetch_escape_is_binary_safe(void **state)
 	free(e);
 }
 
+/*
+ * Kannel's reports carry the outbox id, known before sending: it is the
+ * provider id ahead, and the one the send result keeps.  Africa's Talking
+ * names a message only in its answer.
+ */
+static void
+test_provider_id_ahead_only_for_kannel(void **state)
+{
+	struct fixture *f = *state;
+	struct send_result r;
+	char id[32];
+
+	use_kannel(f, "", 1);
+	assert_int_equal(send_provider_id_ahead(f->conf, 4711, id, sizeof id), 1);
+	assert_string_equal(id, "4711");
+	send_sms(f->conf, "+6281234567890", "Tiket 48219303 diterima", 4711, &r);
+	assert_string_equal(r.provider_id, id);
+	use_at(f, NULL);
+	assert_int_equal(send_provider_id_ahead(f->conf, 4711, id, sizeof id), 0);
+}
+
 int
 main(void)
 {
@@ -963,6 +984,7 @@ main(void)
 		T(test_kannel_timeout_is_retried),
 		T(test_kannel_url_with_its_own_query_keeps_it),
 		T(test_kannel_without_endpoint_secret_asks_for_no_reports),
+		T(test_provider_id_ahead_only_for_kannel),
 		T(test_no_sender_waits_for_one),
 		T(test_invalid_utf8_is_never_sent),
 		T(test_at_success_keeps_the_message_id),

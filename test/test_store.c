@@ -2583,6 +2583,18 @@ test_outbox_dlr(void **state)
 	assert_string_equal(r.dlr_state[0], "failed");
 	assert_int_equal(file_int(f, "SELECT count(*) FROM outbox"
 	    " WHERE dlr_state <> ''"), 1);
+
+	/*
+	 * A provider id known before the attempt (Kannel's): a report that
+	 * comes back before the gateway's answer finds the row, and the
+	 * answer recorded after it keeps the report.
+	 */
+	assert_int_equal(store_outbox_provider(f->s, c, "prov-c"), 0);
+	assert_int_equal(store_outbox_dlr(f->s, "prov-c", "delivered", 1040), 1);
+	assert_int_equal(store_outbox_sent(f->s, c, 1041, "prov-c"), 0);
+	row_of(f->s, c, &r);
+	assert_string_equal(r.dlr_state[0], "delivered");
+	assert_string_equal(r.state[0], "sent");
 }
 
 /* ---- locking and threads ------------------------------------------------ */
