@@ -164,7 +164,8 @@ enum kind {
 	K_LONG,         /* long field, integer in [min, max] */
 	K_STR,          /* char * field, [min, max] characters, optional choices */
 	K_CHOICE,       /* int field, one of choices (stores its value) */
-	K_LANG          /* enum lang field, one of choices */
+	K_LANG,         /* enum lang field, one of choices */
+	K_BOOL          /* int field, true or false (ldef: 0 or 1) */
 };
 
 struct choice {
@@ -284,12 +285,21 @@ static const struct scalar scalars[] = {
 	  .ldef = 180, .off = F(ussd_session_timeout) },
 	{ .group = "ussd", .name = "resume_window", .kind = K_INT, .min = 0, .max = 86400,
 	  .ldef = 600, .off = F(ussd_resume_window) },
+	{ .group = "open311", .name = "enabled", .kind = K_BOOL, .ldef = 0,
+	  .off = F(open311_enabled) },
+	{ .group = "open311", .name = "publish_text", .kind = K_BOOL, .ldef = 0,
+	  .off = F(open311_publish_text) },
+	{ .group = "open311", .name = "requests_per_minute", .kind = K_INT, .min = 1,
+	  .max = 100000, .ldef = 30, .off = F(open311_per_minute) },
+	{ .group = "open311", .name = "burst", .kind = K_INT, .min = 1, .max = 100000,
+	  .ldef = 10, .off = F(open311_burst) },
 };
 #undef F
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
 	"server", "admin", "store", "sms", "ussd", "delivery", "sms_sender", "service_levels",
+	"open311",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
@@ -702,6 +712,7 @@ scalar_store(struct conf *c, const struct scalar *sc, long lv, const char *sv)
 
 	switch (sc->kind) {
 	case K_INT:
+	case K_BOOL:
 		*(int *)(void *)base = (int)lv;
 		break;
 	case K_LONG:
@@ -773,6 +784,13 @@ scalar_read(struct loader *ld, const config_t *cfg, const struct scalar *sc)
 			return;
 		}
 		scalar_store(ld->c, sc, (long)lv, NULL);
+		return;
+	case K_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+			err_at(ld, s, "%s: must be true or false, not %s", path, type_name(s));
+			return;
+		}
+		scalar_store(ld->c, sc, config_setting_get_bool(s) ? 1 : 0, NULL);
 		return;
 	case K_STR:
 	case K_CHOICE:

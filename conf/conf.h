@@ -180,6 +180,13 @@ struct conf {
 	int parts_timeout;            /* sms.parts_timeout: seconds to wait for the
 	                                 missing parts of a long message, default 60 */
 
+	/* open311: the public, unauthenticated GeoReport v2 endpoints */
+	int open311_enabled;            /* default 0: every /open311/ path answers 404 */
+	int open311_publish_text;       /* default 0: description is the category's name,
+	                                   address left out; 1: both, masked (sms/pii.h) */
+	int open311_per_minute;         /* requests per minute per client address, default 30 */
+	int open311_burst;              /* requests at once per client address, default 10 */
+
 	struct conf_agency *agencies;
 	size_t nagencies;
 	size_t triage;          /* index of the triage agency */

@@ -63,11 +63,16 @@
  *        the lifecycle refuses, withdrawn, or a re-route by anyone but the
  *        triage agency, 413 a body over 8 KB, 503 the store failed (retry).
  *
- * Open311: services one per keyword rule; requests newest first, limit
- * 1..1000 (50), status=open|closed, service_code=A,B (at most 10),
- * start_date/end_date (ISO-8601, inclusive; a bare date as end_date means
- * the whole day).  A triage ticket has service_code "".  Errors are
- * GeoReport's [{"code", "description"}] / <errors><error>.
+ * Open311 (off unless open311.enabled; then public, unauthenticated):
+ * services one per keyword rule; requests newest first, limit 1..200
+ * (50), status=open|closed, service_code=A,B (at most 10, each a known
+ * code), start_date/end_date (ISO-8601, inclusive; a bare date as end_date
+ * means the whole day; at most 90 days apart).  A triage ticket has
+ * service_code "".  Withdrawn and rejected tickets are never shown (a
+ * single request answers 404).  Each client address may ask
+ * open311.requests_per_minute times a minute (open311.burst at once), then
+ * gets 429 with Retry-After.  Errors are GeoReport's
+ * [{"code", "description"}] / <errors><error>.
  *
  * Every JSON is compact with sorted keys.  Idempotency keys are
  * "webhook:<agency>:<ticket>:<event>:<unix time>:<hash>" and
@@ -81,13 +86,16 @@
  * current status and the note.  Notes written by Aduan itself (actor
  * "aduan", e.g. automatic closing) stay in the event log but are not put in
  * the citizen's SMS, which is in the citizen's language.  Open311 output
- * additionally hides phone-like digit runs (9+ digits starting with 0, 62
- * or +) inside free text, since a citizen sometimes writes one.
+ * shows the citizen's own text (description, address) only with
+ * open311.publish_text, and every free text it shows goes through
+ * pii_mask() (sms/pii.h) with the reporter's number: phone and identity
+ * numbers in any form are hidden, since a citizen sometimes writes one.
  */
 #include "intake/agency.h"
 
 #include "conf/live.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +110,7 @@
 #include "routing/sla.h"
 #include "sms/gsm.h"
 #include "sms/lang.h"
+#include "sms/pii.h"
 #include "sms/text.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -118,8 +127,11 @@
 #define TOKEN_MAX               512
 #define EVENTS_MAX              200
 #define O311_LIMIT_DEFAULT      50
-#define O311_LIMIT_MAX          1000
+#define O311_LIMIT_MAX          200     /* a page's rows: each costs a note lookup too */
 #define O311_CODES_MAX          10
+#define O311_RANGE_MAX          (90 * 86400)    /* start_date..end_date, as GeoReport suggests */
+#define O311_CLIENTS            4096    /* client addresses the rate limit remembers */
+#define O311_PROBE              8       /* slots looked at for one address */
 #define TICK_BATCH              64
 #define TICK_ROUNDS             16
 #define NOTE_BUF                8192    /* a stored note for status_notes */
@@ -1223,50 +1235,74 @@ method:
 enum fmt { FMT_JSON, FMT_XML };
 
 /*
- * Free text with phone-like runs (9+ digits, optionally split by single
- * spaces, dashes or dots, starting with "+", "0" or "62") hidden: the
- * public must never read a phone number, even one a citizen typed.
+ * The per-address rate limit: a token bucket per client address, in
+ * memory, open311.burst tokens at most, refilled at
+ * open311.requests_per_minute.  A fixed table: an address not seen for
+ * the longest time gives its slot to a new one (which starts full, as any
+ * new client does), so memory stays bounded whatever the number of
+ * addresses.  Behind a reverse proxy every request comes from the proxy:
+ * the proxy must limit per client itself (README).
  */
-static char *
-hide_phones(const char *s)
+struct o311_client {
+	char addr[48];
+	double tokens;
+	int64_t at_ms;          /* last refill, CLOCK_MONOTONIC */
+};
+
+static struct o311_client o311_clients[O311_CLIENTS];
+static pthread_mutex_t o311_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int64_t
+mono_ms(void)
 {
-	struct sbuf b = { 0 };
-	size_t i = 0, j, end, digits;
+	struct timespec ts;
 
-	if (s == NULL)
-		return NULL;
-	sbuf_add(&b, "", 0);
-	while (s[i] != '\0') {
-		int start = s[i] == '+' || (s[i] >= '0' && s[i] <= '9');
-		unsigned char prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
-		if (!start || (prev >= '0' && prev <= '9') || (prev >= 'A' && prev <= 'Z') ||
-		    (prev >= 'a' && prev <= 'z')) {
-			sbuf_add(&b, s + i, 1);
-			i++;
-			continue;
+/* 0 when addr may ask now (a token taken), else the seconds until it may. */
+static long
+o311_wait(const struct conf *c, const char *addr)
+{
+	struct o311_client *cl = NULL, *old = NULL;
+	uint32_t h = 2166136261u;
+	double rate = c->open311_per_minute / 60000.0, burst = c->open311_burst;
+	int64_t now = mono_ms();
+	size_t i, k;
+	long wait = 0;
+
+	if (addr == NULL)
+		addr = "";
+	for (i = 0; addr[i] != '\0'; i++)
+		h = (h ^ (unsigned char)addr[i]) * 16777619u;
+	pthread_mutex_lock(&o311_mu);
+	for (i = 0; i < O311_PROBE; i++) {
+		k = (h + i) % O311_CLIENTS;
+		if (strncmp(o311_clients[k].addr, addr, sizeof o311_clients[k].addr - 1) == 0 &&
+		    o311_clients[k].at_ms != 0) {
+			cl = &o311_clients[k];
+			break;
 		}
-		j = s[i] == '+' ? i + 1 : i;
-		digits = 0;
-		end = j;
-		while (s[j] != '\0') {
-			if (s[j] >= '0' && s[j] <= '9') {
-				digits++;
-				end = ++j;
-			} else if ((s[j] == ' ' || s[j] == '-' || s[j] == '.') && digits > 0 &&
-			    s[j + 1] >= '0' && s[j + 1] <= '9')
-				j++;
-			else
-				break;
-		}
-		if (digits >= 9 && (s[i] == '+' || s[i] == '0' ||
-		    (s[i] == '6' && s[i + 1] == '2')))
-			sbuf_str(&b, "***");
-		else
-			sbuf_add(&b, s + i, end - i);
-		i = end;
+		if (old == NULL || o311_clients[k].at_ms < old->at_ms)
+			old = &o311_clients[k];
 	}
-	return b.s;
+	if (cl == NULL) {
+		cl = old;
+		(void)str_copy(cl->addr, sizeof cl->addr, addr);
+		cl->tokens = burst;
+		cl->at_ms = now;
+	}
+	cl->tokens += (double)(now - cl->at_ms) * rate;
+	if (cl->tokens > burst)
+		cl->tokens = burst;
+	cl->at_ms = now > 0 ? now : 1;
+	if (cl->tokens >= 1.0)
+		cl->tokens -= 1.0;
+	else
+		wait = (long)((1.0 - cl->tokens) / rate / 1000.0) + 1;
+	pthread_mutex_unlock(&o311_mu);
+	return wait;
 }
 
 static const struct conf_rule *
@@ -1399,43 +1435,45 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 	respond_list(res, 200, f, arr, "services", "service");
 }
 
-/* One service request; NULL on a store error. */
+/*
+ * One service request, with note: the newest agency note ("" when none).
+ * Free text shown to the public goes through pii_mask() with the
+ * reporter's number; the citizen's own text only with publish_text.
+ */
 static json_t *
-o311_request(const struct conf *c, struct store *s, const struct store_complaint *cm)
+o311_request(const struct conf *c, const struct store_complaint *cm, const char *note)
 {
 	const struct conf_rule *r = rule_of(c, cm->keyword);
 	const struct conf_agency *ag = agency_of(c, cm->agency);
-	char *note = xmalloc(NOTE_BUF), *txt, t[32];
+	const char *category = r != NULL && r->label[LANG_ID] != NULL ? r->label[LANG_ID] :
+	    cm->keyword;
+	char *txt, t[32];
 	json_t *o;
-	int st = lifecycle_from_name(cm->status), got;
+	int st = lifecycle_from_name(cm->status);
 
-	if ((got = store_last_agency_note(s, cm->id, note, NOTE_BUF)) < 0) {
-		free(note);
-		return NULL;
-	}
-	utf8_fix_tail(note);
 	o = must(json_object());
 	put(o, "service_request_id", cm->ticket);
 	put(o, "status", st >= 0 && lifecycle_open((enum lc_status)st) ? "open" : "closed");
-	txt = hide_phones(got == 1 ? note : cm->status);
+	txt = pii_mask(note[0] != '\0' ? note : cm->status, cm->phone);
 	put(o, "status_notes", txt);
 	free(txt);
-	put(o, "service_name", r != NULL && r->label[LANG_ID] != NULL ? r->label[LANG_ID] :
-	    cm->keyword);
+	put(o, "service_name", category);
 	put(o, "service_code", cm->keyword);
-	txt = hide_phones(cm->description != NULL ? cm->description : "");
-	put(o, "description", txt);
-	free(txt);
+	if (c->open311_publish_text) {
+		txt = pii_mask(cm->description != NULL ? cm->description : "", cm->phone);
+		put(o, "description", txt);
+		free(txt);
+	} else
+		put(o, "description", category);
 	put(o, "agency_responsible", ag != NULL ? ag->name : cm->agency);
 	iso_time(cm->created_at, t, sizeof t);
 	put(o, "requested_datetime", t);
 	iso_time(cm->updated_at, t, sizeof t);
 	put(o, "updated_datetime", t);
 	json_object_set_new(o, "expected_datetime", jtime(due_of(cm)));
-	txt = hide_phones(cm->location);
+	txt = c->open311_publish_text ? pii_mask(cm->location, cm->phone) : NULL;
 	put(o, "address", txt);
 	free(txt);
-	free(note);
 	return o;
 }
 
@@ -1455,11 +1493,12 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 	struct store_complaint *out = NULL;
 	char codes[O311_CODES_MAX][64];
 	const char *status, *code, *start, *end, *limit;
-	json_t *arr, *o;
+	json_t *arr;
 	size_t ncodes = 0, n = 0, got, i, k, len;
 	long lim = O311_LIMIT_DEFAULT;
 	int64_t from = 0, to = 0;
-	int bad = 0, date_only;
+	int bad = 0, date_only, r = 0;
+	char note[NOTE_BUF];
 
 	status = param(req, "status", &bad);
 	code = param(req, "service_code", &bad);
@@ -1495,9 +1534,13 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 		o311_error(res, f, 400, "end_date is before start_date");
 		return;
 	}
+	if (start != NULL && end != NULL && to - from > O311_RANGE_MAX + 86400) {
+		o311_error(res, f, 400, "start_date and end_date may be at most 90 days apart");
+		return;
+	}
 	if (limit != NULL && (!all_digits(limit, 1, 4) ||
 	    str_to_long(limit, 1, O311_LIMIT_MAX, &lim) != 0)) {
-		o311_error(res, f, 400, "limit must be 1 to 1000");
+		o311_error(res, f, 400, "limit must be 1 to 200");
 		return;
 	}
 	if (code != NULL) {
@@ -1519,6 +1562,14 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 					codes[ncodes][i] = (code[i] >= 'a' && code[i] <= 'z') ?
 					    (char)(code[i] - 'a' + 'A') : code[i];
 				codes[ncodes][len] = '\0';
+				if (rule_of(a->conf, codes[ncodes]) == NULL) {
+					char msg[160];
+
+					snprintf(msg, sizeof msg, "unknown service_code '%.*s': "
+					    "services.json lists them", (int)(len > 64 ? 64 : len), code);
+					o311_error(res, f, 400, msg);
+					return;
+				}
 				for (k = 0; k < ncodes && strcmp(codes[k], codes[ncodes]) != 0; k++)
 					;
 				if (k == ncodes)
@@ -1537,21 +1588,22 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 	q.created_to = to;
 	q.limit = (size_t)lim;
 	out = xcalloc((ncodes > 0 ? ncodes : 1) * (size_t)lim, sizeof *out);
-	/* One query per code, merged newest first. */
+	/* One query per code (each walks that code's rows), merged newest first. */
 	for (k = 0; k < (ncodes > 0 ? ncodes : 1); k++) {
 		q.keyword = ncodes > 0 ? codes[k] : NULL;
-		if (store_complaint_list(a->store, &q, out + n, (size_t)lim, &got) != 0)
+		if ((r = store_public_list(a->store, &q, out + n, (size_t)lim, &got)) != 0)
 			goto fail;
 		n += got;
 	}
 	qsort(out, n, sizeof *out, by_id_desc);
 	arr = must(json_array());
 	for (i = 0; i < n && i < (size_t)lim; i++) {
-		if ((o = o311_request(a->conf, a->store, &out[i])) == NULL) {
+		if ((r = store_public_note(a->store, &out[i], note, sizeof note)) < 0) {
 			json_decref(arr);
 			goto fail;
 		}
-		json_array_append_new(arr, o);
+		utf8_fix_tail(note);    /* written by the store, always terminated */
+		json_array_append_new(arr, o311_request(a->conf, &out[i], note));
 	}
 	for (i = 0; i < n; i++)
 		store_complaint_clear(&out[i]);
@@ -1560,10 +1612,16 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 	return;
 
 fail:
-	log_error("open311: %s", store_errmsg());
 	for (i = 0; i < n; i++)
 		store_complaint_clear(&out[i]);
 	free(out);
+	if (r == STORE_TOO_COSTLY) {
+		log_warnx("open311: %s", store_errmsg());
+		o311_error(res, f, 400, "this listing would read too much: narrow it with "
+		    "service_code, status or start_date/end_date");
+		return;
+	}
+	log_error("open311: %s", store_errmsg());
 	o311_error(res, f, 503, "store unavailable, try again");
 }
 
@@ -1571,6 +1629,7 @@ static void
 o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response *res)
 {
 	struct store_complaint cm;
+	char note[NOTE_BUF];
 	json_t *arr, *o;
 	int r;
 
@@ -1578,17 +1637,18 @@ o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response 
 		o311_error(res, f, 404, "no such service request");
 		return;
 	}
-	if ((r = store_complaint_get(a->store, id, &cm)) == 0) {
+	/* Withdrawn and rejected tickets read exactly like unknown ones. */
+	if ((r = store_public_get(a->store, id, &cm, note, sizeof note)) == 0) {
 		o311_error(res, f, 404, "no such service request");
 		return;
 	}
-	if (r < 0 || (o = o311_request(a->conf, a->store, &cm)) == NULL) {
+	if (r < 0) {
 		log_error("open311: %s", store_errmsg());
-		if (r > 0)
-			store_complaint_clear(&cm);
 		o311_error(res, f, 503, "store unavailable, try again");
 		return;
 	}
+	utf8_fix_tail(note);    /* written by the store, always terminated */
+	o = o311_request(a->conf, &cm, note);
 	store_complaint_clear(&cm);
 	arr = must(json_array());
 	json_array_append_new(arr, o);
@@ -1599,11 +1659,26 @@ static void
 o311_handle(struct agency_ctx *a, const struct http_request *req, struct http_response *res)
 {
 	static const char prefix[] = "/open311/v2/";
+	/* http.c copies the header in this thread before it runs another handler. */
+	static _Thread_local char retry_after[24];
 	const char *path = http_request_path(req), *dot;
 	char base[64];
 	enum fmt f = FMT_JSON;
 	size_t n;
+	long wait;
 
+	/* Off: as if there were no such endpoint. */
+	if (!a->conf->open311_enabled) {
+		o311_error(res, f, 404, "not found: Open311 is not enabled here");
+		return;
+	}
+	if ((wait = o311_wait(a->conf, http_request_peer(req))) > 0) {
+		o311_error(res, f, 429, "too many requests from this address: try again later");
+		snprintf(retry_after, sizeof retry_after, "%ld", wait);
+		res->header_name = "Retry-After";
+		res->header_value = retry_after;
+		return;
+	}
 	if (path == NULL || strncmp(path, prefix, sizeof prefix - 1) != 0) {
 		o311_error(res, f, 404, "not found");
 		return;

@@ -188,6 +188,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX complaints_close_due ON complaints(close_due)"
 	"  WHERE status = 'resolved';"
 	"PRAGMA user_version = 6;",
+
+	/*
+	 * 7: what a public (Open311) listing filters on.  A service code walks
+	 * its own complaints newest first instead of the whole table; closed
+	 * ones have a partial index that a new complaint never enters (it is
+	 * never closed), so intake writes one index entry more, not two.
+	 */
+	"CREATE INDEX complaints_keyword ON complaints(keyword, id);"
+	"CREATE INDEX complaints_closed ON complaints(id) WHERE status = 'closed';"
+	"PRAGMA user_version = 7;",
 };
 
 /* The filters of both listing statements (after their agency condition). */
@@ -586,6 +596,22 @@ struct store {
 	sqlite3_stmt *rfind, *rlist, *rlist_agency;
 	pthread_mutex_t rlock;
 	int rlock_ready;
+
+	/*
+	 * Listings, read-only too, each on a connection of its own so that
+	 * neither waits for the retry check above nor for the writer: the
+	 * agency API's (rlist, rlist_agency) on ldb, the public ones
+	 * (Open311) on pdb, where each statement also has a budget of
+	 * virtual-machine steps (pub_budget) that stops it when spent.
+	 */
+	sqlite3 *ldb;
+	pthread_mutex_t llock;
+	int llock_ready;
+	sqlite3 *pdb;
+	sqlite3_stmt *pst[4];           /* PUB_* */
+	pthread_mutex_t plock;
+	int plock_ready;
+	long pub_ticks;                 /* progress calls of the running statement (plock) */
 };
 
 static int committer_start(struct store *s, char *err, size_t errsz);
@@ -873,16 +899,96 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_MESSAGE_FIND], -1, SQLITE_PREPARE_PERSISTENT,
-	    &s->rfind, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_COMPLAINT_LIST], -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->rlist, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_COMPLAINT_LIST_AGENCY], -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->rlist_agency, NULL) != SQLITE_OK) {
+	    &s->rfind, NULL) != SQLITE_OK) {
 		set_err(err, errsz, "%s: reading connection: %s", path,
 		    s->rdb != NULL ? sqlite3_errmsg(s->rdb) : "out of memory");
 		return -1;
 	}
 	sqlite3_busy_timeout(s->rdb, 2000);
+	return 0;
+}
+
+/*
+ * The public statements (pdb).  Withdrawn and rejected complaints are
+ * never public.  ?3 is the open filter (1 open, -1 closed, 0 any), ?6/?7
+ * the creation range (0: unbounded), ?8 the id cursor, ?9 the limit.
+ */
+enum { PUB_LIST, PUB_LIST_CODE, PUB_LIST_CLOSED, PUB_ONE };
+#define PUB_FILTERS \
+	" AND status NOT IN ('withdrawn', 'rejected')" \
+	" AND (?3 = 0 OR (?3 = 1 AND status NOT IN " FINAL_STATUSES ")" \
+	" OR (?3 = -1 AND status = 'closed'))" \
+	" AND (?6 = 0 OR created_at >= ?6) AND (?7 = 0 OR created_at < ?7)" \
+	" AND id < ?8 ORDER BY id DESC LIMIT ?9"
+static const char *const pub_sql[] = {
+	/* Walks the primary key down from the newest. */
+	[PUB_LIST] = "SELECT " COMPLAINT_COLS " FROM complaints WHERE ?4 IS NULL" PUB_FILTERS,
+	/* Walks one service code's part of complaints_keyword (keyword, id). */
+	[PUB_LIST_CODE] = "SELECT " COMPLAINT_COLS " FROM complaints WHERE keyword = ?4"
+	    PUB_FILTERS,
+	/* Walks complaints_closed (a partial index). */
+	[PUB_LIST_CLOSED] = "SELECT " COMPLAINT_COLS " FROM complaints"
+	    " WHERE status = 'closed' AND ?4 IS NULL" PUB_FILTERS,
+	/* One ticket, with the newest note of an agency (as ST_LAST_NOTE). */
+	[PUB_ONE] = "SELECT " COMPLAINT_COLS ", (SELECT note FROM events"
+	    " WHERE complaint_id = complaints.id AND actor NOT IN ('citizen', 'aduan')"
+	    " AND note IS NOT NULL AND note <> '' ORDER BY at DESC, id DESC LIMIT 1)"
+	    " FROM complaints WHERE ticket = ?1"
+	    " AND status NOT IN ('withdrawn', 'rejected')",
+};
+#define PUB_TICK        1000    /* virtual-machine steps between progress calls */
+
+/* Stops a public statement once it spent its budget (STORE_PUBLIC_STEPS). */
+static int
+pub_progress(void *arg)
+{
+	struct store *s = arg;
+
+	return ++s->pub_ticks > STORE_PUBLIC_STEPS / PUB_TICK;
+}
+
+/* The listing connections (agency API, public), after reader_open(). */
+static int
+listings_open(struct store *s, const char *path, char *err, size_t errsz)
+{
+	size_t i;
+
+	if (pthread_mutex_init(&s->llock, NULL) != 0) {
+		set_err(err, errsz, "cannot create the listing lock");
+		return -1;
+	}
+	s->llock_ready = 1;
+	if (pthread_mutex_init(&s->plock, NULL) != 0) {
+		set_err(err, errsz, "cannot create the public listing lock");
+		return -1;
+	}
+	s->plock_ready = 1;
+	if (sqlite3_open_v2(path, &s->ldb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->ldb, stmt_sql[ST_COMPLAINT_LIST], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->rlist, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->ldb, stmt_sql[ST_COMPLAINT_LIST_AGENCY], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->rlist_agency, NULL) != SQLITE_OK) {
+		set_err(err, errsz, "%s: listing connection: %s", path,
+		    s->ldb != NULL ? sqlite3_errmsg(s->ldb) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(s->ldb, 2000);
+	if (sqlite3_open_v2(path, &s->pdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+	    NULL) != SQLITE_OK) {
+		set_err(err, errsz, "%s: public listing connection: %s", path,
+		    s->pdb != NULL ? sqlite3_errmsg(s->pdb) : "out of memory");
+		return -1;
+	}
+	for (i = 0; i < ARRAY_LEN(pub_sql); i++)
+		if (sqlite3_prepare_v3(s->pdb, pub_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &s->pst[i], NULL) != SQLITE_OK) {
+			set_err(err, errsz, "prepare \"%s\": %s", pub_sql[i],
+			    sqlite3_errmsg(s->pdb));
+			return -1;
+		}
+	sqlite3_busy_timeout(s->pdb, 2000);
+	sqlite3_progress_handler(s->pdb, PUB_TICK, pub_progress, s);
 	return 0;
 }
 
@@ -962,6 +1068,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	}
 	if (reader_open(s, path, err, errsz) == -1)
 		goto fail;
+	if (listings_open(s, path, err, errsz) == -1)
+		goto fail;
 	if (committer_start(s, err, errsz) == -1)
 		goto fail;
 	return s;
@@ -988,6 +1096,14 @@ store_close(struct store *s)
 	sqlite3_close(s->rdb);
 	if (s->rlock_ready)
 		pthread_mutex_destroy(&s->rlock);
+	for (i = 0; i < (int)ARRAY_LEN(s->pst); i++)
+		sqlite3_finalize(s->pst[i]);
+	sqlite3_close(s->ldb);
+	sqlite3_close(s->pdb);
+	if (s->llock_ready)
+		pthread_mutex_destroy(&s->llock);
+	if (s->plock_ready)
+		pthread_mutex_destroy(&s->plock);
 	/* Every statement is finalized, so this closes for real (and checkpoints). */
 	sqlite3_close(s->db);
 	if (s->lock_ready)
@@ -1784,6 +1900,9 @@ store_last_agency_note(struct store *s, int64_t complaint_id, char *buf,
 	sqlite3_stmt *st;
 	int rc, ret;
 
+	/* Written whatever comes: a caller never reads an unwritten buffer. */
+	if (buf != NULL && bufsz > 0)
+		buf[0] = '\0';
 	lock(s);
 	st = s->st[ST_LAST_NOTE];
 	if (bind_int64(st, 1, complaint_id) != SQLITE_OK) {
@@ -1839,11 +1958,12 @@ store_complaint_list(struct store *s, const struct store_query *q,
 
 	*n = 0;
 	/*
-	 * On the reading connection: a page that has to walk many rows
-	 * (a rare filter) never holds up the writer, nor the other way round.
+	 * On the listing connection: a page that has to walk many rows
+	 * (a rare filter) never holds up the writer nor a retried callback
+	 * (store_message_seen), nor the other way round.
 	 */
-	if (pthread_mutex_lock(&s->rlock) != 0)
-		fatal("store: cannot take the reader's lock");
+	if (pthread_mutex_lock(&s->llock) != 0)
+		fatal("store: cannot take the listing lock");
 	st = q->agency != NULL ? s->rlist_agency : s->rlist;
 	if (bind_text(st, 1, q->agency) != SQLITE_OK ||
 	    bind_text(st, 2, q->status) != SQLITE_OK ||
@@ -1854,14 +1974,158 @@ store_complaint_list(struct store *s, const struct store_query *q,
 	    bind_int64(st, 7, q->created_to) != SQLITE_OK ||
 	    bind_int64(st, 8, q->before_id > 0 ? q->before_id : INT64_MAX) != SQLITE_OK ||
 	    bind_limit(st, 9, limit) != SQLITE_OK) {
-		snprintf(errbuf, sizeof errbuf, "list complaints: %s", sqlite3_errmsg(s->rdb));
+		snprintf(errbuf, sizeof errbuf, "list complaints: %s", sqlite3_errmsg(s->ldb));
 		done(st);
-		pthread_mutex_unlock(&s->rlock);
+		pthread_mutex_unlock(&s->llock);
 		return -1;
 	}
-	ret = complaint_rows_on(s->rdb, st, "list complaints", out, limit, n);
-	pthread_mutex_unlock(&s->rlock);
+	ret = complaint_rows_on(s->ldb, st, "list complaints", out, limit, n);
+	pthread_mutex_unlock(&s->llock);
 	return ret;
+}
+
+/* A statement stopped by pub_progress: its budget is spent. */
+static int
+pub_result(struct store *s, int ret)
+{
+	if (ret < 0 && sqlite3_errcode(s->pdb) == SQLITE_INTERRUPT) {
+		snprintf(errbuf, sizeof errbuf, "public listing: more than %d steps",
+		    STORE_PUBLIC_STEPS);
+		return STORE_TOO_COSTLY;
+	}
+	return ret;
+}
+
+int
+store_public_list(struct store *s, const struct store_query *q,
+    struct store_complaint *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t limit = q->limit < max ? q->limit : max;
+	int open_only = q->open > 0 ? 1 : q->open < 0 ? -1 : 0;
+	int ret;
+
+	*n = 0;
+	if (pthread_mutex_lock(&s->plock) != 0)
+		fatal("store: cannot take the public listing lock");
+	st = s->pst[q->keyword != NULL ? PUB_LIST_CODE : open_only < 0 ? PUB_LIST_CLOSED :
+	    PUB_LIST];
+	if (sqlite3_bind_int(st, 3, open_only) != SQLITE_OK ||
+	    bind_text(st, 4, q->keyword) != SQLITE_OK ||
+	    bind_int64(st, 6, q->created_from) != SQLITE_OK ||
+	    bind_int64(st, 7, q->created_to) != SQLITE_OK ||
+	    bind_int64(st, 8, q->before_id > 0 ? q->before_id : INT64_MAX) != SQLITE_OK ||
+	    bind_limit(st, 9, limit) != SQLITE_OK) {
+		snprintf(errbuf, sizeof errbuf, "public listing: %s", sqlite3_errmsg(s->pdb));
+		done(st);
+		pthread_mutex_unlock(&s->plock);
+		return -1;
+	}
+	s->pub_ticks = 0;
+	ret = pub_result(s, complaint_rows_on(s->pdb, st, "public listing", out, limit, n));
+	pthread_mutex_unlock(&s->plock);
+	return ret;
+}
+
+/* One public complaint, with its note, on pdb.  1, 0, -1 (budget: STORE_TOO_COSTLY). */
+static int
+pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint *c,
+    char *note, size_t notesz)
+{
+	sqlite3_stmt *st = s->pst[PUB_ONE];
+	int rc, ret;
+
+	if (bind_text(st, 1, ticket) != SQLITE_OK) {
+		snprintf(errbuf, sizeof errbuf, "public request: %s", sqlite3_errmsg(s->pdb));
+		done(st);
+		return -1;
+	}
+	s->pub_ticks = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (c != NULL)
+			complaint_row(st, c);
+		if (note != NULL && notesz > 0)
+			(void)str_copy(note, notesz, col_str(st, 20));
+		ret = sqlite3_column_int64(st, 0) == id || id == 0 ? 1 : 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		snprintf(errbuf, sizeof errbuf, "public request: %s", sqlite3_errmsg(s->pdb));
+		ret = -1;
+	}
+	done(st);
+	return pub_result(s, ret);
+}
+
+int
+store_public_plan(struct store *s, const struct store_query *q, char *out, size_t outsz)
+{
+	sqlite3_stmt *st = NULL;
+	int open_only = q->open > 0 ? 1 : q->open < 0 ? -1 : 0, ret = 0;
+	size_t o = 0;
+	const char *sql = pub_sql[q->keyword != NULL ? PUB_LIST_CODE : open_only < 0 ?
+	    PUB_LIST_CLOSED : PUB_LIST];
+	char *explain;
+
+	if (outsz == 0)
+		return -1;
+	out[0] = '\0';
+	explain = xmalloc(strlen(sql) + 32);
+	memcpy(explain, "EXPLAIN QUERY PLAN ", 19);
+	memcpy(explain + 19, sql, strlen(sql) + 1);
+	if (pthread_mutex_lock(&s->plock) != 0)
+		fatal("store: cannot take the public listing lock");
+	if (sqlite3_prepare_v2(s->pdb, explain, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(errbuf, sizeof errbuf, "explain: %s", sqlite3_errmsg(s->pdb));
+		ret = -1;
+	} else {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int w = snprintf(out + o, outsz - o, "%s%s", o > 0 ? "; " : "",
+			    col_str(st, 3));
+
+			if (w < 0 || (size_t)w >= outsz - o)
+				break;
+			o += (size_t)w;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->plock);
+	free(explain);
+	return ret;
+}
+
+int
+store_public_get(struct store *s, const char *ticket, struct store_complaint *c,
+    char *note, size_t notesz)
+{
+	int ret;
+
+	memset(c, 0, sizeof *c);
+	if (note != NULL && notesz > 0)
+		note[0] = '\0';
+	if (pthread_mutex_lock(&s->plock) != 0)
+		fatal("store: cannot take the public listing lock");
+	ret = pub_one(s, ticket, 0, c, note, notesz);
+	pthread_mutex_unlock(&s->plock);
+	if (ret != 1)
+		store_complaint_clear(c);
+	return ret;
+}
+
+int
+store_public_note(struct store *s, const struct store_complaint *c, char *note,
+    size_t notesz)
+{
+	int ret;
+
+	if (note != NULL && notesz > 0)
+		note[0] = '\0';
+	if (pthread_mutex_lock(&s->plock) != 0)
+		fatal("store: cannot take the public listing lock");
+	ret = pub_one(s, c->ticket, c->id, NULL, note, notesz);
+	pthread_mutex_unlock(&s->plock);
+	return ret < 0 ? ret : note != NULL && note[0] != '\0';
 }
 
 void

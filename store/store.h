@@ -172,7 +172,8 @@ int store_event_add(struct store *s, int64_t complaint_id, int64_t at,
 /*
  * The newest note on the complaint written by a person other than the
  * citizen: an agency's or an operator's, not Aduan's own (actor "aduan",
- * e.g. the routing explanation).  Copied to buf.  1 found, 0 none, -1.
+ * e.g. the routing explanation).  Copied to buf ("" when none: buf is
+ * always written).  1 found, 0 none, -1.
  */
 int store_last_agency_note(struct store *s, int64_t complaint_id, char *buf, size_t bufsz);
 
@@ -344,11 +345,48 @@ struct store_query {
 
 /*
  * Newest first (id descending).  Fills out[0..*n); clear each.  0, -1.
- * Reads what is committed, through the reading connection: it never waits
- * for the writer, and a transaction does not see its own writes in it.
+ * Reads what is committed, through a listing connection of its own: it
+ * never waits for the writer nor holds up a retried callback
+ * (store_message_seen), and a transaction does not see its own writes in it.
  */
 int store_complaint_list(struct store *s, const struct store_query *q,
     struct store_complaint *out, size_t max, size_t *n);
+
+/*
+ * Public reads (Open311), on a read-only connection of their own: never
+ * the writer's, the agency listing's, nor the one retried callbacks use,
+ * so nothing public holds up intake; public reads wait only for each
+ * other.  Withdrawn and rejected complaints are never seen.  Each
+ * statement may run at most STORE_PUBLIC_STEPS SQLite virtual-machine
+ * steps (a page of the usual filters takes a small fraction); one that
+ * would take more stops and returns STORE_TOO_COSTLY.
+ */
+#define STORE_PUBLIC_STEPS      2000000
+#define STORE_TOO_COSTLY        (-2)
+
+/*
+ * store_complaint_list() for the public: q->agency, q->status and
+ * q->updated_since are ignored; q->open -1 means status closed.  One
+ * keyword walks that keyword's complaints only.  0, -1, STORE_TOO_COSTLY.
+ */
+int store_public_list(struct store *s, const struct store_query *q,
+    struct store_complaint *out, size_t max, size_t *n);
+/*
+ * The query plan (EXPLAIN QUERY PLAN, the detail lines joined by "; ") of
+ * the statement store_public_list() runs for q, into out: tests and
+ * diagnostics check that a listing walks an index.  0, -1.
+ */
+int store_public_plan(struct store *s, const struct store_query *q, char *out, size_t outsz);
+/*
+ * One public complaint by ticket, and the newest note an agency wrote on
+ * it (as store_last_agency_note; "" when none) in note.  1 found (clear c
+ * after), 0 none or not public, -1, STORE_TOO_COSTLY.
+ */
+int store_public_get(struct store *s, const char *ticket, struct store_complaint *c,
+    char *note, size_t notesz);
+/* The note of store_public_get() for a listed complaint.  1 one, 0 none, -1, ... */
+int store_public_note(struct store *s, const struct store_complaint *c, char *note,
+    size_t notesz);
 
 struct store_event {
 	int64_t id;

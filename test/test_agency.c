@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <jansson.h>
 #include <openssl/sha.h>
 
@@ -53,6 +55,7 @@ struct fixture {
 	char dir[64];
 	char path[128];
 	struct conf *conf;
+	struct conf *other;     /* a second config a test switched to (use_conf) */
 	struct store *s;
 	struct agency_ctx actx;
 	struct http_server *srv;
@@ -60,6 +63,18 @@ struct fixture {
 };
 
 static const struct store_options opts = { 1, 500 };
+
+/*
+ * Sanitizer builds: every malloc'd byte filled (ASan's default fills the
+ * first 4 KB only), so a buffer read before it is written is caught on
+ * every run.  Ignored by the plain build, which uses M_PERTURB (main).
+ */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "max_malloc_fill_size=65536";
+}
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -93,17 +108,19 @@ remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-static int
-setup(void **state)
+/* Open311 as most tests want it: on, texts published, no rate limit in the way. */
+#define O311_ON "open311 = { enabled = true; publish_text = true; " \
+	"requests_per_minute = 100000; burst = 100000; };\n"
+
+/* The fixture's config with `open311` (a whole open311 group, or ""). */
+static struct conf *
+fixture_conf(const char *open311)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
 	struct conf_errors errs;
-	struct http_options ho;
-	struct http_route routes[2];
-	char text[4096], h1[65], h2[65], h3[65], err[256];
+	struct conf *c;
+	char text[4096], h1[65], h2[65], h3[65];
 	int i;
 
-	log_set_level(LOG_LEVEL_ERROR);
 	sha_hex(TOK_TRIAGE, h1);
 	sha_hex(TOK_DPUPR, h2);
 	sha_hex(TOK_DLH, h3);
@@ -127,12 +144,33 @@ setup(void **state)
 	    "    label = { id = \"Sampah\"; en = \"Waste\"; }; }\n"
 	    ");\n"
 	    "service_levels = { route_days = 3; followup_days = 5; autoclose_days = 10;\n"
-	    "  holidays = [ \"2026-12-25\" ]; };\n", h1, h2, h3);
+	    "  holidays = [ \"2026-12-25\" ]; };\n%s", h1, h2, h3, open311);
 	memset(&errs, 0, sizeof errs);
-	f->conf = conf_load_string(text, &errs);
-	if (f->conf == NULL) {
+	if ((c = conf_load_string(text, &errs)) == NULL)
 		for (i = 0; i < errs.n; i++)
 			print_error("line %d: %s\n", errs.e[i].line, errs.e[i].msg);
+	return c;
+}
+
+/* From now on the handlers of this test use the fixture's config with `open311`. */
+static void
+use_conf(struct fixture *f, const char *open311)
+{
+	assert_null(f->other);
+	assert_non_null(f->other = fixture_conf(open311));
+	f->actx.conf = f->other;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct http_options ho;
+	struct http_route routes[2];
+	char err[256];
+
+	log_set_level(LOG_LEVEL_ERROR);
+	if ((f->conf = fixture_conf(O311_ON)) == NULL) {
 		free(f);
 		return -1;
 	}
@@ -181,6 +219,7 @@ teardown(void **state)
 	store_close(f->s);
 	remove_dir(f->dir);
 	conf_free(f->conf);
+	conf_free(f->other);
 	free(f);
 	return 0;
 }
@@ -1544,6 +1583,220 @@ test_open311_xml_escapes_and_never_shows_a_phone(void **state)
 	fetch_res_clear(&r);
 }
 
+
+static void
+test_open311_is_off_unless_the_config_enables_it(void **state)
+{
+	struct fixture *f = *state;
+	char a[TICKET_DIGITS + 1], path[128];
+	struct fetch_res r;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL,
+	    "lubang besar", a);
+	use_conf(f, "");
+	snprintf(path, sizeof path, "/open311/v2/requests/%s.json", a);
+	call(f, "GET", "/open311/v2/services.json", NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json", NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_not_contains(r.body, a);
+	fetch_res_clear(&r);
+	call(f, "GET", path, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_not_contains(r.body, "lubang");
+	fetch_res_clear(&r);
+}
+
+static void
+test_open311_unknown_service_codes_are_400(void **state)
+{
+	struct fixture *f = *state;
+	struct fetch_res r;
+	json_t *j;
+
+	call(f, "GET", "/open311/v2/requests.json?service_code=JALAN,NOPE", NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	j = parse(r.body);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "code")), 400);
+	assert_contains(sget(json_array_get(j, 0), "description"), "unknown service_code 'NOPE'");
+	json_decref(j);
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json?service_code=A1,A2,A3,A4,A5,A6,A7,A8,A9,A10",
+	    NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "unknown service_code 'A1'");
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json?service_code=JALAN,SAMPAH,JALAN,SAMPAH,JALAN,"
+	    "SAMPAH,JALAN,SAMPAH,JALAN,SAMPAH,JALAN", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);       /* repeats count once */
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json?limit=201", NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json?start_date=2026-01-01&end_date=2026-06-01",
+	    NULL, NULL, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "90 days");
+	fetch_res_clear(&r);
+}
+
+static void
+test_open311_too_many_requests_from_one_address_is_429(void **state)
+{
+	struct fixture *f = *state;
+	struct fetch_res r;
+	char raw[4096];
+	int i;
+
+	use_conf(f, "open311 = { enabled = true; requests_per_minute = 1; burst = 3; };\n");
+	for (i = 0; i < 3; i++) {
+		call(f, "GET", "/open311/v2/services.json", NULL, NULL, &r);
+		assert_int_equal(r.status, 200);
+		fetch_res_clear(&r);
+	}
+	call(f, "GET", "/open311/v2/requests.json", NULL, NULL, &r);
+	assert_int_equal(r.status, 429);
+	assert_contains(r.body, "too many requests");
+	fetch_res_clear(&r);
+	raw_get(f, "/open311/v2/services.json", raw, sizeof raw);
+	assert_contains(raw, " 429 ");
+	assert_contains(raw, "Retry-After: ");
+}
+
+static void
+test_open311_never_shows_withdrawn_or_rejected_tickets(void **state)
+{
+	struct fixture *f = *state;
+	char a[TICKET_DIGITS + 1], w[TICKET_DIGITS + 1], x[TICKET_DIGITS + 1];
+	char c4[TICKET_DIGITS + 1], ids[256], want[64], path[128];
+	struct fetch_res r;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL, "lubang", a);
+	add_ticket(f, "JALAN", "dpupr", "withdrawn", "id", utc(2026, 11, 3, 8, 0), NULL,
+	    "batal", w);
+	add_ticket(f, "SAMPAH", "dlh", "rejected", "id", utc(2026, 11, 4, 8, 0), NULL, "spam", x);
+	add_ticket(f, "SAMPAH", "dlh", "closed", "id", utc(2026, 11, 5, 8, 0), NULL, "selesai",
+	    c4);
+	call(f, "GET", "/open311/v2/requests.json", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	request_ids(r.body, ids, sizeof ids);
+	snprintf(want, sizeof want, "%s %s", c4, a);
+	assert_string_equal(ids, want);
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json?status=closed", NULL, NULL, &r);
+	request_ids(r.body, ids, sizeof ids);
+	assert_string_equal(ids, c4);
+	fetch_res_clear(&r);
+	call(f, "GET", "/open311/v2/requests.json?service_code=SAMPAH", NULL, NULL, &r);
+	request_ids(r.body, ids, sizeof ids);
+	assert_string_equal(ids, c4);
+	fetch_res_clear(&r);
+	snprintf(path, sizeof path, "/open311/v2/requests/%s.json", w);
+	call(f, "GET", path, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_not_contains(r.body, "batal");
+	fetch_res_clear(&r);
+	snprintf(path, sizeof path, "/open311/v2/requests/%s.xml", x);
+	call(f, "GET", path, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	fetch_res_clear(&r);
+}
+
+/* The digits of s in order, ASCII only. */
+static void
+digits_of(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < outsz; s++)
+		if (*s >= '0' && *s <= '9')
+			out[n++] = *s;
+	out[n] = '\0';
+}
+
+static void
+test_open311_hides_numbers_in_every_form_and_text_unless_published(void **state)
+{
+	struct fixture *f = *state;
+	char a[TICKET_DIGITS + 1], path[128], err[256], *digits;
+	struct store_complaint c;
+	struct fetch_res r;
+	json_t *j, *o;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0),
+	    "depan no (0812) 3456-7890",
+	    "lubang RT 05 RW 03 sudah 2 minggu, hubungi0813_2222_3333 atau "
+	    "\xef\xbc\x90\xef\xbc\x98\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94"
+	    "\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc\x98\xef\xbc\x99\xef\xbc\x90"
+	    " / 8123456789, NIK 3374 0123 4567 0001, tiket lama 48219303", a);
+	get_ticket(f, a, &c);
+	assert_int_equal(agency_apply(f->conf, f->s, &c, "dpupr", "in_progress",
+	    "sudah kami telepon ke 0812x3456x7890", NULL, utc(2026, 11, 3, 8, 0), err,
+	    sizeof err), 0);
+	store_complaint_clear(&c);
+
+	snprintf(path, sizeof path, "/open311/v2/requests/%s.json", a);
+	call(f, "GET", path, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	j = parse(r.body);
+	o = json_array_get(j, 0);
+	assert_string_equal(sget(o, "description"), "lubang RT 05 RW 03 sudah 2 minggu, "
+	    "hubungi*** atau ***, NIK ***, tiket lama 48219303");
+	assert_string_equal(sget(o, "address"), "depan no ***");
+	assert_string_equal(sget(o, "status_notes"), "sudah kami telepon ke ***");
+	json_decref(j);
+	digits = xmalloc(strlen(r.body) + 1);
+	digits_of(r.body, digits, strlen(r.body) + 1);
+	assert_not_contains(digits, "234567890");
+	free(digits);
+	fetch_res_clear(&r);
+
+	/* Not published: the category instead of the text, no address. */
+	use_conf(f, "open311 = { enabled = true; requests_per_minute = 100000; "
+	    "burst = 100000; };\n");
+	call(f, "GET", "/open311/v2/requests.json", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_not_contains(r.body, "lubang");
+	assert_not_contains(r.body, "depan");
+	j = parse(r.body);
+	o = json_array_get(j, 0);
+	assert_string_equal(sget(o, "description"), "Jalan & jembatan");
+	assert_true(json_is_null(json_object_get(o, "address")));
+	json_decref(j);
+	fetch_res_clear(&r);
+}
+
+/*
+ * A ticket no agency wrote a note on, asked for alone.  The whole binary
+ * runs with M_PERTURB (as GLIBC_TUNABLES=glibc.malloc.perturb=85 would):
+ * every malloc hands back dirty memory, so a buffer read before it is
+ * written shows as garbage or a crash instead of passing by luck.
+ */
+static void
+test_open311_one_request_without_a_note_on_dirty_memory(void **state)
+{
+	struct fixture *f = *state;
+	char a[TICKET_DIGITS + 1], path[128];
+	struct fetch_res r;
+	json_t *j;
+	int i;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL,
+	    "lubang besar", a);
+	snprintf(path, sizeof path, "/open311/v2/requests/%s.json", a);
+	for (i = 0; i < 20; i++) {
+		call(f, "GET", path, NULL, NULL, &r);
+		assert_int_equal(r.status, 200);
+		j = parse(r.body);
+		assert_int_equal(json_array_size(j), 1);
+		assert_string_equal(sget(json_array_get(j, 0), "service_request_id"), a);
+		assert_string_equal(sget(json_array_get(j, 0), "status_notes"), "routed");
+		json_decref(j);
+		fetch_res_clear(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -1567,12 +1820,20 @@ main(void)
 		T(test_open311_services_one_per_rule),
 		T(test_open311_requests_filters_and_one_by_id),
 		T(test_open311_xml_escapes_and_never_shows_a_phone),
+		T(test_open311_one_request_without_a_note_on_dirty_memory),
+		T(test_open311_is_off_unless_the_config_enables_it),
+		T(test_open311_unknown_service_codes_are_400),
+		T(test_open311_too_many_requests_from_one_address_is_429),
+		T(test_open311_never_shows_withdrawn_or_rejected_tickets),
+		T(test_open311_hides_numbers_in_every_form_and_text_unless_published),
 	};
 #undef T
 	int rc;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
+	/* Dirty memory from every malloc: a read before a write cannot pass by luck. */
+	mallopt(M_PERTURB, 85);
 	if (fetch_init() != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);

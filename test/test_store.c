@@ -146,7 +146,7 @@ test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 6);
+	assert_int_equal(store_schema_version(f->s), 7);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
 	assert_int_equal(store_outbox_count(f->s, NULL), 0);
@@ -181,7 +181,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 6);
+	assert_int_equal(store_schema_version(f->s), 7);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -343,7 +343,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 6);
+	assert_int_equal(store_schema_version(s), 7);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -381,7 +381,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 6);
+	assert_int_equal(store_schema_version(s), 7);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
@@ -503,7 +503,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v2 database: %s", err);
-	assert_int_equal(store_schema_version(s), 6);
+	assert_int_equal(store_schema_version(s), 7);
 	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
 	assert_string_equal(c.description, "Lampu mati");
 	assert_int_equal(c.route_due, 0);
@@ -545,7 +545,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 6);
+	assert_int_equal(store_schema_version(s), 7);
 	assert_int_equal(store_outbox_count(s, NULL), 2);
 	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
@@ -3131,6 +3131,89 @@ test_group_commit_shares_commits(void **state)
 	store_complaint_clear(&keep);
 }
 
+
+/*
+ * Public listings (Open311) walk an index for what they filter on, in id
+ * order (no sort of the matches), never withdrawn or rejected complaints,
+ * and stop when they spent their budget instead of walking on.
+ */
+static void
+test_public_listing_uses_its_indexes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_query q;
+	char plan[1024];
+
+	memset(&q, 0, sizeof q);
+	q.keyword = "JALAN";
+	assert_int_equal(store_public_plan(f->s, &q, plan, sizeof plan), 0);
+	if (strstr(plan, "INDEX complaints_keyword") == NULL || strstr(plan, "TEMP B-TREE") != NULL)
+		fail_msg("service_code listing: expected a walk of complaints_keyword without a "
+		    "sort, got: %s", plan);
+	q.keyword = NULL;
+	q.open = -1;
+	assert_int_equal(store_public_plan(f->s, &q, plan, sizeof plan), 0);
+	if (strstr(plan, "INDEX complaints_closed") == NULL || strstr(plan, "TEMP B-TREE") != NULL)
+		fail_msg("status=closed listing: expected a walk of complaints_closed without a "
+		    "sort, got: %s", plan);
+	q.open = 1;
+	assert_int_equal(store_public_plan(f->s, &q, plan, sizeof plan), 0);
+	if (strstr(plan, "TEMP B-TREE") != NULL)
+		fail_msg("open listing: expected the primary key walked in order, got: %s", plan);
+}
+
+static void
+test_public_listing_hides_and_bounds(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint out[8], c;
+	struct store_query q;
+	char ids[128], note[64], *msg = NULL;
+	size_t n;
+	sqlite3 *db;
+
+	add_listed(f->s, "PUBL0001", "dpu", "routed", "JALAN", 1000);
+	add_listed(f->s, "PUBL0002", "dpu", "withdrawn", "JALAN", 2000);
+	add_listed(f->s, "PUBL0003", "dlh", "rejected", "", 3000);
+	add_listed(f->s, "PUBL0004", "dlh", "closed", "SAMPAH", 4000);
+	memset(&q, 0, sizeof q);
+	q.limit = 8;
+	assert_int_equal(store_public_list(f->s, &q, out, 8, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "4,1");
+	q.keyword = "JALAN";
+	assert_int_equal(store_public_list(f->s, &q, out, 8, &n), 0);
+	ids_of(out, n, ids, sizeof ids);
+	assert_string_equal(ids, "1");
+	assert_int_equal(store_public_get(f->s, "PUBL0002", &c, note, sizeof note), 0);
+	assert_int_equal(store_public_get(f->s, "PUBL0003", &c, note, sizeof note), 0);
+	assert_int_equal(store_public_get(f->s, "PUBL0004", &c, note, sizeof note), 1);
+	assert_string_equal(note, "");
+	store_complaint_clear(&c);
+
+	/* 200,000 complaints, and a listing whose filter matches none of them. */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	    " WHERE i < 200000) INSERT INTO complaints (ticket, phone, channel, keyword, agency,"
+	    " status, description, created_at, updated_at)"
+	    " SELECT 'B' || i, '+628', 'sms', 'JALAN', 'dpu', 'routed', 'x', 5000 + i,"
+	    " 5000 + i FROM n", NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("bulk insert: %s", msg);
+	sqlite3_close(db);
+	memset(&q, 0, sizeof q);
+	q.limit = 8;
+	q.created_to = 1500;            /* only the first, at the far end of the walk */
+	assert_int_equal(store_public_list(f->s, &q, out, 8, &n), STORE_TOO_COSTLY);
+	assert_int_equal(n, 0);
+	/* The newest page of the same table costs a page. */
+	q.created_to = 0;
+	q.keyword = "JALAN";
+	assert_int_equal(store_public_list(f->s, &q, out, 8, &n), 0);
+	assert_int_equal(n, 8);
+	for (n = 0; n < 8; n++)
+		store_complaint_clear(&out[n]);
+}
+
 int
 main(void)
 {
@@ -3199,6 +3282,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_parts_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired_skips_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired_gap_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_public_listing_uses_its_indexes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_public_listing_hides_and_bounds, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
