@@ -11,7 +11,10 @@
 # webhook_secret made active and pointed at tool_agency; delivery back-off
 # 1..2 s, 3 attempts, 2 s timeout; sms_sender switched to type
 # "africastalking" at tool_atapi (same username and password = API key);
-# server.port set to the test's port.  The API tokens are the example's
+# server.port set to the test's port; open311 publishing the citizen's text
+# (masked) and with a rate limit this test's requests stay under.  aduan runs
+# with glibc's malloc perturbation, so memory read before it is written
+# shows (or crashes) instead of passing by luck.  The API tokens are the example's
 # demo tokens.
 #
 # Scenarios:
@@ -26,7 +29,9 @@
 #       status changes with their webhooks and SMS, re-routing by triage,
 #       no SMS after STOP, SMS again after MULAI
 #   (e) Open311: services, requests (filters), one request, JSON and XML,
-#       escaping, no phone digits anywhere
+#       escaping, no phone digits anywhere, unknown service codes 400, one
+#       request without any agency note answered (again and again) with the
+#       service still up
 #   (f) Africa's Talking delivery reports set the outbox row's dlr_state; a
 #       late "Sent" does not undo "Success"
 # and at the end: no BADSIG at the receiver, no unexpected ERROR in the log,
@@ -76,6 +81,10 @@ conf_set "$CONF" delivery timeout 2
 conf_set "$CONF" sms_sender type '"africastalking"'
 conf_set "$CONF" sms_sender url "\"http://127.0.0.1:$AT_PORT/version1/messaging\""
 conf_set "$CONF" server port "$PORT"
+conf_set "$CONF" open311 enabled true
+conf_set "$CONF" open311 publish_text true
+conf_set "$CONF" open311 requests_per_minute 6000
+conf_set "$CONF" open311 burst 1000
 AG_SECRET=$(conf_agency_value "$CONF" dpupr webhook_secret)
 [ -n "$AG_SECRET" ] || fail "no webhook_secret for dpupr in $CONF"
 AT_USER=$(conf_get "$CONF" sms_sender username)
@@ -132,6 +141,7 @@ stop_receiver() {
 }
 
 start_receiver
+export GLIBC_TUNABLES=glibc.malloc.perturb=85
 start_aduan_on "$PORT"
 ok "aduan serve, tool_agency (webhooks) and tool_atapi (SMS) up"
 
@@ -659,6 +669,17 @@ done
 http_must "unknown request" "$ADUAN_URL/open311/v2/requests/$NEVER.json"
 expect_eq "(e) requests/<never issued>.json: status" 404 "$RESP_STATUS"
 ok "(e) requests/<id>.json/.xml: fields, ISO times, & < > escaped, well-formed, no phone digits"
+
+# No agency wrote a note on TICKET_O: its status_notes is the status, every time.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	o311 "/open311/v2/requests/$TICKET_O.json" "(e) requests/$TICKET_O.json without a note, $i"
+	expect_eq "(e) without a note, $i: status_notes" routed "$(json_get "$O311" '$[0].status_notes')"
+done
+pid_alive "$ADUAN_PID" || fail "(e) aduan died answering requests without a note"
+http_must "unknown code" "$ADUAN_URL/open311/v2/requests.json?service_code=SAMPAH,TIDAKADA"
+expect_eq "(e) unknown service_code: status" 400 "$RESP_STATUS"
+expect_match "(e) unknown service_code: says which" "TIDAKADA" "$RESP_BODY"
+ok "(e) a request without a note, 10 times: answered, aduan alive; unknown service_code: 400"
 
 # ---------------------------------------------------------------------------
 # (f) Africa's Talking delivery reports.
