@@ -15,7 +15,8 @@
  *      POST /api/v1/tickets/{number}/events   {"status": ..., "note": ..., "agency": ...}
  *    401 bad token, 404 another agency's ticket or none, 409 a change the
  *    lifecycle does not allow, 400 bad JSON (with the reason).
- *  - Open311 GeoReport v2, read-only, never a phone number:
+ *  - Open311 GeoReport v2, off unless open311.enabled, read-only, never a
+ *    phone number nor a withdrawn or rejected ticket, rate-limited per address:
  *      /open311/v2/services.json|.xml, /open311/v2/requests.json|.xml,
  *      /open311/v2/requests/{id}.json|.xml
  *  - The service-level tick: one reminder webhook per overdue ticket, and
