@@ -150,7 +150,7 @@ static const char *const statuses[] = {
  */
 static const char *const command_words[] = {
 	"STATUS", "CEK", "TAMBAH", "ADD", "BATAL", "CANCEL", "INFO", "BANTUAN",
-	"HELP", "STOP", "BERHENTI", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
+	"HELP", "STOP", "BERHENTI", "UNREG", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
 	"BAHASA", "LANGUAGE"
 };
 
