@@ -935,7 +935,7 @@ test_reply_names(void **state)
 		"received", "received_triage", "need_text", "status", "status_note",
 		"not_found", "mistyped", "bad_ticket", "added", "add_empty",
 		"withdrawn", "already_closed", "help", "stopped", "started",
-		"lang_set", "lang_how", "st_received", "st_routed", "st_in_progress", "st_resolved",
+		"lang_set", "lang_how", "duplicate", "limited", "capped", "st_received", "st_routed", "st_in_progress", "st_resolved",
 		"st_closed", "st_deferred", "st_rejected", "st_withdrawn"
 	};
 	int r;
