@@ -627,9 +627,19 @@ queue_reply(struct intake *ix, const struct gateway *gw, const char *gwid, const
 	struct store_outbox_new ob = { 0 };
 	char key[SMS_ID_MAX + 64], nonce[TICKET_DIGITS + 1];
 
-	/* The phone too: a gateway may reuse an id for another phone (store_message_find). */
-	if (gwid != NULL)
+	int r;
+
+	/*
+	 * An id another phone already used (a gateway that reused it, see
+	 * store_message_find) gets the phone in its key, or the first
+	 * phone's reply would stand for this one's.
+	 */
+	if (gwid != NULL && (r = store_message_find(ix->store, gw->name, gwid, NULL, NULL, 0)) < 0)
+		return -1;
+	if (gwid != NULL && r == 1)
 		snprintf(key, sizeof key, "reply:%s:%s:%s", gw->name, gwid, phone);
+	else if (gwid != NULL)
+		snprintf(key, sizeof key, "reply:%s:%s", gw->name, gwid);
 	else {
 		if (ticket_new(nonce) != 0)
 			return -1;

@@ -1494,6 +1494,32 @@ test_gateway_id_reused_by_another_phone_is_its_own_message(void **state)
 	assert_int_equal(store_complaint_count(f->s), 2);
 }
 
+/* The same through a gateway whose replies leave by the outbox. */
+static void
+test_gateway_id_reused_by_another_phone_queues_its_own_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway queued = gateway_kannel;
+	struct intake_result res;
+	struct sms_in in;
+	const char *from[2] = { REPORTER, STRANGER };
+	int i;
+
+	queued.reply_inline = 0;
+	for (i = 0; i < 2; i++) {
+		memset(&in, 0, sizeof in);
+		str_copy(in.from, sizeof in.from, from[i]);
+		str_copy(in.id, sizeof in.id, "q-1");
+		in.text = xstrdup(i == 0 ? "JALAN Jl. Pemuda berlubang" : "SAMPAH menumpuk di pasar");
+		in.text_len = strlen(in.text);
+		assert_int_equal(intake_sms(&f->ix, &queued, &in, &res), 200);
+		sms_in_clear(&in);
+	}
+	assert_int_equal(store_complaint_count(f->s), 2);
+	/* Two replies queued, one per phone. */
+	assert_int_equal(store_outbox_count(f->s, NULL), 2);
+}
+
 /* ---- the flood and loop guard ------------------------------------------ */
 
 /* The count of counter name{labels} in the /metrics text, 0 when absent. */
@@ -1857,6 +1883,7 @@ main(void)
 		T(test_status_reply_with_emoji_note_stays_within_three_sms),
 		T(test_every_receipt_fits_one_sms),
 		T(test_gateway_id_reused_by_another_phone_is_its_own_message),
+		T(test_gateway_id_reused_by_another_phone_queues_its_own_reply),
 		T(test_burst_from_one_phone_gets_burst_tickets_one_notice_then_silence),
 		T(test_limit_notice_follows_the_language_of_the_words),
 		T(test_complaint_limit_survives_a_restart),
