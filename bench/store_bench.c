@@ -64,7 +64,7 @@ writes(struct store *s, void *arg)
 	snprintf(id, sizeof id, "bench-%d-%ld", mg->tid, mg->n);
 	snprintf(phone, sizeof phone, "+62812%02d%07ld", mg->tid % 100, mg->n % 10000000);
 	memset(&c, 0, sizeof c);
-	if (store_message_find(s, "kannel", id, reply, sizeof reply) != 0 ||
+	if (store_message_find(s, "kannel", id, NULL, reply, sizeof reply) != 0 ||
 	    store_phone_get(s, phone, &pp) < 0)
 		return -1;
 	do {

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "sms/gsm.h"
+#include "sms/msisdn.h"
 #include "sms/text.h"
 #include "routing/sla.h"
 #include "util/util.h"
@@ -127,6 +128,15 @@ static const struct template templates[REPLY_N] = {
 	[REPLY_LANG_HOW] = { "lang_how", 0, {
 	    "Kirim BAHASA ID untuk balasan Bahasa Indonesia, atau BAHASA EN untuk bahasa Inggris.",
 	    "Send BAHASA EN for replies in English, or BAHASA ID for Bahasa Indonesia." } },
+	[REPLY_DUPLICATE] = { "duplicate", P_TICKET | P_SHORTCODE, {
+	    "Aduan ini sudah diterima, No tiket: {ticket}. Cek status: ketik STATUS {ticket} kirim ke {shortcode}",
+	    "This complaint was already received, Ticket no: {ticket}. For status text STATUS {ticket} to {shortcode}" } },
+	[REPLY_LIMITED] = { "limited", P_SHORTCODE, {
+	    "Terlalu banyak aduan dari nomor ini. Aduan berikutnya belum kami terima; silakan kirim lagi 1 jam lagi.",
+	    "Too many complaints from this number. Further complaints are not taken now; please send again in an hour." } },
+	[REPLY_CAPPED] = { "capped", P_SHORTCODE, {
+	    "Terlalu banyak pesan dari nomor ini. Balasan dihentikan sementara; coba lagi 1 jam lagi.",
+	    "Too many messages from this number. Replies are paused; please try again in an hour." } },
 	[REPLY_ST_RECEIVED] = { "st_received", 0, { "diterima", "received" } },
 	[REPLY_ST_ROUTED] = { "st_routed", 0, { "diteruskan ke dinas", "forwarded to the agency" } },
 	[REPLY_ST_IN_PROGRESS] = { "st_in_progress", 0, { "sedang ditangani", "in progress" } },
@@ -150,7 +160,7 @@ static const char *const statuses[] = {
  */
 static const char *const command_words[] = {
 	"STATUS", "CEK", "TAMBAH", "ADD", "BATAL", "CANCEL", "INFO", "BANTUAN",
-	"HELP", "STOP", "BERHENTI", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
+	"HELP", "STOP", "BERHENTI", "UNREG", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
 	"BAHASA", "LANGUAGE"
 };
 
@@ -293,12 +303,24 @@ static const struct scalar scalars[] = {
 	  .max = 100000, .ldef = 30, .off = F(open311_per_minute) },
 	{ .group = "open311", .name = "burst", .kind = K_INT, .min = 1, .max = 100000,
 	  .ldef = 10, .off = F(open311_burst) },
+	{ .group = "guard", .name = "complaints_per_hour", .kind = K_INT, .min = 0, .max = 3600,
+	  .ldef = 10, .off = F(guard_complaints_per_hour) },
+	{ .group = "guard", .name = "burst", .kind = K_INT, .min = 1, .max = 1000,
+	  .ldef = 3, .off = F(guard_burst) },
+	{ .group = "guard", .name = "duplicate_window", .kind = K_INT, .min = 0, .max = 2592000,
+	  .ldef = 86400, .off = F(guard_duplicate_window) },
+	{ .group = "guard", .name = "replies_per_hour", .kind = K_INT, .min = 0, .max = 3600,
+	  .ldef = 20, .off = F(guard_replies_per_hour) },
+	{ .group = "guard", .name = "loop_repeats", .kind = K_INT, .min = 0, .max = 1000,
+	  .ldef = 5, .off = F(guard_loop_repeats) },
+	{ .group = "guard", .name = "loop_window", .kind = K_INT, .min = 1, .max = 86400,
+	  .ldef = 600, .off = F(guard_loop_window) },
 };
 #undef F
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
-	"server", "admin", "store", "sms", "ussd", "delivery", "sms_sender", "service_levels",
+	"server", "admin", "store", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
 	"open311",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
@@ -634,6 +656,10 @@ group_known(const char *group, const char **known, size_t max)
 	/* Lists inside a scalar group have loaders of their own. */
 	if (strcmp(group, "service_levels") == 0 && n < max)
 		known[n++] = "holidays";
+	if (strcmp(group, "guard") == 0 && n + 1 < max) {
+		known[n++] = "blocklist";
+		known[n++] = "autoreply";
+	}
 	return n;
 }
 
@@ -1064,6 +1090,111 @@ load_holidays(struct loader *ld, const config_t *cfg)
 			continue;
 		}
 		c->holidays[c->nholidays++] = d;
+	}
+}
+
+/*
+ * Auto-replies of networks and phones, normalised (lower case, single
+ * spaces): a message holding one is answered with silence.  guard.autoreply
+ * replaces the list.
+ */
+static const char *const autoreply_defaults[] = {
+	"nomor yang anda tuju",
+	"nomor yang anda hubungi",
+	"the number you are calling",
+	"the number you have dialed",
+	"pesan ini dibalas otomatis",
+	"balasan otomatis",
+	"auto reply",
+	"auto-reply",
+	"automatic reply",
+	"pulsa anda tidak mencukupi",
+};
+
+/* Lower case, runs of white space as one space, trimmed: how the guard compares texts. */
+static char *
+guard_norm(const char *v)
+{
+	size_t n = strlen(v), i, o = 0;
+	char *out = xmalloc(n + 1);
+	int space = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = ch >= 'A' && ch <= 'Z' ? (char)(ch | 0x20) : (char)ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* guard.blocklist (phone numbers) and guard.autoreply (texts). */
+static void
+load_guard(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *g, *list, *e;
+	char phone[64], why[128];
+	const char *v;
+	size_t i, n;
+
+	c->nguard_autoreply = ARRAY_LEN(autoreply_defaults);
+	c->guard_autoreply = xcalloc(c->nguard_autoreply, sizeof *c->guard_autoreply);
+	for (i = 0; i < c->nguard_autoreply; i++)
+		c->guard_autoreply[i] = xstrdup(autoreply_defaults[i]);
+	if ((g = group_at(ld, cfg, "guard", 0)) == NULL)
+		return;
+	if ((list = config_setting_get_member(g, "blocklist")) != NULL) {
+		if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+			err_at(ld, list, "guard.blocklist: must be a list of phone numbers "
+			    "[ \"+6281234567890\", ... ], not %s", type_name(list));
+		} else {
+			n = (size_t)config_setting_length(list);
+			c->guard_blocklist = xcalloc(n > 0 ? n : 1, sizeof *c->guard_blocklist);
+			for (i = 0; i < n; i++) {
+				e = config_setting_get_elem(list, (unsigned)i);
+				v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+				    config_setting_get_string(e) : NULL;
+				if (v == NULL || msisdn_normalize(v, c->country_code, phone,
+				    sizeof phone, why, sizeof why) != MSISDN_E164) {
+					err_at(ld, e, "guard.blocklist: '%.24s' is not a phone number",
+					    v != NULL ? v : type_name(e));
+					continue;
+				}
+				c->guard_blocklist[c->nguard_blocklist++] = xstrdup(phone);
+			}
+		}
+	}
+	if ((list = config_setting_get_member(g, "autoreply")) != NULL) {
+		if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+			err_at(ld, list, "guard.autoreply: must be a list of texts "
+			    "[ \"nomor yang anda tuju\", ... ], not %s", type_name(list));
+			return;
+		}
+		for (i = 0; i < c->nguard_autoreply; i++)
+			free(c->guard_autoreply[i]);
+		free(c->guard_autoreply);
+		c->nguard_autoreply = 0;
+		n = (size_t)config_setting_length(list);
+		c->guard_autoreply = xcalloc(n > 0 ? n : 1, sizeof *c->guard_autoreply);
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(list, (unsigned)i);
+			v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+			    config_setting_get_string(e) : NULL;
+			if (v == NULL || strlen(v) < 4 || strlen(v) > 160) {
+				err_at(ld, e, "guard.autoreply: each entry must be a text of 4 to "
+				    "160 characters, not %.24s", v != NULL ? v : type_name(e));
+				continue;
+			}
+			c->guard_autoreply[c->nguard_autoreply++] = guard_norm(v);
+		}
 	}
 }
 
@@ -1874,6 +2005,7 @@ load(const config_t *cfg, const char *path, struct conf_errors *errs)
 	check_structure(&ld, cfg);
 	load_scalars(&ld, cfg);
 	load_holidays(&ld, cfg);
+	load_guard(&ld, cfg);
 	finish_delivery(&ld, cfg);
 	load_agencies(&ld, cfg);
 	load_triage(&ld, cfg);
@@ -2047,6 +2179,12 @@ conf_free(struct conf *c)
 	}
 	free(c->agencies);
 	free(c->holidays);
+	for (i = 0; i < c->nguard_blocklist; i++)
+		free(c->guard_blocklist[i]);
+	free(c->guard_blocklist);
+	for (i = 0; i < c->nguard_autoreply; i++)
+		free(c->guard_autoreply[i]);
+	free(c->guard_autoreply);
 	for (i = 0; i < c->nregions; i++) {
 		free(c->regions[i].id);
 		free(c->regions[i].name);

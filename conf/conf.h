@@ -52,6 +52,10 @@ enum conf_reply {
 	REPLY_STARTED,          /* {shortcode} */
 	REPLY_LANG_SET,         /* (none): answer to BAHASA ID / BAHASA EN */
 	REPLY_LANG_HOW,         /* (none): BAHASA without a known language */
+	/* the flood guard (intake/guard.h): each sent once, then silence */
+	REPLY_DUPLICATE,        /* {ticket} {shortcode}: the same complaint text again */
+	REPLY_LIMITED,          /* {shortcode}: too many new complaints from this phone */
+	REPLY_CAPPED,           /* {shortcode}: too many replies to this phone this hour */
 	/* status names shown in {status} */
 	REPLY_ST_RECEIVED,
 	REPLY_ST_ROUTED,
@@ -167,6 +171,22 @@ struct conf {
 	int ussd_session_timeout;   /* seconds a session lives without input, default 180 */
 	int ussd_resume_window;     /* seconds within which a dropped complaint is offered
 	                               again to the same phone, default 600; 0: never */
+
+	/* guard: one phone cannot flood (intake/guard.h) */
+	int guard_complaints_per_hour;  /* token bucket rate, default 10; 0: no limit */
+	int guard_burst;                /* bucket size, default 3 */
+	int guard_duplicate_window;     /* seconds the same text gets the first ticket,
+	                                   default 86400; 0: off */
+	int guard_replies_per_hour;     /* default 20; 0: no cap */
+	int guard_loop_repeats;         /* the same text this often in a row is a loop,
+	                                   default 5; 0: off */
+	int guard_loop_window;          /* seconds between repeats that still count,
+	                                   default 600 */
+	char **guard_blocklist;         /* E.164, normalised at load */
+	size_t nguard_blocklist;
+	char **guard_autoreply;         /* normalised texts (lower case, single spaces):
+	                                   a message holding one is an auto-reply */
+	size_t nguard_autoreply;
 
 	/* gateways */
 	char *kannel_secret;    /* NULL when the Kannel endpoint is disabled */

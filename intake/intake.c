@@ -16,6 +16,7 @@
 
 #include "conf/live.h"
 #include "intake/agency.h"
+#include "intake/guard.h"
 #include "intake/ussd.h"
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
@@ -54,6 +55,9 @@ struct outcome {
 	const char *rule;
 	enum lang lang;                 /* language to remember for this phone */
 	int queued;                     /* something went into the outbox */
+	const char *guard;              /* what the flood guard did (metric label), or NULL */
+	const char *guard_why;          /* a loop: why it is one */
+	int loop_started;               /* a loop: found with this message (warn once) */
 };
 
 static void
@@ -476,15 +480,64 @@ reading_clear(struct reading *rd)
 }
 
 /*
- * Everything one message does inside the transaction, once read (rd).
- * 0, or -1 on a store error.
+ * The flood guard's answer instead of handling the message (intake/guard.h):
+ * 1 when it answered (or chose silence), 0 to handle the message as usual.
  */
 static int
-handle(struct intake *ix, const char *phone, struct reading *rd, int64_t now,
+guarded(struct intake *ix, const struct guard *g, const struct reading *rd, enum lang base,
     struct outcome *o, char *out, size_t outsz)
+{
+	const struct route_decision *d = &rd->plan.d;
+	struct vars v = { 0 };
+	enum lang l;
+
+	/* A complaint's language, as complaint() would answer it. */
+	l = rd->cmd.lang != LANG_NONE ? rd->cmd.lang : d->lang != LANG_NONE ? d->lang : base;
+	var(&v, "shortcode", ix->conf->short_code);
+	switch (g->verdict) {
+	case GUARD_PASS:
+		return 0;
+	case GUARD_LOOP:
+		o->command = "loop";
+		o->guard = "loop";
+		o->guard_why = g->why;
+		o->loop_started = g->loop_started;
+		out[0] = '\0';
+		return 1;
+	case GUARD_DUPLICATE:
+		o->command = "duplicate";
+		o->guard = "duplicate";
+		str_copy(o->ticket, sizeof o->ticket, g->ticket);
+		var(&v, "ticket", g->ticket);
+		render(ix, l, REPLY_DUPLICATE, &v, out, outsz);
+		return 1;
+	case GUARD_LIMITED:
+		o->command = "limited";
+		o->guard = "complaint_limit";
+		render(ix, l, REPLY_LIMITED, &v, out, outsz);
+		return 1;
+	case GUARD_QUIET:
+		o->command = "limited";
+		o->guard = "complaint_limit_silent";
+		out[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Everything one message does inside the transaction, once read (rd):
+ * the flood guard first (in this transaction, so that two copies of one
+ * text arriving at once are decided one after the other), then the
+ * command.  0, or -1 on a store error.
+ */
+static int
+handle(struct intake *ix, const char *phone, const struct sms_in *in, struct reading *rd,
+    int64_t now, struct outcome *o, char *out, size_t outsz)
 {
 	const struct sms_command *cmd = &rd->cmd;
 	struct store_phone pp;
+	struct guard g;
 	struct vars v = { 0 };
 	enum lang pref, base;
 	int rc = 0;
@@ -495,6 +548,14 @@ handle(struct intake *ix, const char *phone, struct reading *rd, int64_t now,
 	base = cmd->lang != LANG_NONE ? cmd->lang : pref != LANG_NONE ? pref : ix->conf->default_lang;
 	o->lang = cmd->lang;
 	var(&v, "shortcode", ix->conf->short_code);
+
+	if (guard_check(ix->conf, ix->store, phone, in->text, in->text_len,
+	    cmd->cmd == SMS_COMPLAINT && rd->plan.what == INTAKE_SMS_TICKET, now, &g) != 0)
+		return -1;
+	if (guarded(ix, &g, rd, base, o, out, outsz)) {
+		o->lang = LANG_NONE;    /* nothing the citizen chose */
+		goto reply;
+	}
 
 	switch (cmd->cmd) {
 	case SMS_HELP:
@@ -533,7 +594,24 @@ handle(struct intake *ix, const char *phone, struct reading *rd, int64_t now,
 	if (o->lang != LANG_NONE && o->lang != pref &&
 	    store_phone_set(ix->store, phone, -1, lang_code(o->lang), now) < 0)
 		return -1;
-	return 0;
+reply:
+	/* Every reply counts against the phone's hourly cap, the guard's own too. */
+	if (out[0] != '\0') {
+		switch (guard_reply(ix->conf, &g, now)) {
+		case GUARD_SEND:
+			break;
+		case GUARD_SEND_NOTICE:
+			o->guard = "reply_cap";
+			render(ix, base, REPLY_CAPPED, &v, out, outsz);
+			break;
+		case GUARD_SILENT:
+			o->guard = "reply_cap_silent";
+			out[0] = '\0';
+			break;
+		}
+	}
+	return guard_save(ix->conf, ix->store, phone, &g,
+	    strcmp(o->command, "complaint") == 0 ? o->ticket : NULL, now);
 }
 
 /*
@@ -549,7 +627,18 @@ queue_reply(struct intake *ix, const struct gateway *gw, const char *gwid, const
 	struct store_outbox_new ob = { 0 };
 	char key[SMS_ID_MAX + 64], nonce[TICKET_DIGITS + 1];
 
-	if (gwid != NULL)
+	int r;
+
+	/*
+	 * An id another phone already used (a gateway that reused it, see
+	 * store_message_find) gets the phone in its key, or the first
+	 * phone's reply would stand for this one's.
+	 */
+	if (gwid != NULL && (r = store_message_find(ix->store, gw->name, gwid, NULL, NULL, 0)) < 0)
+		return -1;
+	if (gwid != NULL && r == 1)
+		snprintf(key, sizeof key, "reply:%s:%s:%s", gw->name, gwid, phone);
+	else if (gwid != NULL)
 		snprintf(key, sizeof key, "reply:%s:%s", gw->name, gwid);
 	else {
 		if (ticket_new(nonce) != 0)
@@ -650,14 +739,16 @@ sms_tx(struct store *s, void *arg)
 	}
 	/* A retried callback: the stored answer, nothing new. */
 	if (t->gwid != NULL) {
-		r = store_message_find(s, t->gw->name, t->gwid, res->reply, sizeof res->reply);
+		r = store_message_find(s, t->gw->name, t->gwid, t->phone, res->reply,
+		    sizeof res->reply);
 		if (r != 0)
 			return r < 0 ? -1 : 1;
 	}
 	if (t->kind == MSISDN_ALPHA) {
 		/* Network and robot senders: keep the message, never answer (loops). */
 		t->o.command = "ignored";
-	} else if (handle(ix, t->phone, t->rd, t->now, &t->o, res->reply, sizeof res->reply) != 0)
+	} else if (handle(ix, t->phone, t->in, t->rd, t->now, &t->o, res->reply,
+	    sizeof res->reply) != 0)
 		return -1;
 	if (!t->gw->reply_inline && res->reply[0] != '\0' &&
 	    queue_reply(ix, t->gw, t->gwid, t->phone, res->reply, t->now) != 0)
@@ -712,13 +803,21 @@ sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		return res->status;
 	}
 
+	/* Blocklisted: silence, and nothing stored (not a complaint, not a message). */
+	if (t.kind == MSISDN_E164 && guard_blocked(ix->conf, phone)) {
+		metrics_count("aduan_guard_total", 1, "action", "blocked", "channel", "sms", NULL);
+		log_info("sms %s from=%s command=blocked: sender on guard.blocklist, not stored "
+		    "nor answered %.1fms", gw->name, masked, elapsed_ms(&t0));
+		return res->status;
+	}
+
 	/*
 	 * A retried callback whose message is stored is answered from the
 	 * committed data, without the writer; one not yet committed is found
 	 * again inside the transaction.
 	 */
-	r = in->concat_total <= 1 ? store_message_seen(ix->store, gw->name, t.gwid, res->reply,
-	    sizeof res->reply) : 0;
+	r = in->concat_total <= 1 ? store_message_seen(ix->store, gw->name, t.gwid, phone,
+	    res->reply, sizeof res->reply) : 0;
 	if (r < 0)
 		return unavailable(res, gw, masked, &t0);
 	/* A whole message is read before the transaction, so the others need not wait for it. */
@@ -744,12 +843,19 @@ sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	if (strcmp(o->command, "complaint") == 0)
 		metrics_count("aduan_complaints_created_total", 1, "agency", o->agency,
 		    "channel", "sms", NULL);
+	if (o->guard != NULL)
+		metrics_count("aduan_guard_total", 1, "action", o->guard, "channel", "sms", NULL);
+	if (o->loop_started)
+		log_warnx("sms %s from=%s: auto-reply loop (%s): its messages are kept and no "
+		    "longer answered", gw->name, masked, o->guard_why);
 	if ((o->queued || (!gw->reply_inline && res->reply[0] != '\0')) && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
-	log_info("sms %s from=%s command=%s%s%s%s%s%s%s %.1fms", gw->name, masked, o->command,
-	    o->ticket[0] ? " ticket=" : "", o->ticket,
+	log_info("sms %s from=%s command=%s%s%s%s%s%s%s%s%s%s %.1fms", gw->name, masked,
+	    o->command, o->ticket[0] ? " ticket=" : "", o->ticket,
 	    o->agency ? " agency=" : "", o->agency ? o->agency : "",
-	    o->rule ? " rule=" : "", o->rule ? o->rule : "", elapsed_ms(&t0));
+	    o->rule ? " rule=" : "", o->rule ? o->rule : "",
+	    o->guard ? " guard=" : "", o->guard ? o->guard : "",
+	    o->guard && res->reply[0] == '\0' ? " (no reply)" : "", elapsed_ms(&t0));
 	return res->status;
 }
 
@@ -957,44 +1063,83 @@ intake_parts_tick(struct intake *ix, int64_t now)
 	return r;
 }
 
+/*
+ * Per tick (every few seconds): at most this many timed-out long messages
+ * handled, and this many purge batches of each kind.  Enough to keep up
+ * with any burst a gateway can send, bounded so the tick still ends.
+ */
+#define PARTS_TICK_MAX          1024
+#define PURGE_TICK_BATCHES      20
+
+/* Forgets handled parts and old guard rows, a bounded batch at a time. */
+static int
+purge_tick(struct intake *ix, int64_t now)
+{
+	long n;
+	int i;
+
+	/* Handled parts are kept a day to recognise late repeats, then forgotten. */
+	for (i = 0; i < PURGE_TICK_BATCHES; i++) {
+		if ((n = store_parts_purge(ix->store, now - 24 * 3600)) < 0)
+			return -1;
+		if (n < STORE_PURGE_BATCH)
+			break;
+	}
+	for (i = 0; i < PURGE_TICK_BATCHES; i++) {
+		if ((n = guard_purge(ix->conf, ix->store, now)) < 0)
+			return -1;
+		if (n < STORE_PURGE_BATCH)
+			break;
+	}
+	return 0;
+}
+
 static int
 parts_tick(struct intake *ix, int64_t now)
 {
 	struct store_parts_group g[16];
 	struct intake_result *r;
 	struct sms_in in;
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, seen = 0;
 	int done = 0;
 
-	/* Handled parts are kept a day to recognise late repeats, then forgotten. */
-	if (store_parts_purge(ix->store, now - 24 * 3600) != 0 ||
-	    store_parts_expired(ix->store, now - ix->conf->parts_timeout, g, ARRAY_LEN(g), &n) != 0)
+	if (purge_tick(ix, now) != 0)
 		return -1;
 	r = xmalloc(sizeof *r);
-	for (i = 0; i < n; i++) {
-		const struct gateway *gw = NULL;
-
-		for (k = 0; gateways[k] != NULL; k++)
-			if (strcmp(gateways[k]->name, g[i].gateway) == 0)
-				gw = gateways[k];
-		/* The parts that came are the citizen's words: handle them, gaps marked. */
-		memset(&in, 0, sizeof in);
-		str_copy(in.from, sizeof in.from, g[i].sender);
-		cap_text(ix->conf, g[i].text);
-		concat_id(g[i].sender, g[i].ref, g[i].text, in.id, sizeof in.id);
-		in.text = g[i].text;
-		in.text_len = strlen(g[i].text);
-		if (gw != NULL) {
-			log_warnx("sms %s: long message %s has %d of %d parts after %d s; handling "
-			    "what came", gw->name, g[i].ref, g[i].have, g[i].total,
-			    ix->conf->parts_timeout);
-			if (intake_sms(ix, gw, &in, r) == 200)
-				done++;
-		}
-		if (store_parts_delete(ix->store, g[i].gateway, g[i].sender, g[i].ref, now) != 0)
+	do {
+		if (store_parts_expired(ix->store, now - ix->conf->parts_timeout, g, ARRAY_LEN(g),
+		    &n) != 0) {
 			done = -1;
-		store_parts_group_clear(&g[i]);
-	}
+			break;
+		}
+		seen += n;
+		for (i = 0; i < n; i++) {
+			const struct gateway *gw = NULL;
+
+			for (k = 0; gateways[k] != NULL; k++)
+				if (strcmp(gateways[k]->name, g[i].gateway) == 0)
+					gw = gateways[k];
+			/* The parts that came are the citizen's words: handle them, gaps marked. */
+			memset(&in, 0, sizeof in);
+			str_copy(in.from, sizeof in.from, g[i].sender);
+			cap_text(ix->conf, g[i].text);
+			concat_id(g[i].sender, g[i].ref, g[i].text, in.id, sizeof in.id);
+			in.text = g[i].text;
+			in.text_len = strlen(g[i].text);
+			if (gw != NULL) {
+				log_warnx("sms %s: long message %s has %d of %d parts after %d s; "
+				    "handling what came", gw->name, g[i].ref, g[i].have, g[i].total,
+				    ix->conf->parts_timeout);
+				if (intake_sms(ix, gw, &in, r) == 200 && done >= 0)
+					done++;
+			}
+			if (store_parts_delete(ix->store, g[i].gateway, g[i].sender, g[i].ref, now)
+			    != 0)
+				done = -1;
+			store_parts_group_clear(&g[i]);
+		}
+		/* A group whose delete failed would come back: stop until the next tick. */
+	} while (done >= 0 && n == ARRAY_LEN(g) && seen < PARTS_TICK_MAX);
 	free(r);
 	return done;
 }
@@ -1118,7 +1263,7 @@ ctx_to_row(const struct ussd_ctx *ctx, struct store_ussd *u)
 static int
 ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
     const char *phone, struct ussd_ctx *ctx, int64_t now, struct ussd_out *out,
-    int64_t *complaint_id, char *ticket_out, const char **agency_out)
+    int64_t *complaint_id, char *ticket_out, const char **agency_out, int *limited)
 {
 	const struct conf *conf = ix->conf;
 	struct route_decision d;
@@ -1126,7 +1271,22 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	struct store_outbox_new ob = { 0 };
 	struct vars v = { 0 };
 	char receipt[INTAKE_REPLY_MAX], key[200];
+	struct guard g;
 	int i, r;
+
+	/* A USSD complaint takes a token from the phone's bucket like an SMS one. */
+	if (guard_check_bucket(conf, ix->store, phone, now, &g) != 0)
+		return -1;
+	if (g.verdict != GUARD_PASS) {
+		var(&v, "shortcode", conf->short_code);
+		out->end = 1;
+		out->action = USSD_ACT_NONE;
+		render(ix, ctx->lang, REPLY_LIMITED, &v, out->screen, sizeof out->screen);
+		*limited = 1;
+		return guard_save(conf, ix->store, phone, &g, NULL, now);
+	}
+	if (guard_save(conf, ix->store, phone, &g, NULL, now) != 0)
+		return -1;
 
 	route_menu(ix->rt, ctx->rule, ctx->location, strlen(ctx->location), ctx->description,
 	    strlen(ctx->description), &d);
@@ -1238,13 +1398,14 @@ menu_path(const char *t, size_t len)
 static int
 ussd_input(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
     const char *phone, struct ussd_ctx *ctx, const char *input, size_t len, int64_t now,
-    struct ussd_out *out, struct store_ussd *row, char *ticket, const char **agency)
+    struct ussd_out *out, struct store_ussd *row, char *ticket, const char **agency,
+    int *limited)
 {
 	ussd_step(ix->conf, ctx, input, len, out);
 	switch (out->action) {
 	case USSD_ACT_SUBMIT:
 		return ussd_submit(ix, gw, in, phone, ctx, now, out, &row->complaint_id, ticket,
-		    agency);
+		    agency, limited);
 	case USSD_ACT_STATUS:
 		return ussd_lookup(ix, phone, ctx, out);
 	case USSD_ACT_LANG:
@@ -1281,6 +1442,7 @@ struct ussd_tx {
 	const char *agency;
 	const char *what;               /* how a fresh session began */
 	int fresh;
+	int limited;                    /* the flood guard refused the complaint */
 	enum { USSD_TX_STEP, USSD_TX_REPEAT, USSD_TX_ENDED } end;
 };
 
@@ -1352,7 +1514,7 @@ ussd_tx(struct store *s, void *arg)
 			}
 		}
 		if (ussd_input(ix, gw, in, t->phone, ctx, input, ilen, now, &t->out, row, t->ticket,
-		    &t->agency) != 0)
+		    &t->agency, &t->limited) != 0)
 			return -1;
 	} else {
 		/* New, expired or unknown session. */
@@ -1373,7 +1535,7 @@ ussd_tx(struct store *s, void *arg)
 				if (star == NULL)
 					star = end;
 				if (ussd_input(ix, gw, in, t->phone, ctx, p, (size_t)(star - p), now,
-				    &t->out, row, t->ticket, &t->agency) != 0)
+				    &t->out, row, t->ticket, &t->agency, &t->limited) != 0)
 					return -1;
 				p = star + 1;
 			}
@@ -1450,6 +1612,15 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		return res->status;
 	}
 	log_mask_phone(phone, masked, sizeof masked);
+	if (guard_blocked(conf, phone)) {
+		/* A USSD screen cannot stay silent: it ends at once, empty, nothing stored. */
+		res->end = 1;
+		res->screen[0] = '\0';
+		metrics_count("aduan_guard_total", 1, "action", "blocked", "channel", "ussd", NULL);
+		log_info("ussd %s from=%s session=%s command=blocked: sender on guard.blocklist, "
+		    "not stored %.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+		return res->status;
+	}
 	if (in->text_len > STORE_USSD_TEXT_MAX) {
 		/* Far more than any menu needs: end politely, store nothing. */
 		res->end = 1;
@@ -1494,9 +1665,13 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	if (t.ticket[0] && t.agency != NULL)
 		metrics_count("aduan_complaints_created_total", 1, "agency", t.agency,
 		    "channel", "ussd", NULL);
+	if (t.limited)
+		metrics_count("aduan_guard_total", 1, "action", "complaint_limit", "channel", "ussd",
+		    NULL);
 	res->end = t.out.end;
 	str_copy(res->screen, sizeof res->screen, t.out.screen);
-	command = t.ticket[0] ? "complaint" : t.out.action == USSD_ACT_STATUS ? "status" :
+	command = t.ticket[0] ? "complaint" : t.limited ? "limited" :
+	    t.out.action == USSD_ACT_STATUS ? "status" :
 	    t.out.action == USSD_ACT_LANG ? "language" : "menu";
 	log_info("ussd %s from=%s session=%s command=%s %s state=%s%s%s%s%s%s %.1fms", gw->name,
 	    masked, in->session, command, t.fresh ? t.what : "step", ussd_state_name(t.ctx.state),

@@ -1,9 +1,10 @@
 /*
  * intake: what happens to one inbound SMS, whichever gateway brought it.
  *
- *   dedup on the gateway's message id -> normalise the sender -> parse ->
- *   route / look up the ticket -> store complaint + events + message in ONE
- *   transaction -> commit -> only then the reply.
+ *   normalise the sender -> dedup on (gateway, message id, sender) -> parse
+ *   -> route / look up the ticket -> flood and loop guard (intake/guard.h)
+ *   -> store complaint + events + message in ONE transaction -> commit ->
+ *   only then the reply.
  *
  * A retried callback (same gateway and message id) gets the stored reply
  * and changes nothing.  When the store fails the result is 503 so that the
@@ -116,7 +117,9 @@ void intake_dlr_handler(void *ctx, const struct http_request *req, struct http_r
 /*
  * Long messages whose missing parts did not come within sms.parts_timeout:
  * handles what came (gaps marked "[...]") so the citizen is not left
- * without an answer.  Returns the number handled, -1 on a store error.
+ * without an answer, every waiting one up to a bound per tick (1024).  Also
+ * purges handled parts and the flood guard's idle rows, in bounded
+ * batches.  Returns the number handled, -1 on a store error.
  */
 int intake_parts_tick(struct intake *ix, int64_t now);
 

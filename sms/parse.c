@@ -40,6 +40,11 @@ static const struct {
 	{ "HELP",       W_PLAIN,   SMS_HELP,      LANG_EN },
 	{ "STOP",       W_PLAIN,   SMS_STOP,      LANG_EN },
 	{ "BERHENTI",   W_PLAIN,   SMS_STOP,      LANG_ID },
+	/*
+	 * Indonesian operators' unsubscribe word, "UNREG <keyword>": people
+	 * send it to every short code that texts them.  Shared, like STATUS.
+	 */
+	{ "UNREG",      W_PLAIN,   SMS_STOP,      LANG_NONE },
 	{ "MULAI",      W_PLAIN,   SMS_START,     LANG_ID },
 	{ "START",      W_PLAIN,   SMS_START,     LANG_EN },
 	{ "BAHASA",     W_LANG,    SMS_LANG,      LANG_ID },

@@ -198,6 +198,45 @@ static const char *const migrations[] = {
 	"CREATE INDEX complaints_keyword ON complaints(keyword, id);"
 	"CREATE INDEX complaints_closed ON complaints(id) WHERE status = 'closed';"
 	"PRAGMA user_version = 7;",
+
+	/*
+	 * 8: the flood and loop guard, and purges that walk an index.
+	 * guard_phones holds one row per phone that wrote lately: its
+	 * complaint token bucket, its replies this hour, the hash of its
+	 * last text and how often it came in a row, and which limit notice
+	 * it got.  guard_texts maps (phone, normalised text) to the first
+	 * ticket, for "already received".  Both are read and written in the
+	 * message's own transaction, so two copies of a message arriving at
+	 * once are decided one after the other, and a restart forgets
+	 * nothing.  The purges (handled parts, old sessions, old guard rows)
+	 * each get an index on the column they delete by, and the expiry of
+	 * waiting parts one over the waiting parts alone.
+	 */
+	"CREATE TABLE guard_phones ("
+	"  phone TEXT PRIMARY KEY,"
+	"  tokens REAL NOT NULL,"
+	"  tokens_at INTEGER NOT NULL,"
+	"  limited INTEGER NOT NULL DEFAULT 0,"
+	"  replies INTEGER NOT NULL DEFAULT 0,"
+	"  replies_since INTEGER NOT NULL DEFAULT 0,"
+	"  capped INTEGER NOT NULL DEFAULT 0,"
+	"  last_hash TEXT NOT NULL DEFAULT '',"
+	"  repeats INTEGER NOT NULL DEFAULT 0,"
+	"  last_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX guard_phones_updated ON guard_phones(updated_at);"
+	"CREATE TABLE guard_texts ("
+	"  phone TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  ticket TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (phone, hash)) WITHOUT ROWID;"
+	"CREATE INDEX guard_texts_at ON guard_texts(at);"
+	"CREATE INDEX sms_parts_joined ON sms_parts(joined_at) WHERE joined_at > 0;"
+	"CREATE INDEX sms_parts_waiting ON sms_parts(gateway, sender, ref, received_at, total)"
+	"  WHERE joined_at = 0;"
+	"CREATE INDEX ussd_sessions_updated ON ussd_sessions(updated_at);"
+	"PRAGMA user_version = 8;",
 };
 
 /* The filters of both listing statements (after their agency condition). */
@@ -272,6 +311,12 @@ enum stmt_id {
 	ST_STATS_BY_CHANNEL,
 	ST_STATS_RESPONSES,
 	ST_STATS_OVERDUE,
+	ST_GUARD_GET,
+	ST_GUARD_PUT,
+	ST_GUARD_TEXT_FIND,
+	ST_GUARD_TEXT_PUT,
+	ST_GUARD_PURGE,
+	ST_GUARD_TEXTS_PURGE,
 	ST_NSTMTS
 };
 
@@ -307,13 +352,23 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_RELEASE] = "RELEASE store_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO store_op",
 	[ST_USER_VERSION] = "PRAGMA user_version",
+	/*
+	 * A gateway id is one sender's: a gateway that reuses an id for
+	 * another phone (a restarted counter) must not hand that phone the
+	 * first one's reply.  The message of a second sender is kept under
+	 * "<id>/<sender>" (ST_MESSAGE_ADD), which the unique (gateway, gw_id)
+	 * index finds as well; ?3 NULL matches any sender on the plain id.
+	 */
 	[ST_MESSAGE_FIND] =
-	    "SELECT reply FROM messages WHERE gateway = ?1 AND gw_id = ?2",
+	    "SELECT reply FROM messages WHERE gateway = ?1"
+	    " AND gw_id IN (?2, ?2 || '/' || ?3) AND (?3 IS NULL OR sender = ?3)",
 	/* DO NOTHING rather than catching the error: a retried callback is normal. */
 	[ST_MESSAGE_ADD] =
 	    "INSERT INTO messages (gateway, gw_id, sender, receiver, text,"
 	    " command, reply, complaint_id, received_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " VALUES (?1, CASE WHEN EXISTS (SELECT 1 FROM messages"
+	    "  WHERE gateway = ?1 AND gw_id = ?2 AND sender <> ?3)"
+	    "  THEN ?2 || '/' || ?3 ELSE ?2 END, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 	    " ON CONFLICT (gateway, gw_id) DO NOTHING",
 	[ST_TICKET_EXISTS] = "SELECT 1 FROM complaints WHERE ticket = ?1",
 	[ST_COMPLAINT_ADD] =
@@ -367,7 +422,10 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    " WHERE phone = ?1 AND gateway = ?2 AND id <> ?3 AND resumable = 1"
 	    " AND done = 0 AND updated_at >= ?4"
 	    " ORDER BY updated_at DESC, rowid DESC LIMIT 1",
-	[ST_USSD_PURGE] = "DELETE FROM ussd_sessions WHERE updated_at < ?1",
+	/* In batches of ?2, along ussd_sessions_updated: a step never waits long. */
+	[ST_USSD_PURGE] =
+	    "DELETE FROM ussd_sessions WHERE rowid IN (SELECT rowid FROM ussd_sessions"
+	    " WHERE updated_at < ?1 LIMIT ?2)",
 	/* Due at once: next_attempt_at is the time it was queued. */
 	[ST_OUTBOX_ADD] =
 	    "INSERT INTO outbox (kind, recipient, body, idem_key, complaint_id,"
@@ -478,13 +536,21 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	[ST_PARTS_DELETE] =
 	    "UPDATE sms_parts SET joined_at = ?4"
 	    " WHERE gateway = ?1 AND sender = ?2 AND ref = ?3 AND joined_at = 0",
+	/*
+	 * Only the handled message's parts: a part of the new message that
+	 * came before (out of order) stays.
+	 */
 	[ST_PARTS_FORGET] =
-	    "DELETE FROM sms_parts WHERE gateway = ?1 AND sender = ?2 AND ref = ?3",
+	    "DELETE FROM sms_parts WHERE gateway = ?1 AND sender = ?2 AND ref = ?3"
+	    " AND joined_at > 0",
+	/* In batches of ?2, along sms_parts_joined. */
 	[ST_PARTS_PURGE] =
-	    "DELETE FROM sms_parts WHERE joined_at > 0 AND joined_at < ?1",
+	    "DELETE FROM sms_parts WHERE rowid IN (SELECT rowid FROM sms_parts"
+	    " WHERE joined_at > 0 AND joined_at < ?1 LIMIT ?2)",
+	/* Walks sms_parts_waiting: the waiting parts, never the handled history. */
 	[ST_PARTS_EXPIRED] =
 	    "SELECT gateway, sender, ref, min(received_at) AS first FROM sms_parts"
-	    " WHERE joined_at = 0"
+	    " INDEXED BY sms_parts_waiting WHERE joined_at = 0"
 	    " GROUP BY gateway, sender, ref HAVING first < ?1 AND count(*) < max(total)"
 	    " ORDER BY first LIMIT ?2",
 	/*
@@ -531,6 +597,27 @@ static const char *const stmt_sql[ST_NSTMTS] = {
 	    "  WHERE status = 'received' AND route_due > 0 AND route_due < ?1),"
 	    " (SELECT count(*) FROM complaints"
 	    "  WHERE status = 'routed' AND followup_due > 0 AND followup_due < ?1)",
+	/* The flood and loop guard (migration 7): one primary-key row each. */
+	[ST_GUARD_GET] =
+	    "SELECT tokens, tokens_at, limited, replies, replies_since, capped,"
+	    " last_hash, repeats, last_at FROM guard_phones WHERE phone = ?1",
+	[ST_GUARD_PUT] =
+	    "INSERT OR REPLACE INTO guard_phones (phone, tokens, tokens_at, limited,"
+	    " replies, replies_since, capped, last_hash, repeats, last_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_GUARD_TEXT_FIND] =
+	    "SELECT ticket FROM guard_texts WHERE phone = ?1 AND hash = ?2 AND at >= ?3",
+	/* The first ticket of a text stays until its window is over. */
+	[ST_GUARD_TEXT_PUT] =
+	    "INSERT INTO guard_texts (phone, hash, ticket, at) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (phone, hash) DO UPDATE SET ticket = excluded.ticket,"
+	    " at = excluded.at WHERE at < ?5",
+	[ST_GUARD_PURGE] =
+	    "DELETE FROM guard_phones WHERE phone IN (SELECT phone FROM guard_phones"
+	    " WHERE updated_at < ?1 LIMIT ?2)",
+	[ST_GUARD_TEXTS_PURGE] =
+	    "DELETE FROM guard_texts WHERE (phone, hash) IN (SELECT phone, hash"
+	    " FROM guard_texts WHERE at < ?1 LIMIT ?2)",
 };
 
 /*
@@ -1551,14 +1638,15 @@ store_commit_stats(struct store *s, unsigned long *commits, unsigned long *trans
  */
 static int
 message_find(sqlite3 *db, sqlite3_stmt *st, const char *gateway, const char *gw_id,
-    char *reply, size_t replysz)
+    const char *sender, char *reply, size_t replysz)
 {
 	const char *r;
 	int rc, ret;
 
 	if (gw_id == NULL)
 		return 0;
-	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, gw_id) != SQLITE_OK)
+	if (bind_text(st, 1, gateway) != SQLITE_OK || bind_text(st, 2, gw_id) != SQLITE_OK ||
+	    bind_text(st, 3, sender) != SQLITE_OK)
 		rc = SQLITE_ERROR;
 	else
 		rc = sqlite3_step(st);
@@ -1579,25 +1667,26 @@ message_find(sqlite3 *db, sqlite3_stmt *st, const char *gateway, const char *gw_
 
 int
 store_message_find(struct store *s, const char *gateway, const char *gw_id,
-    char *reply, size_t replysz)
+    const char *sender, char *reply, size_t replysz)
 {
 	int ret;
 
 	lock(s);
-	ret = message_find(s->db, s->st[ST_MESSAGE_FIND], gateway, gw_id, reply, replysz);
+	ret = message_find(s->db, s->st[ST_MESSAGE_FIND], gateway, gw_id, sender, reply,
+	    replysz);
 	unlock(s);
 	return ret;
 }
 
 int
 store_message_seen(struct store *s, const char *gateway, const char *gw_id,
-    char *reply, size_t replysz)
+    const char *sender, char *reply, size_t replysz)
 {
 	int ret;
 
 	if (pthread_mutex_lock(&s->rlock) != 0)
 		fatal("store: cannot take the reader's lock");
-	ret = message_find(s->rdb, s->rfind, gateway, gw_id, reply, replysz);
+	ret = message_find(s->rdb, s->rfind, gateway, gw_id, sender, reply, replysz);
 	pthread_mutex_unlock(&s->rlock);
 	return ret;
 }
@@ -2464,7 +2553,8 @@ store_ussd_purge(struct store *s, int64_t before)
 
 	lock(s);
 	st = s->st[ST_USSD_PURGE];
-	if (bind_int64(st, 1, before) != SQLITE_OK) {
+	if (bind_int64(st, 1, before) != SQLITE_OK ||
+	    bind_int64(st, 2, STORE_PURGE_BATCH) != SQLITE_OK) {
 		bind_failed(s, ST_USSD_PURGE, "purge ussd sessions");
 		unlock(s);
 		return -1;
@@ -2895,22 +2985,26 @@ store_part_add(struct store *s, const char *gateway, const char *sender, const c
 	return ret;
 }
 
-int
+long
 store_parts_purge(struct store *s, int64_t before)
 {
 	sqlite3_stmt *st;
-	int ret;
+	long n;
 
 	lock(s);
 	st = s->st[ST_PARTS_PURGE];
-	if (bind_int64(st, 1, before) != SQLITE_OK) {
+	if (bind_int64(st, 1, before) != SQLITE_OK ||
+	    bind_int64(st, 2, STORE_PURGE_BATCH) != SQLITE_OK) {
 		bind_failed(s, ST_PARTS_PURGE, "purge message parts");
 		unlock(s);
 		return -1;
 	}
-	ret = run(s, ST_PARTS_PURGE, "purge message parts") == -1 ? -1 : 0;
+	if (run(s, ST_PARTS_PURGE, "purge message parts") == -1)
+		n = -1;
+	else
+		n = (long)sqlite3_changes(s->db);
 	unlock(s);
-	return ret;
+	return n;
 }
 
 /*
@@ -3068,6 +3162,217 @@ store_parts_expired(struct store *s, int64_t before, struct store_parts_group *o
 	unlock(s);
 	*n = k;
 	return 0;
+}
+
+/* ---- flood and loop guard ----------------------------------------------- */
+
+int
+store_guard_get(struct store *s, const char *phone, struct store_guard *g)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	memset(g, 0, sizeof *g);
+	lock(s);
+	st = s->st[ST_GUARD_GET];
+	if (bind_text(st, 1, phone) != SQLITE_OK) {
+		bind_failed(s, ST_GUARD_GET, "read guard state");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		g->tokens = sqlite3_column_double(st, 0);
+		g->tokens_at = sqlite3_column_int64(st, 1);
+		g->limited = sqlite3_column_int(st, 2);
+		g->replies = sqlite3_column_int(st, 3);
+		g->replies_since = sqlite3_column_int64(st, 4);
+		g->capped = sqlite3_column_int(st, 5);
+		(void)str_copy(g->last_hash, sizeof g->last_hash, col_str(st, 6));
+		g->repeats = sqlite3_column_int(st, 7);
+		g->last_at = sqlite3_column_int64(st, 8);
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, "read guard state");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+int
+store_guard_put(struct store *s, const char *phone, const struct store_guard *g, int64_t now)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_GUARD_PUT];
+	if (bind_text(st, 1, phone) != SQLITE_OK ||
+	    sqlite3_bind_double(st, 2, g->tokens) != SQLITE_OK ||
+	    bind_int64(st, 3, g->tokens_at) != SQLITE_OK ||
+	    bind_int64(st, 4, g->limited) != SQLITE_OK ||
+	    bind_int64(st, 5, g->replies) != SQLITE_OK ||
+	    bind_int64(st, 6, g->replies_since) != SQLITE_OK ||
+	    bind_int64(st, 7, g->capped) != SQLITE_OK ||
+	    bind_text(st, 8, g->last_hash) != SQLITE_OK ||
+	    bind_int64(st, 9, g->repeats) != SQLITE_OK ||
+	    bind_int64(st, 10, g->last_at) != SQLITE_OK ||
+	    bind_int64(st, 11, now) != SQLITE_OK) {
+		bind_failed(s, ST_GUARD_PUT, "write guard state");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_GUARD_PUT, "write guard state") == -1 ? -1 : 0;
+	unlock(s);
+	return ret;
+}
+
+int
+store_guard_text_find(struct store *s, const char *phone, const char *hash, int64_t since,
+    char ticket[STORE_TICKET_LEN + 1])
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ticket[0] = '\0';
+	lock(s);
+	st = s->st[ST_GUARD_TEXT_FIND];
+	if (bind_text(st, 1, phone) != SQLITE_OK || bind_text(st, 2, hash) != SQLITE_OK ||
+	    bind_int64(st, 3, since) != SQLITE_OK) {
+		bind_failed(s, ST_GUARD_TEXT_FIND, "find an earlier text");
+		unlock(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		(void)str_copy(ticket, STORE_TICKET_LEN + 1, col_str(st, 0));
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		fail_op(s, "find an earlier text");
+		ret = -1;
+	}
+	done(st);
+	unlock(s);
+	return ret;
+}
+
+int
+store_guard_text_put(struct store *s, const char *phone, const char *hash, const char *ticket,
+    int64_t now, int64_t since)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	lock(s);
+	st = s->st[ST_GUARD_TEXT_PUT];
+	if (bind_text(st, 1, phone) != SQLITE_OK || bind_text(st, 2, hash) != SQLITE_OK ||
+	    bind_text(st, 3, ticket) != SQLITE_OK || bind_int64(st, 4, now) != SQLITE_OK ||
+	    bind_int64(st, 5, since) != SQLITE_OK) {
+		bind_failed(s, ST_GUARD_TEXT_PUT, "remember a text");
+		unlock(s);
+		return -1;
+	}
+	ret = run(s, ST_GUARD_TEXT_PUT, "remember a text") == -1 ? -1 : 0;
+	unlock(s);
+	return ret;
+}
+
+long
+store_guard_purge(struct store *s, int64_t phones_before, int64_t texts_before)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	lock(s);
+	st = s->st[ST_GUARD_PURGE];
+	if (bind_int64(st, 1, phones_before) != SQLITE_OK ||
+	    bind_int64(st, 2, STORE_PURGE_BATCH) != SQLITE_OK) {
+		bind_failed(s, ST_GUARD_PURGE, "purge guard state");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_GUARD_PURGE, "purge guard state") == -1) {
+		unlock(s);
+		return -1;
+	}
+	n += (long)sqlite3_changes(s->db);
+	st = s->st[ST_GUARD_TEXTS_PURGE];
+	if (bind_int64(st, 1, texts_before) != SQLITE_OK ||
+	    bind_int64(st, 2, STORE_PURGE_BATCH) != SQLITE_OK) {
+		bind_failed(s, ST_GUARD_TEXTS_PURGE, "purge guard texts");
+		unlock(s);
+		return -1;
+	}
+	if (run(s, ST_GUARD_TEXTS_PURGE, "purge guard texts") == -1) {
+		unlock(s);
+		return -1;
+	}
+	n += (long)sqlite3_changes(s->db);
+	unlock(s);
+	return n;
+}
+
+/* The statements store_plan() explains, by the names its callers use. */
+static const struct {
+	const char *name;
+	enum stmt_id id;
+} planned[] = {
+	{ "message_find", ST_MESSAGE_FIND },
+	{ "message_add", ST_MESSAGE_ADD },
+	{ "ussd_purge", ST_USSD_PURGE },
+	{ "parts_purge", ST_PARTS_PURGE },
+	{ "parts_expired", ST_PARTS_EXPIRED },
+	{ "parts_forget", ST_PARTS_FORGET },
+	{ "guard_get", ST_GUARD_GET },
+	{ "guard_text_find", ST_GUARD_TEXT_FIND },
+	{ "guard_purge", ST_GUARD_PURGE },
+	{ "guard_texts_purge", ST_GUARD_TEXTS_PURGE },
+};
+
+int
+store_plan(struct store *s, const char *name, char *buf, size_t bufsz)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[2048];
+	size_t i, len = 0;
+	int rc;
+
+	if (bufsz == 0)
+		return -1;
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_LEN(planned); i++)
+		if (strcmp(planned[i].name, name) == 0)
+			break;
+	if (i == ARRAY_LEN(planned)) {
+		snprintf(errbuf, sizeof errbuf, "no statement named %s", name);
+		return -1;
+	}
+	lock(s);
+	if (snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
+	    sqlite3_sql(s->st[planned[i].id])) >= (int)sizeof sql ||
+	    sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fail_op(s, "explain a statement");
+		unlock(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		int w = snprintf(buf + len, bufsz - len, "%s%s", len > 0 ? "\n" : "",
+		    d != NULL ? d : "");
+
+		if (w < 0 || (size_t)w >= bufsz - len)
+			break;
+		len += (size_t)w;
+	}
+	sqlite3_finalize(st);
+	unlock(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---- reports: aduan stats and aduan route --replay --------------------- */

@@ -96,11 +96,14 @@ struct store_message {
 };
 
 /*
- * Looks up (gateway, gw_id).  1 found (reply copied to reply/replysz,
- * truncated if needed), 0 not found, -1 error.
+ * Looks up (gateway, gw_id, sender): a gateway id is one sender's, and a
+ * gateway that reuses an id for another phone gets a new message, never the
+ * first phone's reply (sender NULL: any sender, for tools and tests).  1
+ * found (reply copied to reply/replysz, truncated if needed), 0 not found,
+ * -1 error.
  */
 int store_message_find(struct store *s, const char *gateway, const char *gw_id,
-    char *reply, size_t replysz);
+    const char *sender, char *reply, size_t replysz);
 
 /*
  * store_message_find() on what is committed, through a connection of its
@@ -109,9 +112,13 @@ int store_message_find(struct store *s, const char *gateway, const char *gw_id,
  * transaction that stores a message looks again (store_message_find).
  */
 int store_message_seen(struct store *s, const char *gateway, const char *gw_id,
-    char *reply, size_t replysz);
+    const char *sender, char *reply, size_t replysz);
 
-/* Inserts a message row.  1 inserted, 0 a row with this (gateway, gw_id) exists, -1 error. */
+/*
+ * Inserts a message row.  1 inserted, 0 a row with this (gateway, gw_id,
+ * sender) exists, -1 error.  A gw_id another sender already used is kept as
+ * "<gw_id>/<sender>".
+ */
 int store_message_add(struct store *s, const struct store_message *m);
 
 /* ---- complaints ---------------------------------------------------- */
@@ -237,7 +244,17 @@ int store_ussd_put(struct store *s, const struct store_ussd *u);
 int store_ussd_find_resumable(struct store *s, const char *phone, const char *gateway,
     const char *not_id, int64_t since, struct store_ussd *u);
 
-/* Deletes sessions whose updated_at is before `before`.  Number deleted, or -1. */
+/*
+ * Rows a purge deletes at most per call, so that one call inside a
+ * transaction stays short (it walks an index on the purge column).  A
+ * caller that needs more calls again while a call returns this many.
+ */
+#define STORE_PURGE_BATCH 500
+
+/*
+ * Deletes sessions whose updated_at is before `before`, at most
+ * STORE_PURGE_BATCH.  Number deleted, or -1.
+ */
 long store_ussd_purge(struct store *s, int64_t before);
 
 /* ---- outbox: everything that leaves Aduan, written in the same transaction
@@ -457,8 +474,8 @@ int store_parts_join(struct store *s, const char *gateway, const char *sender, c
 int store_parts_delete(struct store *s, const char *gateway, const char *sender, const char *ref,
     int64_t now);
 
-/* Forgets handled parts marked before `before`.  0, -1. */
-int store_parts_purge(struct store *s, int64_t before);
+/* Forgets handled parts marked before `before`, at most STORE_PURGE_BATCH.  Number, -1. */
+long store_parts_purge(struct store *s, int64_t before);
 
 struct store_parts_group {
 	char gateway[16];
@@ -540,6 +557,53 @@ int store_stats_responses(struct store *s, int64_t since, size_t limit,
  * followup_due < now.  0, -1.
  */
 int store_stats_overdue(struct store *s, int64_t now, long *received, long *routed);
+
+/* ---- flood and loop guard (intake/guard.h decides, this keeps) -------- */
+
+#define STORE_TICKET_LEN 8
+#define STORE_HASH_LEN   16
+
+/* One phone's guard state; a phone never seen reads as all zero. */
+struct store_guard {
+	double tokens;                  /* complaint tokens at tokens_at */
+	int64_t tokens_at;
+	int limited;                    /* told "too many complaints"; quiet until a token */
+	int replies;                    /* replies since replies_since */
+	int64_t replies_since;
+	int capped;                     /* told "too many replies" in this hour */
+	char last_hash[STORE_HASH_LEN + 1];     /* normalised last text */
+	int repeats;                    /* how often it came in a row */
+	int64_t last_at;
+};
+
+/* 1 found, 0 never seen (*g zeroed), -1.  Inside the message's transaction. */
+int store_guard_get(struct store *s, const char *phone, struct store_guard *g);
+/* Writes the whole row (updated_at = now).  0, -1. */
+int store_guard_put(struct store *s, const char *phone, const struct store_guard *g,
+    int64_t now);
+
+/*
+ * The ticket first opened by this phone with this normalised text at or
+ * after `since`: 1 (ticket filled), 0 none, -1.
+ */
+int store_guard_text_find(struct store *s, const char *phone, const char *hash, int64_t since,
+    char ticket[STORE_TICKET_LEN + 1]);
+/* Remembers ticket for (phone, hash) unless one from `since` on is there.  0, -1. */
+int store_guard_text_put(struct store *s, const char *phone, const char *hash,
+    const char *ticket, int64_t now, int64_t since);
+/*
+ * Forgets guard rows not touched since phones_before and texts older than
+ * texts_before, at most STORE_PURGE_BATCH of each.  Rows deleted, or -1.
+ */
+long store_guard_purge(struct store *s, int64_t phones_before, int64_t texts_before);
+
+/*
+ * EXPLAIN QUERY PLAN of one of the store's statements, by name
+ * ("message_find", "ussd_purge", "parts_purge", "parts_expired",
+ * "guard_get", "guard_text_find", ...): its detail lines joined by
+ * newlines in buf.  For tests that show a query walks an index.  0, -1.
+ */
+int store_plan(struct store *s, const char *name, char *buf, size_t bufsz);
 
 /* ---- health ------------------------------------------------------------ */
 

@@ -935,7 +935,7 @@ test_reply_names(void **state)
 		"received", "received_triage", "need_text", "status", "status_note",
 		"not_found", "mistyped", "bad_ticket", "added", "add_empty",
 		"withdrawn", "already_closed", "help", "stopped", "started",
-		"lang_set", "lang_how", "st_received", "st_routed", "st_in_progress", "st_resolved",
+		"lang_set", "lang_how", "duplicate", "limited", "capped", "st_received", "st_routed", "st_in_progress", "st_resolved",
 		"st_closed", "st_deferred", "st_rejected", "st_withdrawn"
 	};
 	int r;
@@ -945,6 +945,48 @@ test_reply_names(void **state)
 		assert_string_equal(conf_reply_name((enum conf_reply)r), want[r]);
 	assert_null(conf_reply_name(REPLY_N));
 	assert_null(conf_reply_name((enum conf_reply)-1));
+}
+
+/* guard: defaults, ranges, the blocklist normalised, auto-reply texts normalised. */
+static void
+test_guard_settings(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE);
+	assert_int_equal(c->guard_complaints_per_hour, 10);
+	assert_int_equal(c->guard_burst, 3);
+	assert_int_equal(c->guard_duplicate_window, 86400);
+	assert_int_equal(c->guard_replies_per_hour, 20);
+	assert_int_equal(c->guard_loop_repeats, 5);
+	assert_int_equal(c->guard_loop_window, 600);
+	assert_int_equal(c->nguard_blocklist, 0);
+	assert_true(c->nguard_autoreply > 0);
+	conf_free(c);
+
+	c = load_good(BASE
+	    "guard = { burst = 5; complaints_per_hour = 0;\n"
+	    "  blocklist = [ \"0812-3456-7890\", \"+62 811 000 999\" ];\n"
+	    "  autoreply = [ \"Saya  SEDANG cuti\" ]; };\n");
+	assert_int_equal(c->guard_burst, 5);
+	assert_int_equal(c->guard_complaints_per_hour, 0);
+	assert_int_equal(c->nguard_blocklist, 2);
+	assert_string_equal(c->guard_blocklist[0], "+6281234567890");
+	assert_string_equal(c->guard_blocklist[1], "+62811000999");
+	assert_int_equal(c->nguard_autoreply, 1);
+	assert_string_equal(c->guard_autoreply[0], "saya sedang cuti");
+	conf_free(c);
+
+	load_bad(BASE
+	    "guard = { burst = 0;\n"
+	    "  blocklist = [ \"TELKOMSEL\" ];\n"
+	    "  autoreply = [ \"ok\" ];\n"
+	    "  flood = 1; };\n");
+	expect_error(&errs, 6, "guard.burst");
+	expect_error(&errs, 7, "guard.blocklist");
+	expect_error(&errs, 8, "guard.autoreply");
+	expect_error(&errs, 9, "flood");
 }
 
 static void
@@ -998,6 +1040,7 @@ main(void)
 		cmocka_unit_test(test_status_reply),
 		cmocka_unit_test(test_reply_names),
 		cmocka_unit_test(test_agency_find),
+		cmocka_unit_test(test_guard_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,16 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "conf/conf.h"
 #include "intake/gateway.h"
+#include "intake/guard.h"
 #include "intake/intake.h"
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/ticket.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/util.h"
 
 #define REPORTER        "081234567890"
@@ -47,6 +50,7 @@ struct fixture {
 	struct store *s;
 	struct intake ix;
 	unsigned long seq;      /* for unique gateway message ids */
+	struct conf guard;      /* the example config's guard settings (guard_on) */
 };
 
 static const struct store_options opts = { 1, 200 };
@@ -121,8 +125,30 @@ setup(void **state)
 	f->ix.conf = f->conf;
 	f->ix.rt = f->rt;
 	f->ix.store = f->s;
+	/*
+	 * Most tests send many messages from one phone to show what one
+	 * message does: the flood guard is off for them, and the guard's
+	 * tests turn the example config's settings back on (guard_on).
+	 */
+	f->guard = *f->conf;
+	f->conf->guard_complaints_per_hour = 0;
+	f->conf->guard_duplicate_window = 0;
+	f->conf->guard_replies_per_hour = 0;
+	f->conf->guard_loop_repeats = 0;
 	*state = f;
 	return 0;
+}
+
+/* The flood guard as the example config sets it. */
+static void
+guard_on(struct fixture *f)
+{
+	f->conf->guard_complaints_per_hour = f->guard.guard_complaints_per_hour;
+	f->conf->guard_burst = f->guard.guard_burst;
+	f->conf->guard_duplicate_window = f->guard.guard_duplicate_window;
+	f->conf->guard_replies_per_hour = f->guard.guard_replies_per_hour;
+	f->conf->guard_loop_repeats = f->guard.guard_loop_repeats;
+	f->conf->guard_loop_window = f->guard.guard_loop_window;
 }
 
 static int
@@ -405,7 +431,7 @@ test_keyword_complaint_gets_a_stored_ticket_in_one_sms(void **state)
 
 	/* The inbound message is kept with the reply that was sent. */
 	memset(want, 0, sizeof want);
-	assert_int_equal(store_message_find(f->s, "kannel", "k-1", want, sizeof want), 1);
+	assert_int_equal(store_message_find(f->s, "kannel", "k-1", NULL, want, sizeof want), 1);
 	assert_string_equal(want, res.reply);
 }
 
@@ -534,7 +560,7 @@ test_short_text_without_keyword_gets_help_and_no_ticket(void **state)
 		assert_string_equal(res.reply, HELP_ID);
 		assert_int_equal(store_complaint_count(f->s), 0);
 		/* The message itself is kept, with the help it got. */
-		assert_int_equal(store_message_find(f->s, "kannel", id, stored, sizeof stored), 1);
+		assert_int_equal(store_message_find(f->s, "kannel", id, NULL, stored, sizeof stored), 1);
 		assert_string_equal(stored, HELP_ID);
 	}
 }
@@ -1141,7 +1167,7 @@ test_network_senders_are_stored_and_never_answered(void **state)
 		assert_string_equal(res.reply, "");
 		assert_string_equal(res.error, "");
 		strcpy(stored, "not looked up");
-		assert_int_equal(store_message_find(f->s, "kannel", id, stored, sizeof stored), 1);
+		assert_int_equal(store_message_find(f->s, "kannel", id, NULL, stored, sizeof stored), 1);
 		assert_string_equal(stored, "");
 	}
 	assert_int_equal(store_complaint_count(f->s), 0);
@@ -1163,7 +1189,7 @@ test_invalid_sender_is_refused_and_nothing_stored(void **state)
 		assert_int_equal(res.status, 400);
 		assert_string_equal(res.reply, "");
 		assert_contains(res.error, "from");
-		assert_int_equal(store_message_find(f->s, "kannel", id, NULL, 0), 0);
+		assert_int_equal(store_message_find(f->s, "kannel", id, NULL, NULL, 0), 0);
 	}
 	assert_int_equal(store_complaint_count(f->s), 0);
 }
@@ -1306,8 +1332,8 @@ test_locked_database_answers_503_and_stores_nothing_until_retry(void **state)
 
 	/* Nothing of the refused messages was kept. */
 	assert_int_equal(store_complaint_count(f->s), 0);
-	assert_int_equal(store_message_find(f->s, "kannel", "locked-1", NULL, 0), 0);
-	assert_int_equal(store_message_find(f->s, "kannel", "locked-2", NULL, 0), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "locked-1", NULL, NULL, 0), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "locked-2", NULL, NULL, 0), 0);
 	{
 		struct store_phone p;
 
@@ -1318,7 +1344,7 @@ test_locked_database_answers_503_and_stores_nothing_until_retry(void **state)
 	assert_int_equal(sms_id(f, REPORTER, text, "locked-1", &res), 200);
 	assert_contains(res.reply, "Aduan diterima. No tiket: ");
 	assert_int_equal(store_complaint_count(f->s), 1);
-	assert_int_equal(store_message_find(f->s, "kannel", "locked-1", stored, sizeof stored), 1);
+	assert_int_equal(store_message_find(f->s, "kannel", "locked-1", NULL, stored, sizeof stored), 1);
 	assert_string_equal(stored, res.reply);
 	assert_int_equal(sms_id(f, REPORTER, text, "locked-1", &res), 200);
 	assert_int_equal(store_complaint_count(f->s), 1);
@@ -1439,6 +1465,373 @@ test_every_receipt_fits_one_sms(void **state)
 	assert_int_equal(store_complaint_count(f->s), (long)ARRAY_LEN(texts));
 }
 
+
+/* ---- defect 9: a gateway id is one sender's ----------------------------- */
+
+static void
+test_gateway_id_reused_by_another_phone_is_its_own_message(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result a, b, again;
+	char ta[TICKET_DIGITS + 1], tb[TICKET_DIGITS + 1];
+
+	assert_int_equal(sms_id(f, REPORTER, "JALAN Jl. Pemuda berlubang", "k-9", &a), 200);
+	ticket_in(a.reply, ta);
+	/* The gateway restarted its counter: another phone's message gets id k-9 too. */
+	assert_int_equal(sms_id(f, STRANGER, "SAMPAH menumpuk di pasar", "k-9", &b), 200);
+	if (strstr(b.reply, ta) != NULL)
+		fail_msg("another phone reusing id k-9 got the first phone's reply \"%s\"", b.reply);
+	assert_int_equal(b.replayed, 0);
+	ticket_in(b.reply, tb);
+	assert_string_not_equal(ta, tb);
+	assert_int_equal(store_complaint_count(f->s), 2);
+	/* Each phone's retry still gets its own stored reply. */
+	assert_int_equal(sms_id(f, STRANGER, "SAMPAH menumpuk di pasar", "k-9", &again), 200);
+	assert_int_equal(again.replayed, 1);
+	assert_string_equal(again.reply, b.reply);
+	assert_int_equal(sms_id(f, REPORTER, "JALAN Jl. Pemuda berlubang", "k-9", &again), 200);
+	assert_string_equal(again.reply, a.reply);
+	assert_int_equal(store_complaint_count(f->s), 2);
+}
+
+/* The same through a gateway whose replies leave by the outbox. */
+static void
+test_gateway_id_reused_by_another_phone_queues_its_own_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway queued = gateway_kannel;
+	struct intake_result res;
+	struct sms_in in;
+	const char *from[2] = { REPORTER, STRANGER };
+	int i;
+
+	queued.reply_inline = 0;
+	for (i = 0; i < 2; i++) {
+		memset(&in, 0, sizeof in);
+		str_copy(in.from, sizeof in.from, from[i]);
+		str_copy(in.id, sizeof in.id, "q-1");
+		in.text = xstrdup(i == 0 ? "JALAN Jl. Pemuda berlubang" : "SAMPAH menumpuk di pasar");
+		in.text_len = strlen(in.text);
+		assert_int_equal(intake_sms(&f->ix, &queued, &in, &res), 200);
+		sms_in_clear(&in);
+	}
+	assert_int_equal(store_complaint_count(f->s), 2);
+	/* Two replies queued, one per phone. */
+	assert_int_equal(store_outbox_count(f->s, NULL), 2);
+}
+
+/* ---- the flood and loop guard ------------------------------------------ */
+
+/* The count of counter name{labels} in the /metrics text, 0 when absent. */
+static double
+metric(const char *name, const char *labels)
+{
+	char want[256], *text = metrics_render(), *p;
+	double v = 0;
+
+	snprintf(want, sizeof want, "%s{%s} ", name, labels);
+	if ((p = strstr(text, want)) != NULL)
+		v = strtod(p + strlen(want), NULL);
+	free(text);
+	return v;
+}
+
+static void
+test_burst_from_one_phone_gets_burst_tickets_one_notice_then_silence(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char text[96];
+	long outbox = 0;
+	int i;
+
+	guard_on(f);
+	assert_int_equal(f->conf->guard_burst, 3);
+	metrics_reset();
+	for (i = 0; i < 20; i++) {
+		snprintf(text, sizeof text, "JALAN berlubang di Jl. Pemuda nomor %d", i + 1);
+		sms(f, REPORTER, text, &res);
+		if (i < 3) {
+			assert_contains(res.reply, "No tiket");
+			outbox = store_outbox_count(f->s, NULL);
+		} else if (i == 3) {
+			/* One clear reply, in the citizen's language... */
+			assert_contains(res.reply, "Terlalu banyak aduan");
+		} else if (res.reply[0] != '\0')
+			fail_msg("complaint %d: expected silence after the notice, got \"%s\"",
+			    i + 1, res.reply);
+	}
+	assert_int_equal(store_complaint_count(f->s), 3);
+	/* ...and no webhook or SMS queued for what was refused. */
+	assert_int_equal(store_outbox_count(f->s, NULL), outbox);
+	assert_true(metric("aduan_guard_total", "action=\"complaint_limit\",channel=\"sms\"") == 1);
+	assert_true(metric("aduan_guard_total",
+	    "action=\"complaint_limit_silent\",channel=\"sms\"") == 16);
+	/* Other phones are not held up. */
+	sms(f, STRANGER, "JALAN berlubang di Jl. Pemuda nomor 1", &res);
+	assert_contains(res.reply, "No tiket");
+	/* STATUS still works for the limited phone. */
+	sms(f, REPORTER, "INFO", &res);
+	assert_contains(res.reply, "Kata kunci");
+}
+
+static void
+test_limit_notice_follows_the_language_of_the_words(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char text[96];
+	int i;
+
+	guard_on(f);
+	for (i = 0; i < 4; i++) {
+		snprintf(text, sizeof text, "REPORT pothole on road number %d", i + 1);
+		sms(f, REPORTER, text, &res);
+	}
+	assert_contains(res.reply, "Too many complaints");
+	assert_int_equal(store_complaint_count(f->s), 3);
+}
+
+/* The bucket is in the store: a restart does not hand out a new burst. */
+static void
+test_complaint_limit_survives_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char text[96], err[256];
+	int i;
+
+	guard_on(f);
+	for (i = 0; i < 4; i++) {
+		snprintf(text, sizeof text, "SAMPAH menumpuk di RT %d", i + 1);
+		sms(f, REPORTER, text, &res);
+	}
+	assert_contains(res.reply, "Terlalu banyak aduan");
+	store_close(f->s);
+	f->s = store_open(f->path, &opts, err, sizeof err);
+	assert_non_null(f->s);
+	f->ix.store = f->s;
+	sms(f, REPORTER, "SAMPAH menumpuk di RT 9", &res);
+	assert_string_equal(res.reply, "");
+	assert_int_equal(store_complaint_count(f->s), 3);
+}
+
+static void
+test_same_text_again_gets_the_first_ticket(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result a, b;
+	char ta[TICKET_DIGITS + 1], tb[TICKET_DIGITS + 1], want[128];
+
+	guard_on(f);
+	sms(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", &a);
+	ticket_in(a.reply, ta);
+	/* Another gateway id, other case and spacing: the same complaint. */
+	sms(f, REPORTER, "  jalan  jl. pemuda DEPAN smp 3\tberlubang ", &b);
+	assert_contains(b.reply, fmt(want, sizeof want, "Aduan ini sudah diterima, No tiket: %s",
+	    ta));
+	assert_int_equal(store_complaint_count(f->s), 1);
+	/* Another phone with the same words files its own complaint. */
+	sms(f, STRANGER, "JALAN Jl. Pemuda depan SMP 3 berlubang", &b);
+	ticket_in(b.reply, tb);
+	assert_string_not_equal(ta, tb);
+	assert_int_equal(store_complaint_count(f->s), 2);
+}
+
+struct racer {
+	struct fixture *f;
+	char id[32];
+	struct intake_result res;
+	int st;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+
+	r->st = sms_id(r->f, REPORTER, "AIR PDAM mati sejak kemarin di Perum Griya", r->id,
+	    &r->res);
+	return NULL;
+}
+
+/* Two copies of one text at the same moment: decided in the transaction, one ticket. */
+static void
+test_identical_texts_at_once_get_one_ticket(void **state)
+{
+	struct fixture *f = *state;
+	struct racer r[4];     /* fewer than loop_repeats: copies, not a loop */
+	pthread_t th[4];
+	char t0[TICKET_DIGITS + 1], t[TICKET_DIGITS + 1];
+	size_t i;
+
+	guard_on(f);
+	for (i = 0; i < ARRAY_LEN(r); i++) {
+		r[i].f = f;
+		snprintf(r[i].id, sizeof r[i].id, "race-%zu", i);
+		assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+	}
+	for (i = 0; i < ARRAY_LEN(r); i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < ARRAY_LEN(r); i++) {
+		assert_int_equal(r[i].st, 200);
+		ticket_in(r[i].res.reply, i == 0 ? t0 : t);
+		if (i > 0 && strcmp(t, t0) != 0)
+			fail_msg("copy %zu got ticket %s, copy 0 got %s", i, t, t0);
+	}
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+static void
+test_auto_reply_loop_is_kept_and_not_answered(void **state)
+{
+	struct fixture *f = *state;
+	const char *robot = "Maaf saya sedang rapat, nanti saya hubungi kembali ya";
+	struct intake_result res;
+	char id[32], stored[64];
+	int i;
+
+	guard_on(f);
+	metrics_reset();
+	/* A known auto-reply text: never a ticket, never an answer. */
+	assert_int_equal(sms_id(f, REPORTER, "Nomor yang Anda tuju sedang tidak aktif.", "bot-1",
+	    &res), 200);
+	assert_string_equal(res.reply, "");
+	assert_int_equal(store_message_find(f->s, "kannel", "bot-1", NULL, stored, sizeof stored),
+	    1);
+	assert_int_equal(store_complaint_count(f->s), 0);
+	assert_true(metric("aduan_guard_total", "action=\"loop\",channel=\"sms\"") == 1);
+
+	/* A robot we do not know, repeating itself: answered until it is a loop. */
+	for (i = 0; i < 8; i++) {
+		snprintf(id, sizeof id, "bot-r%d", i);
+		assert_int_equal(sms_id(f, STRANGER, robot, id, &res), 200);
+		if (i < f->conf->guard_loop_repeats - 1)
+			assert_true(res.reply[0] != '\0');
+		else if (res.reply[0] != '\0')
+			fail_msg("repeat %d: a loop must not be answered, got \"%s\"", i + 1,
+			    res.reply);
+	}
+	assert_int_equal(store_complaint_count(f->s), 1);
+	assert_true(metric("aduan_guard_total", "action=\"loop\",channel=\"sms\"") ==
+	    1 + 8 - (f->conf->guard_loop_repeats - 1));
+	/* The citizen behind it writing something else is answered again. */
+	sms(f, STRANGER, "STATUS 12345678", &res);
+	assert_true(res.reply[0] != '\0');
+}
+
+static void
+test_replies_per_hour_capped_with_one_notice(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = {
+		"INFO", "HELP", "BANTUAN", "info?", "help me", "Bantuan dong", "INFO INFO"
+	};
+	struct intake_result res;
+	size_t i;
+
+	guard_on(f);
+	f->conf->guard_replies_per_hour = 3;
+	for (i = 0; i < ARRAY_LEN(texts); i++) {
+		sms(f, REPORTER, texts[i], &res);
+		if (i < 3)
+			assert_true(res.reply[0] != '\0');
+		else if (i == 3)
+			assert_contains(res.reply, "Terlalu banyak pesan");
+		else
+			assert_string_equal(res.reply, "");
+	}
+}
+
+static void
+test_blocklisted_sender_gets_silence_and_nothing_is_stored(void **state)
+{
+	struct fixture *f = *state;
+	char *list[1] = { (char *)"+6281234567890" };
+	char **saved = f->conf->guard_blocklist;
+	size_t nsaved = f->conf->nguard_blocklist;
+	struct intake_result res;
+
+	f->conf->guard_blocklist = list;
+	f->conf->nguard_blocklist = 1;
+	/* Any spelling of the number. */
+	assert_int_equal(sms_id(f, "0812-3456-7890", "JALAN rusak parah", "blk-1", &res), 200);
+	assert_string_equal(res.reply, "");
+	assert_int_equal(store_message_find(f->s, "kannel", "blk-1", NULL, NULL, 0), 0);
+	assert_int_equal(store_complaint_count(f->s), 0);
+	sms(f, STRANGER, "JALAN rusak parah", &res);
+	assert_contains(res.reply, "No tiket");
+	f->conf->guard_blocklist = saved;
+	f->conf->nguard_blocklist = nsaved;
+}
+
+static void
+test_unreg_stops_notifications_like_stop(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_phone p;
+
+	sms(f, REPORTER, "UNREG LAPOR", &res);
+	assert_contains(res.reply, "dihentikan");
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_int_equal(p.notify, 0);
+	sms(f, REPORTER, "MULAI", &res);
+	sms(f, REPORTER, "unreg", &res);
+	assert_int_equal(store_phone_get(f->s, REPORTER_E164, &p), 1);
+	assert_int_equal(p.notify, 0);
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+static void
+test_guard_hash_ignores_case_and_spaces(void **state)
+{
+	char a[STORE_HASH_LEN + 1], b[STORE_HASH_LEN + 1], c[STORE_HASH_LEN + 1];
+	struct fixture *f = *state;
+	struct store_guard row = { 0 };
+	int i;
+
+	guard_hash("JALAN  Rusak\n", 13, a);
+	guard_hash(" jalan rusak", 12, b);
+	guard_hash("jalan rusak!", 12, c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_true(guard_autoreply(f->conf, "NOMOR  yang anda TUJU tidak aktif", 33));
+	assert_false(guard_autoreply(f->conf, "nomor rumah saya 12", 19));
+	/* The bucket: burst at once, then one token every 3600 / rate seconds. */
+	guard_on(f);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(guard_take(f->conf, &row, 1000), 1);
+	assert_int_equal(guard_take(f->conf, &row, 1000), 0);
+	assert_int_equal(guard_take(f->conf, &row, 1000 + 359), 0);
+	assert_int_equal(guard_take(f->conf, &row, 1000 + 400), 1);
+	assert_int_equal(guard_take(f->conf, &row, 1000 + 400), 0);
+}
+
+
+/*
+ * Defect 9: long messages whose other parts never came are all handled
+ * by the next tick, not 16 per tick (a burst of 40 waited minutes).
+ */
+static void
+test_orphaned_parts_all_drain_in_one_tick(void **state)
+{
+	struct fixture *f = *state;
+	char ref[16], text[64];
+	int64_t now = time(NULL);
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(ref, sizeof ref, "r%d", i);
+		snprintf(text, sizeof text, "SAMPAH menumpuk di gang %d sejak ", i);
+		assert_int_equal(store_part_add(f->s, "vonage", REPORTER_E164, ref, 2, 1, NULL, text,
+		    now - 3600), 1);
+	}
+	assert_int_equal(intake_parts_tick(&f->ix, now), 40);
+	assert_int_equal(store_complaint_count(f->s), 40);
+	assert_int_equal(intake_parts_tick(&f->ix, now), 0);
+}
+
 int
 main(void)
 {
@@ -1489,6 +1882,19 @@ main(void)
 		T(test_status_reply_with_long_note_without_spaces_keeps_a_part_of_it),
 		T(test_status_reply_with_emoji_note_stays_within_three_sms),
 		T(test_every_receipt_fits_one_sms),
+		T(test_gateway_id_reused_by_another_phone_is_its_own_message),
+		T(test_gateway_id_reused_by_another_phone_queues_its_own_reply),
+		T(test_burst_from_one_phone_gets_burst_tickets_one_notice_then_silence),
+		T(test_limit_notice_follows_the_language_of_the_words),
+		T(test_complaint_limit_survives_a_restart),
+		T(test_same_text_again_gets_the_first_ticket),
+		T(test_identical_texts_at_once_get_one_ticket),
+		T(test_auto_reply_loop_is_kept_and_not_answered),
+		T(test_replies_per_hour_capped_with_one_notice),
+		T(test_blocklisted_sender_gets_silence_and_nothing_is_stored),
+		T(test_unreg_stops_notifications_like_stop),
+		T(test_guard_hash_ignores_case_and_spaces),
+		T(test_orphaned_parts_all_drain_in_one_tick),
 	};
 #undef T
 

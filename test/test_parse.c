@@ -82,6 +82,12 @@ static const struct row {
 	{ "Stop kirim sms", SMS_STOP, EN, "STOP", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "BERHENTI", SMS_STOP, ID, "BERHENTI", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "berhenti!", SMS_STOP, ID, "BERHENTI", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	/* UNREG, the operators' unsubscribe word, with or without the service's keyword. */
+	{ "UNREG", SMS_STOP, ANY, "UNREG", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "unreg lapor", SMS_STOP, ANY, "UNREG", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "UNREG ADUAN 1708", SMS_STOP, ANY, "UNREG", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "UNREG#LAPOR", SMS_STOP, ANY, "UNREG", NONE, "", NULL, NULL, NULL, NULL, NULL },
+	{ "Unreg.", SMS_STOP, ANY, "UNREG", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "MULAI", SMS_START, ID, "MULAI", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "mulai lagi", SMS_START, ID, "MULAI", NONE, "", NULL, NULL, NULL, NULL, NULL },
 	{ "START", SMS_START, EN, "START", NONE, "", NULL, NULL, NULL, NULL, NULL },

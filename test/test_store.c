@@ -146,7 +146,7 @@ test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 7);
+	assert_int_equal(store_schema_version(f->s), 8);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
 	assert_int_equal(store_outbox_count(f->s, NULL), 0);
@@ -181,7 +181,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 7);
+	assert_int_equal(store_schema_version(f->s), 8);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -343,7 +343,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 7);
+	assert_int_equal(store_schema_version(s), 8);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -381,7 +381,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 7);
+	assert_int_equal(store_schema_version(s), 8);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
@@ -503,7 +503,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v2 database: %s", err);
-	assert_int_equal(store_schema_version(s), 7);
+	assert_int_equal(store_schema_version(s), 8);
 	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
 	assert_string_equal(c.description, "Lampu mati");
 	assert_int_equal(c.route_due, 0);
@@ -545,7 +545,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 7);
+	assert_int_equal(store_schema_version(s), 8);
 	assert_int_equal(store_outbox_count(s, NULL), 2);
 	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
@@ -808,7 +808,7 @@ test_half_done_write_keeps_nothing(void **state)
 	assert_int_equal(store_commit(f->s), -1);
 	assert_non_null(strstr(store_errmsg(), "events refused"));
 	assert_int_equal(store_complaint_count(f->s), 0);
-	assert_int_equal(store_message_find(f->s, "kannel", "gw-half", reply, sizeof reply), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "gw-half", NULL, reply, sizeof reply), 0);
 
 	/* The lock was released and the next transaction commits. */
 	assert_int_equal(store_begin(f->s), 0);
@@ -826,17 +826,17 @@ test_message_seen_reads_committed(void **state)
 	struct store_message m = message("kannel", "gw-seen", "Tiket SEEN0001");
 	char reply[64];
 
-	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", reply, sizeof reply), 0);
-	assert_int_equal(store_message_seen(f->s, "kannel", NULL, reply, sizeof reply), 0);
+	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", NULL, reply, sizeof reply), 0);
+	assert_int_equal(store_message_seen(f->s, "kannel", NULL, NULL, reply, sizeof reply), 0);
 	assert_int_equal(store_begin(f->s), 0);
 	assert_int_equal(store_message_add(f->s, &m), 1);
-	assert_int_equal(store_message_find(f->s, "kannel", "gw-seen", reply, sizeof reply), 1);
-	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", reply, sizeof reply), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "gw-seen", NULL, reply, sizeof reply), 1);
+	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", NULL, reply, sizeof reply), 0);
 	assert_int_equal(store_commit(f->s), 0);
 	reply[0] = '\0';
-	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", reply, sizeof reply), 1);
+	assert_int_equal(store_message_seen(f->s, "kannel", "gw-seen", NULL, reply, sizeof reply), 1);
 	assert_string_equal(reply, "Tiket SEEN0001");
-	assert_int_equal(store_message_seen(f->s, "vonage", "gw-seen", reply, sizeof reply), 0);
+	assert_int_equal(store_message_seen(f->s, "vonage", "gw-seen", NULL, reply, sizeof reply), 0);
 }
 
 static void
@@ -855,7 +855,7 @@ test_rollback_leaves_nothing(void **state)
 
 	assert_int_equal(store_ticket_exists(f->s, "ROLL0001"), 0);
 	assert_int_equal(store_complaint_count(f->s), 0);
-	assert_int_equal(store_message_find(f->s, "kannel", "gw-1", reply,
+	assert_int_equal(store_message_find(f->s, "kannel", "gw-1", NULL, reply,
 	    sizeof reply), 0);
 
 	/* The lock was released: another transaction starts at once. */
@@ -880,7 +880,7 @@ test_commit_persists_across_reopen(void **state)
 	assert_int_equal(store_complaint_get(f->s, "KEEP0001", &c), 1);
 	assert_int_equal(c.id, m.complaint_id);
 	store_complaint_clear(&c);
-	assert_int_equal(store_message_find(f->s, "kannel", "gw-7", reply,
+	assert_int_equal(store_message_find(f->s, "kannel", "gw-7", NULL, reply,
 	    sizeof reply), 1);
 	assert_string_equal(reply, "Tiket KEEP0001");
 }
@@ -922,17 +922,17 @@ test_message_dedup(void **state)
 	struct store_message other = message("twilio", "abc-1", "other gateway");
 	char reply[64];
 
-	assert_int_equal(store_message_find(f->s, "kannel", "abc-1", reply,
+	assert_int_equal(store_message_find(f->s, "kannel", "abc-1", NULL, reply,
 	    sizeof reply), 0);
 	assert_int_equal(store_message_add(f->s, &first), 1);
 	assert_int_equal(store_message_add(f->s, &again), 0);
-	assert_int_equal(store_message_find(f->s, "kannel", "abc-1", reply,
+	assert_int_equal(store_message_find(f->s, "kannel", "abc-1", NULL, reply,
 	    sizeof reply), 1);
 	assert_string_equal(reply, "first reply");
 
 	/* The same id from another gateway is another message. */
 	assert_int_equal(store_message_add(f->s, &other), 1);
-	assert_int_equal(store_message_find(f->s, "twilio", "abc-1", reply,
+	assert_int_equal(store_message_find(f->s, "twilio", "abc-1", NULL, reply,
 	    sizeof reply), 1);
 	assert_string_equal(reply, "other gateway");
 }
@@ -946,7 +946,7 @@ test_message_null_gw_id_not_deduplicated(void **state)
 
 	assert_int_equal(store_message_add(f->s, &m), 1);
 	assert_int_equal(store_message_add(f->s, &m), 1);
-	assert_int_equal(store_message_find(f->s, "kannel", NULL, reply,
+	assert_int_equal(store_message_find(f->s, "kannel", NULL, NULL, reply,
 	    sizeof reply), 0);
 }
 
@@ -960,7 +960,7 @@ test_message_find_truncates_reply(void **state)
 
 	assert_int_equal(store_message_add(f->s, &m), 1);
 	memset(reply, 'x', sizeof reply);
-	assert_int_equal(store_message_find(f->s, "kannel", "long-1", reply,
+	assert_int_equal(store_message_find(f->s, "kannel", "long-1", NULL, reply,
 	    sizeof reply), 1);
 	assert_string_equal(reply, "Terim");
 }
@@ -2750,7 +2750,7 @@ test_parts_delete(void **state)
 	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "d", 100), 0);
 	assert_int_equal(store_parts_purge(f->s, 100), 0);
 	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, "id-3", "a", 100), 0);
-	assert_int_equal(store_parts_purge(f->s, 101), 0);
+	assert_int_equal(store_parts_purge(f->s, 101), 2);
 	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 1, "id-3", "a", 100), 1);
 	assert_int_equal(store_part_add(f->s, GW, SENDER, "d", 2, 2, "id-4", "b", 100), 1);
 	expect_join(f->s, SENDER, "d", 1, "ab");
@@ -2759,6 +2759,157 @@ test_parts_delete(void **state)
 	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "d", 100), 0);
 	store_rollback(f->s);
 	expect_join(f->s, SENDER, "d", 1, "ab");
+}
+
+/*
+ * Defect 9: a phone reuses a reference for a new message whose parts come
+ * out of order.  The old message came as part 1 only and was handled
+ * (timed out); the new one's part 2 arrives first, then its part 1 meets
+ * the old, handled part 1.  Forgetting the old message must not take the
+ * new part 2 with it: the new message joins whole at once.
+ */
+static void
+test_parts_reused_ref_out_of_order_keeps_the_new_parts(void **state)
+{
+	struct fixture *f = *state;
+	char *text = NULL;
+	int r;
+
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "r", 2, 1, "old-1", "old ", 100), 1);
+	assert_int_equal(store_parts_delete(f->s, GW, SENDER, "r", 160), 0);
+	/* The new message: part 2 first, then part 1. */
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "r", 2, 2, "new-2", "two", 200), 1);
+	assert_int_equal(store_part_add(f->s, GW, SENDER, "r", 2, 1, "new-1", "one ", 201), 1);
+	r = store_parts_join(f->s, GW, SENDER, "r", &text);
+	if (r != 1)
+		fail_msg("expected the new message whole (\"one two\") once both its parts "
+		    "came; join returned %d: part 2 was deleted with the old message", r);
+	assert_string_equal(text, "one two");
+	free(text);
+}
+
+/*
+ * The purges and the expiry of waiting parts walk an index, never the
+ * whole table (1M sessions made every 64th USSD step take 100 ms), and
+ * delete in bounded batches.
+ */
+static void
+test_purges_use_an_index_and_bounded_batches(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const names[] = {
+		"ussd_purge", "parts_purge", "parts_expired", "guard_get", "guard_text_find",
+		"guard_purge", "guard_texts_purge", "message_find", "message_add", "parts_forget"
+	};
+	char plan[2048];
+	struct store_ussd u;
+	size_t i;
+	long n, total = 0;
+	char id[32];
+
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		assert_int_equal(store_plan(f->s, names[i], plan, sizeof plan), 0);
+		print_message("%s:\n%s\n", names[i], plan);
+		/* "SCAN t" without an index is a walk over every row. */
+		if (strstr(plan, "SCAN ") != NULL && strstr(plan, "USING") == NULL)
+			fail_msg("%s walks a whole table:\n%s", names[i], plan);
+	}
+	assert_int_equal(store_plan(f->s, "nonsense", plan, sizeof plan), -1);
+
+	/* 1200 old sessions: each call deletes at most STORE_PURGE_BATCH. */
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < 1200; i++) {
+		snprintf(id, sizeof id, "s%zu", i);
+		fill_ussd(&u, "at", id, "+6281234567890", 100);
+		put_ussd(f->s, &u);
+	}
+	fill_ussd(&u, "at", "young", "+6281234567890", 900);
+	put_ussd(f->s, &u);
+	assert_int_equal(store_commit(f->s), 0);
+	while ((n = store_ussd_purge(f->s, 500)) > 0) {
+		assert_true(n <= STORE_PURGE_BATCH);
+		total += n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(total, 1200);
+	assert_int_equal(store_ussd_get(f->s, "at", "young", &u), 1);
+}
+
+/* Defect 9: a gateway id reused by another phone is that phone's own message. */
+static void
+test_message_dedup_is_per_sender(void **state)
+{
+	struct fixture *f = *state;
+	struct store_message m = { 0 };
+	char reply[64];
+
+	m.gateway = "kannel";
+	m.gw_id = "7";
+	m.sender = "+6281111111111";
+	m.text = "JALAN rusak";
+	m.command = "complaint";
+	m.reply = "first phone's ticket 11111111";
+	m.received_at = 100;
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	/* Another phone, same id: not a retry, stored as its own message. */
+	assert_int_equal(store_message_find(f->s, "kannel", "7", "+6282222222222", reply,
+	    sizeof reply), 0);
+	assert_int_equal(store_message_seen(f->s, "kannel", "7", "+6282222222222", reply,
+	    sizeof reply), 0);
+	m.sender = "+6282222222222";
+	m.reply = "second phone's ticket 22222222";
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	assert_int_equal(store_message_add(f->s, &m), 0);
+	assert_int_equal(store_message_find(f->s, "kannel", "7", "+6282222222222", reply,
+	    sizeof reply), 1);
+	assert_string_equal(reply, "second phone's ticket 22222222");
+	assert_int_equal(store_message_seen(f->s, "kannel", "7", "+6282222222222", reply,
+	    sizeof reply), 1);
+	assert_string_equal(reply, "second phone's ticket 22222222");
+	assert_int_equal(store_message_find(f->s, "kannel", "7", "+6281111111111", reply,
+	    sizeof reply), 1);
+	assert_string_equal(reply, "first phone's ticket 11111111");
+}
+
+/* The guard's rows: a phone never seen reads as zero; a text's first ticket stays. */
+static void
+test_guard_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_guard g;
+	char t[STORE_TICKET_LEN + 1];
+
+	assert_int_equal(store_guard_get(f->s, SENDER, &g), 0);
+	assert_int_equal(g.replies, 0);
+	g.tokens = 2.5;
+	g.tokens_at = 100;
+	g.replies = 3;
+	g.replies_since = 90;
+	g.limited = 1;
+	str_copy(g.last_hash, sizeof g.last_hash, "0123456789abcdef");
+	g.repeats = 2;
+	g.last_at = 99;
+	assert_int_equal(store_guard_put(f->s, SENDER, &g, 100), 0);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(store_guard_get(f->s, SENDER, &g), 1);
+	assert_true(g.tokens > 2.4 && g.tokens < 2.6);
+	assert_int_equal(g.replies, 3);
+	assert_int_equal(g.limited, 1);
+	assert_string_equal(g.last_hash, "0123456789abcdef");
+
+	assert_int_equal(store_guard_text_find(f->s, SENDER, "h", 0, t), 0);
+	assert_int_equal(store_guard_text_put(f->s, SENDER, "h", "11111111", 100, 50), 0);
+	/* Within its window the first ticket stays... */
+	assert_int_equal(store_guard_text_put(f->s, SENDER, "h", "22222222", 120, 50), 0);
+	assert_int_equal(store_guard_text_find(f->s, SENDER, "h", 50, t), 1);
+	assert_string_equal(t, "11111111");
+	/* ...and after it, the text is new again. */
+	assert_int_equal(store_guard_text_find(f->s, SENDER, "h", 101, t), 0);
+	assert_int_equal(store_guard_text_put(f->s, SENDER, "h", "33333333", 300, 150), 0);
+	assert_int_equal(store_guard_text_find(f->s, SENDER, "h", 150, t), 1);
+	assert_string_equal(t, "33333333");
+	assert_int_equal(store_guard_purge(f->s, 101, 301), 2);
+	assert_int_equal(store_guard_get(f->s, SENDER, &g), 0);
 }
 
 static void
@@ -3279,6 +3430,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_part_add_dup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_join_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_reused_ref_out_of_order_keeps_the_new_parts,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purges_use_an_index_and_bounded_batches, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_message_dedup_is_per_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired_skips_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired_gap_runs, setup, teardown),

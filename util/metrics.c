@@ -87,6 +87,9 @@ static const struct {
 	    "/admin/reload)." },
 	{ "aduan_config_reload_failures_total", "Configuration reloads refused; the configuration "
 	    "in force stayed." },
+	{ "aduan_guard_total", "Messages the flood and loop guard acted on, by action (blocked, "
+	    "loop, duplicate, complaint_limit, complaint_limit_silent, reply_cap, "
+	    "reply_cap_silent) and channel (sms, ussd)." },
 	{ "aduan_http_request_duration_seconds", "HTTP request latency, from the request's "
 	    "arrival to its answer, by the route's configured path (\"other\": no route)." },
 	{ DROPPED, "Metric samples dropped: the series table was full (512 series), or a name, "
