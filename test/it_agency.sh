@@ -92,7 +92,7 @@ expect_token() {
 }
 expect_token dpupr "$DPUPR_TOKEN"
 expect_token diskominfo "$TRIAGE_TOKEN"
-OUT=$("$ADUAN_BIN" check -c "$CONF" 2>&1) || fail "aduan check on the test config: $OUT"
+OUT=$("$ADUAN_BIN" check --demo -c "$CONF" 2>&1) || fail "aduan check on the test config: $OUT"
 ADUAN_CONF=$CONF
 DPUPR_NAME=$(conf_agency_value "$CONF" dpupr name)
 ok "config from $EXAMPLE_CONF: webhook, delivery, sms_sender substituted; $OUT"

@@ -59,7 +59,7 @@ struct fixture {
 	int port;
 };
 
-static const struct store_options opts = { 1, 500 };
+static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 500 };
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -129,7 +129,7 @@ setup(void **state)
 	    "service_levels = { route_days = 3; followup_days = 5; autoclose_days = 10;\n"
 	    "  holidays = [ \"2026-12-25\" ]; };\n", h1, h2, h3);
 	memset(&errs, 0, sizeof errs);
-	f->conf = conf_load_string(text, &errs);
+	f->conf = conf_load_string(text, 0, &errs);
 	if (f->conf == NULL) {
 		for (i = 0; i < errs.n; i++)
 			print_error("line %d: %s\n", errs.e[i].line, errs.e[i].msg);

@@ -83,7 +83,7 @@ struct fixture {
 	int seq;
 };
 
-static const struct store_options opts = { 0, 2000 };
+static const struct store_options opts = { .sync_full = 0, .busy_timeout_ms = 2000 };
 
 /* ---- the agency receiver ----------------------------------------------------- */
 
@@ -303,7 +303,7 @@ setup(void **state)
 	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; } );\n",
 	    MAX_ATTEMPTS, INITIAL, BACKOFF_MAX, TIMEOUT, http_port(f->kn.srv),
 	    http_port(f->ag.srv));
-	if ((f->conf = conf_load_string(text, errs)) == NULL) {
+	if ((f->conf = conf_load_string(text, 0, errs)) == NULL) {
 		for (i = 0; i < errs->n; i++)
 			print_error("line %d: %s\n", errs->e[i].line, errs->e[i].msg);
 		return -1;
