@@ -549,15 +549,22 @@ level_of(const char *s)
 }
 
 
+/*
+ * read_only: the reports (stats, outbox listing, route --replay) open the
+ * database as it is, never creating, migrating or writing it: the service
+ * that owns it, maybe an older aduan, may be running.
+ */
 static struct store *
-open_store(const struct opts *o, const struct conf *c)
+open_store(const struct opts *o, const struct conf *c, int read_only)
 {
 	struct store_options so;
 	struct store *st;
-	char err[256];
+	char err[512];
 
+	memset(&so, 0, sizeof so);
 	so.sync_full = c->sync_full;
 	so.busy_timeout_ms = c->busy_timeout_ms;
+	so.read_only = read_only;
 	st = store_open(o->database ? o->database : c->database, &so, err, sizeof err);
 	if (st == NULL)
 		fprintf(stderr, "aduan: database: %s\n", err);
@@ -586,14 +593,14 @@ print_row(void *arg, const struct store_outbox_row *r)
 static int
 cmd_outbox(const struct opts *o, int argc, char **argv)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct store *st;
 	long id;
 	int rc = 0, r;
 
 	if (c == NULL)
 		return 1;
-	if ((st = open_store(o, c)) == NULL) {
+	if ((st = open_store(o, c, argc == 0)) == NULL) {
 		conf_free(c);
 		return 1;
 	}
@@ -688,14 +695,14 @@ cmd_replay(const struct opts *o)
 	}
 	if (since_of(o, "30d", now_unix(), &since) != 0)
 		return 2;
-	if ((c = load_conf(o->conf)) == NULL)
+	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 2;
 	if ((rt = route_build(c, err, sizeof err)) == NULL) {
 		fprintf(stderr, "%s: %s\n", o->conf, err);
 		conf_free(c);
 		return 2;
 	}
-	if (report_db(o, c, &db) != 0 || (st = open_store(o, c)) == NULL) {
+	if (report_db(o, c, &db) != 0 || (st = open_store(o, c, 1)) == NULL) {
 		route_free(rt);
 		conf_free(c);
 		return 1;
@@ -733,9 +740,9 @@ cmd_stats(const struct opts *o)
 
 	if (since_of(o, "7d", now, &since) != 0)
 		return 2;
-	if ((c = load_conf(o->conf)) == NULL)
+	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 1;
-	if (report_db(o, c, &db) != 0 || (st = open_store(o, c)) == NULL) {
+	if (report_db(o, c, &db) != 0 || (st = open_store(o, c, 1)) == NULL) {
 		conf_free(c);
 		return 1;
 	}
@@ -942,7 +949,7 @@ cmd_serve(const struct opts *o)
 	if (rt == NULL)
 		fatal("%s: %s", o->conf, err);
 	db = o->database ? o->database : c->database;
-	if ((st = open_store(o, c)) == NULL)
+	if ((st = open_store(o, c, 0)) == NULL)
 		exit(1);
 	/* From here on the config in force lives in `live`; c is the first one. */
 	live = live_new(c, rt, route_free);
