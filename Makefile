@@ -81,7 +81,7 @@ deps:
 run:
 	@sh scripts/deps.sh run
 	@$(MAKE) --no-print-directory aduan
-	./aduan serve -c conf/aduan.conf
+	./aduan serve --demo -c conf/aduan.conf
 
 check:
 	@sh scripts/deps.sh check

@@ -47,14 +47,14 @@ static const char usage_text[] =
 "a ticket number, and carries the agency's updates back to the citizen.\n"
 "\n"
 "commands:\n"
-"  serve [-c FILE] [-p PORT] [-d DATABASE] [--admin-port PORT]\n"
+"  serve [-c FILE] [-p PORT] [-d DATABASE] [--admin-port PORT] [--demo]\n"
 "        run the service on the configured address; logs go to stderr;\n"
 "        SIGHUP reloads the config (kept as it is when the new one has an\n"
 "        error); SIGINT or SIGTERM stops it cleanly\n"
 "  reload [-c FILE] [--admin-port PORT]\n"
 "        ask the running service to reload its config (through the admin\n"
 "        listener on loopback); prints what it did or why it refused\n"
-"  check [-c FILE]\n"
+"  check [-c FILE] [--demo]\n"
 "        validate the configuration: every error with its line number, exit 1;\n"
 "        \"configuration OK\" and exit 0\n"
 "  rules lint [-c FILE]\n"
@@ -104,6 +104,10 @@ static const char usage_text[] =
 "                       2w, or a date 2026-11-01 (local time); default 30d for\n"
 "                       route --replay, 7d for stats\n"
 "  --examples N         route --replay: examples per move (default 3)\n"
+"  --demo               serve, check: accept the demo secrets and tokens whose\n"
+"                       plaintexts README and conf/aduan.conf publish (make run\n"
+"                       uses it); without it they are config errors.  Anyone\n"
+"                       who read README can use them: never on a reachable address\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n";
 
@@ -128,6 +132,7 @@ struct opts {
 	const char *examples;
 	long port;
 	long admin_port;
+	int demo;
 };
 
 static int
@@ -148,6 +153,7 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 		{ "replay", no_argument, NULL, 'R' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "examples", required_argument, NULL, 'N' },
+		{ "demo", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,6 +212,9 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 		case 'N':
 			o->examples = optarg;
 			break;
+		case 'Z':
+			o->demo = 1;
+			break;
 		case 'A':
 			if (str_to_long(optarg, 0, 65535, &o->admin_port) != 0) {
 				fprintf(stderr, "aduan: --admin-port %s: not a port number (0..65535)\n",
@@ -224,15 +233,21 @@ parse_opts(int argc, char **argv, struct opts *o, int permute)
 	return 0;
 }
 
+/*
+ * flags: CONF_DEMO where the published demo secrets may pass.  serve and
+ * check refuse them unless --demo; the tools that serve nothing (route,
+ * rules lint, sms, phone, stats, outbox, reload's request) take them, so
+ * they work against a `make run` service as they are.
+ */
 static struct conf *
-load_conf(const char *path)
+load_conf(const char *path, unsigned flags)
 {
 	struct conf_errors errs;
 	struct conf *c;
 	int i;
 
 	memset(&errs, 0, sizeof errs);
-	c = conf_load_file(path, &errs);
+	c = conf_load_file(path, flags, &errs);
 	if (c != NULL)
 		return c;
 	for (i = 0; i < errs.n; i++) {
@@ -248,10 +263,16 @@ load_conf(const char *path)
 	return NULL;
 }
 
+/* What --demo means, said loudly wherever it is used. */
+static const char demo_warning[] =
+    "DEMO MODE (--demo): the demo secrets and tokens published in README and "
+    "conf/aduan.conf are accepted; anyone who read them can post messages and "
+    "read agencies' tickets. Never run --demo on an address others can reach";
+
 static int
 cmd_check(const struct opts *o)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, o->demo ? CONF_DEMO : 0);
 	struct route_table *rt;
 	char err[256];
 
@@ -263,6 +284,8 @@ cmd_check(const struct opts *o)
 		conf_free(c);
 		return 1;
 	}
+	if (o->demo)
+		fprintf(stderr, "aduan: %s\n", demo_warning);
 	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",
 	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
 	route_free(rt);
@@ -332,7 +355,7 @@ cmd_rules_lint(const struct opts *o, int argc, char **argv)
 		    "lint [-c FILE]\n", argv[optind]);
 		return 2;
 	}
-	if ((c = load_conf(lp.path)) == NULL)
+	if ((c = load_conf(lp.path, CONF_DEMO)) == NULL)
 		return 2;
 	/* What check refuses, lint refuses too: the router must accept the rules. */
 	if ((rt = route_build(c, err, sizeof err)) == NULL) {
@@ -375,7 +398,7 @@ how_text(const struct route_decision *d)
 static int
 cmd_route(const struct opts *o, const char *text)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct route_table *rt;
 	struct intake_sms_route r;
 	const struct route_decision *d = &r.d;
@@ -437,7 +460,7 @@ base_url(const struct opts *o, const struct conf *c, char *url, size_t urlsz)
 static int
 cmd_phone(const struct opts *o)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct phone_ussd u = { 0 };
 	char url[300], err[256];
 	int rc;
@@ -470,7 +493,7 @@ cmd_phone(const struct opts *o)
 static int
 cmd_sms(const struct opts *o, const char *from, const char *text)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct phone_sms m = { 0 };
 	struct gsm_count gc;
 	char url[300], err[256], *body = NULL;
@@ -526,15 +549,22 @@ level_of(const char *s)
 }
 
 
+/*
+ * read_only: the reports (stats, outbox listing, route --replay) open the
+ * database as it is, never creating, migrating or writing it: the service
+ * that owns it, maybe an older aduan, may be running.
+ */
 static struct store *
-open_store(const struct opts *o, const struct conf *c)
+open_store(const struct opts *o, const struct conf *c, int read_only)
 {
 	struct store_options so;
 	struct store *st;
-	char err[256];
+	char err[512];
 
+	memset(&so, 0, sizeof so);
 	so.sync_full = c->sync_full;
 	so.busy_timeout_ms = c->busy_timeout_ms;
+	so.read_only = read_only;
 	st = store_open(o->database ? o->database : c->database, &so, err, sizeof err);
 	if (st == NULL)
 		fprintf(stderr, "aduan: database: %s\n", err);
@@ -563,14 +593,14 @@ print_row(void *arg, const struct store_outbox_row *r)
 static int
 cmd_outbox(const struct opts *o, int argc, char **argv)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct store *st;
 	long id;
 	int rc = 0, r;
 
 	if (c == NULL)
 		return 1;
-	if ((st = open_store(o, c)) == NULL) {
+	if ((st = open_store(o, c, argc == 0)) == NULL) {
 		conf_free(c);
 		return 1;
 	}
@@ -665,14 +695,14 @@ cmd_replay(const struct opts *o)
 	}
 	if (since_of(o, "30d", now_unix(), &since) != 0)
 		return 2;
-	if ((c = load_conf(o->conf)) == NULL)
+	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 2;
 	if ((rt = route_build(c, err, sizeof err)) == NULL) {
 		fprintf(stderr, "%s: %s\n", o->conf, err);
 		conf_free(c);
 		return 2;
 	}
-	if (report_db(o, c, &db) != 0 || (st = open_store(o, c)) == NULL) {
+	if (report_db(o, c, &db) != 0 || (st = open_store(o, c, 1)) == NULL) {
 		route_free(rt);
 		conf_free(c);
 		return 1;
@@ -710,9 +740,9 @@ cmd_stats(const struct opts *o)
 
 	if (since_of(o, "7d", now, &since) != 0)
 		return 2;
-	if ((c = load_conf(o->conf)) == NULL)
+	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 1;
-	if (report_db(o, c, &db) != 0 || (st = open_store(o, c)) == NULL) {
+	if (report_db(o, c, &db) != 0 || (st = open_store(o, c, 1)) == NULL) {
 		conf_free(c);
 		return 1;
 	}
@@ -774,6 +804,7 @@ ticker_run(void *arg)
 struct reloader {
 	pthread_mutex_t mu;
 	const char *path;
+	unsigned conf_flags;    /* CONF_DEMO with serve --demo */
 	struct live *live;
 	unsigned long reloads, failures;
 };
@@ -793,7 +824,7 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	pthread_mutex_lock(&rl->mu);
 	report[0] = '\0';
 	memset(&errs, 0, sizeof errs);
-	c = conf_load_file(rl->path, &errs);
+	c = conf_load_file(rl->path, rl->conf_flags, &errs);
 	if (c == NULL) {
 		for (i = 0; i < errs.n; i++) {
 			log_error("reload refused: %s:%d: %s", rl->path, errs.e[i].line, errs.e[i].msg);
@@ -852,7 +883,7 @@ admin_reload_handler(void *ctx, const struct http_request *req, struct http_resp
 static int
 cmd_reload(const struct opts *o)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct fetch_req rq = { 0 };
 	struct fetch_res rs = { 0 };
 	char url[128];
@@ -891,7 +922,7 @@ cmd_reload(const struct opts *o)
 static int
 cmd_serve(const struct opts *o)
 {
-	struct conf *c = load_conf(o->conf);
+	struct conf *c = load_conf(o->conf, o->demo ? CONF_DEMO : 0);
 	struct store *st;
 	struct route_table *rt;
 	struct http_server *srv, *admin = NULL;
@@ -918,7 +949,7 @@ cmd_serve(const struct opts *o)
 	if (rt == NULL)
 		fatal("%s: %s", o->conf, err);
 	db = o->database ? o->database : c->database;
-	if ((st = open_store(o, c)) == NULL)
+	if ((st = open_store(o, c, 0)) == NULL)
 		exit(1);
 	/* From here on the config in force lives in `live`; c is the first one. */
 	live = live_new(c, rt, route_free);
@@ -950,6 +981,7 @@ cmd_serve(const struct opts *o)
 	memset(&rl, 0, sizeof rl);
 	pthread_mutex_init(&rl.mu, NULL);
 	rl.path = o->conf;
+	rl.conf_flags = o->demo ? CONF_DEMO : 0;
 	rl.live = live;
 	memset(&tk, 0, sizeof tk);
 	tk.actx = &actx;
@@ -1012,6 +1044,8 @@ cmd_serve(const struct opts *o)
 	if (admin != NULL)
 		log_info("admin listener on %s port %d: /healthz, /metrics, POST /admin/reload",
 		    c->admin_listen, http_port(admin));
+	if (o->demo)
+		log_warnx("%s", demo_warning);
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)

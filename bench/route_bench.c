@@ -491,7 +491,7 @@ main(int argc, char **argv)
 	make_messages();
 
 	memset(&errs, 0, sizeof errs);
-	ex = conf_load_file(path, &errs);
+	ex = conf_load_file(path, CONF_DEMO, &errs);
 	if (ex == NULL) {
 		fprintf(stderr, "route_bench: %s: %s (line %d)\n", path,
 		    errs.n > 0 ? errs.e[0].msg : "cannot load", errs.n > 0 ? errs.e[0].line : 0);

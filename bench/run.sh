@@ -200,7 +200,7 @@ start_aduan() {
 	free_port SRV_PORT
 	SRV_DB=$TMP/$1/aduan.db
 	SRV_LOG=$TMP/$1/aduan.log
-	"$ADUAN_BIN" serve -c "$CONF" -p "$SRV_PORT" -d "$SRV_DB" </dev/null >"$SRV_LOG" 2>&1 &
+	"$ADUAN_BIN" serve --demo -c "$CONF" -p "$SRV_PORT" -d "$SRV_DB" </dev/null >"$SRV_LOG" 2>&1 &
 	SRV_PID=$!
 	PIDS+=("$SRV_PID")
 	wait_port "$SRV_PORT" "$SRV_PID" "aduan serve ($1)"

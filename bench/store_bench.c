@@ -137,7 +137,7 @@ worker(void *arg)
 int
 main(int argc, char **argv)
 {
-	struct store_options opt = { 1, 5000 };
+	struct store_options opt = { .sync_full = 1, .busy_timeout_ms = 5000 };
 	pthread_t th[256];
 	char path[4096], err[512];
 	unsigned long commits0, tx0, commits, tx;

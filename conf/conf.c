@@ -165,6 +165,33 @@ static const char *const command_words[] = {
 };
 
 /*
+ * The demo values: every secret, password and token whose plaintext the
+ * example config, README or doc/kannel.conf publishes.  A deployment that
+ * kept one is open to anyone who read them, so outside demo mode
+ * (CONF_DEMO: `aduan --demo`, which `make run` and the tests use) a
+ * setting holding one is an error.  Matched by value wherever it is
+ * written, not by setting name: a demo secret pasted into another setting
+ * is just as public.  This is the only list of them; add any new example
+ * secret here.
+ */
+static const struct demo_value {
+	const char      *value;
+	int              prefix;        /* 1: any value that starts with it */
+	const char      *what;          /* said in the error */
+} demo_values[] = {
+	/* gateways.*.secret, webhook_secret: "ganti-rahasia-kannel", ... */
+	{ "ganti-rahasia-", 1, "a demo secret" },
+	/* sms_sender.password and Kannel's passwords in doc/kannel.conf */
+	{ "ganti-sandi-", 1, "a demo password" },
+	{ "token-akun-twilio-anda", 0, "the example's Twilio placeholder" },
+	/* token_sha256 of the README's demo tokens */
+	{ "d183b9340f93f4cfec0f6c56abf2974f4d518f48f4ec912adc02220ef1f74709", 0,
+	  "the SHA-256 of the demo token 'demo-token-diskominfo-ganti'" },
+	{ "742f68a37c533b3b5cfaf5c209bab354be4d21be6890a2e1e459bb7e8a20b06e", 0,
+	  "the SHA-256 of the demo token 'demo-token-dpupr-ganti'" },
+};
+
+/*
  * The scalar settings.  A row says where the value lives in struct conf,
  * its type, its range (for strings: its length in characters) and its
  * default; the loader needs no other code to read it.
@@ -995,6 +1022,37 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 	}
 }
 
+/*
+ * Agency i's token_sha256 is no other agency's: the API finds the agency
+ * by the token's hash, so two agencies with one token would both read the
+ * first one's tickets.
+ */
+static void
+check_token_unique(struct loader *ld, const config_setting_t *list, size_t i)
+{
+	const struct conf_agency *a = &ld->c->agencies[i], *b;
+	const config_setting_t *s;
+	size_t j;
+
+	if (a->token_sha256 == NULL)
+		return;
+	for (j = 0; j < i; j++) {
+		b = &ld->c->agencies[j];
+		if (b->token_sha256 == NULL || strcmp(a->token_sha256, b->token_sha256) != 0)
+			continue;
+		s = config_setting_get_member(config_setting_get_elem(list, (unsigned)i),
+		    "token_sha256");
+		err_at(ld, s, "agency %s (%s): token_sha256 is the same as that of agency "
+		    "%s (%s) at line %d; each agency needs a token of its own (openssl "
+		    "rand -hex 16), or one token reads both agencies' tickets",
+		    a->id != NULL ? a->id : "?", a->name != NULL ? a->name : "?",
+		    b->id != NULL ? b->id : "?", b->name != NULL ? b->name : "?",
+		    line_of(config_setting_get_member(config_setting_get_elem(list,
+		    (unsigned)j), "token_sha256")));
+		return;
+	}
+}
+
 static void
 load_agencies(struct loader *ld, const config_t *cfg)
 {
@@ -1057,6 +1115,7 @@ load_agencies(struct loader *ld, const config_t *cfg)
 				(void)gsm_ok(ld, s, where, "short_name", v);
 		}
 		load_agency_delivery(ld, e, where, a);
+		check_token_unique(ld, list, i);
 	}
 }
 
@@ -1959,6 +2018,75 @@ load_replies(struct loader *ld, const config_t *cfg)
 	}
 }
 
+static const struct demo_value *
+demo_find(const char *v)
+{
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_LEN(demo_values); i++) {
+		n = strlen(demo_values[i].value);
+		if (demo_values[i].prefix ? strncmp(v, demo_values[i].value, n) == 0 :
+		    strcmp(v, demo_values[i].value) == 0)
+			return &demo_values[i];
+	}
+	return NULL;
+}
+
+/*
+ * Every string in the file, whatever its setting, against demo_values[].
+ * path names the setting for the operator: "gateways.kannel.secret",
+ * "agencies[dpupr].token_sha256" (a list element by its id, else by its
+ * 1-based place).
+ */
+static void
+check_demo(struct loader *ld, const config_setting_t *s, const char *path)
+{
+	const struct demo_value *d;
+	const config_setting_t *e, *id;
+	const char *name, *v;
+	char sub[192];
+	int i, n;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		v = config_setting_get_string(s);
+		if (v == NULL || (d = demo_find(v)) == NULL)
+			return;
+		if (strstr(path, "token_sha256") != NULL)
+			err_at(ld, s, "%s: is %s, published in README; make your own "
+			    "token (openssl rand -hex 16) and put its SHA-256 here "
+			    "(printf %%s TOKEN | sha256sum), or try Aduan out with --demo",
+			    path, d->what);
+		else
+			err_at(ld, s, "%s: '%.40s' is %s, published in README; generate "
+			    "your own (openssl rand -hex 16), or try Aduan out with --demo",
+			    path, v, d->what);
+		return;
+	case CONFIG_TYPE_GROUP:
+	case CONFIG_TYPE_LIST:
+	case CONFIG_TYPE_ARRAY:
+		break;
+	default:
+		return;
+	}
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		name = config_setting_name(e);
+		if (name != NULL)
+			(void)snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
+			    name);
+		else if (config_setting_is_group(e) &&
+		    (id = config_setting_get_member(e, "id")) != NULL &&
+		    config_setting_type(id) == CONFIG_TYPE_STRING)
+			(void)snprintf(sub, sizeof(sub), "%s[%.40s]", path,
+			    config_setting_get_string(id));
+		else
+			(void)snprintf(sub, sizeof(sub), "%s[%d]", path, i + 1);
+		check_demo(ld, e, sub);
+	}
+}
+
 /* Errors in file order read best; keeps equal lines in the order found. */
 static void
 sort_errors(struct conf_errors *e)
@@ -1994,7 +2122,7 @@ conf_new(const char *path)
 }
 
 static struct conf *
-load(const config_t *cfg, const char *path, struct conf_errors *errs)
+load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *errs)
 {
 	struct loader ld;
 
@@ -2013,6 +2141,8 @@ load(const config_t *cfg, const char *path, struct conf_errors *errs)
 	load_rules(&ld, cfg);
 	check_words(&ld);
 	load_replies(&ld, cfg);
+	if (!(flags & CONF_DEMO))
+		check_demo(&ld, config_root_setting(cfg), "");
 
 	free(ld.words);
 	sort_errors(errs);
@@ -2064,7 +2194,7 @@ file_hash(FILE *fp)
 }
 
 struct conf *
-conf_load_file(const char *path, struct conf_errors *errs)
+conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 {
 	struct conf_errors local;
 	struct conf *c;
@@ -2115,7 +2245,7 @@ conf_load_file(const char *path, struct conf_errors *errs)
 		config_destroy(&cfg);
 		return NULL;
 	}
-	c = load(&cfg, path, errs);
+	c = load(&cfg, path, flags, errs);
 	config_destroy(&cfg);
 	if (c != NULL)
 		(void)snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)hash);
@@ -2123,7 +2253,7 @@ conf_load_file(const char *path, struct conf_errors *errs)
 }
 
 struct conf *
-conf_load_string(const char *text, struct conf_errors *errs)
+conf_load_string(const char *text, unsigned flags, struct conf_errors *errs)
 {
 	struct conf_errors local;
 	struct conf *c;
@@ -2138,7 +2268,7 @@ conf_load_string(const char *text, struct conf_errors *errs)
 		config_destroy(&cfg);
 		return NULL;
 	}
-	c = load(&cfg, "<string>", errs);
+	c = load(&cfg, "<string>", flags, errs);
 	config_destroy(&cfg);
 	if (c != NULL) {
 		uint64_t h = 1469598103934665603ULL;

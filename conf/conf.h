@@ -223,8 +223,17 @@ struct conf {
 	char *log_level;        /* "debug", "info" (default), "warn" */
 };
 
-struct conf *conf_load_file(const char *path, struct conf_errors *errs);
-struct conf *conf_load_string(const char *text, struct conf_errors *errs);
+/*
+ * flags: 0, or CONF_DEMO to accept the demo secrets and tokens whose
+ * plaintexts README and the example config publish (aduan --demo, make
+ * run, the tests).  Without it each one is an error at its line.  Demo
+ * mode is a caller's choice, never a setting: an operator who copies the
+ * example config must not inherit it.
+ */
+#define CONF_DEMO       0x1u
+
+struct conf *conf_load_file(const char *path, unsigned flags, struct conf_errors *errs);
+struct conf *conf_load_string(const char *text, unsigned flags, struct conf_errors *errs);
 void conf_free(struct conf *c);
 
 /* Index of the agency with this id, or -1. */

@@ -18,6 +18,8 @@
  *                                        (sent once per stage)
  *              | "ticket.rerouted_away", triage moved your ticket to another
  *                                        agency (ticket.agency is the new one)
+ *     "event_id", "seq": added when it is sent, inside the signature
+ *                                        (routing/deliver.c, webhook_body)
  *     "at":      "2026-11-28T08:51:03Z", when it happened (UTC)
  *     "actor":   "citizen" | "aduan" | an agency id,
  *     "note":    text or null,

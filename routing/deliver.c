@@ -24,6 +24,7 @@
 #include "conf/live.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -148,7 +149,55 @@ outcome(struct attempt *a, enum send_outcome o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* POSTs the row's JSON body, signed, to its agency's webhook. */
+/*
+ * The body as sent: the row's JSON object with "event_id" and "seq" added,
+ * so that both are inside the signature (Idempotency-Key is a header,
+ * outside it: a captured delivery could be replayed under a new key, but
+ * not under a new event_id without breaking the signature).
+ *   event_id  32 hex digits (128 bits) of SHA-256("<row id>:<idem_key>"):
+ *             the same on every attempt of a row, different for every row
+ *             (idem_key is unique), so a receiver drops one it has seen.
+ *   seq       the row's id: it grows with every row queued, so the events
+ *             of one ticket carry increasing numbers (with gaps: other
+ *             tickets and SMS share the count) and a receiver can order
+ *             what arrives out of order.
+ * Keys stay sorted, as every JSON of Aduan.  NULL when the row's body is
+ * not a JSON object.  Caller frees.
+ */
+static char *
+webhook_body(const struct store_outbox_row *row)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char in[200], id[33];
+	json_t *j;
+	char *out;
+	int n;
+
+	j = json_loads(row->body != NULL ? row->body : "", 0, NULL);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	n = snprintf(in, sizeof in, "%" PRId64 ":%s", row->id, row->idem_key);
+	if (n < 0 || (size_t)n >= sizeof in ||
+	    EVP_Digest(in, (size_t)n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
+		fatal("webhook: SHA-256 failed");
+	for (i = 0; i < 16; i++) {
+		id[2 * i] = hex[md[i] >> 4];
+		id[2 * i + 1] = hex[md[i] & 0x0F];
+	}
+	id[32] = '\0';
+	if (json_object_set_new(j, "event_id", json_string(id)) != 0 ||
+	    json_object_set_new(j, "seq", json_integer((json_int_t)row->id)) != 0 ||
+	    (out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		fatal("webhook: out of memory writing JSON");
+	json_decref(j);
+	return out;
+}
+
+/* POSTs the row's JSON body (webhook_body), signed, to its agency's webhook. */
 static void
 webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
     struct attempt *a)
@@ -158,8 +207,8 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 	struct fetch_res res;
 	char idem[200], sig[128], why[FETCH_QUOTE_MAX + 1];
 	const char *hdrs[] = { idem, sig, "User-Agent: aduan", NULL };
-	const char *body = row->body != NULL ? row->body : "";
-	size_t len = strlen(body);
+	char *body;
+	size_t len;
 	long i;
 
 	if ((i = conf_agency_find(c, row->recipient)) < 0) {
@@ -177,6 +226,12 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 		    row->recipient);
 		return;
 	}
+	if ((body = webhook_body(row)) == NULL) {
+		outcome(a, SEND_FAIL, "outbox row %" PRId64 ": the body is not a JSON object",
+		    row->id);
+		return;
+	}
+	len = strlen(body);
 	snprintf(idem, sizeof idem, "Idempotency-Key: %s", row->idem_key);
 	memcpy(sig, "X-Aduan-Signature: ", 19);
 	deliver_sign(ag->webhook_secret, now, body, len, sig + 19, sizeof sig - 19);
@@ -210,6 +265,7 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 			outcome(a, SEND_FAIL, "HTTP %ld: %s", res.status, why);
 	}
 	fetch_res_clear(&res);
+	free(body);
 }
 
 /*

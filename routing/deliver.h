@@ -15,7 +15,11 @@
  *   X-Aduan-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
  * An agency verifies by recomputing the HMAC over the timestamp, a dot and
  * the raw body with its webhook_secret, comparing in constant time, and
- * rejecting timestamps older than a few minutes.
+ * rejecting timestamps older than a few minutes.  The body sent is the
+ * row's JSON object plus "event_id" (32 hex digits, the same on every
+ * attempt of the row) and "seq" (the row id: grows with each event of a
+ * ticket), both signed: a replay under a new Idempotency-Key still carries
+ * an event_id the agency has seen.
  */
 #ifndef ADUAN_DELIVER_H
 #define ADUAN_DELIVER_H

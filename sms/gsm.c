@@ -321,7 +321,8 @@ gsm_fit(const char *s, size_t len, size_t max_parts, char *out, size_t outsz)
 	hi = len;
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
-		while (mid > lo && ((unsigned char)s[mid] & 0xC0) == 0x80)
+		/* s[len] is not the caller's: mid == len is a boundary as it is. */
+		while (mid > lo && mid < len && ((unsigned char)s[mid] & 0xC0) == 0x80)
 			mid--;
 		if (mid == lo) {
 			/* No character starts in (lo, mid]: step to the next one. */
@@ -337,7 +338,7 @@ gsm_fit(const char *s, size_t len, size_t max_parts, char *out, size_t outsz)
 			hi = mid - 1;
 	}
 	cut = lo;
-	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+	while (cut > 0 && cut < len && ((unsigned char)s[cut] & 0xC0) == 0x80)
 		cut--;
 	/* Back to a word boundary when there is one in the last fifth. */
 	for (sp = cut; sp > 0 && s[sp - 1] != ' '; sp--)

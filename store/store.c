@@ -944,6 +944,37 @@ fail:
 	return -1;
 }
 
+/*
+ * For a read-only open: the schema must be the one this binary knows.
+ * Migrating is for the service that owns the file (it may be an older
+ * aduan, still serving); a report must neither change the file under it
+ * nor read tables whose shape it does not know.
+ */
+static int
+schema_current(struct store *s, const char *path, char *err, size_t errsz)
+{
+	const int latest = (int)ARRAY_LEN(migrations);
+	int v;
+
+	if ((v = user_version(s)) == -1) {
+		set_err(err, errsz, "%s: %s", path, errbuf);
+		return -1;
+	}
+	if (v < latest) {
+		set_err(err, errsz, "%s: database schema %d is older than this aduan's %d; "
+		    "this command only reads and does not migrate: run this aduan's serve "
+		    "on the database once (it migrates on start), or use the aduan that "
+		    "wrote it", path, v, latest);
+		return -1;
+	}
+	if (v > latest) {
+		set_err(err, errsz, "%s: database schema %d is newer than this aduan "
+		    "knows (%d); use a newer aduan", path, v, latest);
+		return -1;
+	}
+	return 0;
+}
+
 /* Sets WAL and checks it took: SQLite answers with the mode it is in. */
 static int
 set_wal(struct store *s, const char *path, char *err, size_t errsz)
@@ -1085,7 +1116,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 {
 	pthread_mutexattr_t attr;
 	struct store *s;
-	int i, rc, eno;
+	int i, rc, eno, ro = opt != NULL && opt->read_only;
 
 	set_err(err, errsz, "%s", "");
 	if (path == NULL || *path == '\0') {
@@ -1104,8 +1135,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	pthread_mutexattr_destroy(&attr);
 	s->lock_ready = 1;
 
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &s->db, (ro ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		/* SQLite's "unable to open database file" alone does not say why. */
 		eno = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
@@ -1116,8 +1147,13 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	}
 	sqlite3_busy_timeout(s->db, opt != NULL ? opt->busy_timeout_ms : 5000);
 
-	/* The first statement that reads the file: "not a database" shows here. */
-	if (set_wal(s, path, err, errsz) == -1)
+	/*
+	 * The first statement that reads the file: "not a database" shows here.
+	 * Read-only: the journal mode is the owner's; query_only makes any
+	 * write through this connection an error, not a change.
+	 */
+	if (ro ? exec_const(s, "PRAGMA query_only = ON", "open read-only", err,
+	    errsz) == -1 : set_wal(s, path, err, errsz) == -1)
 		goto fail;
 	if (exec_const(s, opt == NULL || opt->sync_full ?
 	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
@@ -1141,7 +1177,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	if (migrate(s, path, err, errsz) == -1)
+	if ((ro ? schema_current(s, path, err, errsz) : migrate(s, path, err, errsz)) == -1)
 		goto fail;
 	for (i = 0; i < ST_NSTMTS; i++) {
 		if (s->st[i] != NULL)

@@ -28,9 +28,16 @@ struct store;
 struct store_options {
 	int sync_full;          /* 1: synchronous=FULL; 0: NORMAL */
 	int busy_timeout_ms;    /* how long to wait for a lock before failing */
+	int read_only;          /* 1: for the reports (stats, outbox, route --replay):
+	                           SQLITE_OPEN_READONLY and query_only, never
+	                           created, migrated nor written; a schema other
+	                           than this binary's is refused with a message */
 };
 
-/* Opens (creating and migrating) the database.  NULL with a reason in err. */
+/*
+ * Opens (creating and migrating) the database, or with read_only opens an
+ * existing one as it is.  NULL with a reason in err.
+ */
 struct store *store_open(const char *path, const struct store_options *opt,
     char *err, size_t errsz);
 void store_close(struct store *s);

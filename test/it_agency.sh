@@ -101,7 +101,7 @@ expect_token() {
 }
 expect_token dpupr "$DPUPR_TOKEN"
 expect_token diskominfo "$TRIAGE_TOKEN"
-OUT=$("$ADUAN_BIN" check -c "$CONF" 2>&1) || fail "aduan check on the test config: $OUT"
+OUT=$("$ADUAN_BIN" check --demo -c "$CONF" 2>&1) || fail "aduan check on the test config: $OUT"
 ADUAN_CONF=$CONF
 DPUPR_NAME=$(conf_agency_value "$CONF" dpupr name)
 ok "config from $EXAMPLE_CONF: webhook, delivery, sms_sender substituted; $OUT"
@@ -504,6 +504,21 @@ expect_eq "(d) ticket.status webhooks for $TICKET_A (in_progress, resolved, clos
 		json_get "$(line_body "$l")" '$.ticket.status'; done | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "(d) status SMS to $PHONE_A (in_progress, resolved, closed)" 3 "$(at_lines "$(e164 "$PHONE_A")" | grep -c .)"
 ok "(d) -> resolved 200 (webhook, SMS \"selesai\"), -> routed 409 \"$REASON409\", -> closed 200"
+
+# Inside the signed body (tool_agency logs only what verified): an event id
+# per event and a sequence that grows with each event of the ticket, so a
+# replay under a new Idempotency-Key is recognised and late arrivals ordered.
+A_LINES=$(grep -E "^200 .*\"number\":\"$TICKET_A\"" "$AG_LOG")
+A_IDS=$(printf '%s\n' "$A_LINES" | while IFS= read -r l; do json_get "$(line_body "$l")" '$.event_id'; done)
+A_SEQS=$(printf '%s\n' "$A_LINES" | while IFS= read -r l; do json_get "$(line_body "$l")" '$.seq'; done)
+A_N=$(printf '%s\n' "$A_LINES" | grep -c .)
+[ "$A_N" -ge 3 ] || fail "(d) expected at least the 3 ticket.status webhooks of $TICKET_A in $AG_LOG, got $A_N"
+expect_eq "(d) each has an event_id of 32 hex digits" "$A_N" "$(printf '%s\n' "$A_IDS" | grep -cE '^[0-9a-f]{32}$')"
+expect_eq "(d) the event ids differ" "$A_N" "$(printf '%s\n' "$A_IDS" | sort -u | grep -c .)"
+expect_eq "(d) seq grows with each event of $TICKET_A" "$(printf '%s\n' "$A_SEQS" | sort -n -u | tr '\n' ' ')" \
+	"$(printf '%s\n' "$A_SEQS" | tr '\n' ' ')"
+expect_eq "(d) seq values are integers" "$A_N" "$(printf '%s\n' "$A_SEQS" | grep -cE '^[0-9]+$')"
+ok "(d) webhooks of $TICKET_A carry event_id and seq inside the signed body: seq $(printf '%s' "$A_SEQS" | tr '\n' ' ')"
 
 # MULAI: notifications again.
 sms "$PHONE_S" "MULAI"

@@ -58,7 +58,9 @@ done
 cli -h
 expect_eq "aduan -h: exit status" 0 "$CLI_RC"
 expect_match "aduan -h: usage on stdout" '^usage: ' "$CLI_OUT"
-ok "--help / -h: exit 0, mentions serve, check, route, sms"
+has_word "--demo" "$CLI_OUT" || fail "aduan --help: the text does not mention --demo:
+$CLI_OUT"
+ok "--help / -h: exit 0, mentions serve, check, route, sms, --demo"
 
 cli --version
 expect_eq "aduan --version: exit status" 0 "$CLI_RC"
@@ -85,11 +87,6 @@ ok "unknown command, unknown option, missing argument: exit 2 with a message"
 # ---------------------------------------------------------------------------
 # aduan check
 # ---------------------------------------------------------------------------
-cli check -c "$ADUAN_CONF"
-expect_eq "check $ADUAN_CONF: exit status" 0 "$CLI_RC"
-expect_match "check $ADUAN_CONF: stdout" '^configuration OK' "$CLI_OUT"
-expect_eq "check $ADUAN_CONF: stderr" "" "$CLI_ERR"
-ok "check $ADUAN_CONF: $CLI_OUT"
 
 # check_error_lines FILE OUTPUT: every line but the last is FILE:LINE: msg
 # with LINE a non-blank, non-comment line of FILE; the last is FILE: summary.
@@ -143,6 +140,26 @@ expect_error_at() {
 		fail "check $1: expected an error at line $3 matching /$4/; got:
 $2"
 }
+
+# The example ships with the demo secrets and tokens README publishes:
+# without --demo each is an error at its line, saying how to make a real one.
+cli check -c "$ADUAN_CONF"
+expect_eq "check $ADUAN_CONF without --demo: exit status" 1 "$CLI_RC"
+expect_eq "check $ADUAN_CONF without --demo: nothing on stdout" "" "$CLI_OUT"
+for demo in 'secret = "ganti-rahasia-kannel"|gateways\.kannel\.secret' \
+	'secret = "ganti-rahasia-ussd"|gateways\.africastalking\.secret' \
+	'password = "ganti-sandi-sendsms"|sms_sender\.password' \
+	'd183b9340f93f4cfec0f6c56abf2974f4d518f48f4ec912adc02220ef1f74709|agencies\[diskominfo\]\.token_sha256' \
+	'742f68a37c533b3b5cfaf5c209bab354be4d21be6890a2e1e459bb7e8a20b06e|agencies\[dpupr\]\.token_sha256'; do
+	expect_error_at "$ADUAN_CONF" "$CLI_ERR" "$(line_of "$ADUAN_CONF" "${demo%%|*}")" \
+		"${demo#*|}: .*(openssl rand -hex 16).*--demo"
+done
+ok "check $ADUAN_CONF without --demo: exit 1, each demo secret and token refused at its line"
+cli check --demo -c "$ADUAN_CONF"
+expect_eq "check --demo $ADUAN_CONF: exit status ($CLI_ERR)" 0 "$CLI_RC"
+expect_match "check --demo $ADUAN_CONF: stdout" '^configuration OK' "$CLI_OUT"
+expect_match "check --demo $ADUAN_CONF: a loud warning on stderr" '^aduan: DEMO MODE' "$CLI_ERR"
+ok "check --demo $ADUAN_CONF: $CLI_OUT, with the DEMO MODE warning"
 
 BAD=test/conf/bad-many.conf
 cli check -c "$BAD"
@@ -237,6 +254,16 @@ serve_refusal() {
 	fi
 }
 
+# The example config without --demo: refused like any config error.
+free_port P_DEMO
+serve_refusal "demo secrets without --demo" -c "$ADUAN_CONF" -p "$P_DEMO" -d "$IT_TMP/demo.db"
+expect_eq "serve on $ADUAN_CONF without --demo: exit status" 1 "$SR_RC"
+expect_match "serve on $ADUAN_CONF without --demo: names the kannel secret" \
+	"gateways\.kannel\.secret: 'ganti-rahasia-kannel' is a demo secret" "$SR_ERR"
+port_open "$P_DEMO" && fail "serve without --demo: something listens on port $P_DEMO"
+[ -e "$IT_TMP/demo.db" ] && fail "serve without --demo: it created the database $IT_TMP/demo.db"
+ok "serve on the example config without --demo: exit 1, the demo secrets named, nothing listening"
+
 free_port P_BAD
 serve_refusal "bad config" -c "$BAD" -p "$P_BAD" -d "$IT_TMP/bad.db"
 expect_eq "serve on $BAD: exit status" 1 "$SR_RC"
@@ -246,7 +273,7 @@ port_open "$P_BAD" && fail "serve on $BAD: something listens on port $P_BAD"
 ok "serve on a bad config: exit 1, the errors with their lines, nothing listening, no database"
 
 free_port P_NODIR
-serve_refusal "database in a missing directory" -c "$ADUAN_CONF" -p "$P_NODIR" -d "$IT_TMP/no-such-dir/aduan.db"
+serve_refusal "database in a missing directory" --demo -c "$ADUAN_CONF" -p "$P_NODIR" -d "$IT_TMP/no-such-dir/aduan.db"
 expect_ne "serve with -d in a missing directory: exit status" 0 "$SR_RC"
 expect_match "serve with -d in a missing directory: the message names the database" \
 	'no-such-dir/aduan\.db' "$SR_ERR"
@@ -261,7 +288,7 @@ free_port P_UPSTREAM
 HOLDER_PID=$!
 track "$HOLDER_PID" "port holder (tool_flakyproxy)"
 wait_port "$P_HELD" 10 "$HOLDER_PID" "tool_flakyproxy"
-serve_refusal "port held by another program" -c "$ADUAN_CONF" -p "$P_HELD" -d "$IT_TMP/held.db"
+serve_refusal "port held by another program" --demo -c "$ADUAN_CONF" -p "$P_HELD" -d "$IT_TMP/held.db"
 expect_ne "serve on a port another program holds: exit status" 0 "$SR_RC"
 expect_match "serve on a port another program holds: the message names port $P_HELD" \
 	"(^|[^0-9])$P_HELD([^0-9]|$)" "$SR_ERR"
@@ -356,6 +383,9 @@ ok "route command: '$T' -> $CLI_OUT"
 # aduan sms against a running aduan serve
 # ---------------------------------------------------------------------------
 start_aduan
+demo_logged() { grep -q 'WARN.*DEMO MODE (--demo)' "$ADUAN_LOG"; }
+wait_for 5 "aduan serve --demo: a DEMO MODE warning in the log at start" demo_logged
+ok "serve --demo: the DEMO MODE warning is logged at start"
 PHONE_A=081234567890
 PHONE_B=+6281298765432
 PARTS_RE='^\([0-9]+ SMS parts?, (GSM-7|UCS-2), [0-9]+ (septets|UTF-16 units)\)$'
@@ -461,7 +491,7 @@ check_log_errors "$ADUAN_LOG" "aduan"
 # Last: a second aduan serve on the port a running aduan serve listens on.
 # ---------------------------------------------------------------------------
 restart_aduan
-serve_refusal "port held by a running aduan serve" -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$IT_TMP/second.db"
+serve_refusal "port held by a running aduan serve" --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$IT_TMP/second.db"
 expect_ne "a second aduan serve on port $ADUAN_PORT: exit status" 0 "$SR_RC"
 expect_match "a second aduan serve on port $ADUAN_PORT: the message names the port" \
 	"(^|[^0-9])$ADUAN_PORT([^0-9]|$)" "$SR_ERR"

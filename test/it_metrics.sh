@@ -29,7 +29,7 @@ ADUAN_LOG=$IT_TMP/aduan.log
 ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
 ADMIN_URL=http://127.0.0.1:$APORT
 METRICS=$IT_TMP/metrics.txt
-"$ADUAN_BIN" serve -c "$CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
+"$ADUAN_BIN" serve --demo -c "$CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
 	</dev/null >"$ADUAN_LOG" 2>&1 &
 ADUAN_PID=$!
 track "$ADUAN_PID" aduan

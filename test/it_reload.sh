@@ -30,7 +30,7 @@ ADUAN_SECRET=$(conf_kannel_secret "$ADUAN_CONF")
 ADUAN_DB=$IT_TMP/aduan.db
 ADUAN_LOG=$IT_TMP/aduan.log
 ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
-"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
+"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
 	</dev/null >"$ADUAN_LOG" 2>&1 &
 ADUAN_PID=$!
 track "$ADUAN_PID" aduan
@@ -106,3 +106,39 @@ ok "a broken config is refused with its line (aduan reload and SIGHUP); B stays 
 
 check_log_errors "$ADUAN_LOG" "aduan log" "reload refused"
 ok "no unexpected ERROR lines"
+
+# A service started without --demo refuses a reload that brings a published
+# demo secret back, and keeps the secret it has.
+REAL=$IT_TMP/real.conf
+sed -e 's/ganti-rahasia-kannel/it-reload-kannel-7f3a9c21/' \
+	-e 's/ganti-rahasia-ussd/it-reload-ussd-7f3a9c21/' \
+	-e 's/ganti-sandi-sendsms/it-reload-sendsms-7f3a9c21/' \
+	-e "s/d183b9340f93f4cfec0f6c56abf2974f4d518f48f4ec912adc02220ef1f74709/$(printf %s it-token-1 | sha256sum | cut -c1-64)/" \
+	-e "s/742f68a37c533b3b5cfaf5c209bab354be4d21be6890a2e1e459bb7e8a20b06e/$(printf %s it-token-2 | sha256sum | cut -c1-64)/" \
+	"$A" >"$REAL"
+"$ADUAN_BIN" check -c "$REAL" >"$IT_TMP/out" 2>&1 || fail "check of $REAL (no demo values): $(cat "$IT_TMP/out")"
+free_port RPORT
+free_port RAPORT
+RLOG=$IT_TMP/real.log
+"$ADUAN_BIN" serve -c "$REAL" -p "$RPORT" --admin-port "$RAPORT" -d "$IT_TMP/real.db" \
+	</dev/null >"$RLOG" 2>&1 &
+RPID=$!
+track "$RPID" "aduan (no --demo)"
+add_log "$RLOG"
+wait_port "$RPORT" 15 "$RPID" "aduan serve without --demo"
+wait_port "$RAPORT" 15 "$RPID" "its admin listener"
+grep -q 'DEMO MODE' "$RLOG" && fail "serve without --demo logged DEMO MODE: $(cat "$RLOG")"
+sed -i 's/it-reload-kannel-7f3a9c21/ganti-rahasia-kannel/' "$REAL"
+if "$ADUAN_BIN" reload -c "$REAL" --admin-port "$RAPORT" >"$IT_TMP/out" 2>"$IT_TMP/err"; then
+	fail "reload with the demo kannel secret was accepted by a service without --demo: $(cat "$IT_TMP/out")"
+fi
+expect_match "reload with a demo secret: refused with the setting and its line" \
+	"real.conf:[0-9]+: gateways.kannel.secret: 'ganti-rahasia-kannel' is a demo secret" "$(cat "$IT_TMP/err")"
+http_must "after the refused reload, the demo secret" \
+	"http://127.0.0.1:$RPORT/kannel/sms?secret=ganti-rahasia-kannel&from=081299990001&to=1708&text=JALAN+ambles&coding=0&charset=UTF-8&id=demo-after"
+expect_eq "after the refused reload: the demo secret is still refused" 403 "$RESP_STATUS"
+http_must "after the refused reload, the real secret" \
+	"http://127.0.0.1:$RPORT/kannel/sms?secret=it-reload-kannel-7f3a9c21&from=081299990001&to=1708&text=JALAN+ambles&coding=0&charset=UTF-8&id=real-after"
+expect_eq "after the refused reload: the real secret still works" 200 "$RESP_STATUS"
+check_log_errors "$RLOG" "aduan log (no --demo)" "reload refused"
+ok "without --demo, a reload bringing back a demo secret is refused with its line; the real secret stays"

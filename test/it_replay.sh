@@ -124,7 +124,7 @@ awk '
 	{ print }
 	END { exit (moved == 1 && added == 1 && rule == 1) ? 0 : 3 }' "$ADUAN_CONF" >"$CAND" ||
 	fail "could not derive the candidate config from $ADUAN_CONF"
-cli check -c "$CAND"
+cli check --demo -c "$CAND"
 expect_eq "candidate: aduan check ($CLI_ERR)" 0 "$CLI_RC"
 
 cli route --replay -c "$CAND" -d "$ADUAN_DB"

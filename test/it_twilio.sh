@@ -30,7 +30,7 @@ cp "$ADUAN_CONF" "$CONF" || fail "cp $ADUAN_CONF"
 sed -i "s|^gateways = {\$|&\n  twilio = { auth_token = \"$TOKEN\"; url = \"$SMS_URL\"; };|" "$CONF"
 expect_eq "the twilio group is in the test config" 1 "$(grep -c "twilio = { auth_token" "$CONF")"
 conf_set "$CONF" server port "$PORT"
-"$ADUAN_BIN" check -c "$CONF" >"$IT_TMP/check.out" 2>&1 ||
+"$ADUAN_BIN" check --demo -c "$CONF" >"$IT_TMP/check.out" 2>&1 ||
 	fail "aduan check: $(cat "$IT_TMP/check.out")"
 ADUAN_CONF=$CONF
 start_aduan_on "$PORT"

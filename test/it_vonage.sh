@@ -63,7 +63,7 @@ conf_set "$CONF" sms_sender url "\"http://127.0.0.1:$AT_PORT/version1/messaging\
 AT_USER=$(conf_get "$CONF" sms_sender username)
 AT_KEY=$(conf_get "$CONF" sms_sender password)
 [ -n "$AT_USER" ] && [ -n "$AT_KEY" ] || fail "sms_sender username/password missing in $CONF"
-OUT=$("$ADUAN_BIN" check -c "$CONF" 2>&1) || fail "aduan check on the test config: $OUT"
+OUT=$("$ADUAN_BIN" check --demo -c "$CONF" 2>&1) || fail "aduan check on the test config: $OUT"
 ADUAN_CONF=$CONF
 ok "config from conf/aduan.conf with vonage and parts_timeout = $PARTS_TIMEOUT: $OUT"
 

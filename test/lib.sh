@@ -394,7 +394,7 @@ start_aduan() {
 	ADUAN_DB=$IT_TMP/aduan.db
 	ADUAN_LOG=$IT_TMP/aduan.log
 	ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
-	"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
+	"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
 		</dev/null >"$ADUAN_LOG" 2>&1 &
 	ADUAN_PID=$!
 	track "$ADUAN_PID" aduan
@@ -859,7 +859,7 @@ restart_aduan() {
 	free_port ADUAN_PORT
 	ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
 	printf '==== restart_aduan on port %s ====\n' "$ADUAN_PORT" >>"$ADUAN_LOG"
-	"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
+	"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
 		</dev/null >>"$ADUAN_LOG" 2>&1 &
 	ADUAN_PID=$!
 	track "$ADUAN_PID" aduan
@@ -981,7 +981,7 @@ start_aduan_on() {
 	ADUAN_DB=$IT_TMP/aduan.db
 	ADUAN_LOG=$IT_TMP/aduan.log
 	ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
-	"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
+	"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
 		</dev/null >>"$ADUAN_LOG" 2>&1 &
 	ADUAN_PID=$!
 	track "$ADUAN_PID" aduan

@@ -62,7 +62,7 @@ struct fixture {
 	int port;
 };
 
-static const struct store_options opts = { 1, 500 };
+static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 500 };
 
 /*
  * Sanitizer builds: every malloc'd byte filled (ASan's default fills the
@@ -146,7 +146,7 @@ fixture_conf(const char *open311)
 	    "service_levels = { route_days = 3; followup_days = 5; autoclose_days = 10;\n"
 	    "  holidays = [ \"2026-12-25\" ]; };\n%s", h1, h2, h3, open311);
 	memset(&errs, 0, sizeof errs);
-	if ((c = conf_load_string(text, &errs)) == NULL)
+	if ((c = conf_load_string(text, 0, &errs)) == NULL)
 		for (i = 0; i < errs.n; i++)
 			print_error("line %d: %s\n", errs.e[i].line, errs.e[i].msg);
 	return c;

@@ -65,7 +65,7 @@ expect_error(const struct conf_errors *e, int line, const char *text)
 static void
 load_bad(const char *text)
 {
-	struct conf *c = conf_load_string(text, &errs);
+	struct conf *c = conf_load_string(text, 0, &errs);
 
 	if (c != NULL) {
 		conf_free(c);
@@ -77,7 +77,7 @@ load_bad(const char *text)
 static struct conf *
 load_good(const char *text)
 {
-	struct conf *c = conf_load_string(text, &errs);
+	struct conf *c = conf_load_string(text, 0, &errs);
 
 	if (c == NULL) {
 		print_message("config refused:\n");
@@ -120,6 +120,143 @@ has_word(char **words, size_t n, const char *w)
 	return 0;
 }
 
+/* Fails unless some error, on any line, contains `text`. */
+static void
+expect_error_anywhere(const struct conf_errors *e, const char *text)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->e[i].line > 0 && strstr(e->e[i].msg, text) != NULL)
+			return;
+	print_message("no error containing \"%s\"; got:\n", text);
+	dump_errors(e);
+	fail();
+}
+
+/* ---- the demo secrets and tokens of the example and README ---- */
+
+/*
+ * One of each kind of published demo value, in every kind of setting that
+ * takes a secret.  Lines 1-16.
+ */
+#define DEMO_CONF \
+	"agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" \
+	"  webhook = \"https://example.go.id/hook\"; webhook_secret = \"ganti-rahasia-webhook-dpupr\";\n" \
+	"  token_sha256 = \"742f68a37c533b3b5cfaf5c209bab354be4d21be6890a2e1e459bb7e8a20b06e\"; },\n" \
+	"  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\";\n" \
+	"  token_sha256 = \"d183b9340f93f4cfec0f6c56abf2974f4d518f48f4ec912adc02220ef1f74709\"; } );\n" \
+	"triage = \"diskominfo\";\n" \
+	RULE \
+	"gateways = { kannel = { secret = \"ganti-rahasia-kannel\"; };\n" \
+	"  africastalking = { secret = \"ganti-rahasia-ussd\"; };\n" \
+	"  vonage = { secret = \"ganti-rahasia-vonage\"; };\n" \
+	"  infobip = { secret = \"ganti-rahasia-infobip\"; };\n" \
+	"  generic = { secret = \"ganti-rahasia-generic\"; };\n" \
+	"  twilio = { auth_token = \"token-akun-twilio-anda\"; url = \"https://example.go.id/twilio/sms\"; }; };\n" \
+	"sms_sender = { type = \"kannel\"; url = \"http://127.0.0.1:13013/cgi-bin/sendsms\";\n" \
+	"  username = \"aduan\"; password = \"ganti-sandi-sendsms\"; };\n"
+
+/*
+ * Without demo mode every published value is an error at its own line,
+ * naming the setting and saying how to make a real one.
+ */
+static void
+test_demo_values_refused(void **state)
+{
+	(void)state;
+	load_bad(DEMO_CONF);
+	expect_error(&errs, 2, "agencies[dpupr].webhook_secret: 'ganti-rahasia-webhook-dpupr' "
+	    "is a demo secret");
+	expect_error(&errs, 3, "agencies[dpupr].token_sha256: is the SHA-256 of the demo "
+	    "token 'demo-token-dpupr-ganti'");
+	expect_error(&errs, 5, "agencies[diskominfo].token_sha256: is the SHA-256 of the "
+	    "demo token 'demo-token-diskominfo-ganti'");
+	expect_error(&errs, 5, "printf %s TOKEN | sha256sum");
+	expect_error(&errs, 9, "gateways.kannel.secret: 'ganti-rahasia-kannel' is a demo secret");
+	expect_error(&errs, 9, "openssl rand -hex 16");
+	expect_error(&errs, 9, "--demo");
+	expect_error(&errs, 10, "gateways.africastalking.secret: 'ganti-rahasia-ussd'");
+	expect_error(&errs, 11, "gateways.vonage.secret");
+	expect_error(&errs, 12, "gateways.infobip.secret");
+	expect_error(&errs, 13, "gateways.generic.secret");
+	expect_error(&errs, 14, "gateways.twilio.auth_token: 'token-akun-twilio-anda'");
+	expect_error(&errs, 16, "sms_sender.password: 'ganti-sandi-sendsms' is a demo password");
+	assert_int_equal(errs.n, 10);
+}
+
+/* With CONF_DEMO (aduan --demo) the same text loads, values as written. */
+static void
+test_demo_values_accepted_in_demo_mode(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = conf_load_string(DEMO_CONF, CONF_DEMO, &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_string_equal(c->kannel_secret, "ganti-rahasia-kannel");
+	assert_string_equal(c->agencies[0].webhook_secret, "ganti-rahasia-webhook-dpupr");
+	conf_free(c);
+}
+
+/*
+ * Matched by value, not by setting: the demo secret of one gateway pasted
+ * into another, or a webhook secret for an agency the example has none
+ * for, is as public.
+ */
+static void
+test_demo_values_matched_by_value(void **state)
+{
+	(void)state;
+	load_bad(BASE
+	    "gateways = { vonage = { secret = \"ganti-rahasia-kannel\"; }; };\n");
+	expect_error(&errs, 6, "gateways.vonage.secret: 'ganti-rahasia-kannel' is a demo secret");
+	assert_int_equal(errs.n, 1);
+	load_bad("agencies = ( { id = \"dlh\"; name = \"DLH\"; short_name = \"DLH\";\n"
+	    "  webhook = \"https://dlh.example.go.id/hook\";\n"
+	    "  webhook_secret = \"ganti-rahasia-webhook-dlh\"; } );\n"
+	    "triage = \"dlh\";\n"
+	    "rules = ( { keyword = \"SAMPAH\"; agency = \"dlh\"; label = { id = \"Sampah\"; }; } );\n");
+	expect_error(&errs, 3, "agencies[dlh].webhook_secret");
+	assert_int_equal(errs.n, 1);
+}
+
+/* The example config itself needs --demo: it ships with the demo values. */
+static void
+test_example_needs_demo_mode(void **state)
+{
+	char path[4096];
+
+	(void)state;
+	assert_null(conf_load_file(src_path("conf/aduan.conf", path, sizeof(path)), 0, &errs));
+	expect_error_anywhere(&errs, "gateways.kannel.secret: 'ganti-rahasia-kannel'");
+	expect_error_anywhere(&errs, "gateways.africastalking.secret: 'ganti-rahasia-ussd'");
+	expect_error_anywhere(&errs, "sms_sender.password: 'ganti-sandi-sendsms'");
+	expect_error_anywhere(&errs, "agencies[diskominfo].token_sha256");
+	expect_error_anywhere(&errs, "agencies[dpupr].token_sha256");
+}
+
+/*
+ * Two agencies with one token: the API would let the second read the
+ * first's tickets.  Refused, naming both agencies and both lines.
+ */
+static void
+test_token_shared_by_two_agencies(void **state)
+{
+	(void)state;
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n"
+	    "  token_sha256 = \"5a1c7e6fbd0e2cb3d14f8e5c2b0b1e2d3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b\"; },\n"
+	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\";\n"
+	    "  token_sha256 = \"5a1c7e6fbd0e2cb3d14f8e5c2b0b1e2d3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b\"; } );\n"
+	    "triage = \"diskominfo\";\n"
+	    RULE);
+	expect_error(&errs, 4, "agency diskominfo (Diskominfo): token_sha256 is the same as "
+	    "that of agency dpupr (Dinas PU) at line 2");
+	assert_int_equal(errs.n, 1);
+}
+
 /* ---- the bundled example and the fixtures ---- */
 
 static void
@@ -131,7 +268,8 @@ test_example_config(void **state)
 	size_t i;
 
 	(void)state;
-	c = conf_load_file(src_path("conf/aduan.conf", path, sizeof(path)), &errs);
+	c = conf_load_file(src_path("conf/aduan.conf", path, sizeof(path)), CONF_DEMO,
+	    &errs);
 	if (c == NULL)
 		dump_errors(&errs);
 	assert_non_null(c);
@@ -169,7 +307,8 @@ test_good_fixture(void **state)
 	struct conf *c;
 
 	(void)state;
-	c = conf_load_file(src_path("test/conf/good.conf", path, sizeof(path)), &errs);
+	c = conf_load_file(src_path("test/conf/good.conf", path, sizeof(path)), 0,
+	    &errs);
 	if (c == NULL)
 		dump_errors(&errs);
 	assert_non_null(c);
@@ -207,7 +346,7 @@ test_bad_many_fixture(void **state)
 
 	(void)state;
 	assert_null(conf_load_file(src_path("test/conf/bad-many.conf", path,
-	    sizeof(path)), &errs));
+	    sizeof(path)), 0, &errs));
 	expect_error(&errs, 4, "server.port: 70000 is out of range 1..65535");
 	expect_error(&errs, 5, "unknown setting 'lisen' in 'server'");
 	expect_error(&errs, 7, "store.synchronous: 'fast' is not one of: full, normal");
@@ -249,7 +388,7 @@ test_include(void **state)
 	(void)state;
 	/* @include is relative to the including file; errors name the file. */
 	assert_null(conf_load_file(src_path("test/conf/include.conf", path,
-	    sizeof(path)), &errs));
+	    sizeof(path)), 0, &errs));
 	expect_error(&errs, 3, "rule JALAN: unknown agency 'dpu' (in include-rules.conf)");
 	expect_error(&errs, 4, "alias 'AMBARAWA' (line 4) is also in region ambarawa (line 4 of ");
 	assert_int_equal(errs.n, 2);
@@ -261,13 +400,13 @@ test_unreadable_file(void **state)
 	char path[4096];
 
 	(void)state;
-	assert_null(conf_load_file("/nonexistent/aduan.conf", &errs));
+	assert_null(conf_load_file("/nonexistent/aduan.conf", 0, &errs));
 	assert_int_equal(errs.n, 1);
 	assert_int_equal(errs.e[0].line, 0);
 	expect_error(&errs, 0, "/nonexistent/aduan.conf");
 	expect_error(&errs, 0, "No such file or directory");
 
-	assert_null(conf_load_file(src_path("test/conf", path, sizeof(path)), &errs));
+	assert_null(conf_load_file(src_path("test/conf", path, sizeof(path)), 0, &errs));
 	assert_int_equal(errs.n, 1);
 	expect_error(&errs, 0, "Is a directory");
 }
@@ -1041,6 +1180,11 @@ main(void)
 		cmocka_unit_test(test_reply_names),
 		cmocka_unit_test(test_agency_find),
 		cmocka_unit_test(test_guard_settings),
+		cmocka_unit_test(test_demo_values_refused),
+		cmocka_unit_test(test_demo_values_accepted_in_demo_mode),
+		cmocka_unit_test(test_demo_values_matched_by_value),
+		cmocka_unit_test(test_example_needs_demo_mode),
+		cmocka_unit_test(test_token_shared_by_two_agencies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

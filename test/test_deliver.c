@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -83,7 +84,7 @@ struct fixture {
 	int seq;
 };
 
-static const struct store_options opts = { 0, 2000 };
+static const struct store_options opts = { .sync_full = 0, .busy_timeout_ms = 2000 };
 
 /* ---- the agency receiver ----------------------------------------------------- */
 
@@ -303,7 +304,7 @@ setup(void **state)
 	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; } );\n",
 	    MAX_ATTEMPTS, INITIAL, BACKOFF_MAX, TIMEOUT, http_port(f->kn.srv),
 	    http_port(f->ag.srv));
-	if ((f->conf = conf_load_string(text, errs)) == NULL) {
+	if ((f->conf = conf_load_string(text, 0, errs)) == NULL) {
 		for (i = 0; i < errs->n; i++)
 			print_error("line %d: %s\n", errs->e[i].line, errs->e[i].msg);
 		return -1;
@@ -423,9 +424,84 @@ test_webhook_200_is_sent_signed_and_keyed(void **state)
 	assert_agency_clean(&f->ag);
 	assert_int_equal(agency_count(&f->ag, key), 1);
 	assert_int_equal(f->ag.last_t, T0);
-	assert_string_equal(f->ag.last_body, BODY);
+	/* The row's members, and the event id and sequence (sorted keys). */
+	assert_non_null(strstr(f->ag.last_body, "{\"event\":\"created\",\"event_id\":\""));
+	assert_non_null(strstr(f->ag.last_body, "\"seq\":"));
+	assert_non_null(strstr(f->ag.last_body, ",\"ticket\":\"48219303\"}"));
 	/* Nothing is left to do. */
 	assert_int_equal(deliver_run_once(f->conf, f->s, T0 + 86400), 0);
+}
+
+/*
+ * What the agency received last: its event_id (32 hex digits) and seq.
+ * The agency's handler stored the body only after the signature over the
+ * whole raw body checked out, so both were signed.
+ */
+static void
+last_ids(struct agency *a, char *id, size_t idsz, json_int_t *seq)
+{
+	json_t *j, *e, *q;
+	size_t i;
+
+	pthread_mutex_lock(&a->mu);
+	j = json_loads(a->last_body, 0, NULL);
+	pthread_mutex_unlock(&a->mu);
+	if (j == NULL)
+		fail_msg("the webhook body is not JSON: %s", a->last_body);
+	e = json_object_get(j, "event_id");
+	q = json_object_get(j, "seq");
+	if (!json_is_string(e) || strlen(json_string_value(e)) != 32)
+		fail_msg("expected \"event_id\" of 32 hex digits in %s", a->last_body);
+	for (i = 0; i < 32; i++)
+		assert_non_null(strchr("0123456789abcdef", json_string_value(e)[i]));
+	if (!json_is_integer(q) || json_integer_value(q) < 1)
+		fail_msg("expected a positive integer \"seq\" in %s", a->last_body);
+	assert_string_equal(json_string_value(json_object_get(j, "ticket")), "48219303");
+	str_copy(id, idsz, json_string_value(e));
+	*seq = json_integer_value(q);
+	json_decref(j);
+}
+
+/*
+ * Idempotency-Key is a header, outside the signature: a captured delivery
+ * could be replayed under a new key.  The body itself carries an event id
+ * (the same on every attempt of one event, another for the next event) and
+ * a sequence number that grows with each event of the ticket, both under
+ * the signature the agency checked.
+ */
+static void
+test_webhook_body_signs_event_id_and_seq(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbox_row r;
+	char k1[64], k2[64], k3[64], id1[40], id1b[40], id2[40], id3[40];
+	json_int_t s1, s1b, s2, s3;
+
+	agency_set(&f->ag, 500, 0);
+	queue(f, "webhook", "dpupr", BODY, T0, k1, sizeof k1);
+	assert_int_equal(deliver_run_once(f->conf, f->s, T0), 1);
+	last_ids(&f->ag, id1, sizeof id1, &s1);
+	/* The retry of the same event: the same id and sequence. */
+	agency_set(&f->ag, 200, 0);
+	r = row_of(f, k1);
+	assert_int_equal(deliver_run_once(f->conf, f->s, r.next_attempt_at), 1);
+	assert_state(f, k1, "sent", 2);
+	last_ids(&f->ag, id1b, sizeof id1b, &s1b);
+	assert_string_equal(id1b, id1);
+	assert_int_equal(s1b, s1);
+	/* The ticket's next events: new ids, growing sequence. */
+	queue(f, "webhook", "dpupr", BODY, r.next_attempt_at, k2, sizeof k2);
+	assert_int_equal(deliver_run_once(f->conf, f->s, r.next_attempt_at), 1);
+	last_ids(&f->ag, id2, sizeof id2, &s2);
+	queue(f, "webhook", "dpupr", BODY, r.next_attempt_at + 1, k3, sizeof k3);
+	assert_int_equal(deliver_run_once(f->conf, f->s, r.next_attempt_at + 1), 1);
+	last_ids(&f->ag, id3, sizeof id3, &s3);
+	assert_string_not_equal(id2, id1);
+	assert_string_not_equal(id3, id2);
+	assert_string_not_equal(id3, id1);
+	assert_true(s1 < s2);
+	assert_true(s2 < s3);
+	assert_agency_clean(&f->ag);
 }
 
 static void
@@ -783,6 +859,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_webhook_200_is_sent_signed_and_keyed),
+		T(test_webhook_body_signs_event_id_and_seq),
 		T(test_webhook_500_waits_the_first_backoff),
 		T(test_webhook_429_backs_off_longer_each_time_then_gives_up),
 		T(test_webhook_400_is_dead_at_once),

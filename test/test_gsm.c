@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sms/gsm.h"
@@ -349,12 +350,42 @@ test_fit(void **state)
 	assert_int_equal(gc.parts, 1);
 }
 
+/*
+ * gsm_fit reads only s[0..len): the caller's text need not be
+ * NUL-terminated (a gateway field, a slice of a longer buffer).  The input
+ * here is an exact-size heap block, so the sanitizer build catches any
+ * read past it.  200 GSM-7 letters and a backtick (not GSM-7: UCS-2, 3
+ * parts) must be cut to the 200 letters with "..." (GSM-7, 2 parts); the
+ * cut is searched up to len itself, which once read s[len].
+ */
+static void
+test_fit_unterminated(void **state)
+{
+	char out[400], *in;
+	struct gsm_count gc;
+	long n;
+
+	(void)state;
+	in = malloc(201);
+	assert_non_null(in);
+	memset(in, 'x', 200);
+	in[200] = '`';
+	n = gsm_fit(in, 201, 2, out, sizeof out);
+	assert_int_equal(n, 203);
+	assert_int_equal(gsm_count(out, (size_t)n, &gc), 0);
+	assert_int_equal(gc.coding, GSM_7BIT);
+	assert_int_equal(gc.parts, 2);
+	assert_string_equal(out + 200, "...");
+	free(in);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_answers),
 		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_fit_unterminated),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_basic_table_traps),

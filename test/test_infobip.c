@@ -71,7 +71,7 @@ load(const char *gw_groups)
 
 	snprintf(text, sizeof text, "%s%s", conf_common, gw_groups);
 	memset(&errs, 0, sizeof errs);
-	c = conf_load_string(text, &errs);
+	c = conf_load_string(text, 0, &errs);
 	for (i = 0; c == NULL && i < errs.n; i++)
 		print_error("config line %d: %s\n", errs.e[i].line, errs.e[i].msg);
 	return c;

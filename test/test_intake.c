@@ -53,7 +53,7 @@ struct fixture {
 	struct conf guard;      /* the example config's guard settings (guard_on) */
 };
 
-static const struct store_options opts = { 1, 200 };
+static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 200 };
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -89,7 +89,7 @@ setup(void **state)
 	log_set_level(LOG_LEVEL_ERROR);
 	snprintf(conf_path, sizeof conf_path, "%s/conf/aduan.conf",
 	    src != NULL && *src != '\0' ? src : ".");
-	f->conf = conf_load_file(conf_path, errs);
+	f->conf = conf_load_file(conf_path, CONF_DEMO, errs);
 	if (f->conf == NULL) {
 		for (i = 0; i < errs->n; i++)
 			print_error("%s:%d: %s\n", conf_path, errs->e[i].line, errs->e[i].msg);

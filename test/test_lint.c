@@ -75,7 +75,7 @@ load(const char *text)
 	int i;
 
 	memset(&errs, 0, sizeof(errs));
-	c = conf_load_string(text, &errs);
+	c = conf_load_string(text, 0, &errs);
 	if (c == NULL) {
 		for (i = 0; i < errs.n; i++)
 			print_message("    line %d: %s\n", errs.e[i].line,
@@ -579,7 +579,7 @@ test_example_config(void **state)
 	(void)snprintf(path, sizeof(path), "%s/conf/aduan.conf",
 	    dir != NULL && *dir ? dir : ".");
 	memset(&errs, 0, sizeof(errs));
-	c = conf_load_file(path, &errs);
+	c = conf_load_file(path, CONF_DEMO, &errs);
 	assert_non_null(c);
 	ngot = nwarn = nnote = 0;
 	n = lint_run(c, keep, NULL);

@@ -34,7 +34,7 @@
 #define NOW ((int64_t)1764320000)       /* 2025-11-28 08:53:20 UTC */
 #define DAY ((int64_t)86400)
 
-static const struct store_options opts = { 1, 500 };
+static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 500 };
 
 struct fixture {
 	char dir[64];
@@ -75,7 +75,7 @@ make_conf(const char *jalan_aliases, const char *pju_aliases, const char *extra_
 	    "    label = { id = \"Lampu jalan\"; en = \"Street lights\"; }; }%s\n"
 	    ");\n", jalan_aliases, pju_aliases, extra_rule);
 	memset(&errs, 0, sizeof errs);
-	c = conf_load_string(text, &errs);
+	c = conf_load_string(text, 0, &errs);
 	if (c == NULL)
 		for (i = 0; i < errs.n; i++)
 			print_error("conf line %d: %s\n", errs.e[i].line, errs.e[i].msg);

@@ -38,7 +38,7 @@
 #define NOW ((int64_t)1764320000)
 #define DAY ((int64_t)86400)
 
-static const struct store_options opts = { 1, 500 };
+static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 500 };
 
 static const char conf_text[] =
     "agencies = (\n"
@@ -174,7 +174,7 @@ setup(void **state)
 
 	*state = f;
 	memset(&errs, 0, sizeof errs);
-	if ((f->c = conf_load_string(conf_text, &errs)) == NULL) {
+	if ((f->c = conf_load_string(conf_text, 0, &errs)) == NULL) {
 		print_error("conf: line %d: %s\n", errs.e[0].line, errs.e[0].msg);
 		return -1;
 	}

@@ -31,7 +31,7 @@ struct fixture {
 	struct store *s;
 };
 
-static const struct store_options opts = { 1, 100 };
+static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 100 };
 
 static int
 setup(void **state)

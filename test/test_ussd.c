@@ -56,7 +56,7 @@ load_string(const char *text)
 	int i;
 
 	memset(&errs, 0, sizeof(errs));
-	if ((c = conf_load_string(text, &errs)) == NULL) {
+	if ((c = conf_load_string(text, 0, &errs)) == NULL) {
 		for (i = 0; i < errs.n; i++)
 			print_error("line %d: %s\n", errs.e[i].line, errs.e[i].msg);
 		fail();
@@ -74,7 +74,7 @@ setup(void **state)
 	(void)state;
 	memset(&errs, 0, sizeof(errs));
 	example = conf_load_file(src_path("conf/aduan.conf", path, sizeof(path)),
-	    &errs);
+	    CONF_DEMO, &errs);
 	if (example == NULL) {
 		for (i = 0; i < errs.n; i++)
 			print_error("%s:%d: %s\n", path, errs.e[i].line, errs.e[i].msg);

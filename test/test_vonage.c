@@ -101,7 +101,7 @@ use_conf(struct fixture *f, const char *gateways_group)
 	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; } );\n",
 	    gateways_group);
 	memset(&errs, 0, sizeof errs);
-	f->conf = conf_load_string(text, &errs);
+	f->conf = conf_load_string(text, 0, &errs);
 	if (f->conf == NULL) {
 		for (i = 0; i < errs.n; i++)
 			print_error("line %d: %s\n", errs.e[i].line, errs.e[i].msg);
