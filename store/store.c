@@ -16,6 +16,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -569,11 +570,15 @@ struct store {
 	int batch_open;                 /* the shared transaction is open */
 	int member_open;                /* a caller's transaction is open (it holds the lock) */
 	int member_failed;              /* a write in it failed half done: it can only roll back */
+	int member_lost;                /* SQLite rolled back the whole batch under it: every
+	                                   further statement of it is refused (it would
+	                                   run on its own, outside any batch) */
 	sqlite3_int64 op_changes;       /* rows changed before the write in it began */
 	int waiting;                    /* callers waiting for the open batch */
 	uint64_t batch;                 /* id of the open (or last) batch */
 	uint64_t committed;             /* last batch finished */
 	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
+	uint64_t result_of[BATCH_RESULTS]; /* the batch whose result a slot holds */
 	char result_msg[BATCH_RESULTS][160];
 	unsigned long commits, grouped; /* batches committed, transactions in them */
 
@@ -612,11 +617,20 @@ set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Records "what: <sqlite message>"; call before anything else touches db. */
+static int batch_lost(struct store *s);
+static int batch_result(struct store *s, uint64_t id);
+
+/*
+ * Records "what: <sqlite message>"; call before anything else touches db.
+ * A failed statement may have made SQLite roll back the whole open batch
+ * (I/O error, full disk, out of memory): that is noticed here, at once,
+ * so that no later transaction can join a batch that no longer exists.
+ */
 static void
 fail_op(struct store *s, const char *what)
 {
 	snprintf(errbuf, sizeof errbuf, "%s: %s", what, sqlite3_errmsg(s->db));
+	(void)batch_lost(s);
 }
 
 const char *
@@ -686,6 +700,11 @@ run(struct store *s, enum stmt_id id, const char *what)
 	sqlite3_stmt *st = s->st[id];
 	int rc;
 
+	if (s->member_lost) {
+		snprintf(errbuf, sizeof errbuf, "%s: the database rolled back the transaction "
+		    "(an earlier write failed)", what);
+		return -1;
+	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		fail_op(s, what);
@@ -870,8 +889,8 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	s->rlock_ready = 1;
-	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
-	    NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_MESSAGE_FIND], -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->rfind, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_COMPLAINT_LIST], -1,
@@ -912,7 +931,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	s->lock_ready = 1;
 
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI, NULL);
 	if (rc != SQLITE_OK) {
 		/* SQLite's "unable to open database file" alone does not say why. */
 		eno = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
@@ -1048,6 +1067,7 @@ store_begin(struct store *s)
 	expecting = NULL;
 	lock(s);
 	atomic_fetch_sub(&s->arriving, 1);
+	(void)batch_lost(s);
 	if (!s->batch_open) {
 		if (run(s, ST_BEGIN, "begin") == -1) {
 			unlock(s);
@@ -1063,6 +1083,7 @@ store_begin(struct store *s)
 	}
 	s->member_open = 1;
 	s->member_failed = 0;
+	s->member_lost = 0;
 	return 0;
 }
 
@@ -1072,7 +1093,7 @@ store_commit(struct store *s)
 	uint64_t mine;
 	int ret;
 
-	if (s->member_failed) {
+	if (s->member_failed || batch_lost(s)) {
 		/* A write failed and its caller went on: errbuf says which. */
 		store_rollback(s);
 		return -1;
@@ -1096,9 +1117,7 @@ store_commit(struct store *s)
 	pthread_cond_signal(&s->kick_cv);
 	while (s->committed < mine)
 		pthread_cond_wait(&s->done_cv, &s->cmu);
-	ret = s->result[mine % BATCH_RESULTS];
-	if (ret != 0)
-		(void)snprintf(errbuf, sizeof(errbuf), "%s", s->result_msg[mine % BATCH_RESULTS]);
+	ret = batch_result(s, mine);
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }
@@ -1107,9 +1126,11 @@ store_commit(struct store *s)
 static int
 member_undo(struct store *s)
 {
+	(void)batch_lost(s);
 	s->member_open = 0;
 	s->member_failed = 0;
-	if (!sqlite3_get_autocommit(s->db)) {
+	s->member_lost = 0;
+	if (s->batch_open) {
 		if (run(s, ST_MEMBER_UNDO, "rollback") != -1)
 			(void)run(s, ST_MEMBER_RELEASE, "rollback");
 		return 1;
@@ -1166,6 +1187,7 @@ run_job(struct store *s, struct store_job *job)
 {
 	int r;
 
+	(void)batch_lost(s);
 	if (!s->batch_open) {
 		if (run(s, ST_BEGIN, "begin") == -1) {
 			job->ret = -1;
@@ -1182,8 +1204,9 @@ run_job(struct store *s, struct store_job *job)
 	}
 	s->member_open = 1;
 	s->member_failed = 0;
+	s->member_lost = 0;
 	r = job->fn(s, job->arg);
-	if (r == 0 && s->member_failed)
+	if (r == 0 && (s->member_failed || batch_lost(s)))
 		r = -1;                 /* a write failed half done and fn went on */
 	if (r == 0) {
 		s->member_open = 0;
@@ -1192,6 +1215,11 @@ run_job(struct store *s, struct store_job *job)
 			r = -1;
 		}
 	}
+	/*
+	 * The batch it joined, now: a later job may see this batch rolled
+	 * back and open another before this one is marked in a batch.
+	 */
+	job->batch = s->batch;
 	if (r != 0) {
 		if (r < 0)
 			(void)str_copy(job->err, sizeof job->err, errbuf);
@@ -1224,9 +1252,11 @@ run_jobs(struct store *s)
 	for (job = list; job != NULL; job = next) {
 		next = job->next;       /* job may be gone once its state is set */
 		if (job->ret == 0) {
-			job->batch = s->batch;
 			job->state = JOB_IN_BATCH;
-			s->waiting++;
+			if (job->batch == s->batch && s->batch_open)
+				s->waiting++;
+			else
+				ended = 1;      /* its batch was lost meanwhile */
 		} else {
 			job->state = JOB_DONE;
 			ended = 1;
@@ -1238,36 +1268,88 @@ run_jobs(struct store *s)
 	return 1;
 }
 
-/* Commits the open batch and wakes everyone in it; the store's lock held. */
+/*
+ * Ends the open batch (the store's lock held): records how it went, 0 or
+ * -1 with msg, and wakes everyone who waits for it.
+ */
 static void
-commit_batch(struct store *s)
+batch_end(struct store *s, int ret, const char *msg)
 {
 	uint64_t id = s->batch;
-	int ret = 0;
+	int slot = (int)(id % BATCH_RESULTS);
 
-	if (sqlite3_get_autocommit(s->db)) {
-		/* SQLite rolled the batch back on its own: nothing was kept. */
-		ret = -1;
-		(void)snprintf(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
-		    "commit: the transaction was rolled back by the database");
-	} else if (run(s, ST_COMMIT, "commit") == -1) {
-		ret = -1;
-		(void)str_copy(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
-		    errbuf);
-		if (!sqlite3_get_autocommit(s->db)) {
-			sqlite3_step(s->st[ST_ROLLBACK]);
-			done(s->st[ST_ROLLBACK]);
-		}
-	}
 	s->batch_open = 0;
 	s->commits++;
 	pthread_mutex_lock(&s->cmu);
 	s->grouped += (unsigned long)s->waiting;
 	s->waiting = 0;
-	s->result[id % BATCH_RESULTS] = ret;
+	s->result[slot] = ret;
+	s->result_of[slot] = id;
+	if (ret != 0)
+		(void)str_copy(s->result_msg[slot], sizeof(s->result_msg[0]), msg);
 	s->committed = id;
 	pthread_cond_broadcast(&s->done_cv);
 	pthread_mutex_unlock(&s->cmu);
+}
+
+/*
+ * 1 when SQLite rolled the open batch back by itself (after an I/O error,
+ * a full disk or out of memory inside a statement: it is no longer in a
+ * transaction): the batch is ended as failed, so that every transaction
+ * in it, and every caller waiting for it, gets -1, never the success of a
+ * batch opened after it.  A member transaction still open in it can
+ * only roll back.  0 when the batch (if any) is intact.
+ */
+static int
+batch_lost(struct store *s)
+{
+	char msg[sizeof s->result_msg[0]];
+
+	if (!s->batch_open || !sqlite3_get_autocommit(s->db))
+		return 0;
+	(void)snprintf(msg, sizeof msg, "the database rolled back the transaction (%.100s)",
+	    errbuf[0] != '\0' ? errbuf : "no reason given");
+	if (s->member_open) {
+		s->member_failed = 1;
+		s->member_lost = 1;
+	}
+	log_warnx("store: %s", msg);
+	batch_end(s, -1, msg);
+	return 1;
+}
+
+/* A finished batch's result for its waiter (cmu held); errbuf set on -1. */
+static int
+batch_result(struct store *s, uint64_t id)
+{
+	int slot = (int)(id % BATCH_RESULTS);
+
+	if (s->result_of[slot] != id) {
+		/* Overwritten by a batch BATCH_RESULTS later: unknown, so not committed. */
+		(void)snprintf(errbuf, sizeof errbuf, "commit: outcome of batch %" PRIu64
+		    " no longer known", id);
+		return -1;
+	}
+	if (s->result[slot] != 0)
+		(void)snprintf(errbuf, sizeof errbuf, "%s", s->result_msg[slot]);
+	return s->result[slot];
+}
+
+/* Commits the open batch and wakes everyone in it; the store's lock held. */
+static void
+commit_batch(struct store *s)
+{
+	if (batch_lost(s))
+		return;                 /* rolled back already: its waiters know */
+	if (run(s, ST_COMMIT, "commit") == -1) {
+		if (!s->batch_open)
+			return;         /* fail_op saw the rollback and ended it */
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		done(s->st[ST_ROLLBACK]);
+		batch_end(s, -1, errbuf);
+		return;
+	}
+	batch_end(s, 0, NULL);
 }
 
 /*
@@ -1371,11 +1453,8 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 		ret = job.ret;
 		if (ret < 0)
 			(void)snprintf(errbuf, sizeof errbuf, "%s", job.err);
-	} else {
-		ret = s->result[job.batch % BATCH_RESULTS];
-		if (ret != 0)
-			(void)snprintf(errbuf, sizeof errbuf, "%s", s->result_msg[job.batch % BATCH_RESULTS]);
-	}
+	} else
+		ret = batch_result(s, job.batch);
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }

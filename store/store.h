@@ -30,7 +30,11 @@ struct store_options {
 	int busy_timeout_ms;    /* how long to wait for a lock before failing */
 };
 
-/* Opens (creating and migrating) the database.  NULL with a reason in err. */
+/*
+ * Opens (creating and migrating) the database.  NULL with a reason in err.
+ * path is a file name, or a SQLite URI ("file:/var/lib/aduan.db?vfs=NAME":
+ * tests open through a fault-injecting VFS that way).
+ */
 struct store *store_open(const char *path, const struct store_options *opt,
     char *err, size_t errsz);
 void store_close(struct store *s);
