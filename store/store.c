@@ -579,6 +579,7 @@ struct store {
 	uint64_t committed;             /* last batch finished */
 	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
 	uint64_t result_of[BATCH_RESULTS]; /* the batch whose result a slot holds */
+	int moved_logged;               /* the file was found moved: said once */
 	char result_msg[BATCH_RESULTS][160];
 	unsigned long commits, grouped; /* batches committed, transactions in them */
 
@@ -1335,12 +1336,42 @@ batch_result(struct store *s, uint64_t id)
 	return s->result[slot];
 }
 
+/*
+ * 1 when the database file is no longer at its path (deleted, or renamed
+ * away): what would be committed now goes to a file nobody will open
+ * again, and a restart starts on a new, empty one.  One stat(2).
+ */
+static int
+file_moved(struct store *s)
+{
+	int moved = 0;
+
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+		return 0;
+	return moved != 0;
+}
+
 /* Commits the open batch and wakes everyone in it; the store's lock held. */
 static void
 commit_batch(struct store *s)
 {
+	char msg[sizeof s->result_msg[0]];
+
 	if (batch_lost(s))
 		return;                 /* rolled back already: its waiters know */
+	if (file_moved(s)) {
+		/* Never acknowledge what a restart would not find. */
+		(void)snprintf(msg, sizeof msg, "commit: the database file was deleted or "
+		    "moved away while open: restart aduan on it");
+		if (!s->moved_logged)
+			log_warnx("store: %s", msg);
+		s->moved_logged = 1;
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		done(s->st[ST_ROLLBACK]);
+		batch_end(s, -1, msg);
+		return;
+	}
+	s->moved_logged = 0;
 	if (run(s, ST_COMMIT, "commit") == -1) {
 		if (!s->batch_open)
 			return;         /* fail_op saw the rollback and ended it */
@@ -3029,23 +3060,33 @@ store_stats_overdue(struct store *s, int64_t now, long *received, long *routed)
 
 /* ---- health ------------------------------------------------------------- */
 
+/*
+ * What /healthz writes: the file's application_id ("Adua"), always the
+ * same value, so the write changes nothing, yet it dirties the header
+ * page, which the commit then appends to the WAL and syncs like any
+ * transaction's pages.
+ */
+#define HEALTH_WRITE "PRAGMA application_id = 1097102689"
+
+static int
+health_tx(struct store *s, void *arg)
+{
+	(void)arg;
+	if (sqlite3_exec(s->db, HEALTH_WRITE, NULL, NULL, NULL) != SQLITE_OK) {
+		fail_op(s, "write the health mark");
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_writable(struct store *s)
 {
-	int ok = 1;
-
-	lock(s);
 	/*
-	 * A transaction open on this connection (a caller's, or a batch
-	 * waiting for its commit) already holds the write lock.  Otherwise
-	 * take it and let it go at once: it waits for another process's lock
-	 * as long as a write would (busy_timeout_ms), and writes nothing.
+	 * A real write, through the writer, committed with the next batch:
+	 * 1 only once it is on disk.  Taking the write lock and letting it go
+	 * proved nothing: a read-only or full file, or one deleted while
+	 * open, takes the lock and fails at the commit.
 	 */
-	if (sqlite3_get_autocommit(s->db)) {
-		ok = run(s, ST_BEGIN, "check that the database is writable") == 0;
-		if (ok && run(s, ST_ROLLBACK, "end the writability check") == -1)
-			ok = 0;
-	}
-	unlock(s);
-	return ok;
+	return store_run(s, health_tx, NULL) == 0;
 }

@@ -510,10 +510,18 @@ int store_stats_overdue(struct store *s, int64_t now, long *received, long *rout
 /* ---- health ------------------------------------------------------------ */
 
 /*
- * 1 when a write could start now: the write lock is taken (BEGIN
- * IMMEDIATE, waiting at most busy_timeout_ms) and let go at once, nothing
- * written.  0 when not (another process holds the database, read-only
- * file, ...), the reason in store_errmsg().  For /healthz.
+ * 1 when a write commits now: a small write that changes nothing (the
+ * file's PRAGMA application_id, set to the value it has) runs through the
+ * writer like any transaction and returns once its batch is on disk.  0
+ * when not (another process holds the database, read-only or full file,
+ * the file deleted or moved away while open), the reason in
+ * store_errmsg().  Costs what one transaction in a batch costs (usually
+ * one fsync, shared with the batch).  For /healthz.
+ *
+ * Every batch commit checks first that the database file is still at
+ * its path (SQLITE_FCNTL_HAS_MOVED, one stat): a batch written to a file
+ * deleted or renamed while open fails (-1), so nothing is acknowledged
+ * that a restart would not find.
  */
 int store_writable(struct store *s);
 
