@@ -111,4 +111,5 @@ else
 fi
 
 check_log_errors "$ADUAN_LOG" "aduan" 'healthz|store|database|commit|disk|unlinked|readonly|read-only'
+check_sanitizer_log "$ADUAN_LOG" "aduan"
 exit 0

@@ -89,4 +89,5 @@ done <"$ACKED"
 ok "space again: /healthz 200, SMS taken; after a restart all $(wc -l <"$ACKED") acknowledged tickets stored"
 
 check_log_errors "$ADUAN_LOG" "aduan" 'healthz|store|database|commit|disk|full'
+check_sanitizer_log "$ADUAN_LOG" "aduan"
 exit 0
