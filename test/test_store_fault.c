@@ -24,6 +24,7 @@
 
 #include "store/store.h"
 #include "test/faultvfs.h"
+#include "util/log.h"
 #include "util/util.h"
 
 struct fixture {
@@ -41,6 +42,7 @@ setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof *f);
 	char err[256];
 
+	log_set_level(LOG_LEVEL_ERROR);    /* each lost batch says so at WARN */
 	faultvfs_register();
 	faultvfs_off();
 	snprintf(f->dir, sizeof f->dir, "/tmp/aduan-fault-XXXXXX");
@@ -359,6 +361,60 @@ test_flaky_disk_loses_nothing_acknowledged(void **state)
 	assert_true(failed > 0);
 }
 
+/* ---- the file deleted or moved away while open ------------------------ */
+
+static void
+expect_refused(struct fixture *f, const char *ticket, const char *when)
+{
+	struct tx t;
+
+	memset(&t, 0, sizeof t);
+	str_copy(t.ticket, sizeof t.ticket, ticket);
+	t.description = "jalan berlubang";
+	if (store_run(f->s, add_tx, &t) != -1)
+		fail_msg("%s: store_run acknowledged complaint %s", when, ticket);
+	if (strstr(store_errmsg(), "deleted or moved") == NULL)
+		fail_msg("%s: the reason says nothing of the file: %s", when, store_errmsg());
+	if (store_writable(f->s) != 0)
+		fail_msg("%s: store_writable (healthz) said writable", when);
+	if (store_begin(f->s) == 0) {
+		t.arm = 0;
+		str_copy(t.ticket, sizeof t.ticket, "MOVEDBGN");
+		if (add(f->s, &t) == 0 && store_commit(f->s) == 0)
+			fail_msg("%s: store_commit acknowledged a complaint", when);
+		else if (store_errmsg()[0] == '\0')
+			fail_msg("%s: store_commit failed without a reason", when);
+	}
+}
+
+static void
+test_moved_or_deleted_file_is_never_acknowledged(void **state)
+{
+	struct fixture *f = *state;
+	char moved[160];
+	struct tx t;
+
+	memset(&t, 0, sizeof t);
+	str_copy(t.ticket, sizeof t.ticket, "MOVED001");
+	t.description = "jalan berlubang";
+	assert_int_equal(store_run(f->s, add_tx, &t), 0);
+	assert_int_equal(store_writable(f->s), 1);
+
+	/* Renamed away: refused; back at its path: taken again. */
+	snprintf(moved, sizeof moved, "%s.moved", f->path);
+	assert_int_equal(rename(f->path, moved), 0);
+	expect_refused(f, "MOVED002", "renamed away");
+	assert_int_equal(rename(moved, f->path), 0);
+	assert_int_equal(store_writable(f->s), 1);
+	str_copy(t.ticket, sizeof t.ticket, "MOVED003");
+	assert_int_equal(store_run(f->s, add_tx, &t), 0);
+
+	/* Deleted: refused, for good. */
+	assert_int_equal(unlink(f->path), 0);
+	expect_refused(f, "MOVED004", "deleted");
+	expect_refused(f, "MOVED005", "deleted, again");
+}
+
 int
 main(void)
 {
@@ -366,6 +422,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_lost_batch_fails_every_job_in_it),
 		T(test_flaky_disk_loses_nothing_acknowledged),
+		T(test_moved_or_deleted_file_is_never_acknowledged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
