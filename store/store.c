@@ -3062,9 +3062,9 @@ store_stats_overdue(struct store *s, int64_t now, long *received, long *routed)
 
 /*
  * What /healthz writes: the file's application_id ("Adua"), always the
- * same value, so the write changes nothing, yet it dirties the header
- * page, which the commit then appends to the WAL and syncs like any
- * transaction's pages.
+ * same value, so after the first check it changes nothing, yet it dirties
+ * the header page, which the commit then appends to the WAL and syncs
+ * like any transaction's pages.
  */
 #define HEALTH_WRITE "PRAGMA application_id = 1097102689"
 

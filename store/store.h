@@ -510,9 +510,10 @@ int store_stats_overdue(struct store *s, int64_t now, long *received, long *rout
 /* ---- health ------------------------------------------------------------ */
 
 /*
- * 1 when a write commits now: a small write that changes nothing (the
- * file's PRAGMA application_id, set to the value it has) runs through the
- * writer like any transaction and returns once its batch is on disk.  0
+ * 1 when a write commits now: a small write (the file's PRAGMA
+ * application_id, set to the same constant every time, "Adua") runs
+ * through the writer like any transaction and returns once its batch is
+ * on disk.  0
  * when not (another process holds the database, read-only or full file,
  * the file deleted or moved away while open), the reason in
  * store_errmsg().  Costs what one transaction in a batch costs (usually
