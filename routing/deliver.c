@@ -294,7 +294,9 @@ claim_tx(struct store *s, void *arg)
 
 /*
  * Attempts one row at `now` and records the outcome.  0, or -1 when the
- * store could not record it (the row stays leased and comes back).
+ * store could not record it: the row stays leased and is claimed again
+ * when its lease runs out, never lost and never stuck (sent once more,
+ * with the same key, if the attempt had gone through).
  */
 static int
 attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row *row,
@@ -405,7 +407,14 @@ pass(const struct conf *c, struct store *s, int64_t now, int live, atomic_int *s
 	if ((r = store_outbox_due(s, now)) == 1)
 		r = store_run(s, claim_tx, &cl);
 	if (r < 0) {
+		/*
+		 * The claim's commit failed (a full disk): nothing was leased,
+		 * the rows stay due, and what claim_tx read of them is let go
+		 * here, or every poll of a worker would keep a batch of bodies.
+		 */
 		log_warnx("outbox: cannot claim rows: %s", store_errmsg());
+		for (i = 0; i < cl.n; i++)
+			store_outbox_row_clear(&rows[i]);
 		return -1;
 	}
 	n = cl.n;

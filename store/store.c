@@ -16,6 +16,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -666,11 +667,16 @@ struct store {
 	int batch_open;                 /* the shared transaction is open */
 	int member_open;                /* a caller's transaction is open (it holds the lock) */
 	int member_failed;              /* a write in it failed half done: it can only roll back */
+	int member_lost;                /* SQLite rolled back the whole batch under it: every
+	                                   further statement of it is refused (it would
+	                                   run on its own, outside any batch) */
 	sqlite3_int64 op_changes;       /* rows changed before the write in it began */
 	int waiting;                    /* callers waiting for the open batch */
 	uint64_t batch;                 /* id of the open (or last) batch */
 	uint64_t committed;             /* last batch finished */
 	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
+	uint64_t result_of[BATCH_RESULTS]; /* the batch whose result a slot holds */
+	int moved_logged;               /* the file was found moved: said once */
 	char result_msg[BATCH_RESULTS][160];
 	unsigned long commits, grouped; /* batches committed, transactions in them */
 
@@ -725,11 +731,20 @@ set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Records "what: <sqlite message>"; call before anything else touches db. */
+static int batch_lost(struct store *s);
+static int batch_result(struct store *s, uint64_t id);
+
+/*
+ * Records "what: <sqlite message>"; call before anything else touches db.
+ * A failed statement may have made SQLite roll back the whole open batch
+ * (I/O error, full disk, out of memory): that is noticed here, at once,
+ * so that no later transaction can join a batch that no longer exists.
+ */
 static void
 fail_op(struct store *s, const char *what)
 {
 	snprintf(errbuf, sizeof errbuf, "%s: %s", what, sqlite3_errmsg(s->db));
+	(void)batch_lost(s);
 }
 
 const char *
@@ -799,6 +814,11 @@ run(struct store *s, enum stmt_id id, const char *what)
 	sqlite3_stmt *st = s->st[id];
 	int rc;
 
+	if (s->member_lost) {
+		snprintf(errbuf, sizeof errbuf, "%s: the database rolled back the transaction "
+		    "(an earlier write failed)", what);
+		return -1;
+	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		fail_op(s, what);
@@ -1014,8 +1034,8 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	s->rlock_ready = 1;
-	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
-	    NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_MESSAGE_FIND], -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->rfind, NULL) != SQLITE_OK) {
 		set_err(err, errsz, "%s: reading connection: %s", path,
@@ -1081,8 +1101,8 @@ listings_open(struct store *s, const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	s->plock_ready = 1;
-	if (sqlite3_open_v2(path, &s->ldb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
-	    NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(path, &s->ldb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->ldb, stmt_sql[ST_COMPLAINT_LIST], -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->rlist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->ldb, stmt_sql[ST_COMPLAINT_LIST_AGENCY], -1,
@@ -1092,8 +1112,8 @@ listings_open(struct store *s, const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->ldb, 2000);
-	if (sqlite3_open_v2(path, &s->pdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
-	    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->pdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
 		set_err(err, errsz, "%s: public listing connection: %s", path,
 		    s->pdb != NULL ? sqlite3_errmsg(s->pdb) : "out of memory");
 		return -1;
@@ -1136,7 +1156,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	s->lock_ready = 1;
 
 	rc = sqlite3_open_v2(path, &s->db, (ro ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX, NULL);
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		/* SQLite's "unable to open database file" alone does not say why. */
 		eno = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
@@ -1287,6 +1308,7 @@ store_begin(struct store *s)
 	expecting = NULL;
 	lock(s);
 	atomic_fetch_sub(&s->arriving, 1);
+	(void)batch_lost(s);
 	if (!s->batch_open) {
 		if (run(s, ST_BEGIN, "begin") == -1) {
 			unlock(s);
@@ -1302,6 +1324,7 @@ store_begin(struct store *s)
 	}
 	s->member_open = 1;
 	s->member_failed = 0;
+	s->member_lost = 0;
 	return 0;
 }
 
@@ -1311,7 +1334,7 @@ store_commit(struct store *s)
 	uint64_t mine;
 	int ret;
 
-	if (s->member_failed) {
+	if (s->member_failed || batch_lost(s)) {
 		/* A write failed and its caller went on: errbuf says which. */
 		store_rollback(s);
 		return -1;
@@ -1335,9 +1358,7 @@ store_commit(struct store *s)
 	pthread_cond_signal(&s->kick_cv);
 	while (s->committed < mine)
 		pthread_cond_wait(&s->done_cv, &s->cmu);
-	ret = s->result[mine % BATCH_RESULTS];
-	if (ret != 0)
-		(void)snprintf(errbuf, sizeof(errbuf), "%s", s->result_msg[mine % BATCH_RESULTS]);
+	ret = batch_result(s, mine);
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }
@@ -1346,9 +1367,11 @@ store_commit(struct store *s)
 static int
 member_undo(struct store *s)
 {
+	(void)batch_lost(s);
 	s->member_open = 0;
 	s->member_failed = 0;
-	if (!sqlite3_get_autocommit(s->db)) {
+	s->member_lost = 0;
+	if (s->batch_open) {
 		if (run(s, ST_MEMBER_UNDO, "rollback") != -1)
 			(void)run(s, ST_MEMBER_RELEASE, "rollback");
 		return 1;
@@ -1405,6 +1428,7 @@ run_job(struct store *s, struct store_job *job)
 {
 	int r;
 
+	(void)batch_lost(s);
 	if (!s->batch_open) {
 		if (run(s, ST_BEGIN, "begin") == -1) {
 			job->ret = -1;
@@ -1421,8 +1445,9 @@ run_job(struct store *s, struct store_job *job)
 	}
 	s->member_open = 1;
 	s->member_failed = 0;
+	s->member_lost = 0;
 	r = job->fn(s, job->arg);
-	if (r == 0 && s->member_failed)
+	if (r == 0 && (s->member_failed || batch_lost(s)))
 		r = -1;                 /* a write failed half done and fn went on */
 	if (r == 0) {
 		s->member_open = 0;
@@ -1431,6 +1456,11 @@ run_job(struct store *s, struct store_job *job)
 			r = -1;
 		}
 	}
+	/*
+	 * The batch it joined, now: a later job may see this batch rolled
+	 * back and open another before this one is marked in a batch.
+	 */
+	job->batch = s->batch;
 	if (r != 0) {
 		if (r < 0)
 			(void)str_copy(job->err, sizeof job->err, errbuf);
@@ -1463,9 +1493,11 @@ run_jobs(struct store *s)
 	for (job = list; job != NULL; job = next) {
 		next = job->next;       /* job may be gone once its state is set */
 		if (job->ret == 0) {
-			job->batch = s->batch;
 			job->state = JOB_IN_BATCH;
-			s->waiting++;
+			if (job->batch == s->batch && s->batch_open)
+				s->waiting++;
+			else
+				ended = 1;      /* its batch was lost meanwhile */
 		} else {
 			job->state = JOB_DONE;
 			ended = 1;
@@ -1477,36 +1509,118 @@ run_jobs(struct store *s)
 	return 1;
 }
 
-/* Commits the open batch and wakes everyone in it; the store's lock held. */
+/*
+ * Ends the open batch (the store's lock held): records how it went, 0 or
+ * -1 with msg, and wakes everyone who waits for it.
+ */
 static void
-commit_batch(struct store *s)
+batch_end(struct store *s, int ret, const char *msg)
 {
 	uint64_t id = s->batch;
-	int ret = 0;
+	int slot = (int)(id % BATCH_RESULTS);
 
-	if (sqlite3_get_autocommit(s->db)) {
-		/* SQLite rolled the batch back on its own: nothing was kept. */
-		ret = -1;
-		(void)snprintf(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
-		    "commit: the transaction was rolled back by the database");
-	} else if (run(s, ST_COMMIT, "commit") == -1) {
-		ret = -1;
-		(void)str_copy(s->result_msg[id % BATCH_RESULTS], sizeof(s->result_msg[0]),
-		    errbuf);
-		if (!sqlite3_get_autocommit(s->db)) {
-			sqlite3_step(s->st[ST_ROLLBACK]);
-			done(s->st[ST_ROLLBACK]);
-		}
-	}
 	s->batch_open = 0;
 	s->commits++;
 	pthread_mutex_lock(&s->cmu);
 	s->grouped += (unsigned long)s->waiting;
 	s->waiting = 0;
-	s->result[id % BATCH_RESULTS] = ret;
+	s->result[slot] = ret;
+	s->result_of[slot] = id;
+	if (ret != 0)
+		(void)str_copy(s->result_msg[slot], sizeof(s->result_msg[0]), msg);
 	s->committed = id;
 	pthread_cond_broadcast(&s->done_cv);
 	pthread_mutex_unlock(&s->cmu);
+}
+
+/*
+ * 1 when SQLite rolled the open batch back by itself (after an I/O error,
+ * a full disk or out of memory inside a statement: it is no longer in a
+ * transaction): the batch is ended as failed, so that every transaction
+ * in it, and every caller waiting for it, gets -1, never the success of a
+ * batch opened after it.  A member transaction still open in it can
+ * only roll back.  0 when the batch (if any) is intact.
+ */
+static int
+batch_lost(struct store *s)
+{
+	char msg[sizeof s->result_msg[0]];
+
+	if (!s->batch_open || !sqlite3_get_autocommit(s->db))
+		return 0;
+	(void)snprintf(msg, sizeof msg, "the database rolled back the transaction (%.100s)",
+	    errbuf[0] != '\0' ? errbuf : "no reason given");
+	if (s->member_open) {
+		s->member_failed = 1;
+		s->member_lost = 1;
+	}
+	log_warnx("store: %s", msg);
+	batch_end(s, -1, msg);
+	return 1;
+}
+
+/* A finished batch's result for its waiter (cmu held); errbuf set on -1. */
+static int
+batch_result(struct store *s, uint64_t id)
+{
+	int slot = (int)(id % BATCH_RESULTS);
+
+	if (s->result_of[slot] != id) {
+		/* Overwritten by a batch BATCH_RESULTS later: unknown, so not committed. */
+		(void)snprintf(errbuf, sizeof errbuf, "commit: outcome of batch %" PRIu64
+		    " no longer known", id);
+		return -1;
+	}
+	if (s->result[slot] != 0)
+		(void)snprintf(errbuf, sizeof errbuf, "%s", s->result_msg[slot]);
+	return s->result[slot];
+}
+
+/*
+ * 1 when the database file is no longer at its path (deleted, or renamed
+ * away): what would be committed now goes to a file nobody will open
+ * again, and a restart starts on a new, empty one.  One stat(2).
+ */
+static int
+file_moved(struct store *s)
+{
+	int moved = 0;
+
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+		return 0;
+	return moved != 0;
+}
+
+/* Commits the open batch and wakes everyone in it; the store's lock held. */
+static void
+commit_batch(struct store *s)
+{
+	char msg[sizeof s->result_msg[0]];
+
+	if (batch_lost(s))
+		return;                 /* rolled back already: its waiters know */
+	if (file_moved(s)) {
+		/* Never acknowledge what a restart would not find. */
+		(void)snprintf(msg, sizeof msg, "commit: the database file was deleted or "
+		    "moved away while open: restart aduan on it");
+		if (!s->moved_logged)
+			log_warnx("store: %s", msg);
+		s->moved_logged = 1;
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		done(s->st[ST_ROLLBACK]);
+		batch_end(s, -1, msg);
+		return;
+	}
+	s->moved_logged = 0;
+	if (run(s, ST_COMMIT, "commit") == -1) {
+		if (!s->batch_open)
+			return;         /* fail_op saw the rollback and ended it */
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		done(s->st[ST_ROLLBACK]);
+		batch_end(s, -1, errbuf);
+		return;
+	}
+	batch_end(s, 0, NULL);
 }
 
 /*
@@ -1610,11 +1724,8 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 		ret = job.ret;
 		if (ret < 0)
 			(void)snprintf(errbuf, sizeof errbuf, "%s", job.err);
-	} else {
-		ret = s->result[job.batch % BATCH_RESULTS];
-		if (ret != 0)
-			(void)snprintf(errbuf, sizeof errbuf, "%s", s->result_msg[job.batch % BATCH_RESULTS]);
-	}
+	} else
+		ret = batch_result(s, job.batch);
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }
@@ -3555,23 +3666,33 @@ store_stats_overdue(struct store *s, int64_t now, long *received, long *routed)
 
 /* ---- health ------------------------------------------------------------- */
 
+/*
+ * What /healthz writes: the file's application_id ("Adua"), always the
+ * same value, so after the first check it changes nothing, yet it dirties
+ * the header page, which the commit then appends to the WAL and syncs
+ * like any transaction's pages.
+ */
+#define HEALTH_WRITE "PRAGMA application_id = 1097102689"
+
+static int
+health_tx(struct store *s, void *arg)
+{
+	(void)arg;
+	if (sqlite3_exec(s->db, HEALTH_WRITE, NULL, NULL, NULL) != SQLITE_OK) {
+		fail_op(s, "write the health mark");
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_writable(struct store *s)
 {
-	int ok = 1;
-
-	lock(s);
 	/*
-	 * A transaction open on this connection (a caller's, or a batch
-	 * waiting for its commit) already holds the write lock.  Otherwise
-	 * take it and let it go at once: it waits for another process's lock
-	 * as long as a write would (busy_timeout_ms), and writes nothing.
+	 * A real write, through the writer, committed with the next batch:
+	 * 1 only once it is on disk.  Taking the write lock and letting it go
+	 * proved nothing: a read-only or full file, or one deleted while
+	 * open, takes the lock and fails at the commit.
 	 */
-	if (sqlite3_get_autocommit(s->db)) {
-		ok = run(s, ST_BEGIN, "check that the database is writable") == 0;
-		if (ok && run(s, ST_ROLLBACK, "end the writability check") == -1)
-			ok = 0;
-	}
-	unlock(s);
-	return ok;
+	return store_run(s, health_tx, NULL) == 0;
 }

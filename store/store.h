@@ -37,6 +37,8 @@ struct store_options {
 /*
  * Opens (creating and migrating) the database, or with read_only opens an
  * existing one as it is.  NULL with a reason in err.
+ * path is a file name, or a SQLite URI ("file:/var/lib/aduan.db?vfs=NAME":
+ * tests open through a fault-injecting VFS that way).
  */
 struct store *store_open(const char *path, const struct store_options *opt,
     char *err, size_t errsz);
@@ -615,10 +617,19 @@ int store_plan(struct store *s, const char *name, char *buf, size_t bufsz);
 /* ---- health ------------------------------------------------------------ */
 
 /*
- * 1 when a write could start now: the write lock is taken (BEGIN
- * IMMEDIATE, waiting at most busy_timeout_ms) and let go at once, nothing
- * written.  0 when not (another process holds the database, read-only
- * file, ...), the reason in store_errmsg().  For /healthz.
+ * 1 when a write commits now: a small write (the file's PRAGMA
+ * application_id, set to the same constant every time, "Adua") runs
+ * through the writer like any transaction and returns once its batch is
+ * on disk.  0
+ * when not (another process holds the database, read-only or full file,
+ * the file deleted or moved away while open), the reason in
+ * store_errmsg().  Costs what one transaction in a batch costs (usually
+ * one fsync, shared with the batch).  For /healthz.
+ *
+ * Every batch commit checks first that the database file is still at
+ * its path (SQLITE_FCNTL_HAS_MOVED, one stat): a batch written to a file
+ * deleted or renamed while open fails (-1), so nothing is acknowledged
+ * that a restart would not find.
  */
 int store_writable(struct store *s);
 

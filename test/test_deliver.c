@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -34,6 +35,7 @@
 #include "intake/http.h"
 #include "routing/deliver.h"
 #include "store/store.h"
+#include "test/faultvfs.h"
 #include "util/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -53,6 +55,7 @@ struct agency {
 	struct http_server *srv;
 	int status;             /* answer */
 	int hang_s;             /* sleep before answering */
+	int fill_disk;          /* the disk fills up while the request is in flight */
 	int calls;
 	int bad;                /* requests that failed verification */
 	char why[256];          /* the first failure */
@@ -175,6 +178,8 @@ agency_handler(void *ctx, const struct http_request *req, struct http_response *
 	}
 	status = a->status;
 	hang = a->hang_s;
+	if (a->fill_disk)
+		faultvfs_fail_all(SQLITE_FULL);
 	pthread_mutex_unlock(&a->mu);
 
 	if (hang > 0)
@@ -314,7 +319,10 @@ setup(void **state)
 	snprintf(f->dir, sizeof f->dir, "/tmp/aduan-deliver-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(path, sizeof path, "%s/aduan.db", f->dir);
+	/* Through the fault VFS: every call passes unless a test makes writes fail. */
+	faultvfs_register();
+	faultvfs_off();
+	snprintf(path, sizeof path, "file:%s/aduan.db?vfs=%s", f->dir, FAULTVFS);
 	if ((f->s = store_open(path, &opts, err, sizeof err)) == NULL) {
 		print_error("store_open %s: %s\n", path, err);
 		return -1;
@@ -330,6 +338,7 @@ teardown(void **state)
 
 	http_stop(f->ag.srv);
 	http_stop(f->kn.srv);
+	faultvfs_off();
 	store_close(f->s);
 	remove_dir(f->dir);
 	conf_free(f->conf);
@@ -637,6 +646,80 @@ test_row_of_a_crashed_worker_returns_after_its_lease(void **state)
 	assert_int_equal(agency_count(&f->ag, key), 1);
 }
 
+/*
+ * The disk is full: every claim fails at its commit, pass after pass, for
+ * as long as it lasts.  The rows stay due (nothing was leased) and
+ * nothing of what the failed claims read is kept in memory: a worker
+ * polls every second, so a day of a full disk must not grow the heap.
+ */
+static void
+test_full_disk_claims_keep_rows_due_and_leak_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char key[64], *body = xmalloc(16 * 1024 + 1);
+	size_t before, after;
+	int i;
+
+	/* A real payload: a 16 KB JSON body (the webhook body is parsed to be signed). */
+	memset(body, 'a', 16 * 1024);
+	memcpy(body, "{\"note\":\"", 9);
+	memcpy(body + 16 * 1024 - 2, "\"}", 2);
+	body[16 * 1024] = '\0';
+	for (i = 0; i < 8; i++)
+		queue(f, "webhook", "dpupr", body, T0, key, sizeof key);
+	free(body);
+	faultvfs_fail_all(SQLITE_FULL);
+	assert_int_equal(deliver_run_once(f->conf, f->s, T0), -1);
+	before = mallinfo2().uordblks;
+	for (i = 0; i < 100; i++)
+		assert_int_equal(deliver_run_once(f->conf, f->s, T0), -1);
+	after = mallinfo2().uordblks;
+	faultvfs_off();
+	assert_int_equal(f->ag.calls, 0);
+	if (after > before + 1024 * 1024)
+		fail_msg("100 failed claims of 8 rows of 16 KB grew the heap by %zu KB",
+		    (after - before) / 1024);
+	/* Space again: every row is still due now, none leased by a claim that failed. */
+	assert_int_equal(deliver_run_once(f->conf, f->s, T0), 8);
+	assert_int_equal(store_outbox_count(f->s, "sent"), 8);
+	assert_agency_clean(&f->ag);
+}
+
+/*
+ * The disk fills up while a webhook is in flight: the agency has it, but
+ * its outcome cannot be recorded.  The claimed rows stay leased, never
+ * stuck: once the lease has run out they are claimed again and delivered
+ * (the first one a second time, with the same Idempotency-Key).
+ */
+static void
+test_full_disk_during_an_attempt_rows_come_back_after_the_lease(void **state)
+{
+	struct fixture *f = *state;
+	int64_t lease = T0 + TIMEOUT * 2 + 30;
+	char key1[64], key2[64];
+
+	queue(f, "webhook", "dpupr", BODY, T0, key1, sizeof key1);
+	queue(f, "webhook", "dpupr", BODY, T0, key2, sizeof key2);
+	pthread_mutex_lock(&f->ag.mu);
+	f->ag.fill_disk = 1;
+	pthread_mutex_unlock(&f->ag.mu);
+	assert_int_equal(deliver_run_once(f->conf, f->s, T0), -1);
+	pthread_mutex_lock(&f->ag.mu);
+	f->ag.fill_disk = 0;
+	pthread_mutex_unlock(&f->ag.mu);
+	faultvfs_off();
+	assert_int_equal(agency_count(&f->ag, key1), 1);
+	assert_state(f, key1, "sending", 0);
+	assert_state(f, key2, "sending", 0);
+	assert_int_equal(deliver_run_once(f->conf, f->s, lease - 1), 0);
+	assert_int_equal(deliver_run_once(f->conf, f->s, lease), 2);
+	assert_state(f, key1, "sent", 1);
+	assert_state(f, key2, "sent", 1);
+	assert_int_equal(agency_count(&f->ag, key1), 2);
+	assert_int_equal(agency_count(&f->ag, key2), 1);
+	assert_agency_clean(&f->ag);
+}
+
 static void
 test_one_pass_takes_a_batch_of_eight(void **state)
 {
@@ -866,6 +949,8 @@ main(void)
 		T(test_webhook_that_hangs_is_retried),
 		T(test_agency_without_webhook_is_dead),
 		T(test_row_of_a_crashed_worker_returns_after_its_lease),
+		T(test_full_disk_claims_keep_rows_due_and_leak_nothing),
+		T(test_full_disk_during_an_attempt_rows_come_back_after_the_lease),
 		T(test_one_pass_takes_a_batch_of_eight),
 		T(test_sms_row_goes_through_kannel_with_its_id),
 		T(test_sms_outcomes_follow_the_gateway),
