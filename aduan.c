@@ -913,6 +913,19 @@ cmd_serve(const struct opts *o)
 
 	if (c == NULL)
 		return 1;
+	/*
+	 * Signals go to this thread only: block them before any thread starts
+	 * (the store's writer is the first, in open_store), since every thread
+	 * inherits the mask of the one that creates it.  A thread that did not
+	 * block SIGHUP would take its default action (exit 129) whenever this
+	 * one is busy reloading.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	log_set_level(level_of(c->log_level));
 	rt = route_build(c, err, sizeof err);
 	if (rt == NULL)
@@ -922,14 +935,6 @@ cmd_serve(const struct opts *o)
 		exit(1);
 	/* From here on the config in force lives in `live`; c is the first one. */
 	live = live_new(c, rt, route_free);
-
-	/* Signals go to this thread only: block them before any thread starts. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (fetch_init() != 0)
 		fatal("cannot start libcurl");
