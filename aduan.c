@@ -984,7 +984,7 @@ cmd_serve(const struct opts *o)
 	    agency_api_handler, &actx };
 	routes[nroutes++] = (struct http_route){ "/open311/v2/", HTTP_GET,
 	    agency_open311_handler, &actx };
-	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET, intake_health_handler, &ix };
+	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD, intake_health_handler, &ix };
 	ho.listen = c->listen;
 	ho.port = o->port > 0 ? (int)o->port : c->port;
 	ho.threads = c->threads;
@@ -997,9 +997,9 @@ cmd_serve(const struct opts *o)
 		metrics_inc("aduan_config_reloads_total", "", 0);
 		metrics_inc("aduan_config_reload_failures_total", "", 0);
 		metrics_set_gauge_fn(intake_metrics_gauges, &ix);
-		aroutes[naroutes++] = (struct http_route){ "/healthz", HTTP_GET,
+		aroutes[naroutes++] = (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD,
 		    intake_health_handler, &ix };
-		aroutes[naroutes++] = (struct http_route){ "/metrics", HTTP_GET,
+		aroutes[naroutes++] = (struct http_route){ "/metrics", HTTP_GET | HTTP_HEAD,
 		    intake_metrics_handler, NULL };
 		aroutes[naroutes++] = (struct http_route){ "/admin/reload", HTTP_POST,
 		    admin_reload_handler, &rl };

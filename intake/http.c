@@ -307,6 +307,29 @@ refuse_timed(const struct http_route *route, const struct timespec *t0,
 	return ret;
 }
 
+/* 405 with the Allow header a client needs to know what would do. */
+static enum MHD_Result
+refuse_405(const struct http_route *route, const struct timespec *t0,
+    struct MHD_Connection *conn, const char *method, const char *url)
+{
+	static const char *const allow[8] = {
+		"", "GET", "POST", "GET, POST", "", "GET, HEAD", "POST", "GET, HEAD, POST"
+	};
+	struct http_response res = { 0 };
+	char peer[INET6_ADDRSTRLEN];
+	enum MHD_Result ret;
+
+	peer_of(conn, peer, sizeof peer);
+	log_warnx("http %s %.100s from %s refused with 405: method not allowed", method, url,
+	    peer);
+	http_respond_text(&res, 405, "method not allowed\n");
+	res.header_name = MHD_HTTP_HEADER_ALLOW;
+	res.header_value = allow[route->methods & 7];
+	ret = send_response(conn, &res);
+	observe(route, t0);
+	return ret;
+}
+
 static void
 peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 {
@@ -344,8 +367,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		struct timespec t0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		if (strcmp(method, "GET") == 0)
 			m = HTTP_GET;
+		else if (strcmp(method, "HEAD") == 0)
+			m = HTTP_HEAD;
 		else if (strcmp(method, "POST") == 0)
 			m = HTTP_POST;
 		else
@@ -362,8 +387,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		}
 		if (route == NULL)
 			return refuse_timed(NULL, &t0, conn, method, url, 404, "not found\n");
-		if ((route->methods & m) == 0)
-			return refuse_timed(route, &t0, conn, method, url, 405, "method not allowed\n");
+		/*
+		 * HEAD runs the GET handler only where the route says that
+		 * handler has no side effects; an intake callback must never
+		 * store a complaint for a HEAD.
+		 */
+		if ((route->methods & m) == 0 ||
+		    (m == HTTP_HEAD && (route->methods & HTTP_GET) == 0))
+			return refuse_405(route, &t0, conn, method, url);
+		if (m == HTTP_HEAD)
+			m = HTTP_GET;   /* libmicrohttpd sends the headers only */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
 			char *end;
