@@ -814,6 +814,8 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
 	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
 	    old->conf->delivery_workers != c->delivery_workers ||
+	    old->conf->connections_per_address != c->connections_per_address ||
+	    old->conf->idle_timeout != c->idle_timeout ||
 	    old->conf->admin_port != c->admin_port)
 		log_warnx("reload: server, store, admin and delivery.workers settings take "
 		    "effect at the next restart");
@@ -989,6 +991,7 @@ cmd_serve(const struct opts *o)
 	ho.port = o->port > 0 ? (int)o->port : c->port;
 	ho.threads = c->threads;
 	ho.max_body = (size_t)c->max_body;
+	http_set_limits((unsigned)c->connections_per_address, (unsigned)c->idle_timeout);
 	srv = http_start(&ho, routes, nroutes, err, sizeof err);
 	if (srv == NULL)
 		fatal("%s", err);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,16 @@
 
 #define MAX_PARAMS      64
 #define MAX_ROUTES      32
+/*
+ * Open connections, all clients together.  One client address holds at
+ * most per_address of them (http_set_limits) (libmicrohttpd closes any more at
+ * once), so a single address can no longer take them all; and a
+ * connection that sends nothing for idle_timeout seconds is closed, also
+ * while its headers are still coming.  libmicrohttpd 0.9.75 has no
+ * deadline for the headers as a whole: a client that sends a byte every
+ * few seconds keeps its connections, at most per_address of them.
+ */
+#define MAX_CONNECTIONS 1024
 /* Per-connection read buffer: holds the request line, so it bounds URLs. */
 #define CONN_MEMORY     (64 * 1024)
 
@@ -494,6 +505,42 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * A connection closed for being over a limit: counted in
+ * aduan_http_connections_refused_total, logged at most once per
+ * REFUSED_LOG_EVERY seconds with the number since, so that a flood of
+ * connections cannot flood the log as well.  libmicrohttpd says the same
+ * words for the per-address limit and the global one, and not which
+ * address.
+ */
+#define REFUSED_LOG_EVERY 10
+
+static void
+connection_refused(void)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	static unsigned long since;
+	time_t now = time(NULL);
+	unsigned long n = 0;
+	int say = 0;
+
+	metrics_inc("aduan_http_connections_refused_total", "", 1);
+	pthread_mutex_lock(&mu);
+	since++;
+	if (last == 0 || now - last >= REFUSED_LOG_EVERY) {
+		say = 1;
+		n = since;
+		since = 0;
+		last = now;
+	}
+	pthread_mutex_unlock(&mu);
+	if (say)
+		log_warnx("http: %lu connection%s closed at once: %s address already held "
+		    "server.connections_per_address connections, or all %d were in use",
+		    n, n == 1 ? "" : "s", n == 1 ? "its" : "their", MAX_CONNECTIONS);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -502,10 +549,25 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (strncmp(buf, "Server reached connection limit", 31) == 0) {
+		connection_refused();
+		return;
+	}
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	log_warnx("http: %s", buf);
+}
+
+/* Set once, before the servers start (http_set_limits). */
+static unsigned limit_per_address;
+static unsigned limit_idle_timeout = 30;
+
+void
+http_set_limits(unsigned per_address, unsigned idle_timeout)
+{
+	limit_per_address = per_address;
+	limit_idle_timeout = idle_timeout > 0 ? idle_timeout : 30;
 }
 
 struct http_server *
@@ -546,9 +608,10 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, limit_per_address,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, limit_idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);

@@ -60,6 +60,15 @@ struct http_options {
  */
 struct http_server *http_start(const struct http_options *opt,
     const struct http_route *routes, size_t nroutes, char *err, size_t errsz);
+/*
+ * Connection limits for the servers started after this call (serve calls
+ * it once, from its config, before its first http_start):
+ * per_address: open connections one client address may hold, more are
+ * closed as soon as they are accepted (0, the default: no limit);
+ * idle_timeout: seconds a connection may send nothing, while its headers
+ * are coming too, before it is closed (0: the default, 30).
+ */
+void http_set_limits(unsigned per_address, unsigned idle_timeout);
 /* Stops accepting, finishes running handlers, frees everything. */
 void http_stop(struct http_server *srv);
 /* The port actually bound. */

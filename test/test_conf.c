@@ -559,7 +559,7 @@ test_unknown_settings(void **state)
 	expect_error(&errs, 5, "unknown setting 'keywords' in 'rule JALAN'");
 	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
 	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
-	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, public_url)");
+	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, connections_per_address, idle_timeout, public_url)");
 	expect_error(&errs, 9, "unknown setting 'nexmo' in 'gateways' (known: kannel, africastalking, twilio, vonage, infobip, generic)");
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
