@@ -30,8 +30,8 @@
 #define MAX_ROUTES      32
 /*
  * Open connections, all clients together.  One client address holds at
- * most per_address of them (http_set_limits) (libmicrohttpd closes any more at
- * once), so a single address can no longer take them all; and a
+ * most per_address of them (see http_set_limits; libmicrohttpd closes any
+ * more at once), so a single address can no longer take them all; and a
  * connection that sends nothing for idle_timeout seconds is closed, also
  * while its headers are still coming.  libmicrohttpd 0.9.75 has no
  * deadline for the headers as a whole: a client that sends a byte every
@@ -318,7 +318,7 @@ refuse_timed(const struct http_route *route, const struct timespec *t0,
 	return ret;
 }
 
-/* 405 with the Allow header a client needs to know what would do. */
+/* 405, with the Allow header that names the methods the route takes. */
 static enum MHD_Result
 refuse_405(const struct http_route *route, const struct timespec *t0,
     struct MHD_Connection *conn, const char *method, const char *url)
@@ -536,9 +536,9 @@ connection_refused(void)
 	}
 	pthread_mutex_unlock(&mu);
 	if (say)
-		log_warnx("http: %lu connection%s closed at once: %s address already held "
-		    "server.connections_per_address connections, or all %d were in use",
-		    n, n == 1 ? "" : "s", n == 1 ? "its" : "their", MAX_CONNECTIONS);
+		log_warnx("http: %lu connection%s closed at once since the last such line: "
+		    "over server.connections_per_address from one address, or all %d in use",
+		    n, n == 1 ? "" : "s", MAX_CONNECTIONS);
 }
 
 static void

@@ -18,7 +18,7 @@ TOOL_CONNS=$ADUAN_TOOLS/tool_conns
 [ -x "$TOOL_CONNS" ] || fail "missing executable: $TOOL_CONNS (run make first)"
 start_aduan
 
-# flood_line FILE: the first line tool_conns printed (empty until then).
+# first_line FILE: the first line tool_conns printed (empty until then).
 first_line() { head -n 1 "$1" 2>/dev/null; }
 has_line() { [ -n "$(first_line "$1")" ]; }
 
