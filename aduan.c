@@ -845,6 +845,8 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
 	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
 	    old->conf->delivery_workers != c->delivery_workers ||
+	    old->conf->connections_per_address != c->connections_per_address ||
+	    old->conf->idle_timeout != c->idle_timeout ||
 	    old->conf->admin_port != c->admin_port)
 		log_warnx("reload: server, store, admin and delivery.workers settings take "
 		    "effect at the next restart");
@@ -944,6 +946,19 @@ cmd_serve(const struct opts *o)
 
 	if (c == NULL)
 		return 1;
+	/*
+	 * Signals go to this thread only: block them before any thread starts
+	 * (the store's writer is the first, in open_store), since every thread
+	 * inherits the mask of the one that creates it.  A thread that did not
+	 * block SIGHUP would take its default action (exit 129) whenever this
+	 * one is busy reloading.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	log_set_level(level_of(c->log_level));
 	rt = route_build(c, err, sizeof err);
 	if (rt == NULL)
@@ -953,14 +968,6 @@ cmd_serve(const struct opts *o)
 		exit(1);
 	/* From here on the config in force lives in `live`; c is the first one. */
 	live = live_new(c, rt, route_free);
-
-	/* Signals go to this thread only: block them before any thread starts. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (fetch_init() != 0)
 		fatal("cannot start libcurl");
@@ -1011,11 +1018,12 @@ cmd_serve(const struct opts *o)
 	    agency_api_handler, &actx };
 	routes[nroutes++] = (struct http_route){ "/open311/v2/", HTTP_GET,
 	    agency_open311_handler, &actx };
-	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET, intake_health_handler, &ix };
+	routes[nroutes++] = (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD, intake_health_handler, &ix };
 	ho.listen = c->listen;
 	ho.port = o->port > 0 ? (int)o->port : c->port;
 	ho.threads = c->threads;
 	ho.max_body = (size_t)c->max_body;
+	http_set_limits((unsigned)c->connections_per_address, (unsigned)c->idle_timeout);
 	srv = http_start(&ho, routes, nroutes, err, sizeof err);
 	if (srv == NULL)
 		fatal("%s", err);
@@ -1024,9 +1032,9 @@ cmd_serve(const struct opts *o)
 		metrics_inc("aduan_config_reloads_total", "", 0);
 		metrics_inc("aduan_config_reload_failures_total", "", 0);
 		metrics_set_gauge_fn(intake_metrics_gauges, &ix);
-		aroutes[naroutes++] = (struct http_route){ "/healthz", HTTP_GET,
+		aroutes[naroutes++] = (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD,
 		    intake_health_handler, &ix };
-		aroutes[naroutes++] = (struct http_route){ "/metrics", HTTP_GET,
+		aroutes[naroutes++] = (struct http_route){ "/metrics", HTTP_GET | HTTP_HEAD,
 		    intake_metrics_handler, NULL };
 		aroutes[naroutes++] = (struct http_route){ "/admin/reload", HTTP_POST,
 		    admin_reload_handler, &rl };

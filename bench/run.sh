@@ -92,6 +92,15 @@ fi
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/aduan-bench.XXXXXX") || die "mktemp failed"
 
+# wrk's 512 connections all come from 127.0.0.1: the served copy of the
+# config lets one address hold them (server.connections_per_address).
+SRV_CONF=$TMP/aduan.conf
+sed 's/^\([[:space:]]*connections_per_address[[:space:]]*=[[:space:]]*\)[0-9]*/\11024/' \
+	"$CONF" >"$SRV_CONF" || die "cannot copy $CONF"
+grep -q 'connections_per_address = 1024' "$SRV_CONF" ||
+	printf 'server.connections_per_address is not raised in %s: connections over 64 are refused\n' \
+		"$SRV_CONF" >&2
+
 # ---------------------------------------------------------------------------
 # Processes: every one recorded, every one stopped by PID
 # ---------------------------------------------------------------------------
@@ -200,7 +209,7 @@ start_aduan() {
 	free_port SRV_PORT
 	SRV_DB=$TMP/$1/aduan.db
 	SRV_LOG=$TMP/$1/aduan.log
-	"$ADUAN_BIN" serve --demo -c "$CONF" -p "$SRV_PORT" -d "$SRV_DB" </dev/null >"$SRV_LOG" 2>&1 &
+	"$ADUAN_BIN" serve --demo -c "$SRV_CONF" -p "$SRV_PORT" -d "$SRV_DB" </dev/null >"$SRV_LOG" 2>&1 &
 	SRV_PID=$!
 	PIDS+=("$SRV_PID")
 	wait_port "$SRV_PORT" "$SRV_PID" "aduan serve ($1)"

@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
@@ -254,6 +256,10 @@ static const struct scalar scalars[] = {
 	  .ldef = 64, .off = F(threads) },
 	{ .group = "server", .name = "max_body", .kind = K_LONG, .min = 1024, .max = 1048576,
 	  .ldef = 16384, .off = F(max_body) },
+	{ .group = "server", .name = "connections_per_address", .kind = K_INT, .min = 1,
+	  .max = 1024, .ldef = 64, .off = F(connections_per_address) },
+	{ .group = "server", .name = "idle_timeout", .kind = K_INT, .min = 1, .max = 300,
+	  .ldef = 10, .off = F(idle_timeout) },
 	{ .group = "store", .name = "database", .kind = K_STR, .min = 1, .max = 4096,
 	  .sdef = "aduan.db", .off = F(database) },
 	{ .group = "store", .name = "synchronous", .kind = K_CHOICE,
@@ -2176,21 +2182,149 @@ syntax_error(struct conf_errors *errs, const config_t *cfg, const char *path)
 	errs->n = 1;
 }
 
-/*
- * FNV-1a over the file's bytes: the config's version, stored with every
- * routing decision so that an operator can tell which rules made it.
- * Rewinds fp.
- */
-static uint64_t
-file_hash(FILE *fp)
-{
-	uint64_t h = 1469598103934665603ULL;
-	int ch;
+/* A config file, or one it @includes, is read whole; none is this large. */
+#define CONF_FILE_MAX   (4L * 1024 * 1024)
+/* libconfig 1.5's MAX_INCLUDE_DEPTH: deeper includes are its error, not ours. */
+#define INCLUDE_DEPTH   10
 
-	while ((ch = getc(fp)) != EOF)
-		h = (h ^ (unsigned char)ch) * 1099511628211ULL;
-	rewind(fp);
-	return h;
+/*
+ * Reads the file at path whole into a NUL-terminated heap string; NULL
+ * with the reason in msg.  Only a regular file of at most CONF_FILE_MAX
+ * bytes: opened without blocking and checked before a byte is read, since
+ * a FIFO would wait for a writer forever and /dev/zero never ends, which
+ * would hang check, serve and every reload.  A NUL byte is refused too
+ * (libconfig would stop reading there in silence).
+ */
+static char *
+read_conf_file(const char *path, size_t *lenp, int *enoent, char *msg, size_t msgsz)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	*enoent = 0;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) == -1) {
+		*enoent = errno == ENOENT;
+		(void)snprintf(msg, msgsz, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		(void)snprintf(msg, msgsz, "cannot read %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		(void)snprintf(msg, msgsz, "cannot read %s: %s", path, strerror(EISDIR));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)snprintf(msg, msgsz, "cannot read %s: not a regular file (a FIFO, device "
+		    "or socket)", path);
+		goto fail;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		(void)snprintf(msg, msgsz, "cannot read %s: larger than 4 MiB", path);
+		goto fail;
+	}
+	/* One byte more than the cap, to see a file that grew meanwhile. */
+	buf = xmalloc((size_t)CONF_FILE_MAX + 2);
+	while (len <= (size_t)CONF_FILE_MAX) {
+		n = read(fd, buf + len, (size_t)CONF_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			(void)snprintf(msg, msgsz, "cannot read %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > (size_t)CONF_FILE_MAX) {
+		(void)snprintf(msg, msgsz, "cannot read %s: larger than 4 MiB", path);
+		goto fail;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		(void)snprintf(msg, msgsz, "cannot read %s: it contains a NUL byte", path);
+		goto fail;
+	}
+	buf[len] = '\0';
+	close(fd);
+	*lenp = len;
+	return xrealloc(buf, len + 1);
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * libconfig 1.5 opens @include'd files itself, with a blocking fopen() and
+ * no size limit, and has no hook to do it for us: so every file that a
+ * line `@include "name"` names (libconfig's own pattern: at the start of
+ * a line; the name relative to dir, as libconfig joins them) is checked
+ * with read_conf_file() first, and its own includes in turn.  A name
+ * that does not exist is left to libconfig to report.  Returns 0, or -1
+ * with the error in errs (the line is the @include's, in the file that
+ * has it).
+ */
+static int
+check_includes(const char *text, const char *dir, const char *file, int depth,
+    struct conf_errors *errs)
+{
+	const char *p = text;
+	int line = 1;
+
+	for (; *p != '\0'; line++) {
+		const char *q = p + strspn(p, " \t");
+		const char *eol = strchr(p, '\n');
+		char name[4096], path[8200], msg[sizeof(errs->e[0].msg)];
+		size_t nl = 0, len;
+		char *sub;
+		int enoent, rc;
+
+		if (eol == NULL)
+			eol = p + strlen(p);
+		if (strncmp(q, "@include", 8) == 0 && (q[8] == ' ' || q[8] == '\t')) {
+			q += 8;
+			q += strspn(q, " \t");
+		} else
+			q = NULL;
+		if (q != NULL && *q == '"' && depth < INCLUDE_DEPTH) {
+			/* The name, with libconfig's two escapes (\\ and \"). */
+			for (q++; q < eol && *q != '"' && nl + 1 < sizeof(name); q++) {
+				if (*q == '\\' && (q[1] == '\\' || q[1] == '"'))
+					q++;
+				name[nl++] = *q;
+			}
+			name[nl] = '\0';
+			if (dir != NULL)
+				(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+			else
+				(void)snprintf(path, sizeof(path), "%s", name);
+			sub = read_conf_file(path, &len, &enoent, msg, sizeof(msg));
+			if (sub == NULL && !enoent) {
+				errs->e[0].line = line;
+				if (file != NULL)
+					(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
+					    "%.200s (in %s)", msg, file);
+				else
+					(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
+					    "%s", msg);
+				errs->n = 1;
+				return -1;
+			}
+			if (sub != NULL) {
+				rc = check_includes(sub, dir, name, depth + 1, errs);
+				free(sub);
+				if (rc == -1)
+					return -1;
+			}
+		}
+		p = *eol != '\0' ? eol + 1 : eol;
+	}
+	return 0;
 }
 
 struct conf *
@@ -2198,48 +2332,46 @@ conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 {
 	struct conf_errors local;
 	struct conf *c;
-	struct stat st;
 	config_t cfg;
-	FILE *fp;
-	char dir[4096];
-	const char *slash;
-	uint64_t hash;
-	int ok;
+	char dir[4096], *text;
+	const char *slash, *incdir = NULL;
+	uint64_t hash = 1469598103934665603ULL;
+	size_t len, i;
+	int ok, enoent;
 
 	if (errs == NULL)
 		errs = &local;
 	errors_init(errs);
-	/* Open it here rather than in libconfig, to say why it failed. */
-	if ((fp = fopen(path, "r")) == NULL) {
+	/* Read it here rather than in libconfig, to say why it failed. */
+	if ((text = read_conf_file(path, &len, &enoent, errs->e[0].msg,
+	    sizeof(errs->e[0].msg))) == NULL) {
 		errs->e[0].line = 0;
-		(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
-		    "cannot read %s: %s", path, strerror(errno));
 		errs->n = 1;
 		return NULL;
 	}
-	/* fopen() succeeds on a directory; libconfig would then read nothing. */
-	if (fstat(fileno(fp), &st) == -1 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-
-		errs->e[0].line = 0;
-		(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
-		    "cannot read %s: %s", path, strerror(e));
-		errs->n = 1;
-		fclose(fp);
-		return NULL;
-	}
-
-	config_init(&cfg);
 	/* @include "rules.conf" means next to this file, not in the cwd. */
 	if ((slash = strrchr(path, '/')) != NULL &&
 	    (size_t)(slash - path) < sizeof(dir)) {
 		memcpy(dir, path, (size_t)(slash - path));
 		dir[slash - path] = '\0';
-		config_set_include_dir(&cfg, slash == path ? "/" : dir);
+		incdir = slash == path ? "/" : dir;
 	}
-	hash = file_hash(fp);
-	ok = config_read(&cfg, fp);
-	fclose(fp);
+	if (check_includes(text, incdir, NULL, 0, errs) == -1) {
+		free(text);
+		return NULL;
+	}
+	/*
+	 * FNV-1a over the file's bytes: the config's version, stored with
+	 * every routing decision so that an operator can tell which rules
+	 * made it.
+	 */
+	for (i = 0; i < len; i++)
+		hash = (hash ^ (unsigned char)text[i]) * 1099511628211ULL;
+	config_init(&cfg);
+	if (incdir != NULL)
+		config_set_include_dir(&cfg, incdir);
+	ok = config_read_string(&cfg, text);
+	free(text);
 	if (!ok) {
 		syntax_error(errs, &cfg, path);
 		config_destroy(&cfg);

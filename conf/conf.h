@@ -128,6 +128,10 @@ struct conf {
 	int port;               /* 1..65535, default 8080 */
 	int threads;            /* HTTP worker threads, 1..256, default 64 */
 	long max_body;          /* request body cap in bytes, default 16384 */
+	int connections_per_address;    /* open connections one client address may
+	                                   hold, 1..1024, default 64 */
+	int idle_timeout;       /* seconds a connection may send nothing (headers
+	                           included) before it is closed, 1..300, default 10 */
 
 	/* store */
 	char *database;         /* SQLite file, default "aduan.db" */

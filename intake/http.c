@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,16 @@
 
 #define MAX_PARAMS      64
 #define MAX_ROUTES      32
+/*
+ * Open connections, all clients together.  One client address holds at
+ * most per_address of them (see http_set_limits; libmicrohttpd closes any
+ * more at once), so a single address can no longer take them all; and a
+ * connection that sends nothing for idle_timeout seconds is closed, also
+ * while its headers are still coming.  libmicrohttpd 0.9.75 has no
+ * deadline for the headers as a whole: a client that sends a byte every
+ * few seconds keeps its connections, at most per_address of them.
+ */
+#define MAX_CONNECTIONS 1024
 /* Per-connection read buffer: holds the request line, so it bounds URLs. */
 #define CONN_MEMORY     (64 * 1024)
 
@@ -307,6 +318,29 @@ refuse_timed(const struct http_route *route, const struct timespec *t0,
 	return ret;
 }
 
+/* 405, with the Allow header that names the methods the route takes. */
+static enum MHD_Result
+refuse_405(const struct http_route *route, const struct timespec *t0,
+    struct MHD_Connection *conn, const char *method, const char *url)
+{
+	static const char *const allow[8] = {
+		"", "GET", "POST", "GET, POST", "", "GET, HEAD", "POST", "GET, HEAD, POST"
+	};
+	struct http_response res = { 0 };
+	char peer[INET6_ADDRSTRLEN];
+	enum MHD_Result ret;
+
+	peer_of(conn, peer, sizeof peer);
+	log_warnx("http %s %.100s from %s refused with 405: method not allowed", method, url,
+	    peer);
+	http_respond_text(&res, 405, "method not allowed\n");
+	res.header_name = MHD_HTTP_HEADER_ALLOW;
+	res.header_value = allow[route->methods & 7];
+	ret = send_response(conn, &res);
+	observe(route, t0);
+	return ret;
+}
+
 static void
 peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 {
@@ -344,8 +378,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		struct timespec t0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		if (strcmp(method, "GET") == 0)
 			m = HTTP_GET;
+		else if (strcmp(method, "HEAD") == 0)
+			m = HTTP_HEAD;
 		else if (strcmp(method, "POST") == 0)
 			m = HTTP_POST;
 		else
@@ -362,8 +398,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		}
 		if (route == NULL)
 			return refuse_timed(NULL, &t0, conn, method, url, 404, "not found\n");
-		if ((route->methods & m) == 0)
-			return refuse_timed(route, &t0, conn, method, url, 405, "method not allowed\n");
+		/*
+		 * HEAD runs the GET handler only where the route says that
+		 * handler has no side effects; an intake callback must never
+		 * store a complaint for a HEAD.
+		 */
+		if ((route->methods & m) == 0 ||
+		    (m == HTTP_HEAD && (route->methods & HTTP_GET) == 0))
+			return refuse_405(route, &t0, conn, method, url);
+		if (m == HTTP_HEAD)
+			m = HTTP_GET;   /* libmicrohttpd sends the headers only */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
 			char *end;
@@ -461,6 +505,42 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * A connection closed for being over a limit: counted in
+ * aduan_http_connections_refused_total, logged at most once per
+ * REFUSED_LOG_EVERY seconds with the number since, so that a flood of
+ * connections cannot flood the log as well.  libmicrohttpd says the same
+ * words for the per-address limit and the global one, and not which
+ * address.
+ */
+#define REFUSED_LOG_EVERY 10
+
+static void
+connection_refused(void)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	static unsigned long since;
+	time_t now = time(NULL);
+	unsigned long n = 0;
+	int say = 0;
+
+	metrics_inc("aduan_http_connections_refused_total", "", 1);
+	pthread_mutex_lock(&mu);
+	since++;
+	if (last == 0 || now - last >= REFUSED_LOG_EVERY) {
+		say = 1;
+		n = since;
+		since = 0;
+		last = now;
+	}
+	pthread_mutex_unlock(&mu);
+	if (say)
+		log_warnx("http: %lu connection%s closed at once since the last such line: "
+		    "over server.connections_per_address from one address, or all %d in use",
+		    n, n == 1 ? "" : "s", MAX_CONNECTIONS);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -469,10 +549,25 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (strncmp(buf, "Server reached connection limit", 31) == 0) {
+		connection_refused();
+		return;
+	}
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	log_warnx("http: %s", buf);
+}
+
+/* Set once, before the servers start (http_set_limits). */
+static unsigned limit_per_address;
+static unsigned limit_idle_timeout = 30;
+
+void
+http_set_limits(unsigned per_address, unsigned idle_timeout)
+{
+	limit_per_address = per_address;
+	limit_idle_timeout = idle_timeout > 0 ? idle_timeout : 30;
 }
 
 struct http_server *
@@ -513,9 +608,10 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, limit_per_address,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, limit_idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);

@@ -17,7 +17,13 @@
 struct http_server;
 struct http_request;
 
-enum http_method { HTTP_GET = 1, HTTP_POST = 2 };
+/*
+ * HTTP_HEAD in a route's methods: HEAD runs the route's GET handler and the
+ * server sends the headers only.  Only for handlers without side effects
+ * (/healthz, /metrics); everywhere else HEAD gets 405 with Allow.  A
+ * handler never sees HTTP_HEAD: http_request_method() says HTTP_GET.
+ */
+enum http_method { HTTP_GET = 1, HTTP_POST = 2, HTTP_HEAD = 4 };
 
 struct http_response {
 	int status;
@@ -35,7 +41,8 @@ struct http_route {
 	const char *path;               /* exact path, e.g. "/kannel/sms"; or a prefix
 	                                   ending in '/' ("/api/v1/") matching every
 	                                   path below it */
-	unsigned methods;               /* HTTP_GET | HTTP_POST */
+	unsigned methods;               /* HTTP_GET | HTTP_POST, | HTTP_HEAD for a
+	                                   GET handler without side effects */
 	http_handler fn;
 	void *ctx;
 };
@@ -53,6 +60,15 @@ struct http_options {
  */
 struct http_server *http_start(const struct http_options *opt,
     const struct http_route *routes, size_t nroutes, char *err, size_t errsz);
+/*
+ * Connection limits for the servers started after this call (serve calls
+ * it once, from its config, before its first http_start):
+ * per_address: open connections one client address may hold, more are
+ * closed as soon as they are accepted (0, the default: no limit);
+ * idle_timeout: seconds a connection may send nothing, while its headers
+ * are coming too, before it is closed (0: the default, 30).
+ */
+void http_set_limits(unsigned per_address, unsigned idle_timeout);
 /* Stops accepting, finishes running handlers, frees everything. */
 void http_stop(struct http_server *srv);
 /* The port actually bound. */

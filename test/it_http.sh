@@ -128,6 +128,49 @@ expect_eq "20 KB POST body: row counts unchanged" "$BEFORE" "$(row_counts)"
 ok "20 KB POST body -> 413"
 
 # ---------------------------------------------------------------------------
+# HEAD: never runs a handler that writes.  Raw HTTP/1.1 over bash's
+# /dev/tcp, to see every header and no body.
+# ---------------------------------------------------------------------------
+# raw_http REQUEST: sends REQUEST as is; RAW_RESP gets the whole answer
+# (status line, headers, body) with the CRs removed.
+raw_http() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$ADUAN_PORT" || fail "cannot connect to port $ADUAN_PORT"
+	printf '%s' "$1" >&"$fd"
+	RAW_RESP=$(timeout 10 cat <&"$fd" | tr -d '\r')
+	exec {fd}>&-
+}
+BEFORE=$(row_counts)
+URL=$(kannel_url "$PHONE" "JALAN rusak parah depan pasar" it-http-head)
+raw_http "HEAD /kannel/sms?${URL#*\?} HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Connection: close"$'\r\n\r\n'
+expect_match "HEAD on the SMS callback: refused with 405" '^HTTP/1\.1 405 ' "$RAW_RESP"
+expect_match_i "HEAD on the SMS callback: Allow names what is allowed" \
+	'^allow: GET, POST$' "$RAW_RESP"
+expect_eq "HEAD on the SMS callback: row counts unchanged" "$BEFORE" "$(row_counts)"
+expect_eq "HEAD on the SMS callback: no message stored for its id" 0 \
+	"$(sql "SELECT count(*) FROM messages WHERE gw_id = 'it-http-head'")"
+raw_http "HEAD /kannel/sms HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Content-Type: application/x-www-form-urlencoded"$'\r\n'"Content-Length: ${#URL}"$'\r\n'"Connection: close"$'\r\n\r\n'"${URL#*\?}"
+expect_match "HEAD with a form body: refused with 405" '^HTTP/1\.1 405 ' "$RAW_RESP"
+expect_eq "HEAD with a form body: row counts unchanged" "$BEFORE" "$(row_counts)"
+raw_http "HEAD /healthz HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Connection: close"$'\r\n\r\n'
+expect_match "HEAD /healthz (read-only): answered like GET" '^HTTP/1\.1 200 ' "$RAW_RESP"
+expect_eq "HEAD /healthz: no body after the headers" "" "$(printf '%s' "$RAW_RESP" | sed '1,/^$/d')"
+ok "HEAD on an intake endpoint -> 405 with Allow, nothing stored; HEAD /healthz -> 200, no body"
+
+# ---------------------------------------------------------------------------
+# Control characters in a request cannot forge a log line.
+# ---------------------------------------------------------------------------
+MARK=$(log_lines "$ADUAN_LOG")
+raw_http "GET /kannel/sms%0D%0A2026-01-01T00:00:00Z%20INFO%20forged%1B[31m HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Connection: close"$'\r\n\r\n'
+expect_match "URL with %0D%0A: refused" '^HTTP/1\.1 404 ' "$RAW_RESP"
+wait_for 5 "the refusal of the URL with %0D%0A logged" grep -q 'forged' "$ADUAN_LOG"
+NEW=$(tail -n +"$((MARK + 1))" "$ADUAN_LOG")
+expect_eq "URL with %0D%0A: the log grew by exactly one line" 1 "$(printf '%s\n' "$NEW" | grep -c .)"
+expect_match "URL with %0D%0A: one WARN line, the controls escaped" \
+	'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z WARN http GET /kannel/sms\\r\\n2026-01-01T00:00:00Z INFO forged\\x1b\[31m from 127\.0\.0\.1 refused with 404: not found$' "$NEW"
+ok "a URL with CR LF and ESC is logged on one line, escaped"
+
+# ---------------------------------------------------------------------------
 # UCS-2 without mo-recode: coding=2, the text is UTF-16BE bytes.
 # ---------------------------------------------------------------------------
 TEXT3="JALAN lampu mati di Jl. Ahmad Yani – gelap gulita 😟"

@@ -104,6 +104,36 @@ expect_eq "after the broken reload: routed by the last good config (B)" "dishub|
 	"$(sql "SELECT agency || '|' || config_hash FROM complaints WHERE phone = '+6281299990000'")"
 ok "a broken config is refused with its line (aduan reload and SIGHUP); B stays in force"
 
+# A config path that is a FIFO (or /dev/zero) is refused at once: aduan
+# check and a SIGHUP reload used to wait on it forever.
+mkfifo "$IT_TMP/fifo.conf"
+T0=$SECONDS
+timeout 20 "$ADUAN_BIN" check -c "$IT_TMP/fifo.conf" >"$IT_TMP/out" 2>"$IT_TMP/err"
+rc=$?
+expect_ne "aduan check -c FIFO: still waiting after 20 s (killed by timeout)" 124 "$rc"
+expect_eq "aduan check -c FIFO: exit status" 1 "$rc"
+expect_le "aduan check -c FIFO: seconds to answer" 2 "$((SECONDS - T0))"
+expect_match "aduan check -c FIFO: the error names the file" "fifo.conf: not a regular file" \
+	"$(cat "$IT_TMP/err")"
+timeout 20 "$ADUAN_BIN" check -c /dev/zero >"$IT_TMP/out" 2>"$IT_TMP/err"
+expect_eq "aduan check -c /dev/zero: exit status" 1 "$?"
+expect_match "aduan check -c /dev/zero: the error names the file" "/dev/zero: not a regular file" \
+	"$(cat "$IT_TMP/err")"
+# The served config replaced by a FIFO: SIGHUP is refused, intake goes on.
+rm -f "$ADUAN_CONF"
+mkfifo "$ADUAN_CONF"
+kill -HUP "$ADUAN_PID"
+log_has_fifo_refusal() { grep -q "reload refused: .*aduan.conf: not a regular file" "$ADUAN_LOG"; }
+wait_for 5 "SIGHUP with a FIFO as config: refusal logged" log_has_fifo_refusal
+http_must "after the FIFO reload" "$ADUAN_URL/kannel/sms?secret=$ADUAN_SECRET&from=081299990001&to=1708&text=JALAN+ambles&coding=0&charset=UTF-8&id=after-fifo"
+expect_eq "after the FIFO reload: status" 200 "$RESP_STATUS"
+rm -f "$ADUAN_CONF"
+cp "$A" "$ADUAN_CONF"
+kill -HUP "$ADUAN_PID"
+wait_for 5 "SIGHUP with the config back: reloaded" \
+	sh -c "tail -n 1 '$ADUAN_LOG' | grep -q 'configuration reloaded'"
+ok "a FIFO or /dev/zero as config: aduan check answers at once, SIGHUP is refused, intake goes on"
+
 check_log_errors "$ADUAN_LOG" "aduan log" "reload refused"
 ok "no unexpected ERROR lines"
 

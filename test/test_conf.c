@@ -15,9 +15,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "sms/lang.h"
@@ -412,6 +416,103 @@ test_unreadable_file(void **state)
 }
 
 static void
+on_alarm(int sig)
+{
+	static const char msg[] = "FAIL: conf_load_file() still reading after 10 s "
+	    "(a FIFO or /dev/zero must be refused at once)\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+		/* exiting anyway */
+	}
+	_exit(1);
+}
+
+/* Writes text to dir/name; returns the path in buf. */
+static const char *
+write_in(const char *dir, const char *name, const char *text, char *buf, size_t bufsz)
+{
+	FILE *fp;
+
+	snprintf(buf, bufsz, "%s/%s", dir, name);
+	fp = fopen(buf, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	return buf;
+}
+
+/*
+ * A config path that is a FIFO, a device or a huge file is refused at
+ * once, naming the file; so is an @include'd one.  Before, reading a FIFO
+ * waited for a writer forever and /dev/zero never ended, hanging check,
+ * serve and reload.
+ */
+static void
+test_not_a_regular_file(void **state)
+{
+	char dir[] = "/tmp/aduan-test-conf.XXXXXX", path[4200], inc[4200];
+	int fd;
+
+	(void)state;
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	assert_non_null(mkdtemp(dir));
+
+	snprintf(path, sizeof path, "%s/aduan.fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(conf_load_file(path, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 0, path);
+	expect_error(&errs, 0, "not a regular file");
+
+	assert_null(conf_load_file("/dev/zero", &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 0, "/dev/zero: not a regular file");
+
+	/* 5 MiB (sparse): over the 4 MiB cap. */
+	snprintf(inc, sizeof inc, "%s/huge.conf", dir);
+	fd = open(inc, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 5L * 1024 * 1024), 0);
+	close(fd);
+	assert_null(conf_load_file(inc, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 0, "huge.conf: larger than 4 MiB");
+
+	/* @include of a FIFO, and of /dev/zero through a symlink. */
+	write_in(dir, "main.conf", BASE "@include \"aduan.fifo\"\n", path, sizeof path);
+	assert_null(conf_load_file(path, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 6, "aduan.fifo: not a regular file");
+	snprintf(inc, sizeof inc, "%s/zero.conf", dir);
+	assert_int_equal(symlink("/dev/zero", inc), 0);
+	write_in(dir, "inner.conf", "@include \"zero.conf\"\n", inc, sizeof inc);
+	write_in(dir, "main.conf", BASE "# rules next door\n@include \"inner.conf\"\n", path,
+	    sizeof path);
+	assert_null(conf_load_file(path, &errs));
+	assert_int_equal(errs.n, 1);
+	/* at its line in the file that includes it */
+	expect_error(&errs, 1, "zero.conf: not a regular file");
+	expect_error(&errs, 1, "(in inner.conf)");
+	alarm(0);
+
+	/* A good file next to them still loads, its includes too. */
+	write_in(dir, "rule.conf", RULE, inc, sizeof inc);
+	write_in(dir, "main.conf", AGENCIES "@include \"rule.conf\"\n", path, sizeof path);
+	{
+		struct conf *c = conf_load_file(path, &errs);
+
+		if (c == NULL)
+			dump_errors(&errs);
+		assert_non_null(c);
+		conf_free(c);
+	}
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+static void
 test_syntax_error(void **state)
 {
 	(void)state;
@@ -597,7 +698,7 @@ test_unknown_settings(void **state)
 	expect_error(&errs, 5, "unknown setting 'keywords' in 'rule JALAN'");
 	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
 	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
-	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, public_url)");
+	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, connections_per_address, idle_timeout, public_url)");
 	expect_error(&errs, 9, "unknown setting 'nexmo' in 'gateways' (known: kannel, africastalking, twilio, vonage, infobip, generic)");
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
@@ -1176,6 +1277,7 @@ main(void)
 		cmocka_unit_test(test_replies_errors),
 		cmocka_unit_test(test_receipt_must_fit_one_sms),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_not_a_regular_file),
 		cmocka_unit_test(test_status_reply),
 		cmocka_unit_test(test_reply_names),
 		cmocka_unit_test(test_agency_find),

@@ -1,6 +1,12 @@
 /*
  * log: one line per event on stderr, "2026-11-28T08:51:03Z INFO message".
  * A single write() per line so concurrent threads do not interleave.
+ *
+ * A message may quote what a client sent (a URL path, a gateway field), so
+ * every line is escaped here, whatever the caller passed: control
+ * characters (C0, DEL, C1), bytes that are not UTF-8 and the Unicode line
+ * separators become \n, \r, \t or \xNN, and no client can write a line
+ * of its own or a terminal escape into the log.
  */
 #include "util/log.h"
 
@@ -20,11 +26,98 @@ log_set_level(enum log_level level)
 	min_level = level;
 }
 
+/*
+ * The length of the UTF-8 character at s (at most n bytes), 0 when s does
+ * not start a well-formed one (overlong, surrogate, over U+10FFFF, cut).
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned long cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * Copies in[0..inlen) into out (room for outsz bytes, no terminator) with
+ * every control character, non-UTF-8 byte and U+2028/U+2029 escaped;
+ * stops before an escape or a character that would not fit whole.
+ * Returns the bytes written.
+ */
+static size_t
+escape_into(char *out, size_t outsz, const char *in, size_t inlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, k, cl;
+
+	while (i < inlen) {
+		cl = utf8_len(s + i, inlen - i);
+		if (cl == 1 && s[i] >= 0x20 && s[i] != 0x7f) {
+			if (o + 1 > outsz)
+				break;
+			out[o++] = (char)s[i++];
+			continue;
+		}
+		if (cl > 1 && !(cl == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) &&
+		    !(cl == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))) {
+			if (o + cl > outsz)
+				break;
+			memcpy(out + o, s + i, cl);
+			o += cl;
+			i += cl;
+			continue;
+		}
+		/* A control character, a C1 control or line separator (each
+		 * byte), or a byte that is not UTF-8. */
+		if (cl == 0)
+			cl = 1;
+		if (o + 4 * cl > outsz)
+			break;
+		for (k = 0; k < cl; k++, i++) {
+			out[o++] = '\\';
+			if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+				out[o++] = s[i] == '\n' ? 'n' : s[i] == '\r' ? 'r' : 't';
+				continue;
+			}
+			out[o++] = 'x';
+			out[o++] = hex[s[i] >> 4];
+			out[o++] = hex[s[i] & 0x0f];
+		}
+	}
+	return o;
+}
+
 static void
 vlog(enum log_level level, int with_errno, int saved_errno, const char *fmt, va_list ap)
 {
 	static const char *names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
-	char line[2048];
+	char line[2048], msg[2048];
 	struct tm tm;
 	time_t t = time(NULL);
 	int n, m;
@@ -35,12 +128,13 @@ vlog(enum log_level level, int with_errno, int saved_errno, const char *fmt, va_
 	n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02dZ %s ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, names[level]);
-	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	m = vsnprintf(msg, sizeof msg, fmt, ap);
 	if (m < 0)
 		m = 0;
-	n += m;
-	if ((size_t)n >= sizeof line - 64)
-		n = (int)(sizeof line - 64);
+	if ((size_t)m >= sizeof msg)
+		m = (int)(sizeof msg - 1);
+	/* 64 bytes kept for the errno text and the newline. */
+	n += (int)escape_into(line + n, sizeof line - 64 - (size_t)n, msg, (size_t)m);
 	if (with_errno && saved_errno != 0)
 		n += snprintf(line + n, sizeof line - (size_t)n, ": %s", strerror(saved_errno));
 	line[n++] = '\n';
