@@ -461,12 +461,12 @@ test_not_a_regular_file(void **state)
 
 	snprintf(path, sizeof path, "%s/aduan.fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_null(conf_load_file(path, &errs));
+	assert_null(conf_load_file(path, 0, &errs));
 	assert_int_equal(errs.n, 1);
 	expect_error(&errs, 0, path);
 	expect_error(&errs, 0, "not a regular file");
 
-	assert_null(conf_load_file("/dev/zero", &errs));
+	assert_null(conf_load_file("/dev/zero", 0, &errs));
 	assert_int_equal(errs.n, 1);
 	expect_error(&errs, 0, "/dev/zero: not a regular file");
 
@@ -476,13 +476,13 @@ test_not_a_regular_file(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 5L * 1024 * 1024), 0);
 	close(fd);
-	assert_null(conf_load_file(inc, &errs));
+	assert_null(conf_load_file(inc, 0, &errs));
 	assert_int_equal(errs.n, 1);
 	expect_error(&errs, 0, "huge.conf: larger than 4 MiB");
 
 	/* @include of a FIFO, and of /dev/zero through a symlink. */
 	write_in(dir, "main.conf", BASE "@include \"aduan.fifo\"\n", path, sizeof path);
-	assert_null(conf_load_file(path, &errs));
+	assert_null(conf_load_file(path, 0, &errs));
 	assert_int_equal(errs.n, 1);
 	expect_error(&errs, 6, "aduan.fifo: not a regular file");
 	snprintf(inc, sizeof inc, "%s/zero.conf", dir);
@@ -490,7 +490,7 @@ test_not_a_regular_file(void **state)
 	write_in(dir, "inner.conf", "@include \"zero.conf\"\n", inc, sizeof inc);
 	write_in(dir, "main.conf", BASE "# rules next door\n@include \"inner.conf\"\n", path,
 	    sizeof path);
-	assert_null(conf_load_file(path, &errs));
+	assert_null(conf_load_file(path, 0, &errs));
 	assert_int_equal(errs.n, 1);
 	/* at its line in the file that includes it */
 	expect_error(&errs, 1, "zero.conf: not a regular file");
@@ -501,7 +501,7 @@ test_not_a_regular_file(void **state)
 	write_in(dir, "rule.conf", RULE, inc, sizeof inc);
 	write_in(dir, "main.conf", AGENCIES "@include \"rule.conf\"\n", path, sizeof path);
 	{
-		struct conf *c = conf_load_file(path, &errs);
+		struct conf *c = conf_load_file(path, 0, &errs);
 
 		if (c == NULL)
 			dump_errors(&errs);
