@@ -191,13 +191,17 @@ static const char *const migrations[] = {
 	"PRAGMA user_version = 6;",
 
 	/*
+	 * From 7 on, a step creates only what is missing (IF NOT EXISTS), so a
+	 * database whose user_version was set back by hand can run it again.
+	 *
 	 * 7: what a public (Open311) listing filters on.  A service code walks
 	 * its own complaints newest first instead of the whole table; closed
 	 * ones have a partial index that a new complaint never enters (it is
 	 * never closed), so intake writes one index entry more, not two.
 	 */
-	"CREATE INDEX complaints_keyword ON complaints(keyword, id);"
-	"CREATE INDEX complaints_closed ON complaints(id) WHERE status = 'closed';"
+	"CREATE INDEX IF NOT EXISTS complaints_keyword ON complaints(keyword, id);"
+	"CREATE INDEX IF NOT EXISTS complaints_closed ON complaints(id)"
+	"  WHERE status = 'closed';"
 	"PRAGMA user_version = 7;",
 
 	/*
@@ -213,7 +217,7 @@ static const char *const migrations[] = {
 	 * each get an index on the column they delete by, and the expiry of
 	 * waiting parts one over the waiting parts alone.
 	 */
-	"CREATE TABLE guard_phones ("
+	"CREATE TABLE IF NOT EXISTS guard_phones ("
 	"  phone TEXT PRIMARY KEY,"
 	"  tokens REAL NOT NULL,"
 	"  tokens_at INTEGER NOT NULL,"
@@ -225,18 +229,19 @@ static const char *const migrations[] = {
 	"  repeats INTEGER NOT NULL DEFAULT 0,"
 	"  last_at INTEGER NOT NULL DEFAULT 0,"
 	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX guard_phones_updated ON guard_phones(updated_at);"
-	"CREATE TABLE guard_texts ("
+	"CREATE INDEX IF NOT EXISTS guard_phones_updated ON guard_phones(updated_at);"
+	"CREATE TABLE IF NOT EXISTS guard_texts ("
 	"  phone TEXT NOT NULL,"
 	"  hash TEXT NOT NULL,"
 	"  ticket TEXT NOT NULL,"
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY (phone, hash)) WITHOUT ROWID;"
-	"CREATE INDEX guard_texts_at ON guard_texts(at);"
-	"CREATE INDEX sms_parts_joined ON sms_parts(joined_at) WHERE joined_at > 0;"
-	"CREATE INDEX sms_parts_waiting ON sms_parts(gateway, sender, ref, received_at, total)"
+	"CREATE INDEX IF NOT EXISTS guard_texts_at ON guard_texts(at);"
+	"CREATE INDEX IF NOT EXISTS sms_parts_joined ON sms_parts(joined_at) WHERE joined_at > 0;"
+	"CREATE INDEX IF NOT EXISTS sms_parts_waiting"
+	"  ON sms_parts(gateway, sender, ref, received_at, total)"
 	"  WHERE joined_at = 0;"
-	"CREATE INDEX ussd_sessions_updated ON ussd_sessions(updated_at);"
+	"CREATE INDEX IF NOT EXISTS ussd_sessions_updated ON ussd_sessions(updated_at);"
 	"PRAGMA user_version = 8;",
 };
 

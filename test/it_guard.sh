@@ -62,7 +62,7 @@ wait_port "$AG_PORT" 5 "$AG_PID" tool_agency
 # serve: aduan serve on $PORT with the admin listener on $APORT.
 serve() {
 	ADUAN_URL=http://127.0.0.1:$PORT
-	"$ADUAN_BIN" serve -c "$CONF" -p "$PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
+	"$ADUAN_BIN" serve --demo -c "$CONF" -p "$PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
 		</dev/null >>"$ADUAN_LOG" 2>&1 &
 	ADUAN_PID=$!
 	track "$ADUAN_PID" aduan
