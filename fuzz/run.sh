@@ -15,6 +15,9 @@ shift
 filter="$*"
 time=${FUZZ_TIME:-60}
 failed=""
+# libconfig's own leak on a syntax error is not ours (see the file).
+LSAN_OPTIONS="suppressions=$(pwd)/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 for prog in "$bin"/fuzz_*; do
 	[ -x "$prog" ] || continue
 	name=${prog##*/fuzz_}
