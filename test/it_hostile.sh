@@ -84,8 +84,19 @@ COUNT_SQL=
 for t in $TABLES; do
 	COUNT_SQL="${COUNT_SQL:+$COUNT_SQL UNION ALL }SELECT '$t=' || count(*) FROM \"$t\""
 done
+# One sqlite3 process for every count (a process per request is slow on a
+# busy machine); it holds no transaction between queries.
+coproc SQ { sqlite3 -batch -noheader -cmd '.timeout 5000' "$ADUAN_DB" 2>&1; }
+track "$SQ_PID" sqlite3
 store_counts() {
-	sql "$COUNT_SQL" | tr '\n' ' '
+	local line out=
+	printf '%s;\nSELECT '"'"'--end--'"'"';\n' "$COUNT_SQL" >&"${SQ[1]}"
+	while IFS= read -r -t 10 -u "${SQ[0]}" line; do
+		[ "$line" = --end-- ] && break
+		out+="$line "
+	done
+	[ "$line" = --end-- ] || fail "sqlite3 did not answer the row counts (got [$out])"
+	printf '%s' "$out"
 }
 BASE=$(store_counts)
 expect_match "the good callback stored a complaint" 'complaints=1 ' "$BASE"
