@@ -5,6 +5,8 @@
 #   make check           install missing Debian packages, build, run every test
 #   make SANITIZE=address,undefined check
 #   make bench           install wrk too, build, run bench/run.sh (BENCH_QUICK=1: short)
+#   make fuzz            install clang too, build the libFuzzer targets fuzz/fuzz_*.c in
+#                        build/fuzz/, run each for FUZZ_TIME seconds (default 60)
 #
 # Objects go to build/ (build/san-<list>/ for sanitizer builds).
 
@@ -20,9 +22,21 @@ else
 BUILD   := build/san-$(subst $(comma),-,$(SANITIZE))
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+# FUZZ=1 (set by `make fuzz`): clang with libFuzzer, ASan and UBSan in build/fuzz/.
+ifeq ($(FUZZ),1)
+BUILD   := build/fuzz
+CC      := clang
+CFLAGS  := -O1 -g
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+endif
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Werror
+ifeq ($(FUZZ),1)
+# clang warns about things gcc does not: shown, but the fuzz build goes on.
+WARN    += -Wno-error
+endif
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -39,6 +53,13 @@ TESTS   := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 # Helper programs the integration tests use: test/tool_<name>.c
 TOOL_SRCS := $(wildcard test/tool_*.c)
 TOOLS   := $(TOOL_SRCS:test/%.c=$(BUILD)/test/%)
+# Fuzz targets fuzz/fuzz_<name>.c.  In every build each is also linked with
+# fuzz/replay.c into $(BUILD)/fuzz-replay/fuzz_<name>, which test/run.sh runs
+# on fuzz/corpus/<name>/ and fuzz/crashes/<name>/ (no clang needed).
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/bin/%)
+FUZZ_TIME ?= 60
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -74,6 +95,19 @@ $(BUILD)/test/test_%: $(BUILD)/test/test_%.o $(BUILD)/libaduan.a
 $(BUILD)/test/tool_%: $(BUILD)/test/tool_%.o $(BUILD)/libaduan.a
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/fuzz-replay/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/fuzz-replay/fuzz_%.o $(BUILD)/fuzz-replay/replay.o \
+    $(BUILD)/libaduan.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+# The libFuzzer binaries (FUZZ=1 only: BUILD is build/fuzz there).
+build/fuzz/bin/fuzz_%: $(BUILD)/fuzz-replay/fuzz_%.o $(BUILD)/libaduan.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
 # deps.sh installs what is missing (as root) or prints the apt-get command.
 deps:
 	@sh scripts/deps.sh
@@ -87,13 +121,23 @@ check:
 	@sh scripts/deps.sh check
 	@$(MAKE) --no-print-directory test
 
-test: $(BUILD)/aduan $(TESTS) $(TOOLS)
+test: $(BUILD)/aduan $(TESTS) $(TOOLS) $(FUZZ_REPLAY)
 	@sh test/run.sh $(BUILD)
+
+# make fuzz: every target for FUZZ_TIME seconds, one after another
+# (fuzz/run.sh; FUZZ_MERGE=1 also merges new inputs into fuzz/corpus/).
+.PHONY: fuzz fuzz-build
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) sh fuzz/run.sh build/fuzz/bin
+
+fuzz-build: $(FUZZ_BINS)
 
 clean:
 	rm -rf build aduan
 
--include $(OBJS:.o=.d) $(BUILD)/aduan.d $(TESTS:=.d) $(TOOLS:=.d)
+-include $(OBJS:.o=.d) $(BUILD)/aduan.d $(TESTS:=.d) $(TOOLS:=.d) $(FUZZ_REPLAY:=.d)
 
 # make bench: throughput, latency and memory on loopback (bench/run.sh).
 # Never part of make check.  BENCH_QUICK=1 shortens every phase.

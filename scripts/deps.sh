@@ -3,6 +3,7 @@
 #   deps.sh run     what `make run` needs (build + run)
 #   deps.sh check   what `make check` needs (also cmocka, Kannel, sqlite3 CLI)
 #   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
+#   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
 # and `apt-get install`; as anyone else it prints the exact command and fails.
 set -eu
@@ -10,6 +11,9 @@ what=${1:-run}
 pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libconfig-dev libjansson-dev libssl-dev"
 if [ "$what" = check ]; then
 	pkgs="$pkgs libcmocka-dev kannel kannel-extras sqlite3"
+fi
+if [ "$what" = fuzz ]; then
+	pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 if [ "$what" = bench ]; then
 	pkgs="$pkgs wrk sqlite3"

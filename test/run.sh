@@ -1,6 +1,8 @@
 #!/bin/sh
-# Runs every test: the cmocka binaries (one per module), then the
-# integration scripts test/it_*.sh (real HTTP, real Kannel).  Prints one
+# Runs every test: the cmocka binaries (one per module), the fuzz targets
+# replayed on their corpus and past crashes (BUILD_DIR/fuzz-replay/fuzz_NAME
+# on fuzz/corpus/NAME/ and fuzz/crashes/NAME/; test name replay_NAME), then
+# the integration scripts test/it_*.sh (real HTTP, real Kannel).  Prints one
 # line per test program, the output of those that failed, and a closing
 # "N passed, N failed" line; exits 1 when anything failed.
 #   test/run.sh BUILD_DIR [NAME...]   NAME: run only programs whose name contains it
@@ -38,6 +40,14 @@ run_one() {
 for prog in "$build"/test/test_*; do
 	case "$prog" in *.o|*.d) continue ;; esac
 	[ -x "$prog" ] && run_one "$(basename "$prog")" "$prog"
+done
+# libconfig's own leak on a syntax error is not ours (fuzz/lsan.supp).
+lsan="suppressions=$(pwd)/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+for prog in "$build"/fuzz-replay/fuzz_*; do
+	case "$prog" in *.o|*.d) continue ;; esac
+	[ -x "$prog" ] || continue
+	name=${prog##*/fuzz_}
+	run_one "replay_$name" env LSAN_OPTIONS="$lsan" "$prog" "fuzz/corpus/$name" "fuzz/crashes/$name"
 done
 for script in test/it_*.sh; do
 	[ -f "$script" ] && run_one "$(basename "$script" .sh)" bash "$script"
