@@ -48,6 +48,7 @@ DPUPR_SHA=$(conf_agency_value conf/aduan.conf dpupr token_sha256)
 [ -n "$DPUPR_SHA" ] || fail "no token_sha256 for dpupr in conf/aduan.conf"
 sed -e "s/\"ganti-rahasia-kannel\"/\"$KSECRET\"/" \
 	-e "s/\"ganti-rahasia-ussd\"/\"$ATSECRET\"/" \
+	-e "s/\"ganti-sandi-sendsms\"/\"$KSECRET-sendsms\"/" \
 	-e "s/$DPUPR_SHA/$APITOKEN_SHA/" \
 	-e "/token_sha256 = \"[0-9a-f]*\"/{/$APITOKEN_SHA/!s/token_sha256 = \"[0-9a-f]*\";//}" \
 	conf/aduan.conf >"$ADUAN_CONF"
