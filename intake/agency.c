@@ -114,6 +114,7 @@
 #include "sms/lang.h"
 #include "sms/pii.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -258,34 +259,17 @@ iso_time(int64_t t, char *buf, size_t bufsz)
 		(void)str_copy(buf, bufsz, "");
 }
 
-/* Reads exactly n digits at *p. */
-static int
-take_digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
 /*
- * ISO-8601 in the forms people send: "2026-11-28", "2026-11-28T08:51",
- * "2026-11-28T08:51:03", with optional fraction, then "Z", "+07:00",
- * "+0700" or nothing (UTC); a space may stand for the T.  With allow_unix,
- * plain Unix seconds too.  *date_only tells whether only a date came.
+ * ISO-8601 by util/date.h's rule, in the forms people send: "2026-11-28",
+ * "2026-11-28T08:51", "2026-11-28T08:51:03", with optional fraction, then
+ * "Z", "+07", "+0700", "+07:00" or nothing (UTC); a space may stand for the
+ * T.  With allow_unix, plain Unix seconds too.  *date_only tells whether
+ * only a date came.
  */
 static int
 parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 {
-	struct tm tm, chk;
-	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
-	time_t t;
+	struct date d;
 	long v;
 
 	if (date_only != NULL)
@@ -298,60 +282,11 @@ parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 		*out = v;
 		return 0;
 	}
-	if (take_digits(&s, 4, &y) != 0 || *s++ != '-' || take_digits(&s, 2, &mo) != 0 ||
-	    *s++ != '-' || take_digits(&s, 2, &d) != 0)
+	if (date_parse(s, strlen(s), DATE_DAY_ALONE | DATE_SECONDS_OPTIONAL, &d) != 0)
 		return -1;
-	if (*s == '\0') {
-		if (date_only != NULL)
-			*date_only = 1;
-	} else {
-		if (*s != 'T' && *s != 't' && *s != ' ')
-			return -1;
-		s++;
-		if (take_digits(&s, 2, &h) != 0 || *s++ != ':' || take_digits(&s, 2, &mi) != 0)
-			return -1;
-		if (*s == ':') {
-			s++;
-			if (take_digits(&s, 2, &se) != 0)
-				return -1;
-			if (*s == '.' || *s == ',') {
-				s++;
-				if (*s < '0' || *s > '9')
-					return -1;
-				while (*s >= '0' && *s <= '9')
-					s++;
-			}
-		}
-		if (*s == 'Z' || *s == 'z')
-			s++;
-		else if (*s == '+' || *s == '-') {
-			sign = *s++ == '+' ? 1 : -1;
-			if (take_digits(&s, 2, &oh) != 0)
-				return -1;
-			if (*s == ':')
-				s++;
-			if (take_digits(&s, 2, &om) != 0)
-				return -1;
-			if (oh > 14 || om > 59)
-				return -1;
-		}
-		if (*s != '\0')
-			return -1;
-	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	chk = tm;
-	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != chk.tm_mday ||
-	    tm.tm_mon != chk.tm_mon)
-		return -1;              /* 2026-02-30 */
-	*out = (int64_t)t - sign * (oh * 3600 + om * 60);
+	if (date_only != NULL)
+		*date_only = !d.has_time;
+	*out = date_unix(&d);
 	return 0;
 }
 
