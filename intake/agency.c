@@ -156,22 +156,6 @@ triage_id(const struct conf *c)
 }
 
 static void
-set_err(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-static void
 sha256_hex(const char *s, size_t len, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -666,49 +650,49 @@ agency_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 	int cur = lifecycle_from_name(cm->status), to = -1, reroute = 0;
 	int64_t routed_at = -1, followup_due = 0, close_due = 0;
 
-	set_err(err, errsz, "%s", "");
+	errf(err, errsz, "%s", "");
 	if (note != NULL && *note == '\0')
 		note = NULL;
 	if (status == NULL && note == NULL) {
-		set_err(err, errsz, "nothing to do: give a status, a note or both");
+		errf(err, errsz, "nothing to do: give a status, a note or both");
 		return 400;
 	}
 	if (status == NULL && new_agency != NULL) {
-		set_err(err, errsz, "re-routing needs status \"routed\"");
+		errf(err, errsz, "re-routing needs status \"routed\"");
 		return 400;
 	}
 	if (status != NULL && (to = lifecycle_from_name(status)) < 0) {
 		known_statuses(known, sizeof known);
-		set_err(err, errsz, "unknown status '%.40s' (known: %s)", status, known);
+		errf(err, errsz, "unknown status '%.40s' (known: %s)", status, known);
 		return 400;
 	}
 	if (new_agency != NULL && strcmp(new_agency, cm->agency) != 0) {
 		if (to != LC_ROUTED) {
-			set_err(err, errsz, "re-routing to another agency needs status "
+			errf(err, errsz, "re-routing to another agency needs status "
 			    "\"routed\", not \"%s\"", status);
 			return 400;
 		}
 		if (agency_of(c, new_agency) == NULL) {
-			set_err(err, errsz, "unknown agency '%.64s'", new_agency);
+			errf(err, errsz, "unknown agency '%.64s'", new_agency);
 			return 400;
 		}
 		reroute = 1;
 	}
 	if (to == LC_WITHDRAWN) {
-		set_err(err, errsz, "only the reporter can withdraw a ticket (BATAL by SMS)");
+		errf(err, errsz, "only the reporter can withdraw a ticket (BATAL by SMS)");
 		return 409;
 	}
 	if (status != NULL && (cur < 0 || !lifecycle_agency_may(cur, to))) {
-		set_err(err, errsz, "cannot go from %s to %s", cm->status, status);
+		errf(err, errsz, "cannot go from %s to %s", cm->status, status);
 		return 409;
 	}
 	if (reroute && strcmp(actor, triage_id(c)) != 0) {
-		set_err(err, errsz, "only the triage agency (%s) may re-route a ticket; "
+		errf(err, errsz, "only the triage agency (%s) may re-route a ticket; "
 		    "set \"rejected\" with a note to hand it back", triage_id(c));
 		return 409;
 	}
 	if (to == LC_ROUTED && cur == LC_ROUTED && !reroute) {
-		set_err(err, errsz, "already routed to %s; name another agency to re-route",
+		errf(err, errsz, "already routed to %s; name another agency to re-route",
 		    cm->agency);
 		return 409;
 	}
@@ -760,7 +744,7 @@ agency_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 	return 0;
 
 fail:
-	set_err(err, errsz, "store: %s", store_errmsg());
+	errf(err, errsz, "store: %s", store_errmsg());
 	return -1;
 }
 
@@ -1073,11 +1057,11 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 	    sizeof err);
 	json_decref(root);
 	if (r == 0 && (j = ticket_full(a->conf, a->store, &cm, ag->show_phone, now)) == NULL) {
-		set_err(err, sizeof err, "store: %s", store_errmsg());
+		errf(err, sizeof err, "store: %s", store_errmsg());
 		r = -1;
 	}
 	if (r == 0 && store_commit(a->store) != 0) {
-		set_err(err, sizeof err, "store: %s", store_errmsg());
+		errf(err, sizeof err, "store: %s", store_errmsg());
 		json_decref(j);
 		r = -1;
 	} else if (r != 0)

@@ -18,7 +18,7 @@ gateway_fail(char *err, size_t errsz, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
+	(void)verrf(err, errsz, fmt, ap);
 	va_end(ap);
 	return status;
 }

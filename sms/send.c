@@ -60,7 +60,7 @@ result(struct send_result *r, enum send_outcome o, const char *fmt, ...)
 
 	r->outcome = o;
 	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof r->error, fmt, ap);
+	(void)verrf(r->error, sizeof r->error, fmt, ap);
 	va_end(ap);
 }
 

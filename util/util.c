@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,25 @@ str_copy(char *dst, size_t dstsz, const char *src)
 	}
 	memcpy(dst, src, n + 1);
 	return 0;
+}
+
+int
+verrf(char *buf, size_t sz, const char *fmt, va_list ap)
+{
+	if (buf != NULL && sz > 0)
+		(void)vsnprintf(buf, sz, fmt, ap);
+	return -1;
+}
+
+int
+errf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)verrf(buf, sz, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 int

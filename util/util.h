@@ -5,6 +5,7 @@
 #ifndef ADUAN_UTIL_H
 #define ADUAN_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,15 @@ char *xstrndup(const char *s, size_t n);
  * -1 when src did not fit (dst then holds the truncated prefix).
  */
 int str_copy(char *dst, size_t dstsz, const char *src);
+
+/*
+ * Formats a reason into the caller's error buffer (buf NULL or sz 0: no
+ * buffer, nothing written; a long reason is cut) and returns -1, so that
+ * a failing function can end with `return errf(err, errsz, "...", ...)`.
+ */
+int errf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int verrf(char *buf, size_t sz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Parses a whole decimal integer within [min, max].  0 or -1. */
 int str_to_long(const char *s, long min, long max, long *out);
