@@ -2520,8 +2520,7 @@ append(char *out, size_t outsz, size_t *o, const char *s, size_t n)
 		return 0;
 	}
 	/* Cut at a character boundary: a truncated reply is still UTF-8. */
-	while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
-		room--;
+	room = utf8_cut(s, n, room);
 	memcpy(out + *o, s, room);
 	*o += room;
 	return -1;

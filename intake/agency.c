@@ -181,25 +181,6 @@ all_digits(const char *s, size_t minlen, size_t maxlen)
 	return n >= minlen && n <= maxlen;
 }
 
-/* Drops an incomplete UTF-8 sequence left at the end of s by a cut. */
-static void
-utf8_fix_tail(char *s)
-{
-	size_t n = strlen(s), i = n, need;
-	unsigned char b;
-
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
-		i--;
-	if (i == 0)
-		return;
-	b = (unsigned char)s[i - 1];
-	if (b < 0x80)
-		return;
-	need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
-}
-
 /* The grow-as-needed text buffer of the XML writer. */
 /* Text escaped for XML 1.0; control characters it cannot carry are dropped. */
 static void
@@ -504,8 +485,7 @@ cut_at(const char *note, size_t n, size_t len)
 		else
 			p--;
 	}
-	while (p > 0 && ((unsigned char)note[p] & 0xC0) == 0x80)
-		p--;
+	p = utf8_cut(note, len, p);
 	while (p > 0 && (note[p - 1] == ' ' || note[p - 1] == '\n' || note[p - 1] == '\t'))
 		p--;
 	return p;

@@ -160,9 +160,7 @@ out_add(struct out *o, const char *fmt, ...)
 	}
 	/* Overwrite the tail with "...", never leaving half a character. */
 	o->full = 1;
-	l = o->sz - 4;
-	while (l > 0 && ((unsigned char)o->b[l] & 0xC0) == 0x80)
-		l--;
+	l = utf8_cut(o->b, o->sz - 1, o->sz - 4);
 	memcpy(o->b + l, "...", 4);
 	o->len = l + 3;
 }
@@ -953,9 +951,7 @@ clean(char *dst, size_t dstsz, const char *src, size_t len)
 	size_t i, n = len < dstsz - 1 ? len : dstsz - 1;
 	unsigned char ch;
 
-	if (n < len)
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
+	n = utf8_cut(src, len, n);
 	for (i = 0; i < n; i++) {
 		ch = (unsigned char)src[i];
 		dst[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;

@@ -181,9 +181,7 @@ fetch_quote(const char *body, size_t len, char *out, size_t outsz)
 
 	if (n >= outsz)
 		n = outsz - 1;
-	if (n < len)
-		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
-			n--;
+	n = utf8_cut(body, len, n);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)body[i];
 

@@ -110,6 +110,34 @@ str_to_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+size_t
+utf8_cut(const char *s, size_t len, size_t n)
+{
+	if (n >= len)
+		return len;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void
+utf8_fix_tail(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char b;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0)
+		return;
+	b = (unsigned char)s[i - 1];
+	if (b < 0x80)
+		return;
+	need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 int
 str_secret_equal(const char *a, const char *b)
 {

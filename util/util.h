@@ -45,6 +45,20 @@ struct sbuf {
 void sbuf_add(struct sbuf *b, const char *s, size_t n);
 void sbuf_str(struct sbuf *b, const char *s);
 
+/*
+ * Where s[0..len) may be cut at or before byte n without splitting a UTF-8
+ * character: n stepped back over continuation bytes (10xxxxxx); n >= len
+ * gives len, and s[n] is read only when n < len.  s[0..cut) then holds
+ * whole characters only (if s did).
+ */
+size_t utf8_cut(const char *s, size_t len, size_t n);
+
+/*
+ * Drops an incomplete UTF-8 sequence left at the end of the NUL-terminated
+ * s by a cut made elsewhere (snprintf, a fixed-size column).
+ */
+void utf8_fix_tail(char *s);
+
 /* Constant-time comparison of two NUL-terminated secrets: 1 equal, 0 not. */
 int str_secret_equal(const char *a, const char *b);
 
