@@ -138,6 +138,8 @@
 #define TICK_BATCH              64
 #define TICK_ROUNDS             16
 #define NOTE_BUF                8192    /* a stored note for status_notes */
+#define XML_MAX                 (8 << 20)       /* an XML answer: 200 rows are far less */
+#define KEYWORDS_MAX            4096    /* a service's "keywords": whole aliases up to this */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -1226,17 +1228,18 @@ put(json_t *o, const char *name, const char *v)
 
 /*
  * Writes an array of flat objects as <root><item><name>v</name>...</item>
- * </root>, members in insertion order.
+ * </root>, members in insertion order.  NULL past XML_MAX bytes.
  */
 static char *
 xml_of(const json_t *arr, const char *root, const char *item)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b;
 	const char *key;
 	json_t *o, *v;
 	size_t i;
 	char num[32];
 
+	sbuf_init(&b, XML_MAX);
 	sbuf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
 	sbuf_str(&b, root);
 	sbuf_str(&b, ">");
@@ -1269,6 +1272,10 @@ xml_of(const json_t *arr, const char *root, const char *item)
 	sbuf_str(&b, "</");
 	sbuf_str(&b, root);
 	sbuf_str(&b, ">\n");
+	if (b.overflow) {
+		free(b.s);
+		return NULL;
+	}
 	return b.s;
 }
 
@@ -1283,8 +1290,15 @@ respond_list(struct http_response *res, int status, enum fmt f, json_t *arr,
 		respond_json(res, status, arr);
 		return;
 	}
-	s = xml_of(arr, root, item);
-	http_respond(res, status, CT_XML, s, strlen(s));
+	if ((s = xml_of(arr, root, item)) == NULL) {
+		static const char too_large[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		    "<errors><error><code>500</code><description>answer too large"
+		    "</description></error></errors>\n";
+
+		log_error("agency: an XML answer passed %d bytes", XML_MAX);
+		http_respond(res, 500, CT_XML, too_large, sizeof too_large - 1);
+	} else
+		http_respond(res, status, CT_XML, s, strlen(s));
 	free(s);
 	json_decref(arr);
 }
@@ -1312,13 +1326,18 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		const struct conf_agency *ag = r->agency < c->nagencies ?
 		    &c->agencies[r->agency] : NULL;
 
-		memset(&kw, 0, sizeof kw);
+		sbuf_init(&kw, KEYWORDS_MAX);
 		sbuf_add(&kw, "", 0);
 		for (k = 0; k < r->naliases + r->naliases_en; k++) {
-			if (k > 0)
-				sbuf_str(&kw, ",");
-			sbuf_str(&kw, k < r->naliases ? r->aliases[k] :
-			    r->aliases_en[k - r->naliases]);
+			size_t keep = kw.len;
+
+			if ((k > 0 && sbuf_str(&kw, ",") != 0) ||
+			    sbuf_str(&kw, k < r->naliases ? r->aliases[k] :
+			    r->aliases_en[k - r->naliases]) != 0) {
+				kw.len = keep;  /* whole aliases only */
+				kw.s[keep] = '\0';
+				break;
+			}
 		}
 		o = must(json_object());
 		put(o, "service_code", r->keyword);

@@ -157,23 +157,37 @@ now_unix(void)
 }
 
 void
+sbuf_init(struct sbuf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+}
+
+int
 sbuf_add(struct sbuf *b, const char *s, size_t n)
 {
+	if (n > b->max - b->len) {
+		b->overflow = 1;
+		return -1;
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
+		if (cap > b->max + 1)
+			cap = b->max + 1;
 		b->s = xrealloc(b->s, cap);
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
+	return 0;
 }
 
-void
+int
 sbuf_str(struct sbuf *b, const char *s)
 {
-	sbuf_add(b, s, strlen(s));
+	return sbuf_add(b, s, strlen(s));
 }

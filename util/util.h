@@ -34,16 +34,24 @@ int verrf(char *buf, size_t sz, const char *fmt, va_list ap)
 int str_to_long(const char *s, long min, long max, long *out);
 
 /*
- * A growing string: sbuf_add() appends n bytes (binary-safe) and keeps it
- * NUL-terminated; s is NULL until the first append.  Free s when done.
+ * A growing string with a ceiling (as curl's dynbuf): sbuf_init() sets the
+ * most bytes it may hold (NUL not counted); sbuf_add() appends n bytes
+ * (binary-safe) and keeps it NUL-terminated.  An append that would pass
+ * max is refused whole: it returns -1, the buffer keeps what it had (still
+ * valid and terminated) and overflow stays set, so a caller may append a
+ * run of pieces and check overflow once at the end.  s is NULL until the
+ * first append.  Free s when done.  A zeroed sbuf has max 0: init it.
  */
 struct sbuf {
 	char *s;
 	size_t len, cap;
+	size_t max;
+	int overflow;
 };
 
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
-void sbuf_str(struct sbuf *b, const char *s);
+void sbuf_init(struct sbuf *b, size_t max);
+int sbuf_add(struct sbuf *b, const char *s, size_t n);
+int sbuf_str(struct sbuf *b, const char *s);
 
 /*
  * Where s[0..len) may be cut at or before byte n without splitting a UTF-8
