@@ -34,7 +34,7 @@
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
 #include "sms/text.h"
-#include "routing/sla.h"
+#include "util/date.h"
 #include "util/util.h"
 
 /* A folded keyword or phrase, NUL included; route_decision.keyword is 64. */
@@ -1149,7 +1149,7 @@ load_holidays(struct loader *ld, const config_t *cfg)
 		e = config_setting_get_elem(list, (unsigned)i);
 		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
 		    config_setting_get_string(e) : NULL;
-		if (v == NULL || (d = sla_parse_date(v)) < 0) {
+		if (v == NULL || (d = date_parse_day(v)) < 0) {
 			err_at(ld, e, "service_levels.holidays: '%.20s' is not a date "
 			    "written YYYY-MM-DD", v != NULL ? v : type_name(e));
 			continue;
@@ -2520,8 +2520,7 @@ append(char *out, size_t outsz, size_t *o, const char *s, size_t n)
 		return 0;
 	}
 	/* Cut at a character boundary: a truncated reply is still UTF-8. */
-	while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
-		room--;
+	room = utf8_cut(s, n, room);
 	memcpy(out + *o, s, room);
 	*o += room;
 	return -1;

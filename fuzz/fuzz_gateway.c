@@ -280,12 +280,15 @@ static const char *const gateways_conf =
     "  infobip = { secret = \"fuzz-rahasia-infobip\"; };\n"
     "  generic = { secret = \"fuzz-rahasia-generic\"; };\n";
 
+/* The configuration file read at start (ours is about 30 KiB). */
+#define CONF_TEXT_MAX   (1 << 20)
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct conf_errors errs;
 	const char *path = getenv("ADUAN_FUZZ_CONF");
-	struct sbuf b = { 0 };
+	struct sbuf b;
 	char chunk[4096], *at;
 	FILE *f;
 	size_t n;
@@ -299,9 +302,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_gateway: cannot open %s\n", path);
 		exit(2);
 	}
+	sbuf_init(&b, CONF_TEXT_MAX);
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		sbuf_add(&b, chunk, n);
 	fclose(f);
+	if (b.overflow || b.s == NULL) {
+		fprintf(stderr, "fuzz_gateway: %s is empty or over %d bytes\n", path, CONF_TEXT_MAX);
+		exit(2);
+	}
 	/* Every gateway on, and the public URL Twilio's status callbacks sign. */
 	at = strstr(b.s, "\ngateways = {\n");
 	if (at == NULL || strstr(b.s, "\nserver = {\n") == NULL) {
@@ -309,16 +317,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(2);
 	}
 	{
-		struct sbuf c = { 0 };
+		struct sbuf c;
 		char *srv;
 
+		sbuf_init(&c, 2 * CONF_TEXT_MAX);
 		sbuf_add(&c, b.s, (size_t)(at + 1 - b.s));
 		sbuf_str(&c, gateways_conf);
 		sbuf_str(&c, at + strlen("\ngateways = {\n"));
 		free(b.s);
 		b = c;
 		srv = strstr(b.s, "\nserver = {\n");
-		c = (struct sbuf){ 0 };
+		sbuf_init(&c, 2 * CONF_TEXT_MAX);
 		sbuf_add(&c, b.s, (size_t)(srv - b.s));
 		sbuf_str(&c, "\nserver = {\n  public_url = \"https://aduan.example.go.id\";\n");
 		sbuf_str(&c, srv + strlen("\nserver = {\n"));

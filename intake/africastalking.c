@@ -25,6 +25,7 @@
 
 #include "intake/gateway.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/util.h"
 
 static int
@@ -108,7 +109,7 @@ at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_i
 	if (ilen >= sizeof in->id || !gateway_token(id, ilen))
 		return gateway_fail(err, errsz, 400, "parameter id is malformed");
 	date = http_param(req, "date", &len);
-	if (date != NULL && len > 0 && (t = gateway_iso_time(date)) < 0)
+	if (date != NULL && len > 0 && (t = date_parse_iso8601(date)) < 0)
 		return gateway_fail(err, errsz, 400, "parameter date is not an ISO-8601 time");
 
 	memcpy(in->from, from, flen);

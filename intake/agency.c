@@ -114,6 +114,7 @@
 #include "sms/lang.h"
 #include "sms/pii.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -137,6 +138,8 @@
 #define TICK_BATCH              64
 #define TICK_ROUNDS             16
 #define NOTE_BUF                8192    /* a stored note for status_notes */
+#define XML_MAX                 (8 << 20)       /* an XML answer: 200 rows are far less */
+#define KEYWORDS_MAX            4096    /* a service's "keywords": whole aliases up to this */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -152,22 +155,6 @@ static const char *
 triage_id(const struct conf *c)
 {
 	return c->triage < c->nagencies ? c->agencies[c->triage].id : "";
-}
-
-static void
-set_err(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
 }
 
 static void
@@ -194,25 +181,6 @@ all_digits(const char *s, size_t minlen, size_t maxlen)
 		if (s[n] < '0' || s[n] > '9')
 			return 0;
 	return n >= minlen && n <= maxlen;
-}
-
-/* Drops an incomplete UTF-8 sequence left at the end of s by a cut. */
-static void
-utf8_fix_tail(char *s)
-{
-	size_t n = strlen(s), i = n, need;
-	unsigned char b;
-
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
-		i--;
-	if (i == 0)
-		return;
-	b = (unsigned char)s[i - 1];
-	if (b < 0x80)
-		return;
-	need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
 }
 
 /* The grow-as-needed text buffer of the XML writer. */
@@ -258,34 +226,17 @@ iso_time(int64_t t, char *buf, size_t bufsz)
 		(void)str_copy(buf, bufsz, "");
 }
 
-/* Reads exactly n digits at *p. */
-static int
-take_digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
 /*
- * ISO-8601 in the forms people send: "2026-11-28", "2026-11-28T08:51",
- * "2026-11-28T08:51:03", with optional fraction, then "Z", "+07:00",
- * "+0700" or nothing (UTC); a space may stand for the T.  With allow_unix,
- * plain Unix seconds too.  *date_only tells whether only a date came.
+ * ISO-8601 by util/date.h's rule, in the forms people send: "2026-11-28",
+ * "2026-11-28T08:51", "2026-11-28T08:51:03", with optional fraction, then
+ * "Z", "+07", "+0700", "+07:00" or nothing (UTC); a space may stand for the
+ * T.  With allow_unix, plain Unix seconds too.  *date_only tells whether
+ * only a date came.
  */
 static int
 parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 {
-	struct tm tm, chk;
-	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
-	time_t t;
+	struct date d;
 	long v;
 
 	if (date_only != NULL)
@@ -298,60 +249,11 @@ parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 		*out = v;
 		return 0;
 	}
-	if (take_digits(&s, 4, &y) != 0 || *s++ != '-' || take_digits(&s, 2, &mo) != 0 ||
-	    *s++ != '-' || take_digits(&s, 2, &d) != 0)
+	if (date_parse(s, strlen(s), DATE_DAY_ALONE | DATE_SECONDS_OPTIONAL, &d) != 0)
 		return -1;
-	if (*s == '\0') {
-		if (date_only != NULL)
-			*date_only = 1;
-	} else {
-		if (*s != 'T' && *s != 't' && *s != ' ')
-			return -1;
-		s++;
-		if (take_digits(&s, 2, &h) != 0 || *s++ != ':' || take_digits(&s, 2, &mi) != 0)
-			return -1;
-		if (*s == ':') {
-			s++;
-			if (take_digits(&s, 2, &se) != 0)
-				return -1;
-			if (*s == '.' || *s == ',') {
-				s++;
-				if (*s < '0' || *s > '9')
-					return -1;
-				while (*s >= '0' && *s <= '9')
-					s++;
-			}
-		}
-		if (*s == 'Z' || *s == 'z')
-			s++;
-		else if (*s == '+' || *s == '-') {
-			sign = *s++ == '+' ? 1 : -1;
-			if (take_digits(&s, 2, &oh) != 0)
-				return -1;
-			if (*s == ':')
-				s++;
-			if (take_digits(&s, 2, &om) != 0)
-				return -1;
-			if (oh > 14 || om > 59)
-				return -1;
-		}
-		if (*s != '\0')
-			return -1;
-	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	chk = tm;
-	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != chk.tm_mday ||
-	    tm.tm_mon != chk.tm_mon)
-		return -1;              /* 2026-02-30 */
-	*out = (int64_t)t - sign * (oh * 3600 + om * 60);
+	if (date_only != NULL)
+		*date_only = !d.has_time;
+	*out = date_unix(&d);
 	return 0;
 }
 
@@ -585,8 +487,7 @@ cut_at(const char *note, size_t n, size_t len)
 		else
 			p--;
 	}
-	while (p > 0 && ((unsigned char)note[p] & 0xC0) == 0x80)
-		p--;
+	p = utf8_cut(note, len, p);
 	while (p > 0 && (note[p - 1] == ' ' || note[p - 1] == '\n' || note[p - 1] == '\t'))
 		p--;
 	return p;
@@ -731,49 +632,49 @@ agency_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 	int cur = lifecycle_from_name(cm->status), to = -1, reroute = 0;
 	int64_t routed_at = -1, followup_due = 0, close_due = 0;
 
-	set_err(err, errsz, "%s", "");
+	errf(err, errsz, "%s", "");
 	if (note != NULL && *note == '\0')
 		note = NULL;
 	if (status == NULL && note == NULL) {
-		set_err(err, errsz, "nothing to do: give a status, a note or both");
+		errf(err, errsz, "nothing to do: give a status, a note or both");
 		return 400;
 	}
 	if (status == NULL && new_agency != NULL) {
-		set_err(err, errsz, "re-routing needs status \"routed\"");
+		errf(err, errsz, "re-routing needs status \"routed\"");
 		return 400;
 	}
 	if (status != NULL && (to = lifecycle_from_name(status)) < 0) {
 		known_statuses(known, sizeof known);
-		set_err(err, errsz, "unknown status '%.40s' (known: %s)", status, known);
+		errf(err, errsz, "unknown status '%.40s' (known: %s)", status, known);
 		return 400;
 	}
 	if (new_agency != NULL && strcmp(new_agency, cm->agency) != 0) {
 		if (to != LC_ROUTED) {
-			set_err(err, errsz, "re-routing to another agency needs status "
+			errf(err, errsz, "re-routing to another agency needs status "
 			    "\"routed\", not \"%s\"", status);
 			return 400;
 		}
 		if (agency_of(c, new_agency) == NULL) {
-			set_err(err, errsz, "unknown agency '%.64s'", new_agency);
+			errf(err, errsz, "unknown agency '%.64s'", new_agency);
 			return 400;
 		}
 		reroute = 1;
 	}
 	if (to == LC_WITHDRAWN) {
-		set_err(err, errsz, "only the reporter can withdraw a ticket (BATAL by SMS)");
+		errf(err, errsz, "only the reporter can withdraw a ticket (BATAL by SMS)");
 		return 409;
 	}
 	if (status != NULL && (cur < 0 || !lifecycle_agency_may(cur, to))) {
-		set_err(err, errsz, "cannot go from %s to %s", cm->status, status);
+		errf(err, errsz, "cannot go from %s to %s", cm->status, status);
 		return 409;
 	}
 	if (reroute && strcmp(actor, triage_id(c)) != 0) {
-		set_err(err, errsz, "only the triage agency (%s) may re-route a ticket; "
+		errf(err, errsz, "only the triage agency (%s) may re-route a ticket; "
 		    "set \"rejected\" with a note to hand it back", triage_id(c));
 		return 409;
 	}
 	if (to == LC_ROUTED && cur == LC_ROUTED && !reroute) {
-		set_err(err, errsz, "already routed to %s; name another agency to re-route",
+		errf(err, errsz, "already routed to %s; name another agency to re-route",
 		    cm->agency);
 		return 409;
 	}
@@ -825,7 +726,7 @@ agency_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 	return 0;
 
 fail:
-	set_err(err, errsz, "store: %s", store_errmsg());
+	errf(err, errsz, "store: %s", store_errmsg());
 	return -1;
 }
 
@@ -1138,11 +1039,11 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 	    sizeof err);
 	json_decref(root);
 	if (r == 0 && (j = ticket_full(a->conf, a->store, &cm, ag->show_phone, now)) == NULL) {
-		set_err(err, sizeof err, "store: %s", store_errmsg());
+		errf(err, sizeof err, "store: %s", store_errmsg());
 		r = -1;
 	}
 	if (r == 0 && store_commit(a->store) != 0) {
-		set_err(err, sizeof err, "store: %s", store_errmsg());
+		errf(err, sizeof err, "store: %s", store_errmsg());
 		json_decref(j);
 		r = -1;
 	} else if (r != 0)
@@ -1327,17 +1228,18 @@ put(json_t *o, const char *name, const char *v)
 
 /*
  * Writes an array of flat objects as <root><item><name>v</name>...</item>
- * </root>, members in insertion order.
+ * </root>, members in insertion order.  NULL past XML_MAX bytes.
  */
 static char *
 xml_of(const json_t *arr, const char *root, const char *item)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b;
 	const char *key;
 	json_t *o, *v;
 	size_t i;
 	char num[32];
 
+	sbuf_init(&b, XML_MAX);
 	sbuf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
 	sbuf_str(&b, root);
 	sbuf_str(&b, ">");
@@ -1370,6 +1272,10 @@ xml_of(const json_t *arr, const char *root, const char *item)
 	sbuf_str(&b, "</");
 	sbuf_str(&b, root);
 	sbuf_str(&b, ">\n");
+	if (b.overflow) {
+		free(b.s);
+		return NULL;
+	}
 	return b.s;
 }
 
@@ -1384,8 +1290,15 @@ respond_list(struct http_response *res, int status, enum fmt f, json_t *arr,
 		respond_json(res, status, arr);
 		return;
 	}
-	s = xml_of(arr, root, item);
-	http_respond(res, status, CT_XML, s, strlen(s));
+	if ((s = xml_of(arr, root, item)) == NULL) {
+		static const char too_large[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		    "<errors><error><code>500</code><description>answer too large"
+		    "</description></error></errors>\n";
+
+		log_error("agency: an XML answer passed %d bytes", XML_MAX);
+		http_respond(res, 500, CT_XML, too_large, sizeof too_large - 1);
+	} else
+		http_respond(res, status, CT_XML, s, strlen(s));
 	free(s);
 	json_decref(arr);
 }
@@ -1414,13 +1327,18 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		const struct conf_agency *ag = r->agency < c->nagencies ?
 		    &c->agencies[r->agency] : NULL;
 
-		memset(&kw, 0, sizeof kw);
+		sbuf_init(&kw, KEYWORDS_MAX);
 		sbuf_add(&kw, "", 0);
 		for (k = 0; k < r->naliases + r->naliases_en; k++) {
-			if (k > 0)
-				sbuf_str(&kw, ",");
-			sbuf_str(&kw, k < r->naliases ? r->aliases[k] :
-			    r->aliases_en[k - r->naliases]);
+			size_t keep = kw.len;
+
+			if ((k > 0 && sbuf_str(&kw, ",") != 0) ||
+			    sbuf_str(&kw, k < r->naliases ? r->aliases[k] :
+			    r->aliases_en[k - r->naliases]) != 0) {
+				kw.len = keep;  /* whole aliases only */
+				kw.s[keep] = '\0';
+				break;
+			}
 		}
 		o = must(json_object());
 		put(o, "service_code", r->keyword);

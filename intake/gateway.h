@@ -73,12 +73,6 @@ int gateway_secret(const struct http_request *req, const char *want, const char 
     char *err, size_t errsz);
 /* 1 when s[0..len) is printable ASCII without spaces (ids, codes, references). */
 int gateway_token(const char *s, size_t len);
-/*
- * ISO-8601 as gateways write it: YYYY-MM-DD, 'T' or ' ', HH:MM:SS, an
- * optional fraction, then Z, +HH, +HHMM or +HH:MM (none: UTC).  Unix time,
- * or -1 when s is anything else.
- */
-int64_t gateway_iso_time(const char *s);
 
 #define USSD_SESSION_MAX 128
 

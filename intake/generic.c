@@ -56,6 +56,7 @@
 
 #include "intake/gateway.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/util.h"
 
 #define UNIX_TIME_MAX 32503680000LL     /* year 3000 */
@@ -142,7 +143,7 @@ read_time(const json_t *o, struct sms_in *in, char *err, size_t errsz)
 			in->time = t;
 			return 0;
 		}
-		if ((iso = gateway_iso_time(s)) >= 0 && iso <= UNIX_TIME_MAX) {
+		if ((iso = date_parse_iso8601(s)) >= 0 && iso <= UNIX_TIME_MAX) {
 			in->time = iso;
 			return 0;
 		}

@@ -53,6 +53,7 @@
 
 #include "intake/gateway.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/util.h"
 
 /* The request's secret (query string) against the configured one. */
@@ -138,7 +139,7 @@ one_result(const struct conf *c, const json_t *o, size_t i, struct sms_in *in, c
 		    "or sender name", i);
 	if (to != NULL && (tolen >= sizeof in->to || !gateway_token(to, tolen)))
 		return gateway_fail(err, errsz, 400, "results[%zu]: field \"to\" is not a number", i);
-	if (at != NULL && (t = gateway_iso_time(at)) < 0)
+	if (at != NULL && (t = date_parse_iso8601(at)) < 0)
 		return gateway_fail(err, errsz, 400, "results[%zu]: field \"receivedAt\" is not an ISO-8601 "
 		    "time like 2026-01-02T15:04:05.000+0000", i);
 	if (!text_utf8_valid(text, tlen))

@@ -176,8 +176,7 @@ status_reply(struct intake *ix, enum lang l, const struct store_complaint *c, ch
 			cut--;
 		if (cut == 0)
 			cut = n;
-		while (cut > 0 && ((unsigned char)note[cut] & 0xC0) == 0x80)
-			cut--;
+		cut = utf8_cut(note, strlen(note), cut);
 		memcpy(note + cut, "...", 4);
 	}
 }
@@ -905,9 +904,7 @@ cap_text(const struct conf *c, char *text)
 
 	if ((long)n <= c->max_text)
 		return;
-	n = (size_t)c->max_text;
-	while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-		n--;
+	n = utf8_cut(text, n, (size_t)c->max_text);
 	text[n] = '\0';
 }
 

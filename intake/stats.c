@@ -11,6 +11,7 @@
 
 #include "sms/parse.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/util.h"
 
 /* Function words: never a candidate keyword.  Folded, as text_fold_word() gives them. */
@@ -311,31 +312,14 @@ stats_duration(int64_t secs, char *out, size_t outsz)
 	    units[i + 1].unit);
 }
 
-/* Reads exactly n digits at *p into *v and moves *p past them.  0, -1. */
-static int
-digits(const char **p, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		*v = *v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	return 0;
-}
-
 int
 stats_parse_since(const char *arg, int64_t now, int64_t *since)
 {
-	const char *p = arg;
-	struct tm tm, back;
+	struct date d;
+	struct tm tm;
 	time_t t;
 	char *end;
 	long n;
-	int y, mo, d, h = 0, mi = 0, s = 0;
 
 	if (arg == NULL || *arg == '\0')
 		return -1;
@@ -358,36 +342,19 @@ stats_parse_since(const char *arg, int64_t now, int64_t *since)
 			return -1;
 		}
 	}
-	/* YYYY-MM-DD[(T| )HH:MM[:SS]], local time */
-	if (digits(&p, 4, &y) != 0 || *p++ != '-' || digits(&p, 2, &mo) != 0 || *p++ != '-' ||
-	    digits(&p, 2, &d) != 0)
-		return -1;
-	if (*p == 'T' || *p == ' ') {
-		p++;
-		if (digits(&p, 2, &h) != 0 || *p++ != ':' || digits(&p, 2, &mi) != 0)
-			return -1;
-		if (*p == ':') {
-			p++;
-			if (digits(&p, 2, &s) != 0)
-				return -1;
-		}
-	}
-	if (*p != '\0' || y < 1970)
+	/* YYYY-MM-DD[(T| )HH:MM[:SS]], local time: util/date.h checks the fields. */
+	if (date_parse(arg, strlen(arg), DATE_DAY_ALONE | DATE_SECONDS_OPTIONAL | DATE_NO_ZONE |
+	    DATE_NO_FRACTION, &d) != 0)
 		return -1;
 	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
+	tm.tm_year = d.year - 1900;
+	tm.tm_mon = d.month - 1;
+	tm.tm_mday = d.day;
+	tm.tm_hour = d.hour;
+	tm.tm_min = d.min;
+	tm.tm_sec = d.sec;
 	tm.tm_isdst = -1;
-	back = tm;
 	if ((t = mktime(&tm)) == (time_t)-1)
-		return -1;
-	/* mktime() normalises 2026-02-30 to March: refuse what it had to change. */
-	if (tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon || tm.tm_mday != back.tm_mday ||
-	    h > 23 || mi > 59 || s > 59)
 		return -1;
 	*since = (int64_t)t;
 	return 0;

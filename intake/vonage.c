@@ -31,6 +31,7 @@
 
 #include "intake/gateway.h"
 #include "sms/text.h"
+#include "util/date.h"
 #include "util/util.h"
 
 /* s[0..len) is exactly the word lit (no NUL byte hiding a longer value). */
@@ -125,40 +126,11 @@ params_clear(struct params *p)
 static int
 parse_timestamp(const char *s, size_t len, int64_t *out)
 {
-	static const char shape[] = "dddd-dd-dd dd:dd:dd";
-	struct tm tm, chk;
-	int v[6] = { 0 }, k = 0;
-	size_t i;
-	time_t t;
+	struct date d;
 
-	if (len != sizeof shape - 1)
+	if (date_parse(s, len, DATE_NO_ZONE | DATE_NO_FRACTION, &d) != 0)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (shape[i] == 'd') {
-			if (s[i] < '0' || s[i] > '9')
-				return -1;
-			v[k] = v[k] * 10 + (s[i] - '0');
-		} else if (s[i] == shape[i] || (i == 10 && s[i] == 'T'))
-			k++;
-		else
-			return -1;
-	}
-	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
-	    v[4] > 59 || v[5] > 59)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
-	t = timegm(&tm);
-	/* 2020-02-30 would roll over into March: refuse it. */
-	if (t == (time_t)-1 || gmtime_r(&t, &chk) == NULL || chk.tm_mday != v[2] ||
-	    chk.tm_mon != v[1] - 1)
-		return -1;
-	*out = (int64_t)t;
+	*out = date_unix(&d);
 	return 0;
 }
 

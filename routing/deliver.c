@@ -145,7 +145,7 @@ outcome(struct attempt *a, enum send_outcome o, const char *fmt, ...)
 
 	a->r.outcome = o;
 	va_start(ap, fmt);
-	vsnprintf(a->r.error, sizeof a->r.error, fmt, ap);
+	(void)verrf(a->r.error, sizeof a->r.error, fmt, ap);
 	va_end(ap);
 }
 

@@ -154,9 +154,7 @@ add(struct lint *l, enum lint_kind k, int line, int line2, const char *fmt,
 	if (n < 0)
 		f->msg[0] = '\0';
 	else if ((size_t)n >= sizeof(f->msg)) {
-		e = sizeof(f->msg) - 4;
-		while (e > 0 && ((unsigned char)f->msg[e] & 0xC0) == 0x80)
-			e--;
+		e = utf8_cut(f->msg, sizeof(f->msg) - 1, sizeof(f->msg) - 4);
 		memcpy(f->msg + e, "...", 4);
 	}
 	if (f->level == LINT_WARNING)

@@ -136,21 +136,6 @@ struct out {
 
 static void out_add(struct out *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
-static int fail(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static void
 out_add(struct out *o, const char *fmt, ...)
@@ -175,9 +160,7 @@ out_add(struct out *o, const char *fmt, ...)
 	}
 	/* Overwrite the tail with "...", never leaving half a character. */
 	o->full = 1;
-	l = o->sz - 4;
-	while (l > 0 && ((unsigned char)o->b[l] & 0xC0) == 0x80)
-		l--;
+	l = utf8_cut(o->b, o->sz - 1, o->sz - 4);
 	memcpy(o->b + l, "...", 4);
 	o->len = l + 3;
 }
@@ -277,24 +260,24 @@ check_word(const char *w, const char *what, char *err, size_t errsz)
 	size_t len, a;
 
 	if (w == NULL || *w == '\0')
-		return fail(err, errsz, "%s: empty word", what);
+		return errf(err, errsz, "%s: empty word", what);
 	len = strlen(w);
 	if (len >= WORD_MAX)
-		return fail(err, errsz, "%s: '%.40s...' is longer than %d "
+		return errf(err, errsz, "%s: '%.40s...' is longer than %d "
 		    "bytes", what, w, WORD_MAX - 1);
 	sp = memchr(w, ' ', len);
 	if (sp == NULL) {
 		if (!folded(w, len))
-			return fail(err, errsz, "%s: '%s' is not folded "
+			return errf(err, errsz, "%s: '%s' is not folded "
 			    "upper-case", what, w);
 		return 0;
 	}
 	a = (size_t)(sp - w);
 	if (a == 0 || a == len - 1 || memchr(sp + 1, ' ', len - a - 1) != NULL)
-		return fail(err, errsz, "%s: '%s' is not one word or two words "
+		return errf(err, errsz, "%s: '%s' is not one word or two words "
 		    "joined by one space", what, w);
 	if (!folded(w, a) || !folded(sp + 1, len - a - 1))
-		return fail(err, errsz, "%s: '%s' is not folded upper-case",
+		return errf(err, errsz, "%s: '%s' is not folded upper-case",
 		    what, w);
 	return 0;
 }
@@ -332,38 +315,38 @@ check_conf(const struct conf *c, char *err, size_t errsz)
 	size_t i, j;
 
 	if (c == NULL)
-		return fail(err, errsz, "no configuration");
+		return errf(err, errsz, "no configuration");
 	if (c->agencies == NULL || c->nagencies == 0)
-		return fail(err, errsz, "no agencies");
+		return errf(err, errsz, "no agencies");
 	for (i = 0; i < c->nagencies; i++)
 		if (c->agencies[i].id == NULL)
-			return fail(err, errsz, "agency %zu has no id", i);
+			return errf(err, errsz, "agency %zu has no id", i);
 	if (c->triage >= c->nagencies)
-		return fail(err, errsz, "triage agency %zu does not exist",
+		return errf(err, errsz, "triage agency %zu does not exist",
 		    c->triage);
 	if ((c->nrules > 0 && c->rules == NULL) ||
 	    (c->nregions > 0 && c->regions == NULL))
-		return fail(err, errsz, "rules or regions missing");
+		return errf(err, errsz, "rules or regions missing");
 	for (i = 0; i < c->nregions; i++) {
 		g = &c->regions[i];
 		if (g->id == NULL || (g->nkeywords > 0 && g->keywords == NULL))
-			return fail(err, errsz, "region %zu (line %d): no id "
+			return errf(err, errsz, "region %zu (line %d): no id "
 			    "or keywords", i, g->line);
 	}
 	for (i = 0; i < c->nrules; i++) {
 		r = &c->rules[i];
 		if (r->agency >= c->nagencies)
-			return fail(err, errsz, "rule %zu (line %d): agency "
+			return errf(err, errsz, "rule %zu (line %d): agency "
 			    "%zu does not exist", i, r->line, r->agency);
 		if ((r->naliases > 0 && r->aliases == NULL) ||
 		    (r->naliases_en > 0 && r->aliases_en == NULL) ||
 		    (r->nregional > 0 && r->regional == NULL))
-			return fail(err, errsz, "rule %zu (line %d): list "
+			return errf(err, errsz, "rule %zu (line %d): list "
 			    "missing", i, r->line);
 		for (j = 0; j < r->nregional; j++)
 			if (r->regional[j].region >= c->nregions ||
 			    r->regional[j].agency >= c->nagencies)
-				return fail(err, errsz, "rule %zu (line %d): "
+				return errf(err, errsz, "rule %zu (line %d): "
 				    "regional agency out of range", i, r->line);
 	}
 	return 0;
@@ -569,7 +552,7 @@ route_build(const struct conf *c, char *err, size_t errsz)
 	for (i = 0; i < c->nregions; i++)
 		n += c->regions[i].nkeywords;
 	if (n >= UINT32_MAX / 128) {
-		fail(err, errsz, "too many keywords (%zu)", n);
+		errf(err, errsz, "too many keywords (%zu)", n);
 		return NULL;
 	}
 	rt = xcalloc(1, sizeof(*rt));
@@ -968,9 +951,7 @@ clean(char *dst, size_t dstsz, const char *src, size_t len)
 	size_t i, n = len < dstsz - 1 ? len : dstsz - 1;
 	unsigned char ch;
 
-	if (n < len)
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
+	n = utf8_cut(src, len, n);
 	for (i = 0; i < n; i++) {
 		ch = (unsigned char)src[i];
 		dst[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;

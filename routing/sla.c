@@ -5,7 +5,6 @@
  */
 #include "routing/sla.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,25 +62,4 @@ sla_add_working_days(const struct sla_calendar *cal, int64_t t, int days)
 	}
 	tm.tm_isdst = -1;
 	return (int64_t)mktime(&tm);
-}
-
-int
-sla_parse_date(const char *s)
-{
-	struct tm tm;
-	int y, m, d, n = 0;
-
-	if (s == NULL || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
-	    n != 10 || s[4] != '-' || s[7] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12 ||
-	    d < 1 || d > 31)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;
-	tm.tm_isdst = -1;
-	if (mktime(&tm) == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return -1;      /* 2026-02-30 rolled over: not a real date */
-	return y * 10000 + m * 100 + d;
 }

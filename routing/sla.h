@@ -27,7 +27,4 @@ int sla_working_day(const struct sla_calendar *cal, int64_t t);
  */
 int64_t sla_add_working_days(const struct sla_calendar *cal, int64_t t, int days);
 
-/* YYYYMMDD of a "YYYY-MM-DD" string that is a real date, else -1. */
-int sla_parse_date(const char *s);
-
 #endif

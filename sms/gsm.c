@@ -337,9 +337,7 @@ gsm_fit(const char *s, size_t len, size_t max_parts, char *out, size_t outsz)
 		else
 			hi = mid - 1;
 	}
-	cut = lo;
-	while (cut > 0 && cut < len && ((unsigned char)s[cut] & 0xC0) == 0x80)
-		cut--;
+	cut = utf8_cut(s, len, lo);
 	/* Back to a word boundary when there is one in the last fifth. */
 	for (sp = cut; sp > 0 && s[sp - 1] != ' '; sp--)
 		;

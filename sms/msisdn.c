@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/util.h"
+
 #define E164_MIN        8       /* digits after '+' */
 #define E164_MAX        15
 #define SERVICE_MAX     7       /* all-digit senders this short are services */
@@ -59,11 +61,7 @@ has_letter(const char *s, size_t n)
 static void
 copy_sender(const char *s, size_t n, char *out, size_t outsz)
 {
-	if (n >= outsz) {
-		n = outsz - 1;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
+	n = utf8_cut(s, n, outsz - 1);
 	memcpy(out, s, n);
 	out[n] = '\0';
 }

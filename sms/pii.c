@@ -202,16 +202,35 @@ run_read(const char *s, size_t i, size_t prefix, int plus, int open, struct run 
 	}
 }
 
+/*
+ * The most a masked text can take: every byte a run of its own, each
+ * replaced by PII_MASK.  Reaching it is impossible; were it reached, the
+ * whole text is masked (fail closed: never a number left in clear).
+ */
+static size_t
+masked_max(const char *s)
+{
+	return (strlen(s) + 1) * (sizeof PII_MASK - 1);
+}
+
+static char *
+fail_closed(struct sbuf *b)
+{
+	free(b->s);
+	return xstrdup(PII_MASK);
+}
+
 /* The text with every judged run replaced. */
 static char *
 mask_runs(const char *s)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b;
 	size_t i = 0, copied = 0, prefix;
 	int plus, open;
 	struct unit u, v;
 	struct run r;
 
+	sbuf_init(&b, masked_max(s));
 	sbuf_add(&b, "", 0);
 	while (s[i] != '\0') {
 		u = classify((const unsigned char *)s + i);
@@ -246,7 +265,7 @@ mask_runs(const char *s)
 		i = r.end > i ? r.end : i + u.len;
 	}
 	sbuf_add(&b, s + copied, i - copied);
-	return b.s;
+	return b.overflow ? fail_closed(&b) : b.s;
 }
 
 /* The last REPORTER_TAIL digits of the reporter's number, or 0 when it has fewer. */
@@ -283,7 +302,7 @@ mask_tail_once(char **sp, const char *tail)
 	size_t at[REPORTER_TAIL], ends[REPORTER_TAIL], i = 0, n = 0, k, m;
 	char win[REPORTER_TAIL];
 	struct unit u;
-	struct sbuf b = { 0 };
+	struct sbuf b;
 
 	while (s[i] != '\0') {
 		u = classify((const unsigned char *)s + i);
@@ -305,11 +324,12 @@ mask_tail_once(char **sp, const char *tail)
 				while (k > 0 && ((s[k - 1] >= '0' && s[k - 1] <= '9') || s[k - 1] == '+'))
 					k--;
 				m = ends[REPORTER_TAIL - 1];
+				sbuf_init(&b, masked_max(s));
 				sbuf_add(&b, s, k);
 				sbuf_str(&b, PII_MASK);
 				sbuf_str(&b, s + m);
 				free(*sp);
-				*sp = b.s;
+				*sp = b.overflow ? fail_closed(&b) : b.s;
 				return 1;
 			}
 		}

@@ -34,7 +34,13 @@
 #define ANSWER_MAX      (16 * 1024)
 /* How much of a gateway's answer an error quotes. */
 
-/* A growable string; what goes in is bounded by TEXT_MAX and the config. */
+/*
+ * The most a request URL, form or callback URL may grow to: what goes in is
+ * bounded by TEXT_MAX and the config, so only a config gone wrong (a
+ * secret or URL of kilobytes) reaches it; that send fails with a reason.
+ */
+#define REQUEST_MAX     (64 * 1024)
+
 /* Appends "&name=<value URL-encoded>" (no "&" when the string is empty). */
 static void
 sb_param(struct sbuf *b, const char *name, const char *value, size_t len)
@@ -60,7 +66,7 @@ result(struct send_result *r, enum send_outcome o, const char *fmt, ...)
 
 	r->outcome = o;
 	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof r->error, fmt, ap);
+	(void)verrf(r->error, sizeof r->error, fmt, ap);
 	va_end(ap);
 }
 
@@ -133,7 +139,7 @@ static void
 send_kannel(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
     struct send_result *r)
 {
-	struct sbuf q = { 0 }, u16 = { 0 }, dlr = { 0 };
+	struct sbuf q, u16, dlr;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
 	char idbuf[32], why[FETCH_QUOTE_MAX + 1], *url, *e;
@@ -142,6 +148,9 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 
 	(void)send_provider_id_ahead(c, outbox_id, idbuf, sizeof idbuf);
 	str_copy(r->provider_id, sizeof r->provider_id, idbuf);
+	sbuf_init(&q, REQUEST_MAX);
+	sbuf_init(&u16, REQUEST_MAX);
+	sbuf_init(&dlr, REQUEST_MAX);
 
 	sb_param(&q, "username", c->sender_username, strlen(c->sender_username));
 	sb_param(&q, "password", c->sender_password, strlen(c->sender_password));
@@ -176,6 +185,10 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 		sb_param(&q, "dlr-mask", "31", 2);
 		sb_param(&q, "dlr-url", dlr.s, dlr.len);
 	}
+	if (q.overflow || u16.overflow || dlr.overflow) {
+		result(r, SEND_FAIL, "kannel: request over %d bytes", REQUEST_MAX);
+		goto out;
+	}
 
 	url = xmalloc(strlen(c->sender_url) + 1 + q.len + 1);
 	memcpy(url, c->sender_url, strlen(c->sender_url) + 1);
@@ -202,6 +215,7 @@ send_kannel(const struct conf *c, const char *to, const char *text, int64_t outb
 	}
 	fetch_res_clear(&res);
 	free(url);
+out:
 	free(q.s);
 	free(u16.s);
 	free(dlr.s);
@@ -277,18 +291,24 @@ static void
 send_africastalking(const struct conf *c, const char *to, const char *text,
     int64_t outbox_id, struct send_result *r)
 {
-	struct sbuf f = { 0 };
+	struct sbuf f;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
 	char key[300], why[FETCH_QUOTE_MAX + 1];
 	const char *hdrs[] = { key, "Accept: application/json", NULL };
 
 	(void)outbox_id;
+	sbuf_init(&f, REQUEST_MAX);
 	sb_param(&f, "username", c->sender_username, strlen(c->sender_username));
 	sb_param(&f, "to", to, strlen(to));
 	sb_param(&f, "message", text, strlen(text));
 	if (c->sender_from != NULL)
 		sb_param(&f, "from", c->sender_from, strlen(c->sender_from));
+	if (f.overflow) {
+		result(r, SEND_FAIL, "africastalking: request over %d bytes", REQUEST_MAX);
+		free(f.s);
+		return;
+	}
 	snprintf(key, sizeof key, "apiKey: %s", c->sender_password);
 
 	req.method = "POST";
@@ -435,7 +455,7 @@ static void
 send_twilio(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
     struct send_result *r)
 {
-	struct sbuf f = { 0 }, url = { 0 }, cb = { 0 };
+	struct sbuf f, url, cb;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
 	char cred[400], b64[4 * (sizeof cred / 3 + 1) + 1], auth[sizeof b64 + 32], *e;
@@ -453,6 +473,9 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 	OPENSSL_cleanse(cred, sizeof cred);
 	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
 
+	sbuf_init(&f, REQUEST_MAX);
+	sbuf_init(&url, REQUEST_MAX);
+	sbuf_init(&cb, REQUEST_MAX);
 	sbuf_add(&url, base, base_len(base));
 	sbuf_str(&url, "/2010-04-01/Accounts/");
 	e = fetch_escape(c->sender_username, strlen(c->sender_username));
@@ -469,6 +492,10 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 		sbuf_str(&cb, "/twilio/status");
 		sb_param(&f, "StatusCallback", cb.s, cb.len);
 	}
+	if (f.overflow || url.overflow || cb.overflow) {
+		result(r, SEND_FAIL, "twilio: request over %d bytes", REQUEST_MAX);
+		goto out;
+	}
 
 	req.method = "POST";
 	req.url = url.s;
@@ -483,6 +510,7 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 	else
 		twilio_answer(res.status, res.body, res.body_len, r);
 	fetch_res_clear(&res);
+out:
 	OPENSSL_cleanse(b64, sizeof b64);
 	OPENSSL_cleanse(auth, sizeof auth);
 	free(url.s);
@@ -554,7 +582,7 @@ static void
 send_infobip(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
     struct send_result *r)
 {
-	struct sbuf url = { 0 }, notify = { 0 };
+	struct sbuf url, notify;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
 	json_t *root, *msg, *dest;
@@ -564,6 +592,8 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 	const char *etext;
 	int n;
 
+	sbuf_init(&url, REQUEST_MAX);
+	sbuf_init(&notify, REQUEST_MAX);
 	snprintf(mid, sizeof mid, "aduan-%" PRId64, outbox_id);
 	n = snprintf(auth, sizeof auth, "Authorization: App %s", c->sender_password);
 	if (n < 0 || (size_t)n >= sizeof auth) {
@@ -584,13 +614,19 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 		e = fetch_escape(c->infobip_secret, strlen(c->infobip_secret));
 		sbuf_str(&notify, e);
 		free(e);
-		json_object_set_new(msg, "notifyUrl", json_string(notify.s));
+		if (!notify.overflow)
+			json_object_set_new(msg, "notifyUrl", json_string(notify.s));
 		json_object_set_new(msg, "notifyContentType", json_string("application/json"));
 	}
 	root = json_pack("{s:[o]}", "messages", msg);
 	payload = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	free(notify.s);
+	if (notify.overflow) {
+		result(r, SEND_FAIL, "infobip: notifyUrl over %d bytes", REQUEST_MAX);
+		free(payload);
+		return;
+	}
 	if (payload == NULL) {
 		result(r, SEND_FAIL, "infobip: cannot encode the request");
 		return;
@@ -598,6 +634,12 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 
 	sbuf_add(&url, c->sender_url, base_len(c->sender_url));
 	sbuf_str(&url, "/sms/2/text/advanced");
+	if (url.overflow) {
+		result(r, SEND_FAIL, "infobip: URL over %d bytes", REQUEST_MAX);
+		free(payload);
+		free(url.s);
+		return;
+	}
 	req.method = "POST";
 	req.url = url.s;
 	req.content_type = "application/json";

@@ -721,21 +721,6 @@ static _Thread_local struct store *expecting;
 /* Per thread, so one worker's failure never shows up in another's 503. */
 static _Thread_local char errbuf[512];
 
-static void set_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static int batch_lost(struct store *s);
 static int batch_result(struct store *s, uint64_t id);
 
@@ -916,7 +901,7 @@ exec_const(struct store *s, const char *sql, const char *what, char *err,
     size_t errsz)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: %s", what, sqlite3_errmsg(s->db));
+		errf(err, errsz, "%s: %s", what, sqlite3_errmsg(s->db));
 		return -1;
 	}
 	return 0;
@@ -938,11 +923,11 @@ migrate(struct store *s, const char *path, char *err, size_t errsz)
 		    errsz) == -1)
 			return -1;
 		if ((v = user_version(s)) == -1) {
-			set_err(err, errsz, "%s", errbuf);
+			errf(err, errsz, "%s", errbuf);
 			goto fail;
 		}
 		if (v > latest) {
-			set_err(err, errsz, "%s: schema version %d is newer than "
+			errf(err, errsz, "%s: schema version %d is newer than "
 			    "this aduan knows (%d); use a newer aduan", path, v,
 			    latest);
 			goto fail;
@@ -954,7 +939,7 @@ migrate(struct store *s, const char *path, char *err, size_t errsz)
 			goto fail;
 		if (user_version(s) != v + 1) {
 			/* A migration that forgot its PRAGMA: a bug, not bad data. */
-			set_err(err, errsz, "schema migration %d did not set "
+			errf(err, errsz, "schema migration %d did not set "
 			    "user_version", v + 1);
 			goto fail;
 		}
@@ -982,18 +967,18 @@ schema_current(struct store *s, const char *path, char *err, size_t errsz)
 	int v;
 
 	if ((v = user_version(s)) == -1) {
-		set_err(err, errsz, "%s: %s", path, errbuf);
+		errf(err, errsz, "%s: %s", path, errbuf);
 		return -1;
 	}
 	if (v < latest) {
-		set_err(err, errsz, "%s: database schema %d is older than this aduan's %d; "
+		errf(err, errsz, "%s: database schema %d is older than this aduan's %d; "
 		    "this command only reads and does not migrate: run this aduan's serve "
 		    "on the database once (it migrates on start), or use the aduan that "
 		    "wrote it", path, v, latest);
 		return -1;
 	}
 	if (v > latest) {
-		set_err(err, errsz, "%s: database schema %d is newer than this aduan "
+		errf(err, errsz, "%s: database schema %d is newer than this aduan "
 		    "knows (%d); use a newer aduan", path, v, latest);
 		return -1;
 	}
@@ -1010,17 +995,17 @@ set_wal(struct store *s, const char *path, char *err, size_t errsz)
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+		errf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
 		return -1;
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+		errf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto out;
 	}
 	mode = (const char *)sqlite3_column_text(st, 0);
 	if (mode == NULL || strcmp(mode, "wal") != 0) {
-		set_err(err, errsz, "%s: journal_mode is %s, not wal", path,
+		errf(err, errsz, "%s: journal_mode is %s, not wal", path,
 		    mode != NULL ? mode : "unknown");
 		goto out;
 	}
@@ -1035,7 +1020,7 @@ static int
 reader_open(struct store *s, const char *path, char *err, size_t errsz)
 {
 	if (pthread_mutex_init(&s->rlock, NULL) != 0) {
-		set_err(err, errsz, "cannot create the reader's lock");
+		errf(err, errsz, "cannot create the reader's lock");
 		return -1;
 	}
 	s->rlock_ready = 1;
@@ -1043,7 +1028,7 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 	    SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->rdb, stmt_sql[ST_MESSAGE_FIND], -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->rfind, NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: reading connection: %s", path,
+		errf(err, errsz, "%s: reading connection: %s", path,
 		    s->rdb != NULL ? sqlite3_errmsg(s->rdb) : "out of memory");
 		return -1;
 	}
@@ -1097,12 +1082,12 @@ listings_open(struct store *s, const char *path, char *err, size_t errsz)
 	size_t i;
 
 	if (pthread_mutex_init(&s->llock, NULL) != 0) {
-		set_err(err, errsz, "cannot create the listing lock");
+		errf(err, errsz, "cannot create the listing lock");
 		return -1;
 	}
 	s->llock_ready = 1;
 	if (pthread_mutex_init(&s->plock, NULL) != 0) {
-		set_err(err, errsz, "cannot create the public listing lock");
+		errf(err, errsz, "cannot create the public listing lock");
 		return -1;
 	}
 	s->plock_ready = 1;
@@ -1112,21 +1097,21 @@ listings_open(struct store *s, const char *path, char *err, size_t errsz)
 	    SQLITE_PREPARE_PERSISTENT, &s->rlist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->ldb, stmt_sql[ST_COMPLAINT_LIST_AGENCY], -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->rlist_agency, NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: listing connection: %s", path,
+		errf(err, errsz, "%s: listing connection: %s", path,
 		    s->ldb != NULL ? sqlite3_errmsg(s->ldb) : "out of memory");
 		return -1;
 	}
 	sqlite3_busy_timeout(s->ldb, 2000);
 	if (sqlite3_open_v2(path, &s->pdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
 	    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: public listing connection: %s", path,
+		errf(err, errsz, "%s: public listing connection: %s", path,
 		    s->pdb != NULL ? sqlite3_errmsg(s->pdb) : "out of memory");
 		return -1;
 	}
 	for (i = 0; i < ARRAY_LEN(pub_sql); i++)
 		if (sqlite3_prepare_v3(s->pdb, pub_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		    &s->pst[i], NULL) != SQLITE_OK) {
-			set_err(err, errsz, "prepare \"%s\": %s", pub_sql[i],
+			errf(err, errsz, "prepare \"%s\": %s", pub_sql[i],
 			    sqlite3_errmsg(s->pdb));
 			return -1;
 		}
@@ -1143,16 +1128,16 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	struct store *s;
 	int i, rc, eno, ro = opt != NULL && opt->read_only;
 
-	set_err(err, errsz, "%s", "");
+	errf(err, errsz, "%s", "");
 	if (path == NULL || *path == '\0') {
-		set_err(err, errsz, "no database path given");
+		errf(err, errsz, "no database path given");
 		return NULL;
 	}
 	s = xcalloc(1, sizeof *s);
 	if (pthread_mutexattr_init(&attr) != 0 ||
 	    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) != 0 ||
 	    pthread_mutex_init(&s->lock, &attr) != 0) {
-		set_err(err, errsz, "cannot create the database lock");
+		errf(err, errsz, "cannot create the database lock");
 		pthread_mutexattr_destroy(&attr);
 		free(s);
 		return NULL;
@@ -1166,7 +1151,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	if (rc != SQLITE_OK) {
 		/* SQLite's "unable to open database file" alone does not say why. */
 		eno = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
-		set_err(err, errsz, "cannot open database %s: %s%s%s%s", path,
+		errf(err, errsz, "cannot open database %s: %s%s%s%s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
 		    eno ? " (" : "", eno ? strerror(eno) : "", eno ? ")" : "");
 		goto fail;
@@ -1200,7 +1185,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	/* migrate() needs the user_version statement; the rest need the schema. */
 	if (sqlite3_prepare_v3(s->db, stmt_sql[ST_USER_VERSION], -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->st[ST_USER_VERSION], NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+		errf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
 	if ((ro ? schema_current(s, path, err, errsz) : migrate(s, path, err, errsz)) == -1)
@@ -1210,7 +1195,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 			continue;
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			set_err(err, errsz, "prepare \"%s\": %s", stmt_sql[i],
+			errf(err, errsz, "prepare \"%s\": %s", stmt_sql[i],
 			    sqlite3_errmsg(s->db));
 			goto fail;
 		}
@@ -1750,7 +1735,7 @@ committer_start(struct store *s, char *err, size_t errsz)
 	pthread_mutex_init(&s->cmu, NULL);
 	pthread_cond_init(&s->done_cv, NULL);
 	if (pthread_create(&s->committer, NULL, committer, s) != 0) {
-		set_err(err, errsz, "cannot start the commit thread");
+		errf(err, errsz, "cannot start the commit thread");
 		return -1;
 	}
 	s->committer_running = 1;

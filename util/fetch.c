@@ -24,9 +24,7 @@
 #define DEFAULT_MAX_RESPONSE    (64 * 1024)
 
 struct sink {
-	struct sbuf b;
-	size_t max;             /* the most we accept */
-	int too_large;
+	struct sbuf b;          /* capped at the most we accept */
 };
 
 int
@@ -47,13 +45,8 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	struct sink *k = arg;
 	size_t n = size * nmemb;
 
-	if (n > k->max - k->b.len) {
-		/* Returning short makes libcurl abort with CURLE_WRITE_ERROR. */
-		k->too_large = 1;
-		return 0;
-	}
-	sbuf_add(&k->b, data, n);
-	return n;
+	/* Past the cap: returning short makes libcurl abort with CURLE_WRITE_ERROR. */
+	return sbuf_add(&k->b, data, n) == 0 ? n : 0;
 }
 
 int
@@ -69,7 +62,7 @@ fetch(const struct fetch_req *req, struct fetch_res *res)
 	int post = req->method != NULL && strcmp(req->method, "POST") == 0;
 
 	memset(res, 0, sizeof *res);
-	k.max = req->max_response > 0 ? req->max_response : DEFAULT_MAX_RESPONSE;
+	sbuf_init(&k.b, req->max_response > 0 ? req->max_response : DEFAULT_MAX_RESPONSE);
 	curlerr[0] = '\0';
 
 	if ((h = curl_easy_init()) == NULL) {
@@ -108,7 +101,7 @@ fetch(const struct fetch_req *req, struct fetch_res *res)
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
 	/* Refuses at once when the server announces a larger body. */
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k.max);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k.b.max);
 	if (post) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -126,9 +119,9 @@ fetch(const struct fetch_req *req, struct fetch_res *res)
 	res->body_len = k.b.len;
 	if (rc == CURLE_OK)
 		return 0;
-	if (k.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+	if (k.b.overflow || rc == CURLE_FILESIZE_EXCEEDED)
 		snprintf(res->error, sizeof res->error, "response too large (over %zu bytes)",
-		    k.max);
+		    k.b.max);
 	else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		res->timed_out = 1;
 		snprintf(res->error, sizeof res->error, "timed out after %ld s", timeout);
@@ -181,9 +174,7 @@ fetch_quote(const char *body, size_t len, char *out, size_t outsz)
 
 	if (n >= outsz)
 		n = outsz - 1;
-	if (n < len)
-		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
-			n--;
+	n = utf8_cut(body, len, n);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)body[i];
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,6 +76,25 @@ str_copy(char *dst, size_t dstsz, const char *src)
 }
 
 int
+verrf(char *buf, size_t sz, const char *fmt, va_list ap)
+{
+	if (buf != NULL && sz > 0)
+		(void)vsnprintf(buf, sz, fmt, ap);
+	return -1;
+}
+
+int
+errf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)verrf(buf, sz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
 str_to_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -88,6 +108,34 @@ str_to_long(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+size_t
+utf8_cut(const char *s, size_t len, size_t n)
+{
+	if (n >= len)
+		return len;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void
+utf8_fix_tail(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char b;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0)
+		return;
+	b = (unsigned char)s[i - 1];
+	if (b < 0x80)
+		return;
+	need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
 }
 
 int
@@ -109,23 +157,37 @@ now_unix(void)
 }
 
 void
+sbuf_init(struct sbuf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+}
+
+int
 sbuf_add(struct sbuf *b, const char *s, size_t n)
 {
+	if (n > b->max - b->len) {
+		b->overflow = 1;
+		return -1;
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
+		if (cap > b->max + 1)
+			cap = b->max + 1;
 		b->s = xrealloc(b->s, cap);
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
+	return 0;
 }
 
-void
+int
 sbuf_str(struct sbuf *b, const char *s)
 {
-	sbuf_add(b, s, strlen(s));
+	return sbuf_add(b, s, strlen(s));
 }

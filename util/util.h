@@ -5,6 +5,7 @@
 #ifndef ADUAN_UTIL_H
 #define ADUAN_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,20 +21,51 @@ char *xstrndup(const char *s, size_t n);
  */
 int str_copy(char *dst, size_t dstsz, const char *src);
 
+/*
+ * Formats a reason into the caller's error buffer (buf NULL or sz 0: no
+ * buffer, nothing written; a long reason is cut) and returns -1, so that
+ * a failing function can end with `return errf(err, errsz, "...", ...)`.
+ */
+int errf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int verrf(char *buf, size_t sz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 /* Parses a whole decimal integer within [min, max].  0 or -1. */
 int str_to_long(const char *s, long min, long max, long *out);
 
 /*
- * A growing string: sbuf_add() appends n bytes (binary-safe) and keeps it
- * NUL-terminated; s is NULL until the first append.  Free s when done.
+ * A growing string with a ceiling (as curl's dynbuf): sbuf_init() sets the
+ * most bytes it may hold (NUL not counted); sbuf_add() appends n bytes
+ * (binary-safe) and keeps it NUL-terminated.  An append that would pass
+ * max is refused whole: it returns -1, the buffer keeps what it had (still
+ * valid and terminated) and overflow stays set, so a caller may append a
+ * run of pieces and check overflow once at the end.  s is NULL until the
+ * first append.  Free s when done.  A zeroed sbuf has max 0: init it.
  */
 struct sbuf {
 	char *s;
 	size_t len, cap;
+	size_t max;
+	int overflow;
 };
 
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
-void sbuf_str(struct sbuf *b, const char *s);
+void sbuf_init(struct sbuf *b, size_t max);
+int sbuf_add(struct sbuf *b, const char *s, size_t n);
+int sbuf_str(struct sbuf *b, const char *s);
+
+/*
+ * Where s[0..len) may be cut at or before byte n without splitting a UTF-8
+ * character: n stepped back over continuation bytes (10xxxxxx); n >= len
+ * gives len, and s[n] is read only when n < len.  s[0..cut) then holds
+ * whole characters only (if s did).
+ */
+size_t utf8_cut(const char *s, size_t len, size_t n);
+
+/*
+ * Drops an incomplete UTF-8 sequence left at the end of the NUL-terminated
+ * s by a cut made elsewhere (snprintf, a fixed-size column).
+ */
+void utf8_fix_tail(char *s);
 
 /* Constant-time comparison of two NUL-terminated secrets: 1 equal, 0 not. */
 int str_secret_equal(const char *a, const char *b);
