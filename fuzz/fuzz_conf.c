@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memset(&errs, 0, sizeof errs);
-	c = conf_load_string(text, &errs);
+	c = conf_load_string(text, CONF_DEMO, &errs);
 	if (c == NULL) {
 		if (errs.n < 1 || errs.n > CONF_ERRORS_MAX)
 			abort();        /* refused: at least one reason */

@@ -327,7 +327,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
 	memset(&errs, 0, sizeof errs);
-	conf = conf_load_string(b.s, &errs);
+	conf = conf_load_string(b.s, CONF_DEMO, &errs);
 	if (conf == NULL) {
 		fprintf(stderr, "fuzz_gateway: %s: line %d: %s\n", path,
 		    errs.n > 0 ? errs.e[0].line : 0, errs.n > 0 ? errs.e[0].msg : "cannot load");

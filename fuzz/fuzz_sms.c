@@ -41,7 +41,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (path == NULL)
 		path = "conf/aduan.conf";
 	memset(&errs, 0, sizeof errs);
-	conf = conf_load_file(path, &errs);
+	conf = conf_load_file(path, CONF_DEMO, &errs);
 	if (conf == NULL) {
 		fprintf(stderr, "fuzz_sms: %s: %s\n", path, errs.n > 0 ? errs.e[0].msg : "cannot load");
 		exit(2);
