@@ -1398,8 +1398,9 @@ o311_error(struct http_response *res, enum fmt f, int status, const char *msg)
 {
 	json_t *arr = must(json_array());
 
-	json_array_append_new(arr, must(json_pack("{s:i, s:s}", "code", status,
-	    "description", msg)));
+	/* jstr: msg may quote the client's bytes, which need not be UTF-8. */
+	json_array_append_new(arr, must(json_pack("{s:i, s:o}", "code", status,
+	    "description", jstr(msg))));
 	respond_list(res, status, f, arr, "errors", "error");
 }
 

@@ -60,7 +60,7 @@ expect_eq "the test config has dpupr's token" "$APITOKEN_SHA" \
 expect_eq "the test config has the four other gateways" 1 \
 	"$(grep -c "generic = { secret = \"$GSECRET\"" "$ADUAN_CONF")"
 
-"$ADUAN_BIN" serve -c "$ADUAN_CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
+"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
 	</dev/null >"$ADUAN_LOG" 2>&1 &
 ADUAN_PID=$!
 track "$ADUAN_PID" aduan
