@@ -38,12 +38,44 @@ ifeq ($(FUZZ),1)
 WARN    += -Wno-error
 endif
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
-TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+PKG_CONFIG ?= pkg-config
 
-# Every module source; aduan.c holds main() only.
+# A library whose .pc file pkg-config cannot find stops the build here, with
+# the Debian package that provides it (the names scripts/deps.sh installs),
+# instead of failing later on a missing header.  deps, run, check, bench,
+# fuzz and clean install or need nothing themselves (check and run call
+# deps.sh first, then make again, which checks).  cmocka: only for tests.
+DEB_libmicrohttpd := libmicrohttpd-dev
+DEB_libcurl     := libcurl4-openssl-dev
+DEB_sqlite3     := libsqlite3-dev
+DEB_libconfig   := libconfig-dev
+DEB_jansson     := libjansson-dev
+DEB_openssl     := libssl-dev
+DEB_cmocka      := libcmocka-dev
+NOCHECK_GOALS   := deps run check bench fuzz clean
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NOCHECK_GOALS),$(MAKECMDGOALS)),all),)
+NEED_PKGS := $(PKGS) $(if $(filter test %/test/%,$(MAKECMDGOALS)),cmocka)
+ifeq ($(shell command -v $(PKG_CONFIG)),)
+$(error $(PKG_CONFIG) not found: install the Debian package pkg-config (make deps shows the command))
+endif
+MISSING_PKGS := $(strip $(foreach p,$(NEED_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),,$(p))))
+ifneq ($(MISSING_PKGS),)
+$(error pkg-config finds no $(firstword $(MISSING_PKGS)) ($(firstword $(MISSING_PKGS)).pc): \
+install the Debian package $(DEB_$(firstword $(MISSING_PKGS))) (missing: $(MISSING_PKGS); \
+Debian packages: $(foreach p,$(MISSING_PKGS),$(DEB_$(p))); make deps shows the command))
+endif
+endif
+
+# CPPFLAGS and LDFLAGS from the command line or the environment are honoured
+# in every compile and link rule (a packager's hardening flags, -L paths).
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP \
+           $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+LINK     = $(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS)
+
+# Every module source, in libaduan.a; aduan.c (main() and the subcommands) is
+# linked on its own.
 SRCS    := $(wildcard util/*.c sms/*.c conf/*.c routing/*.c store/*.c intake/*.c)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 
@@ -62,6 +94,10 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/bin/%)
 FUZZ_TIME ?= 60
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+# Only aduan.c uses ADUAN_VERSION: only aduan.o is rebuilt when VERSION
+# changes (test/it_build.sh checks both).
+$(BUILD)/aduan.o: VERSION
+$(BUILD)/aduan.o: VERSION_DEF = -DADUAN_VERSION='"$(VERSION)"'
 
 .PHONY: all run check test deps clean
 # Keep test objects: they are prerequisites of two rules, not throw-away files.
@@ -79,7 +115,7 @@ aduan: $(BUILD)/aduan
 endif
 
 $(BUILD)/aduan: $(BUILD)/aduan.o $(BUILD)/libaduan.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 $(BUILD)/libaduan.a: $(OBJS)
 	rm -f $@
@@ -87,13 +123,13 @@ $(BUILD)/libaduan.a: $(OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DADUAN_VERSION='"$(VERSION)"' -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(VERSION_DEF) -c -o $@ $<
 
 $(BUILD)/test/test_%: $(BUILD)/test/test_%.o $(BUILD)/libaduan.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	$(LINK) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/test/tool_%: $(BUILD)/test/tool_%.o $(BUILD)/libaduan.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 $(BUILD)/fuzz-replay/%.o: fuzz/%.c
 	@mkdir -p $(dir $@)
@@ -101,12 +137,12 @@ $(BUILD)/fuzz-replay/%.o: fuzz/%.c
 
 $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/fuzz-replay/fuzz_%.o $(BUILD)/fuzz-replay/replay.o \
     $(BUILD)/libaduan.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 # The libFuzzer binaries (FUZZ=1 only: BUILD is build/fuzz there).
 build/fuzz/bin/fuzz_%: $(BUILD)/fuzz-replay/fuzz_%.o $(BUILD)/libaduan.a
 	@mkdir -p $(dir $@)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	$(CC) -fsanitize=fuzzer,address,undefined $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # deps.sh installs what is missing (as root) or prints the apt-get command.
 deps:
@@ -151,12 +187,12 @@ bench:
 
 # The bare libmicrohttpd server the figures are compared with: no Aduan code.
 $(BUILD)/bench/baseline: $(BUILD)/bench/baseline.o
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 $(BUILD)/bench/route_bench: $(BUILD)/bench/route_bench.o $(BUILD)/libaduan.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 $(BUILD)/bench/store_bench: $(BUILD)/bench/store_bench.o $(BUILD)/libaduan.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+	$(LINK) -o $@ $^ $(LIBS)
 
 -include $(BENCH_PROGS:=.d)

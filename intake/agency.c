@@ -2,8 +2,10 @@
  * agency: what agencies and the public see of Aduan.  Status changes with
  * everything they cause (agency_apply), the webhook payloads queued in the
  * outbox, the bearer-token agency API, the read-only Open311 GeoReport v2
- * endpoints and the service-level tick.  The only file that includes
- * <jansson.h>; OpenSSL is used for SHA-256 only (tokens, idempotency keys).
+ * endpoints and the service-level tick.  Builds and parses its JSON with
+ * <jansson.h> (as the JSON gateway adapters, sms/send.c and
+ * routing/deliver.c do); OpenSSL is used for SHA-256 only (tokens,
+ * idempotency keys).
  *
  * Webhook payload (outbox row kind "webhook", recipient = agency id, the
  * body POSTed as application/json, signed by routing/deliver.c):

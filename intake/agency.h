@@ -1,6 +1,7 @@
 /*
- * agency: everything agencies and the public see of Aduan, and the one
- * module that includes <jansson.h> for it.
+ * agency: everything agencies and the public see of Aduan, and where its
+ * JSON is read and written with <jansson.h> (the JSON gateway adapters,
+ * sms/send.c and routing/deliver.c include it too).
  *
  *  - The webhook payloads queued in the outbox (new ticket, status change,
  *    citizen's note or withdrawal, overdue reminder), JSON.

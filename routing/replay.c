@@ -1,7 +1,10 @@
 /*
  * replay: stored complaints routed again through a candidate config.  See
- * replay.h.  The decision mirrors intake's (intake/intake.c, complaint()
- * and ussd_submit()) so that "would move" means what the service would do.
+ * replay.h.  An SMS is routed by intake's own intake_route_sms(), the
+ * function the service uses; a USSD complaint by route_menu() with the
+ * candidate's rule of its stored keyword, as ussd_submit() (intake/intake.c)
+ * routes the category chosen from the menu.  So "would move" means what the
+ * service would do.
  */
 #include "routing/replay.h"
 

@@ -5,10 +5,11 @@
  * and a few examples of each move (`aduan route --replay`).
  *
  * Each complaint is routed as intake routed it:
- *   - SMS: the message that opened it, parsed (sms_parse) and routed with
- *     route_structured() for KEYWORD#LOCATION#TEXT, else route_text() on
- *     the text after the optional LAPOR/ADUAN/REPORT.  A message that no
- *     longer parses as a complaint is skipped (counted, not replayed).
+ *   - SMS: the message that opened it, parsed (sms_parse) and routed by
+ *     intake_route_sms(), the function intake itself uses: route_structured()
+ *     for KEYWORD#LOCATION#TEXT, else route_text() on the text after the
+ *     optional LAPOR/ADUAN/REPORT.  A message that no longer parses as a
+ *     complaint is skipped (counted, not replayed).
  *   - USSD: the category (the stored keyword) and location: route_menu()
  *     with the candidate's rule of the same keyword, or triage when the
  *     candidate has no such rule.

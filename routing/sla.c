@@ -45,21 +45,31 @@ int64_t
 sla_add_working_days(const struct sla_calendar *cal, int64_t t, int days)
 {
 	time_t tt = (time_t)t, r;
-	struct tm tm;
+	struct tm tm, day;
 	int guard = 0;
 
 	if (days <= 0)
 		return t;
 	localtime_r(&tt, &tm);
-	/* Step whole calendar days at the same local time; mktime normalises. */
+	/*
+	 * Step whole calendar days at noon (mktime normalises the date), then
+	 * put t's time of day back: a day stepped over that lacks that time
+	 * (a Sunday that skips 02:00-03:00 for summer time) moves nothing.
+	 */
+	day = tm;
+	day.tm_hour = 12;
+	day.tm_min = day.tm_sec = 0;
 	while (days > 0 && guard++ < 3660) {
-		tm.tm_mday++;
-		tm.tm_isdst = -1;
-		r = mktime(&tm);
-		localtime_r(&r, &tm);
-		if (working(cal, &tm))
+		day.tm_mday++;
+		day.tm_isdst = -1;
+		r = mktime(&day);
+		localtime_r(&r, &day);
+		if (working(cal, &day))
 			days--;
 	}
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	day.tm_hour = tm.tm_hour;
+	day.tm_min = tm.tm_min;
+	day.tm_sec = tm.tm_sec;
+	day.tm_isdst = -1;
+	return (int64_t)mktime(&day);
 }

@@ -22,8 +22,9 @@ int sla_working_day(const struct sla_calendar *cal, int64_t t);
 /*
  * The moment `days` working days after t: the same local time of day on
  * the days-th working day after t's date (a complaint on Friday 16:00 with
- * 3 days is due Wednesday 16:00; one on Saturday counts from Monday, so
- * it is due Thursday at the same time).  days <= 0 gives t.
+ * 3 days is due Wednesday 16:00; on Saturday 10:00, Monday is the first
+ * day counted, so it is due Wednesday 10:00 too).  The time of day holds
+ * across a summer-time change.  days <= 0 gives t.
  */
 int64_t sla_add_working_days(const struct sla_calendar *cal, int64_t t, int days);
 

@@ -2524,24 +2524,40 @@ test_outbox_each_and_count(void **state)
 	assert_int_equal(store_outbox_pending(f->s, NULL), 2);
 }
 
-/* A callback that calls back into the store: the lock is recursive. */
+/*
+ * A callback that calls back into the store: the lock is recursive.  It
+ * counts its calls and what the store answered inside, so that a callback
+ * that never runs fails the test instead of passing it.
+ */
+struct inside {
+	struct fixture *f;
+	int calls;
+	long counted[4];
+};
+
 static void
 count_inside(void *arg, const struct store_outbox_row *r)
 {
-	struct fixture *f = arg;
+	struct inside *in = arg;
 
 	(void)r;
-	assert_int_equal(store_outbox_count(f->s, NULL), 2);
+	if (in->calls < 4)
+		in->counted[in->calls] = store_outbox_count(in->f->s, NULL);
+	in->calls++;
 }
 
 static void
 test_outbox_each_reentrant(void **state)
 {
 	struct fixture *f = *state;
+	struct inside in = { .f = f };
 
 	queue_at(f, "r1", 0, 1000);
 	queue_at(f, "r2", 0, 1000);
-	assert_int_equal(store_outbox_each(f->s, NULL, 10, count_inside, f), 0);
+	assert_int_equal(store_outbox_each(f->s, NULL, 10, count_inside, &in), 0);
+	assert_int_equal(in.calls, 2);          /* one call per row */
+	assert_int_equal(in.counted[0], 2);     /* the store answered from inside */
+	assert_int_equal(in.counted[1], 2);
 }
 
 static void

@@ -1,0 +1,91 @@
+#!/bin/bash
+# it_build: the Makefile as a packager and a releaser use it.
+#
+#   touching VERSION rebuilds aduan.o and nothing else (make -n, instant);
+#   in a copy of the tree with this build's objects (timestamps kept), a
+#   bumped VERSION is what the rebuilt `aduan --version` prints;
+#   CPPFLAGS reach every compile and LDFLAGS every link;
+#   a library whose .pc pkg-config cannot find stops make at once with the
+#       library's and the Debian package's name.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. test/lib.sh
+
+it_init build
+# The outer make's jobserver and flags are not ours.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+root=$(pwd)
+build=${ADUAN_BIN%/aduan}
+build=${build#"$root"/}
+sanitize=
+case "$build" in
+build/san-*) sanitize=${build#build/san-}; sanitize=${sanitize//-/,} ;;
+esac
+mk() { make --no-print-directory SANITIZE="$sanitize" "$@" 2>&1; }
+
+# 1. VERSION is a prerequisite of aduan.o alone.
+out=$(mk -n -W VERSION "$build/aduan")
+expect_match "make -n after touching VERSION compiles aduan.c" \
+	"-DADUAN_VERSION=.* -o $build/aduan.o aduan.c" "$out"
+compiles=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
+expect_eq "compiles after touching VERSION (aduan.c only)" 1 "$compiles"
+expect_match "make -n after touching VERSION relinks aduan" "-o $build/aduan " "$out"
+ok "touching VERSION rebuilds aduan.o only"
+
+# 2. A bumped VERSION is what --version prints, in a copy of the tree.
+tree=$IT_TMP/tree
+mkdir -p "$tree/$build" || fail "mkdir $tree"
+tar -c --exclude=./build --exclude=./aduan --exclude=./.git . | tar -x -C "$tree" ||
+	fail "copy the tree"
+for f in "$build"/aduan.o "$build"/aduan.d "$build"/libaduan.a "$build"/aduan \
+	"$build"/util "$build"/sms "$build"/conf "$build"/routing "$build"/store "$build"/intake; do
+	[ -e "$f" ] && { cp -a "$f" "$tree/$build/" || fail "copy $f"; }
+done
+# Up to date (a source edited since the last build is compiled here, not
+# counted below).
+out=$(cd "$tree" && make --no-print-directory SANITIZE="$sanitize" "$build/aduan" 2>&1) ||
+	fail "make in the copy before the bump: $out"
+old=$("$tree/$build/aduan" --version)
+expect_eq "aduan --version in the copy" "aduan $(tr -d ' \t\r\n' <VERSION)" "$old"
+echo 9.8.7-itbuild >"$tree/VERSION"
+out=$(cd "$tree" && make --no-print-directory SANITIZE="$sanitize" "$build/aduan" 2>&1) ||
+	fail "make in the copy after the bump: $out"
+compiles=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
+expect_eq "compiles in the copy after the bump (aduan.c only)" 1 "$compiles"
+expect_eq "aduan --version after the bump" "aduan 9.8.7-itbuild" \
+	"$("$tree/$build/aduan" --version)"
+ok "a bumped VERSION is printed by the rebuilt aduan"
+
+# 3. CPPFLAGS and LDFLAGS.
+out=$(mk -n -B CPPFLAGS=-DIT_BUILD_CPP LDFLAGS=-Wl,-O1,--it-build-ld "$build/aduan" \
+	"$build/test/test_route" "$build/test/tool_http")
+n_cc=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
+n_cpp=$(printf '%s\n' "$out" | grep -- ' -c -o ' | grep -c -- '-DIT_BUILD_CPP')
+expect_eq "compiles with CPPFLAGS (of $n_cc)" "$n_cc" "$n_cpp"
+n_ld=$(printf '%s\n' "$out" | grep -c -- ' -o [^ ]*/\(aduan\|test_route\|tool_http\) ')
+n_ldf=$(printf '%s\n' "$out" | grep -- ' -o [^ ]*/\(aduan\|test_route\|tool_http\) ' |
+	grep -c -- '--it-build-ld')
+expect_eq "links" 3 "$n_ld"
+expect_eq "links with LDFLAGS" 3 "$n_ldf"
+ok "CPPFLAGS in every compile, LDFLAGS in every link"
+
+# 4. A missing .pc stops make with the package names.
+out=$(PKG_CONFIG_LIBDIR=$IT_TMP/no-pc PKG_CONFIG_PATH= mk -n "$build/aduan")
+rc=$?
+expect_ne "make with no .pc files: exit status" 0 "$rc"
+expect_match "make with no .pc files names the library" "pkg-config finds no libmicrohttpd" "$out"
+expect_match "make with no .pc files names the Debian package" \
+	"install the Debian package libmicrohttpd-dev" "$out"
+expect_no_match "make with no .pc files compiles nothing" " -c -o " "$out"
+mkdir -p "$IT_TMP/pc" || fail "mkdir pc"
+# Every .pc file pkg-config knows but jansson's.
+pcpath=$(pkg-config --variable pc_path pkg-config)
+for d in ${pcpath//:/ }; do
+	for f in "$d"/*.pc; do [ -f "$f" ] && cp "$f" "$IT_TMP/pc/"; done
+done
+rm -f "$IT_TMP/pc/jansson.pc"
+out=$(PKG_CONFIG_LIBDIR=$IT_TMP/pc PKG_CONFIG_PATH= mk -n "$build/aduan")
+expect_match "make without jansson.pc names it" \
+	"pkg-config finds no jansson .*install the Debian package libjansson-dev" "$out"
+ok "a missing .pc stops make with the library and the Debian package"
