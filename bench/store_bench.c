@@ -151,11 +151,13 @@ main(int argc, char **argv)
 	secs = atof(argv[2]);
 	use_run = strcmp(argv[3], "run") == 0;
 	for (a = 4; a < argc; a++) {
-		nth = atoi(argv[a]);
-		if (nth < 1 || nth > (int)ARRAY_LEN(th)) {
+		long v;
+
+		if (str_to_long(argv[a], 1, (long)ARRAY_LEN(th), &v) != 0) {
 			fprintf(stderr, "store_bench: %s threads: 1..%zu\n", argv[a], ARRAY_LEN(th));
 			return 2;
 		}
+		nth = (int)v;
 		snprintf(path, sizeof path, "%s/store-%s-%d.db", argv[1], argv[3], nth);
 		if ((st = store_open(path, &opt, err, sizeof err)) == NULL) {
 			fprintf(stderr, "store_bench: %s\n", err);

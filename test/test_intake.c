@@ -1166,7 +1166,7 @@ test_network_senders_are_stored_and_never_answered(void **state)
 		    "JALAN rusak parah. Promo paket data 10GB hanya 10rb", id, &res), 200);
 		assert_string_equal(res.reply, "");
 		assert_string_equal(res.error, "");
-		strcpy(stored, "not looked up");
+		str_copy(stored, sizeof stored, "not looked up");
 		assert_int_equal(store_message_find(f->s, "kannel", id, NULL, stored, sizeof stored), 1);
 		assert_string_equal(stored, "");
 	}
