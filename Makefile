@@ -76,7 +76,8 @@ LINK     = $(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS)
 
 # Every module source, in libaduan.a; aduan.c (main() and the subcommands) is
 # linked on its own.
-SRCS    := $(wildcard util/*.c sms/*.c conf/*.c routing/*.c store/*.c intake/*.c)
+SRCS    := $(wildcard util/*.c sms/*.c net/*.c conf/*.c store/*.c routing/*.c gateway/*.c \
+             outbox/*.c ticket/*.c intake/*.c agency/*.c ops/*.c)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 
 # One cmocka binary per module: test/test_<module>.c
@@ -93,6 +94,7 @@ FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/bin/%)
 FUZZ_TIME ?= 60
 
+.DEFAULT_GOAL := all
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # Only aduan.c uses ADUAN_VERSION: only aduan.o is rebuilt when VERSION
 # changes (test/it_build.sh checks both).

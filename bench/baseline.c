@@ -1,6 +1,6 @@
 /*
  * baseline: the bare libmicrohttpd server `make bench` measures Aduan
- * against.  Same threading model as intake/http.c (an internal polling
+ * against.  Same threading model as net/http.c (an internal polling
  * thread pool on epoll, the same connection limit and listen backlog), and
  * nothing else: no parsing, no routing, no store.  Every request, GET or
  * POST, gets 200 text/plain with a fixed body of about the size of a ticket

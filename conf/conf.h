@@ -147,14 +147,14 @@ struct conf {
 	char *public_url;       /* how gateways reach Aduan (delivery-report URLs);
 	                           default http://<listen>:<port> */
 
-	/* delivery (routing/deliver.h) */
+	/* delivery (outbox/deliver.h) */
 	int delivery_workers;           /* default 2, 1..16 */
 	int delivery_max_attempts;      /* default 8, 1..100 */
 	int delivery_backoff_initial;   /* seconds, default 30 */
 	int delivery_backoff_max;       /* seconds, default 3600 */
 	int delivery_timeout;           /* seconds per attempt, default 10 */
 
-	/* outbound SMS (sms/send.h) */
+	/* outbound SMS (gateway/send.h) */
 	enum conf_sender sender;        /* SENDER_NONE when sms_sender is absent */
 	char *sender_url;               /* Kannel sendsms URL / AT messaging URL /
 	                                   Twilio API base / Infobip base URL */
@@ -164,7 +164,7 @@ struct conf {
 	                                   token / Infobip API key */
 	char *sender_from;              /* sender id or short code, or NULL */
 
-	/* service levels (routing/sla.h), in working days */
+	/* service levels (ticket/sla.h), in working days */
 	int sla_route_days;             /* default 3 */
 	int sla_followup_days;          /* default 5 */
 	int sla_autoclose_days;         /* default 10 */

@@ -1,8 +1,8 @@
 /*
- * fuzz_gateway: every gateway's decoders (intake/gateway.h: decode_sms,
+ * fuzz_gateway: every gateway's decoders (gateway/gateway.h: decode_sms,
  * decode_ussd, decode_dlr of Kannel, Africa's Talking, Twilio, Vonage,
  * Infobip and the generic JSON endpoint) on hostile requests, with no
- * server: this file stands in for intake/http.c's request accessors
+ * server: this file stands in for net/http.c's request accessors
  * (http_param, http_params_each, http_header, http_body, ...), so the
  * decoders run exactly as a handler calls them, thousands of times a
  * second.  The query string and a form body are split and percent-decoded
@@ -31,9 +31,9 @@
 #include <strings.h>
 
 #include "conf/conf.h"
-#include "intake/gateway.h"
-#include "intake/http.h"
-#include "intake/twilio.h"
+#include "gateway/gateway.h"
+#include "net/http.h"
+#include "gateway/twilio.h"
 #include "sms/text.h"
 #include "util/util.h"
 
@@ -62,7 +62,7 @@ struct http_request {
 	const char *path;
 };
 
-/* ---- the accessors intake/http.c gives handlers ----------------------------- */
+/* ---- the accessors net/http.c gives handlers ----------------------------- */
 
 const char *
 http_param(const struct http_request *req, const char *name, size_t *len)

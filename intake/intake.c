@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "conf/live.h"
-#include "intake/agency.h"
+#include "agency/agency.h"
 #include "intake/guard.h"
 #include "intake/ussd.h"
 #include "sms/gsm.h"

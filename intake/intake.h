@@ -17,8 +17,8 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
-#include "intake/gateway.h"
-#include "routing/deliver.h"
+#include "gateway/gateway.h"
+#include "outbox/deliver.h"
 #include "routing/route.h"
 #include "sms/parse.h"
 #include "store/store.h"

@@ -147,7 +147,7 @@ struct store_complaint {
 	char *route_explain;    /* heap, may be NULL */
 	int64_t created_at;
 	int64_t updated_at;
-	/* service levels (Unix seconds, 0: none); see routing/sla.h */
+	/* service levels (Unix seconds, 0: none); see ticket/sla.h */
 	int64_t routed_at;      /* when it reached an agency (disposisi) */
 	int64_t route_due;      /* triage must route it by then */
 	int64_t followup_due;   /* the agency must follow up by then */

@@ -1,7 +1,7 @@
 /*
  * test_agency: what agencies and the public see, over real HTTP.  The
- * agency API and Open311 handlers run on a loopback server (intake/http.h,
- * port 0) and are called with util/fetch.h, as an agency's system or a
+ * agency API and Open311 handlers run on a loopback server (net/http.h,
+ * port 0) and are called with net/fetch.h, as an agency's system or a
  * GeoReport client would; agency_apply(), the webhook queueing and the
  * service-level tick are also called directly where the test needs fixed
  * times.  Each test has a real SQLite store in its own mkdtemp() directory
@@ -34,13 +34,13 @@
 #include <openssl/sha.h>
 
 #include "conf/conf.h"
-#include "intake/agency.h"
-#include "intake/http.h"
+#include "agency/agency.h"
+#include "net/http.h"
 #include "sms/gsm.h"
 #include "sms/text.h"
 #include "sms/ticket.h"
 #include "store/store.h"
-#include "util/fetch.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 

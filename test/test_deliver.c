@@ -32,11 +32,11 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "intake/http.h"
-#include "routing/deliver.h"
+#include "net/http.h"
+#include "outbox/deliver.h"
 #include "store/store.h"
 #include "test/faultvfs.h"
-#include "util/fetch.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 

@@ -1,11 +1,11 @@
 /*
- * test_infobip: the Infobip and generic JSON adapters (intake/infobip.c,
- * intake/generic.c), decoding over real HTTP.  A loopback server
- * (intake/http.h, port 0) runs a handler that calls the adapter's
+ * test_infobip: the Infobip and generic JSON adapters (gateway/infobip.c,
+ * gateway/generic.c), decoding over real HTTP.  A loopback server
+ * (net/http.h, port 0) runs a handler that calls the adapter's
  * decode_sms() or decode_dlr() on the request, exactly as intake would get
  * it, and writes what came out into its answer: the HTTP status the adapter
  * returned, then one line per message.  The test calls it with
- * util/fetch.h as the gateway would and compares.
+ * net/fetch.h as the gateway would and compares.
  *
  * The answer's body, on success:
  *
@@ -28,9 +28,9 @@
 #include <time.h>
 
 #include "conf/conf.h"
-#include "intake/gateway.h"
-#include "intake/http.h"
-#include "util/fetch.h"
+#include "gateway/gateway.h"
+#include "net/http.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 

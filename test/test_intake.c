@@ -26,7 +26,7 @@
 #include <sqlite3.h>
 
 #include "conf/conf.h"
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 #include "intake/guard.h"
 #include "intake/intake.h"
 #include "routing/route.h"

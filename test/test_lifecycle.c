@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "routing/lifecycle.h"
+#include "ticket/lifecycle.h"
 
 static const char *const all[LC_N] = {
 	"received", "routed", "in_progress", "resolved", "closed", "deferred", "rejected",

@@ -1,6 +1,6 @@
 /*
  * test_send: one outbound SMS as the gateway receives it.  Two stand-in
- * gateways run on loopback over real HTTP (intake/http.h on a free port):
+ * gateways run on loopback over real HTTP (net/http.h on a free port):
  * a Kannel sendsms that records the query parameters it was given, and an
  * Africa's Talking messaging API that records the form and headers.  Each
  * answers as the test tells it (status, body, or a sleep past the
@@ -33,9 +33,9 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
-#include "intake/http.h"
-#include "sms/send.h"
-#include "util/fetch.h"
+#include "net/http.h"
+#include "gateway/send.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_sla: working days and due dates as routing/sla.h promises them.
+ * test_sla: working days and due dates as ticket/sla.h promises them.
  * Times are built here with timegm() and a fixed offset (WIB, UTC+7, the
  * zone Aduan runs in), not with the code's own helpers, so a wrong day or a
  * wrong hour shows as two dates that differ.  One test runs in a zone with
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "routing/sla.h"
+#include "ticket/sla.h"
 
 static void
 set_tz(const char *tz)

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "intake/stats.h"
+#include "ops/stats.h"
 #include "store/store.h"
 #include "util/util.h"
 

@@ -1,10 +1,10 @@
 /*
- * test_twilio: the Twilio adapter (intake/twilio.c).
+ * test_twilio: the Twilio adapter (gateway/twilio.c).
  *
  * The signature against Twilio's own known answer (PROTOCOLS.md), then
- * decode_sms and decode_dlr over real HTTP: a local server (intake/http.h
+ * decode_sms and decode_dlr over real HTTP: a local server (net/http.h
  * on a free loopback port) whose handlers call gateway_twilio's functions
- * and keep what they returned, and requests sent with util/fetch.h the way
+ * and keep what they returned, and requests sent with net/fetch.h the way
  * Twilio sends them.  Signatures here are computed independently of the
  * adapter (HMAC-SHA1 and Base64 straight from OpenSSL over a string built
  * by hand), over the public URL in the config, not the loopback one the
@@ -24,10 +24,10 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "intake/gateway.h"
-#include "intake/http.h"
-#include "intake/twilio.h"
-#include "util/fetch.h"
+#include "gateway/gateway.h"
+#include "net/http.h"
+#include "gateway/twilio.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 

@@ -1,8 +1,8 @@
 /*
- * test_vonage: the Vonage adapter (intake/vonage.c) on real HTTP requests.
- * A local server (intake/http.h on a free port) routes /vonage/sms and
+ * test_vonage: the Vonage adapter (gateway/vonage.c) on real HTTP requests.
+ * A local server (net/http.h on a free port) routes /vonage/sms and
  * /vonage/dlr to handlers that call gateway_vonage.decode_sms/decode_dlr
- * and keep what came out; util/fetch.h sends the requests Vonage sends:
+ * and keep what came out; net/fetch.h sends the requests Vonage sends:
  * GET with the query, POST with a form, POST with JSON.
  */
 #include <stdarg.h>
@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "intake/gateway.h"
-#include "intake/http.h"
-#include "util/fetch.h"
+#include "gateway/gateway.h"
+#include "net/http.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
 

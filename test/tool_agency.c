@@ -3,9 +3,9 @@
  *
  *   tool_agency PORT SECRET LOGFILE [--fail N STATUS] [--hang-first N]
  *
- * Listens on 127.0.0.1:PORT (intake/http.h's server) and accepts a POST on
+ * Listens on 127.0.0.1:PORT (net/http.h's server) and accepts a POST on
  * any path.  It checks X-Aduan-Signature the way an agency would
- * (routing/deliver.h):
+ * (outbox/deliver.h):
  *
  *   X-Aduan-Signature: t=<unix time>,v1=<hex HMAC-SHA256(SECRET, "<t>." + raw body)>
  *
@@ -44,7 +44,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "intake/http.h"
+#include "net/http.h"
 
 #define SKEW_MAX_S      300     /* a signature older or newer than this is refused */
 #define HANG_S          8       /* how long a held request waits */

@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/http.h"
+#include "net/http.h"
 
 static const char *username, *apikey;
 static FILE *log_fp;

@@ -1,6 +1,6 @@
 /*
  * fetch: outbound HTTP, the only module that includes <curl/curl.h> (but
- * for intake/phone.c, the terminal phone).  Every response is bounded;
+ * for ops/phone.c, the terminal phone).  Every response is bounded;
  * every request has a timeout.  Thread-safe once fetch_init() ran.
  */
 #ifndef ADUAN_FETCH_H

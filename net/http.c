@@ -7,7 +7,7 @@
  * gateway callbacks is served concurrently; handlers are quick (a store
  * transaction, no network).
  */
-#include "intake/http.h"
+#include "net/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

@@ -1,7 +1,7 @@
 /*
  * agency: everything agencies and the public see of Aduan, and where its
  * JSON is read and written with <jansson.h> (the JSON gateway adapters,
- * sms/send.c and routing/deliver.c include it too).
+ * gateway/send.c and outbox/deliver.c include it too).
  *
  *  - The webhook payloads queued in the outbox (new ticket, status change,
  *    citizen's note or withdrawal, overdue reminder), JSON.
@@ -30,8 +30,8 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "intake/http.h"
-#include "routing/deliver.h"
+#include "net/http.h"
+#include "outbox/deliver.h"
 #include "store/store.h"
 
 struct live;

@@ -2,7 +2,7 @@
  * lifecycle: the complaint's states as a table of allowed changes, so that
  * the agency API, the automatic closing and the tests read one truth.
  */
-#include "routing/lifecycle.h"
+#include "ticket/lifecycle.h"
 
 #include <string.h>
 

@@ -28,7 +28,7 @@
  * 413 more results than one callback may carry, or a text over
  * sms.max_text.  An empty results array is 200: nothing to do.
  *
- * Delivery reports: Infobip POSTs JSON to the notifyUrl sms/send.c gives it,
+ * Delivery reports: Infobip POSTs JSON to the notifyUrl gateway/send.c gives it,
  * /infobip/dlr?secret=S:
  *
  *   {"results": [{"messageId": "...", "to": "...", "status": {"groupId": 3,
@@ -51,7 +51,7 @@
 
 #include <jansson.h>
 
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 #include "sms/text.h"
 #include "util/date.h"
 #include "util/util.h"

@@ -54,7 +54,7 @@
 
 #include <jansson.h>
 
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 #include "sms/text.h"
 #include "util/date.h"
 #include "util/util.h"

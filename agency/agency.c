@@ -3,12 +3,12 @@
  * everything they cause (agency_apply), the webhook payloads queued in the
  * outbox, the bearer-token agency API, the read-only Open311 GeoReport v2
  * endpoints and the service-level tick.  Builds and parses its JSON with
- * <jansson.h> (as the JSON gateway adapters, sms/send.c and
- * routing/deliver.c do); OpenSSL is used for SHA-256 only (tokens,
+ * <jansson.h> (as the JSON gateway adapters, gateway/send.c and
+ * outbox/deliver.c do); OpenSSL is used for SHA-256 only (tokens,
  * idempotency keys).
  *
  * Webhook payload (outbox row kind "webhook", recipient = agency id, the
- * body POSTed as application/json, signed by routing/deliver.c):
+ * body POSTed as application/json, signed by outbox/deliver.c):
  *
  *   {
  *     "event":   "ticket.created"        a new ticket, or one re-routed to you
@@ -21,7 +21,7 @@
  *              | "ticket.rerouted_away", triage moved your ticket to another
  *                                        agency (ticket.agency is the new one)
  *     "event_id", "seq": added when it is sent, inside the signature
- *                                        (routing/deliver.c, webhook_body)
+ *                                        (outbox/deliver.c, webhook_body)
  *     "at":      "2026-11-28T08:51:03Z", when it happened (UTC)
  *     "actor":   "citizen" | "aduan" | an agency id,
  *     "note":    text or null,
@@ -95,7 +95,7 @@
  * pii_mask() (sms/pii.h) with the reporter's number: phone and identity
  * numbers in any form are hidden, since a citizen sometimes writes one.
  */
-#include "intake/agency.h"
+#include "agency/agency.h"
 
 #include "conf/live.h"
 
@@ -110,8 +110,8 @@
 #include <jansson.h>
 #include <openssl/sha.h>
 
-#include "routing/lifecycle.h"
-#include "routing/sla.h"
+#include "ticket/lifecycle.h"
+#include "ticket/sla.h"
 #include "sms/gsm.h"
 #include "sms/lang.h"
 #include "sms/pii.h"

@@ -12,7 +12,7 @@
  * number, only the gateway's words, cut short and stripped of control
  * characters.
  */
-#include "sms/send.h"
+#include "gateway/send.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -25,7 +25,7 @@
 
 #include "sms/gsm.h"
 #include "sms/text.h"
-#include "util/fetch.h"
+#include "net/fetch.h"
 #include "util/util.h"
 
 /* An SMS text longer than this is refused (about 50 concatenated parts). */
@@ -448,7 +448,7 @@ twilio_answer(long status, const char *body, size_t len, struct send_result *r)
  * POST <sender_url, default https://api.twilio.com>/2010-04-01/Accounts/
  * <Account SID>/Messages.json with HTTP Basic auth (Account SID, auth
  * token) and the form To, From, Body, StatusCallback.  The status
- * callback, server.public_url + "/twilio/status", is what intake/twilio.c
+ * callback, server.public_url + "/twilio/status", is what gateway/twilio.c
  * checks the X-Twilio-Signature of.
  */
 static void

@@ -37,14 +37,14 @@
  *
  * and <Response/> for no reply.
  *
- * Delivery reports: sms/send.c gives each message it sends through Twilio
+ * Delivery reports: gateway/send.c gives each message it sends through Twilio
  * the StatusCallback server.public_url + "/twilio/status" (a trailing '/'
  * of public_url dropped), a form POST with MessageSid and MessageStatus,
  * signed the same way over that URL with the auth token of the account
  * that sent the message: sms_sender.password when sms_sender.type is
  * twilio, or gateways.twilio.auth_token (either is accepted).
  */
-#include "intake/twilio.h"
+#include "gateway/twilio.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -55,7 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 #include "sms/text.h"
 #include "util/util.h"
 

@@ -1,6 +1,6 @@
 /*
  * deliver: the delivery policy and the workers that carry outbox rows out
- * of Aduan: agency webhooks (signed JSON) and SMS (sms/send.h).
+ * of Aduan: agency webhooks (signed JSON) and SMS (gateway/send.h).
  *
  * At least once: a row is claimed with a lease, attempted, then marked
  * sent, retried later, or dead.  Retries back off exponentially with

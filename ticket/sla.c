@@ -3,7 +3,7 @@
  * local time zone (run Aduan with TZ=Asia/Jakarta), because "three working
  * days" means days as the agency's office counts them.
  */
-#include "routing/sla.h"
+#include "ticket/sla.h"
 
 #include <string.h>
 #include <time.h>

@@ -19,7 +19,7 @@
  * variable for at most POLL_S between them; deliver_wake() cuts the sleep
  * short.  A store error is logged and waited out, never fatal.
  */
-#include "routing/deliver.h"
+#include "outbox/deliver.h"
 
 #include "conf/live.h"
 
@@ -37,8 +37,8 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "sms/send.h"
-#include "util/fetch.h"
+#include "gateway/send.h"
+#include "net/fetch.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
@@ -319,7 +319,7 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 		}
 		send_sms(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
 		/*
-		 * No sender configured: the row waits for one (sms/send.h)
+		 * No sender configured: the row waits for one (gateway/send.h)
 		 * instead of dying, still backing off up to backoff_max.
 		 */
 		waits = c->sender == SENDER_NONE;

@@ -3,7 +3,7 @@
  * refusal with its reason, the query-string secret, the check of a plain
  * token (ids, codes, references), and the ISO-8601 times gateways write.
  */
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * twilio: what the Twilio adapter (intake/twilio.c) exposes besides
+ * twilio: what the Twilio adapter (gateway/twilio.c) exposes besides
  * gateway_twilio: the X-Twilio-Signature computation, so the tests can
  * check it against Twilio's own known answer.
  */

@@ -8,7 +8,7 @@
  *   from=%2B62812..&to=1708&text=JALAN..&date=2026-11-28T08:51:03.000Z&id=ATXid_..&linkId=..
  *
  * answered 200 at once; the reply leaves through the outbox and the
- * messaging API (sms/send.c), as Africa's Talking expects.
+ * messaging API (gateway/send.c), as Africa's Talking expects.
  *
  * USSD: a form POST to the callback URL registered in Africa's Talking's
  * dashboard, which carries our secret in its query string:
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 #include "sms/text.h"
 #include "util/date.h"
 #include "util/util.h"

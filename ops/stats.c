@@ -3,7 +3,7 @@
  * file computes the median response time and counts the words of triage
  * messages in a small open-addressing hash table of its own.
  */
-#include "intake/stats.h"
+#include "ops/stats.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/gateway.h"
+#include "gateway/gateway.h"
 #include "sms/gsm.h"
 #include "sms/text.h"
 #include "util/util.h"
@@ -106,7 +106,7 @@ kannel_encode(const char *reply, struct http_response *res)
 }
 
 /*
- * Delivery reports: the dlr-url sms/send.c gives Kannel,
+ * Delivery reports: the dlr-url gateway/send.c gives Kannel,
  *   /kannel/dlr?secret=S&id=<outbox id>&type=%d
  * where %d is one dlr-mask bit: 1 delivered to the phone, 2 not delivered,
  * 4 buffered, 8 accepted by the SMSC, 16 rejected by the SMSC.

@@ -5,7 +5,7 @@
  * CON/END answers).  What an operator tries here is what a citizen's phone
  * would get.
  */
-#include "intake/phone.h"
+#include "ops/phone.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

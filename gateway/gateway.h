@@ -1,6 +1,6 @@
 /*
  * gateway: the adapter interface every SMS gateway implements, one file per
- * gateway (intake/kannel.c, ...), in the manner of Kannel's smscconn_p.h.
+ * gateway (gateway/kannel.c, ...), in the manner of Kannel's smscconn_p.h.
  *
  * The contract:
  *  - decode_sms() authenticates the request and turns it into messages:
@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "intake/http.h"
+#include "net/http.h"
 
 #define SMS_FROM_MAX    64
 #define SMS_TO_MAX      32
@@ -59,7 +59,7 @@ struct sms_in {
 
 void sms_in_clear(struct sms_in *in);
 
-/* Adapters' helpers (intake/gateway.c). */
+/* Adapters' helpers (gateway/gateway.c). */
 
 /* Writes the reason into err and returns status: `return gateway_fail(...)`. */
 int gateway_fail(char *err, size_t errsz, int status, const char *fmt, ...)

@@ -8,7 +8,7 @@
  * http/https.  NOSIGNAL because the threaded resolver needs no SIGALRM and
  * signals would hit arbitrary threads of the daemon.
  */
-#include "util/fetch.h"
+#include "net/fetch.h"
 
 #include <curl/curl.h>
 #include <limits.h>
