@@ -2,12 +2,14 @@
  * fuzz_gateway: every gateway's decoders (gateway/gateway.h: decode_sms,
  * decode_ussd, decode_dlr of Kannel, Africa's Talking, Twilio, Vonage,
  * Infobip and the generic JSON endpoint) on hostile requests, with no
- * server: this file stands in for net/http.c's request accessors
- * (http_param, http_params_each, http_header, http_body, ...), so the
- * decoders run exactly as a handler calls them, thousands of times a
+ * server: this file builds the struct http_request of net/request.h that
+ * net/http.c would build, and the decoders read it through the real
+ * accessors (net/request.c: http_param, http_params_each, http_header,
+ * http_body, ...), exactly as a handler does, thousands of times a
  * second.  The query string and a form body are split and percent-decoded
- * as libmicrohttpd does ('+' is a space, a bad %XX stays as it is, the
- * first of a repeated name wins, at most 64 parameters).
+ * as libmicrohttpd does ('+' is a space, a bad %XX stays as it is) and
+ * stored as net/http.c stores them (request_param_append: the first of a
+ * repeated name wins, at most REQUEST_PARAMS_MAX parameters).
  *
  * The config is the example one (conf/aduan.conf or $ADUAN_FUZZ_CONF) with
  * every gateway switched on and server.public_url set.
@@ -33,6 +35,7 @@
 #include "conf/conf.h"
 #include "gateway/gateway.h"
 #include "net/http.h"
+#include "net/request.h"
 #include "gateway/twilio.h"
 #include "sms/text.h"
 #include "util/util.h"
@@ -40,118 +43,24 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_PARAMS 64
 #define MAX_HEADERS 16
 
-struct param {
-	char *name;
-	char *value;
-	size_t len;
-	int from_body;
+/* The request's headers, looked up by http_header() through fuzz_header(). */
+struct headers {
+	char *name[MAX_HEADERS], *value[MAX_HEADERS];
+	size_t n;
 };
 
-struct http_request {
-	enum http_method method;
-	struct param params[MAX_PARAMS];
-	size_t nparams;
-	int too_many;
-	char *hname[MAX_HEADERS], *hvalue[MAX_HEADERS];
-	size_t nheaders;
-	char *body;
-	size_t body_len;
-	const char *path;
-};
-
-/* ---- the accessors net/http.c gives handlers ----------------------------- */
-
-const char *
-http_param(const struct http_request *req, const char *name, size_t *len)
+static const char *
+fuzz_header(void *conn, const char *name)
 {
+	const struct headers *h = conn;
 	size_t i;
-	int pass;
 
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < req->nparams; i++)
-			if (req->params[i].from_body == pass &&
-			    strcmp(req->params[i].name, name) == 0) {
-				if (len)
-					*len = req->params[i].len;
-				return req->params[i].value;
-			}
-	if (len)
-		*len = 0;
+	for (i = 0; i < h->n; i++)
+		if (strcasecmp(h->name[i], name) == 0)
+			return h->value[i];
 	return NULL;
-}
-
-int
-http_params_each(const struct http_request *req, int from_body,
-    int (*fn)(void *arg, const char *name, const char *value, size_t len), void *arg)
-{
-	size_t i;
-	int r;
-
-	for (i = 0; i < req->nparams; i++)
-		if (req->params[i].from_body == (from_body != 0) &&
-		    (r = fn(arg, req->params[i].name, req->params[i].value, req->params[i].len)) != 0)
-			return r;
-	return 0;
-}
-
-enum http_method
-http_request_method(const struct http_request *req)
-{
-	return req->method;
-}
-
-const char *
-http_request_peer(const struct http_request *req)
-{
-	(void)req;
-	return "127.0.0.1";
-}
-
-const char *
-http_request_path(const struct http_request *req)
-{
-	return req->path;
-}
-
-const char *
-http_header(const struct http_request *req, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->hname[i], name) == 0)
-			return req->hvalue[i];
-	return NULL;
-}
-
-const char *
-http_body(const struct http_request *req, size_t *len)
-{
-	if (len)
-		*len = req->body_len;
-	return req->body;
-}
-
-void
-http_respond(struct http_response *res, int status, const char *content_type,
-    const char *body, size_t len)
-{
-	free(res->body);
-	res->status = status;
-	res->content_type = content_type;
-	res->body = xmalloc(len + 1);
-	memcpy(res->body, body, len);
-	res->body[len] = '\0';
-	res->body_len = len;
-}
-
-void
-http_respond_text(struct http_response *res, int status, const char *text)
-{
-	http_respond(res, status, "text/plain; charset=UTF-8", text, strlen(text));
 }
 
 /* ---- building a request from the input -------------------------------------- */
@@ -189,17 +98,6 @@ unescape(const char *s, size_t len, size_t *outlen)
 	return o;
 }
 
-static int
-seen(const struct http_request *r, const char *name, int from_body)
-{
-	size_t p;
-
-	for (p = 0; p < r->nparams; p++)
-		if (r->params[p].from_body == from_body && strcmp(r->params[p].name, name) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 add_params(struct http_request *r, const char *s, size_t len, int from_body)
 {
@@ -215,42 +113,29 @@ add_params(struct http_request *r, const char *s, size_t len, int from_body)
 			name = unescape(s + i, k - i, &nl);
 			vl = 0;
 			value = k < j ? unescape(s + k + 1, j - k - 1, &vl) : xstrdup("");
-			if (seen(r, name, from_body)) {
-				free(name);   /* repeated in the same source: the first wins */
-				free(value);
-				i = j + 1;
-				continue;
-			}
-			if (r->nparams == MAX_PARAMS) {
-				r->too_many = 1;
+			/* As net/http.c: repeated in the same source, the first wins. */
+			if (request_param_find(r, name, from_body) == NULL &&
+			    request_param_append(r, name, value, vl, from_body) == -1) {
 				free(name);
 				free(value);
 				return;
 			}
-			r->params[r->nparams].name = name;
-			r->params[r->nparams].value = value;
-			r->params[r->nparams].len = vl;
-			r->params[r->nparams].from_body = from_body;
-			r->nparams++;
+			free(name);
+			free(value);
 		}
 		i = j + 1;
 	}
 }
 
 static void
-request_free(struct http_request *r)
+headers_free(struct headers *h)
 {
 	size_t i;
 
-	for (i = 0; i < r->nparams; i++) {
-		free(r->params[i].name);
-		free(r->params[i].value);
+	for (i = 0; i < h->n; i++) {
+		free(h->name[i]);
+		free(h->value[i]);
 	}
-	for (i = 0; i < r->nheaders; i++) {
-		free(r->hname[i]);
-		free(r->hvalue[i]);
-	}
-	free(r->body);
 }
 
 /* The next line of the input (without its LF); NULL at the end. */
@@ -361,7 +246,7 @@ gateway_named(const char *s, size_t len)
 static void
 twilio_sign(struct http_request *r, const char *kind, char *sig, size_t sigsz)
 {
-	struct twilio_param p[MAX_PARAMS];
+	struct twilio_param p[REQUEST_PARAMS_MAX];
 	size_t i, n = 0;
 
 	for (i = 0; i < r->nparams; i++)
@@ -403,6 +288,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data, *end = p + size, *l, *ct;
 	const struct gateway *gw;
 	struct http_request r;
+	struct headers h;
 	struct ussd_in u;
 	char first[64], kind[8], method[8], gwname[24], err[256], id[128], state[32];
 	char sig[TWILIO_SIGNATURE_LEN + 1];
@@ -420,23 +306,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((gw = gateway_named(gwname, strlen(gwname))) == NULL)
 		return 0;
 	memset(&r, 0, sizeof r);
+	memset(&h, 0, sizeof h);
+	r.header = fuzz_header;
+	r.conn = &h;
+	str_copy(r.peer, sizeof r.peer, "127.0.0.1");
 	r.method = strcmp(method, "POST") == 0 ? HTTP_POST : HTTP_GET;
-	r.path = strcmp(kind, "dlr") == 0 ? gw->dlr_path : strcmp(kind, "ussd") == 0 ?
-	    gw->ussd_path : gw->sms_path;
+	r.path = xstrdup(strcmp(kind, "dlr") == 0 ? gw->dlr_path : strcmp(kind, "ussd") == 0 ?
+	    gw->ussd_path : gw->sms_path);
 	if ((l = line(&p, end, &len)) != NULL)
 		add_params(&r, l, len, 0);
 	while ((l = line(&p, end, &len)) != NULL && len > 0) {
 		const char *colon = memchr(l, ':', len);
 		size_t vs;
 
-		if (colon == NULL || r.nheaders == MAX_HEADERS || memchr(l, '\0', len) != NULL)
+		if (colon == NULL || h.n == MAX_HEADERS || memchr(l, '\0', len) != NULL)
 			continue;
 		vs = (size_t)(colon + 1 - l);
 		while (vs < len && l[vs] == ' ')
 			vs++;
-		r.hname[r.nheaders] = xstrndup(l, (size_t)(colon - l));
-		r.hvalue[r.nheaders] = xstrndup(l + vs, len - vs);
-		r.nheaders++;
+		h.name[h.n] = xstrndup(l, (size_t)(colon - l));
+		h.value[h.n] = xstrndup(l + vs, len - vs);
+		h.n++;
 	}
 	if (r.method == HTTP_POST) {
 		ct = http_header(&r, "Content-Type");
@@ -451,12 +341,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (r.too_many)
 		goto out;               /* http.c answers 400 before any handler */
-	for (i = 0; i < r.nheaders; i++)
-		if (strcasecmp(r.hname[i], "X-Twilio-Signature") == 0 &&
-		    strcmp(r.hvalue[i], "auto") == 0) {
+	for (i = 0; i < h.n; i++)
+		if (strcasecmp(h.name[i], "X-Twilio-Signature") == 0 &&
+		    strcmp(h.value[i], "auto") == 0) {
 			twilio_sign(&r, kind, sig, sizeof sig);
-			free(r.hvalue[i]);
-			r.hvalue[i] = xstrdup(sig);
+			free(h.value[i]);
+			h.value[i] = xstrdup(sig);
 		}
 
 	memset(err, 0, sizeof err);
@@ -506,6 +396,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    err[0] == '\0'))
 		abort();                /* a refusal is an HTTP status with a reason */
 out:
-	request_free(&r);
+	request_release(&r);
+	headers_free(&h);
 	return 0;
 }

@@ -1,13 +1,16 @@
 /*
  * http: libmicrohttpd behind a small URL table.  libmicrohttpd parses HTTP;
  * this file only gathers a request's parameters into bounded, binary-safe
- * copies, enforces the body cap and maps paths to handlers.
+ * copies (struct http_request, net/request.h), enforces the body cap and
+ * the connection limits, and maps paths to handlers.  What handlers call
+ * on a request is in net/request.c.
  *
  * Threads: libmicrohttpd's internal thread pool (epoll), so a burst of
  * gateway callbacks is served concurrently; handlers are quick (a store
  * transaction, no network).
  */
 #include "net/http.h"
+#include "net/request.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -26,7 +29,6 @@
 #include "util/metrics.h"
 #include "util/util.h"
 
-#define MAX_PARAMS      64
 #define MAX_ROUTES      32
 /*
  * Open connections, all clients together.  One client address holds at
@@ -41,30 +43,14 @@
 /* Per-connection read buffer: holds the request line, so it bounds URLs. */
 #define CONN_MEMORY     (64 * 1024)
 
-struct param {
-	char *name;
-	char *value;            /* NUL-terminated copy; may contain NULs */
-	size_t len;
-	int from_body;
-};
-
-struct http_request {
-	struct http_server *srv;
-	struct MHD_Connection *conn;
-	enum http_method method;
+/* One connection's request: what handlers see, and what only the server tracks. */
+struct conn_state {
+	struct http_request req;
 	const struct http_route *route;
 	struct MHD_PostProcessor *pp;
 	size_t body_bytes;
 	int too_large;          /* body over max_body: answer 413 */
 	int bad_body;           /* form body that would not decode */
-	int have_query;         /* query arguments collected */
-	struct param params[MAX_PARAMS];
-	size_t nparams;
-	int too_many;
-	char peer[INET6_ADDRSTRLEN];
-	char *path;             /* copy of the URL path */
-	char *body;             /* raw body of a non-form POST, NUL-terminated */
-	size_t body_len;
 	struct timespec t0;     /* arrival of the headers (CLOCK_MONOTONIC) */
 };
 
@@ -76,44 +62,6 @@ struct http_server {
 	int port;
 };
 
-static struct param *
-param_find(struct http_request *r, const char *name, int from_body)
-{
-	size_t i;
-
-	for (i = 0; i < r->nparams; i++)
-		if (r->params[i].from_body == from_body && strcmp(r->params[i].name, name) == 0)
-			return &r->params[i];
-	return NULL;
-}
-
-/* Appends data to parameter `name` (a form value may come in pieces). */
-static int
-param_append(struct http_request *r, const char *name, const char *data, size_t size,
-    int from_body)
-{
-	struct param *p = param_find(r, name, from_body);
-
-	if (p == NULL) {
-		if (r->nparams == MAX_PARAMS) {
-			r->too_many = 1;
-			return -1;
-		}
-		p = &r->params[r->nparams++];
-		p->name = xstrdup(name);
-		p->value = xstrdup("");
-		p->len = 0;
-		p->from_body = from_body;
-	}
-	if (size == 0)
-		return 0;
-	p->value = xrealloc(p->value, p->len + size + 1);
-	memcpy(p->value + p->len, data, size);
-	p->len += size;
-	p->value[p->len] = '\0';
-	return 0;
-}
-
 static enum MHD_Result
 query_iter(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
     const char *value, size_t value_size)
@@ -122,9 +70,9 @@ query_iter(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 
 	(void)kind;
 	(void)key_size;
-	if (param_find(r, key, 0) != NULL)
+	if (request_param_find(r, key, 0) != NULL)
 		return MHD_YES;         /* first occurrence wins */
-	param_append(r, key, value ? value : "", value ? value_size : 0, 0);
+	request_param_append(r, key, value ? value : "", value ? value_size : 0, 0);
 	return MHD_YES;
 }
 
@@ -139,104 +87,12 @@ post_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filen
 	(void)filename;
 	(void)content_type;
 	(void)transfer_encoding;
-	if (off > 0 && param_find(r, key, 1) == NULL)
+	if (off > 0 && request_param_find(r, key, 1) == NULL)
 		return MHD_YES;         /* a later piece of a dropped parameter */
-	if (off == 0 && param_find(r, key, 1) != NULL)
+	if (off == 0 && request_param_find(r, key, 1) != NULL)
 		return MHD_YES;         /* repeated name: first occurrence wins */
-	param_append(r, key, data, size, 1);
+	request_param_append(r, key, data, size, 1);
 	return MHD_YES;
-}
-
-const char *
-http_param(const struct http_request *req, const char *name, size_t *len)
-{
-	size_t i;
-	int pass;
-
-	/* Query string first, then the form body. */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < req->nparams; i++)
-			if (req->params[i].from_body == pass &&
-			    strcmp(req->params[i].name, name) == 0) {
-				if (len)
-					*len = req->params[i].len;
-				return req->params[i].value;
-			}
-	if (len)
-		*len = 0;
-	return NULL;
-}
-
-int
-http_params_each(const struct http_request *req, int from_body,
-    int (*fn)(void *arg, const char *name, const char *value, size_t len), void *arg)
-{
-	size_t i;
-	int r;
-
-	for (i = 0; i < req->nparams; i++)
-		if (req->params[i].from_body == (from_body != 0) &&
-		    (r = fn(arg, req->params[i].name, req->params[i].value, req->params[i].len)) != 0)
-			return r;
-	return 0;
-}
-
-enum http_method
-http_request_method(const struct http_request *req)
-{
-	return req->method;
-}
-
-const char *
-http_request_peer(const struct http_request *req)
-{
-	return req->peer;
-}
-
-const char *
-http_request_path(const struct http_request *req)
-{
-	return req->path;
-}
-
-const char *
-http_header(const struct http_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *
-http_body(const struct http_request *req, size_t *len)
-{
-	if (len)
-		*len = req->body_len;
-	return req->body;
-}
-
-void
-http_respond(struct http_response *res, int status, const char *content_type,
-    const char *body, size_t len)
-{
-	free(res->body);
-	res->status = status;
-	res->content_type = content_type;
-	res->body = xmalloc(len + 1);
-	memcpy(res->body, body, len);
-	res->body[len] = '\0';
-	res->body_len = len;
-}
-
-void
-http_respond_text(struct http_response *res, int status, const char *text)
-{
-	size_t n = strlen(text);
-
-	free(res->body);
-	res->status = status;
-	res->content_type = "text/plain; charset=UTF-8";
-	res->body = xmalloc(n + 1);
-	memcpy(res->body, text, n + 1);
-	res->body_len = n;
 }
 
 static enum MHD_Result
@@ -360,18 +216,25 @@ peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 		    buf, (socklen_t)bufsz);
 }
 
+/* http_header() for our requests: the connection's request headers. */
+static const char *
+conn_header(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *srv = cls;
-	struct http_request *r = *con_cls;
+	struct conn_state *c = *con_cls;
 	struct http_response res = { 0 };
 	enum MHD_Result ret;
 	size_t i;
 
 	(void)version;
-	if (r == NULL) {
+	if (c == NULL) {
 		const char *cl, *ct;
 		const struct http_route *route = NULL;
 		enum http_method m;
@@ -417,38 +280,38 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				return refuse_timed(route, &t0, conn, method, url, 413,
 				    "request body too large\n");
 		}
-		r = xcalloc(1, sizeof *r);
-		r->srv = srv;
-		r->conn = conn;
-		r->method = m;
-		r->route = route;
-		r->t0 = t0;
-		r->path = xstrdup(url);
-		peer_of(conn, r->peer, sizeof r->peer);
+		c = xcalloc(1, sizeof *c);
+		c->req.header = conn_header;
+		c->req.conn = conn;
+		c->req.method = m;
+		c->route = route;
+		c->t0 = t0;
+		c->req.path = xstrdup(url);
+		peer_of(conn, c->req.peer, sizeof c->req.peer);
 		if (m == HTTP_POST) {
 			ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 			    MHD_HTTP_HEADER_CONTENT_TYPE);
 			if (ct != NULL && strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
 			    strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) == 0)
-				r->pp = MHD_create_post_processor(conn, 4096, post_iter, r);
+				c->pp = MHD_create_post_processor(conn, 4096, post_iter, &c->req);
 		}
-		*con_cls = r;
+		*con_cls = c;
 		return MHD_YES;
 	}
 
 	if (*upload_data_size > 0) {
-		r->body_bytes += *upload_data_size;
-		if (r->body_bytes > srv->max_body)
-			r->too_large = 1;
-		else if (r->pp != NULL) {
-			if (MHD_post_process(r->pp, upload_data, *upload_data_size) != MHD_YES)
-				r->bad_body = 1;
+		c->body_bytes += *upload_data_size;
+		if (c->body_bytes > srv->max_body)
+			c->too_large = 1;
+		else if (c->pp != NULL) {
+			if (MHD_post_process(c->pp, upload_data, *upload_data_size) != MHD_YES)
+				c->bad_body = 1;
 		} else {
 			/* Not a form: keep the bytes (JSON for the agency API). */
-			r->body = xrealloc(r->body, r->body_bytes + 1);
-			memcpy(r->body + r->body_len, upload_data, *upload_data_size);
-			r->body_len += *upload_data_size;
-			r->body[r->body_len] = '\0';
+			c->req.body = xrealloc(c->req.body, c->body_bytes + 1);
+			memcpy(c->req.body + c->req.body_len, upload_data, *upload_data_size);
+			c->req.body_len += *upload_data_size;
+			c->req.body[c->req.body_len] = '\0';
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -458,26 +321,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	 * Closing the form parser reports a last field that has no value
 	 * yet ("...&text="): the handler must see it.
 	 */
-	if (r->pp != NULL) {
-		if (MHD_destroy_post_processor(r->pp) != MHD_YES)
-			r->bad_body = 1;
-		r->pp = NULL;
+	if (c->pp != NULL) {
+		if (MHD_destroy_post_processor(c->pp) != MHD_YES)
+			c->bad_body = 1;
+		c->pp = NULL;
 	}
-	if (r->too_large)
-		return refuse_timed(r->route, &r->t0, conn, method, url, 413,
+	if (c->too_large)
+		return refuse_timed(c->route, &c->t0, conn, method, url, 413,
 		    "request body too large\n");
-	if (r->bad_body)
-		return refuse_timed(r->route, &r->t0, conn, method, url, 400,
+	if (c->bad_body)
+		return refuse_timed(c->route, &c->t0, conn, method, url, 400,
 		    "malformed form body\n");
-	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_iter, r);
-	if (r->too_many)
-		return refuse_timed(r->route, &r->t0, conn, method, url, 400,
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, query_iter, &c->req);
+	if (c->req.too_many)
+		return refuse_timed(c->route, &c->t0, conn, method, url, 400,
 		    "too many parameters\n");
 	res.status = 500;
-	r->route->fn(r->route->ctx, r, &res);
+	c->route->fn(c->route->ctx, &c->req, &res);
 	ret = send_response(conn, &res);
 	free(res.body);
-	observe(r->route, &r->t0);
+	observe(c->route, &c->t0);
 	return ret;
 }
 
@@ -485,23 +348,17 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct http_request *r = *con_cls;
-	size_t i;
+	struct conn_state *c = *con_cls;
 
 	(void)cls;
 	(void)conn;
 	(void)toe;
-	if (r == NULL)
+	if (c == NULL)
 		return;
-	if (r->pp)
-		MHD_destroy_post_processor(r->pp);
-	free(r->path);
-	free(r->body);
-	for (i = 0; i < r->nparams; i++) {
-		free(r->params[i].name);
-		free(r->params[i].value);
-	}
-	free(r);
+	if (c->pp)
+		MHD_destroy_post_processor(c->pp);
+	request_release(&c->req);
+	free(c);
 	*con_cls = NULL;
 }
 

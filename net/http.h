@@ -1,6 +1,7 @@
 /*
- * http: the libmicrohttpd server, the URL table and request parameters.
- * The only module that includes <microhttpd.h>.
+ * http: the libmicrohttpd server and the URL table (net/http.c, the only
+ * module that includes <microhttpd.h>), and what handlers call on a
+ * request and its response (net/request.c, no libmicrohttpd).
  *
  * Handlers see a request's parameters (query string and, for POST, an
  * application/x-www-form-urlencoded body) through http_param(), binary-safe
