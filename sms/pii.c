@@ -32,38 +32,21 @@ static const uint32_t zeros[] = {
 	0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10
 };
 
-/* One code point at s (NUL-terminated); an invalid byte is one U_OTHER byte. */
+/*
+ * One code point at s (NUL-terminated: utf8_next stops at the NUL, so 4
+ * bytes is a safe bound); a byte that does not start a well-formed
+ * character is one U_OTHER byte.
+ */
 static uint32_t
 decode(const unsigned char *s, size_t *len)
 {
 	uint32_t cp;
-	size_t n, i;
 
-	if (s[0] < 0x80) {
-		*len = 1;
-		return s[0];
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
+	*len = utf8_next(s, 4, &cp);
+	if (*len == 0) {
 		*len = 1;
 		return 0xFFFD;
 	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*len = 1;
-			return 0xFFFD;
-		}
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	*len = n;
 	return cp;
 }
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/util.h"
+
 /* Base letters of U+00C0..U+017F, upper-case; '0' where there is none. */
 static const char latin_base[] =
     "AAAAAAACEEEEIIIIDNOOOOO0OUUUUYTSAAAAAAACEEEEIIIIDNOOOOO0OUUUUYTY"
@@ -24,47 +26,6 @@ static const uint16_t cp1252_high[32] = {
 	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
-
-/*
- * Decodes one code point at s[0..len).  Returns its byte length, or 0 when
- * the sequence is malformed, overlong, a surrogate or beyond U+10FFFF.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t c;
-	size_t n, i;
-
-	if (len == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-	    (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 static size_t
 utf8_encode(uint32_t c, char *out)
@@ -99,7 +60,7 @@ text_utf8_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &cp);
+		n = utf8_next(p + i, len - i, &cp);
 		if (n == 0 || cp == 0)
 			return 0;
 		i += n;
@@ -165,7 +126,7 @@ text_to_utf8(const char *charset, const unsigned char *in, size_t len,
 	while (i < len) {
 		switch (cs) {
 		case UTF8:
-			n = utf8_decode(in + i, len - i, &c);
+			n = utf8_next(in + i, len - i, &c);
 			if (n == 0)
 				return fail(err, errsz, "text is not valid UTF-8");
 			i += n;
@@ -243,7 +204,7 @@ text_fold_word(const char *word, size_t len, char *out, size_t outsz)
 
 	/* Drop punctuation at the start ... */
 	while (i < end) {
-		n = utf8_decode(p + i, end - i, &c);
+		n = utf8_next(p + i, end - i, &c);
 		if (n == 0 || !is_punct(c))
 			break;
 		i += n;
@@ -254,14 +215,14 @@ text_fold_word(const char *word, size_t len, char *out, size_t outsz)
 
 		while (s > i && (p[s] & 0xC0) == 0x80)
 			s--;
-		n = utf8_decode(p + s, end - s, &c);
+		n = utf8_next(p + s, end - s, &c);
 		/* n short of end - s: stray bytes follow, which are not punctuation. */
 		if (n == 0 || n != end - s || !is_punct(c))
 			break;
 		end = s;
 	}
 	while (i < end) {
-		n = utf8_decode(p + i, end - i, &c);
+		n = utf8_next(p + i, end - i, &c);
 		if (n == 0) {
 			/* Not UTF-8: keep the byte, it cannot match a keyword anyway. */
 			n = 1;
@@ -304,7 +265,7 @@ text_words(const char *text, size_t len,
 	uint32_t c;
 
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &c);
+		n = utf8_next(p + i, len - i, &c);
 		if (n == 0) {
 			n = 1;
 			c = p[i];

@@ -18,48 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/util.h"
+
 static enum log_level min_level = LOG_LEVEL_INFO;
 
 void
 log_set_level(enum log_level level)
 {
 	min_level = level;
-}
-
-/*
- * The length of the UTF-8 character at s (at most n bytes), 0 when s does
- * not start a well-formed one (overlong, surrogate, over U+10FFFF, cut).
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
 }
 
 /*
@@ -74,9 +40,10 @@ escape_into(char *out, size_t outsz, const char *in, size_t inlen)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0, k, cl;
+	uint32_t cp;
 
 	while (i < inlen) {
-		cl = utf8_len(s + i, inlen - i);
+		cl = utf8_next(s + i, inlen - i, &cp);
 		if (cl == 1 && s[i] >= 0x20 && s[i] != 0x7f) {
 			if (o + 1 > outsz)
 				break;

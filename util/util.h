@@ -67,6 +67,54 @@ size_t utf8_cut(const char *s, size_t len, size_t n);
  */
 void utf8_fix_tail(char *s);
 
+/*
+ * Decodes the UTF-8 character at s[0..len): its code point in *cp and its
+ * length in bytes (1 to 4), or 0 when len is 0 or s does not start a
+ * well-formed character: a stray or invalid byte, a sequence cut short (by
+ * len or by a byte that is not a continuation byte), an overlong form, a
+ * surrogate (U+D800..U+DFFF) or a code point over U+10FFFF.  *cp is set
+ * only when the result is not 0.  NUL is a character (U+0000, length 1).
+ * Reads s[i] only for i < len, and never past the first byte that is not a
+ * continuation byte, so a NUL-terminated s may be given len 4.  Inline: the
+ * text checks call it once per character of every message.
+ */
+static inline size_t
+utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		n = 2;
+		c = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		n = 3;
+		c = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+	    (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
 /* Constant-time comparison of two NUL-terminated secrets: 1 equal, 0 not. */
 int str_secret_equal(const char *a, const char *b);
 
