@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -23,72 +22,29 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "test/store_fixture.h"
 #include "util/util.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *s;
-};
 
 static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 100 };
 
 static int
 setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	char err[256];
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/aduan-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof f->path, "%s/aduan.db", f->dir);
-	f->s = store_open(f->path, &opts, err, sizeof err);
-	if (f->s == NULL) {
-		print_error("store_open %s: %s\n", f->path, err);
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	*state = fixture_open("/tmp/aduan-store-XXXXXX", NULL, &opts);
+	return *state != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-	char p[512];
-	struct dirent *de;
-	DIR *d;
-
-	store_close(f->s);
-	/* The -wal and -shm files may or may not be there; remove whatever is. */
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
-	free(f);
+	fixture_close(*state);
 	return 0;
 }
 
 static void
 reopen(struct fixture *f)
 {
-	char err[256];
-
-	store_close(f->s);
-	f->s = store_open(f->path, &opts, err, sizeof err);
-	if (f->s == NULL)
-		fail_msg("reopen %s: %s", f->path, err);
+	fixture_reopen(f, &opts);
 }
 
 /* A complaint with every field set; ticket chosen by the test. */

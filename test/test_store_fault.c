@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,66 +23,27 @@
 
 #include "store/store.h"
 #include "test/faultvfs.h"
+#include "test/store_fixture.h"
 #include "util/log.h"
 #include "util/util.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	char uri[192];                  /* the same file through the fault VFS */
-	struct store *s;
-};
 
 static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 2000 };
 
 static int
 setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	char err[256];
-
 	log_set_level(LOG_LEVEL_ERROR);    /* each lost batch says so at WARN */
 	faultvfs_register();
 	faultvfs_off();
-	snprintf(f->dir, sizeof f->dir, "/tmp/aduan-fault-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof f->path, "%s/aduan.db", f->dir);
-	snprintf(f->uri, sizeof f->uri, "file:%s?vfs=%s", f->path, FAULTVFS);
-	f->s = store_open(f->uri, &opts, err, sizeof err);
-	if (f->s == NULL) {
-		print_error("store_open %s: %s\n", f->path, err);
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	*state = fixture_open("/tmp/aduan-fault-XXXXXX", FAULTVFS, &opts);
+	return *state != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-	char p[512];
-	struct dirent *de;
-	DIR *d;
-
 	faultvfs_off();
-	store_close(f->s);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
-	free(f);
+	fixture_close(*state);
 	return 0;
 }
 
@@ -91,13 +51,8 @@ teardown(void **state)
 static void
 reopen_plain(struct fixture *f)
 {
-	char err[256];
-
 	faultvfs_off();
-	store_close(f->s);
-	f->s = store_open(f->path, &opts, err, sizeof err);
-	if (f->s == NULL)
-		fail_msg("reopen %s: %s", f->path, err);
+	fixture_reopen(f, &opts);
 }
 
 static void
