@@ -285,7 +285,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sms_in in[SMS_BATCH_MAX];
-	const char *p = (const char *)data, *end = p + size, *l, *ct;
+	const char *p = (const char *)data, *end = p + size, *l, *ct, *path;
 	const struct gateway *gw;
 	struct http_request r;
 	struct headers h;
@@ -311,8 +311,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.conn = &h;
 	str_copy(r.peer, sizeof r.peer, "127.0.0.1");
 	r.method = strcmp(method, "POST") == 0 ? HTTP_POST : HTTP_GET;
-	r.path = xstrdup(strcmp(kind, "dlr") == 0 ? gw->dlr_path : strcmp(kind, "ussd") == 0 ?
-	    gw->ussd_path : gw->sms_path);
+	path = strcmp(kind, "dlr") == 0 ? gw->dlr_path : strcmp(kind, "ussd") == 0 ?
+	    gw->ussd_path : gw->sms_path;
+	r.path = path != NULL ? xstrdup(path) : NULL;  /* NULL: the gateway has no such route */
 	if ((l = line(&p, end, &len)) != NULL)
 		add_params(&r, l, len, 0);
 	while ((l = line(&p, end, &len)) != NULL && len > 0) {
