@@ -45,6 +45,7 @@
 #include <openssl/hmac.h>
 
 #include "net/http.h"
+#include "test/tool_net.h"
 
 #define SKEW_MAX_S      300     /* a signature older or newer than this is refused */
 #define HANG_S          8       /* how long a held request waits */
@@ -68,14 +69,7 @@ usage(void)
 static long
 number(const char *s, long min, long max)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		usage();
-	return v;
+	return tool_number(s, min, max, usage);
 }
 
 /* One log line: "<status> <key> <text>", CR/LF in text as spaces. */
@@ -228,15 +222,18 @@ handler(void *ctx, const struct http_request *req, struct http_response *res)
 	http_respond(res, status, "application/json", answer, strlen(answer));
 }
 
+/* On SIGTERM: a held request is let go. */
+static void
+let_go(void)
+{
+	atomic_store(&stopping, 1);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct http_route route = { "/", HTTP_GET | HTTP_POST, handler, NULL };
-	struct http_options ho;
-	struct http_server *srv;
-	sigset_t set;
-	char err[256];
-	int i, sig, port;
+	int i, port;
 
 	if (argc < 4)
 		usage();
@@ -257,26 +254,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	atomic_init(&stopping, 0);
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	ho.listen = "127.0.0.1";
-	ho.port = port;
-	ho.threads = 4;
-	ho.max_body = 1024 * 1024;
-	srv = http_start(&ho, &route, 1, err, sizeof err);
-	if (srv == NULL) {
-		fprintf(stderr, "tool_agency: %s\n", err);
+	if (tool_serve("tool_agency", &route, port, 4, 1024 * 1024, let_go) != 0)
 		return 1;
-	}
-	while (sigwait(&set, &sig) != 0)
-		;
-	atomic_store(&stopping, 1);
-	http_stop(srv);
 	fclose(log_fp);
 	return 0;
 }

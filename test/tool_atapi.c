@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "net/http.h"
+#include "test/tool_net.h"
 
 static const char *username, *apikey;
 static FILE *log_fp;
@@ -55,14 +56,7 @@ usage(void)
 static long
 number(const char *s, long min, long max)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		usage();
-	return v;
+	return tool_number(s, min, max, usage);
 }
 
 /* One field of a log line, escaped; NULL as "-". */
@@ -193,11 +187,7 @@ int
 main(int argc, char **argv)
 {
 	struct http_route route = { "/version1/messaging", HTTP_GET | HTTP_POST, handler, NULL };
-	struct http_options ho;
-	struct http_server *srv;
-	sigset_t set;
-	char err[256];
-	int i, sig, port;
+	int i, port;
 
 	if (argc < 5)
 		usage();
@@ -216,25 +206,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "tool_atapi: %s: %s\n", argv[4], strerror(errno));
 		return 1;
 	}
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	ho.listen = "127.0.0.1";
-	ho.port = port;
-	ho.threads = 2;
-	ho.max_body = 64 * 1024;
-	srv = http_start(&ho, &route, 1, err, sizeof err);
-	if (srv == NULL) {
-		fprintf(stderr, "tool_atapi: %s\n", err);
+	if (tool_serve("tool_atapi", &route, port, 2, 64 * 1024, NULL) != 0)
 		return 1;
-	}
-	while (sigwait(&set, &sig) != 0)
-		;
-	http_stop(srv);
 	fclose(log_fp);
 	return 0;
 }

@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test/tool_net.h"
+
 #define MAX_CONNS 4000
 
 static int fds[MAX_CONNS];
@@ -54,14 +56,7 @@ usage(void)
 static long
 num(const char *s, long min, long max)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		usage();
-	return v;
+	return tool_number(s, min, max, usage);
 }
 
 static long
