@@ -26,21 +26,6 @@ VERSION_WANT=$(tr -d ' \t\r\n' <VERSION)
 TRIAGE=$(sed -n 's/^triage[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$ADUAN_CONF" | head -n 1)
 [ -n "$TRIAGE" ] || fail "no triage agency found in $ADUAN_CONF"
 
-# cli ARGS...: aduan in the foreground (bounded to 20 s): CLI_RC, CLI_OUT,
-# CLI_ERR (trailing newlines removed, as $(...) does).
-CLI_RC=
-CLI_OUT=
-CLI_ERR=
-cli() {
-	timeout -k 2 20 "$ADUAN_BIN" "$@" </dev/null >"$IT_TMP/cli.out" 2>"$IT_TMP/cli.err"
-	CLI_RC=$?
-	if [ "$CLI_RC" = 124 ] || [ "$CLI_RC" = 137 ]; then
-		fail "aduan $*: still running after 20 s"
-	fi
-	CLI_OUT=$(cat "$IT_TMP/cli.out")
-	CLI_ERR=$(cat "$IT_TMP/cli.err")
-}
-
 # has_word WORD TEXT
 has_word() {
 	printf '%s\n' "$2" | grep -qw -- "$1"

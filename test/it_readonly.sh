@@ -18,19 +18,6 @@ cd "$(dirname "$0")/.." || exit 1
 
 it_init readonly
 
-CLI_RC=
-CLI_OUT=
-CLI_ERR=
-cli() {
-	timeout -k 2 20 "$ADUAN_BIN" "$@" </dev/null >"$IT_TMP/cli.out" 2>"$IT_TMP/cli.err"
-	CLI_RC=$?
-	if [ "$CLI_RC" = 124 ] || [ "$CLI_RC" = 137 ]; then
-		fail "aduan $*: still running after 20 s"
-	fi
-	CLI_OUT=$(cat "$IT_TMP/cli.out")
-	CLI_ERR=$(cat "$IT_TMP/cli.err")
-}
-
 # db_state: the database file's sha256.
 db_state() {
 	echo "sha256=$(sha256sum "$ADUAN_DB" | cut -c1-64)"

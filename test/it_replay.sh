@@ -23,20 +23,6 @@ cd "$(dirname "$0")/.." || exit 1
 
 it_init replay
 
-# cli ARGS...: aduan in the foreground (bounded to 20 s): CLI_RC, CLI_OUT, CLI_ERR.
-CLI_RC=
-CLI_OUT=
-CLI_ERR=
-cli() {
-	timeout -k 2 20 "$ADUAN_BIN" "$@" </dev/null >"$IT_TMP/cli.out" 2>"$IT_TMP/cli.err"
-	CLI_RC=$?
-	if [ "$CLI_RC" = 124 ] || [ "$CLI_RC" = 137 ]; then
-		fail "aduan $*: still running after 20 s"
-	fi
-	CLI_OUT=$(cat "$IT_TMP/cli.out")
-	CLI_ERR=$(cat "$IT_TMP/cli.err")
-}
-
 # line_of ERE: the first line of $CLI_OUT matching ERE, squeezed blanks.
 line_of() {
 	printf '%s\n' "$CLI_OUT" | grep -E -- "$1" | head -n 1 | tr -s ' '

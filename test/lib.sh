@@ -8,6 +8,7 @@
 #   it_init NAME            temp dir $IT_TMP, cleanup on exit
 #   start_aduan             aduan serve on a free port, temp database
 #   http GET|POST ...       one request with tool_http: $RESP_STATUS, ...
+#   cli ARGS...             aduan ARGS in the foreground: $CLI_RC, $CLI_OUT, ...
 #   expect_eq / expect_match / expect_no_match / fail
 #   check_log_errors        no unexpected ERROR line in a log
 #   kannel_start ...        bearerbox + smsbox + fakesmsc (see below)
@@ -340,6 +341,21 @@ http() {
 	return "$rc"
 }
 
+# cli ARGS...: aduan in the foreground (bounded to 20 s): CLI_RC, CLI_OUT,
+# CLI_ERR (trailing newlines removed, as $(...) does).
+CLI_RC=
+CLI_OUT=
+CLI_ERR=
+cli() {
+	timeout -k 2 20 "$ADUAN_BIN" "$@" </dev/null >"$IT_TMP/cli.out" 2>"$IT_TMP/cli.err"
+	CLI_RC=$?
+	if [ "$CLI_RC" = 124 ] || [ "$CLI_RC" = 137 ]; then
+		fail "aduan $*: still running after 20 s"
+	fi
+	CLI_OUT=$(cat "$IT_TMP/cli.out")
+	CLI_ERR=$(cat "$IT_TMP/cli.err")
+}
+
 # http_must WHAT [tool_http args...]: like http, but no response at all
 # (connection refused, timeout) fails the test.
 http_must() {
@@ -387,19 +403,10 @@ conf_kannel_secret() {
 # start_aduan: `aduan serve` with conf/aduan.conf on a free port and a new
 # database in the temp dir; waits until it listens.
 start_aduan() {
-	[ -f "$ADUAN_CONF" ] || fail "config $ADUAN_CONF not found"
-	ADUAN_SECRET=$(conf_kannel_secret "$ADUAN_CONF")
-	[ -n "$ADUAN_SECRET" ] || fail "no kannel secret found in $ADUAN_CONF"
-	free_port ADUAN_PORT
-	ADUAN_DB=$IT_TMP/aduan.db
-	ADUAN_LOG=$IT_TMP/aduan.log
-	ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
-	"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" \
-		</dev/null >"$ADUAN_LOG" 2>&1 &
-	ADUAN_PID=$!
-	track "$ADUAN_PID" aduan
-	add_log "$ADUAN_LOG"
-	wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve"
+	local port
+	free_port port
+	: >"$IT_TMP/aduan.log"  # a new log; start_aduan_on appends to it
+	start_aduan_on "$port"
 }
 
 # sql QUERY: runs QUERY on the Aduan database, prints the result (rows on
