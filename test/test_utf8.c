@@ -113,18 +113,27 @@ encode(uint32_t c, unsigned char *out)
 	return 4;
 }
 
-/* utf8_next on a heap copy of exactly len bytes, so ASan sees any read past len. */
-static size_t
-next_exact(const void *bytes, size_t len, uint32_t *cp)
+/*
+ * Case i: utf8_next on a heap copy of exactly len bytes (so ASan sees any
+ * read past len) gives want bytes and, when want is not 0, code point
+ * want_cp; when it is 0, *cp is left alone.
+ */
+static void
+expect_next(size_t i, const char *bytes, size_t len, size_t want, uint32_t want_cp)
 {
 	unsigned char *p = malloc(len > 0 ? len : 1);
+	uint32_t cp = 0xDEADBEEF;
 	size_t n;
 
 	assert_non_null(p);
 	memcpy(p, bytes, len);
-	n = utf8_next(p, len, cp);
+	n = utf8_next(p, len, &cp);
 	free(p);
-	return n;
+	if (want == 0)
+		want_cp = 0xDEADBEEF;
+	if (n != want || cp != want_cp)
+		fail_msg("case %zu: expected %zu bytes U+%04X, got %zu bytes U+%04X", i, want,
+		    (unsigned)want_cp, n, (unsigned)cp);
 }
 
 static void
@@ -151,15 +160,11 @@ test_next_decodes_every_boundary(void **state)
 		{ "\xF4\x8F\xBF\xBF", 4, 0x10FFFF },
 	};
 	uint32_t cp;
-	size_t i, n;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < ARRAY_LEN(ok); i++) {
-		cp = 0xDEADBEEF;
-		n = next_exact(ok[i].s, ok[i].len, &cp);
-		if (n != ok[i].len || cp != ok[i].cp)
-			fail_msg("case %zu: expected %zu bytes U+%04X, got %zu bytes U+%04X", i,
-			    ok[i].len, (unsigned)ok[i].cp, n, (unsigned)cp);
+		expect_next(i, ok[i].s, ok[i].len, ok[i].len, ok[i].cp);
 		/* What follows the character is not read as part of it. */
 		{
 			unsigned char buf[8];
@@ -203,18 +208,13 @@ test_next_refuses_what_is_not_well_formed(void **state)
 		{ "\xF0\x9F\x98\xC3\xA9", 5 },
 	};
 	uint32_t cp;
-	size_t i, n;
+	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
-		cp = 0xDEADBEEF;
-		n = next_exact(bad[i].s, bad[i].len, &cp);
-		if (n != 0)
-			fail_msg("case %zu: expected 0, got %zu", i, n);
-		assert_int_equal(cp, 0xDEADBEEF);       /* untouched */
-	}
+	for (i = 0; i < ARRAY_LEN(bad); i++)
+		expect_next(i, bad[i].s, bad[i].len, 0, 0);
 	/* A well-formed character longer than len is refused, not read past len. */
-	assert_int_equal(next_exact("\xF0\x9F\x98\x9F", 2, &cp), 0);
+	expect_next(ARRAY_LEN(bad), "\xF0\x9F\x98\x9F", 2, 0, 0);
 	/* A NUL-terminated string may be given len 4: the NUL ends the sequence. */
 	assert_int_equal(utf8_next((const unsigned char *)"\xE2\x80", 4, &cp), 0);
 	assert_int_equal(utf8_next((const unsigned char *)"\xC3\xA9", 4, &cp), 2);

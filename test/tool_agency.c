@@ -66,12 +66,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-number(const char *s, long min, long max)
-{
-	return tool_number(s, min, max, usage);
-}
-
 /* One log line: "<status> <key> <text>", CR/LF in text as spaces. */
 static void
 log_line(const char *status, const char *key, const char *text, size_t len)
@@ -237,15 +231,15 @@ main(int argc, char **argv)
 
 	if (argc < 4)
 		usage();
-	port = (int)number(argv[1], 1, 65535);
+	port = (int)tool_number(argv[1], 1, 65535, usage);
 	secret = argv[2];
 	for (i = 4; i < argc; i++) {
 		if (strcmp(argv[i], "--fail") == 0 && i + 2 < argc) {
-			fail_n = number(argv[i + 1], 0, 1000000);
-			fail_status = number(argv[i + 2], 100, 599);
+			fail_n = tool_number(argv[i + 1], 0, 1000000, usage);
+			fail_status = tool_number(argv[i + 2], 100, 599, usage);
 			i += 2;
 		} else if (strcmp(argv[i], "--hang-first") == 0 && i + 1 < argc) {
-			hang_n = number(argv[++i], 0, 1000000);
+			hang_n = tool_number(argv[++i], 0, 1000000, usage);
 		} else
 			usage();
 	}

@@ -53,12 +53,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-number(const char *s, long min, long max)
-{
-	return tool_number(s, min, max, usage);
-}
-
 /* One field of a log line, escaped; NULL as "-". */
 static void
 put_field(const char *s, size_t len, int last)
@@ -191,13 +185,13 @@ main(int argc, char **argv)
 
 	if (argc < 5)
 		usage();
-	port = (int)number(argv[1], 1, 65535);
+	port = (int)tool_number(argv[1], 1, 65535, usage);
 	username = argv[2];
 	apikey = argv[3];
 	for (i = 5; i < argc; i++) {
 		if (strcmp(argv[i], "--fail") == 0 && i + 2 < argc) {
-			fail_n = number(argv[i + 1], 0, 1000000);
-			fail_status = number(argv[i + 2], 100, 599);
+			fail_n = tool_number(argv[i + 1], 0, 1000000, usage);
+			fail_status = tool_number(argv[i + 2], 100, 599, usage);
 			i += 2;
 		} else
 			usage();

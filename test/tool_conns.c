@@ -54,12 +54,6 @@ usage(void)
 }
 
 static long
-num(const char *s, long min, long max)
-{
-	return tool_number(s, min, max, usage);
-}
-
-static long
 ms_now(void)
 {
 	struct timespec ts;
@@ -130,10 +124,10 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "s:n:pw:t:g:")) != -1) {
 		switch (opt) {
 		case 's': src = optarg; break;
-		case 'n': n = (int)num(optarg, 1, MAX_CONNS); break;
+		case 'n': n = (int)tool_number(optarg, 1, MAX_CONNS, usage); break;
 		case 'p': partial = 1; break;
-		case 'w': wait_ms = num(optarg, 0, 600000); break;
-		case 't': hold = num(optarg, 0, 3600); break;
+		case 'w': wait_ms = tool_number(optarg, 0, 600000, usage); break;
+		case 't': hold = tool_number(optarg, 0, 3600, usage); break;
 		case 'g': get = optarg; break;
 		default: usage();
 		}
@@ -142,7 +136,7 @@ main(int argc, char **argv)
 		usage();
 	memset(&dst, 0, sizeof dst);
 	dst.sin_family = AF_INET;
-	dst.sin_port = htons((unsigned short)num(argv[optind + 1], 1, 65535));
+	dst.sin_port = htons((unsigned short)tool_number(argv[optind + 1], 1, 65535, usage));
 	if (inet_pton(AF_INET, argv[optind], &dst.sin_addr) != 1)
 		usage();
 	memset(&sa, 0, sizeof sa);
