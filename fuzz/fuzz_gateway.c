@@ -231,6 +231,56 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/*
+ * The request net/http.c would hand gw's handler for the rest of the input
+ * (from p to end, after its first line): the route's path, the query
+ * string, the headers, then a form or a raw body.  Release with
+ * request_release() and headers_free().
+ */
+static void
+build_request(struct http_request *r, struct headers *h, const struct gateway *gw,
+    const char *kind, const char *method, const char *p, const char *end)
+{
+	const char *l, *ct, *path;
+	size_t len;
+
+	memset(r, 0, sizeof *r);
+	memset(h, 0, sizeof *h);
+	r->header = fuzz_header;
+	r->conn = h;
+	str_copy(r->peer, sizeof r->peer, "127.0.0.1");
+	r->method = strcmp(method, "POST") == 0 ? HTTP_POST : HTTP_GET;
+	path = strcmp(kind, "dlr") == 0 ? gw->dlr_path : strcmp(kind, "ussd") == 0 ?
+	    gw->ussd_path : gw->sms_path;
+	r->path = path != NULL ? xstrdup(path) : NULL;  /* NULL: the gateway has no such route */
+	if ((l = line(&p, end, &len)) != NULL)
+		add_params(r, l, len, 0);
+	while ((l = line(&p, end, &len)) != NULL && len > 0) {
+		const char *colon = memchr(l, ':', len);
+		size_t vs;
+
+		if (colon == NULL || h->n == MAX_HEADERS || memchr(l, '\0', len) != NULL)
+			continue;
+		vs = (size_t)(colon + 1 - l);
+		while (vs < len && l[vs] == ' ')
+			vs++;
+		h->name[h->n] = xstrndup(l, (size_t)(colon - l));
+		h->value[h->n] = xstrndup(l + vs, len - vs);
+		h->n++;
+	}
+	if (r->method == HTTP_POST) {
+		ct = http_header(r, "Content-Type");
+		if (ct != NULL && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+			add_params(r, p, (size_t)(end - p), 1);
+		else if (p < end) {
+			r->body_len = (size_t)(end - p);
+			r->body = xmalloc(r->body_len + 1);
+			memcpy(r->body, p, r->body_len);
+			r->body[r->body_len] = '\0';
+		}
+	}
+}
+
 static const struct gateway *
 gateway_named(const char *s, size_t len)
 {
@@ -285,7 +335,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sms_in in[SMS_BATCH_MAX];
-	const char *p = (const char *)data, *end = p + size, *l, *ct, *path;
+	const char *p = (const char *)data, *end = p + size, *l;
 	const struct gateway *gw;
 	struct http_request r;
 	struct headers h;
@@ -305,41 +355,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if ((gw = gateway_named(gwname, strlen(gwname))) == NULL)
 		return 0;
-	memset(&r, 0, sizeof r);
-	memset(&h, 0, sizeof h);
-	r.header = fuzz_header;
-	r.conn = &h;
-	str_copy(r.peer, sizeof r.peer, "127.0.0.1");
-	r.method = strcmp(method, "POST") == 0 ? HTTP_POST : HTTP_GET;
-	path = strcmp(kind, "dlr") == 0 ? gw->dlr_path : strcmp(kind, "ussd") == 0 ?
-	    gw->ussd_path : gw->sms_path;
-	r.path = path != NULL ? xstrdup(path) : NULL;  /* NULL: the gateway has no such route */
-	if ((l = line(&p, end, &len)) != NULL)
-		add_params(&r, l, len, 0);
-	while ((l = line(&p, end, &len)) != NULL && len > 0) {
-		const char *colon = memchr(l, ':', len);
-		size_t vs;
-
-		if (colon == NULL || h.n == MAX_HEADERS || memchr(l, '\0', len) != NULL)
-			continue;
-		vs = (size_t)(colon + 1 - l);
-		while (vs < len && l[vs] == ' ')
-			vs++;
-		h.name[h.n] = xstrndup(l, (size_t)(colon - l));
-		h.value[h.n] = xstrndup(l + vs, len - vs);
-		h.n++;
-	}
-	if (r.method == HTTP_POST) {
-		ct = http_header(&r, "Content-Type");
-		if (ct != NULL && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
-			add_params(&r, p, (size_t)(end - p), 1);
-		else if (p < end) {
-			r.body_len = (size_t)(end - p);
-			r.body = xmalloc(r.body_len + 1);
-			memcpy(r.body, p, r.body_len);
-			r.body[r.body_len] = '\0';
-		}
-	}
+	build_request(&r, &h, gw, kind, method, p, end);
 	if (r.too_many)
 		goto out;               /* http.c answers 400 before any handler */
 	for (i = 0; i < h.n; i++)

@@ -223,99 +223,108 @@ conn_header(void *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
+/*
+ * The first call for a request, its headers in: the route, the refusals
+ * that need no body (method, path, Content-Length over max_body), and the
+ * request's state in *con_cls.
+ */
 static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+conn_begin(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+    const char *method, void **con_cls)
 {
-	struct http_server *srv = cls;
-	struct conn_state *c = *con_cls;
-	struct http_response res = { 0 };
-	enum MHD_Result ret;
+	struct conn_state *c;
+	const char *cl, *ct;
+	const struct http_route *route = NULL;
+	enum http_method m;
+	struct timespec t0;
 	size_t i;
 
-	(void)version;
-	if (c == NULL) {
-		const char *cl, *ct;
-		const struct http_route *route = NULL;
-		enum http_method m;
-		struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (strcmp(method, "GET") == 0)
+		m = HTTP_GET;
+	else if (strcmp(method, "HEAD") == 0)
+		m = HTTP_HEAD;
+	else if (strcmp(method, "POST") == 0)
+		m = HTTP_POST;
+	else
+		return refuse_timed(NULL, &t0, conn, method, url, 405, "method not allowed\n");
+	for (i = 0; i < srv->nroutes; i++) {
+		const char *rp = srv->routes[i].path;
+		size_t rl = strlen(rp);
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (strcmp(method, "GET") == 0)
-			m = HTTP_GET;
-		else if (strcmp(method, "HEAD") == 0)
-			m = HTTP_HEAD;
-		else if (strcmp(method, "POST") == 0)
-			m = HTTP_POST;
-		else
-			return refuse_timed(NULL, &t0, conn, method, url, 405, "method not allowed\n");
-		for (i = 0; i < srv->nroutes; i++) {
-			const char *rp = srv->routes[i].path;
-			size_t rl = strlen(rp);
-
-			if (strcmp(rp, url) == 0 ||
-			    (rl > 0 && rp[rl - 1] == '/' && strncmp(rp, url, rl) == 0)) {
-				route = &srv->routes[i];
-				break;
-			}
+		if (strcmp(rp, url) == 0 ||
+		    (rl > 0 && rp[rl - 1] == '/' && strncmp(rp, url, rl) == 0)) {
+			route = &srv->routes[i];
+			break;
 		}
-		if (route == NULL)
-			return refuse_timed(NULL, &t0, conn, method, url, 404, "not found\n");
-		/*
-		 * HEAD runs the GET handler only where the route says that
-		 * handler has no side effects; an intake callback must never
-		 * store a complaint for a HEAD.
-		 */
-		if ((route->methods & m) == 0 ||
-		    (m == HTTP_HEAD && (route->methods & HTTP_GET) == 0))
-			return refuse_405(route, &t0, conn, method, url);
-		if (m == HTTP_HEAD)
-			m = HTTP_GET;   /* libmicrohttpd sends the headers only */
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL) {
-			char *end;
-			unsigned long long n = strtoull(cl, &end, 10);
-
-			if (*end != '\0' || n > srv->max_body)
-				return refuse_timed(route, &t0, conn, method, url, 413,
-				    "request body too large\n");
-		}
-		c = xcalloc(1, sizeof *c);
-		c->req.header = conn_header;
-		c->req.conn = conn;
-		c->req.method = m;
-		c->route = route;
-		c->t0 = t0;
-		c->req.path = xstrdup(url);
-		peer_of(conn, c->req.peer, sizeof c->req.peer);
-		if (m == HTTP_POST) {
-			ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-			    MHD_HTTP_HEADER_CONTENT_TYPE);
-			if (ct != NULL && strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
-			    strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) == 0)
-				c->pp = MHD_create_post_processor(conn, 4096, post_iter, &c->req);
-		}
-		*con_cls = c;
-		return MHD_YES;
 	}
+	if (route == NULL)
+		return refuse_timed(NULL, &t0, conn, method, url, 404, "not found\n");
+	/*
+	 * HEAD runs the GET handler only where the route says that
+	 * handler has no side effects; an intake callback must never
+	 * store a complaint for a HEAD.
+	 */
+	if ((route->methods & m) == 0 ||
+	    (m == HTTP_HEAD && (route->methods & HTTP_GET) == 0))
+		return refuse_405(route, &t0, conn, method, url);
+	if (m == HTTP_HEAD)
+		m = HTTP_GET;   /* libmicrohttpd sends the headers only */
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		char *end;
+		unsigned long long n = strtoull(cl, &end, 10);
 
-	if (*upload_data_size > 0) {
-		c->body_bytes += *upload_data_size;
-		if (c->body_bytes > srv->max_body)
-			c->too_large = 1;
-		else if (c->pp != NULL) {
-			if (MHD_post_process(c->pp, upload_data, *upload_data_size) != MHD_YES)
-				c->bad_body = 1;
-		} else {
-			/* Not a form: keep the bytes (JSON for the agency API). */
-			c->req.body = xrealloc(c->req.body, c->body_bytes + 1);
-			memcpy(c->req.body + c->req.body_len, upload_data, *upload_data_size);
-			c->req.body_len += *upload_data_size;
-			c->req.body[c->req.body_len] = '\0';
-		}
-		*upload_data_size = 0;
-		return MHD_YES;
+		if (*end != '\0' || n > srv->max_body)
+			return refuse_timed(route, &t0, conn, method, url, 413,
+			    "request body too large\n");
 	}
+	c = xcalloc(1, sizeof *c);
+	c->req.header = conn_header;
+	c->req.conn = conn;
+	c->req.method = m;
+	c->route = route;
+	c->t0 = t0;
+	c->req.path = xstrdup(url);
+	peer_of(conn, c->req.peer, sizeof c->req.peer);
+	if (m == HTTP_POST) {
+		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (ct != NULL && strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
+		    strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) == 0)
+			c->pp = MHD_create_post_processor(conn, 4096, post_iter, &c->req);
+	}
+	*con_cls = c;
+	return MHD_YES;
+}
+
+/* A piece of the body: to the form parser, or kept as it is; within max_body. */
+static void
+conn_upload(const struct http_server *srv, struct conn_state *c, const char *upload_data,
+    const size_t *upload_data_size)
+{
+	c->body_bytes += *upload_data_size;
+	if (c->body_bytes > srv->max_body)
+		c->too_large = 1;
+	else if (c->pp != NULL) {
+		if (MHD_post_process(c->pp, upload_data, *upload_data_size) != MHD_YES)
+			c->bad_body = 1;
+	} else {
+		/* Not a form: keep the bytes (JSON for the agency API). */
+		c->req.body = xrealloc(c->req.body, c->body_bytes + 1);
+		memcpy(c->req.body + c->req.body_len, upload_data, *upload_data_size);
+		c->req.body_len += *upload_data_size;
+		c->req.body[c->req.body_len] = '\0';
+	}
+}
+
+/* The whole request is in: refused, or its handler run, and answered. */
+static enum MHD_Result
+conn_finish(struct conn_state *c, struct MHD_Connection *conn, const char *url,
+    const char *method)
+{
+	struct http_response res = { 0 };
+	enum MHD_Result ret;
 
 	/*
 	 * Closing the form parser reports a last field that has no value
@@ -342,6 +351,24 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	free(res.body);
 	observe(c->route, &c->t0);
 	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct conn_state *c = *con_cls;
+
+	(void)version;
+	if (c == NULL)
+		return conn_begin(srv, conn, url, method, con_cls);
+	if (*upload_data_size > 0) {
+		conn_upload(srv, c, upload_data, upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return conn_finish(c, conn, url, method);
 }
 
 static void
