@@ -1,8 +1,9 @@
 /*
- * db: opening the SQLite backend (the files of store/ and store_int.h), the only files
- * that include <sqlite3.h>: the connections and their pragmas, the schema
- * versions list and migrations, the statements prepared once at open from
- * every file's SQL table, closing; and the diagnostics (store_plan) and
+ * db: opening and closing the SQLite backend (store.h's contract; these
+ * files of store/ are the only includers of <sqlite3.h>): the connections
+ * and their pragmas, the schema versions list and migrations, the
+ * statements prepared once at open from every file's SQL table; the
+ * store's lock and its error message; and the diagnostics (store_plan) and
  * health check (store_writable) that look at the whole store.
  */
 #include "store/store_int.h"
@@ -11,9 +12,6 @@
 #include <stdlib.h>
 
 #include "util/log.h"
-
-#include "util/log.h"
-#include "util/util.h"
 
 /*
  * Migrations: migrations[i] takes the schema from version i to i + 1 and
@@ -248,7 +246,7 @@ static const char *const *const sql_tables[] = {
 	listing_sql, parts_sql, reports_sql, guard_sql,
 };
 
-/* The SQL of statement id, from the table that has it. */
+/* The SQL of statement id, from the table that has it (a programming error if not one). */
 static const char *
 sql_of(enum stmt_id id)
 {
@@ -266,6 +264,7 @@ sql_of(enum stmt_id id)
 	return sql;
 }
 
+/* Per thread, so one worker's failure never shows up in another's 503. */
 _Thread_local char db_errbuf[512];
 
 void
