@@ -444,13 +444,63 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 	return 0;
 }
 
+/* The main connection's pragmas, before anything reads the schema. */
+static int
+pragmas(struct store *s, const char *path, const struct store_options *opt, int ro,
+    char *err, size_t errsz)
+{
+	/*
+	 * The first statement that reads the file: "not a database" shows here.
+	 * Read-only: the journal mode is the owner's; query_only makes any
+	 * write through this connection an error, not a change.
+	 */
+	if (ro ? exec_const(s, "PRAGMA query_only = ON", "open read-only", err,
+	    errsz) == -1 : set_wal(s, path, err, errsz) == -1)
+		return -1;
+	if (exec_const(s, opt == NULL || opt->sync_full ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    "set synchronous", err, errsz) == -1)
+		return -1;
+	if (exec_const(s, "PRAGMA foreign_keys = ON", "enable foreign keys",
+	    err, errsz) == -1)
+		return -1;
+	/*
+	 * Statement journals (savepoints inside a transaction) in memory: as
+	 * files, every message created and deleted one (perf: a fifth of the
+	 * time of an SMS went to open, close and evicting inodes).
+	 */
+	if (exec_const(s, "PRAGMA temp_store = MEMORY", "keep temporary data in memory",
+	    err, errsz) == -1)
+		return -1;
+	return 0;
+}
+
+/* Prepares every statement not prepared yet, from the files' SQL tables. */
+static int
+prepare_all(struct store *s, char *err, size_t errsz)
+{
+	int i;
+
+	for (i = 0; i < ST_NSTMTS; i++) {
+		if (s->st[i] != NULL)
+			continue;
+		if (sqlite3_prepare_v3(s->db, sql_of((enum stmt_id)i), -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			errf(err, errsz, "prepare \"%s\": %s", sql_of((enum stmt_id)i),
+			    sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct store *
 store_open(const char *path, const struct store_options *opt, char *err,
     size_t errsz)
 {
 	pthread_mutexattr_t attr;
 	struct store *s;
-	int i, rc, eno, ro = opt != NULL && opt->read_only;
+	int rc, eno, ro = opt != NULL && opt->read_only;
 
 	errf(err, errsz, "%s", "");
 	if (path == NULL || *path == '\0') {
@@ -482,28 +532,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	}
 	sqlite3_busy_timeout(s->db, opt != NULL ? opt->busy_timeout_ms : 5000);
 
-	/*
-	 * The first statement that reads the file: "not a database" shows here.
-	 * Read-only: the journal mode is the owner's; query_only makes any
-	 * write through this connection an error, not a change.
-	 */
-	if (ro ? exec_const(s, "PRAGMA query_only = ON", "open read-only", err,
-	    errsz) == -1 : set_wal(s, path, err, errsz) == -1)
-		goto fail;
-	if (exec_const(s, opt == NULL || opt->sync_full ?
-	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-	    "set synchronous", err, errsz) == -1)
-		goto fail;
-	if (exec_const(s, "PRAGMA foreign_keys = ON", "enable foreign keys",
-	    err, errsz) == -1)
-		goto fail;
-	/*
-	 * Statement journals (savepoints inside a transaction) in memory: as
-	 * files, every message created and deleted one (perf: a fifth of the
-	 * time of an SMS went to open, close and evicting inodes).
-	 */
-	if (exec_const(s, "PRAGMA temp_store = MEMORY", "keep temporary data in memory",
-	    err, errsz) == -1)
+	if (pragmas(s, path, opt, ro, err, errsz) == -1)
 		goto fail;
 
 	/* migrate() needs the user_version statement; the rest need the schema. */
@@ -514,16 +543,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	}
 	if ((ro ? schema_current(s, path, err, errsz) : migrate(s, path, err, errsz)) == -1)
 		goto fail;
-	for (i = 0; i < ST_NSTMTS; i++) {
-		if (s->st[i] != NULL)
-			continue;
-		if (sqlite3_prepare_v3(s->db, sql_of((enum stmt_id)i), -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			errf(err, errsz, "prepare \"%s\": %s", sql_of((enum stmt_id)i),
-			    sqlite3_errmsg(s->db));
-			goto fail;
-		}
-	}
+	if (prepare_all(s, err, errsz) == -1)
+		goto fail;
 	if (reader_open(s, path, err, errsz) == -1)
 		goto fail;
 	if (listing_open(s, path, err, errsz) == -1)

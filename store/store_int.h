@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "util/util.h"
 
+/* Every cached statement of the writer's connection: s->st[id]. */
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -99,7 +100,6 @@ enum stmt_id {
 	ST_NSTMTS
 };
 
-
 /* Each file's statements by id (NULL where another file has it): db.c prepares them all. */
 extern const char *const db_sql[ST_NSTMTS];
 extern const char *const messages_sql[ST_NSTMTS];
@@ -122,6 +122,7 @@ extern const char *const guard_sql[ST_NSTMTS];
 
 struct store_job;
 
+/* One per open database, shared by every thread; see commit.c for the locks' order. */
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
@@ -251,7 +252,7 @@ void stmt_on(struct stmt *q, struct store *s, sqlite3 *db, sqlite3_stmt *st,
 int stmt_row(struct stmt *q);
 /* Steps a statement that returns no rows: 0, -1 (reported).  Does not end. */
 int stmt_exec(struct stmt *q);
-/* Resets the statement, lets go of the lock; returns ret. */
+/* Resets the statement, lets go of the lock; returns ret (-1 if a bind failed). */
 int stmt_end(struct stmt *q, int ret);
 /* Reports the failure of the last step or bind as "what: <message>". */
 void stmt_fail(struct stmt *q);
