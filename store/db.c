@@ -423,6 +423,16 @@ out:
 	return ret;
 }
 
+int
+db_open_reader(const char *path, sqlite3 **db)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
+	    SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(*db, 2000);
+	return 0;
+}
+
 /* The read-only connection of store_message_seen(), once the schema is there. */
 static int
 reader_open(struct store *s, const char *path, char *err, size_t errsz)
@@ -432,15 +442,13 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	s->rlock_ready = 1;
-	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
-	    SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+	if (db_open_reader(path, &s->rdb) == -1 ||
 	    sqlite3_prepare_v3(s->rdb, sql_of(ST_MESSAGE_FIND), -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->rfind, NULL) != SQLITE_OK) {
 		errf(err, errsz, "%s: reading connection: %s", path,
 		    s->rdb != NULL ? sqlite3_errmsg(s->rdb) : "out of memory");
 		return -1;
 	}
-	sqlite3_busy_timeout(s->rdb, 2000);
 	return 0;
 }
 

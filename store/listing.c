@@ -109,8 +109,7 @@ listing_open(struct store *s, const char *path, char *err, size_t errsz)
 		return -1;
 	}
 	s->plock_ready = 1;
-	if (sqlite3_open_v2(path, &s->ldb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
-	    SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+	if (db_open_reader(path, &s->ldb) == -1 ||
 	    sqlite3_prepare_v3(s->ldb, listing_sql[ST_COMPLAINT_LIST], -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->rlist, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->ldb, listing_sql[ST_COMPLAINT_LIST_AGENCY], -1,
@@ -119,9 +118,7 @@ listing_open(struct store *s, const char *path, char *err, size_t errsz)
 		    s->ldb != NULL ? sqlite3_errmsg(s->ldb) : "out of memory");
 		return -1;
 	}
-	sqlite3_busy_timeout(s->ldb, 2000);
-	if (sqlite3_open_v2(path, &s->pdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX |
-	    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+	if (db_open_reader(path, &s->pdb) == -1) {
 		errf(err, errsz, "%s: public listing connection: %s", path,
 		    s->pdb != NULL ? sqlite3_errmsg(s->pdb) : "out of memory");
 		return -1;
@@ -133,7 +130,6 @@ listing_open(struct store *s, const char *path, char *err, size_t errsz)
 			    sqlite3_errmsg(s->pdb));
 			return -1;
 		}
-	sqlite3_busy_timeout(s->pdb, 2000);
 	sqlite3_progress_handler(s->pdb, PUB_TICK, pub_progress, s);
 	return 0;
 }
@@ -155,13 +151,27 @@ listing_close(struct store *s)
 		pthread_mutex_destroy(&s->plock);
 }
 
+/* The "open" filter as the statements take it: 1 open only, -1 final only, 0 any. */
+static int
+open_filter(const struct store_query *q)
+{
+	return q->open > 0 ? 1 : q->open < 0 ? -1 : 0;
+}
+
+/* The public statement that serves q (PUB_*): by service code, closed ones, or all. */
+static int
+pub_listing(const struct store_query *q)
+{
+	return q->keyword != NULL ? PUB_LIST_CODE : open_filter(q) < 0 ? PUB_LIST_CLOSED :
+	    PUB_LIST;
+}
+
 int
 store_complaint_list(struct store *s, const struct store_query *q,
     struct store_complaint *out, size_t max, size_t *n)
 {
 	struct stmt l;
 	size_t limit = q->limit < max ? q->limit : max;
-	int open_only = q->open > 0 ? 1 : q->open < 0 ? -1 : 0;
 
 	*n = 0;
 	/*
@@ -173,7 +183,7 @@ store_complaint_list(struct store *s, const struct store_query *q,
 	    "list complaints");
 	stmt_text(&l, 1, q->agency);
 	stmt_text(&l, 2, q->status);
-	stmt_int(&l, 3, open_only);
+	stmt_int(&l, 3, open_filter(q));
 	stmt_text(&l, 4, q->keyword);
 	stmt_int(&l, 5, q->updated_since);
 	stmt_int(&l, 6, q->created_from);
@@ -208,15 +218,13 @@ store_public_list(struct store *s, const struct store_query *q,
 {
 	struct stmt l;
 	size_t limit = q->limit < max ? q->limit : max;
-	int open_only = q->open > 0 ? 1 : q->open < 0 ? -1 : 0;
 	int ret;
 
 	*n = 0;
 	pub_lock(s);
 	/* plock stays held until pub_result has read pdb's error. */
-	stmt_on(&l, s, s->pdb, s->pst[q->keyword != NULL ? PUB_LIST_CODE : open_only < 0 ?
-	    PUB_LIST_CLOSED : PUB_LIST], NULL, "public listing");
-	stmt_int(&l, 3, open_only);
+	stmt_on(&l, s, s->pdb, s->pst[pub_listing(q)], NULL, "public listing");
+	stmt_int(&l, 3, open_filter(q));
 	stmt_text(&l, 4, q->keyword);
 	stmt_int(&l, 6, q->created_from);
 	stmt_int(&l, 7, q->created_to);
@@ -256,10 +264,9 @@ int
 store_public_plan(struct store *s, const struct store_query *q, char *out, size_t outsz)
 {
 	sqlite3_stmt *st = NULL;
-	int open_only = q->open > 0 ? 1 : q->open < 0 ? -1 : 0, ret = 0;
+	int ret = 0;
 	size_t o = 0;
-	const char *sql = pub_sql[q->keyword != NULL ? PUB_LIST_CODE : open_only < 0 ?
-	    PUB_LIST_CLOSED : PUB_LIST];
+	const char *sql = pub_sql[pub_listing(q)];
 	char *explain;
 
 	if (outsz == 0)

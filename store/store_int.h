@@ -203,6 +203,14 @@ void db_unlock(struct store *s);
  */
 void db_fail(struct store *s, const char *what);
 
+/*
+ * A read-only connection to path for a reader of its own (retries,
+ * listings): in WAL it never blocks the writer nor waits for it; a lock
+ * (a checkpoint, say) is waited for up to 2 s.  0, or -1: *db may be set
+ * all the same (its message says why), and store_close() closes it.
+ */
+int db_open_reader(const char *path, sqlite3 **db);
+
 /* ---- commit.c ------------------------------------------------------------- */
 
 int commit_start(struct store *s, char *err, size_t errsz);
