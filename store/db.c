@@ -619,12 +619,35 @@ static const struct {
 };
 
 int
-store_plan(struct store *s, const char *name, char *buf, size_t bufsz)
+db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t outsz)
 {
 	sqlite3_stmt *st = NULL;
-	char sql[2048];
-	size_t i, len = 0;
-	int rc;
+	size_t len = 0, n = strlen(sql);
+	char *explain = xmalloc(n + 20);
+	int rc = SQLITE_ERROR;
+
+	out[0] = '\0';
+	memcpy(explain, "EXPLAIN QUERY PLAN ", 19);
+	memcpy(explain + 19, sql, n + 1);
+	if (sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int w = snprintf(out + len, outsz - len, "%s%s", len > 0 ? sep : "",
+			    col_str(st, 3));
+
+			if (w < 0 || (size_t)w >= outsz - len)
+				break;
+			len += (size_t)w;
+		}
+	sqlite3_finalize(st);
+	free(explain);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_plan(struct store *s, const char *name, char *buf, size_t bufsz)
+{
+	size_t i;
+	int ret;
 
 	if (bufsz == 0)
 		return -1;
@@ -637,25 +660,10 @@ store_plan(struct store *s, const char *name, char *buf, size_t bufsz)
 		return -1;
 	}
 	db_lock(s);
-	if (snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
-	    sqlite3_sql(s->st[planned[i].id])) >= (int)sizeof sql ||
-	    sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if ((ret = db_explain(s->db, sqlite3_sql(s->st[planned[i].id]), "\n", buf, bufsz)) == -1)
 		db_fail(s, "explain a statement");
-		db_unlock(s);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
-		int w = snprintf(buf + len, bufsz - len, "%s%s", len > 0 ? "\n" : "",
-		    d != NULL ? d : "");
-
-		if (w < 0 || (size_t)w >= bufsz - len)
-			break;
-		len += (size_t)w;
-	}
-	sqlite3_finalize(st);
 	db_unlock(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return ret;
 }
 
 

@@ -263,35 +263,14 @@ pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint 
 int
 store_public_plan(struct store *s, const struct store_query *q, char *out, size_t outsz)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = 0;
-	size_t o = 0;
-	const char *sql = pub_sql[pub_listing(q)];
-	char *explain;
+	int ret;
 
 	if (outsz == 0)
 		return -1;
-	out[0] = '\0';
-	explain = xmalloc(strlen(sql) + 32);
-	memcpy(explain, "EXPLAIN QUERY PLAN ", 19);
-	memcpy(explain + 19, sql, strlen(sql) + 1);
 	pub_lock(s);
-	if (sqlite3_prepare_v2(s->pdb, explain, -1, &st, NULL) != SQLITE_OK) {
+	if ((ret = db_explain(s->pdb, pub_sql[pub_listing(q)], "; ", out, outsz)) == -1)
 		snprintf(db_errbuf, sizeof db_errbuf, "explain: %s", sqlite3_errmsg(s->pdb));
-		ret = -1;
-	} else {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int w = snprintf(out + o, outsz - o, "%s%s", o > 0 ? "; " : "",
-			    col_str(st, 3));
-
-			if (w < 0 || (size_t)w >= outsz - o)
-				break;
-			o += (size_t)w;
-		}
-	}
-	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->plock);
-	free(explain);
 	return ret;
 }
 

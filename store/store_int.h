@@ -211,6 +211,13 @@ void db_fail(struct store *s, const char *what);
  */
 int db_open_reader(const char *path, sqlite3 **db);
 
+/*
+ * EXPLAIN QUERY PLAN of sql on db (its lock held): the detail lines joined
+ * by sep into out (outsz > 0; cut before a line that does not fit).  0, or
+ * -1 with db's message saying why.  For store_plan and store_public_plan.
+ */
+int db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t outsz);
+
 /* ---- commit.c ------------------------------------------------------------- */
 
 int commit_start(struct store *s, char *err, size_t errsz);
