@@ -1,6 +1,6 @@
 /*
  * store_bench: the store alone, as many threads as HTTP workers writing what
- * one new SMS complaint writes, through store.c exactly as intake does it
+ * one new SMS complaint writes, through store.h exactly as intake does it
  * (group commit, synchronous=FULL), with no HTTP, no parsing, no routing
  * and no reply to render.  Part of `make bench` (bench/run.sh): it is the
  * ceiling the store puts on the SMS intake row, whatever the rest costs.

@@ -1,7 +1,9 @@
 /*
- * store: the only module that includes <sqlite3.h>.  Schema, migrations
- * (PRAGMA user_version), and the queries Aduan needs, nothing more, so that
- * another backend can sit behind this header later.
+ * store: what Aduan keeps and asks of its database, as a contract that a
+ * backend implements: the schema with its versions, migrated on open, and
+ * the queries Aduan needs, nothing more.  The SQLite backend is the other
+ * files of store/ (the only includers of <sqlite3.h>; their private header
+ * is store_int.h); another backend can sit behind this header.
  *
  * Durability: WAL, synchronous=FULL unless the config says otherwise.  A
  * caller groups the writes of one message in a transaction

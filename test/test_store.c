@@ -190,7 +190,7 @@ test_open_newer_schema_refused(void **state)
 }
 
 /*
- * Schema version 1 as it shipped (store.c's migrations[0]), copied so this
+ * Schema version 1 as it shipped (store/db.c's migrations[0]), copied so this
  * test keeps checking the upgrade from real version 1 files whatever the
  * store does later.
  */
@@ -345,7 +345,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 }
 
 /*
- * Schema version 2's migration as it shipped (store.c's migrations[1]),
+ * Schema version 2's migration as it shipped (store/db.c's migrations[1]),
  * run after v1_schema to make a real version 2 file.
  */
 static const char v2_migration[] =

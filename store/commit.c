@@ -1,0 +1,558 @@
+/*
+ * commit: the store's group-commit writer (contract: store_begin,
+ * store_run, store_commit in store.h).
+ *
+ * One connection is shared by every thread.  A recursive mutex serialises
+ * them: store_begin() takes it and keeps it until commit or rollback, so a
+ * transaction runs alone, and every other function takes it around its own
+ * statements (recursive, so it also works inside a transaction).  A
+ * transaction given to store_run() is run by the committer thread itself,
+ * which holds the mutex while it runs the queued ones back to back.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <sys/resource.h>
+
+#include "util/log.h"
+
+/*
+ * Group commit.  A transaction of a caller (store_begin .. store_commit)
+ * is a savepoint inside one shared SQLite transaction, the open batch; the
+ * committer thread commits the batch -- one fsync for every transaction in
+ * it -- and wakes the callers, whose store_commit() returns only then.
+ * While one batch is being committed (the lock held), the next callers
+ * queue on the lock and form the next batch, so a burst shares its fsyncs
+ * while a lone message still commits at once.
+ */
+#define WRITER_NICE   (-10)     /* the writer thread's nice value, if allowed */
+
+/* A transaction handed to the committer by store_run(); on its caller's stack. */
+struct store_job {
+	store_tx_fn fn;
+	void *arg;
+	struct store_job *next;
+	enum { JOB_QUEUED, JOB_IN_BATCH, JOB_DONE } state;
+	int ret;                        /* JOB_DONE: fn's 1, or -1 */
+	uint64_t batch;                 /* JOB_IN_BATCH: the batch that holds it */
+	char err[256];
+};
+#define GATHER_NS     3000000L  /* longest wait for queued callers before a commit */
+
+/* This thread counted itself in arriving with store_expect(). */
+static _Thread_local struct store *expecting;
+
+static int batch_result(struct store *s, uint64_t id);
+
+void
+store_expect(struct store *s)
+{
+	if (expecting == s)
+		return;
+	store_expect_end(expecting);
+	atomic_fetch_add(&s->arriving, 1);
+	expecting = s;
+}
+
+void
+store_expect_end(struct store *s)
+{
+	if (s == NULL || expecting != s)
+		return;
+	expecting = NULL;
+	/* The last one on the way gave up: the gathering need not wait for it. */
+	if (atomic_fetch_sub(&s->arriving, 1) == 1) {
+		pthread_mutex_lock(&s->cmu);
+		pthread_cond_signal(&s->kick_cv);
+		pthread_mutex_unlock(&s->cmu);
+	}
+}
+
+/* Wakes the committer to commit the open batch. */
+static void
+kick(struct store *s)
+{
+	pthread_mutex_lock(&s->cmu);
+	s->kicked = 1;
+	pthread_cond_signal(&s->kick_cv);
+	pthread_mutex_unlock(&s->cmu);
+}
+
+int
+store_begin(struct store *s)
+{
+	if (expecting != s)
+		atomic_fetch_add(&s->arriving, 1);
+	expecting = NULL;
+	db_lock(s);
+	atomic_fetch_sub(&s->arriving, 1);
+	(void)commit_batch_lost(s);
+	if (!s->batch_open) {
+		if (stmt_do(s, ST_BEGIN, "begin") == -1) {
+			db_unlock(s);
+			return -1;
+		}
+		s->batch_open = 1;
+		s->batch++;
+	}
+	if (stmt_do(s, ST_MEMBER_BEGIN, "begin") == -1) {
+		db_unlock(s);
+		kick(s);        /* the batch may hold others' work: not left open */
+		return -1;
+	}
+	s->member_open = 1;
+	s->member_failed = 0;
+	s->member_lost = 0;
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	uint64_t mine;
+	int ret;
+
+	if (s->member_failed || commit_batch_lost(s)) {
+		/* A write failed and its caller went on: db_errbuf says which. */
+		store_rollback(s);
+		return -1;
+	}
+	s->member_open = 0;
+	if (stmt_do(s, ST_MEMBER_RELEASE, "commit") == -1) {
+		s->member_open = 1;
+		store_rollback(s);
+		return -1;
+	}
+	/*
+	 * Ours is in the open batch: let go of the store (the next callers
+	 * join the batch meanwhile) and sleep until the committer has made
+	 * it durable.
+	 */
+	mine = s->batch;
+	s->waiting++;
+	db_unlock(s);
+	pthread_mutex_lock(&s->cmu);
+	s->kicked = 1;
+	pthread_cond_signal(&s->kick_cv);
+	while (s->committed < mine)
+		pthread_cond_wait(&s->done_cv, &s->cmu);
+	ret = batch_result(s, mine);
+	pthread_mutex_unlock(&s->cmu);
+	return ret;
+}
+
+/* Undoes the open member transaction; 1 when the batch is still open. */
+static int
+member_undo(struct store *s)
+{
+	(void)commit_batch_lost(s);
+	s->member_open = 0;
+	s->member_failed = 0;
+	s->member_lost = 0;
+	if (s->batch_open) {
+		if (stmt_do(s, ST_MEMBER_UNDO, "rollback") != -1)
+			(void)stmt_do(s, ST_MEMBER_RELEASE, "rollback");
+		return 1;
+	}
+	s->batch_open = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	/*
+	 * Undo ours only: the batch may hold other callers' work.  SQLite may
+	 * have rolled the whole transaction back already (I/O error, full
+	 * disk); then the batch is gone and its waiters learn it at commit.
+	 */
+	int open = member_undo(s);
+
+	db_unlock(s);
+	/* Nobody else may wait on this batch: commit it anyway (cheap, empty or not). */
+	if (open)
+		kick(s);
+}
+
+/* deadline = now + ns */
+static void
+deadline_in(struct timespec *deadline, long ns)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_nsec += ns;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+static int
+deadline_passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec &&
+	    now.tv_nsec >= deadline->tv_nsec);
+}
+
+/*
+ * Runs one job as a member of the open batch (opening it if need be), on
+ * the committer's thread with the store's lock held.  Sets job->ret to 0
+ * (in the batch), fn's 1 or -1 (undone, with err).
+ */
+static void
+run_job(struct store *s, struct store_job *job)
+{
+	int r;
+
+	(void)commit_batch_lost(s);
+	if (!s->batch_open) {
+		if (stmt_do(s, ST_BEGIN, "begin") == -1) {
+			job->ret = -1;
+			(void)str_copy(job->err, sizeof job->err, db_errbuf);
+			return;
+		}
+		s->batch_open = 1;
+		s->batch++;
+	}
+	if (stmt_do(s, ST_MEMBER_BEGIN, "begin") == -1) {
+		job->ret = -1;
+		(void)str_copy(job->err, sizeof job->err, db_errbuf);
+		return;
+	}
+	s->member_open = 1;
+	s->member_failed = 0;
+	s->member_lost = 0;
+	r = job->fn(s, job->arg);
+	if (r == 0 && (s->member_failed || commit_batch_lost(s)))
+		r = -1;                 /* a write failed half done and fn went on */
+	if (r == 0) {
+		s->member_open = 0;
+		if (stmt_do(s, ST_MEMBER_RELEASE, "commit") == -1) {
+			s->member_open = 1;
+			r = -1;
+		}
+	}
+	/*
+	 * The batch it joined, now: a later job may see this batch rolled
+	 * back and open another before this one is marked in a batch.
+	 */
+	job->batch = s->batch;
+	if (r != 0) {
+		if (r < 0)
+			(void)str_copy(job->err, sizeof job->err, db_errbuf);
+		(void)member_undo(s);
+	}
+	job->ret = r;
+}
+
+/*
+ * Runs every queued job (the store's lock held) and tells their callers
+ * how each went: in the open batch, or over without it.  0 when there was
+ * none.
+ */
+static int
+run_jobs(struct store *s)
+{
+	struct store_job *list, *job, *next;
+	int ended = 0;
+
+	pthread_mutex_lock(&s->cmu);
+	list = s->jobs;
+	s->jobs = NULL;
+	s->jobs_tail = &s->jobs;
+	pthread_mutex_unlock(&s->cmu);
+	if (list == NULL)
+		return 0;
+	for (job = list; job != NULL; job = job->next)
+		run_job(s, job);
+	pthread_mutex_lock(&s->cmu);
+	for (job = list; job != NULL; job = next) {
+		next = job->next;       /* job may be gone once its state is set */
+		if (job->ret == 0) {
+			job->state = JOB_IN_BATCH;
+			if (job->batch == s->batch && s->batch_open)
+				s->waiting++;
+			else
+				ended = 1;      /* its batch was lost meanwhile */
+		} else {
+			job->state = JOB_DONE;
+			ended = 1;
+		}
+	}
+	if (ended)
+		pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->cmu);
+	return 1;
+}
+
+/*
+ * Ends the open batch (the store's lock held): records how it went, 0 or
+ * -1 with msg, and wakes everyone who waits for it.
+ */
+static void
+batch_end(struct store *s, int ret, const char *msg)
+{
+	uint64_t id = s->batch;
+	int slot = (int)(id % BATCH_RESULTS);
+
+	s->batch_open = 0;
+	s->commits++;
+	pthread_mutex_lock(&s->cmu);
+	s->grouped += (unsigned long)s->waiting;
+	s->waiting = 0;
+	s->result[slot] = ret;
+	s->result_of[slot] = id;
+	if (ret != 0)
+		(void)str_copy(s->result_msg[slot], sizeof(s->result_msg[0]), msg);
+	s->committed = id;
+	pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->cmu);
+}
+
+/*
+ * 1 when SQLite rolled the open batch back by itself (after an I/O error,
+ * a full disk or out of memory inside a statement: it is no longer in a
+ * transaction): the batch is ended as failed, so that every transaction
+ * in it, and every caller waiting for it, gets -1, never the success of a
+ * batch opened after it.  A member transaction still open in it can
+ * only roll back.  0 when the batch (if any) is intact.
+ */
+int
+commit_batch_lost(struct store *s)
+{
+	char msg[sizeof s->result_msg[0]];
+
+	if (!s->batch_open || !sqlite3_get_autocommit(s->db))
+		return 0;
+	(void)snprintf(msg, sizeof msg, "the database rolled back the transaction (%.100s)",
+	    db_errbuf[0] != '\0' ? db_errbuf : "no reason given");
+	if (s->member_open) {
+		s->member_failed = 1;
+		s->member_lost = 1;
+	}
+	log_warnx("store: %s", msg);
+	batch_end(s, -1, msg);
+	return 1;
+}
+
+/* A finished batch's result for its waiter (cmu held); db_errbuf set on -1. */
+static int
+batch_result(struct store *s, uint64_t id)
+{
+	int slot = (int)(id % BATCH_RESULTS);
+
+	if (s->result_of[slot] != id) {
+		/* Overwritten by a batch BATCH_RESULTS later: unknown, so not committed. */
+		(void)snprintf(db_errbuf, sizeof db_errbuf, "commit: outcome of batch %" PRIu64
+		    " no longer known", id);
+		return -1;
+	}
+	if (s->result[slot] != 0)
+		(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", s->result_msg[slot]);
+	return s->result[slot];
+}
+
+/*
+ * 1 when the database file is no longer at its path (deleted, or renamed
+ * away): what would be committed now goes to a file nobody will open
+ * again, and a restart starts on a new, empty one.  One stat(2).
+ */
+static int
+file_moved(struct store *s)
+{
+	int moved = 0;
+
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+		return 0;
+	return moved != 0;
+}
+
+/* Commits the open batch and wakes everyone in it; the store's lock held. */
+static void
+commit_batch(struct store *s)
+{
+	char msg[sizeof s->result_msg[0]];
+
+	if (commit_batch_lost(s))
+		return;                 /* rolled back already: its waiters know */
+	if (file_moved(s)) {
+		/* Never acknowledge what a restart would not find. */
+		(void)snprintf(msg, sizeof msg, "commit: the database file was deleted or "
+		    "moved away while open: restart aduan on it");
+		if (!s->moved_logged)
+			log_warnx("store: %s", msg);
+		s->moved_logged = 1;
+		stmt_try(s, ST_ROLLBACK);
+		batch_end(s, -1, msg);
+		return;
+	}
+	s->moved_logged = 0;
+	if (stmt_do(s, ST_COMMIT, "commit") == -1) {
+		if (!s->batch_open)
+			return;         /* db_fail saw the rollback and ended it */
+		stmt_try(s, ST_ROLLBACK);
+		batch_end(s, -1, db_errbuf);
+		return;
+	}
+	batch_end(s, 0, NULL);
+}
+
+/*
+ * The committer: runs the jobs of store_run() and commits open batches for
+ * as long as the store is open.  A batch gathers what arrives while it is
+ * open -- jobs, and callers of store_begin() let in whenever the
+ * committer waits -- for at most GATHER_NS, and no longer than something
+ * is on the way (queued, waiting for the store, or announced with
+ * store_expect), so that a burst shares one fsync while a lone message
+ * commits at once.  Lock order: the store's lock, then cmu.
+ */
+static void *
+committer(void *arg)
+{
+	struct store *s = arg;
+	struct timespec deadline;
+	int stop;
+
+	(void)pthread_setname_np(pthread_self(), "store-commit");     /* top -H */
+	/*
+	 * Every request waits for this thread, and after each commit dozens
+	 * of HTTP threads wake at once and would share the CPUs with it
+	 * equally: ask for a higher priority (perf: a quarter more messages
+	 * per second on 2 CPUs).  On Linux this is the thread's own nice
+	 * value; it needs root, CAP_SYS_NICE or RLIMIT_NICE, else it stays.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, WRITER_NICE) != 0)
+		log_debug("store: the writer thread keeps its priority (%s)", strerror(errno));
+	for (;;) {
+		pthread_mutex_lock(&s->cmu);
+		while (s->jobs == NULL && !s->kicked && !s->stopping)
+			pthread_cond_wait(&s->kick_cv, &s->cmu);
+		s->kicked = 0;
+		stop = s->stopping;
+		pthread_mutex_unlock(&s->cmu);
+
+		db_lock(s);
+		deadline_in(&deadline, GATHER_NS);
+		for (;;) {
+			(void)run_jobs(s);
+			if (!s->batch_open || deadline_passed(&deadline))
+				break;
+			pthread_mutex_lock(&s->cmu);
+			stop = s->stopping;
+			if (s->jobs != NULL) {
+				pthread_mutex_unlock(&s->cmu);
+				continue;
+			}
+			if (stop || atomic_load(&s->arriving) == 0) {
+				pthread_mutex_unlock(&s->cmu);
+				break;
+			}
+			/* Someone is on the way: let callers of store_begin in meanwhile. */
+			db_unlock(s);
+			s->kicked = 0;
+			(void)pthread_cond_timedwait(&s->kick_cv, &s->cmu, &deadline);
+			pthread_mutex_unlock(&s->cmu);
+			db_lock(s);
+		}
+		if (s->batch_open)
+			commit_batch(s);
+		db_unlock(s);
+		if (stop) {
+			pthread_mutex_lock(&s->cmu);
+			stop = s->jobs == NULL;
+			pthread_mutex_unlock(&s->cmu);
+			if (stop)
+				break;
+		}
+	}
+	return NULL;
+}
+
+int
+store_run(struct store *s, store_tx_fn fn, void *arg)
+{
+	struct store_job job;
+	int ret;
+
+	memset(&job, 0, sizeof job);
+	job.fn = fn;
+	job.arg = arg;
+	job.state = JOB_QUEUED;
+	pthread_mutex_lock(&s->cmu);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->cmu);
+		(void)snprintf(db_errbuf, sizeof db_errbuf, "the store is closing");
+		return -1;
+	}
+	*s->jobs_tail = &job;
+	s->jobs_tail = &job.next;
+	if (expecting == s) {
+		/* Queued now: no longer only on the way (under cmu, so never neither). */
+		expecting = NULL;
+		atomic_fetch_sub(&s->arriving, 1);
+	}
+	pthread_cond_signal(&s->kick_cv);
+	while (job.state == JOB_QUEUED || (job.state == JOB_IN_BATCH && s->committed < job.batch))
+		pthread_cond_wait(&s->done_cv, &s->cmu);
+	if (job.state == JOB_DONE) {
+		ret = job.ret;
+		if (ret < 0)
+			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job.err);
+	} else
+		ret = batch_result(s, job.batch);
+	pthread_mutex_unlock(&s->cmu);
+	return ret;
+}
+
+int
+commit_start(struct store *s, char *err, size_t errsz)
+{
+	pthread_condattr_t ca;
+
+	atomic_init(&s->arriving, 0);
+	s->jobs = NULL;
+	s->jobs_tail = &s->jobs;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->kick_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&s->cmu, NULL);
+	pthread_cond_init(&s->done_cv, NULL);
+	if (pthread_create(&s->committer, NULL, committer, s) != 0) {
+		errf(err, errsz, "cannot start the commit thread");
+		return -1;
+	}
+	s->committer_running = 1;
+	return 0;
+}
+
+void
+commit_stop(struct store *s)
+{
+	if (!s->committer_running)
+		return;
+	pthread_mutex_lock(&s->cmu);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->kick_cv);
+	pthread_mutex_unlock(&s->cmu);
+	pthread_join(s->committer, NULL);
+	s->committer_running = 0;
+	pthread_cond_destroy(&s->kick_cv);
+	pthread_cond_destroy(&s->done_cv);
+	pthread_mutex_destroy(&s->cmu);
+}
+
+void
+store_commit_stats(struct store *s, unsigned long *commits, unsigned long *transactions)
+{
+	db_lock(s);
+	*commits = s->commits;
+	*transactions = s->grouped;
+	db_unlock(s);
+}

@@ -1,0 +1,389 @@
+/*
+ * store_int.h: private to the SQLite backend's files (the .c files of store/), never
+ * included elsewhere.  store.h is the contract; this is how the SQLite
+ * files share one connection set, one lock and one statement helper.
+ *
+ * Who owns what:
+ *   db.c          open and close, pragmas, the schema versions list and
+ *                 migrations, the reading connection, store_plan, health
+ *   commit.c      the group-commit writer: store_begin .. store_commit,
+ *                 store_run, the committer thread
+ *   stmt.c        the statement helper below, and writes of several
+ *                 statements (stmt_op_*)
+ *   messages.c, complaints.c, phones.c, ussd.c, outbox.c, listing.c,
+ *   parts.c, reports.c, guard.c
+ *                 one section of store.h each, with its SQL
+ *
+ * Statements are prepared once at open, from the SQL tables below (one per
+ * file, indexed by enum stmt_id; each id in exactly one table), kept in
+ * s->st[] and reset after each use so none keeps a read snapshot open.
+ */
+#ifndef ADUAN_STORE_INT_H
+#define ADUAN_STORE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+/* Every cached statement of the writer's connection: s->st[id]. */
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_MEMBER_BEGIN,
+	ST_MEMBER_RELEASE,
+	ST_MEMBER_UNDO,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_USER_VERSION,
+	ST_MESSAGE_FIND,
+	ST_MESSAGE_ADD,
+	ST_TICKET_EXISTS,
+	ST_COMPLAINT_ADD,
+	ST_COMPLAINT_GET,
+	ST_COMPLAINT_COUNT,
+	ST_EVENT_ADD,
+	ST_COMPLAINT_TOUCH,
+	ST_LAST_NOTE,
+	ST_PHONE_GET,
+	ST_PHONE_SET,
+	ST_USSD_GET,
+	ST_USSD_PUT,
+	ST_USSD_RESUMABLE,
+	ST_USSD_PURGE,
+	ST_OUTBOX_ADD,
+	ST_OUTBOX_PENDING,
+	ST_OUTBOX_DUE,
+	ST_OUTBOX_LEASE,
+	ST_OUTBOX_SENT,
+	ST_OUTBOX_PROVIDER,
+	ST_OUTBOX_RETRY,
+	ST_OUTBOX_DEAD,
+	ST_OUTBOX_REQUEUE,
+	ST_OUTBOX_EACH,
+	ST_OUTBOX_COUNT,
+	ST_OUTBOX_DLR,
+	ST_COMPLAINT_LIST,
+	ST_COMPLAINT_LIST_AGENCY,
+	ST_EVENTS_LIST,
+	ST_COMPLAINT_SET_AGENCY,
+	ST_COMPLAINT_SET_SLA,
+	ST_COMPLAINT_OVERDUE,
+	ST_COMPLAINT_AUTOCLOSE,
+	ST_PART_ADD,
+	ST_PART_FIND,
+	ST_PARTS_GET,
+	ST_PARTS_DELETE,
+	ST_PARTS_FORGET,
+	ST_PARTS_PURGE,
+	ST_PARTS_EXPIRED,
+	ST_COMPLAINT_MESSAGES,
+	ST_STATS_TOTALS,
+	ST_STATS_BY_AGENCY,
+	ST_STATS_BY_KEYWORD,
+	ST_STATS_BY_CHANNEL,
+	ST_STATS_RESPONSES,
+	ST_STATS_OVERDUE,
+	ST_GUARD_GET,
+	ST_GUARD_PUT,
+	ST_GUARD_TEXT_FIND,
+	ST_GUARD_TEXT_PUT,
+	ST_GUARD_PURGE,
+	ST_GUARD_TEXTS_PURGE,
+	ST_NSTMTS
+};
+
+/* Each file's statements by id (NULL where another file has it): db.c prepares them all. */
+extern const char *const db_sql[ST_NSTMTS];
+extern const char *const messages_sql[ST_NSTMTS];
+extern const char *const complaints_sql[ST_NSTMTS];
+extern const char *const phones_sql[ST_NSTMTS];
+extern const char *const ussd_sql[ST_NSTMTS];
+extern const char *const outbox_sql[ST_NSTMTS];
+extern const char *const listing_sql[ST_NSTMTS];
+extern const char *const parts_sql[ST_NSTMTS];
+extern const char *const reports_sql[ST_NSTMTS];
+extern const char *const guard_sql[ST_NSTMTS];
+
+/* The complaint columns in struct store_complaint order: complaint_row(). */
+#define COMPLAINT_COLS \
+	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
+	" location, description, route_explain, created_at, updated_at," \
+	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash"
+
+#define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
+
+struct store_job;
+
+/* One per open database, shared by every thread; see commit.c for the locks' order. */
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	int lock_ready;
+	sqlite3_stmt *st[ST_NSTMTS];
+
+	pthread_t committer;
+	int committer_running;
+	pthread_mutex_t cmu;            /* guards jobs, kicked, stopping, committed and
+	                                   result[]: waiters sleep on it, not on the
+	                                   store's lock */
+	pthread_cond_t kick_cv;         /* the committer has work (with cmu) */
+	pthread_cond_t done_cv;         /* a batch was committed (or failed), or a job
+	                                   ended without one, with cmu */
+	struct store_job *jobs, **jobs_tail; /* queued for the committer (store_run) */
+	int kicked;                     /* a transaction joined the open batch */
+	int stopping;
+	atomic_int arriving;            /* callers waiting to begin, or about to
+	                                   (store_expect): worth waiting for */
+	int batch_open;                 /* the shared transaction is open */
+	int member_open;                /* a caller's transaction is open (it holds the lock) */
+	int member_failed;              /* a write in it failed half done: it can only roll back */
+	int member_lost;                /* SQLite rolled back the whole batch under it: every
+	                                   further statement of it is refused (it would
+	                                   run on its own, outside any batch) */
+	sqlite3_int64 op_changes;       /* rows changed before the write in it began */
+	int waiting;                    /* callers waiting for the open batch */
+	uint64_t batch;                 /* id of the open (or last) batch */
+	uint64_t committed;             /* last batch finished */
+	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
+	uint64_t result_of[BATCH_RESULTS]; /* the batch whose result a slot holds */
+	int moved_logged;               /* the file was found moved: said once */
+	char result_msg[BATCH_RESULTS][160];
+	unsigned long commits, grouped; /* batches committed, transactions in them */
+
+	/*
+	 * A second connection that only reads what is committed, so that a
+	 * retried callback is answered without waiting for the writer (in WAL
+	 * a reader never blocks the writer nor waits for it).
+	 */
+	sqlite3 *rdb;
+	sqlite3_stmt *rfind, *rlist, *rlist_agency;
+	pthread_mutex_t rlock;
+	int rlock_ready;
+
+	/*
+	 * Listings, read-only too, each on a connection of its own so that
+	 * neither waits for the retry check above nor for the writer: the
+	 * agency API's (rlist, rlist_agency) on ldb, the public ones
+	 * (Open311) on pdb, where each statement also has a budget of
+	 * virtual-machine steps (pub_budget) that stops it when spent.
+	 */
+	sqlite3 *ldb;
+	pthread_mutex_t llock;
+	int llock_ready;
+	sqlite3 *pdb;
+	sqlite3_stmt *pst[4];           /* PUB_* */
+	pthread_mutex_t plock;
+	int plock_ready;
+	long pub_ticks;                 /* progress calls of the running statement (plock) */
+};
+
+/* ---- db.c ---------------------------------------------------------------- */
+
+/* Per thread, so one worker's failure never shows up in another's 503. */
+extern _Thread_local char db_errbuf[512];
+
+/* The store's (recursive) lock: every statement on s->db runs under it. */
+void db_lock(struct store *s);
+void db_unlock(struct store *s);
+
+/*
+ * Records "what: <sqlite message>" for s->db; call before anything else
+ * touches db.  A failed statement may have made SQLite roll back the whole
+ * open batch (I/O error, full disk, out of memory): that is noticed here,
+ * at once (commit_batch_lost), so that no later transaction can join a
+ * batch that no longer exists.
+ */
+void db_fail(struct store *s, const char *what);
+
+/*
+ * A read-only connection to path for a reader of its own (retries,
+ * listings): in WAL it never blocks the writer nor waits for it; a lock
+ * (a checkpoint, say) is waited for up to 2 s.  0, or -1: *db may be set
+ * all the same (its message says why), and store_close() closes it.
+ */
+int db_open_reader(const char *path, sqlite3 **db);
+
+/*
+ * EXPLAIN QUERY PLAN of sql on db (its lock held): the detail lines joined
+ * by sep into out (outsz > 0; cut before a line that does not fit).  0, or
+ * -1 with db's message saying why.  For store_plan and store_public_plan.
+ */
+int db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t outsz);
+
+/* ---- commit.c ------------------------------------------------------------- */
+
+int commit_start(struct store *s, char *err, size_t errsz);
+void commit_stop(struct store *s);
+/* 1 when SQLite rolled the open batch back by itself: see commit.c. */
+int commit_batch_lost(struct store *s);
+
+/* ---- stmt.c: the statement helper ------------------------------------------
+ *
+ * One use of a cached statement:
+ *
+ *	struct stmt q;
+ *
+ *	stmt_begin(&q, s, ST_PHONE_GET, "get phone");   takes the lock
+ *	stmt_text(&q, 1, phone);                         binds ?1
+ *	if ((ret = stmt_row(&q)) == 1)                   steps
+ *		... sqlite3_column_*(q.st, i), col_str(q.st, i) ...
+ *	return stmt_end(&q, ret);                        resets, unlocks
+ *
+ * A bind that fails is remembered (and the later binds skipped): the step
+ * reports it.  Errors are reported one way, into db_errbuf as "what:
+ * <SQLite's message>" (on the writer's connection through db_fail).  A
+ * statement of a caller's transaction that SQLite already rolled back is
+ * refused (stmt_exec).  stmt_end() always resets the statement and clears
+ * its bindings (the strings bound are the caller's: SQLITE_STATIC), then
+ * lets go of the lock stmt_begin/stmt_on took (none for stmt_use).
+ * Nothing is allocated: struct stmt lives on the caller's stack.
+ */
+struct stmt {
+	struct store *s;
+	sqlite3 *db;                    /* the connection st belongs to */
+	sqlite3_stmt *st;
+	pthread_mutex_t *mu;            /* released by stmt_end; NULL: none */
+	const char *what;               /* what failed, for the message */
+	int bad;                        /* a bind failed */
+};
+
+/* s->st[id], the store's lock taken (recursive: also inside a transaction). */
+void stmt_begin(struct stmt *q, struct store *s, enum stmt_id id, const char *what);
+/* s->st[id] for a caller that already holds the store's lock. */
+void stmt_use(struct stmt *q, struct store *s, enum stmt_id id, const char *what);
+/* A statement of a reading connection db, taking its lock mu (NULL: held already). */
+void stmt_on(struct stmt *q, struct store *s, sqlite3 *db, sqlite3_stmt *st,
+    pthread_mutex_t *mu, const char *what);
+
+/* Steps: 1 a row (read it from q->st), 0 no more rows, -1 error (reported). */
+int stmt_row(struct stmt *q);
+/* Steps a statement that returns no rows: 0, -1 (reported).  Does not end. */
+int stmt_exec(struct stmt *q);
+/* Resets the statement, lets go of the lock; returns ret (-1 if a bind failed). */
+int stmt_end(struct stmt *q, int ret);
+/* Reports the failure of the last step or bind as "what: <message>". */
+void stmt_fail(struct stmt *q);
+
+/* stmt_exec then stmt_end: 0, -1. */
+int stmt_run(struct stmt *q);
+/* The same for a write that may change nothing: rows changed, or -1. */
+long stmt_write(struct stmt *q);
+/* stmt_write as 1 changed a row, 0 none, -1 error. */
+int stmt_changed(struct stmt *q);
+/* A count: the first column of the one row, or -1; ends. */
+long stmt_count(struct stmt *q);
+
+/* A statement without parameters or rows (BEGIN, savepoints), the lock held.  0, -1. */
+int stmt_do(struct store *s, enum stmt_id id, const char *what);
+/* The same when nothing can be done about a failure (a rollback): not reported. */
+void stmt_try(struct store *s, enum stmt_id id);
+
+/*
+ * A write of several statements (stmt_op_begin .. stmt_op_end,
+ * stmt_op_undo on failure) is all or nothing; the lock held.  See stmt.c.
+ */
+int stmt_op_begin(struct store *s, const char *what);
+int stmt_op_end(struct store *s, const char *what);
+void stmt_op_undo(struct store *s);
+
+/*
+ * Binding the next parameters.  The caller's strings outlive the
+ * statement's use (stmt_end clears bindings), so SQLITE_STATIC spares a
+ * copy.  A NULL string binds NULL.
+ */
+static inline void
+stmt_text(struct stmt *q, int i, const char *v)
+{
+	if (!q->bad && (v == NULL ? sqlite3_bind_null(q->st, i) :
+	    sqlite3_bind_text(q->st, i, v, -1, SQLITE_STATIC)) != SQLITE_OK)
+		q->bad = 1;
+}
+
+/* A fixed array in a struct: never read past it, even unterminated. */
+static inline void
+stmt_fixed(struct stmt *q, int i, const char *v, size_t vsz)
+{
+	if (!q->bad && sqlite3_bind_text(q->st, i, v, (int)strnlen(v, vsz),
+	    SQLITE_STATIC) != SQLITE_OK)
+		q->bad = 1;
+}
+
+static inline void
+stmt_int(struct stmt *q, int i, int64_t v)
+{
+	if (!q->bad && sqlite3_bind_int64(q->st, i, (sqlite3_int64)v) != SQLITE_OK)
+		q->bad = 1;
+}
+
+static inline void
+stmt_null(struct stmt *q, int i)
+{
+	if (!q->bad && sqlite3_bind_null(q->st, i) != SQLITE_OK)
+		q->bad = 1;
+}
+
+static inline void
+stmt_double(struct stmt *q, int i, double v)
+{
+	if (!q->bad && sqlite3_bind_double(q->st, i, v) != SQLITE_OK)
+		q->bad = 1;
+}
+
+/* A row id where 0 means none: binds NULL for 0. */
+static inline void
+stmt_ref(struct stmt *q, int i, int64_t id)
+{
+	if (id == 0)
+		stmt_null(q, i);
+	else
+		stmt_int(q, i, id);
+}
+
+/* A row count from size_t; SQLite's LIMIT is a signed 64-bit integer. */
+static inline void
+stmt_limit(struct stmt *q, int i, size_t v)
+{
+	stmt_int(q, i, v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+/* A TEXT column as a C string; "" for NULL so fixed arrays stay defined. */
+static inline const char *
+col_str(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v != NULL ? v : "";
+}
+
+/* A TEXT column on the heap; NULL for NULL. */
+static inline char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return xstrdup(col_str(st, i));
+}
+
+/* ---- complaints.c, listing.c ---------------------------------------------- */
+
+/* Fills c (zeroed first) from a row of COMPLAINT_COLS; strings on the heap. */
+void complaint_row(sqlite3_stmt *st, struct store_complaint *c);
+/*
+ * Steps q's statement of COMPLAINT_COLS into out[0..*n), at most max.  On
+ * an error nothing is left allocated and *n is 0.  Does not end q.
+ */
+int complaint_rows(struct stmt *q, struct store_complaint *out, size_t max, size_t *n);
+
+/* The listing connections (agency API, public), opened after the reader's. */
+int listing_open(struct store *s, const char *path, char *err, size_t errsz);
+void listing_close(struct store *s);
+
+#endif
