@@ -260,9 +260,22 @@ long conf_agency_find(const struct conf *c, const char *id);
  * Renders template r of language l into out (outsz bytes), replacing each
  * {name} with the value of the matching vars[i] (names[i]); an unknown
  * placeholder renders as empty text.  Returns the length, -1 if truncated.
+ * c NULL: the built-in text.  This is conf_fill() on the template's text.
  */
 long conf_render(const struct conf *c, enum lang l, enum conf_reply r,
     const char *const *names, const char *const *values, size_t nvars,
     char *out, size_t outsz);
+
+/*
+ * The one template filler: copies text t into out (outsz bytes) with each
+ * {name} (a-z and '_', 1 to 32 of them) replaced by values[i] of the
+ * first names[i] equal to name; a placeholder without a value renders as
+ * empty text, any other brace is literal text.  What does not fit is cut
+ * on a UTF-8 character boundary; out is always NUL-terminated when outsz
+ * > 0.  Returns the length, -1 if cut or when out is NULL or outsz is 0.
+ * No allocation.
+ */
+long conf_fill(const char *t, const char *const *names, const char *const *values,
+    size_t nvars, char *out, size_t outsz);
 
 #endif

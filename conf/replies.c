@@ -2,8 +2,8 @@
  * conf/replies.c: the reply templates: their names, the placeholders each
  * may use, the built-in texts in both languages, loading the file's
  * replies = { id = { ... }; en = { ... }; }, the checks (allowed
- * placeholders, GSM-7, a receipt that fits one SMS) and filling them
- * (conf_render()).
+ * placeholders, GSM-7, a receipt that fits one SMS) and the one function
+ * that fills {placeholders} (conf_fill(), behind conf_render()).
  *
  * Rendering runs for every reply an SMS or USSD request gets: it does no
  * allocation and copies literal text in runs.  The rest runs once per
@@ -433,20 +433,15 @@ append(char *out, size_t outsz, size_t *o, const char *s, size_t n)
 }
 
 long
-conf_render(const struct conf *c, enum lang l, enum conf_reply r,
-    const char *const *names, const char *const *values, size_t nvars,
-    char *out, size_t outsz)
+conf_fill(const char *t, const char *const *names, const char *const *values,
+    size_t nvars, char *out, size_t outsz)
 {
-	const char *t, *p, *v;
+	const char *p, *v;
 	size_t o = 0, n, i;
 
 	if (out == NULL || outsz == 0)
 		return -1;
 	out[0] = '\0';
-	if ((int)l < 0 || l >= LANG_N || (int)r < 0 || r >= REPLY_N)
-		return -1;
-	t = c != NULL && c->replies[l][r] != NULL ? c->replies[l][r] :
-	    templates[r].def[l];
 	for (p = t; *p != '\0'; ) {
 		if ((n = placeholder_len(p)) == 0) {
 			/* Copy the literal run up to the next brace at once. */
@@ -473,4 +468,21 @@ conf_render(const struct conf *c, enum lang l, enum conf_reply r,
 cut:
 	out[o] = '\0';
 	return -1;
+}
+
+long
+conf_render(const struct conf *c, enum lang l, enum conf_reply r,
+    const char *const *names, const char *const *values, size_t nvars,
+    char *out, size_t outsz)
+{
+	const char *t;
+
+	if ((int)l < 0 || l >= LANG_N || (int)r < 0 || r >= REPLY_N) {
+		if (out != NULL && outsz > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	t = c != NULL && c->replies[l][r] != NULL ? c->replies[l][r] :
+	    templates[r].def[l];
+	return conf_fill(t, names, values, nvars, out, outsz);
 }
