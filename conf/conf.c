@@ -12,17 +12,21 @@
  * The scalar settings are data: one table (name, type, range, default,
  * place in struct conf) drives defaults, type and range checks and the
  * list of known names used to reject typos.  The lists (agencies, regions,
- * rules) and the reply templates have their own loaders below because
- * their checks are about relations, not ranges.
+ * rules) and the reply templates have their own loaders because their
+ * checks are about relations, not ranges.
  *
- * This is the only file that includes <libconfig.h>.
+ * This file owns the loader: reading the file (and its @includes), the
+ * settings table, agencies, holidays, the flood guard's lists, the demo
+ * values, the error list and conf_free().  The routing words (regions,
+ * rules, triage) are in rules.c, the reply templates in replies.c; what
+ * the three share is in conf_int.h.  Only conf/ includes <libconfig.h>.
  */
 #include "conf/conf.h"
+#include "conf/conf_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libconfig.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,134 +41,8 @@
 #include "util/date.h"
 #include "util/util.h"
 
-/* A folded keyword or phrase, NUL included; route_decision.keyword is 64. */
-#define WORD_MAX        64
-#define ID_MAX          32
+/* An agency's short_name goes into the receipt SMS. */
 #define SHORT_NAME_MAX  24
-#define SMS_SEPTETS     160
-/* What a receipt is rendered with to see whether it fits one SMS. */
-#define SAMPLE_TICKET   "48219307"
-
-/*
- * Reply templates: config name, the placeholders each may use, and the
- * built-in texts.  The defaults were written for citizens on feature
- * phones: plain words, GSM-7 only, a receipt in one SMS.
- */
-enum {
-	P_TICKET        = 1 << 0,
-	P_AGENCY        = 1 << 1,
-	P_CATEGORY      = 1 << 2,
-	P_SHORTCODE     = 1 << 3,
-	P_KEYWORD       = 1 << 4,
-	P_STATUS        = 1 << 5,
-	P_DATE          = 1 << 6,
-	P_NOTE          = 1 << 7,
-	P_COMMAND       = 1 << 8,
-	P_KEYWORDS      = 1 << 9
-};
-
-static const char *const placeholders[] = {
-	"ticket", "agency", "category", "shortcode", "keyword", "status",
-	"date", "note", "command", "keywords"
-};
-
-struct template {
-	const char      *name;
-	unsigned         allowed;
-	const char      *def[LANG_N];
-};
-
-static const struct template templates[REPLY_N] = {
-	[REPLY_RECEIVED] = { "received", P_TICKET | P_AGENCY | P_CATEGORY | P_SHORTCODE, {
-	    "Aduan diterima. No tiket: {ticket}. Diteruskan ke {agency}. Cek status: ketik STATUS {ticket} kirim ke {shortcode}",
-	    "Complaint received. Ticket no: {ticket}. Sent to {agency}. For status text STATUS {ticket} to {shortcode}" } },
-	[REPLY_RECEIVED_TRIAGE] = { "received_triage", P_TICKET | P_AGENCY | P_SHORTCODE, {
-	    "Aduan diterima. No tiket: {ticket}. Petugas akan meneruskan ke dinas terkait. Cek status: ketik STATUS {ticket} kirim ke {shortcode}",
-	    "Complaint received. Ticket no: {ticket}. Our staff will forward it to the right office. For status text STATUS {ticket} to {shortcode}" } },
-	[REPLY_NEED_TEXT] = { "need_text", P_KEYWORD, {
-	    "Isi aduan belum ada. Tulis lokasi dan masalahnya setelah {keyword}, contoh: {keyword} Jl. Pemuda 12 depan SD, sejak 3 hari",
-	    "Your complaint is empty. Write the place and the problem after {keyword}, e.g. {keyword} Jl. Pemuda 12 near the school, 3 days" } },
-	[REPLY_STATUS] = { "status", P_TICKET | P_STATUS | P_AGENCY | P_DATE, {
-	    "Tiket {ticket}: {status}. Ditangani {agency}, update {date}.",
-	    "Ticket {ticket}: {status}. Handled by {agency}, updated {date}." } },
-	[REPLY_STATUS_NOTE] = { "status_note", P_TICKET | P_STATUS | P_AGENCY | P_DATE | P_NOTE, {
-	    "Tiket {ticket}: {status}. Ditangani {agency}, update {date}. Catatan: {note}",
-	    "Ticket {ticket}: {status}. Handled by {agency}, updated {date}. Note: {note}" } },
-	[REPLY_NOT_FOUND] = { "not_found", P_TICKET, {
-	    "Tiket {ticket} tidak ditemukan. Periksa nomor di SMS tanda terima aduan Anda.",
-	    "Ticket {ticket} was not found. Please check the number in your receipt SMS." } },
-	[REPLY_MISTYPED] = { "mistyped", P_TICKET, {
-	    "Nomor tiket {ticket} salah ketik. Periksa lagi 8 angka di SMS tanda terima aduan Anda.",
-	    "Ticket number {ticket} has a typo. Please check the 8 digits in your receipt SMS." } },
-	[REPLY_BAD_TICKET] = { "bad_ticket", P_COMMAND, {
-	    "Nomor tiket harus 8 angka. Contoh: {command} 48219303",
-	    "A ticket number has 8 digits. Example: {command} 48219303" } },
-	[REPLY_ADDED] = { "added", P_TICKET, {
-	    "Tambahan info untuk tiket {ticket} sudah kami terima. Terima kasih.",
-	    "Your added information for ticket {ticket} was received. Thank you." } },
-	[REPLY_ADD_EMPTY] = { "add_empty", P_TICKET, {
-	    "Tulis tambahan info setelah nomor tiket. Contoh: TAMBAH {ticket} sudah 2 minggu belum diperbaiki",
-	    "Write the added information after the ticket number, e.g. ADD {ticket} still broken after 2 weeks" } },
-	[REPLY_WITHDRAWN] = { "withdrawn", P_TICKET, {
-	    "Tiket {ticket} sudah dibatalkan sesuai permintaan Anda.",
-	    "Ticket {ticket} has been withdrawn as you asked." } },
-	[REPLY_ALREADY_CLOSED] = { "already_closed", P_TICKET | P_STATUS, {
-	    "Tiket {ticket} sudah {status} dan tidak bisa diubah. Kirim aduan baru bila masalah belum selesai.",
-	    "Ticket {ticket} is already {status} and cannot be changed. Send a new complaint if the problem remains." } },
-	[REPLY_HELP] = { "help", P_KEYWORDS | P_SHORTCODE, {
-	    "Kirim ke {shortcode}: KATA KUNCI lalu isi aduan. Kata kunci: {keywords}. Cek: STATUS no tiket",
-	    "Text {shortcode}: KEYWORD then your complaint. Keywords: {keywords}. Check: STATUS ticket no" } },
-	/*
-	 * conf.h says "(none)" for these two, but their texts tell the citizen
-	 * where to send MULAI / START, so they take {shortcode}.
-	 */
-	[REPLY_STOPPED] = { "stopped", P_SHORTCODE, {
-	    "SMS perkembangan aduan dihentikan. Kirim MULAI ke {shortcode} untuk mengaktifkan lagi.",
-	    "Progress SMS stopped. Send START to {shortcode} to turn them on again." } },
-	[REPLY_STARTED] = { "started", P_SHORTCODE, {
-	    "SMS perkembangan aduan diaktifkan. Kirim BERHENTI ke {shortcode} untuk menghentikan.",
-	    "Progress SMS turned on. Send STOP to {shortcode} to stop them." } },
-	[REPLY_LANG_SET] = { "lang_set", 0, {
-	    "Balasan akan dikirim dalam Bahasa Indonesia. Kirim BAHASA EN untuk bahasa Inggris.",
-	    "Replies will now be in English. Send BAHASA ID for Bahasa Indonesia." } },
-	[REPLY_LANG_HOW] = { "lang_how", 0, {
-	    "Kirim BAHASA ID untuk balasan Bahasa Indonesia, atau BAHASA EN untuk bahasa Inggris.",
-	    "Send BAHASA EN for replies in English, or BAHASA ID for Bahasa Indonesia." } },
-	[REPLY_DUPLICATE] = { "duplicate", P_TICKET | P_SHORTCODE, {
-	    "Aduan ini sudah diterima, No tiket: {ticket}. Cek status: ketik STATUS {ticket} kirim ke {shortcode}",
-	    "This complaint was already received, Ticket no: {ticket}. For status text STATUS {ticket} to {shortcode}" } },
-	[REPLY_LIMITED] = { "limited", P_SHORTCODE, {
-	    "Terlalu banyak aduan dari nomor ini. Aduan berikutnya belum kami terima; silakan kirim lagi 1 jam lagi.",
-	    "Too many complaints from this number. Further complaints are not taken now; please send again in an hour." } },
-	[REPLY_CAPPED] = { "capped", P_SHORTCODE, {
-	    "Terlalu banyak pesan dari nomor ini. Balasan dihentikan sementara; coba lagi 1 jam lagi.",
-	    "Too many messages from this number. Replies are paused; please try again in an hour." } },
-	[REPLY_ST_RECEIVED] = { "st_received", 0, { "diterima", "received" } },
-	[REPLY_ST_ROUTED] = { "st_routed", 0, { "diteruskan ke dinas", "forwarded to the agency" } },
-	[REPLY_ST_IN_PROGRESS] = { "st_in_progress", 0, { "sedang ditangani", "in progress" } },
-	[REPLY_ST_RESOLVED] = { "st_resolved", 0, { "selesai ditangani", "resolved" } },
-	[REPLY_ST_CLOSED] = { "st_closed", 0, { "ditutup", "closed" } },
-	[REPLY_ST_DEFERRED] = { "st_deferred", 0, { "ditunda", "deferred" } },
-	[REPLY_ST_REJECTED] = { "st_rejected", 0, { "ditolak", "rejected" } },
-	[REPLY_ST_WITHDRAWN] = { "st_withdrawn", 0, { "dibatalkan", "withdrawn" } },
-};
-
-/* Lifecycle statuses as the store names them, in REPLY_ST_* order. */
-static const char *const statuses[] = {
-	"received", "routed", "in_progress", "resolved", "closed", "deferred",
-	"rejected", "withdrawn"
-};
-
-/*
- * The first word of a message is checked against these before routing
- * sees it (sms/parse.h), so a rule word among them could never route a
- * complaint that starts with it.
- */
-static const char *const command_words[] = {
-	"STATUS", "CEK", "TAMBAH", "ADD", "BATAL", "CANCEL", "INFO", "BANTUAN",
-	"HELP", "STOP", "BERHENTI", "UNREG", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
-	"BAHASA", "LANGUAGE"
-};
 
 /*
  * The demo values: every secret, password and token whose plaintext the
@@ -368,41 +246,9 @@ static const char *const agency_keys[] = {
 	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "show_phone",
 	NULL
 };
-static const char *const region_keys[] = { "id", "name", "keywords", NULL };
-static const char *const rule_keys[] = {
-	"keyword", "aliases", "aliases_en", "agency", "label", "regional", NULL
-};
-static const char *const label_keys[] = { "id", "en", NULL };
-static const char *const regional_keys[] = { "region", "agency", NULL };
-static const char *const reply_langs[] = { "id", "en", NULL };
-
-/* Every rule and region word, to find the ones that collide. */
-enum wkind { W_KEYWORD, W_ALIAS, W_ALIAS_EN, W_REGION };
-
-struct word {
-	const char      *w;             /* folded, owned by the conf */
-	enum wkind       kind;
-	size_t           owner;         /* rule or region index */
-	int              line;
-	const char      *file;          /* @include'd file, or NULL */
-	size_t           seq;           /* keeps qsort stable */
-};
-
-struct loader {
-	struct conf             *c;
-	struct conf_errors      *errs;
-	struct word             *words;
-	size_t                   nwords, wordsz;
-	int                      reply_line[LANG_N][REPLY_N];  /* 0: built-in */
-	const char              *reply_file[LANG_N][REPLY_N];  /* @include'd */
-};
 
 static void err_vadd(struct loader *, int, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
-static void err_line(struct loader *, int, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-static void err_at(struct loader *, const config_setting_t *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
 
 static void
 err_vadd(struct loader *ld, int line, const char *fmt, va_list ap)
@@ -419,7 +265,7 @@ err_vadd(struct loader *ld, int line, const char *fmt, va_list ap)
 	e->n++;
 }
 
-static void
+void
 err_line(struct loader *ld, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -429,7 +275,7 @@ err_line(struct loader *ld, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
+int
 line_of(const config_setting_t *s)
 {
 	return s != NULL ? (int)config_setting_source_line(s) : 0;
@@ -439,7 +285,7 @@ line_of(const config_setting_t *s)
  * Says which @include'd file the error just added (the one at index
  * `added`) is in; libconfig knows no file for the main file's settings.
  */
-static void
+void
 note_file(struct loader *ld, int added, const char *file)
 {
 	struct conf_errors *e = ld->errs;
@@ -453,7 +299,7 @@ note_file(struct loader *ld, int added, const char *file)
 }
 
 /* An error about setting s, at its line. */
-static void
+void
 err_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	int n = ld->errs->n;
@@ -466,7 +312,7 @@ err_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 }
 
 /* Operators read these: say what was written, in words. */
-static const char *
+const char *
 type_name(const config_setting_t *s)
 {
 	switch (config_setting_type(s)) {
@@ -556,7 +402,7 @@ check_url(const char *s)
  * Writes the first character of s that GSM-7 cannot carry into out (a
  * UTF-8 sequence, NUL-terminated).  0 when there is none.
  */
-static int
+int
 first_non_gsm(const char *s, char *out, size_t outsz)
 {
 	size_t i = 0, n, len = strlen(s);
@@ -583,17 +429,7 @@ chars(const char *s)
 	return text_utf8_chars(s, strlen(s));
 }
 
-static size_t
-septets(const char *s)
-{
-	struct gsm_count gc;
-
-	if (gsm_count(s, strlen(s), &gc) == -1)
-		return 0;
-	return gc.units;
-}
-
-static int
+int
 valid_id(const char *s)
 {
 	size_t n;
@@ -605,7 +441,7 @@ valid_id(const char *s)
 	return n >= 1 && n <= ID_MAX;
 }
 
-static int
+int
 in_list(const char *const *list, size_t n, const char *s)
 {
 	size_t i;
@@ -620,7 +456,7 @@ in_list(const char *const *list, size_t n, const char *s)
  * Rejects every member of group g whose name is not in known[0..nknown):
  * a misspelt setting silently ignored is the worst kind of config bug.
  */
-static void
+void
 check_members(struct loader *ld, const config_setting_t *g, const char *where,
     const char *const *known, size_t nknown)
 {
@@ -652,7 +488,7 @@ check_members(struct loader *ld, const config_setting_t *g, const char *where,
 	}
 }
 
-static size_t
+size_t
 count_keys(const char *const *keys)
 {
 	size_t n = 0;
@@ -729,7 +565,7 @@ check_structure(struct loader *ld, const config_t *cfg)
 }
 
 /* Checks a string from the file: valid UTF-8 (libconfig does not check). */
-static int
+int
 utf8_ok(struct loader *ld, const config_setting_t *s, const char *what,
     const char *v)
 {
@@ -916,7 +752,7 @@ load_scalars(struct loader *ld, const config_t *cfg)
  * A string member of a list element: NULL when absent (reported when
  * required), not a string, or not UTF-8 (reported).
  */
-static const char *
+const char *
 member_string(struct loader *ld, const config_setting_t *g, const char *name,
     const char *where, int required, config_setting_t **sp)
 {
@@ -945,7 +781,7 @@ member_string(struct loader *ld, const config_setting_t *g, const char *name,
 }
 
 /* A list of groups at the top level: NULL when absent or (reported) not a list. */
-static config_setting_t *
+config_setting_t *
 top_list(struct loader *ld, const config_t *cfg, const char *name, int required,
     const char *example)
 {
@@ -972,7 +808,7 @@ top_list(struct loader *ld, const config_t *cfg, const char *name, int required,
 	return l;
 }
 
-static int
+int
 gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
     const char *what, const char *v)
 {
@@ -1289,741 +1125,6 @@ finish_delivery(struct loader *ld, const config_t *cfg)
 	}
 }
 
-static void
-load_triage(struct loader *ld, const config_t *cfg)
-{
-	config_setting_t *s;
-	const char *v;
-	long a;
-
-	v = member_string(ld, config_root_setting(cfg), "triage", "triage", 0, &s);
-	if (s == NULL) {
-		err_line(ld, 0, "triage: missing; name the agency that receives the "
-		    "complaints no rule matches, e.g. triage = \"diskominfo\";");
-		return;
-	}
-	if (v == NULL)
-		return;
-	if ((a = conf_agency_find(ld->c, v)) == -1) {
-		/* A missing agency list was reported already. */
-		if (ld->c->nagencies > 0)
-			err_at(ld, s, "triage: unknown agency '%s'", v);
-		return;
-	}
-	ld->c->triage = (size_t)a;
-}
-
-struct fold_words {
-	size_t           off[3], len[3];
-	size_t           n;
-};
-
-static int
-fold_collect(void *arg, size_t off, size_t len)
-{
-	struct fold_words *fw = arg;
-
-	if (fw->n < ARRAY_LEN(fw->off)) {
-		fw->off[fw->n] = off;
-		fw->len[fw->n] = len;
-	}
-	fw->n++;
-	return 0;
-}
-
-/*
- * Folds a configured word (maxwords 1) or phrase (maxwords 2) exactly as
- * routing folds the words of a message, words joined by one space.
- * Returns 0, or -1 with the reason in *why.
- */
-static int
-fold_phrase(const char *s, size_t maxwords, char *out, size_t outsz,
-    const char **why)
-{
-	struct fold_words fw;
-	char w[WORD_MAX];
-	size_t i, o = 0;
-	long n;
-
-	memset(&fw, 0, sizeof(fw));
-	(void)text_words(s, strlen(s), fold_collect, &fw);
-	if (fw.n == 0) {
-		*why = "is empty";
-		return -1;
-	}
-	if (fw.n > maxwords) {
-		*why = maxwords == 1 ? "must be a single word" :
-		    "has more than two words; a phrase has at most two words";
-		return -1;
-	}
-	for (i = 0; i < fw.n; i++) {
-		n = text_fold_word(s + fw.off[i], fw.len[i], w, sizeof(w));
-		if (n == -1 || o + (i > 0) + (size_t)n + 1 > outsz) {
-			*why = "is too long (at most 63 characters)";
-			return -1;
-		}
-		if (n == 0) {
-			*why = "has no letters or digits, so it can never match";
-			return -1;
-		}
-		if (memchr(w, '#', (size_t)n) != NULL) {
-			*why = "contains '#', which separates the parts of a "
-			    "structured complaint";
-			return -1;
-		}
-		if (i > 0)
-			out[o++] = ' ';
-		memcpy(out + o, w, (size_t)n);
-		o += (size_t)n;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-static void
-word_add(struct loader *ld, const char *w, enum wkind kind, size_t owner,
-    const config_setting_t *s)
-{
-	if (ld->nwords == ld->wordsz) {
-		ld->wordsz = ld->wordsz ? ld->wordsz * 2 : 64;
-		ld->words = xrealloc(ld->words, ld->wordsz * sizeof(*ld->words));
-	}
-	ld->words[ld->nwords].w = w;
-	ld->words[ld->nwords].kind = kind;
-	ld->words[ld->nwords].owner = owner;
-	ld->words[ld->nwords].line = line_of(s);
-	ld->words[ld->nwords].file = config_setting_source_file(s);
-	ld->words[ld->nwords].seq = ld->nwords;
-	ld->nwords++;
-}
-
-/*
- * Folds the strings of an array or list s into a new array (*out, *nout),
- * reporting each bad one; the good ones are registered as words.
- */
-static void
-load_words(struct loader *ld, const config_setting_t *s, const char *where,
-    const char *what, size_t maxwords, enum wkind kind, size_t owner,
-    char ***out, size_t *nout)
-{
-	char folded[WORD_MAX];
-	const char *v, *why;
-	size_t i, n;
-
-	*out = NULL;
-	*nout = 0;
-	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		err_at(ld, s, "%s: %s must be an array [ \"...\", \"...\" ], not %s",
-		    where, what, type_name(s));
-		return;
-	}
-	n = (size_t)config_setting_length(s);
-	*out = xcalloc(n, sizeof(**out));
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			err_at(ld, e, "%s: %s must be strings in double quotes, not "
-			    "%s", where, what, type_name(e));
-			continue;
-		}
-		v = config_setting_get_string(e);
-		if (!text_utf8_valid(v, strlen(v))) {
-			err_at(ld, e, "%s: %s: a word is not valid UTF-8; save the "
-			    "file as UTF-8", where, what);
-			continue;
-		}
-		if (fold_phrase(v, maxwords, folded, sizeof(folded), &why) == -1) {
-			err_at(ld, e, "%s: %s: '%.60s' %s", where, what, v, why);
-			continue;
-		}
-		(*out)[*nout] = xstrdup(folded);
-		word_add(ld, (*out)[*nout], kind, owner, e);
-		(*nout)++;
-	}
-}
-
-static void
-load_regions(struct loader *ld, const config_t *cfg)
-{
-	struct conf *c = ld->c;
-	config_setting_t *list, *e, *s;
-	const char *v;
-	char where[64];
-	size_t i, j, n;
-
-	list = top_list(ld, cfg, "regions", 0,
-	    "{ id = \"ambarawa\"; name = \"...\"; keywords = [ \"AMBARAWA\" ]; }");
-	if (list == NULL)
-		return;
-	n = (size_t)config_setting_length(list);
-	c->regions = xcalloc(n, sizeof(*c->regions));
-	c->nregions = n;
-	for (i = 0; i < n; i++) {
-		struct conf_region *r = &c->regions[i];
-
-		e = config_setting_get_elem(list, (unsigned)i);
-		r->line = line_of(e);
-		(void)snprintf(where, sizeof(where), "region #%zu", i + 1);
-		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "%s: must be a group { id = ...; name = ...; "
-			    "keywords = [ ... ]; }, not %s", where, type_name(e));
-			continue;
-		}
-		if ((v = member_string(ld, e, "id", where, 1, &s)) != NULL) {
-			r->id = xstrdup(v);
-			if (!valid_id(v))
-				err_at(ld, s, "%s: id '%.40s' must be 1 to %d of a-z, "
-				    "0-9, '_' and '-'", where, v, ID_MAX);
-			else {
-				for (j = 0; j < i; j++)
-					if (c->regions[j].id != NULL &&
-					    strcmp(c->regions[j].id, v) == 0)
-						break;
-				if (j < i)
-					err_at(ld, s, "%s: id '%s' is already used by "
-					    "the region at line %d", where, v,
-					    c->regions[j].line);
-				(void)snprintf(where, sizeof(where), "region %s", v);
-			}
-		}
-		check_members(ld, e, where, region_keys, count_keys(region_keys));
-		if ((v = member_string(ld, e, "name", where, 1, &s)) != NULL) {
-			r->name = xstrdup(v);
-			if (*v == '\0')
-				err_at(ld, s, "%s: name must not be empty", where);
-		}
-		if ((s = config_setting_get_member(e, "keywords")) == NULL) {
-			err_at(ld, e, "%s: keywords is missing", where);
-			continue;
-		}
-		load_words(ld, s, where, "keywords", 1, W_REGION, i, &r->keywords,
-		    &r->nkeywords);
-		if (config_setting_is_aggregate(s) && config_setting_length(s) == 0)
-			err_at(ld, s, "%s: keywords is empty; list the words (town, "
-			    "district) that name this region", where);
-	}
-}
-
-static long
-region_find(const struct conf *c, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < c->nregions; i++)
-		if (c->regions[i].id != NULL && strcmp(c->regions[i].id, id) == 0)
-			return (long)i;
-	return -1;
-}
-
-static void
-rule_where(const struct conf *c, size_t i, char *buf, size_t bufsz)
-{
-	if (i < c->nrules && c->rules[i].keyword != NULL)
-		(void)snprintf(buf, bufsz, "rule %s", c->rules[i].keyword);
-	else
-		(void)snprintf(buf, bufsz, "rule #%zu", i + 1);
-}
-
-static void
-load_label(struct loader *ld, const config_setting_t *e, const char *where,
-    struct conf_rule *r)
-{
-	config_setting_t *l, *s;
-	const char *v;
-	int i;
-
-	if ((l = config_setting_get_member(e, "label")) == NULL) {
-		err_at(ld, e, "%s: label is missing; write label = { id = \"...\"; "
-		    "en = \"...\"; };", where);
-		return;
-	}
-	if (!config_setting_is_group(l)) {
-		err_at(ld, l, "%s: label must be a group { id = \"...\"; en = \"...\"; "
-		    "}, not %s", where, type_name(l));
-		return;
-	}
-	{
-		char lwhere[WORD_MAX + 32];
-
-		(void)snprintf(lwhere, sizeof(lwhere), "%s label", where);
-		check_members(ld, l, lwhere, label_keys, count_keys(label_keys));
-	}
-	for (i = 0; i < LANG_N; i++) {
-		char what[16];
-
-		(void)snprintf(what, sizeof(what), "label.%s", lang_code((enum lang)i));
-		v = member_string(ld, l, lang_code((enum lang)i), where, 0, &s);
-		if (s == NULL) {
-			if (i == LANG_ID)
-				err_at(ld, l, "%s: label.id is missing", where);
-			continue;
-		}
-		if (v == NULL)
-			continue;
-		r->label[i] = xstrdup(v);
-		if (*v == '\0')
-			err_at(ld, s, "%s: %s must not be empty", where, what);
-		else
-			(void)gsm_ok(ld, s, where, what, v);
-	}
-	/* A label without English is shown in Indonesian to everyone. */
-	if (r->label[LANG_EN] == NULL && r->label[LANG_ID] != NULL)
-		r->label[LANG_EN] = xstrdup(r->label[LANG_ID]);
-}
-
-static void
-load_regional(struct loader *ld, const config_setting_t *e, const char *where,
-    struct conf_rule *r)
-{
-	const struct conf *c = ld->c;
-	config_setting_t *l, *g, *rs, *as;
-	const char *region, *agency;
-	char rwhere[WORD_MAX + 32];
-	int *lines;
-	long ri, ai;
-	size_t i, j, n;
-
-	if ((l = config_setting_get_member(e, "regional")) == NULL)
-		return;
-	if (!config_setting_is_list(l)) {
-		err_at(ld, l, "%s: regional must be a list ( { region = \"...\"; "
-		    "agency = \"...\"; }, ... ), not %s", where, type_name(l));
-		return;
-	}
-	(void)snprintf(rwhere, sizeof(rwhere), "%s regional", where);
-	n = (size_t)config_setting_length(l);
-	r->regional = xcalloc(n, sizeof(*r->regional));
-	lines = xcalloc(n, sizeof(*lines));
-	for (i = 0; i < n; i++) {
-		g = config_setting_get_elem(l, (unsigned)i);
-		if (!config_setting_is_group(g)) {
-			err_at(ld, g, "%s: regional entries must be groups { region = "
-			    "\"...\"; agency = \"...\"; }, not %s", where,
-			    type_name(g));
-			continue;
-		}
-		check_members(ld, g, rwhere, regional_keys,
-		    count_keys(regional_keys));
-		region = member_string(ld, g, "region", where, 1, &rs);
-		agency = member_string(ld, g, "agency", where, 1, &as);
-		ri = ai = -1;
-		if (region != NULL && (ri = region_find(c, region)) == -1)
-			err_at(ld, rs, "%s: regional: unknown region '%s'", where,
-			    region);
-		if (agency != NULL && (ai = conf_agency_find(c, agency)) == -1 &&
-		    c->nagencies > 0)
-			err_at(ld, as, "%s: regional: unknown agency '%s'", where,
-			    agency);
-		if (ri == -1 || ai == -1)
-			continue;
-		for (j = 0; j < r->nregional; j++)
-			if (r->regional[j].region == (size_t)ri)
-				break;
-		if (j < r->nregional) {
-			err_at(ld, rs, "%s: regional: region '%s' is given twice "
-			    "(first at line %d)", where, region, lines[j]);
-			continue;
-		}
-		lines[r->nregional] = line_of(g);
-		r->regional[r->nregional].region = (size_t)ri;
-		r->regional[r->nregional].agency = (size_t)ai;
-		r->nregional++;
-	}
-	free(lines);
-}
-
-static void
-load_rules(struct loader *ld, const config_t *cfg)
-{
-	struct conf *c = ld->c;
-	config_setting_t *list, *e, *s;
-	char where[WORD_MAX + 16], folded[WORD_MAX];
-	const char *v, *why;
-	long a;
-	size_t i, n;
-
-	list = top_list(ld, cfg, "rules", 1,
-	    "{ keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"...\"; }; }");
-	if (list == NULL)
-		return;
-	n = (size_t)config_setting_length(list);
-	c->rules = xcalloc(n, sizeof(*c->rules));
-	c->nrules = n;
-	for (i = 0; i < n; i++) {
-		struct conf_rule *r = &c->rules[i];
-
-		e = config_setting_get_elem(list, (unsigned)i);
-		r->line = line_of(e);
-		rule_where(c, i, where, sizeof(where));
-		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "%s: must be a group { keyword = ...; agency = "
-			    "...; label = ...; }, not %s", where, type_name(e));
-			continue;
-		}
-		if ((v = member_string(ld, e, "keyword", where, 1, &s)) != NULL) {
-			if (fold_phrase(v, 2, folded, sizeof(folded), &why) == -1)
-				err_at(ld, s, "%s: keyword '%.60s' %s", where, v, why);
-			else {
-				r->keyword = xstrdup(folded);
-				word_add(ld, r->keyword, W_KEYWORD, i, s);
-				rule_where(c, i, where, sizeof(where));
-			}
-		}
-		check_members(ld, e, where, rule_keys, count_keys(rule_keys));
-		if ((s = config_setting_get_member(e, "aliases")) != NULL)
-			load_words(ld, s, where, "aliases", 2, W_ALIAS, i,
-			    &r->aliases, &r->naliases);
-		if ((s = config_setting_get_member(e, "aliases_en")) != NULL)
-			load_words(ld, s, where, "aliases_en", 2, W_ALIAS_EN, i,
-			    &r->aliases_en, &r->naliases_en);
-		if ((v = member_string(ld, e, "agency", where, 1, &s)) != NULL) {
-			if ((a = conf_agency_find(c, v)) != -1)
-				r->agency = (size_t)a;
-			else if (c->nagencies > 0)
-				err_at(ld, s, "%s: unknown agency '%s'", where, v);
-		}
-		load_label(ld, e, where, r);
-		load_regional(ld, e, where, r);
-	}
-}
-
-static int
-same_file(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static int
-word_cmp(const void *a, const void *b)
-{
-	const struct word *x = a, *y = b;
-	int d = strcmp(x->w, y->w);
-
-	if (d != 0)
-		return d;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-owner_name(const struct conf *c, const struct word *w, char *buf, size_t bufsz)
-{
-	if (w->kind != W_REGION)
-		rule_where(c, w->owner, buf, bufsz);
-	else if (c->regions[w->owner].id != NULL)
-		(void)snprintf(buf, bufsz, "region %s", c->regions[w->owner].id);
-	else
-		(void)snprintf(buf, bufsz, "region #%zu", w->owner + 1);
-}
-
-/*
- * A word may mean one thing only: routing cannot choose between two rules
- * for the same word, and a region word that is also a rule word would both
- * route and localise.  Sorting makes this O(n log n) for any number of
- * rules.  Each later occurrence is reported against the first.
- */
-static void
-check_words(struct loader *ld)
-{
-	static const char *const kind_name[] = {
-		[W_KEYWORD] = "keyword", [W_ALIAS] = "alias",
-		[W_ALIAS_EN] = "English alias", [W_REGION] = "keyword"
-	};
-	const struct conf *c = ld->c;
-	char here[WORD_MAX + 16], there[WORD_MAX + 16], aline[96];
-	size_t i, first;
-	int n;
-
-	for (i = 0; i < ld->nwords; i++) {
-		const struct word *w = &ld->words[i];
-
-		if (w->kind == W_REGION || strchr(w->w, ' ') != NULL ||
-		    !in_list(command_words, ARRAY_LEN(command_words), w->w))
-			continue;
-		owner_name(c, w, here, sizeof(here));
-		n = ld->errs->n;
-		err_line(ld, w->line, "%s: %s '%s' is a command word; a message "
-		    "starting with it is read as a command, never as a complaint",
-		    here, kind_name[w->kind], w->w);
-		note_file(ld, n, w->file);
-	}
-
-	if (ld->nwords > 1)
-		qsort(ld->words, ld->nwords, sizeof(*ld->words), word_cmp);
-	for (first = 0, i = 1; i < ld->nwords; i++) {
-		const struct word *a, *b;
-
-		if (strcmp(ld->words[i].w, ld->words[first].w) != 0) {
-			first = i;
-			continue;
-		}
-		a = &ld->words[first];
-		b = &ld->words[i];
-		owner_name(c, b, here, sizeof(here));
-		/* The first one may be in another (@include'd) file. */
-		if (same_file(a->file, b->file))
-			(void)snprintf(aline, sizeof(aline), "line %d", a->line);
-		else
-			(void)snprintf(aline, sizeof(aline), "line %d of %s", a->line,
-			    a->file != NULL ? a->file : c->path);
-		n = ld->errs->n;
-		if ((a->kind == W_REGION) == (b->kind == W_REGION) &&
-		    a->owner == b->owner)
-			err_line(ld, b->line, "%s: %s '%s' (line %d) is given twice "
-			    "in this %s (first at %s)", here, kind_name[b->kind],
-			    b->w, b->line, b->kind == W_REGION ? "region" : "rule",
-			    aline);
-		else {
-			owner_name(c, a, there, sizeof(there));
-			err_line(ld, b->line, "%s: %s '%s' (line %d) is also in %s "
-			    "(%s)", here, kind_name[b->kind], b->w, b->line,
-			    there, aline);
-		}
-		note_file(ld, n, b->file);
-	}
-}
-
-/*
- * The length of the placeholder name at p ("{ticket}" -> 6), 0 when p
- * does not start one.  Anything else with braces is literal text, the
- * same for the check and for rendering.
- */
-static size_t
-placeholder_len(const char *p)
-{
-	size_t n = 0;
-
-	if (*p != '{')
-		return 0;
-	while (n < 32 && ((p[n + 1] >= 'a' && p[n + 1] <= 'z') || p[n + 1] == '_'))
-		n++;
-	return n > 0 && p[n + 1] == '}' ? n : 0;
-}
-
-static unsigned
-placeholder_bit(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(placeholders); i++)
-		if (strlen(placeholders[i]) == len &&
-		    memcmp(placeholders[i], name, len) == 0)
-			return 1u << i;
-	return 0;
-}
-
-static void
-allowed_hint(unsigned allowed, char *buf, size_t bufsz)
-{
-	size_t i, o = 0;
-
-	if (allowed == 0) {
-		(void)snprintf(buf, bufsz, "this template takes none");
-		return;
-	}
-	buf[0] = '\0';
-	for (i = 0; i < ARRAY_LEN(placeholders); i++) {
-		int w;
-
-		if (!(allowed & (1u << i)))
-			continue;
-		w = snprintf(buf + o, bufsz - o, "%s{%s}", o ? " " : "allowed: ",
-		    placeholders[i]);
-		if (w < 0 || (size_t)w >= bufsz - o)
-			return;
-		o += (size_t)w;
-	}
-}
-
-/* Checks one template in effect; line 0 for a built-in one. */
-static void
-check_template(struct loader *ld, enum lang l, enum conf_reply r)
-{
-	const char *t = ld->c->replies[l][r], *p;
-	int line = ld->reply_line[l][r];
-	char path[48], hint[128], bad[8];
-	size_t n;
-
-	(void)snprintf(path, sizeof(path), "replies.%s.%s", lang_code(l),
-	    templates[r].name);
-	if (*t == '\0') {
-		err_line(ld, line, "%s: must not be empty; a citizen always gets "
-		    "an answer", path);
-		return;
-	}
-	for (p = t; *p != '\0'; p++) {
-		if ((n = placeholder_len(p)) == 0)
-			continue;
-		if (!(placeholder_bit(p + 1, n) & templates[r].allowed)) {
-			allowed_hint(templates[r].allowed, hint, sizeof(hint));
-			err_line(ld, line, "%s: placeholder {%.*s} is not allowed here "
-			    "(%s)", path, (int)n, p + 1, hint);
-		}
-		p += n + 1;
-	}
-	if (first_non_gsm(t, bad, sizeof(bad)))
-		err_line(ld, line, "%s: '%s' is not in the GSM-7 alphabet; the "
-		    "reply would go as UCS-2, 70 characters per SMS", path, bad);
-}
-
-static const char *
-longest(const char *a, const char *b)
-{
-	if (b == NULL)
-		return a;
-	if (a == NULL || septets(b) > septets(a))
-		return b;
-	return a;
-}
-
-/*
- * A receipt carries the ticket number: split over two SMS, the part with
- * it may arrive late or never.  Render it with the longest values it can
- * get and count.
- */
-static void
-check_receipt(struct loader *ld, enum lang l, enum conf_reply r)
-{
-	const struct conf *c = ld->c;
-	const char *names[] = { "ticket", "agency", "category", "shortcode" };
-	const char *values[4];
-	const char *agency = NULL, *label = NULL;
-	const char *t;
-	char out[1024], hint[112], bad[8];
-	struct gsm_count gc;
-	int line = ld->reply_line[l][r], agency_line = 0, label_line = 0;
-	int cut, has_agency, has_label;
-	size_t i;
-
-	if (first_non_gsm(c->replies[l][r], bad, sizeof(bad)))
-		return;         /* reported by check_template() */
-	for (i = 0; i < c->nagencies; i++)
-		if (c->agencies[i].short_name != NULL &&
-		    longest(agency, c->agencies[i].short_name) != agency) {
-			agency = c->agencies[i].short_name;
-			agency_line = c->agencies[i].line;
-		}
-	for (i = 0; i < c->nrules; i++)
-		if (c->rules[i].label[l] != NULL &&
-		    longest(label, c->rules[i].label[l]) != label) {
-			label = c->rules[i].label[l];
-			label_line = c->rules[i].line;
-		}
-	values[0] = SAMPLE_TICKET;
-	values[1] = agency != NULL ? agency : "";
-	values[2] = label != NULL ? label : "";
-	values[3] = c->short_code;
-	cut = conf_render(c, l, r, names, values, ARRAY_LEN(names), out,
-	    sizeof(out)) == -1;
-	if (gsm_count(out, strlen(out), &gc) == -1 || gc.coding != GSM_7BIT)
-		return;         /* a name or label that is not GSM-7: reported */
-	if (!cut && gc.parts <= 1 && gc.units <= SMS_SEPTETS)
-		return;
-
-	/* Name what made it long: the file may not even override the text. */
-	t = c->replies[l][r];
-	has_agency = agency != NULL && strstr(t, "{agency}") != NULL;
-	has_label = label != NULL && strstr(t, "{category}") != NULL;
-	if (line == 0)
-		line = has_label ? label_line : agency_line;
-	if (has_agency && has_label)
-		(void)snprintf(hint, sizeof(hint), " (with short_name '%s' and "
-		    "label '%.40s')", agency, label);
-	else if (has_agency)
-		(void)snprintf(hint, sizeof(hint), " (with short_name '%s')",
-		    agency);
-	else if (has_label)
-		(void)snprintf(hint, sizeof(hint), " (with label '%.40s')", label);
-	else
-		hint[0] = '\0';
-	err_line(ld, line, "reply '%s' (%s) can reach %s%zu characters; a "
-	    "ticket confirmation must fit one SMS (%d)%s", templates[r].name,
-	    lang_code(l), cut ? "more than " : "", gc.units, SMS_SEPTETS, hint);
-}
-
-static void
-load_replies(struct loader *ld, const config_t *cfg)
-{
-	struct conf *c = ld->c;
-	config_setting_t *g, *lg, *s;
-	const char *v;
-	char path[48];
-	int l, j, n, r;
-
-	g = config_setting_get_member(config_root_setting(cfg), "replies");
-	if (g != NULL && !config_setting_is_group(g)) {
-		err_at(ld, g, "replies: must be a group { id = { ... }; en = { ... }; "
-		    "}, not %s", type_name(g));
-		g = NULL;
-	}
-	if (g != NULL)
-		check_members(ld, g, "replies", reply_langs, count_keys(reply_langs));
-	for (l = 0; g != NULL && l < LANG_N; l++) {
-		if ((lg = config_setting_get_member(g, lang_code((enum lang)l))) == NULL)
-			continue;
-		if (!config_setting_is_group(lg)) {
-			err_at(ld, lg, "replies.%s: must be a group { received = "
-			    "\"...\"; ... }, not %s", lang_code((enum lang)l),
-			    type_name(lg));
-			continue;
-		}
-		n = config_setting_length(lg);
-		for (j = 0; j < n; j++) {
-			s = config_setting_get_elem(lg, (unsigned)j);
-			(void)snprintf(path, sizeof(path), "replies.%s.%s",
-			    lang_code((enum lang)l), config_setting_name(s));
-			for (r = 0; r < REPLY_N; r++)
-				if (strcmp(templates[r].name, config_setting_name(s)) == 0)
-					break;
-			if (r == REPLY_N) {
-				err_at(ld, s, "%s: unknown template '%s' (see the "
-				    "list in the example aduan.conf)", path,
-				    config_setting_name(s));
-				continue;
-			}
-			if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-				err_at(ld, s, "%s: must be a string in double quotes, "
-				    "not %s", path, type_name(s));
-				continue;
-			}
-			v = config_setting_get_string(s);
-			if (!utf8_ok(ld, s, path, v))
-				continue;
-			free(c->replies[l][r]);
-			c->replies[l][r] = xstrdup(v);
-			ld->reply_line[l][r] = line_of(s);
-			ld->reply_file[l][r] = config_setting_source_file(s);
-		}
-	}
-	/*
-	 * A text changed in one language only: citizens writing in the other
-	 * would still get the old wording.  Both or neither.
-	 */
-	for (r = 0; r < REPLY_N; r++) {
-		int has_id = ld->reply_line[LANG_ID][r] != 0, has_en = ld->reply_line[LANG_EN][r] != 0;
-
-		if (has_id != has_en)
-			err_line(ld, has_id ? ld->reply_line[LANG_ID][r] : ld->reply_line[LANG_EN][r],
-			    "replies.%s.%s: set, but replies.%s.%s is not; write the text in "
-			    "both languages", has_id ? "id" : "en", templates[r].name,
-			    has_id ? "en" : "id", templates[r].name);
-	}
-	for (l = 0; l < LANG_N; l++) {
-		for (r = 0; r < REPLY_N; r++) {
-			n = ld->errs->n;
-			check_template(ld, (enum lang)l, (enum conf_reply)r);
-			if (r == REPLY_RECEIVED || r == REPLY_RECEIVED_TRIAGE)
-				check_receipt(ld, (enum lang)l, (enum conf_reply)r);
-			for (j = n; j < ld->errs->n; j++)
-				note_file(ld, j, ld->reply_file[l][r]);
-		}
-	}
-}
-
 static const struct demo_value *
 demo_find(const char *v)
 {
@@ -2117,12 +1218,9 @@ static struct conf *
 conf_new(const char *path)
 {
 	struct conf *c = xcalloc(1, sizeof(*c));
-	int l, r;
 
 	c->path = xstrdup(path);
-	for (l = 0; l < LANG_N; l++)
-		for (r = 0; r < REPLY_N; r++)
-			c->replies[l][r] = xstrdup(templates[r].def[l]);
+	default_replies(c);
 	scalar_defaults(c);
 	return c;
 }
@@ -2484,87 +1582,5 @@ conf_agency_find(const struct conf *c, const char *id)
 	for (i = 0; i < c->nagencies; i++)
 		if (c->agencies[i].id != NULL && strcmp(c->agencies[i].id, id) == 0)
 			return (long)i;
-	return -1;
-}
-
-const char *
-conf_reply_name(enum conf_reply r)
-{
-	if ((int)r < 0 || r >= REPLY_N)
-		return NULL;
-	return templates[r].name;
-}
-
-int
-conf_status_reply(const char *status)
-{
-	size_t i;
-
-	if (status == NULL)
-		return -1;
-	for (i = 0; i < ARRAY_LEN(statuses); i++)
-		if (strcmp(statuses[i], status) == 0)
-			return REPLY_ST_RECEIVED + (int)i;
-	return -1;
-}
-
-/* Appends s[0..n) to out; 0, or -1 when it had to cut. */
-static int
-append(char *out, size_t outsz, size_t *o, const char *s, size_t n)
-{
-	size_t room = outsz - 1 - *o;
-
-	if (n <= room) {
-		memcpy(out + *o, s, n);
-		*o += n;
-		return 0;
-	}
-	/* Cut at a character boundary: a truncated reply is still UTF-8. */
-	room = utf8_cut(s, n, room);
-	memcpy(out + *o, s, room);
-	*o += room;
-	return -1;
-}
-
-long
-conf_render(const struct conf *c, enum lang l, enum conf_reply r,
-    const char *const *names, const char *const *values, size_t nvars,
-    char *out, size_t outsz)
-{
-	const char *t, *p, *v;
-	size_t o = 0, n, i;
-
-	if (out == NULL || outsz == 0)
-		return -1;
-	out[0] = '\0';
-	if ((int)l < 0 || l >= LANG_N || (int)r < 0 || r >= REPLY_N)
-		return -1;
-	t = c != NULL && c->replies[l][r] != NULL ? c->replies[l][r] :
-	    templates[r].def[l];
-	for (p = t; *p != '\0'; ) {
-		if ((n = placeholder_len(p)) == 0) {
-			/* Copy the literal run up to the next brace at once. */
-			size_t run = strcspn(p + 1, "{") + 1;
-
-			if (append(out, outsz, &o, p, run) == -1)
-				goto cut;
-			p += run;
-			continue;
-		}
-		v = NULL;
-		for (i = 0; i < nvars; i++)
-			if (names[i] != NULL && strlen(names[i]) == n &&
-			    memcmp(names[i], p + 1, n) == 0) {
-				v = values[i];
-				break;
-			}
-		if (v != NULL && append(out, outsz, &o, v, strlen(v)) == -1)
-			goto cut;
-		p += n + 2;
-	}
-	out[o] = '\0';
-	return (long)o;
-cut:
-	out[o] = '\0';
 	return -1;
 }

@@ -2,6 +2,11 @@
  * conf: the only module that includes <libconfig.h>.  It reads aduan.conf
  * into a validated plain struct conf; nothing else in Aduan sees libconfig.
  *
+ * Its files: conf/conf.c the loader (the settings table, agencies, errors,
+ * conf_free), conf/rules.c regions, rules and triage (the routing words),
+ * conf/replies.c the reply templates and filling them, conf/live.c the
+ * config in force (live.h).
+ *
  * Settings are declared as data (a table of name, type, range, default in
  * conf.c).  The loader never stops at the first problem: it collects every
  * error with its line number into a struct conf_errors, and returns NULL
@@ -29,6 +34,8 @@ struct conf_errors {
 		char msg[256];
 	} e[CONF_ERRORS_MAX];
 };
+
+/* ---- reply templates (conf/replies.c) ---- */
 
 /*
  * Reply templates.  Each has a config name (conf_reply_name()), a default
@@ -72,6 +79,8 @@ enum conf_reply {
 const char *conf_reply_name(enum conf_reply r);
 /* REPLY_ST_* for a lifecycle status name ("in_progress"), or -1. */
 int conf_status_reply(const char *status);
+
+/* ---- the loaded config: conf/conf.c, regions and rules from conf/rules.c ---- */
 
 struct conf_agency {
 	char *id;               /* [a-z0-9_-]+, unique */
@@ -227,6 +236,8 @@ struct conf {
 	char *log_level;        /* "debug", "info" (default), "warn" */
 };
 
+/* ---- loading (conf/conf.c) ---- */
+
 /*
  * flags: 0, or CONF_DEMO to accept the demo secrets and tokens whose
  * plaintexts README and the example config publish (aduan --demo, make
@@ -243,13 +254,28 @@ void conf_free(struct conf *c);
 /* Index of the agency with this id, or -1. */
 long conf_agency_find(const struct conf *c, const char *id);
 
+/* ---- filling templates (conf/replies.c) ---- */
+
 /*
  * Renders template r of language l into out (outsz bytes), replacing each
  * {name} with the value of the matching vars[i] (names[i]); an unknown
  * placeholder renders as empty text.  Returns the length, -1 if truncated.
+ * c NULL: the built-in text.  This is conf_fill() on the template's text.
  */
 long conf_render(const struct conf *c, enum lang l, enum conf_reply r,
     const char *const *names, const char *const *values, size_t nvars,
     char *out, size_t outsz);
+
+/*
+ * The one template filler: copies text t into out (outsz bytes) with each
+ * {name} (a-z and '_', 1 to 32 of them) replaced by values[i] of the
+ * first names[i] equal to name; a placeholder without a value renders as
+ * empty text, any other brace is literal text.  What does not fit is cut
+ * on a UTF-8 character boundary; out is always NUL-terminated when outsz
+ * > 0.  Returns the length, -1 if cut or when out is NULL or outsz is 0.
+ * No allocation.
+ */
+long conf_fill(const char *t, const char *const *names, const char *const *values,
+    size_t nvars, char *out, size_t outsz);
 
 #endif

@@ -1,0 +1,552 @@
+/*
+ * conf/rules.c: the routing words of the config, what routing's tables
+ * are built from: regions (their keywords), rules (keyword, aliases,
+ * English aliases, agency, label, regional agencies) and the triage
+ * agency that gets what no rule matches.
+ *
+ * Each word is folded here exactly as routing folds the words of a
+ * message (text_fold_word()), so what the operator wrote is what routing
+ * compares.  Every word is collected as it is loaded; check_words() then
+ * refuses a word that means two things or is a command word, whatever
+ * the number of rules (one sort).  Part of the loader (conf_int.h).
+ */
+#include "conf/conf.h"
+#include "conf/conf_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sms/text.h"
+#include "util/util.h"
+
+/* A folded keyword or phrase, NUL included; route_decision.keyword is 64. */
+#define WORD_MAX        64
+
+/*
+ * The first word of a message is checked against these before routing
+ * sees it (sms/parse.h), so a rule word among them could never route a
+ * complaint that starts with it.
+ */
+static const char *const command_words[] = {
+	"STATUS", "CEK", "TAMBAH", "ADD", "BATAL", "CANCEL", "INFO", "BANTUAN",
+	"HELP", "STOP", "BERHENTI", "UNREG", "MULAI", "START", "LAPOR", "ADUAN", "REPORT",
+	"BAHASA", "LANGUAGE"
+};
+
+static const char *const region_keys[] = { "id", "name", "keywords", NULL };
+static const char *const rule_keys[] = {
+	"keyword", "aliases", "aliases_en", "agency", "label", "regional", NULL
+};
+static const char *const label_keys[] = { "id", "en", NULL };
+static const char *const regional_keys[] = { "region", "agency", NULL };
+
+/* Every rule and region word, to find the ones that collide. */
+enum wkind { W_KEYWORD, W_ALIAS, W_ALIAS_EN, W_REGION };
+
+struct word {
+	const char      *w;             /* folded, owned by the conf */
+	enum wkind       kind;
+	size_t           owner;         /* rule or region index */
+	int              line;
+	const char      *file;          /* @include'd file, or NULL */
+	size_t           seq;           /* keeps qsort stable */
+};
+
+void
+load_triage(struct loader *ld, const config_t *cfg)
+{
+	config_setting_t *s;
+	const char *v;
+	long a;
+
+	v = member_string(ld, config_root_setting(cfg), "triage", "triage", 0, &s);
+	if (s == NULL) {
+		err_line(ld, 0, "triage: missing; name the agency that receives the "
+		    "complaints no rule matches, e.g. triage = \"diskominfo\";");
+		return;
+	}
+	if (v == NULL)
+		return;
+	if ((a = conf_agency_find(ld->c, v)) == -1) {
+		/* A missing agency list was reported already. */
+		if (ld->c->nagencies > 0)
+			err_at(ld, s, "triage: unknown agency '%s'", v);
+		return;
+	}
+	ld->c->triage = (size_t)a;
+}
+
+struct fold_words {
+	size_t           off[3], len[3];
+	size_t           n;
+};
+
+static int
+fold_collect(void *arg, size_t off, size_t len)
+{
+	struct fold_words *fw = arg;
+
+	if (fw->n < ARRAY_LEN(fw->off)) {
+		fw->off[fw->n] = off;
+		fw->len[fw->n] = len;
+	}
+	fw->n++;
+	return 0;
+}
+
+/*
+ * Folds a configured word (maxwords 1) or phrase (maxwords 2) exactly as
+ * routing folds the words of a message, words joined by one space.
+ * Returns 0, or -1 with the reason in *why.
+ */
+static int
+fold_phrase(const char *s, size_t maxwords, char *out, size_t outsz,
+    const char **why)
+{
+	struct fold_words fw;
+	char w[WORD_MAX];
+	size_t i, o = 0;
+	long n;
+
+	memset(&fw, 0, sizeof(fw));
+	(void)text_words(s, strlen(s), fold_collect, &fw);
+	if (fw.n == 0) {
+		*why = "is empty";
+		return -1;
+	}
+	if (fw.n > maxwords) {
+		*why = maxwords == 1 ? "must be a single word" :
+		    "has more than two words; a phrase has at most two words";
+		return -1;
+	}
+	for (i = 0; i < fw.n; i++) {
+		n = text_fold_word(s + fw.off[i], fw.len[i], w, sizeof(w));
+		if (n == -1 || o + (i > 0) + (size_t)n + 1 > outsz) {
+			*why = "is too long (at most 63 characters)";
+			return -1;
+		}
+		if (n == 0) {
+			*why = "has no letters or digits, so it can never match";
+			return -1;
+		}
+		if (memchr(w, '#', (size_t)n) != NULL) {
+			*why = "contains '#', which separates the parts of a "
+			    "structured complaint";
+			return -1;
+		}
+		if (i > 0)
+			out[o++] = ' ';
+		memcpy(out + o, w, (size_t)n);
+		o += (size_t)n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static void
+word_add(struct loader *ld, const char *w, enum wkind kind, size_t owner,
+    const config_setting_t *s)
+{
+	if (ld->nwords == ld->wordsz) {
+		ld->wordsz = ld->wordsz ? ld->wordsz * 2 : 64;
+		ld->words = xrealloc(ld->words, ld->wordsz * sizeof(*ld->words));
+	}
+	ld->words[ld->nwords].w = w;
+	ld->words[ld->nwords].kind = kind;
+	ld->words[ld->nwords].owner = owner;
+	ld->words[ld->nwords].line = line_of(s);
+	ld->words[ld->nwords].file = config_setting_source_file(s);
+	ld->words[ld->nwords].seq = ld->nwords;
+	ld->nwords++;
+}
+
+/*
+ * Folds the strings of an array or list s into a new array (*out, *nout),
+ * reporting each bad one; the good ones are registered as words.
+ */
+static void
+load_words(struct loader *ld, const config_setting_t *s, const char *where,
+    const char *what, size_t maxwords, enum wkind kind, size_t owner,
+    char ***out, size_t *nout)
+{
+	char folded[WORD_MAX];
+	const char *v, *why;
+	size_t i, n;
+
+	*out = NULL;
+	*nout = 0;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		err_at(ld, s, "%s: %s must be an array [ \"...\", \"...\" ], not %s",
+		    where, what, type_name(s));
+		return;
+	}
+	n = (size_t)config_setting_length(s);
+	*out = xcalloc(n, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			err_at(ld, e, "%s: %s must be strings in double quotes, not "
+			    "%s", where, what, type_name(e));
+			continue;
+		}
+		v = config_setting_get_string(e);
+		if (!text_utf8_valid(v, strlen(v))) {
+			err_at(ld, e, "%s: %s: a word is not valid UTF-8; save the "
+			    "file as UTF-8", where, what);
+			continue;
+		}
+		if (fold_phrase(v, maxwords, folded, sizeof(folded), &why) == -1) {
+			err_at(ld, e, "%s: %s: '%.60s' %s", where, what, v, why);
+			continue;
+		}
+		(*out)[*nout] = xstrdup(folded);
+		word_add(ld, (*out)[*nout], kind, owner, e);
+		(*nout)++;
+	}
+}
+
+void
+load_regions(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *list, *e, *s;
+	const char *v;
+	char where[64];
+	size_t i, j, n;
+
+	list = top_list(ld, cfg, "regions", 0,
+	    "{ id = \"ambarawa\"; name = \"...\"; keywords = [ \"AMBARAWA\" ]; }");
+	if (list == NULL)
+		return;
+	n = (size_t)config_setting_length(list);
+	c->regions = xcalloc(n, sizeof(*c->regions));
+	c->nregions = n;
+	for (i = 0; i < n; i++) {
+		struct conf_region *r = &c->regions[i];
+
+		e = config_setting_get_elem(list, (unsigned)i);
+		r->line = line_of(e);
+		(void)snprintf(where, sizeof(where), "region #%zu", i + 1);
+		if (!config_setting_is_group(e)) {
+			err_at(ld, e, "%s: must be a group { id = ...; name = ...; "
+			    "keywords = [ ... ]; }, not %s", where, type_name(e));
+			continue;
+		}
+		if ((v = member_string(ld, e, "id", where, 1, &s)) != NULL) {
+			r->id = xstrdup(v);
+			if (!valid_id(v))
+				err_at(ld, s, "%s: id '%.40s' must be 1 to %d of a-z, "
+				    "0-9, '_' and '-'", where, v, ID_MAX);
+			else {
+				for (j = 0; j < i; j++)
+					if (c->regions[j].id != NULL &&
+					    strcmp(c->regions[j].id, v) == 0)
+						break;
+				if (j < i)
+					err_at(ld, s, "%s: id '%s' is already used by "
+					    "the region at line %d", where, v,
+					    c->regions[j].line);
+				(void)snprintf(where, sizeof(where), "region %s", v);
+			}
+		}
+		check_members(ld, e, where, region_keys, count_keys(region_keys));
+		if ((v = member_string(ld, e, "name", where, 1, &s)) != NULL) {
+			r->name = xstrdup(v);
+			if (*v == '\0')
+				err_at(ld, s, "%s: name must not be empty", where);
+		}
+		if ((s = config_setting_get_member(e, "keywords")) == NULL) {
+			err_at(ld, e, "%s: keywords is missing", where);
+			continue;
+		}
+		load_words(ld, s, where, "keywords", 1, W_REGION, i, &r->keywords,
+		    &r->nkeywords);
+		if (config_setting_is_aggregate(s) && config_setting_length(s) == 0)
+			err_at(ld, s, "%s: keywords is empty; list the words (town, "
+			    "district) that name this region", where);
+	}
+}
+
+static long
+region_find(const struct conf *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nregions; i++)
+		if (c->regions[i].id != NULL && strcmp(c->regions[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+rule_where(const struct conf *c, size_t i, char *buf, size_t bufsz)
+{
+	if (i < c->nrules && c->rules[i].keyword != NULL)
+		(void)snprintf(buf, bufsz, "rule %s", c->rules[i].keyword);
+	else
+		(void)snprintf(buf, bufsz, "rule #%zu", i + 1);
+}
+
+static void
+load_label(struct loader *ld, const config_setting_t *e, const char *where,
+    struct conf_rule *r)
+{
+	config_setting_t *l, *s;
+	const char *v;
+	int i;
+
+	if ((l = config_setting_get_member(e, "label")) == NULL) {
+		err_at(ld, e, "%s: label is missing; write label = { id = \"...\"; "
+		    "en = \"...\"; };", where);
+		return;
+	}
+	if (!config_setting_is_group(l)) {
+		err_at(ld, l, "%s: label must be a group { id = \"...\"; en = \"...\"; "
+		    "}, not %s", where, type_name(l));
+		return;
+	}
+	{
+		char lwhere[WORD_MAX + 32];
+
+		(void)snprintf(lwhere, sizeof(lwhere), "%s label", where);
+		check_members(ld, l, lwhere, label_keys, count_keys(label_keys));
+	}
+	for (i = 0; i < LANG_N; i++) {
+		char what[16];
+
+		(void)snprintf(what, sizeof(what), "label.%s", lang_code((enum lang)i));
+		v = member_string(ld, l, lang_code((enum lang)i), where, 0, &s);
+		if (s == NULL) {
+			if (i == LANG_ID)
+				err_at(ld, l, "%s: label.id is missing", where);
+			continue;
+		}
+		if (v == NULL)
+			continue;
+		r->label[i] = xstrdup(v);
+		if (*v == '\0')
+			err_at(ld, s, "%s: %s must not be empty", where, what);
+		else
+			(void)gsm_ok(ld, s, where, what, v);
+	}
+	/* A label without English is shown in Indonesian to everyone. */
+	if (r->label[LANG_EN] == NULL && r->label[LANG_ID] != NULL)
+		r->label[LANG_EN] = xstrdup(r->label[LANG_ID]);
+}
+
+static void
+load_regional(struct loader *ld, const config_setting_t *e, const char *where,
+    struct conf_rule *r)
+{
+	const struct conf *c = ld->c;
+	config_setting_t *l, *g, *rs, *as;
+	const char *region, *agency;
+	char rwhere[WORD_MAX + 32];
+	int *lines;
+	long ri, ai;
+	size_t i, j, n;
+
+	if ((l = config_setting_get_member(e, "regional")) == NULL)
+		return;
+	if (!config_setting_is_list(l)) {
+		err_at(ld, l, "%s: regional must be a list ( { region = \"...\"; "
+		    "agency = \"...\"; }, ... ), not %s", where, type_name(l));
+		return;
+	}
+	(void)snprintf(rwhere, sizeof(rwhere), "%s regional", where);
+	n = (size_t)config_setting_length(l);
+	r->regional = xcalloc(n, sizeof(*r->regional));
+	lines = xcalloc(n, sizeof(*lines));
+	for (i = 0; i < n; i++) {
+		g = config_setting_get_elem(l, (unsigned)i);
+		if (!config_setting_is_group(g)) {
+			err_at(ld, g, "%s: regional entries must be groups { region = "
+			    "\"...\"; agency = \"...\"; }, not %s", where,
+			    type_name(g));
+			continue;
+		}
+		check_members(ld, g, rwhere, regional_keys,
+		    count_keys(regional_keys));
+		region = member_string(ld, g, "region", where, 1, &rs);
+		agency = member_string(ld, g, "agency", where, 1, &as);
+		ri = ai = -1;
+		if (region != NULL && (ri = region_find(c, region)) == -1)
+			err_at(ld, rs, "%s: regional: unknown region '%s'", where,
+			    region);
+		if (agency != NULL && (ai = conf_agency_find(c, agency)) == -1 &&
+		    c->nagencies > 0)
+			err_at(ld, as, "%s: regional: unknown agency '%s'", where,
+			    agency);
+		if (ri == -1 || ai == -1)
+			continue;
+		for (j = 0; j < r->nregional; j++)
+			if (r->regional[j].region == (size_t)ri)
+				break;
+		if (j < r->nregional) {
+			err_at(ld, rs, "%s: regional: region '%s' is given twice "
+			    "(first at line %d)", where, region, lines[j]);
+			continue;
+		}
+		lines[r->nregional] = line_of(g);
+		r->regional[r->nregional].region = (size_t)ri;
+		r->regional[r->nregional].agency = (size_t)ai;
+		r->nregional++;
+	}
+	free(lines);
+}
+
+void
+load_rules(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *list, *e, *s;
+	char where[WORD_MAX + 16], folded[WORD_MAX];
+	const char *v, *why;
+	long a;
+	size_t i, n;
+
+	list = top_list(ld, cfg, "rules", 1,
+	    "{ keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"...\"; }; }");
+	if (list == NULL)
+		return;
+	n = (size_t)config_setting_length(list);
+	c->rules = xcalloc(n, sizeof(*c->rules));
+	c->nrules = n;
+	for (i = 0; i < n; i++) {
+		struct conf_rule *r = &c->rules[i];
+
+		e = config_setting_get_elem(list, (unsigned)i);
+		r->line = line_of(e);
+		rule_where(c, i, where, sizeof(where));
+		if (!config_setting_is_group(e)) {
+			err_at(ld, e, "%s: must be a group { keyword = ...; agency = "
+			    "...; label = ...; }, not %s", where, type_name(e));
+			continue;
+		}
+		if ((v = member_string(ld, e, "keyword", where, 1, &s)) != NULL) {
+			if (fold_phrase(v, 2, folded, sizeof(folded), &why) == -1)
+				err_at(ld, s, "%s: keyword '%.60s' %s", where, v, why);
+			else {
+				r->keyword = xstrdup(folded);
+				word_add(ld, r->keyword, W_KEYWORD, i, s);
+				rule_where(c, i, where, sizeof(where));
+			}
+		}
+		check_members(ld, e, where, rule_keys, count_keys(rule_keys));
+		if ((s = config_setting_get_member(e, "aliases")) != NULL)
+			load_words(ld, s, where, "aliases", 2, W_ALIAS, i,
+			    &r->aliases, &r->naliases);
+		if ((s = config_setting_get_member(e, "aliases_en")) != NULL)
+			load_words(ld, s, where, "aliases_en", 2, W_ALIAS_EN, i,
+			    &r->aliases_en, &r->naliases_en);
+		if ((v = member_string(ld, e, "agency", where, 1, &s)) != NULL) {
+			if ((a = conf_agency_find(c, v)) != -1)
+				r->agency = (size_t)a;
+			else if (c->nagencies > 0)
+				err_at(ld, s, "%s: unknown agency '%s'", where, v);
+		}
+		load_label(ld, e, where, r);
+		load_regional(ld, e, where, r);
+	}
+}
+
+static int
+same_file(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+word_cmp(const void *a, const void *b)
+{
+	const struct word *x = a, *y = b;
+	int d = strcmp(x->w, y->w);
+
+	if (d != 0)
+		return d;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+owner_name(const struct conf *c, const struct word *w, char *buf, size_t bufsz)
+{
+	if (w->kind != W_REGION)
+		rule_where(c, w->owner, buf, bufsz);
+	else if (c->regions[w->owner].id != NULL)
+		(void)snprintf(buf, bufsz, "region %s", c->regions[w->owner].id);
+	else
+		(void)snprintf(buf, bufsz, "region #%zu", w->owner + 1);
+}
+
+/*
+ * A word may mean one thing only: routing cannot choose between two rules
+ * for the same word, and a region word that is also a rule word would both
+ * route and localise.  Sorting makes this O(n log n) for any number of
+ * rules.  Each later occurrence is reported against the first.
+ */
+void
+check_words(struct loader *ld)
+{
+	static const char *const kind_name[] = {
+		[W_KEYWORD] = "keyword", [W_ALIAS] = "alias",
+		[W_ALIAS_EN] = "English alias", [W_REGION] = "keyword"
+	};
+	const struct conf *c = ld->c;
+	char here[WORD_MAX + 16], there[WORD_MAX + 16], aline[96];
+	size_t i, first;
+	int n;
+
+	for (i = 0; i < ld->nwords; i++) {
+		const struct word *w = &ld->words[i];
+
+		if (w->kind == W_REGION || strchr(w->w, ' ') != NULL ||
+		    !in_list(command_words, ARRAY_LEN(command_words), w->w))
+			continue;
+		owner_name(c, w, here, sizeof(here));
+		n = ld->errs->n;
+		err_line(ld, w->line, "%s: %s '%s' is a command word; a message "
+		    "starting with it is read as a command, never as a complaint",
+		    here, kind_name[w->kind], w->w);
+		note_file(ld, n, w->file);
+	}
+
+	if (ld->nwords > 1)
+		qsort(ld->words, ld->nwords, sizeof(*ld->words), word_cmp);
+	for (first = 0, i = 1; i < ld->nwords; i++) {
+		const struct word *a, *b;
+
+		if (strcmp(ld->words[i].w, ld->words[first].w) != 0) {
+			first = i;
+			continue;
+		}
+		a = &ld->words[first];
+		b = &ld->words[i];
+		owner_name(c, b, here, sizeof(here));
+		/* The first one may be in another (@include'd) file. */
+		if (same_file(a->file, b->file))
+			(void)snprintf(aline, sizeof(aline), "line %d", a->line);
+		else
+			(void)snprintf(aline, sizeof(aline), "line %d of %s", a->line,
+			    a->file != NULL ? a->file : c->path);
+		n = ld->errs->n;
+		if ((a->kind == W_REGION) == (b->kind == W_REGION) &&
+		    a->owner == b->owner)
+			err_line(ld, b->line, "%s: %s '%s' (line %d) is given twice "
+			    "in this %s (first at %s)", here, kind_name[b->kind],
+			    b->w, b->line, b->kind == W_REGION ? "region" : "rule",
+			    aline);
+		else {
+			owner_name(c, a, there, sizeof(there));
+			err_line(ld, b->line, "%s: %s '%s' (line %d) is also in %s "
+			    "(%s)", here, kind_name[b->kind], b->w, b->line,
+			    there, aline);
+		}
+		note_file(ld, n, b->file);
+	}
+}
