@@ -16,8 +16,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +24,7 @@
 #include "sms/gsm.h"
 #include "sms/text.h"
 #include "net/fetch.h"
+#include "util/crypto.h"
 #include "util/util.h"
 
 /* An SMS text longer than this is refused (about 50 concatenated parts). */
@@ -458,7 +457,7 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 	struct sbuf f, url, cb;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
-	char cred[400], b64[4 * (sizeof cred / 3 + 1) + 1], auth[sizeof b64 + 32], *e;
+	char cred[400], b64[CRYPTO_BASE64_LEN(sizeof cred) + 1], auth[sizeof b64 + 32], *e;
 	const char *hdrs[] = { auth, "Accept: application/json", NULL };
 	const char *base = c->sender_url != NULL ? c->sender_url : TWILIO_API;
 	int n;
@@ -469,8 +468,8 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 		result(r, SEND_FAIL, "twilio: Account SID and auth token too long");
 		return;
 	}
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)cred, n);
-	OPENSSL_cleanse(cred, sizeof cred);
+	(void)crypto_base64(cred, (size_t)n, b64, sizeof b64);
+	crypto_cleanse(cred, sizeof cred);
 	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
 
 	sbuf_init(&f, REQUEST_MAX);
@@ -511,8 +510,8 @@ send_twilio(const struct conf *c, const char *to, const char *text, int64_t outb
 		twilio_answer(res.status, res.body, res.body_len, r);
 	fetch_res_clear(&res);
 out:
-	OPENSSL_cleanse(b64, sizeof b64);
-	OPENSSL_cleanse(auth, sizeof auth);
+	crypto_cleanse(b64, sizeof b64);
+	crypto_cleanse(auth, sizeof auth);
 	free(url.s);
 	free(f.s);
 	free(cb.s);
@@ -666,7 +665,7 @@ send_infobip(const struct conf *c, const char *to, const char *text, int64_t out
 		result(r, status_outcome(res.status), "infobip: HTTP %ld: %s", res.status, why);
 	}
 	fetch_res_clear(&res);
-	OPENSSL_cleanse(auth, sizeof auth);
+	crypto_cleanse(auth, sizeof auth);
 	free(payload);
 	free(url.s);
 }

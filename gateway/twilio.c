@@ -46,9 +46,6 @@
  */
 #include "gateway/twilio.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,11 +54,11 @@
 
 #include "gateway/gateway.h"
 #include "sms/text.h"
+#include "util/crypto.h"
 #include "util/util.h"
 
 /* The HTTP layer keeps at most 64 parameters a request. */
 #define FORM_MAX        64
-#define SHA1_LEN        20
 
 /* ---- the signature ---------------------------------------------------------- */
 
@@ -76,8 +73,7 @@ int
 twilio_signature(const char *auth_token, const char *url, struct twilio_param *params,
     size_t n, char *out, size_t outsz)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE], *msg;
-	unsigned int maclen = 0;
+	unsigned char mac[CRYPTO_SHA1_LEN], *msg;
 	size_t klen = strlen(auth_token), total, off, i, nl;
 
 	if (outsz < TWILIO_SIGNATURE_LEN + 1 || klen > INT_MAX)
@@ -99,13 +95,12 @@ twilio_signature(const char *auth_token, const char *url, struct twilio_param *p
 			memcpy(msg + off, params[i].value, params[i].len);
 		off += params[i].len;
 	}
-	if (HMAC(EVP_sha1(), auth_token, (int)klen, msg, total, mac, &maclen) == NULL ||
-	    maclen != SHA1_LEN) {
+	if (crypto_hmac_sha1(auth_token, klen, msg, total, mac) != 0) {
 		free(msg);
 		return -1;
 	}
 	free(msg);
-	EVP_EncodeBlock((unsigned char *)out, mac, SHA1_LEN);   /* 28 characters and a NUL */
+	(void)crypto_base64(mac, CRYPTO_SHA1_LEN, out, outsz);   /* 28 characters and a NUL */
 	return 0;
 }
 
@@ -214,7 +209,7 @@ signed_form(const struct http_request *req, const char *url, const char *what,
 			if (*urls[u] != '\0' &&
 			    twilio_signature(keys[i], urls[u], f->p, f->n, want, sizeof want) == 0 &&
 			    strlen(given) == TWILIO_SIGNATURE_LEN &&
-			    CRYPTO_memcmp(want, given, TWILIO_SIGNATURE_LEN) == 0)
+			    crypto_equal(want, given, TWILIO_SIGNATURE_LEN))
 				ok = 1;
 	if (!ok)
 		return gateway_fail(err, errsz, 403, "wrong X-Twilio-Signature (Twilio must call %s, "
