@@ -34,7 +34,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "gateway/send.h"
+#include "gateway/gateway.h"
 #include "net/fetch.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -296,15 +296,15 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	memset(&a, 0, sizeof a);
 	if (strcmp(row->kind, "sms") == 0) {
 		/* A report may come back before the gateway's answer: its row must know it. */
-		if (send_provider_id_ahead(c, row->id, ahead, sizeof ahead) &&
+		if (gateway_provider_id_ahead(c, row->id, ahead, sizeof ahead) &&
 		    store_outbox_provider(s, row->id, ahead) != 0) {
 			log_warnx("outbox %" PRId64 ": cannot record the provider id: %s", row->id,
 			    store_errmsg());
 			return -1;
 		}
-		send_sms(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
+		gateway_send(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
 		/*
-		 * No sender configured: the row waits for one (gateway/send.h)
+		 * No sender configured: the row waits for one (gateway_send)
 		 * instead of dying, still backing off up to backoff_max.
 		 */
 		waits = c->sender == SENDER_NONE;
