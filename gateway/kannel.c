@@ -154,6 +154,8 @@ kannel_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	return 0;
 }
 
+/* ---- Kannel sendsms --------------------------------------------------------- */
+
 /* Writes UTF-8 s (valid) as UTF-16BE bytes into b: surrogate pairs beyond the BMP. */
 static void
 utf16be(const char *s, size_t len, struct sbuf *b)
@@ -207,8 +209,6 @@ kannel_provider_id_ahead(const struct conf *c, int64_t outbox_id, char *buf, siz
 	snprintf(buf, bufsz, "%" PRId64, outbox_id);
 	return 1;
 }
-
-/* ---- Kannel sendsms --------------------------------------------------------- */
 
 /*
  * GET <sender_url>?username&password&to&text&charset[&coding][&from]
