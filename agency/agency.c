@@ -108,7 +108,7 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/sha.h>
+#include "util/crypto.h"
 
 #include "ticket/lifecycle.h"
 #include "ticket/sla.h"
@@ -162,16 +162,7 @@ triage_id(const struct conf *c)
 static void
 sha256_hex(const char *s, size_t len, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	size_t i;
-
-	SHA256((const unsigned char *)s, len, md);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	crypto_sha256_hex(s, len, out);
 }
 
 static int

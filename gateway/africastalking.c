@@ -8,7 +8,7 @@
  *   from=%2B62812..&to=1708&text=JALAN..&date=2026-11-28T08:51:03.000Z&id=ATXid_..&linkId=..
  *
  * answered 200 at once; the reply leaves through the outbox and the
- * messaging API (gateway/send.c), as Africa's Talking expects.
+ * messaging API (send_africastalking below), as Africa's Talking expects.
  *
  * USSD: a form POST to the callback URL registered in Africa's Talking's
  * dashboard, which carries our secret in its query string:
@@ -19,11 +19,19 @@
  * `text` is empty on the first request, then every input of the session
  * joined by '*'.  The answer is text/plain starting "CON " (wait for input)
  * or "END " (the last screen).
+ *
+ * Outbound: POST username, to, message, from with the apiKey header;
+ * success is SMSMessageData.Recipients[0].status "Success", whose
+ * messageId is kept for its delivery reports (/africastalking/dlr).
  */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/gateway.h"
+#include "net/fetch.h"
 #include "sms/text.h"
 #include "util/date.h"
 #include "util/util.h"
@@ -184,6 +192,117 @@ at_decode_dlr(const struct conf *c, const struct http_request *req, char *provid
 	return 0;
 }
 
+/* ---- outgoing SMS (the messaging API) ------------------------------------- */
+
+/*
+ * Recipient statuses (the messaging API's statusCode names).  Final: the
+ * number itself cannot take this message, and trying again will not change
+ * that.  Everything else, "Success" aside, is retried: the operator can fix
+ * a balance, a sender id or a risk hold, and the gateway's own errors pass.
+ */
+static const char *const at_final[] = {
+	"InvalidPhoneNumber",           /* 403 */
+	"UnsupportedNumberType",        /* 404 */
+	"UserInBlacklist",              /* 406 */
+	"DoNotDisturbRejection",        /* 409 */
+};
+
+static int
+at_is_final(const char *status)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(at_final); i++)
+		if (strcmp(status, at_final[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads {"SMSMessageData":{"Message":..,"Recipients":[{"status":..,"messageId":..}]}}. */
+static void
+at_answer(const char *body, size_t len, struct send_result *r)
+{
+	json_error_t jerr;
+	json_t *root, *data, *rcpts, *first, *st, *id, *msg;
+	const char *status;
+
+	if ((root = json_loadb(body, len, 0, &jerr)) == NULL) {
+		gateway_result(r, SEND_RETRY, "africastalking: unreadable answer: %s", jerr.text);
+		return;
+	}
+	data = json_object_get(root, "SMSMessageData");
+	rcpts = json_object_get(data, "Recipients");
+	first = json_array_get(rcpts, 0);
+	if (first == NULL) {
+		/* No recipient: the reason is in Message ("InvalidSenderId"). */
+		msg = json_object_get(data, "Message");
+		status = json_is_string(msg) ? json_string_value(msg) : "no recipients";
+		gateway_result(r, at_is_final(status) ? SEND_FAIL : SEND_RETRY,
+		    "africastalking: %.100s", status);
+	} else if (!json_is_string(st = json_object_get(first, "status")))
+		gateway_result(r, SEND_RETRY, "africastalking: answer without a recipient status");
+	else if (strcmp(status = json_string_value(st), "Success") == 0) {
+		id = json_object_get(first, "messageId");
+		if (json_is_string(id))
+			str_copy(r->provider_id, sizeof r->provider_id, json_string_value(id));
+		gateway_result(r, SEND_OK, "%s", "");
+	} else
+		gateway_result(r, at_is_final(status) ? SEND_FAIL : SEND_RETRY,
+		    "africastalking: %.100s", status);
+	json_decref(root);
+}
+
+/*
+ * POST username, to, message[, from] as a form with the apiKey header.
+ * The HTTP status says whether the request was taken at all (401/403 a
+ * wrong key or username, 400 a malformed request: final); the recipient's
+ * status says what became of the message.
+ */
+static void
+send_africastalking(const struct conf *c, const char *to, const char *text,
+    int64_t outbox_id, struct send_result *r)
+{
+	struct sbuf f;
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	char key[300], why[FETCH_QUOTE_MAX + 1];
+	const char *hdrs[] = { key, "Accept: application/json", NULL };
+
+	(void)outbox_id;
+	sbuf_init(&f, GATEWAY_REQUEST_MAX);
+	gateway_param(&f, "username", c->sender_username, strlen(c->sender_username));
+	gateway_param(&f, "to", to, strlen(to));
+	gateway_param(&f, "message", text, strlen(text));
+	if (c->sender_from != NULL)
+		gateway_param(&f, "from", c->sender_from, strlen(c->sender_from));
+	if (f.overflow) {
+		gateway_result(r, SEND_FAIL, "africastalking: request over %d bytes", GATEWAY_REQUEST_MAX);
+		free(f.s);
+		return;
+	}
+	snprintf(key, sizeof key, "apiKey: %s", c->sender_password);
+
+	req.method = "POST";
+	req.url = c->sender_url;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = f.s;
+	req.body_len = f.len;
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = GATEWAY_ANSWER_MAX;
+	if (fetch(&req, &res) == -1)
+		gateway_result(r, SEND_RETRY, "africastalking: %s", res.error);
+	else if (res.status >= 200 && res.status <= 299)
+		at_answer(res.body, res.body_len, r);
+	else {
+		fetch_quote(res.body, res.body_len, why, sizeof why);
+		gateway_result(r, gateway_status_outcome(res.status), "africastalking: HTTP %ld: %s",
+		    res.status, why);
+	}
+	fetch_res_clear(&res);
+	free(f.s);
+}
+
 const struct gateway gateway_africastalking = {
 	.name = "africastalking",
 	.sms_path = "/africastalking/sms",
@@ -195,4 +314,8 @@ const struct gateway gateway_africastalking = {
 	.encode_ussd = at_encode_ussd,
 	.dlr_path = "/africastalking/dlr",
 	.decode_dlr = at_decode_dlr,
+	.sender_type = SENDER_AFRICASTALKING,
+	.send_needs_url = 1,
+	.send_needs_username = 1,
+	.send = send_africastalking,
 };

@@ -1,6 +1,9 @@
 /*
  * gateway: the adapter interface every SMS gateway implements, one file per
  * gateway (gateway/kannel.c, ...), in the manner of Kannel's smscconn_p.h.
+ * Each file holds its gateway whole: inbound decode, reply encode, outbound
+ * send and delivery reports; gateway/gateway.c holds the table and what the
+ * adapters share.
  *
  * The contract:
  *  - decode_sms() authenticates the request and turns it into messages:
@@ -21,6 +24,19 @@
  *    that sends every input of the session joined by '*' (Africa's
  *    Talking) sets ussd_in.cumulative; one that sends only the newest
  *    input leaves it 0, and intake needs nothing else to serve it.
+ *  - send(), for gateways Aduan can send SMS through (else NULL): one SMS
+ *    out, called by the delivery workers (outbox/deliver.c) through
+ *    gateway_send(), never by an HTTP handler.  It turns the gateway's
+ *    answer into one of three outcomes.  The rule behind every mapping:
+ *    retry what time can fix (the gateway is busy or down, the network
+ *    failed, the account ran dry, a rate limit), fail what it cannot (a
+ *    number that does not exist or refuses SMS, a request the gateway
+ *    rejects as malformed or unauthorised); a failed row can be requeued
+ *    by hand once the cause is fixed (`aduan outbox retry ID`).  Errors
+ *    land in the outbox row and the log: they never hold the phone number,
+ *    only the gateway's words, cut short and stripped of control characters.
+ *  - provider_id_ahead(), for a gateway whose messages Aduan names itself
+ *    (Kannel: the outbox id in the dlr-url), else NULL.
  * Adapters are stateless tables; one instance serves all threads.
  */
 #ifndef ADUAN_GATEWAY_H
@@ -31,6 +47,9 @@
 
 #include "conf/conf.h"
 #include "net/http.h"
+
+struct json_t;
+struct sbuf;
 
 #define SMS_FROM_MAX    64
 #define SMS_TO_MAX      32
@@ -88,6 +107,63 @@ struct ussd_in {
 
 void ussd_in_clear(struct ussd_in *in);
 
+/* ---- outbound SMS ------------------------------------------------------------ */
+
+enum send_outcome {
+	SEND_OK,        /* accepted by the gateway */
+	SEND_RETRY,     /* temporary: try again later */
+	SEND_FAIL       /* permanent: do not try again */
+};
+
+struct send_result {
+	enum send_outcome outcome;
+	char provider_id[128];  /* the id delivery reports will carry */
+	char error[256];        /* why, for the outbox row */
+};
+
+/*
+ * Sends text (UTF-8) to `to` (E.164) through the gateway sms_sender.type
+ * names.  outbox_id identifies the message in delivery reports.  No sender
+ * configured: SEND_RETRY with an error saying so (the row waits for one).
+ */
+void gateway_send(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+    struct send_result *r);
+
+/*
+ * The id the sender's delivery reports will carry, when the sender names
+ * the message itself before sending it (Kannel: the outbox id in the
+ * dlr-url): 1 with the id in buf, so that it can be stored before a report
+ * can come back; 0 when only the gateway's answer tells it.
+ */
+int gateway_provider_id_ahead(const struct conf *c, int64_t outbox_id, char *buf, size_t bufsz);
+
+/* Outbound helpers the adapters' send() share (gateway/gateway.c). */
+
+/* Gateway answers are short; anything longer is not one of theirs. */
+#define GATEWAY_ANSWER_MAX      (16 * 1024)
+/*
+ * The most a request URL, form or callback URL may grow to: what goes in is
+ * bounded by the text limit and the config, so only a config gone wrong (a
+ * secret or URL of kilobytes) reaches it; that send fails with a reason.
+ */
+#define GATEWAY_REQUEST_MAX     (64 * 1024)
+
+/* Appends "&name=<value URL-encoded>" to b (no "&" when b is empty). */
+void gateway_param(struct sbuf *b, const char *name, const char *value, size_t len);
+/* Sets r's outcome and its error, formatted (cut to fit). */
+void gateway_result(struct send_result *r, enum send_outcome o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The outcome of an HTTP status that is not a success: 429 and 5xx retry, the rest fail. */
+enum send_outcome gateway_status_outcome(long status);
+/* Masks in place every run of 7 or more digits but its last 3 (numbers in error texts). */
+void gateway_mask_numbers(char *s);
+/* The length of url without its trailing '/'s. */
+size_t gateway_base_len(const char *url);
+/* obj's member name when it is a JSON string, else NULL (obj NULL too).  Owned by obj. */
+const char *gateway_jstr(struct json_t *obj, const char *name);
+
+/* ---- the table --------------------------------------------------------------- */
+
 struct gateway {
 	const char *name;               /* "kannel": stored with each message */
 	const char *sms_path;           /* URL path of its inbound SMS endpoint, or NULL */
@@ -109,6 +185,20 @@ struct gateway {
 	const char *dlr_path;
 	int (*decode_dlr)(const struct conf *c, const struct http_request *req,
 	    char *provider_id, size_t idsz, char *state, size_t statesz, char *err, size_t errsz);
+	/*
+	 * Outbound, for the gateway sms_sender.type = sender_type selects
+	 * (send NULL: Aduan cannot send through it).  send() is called only
+	 * when sms_sender.password is set, and url and username when the
+	 * gateway needs them (0: Twilio has a default API base, Infobip only
+	 * an API key); r is zeroed, the text valid UTF-8 of bounded length.
+	 */
+	enum conf_sender sender_type;
+	int send_needs_url;
+	int send_needs_username;
+	void (*send)(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+	    struct send_result *r);
+	int (*provider_id_ahead)(const struct conf *c, int64_t outbox_id, char *buf,
+	    size_t bufsz);
 };
 
 extern const struct gateway gateway_kannel;
@@ -120,5 +210,8 @@ extern const struct gateway gateway_generic;
 
 /* Every gateway, for the URL table (NULL-terminated). */
 extern const struct gateway *const gateways[];
+
+/* The gateway called name ("kannel", ...), or NULL. */
+const struct gateway *gateway_find(const char *name);
 
 #endif

@@ -28,7 +28,7 @@
  * 413 more results than one callback may carry, or a text over
  * sms.max_text.  An empty results array is 200: nothing to do.
  *
- * Delivery reports: Infobip POSTs JSON to the notifyUrl gateway/send.c gives it,
+ * Delivery reports: Infobip POSTs JSON to the notifyUrl send_infobip() gives it,
  * /infobip/dlr?secret=S:
  *
  *   {"results": [{"messageId": "...", "to": "...", "status": {"groupId": 3,
@@ -39,10 +39,19 @@
  * buffered, UNDELIVERABLE and EXPIRED -> failed, REJECTED -> rejected.  The
  * gateway interface takes one report per request: the first result's.
  *
+ * Outbound: POST JSON to <url>/sms/2/text/advanced with "Authorization:
+ * App <password = API key>": the number in E.164 without '+', messageId
+ * "aduan-<outbox id>", from, text, and with gateways.infobip.secret a
+ * notifyUrl (public_url + /infobip/dlr?secret=...); status group PENDING
+ * or ACCEPTED is sent (provider id: its messageId), REJECTED,
+ * UNDELIVERABLE or EXPIRED final; 429 and 5xx retried, 401 and other 4xx
+ * not.  No username.
+ *
  * JSON: this adapter parses its bodies with jansson.  The project keeps
  * third-party libraries behind few modules; a gateway whose protocol is
  * JSON is one of the places where that parsing is expected to live.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +61,9 @@
 #include <jansson.h>
 
 #include "gateway/gateway.h"
+#include "net/fetch.h"
 #include "sms/text.h"
+#include "util/crypto.h"
 #include "util/date.h"
 #include "util/util.h"
 
@@ -270,6 +281,169 @@ infobip_decode_dlr(const struct conf *c, const struct http_request *req, char *p
 	return 0;
 }
 
+/* ---- outgoing SMS ------------------------------------------------------------ */
+
+/* Upper-case letters, digits and '_' only: a status name worth quoting. */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * {"bulkId":..,"messages":[{"messageId":..,"status":{"groupName":"PENDING",
+ * "name":"PENDING_ACCEPTED","description":..},"to":..}]}.  PENDING (and
+ * ACCEPTED, DELIVERED) is taken; REJECTED, UNDELIVERABLE and EXPIRED are
+ * final; anything else is retried.
+ */
+static void
+infobip_answer(const char *body, size_t len, const char *mid, struct send_result *r)
+{
+	static const char *const ok[] = { "PENDING", "ACCEPTED", "DELIVERED" };
+	static const char *const final[] = { "REJECTED", "UNDELIVERABLE", "EXPIRED" };
+	json_error_t jerr;
+	json_t *root, *first, *st;
+	const char *group, *name, *desc, *id;
+	char why[FETCH_QUOTE_MAX + 1];
+	size_t i;
+
+	if ((root = json_loadb(body, len, 0, &jerr)) == NULL) {
+		gateway_result(r, SEND_RETRY, "infobip: unreadable answer: %s", jerr.text);
+		return;
+	}
+	first = json_array_get(json_object_get(root, "messages"), 0);
+	st = json_object_get(first, "status");
+	if ((group = gateway_jstr(st, "groupName")) == NULL) {
+		gateway_result(r, SEND_RETRY, "infobip: answer without a message status");
+		json_decref(root);
+		return;
+	}
+	for (i = 0; i < ARRAY_LEN(ok); i++)
+		if (strcmp(group, ok[i]) == 0) {
+			id = gateway_jstr(first, "messageId");
+			if (id == NULL || *id == '\0' ||
+			    str_copy(r->provider_id, sizeof r->provider_id, id) != 0)
+				str_copy(r->provider_id, sizeof r->provider_id, mid);
+			gateway_result(r, SEND_OK, "%s", "");
+			json_decref(root);
+			return;
+		}
+	/* "REJECTED_DESTINATION: Destination address is invalid" */
+	name = gateway_jstr(st, "name");
+	desc = gateway_jstr(st, "description");
+	fetch_quote(desc != NULL ? desc : "", desc != NULL ? strlen(desc) : 0, why, sizeof why);
+	gateway_mask_numbers(why);
+	for (i = 0; i < ARRAY_LEN(final); i++)
+		if (strcmp(group, final[i]) == 0)
+			break;
+	gateway_result(r, i < ARRAY_LEN(final) ? SEND_FAIL : SEND_RETRY, "infobip: %.40s: %s",
+	    name != NULL && plain(name) ? name : plain(group) ? group : "unknown status", why);
+	json_decref(root);
+}
+
+/*
+ * POST <sender_url>/sms/2/text/advanced with "Authorization: App <key>"
+ * and one message: the destination in E.164 without '+', our messageId
+ * "aduan-<outbox id>" (what delivery reports carry), from, text, and,
+ * with gateways.infobip.secret set, a notifyUrl back to /infobip/dlr.
+ * 401 (a wrong key) and other 4xx are final; 429 and 5xx retried.
+ */
+static void
+send_infobip(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+    struct send_result *r)
+{
+	struct sbuf url, notify;
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	json_t *root, *msg, *dest;
+	json_error_t jerr;
+	char mid[48], auth[300], why[FETCH_QUOTE_MAX + 1], *payload, *e;
+	const char *hdrs[] = { auth, "Accept: application/json", NULL };
+	const char *etext;
+	int n;
+
+	sbuf_init(&url, GATEWAY_REQUEST_MAX);
+	sbuf_init(&notify, GATEWAY_REQUEST_MAX);
+	snprintf(mid, sizeof mid, "aduan-%" PRId64, outbox_id);
+	n = snprintf(auth, sizeof auth, "Authorization: App %s", c->sender_password);
+	if (n < 0 || (size_t)n >= sizeof auth) {
+		gateway_result(r, SEND_FAIL, "infobip: API key too long");
+		return;
+	}
+	dest = json_object();
+	json_object_set_new(dest, "to", json_string(to[0] == '+' ? to + 1 : to));
+	json_object_set_new(dest, "messageId", json_string(mid));
+	msg = json_object();
+	json_object_set_new(msg, "destinations", json_pack("[o]", dest));
+	if (c->sender_from != NULL)
+		json_object_set_new(msg, "from", json_string(c->sender_from));
+	json_object_set_new(msg, "text", json_string(text));
+	if (c->infobip_secret != NULL && c->public_url != NULL) {
+		sbuf_add(&notify, c->public_url, gateway_base_len(c->public_url));
+		sbuf_str(&notify, "/infobip/dlr?secret=");
+		e = fetch_escape(c->infobip_secret, strlen(c->infobip_secret));
+		sbuf_str(&notify, e);
+		free(e);
+		if (!notify.overflow)
+			json_object_set_new(msg, "notifyUrl", json_string(notify.s));
+		json_object_set_new(msg, "notifyContentType", json_string("application/json"));
+	}
+	root = json_pack("{s:[o]}", "messages", msg);
+	payload = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	free(notify.s);
+	if (notify.overflow) {
+		gateway_result(r, SEND_FAIL, "infobip: notifyUrl over %d bytes", GATEWAY_REQUEST_MAX);
+		free(payload);
+		return;
+	}
+	if (payload == NULL) {
+		gateway_result(r, SEND_FAIL, "infobip: cannot encode the request");
+		return;
+	}
+
+	sbuf_add(&url, c->sender_url, gateway_base_len(c->sender_url));
+	sbuf_str(&url, "/sms/2/text/advanced");
+	if (url.overflow) {
+		gateway_result(r, SEND_FAIL, "infobip: URL over %d bytes", GATEWAY_REQUEST_MAX);
+		free(payload);
+		free(url.s);
+		return;
+	}
+	req.method = "POST";
+	req.url = url.s;
+	req.content_type = "application/json";
+	req.body = payload;
+	req.body_len = strlen(payload);
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = GATEWAY_ANSWER_MAX;
+	if (fetch(&req, &res) == -1)
+		gateway_result(r, SEND_RETRY, "infobip: %s", res.error);
+	else if (res.status >= 200 && res.status <= 299)
+		infobip_answer(res.body, res.body_len, mid, r);
+	else {
+		/* {"requestError":{"serviceException":{"messageId":..,"text":..}}} */
+		root = json_loadb(res.body, res.body_len, 0, &jerr);
+		etext = gateway_jstr(json_object_get(json_object_get(root, "requestError"),
+		    "serviceException"), "text");
+		if (etext != NULL)
+			fetch_quote(etext, strlen(etext), why, sizeof why);
+		else
+			fetch_quote(res.body, res.body_len, why, sizeof why);
+		gateway_mask_numbers(why);
+		json_decref(root);
+		gateway_result(r, gateway_status_outcome(res.status), "infobip: HTTP %ld: %s", res.status, why);
+	}
+	fetch_res_clear(&res);
+	crypto_cleanse(auth, sizeof auth);
+	free(payload);
+	free(url.s);
+}
+
 const struct gateway gateway_infobip = {
 	.name = "infobip",
 	.sms_path = "/infobip/sms",
@@ -278,4 +452,8 @@ const struct gateway gateway_infobip = {
 	.encode_reply = infobip_encode,
 	.dlr_path = "/infobip/dlr",
 	.decode_dlr = infobip_decode_dlr,
+	.sender_type = SENDER_INFOBIP,
+	.send_needs_url = 1,
+	.send_needs_username = 0,
+	.send = send_infobip,
 };

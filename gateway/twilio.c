@@ -37,18 +37,24 @@
  *
  * and <Response/> for no reply.
  *
- * Delivery reports: gateway/send.c gives each message it sends through Twilio
+ * Delivery reports: send_twilio() gives each message it sends through Twilio
  * the StatusCallback server.public_url + "/twilio/status" (a trailing '/'
  * of public_url dropped), a form POST with MessageSid and MessageStatus,
  * signed the same way over that URL with the auth token of the account
  * that sent the message: sms_sender.password when sms_sender.type is
  * twilio, or gateways.twilio.auth_token (either is accepted).
+ *
+ * Outbound: POST To, From, Body, StatusCallback (public_url +
+ * /twilio/status) to <url, default https://api.twilio.com>/2010-04-01/
+ * Accounts/<username = Account SID>/Messages.json with HTTP Basic auth
+ * (Account SID, password = auth token); 201 with the message's sid (kept
+ * for the status callbacks); 429, 5xx and transport errors are retried;
+ * 400 (21211: not a valid number, ...), 401 and 403 are not, but for 21611
+ * (the From number's queue is full).
  */
 #include "gateway/twilio.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,12 +62,13 @@
 #include <string.h>
 
 #include "gateway/gateway.h"
+#include "net/fetch.h"
 #include "sms/text.h"
+#include "util/crypto.h"
 #include "util/util.h"
 
 /* The HTTP layer keeps at most 64 parameters a request. */
 #define FORM_MAX        64
-#define SHA1_LEN        20
 
 /* ---- the signature ---------------------------------------------------------- */
 
@@ -76,8 +83,7 @@ int
 twilio_signature(const char *auth_token, const char *url, struct twilio_param *params,
     size_t n, char *out, size_t outsz)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE], *msg;
-	unsigned int maclen = 0;
+	unsigned char mac[CRYPTO_SHA1_LEN], *msg;
 	size_t klen = strlen(auth_token), total, off, i, nl;
 
 	if (outsz < TWILIO_SIGNATURE_LEN + 1 || klen > INT_MAX)
@@ -99,13 +105,12 @@ twilio_signature(const char *auth_token, const char *url, struct twilio_param *p
 			memcpy(msg + off, params[i].value, params[i].len);
 		off += params[i].len;
 	}
-	if (HMAC(EVP_sha1(), auth_token, (int)klen, msg, total, mac, &maclen) == NULL ||
-	    maclen != SHA1_LEN) {
+	if (crypto_hmac_sha1(auth_token, klen, msg, total, mac) != 0) {
 		free(msg);
 		return -1;
 	}
 	free(msg);
-	EVP_EncodeBlock((unsigned char *)out, mac, SHA1_LEN);   /* 28 characters and a NUL */
+	(void)crypto_base64(mac, CRYPTO_SHA1_LEN, out, outsz);   /* 28 characters and a NUL */
 	return 0;
 }
 
@@ -214,7 +219,7 @@ signed_form(const struct http_request *req, const char *url, const char *what,
 			if (*urls[u] != '\0' &&
 			    twilio_signature(keys[i], urls[u], f->p, f->n, want, sizeof want) == 0 &&
 			    strlen(given) == TWILIO_SIGNATURE_LEN &&
-			    CRYPTO_memcmp(want, given, TWILIO_SIGNATURE_LEN) == 0)
+			    crypto_equal(want, given, TWILIO_SIGNATURE_LEN))
 				ok = 1;
 	if (!ok)
 		return gateway_fail(err, errsz, 403, "wrong X-Twilio-Signature (Twilio must call %s, "
@@ -386,6 +391,136 @@ twilio_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	return 0;
 }
 
+/* ---- outgoing SMS ------------------------------------------------------------ */
+
+#define TWILIO_API      "https://api.twilio.com"
+
+/*
+ * Twilio error codes ("code" in an error answer) that come with a 4xx but
+ * pass with time; every other 4xx is final.  21611: the From number has
+ * too many messages queued.
+ */
+static const long twilio_retry_codes[] = { 21611 };
+
+/*
+ * 2xx: {"sid":"SM..","status":"queued",...}: the sid is what status
+ * callbacks carry.  Otherwise {"code":21211,"message":"...","status":400}.
+ */
+static void
+twilio_answer(long status, const char *body, size_t len, struct send_result *r)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, 0, &jerr);
+	const char *sid, *msg;
+	char why[FETCH_QUOTE_MAX + 1];
+	enum send_outcome o;
+	json_int_t code = 0;
+	size_t i;
+
+	if (status >= 200 && status <= 299) {
+		if (root == NULL)
+			gateway_result(r, SEND_RETRY, "twilio: unreadable answer: %s", jerr.text);
+		else if ((sid = gateway_jstr(root, "sid")) == NULL || *sid == '\0' ||
+		    str_copy(r->provider_id, sizeof r->provider_id, sid) != 0)
+			gateway_result(r, SEND_RETRY, "twilio: answer without a message sid");
+		else
+			gateway_result(r, SEND_OK, "%s", "");
+		json_decref(root);
+		return;
+	}
+	o = gateway_status_outcome(status);
+	if (root != NULL && json_is_integer(json_object_get(root, "code")))
+		code = json_integer_value(json_object_get(root, "code"));
+	if (o == SEND_FAIL)
+		for (i = 0; i < ARRAY_LEN(twilio_retry_codes); i++)
+			if (code == twilio_retry_codes[i])
+				o = SEND_RETRY;
+	if (root != NULL && (msg = gateway_jstr(root, "message")) != NULL)
+		fetch_quote(msg, strlen(msg), why, sizeof why);
+	else
+		fetch_quote(body, len, why, sizeof why);
+	gateway_mask_numbers(why);
+	if (code != 0)
+		gateway_result(r, o, "twilio: HTTP %ld error %lld: %s", status, (long long)code, why);
+	else
+		gateway_result(r, o, "twilio: HTTP %ld: %s", status, why);
+	json_decref(root);
+}
+
+/*
+ * POST <sender_url, default https://api.twilio.com>/2010-04-01/Accounts/
+ * <Account SID>/Messages.json with HTTP Basic auth (Account SID, auth
+ * token) and the form To, From, Body, StatusCallback.  The status
+ * callback, server.public_url + "/twilio/status", is what gateway/twilio.c
+ * checks the X-Twilio-Signature of.
+ */
+static void
+send_twilio(const struct conf *c, const char *to, const char *text, int64_t outbox_id,
+    struct send_result *r)
+{
+	struct sbuf f, url, cb;
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	char cred[400], b64[CRYPTO_BASE64_LEN(sizeof cred) + 1], auth[sizeof b64 + 32], *e;
+	const char *hdrs[] = { auth, "Accept: application/json", NULL };
+	const char *base = c->sender_url != NULL ? c->sender_url : TWILIO_API;
+	int n;
+
+	(void)outbox_id;
+	n = snprintf(cred, sizeof cred, "%s:%s", c->sender_username, c->sender_password);
+	if (n < 0 || (size_t)n >= sizeof cred) {
+		gateway_result(r, SEND_FAIL, "twilio: Account SID and auth token too long");
+		return;
+	}
+	(void)crypto_base64(cred, (size_t)n, b64, sizeof b64);
+	crypto_cleanse(cred, sizeof cred);
+	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
+
+	sbuf_init(&f, GATEWAY_REQUEST_MAX);
+	sbuf_init(&url, GATEWAY_REQUEST_MAX);
+	sbuf_init(&cb, GATEWAY_REQUEST_MAX);
+	sbuf_add(&url, base, gateway_base_len(base));
+	sbuf_str(&url, "/2010-04-01/Accounts/");
+	e = fetch_escape(c->sender_username, strlen(c->sender_username));
+	sbuf_str(&url, e);
+	free(e);
+	sbuf_str(&url, "/Messages.json");
+
+	gateway_param(&f, "To", to, strlen(to));
+	if (c->sender_from != NULL)
+		gateway_param(&f, "From", c->sender_from, strlen(c->sender_from));
+	gateway_param(&f, "Body", text, strlen(text));
+	if (c->public_url != NULL) {
+		sbuf_add(&cb, c->public_url, gateway_base_len(c->public_url));
+		sbuf_str(&cb, "/twilio/status");
+		gateway_param(&f, "StatusCallback", cb.s, cb.len);
+	}
+	if (f.overflow || url.overflow || cb.overflow) {
+		gateway_result(r, SEND_FAIL, "twilio: request over %d bytes", GATEWAY_REQUEST_MAX);
+		goto out;
+	}
+
+	req.method = "POST";
+	req.url = url.s;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = f.s;
+	req.body_len = f.len;
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = GATEWAY_ANSWER_MAX;
+	if (fetch(&req, &res) == -1)
+		gateway_result(r, SEND_RETRY, "twilio: %s", res.error);
+	else
+		twilio_answer(res.status, res.body, res.body_len, r);
+	fetch_res_clear(&res);
+out:
+	crypto_cleanse(b64, sizeof b64);
+	crypto_cleanse(auth, sizeof auth);
+	free(url.s);
+	free(f.s);
+	free(cb.s);
+}
+
 const struct gateway gateway_twilio = {
 	.name = "twilio",
 	.sms_path = "/twilio/sms",
@@ -394,4 +529,8 @@ const struct gateway gateway_twilio = {
 	.encode_reply = twilio_encode,
 	.dlr_path = "/twilio/status",
 	.decode_dlr = twilio_decode_dlr,
+	.sender_type = SENDER_TWILIO,
+	.send_needs_url = 0,
+	.send_needs_username = 1,
+	.send = send_twilio,
 };

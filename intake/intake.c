@@ -1713,29 +1713,3 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 	ussd_in_clear(&in);
 	unpin(ep->ix, snap);
 }
-
-void
-ussd_in_clear(struct ussd_in *in)
-{
-	free(in->text);
-	in->text = NULL;
-	in->text_len = 0;
-}
-
-const struct gateway *const gateways[] = {
-	&gateway_kannel,
-	&gateway_africastalking,
-	&gateway_twilio,
-	&gateway_vonage,
-	&gateway_infobip,
-	&gateway_generic,
-	NULL
-};
-
-void
-sms_in_clear(struct sms_in *in)
-{
-	free(in->text);
-	in->text = NULL;
-	in->text_len = 0;
-}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/log.h"
 #include "util/util.h"
@@ -25,6 +26,8 @@
 
 struct sink {
 	struct sbuf b;          /* capped at the most we accept */
+	const char *want;       /* req->want_header */
+	struct fetch_res *res;  /* where its value goes */
 };
 
 int
@@ -47,6 +50,26 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 
 	/* Past the cap: returning short makes libcurl abort with CURLE_WRITE_ERROR. */
 	return sbuf_add(&k->b, data, n) == 0 ? n : 0;
+}
+
+/* One header line: keeps the value of the one the caller asked for. */
+static size_t
+on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *k = arg;
+	size_t n = size * nmemb, nl = strlen(k->want), v, end;
+
+	if (n > nl && line[nl] == ':' && strncasecmp(line, k->want, nl) == 0) {
+		for (v = nl + 1; v < n && (line[v] == ' ' || line[v] == '\t'); v++)
+			;
+		for (end = n; end > v && (line[end - 1] == '\r' || line[end - 1] == '\n'); end--)
+			;
+		if (end - v >= sizeof k->res->header)
+			end = v + sizeof k->res->header - 1;
+		memcpy(k->res->header, line + v, end - v);
+		k->res->header[end - v] = '\0';
+	}
+	return n;
 }
 
 int
@@ -100,6 +123,12 @@ fetch(const struct fetch_req *req, struct fetch_res *res)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
+	if (req->want_header != NULL) {
+		k.want = req->want_header;
+		k.res = res;
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, &k);
+	}
 	/* Refuses at once when the server announces a larger body. */
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k.b.max);
 	if (post) {

@@ -1,6 +1,6 @@
 /*
- * fetch: outbound HTTP, the only module that includes <curl/curl.h> (but
- * for ops/phone.c, the terminal phone).  Every response is bounded;
+ * fetch: outbound HTTP, the only module that includes <curl/curl.h>
+ * (scripts/layers.sh).  Every response is bounded;
  * every request has a timeout.  Thread-safe once fetch_init() ran.
  */
 #ifndef ADUAN_FETCH_H
@@ -17,6 +17,7 @@ struct fetch_req {
 	const char *const *headers;     /* "Name: value" strings, NULL-terminated, or NULL */
 	long timeout_s;                 /* whole request; 0: 10 s */
 	size_t max_response;            /* 0: 64 KB; a longer answer is an error */
+	const char *want_header;        /* a response header to keep (name, any case), or NULL */
 };
 
 struct fetch_res {
@@ -24,6 +25,8 @@ struct fetch_res {
 	char *body;                     /* heap, NUL-terminated ("" when empty) */
 	size_t body_len;
 	int timed_out;                  /* 1 when the request ran out of time */
+	char header[128];               /* want_header's value (leading blanks and the line
+	                                   end dropped, cut to fit), "" when absent */
 	char error[256];                /* transport error, "" when an answer came */
 };
 

@@ -7,50 +7,25 @@
  */
 #include "ops/phone.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "net/fetch.h"
 #include "util/util.h"
 
 #define MAX_ANSWER (64 * 1024)
+/* Seconds a request may take, as long as a phone would wait. */
+#define TIMEOUT 30
 
-struct answer {
-	char *buf;
-	size_t len;
-	int coding2;
-};
-
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
+/* URL-encodes a C string into a heap string. */
+static char *
+escape(const char *s)
 {
-	struct answer *a = arg;
-	size_t len = size * n;
-
-	if (a->len + len > MAX_ANSWER)
-		return 0;
-	a->buf = xrealloc(a->buf, a->len + len + 1);
-	memcpy(a->buf + a->len, p, len);
-	a->len += len;
-	a->buf[a->len] = '\0';
-	return len;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-	size_t len = size * n;
-	static const char h[] = "X-Kannel-Coding: 2";
-
-	if (len >= sizeof h - 1 && strncasecmp(p, h, sizeof h - 1) == 0)
-		a->coding2 = 1;
-	return len;
+	return fetch_escape(s, strlen(s));
 }
 
 /* A Kannel-like UUID for the id parameter (%I). */
@@ -75,62 +50,50 @@ new_id(char *buf, size_t bufsz)
 int
 phone_sms_send(const struct phone_sms *m, char **body, int *coding2, char *err, size_t errsz)
 {
-	CURL *curl;
-	CURLcode cc;
-	struct answer a = { 0 };
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
 	char id[40], tbuf[24], *url = NULL, *e_secret, *e_from, *e_to, *e_text, *e_id;
 	size_t ulen;
-	long status = 0;
 
 	*body = NULL;
 	*coding2 = 0;
-	curl = curl_easy_init();
-	if (curl == NULL) {
-		snprintf(err, errsz, "cannot start libcurl");
-		return -1;
-	}
 	if (m->id == NULL)
 		new_id(id, sizeof id);
 	else
 		str_copy(id, sizeof id, m->id);
 	snprintf(tbuf, sizeof tbuf, "%lld", (long long)time(NULL));
-	e_secret = curl_easy_escape(curl, m->secret, 0);
-	e_from = curl_easy_escape(curl, m->from, 0);
-	e_to = curl_easy_escape(curl, m->to, 0);
-	e_text = curl_easy_escape(curl, m->text, 0);
-	e_id = curl_easy_escape(curl, m->id ? m->id : id, 0);
+	e_secret = escape(m->secret);
+	e_from = escape(m->from);
+	e_to = escape(m->to);
+	e_text = escape(m->text);
+	e_id = escape(m->id ? m->id : id);
 	ulen = strlen(m->base_url) + strlen(e_secret) + strlen(e_from) + strlen(e_to) +
 	    strlen(e_text) + strlen(e_id) + 128;
 	url = xmalloc(ulen);
 	snprintf(url, ulen,
 	    "%s/kannel/sms?secret=%s&from=%s&to=%s&text=%s&coding=0&charset=UTF-8&id=%s&time=%s",
 	    m->base_url, e_secret, e_from, e_to, e_text, e_id, tbuf);
-	curl_free(e_secret);
-	curl_free(e_from);
-	curl_free(e_to);
-	curl_free(e_text);
-	curl_free(e_id);
+	free(e_secret);
+	free(e_from);
+	free(e_to);
+	free(e_text);
+	free(e_id);
 
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	cc = curl_easy_perform(curl);
-	free(url);
-	if (cc != CURLE_OK) {
-		snprintf(err, errsz, "%s", curl_easy_strerror(cc));
-		free(a.buf);
-		curl_easy_cleanup(curl);
+	req.method = "GET";
+	req.url = url;
+	req.timeout_s = TIMEOUT;
+	req.max_response = MAX_ANSWER;
+	req.want_header = "X-Kannel-Coding";
+	if (fetch(&req, &res) != 0) {
+		snprintf(err, errsz, "%s", res.error);
+		fetch_res_clear(&res);
+		free(url);
 		return -1;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(curl);
-	*body = a.buf ? a.buf : xstrdup("");
-	*coding2 = a.coding2;
-	return (int)status;
+	free(url);
+	*body = res.body;       /* ours now: "" when the answer had none */
+	*coding2 = res.header[0] == '2';
+	return (int)res.status;
 }
 
 /* "*123*1*2#" -> service code "*123#" and first text "1*2". */
@@ -153,38 +116,34 @@ split_code(const char *code, char *svc, size_t svcsz, char *text, size_t textsz)
 	return 0;
 }
 
+/* POSTs the form; the answer replaces the one in *a.  0, or -1 with err. */
 static int
-ussd_post(CURL *curl, const char *url, const char *form, struct answer *a, long *status,
-    char *err, size_t errsz)
+ussd_post(const char *url, const char *form, struct fetch_res *a, char *err, size_t errsz)
 {
-	CURLcode cc;
+	struct fetch_req req = { 0 };
 
-	free(a->buf);
-	memset(a, 0, sizeof *a);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	cc = curl_easy_perform(curl);
-	if (cc != CURLE_OK) {
-		snprintf(err, errsz, "%s", curl_easy_strerror(cc));
+	fetch_res_clear(a);
+	req.method = "POST";
+	req.url = url;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = form;
+	req.body_len = strlen(form);
+	req.timeout_s = TIMEOUT;
+	req.max_response = MAX_ANSWER;
+	if (fetch(&req, a) != 0) {
+		snprintf(err, errsz, "%s", a->error);
 		return -1;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
 	return 0;
 }
 
 int
 phone_ussd_run(const struct phone_ussd *u, char *err, size_t errsz)
 {
-	CURL *curl;
-	struct answer a = { 0 };
+	struct fetch_res a = { 0 };
 	char svc[64], sid[48], url[600], line[512], *text, *form = NULL;
 	char *e_secret, *e_text, *e_from, *e_svc, *e_sid;
 	size_t tlen, cap = 8192, n;
-	long status = 0;
 	int rc = -1, end;
 
 	text = xmalloc(cap);
@@ -201,40 +160,33 @@ phone_ussd_run(const struct phone_ussd *u, char *err, size_t errsz)
 		new_id(id, sizeof id);
 		snprintf(sid, sizeof sid, "ATUid_%.32s", id);
 	}
-	curl = curl_easy_init();
-	if (curl == NULL) {
-		snprintf(err, errsz, "cannot start libcurl");
-		free(text);
-		return -1;
-	}
-	e_secret = curl_easy_escape(curl, u->secret, 0);
+	e_secret = escape(u->secret);
 	snprintf(url, sizeof url, "%s/africastalking/ussd?secret=%s", u->base_url, e_secret);
-	curl_free(e_secret);
-	e_from = curl_easy_escape(curl, u->from, 0);
-	e_svc = curl_easy_escape(curl, svc, 0);
-	e_sid = curl_easy_escape(curl, sid, 0);
+	free(e_secret);
+	e_from = escape(u->from);
+	e_svc = escape(svc);
+	e_sid = escape(sid);
 	for (;;) {
-		e_text = curl_easy_escape(curl, text, 0);
+		e_text = escape(text);
 		n = strlen(e_sid) + strlen(e_svc) + strlen(e_from) + strlen(e_text) + 96;
 		form = xrealloc(form, n);
 		snprintf(form, n, "sessionId=%s&serviceCode=%s&phoneNumber=%s&networkCode=51010&text=%s",
 		    e_sid, e_svc, e_from, e_text);
-		curl_free(e_text);
-		if (ussd_post(curl, url, form, &a, &status, err, errsz) != 0)
+		free(e_text);
+		if (ussd_post(url, form, &a, err, errsz) != 0)
 			break;
-		if (status != 200) {
-			snprintf(err, errsz, "the service answered HTTP %ld: %s", status,
-			    a.buf ? a.buf : "");
+		if (a.status != 200) {
+			snprintf(err, errsz, "the service answered HTTP %ld: %s", a.status, a.body);
 			break;
 		}
-		if (a.buf == NULL || (strncmp(a.buf, "CON ", 4) != 0 && strncmp(a.buf, "END ", 4) != 0)) {
+		if (strncmp(a.body, "CON ", 4) != 0 && strncmp(a.body, "END ", 4) != 0) {
 			snprintf(err, errsz, "the answer is neither CON nor END: %.80s",
-			    a.buf ? a.buf : "(empty)");
+			    a.body_len > 0 ? a.body : "(empty)");
 			break;
 		}
-		end = a.buf[0] == 'E';
+		end = a.body[0] == 'E';
 		fprintf(u->out, "+------------------------------+\n%s\n+------------------------------+\n",
-		    a.buf + 4);
+		    a.body + 4);
 		if (end) {
 			fprintf(u->out, "(session ended)\n");
 			rc = 0;
@@ -260,11 +212,10 @@ phone_ussd_run(const struct phone_ussd *u, char *err, size_t errsz)
 			text[tlen++] = '*';
 		memcpy(text + tlen, line, strlen(line) + 1);
 	}
-	curl_free(e_from);
-	curl_free(e_svc);
-	curl_free(e_sid);
-	curl_easy_cleanup(curl);
-	free(a.buf);
+	free(e_from);
+	free(e_svc);
+	free(e_sid);
+	fetch_res_clear(&a);
 	free(form);
 	free(text);
 	return rc;

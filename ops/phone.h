@@ -1,6 +1,6 @@
 /*
  * phone: a feature phone simulated from the terminal, talking to a running
- * Aduan exactly as the gateway would (libcurl).  `aduan sms` uses it.
+ * Aduan exactly as the gateway would (through net/fetch.h).  `aduan sms` uses it.
  */
 #ifndef ADUAN_PHONE_H
 #define ADUAN_PHONE_H

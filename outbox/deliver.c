@@ -25,9 +25,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <limits.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -37,8 +34,9 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "gateway/send.h"
+#include "gateway/gateway.h"
 #include "net/fetch.h"
+#include "util/crypto.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
@@ -109,10 +107,8 @@ void
 deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
     char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0, i;
-	char tsbuf[32], v1[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	char tsbuf[32], v1[2 * CRYPTO_SHA256_LEN + 1];
 	size_t tslen, klen = strlen(secret);
 	unsigned char *msg;
 
@@ -122,15 +118,10 @@ deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
 	memcpy(msg, tsbuf, tslen);
 	if (len > 0)
 		memcpy(msg + tslen, body, len);
-	if (klen > INT_MAX ||
-	    HMAC(EVP_sha256(), secret, (int)klen, msg, tslen + len, mac, &maclen) == NULL)
+	if (crypto_hmac_sha256(secret, klen, msg, tslen + len, mac) != 0)
 		fatal("deliver_sign: HMAC-SHA256 failed");
 	free(msg);
-	for (i = 0; i < maclen; i++) {
-		v1[2 * i] = hex[mac[i] >> 4];
-		v1[2 * i + 1] = hex[mac[i] & 0x0F];
-	}
-	v1[2 * maclen] = '\0';
+	crypto_hex(mac, sizeof mac, v1);
 	snprintf(out, outsz, "t=%" PRId64 ",v1=%s", ts, v1);
 }
 
@@ -167,10 +158,7 @@ outcome(struct attempt *a, enum send_outcome o, const char *fmt, ...)
 static char *
 webhook_body(const struct store_outbox_row *row)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	char in[200], id[33];
+	char in[200], id[2 * CRYPTO_SHA256_LEN + 1];
 	json_t *j;
 	char *out;
 	int n;
@@ -181,13 +169,10 @@ webhook_body(const struct store_outbox_row *row)
 		return NULL;
 	}
 	n = snprintf(in, sizeof in, "%" PRId64 ":%s", row->id, row->idem_key);
-	if (n < 0 || (size_t)n >= sizeof in ||
-	    EVP_Digest(in, (size_t)n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
-		fatal("webhook: SHA-256 failed");
-	for (i = 0; i < 16; i++) {
-		id[2 * i] = hex[md[i] >> 4];
-		id[2 * i + 1] = hex[md[i] & 0x0F];
-	}
+	if (n < 0 || (size_t)n >= sizeof in)
+		fatal("webhook: event id input too long");
+	/* The first 16 bytes of the digest: 32 hex digits. */
+	crypto_sha256_hex(in, (size_t)n, id);
 	id[32] = '\0';
 	if (json_object_set_new(j, "event_id", json_string(id)) != 0 ||
 	    json_object_set_new(j, "seq", json_integer((json_int_t)row->id)) != 0 ||
@@ -311,15 +296,15 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	memset(&a, 0, sizeof a);
 	if (strcmp(row->kind, "sms") == 0) {
 		/* A report may come back before the gateway's answer: its row must know it. */
-		if (send_provider_id_ahead(c, row->id, ahead, sizeof ahead) &&
+		if (gateway_provider_id_ahead(c, row->id, ahead, sizeof ahead) &&
 		    store_outbox_provider(s, row->id, ahead) != 0) {
 			log_warnx("outbox %" PRId64 ": cannot record the provider id: %s", row->id,
 			    store_errmsg());
 			return -1;
 		}
-		send_sms(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
+		gateway_send(c, row->recipient, row->body != NULL ? row->body : "", row->id, &a.r);
 		/*
-		 * No sender configured: the row waits for one (gateway/send.h)
+		 * No sender configured: the row waits for one (gateway_send)
 		 * instead of dying, still backing off up to backoff_max.
 		 */
 		waits = c->sender == SENDER_NONE;

@@ -1,6 +1,7 @@
 /*
  * deliver: the delivery policy and the workers that carry outbox rows out
- * of Aduan: agency webhooks (signed JSON) and SMS (gateway/send.h).
+ * of Aduan: agency webhooks (signed JSON) and SMS (gateway_send in
+ * gateway/gateway.h).
  *
  * At least once: a row is claimed with a lease, attempted, then marked
  * sent, retried later, or dead.  Retries back off exponentially with

@@ -1,5 +1,7 @@
 /*
- * test_send: one outbound SMS as the gateway receives it.  Two stand-in
+ * test_gateway: the gateway table (gateway_find), and one outbound SMS
+ * (gateway_send: the send() of the gateway sms_sender names) as the
+ * gateway receives it.  Two stand-in
  * gateways run on loopback over real HTTP (net/http.h on a free port):
  * a Kannel sendsms that records the query parameters it was given, and an
  * Africa's Talking messaging API that records the form and headers.  Each
@@ -34,7 +36,7 @@
 
 #include "conf/conf.h"
 #include "net/http.h"
-#include "gateway/send.h"
+#include "gateway/gateway.h"
 #include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -217,7 +219,7 @@ got(struct standin *st, const char *name, size_t *len)
 
 /* Loads a config for the given sms_sender group ("" for none). */
 static void
-use_conf(struct fixture *f, const char *sender_group, const char *gateways)
+use_conf(struct fixture *f, const char *sender_group, const char *gateways_group)
 {
 	static struct conf_errors errs;
 	char text[4096];
@@ -232,7 +234,7 @@ use_conf(struct fixture *f, const char *sender_group, const char *gateways)
 	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; } );\n"
 	    "triage = \"diskominfo\";\n"
 	    "rules = ( { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"Jalan\"; }; } );\n",
-	    gateways, sender_group);
+	    gateways_group, sender_group);
 	memset(&errs, 0, sizeof errs);
 	f->conf = conf_load_string(text, 0, &errs);
 	if (f->conf == NULL) {
@@ -348,7 +350,7 @@ test_kannel_gsm_text_goes_as_utf8_with_every_parameter(void **state)
 	const char *v;
 
 	use_kannel(f, "", 1);
-	send_sms(f->conf, PHONE, text, 42, &r);
+	gateway_send(f->conf, PHONE, text, 42, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, "42");
 	assert_string_equal(r.error, "");
@@ -386,7 +388,7 @@ test_kannel_non_gsm_text_goes_as_utf16be_with_coding_2(void **state)
 	const char *v;
 
 	use_kannel(f, "", 1);
-	send_sms(f->conf, PHONE, text, 7, &r);
+	gateway_send(f->conf, PHONE, text, 7, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, "7");
 	assert_param(&f->kannel, "coding", "2");
@@ -407,7 +409,7 @@ test_kannel_curly_quote_alone_makes_the_text_ucs2(void **state)
 	const char *v;
 
 	use_kannel(f, "", 1);
-	send_sms(f->conf, PHONE, "i\xE2\x80\x99s", 8, &r);
+	gateway_send(f->conf, PHONE, "i\xE2\x80\x99s", 8, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_param(&f->kannel, "coding", "2");
 	v = got(&f->kannel, "text", &len);
@@ -423,7 +425,7 @@ test_kannel_queued_for_later_is_accepted(void **state)
 
 	use_kannel(f, "", 1);
 	standin_answer(&f->kannel, 202, "3: Queued for later delivery");
-	send_sms(f->conf, PHONE, "hello", 9, &r);
+	gateway_send(f->conf, PHONE, "hello", 9, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, "9");
 }
@@ -453,7 +455,7 @@ test_kannel_answers_map_to_outcomes(void **state)
 	use_kannel(f, "", 1);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		standin_answer(&f->kannel, cases[i].status, cases[i].body);
-		send_sms(f->conf, PHONE, "hello", 10, &r);
+		gateway_send(f->conf, PHONE, "hello", 10, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("HTTP %d: outcome %d error \"%s\", wanted %d with \"%s\"",
 			    cases[i].status, r.outcome, r.error, cases[i].want, cases[i].error);
@@ -474,7 +476,7 @@ test_kannel_error_quotes_at_most_100_printable_bytes(void **state)
 	body[3] = '\n';
 	use_kannel(f, "", 1);
 	standin_answer(&f->kannel, 400, body);
-	send_sms(f->conf, PHONE, "hello", 11, &r);
+	gateway_send(f->conf, PHONE, "hello", 11, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 	assert_null(strchr(r.error, '\n'));
 	assert_true(strlen(r.error) <= strlen("kannel: HTTP 400: ") + 100);
@@ -491,7 +493,7 @@ test_kannel_connection_refused_is_retried(void **state)
 	    "sms_sender = { type = \"kannel\"; url = \"http://127.0.0.1:%d/cgi-bin/sendsms\";\n"
 	    "  username = \"aduan\"; password = \"x\"; };", closed_port());
 	use_conf(f, group, "");
-	send_sms(f->conf, PHONE, "hello", 12, &r);
+	gateway_send(f->conf, PHONE, "hello", 12, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_true(r.error[0] != '\0');
 }
@@ -508,7 +510,7 @@ test_kannel_timeout_is_retried(void **state)
 	f->kannel.sleep_s = 3;          /* delivery.timeout is 1 */
 	pthread_mutex_unlock(&f->kannel.mu);
 	t0 = time(NULL);
-	send_sms(f->conf, PHONE, "hello", 13, &r);
+	gateway_send(f->conf, PHONE, "hello", 13, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_non_null(strstr(r.error, "timed out"));
 	assert_true(time(NULL) - t0 < 3);
@@ -521,7 +523,7 @@ test_kannel_url_with_its_own_query_keeps_it(void **state)
 	struct send_result r;
 
 	use_kannel(f, "?smsc=telkomsel", 1);
-	send_sms(f->conf, PHONE, "hello", 14, &r);
+	gateway_send(f->conf, PHONE, "hello", 14, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_param(&f->kannel, "smsc", "telkomsel");
 	assert_param(&f->kannel, "username", "aduan");
@@ -535,7 +537,7 @@ test_kannel_without_endpoint_secret_asks_for_no_reports(void **state)
 	struct send_result r;
 
 	use_kannel(f, "", 0);
-	send_sms(f->conf, PHONE, "hello", 15, &r);
+	gateway_send(f->conf, PHONE, "hello", 15, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_null(got(&f->kannel, "dlr-url", NULL));
 	assert_null(got(&f->kannel, "dlr-mask", NULL));
@@ -550,7 +552,7 @@ test_no_sender_waits_for_one(void **state)
 	struct send_result r;
 
 	use_conf(f, "", "");
-	send_sms(f->conf, PHONE, "hello", 16, &r);
+	gateway_send(f->conf, PHONE, "hello", 16, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_string_equal(r.error, "no sms_sender configured");
 	assert_int_equal(f->kannel.calls, 0);
@@ -564,7 +566,7 @@ test_invalid_utf8_is_never_sent(void **state)
 	struct send_result r;
 
 	use_kannel(f, "", 1);
-	send_sms(f->conf, PHONE, "bad \xC3\x28 text", 17, &r);
+	gateway_send(f->conf, PHONE, "bad \xC3\x28 text", 17, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 	assert_int_equal(f->kannel.calls, 0);
 }
@@ -581,7 +583,7 @@ test_at_success_keeps_the_message_id(void **state)
 	const char *v;
 
 	use_at(f, NULL);
-	send_sms(f->conf, PHONE, text, 21, &r);
+	gateway_send(f->conf, PHONE, text, 21, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, "ATPid_SampleTxnId123");
 
@@ -624,7 +626,7 @@ test_at_recipient_statuses_map_to_outcomes(void **state)
 	use_at(f, NULL);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		standin_answer(&f->at, 201, cases[i].answer);
-		send_sms(f->conf, PHONE, "hello", 22, &r);
+		gateway_send(f->conf, PHONE, "hello", 22, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("%s: outcome %d error \"%s\", wanted %d with \"%s\"",
 			    cases[i].answer, r.outcome, r.error, cases[i].want, cases[i].error);
@@ -639,21 +641,21 @@ test_at_http_errors_map_to_outcomes(void **state)
 
 	use_at(f, NULL);
 	standin_answer(&f->at, 500, "Internal Server Error");
-	send_sms(f->conf, PHONE, "hello", 23, &r);
+	gateway_send(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_non_null(strstr(r.error, "HTTP 500"));
 
 	standin_answer(&f->at, 401, "The supplied authentication is invalid");
-	send_sms(f->conf, PHONE, "hello", 23, &r);
+	gateway_send(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 	assert_non_null(strstr(r.error, "HTTP 401: The supplied authentication is invalid"));
 
 	standin_answer(&f->at, 429, "Too many requests");
-	send_sms(f->conf, PHONE, "hello", 23, &r);
+	gateway_send(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 
 	standin_answer(&f->at, 400, "Request is missing required form field 'to'");
-	send_sms(f->conf, PHONE, "hello", 23, &r);
+	gateway_send(f->conf, PHONE, "hello", 23, &r);
 	assert_int_equal(r.outcome, SEND_FAIL);
 }
 
@@ -666,7 +668,7 @@ test_at_connection_refused_is_retried(void **state)
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/version1/messaging", closed_port());
 	use_at(f, url);
-	send_sms(f->conf, PHONE, "hello", 24, &r);
+	gateway_send(f->conf, PHONE, "hello", 24, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 }
 
@@ -694,7 +696,7 @@ test_twilio_created_keeps_the_sid(void **state)
 	const char *v;
 
 	use_twilio(f, 0);
-	send_sms(f->conf, PHONE, text, 31, &r);
+	gateway_send(f->conf, PHONE, text, 31, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, TW_SID);
 	assert_string_equal(r.error, "");
@@ -747,7 +749,7 @@ test_twilio_answers_map_to_outcomes(void **state)
 	use_twilio(f, 0);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		standin_answer(&f->twilio, cases[i].status, cases[i].body);
-		send_sms(f->conf, PHONE, "hello", 32, &r);
+		gateway_send(f->conf, PHONE, "hello", 32, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("HTTP %d %s: outcome %d error \"%s\", wanted %d with \"%s\"",
 			    cases[i].status, cases[i].body, r.outcome, r.error, cases[i].want,
@@ -763,7 +765,7 @@ test_twilio_connection_refused_is_retried(void **state)
 	struct send_result r;
 
 	use_twilio(f, closed_port());
-	send_sms(f->conf, PHONE, "hello", 33, &r);
+	gateway_send(f->conf, PHONE, "hello", 33, &r);
 	assert_int_equal(r.outcome, SEND_RETRY);
 	assert_non_null(strstr(r.error, "twilio: "));
 	assert_int_equal(f->twilio.calls, 0);
@@ -822,7 +824,7 @@ test_infobip_pending_keeps_the_message_id(void **state)
 	json_t *root;
 
 	use_infobip(f, 1);
-	send_sms(f->conf, PHONE, text, 31, &r);
+	gateway_send(f->conf, PHONE, text, 31, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	assert_string_equal(r.provider_id, "aduan-31");
 	assert_string_equal(r.error, "");
@@ -855,7 +857,7 @@ test_infobip_without_endpoint_secret_asks_for_no_reports(void **state)
 	json_t *root;
 
 	use_infobip(f, 0);
-	send_sms(f->conf, PHONE, "hello", 34, &r);
+	gateway_send(f->conf, PHONE, "hello", 34, &r);
 	assert_int_equal(r.outcome, SEND_OK);
 	root = infobip_request(f);
 	assert_null(jget(root, "notifyUrl"));
@@ -896,7 +898,7 @@ test_infobip_answers_map_to_outcomes(void **state)
 	use_infobip(f, 1);
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		standin_answer(&f->infobip, cases[i].status, cases[i].body);
-		send_sms(f->conf, PHONE, "hello", 35, &r);
+		gateway_send(f->conf, PHONE, "hello", 35, &r);
 		if (r.outcome != cases[i].want || strstr(r.error, cases[i].error) == NULL)
 			fail_msg("HTTP %d %s: outcome %d error \"%s\", wanted %d with \"%s\"",
 			    cases[i].status, cases[i].body, r.outcome, r.error, cases[i].want,
@@ -961,12 +963,31 @@ test_provider_id_ahead_only_for_kannel(void **state)
 	char id[32];
 
 	use_kannel(f, "", 1);
-	assert_int_equal(send_provider_id_ahead(f->conf, 4711, id, sizeof id), 1);
+	assert_int_equal(gateway_provider_id_ahead(f->conf, 4711, id, sizeof id), 1);
 	assert_string_equal(id, "4711");
-	send_sms(f->conf, "+6281234567890", "Tiket 48219303 diterima", 4711, &r);
+	gateway_send(f->conf, "+6281234567890", "Tiket 48219303 diterima", 4711, &r);
 	assert_string_equal(r.provider_id, id);
 	use_at(f, NULL);
-	assert_int_equal(send_provider_id_ahead(f->conf, 4711, id, sizeof id), 0);
+	assert_int_equal(gateway_provider_id_ahead(f->conf, 4711, id, sizeof id), 0);
+}
+
+/* Each gateway is found by the name stored with its messages; no other name is. */
+static void
+test_gateway_find(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; gateways[i] != NULL; i++)
+		assert_ptr_equal(gateway_find(gateways[i]->name), gateways[i]);
+	assert_int_equal(i, 6);
+	assert_ptr_equal(gateway_find("kannel"), &gateway_kannel);
+	assert_ptr_equal(gateway_find("infobip"), &gateway_infobip);
+	assert_null(gateway_find("Kannel"));
+	assert_null(gateway_find(""));
+	/* Vonage and the generic adapter only receive. */
+	assert_null(gateway_vonage.send);
+	assert_null(gateway_generic.send);
 }
 
 int
@@ -974,6 +995,7 @@ main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gateway_find),
 		T(test_kannel_gsm_text_goes_as_utf8_with_every_parameter),
 		T(test_kannel_non_gsm_text_goes_as_utf16be_with_coding_2),
 		T(test_kannel_curly_quote_alone_makes_the_text_ucs2),

@@ -1,0 +1,198 @@
+/*
+ * test_crypto: util/crypto.h against published known answers: SHA-256 of
+ * "abc" and of "" (FIPS 180-2), HMAC-SHA256 (RFC 4231 test cases 1, 2, 6
+ * and 7: short key, short key and data, a key longer than the block),
+ * HMAC-SHA1 (RFC 2202 test cases 1, 2, 3 and 6), Base64 (RFC 4648 section
+ * 10), plus the bounds the header promises: a Base64 buffer one byte short
+ * is refused untouched, cleanse zeroes, the comparison sees every byte.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "util/crypto.h"
+
+static void
+hmac256_hex(const void *key, size_t klen, const void *msg, size_t len, char *out)
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+
+	assert_int_equal(crypto_hmac_sha256(key, klen, msg, len, mac), 0);
+	crypto_hex(mac, sizeof mac, out);
+}
+
+static void
+hmac1_hex(const void *key, size_t klen, const void *msg, size_t len, char *out)
+{
+	unsigned char mac[CRYPTO_SHA1_LEN];
+
+	assert_int_equal(crypto_hmac_sha1(key, klen, msg, len, mac), 0);
+	crypto_hex(mac, sizeof mac, out);
+}
+
+static void
+test_sha256(void **state)
+{
+	char out[2 * CRYPTO_SHA256_LEN + 1];
+
+	(void)state;
+	crypto_sha256_hex("abc", 3, out);
+	assert_string_equal(out,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	crypto_sha256_hex("", 0, out);
+	assert_string_equal(out,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	crypto_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, out);
+	assert_string_equal(out,
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+/* RFC 4231 section 4. */
+static void
+test_hmac_sha256_rfc4231(void **state)
+{
+	unsigned char key[131], data[50];
+	char out[2 * CRYPTO_SHA256_LEN + 1];
+	static const char big[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	static const char big2[] = "This is a test using a larger than block-size key and a "
+	    "larger than block-size data. The key needs to be hashed before being used by "
+	    "the HMAC algorithm.";
+
+	(void)state;
+	/* Test case 1 */
+	memset(key, 0x0b, 20);
+	hmac256_hex(key, 20, "Hi There", 8, out);
+	assert_string_equal(out,
+	    "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	/* Test case 2 */
+	hmac256_hex("Jefe", 4, "what do ya want for nothing?", 28, out);
+	assert_string_equal(out,
+	    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* Test case 3 */
+	memset(key, 0xaa, 20);
+	memset(data, 0xdd, 50);
+	hmac256_hex(key, 20, data, 50, out);
+	assert_string_equal(out,
+	    "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+	/* Test case 6 */
+	memset(key, 0xaa, 131);
+	hmac256_hex(key, 131, big, strlen(big), out);
+	assert_string_equal(out,
+	    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	/* Test case 7 */
+	hmac256_hex(key, 131, big2, strlen(big2), out);
+	assert_string_equal(out,
+	    "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+}
+
+/* RFC 2202 section 3. */
+static void
+test_hmac_sha1_rfc2202(void **state)
+{
+	unsigned char key[80], data[50];
+	char out[2 * CRYPTO_SHA1_LEN + 1];
+	static const char big[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+	(void)state;
+	memset(key, 0x0b, 20);
+	hmac1_hex(key, 20, "Hi There", 8, out);
+	assert_string_equal(out, "b617318655057264e28bc0b6fb378c8ef146be00");
+	hmac1_hex("Jefe", 4, "what do ya want for nothing?", 28, out);
+	assert_string_equal(out, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+	memset(key, 0xaa, 20);
+	memset(data, 0xdd, 50);
+	hmac1_hex(key, 20, data, 50, out);
+	assert_string_equal(out, "125d7342b9ac11cd91a39af48aa17b4f63f175d3");
+	memset(key, 0xaa, 80);
+	hmac1_hex(key, 80, big, strlen(big), out);
+	assert_string_equal(out, "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+}
+
+/* RFC 4648 section 10. */
+static void
+test_base64_rfc4648(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	char out[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		memset(out, 'x', sizeof out);
+		assert_int_equal(crypto_base64(v[i].in, strlen(v[i].in), out, sizeof out),
+		    (int)strlen(v[i].out));
+		assert_string_equal(out, v[i].out);
+		assert_int_equal(CRYPTO_BASE64_LEN(strlen(v[i].in)), strlen(v[i].out));
+	}
+	/* Binary input, every byte value of the alphabet's edges. */
+	assert_int_equal(crypto_base64("\xFB\xFF\x00", 3, out, sizeof out), 4);
+	assert_string_equal(out, "+/8A");
+}
+
+static void
+test_base64_bound(void **state)
+{
+	char out[9];
+
+	(void)state;
+	/* "foobar" needs 8 characters and a NUL: 8 bytes are refused, untouched. */
+	memset(out, 'x', sizeof out);
+	assert_int_equal(crypto_base64("foobar", 6, out, 8), -1);
+	assert_memory_equal(out, "xxxxxxxxx", 9);
+	assert_int_equal(crypto_base64("foobar", 6, out, 9), 8);
+	assert_string_equal(out, "Zm9vYmFy");
+}
+
+static void
+test_hex(void **state)
+{
+	char out[9];
+
+	(void)state;
+	crypto_hex((const unsigned char *)"\x00\x0f\xa5\xff", 4, out);
+	assert_string_equal(out, "000fa5ff");
+	crypto_hex((const unsigned char *)"", 0, out);
+	assert_string_equal(out, "");
+}
+
+static void
+test_cleanse_and_equal(void **state)
+{
+	char secret[16] = "hunter2-hunter2";
+	static const char zero[16] = { 0 };
+
+	(void)state;
+	crypto_cleanse(secret, sizeof secret);
+	assert_memory_equal(secret, zero, sizeof zero);
+	assert_true(crypto_equal("abcdef", "abcdef", 6));
+	assert_false(crypto_equal("abcdef", "abcdeg", 6));
+	assert_false(crypto_equal("Xbcdef", "abcdef", 6));
+	/* Only n bytes are compared. */
+	assert_true(crypto_equal("abcX", "abcY", 3));
+	assert_true(crypto_equal("a", "b", 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_hmac_sha256_rfc4231),
+		cmocka_unit_test(test_hmac_sha1_rfc2202),
+		cmocka_unit_test(test_base64_rfc4648),
+		cmocka_unit_test(test_base64_bound),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_cleanse_and_equal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
