@@ -34,6 +34,7 @@
 #include <openssl/sha.h>
 
 #include "conf/conf.h"
+#include "conf/live.h"
 #include "agency/agency.h"
 #include "net/http.h"
 #include "sms/gsm.h"
@@ -1357,6 +1358,34 @@ test_sla_tick_reminds_once_and_closes_resolved_tickets(void **state)
 	rows_clear(&rs);
 }
 
+static void
+no_rt_free(struct route_table *rt)
+{
+	(void)rt;
+}
+
+/* With a live config the tick reads the config in force, not the one it is passed. */
+static void
+test_sla_tick_uses_the_config_in_force(void **state)
+{
+	struct fixture *f = *state;
+	char late[TICKET_DIGITS + 1];
+	struct live *live;
+	struct conf *c;
+	struct rows rs;
+	int64_t mon = utc(2026, 11, 2, 9, 0);
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", mon, NULL, "late", late);
+	assert_non_null(c = fixture_conf(O311_ON));
+	live = live_new(c, NULL, no_rt_free);
+	assert_int_equal(ticket_sla_tick(NULL, live, f->s, NULL, utc(2026, 11, 9, 9, 1)), 1);
+	live_free(live);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "webhook", "dpupr", late), 1);
+	assert_int_equal(count_rows(&rs, "webhook", "dpupr", "\"ticket.overdue\""), 1);
+	rows_clear(&rs);
+}
+
 /* ---- Open311 -------------------------------------------------------------- */
 
 static void
@@ -1836,6 +1865,7 @@ main(void)
 		T(test_webhook_payload_fields_with_masked_or_full_phone),
 		T(test_sla_init_counts_working_days_without_weekends_and_holidays),
 		T(test_sla_tick_reminds_once_and_closes_resolved_tickets),
+		T(test_sla_tick_uses_the_config_in_force),
 		T(test_open311_services_one_per_rule),
 		T(test_open311_requests_filters_and_one_by_id),
 		T(test_open311_xml_escapes_and_never_shows_a_phone),
