@@ -28,7 +28,6 @@
 #include "ticket/json.h"
 
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "ticket/lifecycle.h"
