@@ -27,6 +27,7 @@
 #include "sms/gsm.h"
 #include "sms/parse.h"
 #include "store/store.h"
+#include "ticket/tick.h"
 #include "net/fetch.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -781,7 +782,8 @@ ticker_run(void *arg)
 	pthread_mutex_lock(&t->mu);
 	while (!t->stop) {
 		pthread_mutex_unlock(&t->mu);
-		if (agency_sla_tick(t->actx, now_unix()) < 0)
+		if (ticket_sla_tick(t->actx->conf, t->actx->live, t->actx->store, t->actx->deliver,
+		    now_unix()) < 0)
 			log_warnx("service levels: %s", store_errmsg());
 		if (intake_parts_tick(t->ix, now_unix()) < 0)
 			log_warnx("long messages: %s", store_errmsg());

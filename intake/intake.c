@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "conf/live.h"
-#include "agency/agency.h"
+#include "ticket/change.h"
 #include "intake/guard.h"
 #include "intake/ussd.h"
 #include "sms/gsm.h"
@@ -248,7 +248,7 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 			/* The citizen answered: a resolved ticket no longer closes by itself. */
 			if (rc == 0 && strcmp(c.status, "resolved") == 0)
 				rc = store_complaint_set_sla(ix->store, c.id, -1, -1, -1, 0, -1);
-			if (rc == 0 && (rc = agency_queue_citizen(ix->conf, ix->store, &c, NULL, text,
+			if (rc == 0 && (rc = ticket_queue_citizen(ix->conf, ix->store, &c, NULL, text,
 			    now)) > 0) {
 				o->queued = 1;
 				rc = 0;
@@ -263,7 +263,7 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 		else {
 			rc = store_event_add(ix->store, c.id, now, "citizen", "withdrawn",
 			    "withdrawn by the reporter (BATAL)");
-			if (rc == 0 && (rc = agency_queue_citizen(ix->conf, ix->store, &c,
+			if (rc == 0 && (rc = ticket_queue_citizen(ix->conf, ix->store, &c,
 			    "withdrawn", "withdrawn by the reporter (BATAL)", now)) > 0) {
 				o->queued = 1;
 				rc = 0;
@@ -385,7 +385,7 @@ complaint_plan(struct intake *ix, const char *phone, const struct sms_command *c
 	c->route_explain = xstrdup(d->explain);
 	str_copy(c->config_hash, sizeof c->config_hash, conf->hash);
 	c->created_at = now;
-	agency_sla_init(conf, c, now);
+	ticket_sla_init(conf, c, now);
 	return 0;
 }
 
@@ -434,7 +434,7 @@ complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang,
 	r = d->rule >= 0 ? store_complaint_add_routed(ix->store, c, d->explain) :
 	    store_complaint_add(ix->store, c);
 	if (r == 0)
-		r = agency_queue_created(conf, ix->store, c, now);
+		r = ticket_queue_created(conf, ix->store, c, now);
 	if (r < 0)
 		return -1;
 	o->queued = r > 0;      /* a webhook to deliver: wake the workers */
@@ -1309,11 +1309,11 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	c.route_explain = xstrdup(d.explain);
 	str_copy(c.config_hash, sizeof c.config_hash, conf->hash);
 	c.created_at = now;
-	agency_sla_init(conf, &c, now);
+	ticket_sla_init(conf, &c, now);
 	r = d.rule >= 0 ? store_complaint_add_routed(ix->store, &c, d.explain) :
 	    store_complaint_add(ix->store, &c);
 	if (r == 0)
-		r = agency_queue_created(conf, ix->store, &c, now);
+		r = ticket_queue_created(conf, ix->store, &c, now);
 	if (r < 0) {
 		store_complaint_clear(&c);
 		return -1;

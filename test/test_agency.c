@@ -2,7 +2,7 @@
  * test_agency: what agencies and the public see, over real HTTP.  The
  * agency API and Open311 handlers run on a loopback server (net/http.h,
  * port 0) and are called with net/fetch.h, as an agency's system or a
- * GeoReport client would; agency_apply(), the webhook queueing and the
+ * GeoReport client would; ticket_apply(), the webhook queueing and the
  * service-level tick are also called directly where the test needs fixed
  * times.  Each test has a real SQLite store in its own mkdtemp() directory
  * and a literal config (conf_load_string) with three agencies: the triage
@@ -34,12 +34,15 @@
 #include <openssl/sha.h>
 
 #include "conf/conf.h"
+#include "conf/live.h"
 #include "agency/agency.h"
 #include "net/http.h"
 #include "sms/gsm.h"
 #include "sms/text.h"
 #include "sms/ticket.h"
 #include "store/store.h"
+#include "ticket/change.h"
+#include "ticket/tick.h"
 #include "net/fetch.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -161,6 +164,13 @@ use_conf(struct fixture *f, const char *open311)
 	f->actx.conf = f->other;
 }
 
+/* The service-level tick with what the handlers of this test use. */
+static int
+sla_tick(struct fixture *f, int64_t now)
+{
+	return ticket_sla_tick(f->actx.conf, f->actx.live, f->actx.store, f->actx.deliver, now);
+}
+
 static int
 setup(void **state)
 {
@@ -266,7 +276,7 @@ utc(int y, int mo, int d, int h, int mi)
 
 /*
  * Stores a complaint as intake would: the rule's agency (or triage for
- * keyword ""), service levels from agency_sla_init.  Writes its number.
+ * keyword ""), service levels from ticket_sla_init.  Writes its number.
  */
 static void
 add_ticket(struct fixture *f, const char *keyword, const char *agency, const char *status,
@@ -288,7 +298,7 @@ add_ticket(struct fixture *f, const char *keyword, const char *agency, const cha
 	c.location = location != NULL ? xstrdup(location) : NULL;
 	c.description = xstrdup(desc);
 	c.created_at = at;
-	agency_sla_init(f->conf, &c, at);
+	ticket_sla_init(f->conf, &c, at);
 	assert_int_equal(store_complaint_add(f->s, &c), 0);
 	str_copy(number, TICKET_DIGITS + 1, c.ticket);
 	store_complaint_clear(&c);
@@ -641,7 +651,7 @@ test_list_filters_and_their_400s(void **state)
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 10, 8, 0), NULL, "b", t[1]);
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 3, 8, 0), NULL, "c", t[2]);
 	get_ticket(f, t[2], &c);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dpupr", "in_progress", NULL, NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "in_progress", NULL, NULL,
 	    utc(2026, 11, 4, 8, 0), err, sizeof err), 0);
 	store_complaint_clear(&c);
 
@@ -1015,7 +1025,7 @@ test_reroute_by_another_agency_is_refused(void **state)
 	assert_string_equal(c.agency, "dpupr");
 
 	/* Triage may move a ticket from one agency to another: both are told. */
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "kominfo", "routed", NULL, "dlh",
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "kominfo", "routed", NULL, "dlh",
 	    utc(2026, 11, 3, 8, 0), err, sizeof err), 0);
 	assert_string_equal(c.agency, "dlh");
 	store_complaint_clear(&c);
@@ -1088,7 +1098,7 @@ test_a_2000_character_note_is_cut_to_three_sms(void **state)
 		note[i] = i % 7 == 6 ? ' ' : (char)('a' + i % 7);
 	note[2000] = '\0';
 	get_ticket(f, t, &c);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dpupr", "in_progress", note, NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "in_progress", note, NULL,
 	    utc(2026, 11, 3, 8, 0), err, sizeof err), 0);
 	outbox(f, &rs);
 	sms = find_row(&rs, "sms", PHONE, "Catatan");
@@ -1103,7 +1113,7 @@ test_a_2000_character_note_is_cut_to_three_sms(void **state)
 	/* No space at all (a link): cut where it is. */
 	for (i = 0; i < 2000; i++)
 		note[i] = 'x';
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dpupr", "resolved", note, NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "resolved", note, NULL,
 	    utc(2026, 11, 4, 8, 0), err, sizeof err), 0);
 	outbox(f, &rs);
 	sms = find_row(&rs, "sms", PHONE, "selesai");
@@ -1116,7 +1126,7 @@ test_a_2000_character_note_is_cut_to_three_sms(void **state)
 		memcpy(note + i, "\xc3\xa9", 2);     /* é is GSM-7; ā is not */
 	for (i = 0; i + 1 < 2000; i += 6)
 		memcpy(note + i, "\xc4\x81", 2);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dpupr", "closed", note, NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "closed", note, NULL,
 	    utc(2026, 11, 5, 8, 0), err, sizeof err), 0);
 	outbox(f, &rs);
 	sms = find_row(&rs, "sms", PHONE, "ditutup");
@@ -1172,18 +1182,18 @@ test_webhook_payload_fields_with_masked_or_full_phone(void **state)
 	add_ticket(f, "SAMPAH", "dlh", "routed", "en", at, NULL, "trash", b);
 	add_ticket(f, "", "kominfo", "received", "id", at, NULL, "entah", k);
 	get_ticket(f, a, &c);
-	assert_int_equal(agency_queue_created(f->conf, f->s, &c, at), 1);
+	assert_int_equal(ticket_queue_created(f->conf, f->s, &c, at), 1);
 	store_complaint_clear(&c);
 	get_ticket(f, b, &c);
-	assert_int_equal(agency_queue_created(f->conf, f->s, &c, at), 1);
+	assert_int_equal(ticket_queue_created(f->conf, f->s, &c, at), 1);
 	/* The same again in the same second is one row. */
-	assert_int_equal(agency_queue_created(f->conf, f->s, &c, at), 0);
-	assert_int_equal(agency_queue_citizen(f->conf, f->s, &c, NULL, "masih ada", at + 60), 1);
-	assert_int_equal(agency_queue_citizen(f->conf, f->s, &c, "withdrawn", "BATAL", at + 120),
+	assert_int_equal(ticket_queue_created(f->conf, f->s, &c, at), 0);
+	assert_int_equal(ticket_queue_citizen(f->conf, f->s, &c, NULL, "masih ada", at + 60), 1);
+	assert_int_equal(ticket_queue_citizen(f->conf, f->s, &c, "withdrawn", "BATAL", at + 120),
 	    1);
 	store_complaint_clear(&c);
 	get_ticket(f, k, &c);
-	assert_int_equal(agency_queue_created(f->conf, f->s, &c, at), 0);     /* no webhook */
+	assert_int_equal(ticket_queue_created(f->conf, f->s, &c, at), 0);     /* no webhook */
 	store_complaint_clear(&c);
 
 	outbox(f, &rs);
@@ -1250,22 +1260,22 @@ test_sla_init_counts_working_days_without_weekends_and_holidays(void **state)
 	memset(&c, 0, sizeof c);
 	str_copy(c.agency, sizeof c.agency, "kominfo");
 	/* Triage, Friday 16:00 + 3 working days: Wednesday 16:00. */
-	agency_sla_init(f->conf, &c, utc(2026, 11, 27, 16, 0));
+	ticket_sla_init(f->conf, &c, utc(2026, 11, 27, 16, 0));
 	assert_int_equal(c.route_due, utc(2026, 12, 2, 16, 0));
 	assert_int_equal(c.routed_at, 0);
 	assert_int_equal(c.followup_due, 0);
 	/* Saturday counts from Monday. */
-	agency_sla_init(f->conf, &c, utc(2026, 11, 28, 10, 0));
+	ticket_sla_init(f->conf, &c, utc(2026, 11, 28, 10, 0));
 	assert_int_equal(c.route_due, utc(2026, 12, 2, 10, 0));
 
 	str_copy(c.agency, sizeof c.agency, "dpupr");
 	str_copy(c.keyword, sizeof c.keyword, "JALAN");
-	agency_sla_init(f->conf, &c, utc(2026, 11, 27, 16, 0));
+	ticket_sla_init(f->conf, &c, utc(2026, 11, 27, 16, 0));
 	assert_int_equal(c.route_due, 0);
 	assert_int_equal(c.routed_at, utc(2026, 11, 27, 16, 0));
 	assert_int_equal(c.followup_due, utc(2026, 12, 4, 16, 0));
 	/* Wednesday 23 December: Friday the 25th is a holiday. */
-	agency_sla_init(f->conf, &c, utc(2026, 12, 23, 10, 0));
+	ticket_sla_init(f->conf, &c, utc(2026, 12, 23, 10, 0));
 	assert_int_equal(c.followup_due, utc(2026, 12, 31, 10, 0));
 	assert_int_equal(c.close_due, 0);
 	assert_int_equal(c.reminded_at, 0);
@@ -1288,17 +1298,17 @@ test_sla_tick_reminds_once_and_closes_resolved_tickets(void **state)
 	add_ticket(f, "", "kominfo", "received", "id", mon, NULL, "triage", triage);
 	add_ticket(f, "SAMPAH", "dlh", "routed", "en", mon, NULL, "done", done);
 	get_ticket(f, done, &c);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dlh", "resolved", "diangkut", NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "resolved", "diangkut", NULL,
 	    mon + 3600, err, sizeof err), 0);
 	/* Ten working days after Monday 10:00: Monday two weeks on. */
 	assert_int_equal(c.close_due, utc(2026, 11, 16, 10, 0));
 	store_complaint_clear(&c);
 
 	/* Due Monday 9 November 09:00 (follow-up) and Thursday 5th (routing). */
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 5, 9, 0)), 0);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 5, 9, 1)), 1);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 9, 9, 1)), 1);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 9, 9, 2)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 5, 9, 0)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 5, 9, 1)), 1);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 9, 9, 1)), 1);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 9, 9, 2)), 0);
 	outbox(f, &rs);
 	assert_int_equal(count_rows(&rs, "webhook", "dpupr", "\"ticket.overdue\""), 1);
 	w = find_row(&rs, "webhook", "dpupr", "\"ticket.overdue\"");
@@ -1316,25 +1326,25 @@ test_sla_tick_reminds_once_and_closes_resolved_tickets(void **state)
 	store_complaint_clear(&c);
 
 	/* The other routed ticket is due a day later: its own single reminder. */
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 10, 9, 0)), 0);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 10, 9, 1)), 1);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 12, 9, 0)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 10, 9, 0)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 10, 9, 1)), 1);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 12, 9, 0)), 0);
 	outbox(f, &rs);
 	assert_int_equal(count_rows(&rs, "webhook", "dpupr", "\"ticket.overdue\""), 2);
 	assert_int_equal(count_rows(&rs, "webhook", "dpupr", fresh), 1);
 	rows_clear(&rs);
 
 	/* The resolved ticket closes at close_due, not before, with an SMS. */
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 16, 9, 59)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 16, 9, 59)), 0);
 	get_ticket(f, done, &c);
 	assert_string_equal(c.status, "resolved");
 	store_complaint_clear(&c);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 16, 10, 0)), 1);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 16, 10, 0)), 1);
 	get_ticket(f, done, &c);
 	assert_string_equal(c.status, "closed");
 	assert_int_equal(c.close_due, 0);
 	store_complaint_clear(&c);
-	assert_int_equal(agency_sla_tick(&f->actx, utc(2026, 11, 16, 10, 5)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 16, 10, 5)), 0);
 	outbox(f, &rs);
 	w = find_row(&rs, "sms", PHONE, ": closed.");
 	assert_contains(w->body, done);
@@ -1345,6 +1355,34 @@ test_sla_tick_reminds_once_and_closes_resolved_tickets(void **state)
 	assert_string_equal(sget(j, "actor"), "aduan");
 	assert_contains(sget(j, "note"), "within 10 working days");
 	json_decref(j);
+	rows_clear(&rs);
+}
+
+static void
+no_rt_free(struct route_table *rt)
+{
+	(void)rt;
+}
+
+/* With a live config the tick reads the config in force, not the one it is passed. */
+static void
+test_sla_tick_uses_the_config_in_force(void **state)
+{
+	struct fixture *f = *state;
+	char late[TICKET_DIGITS + 1];
+	struct live *live;
+	struct conf *c;
+	struct rows rs;
+	int64_t mon = utc(2026, 11, 2, 9, 0);
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", mon, NULL, "late", late);
+	assert_non_null(c = fixture_conf(O311_ON));
+	live = live_new(c, NULL, no_rt_free);
+	assert_int_equal(ticket_sla_tick(NULL, live, f->s, NULL, utc(2026, 11, 9, 9, 1)), 1);
+	live_free(live);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "webhook", "dpupr", late), 1);
+	assert_int_equal(count_rows(&rs, "webhook", "dpupr", "\"ticket.overdue\""), 1);
 	rows_clear(&rs);
 }
 
@@ -1419,11 +1457,11 @@ test_open311_requests_filters_and_one_by_id(void **state)
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 20, 8, 0), NULL,
 	    "retak 125.000.000 rupiah", c3);
 	get_ticket(f, b, &c);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dlh", "in_progress", "sudah diangkut",
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "in_progress", "sudah diangkut",
 	    NULL, utc(2026, 11, 11, 8, 0), err, sizeof err), 0);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dlh", "resolved", NULL, NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "resolved", NULL, NULL,
 	    utc(2026, 11, 12, 8, 0), err, sizeof err), 0);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dlh", "closed", NULL, NULL,
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "closed", NULL, NULL,
 	    utc(2026, 11, 13, 8, 0), err, sizeof err), 0);
 	store_complaint_clear(&c);
 
@@ -1741,7 +1779,7 @@ test_open311_hides_numbers_in_every_form_and_text_unless_published(void **state)
 	    "\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc\x98\xef\xbc\x99\xef\xbc\x90"
 	    " / 8123456789, NIK 3374 0123 4567 0001, tiket lama 48219303", a);
 	get_ticket(f, a, &c);
-	assert_int_equal(agency_apply(f->conf, f->s, &c, "dpupr", "in_progress",
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "in_progress",
 	    "sudah kami telepon ke 0812x3456x7890", NULL, utc(2026, 11, 3, 8, 0), err,
 	    sizeof err), 0);
 	store_complaint_clear(&c);
@@ -1827,6 +1865,7 @@ main(void)
 		T(test_webhook_payload_fields_with_masked_or_full_phone),
 		T(test_sla_init_counts_working_days_without_weekends_and_holidays),
 		T(test_sla_tick_reminds_once_and_closes_resolved_tickets),
+		T(test_sla_tick_uses_the_config_in_force),
 		T(test_open311_services_one_per_rule),
 		T(test_open311_requests_filters_and_one_by_id),
 		T(test_open311_xml_escapes_and_never_shows_a_phone),

@@ -1,0 +1,591 @@
+/*
+ * agency/open311: the read-only Open311 GeoReport v2 endpoints, in JSON
+ * and XML, with a per-address rate limit.
+ *
+ * Open311 (off unless open311.enabled; then public, unauthenticated):
+ * services one per keyword rule; requests newest first, limit 1..200
+ * (50), status=open|closed, service_code=A,B (at most 10, each a known
+ * code), start_date/end_date (ISO-8601, inclusive; a bare date as end_date
+ * means the whole day; at most 90 days apart).  A triage ticket has
+ * service_code "".  Withdrawn and rejected tickets are never shown (a
+ * single request answers 404).  Each client address may ask
+ * open311.requests_per_minute times a minute (open311.burst at once), then
+ * gets 429 with Retry-After.  Errors are GeoReport's
+ * [{"code", "description"}] / <errors><error>.
+ *
+ * Decisions: Open311 output shows the citizen's own text (description,
+ * address) only with open311.publish_text, and every free text it shows
+ * goes through pii_mask() (sms/pii.h) with the reporter's number: phone
+ * and identity numbers in any form are hidden, since a citizen sometimes
+ * writes one.
+ */
+#include "agency/agency.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "agency/common.h"
+#include "ticket/change.h"
+#include "ticket/json.h"
+#include "ticket/lifecycle.h"
+#include "sms/lang.h"
+#include "sms/pii.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define CT_XML                  "application/xml; charset=utf-8"
+
+#define O311_LIMIT_DEFAULT      50
+#define O311_LIMIT_MAX          200     /* a page's rows: each costs a note lookup too */
+#define O311_CODES_MAX          10
+#define O311_RANGE_MAX          (90 * 86400)    /* start_date..end_date, as GeoReport suggests */
+#define O311_CLIENTS            4096    /* client addresses the rate limit remembers */
+#define O311_PROBE              8       /* slots looked at for one address */
+#define NOTE_BUF                8192    /* a stored note for status_notes */
+#define XML_MAX                 (8 << 20)       /* an XML answer: 200 rows are far less */
+#define KEYWORDS_MAX            4096    /* a service's "keywords": whole aliases up to this */
+
+/* The grow-as-needed text buffer of the XML writer. */
+/* Text escaped for XML 1.0; control characters it cannot carry are dropped. */
+static void
+buf_xml(struct sbuf *b, const char *s)
+{
+	const char *run = s;
+
+	for (; *s != '\0'; s++) {
+		const char *rep = NULL;
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&apos;"; break;
+		default:
+			if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+				rep = "";
+			break;
+		}
+		if (rep == NULL)
+			continue;
+		sbuf_add(b, run, (size_t)(s - run));
+		sbuf_str(b, rep);
+		run = s + 1;
+	}
+	sbuf_add(b, run, (size_t)(s - run));
+}
+
+/* ---- Open311 GeoReport v2 ----------------------------------------------- */
+
+enum fmt { FMT_JSON, FMT_XML };
+
+/*
+ * The per-address rate limit: a token bucket per client address, in
+ * memory, open311.burst tokens at most, refilled at
+ * open311.requests_per_minute.  A fixed table: an address not seen for
+ * the longest time gives its slot to a new one (which starts full, as any
+ * new client does), so memory stays bounded whatever the number of
+ * addresses.  Behind a reverse proxy every request comes from the proxy:
+ * the proxy must limit per client itself (README).
+ */
+struct o311_client {
+	char addr[48];
+	double tokens;
+	int64_t at_ms;          /* last refill, CLOCK_MONOTONIC */
+};
+
+static struct o311_client o311_clients[O311_CLIENTS];
+static pthread_mutex_t o311_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 0 when addr may ask now (a token taken), else the seconds until it may. */
+static long
+o311_wait(const struct conf *c, const char *addr)
+{
+	struct o311_client *cl = NULL, *old = NULL;
+	uint32_t h = 2166136261u;
+	double rate = c->open311_per_minute / 60000.0, burst = c->open311_burst;
+	int64_t now = mono_ms();
+	size_t i, k;
+	long wait = 0;
+
+	if (addr == NULL)
+		addr = "";
+	for (i = 0; addr[i] != '\0'; i++)
+		h = (h ^ (unsigned char)addr[i]) * 16777619u;
+	pthread_mutex_lock(&o311_mu);
+	for (i = 0; i < O311_PROBE; i++) {
+		k = (h + i) % O311_CLIENTS;
+		if (strncmp(o311_clients[k].addr, addr, sizeof o311_clients[k].addr - 1) == 0 &&
+		    o311_clients[k].at_ms != 0) {
+			cl = &o311_clients[k];
+			break;
+		}
+		if (old == NULL || o311_clients[k].at_ms < old->at_ms)
+			old = &o311_clients[k];
+	}
+	if (cl == NULL) {
+		cl = old;
+		(void)str_copy(cl->addr, sizeof cl->addr, addr);
+		cl->tokens = burst;
+		cl->at_ms = now;
+	}
+	cl->tokens += (double)(now - cl->at_ms) * rate;
+	if (cl->tokens > burst)
+		cl->tokens = burst;
+	cl->at_ms = now > 0 ? now : 1;
+	if (cl->tokens >= 1.0)
+		cl->tokens -= 1.0;
+	else
+		wait = (long)((1.0 - cl->tokens) / rate / 1000.0) + 1;
+	pthread_mutex_unlock(&o311_mu);
+	return wait;
+}
+
+static const struct conf_rule *
+rule_of(const struct conf *c, const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; keyword[0] != '\0' && i < c->nrules; i++)
+		if (strcmp(c->rules[i].keyword, keyword) == 0)
+			return &c->rules[i];
+	return NULL;
+}
+
+/* Adds a string member that may be NULL (JSON null, empty XML element). */
+static void
+put(json_t *o, const char *name, const char *v)
+{
+	json_object_set_new(o, name, jstr(v));
+}
+
+/*
+ * Writes an array of flat objects as <root><item><name>v</name>...</item>
+ * </root>, members in insertion order.  NULL past XML_MAX bytes.
+ */
+static char *
+xml_of(const json_t *arr, const char *root, const char *item)
+{
+	struct sbuf b;
+	const char *key;
+	json_t *o, *v;
+	size_t i;
+	char num[32];
+
+	sbuf_init(&b, XML_MAX);
+	sbuf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
+	sbuf_str(&b, root);
+	sbuf_str(&b, ">");
+	json_array_foreach(arr, i, o) {
+		sbuf_str(&b, "<");
+		sbuf_str(&b, item);
+		sbuf_str(&b, ">");
+		json_object_foreach(o, key, v) {
+			sbuf_str(&b, "<");
+			sbuf_str(&b, key);
+			sbuf_str(&b, ">");
+			if (json_is_string(v))
+				buf_xml(&b, json_string_value(v));
+			else if (json_is_true(v))
+				sbuf_str(&b, "true");
+			else if (json_is_false(v))
+				sbuf_str(&b, "false");
+			else if (json_is_integer(v)) {
+				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+				sbuf_str(&b, num);
+			}
+			sbuf_str(&b, "</");
+			sbuf_str(&b, key);
+			sbuf_str(&b, ">");
+		}
+		sbuf_str(&b, "</");
+		sbuf_str(&b, item);
+		sbuf_str(&b, ">");
+	}
+	sbuf_str(&b, "</");
+	sbuf_str(&b, root);
+	sbuf_str(&b, ">\n");
+	if (b.overflow) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* Sends arr (stolen) as JSON or as XML <root><item>... */
+static void
+respond_list(struct http_response *res, int status, enum fmt f, json_t *arr,
+    const char *root, const char *item)
+{
+	char *s;
+
+	if (f == FMT_JSON) {
+		respond_json(res, status, arr);
+		return;
+	}
+	if ((s = xml_of(arr, root, item)) == NULL) {
+		static const char too_large[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		    "<errors><error><code>500</code><description>answer too large"
+		    "</description></error></errors>\n";
+
+		log_error("agency: an XML answer passed %d bytes", XML_MAX);
+		http_respond(res, 500, CT_XML, too_large, sizeof too_large - 1);
+	} else
+		http_respond(res, status, CT_XML, s, strlen(s));
+	free(s);
+	json_decref(arr);
+}
+
+/* GeoReport's error format: [{"code": 404, "description": "..."}]. */
+static void
+o311_error(struct http_response *res, enum fmt f, int status, const char *msg)
+{
+	json_t *arr = must(json_array());
+
+	/* msg may quote the client's bytes: jstr, never a fatal on bad UTF-8. */
+	json_array_append_new(arr, must(json_pack("{s:i, s:o}", "code", status,
+	    "description", jstr(msg))));
+	respond_list(res, status, f, arr, "errors", "error");
+}
+
+static void
+o311_services(const struct conf *c, enum fmt f, struct http_response *res)
+{
+	json_t *arr = must(json_array()), *o;
+	struct sbuf kw;
+	size_t i, k;
+
+	for (i = 0; i < c->nrules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+		const struct conf_agency *ag = r->agency < c->nagencies ?
+		    &c->agencies[r->agency] : NULL;
+
+		sbuf_init(&kw, KEYWORDS_MAX);
+		sbuf_add(&kw, "", 0);
+		for (k = 0; k < r->naliases + r->naliases_en; k++) {
+			size_t keep = kw.len;
+
+			if ((k > 0 && sbuf_str(&kw, ",") != 0) ||
+			    sbuf_str(&kw, k < r->naliases ? r->aliases[k] :
+			    r->aliases_en[k - r->naliases]) != 0) {
+				kw.len = keep;  /* whole aliases only */
+				kw.s[keep] = '\0';
+				break;
+			}
+		}
+		o = must(json_object());
+		put(o, "service_code", r->keyword);
+		put(o, "service_name", r->label[LANG_ID] != NULL ? r->label[LANG_ID] :
+		    r->keyword);
+		put(o, "description", r->label[LANG_EN] != NULL ? r->label[LANG_EN] :
+		    r->label[LANG_ID]);
+		json_object_set_new(o, "metadata", json_false());
+		put(o, "type", "realtime");
+		put(o, "keywords", kw.s);
+		put(o, "group", ag != NULL ? ag->short_name : "");
+		free(kw.s);
+		json_array_append_new(arr, o);
+	}
+	respond_list(res, 200, f, arr, "services", "service");
+}
+
+/*
+ * One service request, with note: the newest agency note ("" when none).
+ * Free text shown to the public goes through pii_mask() with the
+ * reporter's number; the citizen's own text only with publish_text.
+ */
+static json_t *
+o311_request(const struct conf *c, const struct store_complaint *cm, const char *note)
+{
+	const struct conf_rule *r = rule_of(c, cm->keyword);
+	const struct conf_agency *ag = agency_of(c, cm->agency);
+	const char *category = r != NULL && r->label[LANG_ID] != NULL ? r->label[LANG_ID] :
+	    cm->keyword;
+	char *txt, t[32];
+	json_t *o;
+	int st = lifecycle_from_name(cm->status);
+
+	o = must(json_object());
+	put(o, "service_request_id", cm->ticket);
+	put(o, "status", st >= 0 && lifecycle_open((enum lc_status)st) ? "open" : "closed");
+	txt = pii_mask(note[0] != '\0' ? note : cm->status, cm->phone);
+	put(o, "status_notes", txt);
+	free(txt);
+	put(o, "service_name", category);
+	put(o, "service_code", cm->keyword);
+	if (c->open311_publish_text) {
+		txt = pii_mask(cm->description != NULL ? cm->description : "", cm->phone);
+		put(o, "description", txt);
+		free(txt);
+	} else
+		put(o, "description", category);
+	put(o, "agency_responsible", ag != NULL ? ag->name : cm->agency);
+	iso_time(cm->created_at, t, sizeof t);
+	put(o, "requested_datetime", t);
+	iso_time(cm->updated_at, t, sizeof t);
+	put(o, "updated_datetime", t);
+	json_object_set_new(o, "expected_datetime", jtime(due_of(cm)));
+	txt = c->open311_publish_text ? pii_mask(cm->location, cm->phone) : NULL;
+	put(o, "address", txt);
+	free(txt);
+	return o;
+}
+
+static int
+by_id_desc(const void *a, const void *b)
+{
+	const struct store_complaint *x = a, *y = b;
+
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+static void
+o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
+    struct http_response *res)
+{
+	struct store_query q = { 0 };
+	struct store_complaint *out = NULL;
+	char codes[O311_CODES_MAX][64];
+	const char *status, *code, *start, *end, *limit;
+	json_t *arr;
+	size_t ncodes = 0, n = 0, got, i, k, len;
+	long lim = O311_LIMIT_DEFAULT;
+	int64_t from = 0, to = 0;
+	int bad = 0, date_only, r = 0;
+	char note[NOTE_BUF];
+
+	status = param(req, "status", &bad);
+	code = param(req, "service_code", &bad);
+	start = param(req, "start_date", &bad);
+	end = param(req, "end_date", &bad);
+	limit = param(req, "limit", &bad);
+	if (bad) {
+		o311_error(res, f, 400, "a parameter contains a NUL byte");
+		return;
+	}
+	if (status != NULL) {
+		if (strcmp(status, "open") == 0)
+			q.open = 1;
+		else if (strcmp(status, "closed") == 0)
+			q.open = -1;
+		else {
+			o311_error(res, f, 400, "status must be open or closed");
+			return;
+		}
+	}
+	if (start != NULL && parse_time(start, 0, &from, NULL) != 0) {
+		o311_error(res, f, 400, "start_date must be ISO-8601 (2026-11-28T00:00:00Z)");
+		return;
+	}
+	if (end != NULL) {
+		if (parse_time(end, 0, &to, &date_only) != 0) {
+			o311_error(res, f, 400, "end_date must be ISO-8601 (2026-11-28T23:59:59Z)");
+			return;
+		}
+		to += date_only ? 86400 : 1;    /* inclusive; a date means all of it */
+	}
+	if (start != NULL && end != NULL && to <= from) {
+		o311_error(res, f, 400, "end_date is before start_date");
+		return;
+	}
+	if (start != NULL && end != NULL && to - from > O311_RANGE_MAX + 86400) {
+		o311_error(res, f, 400, "start_date and end_date may be at most 90 days apart");
+		return;
+	}
+	if (limit != NULL && (!all_digits(limit, 1, 4) ||
+	    str_to_long(limit, 1, O311_LIMIT_MAX, &lim) != 0)) {
+		o311_error(res, f, 400, "limit must be 1 to 200");
+		return;
+	}
+	if (code != NULL) {
+		/* A comma list; each code as the rule keyword, upper-case. */
+		while (*code != '\0') {
+			len = strcspn(code, ",");
+			while (len > 0 && *code == ' ') {
+				code++;
+				len--;
+			}
+			while (len > 0 && code[len - 1] == ' ')
+				len--;
+			if (len > 0) {
+				if (ncodes == O311_CODES_MAX || len >= sizeof codes[0]) {
+					o311_error(res, f, 400, "at most 10 service codes");
+					return;
+				}
+				for (i = 0; i < len; i++)
+					codes[ncodes][i] = (code[i] >= 'a' && code[i] <= 'z') ?
+					    (char)(code[i] - 'a' + 'A') : code[i];
+				codes[ncodes][len] = '\0';
+				if (rule_of(a->conf, codes[ncodes]) == NULL) {
+					char msg[160];
+
+					snprintf(msg, sizeof msg, "unknown service_code '%.*s': "
+					    "services.json lists them", (int)(len > 64 ? 64 : len), code);
+					o311_error(res, f, 400, msg);
+					return;
+				}
+				for (k = 0; k < ncodes && strcmp(codes[k], codes[ncodes]) != 0; k++)
+					;
+				if (k == ncodes)
+					ncodes++;
+			}
+			code += strcspn(code, ",");
+			if (*code == ',')
+				code++;
+		}
+		if (ncodes == 0) {
+			o311_error(res, f, 400, "service_code is empty");
+			return;
+		}
+	}
+	q.created_from = from;
+	q.created_to = to;
+	q.limit = (size_t)lim;
+	out = xcalloc((ncodes > 0 ? ncodes : 1) * (size_t)lim, sizeof *out);
+	/* One query per code (each walks that code's rows), merged newest first. */
+	for (k = 0; k < (ncodes > 0 ? ncodes : 1); k++) {
+		q.keyword = ncodes > 0 ? codes[k] : NULL;
+		if ((r = store_public_list(a->store, &q, out + n, (size_t)lim, &got)) != 0)
+			goto fail;
+		n += got;
+	}
+	qsort(out, n, sizeof *out, by_id_desc);
+	arr = must(json_array());
+	for (i = 0; i < n && i < (size_t)lim; i++) {
+		if ((r = store_public_note(a->store, &out[i], note, sizeof note)) < 0) {
+			json_decref(arr);
+			goto fail;
+		}
+		utf8_fix_tail(note);    /* written by the store, always terminated */
+		json_array_append_new(arr, o311_request(a->conf, &out[i], note));
+	}
+	for (i = 0; i < n; i++)
+		store_complaint_clear(&out[i]);
+	free(out);
+	respond_list(res, 200, f, arr, "service_requests", "request");
+	return;
+
+fail:
+	for (i = 0; i < n; i++)
+		store_complaint_clear(&out[i]);
+	free(out);
+	if (r == STORE_TOO_COSTLY) {
+		log_warnx("open311: %s", store_errmsg());
+		o311_error(res, f, 400, "this listing would read too much: narrow it with "
+		    "service_code, status or start_date/end_date");
+		return;
+	}
+	log_error("open311: %s", store_errmsg());
+	o311_error(res, f, 503, "store unavailable, try again");
+}
+
+static void
+o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response *res)
+{
+	struct store_complaint cm;
+	char note[NOTE_BUF];
+	json_t *arr, *o;
+	int r;
+
+	if (!all_digits(id, 8, 8)) {
+		o311_error(res, f, 404, "no such service request");
+		return;
+	}
+	/* Withdrawn and rejected tickets read exactly like unknown ones. */
+	if ((r = store_public_get(a->store, id, &cm, note, sizeof note)) == 0) {
+		o311_error(res, f, 404, "no such service request");
+		return;
+	}
+	if (r < 0) {
+		log_error("open311: %s", store_errmsg());
+		o311_error(res, f, 503, "store unavailable, try again");
+		return;
+	}
+	utf8_fix_tail(note);    /* written by the store, always terminated */
+	o = o311_request(a->conf, &cm, note);
+	store_complaint_clear(&cm);
+	arr = must(json_array());
+	json_array_append_new(arr, o);
+	respond_list(res, 200, f, arr, "service_requests", "request");
+}
+
+static void
+o311_handle(struct agency_ctx *a, const struct http_request *req, struct http_response *res)
+{
+	static const char prefix[] = "/open311/v2/";
+	/* http.c copies the header in this thread before it runs another handler. */
+	static _Thread_local char retry_after[24];
+	const char *path = http_request_path(req), *dot;
+	char base[64];
+	enum fmt f = FMT_JSON;
+	size_t n;
+	long wait;
+
+	/* Off: as if there were no such endpoint. */
+	if (!a->conf->open311_enabled) {
+		o311_error(res, f, 404, "not found: Open311 is not enabled here");
+		return;
+	}
+	if ((wait = o311_wait(a->conf, http_request_peer(req))) > 0) {
+		o311_error(res, f, 429, "too many requests from this address: try again later");
+		snprintf(retry_after, sizeof retry_after, "%ld", wait);
+		res->header_name = "Retry-After";
+		res->header_value = retry_after;
+		return;
+	}
+	if (path == NULL || strncmp(path, prefix, sizeof prefix - 1) != 0) {
+		o311_error(res, f, 404, "not found");
+		return;
+	}
+	path += sizeof prefix - 1;
+	if ((dot = strrchr(path, '.')) == NULL || (strcmp(dot, ".json") != 0 &&
+	    strcmp(dot, ".xml") != 0) || (size_t)(dot - path) >= sizeof base) {
+		o311_error(res, f, 404, "not found: ask for .json or .xml");
+		return;
+	}
+	if (strcmp(dot, ".xml") == 0)
+		f = FMT_XML;
+	n = (size_t)(dot - path);
+	memcpy(base, path, n);
+	base[n] = '\0';
+	if (http_request_method(req) != HTTP_GET) {
+		o311_error(res, f, 405, "read-only: GET only");
+		res->header_name = "Allow";
+		res->header_value = "GET";
+		return;
+	}
+	if (strcmp(base, "services") == 0)
+		o311_services(a->conf, f, res);
+	else if (strcmp(base, "requests") == 0)
+		o311_requests(a, req, f, res);
+	else if (strncmp(base, "requests/", 9) == 0)
+		o311_one(a, base + 9, f, res);
+	else
+		o311_error(res, f, 404, "not found");
+}
+
+void
+agency_open311_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct agency_ctx *a = ctx, local;
+	const struct live_snap *snap = pin(a, &local);
+
+	o311_handle(&local, req, res);
+	if (snap != NULL)
+		live_put(a->live, snap);
+}

@@ -1,0 +1,155 @@
+/*
+ * ticket/json: tickets as JSON, built with <jansson.h>.  Every JSON Aduan
+ * writes for agencies is compact with sorted keys (dump).
+ *
+ * Ticket object (webhooks and the agency API):
+ *
+ *   number       "48219303" (8 digits, a string)
+ *   status       received, routed, in_progress, resolved, closed, deferred,
+ *                rejected, withdrawn
+ *   category     the rule keyword ("JALAN"), "" for triage
+ *   location     text or null
+ *   description  text
+ *   channel      "sms", "ussd"
+ *   region       region id, "" when none
+ *   agency       agency id it is with now
+ *   received_at, updated_at   ISO-8601 UTC
+ *   due_at       the current stage's due date: received -> routing due,
+ *                routed -> agency follow-up due, resolved -> closes by itself
+ *                then; otherwise null
+ *   overdue      true when a received or routed ticket is past due_at
+ *   reporter     {"phone": E.164 if the agency's show_phone is set, else
+ *                 masked "+62812****890", "language": "id" | "en"}
+ *   events       (GET /api/v1/tickets/{number} and the POST answer only)
+ *                [{"at", "actor", "status" (null for a note), "note"}],
+ *                oldest first, at most 200 (EVENTS_MAX)
+ *                (added by agency/api.c)
+ */
+#include "ticket/json.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "ticket/lifecycle.h"
+#include "sms/lang.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define JSON_FLAGS              (JSON_COMPACT | JSON_SORT_KEYS)
+
+/* ---- time --------------------------------------------------------------- */
+
+void
+iso_time(int64_t t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)str_copy(buf, bufsz, "");
+}
+
+/* ---- ticket JSON -------------------------------------------------------- */
+
+json_t *
+must(json_t *j)
+{
+	if (j == NULL)
+		fatal("out of memory building JSON");
+	return j;
+}
+
+/* A JSON string (null for NULL); never fails on bytes that are not UTF-8. */
+json_t *
+jstr(const char *s)
+{
+	json_t *j;
+	char *t;
+	size_t i;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* Not UTF-8 (intake checks, so this is old or foreign data). */
+	t = xstrdup(s);
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] >= 0x80)
+			t[i] = '?';
+	j = json_string(t);
+	free(t);
+	return must(j);
+}
+
+json_t *
+jtime(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return json_null();
+	iso_time(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+int64_t
+due_of(const struct store_complaint *cm)
+{
+	switch (lifecycle_from_name(cm->status)) {
+	case LC_RECEIVED:
+		return cm->route_due;
+	case LC_ROUTED:
+		return cm->followup_due;
+	case LC_RESOLVED:
+		return cm->close_due;
+	default:
+		return 0;
+	}
+}
+
+int
+overdue(const struct store_complaint *cm, int64_t now)
+{
+	int st = lifecycle_from_name(cm->status);
+	int64_t due = due_of(cm);
+
+	return (st == LC_RECEIVED || st == LC_ROUTED) && due != 0 && now > due;
+}
+
+json_t *
+ticket_json(const struct conf *c, const struct store_complaint *cm, int show_phone,
+    int64_t now)
+{
+	char masked[32];
+	const char *lang = cm->lang[0] != '\0' ? cm->lang : lang_code(c->default_lang);
+
+	if (!show_phone)
+		log_mask_phone(cm->phone, masked, sizeof masked);
+	return must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
+	    " s:{s:o, s:o}}",
+	    "number", jstr(cm->ticket),
+	    "status", jstr(cm->status),
+	    "category", jstr(cm->keyword),
+	    "location", jstr(cm->location),
+	    "description", jstr(cm->description != NULL ? cm->description : ""),
+	    "channel", jstr(cm->channel),
+	    "region", jstr(cm->region),
+	    "agency", jstr(cm->agency),
+	    "received_at", jtime(cm->created_at),
+	    "updated_at", jtime(cm->updated_at),
+	    "due_at", jtime(due_of(cm)),
+	    "overdue", overdue(cm, now),
+	    "reporter",
+	    "phone", jstr(show_phone ? cm->phone : masked),
+	    "language", jstr(lang)));
+}
+
+char *
+dump(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_FLAGS);
+
+	if (s == NULL)
+		fatal("out of memory writing JSON");
+	return s;
+}
