@@ -18,6 +18,7 @@
 #include "agency/agency.h"
 #include "intake/guard.h"
 #include "intake/ussd.h"
+#include "routing/decide.h"
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
 #include "sms/parse.h"
@@ -276,28 +277,6 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 	return rc;
 }
 
-static int
-count_words_cb(void *arg, size_t off, size_t len)
-{
-	(void)off;
-	(void)len;
-	++*(size_t *)arg;
-	return 0;
-}
-
-/* 1 when s holds a letter or digit (any non-ASCII character counts as one). */
-static int
-has_alnum(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-		    (unsigned char)s[i] >= 0x80)
-			return 1;
-	return 0;
-}
-
 /*
  * What a complaint will be, worked out before the transaction: routing,
  * service levels and a ticket number need nothing stored, so they do not
@@ -305,72 +284,25 @@ has_alnum(const char *s, size_t len)
  * one message is in it (perf: a third of the time inside the store).
  */
 struct plan {
-	enum intake_sms_answer what;
+	enum route_sms_answer what;
 	struct route_decision d;
 	struct store_complaint c;       /* all but lang; ticket not checked yet */
 };
-
-void
-intake_route_sms(const struct route_table *rt, const struct sms_command *cmd,
-    struct intake_sms_route *r)
-{
-	struct route_decision *d = &r->d;
-	size_t words = 0;
-
-	r->loc = NULL;
-	r->llen = 0;
-	if (cmd->structured) {
-		route_structured(rt, cmd->keyword.p, cmd->keyword.len, cmd->location.p,
-		    cmd->location.len, cmd->description.p, cmd->description.len, d);
-		r->desc = cmd->description.p;
-		r->dlen = cmd->description.len;
-		r->loc = cmd->location.p;
-		r->llen = cmd->location.len;
-	} else {
-		route_text(rt, cmd->body.p, cmd->body.len, d);
-		/*
-		 * The whole text is the description: "Sampah menumpuk di
-		 * pasar" without its first word loses its subject.  Only a
-		 * keyword with nothing after it is not a complaint yet.
-		 */
-		r->desc = cmd->body.p;
-		r->dlen = cmd->body.len;
-		if (d->how == ROUTE_LEADING && d->body_offset <= r->dlen &&
-		    !has_alnum(r->desc + d->body_offset, r->dlen - d->body_offset))
-			r->dlen = 0;    /* "JALAN", "JALAN !!!": nothing said yet */
-	}
-	if (r->desc != NULL)
-		text_trim(&r->desc, &r->dlen);
-	if (r->loc != NULL)
-		text_trim(&r->loc, &r->llen);
-
-	if (r->desc == NULL || r->dlen == 0) {
-		r->answer = d->rule >= 0 ? INTAKE_SMS_NEED_TEXT : INTAKE_SMS_HELP;
-		return;
-	}
-	r->answer = INTAKE_SMS_TICKET;
-	if (d->rule < 0) {
-		/* "halo", "tes#tes": no keyword and hardly a sentence. */
-		text_words(cmd->body.p, cmd->body.len, count_words_cb, &words);
-		if (words < INTAKE_MIN_FREE_WORDS)
-			r->answer = INTAKE_SMS_HELP;
-	}
-}
 
 static int
 complaint_plan(struct intake *ix, const char *phone, const struct sms_command *cmd,
     int64_t now, struct plan *p)
 {
 	const struct conf *conf = ix->conf;
-	struct intake_sms_route r;
+	struct route_sms r;
 	const struct route_decision *d = &r.d;
 	struct store_complaint *c = &p->c;
 
 	memset(p, 0, sizeof *p);
-	intake_route_sms(ix->rt, cmd, &r);
+	route_sms_decide(ix->rt, cmd, &r);
 	p->d = r.d;
 	p->what = r.answer;
-	if (r.answer != INTAKE_SMS_TICKET)
+	if (r.answer != ROUTE_SMS_TICKET)
 		return 0;
 	if (ticket_new(c->ticket) != 0)
 		return -1;
@@ -405,13 +337,13 @@ complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang,
 	o->lang = cmd_lang != LANG_NONE ? cmd_lang : d->lang;
 	var(&v, "shortcode", conf->short_code);
 
-	if (p->what == INTAKE_SMS_NEED_TEXT) {
+	if (p->what == ROUTE_SMS_NEED_TEXT) {
 		o->command = "complaint_empty";
 		var(&v, "keyword", conf->rules[d->rule].keyword);
 		render(ix, l, REPLY_NEED_TEXT, &v, out, outsz);
 		return 0;
 	}
-	if (p->what == INTAKE_SMS_HELP) {
+	if (p->what == ROUTE_SMS_HELP) {
 		o->command = "help";
 		help_reply(ix, l, out, outsz);
 		return 0;
@@ -549,7 +481,7 @@ handle(struct intake *ix, const char *phone, const struct sms_in *in, struct rea
 	var(&v, "shortcode", ix->conf->short_code);
 
 	if (guard_check(ix->conf, ix->store, phone, in->text, in->text_len,
-	    cmd->cmd == SMS_COMPLAINT && rd->plan.what == INTAKE_SMS_TICKET, now, &g) != 0)
+	    cmd->cmd == SMS_COMPLAINT && rd->plan.what == ROUTE_SMS_TICKET, now, &g) != 0)
 		return -1;
 	if (guarded(ix, &g, rd, base, o, out, outsz)) {
 		o->lang = LANG_NONE;    /* nothing the citizen chose */
