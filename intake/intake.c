@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "conf/live.h"
-#include "agency/agency.h"
 #include "intake/guard.h"
 #include "intake/ussd.h"
 #include "routing/decide.h"
@@ -24,6 +23,7 @@
 #include "sms/parse.h"
 #include "sms/text.h"
 #include "sms/ticket.h"
+#include "ticket/open.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
@@ -129,6 +129,21 @@ help_reply(struct intake *ix, enum lang l, char *out, size_t outsz)
 		}
 	}
 	render(ix, l, REPLY_HELP, &v, out, outsz);
+}
+
+/* A new complaint's receipt: the SMS reply, or the SMS after a USSD session. */
+static void
+receipt(struct intake *ix, enum lang l, const struct route_decision *d, const char *ticket,
+    char *out, size_t outsz)
+{
+	const struct conf *conf = ix->conf;
+	struct vars v = { 0 };
+
+	var(&v, "ticket", ticket);
+	var(&v, "agency", conf->agencies[d->agency].short_name);
+	var(&v, "category", d->rule >= 0 ? conf->rules[d->rule].label[l] : "");
+	var(&v, "shortcode", conf->short_code);
+	render(ix, l, d->rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v, out, outsz);
 }
 
 static void
@@ -249,7 +264,7 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 			/* The citizen answered: a resolved ticket no longer closes by itself. */
 			if (rc == 0 && strcmp(c.status, "resolved") == 0)
 				rc = store_complaint_set_sla(ix->store, c.id, -1, -1, -1, 0, -1);
-			if (rc == 0 && (rc = agency_queue_citizen(ix->conf, ix->store, &c, NULL, text,
+			if (rc == 0 && (rc = ticket_queue_citizen(ix->conf, ix->store, &c, NULL, text,
 			    now)) > 0) {
 				o->queued = 1;
 				rc = 0;
@@ -264,7 +279,7 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 		else {
 			rc = store_event_add(ix->store, c.id, now, "citizen", "withdrawn",
 			    "withdrawn by the reporter (BATAL)");
-			if (rc == 0 && (rc = agency_queue_citizen(ix->conf, ix->store, &c,
+			if (rc == 0 && (rc = ticket_queue_citizen(ix->conf, ix->store, &c,
 			    "withdrawn", "withdrawn by the reporter (BATAL)", now)) > 0) {
 				o->queued = 1;
 				rc = 0;
@@ -293,10 +308,7 @@ static int
 complaint_plan(struct intake *ix, const char *phone, const struct sms_command *cmd,
     int64_t now, struct plan *p)
 {
-	const struct conf *conf = ix->conf;
 	struct route_sms r;
-	const struct route_decision *d = &r.d;
-	struct store_complaint *c = &p->c;
 
 	memset(p, 0, sizeof *p);
 	route_sms_decide(ix->rt, cmd, &r);
@@ -304,21 +316,8 @@ complaint_plan(struct intake *ix, const char *phone, const struct sms_command *c
 	p->what = r.answer;
 	if (r.answer != ROUTE_SMS_TICKET)
 		return 0;
-	if (ticket_new(c->ticket) != 0)
-		return -1;
-	str_copy(c->phone, sizeof c->phone, phone);
-	str_copy(c->channel, sizeof c->channel, "sms");
-	str_copy(c->keyword, sizeof c->keyword, d->rule >= 0 ? conf->rules[d->rule].keyword : "");
-	str_copy(c->agency, sizeof c->agency, conf->agencies[d->agency].id);
-	str_copy(c->region, sizeof c->region, d->region >= 0 ? conf->regions[d->region].id : "");
-	str_copy(c->status, sizeof c->status, "received");
-	c->location = r.llen > 0 ? xstrndup(r.loc, r.llen) : NULL;
-	c->description = xstrndup(r.desc, r.dlen);
-	c->route_explain = xstrdup(d->explain);
-	str_copy(c->config_hash, sizeof c->config_hash, conf->hash);
-	c->created_at = now;
-	agency_sla_init(conf, c, now);
-	return 0;
+	return ticket_plan(ix->conf, &p->d, phone, "sms", r.loc, r.llen, r.desc, r.dlen, now,
+	    &p->c);
 }
 
 /* Stores the planned complaint (inside the transaction) and answers. */
@@ -331,7 +330,7 @@ complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang,
 	struct store_complaint *c = &p->c;
 	struct vars v = { 0 };
 	enum lang l;
-	int i, r;
+	int r;
 
 	l = cmd_lang != LANG_NONE ? cmd_lang : d->lang != LANG_NONE ? d->lang : base;
 	o->lang = cmd_lang != LANG_NONE ? cmd_lang : d->lang;
@@ -348,25 +347,8 @@ complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang,
 		help_reply(ix, l, out, outsz);
 		return 0;
 	}
-	/* Random numbers seldom meet: the planned one nearly always stands. */
-	for (i = 0; i < 20; i++) {
-		r = store_ticket_exists(ix->store, c->ticket);
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		if (ticket_new(c->ticket) != 0)
-			return -1;
-	}
-	if (i == 20) {
-		log_error("no free ticket number after 20 tries");
-		return -1;
-	}
 	str_copy(c->lang, sizeof c->lang, lang_code(l));
-	r = d->rule >= 0 ? store_complaint_add_routed(ix->store, c, d->explain) :
-	    store_complaint_add(ix->store, c);
-	if (r == 0)
-		r = agency_queue_created(conf, ix->store, c, now);
+	r = ticket_open(conf, ix->store, d, c, now);
 	if (r < 0)
 		return -1;
 	o->queued = r > 0;      /* a webhook to deliver: wake the workers */
@@ -376,10 +358,7 @@ complaint(struct intake *ix, struct plan *p, enum lang base, enum lang cmd_lang,
 	o->agency = conf->agencies[d->agency].id;
 	o->rule = d->rule >= 0 ? conf->rules[d->rule].keyword : "triage";
 
-	var(&v, "ticket", c->ticket);
-	var(&v, "agency", conf->agencies[d->agency].short_name);
-	var(&v, "category", d->rule >= 0 ? conf->rules[d->rule].label[l] : "");
-	render(ix, l, d->rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v, out, outsz);
+	receipt(ix, l, d, c->ticket, out, outsz);
 	return 0;
 }
 
@@ -1199,9 +1178,8 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	struct store_complaint c = { 0 };
 	struct store_outbox_new ob = { 0 };
 	struct vars v = { 0 };
-	char receipt[INTAKE_REPLY_MAX], key[200];
+	char receipt_sms[INTAKE_REPLY_MAX], key[200];
 	struct guard g;
-	int i, r;
 
 	/* A USSD complaint takes a token from the phone's bucket like an SMS one. */
 	if (guard_check_bucket(conf, ix->store, phone, now, &g) != 0)
@@ -1219,49 +1197,21 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 
 	route_menu(ix->rt, ctx->rule, ctx->location, strlen(ctx->location), ctx->description,
 	    strlen(ctx->description), &d);
-	for (i = 0; i < 20; i++) {
-		if (ticket_new(c.ticket) != 0)
-			return -1;
-		if ((r = store_ticket_exists(ix->store, c.ticket)) < 0)
-			return -1;
-		if (r == 0)
-			break;
-	}
-	if (i == 20)
+	if (ticket_plan(conf, &d, phone, "ussd", ctx->location, strlen(ctx->location),
+	    ctx->description, strlen(ctx->description), now, &c) != 0)
 		return -1;
-	str_copy(c.phone, sizeof c.phone, phone);
-	str_copy(c.channel, sizeof c.channel, "ussd");
-	str_copy(c.keyword, sizeof c.keyword, d.rule >= 0 ? conf->rules[d.rule].keyword : "");
-	str_copy(c.agency, sizeof c.agency, conf->agencies[d.agency].id);
-	str_copy(c.region, sizeof c.region, d.region >= 0 ? conf->regions[d.region].id : "");
-	str_copy(c.status, sizeof c.status, "received");
 	str_copy(c.lang, sizeof c.lang, lang_code(ctx->lang));
-	c.location = ctx->location[0] ? xstrdup(ctx->location) : NULL;
-	c.description = xstrdup(ctx->description);
-	c.route_explain = xstrdup(d.explain);
-	str_copy(c.config_hash, sizeof c.config_hash, conf->hash);
-	c.created_at = now;
-	agency_sla_init(conf, &c, now);
-	r = d.rule >= 0 ? store_complaint_add_routed(ix->store, &c, d.explain) :
-	    store_complaint_add(ix->store, &c);
-	if (r == 0)
-		r = agency_queue_created(conf, ix->store, &c, now);
-	if (r < 0) {
+	if (ticket_open(conf, ix->store, &d, &c, now) < 0) {
 		store_complaint_clear(&c);
 		return -1;
 	}
 
 	/* The USSD screen vanishes: the same receipt an SMS complaint gets, by SMS. */
-	var(&v, "ticket", c.ticket);
-	var(&v, "agency", conf->agencies[d.agency].short_name);
-	var(&v, "category", d.rule >= 0 ? conf->rules[d.rule].label[ctx->lang] : "");
-	var(&v, "shortcode", conf->short_code);
-	render(ix, ctx->lang, d.rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v,
-	    receipt, sizeof receipt);
+	receipt(ix, ctx->lang, &d, c.ticket, receipt_sms, sizeof receipt_sms);
 	snprintf(key, sizeof key, "ussd-receipt:%s:%s", gw->name, in->session);
 	ob.kind = "sms";
 	ob.recipient = phone;
-	ob.body = receipt;
+	ob.body = receipt_sms;
 	ob.idem_key = key;
 	ob.complaint_id = c.id;
 	ob.created_at = now;
