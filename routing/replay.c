@@ -2,8 +2,8 @@
  * replay: stored complaints routed again through a candidate config.  See
  * replay.h.  An SMS is routed by route_sms_decide() (routing/decide.h), the
  * function the service uses; a USSD complaint by route_menu() with the
- * candidate's rule of its stored keyword, as ussd_submit() (intake/intake.c)
- * routes the category chosen from the menu.  So "would move" means what the
+ * candidate's rule of its stored keyword, as ussd_submit()
+ * (intake/ussd_session.c) routes the category chosen from the menu.  So "would move" means what the
  * service would do.
  */
 #include "routing/replay.h"
