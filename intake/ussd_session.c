@@ -211,6 +211,113 @@ struct ussd_tx {
 };
 
 /*
+ * A live session: the newest input is what follows the text we saw last
+ * (a gateway that sends the whole path, "1*3*2"), then the menu steps on it.
+ * 0, or -1 on a store error.
+ */
+static int
+ussd_continue(struct ussd_tx *t)
+{
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+	struct ussd_ctx *ctx = &t->ctx;
+	const char *input = in->text;
+	size_t ilen = in->text_len, llen;
+
+	ctx_from_row(t->ix->conf, row, ctx);
+	if (in->cumulative) {
+		llen = strlen(row->last_text);
+		if (llen == 0) {
+			input = in->text;
+			ilen = in->text_len;
+		} else if (in->text_len > llen && memcmp(in->text, row->last_text, llen) == 0 &&
+		    in->text[llen] == '*') {
+			input = in->text + llen + 1;
+			ilen = in->text_len - llen - 1;
+		} else {
+			const char *star = memrchr(in->text, '*', in->text_len);
+
+			log_warnx("ussd %s session=%s: text does not continue the last one; "
+			    "taking its last part", gw->name, in->session);
+			input = star ? star + 1 : in->text;
+			ilen = in->text_len - (size_t)(input - in->text);
+		}
+	}
+	return ussd_input(t->ix, gw, in, t->phone, ctx, input, ilen, t->now, &t->out, row,
+	    t->ticket, &t->agency, &t->limited);
+}
+
+/*
+ * A new, expired (expired = 1) or unknown session: a dial-through walked,
+ * or the main menu, with an older unfinished session offered to resume.
+ * Now and then purges old sessions.  0, or -1 on a store error.
+ */
+static int
+ussd_fresh(struct store *s, struct ussd_tx *t, int expired, enum lang pref)
+{
+	struct intake *ix = t->ix;
+	const struct conf *conf = ix->conf;
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+	struct ussd_ctx *ctx = &t->ctx;
+	int64_t now = t->now;
+	int r;
+	static unsigned purge_tick;
+
+	t->fresh = 1;
+	t->what = expired ? "expired: fresh menu" : "start";
+	memset(row, 0, sizeof *row);
+	row->created_at = now;
+	if (!expired && menu_path(in->text, in->text_len)) {
+		/* Dial-through (*123*1*2#): walk the choices in order. */
+		const char *p = in->text, *end = in->text + in->text_len, *star;
+
+		t->what = "dial-through";
+		ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+		while (p < end && !t->out.end) {
+			star = memchr(p, '*', (size_t)(end - p));
+			if (star == NULL)
+				star = end;
+			if (ussd_input(ix, gw, in, t->phone, ctx, p, (size_t)(star - p), now,
+			    &t->out, row, t->ticket, &t->agency, &t->limited) != 0)
+				return -1;
+			p = star + 1;
+		}
+	} else {
+		ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+		if (conf->ussd_resume_window > 0) {
+			if (t->old == NULL)
+				t->old = xcalloc(1, sizeof *t->old);
+			r = store_ussd_find_resumable(s, t->phone, gw->name, in->session,
+			    now - conf->ussd_resume_window, t->old);
+			if (r < 0)
+				return -1;
+			if (r == 1) {
+				struct ussd_ctx prev;
+
+				ctx_from_row(conf, t->old, &prev);
+				if (ussd_resumable(&prev)) {
+					t->what = "resume offered";
+					*ctx = prev;
+					ussd_offer_resume(conf, ctx, &t->out);
+				}
+				/* Offered once: the old session will not come back again. */
+				t->old->resumable = 0;
+				t->old->updated_at = now;
+				if (store_ussd_put(s, t->old) != 0)
+					return -1;
+			}
+		}
+	}
+	if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0 &&
+	    store_ussd_purge(s, now - USSD_PURGE_AFTER) < 0)
+		return -1;
+	return 0;
+}
+
+/*
  * Everything a USSD request reads and stores, run by the store's writer
  * (store_run): 0 keep it, 1 nothing new (a repeated request, or a session
  * that is over: the screen to show is in row->last_response), -1 error.
@@ -219,19 +326,13 @@ static int
 ussd_tx(struct store *s, void *arg)
 {
 	struct ussd_tx *t = arg;
-	struct intake *ix = t->ix;
-	const struct conf *conf = ix->conf;
+	const struct conf *conf = t->ix->conf;
 	const struct gateway *gw = t->gw;
 	const struct ussd_in *in = t->in;
 	struct store_ussd *row = t->row;
-	struct ussd_ctx *ctx = &t->ctx;
 	struct store_phone pp;
-	const char *input = in->text;
-	size_t ilen = in->text_len, llen;
 	int64_t now = t->now;
-	enum lang pref;
 	int r;
-	static unsigned purge_tick;
 
 	r = store_ussd_get(s, gw->name, in->session, row);
 	if (r < 0)
@@ -254,92 +355,19 @@ ussd_tx(struct store *s, void *arg)
 	}
 	if (store_phone_get(s, t->phone, &pp) < 0)
 		return -1;
-	pref = lang_from_code(pp.lang);
 
 	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
-		/* The newest input is what follows the text we saw last. */
-		ctx_from_row(conf, row, ctx);
-		if (in->cumulative) {
-			llen = strlen(row->last_text);
-			if (llen == 0) {
-				input = in->text;
-				ilen = in->text_len;
-			} else if (in->text_len > llen && memcmp(in->text, row->last_text, llen) == 0 &&
-			    in->text[llen] == '*') {
-				input = in->text + llen + 1;
-				ilen = in->text_len - llen - 1;
-			} else {
-				const char *star = memrchr(in->text, '*', in->text_len);
-
-				log_warnx("ussd %s session=%s: text does not continue the last one; "
-				    "taking its last part", gw->name, in->session);
-				input = star ? star + 1 : in->text;
-				ilen = in->text_len - (size_t)(input - in->text);
-			}
-		}
-		if (ussd_input(ix, gw, in, t->phone, ctx, input, ilen, now, &t->out, row, t->ticket,
-		    &t->agency, &t->limited) != 0)
+		if (ussd_continue(t) != 0)
 			return -1;
-	} else {
-		/* New, expired or unknown session. */
-		int expired = r == 1;
-
-		t->fresh = 1;
-		t->what = expired ? "expired: fresh menu" : "start";
-		memset(row, 0, sizeof *row);
-		row->created_at = now;
-		if (!expired && menu_path(in->text, in->text_len)) {
-			/* Dial-through (*123*1*2#): walk the choices in order. */
-			const char *p = in->text, *end = in->text + in->text_len, *star;
-
-			t->what = "dial-through";
-			ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
-			while (p < end && !t->out.end) {
-				star = memchr(p, '*', (size_t)(end - p));
-				if (star == NULL)
-					star = end;
-				if (ussd_input(ix, gw, in, t->phone, ctx, p, (size_t)(star - p), now,
-				    &t->out, row, t->ticket, &t->agency, &t->limited) != 0)
-					return -1;
-				p = star + 1;
-			}
-		} else {
-			ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
-			if (conf->ussd_resume_window > 0) {
-				if (t->old == NULL)
-					t->old = xcalloc(1, sizeof *t->old);
-				r = store_ussd_find_resumable(s, t->phone, gw->name, in->session,
-				    now - conf->ussd_resume_window, t->old);
-				if (r < 0)
-					return -1;
-				if (r == 1) {
-					struct ussd_ctx prev;
-
-					ctx_from_row(conf, t->old, &prev);
-					if (ussd_resumable(&prev)) {
-						t->what = "resume offered";
-						*ctx = prev;
-						ussd_offer_resume(conf, ctx, &t->out);
-					}
-					/* Offered once: the old session will not come back again. */
-					t->old->resumable = 0;
-					t->old->updated_at = now;
-					if (store_ussd_put(s, t->old) != 0)
-						return -1;
-				}
-			}
-		}
-		if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0 &&
-		    store_ussd_purge(s, now - USSD_PURGE_AFTER) < 0)
-			return -1;
-	}
+	} else if (ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
+		return -1;
 
 	str_copy(row->gateway, sizeof row->gateway, gw->name);
 	str_copy(row->id, sizeof row->id, in->session);
 	str_copy(row->phone, sizeof row->phone, t->phone);
-	ctx_to_row(ctx, row);
+	ctx_to_row(&t->ctx, row);
 	row->done = t->out.end;
-	row->resumable = !t->out.end && ussd_resumable(ctx);
+	row->resumable = !t->out.end && ussd_resumable(&t->ctx);
 	row->updated_at = now;
 	if (in->text_len < sizeof row->last_text) {
 		memcpy(row->last_text, in->text, in->text_len);
