@@ -21,6 +21,7 @@
 #include "ops/phone.h"
 #include "ops/stats.h"
 #include "outbox/deliver.h"
+#include "routing/decide.h"
 #include "routing/lint.h"
 #include "routing/replay.h"
 #include "routing/route.h"
@@ -401,7 +402,7 @@ cmd_route(const struct opts *o, const char *text)
 {
 	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct route_table *rt;
-	struct intake_sms_route r;
+	struct route_sms r;
 	const struct route_decision *d = &r.d;
 	struct sms_command cmd;
 	const struct conf_agency *a;
@@ -425,7 +426,7 @@ cmd_route(const struct opts *o, const char *text)
 		conf_free(c);
 		return 0;
 	}
-	intake_route_sms(rt, &cmd, &r);
+	route_sms_decide(rt, &cmd, &r);
 	a = &c->agencies[d->agency];
 	printf("agency:  %s (%s)\n", a->id, a->name);
 	printf("rule:    %s\n", d->rule >= 0 ? c->rules[d->rule].keyword : "- (triage)");
@@ -438,9 +439,9 @@ cmd_route(const struct opts *o, const char *text)
 	else
 		printf("region:  -\n");
 	printf("why:     %s\n", d->explain);
-	if (r.answer == INTAKE_SMS_HELP)
+	if (r.answer == ROUTE_SMS_HELP)
 		printf("note:    no keyword and fewer than %d words: the service answers with the "
-		    "help text and opens no ticket\n", INTAKE_MIN_FREE_WORDS);
+		    "help text and opens no ticket\n", ROUTE_SMS_MIN_FREE_WORDS);
 	route_free(rt);
 	conf_free(c);
 	return 0;

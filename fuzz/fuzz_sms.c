@@ -1,6 +1,6 @@
 /*
  * fuzz_sms: the SMS grammar as intake reads a message, on the example
- * config: sms_parse(), then for a complaint the routing (intake_route_sms:
+ * config: sms_parse(), then for a complaint the routing (route_sms_decide:
  * rules, regions, typos, triage) and the reply the citizen would get
  * (conf_render, gsm_clean, gsm_fit), with the citizen's own words in the
  * template variables.  The input is the message text; only valid UTF-8 is
@@ -17,6 +17,7 @@
 
 #include "conf/conf.h"
 #include "intake/intake.h"
+#include "routing/decide.h"
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/parse.h"
@@ -90,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "note", "command", "status" };
 	const char *values[8];
 	struct sms_command cmd;
-	struct intake_sms_route r;
+	struct route_sms r;
 	char kw[64], note[200], desc[200];
 	enum lang l;
 	const char *text = (const char *)data;
@@ -115,7 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    REPLY_ADDED : REPLY_BAD_TICKET, names, values, 8);
 		return 0;
 	}
-	intake_route_sms(rt, &cmd, &r);
+	route_sms_decide(rt, &cmd, &r);
 	if (r.d.agency >= conf->nagencies)
 		abort();                /* a decision must name a real agency */
 	if (r.d.rule >= (long)conf->nrules || r.d.region >= (long)conf->nregions)
@@ -130,8 +131,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	values[2] = r.d.rule >= 0 ? conf->rules[r.d.rule].label[l] : "";
 	values[4] = kw;
 	values[5] = desc;
-	reply(l, r.answer == INTAKE_SMS_NEED_TEXT ? REPLY_NEED_TEXT :
-	    r.answer == INTAKE_SMS_HELP ? REPLY_HELP :
+	reply(l, r.answer == ROUTE_SMS_NEED_TEXT ? REPLY_NEED_TEXT :
+	    r.answer == ROUTE_SMS_HELP ? REPLY_HELP :
 	    r.d.rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, names, values, 8);
 	return 0;
 }

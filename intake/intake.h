@@ -39,34 +39,6 @@ struct intake {
 };
 
 #define INTAKE_REPLY_MAX 1024
-/*
- * A message with no keyword and fewer words than this ("halo", "tes",
- * "terima kasih") gets the help text, not a ticket.
- */
-#define INTAKE_MIN_FREE_WORDS 3
-
-/*
- * How intake reads an SMS complaint (cmd->cmd == SMS_COMPLAINT), with no
- * store: where it routes, what description and location it would keep
- * (pointers into the message, trimmed), and what the citizen gets back.
- * `aduan route` and replay use it to say what the service would do.
- */
-enum intake_sms_answer {
-	INTAKE_SMS_TICKET,              /* a complaint is stored */
-	INTAKE_SMS_NEED_TEXT,           /* a keyword and nothing said: "JALAN" */
-	INTAKE_SMS_HELP                 /* no keyword and hardly a sentence: "halo" */
-};
-
-struct intake_sms_route {
-	struct route_decision d;
-	const char *desc, *loc;         /* loc NULL when none */
-	size_t dlen, llen;
-	enum intake_sms_answer answer;
-};
-
-void intake_route_sms(const struct route_table *rt, const struct sms_command *cmd,
-    struct intake_sms_route *r);
-
 struct intake_result {
 	int status;                     /* 200, 400 or 503 */
 	char reply[INTAKE_REPLY_MAX];   /* the SMS to send back ("" for none) */

@@ -1,9 +1,9 @@
 /*
  * replay: stored complaints routed again through a candidate config.  See
- * replay.h.  An SMS is routed by intake's own intake_route_sms(), the
+ * replay.h.  An SMS is routed by route_sms_decide() (routing/decide.h), the
  * function the service uses; a USSD complaint by route_menu() with the
- * candidate's rule of its stored keyword, as ussd_submit() (intake/intake.c)
- * routes the category chosen from the menu.  So "would move" means what the
+ * candidate's rule of its stored keyword, as ussd_submit()
+ * (intake/ussd_session.c) routes the category chosen from the menu.  So "would move" means what the
  * service would do.
  */
 #include "routing/replay.h"
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/intake.h"
+#include "routing/decide.h"
 #include "sms/parse.h"
 #include "util/util.h"
 
@@ -45,14 +45,14 @@ decide_sms(const struct route_table *rt, const char *text, struct route_decision
     int *no_ticket)
 {
 	struct sms_command cmd;
-	struct intake_sms_route r;
+	struct route_sms r;
 
 	sms_parse(text, strlen(text), &cmd);
 	if (cmd.cmd != SMS_COMPLAINT)
 		return -1;
-	intake_route_sms(rt, &cmd, &r);
+	route_sms_decide(rt, &cmd, &r);
 	*d = r.d;
-	*no_ticket = r.answer != INTAKE_SMS_TICKET;
+	*no_ticket = r.answer != ROUTE_SMS_TICKET;
 	return 0;
 }
 

@@ -6,7 +6,7 @@
  *
  * Each complaint is routed as intake routed it:
  *   - SMS: the message that opened it, parsed (sms_parse) and routed by
- *     intake_route_sms(), the function intake itself uses: route_structured()
+ *     route_sms_decide(), the function intake itself uses: route_structured()
  *     for KEYWORD#LOCATION#TEXT, else route_text() on the text after the
  *     optional LAPOR/ADUAN/REPORT.  A message that no longer parses as a
  *     complaint is skipped (counted, not replayed).
@@ -79,7 +79,7 @@ struct replay {
 	long rule_changed;              /* same agency, another rule */
 	long no_ticket;                 /* the candidate would open no ticket for them: a
 	                                   keyword with nothing after it, or no keyword
-	                                   and fewer than INTAKE_MIN_FREE_WORDS words */
+	                                   and fewer than ROUTE_SMS_MIN_FREE_WORDS words */
 	struct replay_move *moves;      /* see replay_sort() */
 	size_t nmoves, capmoves;
 };

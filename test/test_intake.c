@@ -1405,8 +1405,8 @@ test_status_reply_with_very_long_note_is_cut_to_three_sms(void **state)
 
 /*
  * An agency note that is one long word (a link, a reference code) must
- * still show its beginning.  status_reply() cuts back to the last space
- * (intake.c, "while (n > 0 && note[n] != ' ') n--;"); with no space at all
+ * still show its beginning.  reply_status() cuts back to the last space
+ * (intake/reply.c, "while (n > 0 && note[n] != ' ') n--;"); with no space at all
  * it reaches 0 and the whole note becomes "...".
  */
 static void

@@ -1,0 +1,241 @@
+/*
+ * endpoints: intake's HTTP handlers.  A gateway's SMS, USSD and delivery
+ * report callbacks (decoded by its adapter, gateway/), each request on the
+ * config snapshot in force when it starts; /healthz and /metrics; the
+ * aduan_callbacks_total counter.  The work itself is sms.c's, ussd_session.c's
+ * and the store's.
+ */
+#include "intake/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/live.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "util/util.h"
+
+/*
+ * The handlers' view of the config: a snapshot for the whole request, so a
+ * reload in the middle of a message changes nothing for it.
+ */
+const struct live_snap *
+intake_pin(const struct intake *ix, struct intake *local)
+{
+	const struct live_snap *snap = NULL;
+
+	*local = *ix;
+	if (ix->live != NULL) {
+		snap = live_get(ix->live);
+		local->conf = snap->conf;
+		local->rt = snap->rt;
+	}
+	return snap;
+}
+
+void
+intake_unpin(const struct intake *ix, const struct live_snap *snap)
+{
+	if (snap != NULL)
+		live_put(ix->live, snap);
+}
+
+/*
+ * aduan_callbacks_total: one per callback answered.  The results are a
+ * bounded set: ok, retry_replayed, refused_<4xx status>, unavailable_503.
+ */
+static void
+count_callback(const struct gateway *gw, const char *endpoint, int status, int replayed)
+{
+	char result[32];
+
+	if (status == 200)
+		str_copy(result, sizeof result, replayed ? "retry_replayed" : "ok");
+	else if (status == 503)
+		str_copy(result, sizeof result, "unavailable_503");
+	else
+		snprintf(result, sizeof result, "%s_%d", status >= 400 && status < 500 ?
+		    "refused" : "error", status);
+	metrics_count("aduan_callbacks_total", 1, "gateway", gw->name, "endpoint", endpoint,
+	    "result", result, NULL);
+}
+
+void
+intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake_endpoint *ep = ctx;
+	struct intake_result *r;
+	struct intake ix;
+	const struct live_snap *snap = intake_pin(ep->ix, &ix);
+	struct sms_in *in;
+	char err[200], line[224];
+	size_t n = 0, i, replays = 0, max = ep->gw->reply_inline ? 1 : SMS_BATCH_MAX;
+	int st, worst = 200;
+
+	in = xcalloc(max, sizeof *in);
+	st = ep->gw->decode_sms(ix.conf, req, in, max, &n, err, sizeof err);
+	if (st != 0) {
+		log_warnx("sms %s from peer %s refused with %d: %s", ep->gw->name,
+		    http_request_peer(req), st, err);
+		snprintf(line, sizeof line, "%s\n", err);
+		http_respond_text(res, st, line);
+		count_callback(ep->gw, "sms", st, 0);
+		free(in);
+		intake_unpin(ep->ix, snap);
+		return;
+	}
+	r = xmalloc(sizeof *r);
+	r->reply[0] = '\0';
+	/*
+	 * Each message of a batch is handled (and deduplicated) on its own.
+	 * One that could not be stored (5xx) makes the whole callback a 503,
+	 * so the gateway sends it again; those already stored then answer
+	 * from the store.  A message refused for what it is (4xx: a sender
+	 * that is no phone number) is logged and acknowledged: sending the
+	 * batch again could not fix it.  A single message answered inline
+	 * (Kannel, Twilio) gets its own status.  intake_sms() logged each
+	 * message, refused or not, on its one line.
+	 */
+	for (i = 0; i < n; i++) {
+		st = intake_sms(&ix, ep->gw, &in[i], r);
+		replays += st == 200 && r->replayed;
+		if (st >= 500 && worst < 500) {
+			worst = st;
+			snprintf(line, sizeof line, "%s\n", r->error);
+		} else if (st != 200 && worst == 200 && ep->gw->reply_inline) {
+			worst = st;
+			snprintf(line, sizeof line, "%s\n", r->error);
+		}
+	}
+	if (worst != 200)
+		http_respond_text(res, worst, line);
+	else {
+		ep->gw->encode_reply(ep->gw->reply_inline && n == 1 ? r->reply : "", res);
+		if (ep->gw->reply_inline && n == 1 && r->reply[0] != '\0')
+			metrics_count("aduan_replies_sent_total", 1, "gateway", ep->gw->name, NULL);
+	}
+	count_callback(ep->gw, "sms", worst, n > 0 && replays == n);
+	for (i = 0; i < n; i++)
+		sms_in_clear(&in[i]);
+	free(in);
+	free(r);
+	intake_unpin(ep->ix, snap);
+}
+
+void
+intake_dlr_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake_endpoint *ep = ctx;
+	struct intake ix;
+	const struct live_snap *snap = intake_pin(ep->ix, &ix);
+	char id[128], state[32], err[200], line[224];
+	int st;
+
+	st = ep->gw->decode_dlr(ix.conf, req, id, sizeof id, state, sizeof state, err,
+	    sizeof err);
+	intake_unpin(ep->ix, snap);
+	if (st != 0) {
+		log_warnx("dlr %s from peer %s refused with %d: %s", ep->gw->name,
+		    http_request_peer(req), st, err);
+		snprintf(line, sizeof line, "%s\n", err);
+		http_respond_text(res, st, line);
+		count_callback(ep->gw, "dlr", st, 0);
+		return;
+	}
+	st = store_outbox_dlr(ep->ix->store, id, state, now_unix());
+	if (st < 0) {
+		log_error("store: %s", store_errmsg());
+		http_respond_text(res, 503, "service temporarily unavailable, retry later\n");
+		count_callback(ep->gw, "dlr", 503, 0);
+		return;
+	}
+	/* An unknown id is answered 200 too: retrying it would not help. */
+	log_info("dlr %s id=%s state=%s%s", ep->gw->name, id, state, st == 0 ? " (no such message)" : "");
+	http_respond_text(res, 200, "ok\n");
+	count_callback(ep->gw, "dlr", 200, 0);
+}
+
+void
+intake_health_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake *ix = ctx;
+	char line[600];
+
+	(void)req;
+	/* Readable is not enough: a locked or read-only database refuses every message. */
+	if (store_schema_version(ix->store) <= 0)
+		snprintf(line, sizeof line, "store unavailable: %s\n", store_errmsg());
+	else if (!store_writable(ix->store))
+		snprintf(line, sizeof line, "store not writable: %s\n", store_errmsg());
+	else {
+		http_respond_text(res, 200, "ok\n");
+		return;
+	}
+	log_warnx("healthz: %.*s", (int)strcspn(line, "\n"), line);
+	http_respond_text(res, 503, line);
+}
+
+void
+intake_metrics_gauges(void *arg, struct metrics_out *out)
+{
+	static const char *const states[] = { "pending", "sending", "sent", "dead" };
+	struct intake *ix = arg;
+	char labels[64];
+	long n;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(states); i++) {
+		if ((n = store_outbox_count(ix->store, states[i])) < 0) {
+			log_warnx("metrics: outbox rows: %s", store_errmsg());
+			return;
+		}
+		metrics_labels(labels, sizeof labels, "state", states[i], NULL);
+		metrics_gauge(out, "aduan_outbox_rows", labels, (double)n);
+	}
+}
+
+void
+intake_metrics_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	char *text = metrics_render();
+
+	(void)ctx;
+	(void)req;
+	http_respond(res, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+	free(text);
+}
+
+void
+intake_ussd_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct intake_endpoint *ep = ctx;
+	struct intake_ussd_result *r;
+	struct intake ix;
+	const struct live_snap *snap = intake_pin(ep->ix, &ix);
+	struct ussd_in in;
+	char err[200], line[224];
+	int st;
+
+	st = ep->gw->decode_ussd(ix.conf, req, &in, err, sizeof err);
+	if (st != 0) {
+		log_warnx("ussd %s from peer %s refused with %d: %s", ep->gw->name,
+		    http_request_peer(req), st, err);
+		snprintf(line, sizeof line, "%s\n", err);
+		http_respond_text(res, st, line);
+		count_callback(ep->gw, "ussd", st, 0);
+		intake_unpin(ep->ix, snap);
+		return;
+	}
+	r = xmalloc(sizeof *r);
+	intake_ussd(&ix, ep->gw, &in, r);
+	if (r->status != 200) {
+		snprintf(line, sizeof line, "%s\n", r->error);
+		http_respond_text(res, r->status, line);
+	} else
+		ep->gw->encode_ussd(r->screen, r->end, res);
+	count_callback(ep->gw, "ussd", r->status, r->replayed);
+	free(r);
+	ussd_in_clear(&in);
+	intake_unpin(ep->ix, snap);
+}

@@ -1,0 +1,92 @@
+/*
+ * intake's private header: what the files of intake/ share.  Nothing
+ * outside intake/ includes it; intake.h is the contract.
+ *
+ *   sms.c           the SMS use case: dedup, read, guard, command, store, reply
+ *   parts.c         long messages: parts kept and joined; the tick for those
+ *                   whose parts never all came; the purges
+ *   ussd_session.c  the USSD flow around the menu machine (ussd.c): sessions
+ *   endpoints.c     the HTTP handlers: gateway callbacks, /healthz, /metrics
+ *   reply.c         the texts the citizen reads, from the config's templates
+ *   guard.c         the flood and loop guard (guard.h)
+ */
+#ifndef ADUAN_INTAKE_INTERNAL_H
+#define ADUAN_INTAKE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "intake/intake.h"
+
+/* ---- reply.c ------------------------------------------------------------ */
+
+/* A template's variables: names and values borrowed, at most 8 (more are dropped). */
+struct reply_vars {
+	const char *names[8];
+	const char *values[8];
+	size_t n;
+};
+
+void reply_var(struct reply_vars *v, const char *name, const char *value);
+
+/* Template r in language l with v into out: GSM-7 only, at most 3 SMS parts. */
+void reply_render(struct intake *ix, enum lang l, enum conf_reply r,
+    const struct reply_vars *v, char *out, size_t outsz);
+
+/* The help text: the rules' keywords in language l while the text stays short. */
+void reply_help(struct intake *ix, enum lang l, char *out, size_t outsz);
+
+/*
+ * A ticket's status for its reporter; note (the agency's last public note,
+ * or NULL) is cut in place at a word until the reply fits.
+ */
+void reply_status(struct intake *ix, enum lang l, const struct store_complaint *c, char *note,
+    char *out, size_t outsz);
+
+/* A new complaint's receipt (ticket number, agency, category) as routed by d. */
+void reply_receipt(struct intake *ix, enum lang l, const struct route_decision *d,
+    const char *ticket, char *out, size_t outsz);
+
+/* The agency's short name for a citizen's screen (id when unknown); borrowed from c. */
+const char *reply_agency_short(const struct conf *c, const char *id);
+
+/* t as a citizen reads a date: dd/mm/yyyy, local time. */
+void reply_date(int64_t t, char *buf, size_t bufsz);
+
+/* ---- parts.c ------------------------------------------------------------ */
+
+/*
+ * Inside the caller's transaction: keeps the part in; when all are here,
+ * fills *whole with the joined message (heap text: sms_in_clear) and
+ * forgets the parts.  1 whole, 0 more to come (or a repeat), -1 store error.
+ */
+int parts_join(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct sms_in *whole);
+
+/* ---- endpoints.c -------------------------------------------------------- */
+
+struct live_snap;
+
+/*
+ * A request's view of the config: *local is *ix with the live snapshot's
+ * conf and route table (when ix->live is set), for the whole request, so a
+ * reload in the middle of a message changes nothing for it.  Every pin is
+ * followed by one intake_unpin() with what it returned.
+ */
+const struct live_snap *intake_pin(const struct intake *ix, struct intake *local);
+void intake_unpin(const struct intake *ix, const struct live_snap *snap);
+
+/* ---- shared ------------------------------------------------------------- */
+
+/* Milliseconds since t0 (CLOCK_MONOTONIC), for a request's log line. */
+static inline double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+#endif

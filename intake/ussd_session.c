@@ -1,0 +1,476 @@
+/*
+ * ussd_session: one USSD request around the menu machine (ussd.c, pure):
+ * the session row in the store keyed by (gateway, session id), the newest
+ * input worked out of the gateway's text, a repeated request answered from
+ * the row, dial-through and resuming, and what a step asks for: a complaint
+ * opened (ticket/open.h) with its receipt SMS in the outbox, a status
+ * look-up, a language remembered.  All in one store transaction.
+ */
+#include "intake/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "intake/guard.h"
+#include "intake/ussd.h"
+#include "sms/msisdn.h"
+#include "sms/ticket.h"
+#include "ticket/open.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "util/util.h"
+
+#define USSD_PURGE_AFTER (24 * 3600)    /* sessions older than a day are deleted */
+
+static void
+ctx_from_row(const struct conf *c, const struct store_ussd *u, struct ussd_ctx *ctx)
+{
+	int st = ussd_state_from_name(u->state), rt = ussd_state_from_name(u->resume_to);
+	enum lang l = lang_from_code(u->lang);
+
+	memset(ctx, 0, sizeof *ctx);
+	ctx->state = st >= 0 ? (enum ussd_state)st : USSD_MAIN;
+	ctx->resume_to = rt >= 0 ? (enum ussd_state)rt : USSD_MAIN;
+	ctx->lang = l != LANG_NONE ? l : c->default_lang;
+	ctx->page = u->page;
+	ctx->rule = u->rule >= 0 && (size_t)u->rule < c->nrules ? u->rule : -1;
+	str_copy(ctx->location, sizeof ctx->location, u->location);
+	str_copy(ctx->description, sizeof ctx->description, u->description);
+}
+
+static void
+ctx_to_row(const struct ussd_ctx *ctx, struct store_ussd *u)
+{
+	str_copy(u->state, sizeof u->state, ussd_state_name(ctx->state));
+	str_copy(u->resume_to, sizeof u->resume_to, ussd_state_name(ctx->resume_to));
+	str_copy(u->lang, sizeof u->lang, lang_code(ctx->lang));
+	u->page = ctx->page;
+	u->rule = ctx->rule;
+	str_copy(u->location, sizeof u->location, ctx->location);
+	str_copy(u->description, sizeof u->description, ctx->description);
+}
+
+/* The complaint a USSD session confirmed: stored like an SMS one, receipt SMS queued. */
+static int
+ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    const char *phone, struct ussd_ctx *ctx, int64_t now, struct ussd_out *out,
+    int64_t *complaint_id, char *ticket_out, const char **agency_out, int *limited)
+{
+	const struct conf *conf = ix->conf;
+	struct route_decision d;
+	struct store_complaint c = { 0 };
+	struct store_outbox_new ob = { 0 };
+	struct reply_vars v = { 0 };
+	char receipt_sms[INTAKE_REPLY_MAX], key[200];
+	struct guard g;
+
+	/* A USSD complaint takes a token from the phone's bucket like an SMS one. */
+	if (guard_check_bucket(conf, ix->store, phone, now, &g) != 0)
+		return -1;
+	if (g.verdict != GUARD_PASS) {
+		reply_var(&v, "shortcode", conf->short_code);
+		out->end = 1;
+		out->action = USSD_ACT_NONE;
+		reply_render(ix, ctx->lang, REPLY_LIMITED, &v, out->screen, sizeof out->screen);
+		*limited = 1;
+		return guard_save(conf, ix->store, phone, &g, NULL, now);
+	}
+	if (guard_save(conf, ix->store, phone, &g, NULL, now) != 0)
+		return -1;
+
+	route_menu(ix->rt, ctx->rule, ctx->location, strlen(ctx->location), ctx->description,
+	    strlen(ctx->description), &d);
+	if (ticket_plan(conf, &d, phone, "ussd", ctx->location, strlen(ctx->location),
+	    ctx->description, strlen(ctx->description), now, &c) != 0)
+		return -1;
+	str_copy(c.lang, sizeof c.lang, lang_code(ctx->lang));
+	if (ticket_open(conf, ix->store, &d, &c, now) < 0) {
+		store_complaint_clear(&c);
+		return -1;
+	}
+
+	/* The USSD screen vanishes: the same receipt an SMS complaint gets, by SMS. */
+	reply_receipt(ix, ctx->lang, &d, c.ticket, receipt_sms, sizeof receipt_sms);
+	snprintf(key, sizeof key, "ussd-receipt:%s:%s", gw->name, in->session);
+	ob.kind = "sms";
+	ob.recipient = phone;
+	ob.body = receipt_sms;
+	ob.idem_key = key;
+	ob.complaint_id = c.id;
+	ob.created_at = now;
+	if (store_outbox_add(ix->store, &ob) < 0) {
+		store_complaint_clear(&c);
+		return -1;
+	}
+	*complaint_id = c.id;
+	str_copy(ticket_out, TICKET_DIGITS + 1, c.ticket);
+	*agency_out = conf->agencies[d.agency].id;
+	ussd_submitted(conf, ctx, c.ticket, conf->agencies[d.agency].short_name, out);
+	store_complaint_clear(&c);
+	return 0;
+}
+
+static int
+ussd_lookup(struct intake *ix, const char *phone, struct ussd_ctx *ctx, struct ussd_out *out)
+{
+	struct store_complaint c = { 0 };
+	char date[40], ticket[TICKET_DIGITS + 1];
+	int r, st;
+
+	str_copy(ticket, sizeof ticket, out->ticket);
+	r = store_complaint_get(ix->store, ticket, &c);
+	if (r < 0)
+		return -1;
+	/* Someone else's ticket reads exactly like one that does not exist. */
+	if (r == 0 || strcmp(c.phone, phone) != 0) {
+		ussd_status(ix->conf, ctx, 0, ticket, NULL, NULL, NULL, out);
+	} else {
+		st = conf_status_reply(c.status);
+		reply_date(c.updated_at, date, sizeof date);
+		ussd_status(ix->conf, ctx, 1, ticket,
+		    st >= 0 ? ix->conf->replies[ctx->lang][st] : c.status,
+		    reply_agency_short(ix->conf, c.agency), date, out);
+	}
+	store_complaint_clear(&c);
+	return 0;
+}
+
+/* Dial-through: a first request whose text is menu choices only ("1", "1*3"). */
+static int
+menu_path(const char *t, size_t len)
+{
+	size_t i, run = 0;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (t[i] == '*') {
+			if (run == 0)
+				return 0;
+			run = 0;
+		} else if (t[i] >= '0' && t[i] <= '9' && run < 2)
+			run++;
+		else
+			return 0;
+	}
+	return run > 0;
+}
+
+/* Runs one input and whatever it asks for.  0, or -1 on a store error. */
+static int
+ussd_input(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    const char *phone, struct ussd_ctx *ctx, const char *input, size_t len, int64_t now,
+    struct ussd_out *out, struct store_ussd *row, char *ticket, const char **agency,
+    int *limited)
+{
+	ussd_step(ix->conf, ctx, input, len, out);
+	switch (out->action) {
+	case USSD_ACT_SUBMIT:
+		return ussd_submit(ix, gw, in, phone, ctx, now, out, &row->complaint_id, ticket,
+		    agency, limited);
+	case USSD_ACT_STATUS:
+		return ussd_lookup(ix, phone, ctx, out);
+	case USSD_ACT_LANG:
+		return store_phone_set(ix->store, phone, -1, lang_code(ctx->lang), now) < 0 ? -1 : 0;
+	case USSD_ACT_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* The store failed: 503 so the gateway retries, and the request's one log line. */
+static int
+ussd_unavailable(struct intake_ussd_result *res, const struct gateway *gw, const char *masked,
+    const struct ussd_in *in, const struct timespec *t0)
+{
+	log_error("ussd %s from=%s session=%s command=unavailable store: %s %.1fms", gw->name,
+	    masked, in->session, store_errmsg(), elapsed_ms(t0));
+	res->status = 503;
+	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
+	return res->status;
+}
+
+/* One USSD request inside its transaction (ussd_tx), and what came of it. */
+struct ussd_tx {
+	struct intake *ix;
+	const struct gateway *gw;
+	const struct ussd_in *in;
+	const char *phone;
+	int64_t now;
+	struct store_ussd *row, *old;
+	struct ussd_ctx ctx;
+	struct ussd_out out;
+	char ticket[TICKET_DIGITS + 1];
+	const char *agency;
+	const char *what;               /* how a fresh session began */
+	int fresh;
+	int limited;                    /* the flood guard refused the complaint */
+	enum { USSD_TX_STEP, USSD_TX_REPEAT, USSD_TX_ENDED } end;
+};
+
+/*
+ * A live session: the newest input is what follows the text we saw last
+ * (a gateway that sends the whole path, "1*3*2"), then the menu steps on it.
+ * 0, or -1 on a store error.
+ */
+static int
+ussd_continue(struct ussd_tx *t)
+{
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+	struct ussd_ctx *ctx = &t->ctx;
+	const char *input = in->text;
+	size_t ilen = in->text_len, llen;
+
+	ctx_from_row(t->ix->conf, row, ctx);
+	if (in->cumulative) {
+		llen = strlen(row->last_text);
+		if (llen == 0) {
+			input = in->text;
+			ilen = in->text_len;
+		} else if (in->text_len > llen && memcmp(in->text, row->last_text, llen) == 0 &&
+		    in->text[llen] == '*') {
+			input = in->text + llen + 1;
+			ilen = in->text_len - llen - 1;
+		} else {
+			const char *star = memrchr(in->text, '*', in->text_len);
+
+			log_warnx("ussd %s session=%s: text does not continue the last one; "
+			    "taking its last part", gw->name, in->session);
+			input = star ? star + 1 : in->text;
+			ilen = in->text_len - (size_t)(input - in->text);
+		}
+	}
+	return ussd_input(t->ix, gw, in, t->phone, ctx, input, ilen, t->now, &t->out, row,
+	    t->ticket, &t->agency, &t->limited);
+}
+
+/*
+ * A new, expired (expired = 1) or unknown session: a dial-through walked,
+ * or the main menu, with an older unfinished session offered to resume.
+ * Now and then purges old sessions.  0, or -1 on a store error.
+ */
+static int
+ussd_fresh(struct store *s, struct ussd_tx *t, int expired, enum lang pref)
+{
+	struct intake *ix = t->ix;
+	const struct conf *conf = ix->conf;
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+	struct ussd_ctx *ctx = &t->ctx;
+	int64_t now = t->now;
+	int r;
+	static unsigned purge_tick;
+
+	t->fresh = 1;
+	t->what = expired ? "expired: fresh menu" : "start";
+	memset(row, 0, sizeof *row);
+	row->created_at = now;
+	if (!expired && menu_path(in->text, in->text_len)) {
+		/* Dial-through (*123*1*2#): walk the choices in order. */
+		const char *p = in->text, *end = in->text + in->text_len, *star;
+
+		t->what = "dial-through";
+		ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+		while (p < end && !t->out.end) {
+			star = memchr(p, '*', (size_t)(end - p));
+			if (star == NULL)
+				star = end;
+			if (ussd_input(ix, gw, in, t->phone, ctx, p, (size_t)(star - p), now,
+			    &t->out, row, t->ticket, &t->agency, &t->limited) != 0)
+				return -1;
+			p = star + 1;
+		}
+	} else {
+		ussd_begin(conf, ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+		if (conf->ussd_resume_window > 0) {
+			if (t->old == NULL)
+				t->old = xcalloc(1, sizeof *t->old);
+			r = store_ussd_find_resumable(s, t->phone, gw->name, in->session,
+			    now - conf->ussd_resume_window, t->old);
+			if (r < 0)
+				return -1;
+			if (r == 1) {
+				struct ussd_ctx prev;
+
+				ctx_from_row(conf, t->old, &prev);
+				if (ussd_resumable(&prev)) {
+					t->what = "resume offered";
+					*ctx = prev;
+					ussd_offer_resume(conf, ctx, &t->out);
+				}
+				/* Offered once: the old session will not come back again. */
+				t->old->resumable = 0;
+				t->old->updated_at = now;
+				if (store_ussd_put(s, t->old) != 0)
+					return -1;
+			}
+		}
+	}
+	if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0 &&
+	    store_ussd_purge(s, now - USSD_PURGE_AFTER) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Everything a USSD request reads and stores, run by the store's writer
+ * (store_run): 0 keep it, 1 nothing new (a repeated request, or a session
+ * that is over: the screen to show is in row->last_response), -1 error.
+ */
+static int
+ussd_tx(struct store *s, void *arg)
+{
+	struct ussd_tx *t = arg;
+	const struct conf *conf = t->ix->conf;
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+	struct store_phone pp;
+	int64_t now = t->now;
+	int r;
+
+	r = store_ussd_get(s, gw->name, in->session, row);
+	if (r < 0)
+		return -1;
+	if (r == 1 && strcmp(row->phone, t->phone) != 0) {
+		/* A session id is one phone's; another phone gets its own start. */
+		r = 0;
+	}
+	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout &&
+	    strlen(row->last_text) == in->text_len &&
+	    memcmp(row->last_text, in->text, in->text_len) == 0) {
+		/* The gateway repeated a request: the same answer, nothing new. */
+		t->end = USSD_TX_REPEAT;
+		return 1;
+	}
+	if (r == 1 && row->done) {
+		/* Over: whatever comes now, the last screen again. */
+		t->end = USSD_TX_ENDED;
+		return 1;
+	}
+	if (store_phone_get(s, t->phone, &pp) < 0)
+		return -1;
+
+	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
+		if (ussd_continue(t) != 0)
+			return -1;
+	} else if (ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
+		return -1;
+
+	str_copy(row->gateway, sizeof row->gateway, gw->name);
+	str_copy(row->id, sizeof row->id, in->session);
+	str_copy(row->phone, sizeof row->phone, t->phone);
+	ctx_to_row(&t->ctx, row);
+	row->done = t->out.end;
+	row->resumable = !t->out.end && ussd_resumable(&t->ctx);
+	row->updated_at = now;
+	if (in->text_len < sizeof row->last_text) {
+		memcpy(row->last_text, in->text, in->text_len);
+		row->last_text[in->text_len] = '\0';
+	}
+	snprintf(row->last_response, sizeof row->last_response, "%s%s",
+	    t->out.end ? "END " : "CON ", t->out.screen);
+	return store_ussd_put(s, row) != 0 ? -1 : 0;
+}
+
+int
+intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    struct intake_ussd_result *res)
+{
+	const struct conf *conf = ix->conf;
+	struct ussd_tx t;
+	struct timespec t0;
+	char phone[MSISDN_MAX + 44], why[128], masked[32];
+	const char *command;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(res, 0, sizeof *res);
+	memset(&t, 0, sizeof t);
+	res->status = 200;
+	if (msisdn_normalize(in->phone, conf->country_code, phone, sizeof phone, why,
+	    sizeof why) != MSISDN_E164) {
+		res->status = 400;
+		snprintf(res->error, sizeof res->error, "phoneNumber: %s",
+		    why[0] ? why : "not a phone number");
+		log_warnx("ussd %s from=%s session=%s command=rejected (%s) %.1fms", gw->name,
+		    log_mask_phone(in->phone, masked, sizeof masked), in->session, res->error,
+		    elapsed_ms(&t0));
+		return res->status;
+	}
+	log_mask_phone(phone, masked, sizeof masked);
+	if (guard_blocked(conf, phone)) {
+		/* A USSD screen cannot stay silent: it ends at once, empty, nothing stored. */
+		res->end = 1;
+		res->screen[0] = '\0';
+		metrics_count("aduan_guard_total", 1, "action", "blocked", "channel", "ussd", NULL);
+		log_info("ussd %s from=%s session=%s command=blocked: sender on guard.blocklist, "
+		    "not stored %.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+		return res->status;
+	}
+	if (in->text_len > STORE_USSD_TEXT_MAX) {
+		/* Far more than any menu needs: end politely, store nothing. */
+		res->end = 1;
+		str_copy(res->screen, sizeof res->screen, conf->default_lang == LANG_EN ?
+		    "Sorry, that answer is too long. Please dial again." :
+		    "Maaf, jawaban terlalu panjang. Silakan hubungi lagi.");
+		log_warnx("ussd %s from=%s session=%s command=too_long: text of %zu bytes refused "
+		    "%.1fms", gw->name, masked, in->session, in->text_len, elapsed_ms(&t0));
+		return res->status;
+	}
+
+	t.ix = ix;
+	t.gw = gw;
+	t.in = in;
+	t.phone = phone;
+	t.now = now_unix();
+	t.what = "step";
+	t.row = xcalloc(1, sizeof *t.row);
+	r = store_run(ix->store, ussd_tx, &t);
+	if (r < 0) {
+		free(t.row);
+		free(t.old);
+		return ussd_unavailable(res, gw, masked, in, &t0);
+	}
+	if (r == 1) {
+		res->end = t.end == USSD_TX_ENDED ||
+		    strncmp(t.row->last_response, "END ", 4) == 0;
+		str_copy(res->screen, sizeof res->screen, t.row->last_response + 4);
+		if (t.end == USSD_TX_REPEAT) {
+			res->replayed = 1;
+			log_info("ussd %s from=%s session=%s command=repeat: stored answer returned "
+			    "%.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+		} else
+			log_info("ussd %s from=%s session=%s command=ended: last screen returned "
+			    "%.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+		free(t.row);
+		free(t.old);
+		return res->status;
+	}
+	if (t.ticket[0] && ix->deliver != NULL)
+		deliver_wake(ix->deliver);
+	if (t.ticket[0] && t.agency != NULL)
+		metrics_count("aduan_complaints_created_total", 1, "agency", t.agency,
+		    "channel", "ussd", NULL);
+	if (t.limited)
+		metrics_count("aduan_guard_total", 1, "action", "complaint_limit", "channel", "ussd",
+		    NULL);
+	res->end = t.out.end;
+	str_copy(res->screen, sizeof res->screen, t.out.screen);
+	command = t.ticket[0] ? "complaint" : t.limited ? "limited" :
+	    t.out.action == USSD_ACT_STATUS ? "status" :
+	    t.out.action == USSD_ACT_LANG ? "language" : "menu";
+	log_info("ussd %s from=%s session=%s command=%s %s state=%s%s%s%s%s%s %.1fms", gw->name,
+	    masked, in->session, command, t.fresh ? t.what : "step", ussd_state_name(t.ctx.state),
+	    t.out.end ? " end" : "", t.ticket[0] ? " ticket=" : "", t.ticket,
+	    t.agency != NULL ? " agency=" : "", t.agency != NULL ? t.agency : "",
+	    elapsed_ms(&t0));
+	free(t.row);
+	free(t.old);
+	return res->status;
+}
