@@ -2,6 +2,7 @@
 # it_build: the Makefile as a packager and a releaser use it.
 #
 #   touching VERSION rebuilds cli/main.o and nothing else (make -n, instant);
+#   a bare `make` (no goal) builds ./aduan;
 #   in a copy of the tree with this build's objects (timestamps kept), a
 #   bumped VERSION is what the rebuilt `aduan --version` prints;
 #   CPPFLAGS reach every compile and LDFLAGS every link;
@@ -32,6 +33,16 @@ compiles=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
 expect_eq "compiles after touching VERSION (cli/main.c only)" 1 "$compiles"
 expect_match "make -n after touching VERSION relinks aduan" "-o $build/aduan " "$out"
 ok "touching VERSION rebuilds cli/main.o only"
+
+# 1b. A bare make builds ./aduan: the VERSION rule, the Makefile's first,
+# must not become the default goal (.DEFAULT_GOAL := all).
+out=$(mk -n -W VERSION)
+expect_match "bare make -n after touching VERSION links aduan" "-o $build/aduan " "$out"
+if [ -z "$sanitize" ]; then
+	expect_match "bare make -n after touching VERSION replaces ./aduan" \
+		"mv -f aduan\.tmp aduan" "$out"
+fi
+ok "a bare make builds aduan"
 
 # 2. A bumped VERSION is what --version prints, in a copy of the tree.
 tree=$IT_TMP/tree
