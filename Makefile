@@ -74,11 +74,12 @@ LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 LINK     = $(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS)
 
-# Every module source, in libaduan.a; aduan.c (main() and the subcommands) is
-# linked on its own.
+# Every module source, in libaduan.a (what the tests link); cli/ (main(),
+# the command table and one file per command) is linked into aduan alone.
 SRCS    := $(wildcard util/*.c sms/*.c net/*.c conf/*.c store/*.c routing/*.c gateway/*.c \
              outbox/*.c ticket/*.c intake/*.c agency/*.c ops/*.c)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 
 # One cmocka binary per module: test/test_<module>.c
 TEST_SRCS := $(wildcard test/test_*.c)
@@ -96,10 +97,11 @@ FUZZ_TIME ?= 60
 
 .DEFAULT_GOAL := all
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-# Only aduan.c uses ADUAN_VERSION: only aduan.o is rebuilt when VERSION
-# changes (test/it_build.sh checks both).
-$(BUILD)/aduan.o: VERSION
-$(BUILD)/aduan.o: VERSION_DEF = -DADUAN_VERSION='"$(VERSION)"'
+# Only cli/main.c uses ADUAN_VERSION (as cli_version): only cli/main.o is
+# rebuilt when VERSION changes (test/it_build.sh checks both).  Not the first
+# rule: .DEFAULT_GOAL above keeps a bare `make` building ./aduan.
+$(BUILD)/cli/main.o: VERSION
+$(BUILD)/cli/main.o: VERSION_DEF = -DADUAN_VERSION='"$(VERSION)"'
 
 .PHONY: all run check test deps clean
 # Keep test objects: they are prerequisites of two rules, not throw-away files.
@@ -116,7 +118,7 @@ else
 aduan: $(BUILD)/aduan
 endif
 
-$(BUILD)/aduan: $(BUILD)/aduan.o $(BUILD)/libaduan.a
+$(BUILD)/aduan: $(CLI_OBJS) $(BUILD)/libaduan.a
 	$(LINK) -o $@ $^ $(LIBS)
 
 $(BUILD)/libaduan.a: $(OBJS)
@@ -175,7 +177,7 @@ fuzz-build: $(FUZZ_BINS)
 clean:
 	rm -rf build aduan
 
--include $(OBJS:.o=.d) $(BUILD)/aduan.d $(TESTS:=.d) $(TOOLS:=.d) $(FUZZ_REPLAY:=.d)
+-include $(OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(FUZZ_REPLAY:=.d)
 
 # make bench: throughput, latency and memory on loopback (bench/run.sh).
 # Never part of make check.  BENCH_QUICK=1 shortens every phase.

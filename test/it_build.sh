@@ -1,7 +1,8 @@
 #!/bin/bash
 # it_build: the Makefile as a packager and a releaser use it.
 #
-#   touching VERSION rebuilds aduan.o and nothing else (make -n, instant);
+#   touching VERSION rebuilds cli/main.o and nothing else (make -n, instant);
+#   a bare `make` (no goal) builds ./aduan;
 #   in a copy of the tree with this build's objects (timestamps kept), a
 #   bumped VERSION is what the rebuilt `aduan --version` prints;
 #   CPPFLAGS reach every compile and LDFLAGS every link;
@@ -24,22 +25,33 @@ build/san-*) sanitize=${build#build/san-}; sanitize=${sanitize//-/,} ;;
 esac
 mk() { make --no-print-directory SANITIZE="$sanitize" "$@" 2>&1; }
 
-# 1. VERSION is a prerequisite of aduan.o alone.
+# 1. VERSION is a prerequisite of cli/main.o alone.
 out=$(mk -n -W VERSION "$build/aduan")
-expect_match "make -n after touching VERSION compiles aduan.c" \
-	"-DADUAN_VERSION=.* -o $build/aduan.o aduan.c" "$out"
+expect_match "make -n after touching VERSION compiles cli/main.c" \
+	"-DADUAN_VERSION=.* -o $build/cli/main.o cli/main.c" "$out"
 compiles=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
-expect_eq "compiles after touching VERSION (aduan.c only)" 1 "$compiles"
+expect_eq "compiles after touching VERSION (cli/main.c only)" 1 "$compiles"
 expect_match "make -n after touching VERSION relinks aduan" "-o $build/aduan " "$out"
-ok "touching VERSION rebuilds aduan.o only"
+ok "touching VERSION rebuilds cli/main.o only"
+
+# 1b. A bare make builds ./aduan: the VERSION rule, the Makefile's first,
+# must not become the default goal (.DEFAULT_GOAL := all).
+out=$(mk -n -W VERSION)
+expect_match "bare make -n after touching VERSION links aduan" "-o $build/aduan " "$out"
+if [ -z "$sanitize" ]; then
+	expect_match "bare make -n after touching VERSION replaces ./aduan" \
+		"mv -f aduan\.tmp aduan" "$out"
+fi
+ok "a bare make builds aduan"
 
 # 2. A bumped VERSION is what --version prints, in a copy of the tree.
 tree=$IT_TMP/tree
 mkdir -p "$tree/$build" || fail "mkdir $tree"
 tar -c --exclude=./build --exclude=./aduan --exclude=./.git . | tar -x -C "$tree" ||
 	fail "copy the tree"
-for f in "$build"/aduan.o "$build"/aduan.d "$build"/libaduan.a "$build"/aduan \
-	"$build"/util "$build"/sms "$build"/conf "$build"/routing "$build"/store "$build"/intake; do
+for f in "$build"/libaduan.a "$build"/aduan "$build"/cli "$build"/util "$build"/sms \
+	"$build"/net "$build"/conf "$build"/store "$build"/routing "$build"/gateway \
+	"$build"/outbox "$build"/ticket "$build"/intake "$build"/agency "$build"/ops; do
 	[ -e "$f" ] && { cp -a "$f" "$tree/$build/" || fail "copy $f"; }
 done
 # Up to date (a source edited since the last build is compiled here, not
@@ -52,7 +64,7 @@ echo 9.8.7-itbuild >"$tree/VERSION"
 out=$(cd "$tree" && make --no-print-directory SANITIZE="$sanitize" "$build/aduan" 2>&1) ||
 	fail "make in the copy after the bump: $out"
 compiles=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
-expect_eq "compiles in the copy after the bump (aduan.c only)" 1 "$compiles"
+expect_eq "compiles in the copy after the bump (cli/main.c only)" 1 "$compiles"
 expect_eq "aduan --version after the bump" "aduan 9.8.7-itbuild" \
 	"$("$tree/$build/aduan" --version)"
 ok "a bumped VERSION is printed by the rebuilt aduan"

@@ -1,0 +1,35 @@
+/*
+ * cli/check.c: `aduan check`: the configuration loads (every error with
+ * its line otherwise) and the router accepts its rules.
+ */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "routing/route.h"
+
+int
+cmd_check(const struct opts *o, int argc, char **argv)
+{
+	struct conf *c = load_conf(o->conf, o->demo ? CONF_DEMO : 0);
+	struct route_table *rt;
+	char err[256];
+
+	(void)argc;
+	(void)argv;
+	if (c == NULL)
+		return 1;
+	rt = route_build(c, err, sizeof err);
+	if (rt == NULL) {
+		fprintf(stderr, "%s: %s\n", o->conf, err);
+		conf_free(c);
+		return 1;
+	}
+	if (o->demo)
+		fprintf(stderr, "aduan: %s\n", demo_warning);
+	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",
+	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
+	route_free(rt);
+	conf_free(c);
+	return 0;
+}

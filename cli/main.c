@@ -1,0 +1,165 @@
+/*
+ * aduan: main() and the command table.  Every command is one row of
+ * commands[]: its name, how its options parse, how many arguments it
+ * takes, the function that runs it and its lines of --help, which
+ * cli_usage() writes from the table.  The commands themselves are in the
+ * other files of cli/; the option parser and the shared helpers in opts.c.
+ *
+ * The only file that sees ADUAN_VERSION (the VERSION file, given by the
+ * Makefile): a new version recompiles this file alone.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "util/util.h"
+
+#ifndef ADUAN_VERSION
+#define ADUAN_VERSION "dev"
+#endif
+
+const char cli_version[] = ADUAN_VERSION;
+
+static const char usage_head[] =
+"usage: aduan COMMAND [OPTIONS] [ARGS]\n"
+"\n"
+"Aduan takes citizens' complaints by SMS or a USSD menu through a gateway\n"
+"(Kannel, Africa's Talking, Twilio, Vonage, Infobip, or any JSON caller),\n"
+"routes them by keyword to the responsible agency, stores them, replies with\n"
+"a ticket number, and carries the agency's updates back to the citizen.\n"
+"\n"
+"commands:\n";
+
+/* In the order of --help. */
+static const struct cli_cmd commands[] = {
+	{ "serve", NULL, CLI_PERMUTE, 0, 0, cmd_serve, {
+	    { "[-c FILE] [-p PORT] [-d DATABASE] [--admin-port PORT] [--demo]",
+"        run the service on the configured address; logs go to stderr;\n"
+"        SIGHUP reloads the config (kept as it is when the new one has an\n"
+"        error); SIGINT or SIGTERM stops it cleanly\n" } } },
+	{ "reload", NULL, CLI_PERMUTE, 0, 0, cmd_reload, {
+	    { "[-c FILE] [--admin-port PORT]",
+"        ask the running service to reload its config (through the admin\n"
+"        listener on loopback); prints what it did or why it refused\n" } } },
+	{ "check", NULL, CLI_PERMUTE, 0, 0, cmd_check, {
+	    { "[-c FILE] [--demo]",
+"        validate the configuration: every error with its line number, exit 1;\n"
+"        \"configuration OK\" and exit 0\n" } } },
+	{ "rules", "lint", 0, 1, -1, cmd_rules_lint, {
+	    { "[-c FILE]",
+"        what check lets through but an operator should look at: words one\n"
+"        letter apart, phrases, unused agencies, regions without regional\n"
+"        agencies; FILE:LINE: warning|note: ...; exit 0 no warnings, 1\n"
+"        warnings, 2 the config does not load\n" } } },
+	{ "route", NULL, 0, 0, -1, cmd_route, {
+	    { "[-c FILE] TEXT",
+"        dry run: which agency TEXT would go to, by which rule and word, exact\n"
+"        or typo, which region; or why it goes to triage\n" },
+	    { "--replay -c NEW.conf [-d DATABASE] [--since 30d] [--examples N]",
+"        what NEW.conf would change: the stored complaints routed again by\n"
+"        it, how many would go to another agency, from which to which, with\n"
+"        examples; the database is -d, else NEW.conf's; reads only\n" } } },
+	{ "stats", NULL, 0, 0, 0, cmd_stats, {
+	    { "[-c FILE] [-d DATABASE] [--since 7d]",
+"        complaints per agency, keyword and channel; the triage share; the\n"
+"        median time to an agency's first response; what is overdue; words\n"
+"        of triage messages no rule knows (candidate keywords); reads only\n" } } },
+	{ "sms", NULL, 0, 2, 2, cmd_sms, {
+	    { "[-c FILE] [--url URL] [--id ID] [--to CODE] FROM TEXT",
+"        send TEXT from phone number FROM to a running service the way Kannel\n"
+"        would, and print the reply the phone would get; reuse --id to see\n"
+"        what a gateway retry gets\n" } } },
+	{ "outbox", NULL, CLI_PERMUTE, 0, -1, cmd_outbox, {
+	    { "[-c FILE] [-d DATABASE] [--dead]",
+"        list what waits to leave Aduan (webhooks, SMS), or the dead rows\n" },
+	    { "retry ID [-c FILE] [-d DATABASE]",
+"        put a dead row back in the queue; a running service sends it\n" } } },
+	{ "phone", NULL, 0, 0, 0, cmd_phone, {
+	    { "--ussd CODE [-c FILE] [--url URL] [--from NUMBER] [--session ID]",
+"        a feature phone in the terminal: dial CODE (*123#, or *123*1# to\n"
+"        dial through) on a running service, as Africa's Talking would; type\n"
+"        each answer and Enter; Ctrl-D drops the call\n" } } },
+};
+
+void
+cli_usage(FILE *f)
+{
+	size_t i, j;
+
+	fputs(usage_head, f);
+	for (i = 0; i < ARRAY_LEN(commands); i++) {
+		const struct cli_cmd *cmd = &commands[i];
+
+		for (j = 0; j < ARRAY_LEN(cmd->help) && cmd->help[j].synopsis != NULL; j++)
+			fprintf(f, "  %s%s%s %s\n%s", cmd->name, cmd->sub ? " " : "",
+			    cmd->sub ? cmd->sub : "", cmd->help[j].synopsis, cmd->help[j].text);
+	}
+	fputs(cli_options_help, f);
+}
+
+static const struct cli_cmd *
+find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Whether argv[0..argc), what follows the options, is for cmd. */
+static int
+args_fit(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	if (argc < cmd->min_args || (cmd->max_args >= 0 && argc > cmd->max_args))
+		return 0;
+	return cmd->sub == NULL || strcmp(argv[0], cmd->sub) == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	const struct cli_cmd *cmd;
+	const char *name;
+	int rc;
+
+	if (argc < 2) {
+		cli_usage(stderr);
+		return 2;
+	}
+	name = argv[1];
+	/*
+	 * Service levels count working days in local time.  Without TZ,
+	 * glibc reads /etc/localtime's status again on every mktime()
+	 * (perf: 5% of an SMS); named once, the zone is read once.  Change
+	 * the system's zone, restart Aduan.
+	 */
+	if (getenv("TZ") == NULL)
+		(void)setenv("TZ", ":/etc/localtime", 1);
+	tzset();
+	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
+		printf("aduan %s\n", cli_version);
+		return 0;
+	}
+	/* An unknown command's options are parsed too: -h answers there as well. */
+	cmd = find_cmd(name);
+	if (cli_parse_opts(argc - 1, argv + 1, &o, cmd ? cmd->flags : 0) != 0)
+		return 2;
+	argc -= 1 + optind;
+	argv += 1 + optind;
+	rc = cmd != NULL && args_fit(cmd, argc, argv) ? cmd->run(&o, argc, argv) : CLI_USAGE;
+	if (rc != CLI_USAGE)
+		return rc;
+	fprintf(stderr, "aduan: unknown command or wrong arguments: %s\n", name);
+	cli_usage(stderr);
+	return 2;
+}

@@ -1,0 +1,136 @@
+/*
+ * cli/reload.c: reloading the configuration in force: the reloader that
+ * SIGHUP and POST /admin/reload run inside `aduan serve`, and `aduan
+ * reload`, which asks a running service through its admin listener.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "conf/live.h"
+#include "net/fetch.h"
+#include "net/http.h"
+#include "routing/route.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+/*
+ * Reload: the new config is read and validated in full, and its routing
+ * table built, before anything changes; with any error the old one stays
+ * in force and every error is logged with its line.  SIGHUP and POST
+ * /admin/reload (`aduan reload`) both come here, one at a time.
+ */
+int
+reload(struct reloader *rl, char *report, size_t reportsz)
+{
+	struct conf_errors errs;
+	struct conf *c;
+	struct route_table *rt;
+	const struct live_snap *old;
+	char err[256];
+	size_t o = 0;
+	int i, rc = -1;
+
+	pthread_mutex_lock(&rl->mu);
+	report[0] = '\0';
+	memset(&errs, 0, sizeof errs);
+	c = conf_load_file(rl->path, rl->conf_flags, &errs);
+	if (c == NULL) {
+		for (i = 0; i < errs.n; i++) {
+			log_error("reload refused: %s:%d: %s", rl->path, errs.e[i].line, errs.e[i].msg);
+			if (o < reportsz)
+				o += (size_t)snprintf(report + o, reportsz - o, "%s:%d: %s\n", rl->path,
+				    errs.e[i].line, errs.e[i].msg);
+		}
+		goto done;
+	}
+	if ((rt = route_build(c, err, sizeof err)) == NULL) {
+		log_error("reload refused: %s: %s", rl->path, err);
+		snprintf(report, reportsz, "%s: %s\n", rl->path, err);
+		conf_free(c);
+		goto done;
+	}
+	old = live_get(rl->live);
+	/* What only a restart changes: say so rather than pretend. */
+	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
+	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
+	    old->conf->delivery_workers != c->delivery_workers ||
+	    old->conf->connections_per_address != c->connections_per_address ||
+	    old->conf->idle_timeout != c->idle_timeout ||
+	    old->conf->admin_port != c->admin_port)
+		log_warnx("reload: server, store, admin and delivery.workers settings take "
+		    "effect at the next restart");
+	log_info("configuration reloaded: version %s (was %s), %zu agencies, %zu rules",
+	    c->hash, old->conf->hash, c->nagencies, c->nrules);
+	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules\n",
+	    c->hash, old->conf->hash, c->nagencies, c->nrules);
+	live_put(rl->live, old);
+	log_set_level(level_of(c->log_level));
+	live_swap(rl->live, c, rt);
+	rc = 0;
+done:
+	if (rc == 0)
+		rl->reloads++;
+	else
+		rl->failures++;
+	metrics_inc(rc == 0 ? "aduan_config_reloads_total" : "aduan_config_reload_failures_total",
+	    "", 1);
+	pthread_mutex_unlock(&rl->mu);
+	return rc;
+}
+
+void
+admin_reload_handler(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct reloader *rl = ctx;
+	char report[4096];
+
+	(void)req;
+	if (reload(rl, report, sizeof report) == 0)
+		http_respond_text(res, 200, report);
+	else
+		http_respond_text(res, 422, report);
+}
+
+int
+cmd_reload(const struct opts *o, int argc, char **argv)
+{
+	struct conf *c = load_conf(o->conf, CONF_DEMO);
+	struct fetch_req rq = { 0 };
+	struct fetch_res rs = { 0 };
+	char url[128];
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (c == NULL)
+		return 1;
+	if (c->admin_port == 0 && o->admin_port <= 0) {
+		fprintf(stderr, "aduan: admin.port is 0 in %s: no admin listener to ask; "
+		    "send SIGHUP to the aduan serve process instead\n", o->conf);
+		conf_free(c);
+		return 1;
+	}
+	snprintf(url, sizeof url, strchr(c->admin_listen, ':') ? "http://[%s]:%ld/admin/reload" :
+	    "http://%s:%ld/admin/reload", c->admin_listen,
+	    o->admin_port > 0 ? o->admin_port : (long)c->admin_port);
+	conf_free(c);
+	fetch_init();
+	rq.method = "POST";
+	rq.url = url;
+	rq.body = "";
+	rq.timeout_s = 30;
+	rc = fetch(&rq, &rs);
+	if (rc != 0) {
+		fprintf(stderr, "aduan: %s: %s (is aduan serve running?)\n", url, rs.error);
+		fetch_res_clear(&rs);
+		return 1;
+	}
+	fputs(rs.body, rs.status == 200 ? stdout : stderr);
+	rc = rs.status == 200 ? 0 : 1;
+	fetch_res_clear(&rs);
+	fetch_cleanup();
+	return rc;
+}
