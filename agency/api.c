@@ -60,7 +60,7 @@ json_error(struct http_response *res, int status, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	utf8_fix_tail(msg);
-	respond_json(res, status, must(json_pack("{s:o}", "error", jstr(msg))));
+	agency_respond_json(res, status, ticket_must(json_pack("{s:o}", "error", ticket_jstr(msg))));
 }
 
 /* The agency whose token_sha256 is the hash of the bearer token, or NULL. */
@@ -100,12 +100,12 @@ events_json(struct store *s, int64_t id)
 		free(ev);
 		return NULL;
 	}
-	arr = must(json_array());
+	arr = ticket_must(json_array());
 	for (i = 0; i < n; i++) {
-		json_array_append_new(arr, must(json_pack("{s:o, s:o, s:o, s:o}",
-		    "at", jtime(ev[i].at), "actor", jstr(ev[i].actor),
-		    "status", ev[i].status[0] != '\0' ? jstr(ev[i].status) : json_null(),
-		    "note", jstr(ev[i].note))));
+		json_array_append_new(arr, ticket_must(json_pack("{s:o, s:o, s:o, s:o}",
+		    "at", ticket_jtime(ev[i].at), "actor", ticket_jstr(ev[i].actor),
+		    "status", ev[i].status[0] != '\0' ? ticket_jstr(ev[i].status) : json_null(),
+		    "note", ticket_jstr(ev[i].note))));
 		store_event_clear(&ev[i]);
 	}
 	free(ev);
@@ -140,10 +140,10 @@ api_list(struct agency_ctx *a, const struct conf_agency *ag, const struct http_r
 	size_t n, i;
 	int bad = 0;
 
-	status = param(req, "status", &bad);
-	since = param(req, "since", &bad);
-	limit = param(req, "limit", &bad);
-	cursor = param(req, "cursor", &bad);
+	status = agency_param(req, "status", &bad);
+	since = agency_param(req, "since", &bad);
+	limit = agency_param(req, "limit", &bad);
+	cursor = agency_param(req, "cursor", &bad);
 	if (bad) {
 		json_error(res, 400, "a parameter contains a NUL byte");
 		return;
@@ -151,25 +151,25 @@ api_list(struct agency_ctx *a, const struct conf_agency *ag, const struct http_r
 	if (status != NULL && lifecycle_from_name(status) < 0) {
 		char known[160];
 
-		known_statuses(known, sizeof known);
+		ticket_known_statuses(known, sizeof known);
 		json_error(res, 400, "unknown status '%.40s' (known: %s)", status, known);
 		return;
 	}
 	if (since != NULL) {
-		if (parse_time(since, 1, &t, NULL) != 0) {
+		if (agency_parse_time(since, 1, &t, NULL) != 0) {
 			json_error(res, 400, "since must be an ISO-8601 time "
 			    "(2026-11-28T08:51:03Z) or Unix seconds");
 			return;
 		}
 		q.updated_since = t;
 	}
-	if (limit != NULL && (!all_digits(limit, 1, 3) ||
+	if (limit != NULL && (!agency_all_digits(limit, 1, 3) ||
 	    str_to_long(limit, 1, API_LIMIT_MAX, &lim) != 0)) {
 		json_error(res, 400, "limit must be 1 to %d", API_LIMIT_MAX);
 		return;
 	}
 	if (cursor != NULL) {
-		if (!all_digits(cursor, 1, 18) || str_to_long(cursor, 1, 0x7fffffffffffffffL,
+		if (!agency_all_digits(cursor, 1, 18) || str_to_long(cursor, 1, 0x7fffffffffffffffL,
 		    &v) != 0) {
 			json_error(res, 400, "malformed cursor: pass next_cursor as it came");
 			return;
@@ -186,17 +186,17 @@ api_list(struct agency_ctx *a, const struct conf_agency *ag, const struct http_r
 		json_error(res, 503, "store unavailable, try again");
 		return;
 	}
-	arr = must(json_array());
+	arr = ticket_must(json_array());
 	for (i = 0; i < n && i < (size_t)lim; i++)
 		json_array_append_new(arr, ticket_json(a->conf, &out[i], ag->show_phone, now));
 	if (n > (size_t)lim)
 		snprintf(next, sizeof next, "%lld", (long long)out[lim - 1].id);
-	j = must(json_pack("{s:o, s:o}", "tickets", arr, "next_cursor",
+	j = ticket_must(json_pack("{s:o, s:o}", "tickets", arr, "next_cursor",
 	    n > (size_t)lim ? json_string(next) : json_null()));
 	for (i = 0; i < n; i++)
 		store_complaint_clear(&out[i]);
 	free(out);
-	respond_json(res, 200, j);
+	agency_respond_json(res, 200, j);
 }
 
 /* Another agency's ticket answers exactly like one that does not exist. */
@@ -232,7 +232,7 @@ api_get(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 		json_error(res, 503, "store unavailable, try again");
 		return;
 	}
-	respond_json(res, 200, j);
+	agency_respond_json(res, 200, j);
 }
 
 /* A member of the request object: a string, null or absent.  -1: another type. */
@@ -351,7 +351,7 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 	}
 	if (a->deliver != NULL)
 		deliver_wake(a->deliver);
-	respond_json(res, 200, j);
+	agency_respond_json(res, 200, j);
 }
 
 static void
@@ -402,7 +402,7 @@ api_handle(struct agency_ctx *a, const struct http_request *req, struct http_res
 		json_error(res, 404, "not found");
 		return;
 	}
-	if (!all_digits(number, 8, 8)) {
+	if (!agency_all_digits(number, 8, 8)) {
 		not_found(res);
 		return;
 	}
@@ -427,7 +427,7 @@ void
 agency_api_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct agency_ctx *a = ctx, local;
-	const struct live_snap *snap = pin(a, &local);
+	const struct live_snap *snap = agency_pin(a, &local);
 
 	api_handle(&local, req, res);
 	if (snap != NULL)

@@ -11,7 +11,7 @@
 #include "util/util.h"
 
 int
-all_digits(const char *s, size_t minlen, size_t maxlen)
+agency_all_digits(const char *s, size_t minlen, size_t maxlen)
 {
 	size_t n = 0;
 
@@ -29,7 +29,7 @@ all_digits(const char *s, size_t minlen, size_t maxlen)
  * only a date came.
  */
 int
-parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
+agency_parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 {
 	struct date d;
 	long v;
@@ -38,7 +38,7 @@ parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 		*date_only = 0;
 	if (s == NULL)
 		return -1;
-	if (allow_unix && all_digits(s, 1, 12)) {
+	if (allow_unix && agency_all_digits(s, 1, 12)) {
 		if (str_to_long(s, 0, 253402300799L, &v) != 0)
 			return -1;
 		*out = v;
@@ -53,9 +53,9 @@ parse_time(const char *s, int allow_unix, int64_t *out, int *date_only)
 }
 
 void
-respond_json(struct http_response *res, int status, json_t *j)
+agency_respond_json(struct http_response *res, int status, json_t *j)
 {
-	char *s = dump(j);
+	char *s = ticket_dump(j);
 
 	http_respond(res, status, CT_JSON, s, strlen(s));
 	free(s);
@@ -64,7 +64,7 @@ respond_json(struct http_response *res, int status, json_t *j)
 
 /* A query parameter as a C string; NULL when absent; *bad when it has a NUL. */
 const char *
-param(const struct http_request *req, const char *name, int *bad)
+agency_param(const struct http_request *req, const char *name, int *bad)
 {
 	size_t len;
 	const char *v = http_param(req, name, &len);
@@ -81,7 +81,7 @@ param(const struct http_request *req, const char *name, int *bad)
  * request (conf/live.h): a reload in the middle changes nothing for it.
  */
 const struct live_snap *
-pin(const struct agency_ctx *a, struct agency_ctx *local)
+agency_pin(const struct agency_ctx *a, struct agency_ctx *local)
 {
 	const struct live_snap *snap = NULL;
 

@@ -20,7 +20,7 @@
 #define CT_JSON                 "application/json; charset=utf-8"
 
 /* 1 when s is minlen..maxlen decimal digits and nothing else. */
-int all_digits(const char *s, size_t minlen, size_t maxlen);
+int agency_all_digits(const char *s, size_t minlen, size_t maxlen);
 
 /*
  * ISO-8601 by util/date.h's rule, in the forms people send: "2026-11-28",
@@ -29,19 +29,19 @@ int all_digits(const char *s, size_t minlen, size_t maxlen);
  * T.  With allow_unix, plain Unix seconds too.  *date_only (may be NULL)
  * tells whether only a date came.  0, or -1 when s is none of these.
  */
-int parse_time(const char *s, int allow_unix, int64_t *out, int *date_only);
+int agency_parse_time(const char *s, int allow_unix, int64_t *out, int *date_only);
 
 /* Answers j (stolen) as compact JSON with status. */
-void respond_json(struct http_response *res, int status, json_t *j);
+void agency_respond_json(struct http_response *res, int status, json_t *j);
 
 /* A query parameter as a C string; NULL when absent; *bad when it has a NUL. */
-const char *param(const struct http_request *req, const char *name, int *bad);
+const char *agency_param(const struct http_request *req, const char *name, int *bad);
 
 /*
  * *local = *a with the config in force (when a->live is set); the snapshot
  * to give back with live_put(a->live, ...) at the end of the request, or
  * NULL when there is none.
  */
-const struct live_snap *pin(const struct agency_ctx *a, struct agency_ctx *local);
+const struct live_snap *agency_pin(const struct agency_ctx *a, struct agency_ctx *local);
 
 #endif

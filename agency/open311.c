@@ -171,7 +171,7 @@ rule_of(const struct conf *c, const char *keyword)
 static void
 put(json_t *o, const char *name, const char *v)
 {
-	json_object_set_new(o, name, jstr(v));
+	json_object_set_new(o, name, ticket_jstr(v));
 }
 
 /*
@@ -235,7 +235,7 @@ respond_list(struct http_response *res, int status, enum fmt f, json_t *arr,
 	char *s;
 
 	if (f == FMT_JSON) {
-		respond_json(res, status, arr);
+		agency_respond_json(res, status, arr);
 		return;
 	}
 	if ((s = xml_of(arr, root, item)) == NULL) {
@@ -255,18 +255,18 @@ respond_list(struct http_response *res, int status, enum fmt f, json_t *arr,
 static void
 o311_error(struct http_response *res, enum fmt f, int status, const char *msg)
 {
-	json_t *arr = must(json_array());
+	json_t *arr = ticket_must(json_array());
 
-	/* msg may quote the client's bytes: jstr, never a fatal on bad UTF-8. */
-	json_array_append_new(arr, must(json_pack("{s:i, s:o}", "code", status,
-	    "description", jstr(msg))));
+	/* msg may quote the client's bytes: ticket_jstr, never a fatal on bad UTF-8. */
+	json_array_append_new(arr, ticket_must(json_pack("{s:i, s:o}", "code", status,
+	    "description", ticket_jstr(msg))));
 	respond_list(res, status, f, arr, "errors", "error");
 }
 
 static void
 o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 {
-	json_t *arr = must(json_array()), *o;
+	json_t *arr = ticket_must(json_array()), *o;
 	struct sbuf kw;
 	size_t i, k;
 
@@ -288,7 +288,7 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 				break;
 			}
 		}
-		o = must(json_object());
+		o = ticket_must(json_object());
 		put(o, "service_code", r->keyword);
 		put(o, "service_name", r->label[LANG_ID] != NULL ? r->label[LANG_ID] :
 		    r->keyword);
@@ -313,14 +313,14 @@ static json_t *
 o311_request(const struct conf *c, const struct store_complaint *cm, const char *note)
 {
 	const struct conf_rule *r = rule_of(c, cm->keyword);
-	const struct conf_agency *ag = agency_of(c, cm->agency);
+	const struct conf_agency *ag = ticket_agency_of(c, cm->agency);
 	const char *category = r != NULL && r->label[LANG_ID] != NULL ? r->label[LANG_ID] :
 	    cm->keyword;
 	char *txt, t[32];
 	json_t *o;
 	int st = lifecycle_from_name(cm->status);
 
-	o = must(json_object());
+	o = ticket_must(json_object());
 	put(o, "service_request_id", cm->ticket);
 	put(o, "status", st >= 0 && lifecycle_open((enum lc_status)st) ? "open" : "closed");
 	txt = pii_mask(note[0] != '\0' ? note : cm->status, cm->phone);
@@ -335,11 +335,11 @@ o311_request(const struct conf *c, const struct store_complaint *cm, const char 
 	} else
 		put(o, "description", category);
 	put(o, "agency_responsible", ag != NULL ? ag->name : cm->agency);
-	iso_time(cm->created_at, t, sizeof t);
+	ticket_iso_time(cm->created_at, t, sizeof t);
 	put(o, "requested_datetime", t);
-	iso_time(cm->updated_at, t, sizeof t);
+	ticket_iso_time(cm->updated_at, t, sizeof t);
 	put(o, "updated_datetime", t);
-	json_object_set_new(o, "expected_datetime", jtime(due_of(cm)));
+	json_object_set_new(o, "expected_datetime", ticket_jtime(ticket_due_of(cm)));
 	txt = c->open311_publish_text ? pii_mask(cm->location, cm->phone) : NULL;
 	put(o, "address", txt);
 	free(txt);
@@ -369,11 +369,11 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 	int bad = 0, date_only, r = 0;
 	char note[NOTE_BUF];
 
-	status = param(req, "status", &bad);
-	code = param(req, "service_code", &bad);
-	start = param(req, "start_date", &bad);
-	end = param(req, "end_date", &bad);
-	limit = param(req, "limit", &bad);
+	status = agency_param(req, "status", &bad);
+	code = agency_param(req, "service_code", &bad);
+	start = agency_param(req, "start_date", &bad);
+	end = agency_param(req, "end_date", &bad);
+	limit = agency_param(req, "limit", &bad);
 	if (bad) {
 		o311_error(res, f, 400, "a parameter contains a NUL byte");
 		return;
@@ -388,12 +388,12 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 			return;
 		}
 	}
-	if (start != NULL && parse_time(start, 0, &from, NULL) != 0) {
+	if (start != NULL && agency_parse_time(start, 0, &from, NULL) != 0) {
 		o311_error(res, f, 400, "start_date must be ISO-8601 (2026-11-28T00:00:00Z)");
 		return;
 	}
 	if (end != NULL) {
-		if (parse_time(end, 0, &to, &date_only) != 0) {
+		if (agency_parse_time(end, 0, &to, &date_only) != 0) {
 			o311_error(res, f, 400, "end_date must be ISO-8601 (2026-11-28T23:59:59Z)");
 			return;
 		}
@@ -407,7 +407,7 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 		o311_error(res, f, 400, "start_date and end_date may be at most 90 days apart");
 		return;
 	}
-	if (limit != NULL && (!all_digits(limit, 1, 4) ||
+	if (limit != NULL && (!agency_all_digits(limit, 1, 4) ||
 	    str_to_long(limit, 1, O311_LIMIT_MAX, &lim) != 0)) {
 		o311_error(res, f, 400, "limit must be 1 to 200");
 		return;
@@ -465,7 +465,7 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 		n += got;
 	}
 	qsort(out, n, sizeof *out, by_id_desc);
-	arr = must(json_array());
+	arr = ticket_must(json_array());
 	for (i = 0; i < n && i < (size_t)lim; i++) {
 		if ((r = store_public_note(a->store, &out[i], note, sizeof note)) < 0) {
 			json_decref(arr);
@@ -502,7 +502,7 @@ o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response 
 	json_t *arr, *o;
 	int r;
 
-	if (!all_digits(id, 8, 8)) {
+	if (!agency_all_digits(id, 8, 8)) {
 		o311_error(res, f, 404, "no such service request");
 		return;
 	}
@@ -519,7 +519,7 @@ o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response 
 	utf8_fix_tail(note);    /* written by the store, always terminated */
 	o = o311_request(a->conf, &cm, note);
 	store_complaint_clear(&cm);
-	arr = must(json_array());
+	arr = ticket_must(json_array());
 	json_array_append_new(arr, o);
 	respond_list(res, 200, f, arr, "service_requests", "request");
 }
@@ -583,7 +583,7 @@ void
 agency_open311_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct agency_ctx *a = ctx, local;
-	const struct live_snap *snap = pin(a, &local);
+	const struct live_snap *snap = agency_pin(a, &local);
 
 	o311_handle(&local, req, res);
 	if (snap != NULL)

@@ -266,7 +266,7 @@ err_vadd(struct loader *ld, int line, const char *fmt, va_list ap)
 }
 
 void
-err_line(struct loader *ld, int line, const char *fmt, ...)
+conf_err_line(struct loader *ld, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -276,7 +276,7 @@ err_line(struct loader *ld, int line, const char *fmt, ...)
 }
 
 int
-line_of(const config_setting_t *s)
+conf_line_of(const config_setting_t *s)
 {
 	return s != NULL ? (int)config_setting_source_line(s) : 0;
 }
@@ -286,7 +286,7 @@ line_of(const config_setting_t *s)
  * `added`) is in; libconfig knows no file for the main file's settings.
  */
 void
-note_file(struct loader *ld, int added, const char *file)
+conf_note_file(struct loader *ld, int added, const char *file)
 {
 	struct conf_errors *e = ld->errs;
 	size_t len;
@@ -300,20 +300,20 @@ note_file(struct loader *ld, int added, const char *file)
 
 /* An error about setting s, at its line. */
 void
-err_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+conf_err_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	int n = ld->errs->n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vadd(ld, line_of(s), fmt, ap);
+	err_vadd(ld, conf_line_of(s), fmt, ap);
 	va_end(ap);
-	note_file(ld, n, s != NULL ? config_setting_source_file(s) : NULL);
+	conf_note_file(ld, n, s != NULL ? config_setting_source_file(s) : NULL);
 }
 
 /* Operators read these: say what was written, in words. */
 const char *
-type_name(const config_setting_t *s)
+conf_type_name(const config_setting_t *s)
 {
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_GROUP:
@@ -403,7 +403,7 @@ check_url(const char *s)
  * UTF-8 sequence, NUL-terminated).  0 when there is none.
  */
 int
-first_non_gsm(const char *s, char *out, size_t outsz)
+conf_first_non_gsm(const char *s, char *out, size_t outsz)
 {
 	size_t i = 0, n, len = strlen(s);
 
@@ -430,7 +430,7 @@ chars(const char *s)
 }
 
 int
-valid_id(const char *s)
+conf_valid_id(const char *s)
 {
 	size_t n;
 
@@ -442,7 +442,7 @@ valid_id(const char *s)
 }
 
 int
-in_list(const char *const *list, size_t n, const char *s)
+conf_in_list(const char *const *list, size_t n, const char *s)
 {
 	size_t i;
 
@@ -457,7 +457,7 @@ in_list(const char *const *list, size_t n, const char *s)
  * a misspelt setting silently ignored is the worst kind of config bug.
  */
 void
-check_members(struct loader *ld, const config_setting_t *g, const char *where,
+conf_check_members(struct loader *ld, const config_setting_t *g, const char *where,
     const char *const *known, size_t nknown)
 {
 	char hint[192];
@@ -477,19 +477,19 @@ check_members(struct loader *ld, const config_setting_t *g, const char *where,
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)j);
 		const char *name = config_setting_name(m);
 
-		if (name == NULL || in_list(known, nknown, name))
+		if (name == NULL || conf_in_list(known, nknown, name))
 			continue;
 		if (where[0] == '\0')
-			err_at(ld, m, "unknown setting '%s' at the top level (known: %s)",
+			conf_err_at(ld, m, "unknown setting '%s' at the top level (known: %s)",
 			    name, hint);
 		else
-			err_at(ld, m, "unknown setting '%s' in '%s' (known: %s)",
+			conf_err_at(ld, m, "unknown setting '%s' in '%s' (known: %s)",
 			    name, where, hint);
 	}
 }
 
 size_t
-count_keys(const char *const *keys)
+conf_count_keys(const char *const *keys)
 {
 	size_t n = 0;
 
@@ -541,8 +541,8 @@ group_at(struct loader *ld, const config_t *cfg, const char *path, int report)
 	if (g == NULL || config_setting_is_group(g))
 		return g;
 	if (report)
-		err_at(ld, g, "%s: must be a group { ... }, not %s", path,
-		    type_name(g));
+		conf_err_at(ld, g, "%s: must be a group { ... }, not %s", path,
+		    conf_type_name(g));
 	return NULL;
 }
 
@@ -553,25 +553,25 @@ check_structure(struct loader *ld, const config_t *cfg)
 	size_t i, n;
 
 	n = group_known("", known, ARRAY_LEN(known));
-	check_members(ld, config_root_setting(cfg), "", known, n);
+	conf_check_members(ld, config_root_setting(cfg), "", known, n);
 	for (i = 0; i < ARRAY_LEN(scalar_groups); i++) {
 		config_setting_t *g = group_at(ld, cfg, scalar_groups[i], 1);
 
 		if (g == NULL)
 			continue;
 		n = group_known(scalar_groups[i], known, ARRAY_LEN(known));
-		check_members(ld, g, scalar_groups[i], known, n);
+		conf_check_members(ld, g, scalar_groups[i], known, n);
 	}
 }
 
 /* Checks a string from the file: valid UTF-8 (libconfig does not check). */
 int
-utf8_ok(struct loader *ld, const config_setting_t *s, const char *what,
+conf_utf8_ok(struct loader *ld, const config_setting_t *s, const char *what,
     const char *v)
 {
 	if (text_utf8_valid(v, strlen(v)))
 		return 1;
-	err_at(ld, s, "%s: is not valid UTF-8; save the file as UTF-8", what);
+	conf_err_at(ld, s, "%s: is not valid UTF-8; save the file as UTF-8", what);
 	return 0;
 }
 
@@ -658,7 +658,7 @@ scalar_read(struct loader *ld, const config_t *cfg, const struct scalar *sc)
 	}
 	if ((s = config_setting_get_member(g, sc->name)) == NULL) {
 		if (sc->required && sc->group != NULL)
-			err_at(ld, g, "%s: missing; it is required when '%s' is "
+			conf_err_at(ld, g, "%s: missing; it is required when '%s' is "
 			    "there", path, sc->group);
 		return;
 	}
@@ -668,13 +668,13 @@ scalar_read(struct loader *ld, const config_t *cfg, const struct scalar *sc)
 	case K_LONG:
 		if (config_setting_type(s) != CONFIG_TYPE_INT &&
 		    config_setting_type(s) != CONFIG_TYPE_INT64) {
-			err_at(ld, s, "%s: must be a whole number, not %s", path,
-			    type_name(s));
+			conf_err_at(ld, s, "%s: must be a whole number, not %s", path,
+			    conf_type_name(s));
 			return;
 		}
 		lv = config_setting_get_int64(s);
 		if (lv < sc->min || lv > sc->max) {
-			err_at(ld, s, "%s: %lld is out of range %ld..%ld", path, lv,
+			conf_err_at(ld, s, "%s: %lld is out of range %ld..%ld", path, lv,
 			    sc->min, sc->max);
 			return;
 		}
@@ -682,7 +682,7 @@ scalar_read(struct loader *ld, const config_t *cfg, const struct scalar *sc)
 		return;
 	case K_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-			err_at(ld, s, "%s: must be true or false, not %s", path, type_name(s));
+			conf_err_at(ld, s, "%s: must be true or false, not %s", path, conf_type_name(s));
 			return;
 		}
 		scalar_store(ld->c, sc, config_setting_get_bool(s) ? 1 : 0, NULL);
@@ -694,36 +694,36 @@ scalar_read(struct loader *ld, const config_t *cfg, const struct scalar *sc)
 	}
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		err_at(ld, s, "%s: must be a string in double quotes, not %s", path,
-		    type_name(s));
+		conf_err_at(ld, s, "%s: must be a string in double quotes, not %s", path,
+		    conf_type_name(s));
 		return;
 	}
 	v = config_setting_get_string(s);
-	if (!utf8_ok(ld, s, path, v))
+	if (!conf_utf8_ok(ld, s, path, v))
 		return;
 	if (sc->choices != NULL) {
 		if (choice_find(sc->choices, v) == NULL) {
 			choices_hint(sc->choices, hint, sizeof(hint));
-			err_at(ld, s, "%s: '%s' is not one of: %s", path, v, hint);
+			conf_err_at(ld, s, "%s: '%s' is not one of: %s", path, v, hint);
 			return;
 		}
 	} else {
 		n = chars(v);
 		if (n < (size_t)sc->min) {
 			if (sc->min == 1)
-				err_at(ld, s, "%s: must not be empty", path);
+				conf_err_at(ld, s, "%s: must not be empty", path);
 			else
-				err_at(ld, s, "%s: must be at least %ld characters",
+				conf_err_at(ld, s, "%s: must be at least %ld characters",
 				    path, sc->min);
 			return;
 		}
 		if (n > (size_t)sc->max) {
-			err_at(ld, s, "%s: '%.40s' is longer than %ld characters",
+			conf_err_at(ld, s, "%s: '%.40s' is longer than %ld characters",
 			    path, v, sc->max);
 			return;
 		}
 		if (sc->check != NULL && (why = sc->check(v)) != NULL) {
-			err_at(ld, s, "%s: '%s' %s", path, v, why);
+			conf_err_at(ld, s, "%s: '%s' %s", path, v, why);
 			return;
 		}
 	}
@@ -743,7 +743,7 @@ load_scalars(struct loader *ld, const config_t *cfg)
 	if (ld->c->max_text > ld->c->max_body) {
 		if ((s = config_lookup(cfg, "sms.max_text")) == NULL)
 			s = config_lookup(cfg, "server.max_body");
-		err_at(ld, s, "sms.max_text: %ld is larger than server.max_body (%ld)",
+		conf_err_at(ld, s, "sms.max_text: %ld is larger than server.max_body (%ld)",
 		    ld->c->max_text, ld->c->max_body);
 	}
 }
@@ -753,7 +753,7 @@ load_scalars(struct loader *ld, const config_t *cfg)
  * required), not a string, or not UTF-8 (reported).
  */
 const char *
-member_string(struct loader *ld, const config_setting_t *g, const char *name,
+conf_member_string(struct loader *ld, const config_setting_t *g, const char *name,
     const char *where, int required, config_setting_t **sp)
 {
 	config_setting_t *s = config_setting_get_member(g, name);
@@ -763,17 +763,17 @@ member_string(struct loader *ld, const config_setting_t *g, const char *name,
 		*sp = s;
 	if (s == NULL) {
 		if (required)
-			err_at(ld, g, "%s: %s is missing", where, name);
+			conf_err_at(ld, g, "%s: %s is missing", where, name);
 		return NULL;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		err_at(ld, s, "%s: %s must be a string in double quotes, not %s",
-		    where, name, type_name(s));
+		conf_err_at(ld, s, "%s: %s must be a string in double quotes, not %s",
+		    where, name, conf_type_name(s));
 		return NULL;
 	}
 	v = config_setting_get_string(s);
 	if (!text_utf8_valid(v, strlen(v))) {
-		err_at(ld, s, "%s: %s is not valid UTF-8; save the file as UTF-8",
+		conf_err_at(ld, s, "%s: %s is not valid UTF-8; save the file as UTF-8",
 		    where, name);
 		return NULL;
 	}
@@ -782,7 +782,7 @@ member_string(struct loader *ld, const config_setting_t *g, const char *name,
 
 /* A list of groups at the top level: NULL when absent or (reported) not a list. */
 config_setting_t *
-top_list(struct loader *ld, const config_t *cfg, const char *name, int required,
+conf_top_list(struct loader *ld, const config_t *cfg, const char *name, int required,
     const char *example)
 {
 	config_setting_t *l = config_setting_get_member(config_root_setting(cfg),
@@ -790,18 +790,18 @@ top_list(struct loader *ld, const config_t *cfg, const char *name, int required,
 
 	if (l == NULL) {
 		if (required)
-			err_line(ld, 0, "%s: missing; write %s = ( %s, ... );",
+			conf_err_line(ld, 0, "%s: missing; write %s = ( %s, ... );",
 			    name, name, example);
 		return NULL;
 	}
 	if (!config_setting_is_list(l)) {
-		err_at(ld, l, "%s: must be a list ( %s, ... ), not %s", name,
-		    example, type_name(l));
+		conf_err_at(ld, l, "%s: must be a list ( %s, ... ), not %s", name,
+		    example, conf_type_name(l));
 		return NULL;
 	}
 	if (config_setting_length(l) == 0) {
 		if (required)
-			err_at(ld, l, "%s: the list is empty; at least one is needed",
+			conf_err_at(ld, l, "%s: the list is empty; at least one is needed",
 			    name);
 		return NULL;
 	}
@@ -809,14 +809,14 @@ top_list(struct loader *ld, const config_t *cfg, const char *name, int required,
 }
 
 int
-gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
+conf_gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
     const char *what, const char *v)
 {
 	char bad[8];
 
-	if (!first_non_gsm(v, bad, sizeof(bad)))
+	if (!conf_first_non_gsm(v, bad, sizeof(bad)))
 		return 1;
-	err_at(ld, s, "%s: %s has '%s', which is not in the GSM-7 alphabet of "
+	conf_err_at(ld, s, "%s: %s has '%s', which is not in the GSM-7 alphabet of "
 	    "SMS; use plain letters", where, what, bad);
 	return 0;
 }
@@ -830,35 +830,35 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 	const char *v, *why;
 	size_t i;
 
-	if ((v = member_string(ld, e, "webhook", where, 0, &w)) != NULL) {
+	if ((v = conf_member_string(ld, e, "webhook", where, 0, &w)) != NULL) {
 		if ((why = check_url(v)) != NULL)
-			err_at(ld, w, "%s: webhook '%.60s' %s", where, v, why);
+			conf_err_at(ld, w, "%s: webhook '%.60s' %s", where, v, why);
 		else
 			a->webhook = xstrdup(v);
 	}
-	if ((v = member_string(ld, e, "webhook_secret", where, 0, &s)) != NULL) {
+	if ((v = conf_member_string(ld, e, "webhook_secret", where, 0, &s)) != NULL) {
 		if (strlen(v) < 16)
-			err_at(ld, s, "%s: webhook_secret must be at least 16 characters", where);
+			conf_err_at(ld, s, "%s: webhook_secret must be at least 16 characters", where);
 		else
 			a->webhook_secret = xstrdup(v);
 	}
 	if (a->webhook != NULL && a->webhook_secret == NULL &&
 	    config_setting_get_member(e, "webhook_secret") == NULL)
-		err_at(ld, w, "%s: webhook needs a webhook_secret to sign what it sends", where);
-	if ((v = member_string(ld, e, "token_sha256", where, 0, &s)) != NULL) {
+		conf_err_at(ld, w, "%s: webhook needs a webhook_secret to sign what it sends", where);
+	if ((v = conf_member_string(ld, e, "token_sha256", where, 0, &s)) != NULL) {
 		for (i = 0; v[i] != '\0'; i++)
 			if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
 				break;
 		if (i != 64 || v[i] != '\0')
-			err_at(ld, s, "%s: token_sha256 must be 64 lower-case hex digits (the "
+			conf_err_at(ld, s, "%s: token_sha256 must be 64 lower-case hex digits (the "
 			    "SHA-256 of the token: printf %%s TOKEN | sha256sum)", where);
 		else
 			a->token_sha256 = xstrdup(v);
 	}
 	if ((s = config_setting_get_member(e, "show_phone")) != NULL) {
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			err_at(ld, s, "%s: show_phone must be true or false, not %s", where,
-			    type_name(s));
+			conf_err_at(ld, s, "%s: show_phone must be true or false, not %s", where,
+			    conf_type_name(s));
 		else
 			a->show_phone = config_setting_get_bool(s);
 	}
@@ -884,12 +884,12 @@ check_token_unique(struct loader *ld, const config_setting_t *list, size_t i)
 			continue;
 		s = config_setting_get_member(config_setting_get_elem(list, (unsigned)i),
 		    "token_sha256");
-		err_at(ld, s, "agency %s (%s): token_sha256 is the same as that of agency "
+		conf_err_at(ld, s, "agency %s (%s): token_sha256 is the same as that of agency "
 		    "%s (%s) at line %d; each agency needs a token of its own (openssl "
 		    "rand -hex 16), or one token reads both agencies' tickets",
 		    a->id != NULL ? a->id : "?", a->name != NULL ? a->name : "?",
 		    b->id != NULL ? b->id : "?", b->name != NULL ? b->name : "?",
-		    line_of(config_setting_get_member(config_setting_get_elem(list,
+		    conf_line_of(config_setting_get_member(config_setting_get_elem(list,
 		    (unsigned)j), "token_sha256")));
 		return;
 	}
@@ -904,7 +904,7 @@ load_agencies(struct loader *ld, const config_t *cfg)
 	char where[64];
 	size_t i, j, n;
 
-	list = top_list(ld, cfg, "agencies", 1,
+	list = conf_top_list(ld, cfg, "agencies", 1,
 	    "{ id = \"dpupr\"; name = \"...\"; short_name = \"DPUPR\"; }");
 	if (list == NULL)
 		return;
@@ -915,17 +915,17 @@ load_agencies(struct loader *ld, const config_t *cfg)
 		struct conf_agency *a = &c->agencies[i];
 
 		e = config_setting_get_elem(list, (unsigned)i);
-		a->line = line_of(e);
+		a->line = conf_line_of(e);
 		(void)snprintf(where, sizeof(where), "agency #%zu", i + 1);
 		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "%s: must be a group { id = ...; name = ...; "
-			    "short_name = ...; }, not %s", where, type_name(e));
+			conf_err_at(ld, e, "%s: must be a group { id = ...; name = ...; "
+			    "short_name = ...; }, not %s", where, conf_type_name(e));
 			continue;
 		}
-		if ((v = member_string(ld, e, "id", where, 1, &s)) != NULL) {
+		if ((v = conf_member_string(ld, e, "id", where, 1, &s)) != NULL) {
 			a->id = xstrdup(v);
-			if (!valid_id(v))
-				err_at(ld, s, "%s: id '%.40s' must be 1 to %d of a-z, "
+			if (!conf_valid_id(v))
+				conf_err_at(ld, s, "%s: id '%.40s' must be 1 to %d of a-z, "
 				    "0-9, '_' and '-'", where, v, ID_MAX);
 			else {
 				for (j = 0; j < i; j++)
@@ -933,28 +933,28 @@ load_agencies(struct loader *ld, const config_t *cfg)
 					    strcmp(c->agencies[j].id, v) == 0)
 						break;
 				if (j < i)
-					err_at(ld, s, "%s: id '%s' is already used by "
+					conf_err_at(ld, s, "%s: id '%s' is already used by "
 					    "the agency at line %d", where, v,
 					    c->agencies[j].line);
 				(void)snprintf(where, sizeof(where), "agency %s", v);
 			}
 		}
-		check_members(ld, e, where, agency_keys, count_keys(agency_keys));
-		if ((v = member_string(ld, e, "name", where, 1, &s)) != NULL) {
+		conf_check_members(ld, e, where, agency_keys, conf_count_keys(agency_keys));
+		if ((v = conf_member_string(ld, e, "name", where, 1, &s)) != NULL) {
 			a->name = xstrdup(v);
 			if (*v == '\0')
-				err_at(ld, s, "%s: name must not be empty", where);
+				conf_err_at(ld, s, "%s: name must not be empty", where);
 		}
-		if ((v = member_string(ld, e, "short_name", where, 1, &s)) != NULL) {
+		if ((v = conf_member_string(ld, e, "short_name", where, 1, &s)) != NULL) {
 			a->short_name = xstrdup(v);
 			if (*v == '\0')
-				err_at(ld, s, "%s: short_name must not be empty", where);
+				conf_err_at(ld, s, "%s: short_name must not be empty", where);
 			else if (chars(v) > SHORT_NAME_MAX)
-				err_at(ld, s, "%s: short_name '%s' is longer than %d "
+				conf_err_at(ld, s, "%s: short_name '%s' is longer than %d "
 				    "characters; it goes into the receipt SMS", where,
 				    v, SHORT_NAME_MAX);
 			else
-				(void)gsm_ok(ld, s, where, "short_name", v);
+				(void)conf_gsm_ok(ld, s, where, "short_name", v);
 		}
 		load_agency_delivery(ld, e, where, a);
 		check_token_unique(ld, list, i);
@@ -975,8 +975,8 @@ load_holidays(struct loader *ld, const config_t *cfg)
 	    (list = config_setting_get_member(g, "holidays")) == NULL)
 		return;
 	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
-		err_at(ld, list, "service_levels.holidays: must be a list of dates "
-		    "[ \"2026-12-25\", ... ], not %s", type_name(list));
+		conf_err_at(ld, list, "service_levels.holidays: must be a list of dates "
+		    "[ \"2026-12-25\", ... ], not %s", conf_type_name(list));
 		return;
 	}
 	n = (size_t)config_setting_length(list);
@@ -986,8 +986,8 @@ load_holidays(struct loader *ld, const config_t *cfg)
 		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
 		    config_setting_get_string(e) : NULL;
 		if (v == NULL || (d = date_parse_day(v)) < 0) {
-			err_at(ld, e, "service_levels.holidays: '%.20s' is not a date "
-			    "written YYYY-MM-DD", v != NULL ? v : type_name(e));
+			conf_err_at(ld, e, "service_levels.holidays: '%.20s' is not a date "
+			    "written YYYY-MM-DD", v != NULL ? v : conf_type_name(e));
 			continue;
 		}
 		c->holidays[c->nholidays++] = d;
@@ -1054,8 +1054,8 @@ load_guard(struct loader *ld, const config_t *cfg)
 		return;
 	if ((list = config_setting_get_member(g, "blocklist")) != NULL) {
 		if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
-			err_at(ld, list, "guard.blocklist: must be a list of phone numbers "
-			    "[ \"+6281234567890\", ... ], not %s", type_name(list));
+			conf_err_at(ld, list, "guard.blocklist: must be a list of phone numbers "
+			    "[ \"+6281234567890\", ... ], not %s", conf_type_name(list));
 		} else {
 			n = (size_t)config_setting_length(list);
 			c->guard_blocklist = xcalloc(n > 0 ? n : 1, sizeof *c->guard_blocklist);
@@ -1065,8 +1065,8 @@ load_guard(struct loader *ld, const config_t *cfg)
 				    config_setting_get_string(e) : NULL;
 				if (v == NULL || msisdn_normalize(v, c->country_code, phone,
 				    sizeof phone, why, sizeof why) != MSISDN_E164) {
-					err_at(ld, e, "guard.blocklist: '%.24s' is not a phone number",
-					    v != NULL ? v : type_name(e));
+					conf_err_at(ld, e, "guard.blocklist: '%.24s' is not a phone number",
+					    v != NULL ? v : conf_type_name(e));
 					continue;
 				}
 				c->guard_blocklist[c->nguard_blocklist++] = xstrdup(phone);
@@ -1075,8 +1075,8 @@ load_guard(struct loader *ld, const config_t *cfg)
 	}
 	if ((list = config_setting_get_member(g, "autoreply")) != NULL) {
 		if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
-			err_at(ld, list, "guard.autoreply: must be a list of texts "
-			    "[ \"nomor yang anda tuju\", ... ], not %s", type_name(list));
+			conf_err_at(ld, list, "guard.autoreply: must be a list of texts "
+			    "[ \"nomor yang anda tuju\", ... ], not %s", conf_type_name(list));
 			return;
 		}
 		for (i = 0; i < c->nguard_autoreply; i++)
@@ -1090,8 +1090,8 @@ load_guard(struct loader *ld, const config_t *cfg)
 			v = config_setting_type(e) == CONFIG_TYPE_STRING ?
 			    config_setting_get_string(e) : NULL;
 			if (v == NULL || strlen(v) < 4 || strlen(v) > 160) {
-				err_at(ld, e, "guard.autoreply: each entry must be a text of 4 to "
-				    "160 characters, not %.24s", v != NULL ? v : type_name(e));
+				conf_err_at(ld, e, "guard.autoreply: each entry must be a text of 4 to "
+				    "160 characters, not %.24s", v != NULL ? v : conf_type_name(e));
 				continue;
 			}
 			c->guard_autoreply[c->nguard_autoreply++] = guard_norm(v);
@@ -1109,12 +1109,12 @@ finish_delivery(struct loader *ld, const config_t *cfg)
 
 	if (c->delivery_backoff_max < c->delivery_backoff_initial &&
 	    (g = group_at(ld, cfg, "delivery", 0)) != NULL)
-		err_at(ld, g, "delivery: backoff_max (%d) is below backoff_initial (%d)",
+		conf_err_at(ld, g, "delivery: backoff_max (%d) is below backoff_initial (%d)",
 		    c->delivery_backoff_max, c->delivery_backoff_initial);
 	if ((g = group_at(ld, cfg, "sms_sender", 0)) != NULL && c->sender != SENDER_NONE &&
 	    c->sender != SENDER_INFOBIP && c->sender_username == NULL &&
 	    config_setting_get_member(g, "username") == NULL)
-		err_at(ld, g, "sms_sender.username: missing; this sender needs it (the "
+		conf_err_at(ld, g, "sms_sender.username: missing; this sender needs it (the "
 		    "Twilio Account SID, the Kannel or Africa's Talking user name)");
 	if (c->public_url == NULL && c->listen != NULL) {
 		if (strchr(c->listen, ':') != NULL)
@@ -1160,12 +1160,12 @@ check_demo(struct loader *ld, const config_setting_t *s, const char *path)
 		if (v == NULL || (d = demo_find(v)) == NULL)
 			return;
 		if (strstr(path, "token_sha256") != NULL)
-			err_at(ld, s, "%s: is %s, published in README; make your own "
+			conf_err_at(ld, s, "%s: is %s, published in README; make your own "
 			    "token (openssl rand -hex 16) and put its SHA-256 here "
 			    "(printf %%s TOKEN | sha256sum), or try Aduan out with --demo",
 			    path, d->what);
 		else
-			err_at(ld, s, "%s: '%.40s' is %s, published in README; generate "
+			conf_err_at(ld, s, "%s: '%.40s' is %s, published in README; generate "
 			    "your own (openssl rand -hex 16), or try Aduan out with --demo",
 			    path, v, d->what);
 		return;
@@ -1220,7 +1220,7 @@ conf_new(const char *path)
 	struct conf *c = xcalloc(1, sizeof(*c));
 
 	c->path = xstrdup(path);
-	default_replies(c);
+	replies_default(c);
 	scalar_defaults(c);
 	return c;
 }
@@ -1240,11 +1240,11 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	load_guard(&ld, cfg);
 	finish_delivery(&ld, cfg);
 	load_agencies(&ld, cfg);
-	load_triage(&ld, cfg);
-	load_regions(&ld, cfg);
-	load_rules(&ld, cfg);
-	check_words(&ld);
-	load_replies(&ld, cfg);
+	rules_load_triage(&ld, cfg);
+	rules_load_regions(&ld, cfg);
+	rules_load_rules(&ld, cfg);
+	rules_check_words(&ld);
+	replies_load(&ld, cfg);
 	if (!(flags & CONF_DEMO))
 		check_demo(&ld, config_root_setting(cfg), "");
 

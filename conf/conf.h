@@ -163,7 +163,7 @@ struct conf {
 	int delivery_backoff_max;       /* seconds, default 3600 */
 	int delivery_timeout;           /* seconds per attempt, default 10 */
 
-	/* outbound SMS (gateway/send.h) */
+	/* outbound SMS (gateway_send, gateway/gateway.h) */
 	enum conf_sender sender;        /* SENDER_NONE when sms_sender is absent */
 	char *sender_url;               /* Kannel sendsms URL / AT messaging URL /
 	                                   Twilio API base / Infobip base URL */

@@ -3,7 +3,7 @@
  * outside conf/ includes it.
  *
  *   conf/conf.c     reading the file, the settings table, agencies, the
- *                   demo-value guard, the error list (err_at() and its
+ *                   demo-value guard, the error list (conf_err_at() and its
  *                   helpers below), conf_free()
  *   conf/rules.c    the routing words: regions, rules, triage, and the
  *                   check that no word means two things
@@ -41,63 +41,63 @@ struct loader {
 /* ---- errors (conf/conf.c): every one is kept, with its line ---- */
 
 /* An error at line (0: no line). */
-void err_line(struct loader *, int, const char *, ...)
+void conf_err_line(struct loader *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 /* An error about setting s, at its line, naming its @include'd file. */
-void err_at(struct loader *, const config_setting_t *, const char *, ...)
+void conf_err_at(struct loader *, const config_setting_t *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 /* Adds " (in file)" to the error at index added (file NULL: the main file). */
-void note_file(struct loader *ld, int added, const char *file);
+void conf_note_file(struct loader *ld, int added, const char *file);
 /* s's line in its file, 0 for NULL. */
-int line_of(const config_setting_t *s);
+int conf_line_of(const config_setting_t *s);
 /* What s is, in an operator's words: "a string", "a list ( ... )", ... */
-const char *type_name(const config_setting_t *s);
+const char *conf_type_name(const config_setting_t *s);
 
 /* ---- reading settings (conf/conf.c) ---- */
 
 /* Reports every member of g whose name is not in known[0..nknown). */
-void check_members(struct loader *ld, const config_setting_t *g, const char *where,
+void conf_check_members(struct loader *ld, const config_setting_t *g, const char *where,
     const char *const *known, size_t nknown);
 /* Entries of a NULL-terminated list of keys. */
-size_t count_keys(const char *const *keys);
+size_t conf_count_keys(const char *const *keys);
 /*
  * A string member of a list element: NULL when absent (reported when
  * required), not a string, or not UTF-8 (reported).  *sp: the member.
  */
-const char *member_string(struct loader *ld, const config_setting_t *g, const char *name,
+const char *conf_member_string(struct loader *ld, const config_setting_t *g, const char *name,
     const char *where, int required, config_setting_t **sp);
 /* A list of groups at the top level: NULL when absent or (reported) not a list. */
-config_setting_t *top_list(struct loader *ld, const config_t *cfg, const char *name,
+config_setting_t *conf_top_list(struct loader *ld, const config_t *cfg, const char *name,
     int required, const char *example);
 /* 1 when v is valid UTF-8, else 0 (reported as what). */
-int utf8_ok(struct loader *ld, const config_setting_t *s, const char *what,
+int conf_utf8_ok(struct loader *ld, const config_setting_t *s, const char *what,
     const char *v);
 /* 1 when v is all GSM-7, else 0 (reported). */
-int gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
+int conf_gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
     const char *what, const char *v);
 /* 1 with the first character GSM-7 cannot carry in out, 0 when none. */
-int first_non_gsm(const char *s, char *out, size_t outsz);
+int conf_first_non_gsm(const char *s, char *out, size_t outsz);
 /* s is an id (see ID_MAX). */
-int valid_id(const char *s);
+int conf_valid_id(const char *s);
 /* s is one of list[0..n). */
-int in_list(const char *const *list, size_t n, const char *s);
+int conf_in_list(const char *const *list, size_t n, const char *s);
 
 /* ---- the routing words (conf/rules.c) ---- */
 
 /* triage = "agency id"; after the agencies. */
-void load_triage(struct loader *ld, const config_t *cfg);
+void rules_load_triage(struct loader *ld, const config_t *cfg);
 /* regions = ( ... ): their keywords become words. */
-void load_regions(struct loader *ld, const config_t *cfg);
+void rules_load_regions(struct loader *ld, const config_t *cfg);
 /* rules = ( ... ): keywords and aliases become words; after regions. */
-void load_rules(struct loader *ld, const config_t *cfg);
+void rules_load_rules(struct loader *ld, const config_t *cfg);
 /* Every word collected means one thing and is no command word. */
-void check_words(struct loader *ld);
+void rules_check_words(struct loader *ld);
 
 /* ---- reply templates (conf/replies.c) ---- */
 
 /* Every template of a new conf at its built-in text. */
-void default_replies(struct conf *c);
+void replies_default(struct conf *c);
 /* replies = { id = { ... }; en = { ... }; }, then every template checked; after rules. */
-void load_replies(struct loader *ld, const config_t *cfg);
+void replies_load(struct loader *ld, const config_t *cfg);
 
 #endif

@@ -209,7 +209,7 @@ check_template(struct loader *ld, enum lang l, enum conf_reply r)
 	(void)snprintf(path, sizeof(path), "replies.%s.%s", lang_code(l),
 	    templates[r].name);
 	if (*t == '\0') {
-		err_line(ld, line, "%s: must not be empty; a citizen always gets "
+		conf_err_line(ld, line, "%s: must not be empty; a citizen always gets "
 		    "an answer", path);
 		return;
 	}
@@ -218,13 +218,13 @@ check_template(struct loader *ld, enum lang l, enum conf_reply r)
 			continue;
 		if (!(placeholder_bit(p + 1, n) & templates[r].allowed)) {
 			allowed_hint(templates[r].allowed, hint, sizeof(hint));
-			err_line(ld, line, "%s: placeholder {%.*s} is not allowed here "
+			conf_err_line(ld, line, "%s: placeholder {%.*s} is not allowed here "
 			    "(%s)", path, (int)n, p + 1, hint);
 		}
 		p += n + 1;
 	}
-	if (first_non_gsm(t, bad, sizeof(bad)))
-		err_line(ld, line, "%s: '%s' is not in the GSM-7 alphabet; the "
+	if (conf_first_non_gsm(t, bad, sizeof(bad)))
+		conf_err_line(ld, line, "%s: '%s' is not in the GSM-7 alphabet; the "
 		    "reply would go as UCS-2, 70 characters per SMS", path, bad);
 }
 
@@ -257,7 +257,7 @@ check_receipt(struct loader *ld, enum lang l, enum conf_reply r)
 	int cut, has_agency, has_label;
 	size_t i;
 
-	if (first_non_gsm(c->replies[l][r], bad, sizeof(bad)))
+	if (conf_first_non_gsm(c->replies[l][r], bad, sizeof(bad)))
 		return;         /* reported by check_template() */
 	for (i = 0; i < c->nagencies; i++)
 		if (c->agencies[i].short_name != NULL &&
@@ -298,13 +298,13 @@ check_receipt(struct loader *ld, enum lang l, enum conf_reply r)
 		(void)snprintf(hint, sizeof(hint), " (with label '%.40s')", label);
 	else
 		hint[0] = '\0';
-	err_line(ld, line, "reply '%s' (%s) can reach %s%zu characters; a "
+	conf_err_line(ld, line, "reply '%s' (%s) can reach %s%zu characters; a "
 	    "ticket confirmation must fit one SMS (%d)%s", templates[r].name,
 	    lang_code(l), cut ? "more than " : "", gc.units, SMS_SEPTETS, hint);
 }
 
 void
-load_replies(struct loader *ld, const config_t *cfg)
+replies_load(struct loader *ld, const config_t *cfg)
 {
 	struct conf *c = ld->c;
 	config_setting_t *g, *lg, *s;
@@ -314,19 +314,19 @@ load_replies(struct loader *ld, const config_t *cfg)
 
 	g = config_setting_get_member(config_root_setting(cfg), "replies");
 	if (g != NULL && !config_setting_is_group(g)) {
-		err_at(ld, g, "replies: must be a group { id = { ... }; en = { ... }; "
-		    "}, not %s", type_name(g));
+		conf_err_at(ld, g, "replies: must be a group { id = { ... }; en = { ... }; "
+		    "}, not %s", conf_type_name(g));
 		g = NULL;
 	}
 	if (g != NULL)
-		check_members(ld, g, "replies", reply_langs, count_keys(reply_langs));
+		conf_check_members(ld, g, "replies", reply_langs, conf_count_keys(reply_langs));
 	for (l = 0; g != NULL && l < LANG_N; l++) {
 		if ((lg = config_setting_get_member(g, lang_code((enum lang)l))) == NULL)
 			continue;
 		if (!config_setting_is_group(lg)) {
-			err_at(ld, lg, "replies.%s: must be a group { received = "
+			conf_err_at(ld, lg, "replies.%s: must be a group { received = "
 			    "\"...\"; ... }, not %s", lang_code((enum lang)l),
-			    type_name(lg));
+			    conf_type_name(lg));
 			continue;
 		}
 		n = config_setting_length(lg);
@@ -338,22 +338,22 @@ load_replies(struct loader *ld, const config_t *cfg)
 				if (strcmp(templates[r].name, config_setting_name(s)) == 0)
 					break;
 			if (r == REPLY_N) {
-				err_at(ld, s, "%s: unknown template '%s' (see the "
+				conf_err_at(ld, s, "%s: unknown template '%s' (see the "
 				    "list in the example aduan.conf)", path,
 				    config_setting_name(s));
 				continue;
 			}
 			if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-				err_at(ld, s, "%s: must be a string in double quotes, "
-				    "not %s", path, type_name(s));
+				conf_err_at(ld, s, "%s: must be a string in double quotes, "
+				    "not %s", path, conf_type_name(s));
 				continue;
 			}
 			v = config_setting_get_string(s);
-			if (!utf8_ok(ld, s, path, v))
+			if (!conf_utf8_ok(ld, s, path, v))
 				continue;
 			free(c->replies[l][r]);
 			c->replies[l][r] = xstrdup(v);
-			ld->reply_line[l][r] = line_of(s);
+			ld->reply_line[l][r] = conf_line_of(s);
 			ld->reply_file[l][r] = config_setting_source_file(s);
 		}
 	}
@@ -365,7 +365,7 @@ load_replies(struct loader *ld, const config_t *cfg)
 		int has_id = ld->reply_line[LANG_ID][r] != 0, has_en = ld->reply_line[LANG_EN][r] != 0;
 
 		if (has_id != has_en)
-			err_line(ld, has_id ? ld->reply_line[LANG_ID][r] : ld->reply_line[LANG_EN][r],
+			conf_err_line(ld, has_id ? ld->reply_line[LANG_ID][r] : ld->reply_line[LANG_EN][r],
 			    "replies.%s.%s: set, but replies.%s.%s is not; write the text in "
 			    "both languages", has_id ? "id" : "en", templates[r].name,
 			    has_id ? "en" : "id", templates[r].name);
@@ -377,14 +377,14 @@ load_replies(struct loader *ld, const config_t *cfg)
 			if (r == REPLY_RECEIVED || r == REPLY_RECEIVED_TRIAGE)
 				check_receipt(ld, (enum lang)l, (enum conf_reply)r);
 			for (j = n; j < ld->errs->n; j++)
-				note_file(ld, j, ld->reply_file[l][r]);
+				conf_note_file(ld, j, ld->reply_file[l][r]);
 		}
 	}
 }
 
 /* Every template at its built-in text, until the file says otherwise. */
 void
-default_replies(struct conf *c)
+replies_default(struct conf *c)
 {
 	int l, r;
 

@@ -6,7 +6,7 @@
  *
  * Each word is folded here exactly as routing folds the words of a
  * message (text_fold_word()), so what the operator wrote is what routing
- * compares.  Every word is collected as it is loaded; check_words() then
+ * compares.  Every word is collected as it is loaded; rules_check_words() then
  * refuses a word that means two things or is a command word, whatever
  * the number of rules (one sort).  Part of the loader (conf_int.h).
  */
@@ -54,15 +54,15 @@ struct word {
 };
 
 void
-load_triage(struct loader *ld, const config_t *cfg)
+rules_load_triage(struct loader *ld, const config_t *cfg)
 {
 	config_setting_t *s;
 	const char *v;
 	long a;
 
-	v = member_string(ld, config_root_setting(cfg), "triage", "triage", 0, &s);
+	v = conf_member_string(ld, config_root_setting(cfg), "triage", "triage", 0, &s);
 	if (s == NULL) {
-		err_line(ld, 0, "triage: missing; name the agency that receives the "
+		conf_err_line(ld, 0, "triage: missing; name the agency that receives the "
 		    "complaints no rule matches, e.g. triage = \"diskominfo\";");
 		return;
 	}
@@ -71,7 +71,7 @@ load_triage(struct loader *ld, const config_t *cfg)
 	if ((a = conf_agency_find(ld->c, v)) == -1) {
 		/* A missing agency list was reported already. */
 		if (ld->c->nagencies > 0)
-			err_at(ld, s, "triage: unknown agency '%s'", v);
+			conf_err_at(ld, s, "triage: unknown agency '%s'", v);
 		return;
 	}
 	ld->c->triage = (size_t)a;
@@ -155,7 +155,7 @@ word_add(struct loader *ld, const char *w, enum wkind kind, size_t owner,
 	ld->words[ld->nwords].w = w;
 	ld->words[ld->nwords].kind = kind;
 	ld->words[ld->nwords].owner = owner;
-	ld->words[ld->nwords].line = line_of(s);
+	ld->words[ld->nwords].line = conf_line_of(s);
 	ld->words[ld->nwords].file = config_setting_source_file(s);
 	ld->words[ld->nwords].seq = ld->nwords;
 	ld->nwords++;
@@ -177,8 +177,8 @@ load_words(struct loader *ld, const config_setting_t *s, const char *where,
 	*out = NULL;
 	*nout = 0;
 	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		err_at(ld, s, "%s: %s must be an array [ \"...\", \"...\" ], not %s",
-		    where, what, type_name(s));
+		conf_err_at(ld, s, "%s: %s must be an array [ \"...\", \"...\" ], not %s",
+		    where, what, conf_type_name(s));
 		return;
 	}
 	n = (size_t)config_setting_length(s);
@@ -187,18 +187,18 @@ load_words(struct loader *ld, const config_setting_t *s, const char *where,
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			err_at(ld, e, "%s: %s must be strings in double quotes, not "
-			    "%s", where, what, type_name(e));
+			conf_err_at(ld, e, "%s: %s must be strings in double quotes, not "
+			    "%s", where, what, conf_type_name(e));
 			continue;
 		}
 		v = config_setting_get_string(e);
 		if (!text_utf8_valid(v, strlen(v))) {
-			err_at(ld, e, "%s: %s: a word is not valid UTF-8; save the "
+			conf_err_at(ld, e, "%s: %s: a word is not valid UTF-8; save the "
 			    "file as UTF-8", where, what);
 			continue;
 		}
 		if (fold_phrase(v, maxwords, folded, sizeof(folded), &why) == -1) {
-			err_at(ld, e, "%s: %s: '%.60s' %s", where, what, v, why);
+			conf_err_at(ld, e, "%s: %s: '%.60s' %s", where, what, v, why);
 			continue;
 		}
 		(*out)[*nout] = xstrdup(folded);
@@ -208,7 +208,7 @@ load_words(struct loader *ld, const config_setting_t *s, const char *where,
 }
 
 void
-load_regions(struct loader *ld, const config_t *cfg)
+rules_load_regions(struct loader *ld, const config_t *cfg)
 {
 	struct conf *c = ld->c;
 	config_setting_t *list, *e, *s;
@@ -216,7 +216,7 @@ load_regions(struct loader *ld, const config_t *cfg)
 	char where[64];
 	size_t i, j, n;
 
-	list = top_list(ld, cfg, "regions", 0,
+	list = conf_top_list(ld, cfg, "regions", 0,
 	    "{ id = \"ambarawa\"; name = \"...\"; keywords = [ \"AMBARAWA\" ]; }");
 	if (list == NULL)
 		return;
@@ -227,17 +227,17 @@ load_regions(struct loader *ld, const config_t *cfg)
 		struct conf_region *r = &c->regions[i];
 
 		e = config_setting_get_elem(list, (unsigned)i);
-		r->line = line_of(e);
+		r->line = conf_line_of(e);
 		(void)snprintf(where, sizeof(where), "region #%zu", i + 1);
 		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "%s: must be a group { id = ...; name = ...; "
-			    "keywords = [ ... ]; }, not %s", where, type_name(e));
+			conf_err_at(ld, e, "%s: must be a group { id = ...; name = ...; "
+			    "keywords = [ ... ]; }, not %s", where, conf_type_name(e));
 			continue;
 		}
-		if ((v = member_string(ld, e, "id", where, 1, &s)) != NULL) {
+		if ((v = conf_member_string(ld, e, "id", where, 1, &s)) != NULL) {
 			r->id = xstrdup(v);
-			if (!valid_id(v))
-				err_at(ld, s, "%s: id '%.40s' must be 1 to %d of a-z, "
+			if (!conf_valid_id(v))
+				conf_err_at(ld, s, "%s: id '%.40s' must be 1 to %d of a-z, "
 				    "0-9, '_' and '-'", where, v, ID_MAX);
 			else {
 				for (j = 0; j < i; j++)
@@ -245,26 +245,26 @@ load_regions(struct loader *ld, const config_t *cfg)
 					    strcmp(c->regions[j].id, v) == 0)
 						break;
 				if (j < i)
-					err_at(ld, s, "%s: id '%s' is already used by "
+					conf_err_at(ld, s, "%s: id '%s' is already used by "
 					    "the region at line %d", where, v,
 					    c->regions[j].line);
 				(void)snprintf(where, sizeof(where), "region %s", v);
 			}
 		}
-		check_members(ld, e, where, region_keys, count_keys(region_keys));
-		if ((v = member_string(ld, e, "name", where, 1, &s)) != NULL) {
+		conf_check_members(ld, e, where, region_keys, conf_count_keys(region_keys));
+		if ((v = conf_member_string(ld, e, "name", where, 1, &s)) != NULL) {
 			r->name = xstrdup(v);
 			if (*v == '\0')
-				err_at(ld, s, "%s: name must not be empty", where);
+				conf_err_at(ld, s, "%s: name must not be empty", where);
 		}
 		if ((s = config_setting_get_member(e, "keywords")) == NULL) {
-			err_at(ld, e, "%s: keywords is missing", where);
+			conf_err_at(ld, e, "%s: keywords is missing", where);
 			continue;
 		}
 		load_words(ld, s, where, "keywords", 1, W_REGION, i, &r->keywords,
 		    &r->nkeywords);
 		if (config_setting_is_aggregate(s) && config_setting_length(s) == 0)
-			err_at(ld, s, "%s: keywords is empty; list the words (town, "
+			conf_err_at(ld, s, "%s: keywords is empty; list the words (town, "
 			    "district) that name this region", where);
 	}
 }
@@ -298,38 +298,38 @@ load_label(struct loader *ld, const config_setting_t *e, const char *where,
 	int i;
 
 	if ((l = config_setting_get_member(e, "label")) == NULL) {
-		err_at(ld, e, "%s: label is missing; write label = { id = \"...\"; "
+		conf_err_at(ld, e, "%s: label is missing; write label = { id = \"...\"; "
 		    "en = \"...\"; };", where);
 		return;
 	}
 	if (!config_setting_is_group(l)) {
-		err_at(ld, l, "%s: label must be a group { id = \"...\"; en = \"...\"; "
-		    "}, not %s", where, type_name(l));
+		conf_err_at(ld, l, "%s: label must be a group { id = \"...\"; en = \"...\"; "
+		    "}, not %s", where, conf_type_name(l));
 		return;
 	}
 	{
 		char lwhere[WORD_MAX + 32];
 
 		(void)snprintf(lwhere, sizeof(lwhere), "%s label", where);
-		check_members(ld, l, lwhere, label_keys, count_keys(label_keys));
+		conf_check_members(ld, l, lwhere, label_keys, conf_count_keys(label_keys));
 	}
 	for (i = 0; i < LANG_N; i++) {
 		char what[16];
 
 		(void)snprintf(what, sizeof(what), "label.%s", lang_code((enum lang)i));
-		v = member_string(ld, l, lang_code((enum lang)i), where, 0, &s);
+		v = conf_member_string(ld, l, lang_code((enum lang)i), where, 0, &s);
 		if (s == NULL) {
 			if (i == LANG_ID)
-				err_at(ld, l, "%s: label.id is missing", where);
+				conf_err_at(ld, l, "%s: label.id is missing", where);
 			continue;
 		}
 		if (v == NULL)
 			continue;
 		r->label[i] = xstrdup(v);
 		if (*v == '\0')
-			err_at(ld, s, "%s: %s must not be empty", where, what);
+			conf_err_at(ld, s, "%s: %s must not be empty", where, what);
 		else
-			(void)gsm_ok(ld, s, where, what, v);
+			(void)conf_gsm_ok(ld, s, where, what, v);
 	}
 	/* A label without English is shown in Indonesian to everyone. */
 	if (r->label[LANG_EN] == NULL && r->label[LANG_ID] != NULL)
@@ -351,8 +351,8 @@ load_regional(struct loader *ld, const config_setting_t *e, const char *where,
 	if ((l = config_setting_get_member(e, "regional")) == NULL)
 		return;
 	if (!config_setting_is_list(l)) {
-		err_at(ld, l, "%s: regional must be a list ( { region = \"...\"; "
-		    "agency = \"...\"; }, ... ), not %s", where, type_name(l));
+		conf_err_at(ld, l, "%s: regional must be a list ( { region = \"...\"; "
+		    "agency = \"...\"; }, ... ), not %s", where, conf_type_name(l));
 		return;
 	}
 	(void)snprintf(rwhere, sizeof(rwhere), "%s regional", where);
@@ -362,22 +362,22 @@ load_regional(struct loader *ld, const config_setting_t *e, const char *where,
 	for (i = 0; i < n; i++) {
 		g = config_setting_get_elem(l, (unsigned)i);
 		if (!config_setting_is_group(g)) {
-			err_at(ld, g, "%s: regional entries must be groups { region = "
+			conf_err_at(ld, g, "%s: regional entries must be groups { region = "
 			    "\"...\"; agency = \"...\"; }, not %s", where,
-			    type_name(g));
+			    conf_type_name(g));
 			continue;
 		}
-		check_members(ld, g, rwhere, regional_keys,
-		    count_keys(regional_keys));
-		region = member_string(ld, g, "region", where, 1, &rs);
-		agency = member_string(ld, g, "agency", where, 1, &as);
+		conf_check_members(ld, g, rwhere, regional_keys,
+		    conf_count_keys(regional_keys));
+		region = conf_member_string(ld, g, "region", where, 1, &rs);
+		agency = conf_member_string(ld, g, "agency", where, 1, &as);
 		ri = ai = -1;
 		if (region != NULL && (ri = region_find(c, region)) == -1)
-			err_at(ld, rs, "%s: regional: unknown region '%s'", where,
+			conf_err_at(ld, rs, "%s: regional: unknown region '%s'", where,
 			    region);
 		if (agency != NULL && (ai = conf_agency_find(c, agency)) == -1 &&
 		    c->nagencies > 0)
-			err_at(ld, as, "%s: regional: unknown agency '%s'", where,
+			conf_err_at(ld, as, "%s: regional: unknown agency '%s'", where,
 			    agency);
 		if (ri == -1 || ai == -1)
 			continue;
@@ -385,11 +385,11 @@ load_regional(struct loader *ld, const config_setting_t *e, const char *where,
 			if (r->regional[j].region == (size_t)ri)
 				break;
 		if (j < r->nregional) {
-			err_at(ld, rs, "%s: regional: region '%s' is given twice "
+			conf_err_at(ld, rs, "%s: regional: region '%s' is given twice "
 			    "(first at line %d)", where, region, lines[j]);
 			continue;
 		}
-		lines[r->nregional] = line_of(g);
+		lines[r->nregional] = conf_line_of(g);
 		r->regional[r->nregional].region = (size_t)ri;
 		r->regional[r->nregional].agency = (size_t)ai;
 		r->nregional++;
@@ -398,7 +398,7 @@ load_regional(struct loader *ld, const config_setting_t *e, const char *where,
 }
 
 void
-load_rules(struct loader *ld, const config_t *cfg)
+rules_load_rules(struct loader *ld, const config_t *cfg)
 {
 	struct conf *c = ld->c;
 	config_setting_t *list, *e, *s;
@@ -407,7 +407,7 @@ load_rules(struct loader *ld, const config_t *cfg)
 	long a;
 	size_t i, n;
 
-	list = top_list(ld, cfg, "rules", 1,
+	list = conf_top_list(ld, cfg, "rules", 1,
 	    "{ keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"...\"; }; }");
 	if (list == NULL)
 		return;
@@ -418,34 +418,34 @@ load_rules(struct loader *ld, const config_t *cfg)
 		struct conf_rule *r = &c->rules[i];
 
 		e = config_setting_get_elem(list, (unsigned)i);
-		r->line = line_of(e);
+		r->line = conf_line_of(e);
 		rule_where(c, i, where, sizeof(where));
 		if (!config_setting_is_group(e)) {
-			err_at(ld, e, "%s: must be a group { keyword = ...; agency = "
-			    "...; label = ...; }, not %s", where, type_name(e));
+			conf_err_at(ld, e, "%s: must be a group { keyword = ...; agency = "
+			    "...; label = ...; }, not %s", where, conf_type_name(e));
 			continue;
 		}
-		if ((v = member_string(ld, e, "keyword", where, 1, &s)) != NULL) {
+		if ((v = conf_member_string(ld, e, "keyword", where, 1, &s)) != NULL) {
 			if (fold_phrase(v, 2, folded, sizeof(folded), &why) == -1)
-				err_at(ld, s, "%s: keyword '%.60s' %s", where, v, why);
+				conf_err_at(ld, s, "%s: keyword '%.60s' %s", where, v, why);
 			else {
 				r->keyword = xstrdup(folded);
 				word_add(ld, r->keyword, W_KEYWORD, i, s);
 				rule_where(c, i, where, sizeof(where));
 			}
 		}
-		check_members(ld, e, where, rule_keys, count_keys(rule_keys));
+		conf_check_members(ld, e, where, rule_keys, conf_count_keys(rule_keys));
 		if ((s = config_setting_get_member(e, "aliases")) != NULL)
 			load_words(ld, s, where, "aliases", 2, W_ALIAS, i,
 			    &r->aliases, &r->naliases);
 		if ((s = config_setting_get_member(e, "aliases_en")) != NULL)
 			load_words(ld, s, where, "aliases_en", 2, W_ALIAS_EN, i,
 			    &r->aliases_en, &r->naliases_en);
-		if ((v = member_string(ld, e, "agency", where, 1, &s)) != NULL) {
+		if ((v = conf_member_string(ld, e, "agency", where, 1, &s)) != NULL) {
 			if ((a = conf_agency_find(c, v)) != -1)
 				r->agency = (size_t)a;
 			else if (c->nagencies > 0)
-				err_at(ld, s, "%s: unknown agency '%s'", where, v);
+				conf_err_at(ld, s, "%s: unknown agency '%s'", where, v);
 		}
 		load_label(ld, e, where, r);
 		load_regional(ld, e, where, r);
@@ -491,7 +491,7 @@ owner_name(const struct conf *c, const struct word *w, char *buf, size_t bufsz)
  * rules.  Each later occurrence is reported against the first.
  */
 void
-check_words(struct loader *ld)
+rules_check_words(struct loader *ld)
 {
 	static const char *const kind_name[] = {
 		[W_KEYWORD] = "keyword", [W_ALIAS] = "alias",
@@ -506,14 +506,14 @@ check_words(struct loader *ld)
 		const struct word *w = &ld->words[i];
 
 		if (w->kind == W_REGION || strchr(w->w, ' ') != NULL ||
-		    !in_list(command_words, ARRAY_LEN(command_words), w->w))
+		    !conf_in_list(command_words, ARRAY_LEN(command_words), w->w))
 			continue;
 		owner_name(c, w, here, sizeof(here));
 		n = ld->errs->n;
-		err_line(ld, w->line, "%s: %s '%s' is a command word; a message "
+		conf_err_line(ld, w->line, "%s: %s '%s' is a command word; a message "
 		    "starting with it is read as a command, never as a complaint",
 		    here, kind_name[w->kind], w->w);
-		note_file(ld, n, w->file);
+		conf_note_file(ld, n, w->file);
 	}
 
 	if (ld->nwords > 1)
@@ -537,16 +537,16 @@ check_words(struct loader *ld)
 		n = ld->errs->n;
 		if ((a->kind == W_REGION) == (b->kind == W_REGION) &&
 		    a->owner == b->owner)
-			err_line(ld, b->line, "%s: %s '%s' (line %d) is given twice "
+			conf_err_line(ld, b->line, "%s: %s '%s' (line %d) is given twice "
 			    "in this %s (first at %s)", here, kind_name[b->kind],
 			    b->w, b->line, b->kind == W_REGION ? "region" : "rule",
 			    aline);
 		else {
 			owner_name(c, a, there, sizeof(there));
-			err_line(ld, b->line, "%s: %s '%s' (line %d) is also in %s "
+			conf_err_line(ld, b->line, "%s: %s '%s' (line %d) is also in %s "
 			    "(%s)", here, kind_name[b->kind], b->w, b->line,
 			    there, aline);
 		}
-		note_file(ld, n, b->file);
+		conf_note_file(ld, n, b->file);
 	}
 }

@@ -169,7 +169,7 @@ store_complaint_add_routed(struct store *s, struct store_complaint *c, const cha
 }
 
 void
-complaint_row(sqlite3_stmt *st, struct store_complaint *c)
+complaints_row(sqlite3_stmt *st, struct store_complaint *c)
 {
 	memset(c, 0, sizeof *c);
 	c->id = (int64_t)sqlite3_column_int64(st, 0);
@@ -195,13 +195,13 @@ complaint_row(sqlite3_stmt *st, struct store_complaint *c)
 }
 
 int
-complaint_rows(struct stmt *q, struct store_complaint *out, size_t max, size_t *n)
+complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, size_t *n)
 {
 	int rc = 0;
 	size_t k = 0, i;
 
 	while (k < max && (rc = stmt_row(q)) == 1)
-		complaint_row(q->st, &out[k++]);
+		complaints_row(q->st, &out[k++]);
 	if (rc == -1) {
 		for (i = 0; i < k; i++)
 			store_complaint_clear(&out[i]);
@@ -224,7 +224,7 @@ store_complaint_get(struct store *s, const char *ticket,
 	stmt_begin(&q, s, ST_COMPLAINT_GET, "get complaint");
 	stmt_text(&q, 1, ticket);
 	if ((ret = stmt_row(&q)) == 1)
-		complaint_row(q.st, c);
+		complaints_row(q.st, c);
 	return stmt_end(&q, ret);
 }
 
@@ -365,7 +365,7 @@ complaints_due(struct store *s, enum stmt_id id, const char *what,
 	stmt_begin(&q, s, id, what);
 	stmt_int(&q, 1, now);
 	stmt_limit(&q, 2, max);
-	return stmt_end(&q, complaint_rows(&q, out, max, n));
+	return stmt_end(&q, complaints_rows(&q, out, max, n));
 }
 
 int

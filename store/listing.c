@@ -190,7 +190,7 @@ store_complaint_list(struct store *s, const struct store_query *q,
 	stmt_int(&l, 7, q->created_to);
 	stmt_int(&l, 8, q->before_id > 0 ? q->before_id : INT64_MAX);
 	stmt_limit(&l, 9, limit);
-	return stmt_end(&l, complaint_rows(&l, out, limit, n));
+	return stmt_end(&l, complaints_rows(&l, out, limit, n));
 }
 
 /* A statement stopped by pub_progress: its budget is spent. */
@@ -231,7 +231,7 @@ store_public_list(struct store *s, const struct store_query *q,
 	stmt_int(&l, 8, q->before_id > 0 ? q->before_id : INT64_MAX);
 	stmt_limit(&l, 9, limit);
 	s->pub_ticks = 0;
-	ret = pub_result(s, stmt_end(&l, complaint_rows(&l, out, limit, n)));
+	ret = pub_result(s, stmt_end(&l, complaints_rows(&l, out, limit, n)));
 	pthread_mutex_unlock(&s->plock);
 	return ret;
 }
@@ -250,7 +250,7 @@ pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint 
 	s->pub_ticks = 0;
 	if ((ret = stmt_row(&l)) == 1) {
 		if (c != NULL)
-			complaint_row(l.st, c);
+			complaints_row(l.st, c);
 		if (note != NULL && notesz > 0)
 			(void)str_copy(note, notesz, col_str(l.st, 20));
 		ret = sqlite3_column_int64(l.st, 0) == id || id == 0 ? 1 : 0;

@@ -112,7 +112,7 @@ extern const char *const parts_sql[ST_NSTMTS];
 extern const char *const reports_sql[ST_NSTMTS];
 extern const char *const guard_sql[ST_NSTMTS];
 
-/* The complaint columns in struct store_complaint order: complaint_row(). */
+/* The complaint columns in struct store_complaint order: complaints_row(). */
 #define COMPLAINT_COLS \
 	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
 	" location, description, route_explain, created_at, updated_at," \
@@ -375,12 +375,12 @@ col_dup(sqlite3_stmt *st, int i)
 /* ---- complaints.c, listing.c ---------------------------------------------- */
 
 /* Fills c (zeroed first) from a row of COMPLAINT_COLS; strings on the heap. */
-void complaint_row(sqlite3_stmt *st, struct store_complaint *c);
+void complaints_row(sqlite3_stmt *st, struct store_complaint *c);
 /*
  * Steps q's statement of COMPLAINT_COLS into out[0..*n), at most max.  On
  * an error nothing is left allocated and *n is 0.  Does not end q.
  */
-int complaint_rows(struct stmt *q, struct store_complaint *out, size_t max, size_t *n);
+int complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, size_t *n);
 
 /* The listing connections (agency API, public), opened after the reader's. */
 int listing_open(struct store *s, const char *path, char *err, size_t errsz);

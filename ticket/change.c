@@ -64,7 +64,7 @@
 /* ---- small helpers ------------------------------------------------------ */
 
 const struct conf_agency *
-agency_of(const struct conf *c, const char *id)
+ticket_agency_of(const struct conf *c, const char *id)
 {
 	long i = conf_agency_find(c, id);
 
@@ -85,11 +85,11 @@ triage_id(const struct conf *c)
  * or queued before), -1 error.
  */
 int
-queue_webhook(const struct conf *c, struct store *s, const char *to, const char *event,
+ticket_queue_webhook(const struct conf *c, struct store *s, const char *to, const char *event,
     const struct store_complaint *cm, const char *actor, const char *note,
     const char *prev_status, const char *prev_agency, const char *key_tail, int64_t now)
 {
-	const struct conf_agency *ag = agency_of(c, to);
+	const struct conf_agency *ag = ticket_agency_of(c, to);
 	struct store_outbox_new ob = { 0 };
 	json_t *j;
 	char *body, key[160], hash[65], at[32];
@@ -97,15 +97,15 @@ queue_webhook(const struct conf *c, struct store *s, const char *to, const char 
 
 	if (ag == NULL || ag->webhook == NULL)
 		return 0;
-	iso_time(now, at, sizeof at);
-	j = must(json_pack("{s:s, s:s, s:o, s:o, s:o}", "event", event, "at", at,
-	    "actor", jstr(actor), "note", jstr(note),
+	ticket_iso_time(now, at, sizeof at);
+	j = ticket_must(json_pack("{s:s, s:s, s:o, s:o, s:o}", "event", event, "at", at,
+	    "actor", ticket_jstr(actor), "note", ticket_jstr(note),
 	    "ticket", ticket_json(c, cm, ag->show_phone, now)));
 	if (prev_status != NULL)
-		json_object_set_new(j, "previous_status", jstr(prev_status));
+		json_object_set_new(j, "previous_status", ticket_jstr(prev_status));
 	if (prev_agency != NULL)
-		json_object_set_new(j, "previous_agency", jstr(prev_agency));
-	body = dump(j);
+		json_object_set_new(j, "previous_agency", ticket_jstr(prev_agency));
+	body = ticket_dump(j);
 	json_decref(j);
 	crypto_sha256_hex(body, strlen(body), hash);
 	if (key_tail != NULL)
@@ -129,7 +129,7 @@ int
 ticket_queue_created(const struct conf *c, struct store *s, const struct store_complaint *cm,
     int64_t now)
 {
-	return queue_webhook(c, s, cm->agency, "ticket.created", cm, "citizen", NULL, NULL, NULL,
+	return ticket_queue_webhook(c, s, cm->agency, "ticket.created", cm, "citizen", NULL, NULL, NULL,
 	    NULL, now);
 }
 
@@ -145,7 +145,7 @@ ticket_queue_citizen(const struct conf *c, struct store *s, const struct store_c
 		(void)str_copy(t.status, sizeof t.status, status);
 	}
 	t.updated_at = now;
-	return queue_webhook(c, s, cm->agency, event, &t, "citizen", note,
+	return ticket_queue_webhook(c, s, cm->agency, event, &t, "citizen", note,
 	    status != NULL ? cm->status : NULL, NULL, NULL, now);
 }
 
@@ -219,7 +219,7 @@ status_sms(const struct conf *c, enum lang l, const struct store_complaint *cm,
 {
 	const char *names[] = { "ticket", "status", "agency", "date", "note" };
 	const char *values[5];
-	const struct conf_agency *ag = agency_of(c, cm->agency);
+	const struct conf_agency *ag = ticket_agency_of(c, cm->agency);
 	char date[40], *out, *cut;
 	time_t tt = (time_t)now;
 	struct tm tm;
@@ -321,7 +321,7 @@ ticket_sla_init(const struct conf *c, struct store_complaint *cm, int64_t now)
 }
 
 void
-known_statuses(char *buf, size_t bufsz)
+ticket_known_statuses(char *buf, size_t bufsz)
 {
 	size_t n = 0;
 	int i;
@@ -359,7 +359,7 @@ ticket_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 		return 400;
 	}
 	if (status != NULL && (to = lifecycle_from_name(status)) < 0) {
-		known_statuses(known, sizeof known);
+		ticket_known_statuses(known, sizeof known);
 		errf(err, errsz, "unknown status '%.40s' (known: %s)", status, known);
 		return 400;
 	}
@@ -369,7 +369,7 @@ ticket_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 			    "\"routed\", not \"%s\"", status);
 			return 400;
 		}
-		if (agency_of(c, new_agency) == NULL) {
+		if (ticket_agency_of(c, new_agency) == NULL) {
 			errf(err, errsz, "unknown agency '%.64s'", new_agency);
 			return 400;
 		}
@@ -423,12 +423,12 @@ ticket_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 	cm->updated_at = now;
 
 	if (reroute) {
-		if (queue_webhook(c, s, cm->agency, "ticket.created", cm, actor, note,
+		if (ticket_queue_webhook(c, s, cm->agency, "ticket.created", cm, actor, note,
 		    old_status, old_agency, NULL, now) < 0 ||
-		    queue_webhook(c, s, old_agency, "ticket.rerouted_away", cm, actor, note,
+		    ticket_queue_webhook(c, s, old_agency, "ticket.rerouted_away", cm, actor, note,
 		    old_status, old_agency, NULL, now) < 0)
 			goto fail;
-	} else if (queue_webhook(c, s, cm->agency, status != NULL ? "ticket.status" :
+	} else if (ticket_queue_webhook(c, s, cm->agency, status != NULL ? "ticket.status" :
 	    "ticket.note", cm, actor, note, status != NULL ? old_status : NULL, NULL, NULL,
 	    now) < 0)
 		goto fail;

@@ -58,17 +58,17 @@ int ticket_apply(const struct conf *c, struct store *s, struct store_complaint *
  */
 
 /* The agency with that id in c, or NULL. */
-const struct conf_agency *agency_of(const struct conf *c, const char *id);
+const struct conf_agency *ticket_agency_of(const struct conf *c, const char *id);
 
 /* "received, routed, ..." (every lifecycle name) into buf, cut to fit. */
-void known_statuses(char *buf, size_t bufsz);
+void ticket_known_statuses(char *buf, size_t bufsz);
 
 /*
  * Queues one webhook to agency `to` if it has one, inside the caller's
  * transaction.  key_tail NULL gives "<now>:<hash of the body>".  1 queued,
  * 0 nothing to queue (no webhook, or queued before), -1 error.
  */
-int queue_webhook(const struct conf *c, struct store *s, const char *to, const char *event,
+int ticket_queue_webhook(const struct conf *c, struct store *s, const char *to, const char *event,
     const struct store_complaint *cm, const char *actor, const char *note,
     const char *prev_status, const char *prev_agency, const char *key_tail, int64_t now);
 

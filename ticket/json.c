@@ -1,6 +1,6 @@
 /*
  * ticket/json: tickets as JSON, built with <jansson.h>.  Every JSON Aduan
- * writes for agencies is compact with sorted keys (dump).
+ * writes for agencies is compact with sorted keys (ticket_dump).
  *
  * Ticket object (webhooks and the agency API):
  *
@@ -40,7 +40,7 @@
 /* ---- time --------------------------------------------------------------- */
 
 void
-iso_time(int64_t t, char *buf, size_t bufsz)
+ticket_iso_time(int64_t t, char *buf, size_t bufsz)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -52,7 +52,7 @@ iso_time(int64_t t, char *buf, size_t bufsz)
 /* ---- ticket JSON -------------------------------------------------------- */
 
 json_t *
-must(json_t *j)
+ticket_must(json_t *j)
 {
 	if (j == NULL)
 		fatal("out of memory building JSON");
@@ -61,7 +61,7 @@ must(json_t *j)
 
 /* A JSON string (null for NULL); never fails on bytes that are not UTF-8. */
 json_t *
-jstr(const char *s)
+ticket_jstr(const char *s)
 {
 	json_t *j;
 	char *t;
@@ -78,22 +78,22 @@ jstr(const char *s)
 			t[i] = '?';
 	j = json_string(t);
 	free(t);
-	return must(j);
+	return ticket_must(j);
 }
 
 json_t *
-jtime(int64_t t)
+ticket_jtime(int64_t t)
 {
 	char buf[32];
 
 	if (t == 0)
 		return json_null();
-	iso_time(t, buf, sizeof buf);
+	ticket_iso_time(t, buf, sizeof buf);
 	return json_string(buf);
 }
 
 int64_t
-due_of(const struct store_complaint *cm)
+ticket_due_of(const struct store_complaint *cm)
 {
 	switch (lifecycle_from_name(cm->status)) {
 	case LC_RECEIVED:
@@ -108,10 +108,10 @@ due_of(const struct store_complaint *cm)
 }
 
 int
-overdue(const struct store_complaint *cm, int64_t now)
+ticket_overdue(const struct store_complaint *cm, int64_t now)
 {
 	int st = lifecycle_from_name(cm->status);
-	int64_t due = due_of(cm);
+	int64_t due = ticket_due_of(cm);
 
 	return (st == LC_RECEIVED || st == LC_ROUTED) && due != 0 && now > due;
 }
@@ -125,27 +125,27 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 
 	if (!show_phone)
 		log_mask_phone(cm->phone, masked, sizeof masked);
-	return must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
+	return ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
 	    " s:{s:o, s:o}}",
-	    "number", jstr(cm->ticket),
-	    "status", jstr(cm->status),
-	    "category", jstr(cm->keyword),
-	    "location", jstr(cm->location),
-	    "description", jstr(cm->description != NULL ? cm->description : ""),
-	    "channel", jstr(cm->channel),
-	    "region", jstr(cm->region),
-	    "agency", jstr(cm->agency),
-	    "received_at", jtime(cm->created_at),
-	    "updated_at", jtime(cm->updated_at),
-	    "due_at", jtime(due_of(cm)),
-	    "overdue", overdue(cm, now),
+	    "number", ticket_jstr(cm->ticket),
+	    "status", ticket_jstr(cm->status),
+	    "category", ticket_jstr(cm->keyword),
+	    "location", ticket_jstr(cm->location),
+	    "description", ticket_jstr(cm->description != NULL ? cm->description : ""),
+	    "channel", ticket_jstr(cm->channel),
+	    "region", ticket_jstr(cm->region),
+	    "agency", ticket_jstr(cm->agency),
+	    "received_at", ticket_jtime(cm->created_at),
+	    "updated_at", ticket_jtime(cm->updated_at),
+	    "due_at", ticket_jtime(ticket_due_of(cm)),
+	    "overdue", ticket_overdue(cm, now),
 	    "reporter",
-	    "phone", jstr(show_phone ? cm->phone : masked),
-	    "language", jstr(lang)));
+	    "phone", ticket_jstr(show_phone ? cm->phone : masked),
+	    "language", ticket_jstr(lang)));
 }
 
 char *
-dump(const json_t *j)
+ticket_dump(const json_t *j)
 {
 	char *s = json_dumps(j, JSON_FLAGS);
 

@@ -2,8 +2,8 @@
  * ticket/json: the ticket object as JSON (ticket_json), the one shape that
  * webhooks (ticket/change.c) and the agency API (agency/api.c) show, and
  * the small jansson helpers every writer of ticket JSON shares (the core,
- * agency/api.c, agency/open311.c).  Their names are the ones they had as
- * statics of the former agency/agency.c, moved unchanged.  Pure: no I/O.
+ * agency/api.c, agency/open311.c), ticket_-prefixed like the rest of
+ * ticket/.  Pure: no I/O.
  */
 #ifndef ADUAN_TICKET_JSON_H
 #define ADUAN_TICKET_JSON_H
@@ -17,28 +17,28 @@
 #include "store/store.h"
 
 /* t as "2026-11-28T08:51:03Z" (UTC) into buf; "" if it does not fit. */
-void iso_time(int64_t t, char *buf, size_t bufsz);
+void ticket_iso_time(int64_t t, char *buf, size_t bufsz);
 
 /* j, or fatal() when it is NULL (jansson's only failure is memory). */
-json_t *must(json_t *j);
+json_t *ticket_must(json_t *j);
 
 /*
  * A JSON string (null for NULL); never fails on bytes that are not UTF-8
  * (each such byte becomes '?').  A new reference.
  */
-json_t *jstr(const char *s);
+json_t *ticket_jstr(const char *s);
 
 /* ISO-8601 UTC string of t, null for 0.  A new reference. */
-json_t *jtime(int64_t t);
+json_t *ticket_jtime(int64_t t);
 
 /*
  * The current stage's due date: received -> route_due, routed ->
  * followup_due, resolved -> close_due; 0 otherwise.
  */
-int64_t due_of(const struct store_complaint *cm);
+int64_t ticket_due_of(const struct store_complaint *cm);
 
 /* 1 when a received or routed ticket is past its due date at now. */
-int overdue(const struct store_complaint *cm, int64_t now);
+int ticket_overdue(const struct store_complaint *cm, int64_t now);
 
 /*
  * The ticket object (fields in ticket/json.c), phone in full when
@@ -48,6 +48,6 @@ json_t *ticket_json(const struct conf *c, const struct store_complaint *cm, int 
     int64_t now);
 
 /* j as compact JSON with sorted keys; heap string the caller frees. */
-char *dump(const json_t *j);
+char *ticket_dump(const json_t *j);
 
 #endif

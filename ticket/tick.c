@@ -41,14 +41,14 @@ remind_one(struct tick *a, const char *ticket, int64_t now)
 		store_rollback(a->store);
 		return r;
 	}
-	if (cm.reminded_at != 0 || !overdue(&cm, now)) {
+	if (cm.reminded_at != 0 || !ticket_overdue(&cm, now)) {
 		store_complaint_clear(&cm);
 		store_rollback(a->store);
 		return 0;
 	}
 	/* Once per stage: the key is the due date, not the time of the tick. */
-	snprintf(tail, sizeof tail, "overdue:%lld", (long long)due_of(&cm));
-	if (queue_webhook(a->conf, a->store, cm.agency, "ticket.overdue", &cm, "aduan", NULL,
+	snprintf(tail, sizeof tail, "overdue:%lld", (long long)ticket_due_of(&cm));
+	if (ticket_queue_webhook(a->conf, a->store, cm.agency, "ticket.overdue", &cm, "aduan", NULL,
 	    NULL, NULL, tail, now) < 0 ||
 	    store_complaint_set_sla(a->store, cm.id, -1, -1, -1, -1, now) != 0) {
 		store_complaint_clear(&cm);
