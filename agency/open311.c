@@ -354,119 +354,141 @@ by_id_desc(const void *a, const void *b)
 	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
 }
 
-static void
-o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
-    struct http_response *res)
-{
-	struct store_query q = { 0 };
-	struct store_complaint *out = NULL;
+/* What a GET /requests asks for, read from its query string. */
+struct o311_filter {
+	struct store_query q;
 	char codes[O311_CODES_MAX][64];
-	const char *status, *code, *start, *end, *limit;
-	json_t *arr;
-	size_t ncodes = 0, n = 0, got, i, k, len;
-	long lim = O311_LIMIT_DEFAULT;
-	int64_t from = 0, to = 0;
-	int bad = 0, date_only, r = 0;
-	char note[NOTE_BUF];
+	size_t ncodes;          /* 0: every service */
+	long lim;
+};
 
+/*
+ * service_code: a comma list, each code as the rule keyword, upper-case,
+ * repeats dropped.  0, or -1 with the 400's text in msg.
+ */
+static int
+o311_codes(const struct conf *c, const char *code, struct o311_filter *flt, char *msg,
+    size_t msgsz)
+{
+	size_t len, i, k;
+
+	while (*code != '\0') {
+		len = strcspn(code, ",");
+		while (len > 0 && *code == ' ') {
+			code++;
+			len--;
+		}
+		while (len > 0 && code[len - 1] == ' ')
+			len--;
+		if (len > 0) {
+			char *dst = flt->codes[flt->ncodes];
+
+			if (flt->ncodes == O311_CODES_MAX || len >= sizeof flt->codes[0]) {
+				str_copy(msg, msgsz, "at most 10 service codes");
+				return -1;
+			}
+			for (i = 0; i < len; i++)
+				dst[i] = (code[i] >= 'a' && code[i] <= 'z') ?
+				    (char)(code[i] - 'a' + 'A') : code[i];
+			dst[len] = '\0';
+			if (rule_of(c, dst) == NULL) {
+				snprintf(msg, msgsz, "unknown service_code '%.*s': "
+				    "services.json lists them", (int)(len > 64 ? 64 : len), code);
+				return -1;
+			}
+			for (k = 0; k < flt->ncodes && strcmp(flt->codes[k], dst) != 0; k++)
+				;
+			if (k == flt->ncodes)
+				flt->ncodes++;
+		}
+		code += strcspn(code, ",");
+		if (*code == ',')
+			code++;
+	}
+	if (flt->ncodes == 0) {
+		str_copy(msg, msgsz, "service_code is empty");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The query string's status, service_code, start_date, end_date and limit
+ * into flt.  0, or -1 with the 400's text in msg.
+ */
+static int
+o311_filter_read(const struct conf *c, const struct http_request *req,
+    struct o311_filter *flt, char *msg, size_t msgsz)
+{
+	const char *status, *code, *start, *end, *limit, *why = NULL;
+	int64_t from = 0, to = 0;
+	int bad = 0, date_only = 0;
+
+	memset(flt, 0, sizeof *flt);
+	flt->lim = O311_LIMIT_DEFAULT;
 	status = agency_param(req, "status", &bad);
 	code = agency_param(req, "service_code", &bad);
 	start = agency_param(req, "start_date", &bad);
 	end = agency_param(req, "end_date", &bad);
 	limit = agency_param(req, "limit", &bad);
-	if (bad) {
-		o311_error(res, f, 400, "a parameter contains a NUL byte");
-		return;
-	}
-	if (status != NULL) {
-		if (strcmp(status, "open") == 0)
-			q.open = 1;
-		else if (strcmp(status, "closed") == 0)
-			q.open = -1;
-		else {
-			o311_error(res, f, 400, "status must be open or closed");
-			return;
-		}
-	}
-	if (start != NULL && agency_parse_time(start, 0, &from, NULL) != 0) {
-		o311_error(res, f, 400, "start_date must be ISO-8601 (2026-11-28T00:00:00Z)");
-		return;
-	}
-	if (end != NULL) {
-		if (agency_parse_time(end, 0, &to, &date_only) != 0) {
-			o311_error(res, f, 400, "end_date must be ISO-8601 (2026-11-28T23:59:59Z)");
-			return;
-		}
+	if (bad)
+		why = "a parameter contains a NUL byte";
+	else if (status != NULL && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
+		why = "status must be open or closed";
+	else if (start != NULL && agency_parse_time(start, 0, &from, NULL) != 0)
+		why = "start_date must be ISO-8601 (2026-11-28T00:00:00Z)";
+	else if (end != NULL && agency_parse_time(end, 0, &to, &date_only) != 0)
+		why = "end_date must be ISO-8601 (2026-11-28T23:59:59Z)";
+	if (why == NULL && end != NULL)
 		to += date_only ? 86400 : 1;    /* inclusive; a date means all of it */
+	if (why == NULL && start != NULL && end != NULL && to <= from)
+		why = "end_date is before start_date";
+	else if (why == NULL && start != NULL && end != NULL && to - from > O311_RANGE_MAX + 86400)
+		why = "start_date and end_date may be at most 90 days apart";
+	else if (why == NULL && limit != NULL && (!agency_all_digits(limit, 1, 4) ||
+	    str_to_long(limit, 1, O311_LIMIT_MAX, &flt->lim) != 0))
+		why = "limit must be 1 to 200";
+	if (why != NULL) {
+		str_copy(msg, msgsz, why);
+		return -1;
 	}
-	if (start != NULL && end != NULL && to <= from) {
-		o311_error(res, f, 400, "end_date is before start_date");
-		return;
-	}
-	if (start != NULL && end != NULL && to - from > O311_RANGE_MAX + 86400) {
-		o311_error(res, f, 400, "start_date and end_date may be at most 90 days apart");
-		return;
-	}
-	if (limit != NULL && (!agency_all_digits(limit, 1, 4) ||
-	    str_to_long(limit, 1, O311_LIMIT_MAX, &lim) != 0)) {
-		o311_error(res, f, 400, "limit must be 1 to 200");
-		return;
-	}
-	if (code != NULL) {
-		/* A comma list; each code as the rule keyword, upper-case. */
-		while (*code != '\0') {
-			len = strcspn(code, ",");
-			while (len > 0 && *code == ' ') {
-				code++;
-				len--;
-			}
-			while (len > 0 && code[len - 1] == ' ')
-				len--;
-			if (len > 0) {
-				if (ncodes == O311_CODES_MAX || len >= sizeof codes[0]) {
-					o311_error(res, f, 400, "at most 10 service codes");
-					return;
-				}
-				for (i = 0; i < len; i++)
-					codes[ncodes][i] = (code[i] >= 'a' && code[i] <= 'z') ?
-					    (char)(code[i] - 'a' + 'A') : code[i];
-				codes[ncodes][len] = '\0';
-				if (rule_of(a->conf, codes[ncodes]) == NULL) {
-					char msg[160];
+	if (code != NULL && o311_codes(c, code, flt, msg, msgsz) != 0)
+		return -1;
+	if (status != NULL)
+		flt->q.open = strcmp(status, "open") == 0 ? 1 : -1;
+	flt->q.created_from = from;
+	flt->q.created_to = to;
+	flt->q.limit = (size_t)flt->lim;
+	return 0;
+}
 
-					snprintf(msg, sizeof msg, "unknown service_code '%.*s': "
-					    "services.json lists them", (int)(len > 64 ? 64 : len), code);
-					o311_error(res, f, 400, msg);
-					return;
-				}
-				for (k = 0; k < ncodes && strcmp(codes[k], codes[ncodes]) != 0; k++)
-					;
-				if (k == ncodes)
-					ncodes++;
-			}
-			code += strcspn(code, ",");
-			if (*code == ',')
-				code++;
-		}
-		if (ncodes == 0) {
-			o311_error(res, f, 400, "service_code is empty");
-			return;
-		}
+static void
+o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
+    struct http_response *res)
+{
+	struct o311_filter flt;
+	struct store_complaint *out = NULL;
+	json_t *arr;
+	size_t n = 0, got, i, k, nq;
+	int r = 0;
+	char note[NOTE_BUF], msg[160];
+
+	if (o311_filter_read(a->conf, req, &flt, msg, sizeof msg) != 0) {
+		o311_error(res, f, 400, msg);
+		return;
 	}
-	q.created_from = from;
-	q.created_to = to;
-	q.limit = (size_t)lim;
-	out = xcalloc((ncodes > 0 ? ncodes : 1) * (size_t)lim, sizeof *out);
+	nq = flt.ncodes > 0 ? flt.ncodes : 1;
+	out = xcalloc(nq * (size_t)flt.lim, sizeof *out);
 	/* One query per code (each walks that code's rows), merged newest first. */
-	for (k = 0; k < (ncodes > 0 ? ncodes : 1); k++) {
-		q.keyword = ncodes > 0 ? codes[k] : NULL;
-		if ((r = store_public_list(a->store, &q, out + n, (size_t)lim, &got)) != 0)
+	for (k = 0; k < nq; k++) {
+		flt.q.keyword = flt.ncodes > 0 ? flt.codes[k] : NULL;
+		if ((r = store_public_list(a->store, &flt.q, out + n, (size_t)flt.lim, &got)) != 0)
 			goto fail;
 		n += got;
 	}
 	qsort(out, n, sizeof *out, by_id_desc);
 	arr = ticket_must(json_array());
-	for (i = 0; i < n && i < (size_t)lim; i++) {
+	for (i = 0; i < n && i < (size_t)flt.lim; i++) {
 		if ((r = store_public_note(a->store, &out[i], note, sizeof note)) < 0) {
 			json_decref(arr);
 			goto fail;
