@@ -314,47 +314,25 @@ struct var {
 	const char *value;
 };
 
+#define VARS_MAX 4
+
 /*
- * Renders template t into out (outsz bytes), each {name} replaced by its
- * value in v[0..nv); an unknown {name} stays as written.  Output that does
- * not fit is cut on a character boundary.  Returns the length.
+ * Renders built-in template t into out (outsz bytes) with conf_fill(), the
+ * one template filler: each {name} replaced by its value in v[0..nv), cut on
+ * a character boundary when it does not fit.  Returns the length.
  */
 static size_t
 expand(const char *t, const struct var *v, size_t nv, char *out, size_t outsz)
 {
-	const char *piece, *close;
-	size_t o = 0, plen, i, n, k;
+	const char *names[VARS_MAX], *values[VARS_MAX];
+	size_t i;
 
-	if (outsz == 0)
-		return 0;
-	while (*t != '\0') {
-		piece = t;
-		plen = 1;
-		if (*t == '{' && (close = strchr(t, '}')) != NULL) {
-			plen = (size_t)(close - t) + 1;
-			for (i = 0; i < nv; i++)
-				if (strlen(v[i].name) == plen - 2 &&
-				    memcmp(v[i].name, t + 1, plen - 2) == 0)
-					break;
-			t += plen;
-			if (i < nv) {
-				piece = v[i].value;
-				plen = strlen(piece);
-			}
-		} else
-			t++;
-		for (k = 0; k < plen; k += n) {
-			if ((n = u8_char(piece + k, plen - k)) == 0)
-				n = 1;
-			if (o + n >= outsz)
-				goto done;
-			memcpy(out + o, piece + k, n);
-			o += n;
-		}
+	for (i = 0; i < nv && i < VARS_MAX; i++) {
+		names[i] = v[i].name;
+		values[i] = v[i].value;
 	}
-done:
-	out[o] = '\0';
-	return o;
+	(void)conf_fill(t, names, values, i, out, outsz);
+	return outsz > 0 ? strlen(out) : 0;
 }
 
 /* Septets the longest note line takes above a screen, its line break included. */
