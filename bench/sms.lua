@@ -71,7 +71,11 @@ function request()
       id = tag .. "-" .. tid .. "-" .. counter
    end
    counter = counter + 1
-   local phone = string.format("0812%02d%06d", tid % 100, n % 1000000)
+   -- A retried id keeps its phone whichever thread sends it: the store
+   -- takes the same id from another sender for a new message.
+   local who = tid % 100
+   if mode == "retry" then who = 99 end
+   local phone = string.format("0812%02d%06d", who, n % 1000000)
    local path = "/kannel/sms?secret=" .. secret .. "&from=" .. phone ..
       "&to=1708&text=" .. enc[n % #enc + 1] ..
       "&coding=0&charset=UTF-8&id=" .. id .. "&time=" .. started
