@@ -77,7 +77,7 @@ LINK     = $(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS)
 # Every module source, in libaduan.a (what the tests link); cli/ (main(),
 # the command table and one file per command) is linked into aduan alone.
 SRCS    := $(wildcard util/*.c sms/*.c net/*.c conf/*.c store/*.c routing/*.c gateway/*.c \
-             outbox/*.c ticket/*.c intake/*.c agency/*.c ops/*.c)
+             outbox/*.c ticket/*.c intake/*.c agency/*.c web/*.c ops/*.c)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 

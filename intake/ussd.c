@@ -149,26 +149,13 @@ static const char *const state_names[USSD_NSTATES] = {
 
 /* ---- text helpers: UTF-8, GSM-7, fitting ---- */
 
-/* Bytes of the well-formed UTF-8 character at s (len > 0), or 0. */
+/* Bytes of the well-formed UTF-8 character at s (len > 0), or 0: utf8_next's. */
 static size_t
 u8_char(const char *s, size_t len)
 {
-	unsigned char b = (unsigned char)s[0];
-	size_t n;
+	uint32_t cp;
 
-	if (b < 0x80)
-		n = 1;
-	else if (b >= 0xC2 && b <= 0xDF)
-		n = 2;
-	else if (b >= 0xE0 && b <= 0xEF)
-		n = 3;
-	else if (b >= 0xF0 && b <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (n > len || !text_utf8_valid(s, n))
-		return 0;
-	return n;
+	return utf8_next((const unsigned char *)s, len, &cp);
 }
 
 /* Septets of GSM-7 text; text that is not GSM-7 never counts as fitting. */

@@ -25,8 +25,9 @@ allowed() {
 	ticket)  echo "outbox routing conf store sms util" ;;
 	intake)  echo "ticket gateway outbox routing conf store net sms util" ;;
 	agency)  echo "ticket outbox routing conf store net sms util" ;;
+	web)     echo "ticket outbox routing conf store net sms util" ;;
 	ops)     echo "routing conf store net sms util" ;;
-	cli)     echo "intake agency ops ticket gateway outbox routing conf store net sms util" ;;
+	cli)     echo "intake agency web ops ticket gateway outbox routing conf store net sms util" ;;
 	*)       echo "-" ;;
 	esac
 }
