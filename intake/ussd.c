@@ -149,13 +149,14 @@ static const char *const state_names[USSD_NSTATES] = {
 
 /* ---- text helpers: UTF-8, GSM-7, fitting ---- */
 
-/* Bytes of the well-formed UTF-8 character at s (len > 0), or 0: utf8_next's. */
+/* Bytes of the well-formed UTF-8 character at s (len > 0), or 0; NUL is not one. */
 static size_t
 u8_char(const char *s, size_t len)
 {
 	uint32_t cp;
+	size_t n = utf8_next((const unsigned char *)s, len, &cp);
 
-	return utf8_next((const unsigned char *)s, len, &cp);
+	return n > 0 && cp != 0 ? n : 0;
 }
 
 /* Septets of GSM-7 text; text that is not GSM-7 never counts as fitting. */
