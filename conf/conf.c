@@ -108,6 +108,7 @@ static const char *check_country(const char *);
 static const char *check_alnum(const char *);
 static const char *check_url(const char *);
 static const char *check_loopback(const char *);
+static const char *check_smtp_url(const char *);
 
 static const struct choice sync_choices[] = {
 	{ "full", 1 }, { "normal", 0 }, { NULL, 0 }
@@ -119,6 +120,10 @@ static const struct choice sender_choices[] = {
 	{ "kannel", SENDER_KANNEL }, { "africastalking", SENDER_AFRICASTALKING },
 	{ "twilio", SENDER_TWILIO }, { "infobip", SENDER_INFOBIP },
 	{ "none", SENDER_NONE }, { NULL, 0 }
+};
+static const struct choice starttls_choices[] = {
+	{ "required", STARTTLS_REQUIRED }, { "optional", STARTTLS_OPTIONAL },
+	{ "off", STARTTLS_OFF }, { NULL, 0 }
 };
 static const struct choice level_choices[] = {
 	{ "debug", 0 }, { "info", 0 }, { "warn", 0 }, { NULL, 0 }
@@ -196,6 +201,18 @@ static const struct scalar scalars[] = {
 	  .sdef = NULL, .required = 1, .off = F(sender_password) },
 	{ .group = "sms_sender", .name = "from", .kind = K_STR, .min = 1, .max = 16,
 	  .sdef = NULL, .off = F(sender_from) },
+	{ .group = "email", .name = "smtp_url", .kind = K_STR, .min = 8, .max = 512,
+	  .sdef = NULL, .required = 1, .check = check_smtp_url, .off = F(email_smtp_url) },
+	{ .group = "email", .name = "from", .kind = K_STR, .min = 3, .max = 254,
+	  .sdef = NULL, .required = 1, .check = conf_email_check, .off = F(email_from) },
+	{ .group = "email", .name = "username", .kind = K_STR, .min = 1, .max = 256,
+	  .sdef = NULL, .off = F(email_username) },
+	{ .group = "email", .name = "password", .kind = K_STR, .min = 1, .max = 256,
+	  .sdef = NULL, .off = F(email_password) },
+	{ .group = "email", .name = "starttls", .kind = K_CHOICE,
+	  .sdef = "required", .choices = starttls_choices, .off = F(email_starttls) },
+	{ .group = "email", .name = "timeout", .kind = K_INT, .min = 1, .max = 300,
+	  .ldef = 30, .off = F(email_timeout) },
 	{ .group = "service_levels", .name = "route_days", .kind = K_INT, .min = 1, .max = 60,
 	  .ldef = 3, .off = F(sla_route_days) },
 	{ .group = "service_levels", .name = "followup_days", .kind = K_INT, .min = 1,
@@ -232,7 +249,7 @@ static const struct scalar scalars[] = {
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
 	"server", "admin", "store", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
-	"open311",
+	"open311", "email",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
@@ -244,7 +261,7 @@ static const char *const top_lists[] = {
 
 static const char *const agency_keys[] = {
 	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "show_phone",
-	NULL
+	"email", "head_email", "email_mode", "digest_hour", NULL
 };
 
 static void err_vadd(struct loader *, int, const char *, va_list)
@@ -381,6 +398,33 @@ check_loopback(const char *s)
 	if (strncmp(s, "127.", 4) != 0 && strcmp(s, "::1") != 0)
 		return "must be a loopback address (127.0.0.1 or ::1): the admin endpoints "
 		    "are not for other machines";
+	return NULL;
+}
+
+/*
+ * smtp:// or smtps://, a host, no spaces.  No user name or password in it:
+ * those go in email.username and email.password, which are never logged.
+ */
+static const char *
+check_smtp_url(const char *s)
+{
+	const char *p, *host;
+
+	if (strncmp(s, "smtp://", 7) == 0)
+		host = s + 7;
+	else if (strncmp(s, "smtps://", 8) == 0)
+		host = s + 8;
+	else
+		return "must start with smtp:// (STARTTLS, see email.starttls) or smtps:// "
+		    "(TLS from the start)";
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7F)
+			return "must not contain spaces or non-ASCII characters";
+	if (*host == '\0' || *host == '/' || *host == ':')
+		return "has no host name";
+	if (strchr(host, '@') != NULL)
+		return "must not hold a user name or password: use email.username and "
+		    "email.password";
 	return NULL;
 }
 
@@ -865,6 +909,66 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 }
 
 /*
+ * email, head_email, email_mode, digest_hour: all optional.  email_group:
+ * the top-level email group is in the file (an address without it would
+ * never be sent).
+ */
+static void
+load_agency_email(struct loader *ld, const config_setting_t *e, const char *where,
+    struct conf_agency *a, int email_group)
+{
+	config_setting_t *s, *mode = NULL, *hour = NULL, *first = NULL;
+	const char *v, *why;
+	static const char *const keys[] = { "email", "head_email" };
+	char **dst[2];
+	size_t i;
+
+	dst[0] = &a->email;
+	dst[1] = &a->head_email;
+	a->digest_hour = 7;
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		if ((v = conf_member_string(ld, e, keys[i], where, 0, &s)) == NULL)
+			continue;
+		if (first == NULL)
+			first = s;
+		if ((why = conf_email_check(v)) != NULL)
+			conf_err_at(ld, s, "%s: %s '%.60s' %s", where, keys[i], v, why);
+		else
+			*dst[i] = xstrdup(v);
+	}
+	if (first != NULL && !email_group)
+		conf_err_at(ld, first, "%s: %s needs the top-level email group (smtp_url, "
+		    "from) to be sent; add it or remove the address", where,
+		    config_setting_name(first));
+	if ((v = conf_member_string(ld, e, "email_mode", where, 0, &mode)) != NULL) {
+		if (strcmp(v, "digest") == 0)
+			a->email_digest = 1;
+		else if (strcmp(v, "immediate") != 0)
+			conf_err_at(ld, mode, "%s: email_mode '%.40s' is not one of: immediate, "
+			    "digest", where, v);
+	}
+	if ((hour = config_setting_get_member(e, "digest_hour")) != NULL) {
+		if (config_setting_type(hour) != CONFIG_TYPE_INT &&
+		    config_setting_type(hour) != CONFIG_TYPE_INT64)
+			conf_err_at(ld, hour, "%s: digest_hour must be a whole number (a local "
+			    "hour, 0..23), not %s", where, conf_type_name(hour));
+		else if (config_setting_get_int64(hour) < 0 ||
+		    config_setting_get_int64(hour) > 23)
+			conf_err_at(ld, hour, "%s: digest_hour %lld is out of range 0..23 (a "
+			    "local hour)", where, (long long)config_setting_get_int64(hour));
+		else if (!a->email_digest)
+			conf_err_at(ld, hour, "%s: digest_hour is for email_mode = \"digest\"",
+			    where);
+		else
+			a->digest_hour = (int)config_setting_get_int64(hour);
+	}
+	if (first == NULL && (mode != NULL || hour != NULL))
+		conf_err_at(ld, mode != NULL ? mode : hour, "%s: %s without email or "
+		    "head_email: there is nobody to write to", where,
+		    mode != NULL ? "email_mode" : "digest_hour");
+}
+
+/*
  * Agency i's token_sha256 is no other agency's: the API finds the agency
  * by the token's hash, so two agencies with one token would both read the
  * first one's tickets.
@@ -903,6 +1007,7 @@ load_agencies(struct loader *ld, const config_t *cfg)
 	const char *v;
 	char where[64];
 	size_t i, j, n;
+	int email_group = config_lookup(cfg, "email") != NULL;
 
 	list = conf_top_list(ld, cfg, "agencies", 1,
 	    "{ id = \"dpupr\"; name = \"...\"; short_name = \"DPUPR\"; }");
@@ -957,6 +1062,7 @@ load_agencies(struct loader *ld, const config_t *cfg)
 				(void)conf_gsm_ok(ld, s, where, "short_name", v);
 		}
 		load_agency_delivery(ld, e, where, a);
+		load_agency_email(ld, e, where, a, email_group);
 		check_token_unique(ld, list, i);
 	}
 }
@@ -1116,6 +1222,16 @@ finish_delivery(struct loader *ld, const config_t *cfg)
 	    config_setting_get_member(g, "username") == NULL)
 		conf_err_at(ld, g, "sms_sender.username: missing; this sender needs it (the "
 		    "Twilio Account SID, the Kannel or Africa's Talking user name)");
+	c->public_url_set = c->public_url != NULL;
+	if (c->email_password != NULL && c->email_username == NULL &&
+	    (g = group_at(ld, cfg, "email", 0)) != NULL)
+		conf_err_at(ld, g, "email.password: set, but email.username is missing; AUTH "
+		    "needs both");
+	if (c->email_username != NULL && c->email_password == NULL &&
+	    (g = group_at(ld, cfg, "email", 0)) != NULL &&
+	    config_setting_get_member(g, "password") == NULL)
+		conf_err_at(ld, g, "email.username: set, but email.password is missing; AUTH "
+		    "needs both");
 	if (c->public_url == NULL && c->listen != NULL) {
 		if (strchr(c->listen, ':') != NULL)
 			(void)snprintf(url, sizeof(url), "http://[%s]:%d", c->listen, c->port);
@@ -1536,6 +1652,8 @@ conf_free(struct conf *c)
 		free(c->agencies[i].webhook);
 		free(c->agencies[i].webhook_secret);
 		free(c->agencies[i].token_sha256);
+		free(c->agencies[i].email);
+		free(c->agencies[i].head_email);
 	}
 	free(c->agencies);
 	free(c->holidays);
@@ -1583,4 +1701,68 @@ conf_agency_find(const struct conf *c, const char *id)
 		if (c->agencies[i].id != NULL && strcmp(c->agencies[i].id, id) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* RFC 5322 atext, the characters of a dot-atom besides the dots. */
+static int
+atext(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	    (ch != '\0' && strchr("!#$%&'*+/=?^_`{|}~-", ch) != NULL);
+}
+
+const char *
+conf_email_check(const char *s)
+{
+	const char *at = NULL, *p, *label;
+	size_t n = strlen(s), labels = 0, len;
+
+	/* The dangerous ones first, so they are named whatever else is wrong. */
+	if (strchr(s, '\r') != NULL || strchr(s, '\n') != NULL)
+		return "has a line break (CR or LF) in it, which would let it write mail "
+		    "headers of its own";
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7F)
+			return "must be plain ASCII without spaces: just local@domain, no name "
+			    "and no <>";
+		if (*p == '@') {
+			if (at != NULL)
+				return "has more than one '@'";
+			at = p;
+		}
+	}
+	if (at == NULL)
+		return "is not an email address (local@domain)";
+	if (n > 254)
+		return "is longer than 254 characters";
+	len = (size_t)(at - s);
+	if (len == 0 || len > 64)
+		return "must have 1 to 64 characters before the '@'";
+	for (p = s; p < at; p++) {
+		if (*p == '.') {
+			if (p == s || p + 1 == at || p[1] == '.')
+				return "has a '.' first, last or doubled before the '@'";
+		} else if (!atext((unsigned char)*p))
+			return "has a character before the '@' that is not a letter, digit or "
+			    "one of !#$%&'*+/=?^_`{|}~.-";
+	}
+	for (label = p = at + 1;; p++) {
+		if (*p == '.' || *p == '\0') {
+			len = (size_t)(p - label);
+			if (len == 0 || len > 63)
+				return "has an empty or too long part (over 63) in its domain";
+			if (label[0] == '-' || p[-1] == '-')
+				return "has a domain part that starts or ends with '-'";
+			labels++;
+			if (*p == '\0')
+				break;
+			label = p + 1;
+		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-'))
+			return "has a domain with a character other than letters, digits, '-' "
+			    "and '.'";
+	}
+	if (labels < 2)
+		return "needs a domain with a dot (dinas.example.go.id)";
+	return NULL;
 }

@@ -91,7 +91,15 @@ struct conf_agency {
 	char *webhook_secret;   /* HMAC-SHA256 key for the signature (with webhook) */
 	char *token_sha256;     /* lower-case hex SHA-256 of the API token, or NULL: no API */
 	int show_phone;         /* 1: webhooks and the API show the reporter's full number */
+	/* email (ticket/mail.h): needs the top-level email group */
+	char *email;            /* new tickets and overdue reminders go here, or NULL */
+	char *head_email;       /* overdue reminders go here too, or NULL */
+	int email_digest;       /* 1: email_mode "digest", one email a day; 0: "immediate" */
+	int digest_hour;        /* local hour 0..23 the digest goes out, default 7 */
 };
+
+/* email.starttls, for smtp:// (smtps:// is TLS from the start). */
+enum conf_starttls { STARTTLS_REQUIRED, STARTTLS_OPTIONAL, STARTTLS_OFF };
 
 enum conf_sender {
 	SENDER_NONE, SENDER_KANNEL, SENDER_AFRICASTALKING, SENDER_TWILIO, SENDER_INFOBIP
@@ -155,6 +163,8 @@ struct conf {
 
 	char *public_url;       /* how gateways reach Aduan (delivery-report URLs);
 	                           default http://<listen>:<port> */
+	int public_url_set;     /* 1: server.public_url was written in the file (a link
+	                           others can follow), 0: the default above */
 
 	/* delivery (outbox/deliver.h) */
 	int delivery_workers;           /* default 2, 1..16 */
@@ -172,6 +182,15 @@ struct conf {
 	char *sender_password;          /* Kannel password / AT apiKey / Twilio auth
 	                                   token / Infobip API key */
 	char *sender_from;              /* sender id or short code, or NULL */
+
+	/* email to agencies (ticket/mail.h, outbox/deliver.c); the group is
+	   there when email_smtp_url is not NULL */
+	char *email_smtp_url;           /* smtp://host[:port] or smtps://host[:port] */
+	char *email_from;               /* the sender address, From: and MAIL FROM */
+	char *email_username;           /* AUTH when set (with email_password) */
+	char *email_password;
+	int email_starttls;             /* enum conf_starttls, default STARTTLS_REQUIRED */
+	int email_timeout;              /* seconds per SMTP attempt, default 30 */
 
 	/* service levels (ticket/sla.h), in working days */
 	int sla_route_days;             /* default 3 */
@@ -253,6 +272,19 @@ void conf_free(struct conf *c);
 
 /* Index of the agency with this id, or -1. */
 long conf_agency_find(const struct conf *c, const char *id);
+
+/*
+ * NULL when s is an email address Aduan writes into a mail header and
+ * gives to an SMTP server, else why not (words that follow the address in
+ * a message).  The subset of RFC 5321 that real agency mailboxes use:
+ * local@domain in ASCII, at most 254 characters; the local part 1 to 64
+ * of letters, digits and !#$%&'*+/=?^_`{|}~.- (dots not first, last or
+ * doubled; no quoted form); the domain two or more labels of letters,
+ * digits and '-' (1 to 63, no '-' first or last; no address literal).
+ * No name, no <>, no space, and above all no CR or LF: a line break
+ * would let the value write headers of its own.
+ */
+const char *conf_email_check(const char *s);
 
 /* ---- filling templates (conf/replies.c) ---- */
 

@@ -362,7 +362,7 @@ test_bad_many_fixture(void **state)
 	expect_error(&errs, 13, "id 'DLH' must be");
 	expect_error(&errs, 13, "longer than 24 characters");
 	expect_error(&errs, 14, "id 'dpupr' is already used by the agency at line 12");
-	expect_error(&errs, 14, "unknown setting 'email'");
+	expect_error(&errs, 14, "unknown setting 'fax'");
 	expect_error(&errs, 14, "name must not be empty");
 	expect_error(&errs, 16, "triage: unknown agency 'diskominfo'");
 	expect_error(&errs, 19, "'JAMBU' (line 19) is also in region ambarawa (line 18)");
@@ -703,9 +703,9 @@ test_unknown_settings(void **state)
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
-	    "  email = \"pu@example.go.id\"; } );\n"   /* 2 */
+	    "  fax = \"024-123456\"; } );\n"   /* 2 */
 	    "triage = \"dpupr\";\n" RULE);
-	expect_error(&errs, 2, "unknown setting 'email' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, show_phone)");
+	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, show_phone, email, head_email, email_mode, digest_hour)");
 	assert_int_equal(errs.n, 1);
 }
 
