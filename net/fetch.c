@@ -7,6 +7,11 @@
  * configuration error to fix, not something to follow blindly), and only
  * http/https.  NOSIGNAL because the threaded resolver needs no SIGALRM and
  * signals would hit arbitrary threads of the daemon.
+ *
+ * fetch_mail() is the SMTP side: smtp:// with STARTTLS as configured, or
+ * smtps://, AUTH when a user name is given (libcurl picks the strongest
+ * mechanism the server offers), one message per connection.  Only
+ * smtp/smtps there, as only http/https here.
  */
 #include "net/fetch.h"
 
@@ -164,6 +169,125 @@ oom:
 	curl_easy_cleanup(h);
 	res->body = xstrdup("");
 	snprintf(res->error, sizeof res->error, "out of memory building the request");
+	return -1;
+}
+
+/* ---- SMTP ------------------------------------------------------------------ */
+
+#define MAIL_TIMEOUT            30L
+
+/* What libcurl reads the message from, and where the server's lines go. */
+struct mail_io {
+	const char *p;
+	size_t left;
+	struct fetch_mail_res *res;
+};
+
+static size_t
+on_mail_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct mail_io *io = arg;
+	size_t n = size * nitems;
+
+	if (n > io->left)
+		n = io->left;
+	memcpy(buf, io->p, n);
+	io->p += n;
+	io->left -= n;
+	return n;
+}
+
+/* Each reply line of the server: the last one says why a refusal came. */
+static size_t
+on_mail_reply(char *line, size_t size, size_t nmemb, void *arg)
+{
+	struct mail_io *io = arg;
+	size_t n = size * nmemb, end = n, i;
+	char *out = io->res->reply;
+
+	while (end > 0 && (line[end - 1] == '\r' || line[end - 1] == '\n'))
+		end--;
+	if (end >= sizeof io->res->reply)
+		end = utf8_cut(line, end, sizeof io->res->reply - 1);
+	for (i = 0; i < end; i++)
+		out[i] = (unsigned char)line[i] < 0x20 ? ' ' : line[i];
+	out[end] = '\0';
+	return n;
+}
+
+int
+fetch_mail(const struct fetch_mail *m, struct fetch_mail_res *res)
+{
+	struct curl_slist *rcpt = NULL, *t;
+	struct mail_io io;
+	char curlerr[CURL_ERROR_SIZE], addr[300];
+	long timeout = m->timeout_s > 0 ? m->timeout_s : MAIL_TIMEOUT;
+	size_t i;
+	CURLcode rc;
+	CURL *h;
+
+	memset(res, 0, sizeof *res);
+	curlerr[0] = '\0';
+	if ((h = curl_easy_init()) == NULL) {
+		snprintf(res->error, sizeof res->error, "cannot create a libcurl handle");
+		return -1;
+	}
+	for (i = 0; m->to != NULL && m->to[i] != NULL; i++) {
+		snprintf(addr, sizeof addr, "<%s>", m->to[i]);
+		if ((t = curl_slist_append(rcpt, addr)) == NULL) {
+			curl_slist_free_all(rcpt);
+			curl_easy_cleanup(h);
+			snprintf(res->error, sizeof res->error, "out of memory building the request");
+			return -1;
+		}
+		rcpt = t;
+	}
+	if (rcpt == NULL) {
+		curl_easy_cleanup(h);
+		snprintf(res->error, sizeof res->error, "no recipient");
+		return -1;
+	}
+	io.p = m->message;
+	io.left = m->message_len;
+	io.res = res;
+	snprintf(addr, sizeof addr, "<%s>", m->from);
+
+	curl_easy_setopt(h, CURLOPT_URL, m->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT < timeout ?
+	    CONNECT_TIMEOUT : timeout);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, m->tls == FETCH_TLS_REQUIRED ? (long)CURLUSESSL_ALL :
+	    m->tls == FETCH_TLS_OPTIONAL ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_NONE);
+	if (m->username != NULL) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, m->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, m->password != NULL ? m->password : "");
+	}
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_mail_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &io);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_mail_reply);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &io);
+
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->code);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(rcpt);
+	if (rc == CURLE_OK)
+		return 0;
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		res->timed_out = 1;
+		snprintf(res->error, sizeof res->error, "timed out after %ld s", timeout);
+	} else {
+		res->tls_refused = rc == CURLE_USE_SSL_FAILED;
+		snprintf(res->error, sizeof res->error, "%s%s%s",
+		    curlerr[0] != '\0' ? curlerr : curl_easy_strerror(rc),
+		    res->reply[0] != '\0' ? "; the server said: " : "", res->reply);
+	}
 	return -1;
 }
 

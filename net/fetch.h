@@ -1,5 +1,5 @@
 /*
- * fetch: outbound HTTP, the only module that includes <curl/curl.h>
+ * fetch: outbound HTTP and SMTP, the only module that includes <curl/curl.h>
  * (scripts/layers.sh).  Every response is bounded;
  * every request has a timeout.  Thread-safe once fetch_init() ran.
  */
@@ -37,6 +37,45 @@ void fetch_cleanup(void);
 /* 0 when an HTTP answer came (any status); -1 on a transport error (res->error). */
 int fetch(const struct fetch_req *req, struct fetch_res *res);
 void fetch_res_clear(struct fetch_res *res);
+
+/*
+ * Mail through libcurl's SMTP: one message per call, on its own handle, so
+ * any thread may call it.  The message goes as it is (libcurl only
+ * dot-stuffs it): the caller writes it whole, headers and CRLF line ends
+ * included.
+ */
+enum fetch_tls {
+	FETCH_TLS_REQUIRED,             /* smtp://: STARTTLS or fail, before AUTH and DATA */
+	FETCH_TLS_OPTIONAL,             /* smtp://: STARTTLS when the server offers it */
+	FETCH_TLS_OFF                   /* smtp://: plain text (a relay on this machine) */
+};
+
+struct fetch_mail {
+	const char *url;                /* smtp://host[:port] or smtps://host[:port] */
+	const char *username;           /* AUTH with these when not NULL */
+	const char *password;
+	enum fetch_tls tls;             /* smtps:// is TLS from the start whatever this says */
+	const char *from;               /* envelope sender (MAIL FROM), a bare address */
+	const char *const *to;          /* envelope recipients (RCPT TO), NULL-terminated */
+	const char *message;            /* RFC 5322, CRLF line ends */
+	size_t message_len;
+	long timeout_s;                 /* the whole exchange; 0: 30 s */
+};
+
+struct fetch_mail_res {
+	long code;                      /* the server's last reply code, 0 when none came */
+	int timed_out;                  /* 1 when the exchange ran out of time */
+	int tls_refused;                /* 1: STARTTLS required, the server did not offer it */
+	char reply[160];                /* the server's last reply line, cut to fit, or "" */
+	char error[256];                /* why it failed, "" when accepted */
+};
+
+/*
+ * 0 when the server accepted the message for every recipient (250 after
+ * DATA); -1 otherwise, with res->code (4xx: try again later, 5xx: refused
+ * for good, 0: no answer: a transport error) and res->error.
+ */
+int fetch_mail(const struct fetch_mail *m, struct fetch_mail_res *res);
 
 /* URL-encodes len bytes of s (binary-safe) into a heap string. */
 char *fetch_escape(const char *s, size_t len);
