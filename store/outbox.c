@@ -15,12 +15,17 @@
 	" updated_at"
 
 const char *const outbox_sql[ST_NSTMTS] = {
-	/* Due at once: next_attempt_at is the time it was queued. */
+	/* Due at once (next_attempt_at is the time it was queued) or at not_before. */
 	[ST_OUTBOX_ADD] =
 	    "INSERT INTO outbox (kind, recipient, body, idem_key, complaint_id,"
 	    " state, attempts, next_attempt_at, created_at, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?6)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?7, ?6, ?6)"
 	    " ON CONFLICT (idem_key) DO NOTHING",
+	/* Bytes, not characters: the cap is on what is sent. */
+	[ST_OUTBOX_APPEND] =
+	    "UPDATE outbox SET body = body || ?2, updated_at = ?4"
+	    " WHERE idem_key = ?1 AND state = 'pending' AND attempts = 0"
+	    " AND length(CAST(body AS BLOB)) + length(CAST(?2 AS BLOB)) <= ?3",
 	/* A NULL kind counts every kind. */
 	[ST_OUTBOX_PENDING] =
 	    "SELECT count(*) FROM outbox WHERE state = 'pending'"
@@ -73,6 +78,12 @@ const char *const outbox_sql[ST_NSTMTS] = {
 int
 store_outbox_add(struct store *s, const struct store_outbox_new *o)
 {
+	return store_outbox_add_at(s, o, o->created_at);
+}
+
+int
+store_outbox_add_at(struct store *s, const struct store_outbox_new *o, int64_t not_before)
+{
 	struct stmt q;
 
 	stmt_begin(&q, s, ST_OUTBOX_ADD, "queue outbox message");
@@ -82,6 +93,21 @@ store_outbox_add(struct store *s, const struct store_outbox_new *o)
 	stmt_text(&q, 4, o->idem_key);
 	stmt_ref(&q, 5, o->complaint_id);
 	stmt_int(&q, 6, o->created_at);
+	stmt_int(&q, 7, not_before);
+	return stmt_changed(&q);
+}
+
+int
+store_outbox_append(struct store *s, const char *idem_key, const char *text, size_t max,
+    int64_t now)
+{
+	struct stmt q;
+
+	stmt_begin(&q, s, ST_OUTBOX_APPEND, "add to a digest");
+	stmt_text(&q, 1, idem_key);
+	stmt_text(&q, 2, text);
+	stmt_limit(&q, 3, max);
+	stmt_int(&q, 4, now);
 	return stmt_changed(&q);
 }
 

@@ -283,6 +283,21 @@ struct store_outbox_new {
 /* 1 queued, 0 a row with this idem_key exists, -1 error. */
 int store_outbox_add(struct store *s, const struct store_outbox_new *o);
 
+/*
+ * The same, but not attempted before not_before (an agency's daily email
+ * digest, due at its hour).
+ */
+int store_outbox_add_at(struct store *s, const struct store_outbox_new *o, int64_t not_before);
+
+/*
+ * Appends text to the body of the row with this idem_key while no attempt
+ * has begun (pending, 0 attempts) and the body stays within max bytes: a
+ * digest collecting its items until its time.  1 appended, 0 not (no such
+ * row, it is being sent or was, or it is full), -1 error.
+ */
+int store_outbox_append(struct store *s, const char *idem_key, const char *text, size_t max,
+    int64_t now);
+
 /* Rows in state "pending" (kind NULL: any kind).  -1 on error. */
 long store_outbox_pending(struct store *s, const char *kind);
 
@@ -292,7 +307,9 @@ long store_outbox_pending(struct store *s, const char *kind);
  * -> sent, or back to pending with a later next_attempt_at, or dead after
  * the last attempt.  A row left in "sending" by a crash is claimable again
  * when its lease (next_attempt_at) has passed: delivery is at least once.
- * Kinds: "sms" (recipient: E.164), "webhook" (recipient: agency id).
+ * Kinds: "sms" (recipient: E.164), "webhook" (recipient: agency id), "email"
+ * (recipient: agency id; the body is the whole message, its envelope read
+ * from its From, To and Cc: ticket/mail.h).
  */
 
 struct store_outbox_row {
