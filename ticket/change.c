@@ -52,6 +52,7 @@
 
 #include "ticket/json.h"
 #include "ticket/lifecycle.h"
+#include "ticket/mail.h"
 #include "ticket/sla.h"
 #include "sms/gsm.h"
 #include "sms/lang.h"
@@ -129,6 +130,8 @@ int
 ticket_queue_created(const struct conf *c, struct store *s, const struct store_complaint *cm,
     int64_t now)
 {
+	if (ticket_mail_created(c, s, cm, now) < 0)
+		return -1;
 	return ticket_queue_webhook(c, s, cm->agency, "ticket.created", cm, "citizen", NULL, NULL, NULL,
 	    NULL, now);
 }
@@ -431,6 +434,8 @@ ticket_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
 	} else if (ticket_queue_webhook(c, s, cm->agency, status != NULL ? "ticket.status" :
 	    "ticket.note", cm, actor, note, status != NULL ? old_status : NULL, NULL, NULL,
 	    now) < 0)
+		goto fail;
+	if (reroute && ticket_mail_created(c, s, cm, now) < 0)
 		goto fail;
 	/* Aduan's own notes are English bookkeeping, not for the citizen. */
 	if (queue_citizen_sms(c, s, cm, strcmp(actor, "aduan") == 0 ? NULL : note, now) != 0)

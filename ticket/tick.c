@@ -14,6 +14,7 @@
 #include "outbox/deliver.h"
 #include "ticket/change.h"
 #include "ticket/json.h"
+#include "ticket/mail.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -50,6 +51,7 @@ remind_one(struct tick *a, const char *ticket, int64_t now)
 	snprintf(tail, sizeof tail, "overdue:%lld", (long long)ticket_due_of(&cm));
 	if (ticket_queue_webhook(a->conf, a->store, cm.agency, "ticket.overdue", &cm, "aduan", NULL,
 	    NULL, NULL, tail, now) < 0 ||
+	    ticket_mail_overdue(a->conf, a->store, &cm, now) < 0 ||
 	    store_complaint_set_sla(a->store, cm.id, -1, -1, -1, -1, now) != 0) {
 		store_complaint_clear(&cm);
 		store_rollback(a->store);
