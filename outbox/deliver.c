@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -46,6 +47,8 @@
 #define LEASE_SLACK     30      /* lease = now + 2 * timeout + LEASE_SLACK */
 #define ATTEMPT_MARGIN  5       /* seconds of lease kept in hand per attempt */
 #define ANSWER_MAX      (64 * 1024)
+#define RCPT_MAX        8       /* envelope recipients of one email */
+#define ADDR_MAX        255     /* an address (254) and its NUL */
 
 struct deliver {
 	const struct conf *c;           /* when live is NULL */
@@ -253,6 +256,131 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 	free(body);
 }
 
+/* ---- email -------------------------------------------------------------- */
+
+/* The address in "Name <a@b>" or "a@b", trimmed, into out; 0, or -1. */
+static int
+address_of(const char *v, size_t n, char *out)
+{
+	const char *lt = memchr(v, '<', n), *gt;
+
+	if (lt != NULL) {
+		if ((gt = memchr(lt, '>', n - (size_t)(lt - v))) == NULL)
+			return -1;
+		v = lt + 1;
+		n = (size_t)(gt - v);
+	}
+	while (n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= ADDR_MAX)
+		return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return conf_email_check(out) == NULL ? 0 : -1;
+}
+
+/*
+ * The envelope of a message as ticket/mail.c writes it: MAIL FROM the From
+ * address, RCPT TO each address of To and Cc (folded lines joined).
+ * Nothing else of the message is read.  0, or -1 with the reason in why.
+ */
+static int
+envelope(const char *msg, char *from, char rcpt[][ADDR_MAX], size_t *nrcpt, char *why,
+    size_t whysz)
+{
+	char field[2048];
+	const char *p = msg, *eol, *v, *comma;
+	size_t n, flen;
+	int have_from = 0;
+
+	*nrcpt = 0;
+	while (*p != '\0' && !(p[0] == '\r' && p[1] == '\n')) {
+		/* One field, its continuation lines (starting with a blank) joined. */
+		flen = 0;
+		do {
+			if ((eol = strstr(p, "\r\n")) == NULL)
+				return errf(why, whysz, "the message has no blank line after its headers");
+			n = (size_t)(eol - p);
+			if (flen + n >= sizeof field)
+				n = sizeof field - 1 - flen;
+			memcpy(field + flen, p, n);
+			flen += n;
+			p = eol + 2;
+		} while (*p == ' ' || *p == '\t');
+		field[flen] = '\0';
+		if (strncasecmp(field, "From:", 5) == 0) {
+			if (address_of(field + 5, flen - 5, from) != 0)
+				return errf(why, whysz, "the From header holds no valid address");
+			have_from = 1;
+		} else if (strncasecmp(field, "To:", 3) == 0 || strncasecmp(field, "Cc:", 3) == 0) {
+			for (v = field + 3; *v != '\0'; v = *comma != '\0' ? comma + 1 : comma) {
+				comma = v + strcspn(v, ",");
+				if (*nrcpt == RCPT_MAX)
+					return errf(why, whysz, "more than %d recipients", RCPT_MAX);
+				if (address_of(v, (size_t)(comma - v), rcpt[*nrcpt]) != 0)
+					return errf(why, whysz, "a To or Cc address is not valid");
+				(*nrcpt)++;
+			}
+		}
+	}
+	if (*p == '\0')
+		return errf(why, whysz, "the message has no blank line after its headers");
+	if (!have_from || *nrcpt == 0)
+		return errf(why, whysz, "the message has no From or no To address");
+	return 0;
+}
+
+/*
+ * Sends the row's message through email.smtp_url.  The server's reply
+ * decides as SMTP means it: 2xx sent, 4xx (and no answer at all) try
+ * again, 5xx refused for good; a server that does not offer the STARTTLS
+ * that email.starttls requires is a configuration to fix, not a retry.
+ */
+static void
+email(const struct conf *c, const struct store_outbox_row *row, struct attempt *a)
+{
+	char from[ADDR_MAX], rcpt[RCPT_MAX][ADDR_MAX], why[128];
+	const char *to[RCPT_MAX + 1];
+	struct fetch_mail m = { 0 };
+	struct fetch_mail_res res;
+	size_t n, i;
+
+	if (c->email_smtp_url == NULL) {
+		outcome(a, SEND_FAIL, "no email group in the config: nothing to send it with");
+		return;
+	}
+	if (envelope(row->body != NULL ? row->body : "", from, rcpt, &n, why, sizeof why) != 0) {
+		outcome(a, SEND_FAIL, "outbox row %" PRId64 ": %s", row->id, why);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		to[i] = rcpt[i];
+	to[n] = NULL;
+	m.url = c->email_smtp_url;
+	m.username = c->email_username;
+	m.password = c->email_password;
+	m.tls = c->email_starttls == STARTTLS_OFF ? FETCH_TLS_OFF :
+	    c->email_starttls == STARTTLS_OPTIONAL ? FETCH_TLS_OPTIONAL : FETCH_TLS_REQUIRED;
+	m.from = from;
+	m.to = to;
+	m.message = row->body;
+	m.message_len = strlen(row->body);
+	m.timeout_s = c->email_timeout;
+	if (fetch_mail(&m, &res) == 0)
+		outcome(a, SEND_OK, "%s", "");
+	else if (res.tls_refused)
+		outcome(a, SEND_FAIL, "%s (email.starttls = \"required\")", res.error);
+	else if (res.code >= 500 && res.code <= 599)
+		outcome(a, SEND_FAIL, "SMTP %ld: %s", res.code, res.error);
+	else
+		outcome(a, SEND_RETRY, "%s%s", res.code != 0 ? "SMTP: " : "", res.error);
+	a->status = res.code;
+}
+
 /*
  * A claim runs on the store's writer thread (store_run), sharing a commit
  * with whatever is written meanwhile.  The outcome of an attempt does not
@@ -313,6 +441,9 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	} else if (strcmp(row->kind, "webhook") == 0) {
 		webhook(c, row, now, &a);
 		snprintf(who, sizeof who, "webhook to agency %s", row->recipient);
+	} else if (strcmp(row->kind, "email") == 0) {
+		email(c, row, &a);
+		snprintf(who, sizeof who, "email to agency %s", row->recipient);
 	} else {
 		outcome(&a, SEND_FAIL, "unknown kind '%s'", row->kind);
 		snprintf(who, sizeof who, "%s", row->kind);
@@ -326,7 +457,8 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	    (n < c->delivery_max_attempts || waits) ? "retry" : "dead";
 	/* Bounded labels: a kind this build does not know counts as "other". */
 	metrics_count("aduan_delivery_attempts_total", 1, "kind", strcmp(row->kind, "sms") == 0 ||
-	    strcmp(row->kind, "webhook") == 0 ? row->kind : "other", "outcome", result, NULL);
+	    strcmp(row->kind, "webhook") == 0 || strcmp(row->kind, "email") == 0 ? row->kind :
+	    "other", "outcome", result, NULL);
 	switch (a.r.outcome) {
 	case SEND_OK:
 		ret = store_outbox_sent(s, row->id, now,
@@ -365,6 +497,15 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	return ret;
 }
 
+/* The longest one attempt may take: email has a timeout of its own. */
+static int64_t
+attempt_timeout(const struct conf *c)
+{
+	if (c->email_smtp_url != NULL && c->email_timeout > c->delivery_timeout)
+		return c->email_timeout;
+	return c->delivery_timeout;
+}
+
 /*
  * One pass: claim, attempt while the lease lasts and nobody stops us.
  * `live`: the wall clock moves on between rows (workers); otherwise every
@@ -376,7 +517,7 @@ pass(const struct conf *c, struct store *s, int64_t now, int live, atomic_int *s
     int *full)
 {
 	struct store_outbox_row rows[BATCH];
-	int64_t lease = (int64_t)c->delivery_timeout * 2 + LEASE_SLACK, t0, elapsed;
+	int64_t lease = attempt_timeout(c) * 2 + LEASE_SLACK, t0, elapsed;
 	struct claim cl;
 	size_t n, i;
 	int done = 0, failed = 0, r;
@@ -409,7 +550,7 @@ pass(const struct conf *c, struct store *s, int64_t now, int live, atomic_int *s
 		if (failed || (stopping != NULL && atomic_load(stopping)))
 			break;
 		elapsed = (mono_ms() - t0) / 1000;
-		if (elapsed + c->delivery_timeout + ATTEMPT_MARGIN > lease) {
+		if (elapsed + attempt_timeout(c) + ATTEMPT_MARGIN > lease) {
 			log_info("outbox: %zu rows left for when their lease ends", n - i);
 			break;
 		}

@@ -1,12 +1,15 @@
 /*
  * deliver: the delivery policy and the workers that carry outbox rows out
- * of Aduan: agency webhooks (signed JSON) and SMS (gateway_send in
- * gateway/gateway.h).
+ * of Aduan: agency webhooks (signed JSON), SMS (gateway_send in
+ * gateway/gateway.h) and email to agencies (SMTP through net/fetch.h's
+ * fetch_mail; the message is the row's body as ticket/mail.h wrote it, its
+ * envelope the From, To and Cc addresses in it).
  *
  * At least once: a row is claimed with a lease, attempted, then marked
  * sent, retried later, or dead.  Retries back off exponentially with
  * jitter (delivery.backoff_initial doubling up to delivery.backoff_max) on
- * timeouts, transport errors, 5xx and 429; any other 4xx is final; after
+ * timeouts, transport errors, 5xx and 429 (email: no answer, or SMTP 4xx;
+ * an SMTP 5xx is final); any other 4xx is final; after
  * delivery.max_attempts the row is dead (`aduan outbox --dead`, `aduan
  * outbox retry ID`).  Rows survive a restart: the workers pick them up.
  *
