@@ -184,9 +184,9 @@ header(const char *name, const char *value, int *rc)
 	return b.s;
 }
 
-/* Writes value as a header, checks the lines, reads it back. */
+/* Writes value as a header, checks the lines, reads it back as want. */
 static void
-roundtrip_header(const char *value)
+header_reads_as(const char *value, const char *want)
 {
 	char *h, *back, msg[16384];
 	int rc;
@@ -197,9 +197,15 @@ roundtrip_header(const char *value)
 	snprintf(msg, sizeof msg, "%s\r\n", h);
 	back = header_value(msg, "Subject");
 	assert_non_null(back);
-	assert_string_equal(back, value);
+	assert_string_equal(back, want);
 	free(back);
 	free(h);
+}
+
+static void
+roundtrip_header(const char *value)
+{
+	header_reads_as(value, value);
 }
 
 static void
@@ -227,9 +233,20 @@ test_header_utf8_is_rfc2047(void **state)
 	(void)state;
 	h = header("Subject", "[Aduan] Tiket baru 48219303: Jalan - Jl. Diponegoro No. 5 café", &rc);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(h, "Subject: =?UTF-8?Q?"));
-	assert_null(strstr(h, "café"));
+	/* Plain as long as it is plain: `aduan outbox` shows a readable Subject. */
+	assert_string_equal(h, "Subject: [Aduan] Tiket baru 48219303: Jalan - Jl. Diponegoro No. 5\r\n"
+	    " =?UTF-8?Q?caf=C3=A9?=\r\n");
 	free(h);
+	h = header("Subject", "Kafé", &rc);
+	assert_string_equal(h, "Subject: =?UTF-8?Q?Kaf=C3=A9?=\r\n");
+	free(h);
+	/* What looks like an encoded-word is encoded, never passed on to be decoded. */
+	h = header("Subject", "Tiket =?UTF-8?Q?x?=", &rc);
+	assert_string_equal(h, "Subject: =?UTF-8?Q?Tiket_=3D=3FUTF-8=3FQ=3Fx=3F=3D?=\r\n");
+	free(h);
+	roundtrip_header("Jalan  berlubang   di depan   kafé  Ñoño,   dua  spasi");
+	/* Blanks at the start are the fold's, not text (RFC 5322 unstructured). */
+	header_reads_as("  awal dengan spasi, kafé", "awal dengan spasi, kafé");
 	roundtrip_header("[Aduan] Tiket baru 48219303: Jalan - Jl. Diponegoro No. 5 café");
 	/* Many multi-byte characters: words break between characters only. */
 	roundtrip_header("Jalan rusak 🚧🚧🚧 di depan sekolah — ěščřžýáíé ĀĒĪŌŪ 日本語の文字列 "

@@ -44,43 +44,39 @@
 
 /* ---- headers ------------------------------------------------------------ */
 
+/*
+ * v[0..n) after the header's colon, folded before the blanks between words
+ * (a fold is CRLF before a blank, so the blanks stay text): *col is the
+ * column before and after.  Blanks at the start and the end are not
+ * kept.  -1 when a word cannot fit any line.
+ */
 static int
-printable_ascii(const char *s)
+plain_words(struct sbuf *b, const char *v, size_t n, size_t *col)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
-			return 0;
-	return 1;
-}
+	size_t i = 0, k = 1, w;         /* k: the blanks before the word; one after the colon */
 
-/* "Name: value" folded at spaces; -1 when a word does not fit a line. */
-static int
-header_plain(struct sbuf *b, const char *name, const char *value)
-{
-	size_t col = strlen(name) + 1, w;
-	const char *p = value, *sp;
-
-	sbuf_str(b, name);
-	sbuf_str(b, ":");
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		sp = strchr(p, ' ');
-		w = sp != NULL ? (size_t)(sp - p) : strlen(p);
-		if (col + 1 + w > TICKET_MAIL_LINE) {
-			if (col == strlen(name) + 1 || 1 + w > TICKET_MAIL_LINE)
-				return -1;
+	while (i < n && v[i] == ' ')
+		i++;
+	while (i < n) {
+		for (w = 0; i + w < n && v[i + w] != ' '; w++)
+			;
+		if (k + w > TICKET_MAIL_LINE)
+			return -1;
+		if (*col + k + w > TICKET_MAIL_LINE) {
 			sbuf_str(b, CRLF);
-			col = 0;
+			*col = 0;
 		}
-		sbuf_str(b, " ");
-		sbuf_add(b, p, w);
-		col += 1 + w;
-		p += w;
+		*col += k + w;
+		for (; k > 0; k--)
+			sbuf_str(b, " ");
+		sbuf_add(b, v + i, w);
+		i += w;
+		for (k = 0; i + k < n && v[i + k] == ' '; k++)
+			;
+		if (i + k == n)
+			break;
+		i += k;
 	}
-	sbuf_str(b, CRLF);
 	return 0;
 }
 
@@ -109,62 +105,108 @@ q_char(const unsigned char *s, size_t n, char *out)
 }
 
 /*
- * "Name: =?UTF-8?Q?...?=" with as many encoded-words as it takes, each on
- * a line of its own after the first, never splitting a character.
+ * v (valid UTF-8) as encoded-words after what b holds, the first after a
+ * space: each within ENCODED_WORD_MAX and the line, never splitting a
+ * character; a word that does not fit the line starts the next one.
  */
 static void
-header_encoded(struct sbuf *b, const char *name, const char *value)
+encoded_words(struct sbuf *b, const char *v, size_t *col)
 {
-	static const char open[] = "=?UTF-8?Q?", close[] = "?=";
-	const unsigned char *p = (const unsigned char *)value;
-	size_t len = strlen(value), col, room, n, e, wlen = 0;
+	static const char open[] = " =?UTF-8?Q?", close[] = "?=";
+	const unsigned char *p = (const unsigned char *)v;
+	size_t len = strlen(v), n, e, wlen = 0;
 	char enc[12];
+	int in_word = 0;
 	uint32_t cp;
 
-	sbuf_str(b, name);
-	sbuf_str(b, ": ");
-	col = strlen(name) + 2;
-	room = TICKET_MAIL_LINE - col < ENCODED_WORD_MAX ? TICKET_MAIL_LINE - col :
-	    ENCODED_WORD_MAX;
 	while (len > 0) {
-		n = utf8_next(p, len, &cp);     /* valid: the caller checked */
+		n = utf8_next(p, len, &cp);
 		e = q_char(p, n, enc);
-		if (wlen > 0 && wlen + e + strlen(close) > room) {
+		if (in_word && (wlen + e + 2 > ENCODED_WORD_MAX ||
+		    *col + e + 2 > TICKET_MAIL_LINE)) {
 			sbuf_str(b, close);
-			sbuf_str(b, CRLF " ");
-			room = TICKET_MAIL_LINE - 1 < ENCODED_WORD_MAX ? TICKET_MAIL_LINE - 1 :
-			    ENCODED_WORD_MAX;
-			wlen = 0;
+			*col += 2;
+			in_word = 0;
 		}
-		if (wlen == 0) {
+		if (!in_word) {
+			if (*col + (sizeof open - 1) + e + 2 > TICKET_MAIL_LINE) {
+				sbuf_str(b, CRLF);
+				*col = 0;
+			}
 			sbuf_str(b, open);
-			wlen = strlen(open);
+			*col += sizeof open - 1;
+			wlen = sizeof open - 2;         /* the space is not the word's */
+			in_word = 1;
 		}
 		sbuf_add(b, enc, e);
+		*col += e;
 		wlen += e;
 		p += n;
 		len -= n;
 	}
-	if (wlen > 0)
+	if (in_word) {
 		sbuf_str(b, close);
-	sbuf_str(b, CRLF);
+		*col += 2;
+	}
 }
 
+/* Puts b back to its first mark bytes. */
+static void
+sbuf_back(struct sbuf *b, size_t mark)
+{
+	b->len = mark;
+	if (b->s != NULL)
+		b->s[mark] = '\0';
+}
+
+/*
+ * Plain words as long as the text is plain, encoded-words from the first
+ * word that is not: "Subject: [Aduan] Tiket baru 4821...: Jalan - Jl.
+ * =?UTF-8?Q?Kaf=C3=A9?=" stays readable in `aduan outbox` and in a raw
+ * message.  Text that already looks like an encoded-word ("=?") is
+ * encoded whole, so no reader decodes what the citizen typed.
+ */
 int
 ticket_mail_header(struct sbuf *out, const char *name, const char *value)
 {
-	size_t mark = out->len;
+	size_t mark = out->len, col, split, i;
 
 	if (strchr(value, '\r') != NULL || strchr(value, '\n') != NULL ||
 	    !text_utf8_valid(value, strlen(value)))
 		return -1;
-	if (printable_ascii(value) && header_plain(out, name, value) == 0)
-		return 0;
-	/* Folding failed half-way: start again, encoded. */
-	out->len = mark;
-	if (out->s != NULL)
-		out->s[mark] = '\0';
-	header_encoded(out, name, value);
+	/* The plain part: up to the space before the first word that is not plain. */
+	for (i = 0; value[i] != '\0'; i++)
+		if ((unsigned char)value[i] < 0x20 || (unsigned char)value[i] > 0x7E)
+			break;
+	split = i;
+	if (value[i] != '\0') {
+		/* Back to the first blank before that word: those blanks are encoded. */
+		while (split > 0 && value[split] != ' ')
+			split--;
+		while (split > 0 && value[split - 1] == ' ')
+			split--;
+	}
+	if (strstr(value, "=?") != NULL)
+		split = 0;
+	sbuf_str(out, name);
+	sbuf_str(out, ":");
+	col = strlen(name) + 1;
+	if (plain_words(out, value, split, &col) != 0) {
+		/* A word too long to fold: all of it encoded. */
+		sbuf_back(out, mark);
+		sbuf_str(out, name);
+		sbuf_str(out, ":");
+		col = strlen(name) + 1;
+		split = 0;
+	}
+	/* One blank separates the plain part from the first encoded-word. */
+	if (split > 0 && value[split] == ' ')
+		split++;
+	else if (split == 0)
+		split = strspn(value, " ");
+	if (value[split] != '\0')
+		encoded_words(out, value + split, &col);
+	sbuf_str(out, CRLF);
 	return 0;
 }
 
