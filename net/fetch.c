@@ -282,8 +282,11 @@ fetch_mail(const struct fetch_mail *m, struct fetch_mail_res *res)
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		res->timed_out = 1;
 		snprintf(res->error, sizeof res->error, "timed out after %ld s", timeout);
+	} else if (rc == CURLE_USE_SSL_FAILED) {
+		res->tls_refused = 1;
+		snprintf(res->error, sizeof res->error, "the server offers no STARTTLS (%s)",
+		    curlerr[0] != '\0' ? curlerr : curl_easy_strerror(rc));
 	} else {
-		res->tls_refused = rc == CURLE_USE_SSL_FAILED;
 		snprintf(res->error, sizeof res->error, "%s%s%s",
 		    curlerr[0] != '\0' ? curlerr : curl_easy_strerror(rc),
 		    res->reply[0] != '\0' ? "; the server said: " : "", res->reply);

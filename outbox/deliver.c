@@ -373,7 +373,8 @@ email(const struct conf *c, const struct store_outbox_row *row, struct attempt *
 	if (fetch_mail(&m, &res) == 0)
 		outcome(a, SEND_OK, "%s", "");
 	else if (res.tls_refused)
-		outcome(a, SEND_FAIL, "%s (email.starttls = \"required\")", res.error);
+		outcome(a, SEND_FAIL, "%s and email.starttls is \"required\": nothing was sent",
+		    res.error);
 	else if (res.code >= 500 && res.code <= 599)
 		outcome(a, SEND_FAIL, "SMTP %ld: %s", res.code, res.error);
 	else
@@ -464,8 +465,9 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 		ret = store_outbox_sent(s, row->id, now,
 		    a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL);
 		if (a.status != 0)
-			log_info("outbox %" PRId64 " %s: sent, HTTP %ld, attempt %d, %" PRId64
-			    " ms", row->id, who, a.status, n, ms);
+			log_info("outbox %" PRId64 " %s: sent, %s %ld, attempt %d, %" PRId64
+			    " ms", row->id, who, strcmp(row->kind, "email") == 0 ? "SMTP" : "HTTP",
+			    a.status, n, ms);
 		else
 			log_info("outbox %" PRId64 " %s: sent, attempt %d, %" PRId64 " ms%s%s",
 			    row->id, who, n, ms, a.r.provider_id[0] ? ", provider id " : "",
