@@ -1105,3 +1105,163 @@ deferred_failures() {
 	done
 	exit 1
 }
+
+# ---------------------------------------------------------------------------
+# Email (it_email): a real SMTP server, Debian's python3-aiosmtpd
+# ---------------------------------------------------------------------------
+#
+# smtp_start PORT DIR [USER PASSWORD]
+#                             aiosmtpd on 127.0.0.1:PORT, plain text (no
+#                             STARTTLS offered); AUTH required when USER is
+#                             given.  Each message it accepts is written to
+#                             DIR as N.eml, its bytes as received (CRLF), and
+#                             N.env, its envelope ("from ADDR", one "to ADDR"
+#                             per recipient); N sorts in arrival order and a
+#                             file appears whole (written, then renamed).
+#                             SMTP_PID is the server's.
+# smtp_stop                   stops it (SIGTERM, reaped, untracked)
+# smtp_count DIR              messages in DIR
+# smtp_wait DIR N TIMEOUT_S WHAT   until DIR holds N messages
+# smtp_newest DIR ERE         the newest N.eml whose raw bytes match ERE
+# mail_decode FILE            the message as a person reads it: every header
+#                             "Name: value" (RFC 2047 decoded, unfolded),
+#                             a blank line, the body (QP decoded, UTF-8)
+# conf_uncomment_group FILE GROUP
+#                             the commented `# GROUP = {` ... `# };` block of
+#                             the example made active
+# conf_agency_uncomment FILE AGENCY KEY [VALUE]
+#                             in AGENCY's entry, `# KEY = ...` made active
+#                             (and its quoted value replaced by VALUE)
+# conf_agency_add FILE AGENCY LINE
+#                             LINE added to AGENCY's entry, after its id line
+
+SMTP_PY=/usr/bin/python3
+SMTP_PID=
+
+smtp_start() {
+	local port=$1 dir=$2
+	"$SMTP_PY" -c 'import aiosmtpd' 2>/dev/null ||
+		fail "python3-aiosmtpd is not installed for $SMTP_PY (scripts/deps.sh check installs it)"
+	mkdir -p "$dir" || fail "mkdir $dir"
+	cat >"$IT_TMP/smtpd.py" <<'PY'
+import os, signal, sys, threading, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+port, outdir = int(sys.argv[1]), sys.argv[2]
+user = sys.argv[3].encode() if len(sys.argv) > 4 else None
+password = sys.argv[4].encode() if len(sys.argv) > 4 else None
+
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(outdir, "%020d" % time.time_ns())
+        with open(name + ".tmp", "wb") as f:
+            f.write(envelope.original_content)
+        with open(name + ".envtmp", "w") as f:
+            f.write("from %s\n" % envelope.mail_from)
+            for r in envelope.rcpt_tos:
+                f.write("to %s\n" % r)
+            f.write("auth %s\n" % ("yes" if session.authenticated else "no"))
+        os.rename(name + ".envtmp", name + ".env")
+        os.rename(name + ".tmp", name + ".eml")
+        return "250 2.0.0 kept"
+
+def check(server, session, envelope, mechanism, auth_data):
+    ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user and
+          auth_data.password == password)
+    return AuthResult(success=ok)
+
+kw = {}
+if user is not None:
+    kw = dict(auth_required=True, auth_require_tls=False, authenticator=check)
+ctl = Controller(Keep(), hostname="127.0.0.1", port=port, **kw)
+ctl.start()
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *a: stop.set())
+while not stop.wait(0.1):
+    pass
+ctl.stop()
+PY
+	"$SMTP_PY" "$IT_TMP/smtpd.py" "$port" "$dir" "${@:3}" </dev/null \
+		>>"$IT_TMP/smtpd.log" 2>&1 &
+	SMTP_PID=$!
+	track "$SMTP_PID" aiosmtpd
+	add_log "$IT_TMP/smtpd.log"
+	wait_port "$port" 15 "$SMTP_PID" aiosmtpd
+}
+
+smtp_stop() {
+	[ -n "$SMTP_PID" ] || return 0
+	stop_checked "$SMTP_PID" aiosmtpd
+	SMTP_PID=
+}
+
+smtp_count() {
+	local f n=0
+	for f in "$1"/*.eml; do
+		[ -e "$f" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+smtp_has() {
+	[ "$(smtp_count "$1")" -ge "$2" ]
+}
+
+smtp_wait() {
+	wait_for "$3" "$4 (messages at the SMTP server: $(smtp_count "$1"))" smtp_has "$1" "$2"
+}
+
+smtp_newest() {
+	local f found=
+	for f in "$1"/*.eml; do
+		[ -e "$f" ] && grep -Eq -- "$2" "$f" && found=$f
+	done
+	printf '%s' "$found"
+}
+
+mail_decode() {
+	"$SMTP_PY" - "$1" <<'PY' || fail "mail_decode $1: not a message Python's email package reads"
+import sys, email
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=policy.default)
+for k, v in m.items():
+    print("%s: %s" % (k, v))
+print()
+print(m.get_content().replace("\r\n", "\n"), end="")
+PY
+}
+
+conf_uncomment_group() {
+	awk -v grp="$2" '
+		$0 ~ "^#[ \t]*" grp "[ \t]*=[ \t]*[{]" { in_g = 1; n++ }
+		in_g { sub(/^#[ \t]?/, ""); if ($0 ~ /^[}];/) in_g = 0 }
+		{ print }
+		END { exit n == 1 ? 0 : 3 }' "$1" >"$1.tmp" ||
+		fail "conf_uncomment_group: not exactly one commented group '$2' in $1"
+	mv -f "$1.tmp" "$1"
+}
+
+conf_agency_uncomment() {
+	local file=$1 ag=$2 key=$3 val=${4-}
+	awk -v ag="$ag" -v key="$key" -v val="$val" -v setval="${4+1}" '
+		/(^|[{ \t;])id[ \t]*=[ \t]*"/ { ina = ($0 ~ "id[ \t]*=[ \t]*\"" ag "\"") }
+		ina && $0 ~ "^[ \t]*#[ \t]*" key "[ \t]*=" {
+			sub("#[ \t]*" key, key)
+			if (setval) sub(/"[^"]*"/, "\"" val "\"")
+			n++
+		}
+		{ print }
+		END { exit n == 1 ? 0 : 3 }' "$file" >"$file.tmp" ||
+		fail "conf_agency_uncomment: agency $ag in $file has not exactly one '# $key =' line"
+	mv -f "$file.tmp" "$file"
+}
+
+conf_agency_add() {
+	awk -v ag="$2" -v line="$3" '
+		{ print }
+		$0 ~ "(^|[{ \t;])id[ \t]*=[ \t]*\"" ag "\"" { print "    " line; n++ }
+		END { exit n == 1 ? 0 : 3 }' "$1" >"$1.tmp" ||
+		fail "conf_agency_add: not exactly one agency $2 in $1"
+	mv -f "$1.tmp" "$1"
+}
