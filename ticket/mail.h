@@ -31,9 +31,10 @@
  *   <the text in Bahasa Indonesia with English beside it, quoted-printable>
  *
  * Subject first, so that `aduan outbox` (which shows a body's first line)
- * shows it.  The Subject is RFC 2047 encoded-words (UTF-8, Q) when it is
- * not plain ASCII.  The envelope is what the headers say: MAIL FROM the
- * From address, RCPT TO each To address.  Idempotency keys:
+ * shows it.  A Subject stays plain text up to its first word that is not
+ * plain ASCII; the rest is RFC 2047 encoded-words (UTF-8, Q).  The envelope
+ * is what the headers say: MAIL FROM the From address, RCPT TO each To
+ * address.  Idempotency keys:
  *   email:created:<agency>:<ticket>:<unix time>
  *   email:overdue:<agency>:<ticket>:<due date>      (once per stage)
  *   email:digest:<agency>:<digest time>[:<part>]    (digest-head: the head's)
@@ -76,10 +77,11 @@ int ticket_mail_overdue(const struct conf *c, struct store *s, const struct stor
 #define TICKET_MAIL_LINE 78
 
 /*
- * Appends "Name: value" CRLF to out, folded at spaces to TICKET_MAIL_LINE;
- * a value with anything but printable ASCII, or a word too long to fold,
- * goes as RFC 2047 encoded-words (=?UTF-8?Q?...?=, at most 75 characters
- * each, whole characters only).  -1 (out untouched) when value holds a CR
+ * Appends "Name: value" CRLF to out, folded at spaces to TICKET_MAIL_LINE:
+ * plain words up to the first one with anything but printable ASCII, from
+ * there RFC 2047 encoded-words (=?UTF-8?Q?...?=, at most 75 characters
+ * each, whole characters only); all of it encoded when a word is too long
+ * to fold or the text holds "=?".  -1 (out untouched) when value holds a CR
  * or LF (a header injection) or is not UTF-8; 0 otherwise.
  */
 int ticket_mail_header(struct sbuf *out, const char *name, const char *value);
