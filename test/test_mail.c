@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "ticket/change.h"
 #include "ticket/mail.h"
+#include "ticket/tick.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -894,6 +895,48 @@ test_digest_collects_until_its_hour(void **state)
 	store_complaint_clear(&d);
 }
 
+/* The hooks: triage re-routing a ticket, and the service-level tick. */
+static void
+test_reroute_and_tick(void **state)
+{
+	struct fx *f = *state;
+	struct store_complaint cm;
+	struct rows rs;
+	char err[256], *v;
+	int64_t later;
+
+	complaint(&cm, "55555551", "", "diskominfo", T0);
+	str_copy(cm.status, sizeof cm.status, "received");
+	cm.routed_at = cm.followup_due = 0;
+	cm.route_due = T0 + 3 * 86400;
+	assert_int_equal(store_complaint_add(f->s, &cm), 0);
+	assert_int_equal(ticket_queue_created(f->c, f->s, &cm, T0), 0);
+	emails(f, &rs);
+	assert_int_equal(rs.n, 0);      /* triage has no email */
+	assert_int_equal(ticket_apply(f->c, f->s, &cm, "diskominfo", "routed", NULL, "dpupr",
+	    T0 + 60, err, sizeof err), 0);
+	emails(f, &rs);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.r[0].idem_key, "email:created:dpupr:55555551:1767569460");
+	v = header_value(rs.r[0].body, "Subject");
+	assert_string_equal(v, "[Aduan] Tiket baru 55555551: perlu dipilah - Jl. Diponegoro "
+	    "depan kafé  Bcc: evil@exa...");
+	free(v);
+	rows_clear(&rs);
+
+	/* Past its follow-up date: the tick's reminder, once, to both addresses. */
+	later = cm.followup_due + 60;
+	assert_int_equal(ticket_sla_tick(f->c, NULL, f->s, NULL, later), 1);
+	assert_int_equal(ticket_sla_tick(f->c, NULL, f->s, NULL, later + 5), 0);
+	emails(f, &rs);
+	assert_int_equal(rs.n, 2);
+	v = header_value(rs.r[0].body, "To");
+	assert_string_equal(v, "pengaduan@dpupr.example.go.id, kepala@dpupr.example.go.id");
+	free(v);
+	rows_clear(&rs);
+	store_complaint_clear(&cm);
+}
+
 static void
 test_smtp_down_retries_then_dead(void **state)
 {
@@ -933,6 +976,7 @@ main(void)
 		cmocka_unit_test(test_digest_time),
 		cmocka_unit_test_setup_teardown(test_immediate_created_and_overdue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_collects_until_its_hour, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reroute_and_tick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smtp_down_retries_then_dead, setup, teardown),
 	};
 
