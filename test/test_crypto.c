@@ -221,6 +221,12 @@ test_password_hash_and_check(void **state)
 	assert_int_equal(crypto_password_hash("sandi-\xc3\xa9\xc3\xa9-panjang", a, sizeof a), 0);
 	assert_int_equal(crypto_password_check("sandi-\xc3\xa9\xc3\xa9-panjang", a), 1);
 	assert_int_equal(crypto_password_check("sandi-ee-panjang", a), 0);
+	/* A published password's cheap hash checks the same way, and is outdated. */
+	assert_int_equal(crypto_password_hash_public("demo-dpupr-ganti", a, sizeof a), 0);
+	assert_int_equal(strncmp(a, "scrypt$N=1024,r=8,p=1$", 22), 0);
+	assert_int_equal(crypto_password_check("demo-dpupr-ganti", a), 1);
+	assert_int_equal(crypto_password_check("demo-dlh-ganti", a), 0);
+	assert_int_equal(crypto_password_outdated(a), 1);
 }
 
 static void

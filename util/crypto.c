@@ -151,6 +151,7 @@ crypto_random_hex(char *out, size_t nbytes)
  */
 #define PW_ALG          "scrypt"
 #define PW_N            32768ULL
+#define PW_N_PUBLIC     1024ULL /* crypto_password_hash_public: published passwords */
 #define PW_R            8ULL
 #define PW_P            1ULL
 #define PW_SALT         16      /* bytes of salt in new hashes */
@@ -274,10 +275,11 @@ pw_derive(const char *password, const struct pw_params *pp, unsigned char *out, 
 	return 0;
 }
 
-int
-crypto_password_hash(const char *password, char *out, size_t outsz)
+/* crypto_password_hash with N = n. */
+static int
+pw_hash(const char *password, uint64_t n, char *out, size_t outsz)
 {
-	struct pw_params pp = { .n = PW_N, .r = PW_R, .p = PW_P, .saltlen = PW_SALT,
+	struct pw_params pp = { .n = n, .r = PW_R, .p = PW_P, .saltlen = PW_SALT,
 	    .hashlen = PW_HASH };
 	char salt64[CRYPTO_BASE64_LEN(PW_SALT) + 1], hash64[CRYPTO_BASE64_LEN(PW_HASH) + 1];
 	int n, ret = -1;
@@ -302,6 +304,18 @@ done:
 	crypto_cleanse(&pp, sizeof pp);
 	crypto_cleanse(hash64, sizeof hash64);
 	return ret;
+}
+
+int
+crypto_password_hash(const char *password, char *out, size_t outsz)
+{
+	return pw_hash(password, PW_N, out, outsz);
+}
+
+int
+crypto_password_hash_public(const char *password, char *out, size_t outsz)
+{
+	return pw_hash(password, PW_N_PUBLIC, out, outsz);
 }
 
 int

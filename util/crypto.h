@@ -78,6 +78,15 @@ int crypto_random_hex(char *out, size_t nbytes);
 int crypto_password_hash(const char *password, char *out, size_t outsz);
 
 /*
+ * crypto_password_hash with the cheapest parameters (N=1024): for a
+ * password that is published anyway (the demo accounts of serve --demo,
+ * README lists them), whose hash protects nothing, so that making a
+ * dozen of them at start-up takes milliseconds, not seconds.
+ * crypto_password_outdated() says 1 of these.  0, -1.
+ */
+int crypto_password_hash_public(const char *password, char *out, size_t outsz);
+
+/*
  * 1 when password matches stored (a string of crypto_password_hash, of
  * this version or an older one with other parameters: parameters can be
  * raised without invalidating stored hashes), 0 when it does not, -1 when
