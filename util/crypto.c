@@ -275,11 +275,11 @@ pw_derive(const char *password, const struct pw_params *pp, unsigned char *out, 
 	return 0;
 }
 
-/* crypto_password_hash with N = n. */
+/* crypto_password_hash with N = cost. */
 static int
-pw_hash(const char *password, uint64_t n, char *out, size_t outsz)
+pw_hash(const char *password, uint64_t cost, char *out, size_t outsz)
 {
-	struct pw_params pp = { .n = n, .r = PW_R, .p = PW_P, .saltlen = PW_SALT,
+	struct pw_params pp = { .n = cost, .r = PW_R, .p = PW_P, .saltlen = PW_SALT,
 	    .hashlen = PW_HASH };
 	char salt64[CRYPTO_BASE64_LEN(PW_SALT) + 1], hash64[CRYPTO_BASE64_LEN(PW_HASH) + 1];
 	int n, ret = -1;
