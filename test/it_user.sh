@@ -195,10 +195,11 @@ os.write(fd, a1.encode() + b"\n")
 until(b"Again")
 os.write(fd, a2.encode() + b"\n")
 until(None, 20)
-if os.waitpid(pid, os.WNOHANG)[0] == 0:
+done, status = os.waitpid(pid, os.WNOHANG)
+if done == 0:
     os.kill(pid, signal.SIGKILL)
     out += b"\n[still running after 20 s: killed]"
-_, status = os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 EOF
