@@ -92,8 +92,8 @@ int crypto_password_hash_public(const char *password, char *out, size_t outsz);
  * raised without invalidating stored hashes), 0 when it does not, -1 when
  * stored is malformed or asks for more than the limits allow (N a power
  * of two up to 2^20, r up to 32, p up to 16, 128 * N * r bytes up to
- * 1 GiB).  The hashes are compared in constant
- * time; the time taken depends on stored's parameters only.
+ * 1 GiB).  The hashes are compared in constant time; the time taken
+ * depends on stored's parameters only.
  */
 int crypto_password_check(const char *password, const char *stored);
 
