@@ -29,7 +29,7 @@ struct store;
 #define AUTH_TOKEN_LEN  64              /* hex digits of a session token, a CSRF token */
 #define AUTH_COOKIE     "aduan_session" /* the session cookie's name */
 #define AUTH_COOKIE_PATH "/inbox"       /* the cookie is sent to the inbox only */
-#define AUTH_PASSWORD_MIN 10            /* characters (bytes) a password has at least */
+#define AUTH_PASSWORD_MIN 10            /* characters (UTF-8) a new password has at least */
 #define AUTH_PASSWORD_MAX 1024          /* and at most: a longer one is refused unhashed */
 
 /* Answers besides 0 (done) and -1 (the store failed: answer 503). */
