@@ -189,6 +189,16 @@ html_fmt(struct html *h, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+html_append(struct html *h, struct html *from)
+{
+	if (from->b.overflow)
+		h->b.overflow = 1;
+	else if (from->b.s != NULL)
+		(void)sbuf_add(&h->b, from->b.s, from->b.len);
+	html_free(from);
+}
+
 char *
 html_take(struct html *h, size_t *len)
 {

@@ -53,6 +53,13 @@ void html_text(struct html *h, const char *s);
 void html_text_n(struct html *h, const char *s, size_t n);
 
 /*
+ * Appends the part `from` built with these same functions (so escaped
+ * already) and empties it: a page assembled from parts written in another
+ * order.
+ */
+void html_append(struct html *h, struct html *from);
+
+/*
  * The page: *len gets its length and the heap string is the caller's
  * (h is left empty).  NULL when the page passed HTML_PAGE_MAX.
  */
