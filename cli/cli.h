@@ -158,5 +158,6 @@ int cmd_stats(const struct opts *o, int argc, char **argv);
 int cmd_sms(const struct opts *o, int argc, char **argv);
 int cmd_outbox(const struct opts *o, int argc, char **argv);
 int cmd_phone(const struct opts *o, int argc, char **argv);
+int cmd_user(const struct opts *o, int argc, char **argv);
 
 #endif

@@ -226,13 +226,21 @@ static const struct scalar scalars[] = {
 	  .ldef = 5, .off = F(guard_loop_repeats) },
 	{ .group = "guard", .name = "loop_window", .kind = K_INT, .min = 1, .max = 86400,
 	  .ldef = 600, .off = F(guard_loop_window) },
+	{ .group = "inbox", .name = "session_idle", .kind = K_INT, .min = 60, .max = 86400,
+	  .ldef = 1800, .off = F(inbox_session_idle) },
+	{ .group = "inbox", .name = "session_max", .kind = K_INT, .min = 300, .max = 604800,
+	  .ldef = 43200, .off = F(inbox_session_max) },
+	{ .group = "inbox", .name = "login_max_failures", .kind = K_INT, .min = 1, .max = 100,
+	  .ldef = 5, .off = F(inbox_login_max_failures) },
+	{ .group = "inbox", .name = "login_window", .kind = K_INT, .min = 60, .max = 86400,
+	  .ldef = 900, .off = F(inbox_login_window) },
 };
 #undef F
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
 	"server", "admin", "store", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
-	"open311",
+	"open311", "inbox",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
@@ -1116,6 +1124,10 @@ finish_delivery(struct loader *ld, const config_t *cfg)
 	    config_setting_get_member(g, "username") == NULL)
 		conf_err_at(ld, g, "sms_sender.username: missing; this sender needs it (the "
 		    "Twilio Account SID, the Kannel or Africa's Talking user name)");
+	if (c->inbox_session_max < c->inbox_session_idle &&
+	    (g = group_at(ld, cfg, "inbox", 0)) != NULL)
+		conf_err_at(ld, g, "inbox: session_max (%d) is below session_idle (%d)",
+		    c->inbox_session_max, c->inbox_session_idle);
 	if (c->public_url == NULL && c->listen != NULL) {
 		if (strchr(c->listen, ':') != NULL)
 			(void)snprintf(url, sizeof(url), "http://[%s]:%d", c->listen, c->port);
@@ -1247,6 +1259,7 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	replies_load(&ld, cfg);
 	if (!(flags & CONF_DEMO))
 		check_demo(&ld, config_root_setting(cfg), "");
+	ld.c->inbox_demo = (flags & CONF_DEMO) != 0;
 
 	free(ld.words);
 	sort_errors(errs);

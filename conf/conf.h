@@ -220,6 +220,15 @@ struct conf {
 	int open311_per_minute;         /* requests per minute per client address, default 30 */
 	int open311_burst;              /* requests at once per client address, default 10 */
 
+	/* inbox: the web inbox's logins (web/auth.h) */
+	int inbox_session_idle;         /* seconds a session lives unused, default 1800 */
+	int inbox_session_max;          /* seconds a session lives at most, default 43200 */
+	int inbox_login_max_failures;   /* failed logins of one login within login_window
+	                                   before each try waits, default 5 */
+	int inbox_login_window;         /* seconds failures are counted, default 900 */
+	int inbox_demo;                 /* 1: loaded with CONF_DEMO: the demo accounts'
+	                                   published passwords may log in */
+
 	struct conf_agency *agencies;
 	size_t nagencies;
 	size_t triage;          /* index of the triage agency */

@@ -224,6 +224,58 @@ static const char *const migrations[] = {
 	"  WHERE joined_at = 0;"
 	"CREATE INDEX IF NOT EXISTS ussd_sessions_updated ON ussd_sessions(updated_at);"
 	"PRAGMA user_version = 8;",
+
+	/* 9: placeholder for the h13-core branch's migration 9 (dropped at merge). */
+	"PRAGMA user_version = 9;",
+
+	/*
+	 * 10: the web inbox's staff (store.h, "accounts").  accounts: one row
+	 * per person, in one agency of the config, with a role and a
+	 * password hash (never the password).  sessions: keyed by the
+	 * SHA-256 of the cookie's token, so a copy of the database opens no
+	 * session; their accounts' rows own them (ON DELETE CASCADE, for
+	 * a future delete; disabling ends them in store code), and the
+	 * purge walks the two expiry columns.  login_failures: one row per
+	 * failed login, by key (login or client address), for the back-off:
+	 * counted by (key, at), purged by at.  audit_log: appended only;
+	 * listed per complaint and as a whole, newest first.
+	 */
+	"CREATE TABLE IF NOT EXISTS accounts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  login TEXT NOT NULL UNIQUE,"
+	"  agency TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('staff', 'supervisor')),"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  pw_hash TEXT NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS sessions ("
+	"  token_sha256 TEXT PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS sessions_account ON sessions(account_id);"
+	"CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);"
+	"CREATE INDEX IF NOT EXISTS sessions_last_seen ON sessions(last_seen);"
+	"CREATE TABLE IF NOT EXISTS login_failures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);"
+	"CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures(at);"
+	"CREATE TABLE IF NOT EXISTS audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  login TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  complaint_id INTEGER,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX IF NOT EXISTS audit_log_complaint ON audit_log(complaint_id, id)"
+	"  WHERE complaint_id IS NOT NULL;"
+	"PRAGMA user_version = 10;",
 };
 
 
@@ -243,7 +295,7 @@ const char *const db_sql[ST_NSTMTS] = {
 /* Every file's statements: each id is in exactly one of them. */
 static const char *const *const sql_tables[] = {
 	db_sql, messages_sql, complaints_sql, phones_sql, ussd_sql, outbox_sql,
-	listing_sql, parts_sql, reports_sql, guard_sql, inbox_sql,
+	listing_sql, parts_sql, reports_sql, guard_sql, accounts_sql, inbox_sql,
 };
 
 /* The SQL of statement id, from the table that has it (a programming error if not one). */
@@ -616,6 +668,11 @@ static const struct {
 	{ "guard_text_find", ST_GUARD_TEXT_FIND },
 	{ "guard_purge", ST_GUARD_PURGE },
 	{ "guard_texts_purge", ST_GUARD_TEXTS_PURGE },
+	{ "session_get", ST_SESSION_GET },
+	{ "session_purge", ST_SESSION_PURGE },
+	{ "login_failures", ST_LOGIN_FAILURES },
+	{ "login_failures_purge", ST_LOGIN_FAILURES_PURGE },
+	{ "audit_list_complaint", ST_AUDIT_LIST_COMPLAINT },
 };
 
 int

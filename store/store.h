@@ -635,6 +635,136 @@ int store_plan(struct store *s, const char *name, char *buf, size_t bufsz);
  */
 int store_writable(struct store *s);
 
+/* ---- accounts: the staff of the web inbox, their sessions, failed logins
+ * and the audit log (migration 10) ------------------------------------------
+ *
+ * An account belongs to one agency of the config (by id; an agency that
+ * left the config leaves its accounts unable to log in, web/auth.h) and
+ * has a role, "staff" or "supervisor".  Passwords are kept only as
+ * crypto_password_hash() strings.  A session is kept by the SHA-256 of
+ * its token, never the token: a copy of the database opens no session.
+ * Logins (the account, the session, the failure counts) are web/auth.c's
+ * business; these functions only keep and find.
+ */
+
+#define STORE_LOGIN_LEN         64      /* sizes of the fields, NUL included */
+#define STORE_AGENCY_LEN        64
+#define STORE_ROLE_LEN          16
+#define STORE_NAME_LEN          128
+#define STORE_PWHASH_LEN        256     /* CRYPTO_PASSWORD_MAX */
+
+struct store_account {
+	int64_t id;
+	char login[STORE_LOGIN_LEN];    /* unique */
+	char agency[STORE_AGENCY_LEN];  /* an agency id of the config */
+	char role[STORE_ROLE_LEN];      /* "staff", "supervisor" */
+	char name[STORE_NAME_LEN];      /* full name, "" when none */
+	char pw_hash[STORE_PWHASH_LEN]; /* crypto_password_hash(); "" in listings */
+	int disabled;                   /* 1: cannot log in, has no sessions */
+	int64_t created_at, updated_at;
+};
+
+/*
+ * Inserts a (a->id set; updated_at = created_at).  1 added, 0 an account
+ * with this login exists (nothing changed), -1.
+ */
+int store_account_add(struct store *s, struct store_account *a);
+/* By login, or by id.  1 found (*a filled), 0 none, -1. */
+int store_account_get(struct store *s, const char *login, struct store_account *a);
+int store_account_get_id(struct store *s, int64_t id, struct store_account *a);
+/* Sets the password hash (updated_at = now).  1 done, 0 no such login, -1. */
+int store_account_set_password(struct store *s, const char *login, const char *pw_hash,
+    int64_t now);
+/*
+ * Disables (1) or enables (0) the account (updated_at = now).  Its
+ * sessions are not touched: store_session_delete_account() in the same
+ * transaction.  1 done, 0 no such login, -1.
+ */
+int store_account_set_disabled(struct store *s, const char *login, int disabled, int64_t now);
+/*
+ * Calls fn for each account, by login, with pw_hash "" (listings never
+ * carry hashes); a is valid during the call only, which holds the store's
+ * lock: fn must not call the store.  0, -1.
+ */
+int store_account_list(struct store *s, void (*fn)(void *arg, const struct store_account *a),
+    void *arg);
+
+struct store_session {
+	int64_t account_id;
+	char csrf[65];                  /* the session's CSRF token, hex */
+	int64_t created_at;
+	int64_t last_seen;              /* the last use, to the minute (below) */
+	int64_t expires_at;             /* the absolute end */
+};
+
+/*
+ * Keeps a session: token_sha256 is the SHA-256 (hex) of the cookie's
+ * token, csrf its CSRF token; last_seen = created.  0, -1 (a token hash
+ * that exists already is an error: tokens are random).
+ */
+int store_session_add(struct store *s, const char *token_sha256, int64_t account_id,
+    const char *csrf, int64_t created, int64_t expires);
+/*
+ * The session with this token hash, if alive at now: expires_at > now and
+ * last_seen >= idle_before (the caller passes now - idle timeout).  Found
+ * alive, its last_seen becomes now -- written only when it is more than
+ * STORE_SESSION_TOUCH seconds old, so that page views do not each cost a
+ * write.  1 alive (*out filled), 0 none or expired, -1.
+ */
+#define STORE_SESSION_TOUCH     60
+int store_session_get(struct store *s, const char *token_sha256, int64_t now,
+    int64_t idle_before, struct store_session *out);
+/* Ends one session (logout).  1 ended, 0 there was none, -1. */
+int store_session_delete(struct store *s, const char *token_sha256);
+/* Ends every session of an account (disabled, new password).  Number ended, -1. */
+long store_session_delete_account(struct store *s, int64_t account_id);
+/*
+ * Forgets sessions that ended by `now` (expires_at <= now) or sat idle
+ * (last_seen < idle_before), at most STORE_PURGE_BATCH.  Number, -1.
+ */
+long store_session_purge(struct store *s, int64_t now, int64_t idle_before);
+
+/*
+ * Failed logins, counted per key (web/auth.c uses "login:<login>" and
+ * "addr:<client address>") for the back-off.
+ */
+/* Notes one failure of key at `at`.  0, -1. */
+int store_login_failure_note(struct store *s, const char *key, int64_t at);
+/*
+ * Failures of key at or after `since`: their number (-1 on error), and
+ * the time of the newest in *last (0 when none).
+ */
+long store_login_failures(struct store *s, const char *key, int64_t since, int64_t *last);
+/* Forgets the failures of key (a login that succeeded).  0, -1. */
+int store_login_failures_clear(struct store *s, const char *key);
+/* Forgets failures before `before` (any key), at most STORE_PURGE_BATCH.  Number, -1. */
+long store_login_failures_purge(struct store *s, int64_t before);
+
+/*
+ * The audit log: who did what, when, for what an agency's event history
+ * does not show (logins, revealing a reporter's number, account changes).
+ * Rows are only added, never changed.
+ */
+struct store_audit {
+	int64_t id;
+	int64_t at;
+	char login[STORE_LOGIN_LEN];    /* the account, or "operator" for the CLI */
+	char action[32];                /* "login", "logout", "reveal", "user_add", ... */
+	int64_t complaint_id;           /* 0: none */
+	char detail[256];               /* cut to fit when listed */
+};
+
+/* Appends a row; complaint_id 0 for none, detail NULL for "".  0, -1. */
+int store_audit_add(struct store *s, int64_t at, const char *login, const char *action,
+    int64_t complaint_id, const char *detail);
+/*
+ * The newest rows first, of one complaint (complaint_id > 0) or of all
+ * (0): out[0..*n), at most max, only rows with id below before_id when it
+ * is > 0 (paging).  0, -1.
+ */
+int store_audit_list(struct store *s, int64_t complaint_id, int64_t before_id,
+    struct store_audit *out, size_t max, size_t *n);
+
 /* ---- the web inbox (store/inbox.c) --------------------------------------
  *
  * The reads of the agency and triage inbox's pages (web/), on the agency

@@ -11,7 +11,7 @@
  *   stmt.c        the statement helper below, and writes of several
  *                 statements (stmt_op_*)
  *   messages.c, complaints.c, phones.c, ussd.c, outbox.c, listing.c,
- *   parts.c, reports.c, guard.c
+ *   parts.c, reports.c, guard.c, accounts.c
  *                 one section of store.h each, with its SQL
  *
  * Statements are prepared once at open, from the SQL tables below (one per
@@ -97,6 +97,26 @@ enum stmt_id {
 	ST_GUARD_TEXT_PUT,
 	ST_GUARD_PURGE,
 	ST_GUARD_TEXTS_PURGE,
+	/* accounts.c */
+	ST_ACCOUNT_ADD,
+	ST_ACCOUNT_GET,
+	ST_ACCOUNT_GET_ID,
+	ST_ACCOUNT_SET_PASSWORD,
+	ST_ACCOUNT_SET_DISABLED,
+	ST_ACCOUNT_LIST,
+	ST_SESSION_ADD,
+	ST_SESSION_GET,
+	ST_SESSION_TOUCH,
+	ST_SESSION_DELETE,
+	ST_SESSION_DELETE_ACCOUNT,
+	ST_SESSION_PURGE,
+	ST_LOGIN_FAILURE_NOTE,
+	ST_LOGIN_FAILURES,
+	ST_LOGIN_FAILURES_CLEAR,
+	ST_LOGIN_FAILURES_PURGE,
+	ST_AUDIT_ADD,
+	ST_AUDIT_LIST,
+	ST_AUDIT_LIST_COMPLAINT,
 	/* inbox.c (the web inbox), appended */
 	ST_INBOX_LIST_NEW,
 	ST_INBOX_LIST_DUE,
@@ -118,6 +138,7 @@ extern const char *const listing_sql[ST_NSTMTS];
 extern const char *const parts_sql[ST_NSTMTS];
 extern const char *const reports_sql[ST_NSTMTS];
 extern const char *const guard_sql[ST_NSTMTS];
+extern const char *const accounts_sql[ST_NSTMTS];
 
 /* The complaint columns in struct store_complaint order: complaints_row(). */
 #define COMPLAINT_COLS \

@@ -5,6 +5,11 @@
  * HMAC-SHA1 (RFC 2202 test cases 1, 2, 3 and 6), Base64 (RFC 4648 section
  * 10), plus the bounds the header promises: a Base64 buffer one byte short
  * is refused untouched, cleanse zeroes, the comparison sees every byte.
+ * Passwords: the scrypt known answer of RFC 7914 section 12 as a stored
+ * string (older parameters than new hashes use, still accepted), a hash
+ * of a known password checks and a wrong one does not, two hashes of one
+ * password differ, malformed and over-limit strings are refused; random
+ * tokens are hex of the length asked for and differ.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,6 +186,112 @@ test_cleanse_and_equal(void **state)
 	assert_true(crypto_equal("a", "b", 0));
 }
 
+/* RFC 7914 section 12: scrypt("pleaseletmein", "SodiumChloride", N=16384, r=8, p=1, 64). */
+static const char rfc7914[] = "scrypt$N=16384,r=8,p=1$U29kaXVtQ2hsb3JpZGU=$"
+    "cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw==";
+
+static void
+test_password_known_answer(void **state)
+{
+	(void)state;
+	assert_int_equal(crypto_password_check("pleaseletmein", rfc7914), 1);
+	assert_int_equal(crypto_password_check("pleaseletmeIn", rfc7914), 0);
+	assert_int_equal(crypto_password_check("", rfc7914), 0);
+	/* Older parameters than new hashes get: valid, and worth hashing again. */
+	assert_int_equal(crypto_password_outdated(rfc7914), 1);
+}
+
+static void
+test_password_hash_and_check(void **state)
+{
+	char a[CRYPTO_PASSWORD_MAX], b[CRYPTO_PASSWORD_MAX];
+
+	(void)state;
+	assert_int_equal(crypto_password_hash("kata sandi rahasia", a, sizeof a), 0);
+	assert_int_equal(strncmp(a, "scrypt$N=32768,r=8,p=1$", 23), 0);
+	assert_int_equal(crypto_password_check("kata sandi rahasia", a), 1);
+	assert_int_equal(crypto_password_check("kata sandi rahasiA", a), 0);
+	assert_int_equal(crypto_password_check("kata sandi rahasia ", a), 0);
+	assert_int_equal(crypto_password_outdated(a), 0);
+	/* A fresh salt each time: the same password never gives the same string. */
+	assert_int_equal(crypto_password_hash("kata sandi rahasia", b, sizeof b), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(crypto_password_check("kata sandi rahasia", b), 1);
+	/* UTF-8 passwords are bytes like any other. */
+	assert_int_equal(crypto_password_hash("sandi-\xc3\xa9\xc3\xa9-panjang", a, sizeof a), 0);
+	assert_int_equal(crypto_password_check("sandi-\xc3\xa9\xc3\xa9-panjang", a), 1);
+	assert_int_equal(crypto_password_check("sandi-ee-panjang", a), 0);
+	/* A published password's cheap hash checks the same way, and is outdated. */
+	assert_int_equal(crypto_password_hash_public("demo-dpupr-ganti", a, sizeof a), 0);
+	assert_int_equal(strncmp(a, "scrypt$N=1024,r=8,p=1$", 22), 0);
+	assert_int_equal(crypto_password_check("demo-dpupr-ganti", a), 1);
+	assert_int_equal(crypto_password_check("demo-dlh-ganti", a), 0);
+	assert_int_equal(crypto_password_outdated(a), 1);
+}
+
+static void
+test_password_bounds(void **state)
+{
+	char out[CRYPTO_PASSWORD_MAX];
+
+	(void)state;
+	/* Too small a buffer: refused, nothing half written. */
+	assert_int_equal(crypto_password_hash("kata sandi rahasia", out, 40), -1);
+	assert_string_equal(out, "");
+	/* The string's size for new hashes is well inside the bound the store keeps. */
+	assert_int_equal(crypto_password_hash("x", out, sizeof out), 0);
+	assert_true(strlen(out) < 120);
+}
+
+static void
+test_password_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"plain text password",
+		"$2y$10$abcdefghijklmnopqrstuv",                          /* bcrypt: not ours */
+		"scrypt$N=16384,r=8,p=1$U29kaXVtQ2hsb3JpZGU=",             /* no hash */
+		"scrypt$N=16384,r=8,p=1$U29kaXVtQ2hsb3JpZGU=$",            /* empty hash */
+		"scrypt$N=16383,r=8,p=1$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=", /* N not 2^k */
+		"scrypt$N=016384,r=8,p=1$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=", /* leading 0 */
+		"scrypt$N=2097152,r=8,p=1$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=", /* N > 2^20 */
+		"scrypt$N=1048576,r=16,p=1$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=", /* 2 GiB */
+		"scrypt$N=16384,r=0,p=1$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=",
+		"scrypt$N=16384,r=8,p=17$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=",
+		"scrypt$N=16384,r=8,p=1$U29kaXVtQ2hsb3JpZGU$U29kaXVtQ2hsb3JpZGU=",  /* bad length */
+		"scrypt$N=16384,r=8,p=1$U29k*XVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=", /* bad char */
+		"scrypt$N=16384,r=8,p=1$U29k$U29kaXVtQ2hsb3JpZGU=",         /* salt too short */
+		"scrypt$N=99999999999999999999999,r=8,p=1$U29kaXVtQ2hsb3JpZGU=$U29kaXVtQ2hsb3JpZGU=",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(crypto_password_check("pleaseletmein", bad[i]), -1);
+		assert_int_equal(crypto_password_outdated(bad[i]), -1);
+	}
+}
+
+static void
+test_random_hex(void **state)
+{
+	char a[65], b[65], big[2 * 100 + 1];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(crypto_random_hex(a, 32), 0);
+	assert_int_equal(crypto_random_hex(b, 32), 0);
+	assert_int_equal(strlen(a), 64);
+	assert_int_equal(strspn(a, "0123456789abcdef"), 64);
+	assert_string_not_equal(a, b);
+	/* More than one read's worth: every digit written, the NUL in place. */
+	memset(big, 'x', sizeof big);
+	assert_int_equal(crypto_random_hex(big, 100), 0);
+	assert_int_equal(strlen(big), 200);
+	for (i = 0; i < 200; i++)
+		assert_non_null(strchr("0123456789abcdef", big[i]));
+}
+
 int
 main(void)
 {
@@ -192,6 +303,11 @@ main(void)
 		cmocka_unit_test(test_base64_bound),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_cleanse_and_equal),
+		cmocka_unit_test(test_password_known_answer),
+		cmocka_unit_test(test_password_hash_and_check),
+		cmocka_unit_test(test_password_bounds),
+		cmocka_unit_test(test_password_malformed),
+		cmocka_unit_test(test_random_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
