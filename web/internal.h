@@ -87,7 +87,7 @@ enum tr_key {
 	TR_N
 };
 
-/* The word k in language l (LANG_ID unless l is LANG_EN); never NULL. */
+/* The word k in language l (LANG_ID unless l is LANG_EN); "?" for a hole in the table. */
 const char *tr(enum lang l, enum tr_key k);
 
 /* ---- page.c ------------------------------------------------------------------ */

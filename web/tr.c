@@ -181,5 +181,5 @@ tr(enum lang l, enum tr_key k)
 	if ((int)k < 0 || k >= TR_N)
 		return "?";
 	w = words[k][l == LANG_EN ? LANG_EN : LANG_ID];
-	return w != NULL ? w : words[k][LANG_ID] != NULL ? words[k][LANG_ID] : "?";
+	return w != NULL ? w : "?";
 }
