@@ -174,10 +174,6 @@ triage_forms(struct html *h, const struct page *p, const struct store_complaint 
 	html_fmt(h, "</select></label>");
 	note_field(h, p, "note", actions_canned(reporter_lang(p, cm), "routed"), cm, 0);
 	form_close(h, p);
-	if (!at_triage) {
-		/* Another agency holds it: triage re-routes or writes a note, nothing else. */
-		return;
-	}
 	form_open(h, p, cm, "hold", tr(p->lang, TR_ACT_HOLD), tr(p->lang, TR_ACT_HOLD_HELP), 0);
 	note_field(h, p, "note", actions_canned(reporter_lang(p, cm), "deferred"), cm, 0);
 	form_close(h, p);
@@ -308,10 +304,8 @@ static int
 actions_request(const struct http_request *req, const struct page *p,
     const struct store_complaint *cm, struct web_request *r, char *err, size_t errsz)
 {
-	const char *to, *kind, *dup, *name, *value;
-	enum lang l = reporter_lang(p, cm);
+	const char *to, *kind, *dup;
 	size_t i;
-	long n;
 	int bad = 0;
 
 	memset(r, 0, sizeof *r);
@@ -341,7 +335,7 @@ actions_request(const struct http_request *req, const struct page *p,
 			errf(err, errsz, "choose why it is rejected");
 			return 400;
 		}
-		r->reason = rejections[i].kind;
+		r->rejection = rejections[i].kind;
 		if (strcmp(kind, "duplicate") == 0) {
 			dup = field(req, "duplicate_of", 8, &bad);
 			if (dup == NULL || strspn(dup, "0123456789") != 8 || strlen(dup) != 8 ||
@@ -351,15 +345,6 @@ actions_request(const struct http_request *req, const struct page *p,
 			}
 			r->duplicate_of = dup;
 		}
-		/* The reporter reads why, in their language, then the officer's words. */
-		name = "ticket";
-		value = r->duplicate_of != NULL ? r->duplicate_of : "";
-		n = conf_fill(rejections[i].text[l], &name, &value, 1, r->note_buf,
-		    sizeof r->note_buf);
-		if (r->note != NULL && n >= 0 && (size_t)n < sizeof r->note_buf)
-			snprintf(r->note_buf + n, sizeof r->note_buf - (size_t)n, " %s", r->note);
-		utf8_fix_tail(r->note_buf);
-		r->note = r->note_buf;
 	} else if (strcmp(r->action, "takeback") == 0) {
 		r->internal = 1;
 		if (r->note == NULL)
@@ -402,16 +387,23 @@ actions_request(const struct http_request *req, const struct page *p,
 
 /*
  * Carries r out on cm inside the caller's transaction, through the ticket
- * core: 0, 400/404/409 with a reason, -1 on a store error.  The one
- * caller of the core's status change in web/: the place where the core's
- * request entry point (struct ticket_request, ticket_request_apply) takes
- * over from ticket_apply, field for field.
+ * core: 0, 400/403/404/409 with a reason, -1 on a store error.  The one
+ * caller of the core's change of a ticket in web/, and the one place that
+ * changes when the core's request entry point (ticket_request_apply with
+ * struct ticket_request, whose fields struct web_request copies) takes
+ * over from ticket_apply: the request is filled from r and the viewer
+ * (agency, by = login), its error kinds map to 404/403/409/400/-1, and
+ * the rejection's words below become the core's.
  */
 static int
 actions_apply(const struct page *p, struct store_complaint *cm, const struct web_request *r,
     char *err, size_t errsz)
 {
 	struct store_complaint orig;
+	const char *name = "ticket", *value;
+	char note[1200];
+	size_t i;
+	long n;
 	int found;
 
 	/*
@@ -437,8 +429,21 @@ actions_apply(const struct page *p, struct store_complaint *cm, const struct web
 			return 400;
 		}
 	}
-	return ticket_apply(p->conf, p->store, cm, p->who->agency, r->status, r->note,
-	    r->new_agency, p->now, err, errsz);
+	if (r->rejection == NULL)
+		return ticket_apply(p->conf, p->store, cm, p->who->agency, r->status, r->note,
+		    r->new_agency, p->now, err, errsz);
+	/* The reporter reads why, in their language, then the officer's words. */
+	for (i = 0; i < ARRAY_LEN(rejections) - 1 &&
+	    strcmp(rejections[i].kind, r->rejection) != 0; i++)
+		;
+	value = r->duplicate_of != NULL ? r->duplicate_of : "";
+	n = conf_fill(rejections[i].text[reporter_lang(p, cm)], &name, &value, 1, note,
+	    sizeof note);
+	if (r->note != NULL && n >= 0 && (size_t)n < sizeof note)
+		snprintf(note + n, sizeof note - (size_t)n, " %s", r->note);
+	utf8_fix_tail(note);
+	return ticket_apply(p->conf, p->store, cm, p->who->agency, r->status, note, NULL, p->now,
+	    err, errsz);
 }
 
 int

@@ -188,21 +188,22 @@ int detail_render(struct html *h, const struct page *p, const char *number, int 
 /* ---- actions.c --------------------------------------------------------------- */
 
 /*
- * A posted form as one change of a ticket: the fields of the ticket core's
- * request (ticket/change.h), filled by actions_request() and carried out
- * by actions_apply().  Strings borrowed from the request.
+ * A posted form as one change of a ticket, field for field the ticket
+ * core's request (struct ticket_request, ticket/change.h): filled by
+ * actions_request() from the form alone, carried out by actions_apply().
+ * Strings borrowed from the request (or static).
  */
 struct web_request {
 	const char *action;             /* the form: "route", "hold", "reject", "takeback",
-	                                   "status", "note", "return" */
-	const char *status;             /* the new status; NULL: none */
-	const char *note;               /* NULL: none */
+	                                   "status", "note", "return" (for logs) */
+	const char *status;             /* the new status; NULL: a note alone */
+	const char *note;               /* the officer's words; NULL: none */
 	int internal;                   /* 1: the note is for staff only */
 	const char *new_agency;         /* route: the agency it goes to */
-	const char *reason;             /* reject: its kind; return: why */
-	const char *duplicate_of;       /* reject as a duplicate: the original ticket */
-	int give_back;                  /* 1: return to triage */
-	char note_buf[1200];            /* a note composed here (a rejection's words) */
+	const char *rejection;          /* reject: "not_complaint", "spam", "duplicate" */
+	const char *duplicate_of;       /* rejection "duplicate": the original's ticket */
+	int give_back;                  /* 1: return the ticket to triage */
+	const char *reason;             /* give_back: why */
 };
 
 /*
