@@ -160,7 +160,7 @@ triage_forms(struct html *h, const struct page *p, const struct store_complaint 
 	}
 	form_open(h, p, cm, "route", tr(p->lang, TR_ACT_ROUTE), tr(p->lang, TR_ACT_ROUTE_HELP),
 	    at_triage && !returned);
-	html_fmt(h, "<label>%s<select name=\"agency\" required>", tr(p->lang, TR_TO_AGENCY));
+	html_fmt(h, "<label>%s<br><select name=\"agency\" required>", tr(p->lang, TR_TO_AGENCY));
 	if (sug == NULL)
 		html_fmt(h, "<option value=\"\"></option>");
 	for (i = 0; i < c->nagencies; i++) {

@@ -61,8 +61,8 @@ facts(struct html *h, const struct page *p, const struct store_complaint *cm, in
 	if (reveal)
 		html_fmt(h, " <span class=\"muted\">(%s)</span>", tr(p->lang, TR_REVEALED));
 	else if (p->who != NULL && p->who->may_reveal) {
-		html_fmt(h, " <form method=\"post\" action=\"/inbox/t/%s/reveal\" "
-		    "style=\"display:inline\">", cm->ticket);
+		html_fmt(h, " <form class=\"inline\" method=\"post\" "
+		    "action=\"/inbox/t/%s/reveal\">", cm->ticket);
 		page_csrf(h, p);
 		html_fmt(h, "<button class=\"link\" type=\"submit\">%s</button></form>",
 		    tr(p->lang, TR_REVEAL));

@@ -377,10 +377,12 @@ ticket_path(const char *path, char number[9])
 static int
 session(struct req_ctx *r, int post)
 {
-	int rc = AUTH_NONE;
+	int rc = AUTH_NONE, had = 0;
 
-	if (auth_cookie_token(http_header(r->req, "Cookie"), r->token))
+	if (auth_cookie_token(http_header(r->req, "Cookie"), r->token)) {
+		had = 1;
 		rc = auth_session(r->p.conf, r->ix->store, r->token, r->p.now, &r->user, r->csrf);
+	}
 	if (rc < 0) {
 		log_error("web: session: %s", store_errmsg());
 		page_error(r->res, &r->p, 503, NULL);
@@ -391,7 +393,7 @@ session(struct req_ctx *r, int post)
 		if (post)
 			page_error(r->res, &r->p, 403, tr(r->p.lang, TR_LOGIN_EXPIRED));
 		else
-			page_redirect(r->res, "/inbox/login?expired=1");
+			page_redirect(r->res, had ? "/inbox/login?expired=1" : "/inbox/login");
 		return -1;
 	}
 	r->who.login = r->user.login;

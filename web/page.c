@@ -56,7 +56,8 @@
 	"textarea{width:100%%;min-height:4.5em}" \
 	"button{background:#0b5d3b;color:#fff;border:0;border-radius:4px;padding:.35em 1em;" \
 	"cursor:pointer}" \
-	"button.link{background:none;padding:0;text-decoration:underline}" \
+	"button.link{background:none;color:inherit;padding:0;text-decoration:underline}" \
+	"form.inline{display:inline}" \
 	".filters{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:flex-end}" \
 	".filters label{margin:0}" \
 	".thread div{background:#fff;border:1px solid #dde1e6;border-radius:6px;" \
@@ -92,7 +93,8 @@ page_begin(struct html *h, const struct page *p, const char *title)
 
 	html_fmt(h, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	    "<title>%s - %s</title><style>" STYLE "</style></head>"
+	    "<title>%s - %s</title><link rel=\"icon\" href=\"data:,\">"
+	    "<style>" STYLE "</style></head>"
 	    "<body><header><a class=\"app\" href=\"/inbox/queue\">%s</a>",
 	    p->lang == LANG_EN ? "en" : "id", title, tr(p->lang, TR_APP), tr(p->lang, TR_APP));
 	if (p->who != NULL)
