@@ -3,7 +3,7 @@
  * every command, finds the command in one table, struct cli_cmd, and runs
  * it; --help is written from that table, so the help and the commands
  * cannot drift apart.  One file per command or close family (check.c,
- * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c); the
+ * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c, user.c); the
  * helpers they share (loading the config, opening the store, ...) are in
  * opts.c.  Logic lives in the modules below: a command parses, loads,
  * calls, prints.
@@ -42,6 +42,9 @@ struct opts {
 	long port;
 	long admin_port;
 	int demo;
+	const char *agency;     /* user add */
+	const char *role;
+	const char *name;
 };
 
 /* A command's return value for wrong arguments (never an exit status). */

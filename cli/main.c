@@ -77,6 +77,16 @@ static const struct cli_cmd commands[] = {
 "        list what waits to leave Aduan (webhooks, SMS), or the dead rows\n" },
 	    { "retry ID [-c FILE] [-d DATABASE]",
 "        put a dead row back in the queue; a running service sends it\n" } } },
+	{ "user", NULL, CLI_PERMUTE, 1, 2, cmd_user, {
+	    { "add LOGIN --agency ID [--role staff|supervisor] [--name \"FULL NAME\"]\n"
+	      "             [-c FILE] [-d DATABASE]",
+"        a staff account of the web inbox, in an agency of the config; the\n"
+"        password is one line on stdin (asked twice, unechoed, on a\n"
+"        terminal): 10 characters at least, not the login\n" },
+	    { "passwd|disable|enable LOGIN | user list [-c FILE] [-d DATABASE]",
+"        passwd: a new password (read as for add), ends the account's\n"
+"        sessions; disable: no more logins, ends its sessions; enable: undoes\n"
+"        it; list: login, agency, role, name, disabled, created (no hashes)\n" } } },
 	{ "phone", NULL, 0, 0, 0, cmd_phone, {
 	    { "--ussd CODE [-c FILE] [--url URL] [--from NUMBER] [--session ID]",
 "        a feature phone in the terminal: dial CODE (*123#, or *123*1# to\n"

@@ -35,6 +35,9 @@ cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags)
 		{ "since", required_argument, NULL, 'S' },
 		{ "examples", required_argument, NULL, 'N' },
 		{ "demo", no_argument, NULL, 'Z' },
+		{ "agency", required_argument, NULL, 'G' },
+		{ "role", required_argument, NULL, 'O' },
+		{ "name", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,6 +99,15 @@ cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags)
 		case 'Z':
 			o->demo = 1;
 			break;
+		case 'G':
+			o->agency = optarg;
+			break;
+		case 'O':
+			o->role = optarg;
+			break;
+		case 'M':
+			o->name = optarg;
+			break;
 		case 'A':
 			if (str_to_long(optarg, 0, 65535, &o->admin_port) != 0) {
 				fprintf(stderr, "aduan: --admin-port %s: not a port number (0..65535)\n",
@@ -120,7 +132,7 @@ const char cli_options_help[] =
 "options:\n"
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
 "  -p, --port PORT      serve: listen on PORT instead of server.port\n"
-"  -d, --database FILE  serve: use FILE instead of store.database\n"
+"  -d, --database FILE  serve, user, ...: use FILE instead of store.database\n"
 "  --admin-port PORT    serve, reload: admin listener port instead of admin.port\n"
 "                       (serve with -p and without --admin-port: no admin listener)\n"
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
@@ -135,6 +147,10 @@ const char cli_options_help[] =
 "                       2w, or a date 2026-11-01 (local time); default 30d for\n"
 "                       route --replay, 7d for stats\n"
 "  --examples N         route --replay: examples per move (default 3)\n"
+"  --agency ID          user add: the account's agency (an agency id of the config)\n"
+"  --role ROLE          user add: staff (default) or supervisor (may also reveal a\n"
+"                       reporter's number)\n"
+"  --name \"FULL NAME\"   user add: the person's name, shown in the inbox\n"
 "  --demo               serve, check: accept the demo secrets and tokens whose\n"
 "                       plaintexts README and conf/aduan.conf publish (make run\n"
 "                       uses it); without it they are config errors.  Anyone\n"

@@ -27,6 +27,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
+#include "web/auth.h"
 #include "web/inbox.h"
 
 /*
@@ -320,6 +321,9 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 		conf_free(s.c);
 		return 1;
 	}
+	/* The web inbox's demo accounts, one per agency (web/auth.h): --demo only. */
+	if (o->demo && auth_demo_accounts(s.c, s.st, now_unix()) < 0)
+		log_warnx("demo accounts not made: %s", store_errmsg());
 	start_workers(&s);
 	start_listener(&s);
 	start_admin(&s);
