@@ -473,8 +473,9 @@ actions_post(const struct page *p, const char *number, const struct http_request
 		return 404;
 	}
 	action = http_param(req, "action", NULL);
-	if ((rc = allowed(p, &cm, action != NULL ? action : "")) == 0 &&
-	    (rc = actions_request(req, p, &cm, &r, err, errsz)) == 0)
+	if ((rc = allowed(p, &cm, action != NULL ? action : "")) != 0)
+		errf(err, errsz, "not for this account's role or agency");
+	else if ((rc = actions_request(req, p, &cm, &r, err, errsz)) == 0)
 		rc = actions_apply(p, &cm, &r, err, errsz);
 	if (rc == 0 && store_commit(p->store) != 0) {
 		errf(err, errsz, "store: %s", store_errmsg());

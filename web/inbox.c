@@ -183,8 +183,6 @@ do_login(struct req_ctx *r)
 		auth_cookie(c, r->token, c->inbox_session_max, cookie, sizeof cookie);
 		page_redirect(r->res, "/inbox/queue");
 		(void)http_respond_header(r->res, "Set-Cookie", cookie);
-		log_info("web: %s (%s) logged in from %s", r->user.login, r->user.agency,
-		    http_request_peer(r->req));
 		return;
 	}
 	if (rc == AUTH_SLOW) {

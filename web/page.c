@@ -153,6 +153,7 @@ page_redirect(struct http_response *res, const char *location)
 void
 page_error(struct http_response *res, const struct page *p, int status, const char *detail)
 {
+	struct page q;
 	struct html h;
 	enum tr_key title = TR_BAD_REQUEST, text = TR_BAD_REQUEST;
 
@@ -172,6 +173,14 @@ page_error(struct http_response *res, const struct page *p, int status, const ch
 	default:
 		break;
 	}
+	/*
+	 * The language switch goes to the queue, not back to the URL asked
+	 * for: a 404 for another agency's ticket is then byte for byte the
+	 * 404 of a ticket that does not exist.
+	 */
+	q = *p;
+	q.self = "/inbox/queue";
+	p = &q;
 	html_init(&h);
 	page_begin(&h, p, tr(p->lang, title));
 	html_fmt(&h, "<h1>%s</h1><div class=\"box err\"><p>%s</p>", tr(p->lang, title),
