@@ -235,8 +235,9 @@ def shot(name):
     if not SHOTS:
         return
     width = 1280 if not name.endswith("-phone") else 390
-    height = driver.execute_script("return Math.max(document.body.scrollHeight, 600)")
-    driver.set_window_size(width, min(int(height) + 40, 4000))
+    height = driver.execute_script(
+        "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, 600)")
+    driver.set_window_size(width, min(int(height) + 160, 5000))
     driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
     driver.set_window_size(1280, 900)
 
@@ -356,11 +357,22 @@ def scenario_4(t):
     check(st == 303 and "/inbox/login" in hd.get("Location", ""),
           "4: a page with an ended session goes to the login form", (st, hd.get("Location")))
     check(snapshot(t) == before, "4: the store unchanged", (before, snapshot(t)))
-    # The same form with its token, in the same session as before the logout: accepted.
+    # A form of a live session, with its token, from our origin: accepted, audited.
     cookie, csrf = api_login(DPUPR)
-    st, _, _ = http("POST", act, dict(note, csrf=csrf), cookie=cookie,
-                    headers={"Origin": URL})
-    check(st == 303, "4: the same form with its token and our origin: 303", st)
+    st, _, _ = http("POST", act, {"action": "note", "to": "citizen", "csrf": csrf,
+                                  "note": "Mohon kirim foto lokasi bila ada."},
+                    cookie=cookie, headers={"Origin": URL})
+    check(st == 303, "4: a form with its token and our origin: 303", st)
+    check(db("SELECT login, action FROM audit_log a JOIN complaints c ON c.id = a.complaint_id"
+             " WHERE c.ticket = ? ORDER BY a.id DESC LIMIT 1", t) == [(DPUPR[0], "ticket_note")],
+          "4: the audit log says who did it")
+    # Repeated failed logins slow down, and the form says for how long.
+    for i in range(12):
+        st, hd, body = http("POST", "/inbox/login", {"login": "tamu", "password": "salah-%d" % i})
+        if st == 429:
+            break
+    check(st == 429 and "Coba lagi dalam" in body and hd.get("Retry-After", "").isdigit(),
+          "4: repeated failed logins: 'coba lagi dalam N detik'", (st, hd.get("Retry-After")))
 
 
 def scenario_5():

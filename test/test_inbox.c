@@ -451,6 +451,17 @@ test_posts_check_agency_role_and_form(void **state)
 	    "status", "in_progress", "note", "Tim datang besok pagi", (char *)NULL), 303);
 	assert_int_equal(store_complaint_get(t->f->s, mine, &c), 1);
 	assert_string_equal(c.status, "in_progress");
+	/* Who did it and when: the audit log, written in the same transaction. */
+	{
+		struct store_audit a[4];
+		size_t na;
+
+		assert_int_equal(store_audit_list(t->f->s, c.id, 0, a, 4, &na), 0);
+		assert_int_equal(na, 1);
+		assert_string_equal(a[0].login, "budi");
+		assert_string_equal(a[0].action, "ticket_status");
+		assert_int_equal(a[0].at, t->now);
+	}
 	store_complaint_clear(&c);
 	snapshot(t, mine, after, sizeof after);
 	assert_string_not_equal(before, after);

@@ -446,6 +446,20 @@ actions_apply(const struct page *p, struct store_complaint *cm, const struct web
 	    err, errsz);
 }
 
+/* The audit row of an action carried out on cm: "ticket_<action>", what it set.  0, -1. */
+static int
+audit(const struct page *p, const struct store_complaint *cm, const struct web_request *r)
+{
+	char action[32], detail[256];
+
+	snprintf(action, sizeof action, "ticket_%s", r->action);
+	snprintf(detail, sizeof detail, "%s%s%s%s%s%s%s", cm->ticket,
+	    r->status != NULL ? " status=" : "", r->status != NULL ? r->status : "",
+	    r->new_agency != NULL ? " agency=" : "", r->new_agency != NULL ? r->new_agency : "",
+	    r->internal ? " internal" : "", r->note != NULL ? " note" : "");
+	return store_audit_add(p->store, p->now, p->who->login, action, cm->id, detail);
+}
+
 int
 actions_post(const struct page *p, const char *number, const struct http_request *req,
     const char **done, char *err, size_t errsz)
@@ -477,6 +491,11 @@ actions_post(const struct page *p, const char *number, const struct http_request
 		errf(err, errsz, "not for this account's role or agency");
 	else if ((rc = actions_request(req, p, &cm, &r, err, errsz)) == 0)
 		rc = actions_apply(p, &cm, &r, err, errsz);
+	/* Who did it and when, in the same transaction: the audit log. */
+	if (rc == 0 && audit(p, &cm, &r) != 0) {
+		errf(err, errsz, "store: %s", store_errmsg());
+		rc = -1;
+	}
 	if (rc == 0 && store_commit(p->store) != 0) {
 		errf(err, errsz, "store: %s", store_errmsg());
 		rc = -1;

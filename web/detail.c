@@ -24,6 +24,7 @@
 
 #define EVENTS_MAX      200     /* events shown (a ticket has a handful) */
 #define THREAD_MAX      200     /* thread items shown */
+#define AUDIT_MAX       100     /* audit rows shown, the newest */
 
 /* A text of the reporter's: masked unless revealed.  Heap; the caller frees. */
 static char *
@@ -229,6 +230,34 @@ history(struct html *h, const struct page *p, const struct store_complaint *cm, 
 	return 0;
 }
 
+/* The ticket's rows of the audit log: which account did what, when.  0, -1. */
+static int
+audit(struct html *h, const struct page *p, const struct store_complaint *cm)
+{
+	struct store_audit *a = xcalloc(AUDIT_MAX, sizeof *a);
+	char when[32];
+	size_t n, i;
+
+	if (store_audit_list(p->store, cm->id, 0, a, AUDIT_MAX, &n) != 0) {
+		free(a);
+		return -1;
+	}
+	if (n > 0) {
+		html_fmt(h, "<details><summary>%s (%zu)</summary><div class=\"scroll\"><table>"
+		    "<thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
+		    tr(p->lang, TR_AUDIT), n, tr(p->lang, TR_WHEN), tr(p->lang, TR_WHO),
+		    tr(p->lang, TR_ACTIONS));
+		for (i = 0; i < n; i++) {
+			page_time(a[i].at, when, sizeof when);
+			html_fmt(h, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", when, a[i].login,
+			    a[i].action);
+		}
+		html_fmt(h, "</tbody></table></div></details>\n");
+	}
+	free(a);
+	return 0;
+}
+
 int
 detail_render(struct html *h, const struct page *p, const char *number, int reveal,
     const char *notice, const char *error)
@@ -251,7 +280,8 @@ detail_render(struct html *h, const struct page *p, const char *number, int reve
 	}
 	/* The parts that read the store go first, into a page of their own. */
 	html_init(&body);
-	if (thread(&body, p, &cm, reveal) != 0 || history(&body, p, &cm, reveal, &returned) != 0) {
+	if (thread(&body, p, &cm, reveal) != 0 || history(&body, p, &cm, reveal, &returned) != 0 ||
+	    audit(&body, p, &cm) != 0) {
 		log_error("web: ticket %s: %s", number, store_errmsg());
 		html_free(&body);
 		store_complaint_clear(&cm);
