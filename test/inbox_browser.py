@@ -40,12 +40,12 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, NoSuchElementException
+from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 URL = os.environ["ADUAN_URL"]
 DB = os.environ["ADUAN_DB"]
@@ -171,10 +171,19 @@ def go(path):
 
 
 def click(el):
-    """Clicks el (a submit button, a link) and waits for the next page to load."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Clicks el (a submit button, a link) and waits until the next page has loaded."""
+    driver.execute_script("document.documentElement.dataset.before = 'click'")
     el.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    end = time.time() + 15
+    while time.time() < end:
+        try:
+            if driver.execute_script("return document.readyState === 'complete' && "
+                                     "document.documentElement.dataset.before === undefined"):
+                return
+        except WebDriverException:
+            pass        # between two pages
+        time.sleep(0.05)
+    raise Failed("no new page within 15 s of a click (at %s)" % driver.current_url)
 
 
 def submit(f):
@@ -235,6 +244,7 @@ def shot(name):
     if not SHOTS:
         return
     width = 1280 if not name.endswith("-phone") else 390
+    driver.set_window_size(width, 900)
     height = driver.execute_script(
         "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, 600)")
     driver.set_window_size(width, min(int(height) + 160, 5000))
@@ -469,7 +479,7 @@ def main():
         scenario_4(t)
         scenario_5()
         screenshots(t)
-    except (Failed, NoSuchElementException, AssertionError) as e:
+    except (Failed, WebDriverException, AssertionError) as e:
         print("FAIL: %s" % e, flush=True)
         try:
             print("  at %s" % driver.current_url)
