@@ -90,6 +90,8 @@ route_why(struct html *h, const struct page *p, const struct store_complaint *cm
 		if (d.agency != c->triage && d.agency < c->nagencies)
 			html_fmt(h, "<p><strong>%s: %s</strong></p><p class=\"pre muted\">%s</p>",
 			    tr(p->lang, TR_SUGGEST), c->agencies[d.agency].name, d.explain);
+		else if (cm->route_explain != NULL && strcmp(cm->route_explain, d.explain) == 0)
+			html_fmt(h, "<p>%s</p>", tr(p->lang, TR_SUGGEST_NONE));
 		else
 			html_fmt(h, "<p>%s</p><p class=\"pre muted\">%s</p>",
 			    tr(p->lang, TR_SUGGEST_NONE), d.explain);

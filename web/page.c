@@ -58,6 +58,7 @@
 	"cursor:pointer}" \
 	"button.link{background:none;color:inherit;padding:0;text-decoration:underline}" \
 	"form.inline{display:inline}" \
+	"form.login{max-width:24em}form.login input{width:100%%}" \
 	".filters{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:flex-end}" \
 	".filters label{margin:0}" \
 	".thread div{background:#fff;border:1px solid #dde1e6;border-radius:6px;" \

@@ -171,6 +171,9 @@ static const char *const words[TR_N][LANG_N] = {
 	[TR_DAYS] = { "hari", "days" },
 	[TR_DASH_NONE] = { "Belum ada aduan dalam periode ini.", "No complaints in this period." },
 	[TR_SIGNED_IN_AS] = { "Masuk sebagai", "Signed in as" },
+	[TR_LOGIN_HELP] = { "Akun dibuat oleh operator server. Lupa kata sandi? Hubungi operator.",
+	    "Accounts are made by the server's operator. Forgot your password? Ask the "
+	    "operator." },
 	[TR_AUDIT] = { "Log audit: akun yang bertindak", "Audit log: the accounts that acted" },
 };
 
