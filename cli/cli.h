@@ -3,10 +3,10 @@
  * every command, finds the command in one table, struct cli_cmd, and runs
  * it; --help is written from that table, so the help and the commands
  * cannot drift apart.  One file per command or close family (check.c,
- * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c, user.c); the
- * helpers they share (loading the config, opening the store, ...) are in
- * opts.c.  Logic lives in the modules below: a command parses, loads,
- * calls, prints.
+ * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c,
+ * user.c); the helpers they share (loading the config, opening the store,
+ * ...) are in opts.c.  Logic lives in the modules below: a command parses,
+ * loads, calls, prints.
  *
  * A command returns its exit status, or CLI_USAGE for wrong arguments:
  * main() then says so, prints the usage on stderr and exits 2.

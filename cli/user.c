@@ -54,17 +54,21 @@ ask_quietly(const char *prompt, char *buf, size_t bufsz)
 	struct termios old, quiet;
 	int r;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
+	/*
+	 * Echo off before the prompt shows: what is typed after it is never
+	 * echoed, nor thrown away (TCSANOW, not TCSAFLUSH, keeps type-ahead).
+	 */
 	if (tcgetattr(STDIN_FILENO, &old) != 0)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) != 0)
 		return -1;
+	fputs(prompt, stderr);
+	fflush(stderr);
 	r = read_line(stdin, buf, bufsz);
-	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	return r;
 }
 
