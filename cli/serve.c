@@ -28,6 +28,7 @@
 #include "util/metrics.h"
 #include "util/util.h"
 #include "web/auth.h"
+#include "web/inbox.h"
 
 /*
  * The clock: service-level reminders and automatic closing, and long
@@ -70,6 +71,8 @@ ticker_run(void *arg)
 #define ROUTES_PER_GATEWAY 3
 /* The other routes of the service's listener: agency API, Open311, /healthz. */
 #define OTHER_ROUTES 3
+/* The web inbox's: /inbox and everything below it. */
+#define INBOX_ROUTES 2
 
 /* What serve starts, held until it stops. */
 struct serve {
@@ -79,6 +82,7 @@ struct serve {
 	struct live *live;
 	struct deliver *dv;
 	struct agency_ctx actx;
+	struct inbox_ctx inbox;
 	struct intake ix;
 	struct reloader rl;
 	struct ticker tk;
@@ -179,7 +183,7 @@ start_listener(struct serve *s)
 
 	for (ngw = 0; gateways[ngw] != NULL; ngw++)
 		;
-	max = ngw * ROUTES_PER_GATEWAY + OTHER_ROUTES;
+	max = ngw * ROUTES_PER_GATEWAY + OTHER_ROUTES + INBOX_ROUTES;
 	routes = xcalloc(max, sizeof *routes);
 	s->eps = xcalloc(ngw ? ngw : 1, sizeof *s->eps);
 	for (i = 0; i < ngw; i++) {
@@ -203,6 +207,18 @@ start_listener(struct serve *s)
 	    agency_open311_handler, &s->actx });
 	add_route(routes, &n, max, (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD,
 	    intake_health_handler, &s->ix });
+
+	/* ---- the web inbox (web/inbox.h): staff pages under /inbox ---- */
+	s->inbox.conf = s->c;
+	s->inbox.store = s->st;
+	s->inbox.deliver = s->dv;
+	s->inbox.live = s->live;
+	add_route(routes, &n, max, (struct http_route){ "/inbox", HTTP_GET | HTTP_POST,
+	    inbox_handler, &s->inbox });
+	add_route(routes, &n, max, (struct http_route){ "/inbox/", HTTP_GET | HTTP_POST,
+	    inbox_handler, &s->inbox });
+	/* ---- end of the web inbox ---- */
+
 	ho.listen = s->c->listen;
 	ho.port = s->o->port > 0 ? (int)s->o->port : s->c->port;
 	ho.threads = s->c->threads;

@@ -100,6 +100,7 @@ send_response(struct MHD_Connection *conn, struct http_response *res)
 {
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
+	size_t i;
 
 	if (res->body == NULL) {
 		res->body = xstrdup("");
@@ -115,6 +116,8 @@ send_response(struct MHD_Connection *conn, struct http_response *res)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
 	if (res->header_name && res->header_value)
 		MHD_add_response_header(mr, res->header_name, res->header_value);
+	for (i = 0; i < res->nheaders && i < HTTP_HEADERS_MAX; i++)
+		MHD_add_response_header(mr, res->hname[i], res->hbuf + res->hval[i]);
 	ret = MHD_queue_response(conn, (unsigned)res->status, mr);
 	MHD_destroy_response(mr);
 	return ret;

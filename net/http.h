@@ -26,6 +26,10 @@ struct http_request;
  */
 enum http_method { HTTP_GET = 1, HTTP_POST = 2, HTTP_HEAD = 4 };
 
+/* Headers http_respond_header() may add to one response, and their values' bytes. */
+#define HTTP_HEADERS_MAX        10
+#define HTTP_HEADERS_BYTES      1536
+
 struct http_response {
 	int status;
 	const char *content_type;       /* static string */
@@ -33,6 +37,12 @@ struct http_response {
 	size_t body_len;
 	const char *header_name;        /* one optional extra header (static) */
 	const char *header_value;
+	/* More headers, added by http_respond_header(): names static, values in hbuf. */
+	size_t nheaders;
+	const char *hname[HTTP_HEADERS_MAX];
+	size_t hval[HTTP_HEADERS_MAX];  /* offset of each value in hbuf */
+	size_t hused;
+	char hbuf[HTTP_HEADERS_BYTES];
 };
 
 typedef void (*http_handler)(void *ctx, const struct http_request *req,
@@ -111,5 +121,15 @@ void http_respond_text(struct http_response *res, int status, const char *text);
 /* Sets a response with the given content type (static string) and body (copied). */
 void http_respond(struct http_response *res, int status, const char *content_type,
     const char *body, size_t len);
+/*
+ * Adds a response header: name a static string, value copied into the
+ * response (a zeroed struct http_response has room for HTTP_HEADERS_MAX
+ * of them, HTTP_HEADERS_BYTES together).  A name may come twice
+ * (Set-Cookie).  0, or -1 when there is no room or value holds a CR, LF
+ * or other control byte (nothing added).
+ */
+int http_respond_header(struct http_response *res, const char *name, const char *value);
+/* The value of header `name` added by http_respond_header() (the first one), or NULL. */
+const char *http_response_header(const struct http_response *res, const char *name);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/util.h"
 
@@ -140,6 +141,36 @@ http_respond_text(struct http_response *res, int status, const char *text)
 	res->body = xmalloc(n + 1);
 	memcpy(res->body, text, n + 1);
 	res->body_len = n;
+}
+
+int
+http_respond_header(struct http_response *res, const char *name, const char *value)
+{
+	size_t n = strlen(value), i;
+
+	if (res->nheaders >= HTTP_HEADERS_MAX || res->hused > sizeof res->hbuf ||
+	    n >= sizeof res->hbuf - res->hused)
+		return -1;
+	/* A control byte would split the header (response splitting). */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
+			return -1;
+	memcpy(res->hbuf + res->hused, value, n + 1);
+	res->hname[res->nheaders] = name;
+	res->hval[res->nheaders++] = res->hused;
+	res->hused += n + 1;
+	return 0;
+}
+
+const char *
+http_response_header(const struct http_response *res, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < res->nheaders && i < HTTP_HEADERS_MAX; i++)
+		if (strcasecmp(res->hname[i], name) == 0)
+			return res->hbuf + res->hval[i];
+	return NULL;
 }
 
 void

@@ -295,7 +295,7 @@ const char *const db_sql[ST_NSTMTS] = {
 /* Every file's statements: each id is in exactly one of them. */
 static const char *const *const sql_tables[] = {
 	db_sql, messages_sql, complaints_sql, phones_sql, ussd_sql, outbox_sql,
-	listing_sql, parts_sql, reports_sql, guard_sql, accounts_sql,
+	listing_sql, parts_sql, reports_sql, guard_sql, accounts_sql, inbox_sql,
 };
 
 /* The SQL of statement id, from the table that has it (a programming error if not one). */

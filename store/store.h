@@ -782,4 +782,79 @@ int store_audit_add(struct store *s, int64_t at, const char *login, const char *
 int store_audit_list(struct store *s, int64_t complaint_id, int64_t before_id,
     struct store_audit *out, size_t max, size_t *n);
 
+/* ---- the web inbox (store/inbox.c) --------------------------------------
+ *
+ * The reads of the agency and triage inbox's pages (web/), on the agency
+ * listing's read-only connection: they see what is committed, never wait
+ * for the writer nor hold it up, whatever they scan.  The callbacks run
+ * with that connection's lock held and the statement open: they must not
+ * call store functions.  Every query is bounded by its limit.
+ */
+
+struct store_inbox_query {
+	const char *agency;             /* NULL: every agency */
+	const char *status;             /* NULL: any; else exactly this status */
+	int open;                       /* 1: not closed/rejected/withdrawn; 0: any */
+	const char *keyword;            /* NULL: any; "": those no rule decided */
+	const char *region;             /* NULL: any; "": none named */
+	int64_t created_from;           /* 0: unbounded; inclusive */
+	int64_t created_to;             /* 0: unbounded; exclusive */
+	int64_t overdue_at;             /* 0: any; else only those overdue at this time
+	                                   (received past route_due, routed past
+	                                   followup_due: ticket_overdue's rule) */
+	int by_due;                     /* 1: earliest due date first (most overdue),
+	                                   those without one last; 0: newest first */
+	size_t offset;                  /* rows skipped (paging) */
+	size_t limit;                   /* rows wanted (at most max) */
+};
+
+/* One page of q: out[0..*n) (clear each).  0, -1. */
+int store_inbox_list(struct store *s, const struct store_inbox_query *q,
+    struct store_complaint *out, size_t max, size_t *n);
+
+/*
+ * Counts per status of what q selects with its status and open filters
+ * left out: fn once per status that has any, by status name.  0, -1.
+ */
+int store_inbox_counts(struct store *s, const struct store_inbox_query *q,
+    void (*fn)(void *arg, const char *status, long n), void *arg);
+
+/*
+ * Complaints created at or after `from`, per agency and week: fn(agency,
+ * week, n) where week is (created_at - from) / 7 days, at most limit
+ * groups, by agency then week.  0, -1.
+ */
+int store_inbox_weekly(struct store *s, int64_t from, size_t limit,
+    void (*fn)(void *arg, const char *agency, long week, long n), void *arg);
+
+/*
+ * Open complaints (not final) per agency, and how many of them are
+ * overdue at `now`: fn once per agency with any, at most limit.  0, -1.
+ */
+int store_inbox_open(struct store *s, int64_t now, size_t limit,
+    void (*fn)(void *arg, const char *agency, long open, long overdue), void *arg);
+
+/*
+ * One item of a complaint's thread with its reporter, oldest first: what
+ * the citizen sent about it (outgoing 0: the complaint, TAMBAH, BATAL, with
+ * Aduan's immediate reply) and the SMS queued to them (outgoing 1: status
+ * messages and notes, with the outbox row's delivery state).  Valid
+ * during the callback only.
+ */
+struct store_thread_item {
+	int outgoing;                   /* 0: from the citizen; 1: to the citizen */
+	int64_t at;                     /* received (0) or queued (1) */
+	const char *command;            /* 0: "complaint", "add", "cancel"; 1: "sms" */
+	const char *text;               /* the message, or the SMS's body */
+	const char *reply;              /* 0: Aduan's reply to it ("" none); 1: "" */
+	const char *state;              /* 1: pending, sending, sent, dead; 0: "" */
+	const char *dlr_state;          /* 1: last delivery report ("" none) */
+	int attempts;                   /* 1: delivery attempts so far */
+	const char *last_error;         /* 1: why the last attempt failed ("" none) */
+};
+
+/* fn for each item of complaint_id's thread, at most limit.  0, -1. */
+int store_inbox_thread(struct store *s, int64_t complaint_id, size_t limit,
+    void (*fn)(void *arg, const struct store_thread_item *t), void *arg);
+
 #endif

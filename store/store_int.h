@@ -118,6 +118,13 @@ enum stmt_id {
 	ST_AUDIT_ADD,
 	ST_AUDIT_LIST,
 	ST_AUDIT_LIST_COMPLAINT,
+	/* inbox.c (the web inbox), appended */
+	ST_INBOX_LIST_NEW,
+	ST_INBOX_LIST_DUE,
+	ST_INBOX_COUNTS,
+	ST_INBOX_WEEKLY,
+	ST_INBOX_OPEN,
+	ST_INBOX_THREAD,
 	ST_NSTMTS
 };
 
@@ -407,5 +414,14 @@ int complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, siz
 /* The listing connections (agency API, public), opened after the reader's. */
 int listing_open(struct store *s, const char *path, char *err, size_t errsz);
 void listing_close(struct store *s);
+
+/* ---- inbox.c (the web inbox's reads) ------------------------------------- */
+
+/*
+ * Its statements (ST_INBOX_*).  Prepared on the writer's connection at
+ * open like every table (so a bad one stops the open), but run on the
+ * listing connection ldb: inbox.c prepares each there for the call.
+ */
+extern const char *const inbox_sql[ST_NSTMTS];
 
 #endif
