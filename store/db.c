@@ -224,6 +224,28 @@ static const char *const migrations[] = {
 	"  WHERE joined_at = 0;"
 	"CREATE INDEX IF NOT EXISTS ussd_sessions_updated ON ussd_sessions(updated_at);"
 	"PRAGMA user_version = 8;",
+
+	/*
+	 * 9: the agency side.  An event records who acted (by_name: the staff
+	 * account or the API token's name, '' for the citizen and for Aduan
+	 * itself), whether its note is internal (kept in the history, never
+	 * sent to the citizen nor published), what it did beyond setting its
+	 * status (action: 'returned', 'reopened', or a rejection's kind) and
+	 * the agency it moved the ticket to (to_agency).  A complaint rejected
+	 * as a duplicate names its original's ticket number (duplicate_of).
+	 * A ticket its reporter reopened is in_progress with a follow-up due
+	 * date; the overdue tick finds those through an index of their own,
+	 * which a new complaint never enters.  SQLite has no ADD COLUMN IF
+	 * NOT EXISTS: unlike 7 and 8, this step cannot run twice.
+	 */
+	"ALTER TABLE events ADD COLUMN by_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN to_agency TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE complaints ADD COLUMN duplicate_of TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX IF NOT EXISTS complaints_reopened_due ON complaints(followup_due)"
+	"  WHERE status = 'in_progress';"
+	"PRAGMA user_version = 9;",
 };
 
 

@@ -97,6 +97,7 @@ enum stmt_id {
 	ST_GUARD_TEXT_PUT,
 	ST_GUARD_PURGE,
 	ST_GUARD_TEXTS_PURGE,
+	ST_COMPLAINT_SET_DUPLICATE,
 	ST_NSTMTS
 };
 
@@ -116,7 +117,8 @@ extern const char *const guard_sql[ST_NSTMTS];
 #define COMPLAINT_COLS \
 	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
 	" location, description, route_explain, created_at, updated_at," \
-	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash"
+	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash," \
+	" duplicate_of"
 
 #define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
 
