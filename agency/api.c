@@ -369,8 +369,8 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *who, co
 			if (strcmp(key, post_members[i]) == 0)
 				break;
 		if (i == ARRAY_LEN(post_members)) {
-			json_error(res, 400, "unknown field '%.40s' (known: status, note, internal, "
-			    "agency, rejection, duplicate_of, return, reason)", key);
+			json_error(res, 400, "unknown field '%.40s' (known: status, note, "
+			    "internal, agency, rejection, duplicate_of, return, reason)", key);
 			json_decref(root);
 			return;
 		}

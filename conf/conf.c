@@ -960,18 +960,47 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 	}
 }
 
-/* Token k of agency a: 0 is token_sha256, k >= 1 tokens[k - 1].  NULL: none. */
+/* s, or "?" for a value that was missing or refused. */
 static const char *
-token_hash(const struct conf_agency *a, size_t k, const char **name, int *line)
+or_what(const char *s)
+{
+	return s != NULL ? s : "?";
+}
+
+/*
+ * Token k of agency a (element j of the agencies list): 0 is token_sha256,
+ * k >= 1 tokens[k - 1].  Its hash, or NULL when there is none; its name
+ * and line.
+ */
+static const char *
+token_at(const config_setting_t *list, const struct conf_agency *a, size_t j, size_t k,
+    const char **name, int *line)
 {
 	if (k == 0) {
 		*name = "token_sha256";
-		*line = 0;
+		*line = conf_line_of(config_setting_get_member(config_setting_get_elem(list,
+		    (unsigned)j), "token_sha256"));
 		return a->token_sha256;
 	}
 	*name = a->tokens[k - 1].name;
 	*line = a->tokens[k - 1].line;
 	return a->tokens[k - 1].sha256;
+}
+
+static void
+report_clash(struct loader *ld, const struct conf_agency *a, const char *na, int la,
+    const struct conf_agency *b, const char *nb, int lb)
+{
+	if (a == b)
+		conf_err_line(ld, la, "agency %s: token %s has the same SHA-256 as token %s at "
+		    "line %d; each token needs a value of its own (openssl rand -hex 16)",
+		    or_what(a->id), na, nb, lb);
+	else
+		conf_err_line(ld, la, "agency %s (%s): %s%s is the same as that of agency %s "
+		    "(%s) at line %d; each agency needs a token of its own (openssl rand -hex "
+		    "16), or one token reads both agencies' tickets", or_what(a->id),
+		    or_what(a->name), strcmp(na, "token_sha256") == 0 ? "" : "token ", na,
+		    or_what(b->id), or_what(b->name), lb);
 }
 
 /*
@@ -985,38 +1014,21 @@ static void
 check_token_unique(struct loader *ld, const config_setting_t *list, size_t i)
 {
 	const struct conf_agency *a = &ld->c->agencies[i], *b;
-	const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
 	const char *ha, *hb, *na, *nb;
 	size_t j, k, m;
 	int la, lb;
 
 	for (k = 0; k <= a->ntokens; k++) {
-		if ((ha = token_hash(a, k, &na, &la)) == NULL)
+		if ((ha = token_at(list, a, i, k, &na, &la)) == NULL)
 			continue;
-		if (k == 0)
-			la = conf_line_of(config_setting_get_member(e, "token_sha256"));
 		for (j = 0; j <= i; j++) {
 			b = &ld->c->agencies[j];
 			for (m = 0; m <= b->ntokens && (j < i || m < k); m++) {
-				if ((hb = token_hash(b, m, &nb, &lb)) == NULL || strcmp(ha, hb) != 0)
-					continue;
-				if (m == 0)
-					lb = conf_line_of(config_setting_get_member(
-					    config_setting_get_elem(list, (unsigned)j), "token_sha256"));
-				if (j == i)
-					conf_err_line(ld, la, "agency %s: token %s has the same SHA-256 "
-					    "as token %s at line %d; each token needs a value of its "
-					    "own (openssl rand -hex 16)", a->id != NULL ? a->id : "?",
-					    na, nb, lb);
-				else
-					conf_err_line(ld, la, "agency %s (%s): %s%s is the same as that "
-					    "of agency %s (%s) at line %d; each agency needs a token of "
-					    "its own (openssl rand -hex 16), or one token reads both "
-					    "agencies' tickets", a->id != NULL ? a->id : "?",
-					    a->name != NULL ? a->name : "?", k == 0 ? "" : "token ", na,
-					    b->id != NULL ? b->id : "?", b->name != NULL ? b->name : "?",
-					    lb);
-				return;
+				hb = token_at(list, b, j, m, &nb, &lb);
+				if (hb != NULL && strcmp(ha, hb) == 0) {
+					report_clash(ld, a, na, la, b, nb, lb);
+					return;
+				}
 			}
 		}
 	}
@@ -1064,9 +1076,9 @@ load_agencies(struct loader *ld, const config_t *cfg)
 					    "the agency at line %d", where, v,
 					    c->agencies[j].line);
 				else if (conf_in_list(reserved_ids, ARRAY_LEN(reserved_ids), v))
-					conf_err_at(ld, s, "%s: id '%s' is reserved: events name "
-					    "the reporter 'citizen' and Aduan itself 'aduan'", where,
-					    v);
+					conf_err_at(ld, s, "%s: id '%s' is reserved: events "
+					    "name the reporter 'citizen' and Aduan itself "
+					    "'aduan'", where, v);
 				(void)snprintf(where, sizeof(where), "agency %s", v);
 			}
 		}
@@ -1092,6 +1104,42 @@ load_agencies(struct loader *ld, const config_t *cfg)
 	}
 }
 
+/* One status_notes.<lang>.<status> = [ "...", ... ] into cn. */
+static void
+load_notes_list(struct loader *ld, const config_setting_t *l, const char *where,
+    struct conf_notes *cn)
+{
+	const config_setting_t *e;
+	const char *v;
+	int i, n = config_setting_length(l);
+
+	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
+		conf_err_at(ld, l, "%s: must be a list of texts [ \"...\", ... ], not %s", where,
+		    conf_type_name(l));
+		return;
+	}
+	if (n > CONF_NOTES_MAX) {
+		conf_err_at(ld, l, "%s: %d notes; at most %d", where, n, CONF_NOTES_MAX);
+		return;
+	}
+	cn->text = xcalloc((size_t)n + 1, sizeof(*cn->text));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(l, (unsigned)i);
+		v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) :
+		    NULL;
+		if (v == NULL)
+			conf_err_at(ld, e, "%s: each note must be a string in double quotes, "
+			    "not %s", where, conf_type_name(e));
+		else if (!conf_utf8_ok(ld, e, where, v))
+			continue;
+		else if (*v == '\0' || chars(v) > CONF_NOTE_CHARS)
+			conf_err_at(ld, e, "%s: a note must have 1 to %d characters", where,
+			    CONF_NOTE_CHARS);
+		else
+			cn->text[cn->n++] = xstrdup(v);
+	}
+}
+
 /*
  * status_notes = { id = { in_progress = [ "...", ... ]; ... }; en = { ... }; }:
  * canned notes a staff member picks for a status change and edits before
@@ -1100,16 +1148,15 @@ load_agencies(struct loader *ld, const config_t *cfg)
 static void
 load_status_notes(struct loader *ld, const config_t *cfg)
 {
-	static const char *const langs[] = { "id", "en" };
+	static const char *const langs[LANG_N] = { [LANG_ID] = "id", [LANG_EN] = "en" };
 	static const char *const statuses[CONF_STATUSES] = {
 		"received", "routed", "in_progress", "resolved", "closed", "deferred",
 		"rejected", "withdrawn"
 	};
-	config_setting_t *g, *lg, *l, *e;
-	struct conf_notes *cn;
-	const char *v, *name;
+	config_setting_t *g, *lg, *l;
+	const char *name;
 	char where[64];
-	int li, i, n, k, st;
+	int li, k, st;
 
 	if ((g = config_setting_get_member(config_root_setting(cfg), "status_notes")) == NULL)
 		return;
@@ -1118,52 +1165,26 @@ load_status_notes(struct loader *ld, const config_t *cfg)
 		    "[ \"...\" ]; }; en = { ... }; }, not %s", conf_type_name(g));
 		return;
 	}
-	conf_check_members(ld, g, "status_notes", langs, ARRAY_LEN(langs));
-	for (li = 0; li < (int)ARRAY_LEN(langs); li++) {
+	conf_check_members(ld, g, "status_notes", langs, LANG_N);
+	for (li = 0; li < LANG_N; li++) {
 		if ((lg = config_setting_get_member(g, langs[li])) == NULL)
 			continue;
+		(void)snprintf(where, sizeof(where), "status_notes.%s", langs[li]);
 		if (!config_setting_is_group(lg)) {
-			conf_err_at(ld, lg, "status_notes.%s: must be a group { in_progress = "
-			    "[ \"...\" ]; ... }, not %s", langs[li], conf_type_name(lg));
+			conf_err_at(ld, lg, "%s: must be a group { in_progress = [ \"...\" ]; "
+			    "... }, not %s", where, conf_type_name(lg));
 			continue;
 		}
-		conf_check_members(ld, lg, li == 0 ? "status_notes.id" : "status_notes.en",
-		    statuses, CONF_STATUSES);
-		n = config_setting_length(lg);
-		for (k = 0; k < n; k++) {
+		conf_check_members(ld, lg, where, statuses, CONF_STATUSES);
+		for (k = 0; k < config_setting_length(lg); k++) {
 			l = config_setting_get_elem(lg, (unsigned)k);
 			name = config_setting_name(l);
 			if (name == NULL || (st = conf_status_reply(name)) < 0)
 				continue;       /* reported by conf_check_members */
-			st -= REPLY_ST_RECEIVED;
-			(void)snprintf(where, sizeof(where), "status_notes.%s.%s", langs[li], name);
-			if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
-				conf_err_at(ld, l, "%s: must be a list of texts [ \"...\", ... ], "
-				    "not %s", where, conf_type_name(l));
-				continue;
-			}
-			if (config_setting_length(l) > CONF_NOTES_MAX) {
-				conf_err_at(ld, l, "%s: %d notes; at most %d", where,
-				    config_setting_length(l), CONF_NOTES_MAX);
-				continue;
-			}
-			cn = &ld->c->status_notes[li == 0 ? LANG_ID : LANG_EN][st];
-			cn->text = xcalloc((size_t)config_setting_length(l) + 1, sizeof(*cn->text));
-			for (i = 0; i < config_setting_length(l); i++) {
-				e = config_setting_get_elem(l, (unsigned)i);
-				v = config_setting_type(e) == CONFIG_TYPE_STRING ?
-				    config_setting_get_string(e) : NULL;
-				if (v == NULL)
-					conf_err_at(ld, e, "%s: each note must be a string in double "
-					    "quotes, not %s", where, conf_type_name(e));
-				else if (!conf_utf8_ok(ld, e, where, v))
-					;
-				else if (*v == '\0' || chars(v) > CONF_NOTE_CHARS)
-					conf_err_at(ld, e, "%s: a note must have 1 to %d characters",
-					    where, CONF_NOTE_CHARS);
-				else
-					cn->text[cn->n++] = xstrdup(v);
-			}
+			(void)snprintf(where, sizeof(where), "status_notes.%s.%s", langs[li],
+			    name);
+			load_notes_list(ld, l, where,
+			    &ld->c->status_notes[li][st - REPLY_ST_RECEIVED]);
 		}
 	}
 }

@@ -584,7 +584,8 @@ check_change(const struct conf *c, struct store *s, const struct store_complaint
 		return refuse(err, TICKET_BAD_INPUT, "reason goes with a return to triage; a "
 		    "status change takes a note");
 	if (status == NULL && note == NULL)
-		return refuse(err, TICKET_BAD_INPUT, "nothing to do: give a status, a note or both");
+		return refuse(err, TICKET_BAD_INPUT, "nothing to do: give a status, a note or "
+		    "both");
 	if (too_long(note))
 		return refuse(err, TICKET_BAD_INPUT, "note is longer than %d characters",
 		    TICKET_NOTE_MAX_CHARS);
@@ -627,9 +628,10 @@ check_change(const struct conf *c, struct store *s, const struct store_complaint
 		    "(BATAL by SMS)");
 	if (reroute) {
 		if (!ticket_is_triage(c, rq->agency))
-			return refuse(err, TICKET_CONFLICT, "only the triage agency (%s) may re-route "
-			    "a ticket; to hand this one back, return it to triage with a reason: "
-			    "{\"return\": true, \"reason\": \"bukan wewenang: ...\"}", triage);
+			return refuse(err, TICKET_CONFLICT, "only the triage agency (%s) may "
+			    "re-route a ticket; to hand this one back, return it to triage with "
+			    "a reason: {\"return\": true, \"reason\": \"bukan wewenang: ...\"}",
+			    triage);
 		if (strcmp(rq->new_agency, triage) == 0)
 			return refuse(err, TICKET_BAD_INPUT, "route a ticket to the agency that "
 			    "handles it, not to the triage agency (%s)", triage);
@@ -653,9 +655,9 @@ check_change(const struct conf *c, struct store *s, const struct store_complaint
 			char due[32];
 
 			ticket_iso_time(cm->close_due, due, sizeof due);
-			return refuse(err, TICKET_CONFLICT, "ticket %s waits for its reporter until "
-			    "%s (%d working days after it was resolved): a reply reopens it, and "
-			    "without one it closes by itself then", cm->ticket, due,
+			return refuse(err, TICKET_CONFLICT, "ticket %s waits for its reporter "
+			    "until %s (%d working days after it was resolved): a reply reopens "
+			    "it, and without one it closes by itself then", cm->ticket, due,
 			    c->sla_autoclose_days);
 		}
 	}
@@ -758,8 +760,8 @@ apply(const struct conf *c, struct store *s, struct store_complaint *cm, const s
 	switch (ch->sms) {
 	case CHANGE_SMS_STATUS:
 		/* Aduan's own notes are English bookkeeping, not for the citizen. */
-		r = queue_status_sms(c, s, cm, ch->internal || strcmp(ch->actor, TICKET_SYSTEM) == 0 ?
-		    NULL : ch->note, now);
+		r = queue_status_sms(c, s, cm, ch->internal ||
+		    strcmp(ch->actor, TICKET_SYSTEM) == 0 ? NULL : ch->note, now);
 		break;
 	case CHANGE_SMS_DUPLICATE:
 		r = queue_duplicate_sms(c, s, cm, now);
