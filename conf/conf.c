@@ -69,9 +69,6 @@ static const struct demo_value {
 	  "the SHA-256 of the demo token 'demo-token-diskominfo-ganti'" },
 	{ "742f68a37c533b3b5cfaf5c209bab354be4d21be6890a2e1e459bb7e8a20b06e", 0,
 	  "the SHA-256 of the demo token 'demo-token-dpupr-ganti'" },
-	/* the sha256 of the example's named token */
-	{ "fd72149bf688cb951c4e7e72a641d5763bbb92b64b71310efd54ddfcf684eb97", 0,
-	  "the SHA-256 of the demo token 'demo-token-sistem-dpupr-ganti'" },
 };
 
 /*

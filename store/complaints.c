@@ -27,8 +27,12 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE ticket = ?1",
 	[ST_COMPLAINT_COUNT] = "SELECT count(*) FROM complaints",
 	[ST_EVENT_ADD] =
-	    "INSERT INTO events (complaint_id, at, actor, status, note, by_name,"
-	    " internal, action, to_agency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    "INSERT INTO events (complaint_id, at, actor, status, note)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* Right after ST_EVENT_ADD, on the same connection: its row id. */
+	[ST_EVENT_DETAILS_ADD] =
+	    "INSERT INTO event_details (event_id, by_name, internal, action, to_agency)"
+	    " VALUES (last_insert_rowid(), ?1, ?2, ?3, ?4)",
 	/* A NULL status is a note only: keep the status, move updated_at. */
 	[ST_COMPLAINT_TOUCH] =
 	    "UPDATE complaints SET status = coalesce(?3, status), updated_at = ?2"
@@ -36,10 +40,12 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	[ST_LAST_NOTE] =
 	    "SELECT note FROM events WHERE complaint_id = ?1"
 	    " AND actor NOT IN ('citizen', 'aduan') AND note IS NOT NULL AND note <> ''"
-	    " AND internal = 0 ORDER BY at DESC, id DESC LIMIT 1",
+	    " AND NOT EXISTS (SELECT 1 FROM event_details d WHERE d.event_id = events.id"
+	    " AND d.internal <> 0) ORDER BY at DESC, id DESC LIMIT 1",
 	[ST_EVENTS_LIST] =
-	    "SELECT id, at, actor, status, note, by_name, internal, action, to_agency"
-	    " FROM events WHERE complaint_id = ?1 ORDER BY at, id LIMIT ?2",
+	    "SELECT e.id, e.at, e.actor, e.status, e.note, d.by_name, d.internal, d.action,"
+	    " d.to_agency FROM events e LEFT JOIN event_details d ON d.event_id = e.id"
+	    " WHERE e.complaint_id = ?1 ORDER BY e.at, e.id LIMIT ?2",
 	[ST_COMPLAINT_SET_AGENCY] =
 	    "UPDATE complaints SET agency = ?2, updated_at = ?3 WHERE id = ?1",
 	/* A negative time leaves its column alone; 0 clears it. */
@@ -61,7 +67,8 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE status = 'resolved'"
 	    " AND close_due > 0 AND close_due <= ?1 ORDER BY id LIMIT ?2",
 	[ST_COMPLAINT_SET_DUPLICATE] =
-	    "UPDATE complaints SET duplicate_of = ?2 WHERE id = ?1",
+	    "INSERT INTO complaint_links (complaint_id, duplicate_of) VALUES (?1, ?2)"
+	    " ON CONFLICT (complaint_id) DO UPDATE SET duplicate_of = excluded.duplicate_of",
 };
 
 void
@@ -99,10 +106,15 @@ event_insert(struct store *s, const struct store_event_new *e)
 	stmt_text(&q, 3, e->actor);
 	stmt_text(&q, 4, e->status);
 	stmt_text(&q, 5, e->note);
-	stmt_text(&q, 6, e->by != NULL ? e->by : "");
-	stmt_int(&q, 7, e->internal != 0);
-	stmt_text(&q, 8, e->action != NULL ? e->action : "");
-	stmt_text(&q, 9, e->to_agency != NULL ? e->to_agency : "");
+	if (stmt_run(&q) == -1)
+		return -1;
+	if (e->by == NULL && !e->internal && e->action == NULL && e->to_agency == NULL)
+		return 0;
+	stmt_use(&q, s, ST_EVENT_DETAILS_ADD, "insert event details");
+	stmt_text(&q, 1, e->by != NULL ? e->by : "");
+	stmt_int(&q, 2, e->internal != 0);
+	stmt_text(&q, 3, e->action != NULL ? e->action : "");
+	stmt_text(&q, 4, e->to_agency != NULL ? e->to_agency : "");
 	return stmt_run(&q);
 }
 

@@ -226,23 +226,29 @@ static const char *const migrations[] = {
 	"PRAGMA user_version = 8;",
 
 	/*
-	 * 9: the agency side.  An event records who acted (by_name: the staff
-	 * account or the API token's name, '' for the citizen and for Aduan
-	 * itself), whether its note is internal (kept in the history, never
-	 * sent to the citizen nor published), what it did beyond setting its
-	 * status (action: 'returned', 'reopened', or a rejection's kind) and
-	 * the agency it moved the ticket to (to_agency).  A complaint rejected
-	 * as a duplicate names its original's ticket number (duplicate_of).
-	 * A ticket its reporter reopened is in_progress with a follow-up due
-	 * date; the overdue tick finds those through an index of their own,
-	 * which a new complaint never enters.  SQLite has no ADD COLUMN IF
-	 * NOT EXISTS: unlike 7 and 8, this step cannot run twice.
+	 * 9: the agency side.  event_details holds what an event says beyond
+	 * its status and note, for the events that have any (an agency's, not
+	 * the citizen's nor intake's: a new complaint writes no row here): who
+	 * acted (by_name: the staff account or the API token's name), whether
+	 * the note is internal (kept in the history, never sent to the citizen
+	 * nor published), what it did (action: 'returned', 'reopened', or a
+	 * rejection's kind) and the agency it moved the ticket to.
+	 * complaint_links names the original of a complaint rejected as a
+	 * duplicate.  A ticket its reporter reopened is in_progress with a
+	 * follow-up due date; the overdue tick finds those through an index of
+	 * their own, which a new complaint never enters.  Tables, not columns:
+	 * SQLite has no ADD COLUMN IF NOT EXISTS, and this step, like 7 and 8,
+	 * must be able to run again.
 	 */
-	"ALTER TABLE events ADD COLUMN by_name TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE events ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE events ADD COLUMN to_agency TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE complaints ADD COLUMN duplicate_of TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE IF NOT EXISTS event_details ("
+	"  event_id INTEGER PRIMARY KEY REFERENCES events(id),"
+	"  by_name TEXT NOT NULL DEFAULT '',"
+	"  internal INTEGER NOT NULL DEFAULT 0,"
+	"  action TEXT NOT NULL DEFAULT '',"
+	"  to_agency TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE IF NOT EXISTS complaint_links ("
+	"  complaint_id INTEGER PRIMARY KEY REFERENCES complaints(id),"
+	"  duplicate_of TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS complaints_reopened_due ON complaints(followup_due)"
 	"  WHERE status = 'in_progress';"
 	"PRAGMA user_version = 9;",

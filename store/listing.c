@@ -79,7 +79,8 @@ static const char *const pub_sql[] = {
 	/* One ticket, with the newest public note of an agency (as ST_LAST_NOTE). */
 	[PUB_ONE] = "SELECT " COMPLAINT_COLS ", (SELECT note FROM events"
 	    " WHERE complaint_id = complaints.id AND actor NOT IN ('citizen', 'aduan')"
-	    " AND note IS NOT NULL AND note <> '' AND internal = 0"
+	    " AND note IS NOT NULL AND note <> '' AND NOT EXISTS (SELECT 1 FROM event_details d"
+	    " WHERE d.event_id = events.id AND d.internal <> 0)"
 	    " ORDER BY at DESC, id DESC LIMIT 1)"
 	    " FROM complaints WHERE ticket = ?1"
 	    " AND status NOT IN ('withdrawn', 'rejected')",

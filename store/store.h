@@ -459,7 +459,7 @@ int store_events_list(struct store *s, int64_t complaint_id, struct store_event 
 int store_complaint_set_agency(struct store *s, int64_t complaint_id, const char *agency,
     int64_t now);
 
-/* Links a complaint rejected as a duplicate to its original's ticket ("" unlinks).  0, -1. */
+/* Links a complaint rejected as a duplicate to its original's ticket.  0, -1. */
 int store_complaint_set_duplicate(struct store *s, int64_t complaint_id, const char *original);
 
 /*

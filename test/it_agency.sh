@@ -8,7 +8,8 @@
 #
 # The config is conf/aduan.conf with only these substitutions (so the
 # shipped example is what is tested): dpupr's commented webhook and
-# webhook_secret made active and pointed at tool_agency; delivery back-off
+# webhook_secret made active and pointed at tool_agency, and a named API
+# token "sistem-dpupr" added beside its token_sha256; delivery back-off
 # 1..2 s, 3 attempts, 2 s timeout; sms_sender switched to type
 # "africastalking" at tool_atapi (same username and password = API key);
 # server.port set to the test's port; open311 publishing the citizen's text
@@ -90,6 +91,10 @@ conf_set "$CONF" open311 enabled true
 conf_set "$CONF" open311 publish_text true
 conf_set "$CONF" open311 requests_per_minute 6000
 conf_set "$CONF" open311 burst 1000
+# A named token for dpupr (the example shows one, commented out).
+NAMED_TOKEN=it-token-sistem-dpupr-0123456789
+sed -i "s|^\( *token_sha256 = \"$(conf_agency_value "$CONF" dpupr token_sha256)\";\)|\1\n    tokens = ( { name = \"sistem-dpupr\"; sha256 = \"$(printf '%s' "$NAMED_TOKEN" | sha256sum | cut -d' ' -f1)\"; } );|" "$CONF"
+grep -q 'name = "sistem-dpupr"' "$CONF" || fail "no named token added for dpupr in $CONF"
 AG_SECRET=$(conf_agency_value "$CONF" dpupr webhook_secret)
 [ -n "$AG_SECRET" ] || fail "no webhook_secret for dpupr in $CONF"
 AT_USER=$(conf_get "$CONF" sms_sender username)
@@ -564,7 +569,7 @@ ok "(d) webhooks of $TICKET_A carry event_id and seq inside the signed body: seq
 # Internal note by dpupr's named token: in the history with who, at dpupr, not
 # at the citizen's phone nor on Open311.
 SMS_A_BEFORE=$(at_lines "$(e164 "$PHONE_A")" | grep -c .)
-api POST "demo-token-sistem-dpupr-ganti" "/api/v1/tickets/$TICKET_A/events" \
+api POST "$NAMED_TOKEN" "/api/v1/tickets/$TICKET_A/events" \
 	'{"note":"Kontraktor CV Maju, SPK 17/2026","internal":true}'
 expect_eq "(d) internal note by the named token: status" 200 "$RESP_STATUS"
 EV=$(json_get "$RESP_BODY" '$.events[#-1]')
@@ -630,8 +635,9 @@ expect_eq "(d) return to triage: status" 200 "$RESP_STATUS"
 expect_eq "(d) return: stored agency" diskominfo "$(sql "SELECT agency FROM complaints WHERE ticket = '$TICKET_B'")"
 expect_eq "(d) return: stored status" received "$(sql "SELECT status FROM complaints WHERE ticket = '$TICKET_B'")"
 expect_eq "(d) return: the event" "dpupr|api|returned|1|diskominfo" \
-	"$(sql "SELECT e.actor || '|' || e.by_name || '|' || e.action || '|' || e.internal || '|' || e.to_agency
-		FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE c.ticket = '$TICKET_B' ORDER BY e.id DESC LIMIT 1")"
+	"$(sql "SELECT e.actor || '|' || d.by_name || '|' || d.action || '|' || d.internal || '|' || d.to_agency
+		FROM events e JOIN complaints c ON c.id = e.complaint_id JOIN event_details d ON d.event_id = e.id
+		WHERE c.ticket = '$TICKET_B' ORDER BY e.id DESC LIMIT 1")"
 api GET "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_B"
 expect_eq "(d) dpupr no longer reads the returned ticket" 404 "$RESP_STATUS"
 api GET "$TRIAGE_TOKEN" "/api/v1/tickets?status=received"
@@ -643,7 +649,7 @@ api POST "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_B/events" \
 	"{\"status\":\"rejected\",\"rejection\":\"duplicate\",\"duplicate_of\":\"$TICKET_A\"}"
 expect_eq "(d) rejected as a duplicate of $TICKET_A: status" 200 "$RESP_STATUS"
 expect_eq "(d) duplicate: the answer links the original" "$TICKET_A" "$(json_get "$RESP_BODY" '$.duplicate_of')"
-expect_eq "(d) duplicate: stored link" "$TICKET_A" "$(sql "SELECT duplicate_of FROM complaints WHERE ticket = '$TICKET_B'")"
+expect_eq "(d) duplicate: stored link" "$TICKET_A" "$(sql "SELECT l.duplicate_of FROM complaint_links l JOIN complaints c ON c.id = l.complaint_id WHERE c.ticket = '$TICKET_B'")"
 at_wait "$(e164 "$PHONE_B")" "$TICKET_B.*sama dengan aduan No tiket $TICKET_A" 10
 expect_eq "(d) $PHONE_B was never texted \"ditolak\"" "" "$(at_lines "$(e164 "$PHONE_B")" | cut -f6 | grep ditolak || :)"
 ok "(d) dpupr returned $TICKET_B (no SMS), triage rejected it as a duplicate: \"$(at_lines "$(e164 "$PHONE_B")" | tail -n 1 | cut -f6)\""
