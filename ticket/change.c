@@ -395,6 +395,7 @@ ticket_known_statuses(char *buf, size_t bufsz)
 	}
 }
 
+/* ---- changes: who may, what it does ------------------------------------- */
 
 int
 ticket_is_triage(const struct conf *c, const char *agency)
