@@ -1085,7 +1085,7 @@ static void
 test_reroute_by_another_agency_is_refused(void **state)
 {
 	struct fixture *f = *state;
-	char t[TICKET_DIGITS + 1];
+	char t[TICKET_DIGITS + 1], err[256];
 	struct fetch_res r;
 	struct store_complaint c;
 	struct rows rs;
@@ -1098,9 +1098,18 @@ test_reroute_by_another_agency_is_refused(void **state)
 	get_ticket(f, t, &c);
 	assert_string_equal(c.agency, "dpupr");
 
-	/* Triage may move a ticket from one agency to another: both are told. */
-	assert_int_equal(apply(f, &c, "kominfo", "routed", NULL, "dlh",
-	    utc(2026, 11, 3, 8, 0)), 0);
+	/*
+	 * Triage may move a ticket from one agency to another: both are told.
+	 * Through the former entry point, ticket_apply, with its HTTP-like codes.
+	 */
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "routed", NULL, "dlh",
+	    utc(2026, 11, 3, 7, 0), err, sizeof err), 409);
+	assert_contains(err, "return it to triage with a reason");
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "kominfo", "in_progress", NULL, NULL,
+	    utc(2026, 11, 3, 7, 0), err, sizeof err), 403);
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "kominfo", "routed", NULL, "dlh",
+	    utc(2026, 11, 3, 8, 0), err, sizeof err), 0);
+	assert_string_equal(err, "");
 	assert_string_equal(c.agency, "dlh");
 	store_complaint_clear(&c);
 	outbox(f, &rs);

@@ -812,6 +812,30 @@ ticket_request_apply(const struct conf *c, struct store *s, struct store_complai
 }
 
 int
+ticket_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
+    const char *actor, const char *status, const char *note, const char *new_agency,
+    int64_t now, char *err, size_t errsz)
+{
+	static const int http[] = {
+		[TICKET_OK] = 0, [TICKET_NOT_FOUND] = 404, [TICKET_FORBIDDEN] = 403,
+		[TICKET_CONFLICT] = 409, [TICKET_BAD_INPUT] = 400, [TICKET_STORE] = -1
+	};
+	struct ticket_request rq = { 0 };
+	struct ticket_error e;
+
+	rq.agency = actor;
+	rq.status = status;
+	rq.note = note;
+	rq.new_agency = new_agency;
+	if (ticket_request_apply(c, s, cm, &rq, now, &e) == 0) {
+		errf(err, errsz, "%s", "");
+		return 0;
+	}
+	errf(err, errsz, "%s", e.msg);
+	return http[e.kind];
+}
+
+int
 ticket_citizen_add(const struct conf *c, struct store *s, struct store_complaint *cm,
     const char *text, int64_t now, int *queued)
 {

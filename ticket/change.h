@@ -76,6 +76,15 @@ struct ticket_error {
 int ticket_request_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
     const struct ticket_request *rq, int64_t now, struct ticket_error *err);
 
+/*
+ * The former entry point, kept for callers not moved yet: ticket_request_apply
+ * of { actor, status, note, new_agency } (no by, not internal).  0, or
+ * 404/403/409/400 with the reason in err, -1 on a store error (roll back).
+ */
+int ticket_apply(const struct conf *c, struct store *s, struct store_complaint *cm,
+    const char *actor, const char *status, const char *note, const char *new_agency,
+    int64_t now, char *err, size_t errsz);
+
 /* 1 when agency may see cm: the triage agency sees every ticket, others their own. */
 int ticket_visible(const struct conf *c, const char *agency, const struct store_complaint *cm);
 
