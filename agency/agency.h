@@ -3,13 +3,13 @@
  * core they act on (status changes, webhook payloads, the service-level
  * tick) is ticket/.
  *
- *  - The agency API (agency/api.c; bearer token per agency, the config
- *    keeps only its SHA-256):
- *      GET  /api/v1/tickets?status=&since=&limit=&cursor=
+ *  - The agency API (agency/api.c; bearer tokens per agency, the config
+ *    keeps only their SHA-256):
+ *      GET  /api/v1/tickets?status=&since=&limit=&cursor=&agency=
  *      GET  /api/v1/tickets/{number}
- *      POST /api/v1/tickets/{number}/events   {"status": ..., "note": ..., "agency": ...}
- *    401 bad token, 404 another agency's ticket or none, 409 a change the
- *    lifecycle does not allow, 400 bad JSON (with the reason).
+ *      POST /api/v1/tickets/{number}/events   {"status": ..., "note": ..., ...}
+ *    401 bad token, 404 a ticket the agency may not see or none, 403/409
+ *    a change it may not make, 400 a bad request (with the reason).
  *  - Open311 GeoReport v2 (agency/open311.c), off unless open311.enabled,
  *    read-only, never a phone number nor a withdrawn or rejected ticket,
  *    rate-limited per address:

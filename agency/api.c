@@ -1,22 +1,26 @@
 /*
- * agency/api: the bearer-token agency REST API.  Each agency sees and
- * changes only its own tickets; a change goes through ticket_apply (the
- * ticket core, ticket/change.h) in one transaction.  OpenSSL's SHA-256
- * (crypto_sha256_hex, util/crypto.h) hashes the token: the config keeps only
- * the hash.
+ * agency/api: the bearer-token agency REST API.  An agency sees and
+ * changes its own tickets, the triage agency every ticket; a change goes
+ * through ticket_request_apply (the ticket core, ticket/change.h, the one
+ * code path the web inbox shares) in one transaction.  OpenSSL's SHA-256
+ * (crypto_sha256_hex, util/crypto.h) hashes the token: the config keeps
+ * only the hash, and each token's name is who acted ("by").
  *
  * Agency API answers (application/json; charset=utf-8; errors are
- * {"error": "reason"}):
+ * {"error": "reason"}; README "The agency API" is the contract):
  *   GET  /api/v1/tickets    {"tickets": [ticket...], "next_cursor": "<id>" | null}
  *        status=<lifecycle name>, since=<ISO-8601 or Unix seconds> (updated
- *        at or after), limit=1..100 (20), cursor=<next_cursor>; newest first.
+ *        at or after), limit=1..100 (20), cursor=<next_cursor>, agency=<id>
+ *        or "all" (triage only; default: the caller's own); newest first.
  *   GET  /api/v1/tickets/{number}          the ticket with "events"
- *   POST /api/v1/tickets/{number}/events   {"status", "note", "agency"}: all
- *        optional strings, no other members; the answer is the ticket as GET
- *        shows it.  400 bad JSON / unknown status or agency / note over 1000
- *        characters, 401 no or unknown token (WWW-Authenticate: Bearer), 404
- *        another agency's ticket or none (the same body), 405, 409 a change
- *        the lifecycle refuses, withdrawn, or a re-route by anyone but the
+ *   POST /api/v1/tickets/{number}/events   one change: {"status", "note",
+ *        "internal", "agency", "rejection", "duplicate_of"} or {"return":
+ *        true, "reason"}; no other members; the answer is the ticket as GET
+ *        shows it.  400 bad request, 401 no or unknown token
+ *        (WWW-Authenticate: Bearer), 403 a change triage may not make on
+ *        another agency's ticket, 404 a ticket the agency may not see or
+ *        none (the same body), 405, 409 a change the ticket's state
+ *        refuses, 413 body over 8 KB, 503 store.
  */
 #include "agency/agency.h"
 
@@ -32,12 +36,10 @@
 #include "ticket/change.h"
 #include "ticket/json.h"
 #include "ticket/lifecycle.h"
-#include "sms/text.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/util.h"
 
-#define NOTE_MAX_CHARS          1000
 #define API_BODY_MAX            8192
 #define API_LIMIT_DEFAULT       20
 #define API_LIMIT_MAX           100
@@ -63,13 +65,17 @@ json_error(struct http_response *res, int status, const char *fmt, ...)
 	agency_respond_json(res, status, ticket_must(json_pack("{s:o}", "error", ticket_jstr(msg))));
 }
 
-/* The agency whose token_sha256 is the hash of the bearer token, or NULL. */
+/*
+ * The agency one of whose tokens (token_sha256, or a named one) hashes to
+ * the bearer token's hash, or NULL; *who is that token's name
+ * (CONF_TOKEN_API for token_sha256), borrowed from c.
+ */
 static const struct conf_agency *
-authenticate(const struct conf *c, const char *auth)
+authenticate(const struct conf *c, const char *auth, const char **who)
 {
-	const struct conf_agency *found = NULL;
+	const struct conf_agency *found = NULL, *a;
 	char hex[65];
-	size_t i, n;
+	size_t i, k, n;
 
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
 		return NULL;
@@ -81,12 +87,28 @@ authenticate(const struct conf *c, const char *auth)
 	if (n == 0 || n > TOKEN_MAX)
 		return NULL;
 	crypto_sha256_hex(auth, n, hex);
-	/* Compare with every agency: the time taken says nothing about which. */
-	for (i = 0; i < c->nagencies; i++)
-		if (c->agencies[i].token_sha256 != NULL &&
-		    str_secret_equal(hex, c->agencies[i].token_sha256) && found == NULL)
-			found = &c->agencies[i];
+	/* Compare with every token: the time taken says nothing about which. */
+	for (i = 0; i < c->nagencies; i++) {
+		a = &c->agencies[i];
+		if (a->token_sha256 != NULL && str_secret_equal(hex, a->token_sha256) &&
+		    found == NULL) {
+			found = a;
+			*who = CONF_TOKEN_API;
+		}
+		for (k = 0; k < a->ntokens; k++)
+			if (str_secret_equal(hex, a->tokens[k].sha256) && found == NULL) {
+				found = a;
+				*who = a->tokens[k].name;
+			}
+	}
 	return found;
+}
+
+/* "" as JSON null, else the string. */
+static json_t *
+jstr_or_null(const char *s)
+{
+	return s[0] != '\0' ? ticket_jstr(s) : json_null();
 }
 
 static json_t *
@@ -102,10 +124,13 @@ events_json(struct store *s, int64_t id)
 	}
 	arr = ticket_must(json_array());
 	for (i = 0; i < n; i++) {
-		json_array_append_new(arr, ticket_must(json_pack("{s:o, s:o, s:o, s:o}",
+		json_array_append_new(arr, ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:b,"
+		    " s:o, s:o}",
 		    "at", ticket_jtime(ev[i].at), "actor", ticket_jstr(ev[i].actor),
-		    "status", ev[i].status[0] != '\0' ? ticket_jstr(ev[i].status) : json_null(),
-		    "note", ticket_jstr(ev[i].note))));
+		    "by", jstr_or_null(ev[i].by), "status", jstr_or_null(ev[i].status),
+		    "note", ticket_jstr(ev[i].note), "internal", ev[i].internal,
+		    "action", jstr_or_null(ev[i].action),
+		    "to_agency", jstr_or_null(ev[i].to_agency))));
 		store_event_clear(&ev[i]);
 	}
 	free(ev);
@@ -132,7 +157,7 @@ api_list(struct agency_ctx *a, const struct conf_agency *ag, const struct http_r
 {
 	struct store_query q = { 0 };
 	struct store_complaint *out;
-	const char *status, *since, *limit, *cursor;
+	const char *status, *since, *limit, *cursor, *agency;
 	json_t *arr, *j;
 	char next[24];
 	int64_t now = now_unix(), t;
@@ -144,6 +169,7 @@ api_list(struct agency_ctx *a, const struct conf_agency *ag, const struct http_r
 	since = agency_param(req, "since", &bad);
 	limit = agency_param(req, "limit", &bad);
 	cursor = agency_param(req, "cursor", &bad);
+	agency = agency_param(req, "agency", &bad);
 	if (bad) {
 		json_error(res, 400, "a parameter contains a NUL byte");
 		return;
@@ -176,7 +202,19 @@ api_list(struct agency_ctx *a, const struct conf_agency *ag, const struct http_r
 		}
 		q.before_id = v;
 	}
-	q.agency = ag->id;
+	if (agency != NULL && strcmp(agency, ag->id) != 0) {
+		if (!ticket_is_triage(a->conf, ag->id)) {
+			json_error(res, 403, "only the triage agency lists other agencies' "
+			    "tickets; leave agency out for your own");
+			return;
+		}
+		if (strcmp(agency, "all") != 0 && ticket_agency_of(a->conf, agency) == NULL) {
+			json_error(res, 400, "unknown agency '%.64s' (an agency id, or all)",
+			    agency);
+			return;
+		}
+	}
+	q.agency = agency == NULL ? ag->id : strcmp(agency, "all") == 0 ? NULL : agency;
 	q.status = status;
 	q.limit = (size_t)lim + 1;      /* one more tells whether a next page exists */
 	out = xcalloc(q.limit, sizeof *out);
@@ -220,7 +258,7 @@ api_get(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 		json_error(res, 503, "store unavailable, try again");
 		return;
 	}
-	if (r == 0 || strcmp(cm.agency, ag->id) != 0) {
+	if (r == 0 || !ticket_visible(a->conf, ag->id, &cm)) {
 		store_complaint_clear(&cm);
 		not_found(res);
 		return;
@@ -250,17 +288,58 @@ member(json_t *root, const char *name, const char **out)
 	return 0;
 }
 
+/* A member that is true, false, null or absent (0).  -1: another type. */
+static int
+member_bool(json_t *root, const char *name, int *out)
+{
+	json_t *v = json_object_get(root, name);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return -1;
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* The members a POST may have. */
+static const char *const post_members[] = {
+	"status", "note", "internal", "agency", "rejection", "duplicate_of", "return", "reason"
+};
+
+/* The HTTP status of a refused change. */
+static int
+error_status(enum ticket_error_kind k)
+{
+	switch (k) {
+	case TICKET_NOT_FOUND:
+		return 404;
+	case TICKET_FORBIDDEN:
+		return 403;
+	case TICKET_CONFLICT:
+		return 409;
+	case TICKET_BAD_INPUT:
+		return 400;
+	case TICKET_OK:
+	case TICKET_STORE:
+		break;
+	}
+	return 503;
+}
+
 static void
-api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
+api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *who, const char *number,
     const struct http_request *req, struct http_response *res)
 {
 	struct store_complaint cm;
+	struct ticket_request rq = { 0 };
+	struct ticket_error err = { TICKET_OK, "" };
 	json_error_t jerr;
 	json_t *root, *v, *j = NULL;
-	const char *body, *status, *note, *to, *key;
-	char err[256];
+	const char *body, *key;
 	int64_t now = now_unix();
-	size_t len;
+	size_t len, i;
 	int r;
 
 	body = http_body(req, &len);
@@ -286,25 +365,34 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 		return;
 	}
 	json_object_foreach(root, key, v) {
-		if (strcmp(key, "status") != 0 && strcmp(key, "note") != 0 &&
-		    strcmp(key, "agency") != 0) {
-			json_error(res, 400, "unknown field '%.40s' (known: status, note, agency)",
-			    key);
+		for (i = 0; i < ARRAY_LEN(post_members); i++)
+			if (strcmp(key, post_members[i]) == 0)
+				break;
+		if (i == ARRAY_LEN(post_members)) {
+			json_error(res, 400, "unknown field '%.40s' (known: status, note, "
+			    "internal, agency, rejection, duplicate_of, return, reason)", key);
 			json_decref(root);
 			return;
 		}
 	}
-	if (member(root, "status", &status) != 0 || member(root, "note", &note) != 0 ||
-	    member(root, "agency", &to) != 0) {
+	if (member(root, "status", &rq.status) != 0 || member(root, "note", &rq.note) != 0 ||
+	    member(root, "agency", &rq.new_agency) != 0 ||
+	    member(root, "rejection", &rq.rejection) != 0 ||
+	    member(root, "duplicate_of", &rq.duplicate_of) != 0 ||
+	    member(root, "reason", &rq.reason) != 0) {
 		json_decref(root);
-		json_error(res, 400, "status, note and agency must be strings");
+		json_error(res, 400, "status, note, agency, rejection, duplicate_of and reason "
+		    "must be strings");
 		return;
 	}
-	if (note != NULL && text_utf8_chars(note, strlen(note)) > NOTE_MAX_CHARS) {
+	if (member_bool(root, "internal", &rq.internal) != 0 ||
+	    member_bool(root, "return", &rq.give_back) != 0) {
 		json_decref(root);
-		json_error(res, 400, "note is longer than %d characters", NOTE_MAX_CHARS);
+		json_error(res, 400, "internal and return must be true or false");
 		return;
 	}
+	rq.agency = ag->id;
+	rq.by = who;
 
 	if (store_begin(a->store) != 0) {
 		log_error("api: begin: %s", store_errmsg());
@@ -313,40 +401,39 @@ api_post(struct agency_ctx *a, const struct conf_agency *ag, const char *number,
 		return;
 	}
 	r = store_complaint_get(a->store, number, &cm);
-	if (r != 1 || strcmp(cm.agency, ag->id) != 0) {
-		store_rollback(a->store);
-		json_decref(root);
-		if (r == 1)
-			store_complaint_clear(&cm);
-		if (r < 0) {
-			log_error("api: get ticket: %s", store_errmsg());
-			json_error(res, 503, "store unavailable, try again");
-		} else
-			not_found(res);
-		return;
-	}
-	r = ticket_apply(a->conf, a->store, &cm, ag->id, status, note, to, now, err,
-	    sizeof err);
+	if (r == 1)
+		r = ticket_request_apply(a->conf, a->store, &cm, &rq, now, &err) == 0 ? 1 : -1;
+	else if (r == 0)
+		err.kind = TICKET_NOT_FOUND;
+	else
+		errf(err.msg, sizeof err.msg, "store: %s", store_errmsg());
 	json_decref(root);
-	if (r == 0 && (j = ticket_full(a->conf, a->store, &cm, ag->show_phone, now)) == NULL) {
-		errf(err, sizeof err, "store: %s", store_errmsg());
+	if (r == 1 && (j = ticket_full(a->conf, a->store, &cm, ag->show_phone, now)) == NULL) {
+		errf(err.msg, sizeof err.msg, "store: %s", store_errmsg());
+		err.kind = TICKET_STORE;
 		r = -1;
 	}
-	if (r == 0 && store_commit(a->store) != 0) {
-		errf(err, sizeof err, "store: %s", store_errmsg());
+	if (r == 1 && store_commit(a->store) != 0) {
+		errf(err.msg, sizeof err.msg, "store: %s", store_errmsg());
+		err.kind = TICKET_STORE;
 		json_decref(j);
 		r = -1;
-	} else if (r != 0)
+	} else if (r != 1)
 		store_rollback(a->store);
 	store_complaint_clear(&cm);
-	if (r < 0) {
-		log_error("api: %s ticket %s: %s", ag->id, number, err);
+	if (r != 1 && (err.kind == TICKET_OK || err.kind == TICKET_STORE)) {
+		log_error("api: %s ticket %s: %s", ag->id, number, err.msg);
 		json_error(res, 503, "store unavailable, try again");
 		return;
 	}
-	if (r > 0) {
-		log_info("api: %s ticket %s refused with %d: %s", ag->id, number, r, err);
-		json_error(res, r, "%s", err);
+	if (r != 1 && err.kind == TICKET_NOT_FOUND) {
+		not_found(res);
+		return;
+	}
+	if (r != 1) {
+		log_info("api: %s ticket %s refused with %d: %s", ag->id, number,
+		    error_status(err.kind), err.msg);
+		json_error(res, error_status(err.kind), "%s", err.msg);
 		return;
 	}
 	if (a->deliver != NULL)
@@ -359,12 +446,12 @@ api_handle(struct agency_ctx *a, const struct http_request *req, struct http_res
 {
 	static const char prefix[] = "/api/v1/tickets";
 	const struct conf_agency *ag;
-	const char *path = http_request_path(req), *rest;
+	const char *path = http_request_path(req), *rest, *who = NULL;
 	enum http_method m = http_request_method(req);
 	char number[16];
 	size_t n;
 
-	ag = authenticate(a->conf, http_header(req, "Authorization"));
+	ag = authenticate(a->conf, http_header(req, "Authorization"), &who);
 	if (ag == NULL) {
 		log_warnx("api: %s from %s without a valid bearer token",
 		    http_header(req, "Authorization") != NULL ? "token" : "request",
@@ -409,7 +496,7 @@ api_handle(struct agency_ctx *a, const struct http_request *req, struct http_res
 	if (strcmp(rest, "/events") == 0) {
 		if (m != HTTP_POST)
 			goto method;
-		api_post(a, ag, number, req, res);
+		api_post(a, ag, who, number, req, res);
 		return;
 	}
 	if (m != HTTP_GET)

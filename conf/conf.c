@@ -264,13 +264,18 @@ static const char *const scalar_groups[] = {
 
 /* Top-level settings that are not in scalars[]: they have loaders of their own. */
 static const char *const top_lists[] = {
-	"agencies", "triage", "regions", "rules", "replies"
+	"agencies", "triage", "regions", "rules", "replies", "status_notes"
 };
 
 static const char *const agency_keys[] = {
-	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "show_phone",
-	"email", "head_email", "email_mode", "digest_hour", NULL
+	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "tokens",
+	"show_phone", "email", "head_email", "email_mode", "digest_hour", NULL
 };
+
+static const char *const token_keys[] = { "name", "sha256", NULL };
+
+/* Words events use for who acted: no agency may be called so. */
+static const char *const reserved_ids[] = { "citizen", "aduan" };
 
 static void err_vadd(struct loader *, int, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
@@ -873,14 +878,104 @@ conf_gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
 	return 0;
 }
 
-/* webhook, webhook_secret, token_sha256, show_phone: all optional. */
+/* 1 when v is 64 lower-case hex digits (a SHA-256 as sha256sum prints it). */
+static int
+is_sha256_hex(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+/* A named token's name: 1 to CONF_TOKEN_NAME_MAX of a-z A-Z 0-9 . _ - @. */
+static int
+valid_token_name(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || strchr("._-@", v[i]) != NULL))
+			return 0;
+	return i >= 1 && i <= CONF_TOKEN_NAME_MAX;
+}
+
+/*
+ * tokens = ( { name = "sistem-dpupr"; sha256 = "..."; }, ... ): named API
+ * tokens, so that events say which system or person acted.
+ */
+static void
+load_agency_tokens(struct loader *ld, const config_setting_t *e, const char *where,
+    struct conf_agency *a)
+{
+	config_setting_t *l, *t, *s;
+	const char *name, *hash;
+	char twhere[96];
+	size_t i, j, n;
+
+	if ((l = config_setting_get_member(e, "tokens")) == NULL)
+		return;
+	if (!config_setting_is_list(l)) {
+		conf_err_at(ld, l, "%s: tokens must be a list ( { name = \"...\"; sha256 = "
+		    "\"...\"; }, ... ), not %s", where, conf_type_name(l));
+		return;
+	}
+	n = (size_t)config_setting_length(l);
+	a->tokens = xcalloc(n > 0 ? n : 1, sizeof(*a->tokens));
+	for (i = 0; i < n; i++) {
+		t = config_setting_get_elem(l, (unsigned)i);
+		(void)snprintf(twhere, sizeof(twhere), "%s: token #%zu", where, i + 1);
+		if (!config_setting_is_group(t)) {
+			conf_err_at(ld, t, "%s: must be a group { name = \"...\"; sha256 = "
+			    "\"...\"; }, not %s", twhere, conf_type_name(t));
+			continue;
+		}
+		conf_check_members(ld, t, twhere, token_keys, conf_count_keys(token_keys));
+		name = conf_member_string(ld, t, "name", twhere, 1, &s);
+		if (name != NULL && !valid_token_name(name)) {
+			conf_err_at(ld, s, "%s: name '%.60s' must be 1 to %d of a-z, A-Z, 0-9, "
+			    "'.', '_', '-' and '@'", twhere, name, CONF_TOKEN_NAME_MAX);
+			name = NULL;
+		} else if (name != NULL && strcmp(name, CONF_TOKEN_API) == 0) {
+			conf_err_at(ld, s, "%s: the name '%s' is what token_sha256 records; "
+			    "give this token another name", twhere, CONF_TOKEN_API);
+			name = NULL;
+		} else if (name != NULL) {
+			for (j = 0; j < a->ntokens; j++)
+				if (strcmp(a->tokens[j].name, name) == 0)
+					break;
+			if (j < a->ntokens) {
+				conf_err_at(ld, s, "%s: token name '%s' is already used at line "
+				    "%d; each token of an agency needs a name of its own", where,
+				    name, a->tokens[j].line);
+				name = NULL;
+			}
+		}
+		hash = conf_member_string(ld, t, "sha256", twhere, 1, &s);
+		if (hash != NULL && !is_sha256_hex(hash)) {
+			conf_err_at(ld, s, "%s: sha256 must be 64 lower-case hex digits (the "
+			    "SHA-256 of the token: printf %%s TOKEN | sha256sum)", twhere);
+			hash = NULL;
+		}
+		if (name == NULL || hash == NULL)
+			continue;
+		a->tokens[a->ntokens].name = xstrdup(name);
+		a->tokens[a->ntokens].sha256 = xstrdup(hash);
+		a->tokens[a->ntokens].line = conf_line_of(s);
+		a->ntokens++;
+	}
+}
+
+/* webhook, webhook_secret, token_sha256, tokens, show_phone: all optional. */
 static void
 load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *where,
     struct conf_agency *a)
 {
 	config_setting_t *s, *w = NULL;
 	const char *v, *why;
-	size_t i;
 
 	if ((v = conf_member_string(ld, e, "webhook", where, 0, &w)) != NULL) {
 		if ((why = check_url(v)) != NULL)
@@ -898,15 +993,13 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 	    config_setting_get_member(e, "webhook_secret") == NULL)
 		conf_err_at(ld, w, "%s: webhook needs a webhook_secret to sign what it sends", where);
 	if ((v = conf_member_string(ld, e, "token_sha256", where, 0, &s)) != NULL) {
-		for (i = 0; v[i] != '\0'; i++)
-			if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-				break;
-		if (i != 64 || v[i] != '\0')
+		if (!is_sha256_hex(v))
 			conf_err_at(ld, s, "%s: token_sha256 must be 64 lower-case hex digits (the "
 			    "SHA-256 of the token: printf %%s TOKEN | sha256sum)", where);
 		else
 			a->token_sha256 = xstrdup(v);
 	}
+	load_agency_tokens(ld, e, where, a);
 	if ((s = config_setting_get_member(e, "show_phone")) != NULL) {
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			conf_err_at(ld, s, "%s: show_phone must be true or false, not %s", where,
@@ -914,6 +1007,13 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 		else
 			a->show_phone = config_setting_get_bool(s);
 	}
+}
+
+/* s, or "?" for a value that was missing or refused. */
+static const char *
+or_what(const char *s)
+{
+	return s != NULL ? s : "?";
 }
 
 /*
@@ -977,33 +1077,69 @@ load_agency_email(struct loader *ld, const config_setting_t *e, const char *wher
 }
 
 /*
- * Agency i's token_sha256 is no other agency's: the API finds the agency
- * by the token's hash, so two agencies with one token would both read the
- * first one's tickets.
+ * Token k of agency a (element j of the agencies list): 0 is token_sha256,
+ * k >= 1 tokens[k - 1].  Its hash, or NULL when there is none; its name
+ * and line.
+ */
+static const char *
+token_at(const config_setting_t *list, const struct conf_agency *a, size_t j, size_t k,
+    const char **name, int *line)
+{
+	if (k == 0) {
+		*name = "token_sha256";
+		*line = conf_line_of(config_setting_get_member(config_setting_get_elem(list,
+		    (unsigned)j), "token_sha256"));
+		return a->token_sha256;
+	}
+	*name = a->tokens[k - 1].name;
+	*line = a->tokens[k - 1].line;
+	return a->tokens[k - 1].sha256;
+}
+
+static void
+report_clash(struct loader *ld, const struct conf_agency *a, const char *na, int la,
+    const struct conf_agency *b, const char *nb, int lb)
+{
+	if (a == b)
+		conf_err_line(ld, la, "agency %s: token %s has the same SHA-256 as token %s at "
+		    "line %d; each token needs a value of its own (openssl rand -hex 16)",
+		    or_what(a->id), na, nb, lb);
+	else
+		conf_err_line(ld, la, "agency %s (%s): %s%s is the same as that of agency %s "
+		    "(%s) at line %d; each agency needs a token of its own (openssl rand -hex "
+		    "16), or one token reads both agencies' tickets", or_what(a->id),
+		    or_what(a->name), strcmp(na, "token_sha256") == 0 ? "" : "token ", na,
+		    or_what(b->id), or_what(b->name), lb);
+}
+
+/*
+ * Every token of agency i (token_sha256 and each named one) is no other
+ * token's, of this agency or any before it: the API finds the agency and
+ * the name by the token's hash, so a token shared by two agencies would
+ * read the first one's tickets, and one shared by two names would record
+ * the wrong person.
  */
 static void
 check_token_unique(struct loader *ld, const config_setting_t *list, size_t i)
 {
 	const struct conf_agency *a = &ld->c->agencies[i], *b;
-	const config_setting_t *s;
-	size_t j;
+	const char *ha, *hb, *na, *nb;
+	size_t j, k, m;
+	int la, lb;
 
-	if (a->token_sha256 == NULL)
-		return;
-	for (j = 0; j < i; j++) {
-		b = &ld->c->agencies[j];
-		if (b->token_sha256 == NULL || strcmp(a->token_sha256, b->token_sha256) != 0)
+	for (k = 0; k <= a->ntokens; k++) {
+		if ((ha = token_at(list, a, i, k, &na, &la)) == NULL)
 			continue;
-		s = config_setting_get_member(config_setting_get_elem(list, (unsigned)i),
-		    "token_sha256");
-		conf_err_at(ld, s, "agency %s (%s): token_sha256 is the same as that of agency "
-		    "%s (%s) at line %d; each agency needs a token of its own (openssl "
-		    "rand -hex 16), or one token reads both agencies' tickets",
-		    a->id != NULL ? a->id : "?", a->name != NULL ? a->name : "?",
-		    b->id != NULL ? b->id : "?", b->name != NULL ? b->name : "?",
-		    conf_line_of(config_setting_get_member(config_setting_get_elem(list,
-		    (unsigned)j), "token_sha256")));
-		return;
+		for (j = 0; j <= i; j++) {
+			b = &ld->c->agencies[j];
+			for (m = 0; m <= b->ntokens && (j < i || m < k); m++) {
+				hb = token_at(list, b, j, m, &nb, &lb);
+				if (hb != NULL && strcmp(ha, hb) == 0) {
+					report_clash(ld, a, na, la, b, nb, lb);
+					return;
+				}
+			}
+		}
 	}
 }
 
@@ -1049,6 +1185,10 @@ load_agencies(struct loader *ld, const config_t *cfg)
 					conf_err_at(ld, s, "%s: id '%s' is already used by "
 					    "the agency at line %d", where, v,
 					    c->agencies[j].line);
+				else if (conf_in_list(reserved_ids, ARRAY_LEN(reserved_ids), v))
+					conf_err_at(ld, s, "%s: id '%s' is reserved: events "
+					    "name the reporter 'citizen' and Aduan itself "
+					    "'aduan'", where, v);
 				(void)snprintf(where, sizeof(where), "agency %s", v);
 			}
 		}
@@ -1073,6 +1213,108 @@ load_agencies(struct loader *ld, const config_t *cfg)
 		load_agency_email(ld, e, where, a, email_group);
 		check_token_unique(ld, list, i);
 	}
+}
+
+/* One status_notes.<lang>.<status> = [ "...", ... ] into cn. */
+static void
+load_notes_list(struct loader *ld, const config_setting_t *l, const char *where,
+    struct conf_notes *cn)
+{
+	const config_setting_t *e;
+	const char *v;
+	int i, n = config_setting_length(l);
+
+	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
+		conf_err_at(ld, l, "%s: must be a list of texts [ \"...\", ... ], not %s", where,
+		    conf_type_name(l));
+		return;
+	}
+	if (n > CONF_NOTES_MAX) {
+		conf_err_at(ld, l, "%s: %d notes; at most %d", where, n, CONF_NOTES_MAX);
+		return;
+	}
+	cn->text = xcalloc((size_t)n + 1, sizeof(*cn->text));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(l, (unsigned)i);
+		v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) :
+		    NULL;
+		if (v == NULL)
+			conf_err_at(ld, e, "%s: each note must be a string in double quotes, "
+			    "not %s", where, conf_type_name(e));
+		else if (!conf_utf8_ok(ld, e, where, v))
+			continue;
+		else if (*v == '\0' || chars(v) > CONF_NOTE_CHARS)
+			conf_err_at(ld, e, "%s: a note must have 1 to %d characters", where,
+			    CONF_NOTE_CHARS);
+		else
+			cn->text[cn->n++] = xstrdup(v);
+	}
+}
+
+/*
+ * status_notes = { id = { in_progress = [ "...", ... ]; ... }; en = { ... }; }:
+ * canned notes a staff member picks for a status change and edits before
+ * sending (conf_status_notes()).  Optional; none built in.
+ */
+static void
+load_status_notes(struct loader *ld, const config_t *cfg)
+{
+	static const char *const langs[LANG_N] = { [LANG_ID] = "id", [LANG_EN] = "en" };
+	static const char *const statuses[CONF_STATUSES] = {
+		"received", "routed", "in_progress", "resolved", "closed", "deferred",
+		"rejected", "withdrawn"
+	};
+	config_setting_t *g, *lg, *l;
+	const char *name;
+	char where[64];
+	int li, k, st;
+
+	if ((g = config_setting_get_member(config_root_setting(cfg), "status_notes")) == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		conf_err_at(ld, g, "status_notes: must be a group { id = { in_progress = "
+		    "[ \"...\" ]; }; en = { ... }; }, not %s", conf_type_name(g));
+		return;
+	}
+	conf_check_members(ld, g, "status_notes", langs, LANG_N);
+	for (li = 0; li < LANG_N; li++) {
+		if ((lg = config_setting_get_member(g, langs[li])) == NULL)
+			continue;
+		(void)snprintf(where, sizeof(where), "status_notes.%s", langs[li]);
+		if (!config_setting_is_group(lg)) {
+			conf_err_at(ld, lg, "%s: must be a group { in_progress = [ \"...\" ]; "
+			    "... }, not %s", where, conf_type_name(lg));
+			continue;
+		}
+		conf_check_members(ld, lg, where, statuses, CONF_STATUSES);
+		for (k = 0; k < config_setting_length(lg); k++) {
+			l = config_setting_get_elem(lg, (unsigned)k);
+			name = config_setting_name(l);
+			if (name == NULL || (st = conf_status_reply(name)) < 0)
+				continue;       /* reported by conf_check_members */
+			(void)snprintf(where, sizeof(where), "status_notes.%s.%s", langs[li],
+			    name);
+			load_notes_list(ld, l, where,
+			    &ld->c->status_notes[li][st - REPLY_ST_RECEIVED]);
+		}
+	}
+}
+
+size_t
+conf_status_notes(const struct conf *c, enum lang l, const char *status,
+    const char *const **out)
+{
+	int st = conf_status_reply(status);
+	const struct conf_notes *cn;
+
+	*out = NULL;
+	if (c == NULL || st < 0 || (unsigned)l >= LANG_N)
+		return 0;
+	cn = &c->status_notes[l][st - REPLY_ST_RECEIVED];
+	if (cn->n == 0)
+		return 0;
+	*out = (const char *const *)cn->text;
+	return cn->n;
 }
 
 /* service_levels.holidays: a list of "YYYY-MM-DD" dates. */
@@ -1287,7 +1529,7 @@ check_demo(struct loader *ld, const config_setting_t *s, const char *path)
 		v = config_setting_get_string(s);
 		if (v == NULL || (d = demo_find(v)) == NULL)
 			return;
-		if (strstr(path, "token_sha256") != NULL)
+		if (strstr(path, "sha256") != NULL)
 			conf_err_at(ld, s, "%s: is %s, published in README; make your own "
 			    "token (openssl rand -hex 16) and put its SHA-256 here "
 			    "(printf %%s TOKEN | sha256sum), or try Aduan out with --demo",
@@ -1373,6 +1615,7 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	rules_load_rules(&ld, cfg);
 	rules_check_words(&ld);
 	replies_load(&ld, cfg);
+	load_status_notes(&ld, cfg);
 	if (!(flags & CONF_DEMO))
 		check_demo(&ld, config_root_setting(cfg), "");
 	ld.c->inbox_demo = (flags & CONF_DEMO) != 0;
@@ -1667,6 +1910,11 @@ conf_free(struct conf *c)
 		free(c->agencies[i].token_sha256);
 		free(c->agencies[i].email);
 		free(c->agencies[i].head_email);
+		for (j = 0; j < c->agencies[i].ntokens; j++) {
+			free(c->agencies[i].tokens[j].name);
+			free(c->agencies[i].tokens[j].sha256);
+		}
+		free(c->agencies[i].tokens);
 	}
 	free(c->agencies);
 	free(c->holidays);
@@ -1696,6 +1944,12 @@ conf_free(struct conf *c)
 	for (l = 0; l < LANG_N; l++)
 		for (r = 0; r < REPLY_N; r++)
 			free(c->replies[l][r]);
+	for (l = 0; l < LANG_N; l++)
+		for (r = 0; r < CONF_STATUSES; r++) {
+			for (j = 0; j < c->status_notes[l][r].n; j++)
+				free(c->status_notes[l][r].text[j]);
+			free(c->status_notes[l][r].text);
+		}
 	for (i = 0; i < ARRAY_LEN(scalars); i++)
 		if (scalars[i].kind == K_STR)
 			free(*(char **)(void *)((char *)c + scalars[i].off));

@@ -63,6 +63,9 @@ enum conf_reply {
 	REPLY_DUPLICATE,        /* {ticket} {shortcode}: the same complaint text again */
 	REPLY_LIMITED,          /* {shortcode}: too many new complaints from this phone */
 	REPLY_CAPPED,           /* {shortcode}: too many replies to this phone this hour */
+	/* the agency side (ticket/change.h) */
+	REPLY_REOPENED,         /* {ticket} {agency}: the reporter's TAMBAH reopened it */
+	REPLY_DUPLICATE_OF,     /* {ticket} {original} {shortcode}: rejected as a duplicate */
 	/* status names shown in {status} */
 	REPLY_ST_RECEIVED,
 	REPLY_ST_ROUTED,
@@ -82,14 +85,29 @@ int conf_status_reply(const char *status);
 
 /* ---- the loaded config: conf/conf.c, regions and rules from conf/rules.c ---- */
 
+/* The name token_sha256 records in events as who acted ("by"). */
+#define CONF_TOKEN_API  "api"
+/* A named token's name: at most this many of a-z, A-Z, 0-9, '.', '_', '-', '@'. */
+#define CONF_TOKEN_NAME_MAX 48
+
+/* A named API token of an agency: events record its name as who acted. */
+struct conf_token {
+	char *name;             /* unique in its agency, never CONF_TOKEN_API */
+	char *sha256;           /* lower-case hex SHA-256 of the token */
+	int line;
+};
+
 struct conf_agency {
-	char *id;               /* [a-z0-9_-]+, unique */
+	char *id;               /* [a-z0-9_-]+, unique; never "citizen" nor "aduan" */
 	char *name;             /* full name, e.g. "Dinas Pekerjaan Umum ..." */
 	char *short_name;       /* GSM-7, fits in a reply: "DPUPR" */
 	int line;
 	char *webhook;          /* http(s) URL for new tickets and changes, or NULL */
 	char *webhook_secret;   /* HMAC-SHA256 key for the signature (with webhook) */
-	char *token_sha256;     /* lower-case hex SHA-256 of the API token, or NULL: no API */
+	char *token_sha256;     /* lower-case hex SHA-256 of the API token (who: CONF_TOKEN_API),
+	                           or NULL */
+	struct conf_token *tokens;      /* named API tokens (tokens = ( ... )) */
+	size_t ntokens;
 	int show_phone;         /* 1: webhooks and the API show the reporter's full number */
 	/* email (ticket/mail.h): needs the top-level email group */
 	char *email;            /* new tickets and overdue reminders go here, or NULL */
@@ -100,6 +118,16 @@ struct conf_agency {
 
 /* email.starttls, for smtp:// (smtps:// is TLS from the start). */
 enum conf_starttls { STARTTLS_REQUIRED, STARTTLS_OPTIONAL, STARTTLS_OFF };
+
+/* The lifecycle's statuses, in REPLY_ST_* order (conf_status_reply()). */
+#define CONF_STATUSES   8
+/* Canned notes of one status in one language (status_notes = { ... }). */
+#define CONF_NOTES_MAX  20      /* per status and language */
+#define CONF_NOTE_CHARS 1000    /* as the agency API's note */
+struct conf_notes {
+	char **text;
+	size_t n;
+};
 
 enum conf_sender {
 	SENDER_NONE, SENDER_KANNEL, SENDER_AFRICASTALKING, SENDER_TWILIO, SENDER_INFOBIP
@@ -261,6 +289,9 @@ struct conf {
 	/* templates, defaults filled in for any the file leaves out */
 	char *replies[LANG_N][REPLY_N];
 
+	/* canned notes per language and status, by REPLY_ST_* - REPLY_ST_RECEIVED */
+	struct conf_notes status_notes[LANG_N][CONF_STATUSES];
+
 	char *log_level;        /* "debug", "info" (default), "warn" */
 };
 
@@ -294,6 +325,15 @@ long conf_agency_find(const struct conf *c, const char *id);
  * would let the value write headers of its own.
  */
 const char *conf_email_check(const char *s);
+
+/*
+ * The canned notes the config offers for setting `status` ("in_progress")
+ * in language l, for a staff member to pick and edit before sending:
+ * their number, and *out the array (borrowed from c; NULL when none).
+ * 0 for an unknown status or language.
+ */
+size_t conf_status_notes(const struct conf *c, enum lang l, const char *status,
+    const char *const **out);
 
 /* ---- filling templates (conf/replies.c) ---- */
 

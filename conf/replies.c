@@ -38,12 +38,13 @@ enum {
 	P_DATE          = 1 << 6,
 	P_NOTE          = 1 << 7,
 	P_COMMAND       = 1 << 8,
-	P_KEYWORDS      = 1 << 9
+	P_KEYWORDS      = 1 << 9,
+	P_ORIGINAL      = 1 << 10
 };
 
 static const char *const placeholders[] = {
 	"ticket", "agency", "category", "shortcode", "keyword", "status",
-	"date", "note", "command", "keywords"
+	"date", "note", "command", "keywords", "original"
 };
 
 struct template {
@@ -117,6 +118,12 @@ static const struct template templates[REPLY_N] = {
 	[REPLY_CAPPED] = { "capped", P_SHORTCODE, {
 	    "Terlalu banyak pesan dari nomor ini. Balasan dihentikan sementara; coba lagi 1 jam lagi.",
 	    "Too many messages from this number. Replies are paused; please try again in an hour." } },
+	[REPLY_REOPENED] = { "reopened", P_TICKET | P_AGENCY, {
+	    "Tiket {ticket} dibuka kembali: tambahan info Anda sudah kami terima dan diteruskan ke {agency} untuk ditangani lagi.",
+	    "Ticket {ticket} is reopened: your added information was received and sent back to {agency} to be handled again." } },
+	[REPLY_DUPLICATE_OF] = { "duplicate_of", P_TICKET | P_ORIGINAL | P_SHORTCODE, {
+	    "Tiket {ticket} ditutup karena sama dengan aduan No tiket {original}. Cek status: ketik STATUS {original} kirim ke {shortcode}",
+	    "Ticket {ticket} was closed as the same complaint as ticket no {original}. For status text STATUS {original} to {shortcode}" } },
 	[REPLY_ST_RECEIVED] = { "st_received", 0, { "diterima", "received" } },
 	[REPLY_ST_ROUTED] = { "st_routed", 0, { "diteruskan ke dinas", "forwarded to the agency" } },
 	[REPLY_ST_IN_PROGRESS] = { "st_in_progress", 0, { "sedang ditangani", "in progress" } },

@@ -102,18 +102,20 @@ ticket_command(struct intake *ix, const char *phone, const struct sms_command *c
 			reply_render(ix, l, REPLY_ALREADY_CLOSED, &v, out, outsz);
 		else {
 			char *text = xstrndup(cmd->note.p, cmd->note.len);
+			int queued = 0;
 
-			rc = store_event_add(ix->store, c.id, now, "citizen", NULL, text);
-			/* The citizen answered: a resolved ticket no longer closes by itself. */
-			if (rc == 0 && strcmp(c.status, "resolved") == 0)
-				rc = store_complaint_set_sla(ix->store, c.id, -1, -1, -1, 0, -1);
-			if (rc == 0 && (rc = ticket_queue_citizen(ix->conf, ix->store, &c, NULL, text,
-			    now)) > 0) {
-				o->queued = 1;
-				rc = 0;
-			}
+			/* Within the reporter's window a resolved ticket is reopened. */
+			r = ticket_citizen_add(ix->conf, ix->store, &c, text, now, &queued);
 			free(text);
-			reply_render(ix, l, REPLY_ADDED, &v, out, outsz);
+			o->queued = queued;
+			if (r < 0) {
+				rc = -1;
+				break;
+			}
+			reply_var(&v, "agency", reply_agency_short(ix->conf, c.agency));
+			reply_render(ix, l, r == 1 ? REPLY_REOPENED : REPLY_ADDED, &v, out, outsz);
+			if (r == 1)
+				o->command = "reopen";
 		}
 		break;
 	default:

@@ -1,8 +1,9 @@
 /*
  * complaints: complaints and their events (store.h, "complaints" and the
  * changes of "tickets for the agency API"): opening one with its first
- * events, reading it, status changes and notes, the agency it is with, its
- * service-level times and what is overdue.  The listings are listing.c's.
+ * events, reading it, status changes and notes (with who acted and
+ * whether the note is internal), the agency it is with, the original of a
+ * duplicate, its service-level times and what is overdue.  The listings are listing.c's.
  *
  * Writes that touch two rows (a complaint and its first event, an event
  * and the complaint's status) run inside stmt_op_begin .. stmt_op_end, so
@@ -28,6 +29,10 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	[ST_EVENT_ADD] =
 	    "INSERT INTO events (complaint_id, at, actor, status, note)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* Right after ST_EVENT_ADD, on the same connection: its row id. */
+	[ST_EVENT_DETAILS_ADD] =
+	    "INSERT INTO event_details (event_id, by_name, internal, action, to_agency)"
+	    " VALUES (last_insert_rowid(), ?1, ?2, ?3, ?4)",
 	/* A NULL status is a note only: keep the status, move updated_at. */
 	[ST_COMPLAINT_TOUCH] =
 	    "UPDATE complaints SET status = coalesce(?3, status), updated_at = ?2"
@@ -35,10 +40,12 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	[ST_LAST_NOTE] =
 	    "SELECT note FROM events WHERE complaint_id = ?1"
 	    " AND actor NOT IN ('citizen', 'aduan') AND note IS NOT NULL AND note <> ''"
-	    " ORDER BY at DESC, id DESC LIMIT 1",
+	    " AND NOT EXISTS (SELECT 1 FROM event_details d WHERE d.event_id = events.id"
+	    " AND d.internal <> 0) ORDER BY at DESC, id DESC LIMIT 1",
 	[ST_EVENTS_LIST] =
-	    "SELECT id, at, actor, status, note FROM events"
-	    " WHERE complaint_id = ?1 ORDER BY at, id LIMIT ?2",
+	    "SELECT e.id, e.at, e.actor, e.status, e.note, d.by_name, d.internal, d.action,"
+	    " d.to_agency FROM events e LEFT JOIN event_details d ON d.event_id = e.id"
+	    " WHERE e.complaint_id = ?1 ORDER BY e.at, e.id LIMIT ?2",
 	[ST_COMPLAINT_SET_AGENCY] =
 	    "UPDATE complaints SET agency = ?2, updated_at = ?3 WHERE id = ?1",
 	/* A negative time leaves its column alone; 0 clears it. */
@@ -53,11 +60,15 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	[ST_COMPLAINT_OVERDUE] =
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE reminded_at = 0"
 	    " AND ((status = 'received' AND route_due > 0 AND route_due < ?1)"
-	    " OR (status = 'routed' AND followup_due > 0 AND followup_due < ?1))"
+	    " OR (status = 'routed' AND followup_due > 0 AND followup_due < ?1)"
+	    " OR (status = 'in_progress' AND followup_due > 0 AND followup_due < ?1))"
 	    " ORDER BY id LIMIT ?2",
 	[ST_COMPLAINT_AUTOCLOSE] =
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE status = 'resolved'"
 	    " AND close_due > 0 AND close_due <= ?1 ORDER BY id LIMIT ?2",
+	[ST_COMPLAINT_SET_DUPLICATE] =
+	    "INSERT INTO complaint_links (complaint_id, duplicate_of) VALUES (?1, ?2)"
+	    " ON CONFLICT (complaint_id) DO UPDATE SET duplicate_of = excluded.duplicate_of",
 };
 
 void
@@ -85,18 +96,41 @@ store_ticket_exists(struct store *s, const char *ticket)
 
 /* Appends an event row; the caller holds the lock and a savepoint. */
 static int
-event_insert(struct store *s, int64_t complaint_id, int64_t at,
-    const char *actor, const char *status, const char *note)
+event_insert(struct store *s, const struct store_event_new *e)
 {
 	struct stmt q;
 
 	stmt_use(&q, s, ST_EVENT_ADD, "insert event");
-	stmt_int(&q, 1, complaint_id);
-	stmt_int(&q, 2, at);
-	stmt_text(&q, 3, actor);
-	stmt_text(&q, 4, status);
-	stmt_text(&q, 5, note);
+	stmt_int(&q, 1, e->complaint_id);
+	stmt_int(&q, 2, e->at);
+	stmt_text(&q, 3, e->actor);
+	stmt_text(&q, 4, e->status);
+	stmt_text(&q, 5, e->note);
+	if (stmt_run(&q) == -1)
+		return -1;
+	if (e->by == NULL && !e->internal && e->action == NULL && e->to_agency == NULL)
+		return 0;
+	stmt_use(&q, s, ST_EVENT_DETAILS_ADD, "insert event details");
+	stmt_text(&q, 1, e->by != NULL ? e->by : "");
+	stmt_int(&q, 2, e->internal != 0);
+	stmt_text(&q, 3, e->action != NULL ? e->action : "");
+	stmt_text(&q, 4, e->to_agency != NULL ? e->to_agency : "");
 	return stmt_run(&q);
+}
+
+/* A plain event: no by, not internal, no action. */
+static int
+event_plain(struct store *s, int64_t complaint_id, int64_t at, const char *actor,
+    const char *status, const char *note)
+{
+	struct store_event_new e = { 0 };
+
+	e.complaint_id = complaint_id;
+	e.at = at;
+	e.actor = actor;
+	e.status = status;
+	e.note = note;
+	return event_insert(s, &e);
 }
 
 /* store_complaint_add and store_complaint_add_routed: routed_note NULL or the reason. */
@@ -136,10 +170,10 @@ complaint_insert(struct store *s, struct store_complaint *c, const char *routed_
 	if (stmt_run(&q) == -1)
 		goto fail;
 	id = (int64_t)sqlite3_last_insert_rowid(s->db);
-	if (event_insert(s, id, c->created_at, "citizen", c->status, NULL) == -1)
+	if (event_plain(s, id, c->created_at, "citizen", c->status, NULL) == -1)
 		goto fail;
 	if (routed_note != NULL &&
-	    event_insert(s, id, c->created_at, "aduan", "routed", routed_note) == -1)
+	    event_plain(s, id, c->created_at, "aduan", "routed", routed_note) == -1)
 		goto fail;
 	if (stmt_op_end(s, "insert complaint") == -1)
 		goto fail;
@@ -192,6 +226,7 @@ complaints_row(sqlite3_stmt *st, struct store_complaint *c)
 	c->close_due = (int64_t)sqlite3_column_int64(st, 17);
 	c->reminded_at = (int64_t)sqlite3_column_int64(st, 18);
 	(void)str_copy(c->config_hash, sizeof c->config_hash, col_str(st, 19));
+	(void)str_copy(c->duplicate_of, sizeof c->duplicate_of, col_str(st, 20));
 }
 
 int
@@ -229,8 +264,7 @@ store_complaint_get(struct store *s, const char *ticket,
 }
 
 int
-store_event_add(struct store *s, int64_t complaint_id, int64_t at,
-    const char *actor, const char *status, const char *note)
+store_event_put(struct store *s, const struct store_event_new *e)
 {
 	struct stmt q;
 
@@ -239,12 +273,12 @@ store_event_add(struct store *s, int64_t complaint_id, int64_t at,
 		db_unlock(s);
 		return -1;
 	}
-	if (event_insert(s, complaint_id, at, actor, status, note) == -1)
+	if (event_insert(s, e) == -1)
 		goto fail;
 	stmt_use(&q, s, ST_COMPLAINT_TOUCH, "update complaint");
-	stmt_int(&q, 1, complaint_id);
-	stmt_int(&q, 2, at);
-	stmt_text(&q, 3, status);
+	stmt_int(&q, 1, e->complaint_id);
+	stmt_int(&q, 2, e->at);
+	stmt_text(&q, 3, e->status);
 	if (stmt_run(&q) == -1)
 		goto fail;
 	if (stmt_op_end(s, "add event") == -1)
@@ -256,6 +290,20 @@ fail:
 	stmt_op_undo(s);
 	db_unlock(s);
 	return -1;
+}
+
+int
+store_event_add(struct store *s, int64_t complaint_id, int64_t at,
+    const char *actor, const char *status, const char *note)
+{
+	struct store_event_new e = { 0 };
+
+	e.complaint_id = complaint_id;
+	e.at = at;
+	e.actor = actor;
+	e.status = status;
+	e.note = note;
+	return store_event_put(s, &e);
 }
 
 int
@@ -314,6 +362,10 @@ store_events_list(struct store *s, int64_t complaint_id,
 		(void)str_copy(e->actor, sizeof e->actor, col_str(q.st, 2));
 		(void)str_copy(e->status, sizeof e->status, col_str(q.st, 3));
 		e->note = col_dup(q.st, 4);
+		(void)str_copy(e->by, sizeof e->by, col_str(q.st, 5));
+		e->internal = sqlite3_column_int(q.st, 6) != 0;
+		(void)str_copy(e->action, sizeof e->action, col_str(q.st, 7));
+		(void)str_copy(e->to_agency, sizeof e->to_agency, col_str(q.st, 8));
 	}
 	if (stmt_end(&q, rc) == -1) {
 		for (i = 0; i < k; i++)
@@ -334,6 +386,17 @@ store_complaint_set_agency(struct store *s, int64_t complaint_id,
 	stmt_int(&q, 1, complaint_id);
 	stmt_text(&q, 2, agency);
 	stmt_int(&q, 3, now);
+	return stmt_run(&q);
+}
+
+int
+store_complaint_set_duplicate(struct store *s, int64_t complaint_id, const char *original)
+{
+	struct stmt q;
+
+	stmt_begin(&q, s, ST_COMPLAINT_SET_DUPLICATE, "set duplicate");
+	stmt_int(&q, 1, complaint_id);
+	stmt_text(&q, 2, original != NULL ? original : "");
 	return stmt_run(&q);
 }
 

@@ -225,7 +225,32 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS ussd_sessions_updated ON ussd_sessions(updated_at);"
 	"PRAGMA user_version = 8;",
 
-	/* 9: placeholder for the h13-core branch's migration 9 (dropped at merge). */
+	/*
+	 * 9: the agency side.  event_details holds what an event says beyond
+	 * its status and note, for the events that have any (an agency's, not
+	 * the citizen's nor intake's: a new complaint writes no row here): who
+	 * acted (by_name: the staff account or the API token's name), whether
+	 * the note is internal (kept in the history, never sent to the citizen
+	 * nor published), what it did (action: 'returned', 'reopened', or a
+	 * rejection's kind) and the agency it moved the ticket to.
+	 * complaint_links names the original of a complaint rejected as a
+	 * duplicate.  A ticket its reporter reopened is in_progress with a
+	 * follow-up due date; the overdue tick finds those through an index of
+	 * their own, which a new complaint never enters.  Tables, not columns:
+	 * SQLite has no ADD COLUMN IF NOT EXISTS, and this step, like 7 and 8,
+	 * must be able to run again.
+	 */
+	"CREATE TABLE IF NOT EXISTS event_details ("
+	"  event_id INTEGER PRIMARY KEY REFERENCES events(id),"
+	"  by_name TEXT NOT NULL DEFAULT '',"
+	"  internal INTEGER NOT NULL DEFAULT 0,"
+	"  action TEXT NOT NULL DEFAULT '',"
+	"  to_agency TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE IF NOT EXISTS complaint_links ("
+	"  complaint_id INTEGER PRIMARY KEY REFERENCES complaints(id),"
+	"  duplicate_of TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS complaints_reopened_due ON complaints(followup_due)"
+	"  WHERE status = 'in_progress';"
 	"PRAGMA user_version = 9;",
 
 	/*

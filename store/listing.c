@@ -76,10 +76,12 @@ static const char *const pub_sql[] = {
 	/* Walks complaints_closed (a partial index). */
 	[PUB_LIST_CLOSED] = "SELECT " COMPLAINT_COLS " FROM complaints"
 	    " WHERE status = 'closed' AND ?4 IS NULL" PUB_FILTERS,
-	/* One ticket, with the newest note of an agency (as ST_LAST_NOTE). */
+	/* One ticket, with the newest public note of an agency (as ST_LAST_NOTE). */
 	[PUB_ONE] = "SELECT " COMPLAINT_COLS ", (SELECT note FROM events"
 	    " WHERE complaint_id = complaints.id AND actor NOT IN ('citizen', 'aduan')"
-	    " AND note IS NOT NULL AND note <> '' ORDER BY at DESC, id DESC LIMIT 1)"
+	    " AND note IS NOT NULL AND note <> '' AND NOT EXISTS (SELECT 1 FROM event_details d"
+	    " WHERE d.event_id = events.id AND d.internal <> 0)"
+	    " ORDER BY at DESC, id DESC LIMIT 1)"
 	    " FROM complaints WHERE ticket = ?1"
 	    " AND status NOT IN ('withdrawn', 'rejected')",
 };
@@ -252,7 +254,7 @@ pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint 
 		if (c != NULL)
 			complaints_row(l.st, c);
 		if (note != NULL && notesz > 0)
-			(void)str_copy(note, notesz, col_str(l.st, 20));
+			(void)str_copy(note, notesz, col_str(l.st, 21)); /* after COMPLAINT_COLS */
 		ret = sqlite3_column_int64(l.st, 0) == id || id == 0 ? 1 : 0;
 	}
 	ret = pub_result(s, stmt_end(&l, ret));

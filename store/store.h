@@ -156,6 +156,7 @@ struct store_complaint {
 	int64_t close_due;      /* resolved: closes by itself then unless the citizen replies */
 	int64_t reminded_at;    /* the one overdue reminder was queued then */
 	char config_hash[24];   /* version of the config that routed it (conf.hash) */
+	char duplicate_of[9];   /* rejected as a duplicate: the original's ticket, else "" */
 };
 
 void store_complaint_clear(struct store_complaint *c);
@@ -181,17 +182,36 @@ int store_complaint_add_routed(struct store *s, struct store_complaint *c, const
 int store_complaint_get(struct store *s, const char *ticket, struct store_complaint *c);
 
 /*
+ * An event to append (store_event_put); the strings are borrowed for the
+ * call, NULL ones are stored as "" (note and status: as NULL).
+ */
+struct store_event_new {
+	int64_t complaint_id;
+	int64_t at;
+	const char *actor;      /* "citizen", "aduan" or an agency id */
+	const char *by;         /* the person or API token that acted; NULL: none */
+	const char *status;     /* NULL: a note only, the status stays */
+	const char *note;       /* NULL: none */
+	int internal;           /* 1: the note is for staff: never sent nor published */
+	const char *action;     /* NULL, "returned", "reopened", or a rejection's kind */
+	const char *to_agency;  /* NULL, or the agency the event moved the ticket to */
+};
+
+/*
  * Appends an event: status NULL keeps the status (a note only), else sets
  * it.  Updates updated_at.  0, -1.
  */
+int store_event_put(struct store *s, const struct store_event_new *e);
+
+/* store_event_put() of a plain event: no by, not internal, no action. */
 int store_event_add(struct store *s, int64_t complaint_id, int64_t at,
     const char *actor, const char *status, const char *note);
 
 /*
  * The newest note on the complaint written by a person other than the
  * citizen: an agency's or an operator's, not Aduan's own (actor "aduan",
- * e.g. the routing explanation).  Copied to buf ("" when none: buf is
- * always written).  1 found, 0 none, -1.
+ * e.g. the routing explanation), and never an internal one.  Copied to
+ * buf ("" when none: buf is always written).  1 found, 0 none, -1.
  */
 int store_last_agency_note(struct store *s, int64_t complaint_id, char *buf, size_t bufsz);
 
@@ -401,7 +421,8 @@ int store_complaint_list(struct store *s, const struct store_query *q,
  * Public reads (Open311), on a read-only connection of their own: never
  * the writer's, the agency listing's, nor the one retried callbacks use,
  * so nothing public holds up intake; public reads wait only for each
- * other.  Withdrawn and rejected complaints are never seen.  Each
+ * other.  Withdrawn and rejected complaints are never seen, nor internal
+ * notes.  Each
  * statement may run at most STORE_PUBLIC_STEPS SQLite virtual-machine
  * steps (a page of the usual filters takes a small fraction); one that
  * would take more stops and returns STORE_TOO_COSTLY.
@@ -437,7 +458,11 @@ struct store_event {
 	int64_t id;
 	int64_t at;
 	char actor[64];
+	char by[64];                    /* who of the actor, "" when none */
 	char status[24];                /* "" when the event only added a note */
+	char action[24];                /* "" or as store_event_new.action */
+	char to_agency[64];             /* "" or the agency it moved the ticket to */
+	int internal;                   /* 1: the note is internal */
 	char *note;                     /* heap or NULL; freed by store_event_clear */
 };
 
@@ -451,6 +476,9 @@ int store_events_list(struct store *s, int64_t complaint_id, struct store_event 
 int store_complaint_set_agency(struct store *s, int64_t complaint_id, const char *agency,
     int64_t now);
 
+/* Links a complaint rejected as a duplicate to its original's ticket.  0, -1. */
+int store_complaint_set_duplicate(struct store *s, int64_t complaint_id, const char *original);
+
 /*
  * Sets the service-level times; a negative value leaves that field as it
  * is, 0 clears it.  0, -1.
@@ -461,7 +489,8 @@ int store_complaint_set_sla(struct store *s, int64_t complaint_id, int64_t route
 /*
  * Complaints whose current stage is overdue at `now` and that were never
  * reminded: status received with route_due < now, or routed with
- * followup_due < now.  And, separately, resolved complaints with
+ * followup_due < now, or in_progress with followup_due < now (0 there
+ * unless the reporter reopened it).  And, separately, resolved complaints with
  * close_due <= now.  Fill out[0..*n) (at most max), oldest first.  0, -1.
  */
 int store_complaint_overdue(struct store *s, int64_t now, struct store_complaint *out,

@@ -98,6 +98,8 @@ enum stmt_id {
 	ST_GUARD_TEXT_PUT,
 	ST_GUARD_PURGE,
 	ST_GUARD_TEXTS_PURGE,
+	ST_COMPLAINT_SET_DUPLICATE,
+	ST_EVENT_DETAILS_ADD,
 	/* accounts.c */
 	ST_ACCOUNT_ADD,
 	ST_ACCOUNT_GET,
@@ -141,11 +143,15 @@ extern const char *const reports_sql[ST_NSTMTS];
 extern const char *const guard_sql[ST_NSTMTS];
 extern const char *const accounts_sql[ST_NSTMTS];
 
-/* The complaint columns in struct store_complaint order: complaints_row(). */
+/*
+ * The complaint columns in struct store_complaint order: complaints_row().
+ * Selected FROM complaints (not aliased): the last one looks up its link.
+ */
 #define COMPLAINT_COLS \
 	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
 	" location, description, route_explain, created_at, updated_at," \
-	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash"
+	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash," \
+	" (SELECT duplicate_of FROM complaint_links WHERE complaint_id = complaints.id)"
 
 #define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
 

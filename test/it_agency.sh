@@ -8,7 +8,8 @@
 #
 # The config is conf/aduan.conf with only these substitutions (so the
 # shipped example is what is tested): dpupr's commented webhook and
-# webhook_secret made active and pointed at tool_agency; delivery back-off
+# webhook_secret made active and pointed at tool_agency, and a named API
+# token "sistem-dpupr" added beside its token_sha256; delivery back-off
 # 1..2 s, 3 attempts, 2 s timeout; sms_sender switched to type
 # "africastalking" at tool_atapi (same username and password = API key);
 # server.port set to the test's port; open311 publishing the citizen's text
@@ -25,9 +26,13 @@
 #       once, listed by `aduan outbox --dead`, `aduan outbox retry` sends it
 #   (c) receiver down, complaint, aduan stopped, receiver up, aduan started
 #       again on the same database -> the webhook arrives
-#   (d) the agency API: listing and reading per agency, 401/404/409/400,
-#       status changes with their webhooks and SMS, re-routing by triage,
-#       no SMS after STOP, SMS again after MULAI
+#   (d) the agency API: listing and reading per agency (triage: every
+#       ticket), 401/403/404/409/400, status changes with their webhooks and
+#       SMS, an internal note by a named token (no SMS), closing before the
+#       reporter's window 409, the reporter's TAMBAH reopening a resolved
+#       ticket, the tick closing it after the window, re-routing by triage,
+#       a return to triage (no SMS) and a duplicate rejection (the original's
+#       number texted), no SMS after STOP, SMS again after MULAI
 #   (e) Open311: services, requests (filters), one request, JSON and XML,
 #       escaping, no phone digits anywhere, unknown service codes 400, one
 #       request without any agency note answered (again and again) with the
@@ -58,6 +63,7 @@ PHONE_A=081234567890    # (a), (d): the dpupr ticket
 PHONE_T=081298765432    # (d): the triage ticket, re-routed
 PHONE_S=085711112222    # (d): sends STOP
 PHONE_O=081311112222    # (e): a structured complaint with & < >
+PHONE_B=081355556666    # (d): returned by dpupr, a duplicate of PHONE_A's
 PHONE_R=087800000001    # (b), (c): one per delivery scenario, last digits vary
 ISO_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:?[0-9]{2})$'
 JSON_CT_RE='^application/json'
@@ -85,6 +91,10 @@ conf_set "$CONF" open311 enabled true
 conf_set "$CONF" open311 publish_text true
 conf_set "$CONF" open311 requests_per_minute 6000
 conf_set "$CONF" open311 burst 1000
+# A named token for dpupr (the example shows one, commented out).
+NAMED_TOKEN=it-token-sistem-dpupr-0123456789
+sed -i "s|^\( *token_sha256 = \"$(conf_agency_value "$CONF" dpupr token_sha256)\";\)|\1\n    tokens = ( { name = \"sistem-dpupr\"; sha256 = \"$(printf '%s' "$NAMED_TOKEN" | sha256sum | cut -d' ' -f1)\"; } );|" "$CONF"
+grep -q 'name = "sistem-dpupr"' "$CONF" || fail "no named token added for dpupr in $CONF"
 AG_SECRET=$(conf_agency_value "$CONF" dpupr webhook_secret)
 [ -n "$AG_SECRET" ] || fail "no webhook_secret for dpupr in $CONF"
 AT_USER=$(conf_get "$CONF" sms_sender username)
@@ -406,19 +416,29 @@ expect_eq "(d) GET one: events is an array" array "$(json_type_of "$RESP_BODY" '
 expect_match "(d) GET one: reporter phone masked" '^\+62[0-9]{3}\*+[0-9]{3}$' \
 	"$(json_get "$RESP_BODY" '$.reporter.phone')"
 
-api GET "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_A"
+api GET "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_T"
 OTHER_ST=$RESP_STATUS OTHER_CT=$RESP_CTYPE OTHER_BODY=$RESP_BODY
 valid_unissued_ticket NEVER
-api GET "$TRIAGE_TOKEN" "/api/v1/tickets/$NEVER"
+api GET "$DPUPR_TOKEN" "/api/v1/tickets/$NEVER"
 expect_eq "(d) GET another agency's ticket: status" 404 "$OTHER_ST"
 expect_eq "(d) GET another agency's ticket = GET an unknown number (status)" "$RESP_STATUS" "$OTHER_ST"
 expect_eq "(d) ... (content type)" "$RESP_CTYPE" "$OTHER_CT"
-expect_eq "(d) ... (body, numbers masked)" "${RESP_BODY//$NEVER/<n>}" "${OTHER_BODY//$TICKET_A/<n>}"
-api POST "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_A/events" '{"status":"in_progress"}'
+expect_eq "(d) ... (body, numbers masked)" "${RESP_BODY//$NEVER/<n>}" "${OTHER_BODY//$TICKET_T/<n>}"
+api POST "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_T/events" '{"status":"in_progress"}'
 expect_eq "(d) POST on another agency's ticket: status" 404 "$RESP_STATUS"
 expect_eq "(d) ... no event written" 0 \
+	"$(sql "SELECT count(*) FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE c.ticket = '$TICKET_T' AND e.actor = 'dpupr'")"
+# Triage (the verifier) reads every ticket, one a rule sent straight to dpupr too.
+api GET "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_A"
+expect_eq "(d) triage GETs dpupr's rule-routed ticket: status" 200 "$RESP_STATUS"
+expect_eq "(d) ... its agency" dpupr "$(json_get "$RESP_BODY" '$.agency')"
+api GET "$TRIAGE_TOKEN" "/api/v1/tickets?agency=all"
+expect_match "(d) triage's ?agency=all lists $TICKET_A" "\"number\":\"$TICKET_A\"" "$RESP_BODY"
+api POST "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_A/events" '{"status":"in_progress"}'
+expect_eq "(d) triage setting in_progress on dpupr's ticket: status" 403 "$RESP_STATUS"
+expect_eq "(d) ... no event written" 0 \
 	"$(sql "SELECT count(*) FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE c.ticket = '$TICKET_A' AND e.actor = 'diskominfo'")"
-ok "(d) listing and reading per agency; another agency's ticket = unknown number (404 \"${OTHER_BODY%$'\n'}\")"
+ok "(d) listing and reading per agency; another agency's ticket = unknown number (404 \"${OTHER_BODY%$'\n'}\"); triage reads every ticket"
 
 api GET "" /api/v1/tickets
 expect_eq "(d) no Authorization: status" 401 "$RESP_STATUS"
@@ -494,16 +514,42 @@ expect_eq "(d) resolved -> routed: status" 409 "$RESP_STATUS"
 expect_match "(d) resolved -> routed: a reason" '[A-Za-z]{4}' "$(json_get "$RESP_BODY" '$.error')"
 REASON409=$(json_get "$RESP_BODY" '$.error')
 expect_eq "(d) after the 409 the status stays" resolved "$(sql "SELECT status FROM complaints WHERE ticket = '$TICKET_A'")"
+# Resolved waits for the reporter (LAPOR!): dpupr cannot close it yet.
 api POST "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_A/events" '{"status":"closed"}'
-expect_eq "(d) resolved -> closed: status" 200 "$RESP_STATUS"
+expect_eq "(d) resolved -> closed within the reporter's window: status" 409 "$RESP_STATUS"
+expect_match "(d) ... says until when" 'waits for its reporter until 20[0-9-]+T' "$(json_get "$RESP_BODY" '$.error')"
+REASON_WINDOW=$(json_get "$RESP_BODY" '$.error')
+# The reporter answers "belum selesai": the ticket is reopened, dpupr told.
+sms "$PHONE_A" "TAMBAH $TICKET_A lubangnya muncul lagi setelah hujan"
+expect_match "(d) TAMBAH after resolved: the reply says reopened" "Tiket $TICKET_A dibuka kembali" "$SMS_REPLY"
+expect_eq "(d) TAMBAH after resolved: stored status" in_progress \
+	"$(sql "SELECT status FROM complaints WHERE ticket = '$TICKET_A'")"
+expect_eq "(d) TAMBAH after resolved: a new follow-up due date" 1 \
+	"$(sql "SELECT followup_due > strftime('%s','now') + 86400 FROM complaints WHERE ticket = '$TICKET_A'")"
+ag_wait "\"event\":\"ticket.status\".*\"number\":\"$TICKET_A\"" 3 10 "(d) ticket.status webhook (reopened)"
+W=$(line_body "$(ag_line "\"event\":\"ticket.status\".*\"number\":\"$TICKET_A\"" 3)")
+expect_eq "(d) reopened webhook: actor" citizen "$(json_get "$W" '$.actor')"
+expect_eq "(d) reopened webhook: action" reopened "$(json_get "$W" '$.action')"
+expect_eq "(d) reopened webhook: previous_status" resolved "$(json_get "$W" '$.previous_status')"
+api POST "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_A/events" '{"status":"resolved","note":"Ditambal ulang"}'
+expect_eq "(d) reopened -> resolved: status" 200 "$RESP_STATUS"
+at_wait "$(e164 "$PHONE_A")" "$TICKET_A.*Ditambal ulang" 10
+# The window ends (set back here, as if ten working days had passed): the
+# service-level tick (every 5 s) closes it and texts the reporter.
+sql "UPDATE complaints SET close_due = strftime('%s','now') - 1 WHERE ticket = '$TICKET_A'" >/dev/null
+wait_for 15 "(d) the tick closes $TICKET_A after the window" \
+	sql_is "SELECT status FROM complaints WHERE ticket = '$TICKET_A'" closed
 at_wait "$(e164 "$PHONE_A")" "$TICKET_A.*ditutup" 10
-ag_wait "\"event\":\"ticket.status\".*\"number\":\"$TICKET_A\"" 3 10 "(d) ticket.status webhook (closed)"
-expect_eq "(d) ticket.status webhooks for $TICKET_A (in_progress, resolved, closed)" \
-	"in_progress resolved closed" \
+ag_wait "\"event\":\"ticket.status\".*\"number\":\"$TICKET_A\"" 5 10 "(d) ticket.status webhook (closed)"
+expect_eq "(d) ticket.status webhooks for $TICKET_A" \
+	"in_progress resolved in_progress resolved closed" \
 	"$(grep -E "\"event\":\"ticket.status\".*\"number\":\"$TICKET_A\"" "$AG_LOG" | while IFS= read -r l; do
 		json_get "$(line_body "$l")" '$.ticket.status'; done | tr '\n' ' ' | sed 's/ $//')"
-expect_eq "(d) status SMS to $PHONE_A (in_progress, resolved, closed)" 3 "$(at_lines "$(e164 "$PHONE_A")" | grep -c .)"
-ok "(d) -> resolved 200 (webhook, SMS \"selesai\"), -> routed 409 \"$REASON409\", -> closed 200"
+expect_eq "(d) actor of the closing" aduan \
+	"$(json_get "$(line_body "$(ag_line "\"event\":\"ticket.status\".*\"number\":\"$TICKET_A\"" 5)")" '$.actor')"
+expect_eq "(d) status SMS to $PHONE_A (in_progress, resolved, resolved again, closed)" 4 \
+	"$(at_lines "$(e164 "$PHONE_A")" | grep -c .)"
+ok "(d) -> resolved 200, -> routed 409 \"$REASON409\", -> closed 409 \"$REASON_WINDOW\"; TAMBAH reopened it; the tick closed it after the window"
 
 # Inside the signed body (tool_agency logs only what verified): an event id
 # per event and a sequence that grows with each event of the ticket, so a
@@ -519,6 +565,28 @@ expect_eq "(d) seq grows with each event of $TICKET_A" "$(printf '%s\n' "$A_SEQS
 	"$(printf '%s\n' "$A_SEQS" | tr '\n' ' ')"
 expect_eq "(d) seq values are integers" "$A_N" "$(printf '%s\n' "$A_SEQS" | grep -cE '^[0-9]+$')"
 ok "(d) webhooks of $TICKET_A carry event_id and seq inside the signed body: seq $(printf '%s' "$A_SEQS" | tr '\n' ' ')"
+
+# Internal note by dpupr's named token: in the history with who, at dpupr, not
+# at the citizen's phone nor on Open311.
+SMS_A_BEFORE=$(at_lines "$(e164 "$PHONE_A")" | grep -c .)
+api POST "$NAMED_TOKEN" "/api/v1/tickets/$TICKET_A/events" \
+	'{"note":"Kontraktor CV Maju, SPK 17/2026","internal":true}'
+expect_eq "(d) internal note by the named token: status" 200 "$RESP_STATUS"
+EV=$(json_get "$RESP_BODY" '$.events[#-1]')
+expect_eq "(d) internal note: event actor" dpupr "$(json_get "$EV" '$.actor')"
+expect_eq "(d) internal note: event by (the token's name)" sistem-dpupr "$(json_get "$EV" '$.by')"
+expect_eq "(d) internal note: event internal" 1 "$(json_get "$EV" '$.internal')"
+ag_wait "\"event\":\"ticket.note\".*\"number\":\"$TICKET_A\"" 1 10 "(d) ticket.note webhook (internal)"
+W=$(line_body "$(ag_line "\"event\":\"ticket.note\".*\"number\":\"$TICKET_A\"" 1)")
+expect_eq "(d) internal webhook: by" sistem-dpupr "$(json_get "$W" '$.by')"
+expect_eq "(d) internal webhook: internal" 1 "$(json_get "$W" '$.internal')"
+expect_eq "(d) internal webhook: note" "Kontraktor CV Maju, SPK 17/2026" "$(json_get "$W" '$.note')"
+expect_eq "(d) no SMS queued with the internal note" 0 \
+	"$(sql "SELECT count(*) FROM outbox WHERE kind = 'sms' AND body LIKE '%Kontraktor%'")"
+nap 0.5
+expect_eq "(d) no SMS at tool_atapi for the internal note" "$SMS_A_BEFORE" \
+	"$(at_lines "$(e164 "$PHONE_A")" | grep -c .)"
+ok "(d) internal note by token sistem-dpupr: event and webhook say by/internal, no SMS"
 
 # MULAI: notifications again.
 sms "$PHONE_S" "MULAI"
@@ -537,7 +605,9 @@ expect_eq "(d) re-route: stored agency" dpupr "$(sql "SELECT agency FROM complai
 api GET "$DPUPR_TOKEN" /api/v1/tickets
 expect_match "(d) dpupr now lists $TICKET_T" "\"number\":\"$TICKET_T\"" "$RESP_BODY"
 api GET "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_T"
-expect_eq "(d) diskominfo no longer reads $TICKET_T" 404 "$RESP_STATUS"
+expect_eq "(d) diskominfo (triage) still reads $TICKET_T" 200 "$RESP_STATUS"
+api GET "$TRIAGE_TOKEN" /api/v1/tickets
+expect_no_match "(d) ... but it left triage's own list" "\"number\":\"$TICKET_T\"" "$RESP_BODY"
 ag_wait "\"event\":\"ticket.created\".*\"number\":\"$TICKET_T\"" 1 10 "(d) ticket.created at dpupr for the re-routed ticket"
 W=$(line_body "$(ag_line "\"number\":\"$TICKET_T\"" 1)")
 expect_eq "(d) re-routed webhook: event" ticket.created "$(json_get "$W" '$.event')"
@@ -552,12 +622,44 @@ expect_eq "(d) ticket.note webhook: actor" citizen "$(json_get "$W" '$.actor')"
 expect_eq "(d) ticket.note webhook: note" "pohonnya besar, dua meter" "$(json_get "$W" '$.note')"
 ok "(d) re-route by triage: dpupr lists it, gets ticket.created, reporter SMS \"$(at_lines "$(e164 "$PHONE_T")" | tail -n 1 | cut -f6)\""
 
+# "Bukan wewenang": dpupr returns a ticket a rule sent it; triage takes it
+# back and finds it is a duplicate of TICKET_A.  The reporter is never told
+# "ditolak"; they are told the original's number.
+complaint "$PHONE_B" "JALAN Jl. Pemuda depan SMP 3 masih berlubang" TICKET_B
+expect_eq "(d) $TICKET_B went to dpupr by rule" dpupr "$(sql "SELECT agency FROM complaints WHERE ticket = '$TICKET_B'")"
+api POST "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_B/events" '{"return":true}'
+expect_eq "(d) return without a reason: status" 400 "$RESP_STATUS"
+api POST "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_B/events" \
+	'{"return":true,"reason":"bukan wewenang: sudah dilaporkan, tiket lama"}'
+expect_eq "(d) return to triage: status" 200 "$RESP_STATUS"
+expect_eq "(d) return: stored agency" diskominfo "$(sql "SELECT agency FROM complaints WHERE ticket = '$TICKET_B'")"
+expect_eq "(d) return: stored status" received "$(sql "SELECT status FROM complaints WHERE ticket = '$TICKET_B'")"
+expect_eq "(d) return: the event" "dpupr|api|returned|1|diskominfo" \
+	"$(sql "SELECT e.actor || '|' || d.by_name || '|' || d.action || '|' || d.internal || '|' || d.to_agency
+		FROM events e JOIN complaints c ON c.id = e.complaint_id JOIN event_details d ON d.event_id = e.id
+		WHERE c.ticket = '$TICKET_B' ORDER BY e.id DESC LIMIT 1")"
+api GET "$DPUPR_TOKEN" "/api/v1/tickets/$TICKET_B"
+expect_eq "(d) dpupr no longer reads the returned ticket" 404 "$RESP_STATUS"
+api GET "$TRIAGE_TOKEN" "/api/v1/tickets?status=received"
+expect_match "(d) the returned ticket is in triage's queue" "\"number\":\"$TICKET_B\"" "$RESP_BODY"
+ag_wait "\"event\":\"ticket.rerouted_away\".*\"number\":\"$TICKET_B\"" 1 10 "(d) ticket.rerouted_away to dpupr"
+expect_eq "(d) no SMS queued to $PHONE_B for the return" 0 \
+	"$(sql "SELECT count(*) FROM outbox WHERE kind = 'sms' AND recipient = '$(e164 "$PHONE_B")'")"
+api POST "$TRIAGE_TOKEN" "/api/v1/tickets/$TICKET_B/events" \
+	"{\"status\":\"rejected\",\"rejection\":\"duplicate\",\"duplicate_of\":\"$TICKET_A\"}"
+expect_eq "(d) rejected as a duplicate of $TICKET_A: status" 200 "$RESP_STATUS"
+expect_eq "(d) duplicate: the answer links the original" "$TICKET_A" "$(json_get "$RESP_BODY" '$.duplicate_of')"
+expect_eq "(d) duplicate: stored link" "$TICKET_A" "$(sql "SELECT l.duplicate_of FROM complaint_links l JOIN complaints c ON c.id = l.complaint_id WHERE c.ticket = '$TICKET_B'")"
+at_wait "$(e164 "$PHONE_B")" "$TICKET_B.*sama dengan aduan No tiket $TICKET_A" 10
+expect_eq "(d) $PHONE_B was never texted \"ditolak\"" "" "$(at_lines "$(e164 "$PHONE_B")" | cut -f6 | grep ditolak || :)"
+ok "(d) dpupr returned $TICKET_B (no SMS), triage rejected it as a duplicate: \"$(at_lines "$(e164 "$PHONE_B")" | tail -n 1 | cut -f6)\""
+
 # ---------------------------------------------------------------------------
 # (e) Open311.
 # ---------------------------------------------------------------------------
 TEXT_O="SAMPAH#Jl. Gatot Subroto & Pasar <Baru>#tumpukan > 2 m & bau, hubungi saya 0813-9876-5432"
 complaint "$PHONE_O" "$TEXT_O" TICKET_O
-PHONES_NSN="${PHONE_A#0} ${PHONE_T#0} ${PHONE_S#0} ${PHONE_O#0} 81398765432"
+PHONES_NSN="${PHONE_A#0} ${PHONE_T#0} ${PHONE_S#0} ${PHONE_O#0} ${PHONE_B#0} 81398765432"
 
 # o311 PATH WHAT: GET, 200, no phone digits.  Body in O311.
 O311=
@@ -621,7 +723,10 @@ ids_of() {
 o311 /open311/v2/requests.json "(e) requests.json"
 expect_match "(e) requests.json: content type" "$JSON_CT_RE" "$RESP_CTYPE"
 ALL=$(ids_of)
-expect_eq "(e) requests.json: every complaint" "$(sql "SELECT count(*) FROM complaints")" "$(printf '%s' "$ALL" | wc -w)"
+expect_eq "(e) requests.json: every complaint but the rejected and withdrawn" \
+	"$(sql "SELECT count(*) FROM complaints WHERE status NOT IN ('rejected', 'withdrawn')")" \
+	"$(printf '%s' "$ALL" | wc -w)"
+expect_no_match "(e) requests.json has not the rejected $TICKET_B" "$TICKET_B" "$ALL"
 for t in "$TICKET_A" "$TICKET_T" "$TICKET_O"; do
 	expect_match "(e) requests.json has $t" "$t" "$ALL"
 done
@@ -641,7 +746,8 @@ o311 "/open311/v2/requests.json?service_code=JALAN" "(e) requests.json?service_c
 JALAN_IDS=$(ids_of)
 expect_match "(e) service_code=JALAN has $TICKET_A" "$TICKET_A" "$JALAN_IDS"
 expect_no_match "(e) service_code=JALAN has not $TICKET_O" "$TICKET_O" "$JALAN_IDS"
-expect_eq "(e) service_code=JALAN: count" "$(sql "SELECT count(*) FROM complaints WHERE keyword = 'JALAN'")" \
+expect_eq "(e) service_code=JALAN: count" \
+	"$(sql "SELECT count(*) FROM complaints WHERE keyword = 'JALAN' AND status NOT IN ('rejected', 'withdrawn')")" \
 	"$(printf '%s' "$JALAN_IDS" | wc -w)"
 o311 /open311/v2/requests.xml "(e) requests.xml"
 expect_match "(e) requests.xml: content type" "$XML_CT_RE" "$RESP_CTYPE"
@@ -666,6 +772,8 @@ for f in service_request_id status service_code agency_responsible requested_dat
 done
 expect_eq "(e) description" "$(sql "SELECT description FROM complaints WHERE ticket = '$TICKET_A'")" \
 	"$(json_get "$R" '$.description')"
+expect_eq "(e) status_notes: the newest public note, never the internal one" "Ditambal ulang" \
+	"$(json_get "$R" '$.status_notes')"
 
 o311 "/open311/v2/requests/$TICKET_O.json" "(e) requests/$TICKET_O.json"
 R=$(json_get "$O311" '$[0]')
@@ -734,7 +842,7 @@ BAD=$(cat "$IT_TMP"/agency.[2-9]*.log "$IT_TMP"/agency.[1-9][0-9]*.log 2>/dev/nu
 expect_eq "BADSIG lines at the receivers (after the self-test)" "" "$BAD"
 expect_eq "tool_atapi refused nothing" "" "$(awk -F'\t' '$1 != 201' "$AT_LOG")"
 expect_eq "dead outbox rows left" 0 "$(sql "SELECT count(*) FROM outbox WHERE state = 'dead'")"
-expect_no_match "no full phone number in the aduan log" '81234567890|81298765432|85711112222|81311112222' \
+expect_no_match "no full phone number in the aduan log" '81234567890|81298765432|85711112222|81311112222|81355556666' \
 	"$(cat "$ADUAN_LOG")"
 check_log_errors "$ADUAN_LOG" aduan
 # Stopped here, so that what they report on the way out is checked too.

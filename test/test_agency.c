@@ -2,7 +2,7 @@
  * test_agency: what agencies and the public see, over real HTTP.  The
  * agency API and Open311 handlers run on a loopback server (net/http.h,
  * port 0) and are called with net/fetch.h, as an agency's system or a
- * GeoReport client would; ticket_apply(), the webhook queueing and the
+ * GeoReport client would; ticket_request_apply(), the webhook queueing and the
  * service-level tick are also called directly where the test needs fixed
  * times.  Each test has a real SQLite store in its own mkdtemp() directory
  * and a literal config (conf_load_string) with three agencies: the triage
@@ -53,6 +53,7 @@
 #define TOK_TRIAGE      "triage-token-0123456789abcdef"
 #define TOK_DPUPR       "dpupr-token-0123456789abcdef"
 #define TOK_DLH         "dlh-token-0123456789abcdef"
+#define TOK_BUDI        "budi-token-0123456789abcdef"   /* dpupr's named token "budi" */
 
 struct fixture {
 	char dir[64];
@@ -63,6 +64,7 @@ struct fixture {
 	struct agency_ctx actx;
 	struct http_server *srv;
 	int port;
+	char why[256];          /* the reason of the last refused change (apply) */
 };
 
 static const struct store_options opts = { .sync_full = 1, .busy_timeout_ms = 500 };
@@ -115,24 +117,29 @@ remove_dir(const char *dir)
 #define O311_ON "open311 = { enabled = true; publish_text = true; " \
 	"requests_per_minute = 100000; burst = 100000; };\n"
 
-/* The fixture's config with `open311` (a whole open311 group, or ""). */
+/*
+ * The fixture's config with `open311` (a whole open311 group, or "") and
+ * `triage` (more members of the triage agency's group, or "").
+ */
 static struct conf *
-fixture_conf(const char *open311)
+fixture_conf_with(const char *open311, const char *triage)
 {
 	struct conf_errors errs;
 	struct conf *c;
-	char text[4096], h1[65], h2[65], h3[65];
+	char text[4096], h1[65], h2[65], h3[65], h4[65];
 	int i;
 
 	sha_hex(TOK_TRIAGE, h1);
 	sha_hex(TOK_DPUPR, h2);
 	sha_hex(TOK_DLH, h3);
+	sha_hex(TOK_BUDI, h4);
 	snprintf(text, sizeof text,
 	    "agencies = (\n"
 	    "  { id = \"kominfo\"; name = \"Dinas Komunikasi dan Informatika\";\n"
-	    "    short_name = \"Kominfo\"; token_sha256 = \"%s\"; },\n"
+	    "    short_name = \"Kominfo\"; token_sha256 = \"%s\"; %s },\n"
 	    "  { id = \"dpupr\"; name = \"Dinas Pekerjaan Umum\"; short_name = \"DPUPR\";\n"
-	    "    token_sha256 = \"%s\"; webhook = \"http://127.0.0.1:9/dpupr\";\n"
+	    "    token_sha256 = \"%s\"; tokens = ( { name = \"budi\"; sha256 = \"%s\"; } );\n"
+	    "    webhook = \"http://127.0.0.1:9/dpupr\";\n"
 	    "    webhook_secret = \"dpupr-secret-0123456789\"; show_phone = false; },\n"
 	    "  { id = \"dlh\"; name = \"Dinas Lingkungan Hidup\"; short_name = \"DLH\";\n"
 	    "    token_sha256 = \"%s\"; webhook = \"http://127.0.0.1:9/dlh\";\n"
@@ -147,12 +154,18 @@ fixture_conf(const char *open311)
 	    "    label = { id = \"Sampah\"; en = \"Waste\"; }; }\n"
 	    ");\n"
 	    "service_levels = { route_days = 3; followup_days = 5; autoclose_days = 10;\n"
-	    "  holidays = [ \"2026-12-25\" ]; };\n%s", h1, h2, h3, open311);
+	    "  holidays = [ \"2026-12-25\" ]; };\n%s", h1, triage, h2, h4, h3, open311);
 	memset(&errs, 0, sizeof errs);
 	if ((c = conf_load_string(text, 0, &errs)) == NULL)
 		for (i = 0; i < errs.n; i++)
 			print_error("line %d: %s\n", errs.e[i].line, errs.e[i].msg);
 	return c;
+}
+
+static struct conf *
+fixture_conf(const char *open311)
+{
+	return fixture_conf_with(open311, "");
 }
 
 /* From now on the handlers of this test use the fixture's config with `open311`. */
@@ -162,6 +175,21 @@ use_conf(struct fixture *f, const char *open311)
 	assert_null(f->other);
 	assert_non_null(f->other = fixture_conf(open311));
 	f->actx.conf = f->other;
+}
+
+/* ... and a webhook for the triage agency too. */
+#define TRIAGE_WEBHOOK "webhook = \"http://127.0.0.1:9/kominfo\"; " \
+	"webhook_secret = \"kominfo-secret-0123456789\";"
+static void
+use_triage_webhook(struct fixture *f)
+{
+	struct conf *c = fixture_conf_with(O311_ON, TRIAGE_WEBHOOK);
+
+	assert_null(f->other);
+	assert_non_null(c);
+	f->other = f->conf;     /* freed by teardown like the new one */
+	f->conf = c;            /* the tests' own calls use it too */
+	f->actx.conf = c;
 }
 
 /* The service-level tick with what the handlers of this test use. */
@@ -308,6 +336,42 @@ static void
 get_ticket(struct fixture *f, const char *number, struct store_complaint *c)
 {
 	assert_int_equal(store_complaint_get(f->s, number, c), 1);
+}
+
+/*
+ * A change by `agency` through the one code path (ticket_request_apply),
+ * by "tester", re-routing to `to` when not NULL: 0, or the kind of the
+ * refusal (TICKET_*), its reason in f->why.
+ */
+static int
+apply(struct fixture *f, struct store_complaint *c, const char *agency, const char *status,
+    const char *note, const char *to, int64_t now)
+{
+	struct ticket_request rq = { 0 };
+	struct ticket_error err;
+
+	rq.agency = agency;
+	rq.by = "tester";
+	rq.status = status;
+	rq.note = note;
+	rq.new_agency = to;
+	if (ticket_request_apply(f->conf, f->s, c, &rq, now, &err) == 0)
+		return 0;
+	str_copy(f->why, sizeof f->why, err.msg);
+	return (int)err.kind;
+}
+
+/* ticket_request_apply of rq as it stands: 0 or the kind of the refusal (f->why). */
+static int
+request(struct fixture *f, struct store_complaint *c, const struct ticket_request *rq,
+    int64_t now)
+{
+	struct ticket_error err;
+
+	if (ticket_request_apply(f->conf, f->s, c, rq, now, &err) == 0)
+		return 0;
+	str_copy(f->why, sizeof f->why, err.msg);
+	return (int)err.kind;
 }
 
 /* One request to the loopback server; the body of the answer stays in r. */
@@ -641,7 +705,7 @@ test_list_filters_and_their_400s(void **state)
 		"/api/v1/tickets?cursor=abc", "/api/v1/tickets?cursor=-5",
 		"/api/v1/tickets?cursor=0",
 	};
-	char t[3][TICKET_DIGITS + 1], err[256], path[128];
+	char t[3][TICKET_DIGITS + 1], path[128];
 	struct store_complaint c;
 	struct fetch_res r;
 	json_t *j, *arr;
@@ -651,8 +715,8 @@ test_list_filters_and_their_400s(void **state)
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 10, 8, 0), NULL, "b", t[1]);
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 3, 8, 0), NULL, "c", t[2]);
 	get_ticket(f, t[2], &c);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "in_progress", NULL, NULL,
-	    utc(2026, 11, 4, 8, 0), err, sizeof err), 0);
+	assert_int_equal(apply(f, &c, "dpupr", "in_progress", NULL, NULL,
+	    utc(2026, 11, 4, 8, 0)), 0);
 	store_complaint_clear(&c);
 
 	call(f, "GET", "/api/v1/tickets?status=in_progress", TOK_DPUPR, NULL, &r);
@@ -927,9 +991,19 @@ test_allowed_changes_are_200_and_others_409_or_400(void **state)
 	assert_string_equal(c.status, "resolved");
 	store_complaint_clear(&c);
 
+	/* Resolved waits for the reporter (LAPOR!): no closing within the window. */
 	post(f, TOK_DPUPR, t, "{\"status\": \"closed\"}", &r);
-	assert_int_equal(r.status, 200);
+	assert_int_equal(r.status, 409);
+	assert_contains(r.body, "waits for its reporter until ");
+	assert_contains(r.body, "10 working days");
 	fetch_res_clear(&r);
+	get_ticket(f, t, &c);
+	assert_string_equal(c.status, "resolved");
+	assert_int_equal(apply(f, &c, "dpupr", "closed", NULL, NULL, c.close_due - 1),
+	    TICKET_CONFLICT);
+	/* Once the window is over the agency may close it (or the tick does). */
+	assert_int_equal(apply(f, &c, "dpupr", "closed", NULL, NULL, c.close_due), 0);
+	store_complaint_clear(&c);
 	post(f, TOK_DPUPR, t, "{\"status\": \"in_progress\"}", &r);
 	assert_int_equal(r.status, 409);
 	assert_contains(r.body, "cannot go from closed to in_progress");
@@ -1024,9 +1098,18 @@ test_reroute_by_another_agency_is_refused(void **state)
 	get_ticket(f, t, &c);
 	assert_string_equal(c.agency, "dpupr");
 
-	/* Triage may move a ticket from one agency to another: both are told. */
+	/*
+	 * Triage may move a ticket from one agency to another: both are told.
+	 * Through the former entry point, ticket_apply, with its HTTP-like codes.
+	 */
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "routed", NULL, "dlh",
+	    utc(2026, 11, 3, 7, 0), err, sizeof err), 409);
+	assert_contains(err, "return it to triage with a reason");
+	assert_int_equal(ticket_apply(f->conf, f->s, &c, "kominfo", "in_progress", NULL, NULL,
+	    utc(2026, 11, 3, 7, 0), err, sizeof err), 403);
 	assert_int_equal(ticket_apply(f->conf, f->s, &c, "kominfo", "routed", NULL, "dlh",
 	    utc(2026, 11, 3, 8, 0), err, sizeof err), 0);
+	assert_string_equal(err, "");
 	assert_string_equal(c.agency, "dlh");
 	store_complaint_clear(&c);
 	outbox(f, &rs);
@@ -1082,24 +1165,25 @@ test_status_change_texts_the_citizen_in_their_language(void **state)
 	rows_clear(&rs);
 }
 
+/* The longest note (1000 characters, TICKET_NOTE_MAX_CHARS) in at most 3 SMS. */
 static void
-test_a_2000_character_note_is_cut_to_three_sms(void **state)
+test_the_longest_note_is_cut_to_three_sms(void **state)
 {
 	struct fixture *f = *state;
-	char t[TICKET_DIGITS + 1], err[256], *note;
+	char t[TICKET_DIGITS + 1], *note;
 	struct store_complaint c;
 	struct rows rs;
 	const struct row *sms;
 	size_t i, n;
 
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL, "x", t);
-	note = xmalloc(2001);
-	for (i = 0; i < 2000; i++)
+	note = xmalloc(2 * TICKET_NOTE_MAX_CHARS + 1);
+	for (i = 0; i < TICKET_NOTE_MAX_CHARS; i++)
 		note[i] = i % 7 == 6 ? ' ' : (char)('a' + i % 7);
-	note[2000] = '\0';
+	note[TICKET_NOTE_MAX_CHARS] = '\0';
 	get_ticket(f, t, &c);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "in_progress", note, NULL,
-	    utc(2026, 11, 3, 8, 0), err, sizeof err), 0);
+	assert_int_equal(apply(f, &c, "dpupr", "in_progress", note, NULL,
+	    utc(2026, 11, 3, 8, 0)), 0);
 	outbox(f, &rs);
 	sms = find_row(&rs, "sms", PHONE, "Catatan");
 	assert_true(sms_parts(sms->body) <= 3);
@@ -1111,10 +1195,10 @@ test_a_2000_character_note_is_cut_to_three_sms(void **state)
 	rows_clear(&rs);
 
 	/* No space at all (a link): cut where it is. */
-	for (i = 0; i < 2000; i++)
+	for (i = 0; i < TICKET_NOTE_MAX_CHARS; i++)
 		note[i] = 'x';
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "resolved", note, NULL,
-	    utc(2026, 11, 4, 8, 0), err, sizeof err), 0);
+	assert_int_equal(apply(f, &c, "dpupr", "resolved", note, NULL,
+	    utc(2026, 11, 4, 8, 0)), 0);
 	outbox(f, &rs);
 	sms = find_row(&rs, "sms", PHONE, "selesai");
 	assert_true(sms_parts(sms->body) <= 3);
@@ -1122,12 +1206,14 @@ test_a_2000_character_note_is_cut_to_three_sms(void **state)
 	rows_clear(&rs);
 
 	/* Two-byte characters: UCS-2, still 3 parts, never half a character. */
-	for (i = 0; i + 1 < 2000; i += 2)
+	for (i = 0; i + 1 < 2 * TICKET_NOTE_MAX_CHARS; i += 2)
 		memcpy(note + i, "\xc3\xa9", 2);     /* é is GSM-7; ā is not */
-	for (i = 0; i + 1 < 2000; i += 6)
+	for (i = 0; i + 1 < 2 * TICKET_NOTE_MAX_CHARS; i += 6)
 		memcpy(note + i, "\xc4\x81", 2);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "closed", note, NULL,
-	    utc(2026, 11, 5, 8, 0), err, sizeof err), 0);
+	note[2 * TICKET_NOTE_MAX_CHARS] = '\0';
+	/* Ten working days after it was resolved: the reporter's window is over. */
+	assert_int_equal(apply(f, &c, "dpupr", "closed", note, NULL,
+	    utc(2026, 11, 18, 8, 0)), 0);
 	outbox(f, &rs);
 	sms = find_row(&rs, "sms", PHONE, "ditutup");
 	assert_true(text_utf8_valid(sms->body, strlen(sms->body)));
@@ -1163,6 +1249,658 @@ test_no_sms_after_the_citizen_sent_stop(void **state)
 	outbox(f, &rs);
 	assert_int_equal(count_rows(&rs, "sms", PHONE, NULL), 1);
 	rows_clear(&rs);
+}
+
+/* ---- the agency side: internal notes, returns, triage, who acted ---------- */
+
+/* The newest event of the ticket as the API shows it (GET by `token`); decref j. */
+static json_t *
+last_event(struct fixture *f, const char *token, const char *number, json_t **j)
+{
+	char path[128];
+	struct fetch_res r;
+	json_t *ev;
+
+	snprintf(path, sizeof path, "/api/v1/tickets/%s", number);
+	call(f, "GET", path, token, NULL, &r);
+	assert_int_equal(r.status, 200);
+	*j = parse(r.body);
+	fetch_res_clear(&r);
+	ev = json_object_get(*j, "events");
+	assert_true(json_array_size(ev) > 0);
+	return json_array_get(ev, json_array_size(ev) - 1);
+}
+
+/* The status_notes Open311 shows for ticket number. */
+static void
+open311_note(struct fixture *f, const char *number, char *out, size_t outsz)
+{
+	char path[128];
+	struct fetch_res r;
+	json_t *j;
+
+	snprintf(path, sizeof path, "/open311/v2/requests/%s.json", number);
+	call(f, "GET", path, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	j = parse(r.body);
+	str_copy(out, outsz, sget(json_array_get(j, 0), "status_notes"));
+	json_decref(j);
+	fetch_res_clear(&r);
+}
+
+static void
+test_internal_notes_reach_neither_the_citizen_nor_open311(void **state)
+{
+	struct fixture *f = *state;
+	char t[TICKET_DIGITS + 1], note[256];
+	struct store_complaint c;
+	struct fetch_res r;
+	struct rows rs;
+	const struct row *w;
+	json_t *j, *ev;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL, "x", t);
+
+	/* An internal note alone: in the history and to dpupr, nothing to the citizen. */
+	post(f, TOK_DPUPR, t, "{\"note\":\"anggaran belum turun, tunggu APBD-P\","
+	    "\"internal\":true}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "sms", NULL, NULL), 0);
+	w = find_row(&rs, "webhook", "dpupr", "\"ticket.note\"");
+	j = parse(w->body);
+	assert_string_equal(sget(j, "note"), "anggaran belum turun, tunggu APBD-P");
+	assert_true(json_is_true(json_object_get(j, "internal")));
+	json_decref(j);
+	rows_clear(&rs);
+	ev = last_event(f, TOK_DPUPR, t, &j);
+	assert_true(json_is_true(json_object_get(ev, "internal")));
+	assert_string_equal(sget(ev, "note"), "anggaran belum turun, tunggu APBD-P");
+	json_decref(j);
+	open311_note(f, t, note, sizeof note);
+	assert_string_equal(note, "routed");
+	get_ticket(f, t, &c);
+	assert_int_equal(store_last_agency_note(f->s, c.id, note, sizeof note), 0);
+	store_complaint_clear(&c);
+
+	/* With a status change: the status SMS, without the note. */
+	post(f, TOK_DPUPR, t, "{\"status\":\"in_progress\",\"note\":\"kontraktor CV Maju, "
+	    "nilai 40 juta\",\"internal\":true}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "sms", PHONE, NULL), 1);
+	w = find_row(&rs, "sms", PHONE, "sedang ditangani");
+	assert_not_contains(w->body, "kontraktor");
+	assert_not_contains(w->body, "Catatan");
+	rows_clear(&rs);
+
+	/* A public note after it is what the citizen and Open311 see ... */
+	post(f, TOK_DPUPR, t, "{\"note\":\"Tim datang Senin pagi\",\"internal\":false}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	/* ... and stays so when an internal one comes after it. */
+	post(f, TOK_DPUPR, t, "{\"note\":\"bawa aspal 2 ton\",\"internal\":true}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	open311_note(f, t, note, sizeof note);
+	assert_string_equal(note, "Tim datang Senin pagi");
+	get_ticket(f, t, &c);
+	assert_int_equal(store_last_agency_note(f->s, c.id, note, sizeof note), 1);
+	assert_string_equal(note, "Tim datang Senin pagi");
+	store_complaint_clear(&c);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "sms", PHONE, "Tim datang Senin pagi"), 1);
+	assert_int_equal(count_rows(&rs, "sms", NULL, "aspal"), 0);
+	assert_int_equal(count_rows(&rs, "sms", NULL, "anggaran"), 0);
+	rows_clear(&rs);
+
+	/* internal marks a note: alone, or not a boolean, it is refused. */
+	post(f, TOK_DPUPR, t, "{\"status\":\"deferred\",\"internal\":true}", &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "internal marks a note");
+	fetch_res_clear(&r);
+	post(f, TOK_DPUPR, t, "{\"note\":\"x\",\"internal\":\"yes\"}", &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+}
+
+/* Triage reads every ticket and re-routes any open one, a rule-routed one too. */
+static void
+test_triage_reads_and_reroutes_a_ticket_a_rule_routed(void **state)
+{
+	struct fixture *f = *state;
+	char t[TICKET_DIGITS + 1], path[128];
+	struct store_complaint c;
+	struct fetch_res r;
+	struct rows rs;
+	const struct row *w;
+	json_t *j, *ev;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL,
+	    "sampah menumpuk di got jalan", t);
+	snprintf(path, sizeof path, "/api/v1/tickets/%s", t);
+	call(f, "GET", path, TOK_TRIAGE, NULL, &r);
+	assert_int_equal(r.status, 200);
+	j = parse(r.body);
+	assert_string_equal(sget(j, "agency"), "dpupr");
+	json_decref(j);
+	fetch_res_clear(&r);
+	/* dlh still cannot. */
+	call(f, "GET", path, TOK_DLH, NULL, &r);
+	assert_int_equal(r.status, 404);
+	fetch_res_clear(&r);
+
+	/* Triage's list is its queue; agency=all or an id lists the others. */
+	call(f, "GET", "/api/v1/tickets", TOK_TRIAGE, NULL, &r);
+	assert_not_contains(r.body, t);
+	fetch_res_clear(&r);
+	call(f, "GET", "/api/v1/tickets?agency=all", TOK_TRIAGE, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.body, t);
+	fetch_res_clear(&r);
+	call(f, "GET", "/api/v1/tickets?agency=dpupr&status=routed", TOK_TRIAGE, NULL, &r);
+	assert_contains(r.body, t);
+	fetch_res_clear(&r);
+	call(f, "GET", "/api/v1/tickets?agency=nosuch", TOK_TRIAGE, NULL, &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	call(f, "GET", "/api/v1/tickets?agency=all", TOK_DPUPR, NULL, &r);
+	assert_int_equal(r.status, 403);
+	fetch_res_clear(&r);
+	call(f, "GET", "/api/v1/tickets?agency=dpupr", TOK_DPUPR, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.body, t);
+	fetch_res_clear(&r);
+
+	/* dpupr started on it; triage sees it is waste and moves it to dlh. */
+	post(f, TOK_DPUPR, t, "{\"status\":\"in_progress\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	post(f, TOK_TRIAGE, t, "{\"status\":\"in_progress\"}", &r);
+	assert_int_equal(r.status, 403);
+	assert_contains(r.body, "is with dpupr: triage may re-route it");
+	fetch_res_clear(&r);
+	post(f, TOK_TRIAGE, t, "{\"status\":\"routed\",\"agency\":\"kominfo\"}", &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	post(f, TOK_TRIAGE, t, "{\"status\":\"routed\",\"agency\":\"dlh\",\"note\":\"urusan "
+	    "sampah\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	get_ticket(f, t, &c);
+	assert_string_equal(c.agency, "dlh");
+	assert_string_equal(c.status, "routed");
+	assert_true(c.followup_due > 0);
+	store_complaint_clear(&c);
+	outbox(f, &rs);
+	w = find_row(&rs, "webhook", "dlh", "\"ticket.created\"");
+	j = parse(w->body);
+	assert_string_equal(sget(j, "previous_agency"), "dpupr");
+	assert_string_equal(sget(j, "previous_status"), "in_progress");
+	assert_string_equal(sget(j, "actor"), "kominfo");
+	assert_string_equal(sget(j, "by"), "api");
+	json_decref(j);
+	assert_int_equal(count_rows(&rs, "webhook", "dpupr", "\"ticket.rerouted_away\""), 1);
+	rows_clear(&rs);
+	ev = last_event(f, TOK_DLH, t, &j);
+	assert_string_equal(sget(ev, "to_agency"), "dlh");
+	assert_string_equal(sget(ev, "actor"), "kominfo");
+	json_decref(j);
+
+	/* Triage may put it on hold or reject it where it is; not re-route a final one. */
+	post(f, TOK_TRIAGE, t, "{\"status\":\"deferred\",\"note\":\"tunggu musim kemarau\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	get_ticket(f, t, &c);
+	assert_string_equal(c.status, "deferred");
+	assert_string_equal(c.agency, "dlh");
+	assert_int_equal(apply(f, &c, "kominfo", "rejected", "bukan aduan", NULL,
+	    utc(2026, 11, 4, 8, 0)), 0);
+	assert_int_equal(apply(f, &c, "kominfo", "routed", NULL, "dpupr",
+	    utc(2026, 11, 4, 9, 0)), TICKET_CONFLICT);
+	assert_contains(f->why, "can no longer be re-routed");
+	store_complaint_clear(&c);
+}
+
+/* "Bukan wewenang": the agency hands a ticket back to triage with its reason. */
+static void
+test_agency_returns_a_ticket_to_triage_and_the_citizen_is_not_told_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char t[TICKET_DIGITS + 1], path[128];
+	struct store_complaint c;
+	struct fetch_res r;
+	struct rows rs;
+	const struct row *w;
+	json_t *j, *ev;
+	size_t sms_before;
+
+	use_triage_webhook(f);
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL,
+	    "jalan provinsi Bawen-Salatiga rusak", t);
+	post(f, TOK_DPUPR, t, "{\"status\":\"in_progress\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	outbox(f, &rs);
+	sms_before = count_rows(&rs, "sms", NULL, NULL);
+	rows_clear(&rs);
+
+	/* The 409 for a re-route by dpupr points at the return, not at "rejected". */
+	post(f, TOK_DPUPR, t, "{\"status\":\"routed\",\"agency\":\"dlh\"}", &r);
+	assert_int_equal(r.status, 409);
+	assert_contains(r.body, "return it to triage with a reason");
+	assert_not_contains(r.body, "rejected");
+	fetch_res_clear(&r);
+
+	/* A reason is required, and nothing else goes with it. */
+	post(f, TOK_DPUPR, t, "{\"return\":true}", &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "needs a reason");
+	fetch_res_clear(&r);
+	post(f, TOK_DPUPR, t, "{\"return\":true,\"reason\":\"x\",\"status\":\"routed\"}", &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	post(f, TOK_DPUPR, t, "{\"reason\":\"x\"}", &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	post(f, TOK_DLH, t, "{\"return\":true,\"reason\":\"x\"}", &r);
+	assert_int_equal(r.status, 404);
+	fetch_res_clear(&r);
+
+	post(f, TOK_DPUPR, t, "{\"return\":true,\"reason\":\"bukan wewenang: jalan provinsi, "
+	    "urusan DPU provinsi\"}", &r);
+	assert_int_equal(r.status, 200);
+	j = parse(r.body);
+	assert_string_equal(sget(j, "agency"), "kominfo");
+	assert_string_equal(sget(j, "status"), "received");
+	assert_true(json_is_string(json_object_get(j, "due_at")));     /* routing due */
+	json_decref(j);
+	fetch_res_clear(&r);
+
+	get_ticket(f, t, &c);
+	assert_string_equal(c.agency, "kominfo");
+	assert_string_equal(c.status, "received");
+	assert_true(c.route_due > 0);
+	assert_int_equal(c.followup_due, 0);
+	store_complaint_clear(&c);
+	/* Gone from dpupr, in triage's queue with the reason. */
+	snprintf(path, sizeof path, "/api/v1/tickets/%s", t);
+	call(f, "GET", path, TOK_DPUPR, NULL, &r);
+	assert_int_equal(r.status, 404);
+	fetch_res_clear(&r);
+	call(f, "GET", "/api/v1/tickets?status=received", TOK_TRIAGE, NULL, &r);
+	assert_contains(r.body, t);
+	fetch_res_clear(&r);
+	ev = last_event(f, TOK_TRIAGE, t, &j);
+	assert_string_equal(sget(ev, "actor"), "dpupr");
+	assert_string_equal(sget(ev, "by"), "api");
+	assert_string_equal(sget(ev, "status"), "received");
+	assert_string_equal(sget(ev, "action"), "returned");
+	assert_string_equal(sget(ev, "to_agency"), "kominfo");
+	assert_true(json_is_true(json_object_get(ev, "internal")));
+	assert_contains(sget(ev, "note"), "bukan wewenang: jalan provinsi");
+	json_decref(j);
+
+	/* Triage is told (ticket.returned), dpupr too; the citizen is not texted at all. */
+	outbox(f, &rs);
+	w = find_row(&rs, "webhook", "kominfo", "\"ticket.returned\"");
+	j = parse(w->body);
+	assert_string_equal(sget(j, "previous_agency"), "dpupr");
+	assert_string_equal(sget(j, "previous_status"), "in_progress");
+	assert_string_equal(sget(j, "action"), "returned");
+	assert_contains(sget(j, "note"), "jalan provinsi");
+	assert_true(json_is_true(json_object_get(j, "internal")));
+	json_decref(j);
+	w = find_row(&rs, "webhook", "dpupr", "\"ticket.rerouted_away\"");
+	assert_contains(w->body, "\"agency\":\"kominfo\"");
+	assert_int_equal(count_rows(&rs, "sms", NULL, NULL), sms_before);
+	assert_int_equal(count_rows(&rs, "sms", NULL, "ditolak"), 0);
+	rows_clear(&rs);
+
+	/* Again: it is with triage already.  Triage routes it on: that is texted. */
+	get_ticket(f, t, &c);
+	assert_int_equal(request(f, &c, &(struct ticket_request){ .agency = "dpupr",
+	    .give_back = 1, .reason = "lagi" }, utc(2026, 11, 5, 8, 0)), TICKET_NOT_FOUND);
+	assert_int_equal(request(f, &c, &(struct ticket_request){ .agency = "kominfo",
+	    .give_back = 1, .reason = "x" }, utc(2026, 11, 5, 8, 0)), TICKET_CONFLICT);
+	assert_int_equal(apply(f, &c, "kominfo", "routed", "jalan provinsi: diteruskan ke "
+	    "UPT", "dlh", utc(2026, 11, 5, 8, 0)), 0);
+	store_complaint_clear(&c);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "sms", PHONE, "diteruskan ke dinas"), 1);
+	rows_clear(&rs);
+}
+
+/* A resolved ticket is not returned: that work was done. */
+static void
+test_a_resolved_ticket_cannot_be_returned(void **state)
+{
+	struct fixture *f = *state;
+	char t[TICKET_DIGITS + 1];
+	struct store_complaint c;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL, "x", t);
+	get_ticket(f, t, &c);
+	assert_int_equal(apply(f, &c, "dpupr", "resolved", NULL, NULL,
+	    utc(2026, 11, 3, 8, 0)), 0);
+	assert_int_equal(request(f, &c, &(struct ticket_request){ .agency = "dpupr",
+	    .give_back = 1, .reason = "bukan wewenang" }, utc(2026, 11, 3, 9, 0)),
+	    TICKET_CONFLICT);
+	assert_contains(f->why, "is resolved and cannot be returned");
+	store_complaint_clear(&c);
+}
+
+/* Triage rejects with a kind; a duplicate links the two and texts the original. */
+static void
+test_rejection_kinds_and_a_duplicate_linked_to_its_original(void **state)
+{
+	struct fixture *f = *state;
+	char orig[TICKET_DIGITS + 1], dup[TICKET_DIGITS + 1], spam[TICKET_DIGITS + 1];
+	char other[TICKET_DIGITS + 1], body[256], want[160];
+	struct store_complaint c;
+	struct fetch_res r;
+	struct rows rs;
+	const struct row *sms;
+	json_t *j, *ev;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL,
+	    "lubang depan SD 2", orig);
+	add_ticket(f, "", "kominfo", "received", "id", utc(2026, 11, 3, 8, 0), NULL,
+	    "lubang depan SD 2 belum ditambal", dup);
+	add_ticket(f, "", "kominfo", "received", "id", utc(2026, 11, 3, 9, 0), NULL,
+	    "MENANG UNDIAN klik tautan", spam);
+	add_ticket(f, "SAMPAH", "dlh", "routed", "id", utc(2026, 11, 3, 10, 0), NULL, "y", other);
+
+	/* The request's own mistakes: 400, nothing written. */
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"duplicate\"}");
+	post(f, TOK_TRIAGE, dup, body, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "duplicate_of");
+	fetch_res_clear(&r);
+	snprintf(body, sizeof body, "{\"status\":\"deferred\",\"rejection\":\"spam\"}");
+	post(f, TOK_TRIAGE, dup, body, &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"hoax\"}");
+	post(f, TOK_TRIAGE, dup, body, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "not_complaint, spam, duplicate");
+	fetch_res_clear(&r);
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"duplicate\","
+	    "\"duplicate_of\":\"%s\"}", dup);
+	post(f, TOK_TRIAGE, dup, body, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "of itself");
+	fetch_res_clear(&r);
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"duplicate\","
+	    "\"duplicate_of\":\"12345678\"}");
+	post(f, TOK_TRIAGE, dup, body, &r);
+	assert_int_equal(r.status, 400);
+	fetch_res_clear(&r);
+	/* dlh names a ticket it cannot see: as if there were none. */
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"duplicate\","
+	    "\"duplicate_of\":\"%s\"}", orig);
+	post(f, TOK_DLH, other, body, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "no ticket");
+	fetch_res_clear(&r);
+	get_ticket(f, dup, &c);
+	assert_string_equal(c.status, "received");
+	store_complaint_clear(&c);
+
+	/* The duplicate: linked, and the reporter reads the original's number. */
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"duplicate\","
+	    "\"duplicate_of\":\"%s\",\"note\":\"sama dengan aduan sebelumnya\"}", orig);
+	post(f, TOK_TRIAGE, dup, body, &r);
+	assert_int_equal(r.status, 200);
+	j = parse(r.body);
+	assert_string_equal(sget(j, "duplicate_of"), orig);
+	assert_string_equal(sget(j, "status"), "rejected");
+	ev = json_array_get(json_object_get(j, "events"),
+	    json_array_size(json_object_get(j, "events")) - 1);
+	assert_string_equal(sget(ev, "action"), "duplicate");
+	json_decref(j);
+	fetch_res_clear(&r);
+	get_ticket(f, dup, &c);
+	assert_string_equal(c.duplicate_of, orig);
+	store_complaint_clear(&c);
+	outbox(f, &rs);
+	sms = find_row(&rs, "sms", PHONE, dup);
+	snprintf(want, sizeof want, "sama dengan aduan No tiket %s. Cek status: ketik STATUS %s",
+	    orig, orig);
+	assert_contains(sms->body, want);
+	assert_not_contains(sms->body, "ditolak");
+	rows_clear(&rs);
+	/* A duplicate of a duplicate names the original. */
+	snprintf(body, sizeof body, "{\"status\":\"rejected\",\"rejection\":\"duplicate\","
+	    "\"duplicate_of\":\"%s\"}", dup);
+	post(f, TOK_TRIAGE, spam, body, &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "is itself a duplicate of");
+	fetch_res_clear(&r);
+
+	/* Spam: rejected, and not a word back. */
+	post(f, TOK_TRIAGE, spam, "{\"status\":\"rejected\",\"rejection\":\"spam\","
+	    "\"note\":\"penipuan\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "sms", NULL, spam), 0);
+	rows_clear(&rs);
+
+	/* Not a complaint, on another agency's ticket: the reporter is told, with the note. */
+	post(f, TOK_TRIAGE, other, "{\"status\":\"rejected\",\"rejection\":\"not_complaint\","
+	    "\"note\":\"ini pertanyaan, hubungi 112\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	outbox(f, &rs);
+	sms = find_row(&rs, "sms", PHONE, other);
+	assert_contains(sms->body, "ditolak");
+	assert_contains(sms->body, "ini pertanyaan");
+	rows_clear(&rs);
+}
+
+/* Every event says who: the agency as actor, its token's or person's name as by. */
+static void
+test_events_and_webhooks_say_who_acted(void **state)
+{
+	struct fixture *f = *state;
+	char t[TICKET_DIGITS + 1], path[128];
+	struct fetch_res r;
+	struct rows rs;
+	const struct row *w;
+	json_t *j, *ev, *e;
+	size_t i;
+
+	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 2, 8, 0), NULL, "x", t);
+	post(f, TOK_BUDI, t, "{\"status\":\"in_progress\",\"note\":\"saya cek besok\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+	post(f, TOK_DPUPR, t, "{\"note\":\"dijadwalkan\"}", &r);
+	assert_int_equal(r.status, 200);
+	fetch_res_clear(&r);
+
+	snprintf(path, sizeof path, "/api/v1/tickets/%s", t);
+	call(f, "GET", path, TOK_BUDI, NULL, &r);
+	assert_int_equal(r.status, 200);
+	j = parse(r.body);
+	fetch_res_clear(&r);
+	ev = json_object_get(j, "events");
+	assert_int_equal(json_array_size(ev), 3);
+	/* The citizen's "received": no by. */
+	assert_string_equal(sget(json_array_get(ev, 0), "actor"), "citizen");
+	assert_true(json_is_null(json_object_get(json_array_get(ev, 0), "by")));
+	assert_string_equal(sget(json_array_get(ev, 1), "actor"), "dpupr");
+	assert_string_equal(sget(json_array_get(ev, 1), "by"), "budi");
+	assert_string_equal(sget(json_array_get(ev, 2), "by"), "api");
+	for (i = 0; i < json_array_size(ev); i++) {
+		static const char *const keys[] = { "at", "actor", "by", "status", "note",
+		    "internal", "action", "to_agency" };
+		size_t k;
+
+		e = json_array_get(ev, i);
+		assert_int_equal(json_object_size(e), ARRAY_LEN(keys));
+		for (k = 0; k < ARRAY_LEN(keys); k++)
+			if (json_object_get(e, keys[k]) == NULL)
+				fail_msg("event %zu has no \"%s\"", i, keys[k]);
+	}
+	json_decref(j);
+
+	outbox(f, &rs);
+	w = find_row(&rs, "webhook", "dpupr", "saya cek besok");
+	j = parse(w->body);
+	assert_string_equal(sget(j, "actor"), "dpupr");
+	assert_string_equal(sget(j, "by"), "budi");
+	json_decref(j);
+	rows_clear(&rs);
+}
+
+/* Named tokens and canned notes, as `aduan check` reads them. */
+#define H1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define H2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define RULES "triage = \"a\";\n" \
+	"rules = ( { keyword = \"JALAN\"; agency = \"a\"; label = { id = \"Jalan\"; }; } );\n"
+#define AGENCY_A "{ id = \"a\"; name = \"A\"; short_name = \"A\"; "
+static void
+test_config_checks_named_tokens_and_reads_status_notes(void **state)
+{
+	static const struct {
+		const char *text, *error;
+	} bad[] = {
+		{ "agencies = ( " AGENCY_A "tokens = ( { name = \"budi\"; sha256 = \"" H1 "\"; },\n"
+		  "  { name = \"budi\"; sha256 = \"" H2 "\"; } ); } );\n" RULES,
+		  "token name 'budi' is already used at line" },
+		/* a named token equal to another agency's token_sha256 */
+		{ "agencies = ( " AGENCY_A "token_sha256 = \"" H1 "\"; },\n"
+		  "  { id = \"b\"; name = \"B\"; short_name = \"B\";\n"
+		  "    tokens = ( { name = \"budi\"; sha256 = \"" H1 "\"; } ); } );\n" RULES,
+		  "agency b (B): token budi is the same as that of agency a (A) at line 1" },
+		/* two names of one agency with one value */
+		{ "agencies = ( " AGENCY_A "token_sha256 = \"" H1 "\";\n"
+		  "  tokens = ( { name = \"budi\"; sha256 = \"" H1 "\"; } ); } );\n" RULES,
+		  "agency a: token budi has the same SHA-256 as token token_sha256" },
+		{ "agencies = ( " AGENCY_A "tokens = ( { name = \"api\"; sha256 = \"" H1 "\"; } ); } );\n"
+		  RULES, "the name 'api' is what token_sha256 records" },
+		{ "agencies = ( " AGENCY_A "tokens = ( { name = \"budi santoso\"; sha256 = \"" H1 "\"; }"
+		  " ); } );\n" RULES, "must be 1 to 48 of a-z" },
+		{ "agencies = ( " AGENCY_A "tokens = ( { name = \"budi\"; sha256 = \"ABC\"; } ); } );\n"
+		  RULES, "sha256 must be 64 lower-case hex digits" },
+		{ "agencies = ( " AGENCY_A "tokens = ( { name = \"budi\"; sha256 = \"" H1 "\";\n"
+		  "  secret = \"x\"; } ); } );\n" RULES,
+		  "unknown setting 'secret' in 'agency a: token #1'" },
+		/* an agency may not be called like the reporter or Aduan in events */
+		{ "agencies = ( " AGENCY_A "},\n  { id = \"aduan\"; name = \"X\"; short_name = \"X\"; } );\n"
+		  RULES, "id 'aduan' is reserved" },
+		{ "agencies = ( " AGENCY_A "} );\nstatus_notes = { id = { done = [ \"x\" ]; }; };\n" RULES,
+		  "unknown setting 'done' in 'status_notes.id'" },
+		{ "agencies = ( " AGENCY_A "} );\nstatus_notes = { id = { resolved = \"x\"; }; };\n" RULES,
+		  "status_notes.id.resolved: must be a list of texts" },
+	};
+	struct conf_errors errs;
+	struct conf *c;
+	const char *const *notes;
+	size_t i;
+	int k, found;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		memset(&errs, 0, sizeof errs);
+		if ((c = conf_load_string(bad[i].text, 0, &errs)) != NULL) {
+			conf_free(c);
+			fail_msg("accepted:\n%s", bad[i].text);
+		}
+		for (found = 0, k = 0; k < errs.n; k++)
+			if (strstr(errs.e[k].msg, bad[i].error) != NULL)
+				found = 1;
+		if (!found) {
+			for (k = 0; k < errs.n; k++)
+				print_error("line %d: %s\n", errs.e[k].line, errs.e[k].msg);
+			fail_msg("no error \"%s\" for:\n%s", bad[i].error, bad[i].text);
+		}
+	}
+
+	/* A named token next to token_sha256, and canned notes per status. */
+	memset(&errs, 0, sizeof errs);
+	c = conf_load_string("agencies = ( " AGENCY_A "token_sha256 = \"" H1 "\";\n"
+	    "  tokens = ( { name = \"budi.santoso@dpupr\"; sha256 = \"" H2 "\"; } ); } );\n"
+	    "status_notes = { id = { in_progress = [ \"Petugas dijadwalkan.\",\n"
+	    "  \"Menunggu material.\" ]; }; en = { resolved = [ \"Fixed.\" ]; }; };\n" RULES, 0,
+	    &errs);
+	assert_non_null(c);
+	assert_int_equal(c->agencies[0].ntokens, 1);
+	assert_string_equal(c->agencies[0].tokens[0].name, "budi.santoso@dpupr");
+	assert_int_equal(conf_status_notes(c, LANG_ID, "in_progress", &notes), 2);
+	assert_string_equal(notes[1], "Menunggu material.");
+	assert_int_equal(conf_status_notes(c, LANG_EN, "resolved", &notes), 1);
+	assert_string_equal(notes[0], "Fixed.");
+	assert_int_equal(conf_status_notes(c, LANG_EN, "in_progress", &notes), 0);
+	assert_null(notes);
+	assert_int_equal(conf_status_notes(c, LANG_ID, "selesai", &notes), 0);
+	conf_free(c);
+}
+#undef H1
+#undef H2
+#undef RULES
+#undef AGENCY_A
+
+/*
+ * The reporter's TAMBAH within the window reopens a resolved ticket: the
+ * agency hears of it, and the new due date is reminded like any other.
+ */
+static void
+test_reopened_ticket_is_told_to_the_agency_and_has_a_due_date(void **state)
+{
+	struct fixture *f = *state;
+	char t[TICKET_DIGITS + 1];
+	struct store_complaint c;
+	struct rows rs;
+	const struct row *w;
+	json_t *j;
+	int queued;
+	int64_t mon = utc(2026, 11, 2, 9, 0);
+
+	add_ticket(f, "SAMPAH", "dlh", "routed", "id", mon, NULL, "sampah", t);
+	get_ticket(f, t, &c);
+	assert_int_equal(apply(f, &c, "dlh", "resolved", "sudah diangkut", NULL, mon + 3600), 0);
+	/* Within the window (due Monday 16th 10:00): reopened. */
+	assert_int_equal(ticket_citizen_add(f->conf, f->s, &c, "masih ada, belum diangkut",
+	    utc(2026, 11, 5, 10, 0), &queued), 1);
+	assert_int_equal(queued, 1);
+	assert_string_equal(c.status, "in_progress");
+	assert_int_equal(c.close_due, 0);
+	/* Five working days after Thursday 10:00: the next Thursday. */
+	assert_int_equal(c.followup_due, utc(2026, 11, 12, 10, 0));
+	store_complaint_clear(&c);
+	outbox(f, &rs);
+	w = find_row(&rs, "webhook", "dlh", "\"reopened\"");
+	j = parse(w->body);
+	assert_string_equal(sget(j, "event"), "ticket.status");
+	assert_string_equal(sget(j, "actor"), "citizen");
+	assert_string_equal(sget(j, "previous_status"), "resolved");
+	assert_string_equal(sget(j, "note"), "masih ada, belum diangkut");
+	assert_string_equal(sget(json_object_get(j, "ticket"), "due_at"), "2026-11-12T10:00:00Z");
+	json_decref(j);
+	/* Nothing texted: the reply to the TAMBAH says it. */
+	assert_int_equal(count_rows(&rs, "sms", NULL, "masih ada"), 0);
+	rows_clear(&rs);
+
+	/* The reopened stage is overdue like any: one reminder, then not again. */
+	assert_int_equal(sla_tick(f, utc(2026, 11, 12, 10, 0)), 0);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 12, 10, 1)), 1);
+	assert_int_equal(sla_tick(f, utc(2026, 11, 13, 10, 1)), 0);
+	outbox(f, &rs);
+	assert_int_equal(count_rows(&rs, "webhook", "dlh", "\"ticket.overdue\""), 1);
+	rows_clear(&rs);
+
+	/* Resolved again, and after the window a TAMBAH is a note only. */
+	get_ticket(f, t, &c);
+	assert_int_equal(apply(f, &c, "dlh", "resolved", NULL, NULL, utc(2026, 11, 13, 9, 0)), 0);
+	assert_int_equal(ticket_citizen_add(f->conf, f->s, &c, "terima kasih",
+	    c.close_due, &queued), 0);
+	assert_string_equal(c.status, "resolved");
+	store_complaint_clear(&c);
 }
 
 /* ---- webhook payloads ----------------------------------------------------- */
@@ -1223,8 +1961,12 @@ test_webhook_payload_fields_with_masked_or_full_phone(void **state)
 	assert_string_equal(sget(rep, "language"), "id");
 	json_decref(j);
 	assert_not_contains(w->body, PHONE_DIGITS);
-	/* Compact, sorted keys. */
-	assert_true(strncmp(w->body, "{\"actor\":", 9) == 0);
+	/* Compact, sorted keys; who and the note's kind are always there. */
+	assert_true(strncmp(w->body, "{\"action\":null,\"actor\":\"citizen\",",
+	    strlen("{\"action\":null,\"actor\":\"citizen\",")) == 0);
+	assert_contains(w->body, "\"by\":null,");
+	assert_contains(w->body, "\"internal\":false,");
+	assert_contains(w->body, "\"duplicate_of\":null,");
 
 	w = find_row(&rs, "webhook", "dlh", "\"ticket.created\"");
 	j = parse(w->body);
@@ -1286,7 +2028,7 @@ test_sla_tick_reminds_once_and_closes_resolved_tickets(void **state)
 {
 	struct fixture *f = *state;
 	char late[TICKET_DIGITS + 1], fresh[TICKET_DIGITS + 1], done[TICKET_DIGITS + 1];
-	char triage[TICKET_DIGITS + 1], err[256];
+	char triage[TICKET_DIGITS + 1];
 	struct store_complaint c;
 	struct rows rs;
 	const struct row *w;
@@ -1298,8 +2040,7 @@ test_sla_tick_reminds_once_and_closes_resolved_tickets(void **state)
 	add_ticket(f, "", "kominfo", "received", "id", mon, NULL, "triage", triage);
 	add_ticket(f, "SAMPAH", "dlh", "routed", "en", mon, NULL, "done", done);
 	get_ticket(f, done, &c);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "resolved", "diangkut", NULL,
-	    mon + 3600, err, sizeof err), 0);
+	assert_int_equal(apply(f, &c, "dlh", "resolved", "diangkut", NULL, mon + 3600), 0);
 	/* Ten working days after Monday 10:00: Monday two weeks on. */
 	assert_int_equal(c.close_due, utc(2026, 11, 16, 10, 0));
 	store_complaint_clear(&c);
@@ -1444,7 +2185,7 @@ static void
 test_open311_requests_filters_and_one_by_id(void **state)
 {
 	struct fixture *f = *state;
-	char a[TICKET_DIGITS + 1], b[TICKET_DIGITS + 1], c3[TICKET_DIGITS + 1], err[256];
+	char a[TICKET_DIGITS + 1], b[TICKET_DIGITS + 1], c3[TICKET_DIGITS + 1];
 	char ids[256], want[256], path[128];
 	struct store_complaint c;
 	struct fetch_res r;
@@ -1457,12 +2198,11 @@ test_open311_requests_filters_and_one_by_id(void **state)
 	add_ticket(f, "JALAN", "dpupr", "routed", "id", utc(2026, 11, 20, 8, 0), NULL,
 	    "retak 125.000.000 rupiah", c3);
 	get_ticket(f, b, &c);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "in_progress", "sudah diangkut",
-	    NULL, utc(2026, 11, 11, 8, 0), err, sizeof err), 0);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "resolved", NULL, NULL,
-	    utc(2026, 11, 12, 8, 0), err, sizeof err), 0);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dlh", "closed", NULL, NULL,
-	    utc(2026, 11, 13, 8, 0), err, sizeof err), 0);
+	assert_int_equal(apply(f, &c, "dlh", "in_progress", "sudah diangkut", NULL,
+	    utc(2026, 11, 11, 8, 0)), 0);
+	assert_int_equal(apply(f, &c, "dlh", "resolved", NULL, NULL,
+	    utc(2026, 11, 12, 8, 0)), 0);
+	assert_int_equal(apply(f, &c, "dlh", "closed", NULL, NULL, utc(2026, 11, 26, 8, 0)), 0);
 	store_complaint_clear(&c);
 
 	call(f, "GET", "/open311/v2/requests.json", NULL, NULL, &r);
@@ -1481,7 +2221,7 @@ test_open311_requests_filters_and_one_by_id(void **state)
 	assert_string_equal(sget(o, "service_name"), "Sampah");
 	assert_string_equal(sget(o, "agency_responsible"), "Dinas Lingkungan Hidup");
 	assert_string_equal(sget(o, "requested_datetime"), "2026-11-10T08:00:00Z");
-	assert_string_equal(sget(o, "updated_datetime"), "2026-11-13T08:00:00Z");
+	assert_string_equal(sget(o, "updated_datetime"), "2026-11-26T08:00:00Z");
 	assert_true(json_is_null(json_object_get(o, "expected_datetime")));
 	assert_null(json_object_get(o, "lat"));
 	o = json_array_get(j, 2);
@@ -1767,7 +2507,7 @@ static void
 test_open311_hides_numbers_in_every_form_and_text_unless_published(void **state)
 {
 	struct fixture *f = *state;
-	char a[TICKET_DIGITS + 1], path[128], err[256], *digits;
+	char a[TICKET_DIGITS + 1], path[128], *digits;
 	struct store_complaint c;
 	struct fetch_res r;
 	json_t *j, *o;
@@ -1779,9 +2519,8 @@ test_open311_hides_numbers_in_every_form_and_text_unless_published(void **state)
 	    "\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc\x98\xef\xbc\x99\xef\xbc\x90"
 	    " / 8123456789, NIK 3374 0123 4567 0001, tiket lama 48219303", a);
 	get_ticket(f, a, &c);
-	assert_int_equal(ticket_apply(f->conf, f->s, &c, "dpupr", "in_progress",
-	    "sudah kami telepon ke 0812x3456x7890", NULL, utc(2026, 11, 3, 8, 0), err,
-	    sizeof err), 0);
+	assert_int_equal(apply(f, &c, "dpupr", "in_progress",
+	    "sudah kami telepon ke 0812x3456x7890", NULL, utc(2026, 11, 3, 8, 0)), 0);
 	store_complaint_clear(&c);
 
 	snprintf(path, sizeof path, "/open311/v2/requests/%s.json", a);
@@ -1860,8 +2599,16 @@ main(void)
 		T(test_reroute_by_triage_moves_the_ticket_and_tells_the_new_agency),
 		T(test_reroute_by_another_agency_is_refused),
 		T(test_status_change_texts_the_citizen_in_their_language),
-		T(test_a_2000_character_note_is_cut_to_three_sms),
+		T(test_the_longest_note_is_cut_to_three_sms),
 		T(test_no_sms_after_the_citizen_sent_stop),
+		T(test_internal_notes_reach_neither_the_citizen_nor_open311),
+		T(test_triage_reads_and_reroutes_a_ticket_a_rule_routed),
+		T(test_agency_returns_a_ticket_to_triage_and_the_citizen_is_not_told_rejected),
+		T(test_a_resolved_ticket_cannot_be_returned),
+		T(test_rejection_kinds_and_a_duplicate_linked_to_its_original),
+		T(test_events_and_webhooks_say_who_acted),
+		T(test_config_checks_named_tokens_and_reads_status_notes),
+		T(test_reopened_ticket_is_told_to_the_agency_and_has_a_due_date),
 		T(test_webhook_payload_fields_with_masked_or_full_phone),
 		T(test_sla_init_counts_working_days_without_weekends_and_holidays),
 		T(test_sla_tick_reminds_once_and_closes_resolved_tickets),

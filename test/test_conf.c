@@ -705,7 +705,7 @@ test_unknown_settings(void **state)
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
 	    "  fax = \"024-123456\"; } );\n"   /* 2 */
 	    "triage = \"dpupr\";\n" RULE);
-	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, show_phone, email, head_email, email_mode, digest_hour)");
+	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, tokens, show_phone, email, head_email, email_mode, digest_hour)");
 	assert_int_equal(errs.n, 1);
 }
 
@@ -1175,7 +1175,8 @@ test_reply_names(void **state)
 		"received", "received_triage", "need_text", "status", "status_note",
 		"not_found", "mistyped", "bad_ticket", "added", "add_empty",
 		"withdrawn", "already_closed", "help", "stopped", "started",
-		"lang_set", "lang_how", "duplicate", "limited", "capped", "st_received", "st_routed", "st_in_progress", "st_resolved",
+		"lang_set", "lang_how", "duplicate", "limited", "capped", "reopened", "duplicate_of",
+		"st_received", "st_routed", "st_in_progress", "st_resolved",
 		"st_closed", "st_deferred", "st_rejected", "st_withdrawn"
 	};
 	int r;

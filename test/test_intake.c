@@ -952,24 +952,74 @@ test_cancel_from_another_phone_changes_nothing(void **state)
 	assert_status(f, t, "withdrawn");
 }
 
+/*
+ * LAPOR!'s rule: a resolved ticket waits for its reporter (close_due, set
+ * when it was resolved).  A TAMBAH in that window reopens it: back to
+ * in_progress with a follow-up due date, and the reply says so.
+ */
 static void
-test_resolved_ticket_cannot_be_cancelled_but_takes_notes(void **state)
+test_add_within_the_window_reopens_a_resolved_ticket(void **state)
 {
 	struct fixture *f = *state;
 	struct intake_result res;
+	struct store_complaint c;
+	struct store_event ev[8];
 	char t[TICKET_DIGITS + 1], cmd[96], want[256];
+	int64_t now = now_unix();
+	size_t n, i;
 
 	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
-	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now_unix(), "dpupr",
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now, "dpupr",
 	    "resolved", "Sudah ditambal"), 0);
+	assert_int_equal(store_complaint_set_sla(f->s, complaint_id(f, t), -1, 0, 0,
+	    now + 14 * 86400, 0), 0);
 	sms(f, REPORTER, fmt(cmd, sizeof cmd, "BATAL %s", t), &res);
 	assert_string_equal(res.reply, fmt(want, sizeof want,
 	    "Tiket %s sudah selesai ditangani dan tidak bisa diubah. "
 	    "Kirim aduan baru bila masalah belum selesai.", t));
 	assert_status(f, t, "resolved");
-	/* "It is not fixed": a note on a resolved ticket is still taken. */
+
+	/* "It is not fixed": the ticket goes back to work. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s belum beres, lubang muncul lagi", t),
+	    &res);
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Tiket %s dibuka kembali: tambahan info Anda sudah kami terima dan diteruskan "
+	    "ke DPUPR untuk ditangani lagi.", t));
+	get_complaint(f, t, &c);
+	assert_string_equal(c.status, "in_progress");
+	assert_int_equal(c.close_due, 0);
+	/* A new due date: the follow-up, days from now. */
+	assert_true(c.followup_due > now_unix() + 86400);
+	assert_int_equal(store_events_list(f->s, c.id, ev, 8, &n), 0);
+	assert_true(n >= 3);
+	assert_string_equal(ev[n - 1].actor, "citizen");
+	assert_string_equal(ev[n - 1].status, "in_progress");
+	assert_string_equal(ev[n - 1].note, "belum beres, lubang muncul lagi");
+	for (i = 0; i < n; i++)
+		store_event_clear(&ev[i]);
+	store_complaint_clear(&c);
+
+	/* STATUS tells the reporter it is being handled again. */
+	sms(f, REPORTER, fmt(cmd, sizeof cmd, "STATUS %s", t), &res);
+	assert_contains(res.reply, fmt(want, sizeof want, "Tiket %s: sedang ditangani.", t));
+}
+
+/* After the window (the tick closes it any moment), a TAMBAH is a note only. */
+static void
+test_add_after_the_window_is_a_note_on_the_resolved_ticket(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	char t[TICKET_DIGITS + 1], cmd[96];
+	int64_t now = now_unix();
+
+	file_complaint(f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", t);
+	assert_int_equal(store_event_add(f->s, complaint_id(f, t), now - 20 * 86400, "dpupr",
+	    "resolved", "Sudah ditambal"), 0);
+	assert_int_equal(store_complaint_set_sla(f->s, complaint_id(f, t), -1, 0, 0,
+	    now - 60, 0), 0);
 	sms(f, REPORTER, fmt(cmd, sizeof cmd, "TAMBAH %s belum beres", t), &res);
-	assert_contains(res.reply, "sudah kami terima");
+	assert_contains(res.reply, "sudah kami terima. Terima kasih.");
 	assert_status(f, t, "resolved");
 }
 
@@ -1862,7 +1912,8 @@ main(void)
 		T(test_cancel_from_reporter_withdraws),
 		T(test_cancelled_ticket_cannot_be_changed_again),
 		T(test_cancel_from_another_phone_changes_nothing),
-		T(test_resolved_ticket_cannot_be_cancelled_but_takes_notes),
+		T(test_add_within_the_window_reopens_a_resolved_ticket),
+		T(test_add_after_the_window_is_a_note_on_the_resolved_ticket),
 		T(test_stop_and_start_switch_notifications),
 		T(test_default_language_is_indonesian),
 		T(test_english_is_remembered_until_an_indonesian_word),

@@ -161,6 +161,39 @@ test_main_path(void **state)
 		assert_false(lifecycle_agency_may(path[i], LC_RECEIVED));
 }
 
+/*
+ * lifecycle.h, "Two moves": triage re-routes from any open state; the
+ * holder returns a ticket to triage from received, routed, in_progress or
+ * deferred, never from resolved nor a final state.
+ */
+static void
+test_reroute_and_return(void **state)
+{
+	static const char *const returnable[] = { "received", "routed", "in_progress", "deferred" };
+	int s;
+	size_t i;
+
+	(void)state;
+	for (s = 0; s < LC_N; s++) {
+		int want = 0;
+
+		for (i = 0; i < sizeof returnable / sizeof returnable[0]; i++)
+			if (strcmp(all[s], returnable[i]) == 0)
+				want = 1;
+		if (lifecycle_return_may((enum lc_status)s) != want) {
+			print_error("return from %s: lifecycle_return_may says %d, the header %d\n",
+			    all[s], lifecycle_return_may((enum lc_status)s), want);
+			fail();
+		}
+		assert_int_equal(lifecycle_reroute_may((enum lc_status)s),
+		    lifecycle_open((enum lc_status)s));
+	}
+	assert_true(lifecycle_reroute_may(LC_RESOLVED));
+	assert_false(lifecycle_return_may(LC_RESOLVED));
+	assert_false(lifecycle_reroute_may(LC_N));
+	assert_false(lifecycle_return_may((enum lc_status)-1));
+}
+
 int
 main(void)
 {
@@ -169,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_every_change),
 		cmocka_unit_test(test_withdrawn_and_final),
 		cmocka_unit_test(test_main_path),
+		cmocka_unit_test(test_reroute_and_return),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

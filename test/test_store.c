@@ -1682,7 +1682,7 @@ test_complaint_overdue_and_autoclose(void **state)
 	add_sla_complaint(f->s, "OVER0005", "routed", 0, 5000, 0, 6000);  /* reminded */
 	add_sla_complaint(f->s, "OVER0006", "received", 0, 5000, 0, 0);   /* other stage's time */
 	add_sla_complaint(f->s, "OVER0007", "routed", 5000, 0, 0, 0);     /* other stage's time */
-	add_sla_complaint(f->s, "OVER0008", "in_progress", 5000, 5000, 0, 0);
+	add_sla_complaint(f->s, "OVER0008", "in_progress", 5000, 0, 0, 0); /* other stage's time */
 	add_sla_complaint(f->s, "OVER0009", "resolved", 5000, 5000, 10000, 0); /* closes */
 	add_sla_complaint(f->s, "OVER0010", "resolved", 0, 0, 10001, 0);
 	add_sla_complaint(f->s, "OVER0011", "resolved", 0, 0, 0, 0);

@@ -15,15 +15,20 @@
  *   agency       agency id it is with now
  *   received_at, updated_at   ISO-8601 UTC
  *   due_at       the current stage's due date: received -> routing due,
- *                routed -> agency follow-up due, resolved -> closes by itself
- *                then; otherwise null
- *   overdue      true when a received or routed ticket is past due_at
+ *                routed -> agency follow-up due, in_progress -> follow-up
+ *                due after the reporter reopened it (null otherwise),
+ *                resolved -> the reporter's window ends and it closes by
+ *                itself then; otherwise null
+ *   overdue      true when a received, routed or reopened ticket is past
+ *                due_at
+ *   duplicate_of the original's number when it was rejected as a duplicate,
+ *                else null
  *   reporter     {"phone": E.164 if the agency's show_phone is set, else
  *                 masked "+62812****890", "language": "id" | "en"}
  *   events       (GET /api/v1/tickets/{number} and the POST answer only)
- *                [{"at", "actor", "status" (null for a note), "note"}],
- *                oldest first, at most 200 (EVENTS_MAX)
- *                (added by agency/api.c)
+ *                [{"at", "actor", "by", "status" (null for a note), "note",
+ *                "internal", "action", "to_agency"}], oldest first, at most
+ *                200 (EVENTS_MAX) (added by agency/api.c)
  */
 #include "ticket/json.h"
 
@@ -99,6 +104,7 @@ ticket_due_of(const struct store_complaint *cm)
 	case LC_RECEIVED:
 		return cm->route_due;
 	case LC_ROUTED:
+	case LC_IN_PROGRESS:    /* 0 unless the reporter reopened it */
 		return cm->followup_due;
 	case LC_RESOLVED:
 		return cm->close_due;
@@ -113,7 +119,8 @@ ticket_overdue(const struct store_complaint *cm, int64_t now)
 	int st = lifecycle_from_name(cm->status);
 	int64_t due = ticket_due_of(cm);
 
-	return (st == LC_RECEIVED || st == LC_ROUTED) && due != 0 && now > due;
+	return (st == LC_RECEIVED || st == LC_ROUTED || st == LC_IN_PROGRESS) && due != 0 &&
+	    now > due;
 }
 
 json_t *
@@ -126,7 +133,7 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 	if (!show_phone)
 		log_mask_phone(cm->phone, masked, sizeof masked);
 	return ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
-	    " s:{s:o, s:o}}",
+	    " s:o, s:{s:o, s:o}}",
 	    "number", ticket_jstr(cm->ticket),
 	    "status", ticket_jstr(cm->status),
 	    "category", ticket_jstr(cm->keyword),
@@ -139,6 +146,8 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 	    "updated_at", ticket_jtime(cm->updated_at),
 	    "due_at", ticket_jtime(ticket_due_of(cm)),
 	    "overdue", ticket_overdue(cm, now),
+	    "duplicate_of", cm->duplicate_of[0] != '\0' ? ticket_jstr(cm->duplicate_of) :
+	    json_null(),
 	    "reporter",
 	    "phone", ticket_jstr(show_phone ? cm->phone : masked),
 	    "language", ticket_jstr(lang)));

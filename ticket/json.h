@@ -32,12 +32,13 @@ json_t *ticket_jstr(const char *s);
 json_t *ticket_jtime(int64_t t);
 
 /*
- * The current stage's due date: received -> route_due, routed ->
- * followup_due, resolved -> close_due; 0 otherwise.
+ * The current stage's due date: received -> route_due, routed and
+ * in_progress -> followup_due (0 for in_progress unless the reporter
+ * reopened it), resolved -> close_due; 0 otherwise.
  */
 int64_t ticket_due_of(const struct store_complaint *cm);
 
-/* 1 when a received or routed ticket is past its due date at now. */
+/* 1 when a received, routed or in_progress ticket is past its due date at now. */
 int ticket_overdue(const struct store_complaint *cm, int64_t now);
 
 /*

@@ -19,17 +19,24 @@ static const char *const names[LC_N] = {
 
 #define B(s) (1u << (s))
 
-/* agency_may[from]: the states an agency may move a complaint to. */
-static const unsigned agency_may[LC_N] = {
-	[LC_RECEIVED] = B(LC_ROUTED) | B(LC_IN_PROGRESS) | B(LC_DEFERRED) | B(LC_REJECTED),
-	[LC_ROUTED] = B(LC_ROUTED) | B(LC_IN_PROGRESS) | B(LC_RESOLVED) | B(LC_DEFERRED) |
-	    B(LC_REJECTED),
-	[LC_IN_PROGRESS] = B(LC_RESOLVED) | B(LC_DEFERRED) | B(LC_REJECTED),
-	[LC_DEFERRED] = B(LC_IN_PROGRESS) | B(LC_RESOLVED) | B(LC_REJECTED),
-	[LC_RESOLVED] = B(LC_IN_PROGRESS) | B(LC_CLOSED),
-	[LC_CLOSED] = 0,
-	[LC_REJECTED] = 0,
-	[LC_WITHDRAWN] = 0,
+/*
+ * rows[from]: the states an agency may move a complaint to, and whether
+ * triage may re-route it or its agency return it to triage.
+ */
+static const struct {
+	unsigned agency_may;
+	unsigned char reroute, give_back;
+} rows[LC_N] = {
+	[LC_RECEIVED] = { B(LC_ROUTED) | B(LC_IN_PROGRESS) | B(LC_DEFERRED) | B(LC_REJECTED),
+	    1, 1 },
+	[LC_ROUTED] = { B(LC_ROUTED) | B(LC_IN_PROGRESS) | B(LC_RESOLVED) | B(LC_DEFERRED) |
+	    B(LC_REJECTED), 1, 1 },
+	[LC_IN_PROGRESS] = { B(LC_RESOLVED) | B(LC_DEFERRED) | B(LC_REJECTED), 1, 1 },
+	[LC_DEFERRED] = { B(LC_IN_PROGRESS) | B(LC_RESOLVED) | B(LC_REJECTED), 1, 1 },
+	[LC_RESOLVED] = { B(LC_IN_PROGRESS) | B(LC_CLOSED), 1, 0 },
+	[LC_CLOSED] = { 0, 0, 0 },
+	[LC_REJECTED] = { 0, 0, 0 },
+	[LC_WITHDRAWN] = { 0, 0, 0 },
 };
 
 const char *
@@ -54,7 +61,19 @@ lifecycle_agency_may(enum lc_status from, enum lc_status to)
 {
 	if ((unsigned)from >= LC_N || (unsigned)to >= LC_N)
 		return 0;
-	return (agency_may[from] & B(to)) != 0;
+	return (rows[from].agency_may & B(to)) != 0;
+}
+
+int
+lifecycle_reroute_may(enum lc_status from)
+{
+	return (unsigned)from < LC_N && rows[from].reroute;
+}
+
+int
+lifecycle_return_may(enum lc_status from)
+{
+	return (unsigned)from < LC_N && rows[from].give_back;
 }
 
 int

@@ -33,6 +33,7 @@ static int
 remind_one(struct tick *a, const char *ticket, int64_t now)
 {
 	struct store_complaint cm;
+	struct ticket_event ev = { 0 };
 	char tail[48];
 	int r;
 
@@ -49,8 +50,10 @@ remind_one(struct tick *a, const char *ticket, int64_t now)
 	}
 	/* Once per stage: the key is the due date, not the time of the tick. */
 	snprintf(tail, sizeof tail, "overdue:%lld", (long long)ticket_due_of(&cm));
-	if (ticket_queue_webhook(a->conf, a->store, cm.agency, "ticket.overdue", &cm, "aduan", NULL,
-	    NULL, NULL, tail, now) < 0 ||
+	ev.event = "ticket.overdue";
+	ev.actor = TICKET_SYSTEM;
+	ev.key_tail = tail;
+	if (ticket_queue_webhook(a->conf, a->store, cm.agency, &cm, &ev, now) < 0 ||
 	    ticket_mail_overdue(a->conf, a->store, &cm, now) < 0 ||
 	    store_complaint_set_sla(a->store, cm.id, -1, -1, -1, -1, now) != 0) {
 		store_complaint_clear(&cm);
@@ -71,7 +74,9 @@ static int
 autoclose_one(struct tick *a, const char *ticket, int64_t now)
 {
 	struct store_complaint cm;
-	char note[160], err[256];
+	struct ticket_request rq = { 0 };
+	struct ticket_error err;
+	char note[160];
 	int r;
 
 	if (store_begin(a->store) != 0)
@@ -87,13 +92,15 @@ autoclose_one(struct tick *a, const char *ticket, int64_t now)
 	}
 	snprintf(note, sizeof note, "closed automatically: no reply from the reporter within "
 	    "%d working days", a->conf->sla_autoclose_days);
-	r = ticket_apply(a->conf, a->store, &cm, "aduan", "closed", note, NULL, now, err,
-	    sizeof err);
+	rq.agency = TICKET_SYSTEM;
+	rq.status = "closed";
+	rq.note = note;
+	r = ticket_request_apply(a->conf, a->store, &cm, &rq, now, &err);
 	store_complaint_clear(&cm);
 	if (r != 0) {
 		store_rollback(a->store);
-		if (r > 0) {
-			log_warnx("ticket %s: not closed automatically: %s", ticket, err);
+		if (err.kind != TICKET_STORE) {
+			log_warnx("ticket %s: not closed automatically: %s", ticket, err.msg);
 			return 0;
 		}
 		return -1;

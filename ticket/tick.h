@@ -1,7 +1,7 @@
 /*
  * ticket/tick: the service-level tick.  One "ticket.overdue" reminder
  * webhook per overdue stage, and the automatic closing of resolved tickets
- * the citizen did not answer (through ticket_apply, so the closing causes
+ * the citizen did not answer (through ticket_request_apply, so the closing causes
  * what any change causes).  The daemon's clock thread calls it every few
  * seconds.  No HTTP here.
  */
