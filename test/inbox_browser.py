@@ -394,21 +394,13 @@ def scenario_5():
     f = form("return")
     write(f, "reason", "Jalan provinsi, bukan wewenang kabupaten.")
     submit(f)
-    if "request entry point" in text():
-        # ticket_apply has no return to triage: the core's ticket_request_apply has.
-        print("SKIP 5: return to triage needs the ticket core's request entry point "
-              "(h13-core); the store is unchanged:", status_of(t5), flush=True)
-        check(status_of(t5) == ("routed", "dpupr"), "5: a refused return changed nothing")
-        logout()
-        login(TRIAGE)
-    else:
-        check(status_of(t5)[1] == "diskominfo", "5: returned to triage", status_of(t5))
-        logout()
-        login(TRIAGE)
-        go("/inbox/t/" + t5)
-        f = form("takeback")
-        submit(f)
-        check("done=takeback" in driver.current_url, "5: triage takes it back", driver.current_url)
+    check(status_of(t5)[1] == "diskominfo", "5: returned to triage", status_of(t5))
+    logout()
+    login(TRIAGE)
+    go("/inbox/t/" + t5)
+    f = form("takeback")
+    submit(f)
+    check("done=takeback" in driver.current_url, "5: triage takes it back", driver.current_url)
     go("/inbox/t/" + t5)
     f = form("route")
     Select(f.find_element(By.NAME, "agency")).select_by_value("dlh")

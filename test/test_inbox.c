@@ -322,9 +322,9 @@ test_every_word_has_both_languages(void **state)
 	assert_string_equal(tr(LANG_EN, TR_QUEUE), "Queue");
 	assert_string_equal(tr(LANG_ID, TR_QUEUE), "Antrian");
 	/* Canned notes exist in both languages for the statuses an agency sets. */
-	assert_string_not_equal(actions_canned(LANG_ID, "in_progress"),
-	    actions_canned(LANG_EN, "in_progress"));
-	assert_string_equal(actions_canned(LANG_ID, "withdrawn"), "");
+	assert_string_not_equal(actions_canned(NULL, LANG_ID, "in_progress"),
+	    actions_canned(NULL, LANG_EN, "in_progress"));
+	assert_string_equal(actions_canned(NULL, LANG_ID, "withdrawn"), "");
 }
 
 static void
@@ -522,6 +522,48 @@ test_posts_check_agency_role_and_form(void **state)
 	}
 }
 
+/*
+ * Through the core's one entry point: an internal note stays in the history
+ * (marked, with who wrote it) and queues no SMS; a return to triage by its
+ * holder moves the ticket and the page shows who returned it and where.
+ */
+static void
+test_internal_note_and_return_through_the_core(void **state)
+{
+	struct t *t = *state;
+	char mine[9], err[300];
+	struct store_complaint c;
+	long before;
+	char *s;
+	int st;
+
+	add(t, "JALAN", "dpupr", "routed", t->now - 7200, "JALAN lubang", mine);
+	before = store_outbox_count(t->f->s, "pending");
+	assert_int_equal(post(t, &t->dpupr, mine, err, sizeof err, "action", "note",
+	    "to", "internal", "note", "Cek anggaran dulu", (char *)NULL), 303);
+	assert_int_equal(store_outbox_count(t->f->s, "pending"), before);
+	s = detail(t, &t->dpupr, mine, 0, &st);
+	assert_int_equal(st, 200);
+	assert_contains(s, "[catatan internal] Cek anggaran dulu");
+	assert_contains(s, " / budi");
+	free(s);
+
+	assert_int_equal(post(t, &t->dpupr, mine, err, sizeof err, "action", "return",
+	    "reason", "Jalan provinsi, bukan wewenang kabupaten", (char *)NULL), 303);
+	assert_int_equal(store_complaint_get(t->f->s, mine, &c), 1);
+	assert_string_equal(c.agency, "kominfo");
+	assert_string_equal(c.status, "received");
+	store_complaint_clear(&c);
+	/* Gone from dpupr's reach; triage sees who returned it. */
+	s = detail(t, &t->dpupr, mine, 0, &st);
+	assert_int_equal(st, 404);
+	free(s);
+	s = detail(t, &t->triage, mine, 0, &st);
+	assert_int_equal(st, 200);
+	assert_contains(s, "(returned)");
+	free(s);
+}
+
 static void
 test_queue_counts_filters_order_and_pages(void **state)
 {
@@ -677,6 +719,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_an_agency_sees_only_its_own_tickets, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_posts_check_agency_role_and_form, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_internal_note_and_return_through_the_core, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_queue_counts_filters_order_and_pages, setup,
 		    teardown),

@@ -59,10 +59,14 @@ static const struct {
 };
 
 const char *
-actions_canned(enum lang l, const char *status)
+actions_canned(const struct conf *c, enum lang l, const char *status)
 {
+	const char *const *notes;
 	size_t i;
 
+	/* The operator's canned notes (status_notes) first, then the built-in one. */
+	if (c != NULL && conf_status_notes(c, l, status, &notes) > 0)
+		return notes[0];
 	for (i = 0; i < ARRAY_LEN(canned); i++)
 		if (strcmp(canned[i].status, status) == 0)
 			return canned[i].text[l == LANG_EN ? LANG_EN : LANG_ID];
@@ -78,17 +82,8 @@ reporter_lang(const struct page *p, const struct store_complaint *cm)
 	return l == LANG_NONE ? p->conf->default_lang : l;
 }
 
-/* What a rejection tells the reporter, by kind ({ticket}: the original, conf_fill). */
-static const struct {
-	const char *kind;
-	const char *text[LANG_N];
-} rejections[] = {
-	{ "not_complaint", { "Pesan Anda bukan aduan yang dapat kami tindak lanjuti.",
-	    "Your message is not a complaint we can act on." } },
-	{ "spam", { "Pesan Anda kami tandai sebagai spam.", "Your message was marked as spam." } },
-	{ "duplicate", { "Aduan ini sama dengan tiket {ticket}; kami menindaklanjutinya di sana.",
-	    "This complaint is the same as ticket {ticket}; we follow it up there." } },
-};
+/* The kinds of rejection the core knows (ticket/change.h); it words the SMS. */
+static const char *const rejections[] = { "not_complaint", "spam", "duplicate" };
 
 /* ---- the forms ------------------------------------------------------------------ */
 
@@ -172,10 +167,10 @@ triage_forms(struct html *h, const struct page *p, const struct store_complaint 
 		    " *" : "");
 	}
 	html_fmt(h, "</select></label>");
-	note_field(h, p, "note", actions_canned(reporter_lang(p, cm), "routed"), cm, 0);
+	note_field(h, p, "note", actions_canned(p->conf, reporter_lang(p, cm), "routed"), cm, 0);
 	form_close(h, p);
 	form_open(h, p, cm, "hold", tr(p->lang, TR_ACT_HOLD), tr(p->lang, TR_ACT_HOLD_HELP), 0);
-	note_field(h, p, "note", actions_canned(reporter_lang(p, cm), "deferred"), cm, 0);
+	note_field(h, p, "note", actions_canned(p->conf, reporter_lang(p, cm), "deferred"), cm, 0);
 	form_close(h, p);
 	form_open(h, p, cm, "reject", tr(p->lang, TR_ACT_REJECT), tr(p->lang, TR_ACT_REJECT_HELP),
 	    0);
@@ -208,7 +203,7 @@ status_forms(struct html *h, const struct page *p, const struct store_complaint 
 		snprintf(title, sizeof title, "%s: %s", tr(p->lang, TR_SET_TO), page_status(p, name));
 		form_open(h, p, cm, "status", title, NULL, 0);
 		html_fmt(h, "<input type=\"hidden\" name=\"status\" value=\"%s\">", name);
-		note_field(h, p, "note", actions_canned(reporter_lang(p, cm), name), cm, 0);
+		note_field(h, p, "note", actions_canned(p->conf, reporter_lang(p, cm), name), cm, 0);
 		form_close(h, p);
 	}
 }
@@ -329,13 +324,13 @@ actions_request(const struct http_request *req, const struct page *p,
 		r->status = "rejected";
 		kind = field(req, "kind", 16, &bad);
 		for (i = 0; kind != NULL && i < ARRAY_LEN(rejections); i++)
-			if (strcmp(rejections[i].kind, kind) == 0)
+			if (strcmp(rejections[i], kind) == 0)
 				break;
 		if (kind == NULL || i == ARRAY_LEN(rejections)) {
 			errf(err, errsz, "choose why it is rejected");
 			return 400;
 		}
-		r->rejection = rejections[i].kind;
+		r->rejection = rejections[i];
 		if (strcmp(kind, "duplicate") == 0) {
 			dup = field(req, "duplicate_of", 8, &bad);
 			if (dup == NULL || strspn(dup, "0123456789") != 8 || strlen(dup) != 8 ||
@@ -386,64 +381,37 @@ actions_request(const struct http_request *req, const struct page *p,
 }
 
 /*
- * Carries r out on cm inside the caller's transaction, through the ticket
- * core: 0, 400/403/404/409 with a reason, -1 on a store error.  The one
- * caller of the core's change of a ticket in web/, and the one place that
- * changes when the core's request entry point (ticket_request_apply with
- * struct ticket_request, whose fields struct web_request copies) takes
- * over from ticket_apply: the request is filled from r and the viewer
- * (agency, by = login), its error kinds map to 404/403/409/400/-1, and
- * the rejection's words below become the core's.
+ * Carries r out on cm inside the caller's transaction through the ticket
+ * core's one entry point (ticket_request_apply, as the agency API does),
+ * as the viewer: agency, by = the account's login.  0, or 400/403/404/409
+ * with the core's reason in err, -1 on a store error.  The core words
+ * every SMS the reporter gets (a rejection's kind included).
  */
 static int
 actions_apply(const struct page *p, struct store_complaint *cm, const struct web_request *r,
     char *err, size_t errsz)
 {
-	struct store_complaint orig;
-	const char *name = "ticket", *value;
-	char note[1200];
-	size_t i;
-	long n;
-	int found;
+	static const int answer[] = {
+		[TICKET_OK] = 0, [TICKET_NOT_FOUND] = 404, [TICKET_FORBIDDEN] = 403,
+		[TICKET_CONFLICT] = 409, [TICKET_BAD_INPUT] = 400, [TICKET_STORE] = -1
+	};
+	struct ticket_request rq = { 0 };
+	struct ticket_error e;
 
-	/*
-	 * ticket_apply has neither internal notes nor a return to triage:
-	 * refused rather than turned into something the reporter would read.
-	 */
-	if (r->internal) {
-		errf(err, errsz, "internal notes need the ticket core's request entry point");
-		return 409;
-	}
-	if (r->give_back) {
-		errf(err, errsz, "returning a ticket needs the ticket core's request entry point");
-		return 409;
-	}
-	if (r->duplicate_of != NULL) {
-		found = store_complaint_get(p->store, r->duplicate_of, &orig);
-		if (found < 0)
-			return -1;
-		if (found == 1)
-			store_complaint_clear(&orig);
-		if (found == 0) {
-			errf(err, errsz, "no ticket %s to be a duplicate of", r->duplicate_of);
-			return 400;
-		}
-	}
-	if (r->rejection == NULL)
-		return ticket_apply(p->conf, p->store, cm, p->who->agency, r->status, r->note,
-		    r->new_agency, p->now, err, errsz);
-	/* The reporter reads why, in their language, then the officer's words. */
-	for (i = 0; i < ARRAY_LEN(rejections) - 1 &&
-	    strcmp(rejections[i].kind, r->rejection) != 0; i++)
-		;
-	value = r->duplicate_of != NULL ? r->duplicate_of : "";
-	n = conf_fill(rejections[i].text[reporter_lang(p, cm)], &name, &value, 1, note,
-	    sizeof note);
-	if (r->note != NULL && n >= 0 && (size_t)n < sizeof note)
-		snprintf(note + n, sizeof note - (size_t)n, " %s", r->note);
-	utf8_fix_tail(note);
-	return ticket_apply(p->conf, p->store, cm, p->who->agency, r->status, note, NULL, p->now,
-	    err, errsz);
+	rq.agency = p->who->agency;
+	rq.by = p->who->login;
+	rq.status = r->status;
+	rq.note = r->note;
+	rq.internal = r->internal;
+	rq.new_agency = r->new_agency;
+	rq.rejection = r->rejection;
+	rq.duplicate_of = r->duplicate_of;
+	rq.give_back = r->give_back;
+	rq.reason = r->reason;
+	if (ticket_request_apply(p->conf, p->store, cm, &rq, p->now, &e) == 0)
+		return 0;
+	errf(err, errsz, "%s", e.msg);
+	return answer[e.kind];
 }
 
 /* The audit row of an action carried out on cm: "ticket_<action>", what it set.  0, -1. */

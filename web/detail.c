@@ -218,12 +218,19 @@ history(struct html *h, const struct page *p, const struct store_complaint *cm, 
 		/* A citizen's note may hold numbers: masked like their other texts. */
 		note = strcmp(ev[i].actor, "citizen") == 0 ? shown(ev[i].note, cm, reveal) :
 		    ev[i].note != NULL ? xstrdup(ev[i].note) : NULL;
-		html_fmt(h, "<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"pre\">%s</td></tr>\n",
-		    when, actor(p, ev[i].actor), ev[i].status[0] != '\0' ?
-		    page_status(p, ev[i].status) : "", note != NULL ? note : "");
-		if (ev[i].status[0] != '\0')
-			*returned = strcmp(ev[i].status, "received") == 0 &&
-			    strcmp(ev[i].actor, "citizen") != 0 && strcmp(ev[i].actor, "aduan") != 0;
+		/* Who: the agency and the person of it (a staff login or a token's name). */
+		html_fmt(h, "<tr><td>%s</td><td>%s%s%s</td><td>%s%s%s%s%s%s</td>"
+		    "<td class=\"pre\">%s%s</td></tr>\n", when, actor(p, ev[i].actor),
+		    ev[i].by[0] != '\0' ? " / " : "", ev[i].by,
+		    ev[i].status[0] != '\0' ? page_status(p, ev[i].status) : "",
+		    ev[i].action[0] != '\0' ? " (" : "", ev[i].action,
+		    ev[i].action[0] != '\0' ? ")" : "",
+		    ev[i].to_agency[0] != '\0' ? " \xe2\x86\x92 " : "",
+		    ev[i].to_agency[0] != '\0' ? page_agency(p, ev[i].to_agency) : "",
+		    ev[i].internal ? tr(p->lang, TR_INTERNAL) : "",
+		    note != NULL ? note : "");
+		if (ev[i].status[0] != '\0' || ev[i].to_agency[0] != '\0')
+			*returned = strcmp(ev[i].action, "returned") == 0;
 		free(note);
 		store_event_clear(&ev[i]);
 	}

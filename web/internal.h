@@ -223,8 +223,11 @@ void actions_forms(struct html *h, const struct page *p, const struct store_comp
 int actions_post(const struct page *p, const char *number, const struct http_request *req,
     const char **done, char *err, size_t errsz);
 
-/* The canned note for moving to status (in the reporter's language l), or "". */
-const char *actions_canned(enum lang l, const char *status);
+/*
+ * The canned note for moving to status in language l: the config's first
+ * status_notes entry (c may be NULL), else a built-in one, or "".
+ */
+const char *actions_canned(const struct conf *c, enum lang l, const char *status);
 
 /* ---- dash.c ------------------------------------------------------------------ */
 
