@@ -301,6 +301,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS audit_log_complaint ON audit_log(complaint_id, id)"
 	"  WHERE complaint_id IS NOT NULL;"
 	"PRAGMA user_version = 10;",
+
+	/*
+	 * 11: a ticket's page in the web inbox reads the citizen's messages and
+	 * the SMS queued to them by complaint (store/inbox.c's thread): without
+	 * these it scanned both tables on every page.  Partial on messages (a
+	 * command that opened no ticket has none).
+	 */
+	"CREATE INDEX IF NOT EXISTS messages_complaint ON messages(complaint_id)"
+	"  WHERE complaint_id IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS outbox_complaint ON outbox(complaint_id)"
+	"  WHERE complaint_id IS NOT NULL;"
+	"PRAGMA user_version = 11;",
 };
 
 
@@ -698,6 +710,7 @@ static const struct {
 	{ "login_failures", ST_LOGIN_FAILURES },
 	{ "login_failures_purge", ST_LOGIN_FAILURES_PURGE },
 	{ "audit_list_complaint", ST_AUDIT_LIST_COMPLAINT },
+	{ "inbox_thread", ST_INBOX_THREAD },
 };
 
 int

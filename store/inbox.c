@@ -16,8 +16,8 @@
  * run time.
  *
  * Indexes: complaints_agency (agency, id) serves an agency's queue;
- * complaints_created the dashboard's window.  messages and outbox have no
- * index on complaint_id (no query needed one before): a thread scans them.
+ * complaints_created the dashboard's window; messages_complaint and
+ * outbox_complaint (migration 11) a ticket's thread.
  */
 #include "store/store_int.h"
 

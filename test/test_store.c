@@ -102,7 +102,7 @@ test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 10);
+	assert_int_equal(store_schema_version(f->s), 11);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
 	assert_int_equal(store_outbox_count(f->s, NULL), 0);
@@ -137,7 +137,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 10);
+	assert_int_equal(store_schema_version(f->s), 11);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -299,7 +299,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 10);
+	assert_int_equal(store_schema_version(s), 11);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -337,7 +337,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 10);
+	assert_int_equal(store_schema_version(s), 11);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
@@ -459,7 +459,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v2 database: %s", err);
-	assert_int_equal(store_schema_version(s), 10);
+	assert_int_equal(store_schema_version(s), 11);
 	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
 	assert_string_equal(c.description, "Lampu mati");
 	assert_int_equal(c.route_due, 0);
@@ -501,7 +501,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 10);
+	assert_int_equal(store_schema_version(s), 11);
 	assert_int_equal(store_outbox_count(s, NULL), 2);
 	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
@@ -2771,7 +2771,8 @@ test_purges_use_an_index_and_bounded_batches(void **state)
 	struct fixture *f = *state;
 	static const char *const names[] = {
 		"ussd_purge", "parts_purge", "parts_expired", "guard_get", "guard_text_find",
-		"guard_purge", "guard_texts_purge", "message_find", "message_add", "parts_forget"
+		"guard_purge", "guard_texts_purge", "message_find", "message_add", "parts_forget",
+		"inbox_thread"
 	};
 	char plan[2048];
 	struct store_ussd u;
