@@ -66,6 +66,8 @@ enum conf_reply {
 	/* the agency side (ticket/change.h) */
 	REPLY_REOPENED,         /* {ticket} {agency}: the reporter's TAMBAH reopened it */
 	REPLY_DUPLICATE_OF,     /* {ticket} {original} {shortcode}: rejected as a duplicate */
+	REPLY_RESOLVED_HINT,    /* {ticket} {shortcode}: appended to the "resolved" status SMS:
+	                           how to say it is not solved (TAMBAH reopens it) */
 	/* status names shown in {status} */
 	REPLY_ST_RECEIVED,
 	REPLY_ST_ROUTED,

@@ -124,6 +124,9 @@ static const struct template templates[REPLY_N] = {
 	[REPLY_DUPLICATE_OF] = { "duplicate_of", P_TICKET | P_ORIGINAL | P_SHORTCODE, {
 	    "Tiket {ticket} ditutup karena sama dengan aduan No tiket {original}. Cek status: ketik STATUS {original} kirim ke {shortcode}",
 	    "Ticket {ticket} was closed as the same complaint as ticket no {original}. For status text STATUS {original} to {shortcode}" } },
+	[REPLY_RESOLVED_HINT] = { "resolved_hint", P_TICKET | P_SHORTCODE, {
+	    " Belum selesai? Balas TAMBAH {ticket} dan keterangannya ke {shortcode}.",
+	    " Not solved? Reply ADD {ticket} and what is wrong to {shortcode}." } },
 	[REPLY_ST_RECEIVED] = { "st_received", 0, { "diterima", "received" } },
 	[REPLY_ST_ROUTED] = { "st_routed", 0, { "diteruskan ke dinas", "forwarded to the agency" } },
 	[REPLY_ST_IN_PROGRESS] = { "st_in_progress", 0, { "sedang ditangani", "in progress" } },

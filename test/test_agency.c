@@ -1203,6 +1203,14 @@ test_the_longest_note_is_cut_to_three_sms(void **state)
 	sms = find_row(&rs, "sms", PHONE, "selesai");
 	assert_true(sms_parts(sms->body) <= 3);
 	assert_contains(sms->body, "xxxxxxxxxx...");
+	/* Resolved: the reporter is told how to say it is not (TAMBAH reopens it), whole. */
+	{
+		char hint[120];
+
+		snprintf(hint, sizeof hint, "... Belum selesai? Balas TAMBAH %s dan keterangannya "
+		    "ke 1708.", c.ticket);
+		assert_contains(sms->body, hint);
+	}
 	rows_clear(&rs);
 
 	/* Two-byte characters: UCS-2, still 3 parts, never half a character. */

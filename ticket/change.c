@@ -233,8 +233,38 @@ cut_at(const char *note, size_t n, size_t len)
 }
 
 /*
+ * A status SMS's text: template r, then, for a resolved ticket, how the
+ * reporter says it is not solved (REPLY_RESOLVED_HINT: TAMBAH reopens it
+ * within their window).  A heap string.
+ */
+static char *
+status_text(const struct conf *c, enum lang l, const struct store_complaint *cm,
+    enum conf_reply r, const char *const *names, const char *const *values, size_t n)
+{
+	const char *hn[] = { "ticket", "shortcode" };
+	const char *hv[2];
+	char *text = render(c, l, r, names, values, n), *hint, *out;
+	size_t a, b;
+
+	if (strcmp(cm->status, "resolved") != 0)
+		return text;
+	hv[0] = cm->ticket;
+	hv[1] = c->short_code;
+	hint = render(c, l, REPLY_RESOLVED_HINT, hn, hv, 2);
+	a = strlen(text);
+	b = strlen(hint);
+	out = xmalloc(a + b + 1);
+	memcpy(out, text, a);
+	memcpy(out + a, hint, b + 1);
+	free(text);
+	free(hint);
+	return out;
+}
+
+/*
  * The status SMS: REPLY_STATUS_NOTE (REPLY_STATUS without a note) with the
- * note cut, with "...", until the whole text fits SMS_MAX_PARTS.  Binary
+ * note cut, with "...", until the whole text (the resolved hint included)
+ * fits SMS_MAX_PARTS.  Binary
  * search on the note's length: a dozen renders for any note.
  */
 static char *
@@ -258,9 +288,9 @@ status_sms(const struct conf *c, enum lang l, const struct store_complaint *cm,
 	values[2] = ag != NULL ? ag->short_name : cm->agency;
 	values[3] = date;
 	if (note == NULL || *note == '\0')
-		return render(c, l, REPLY_STATUS, names, values, 4);
+		return status_text(c, l, cm, REPLY_STATUS, names, values, 4);
 	values[4] = note;
-	out = render(c, l, REPLY_STATUS_NOTE, names, values, 5);
+	out = status_text(c, l, cm, REPLY_STATUS_NOTE, names, values, 5);
 	if (sms_parts(out) <= SMS_MAX_PARTS)
 		return out;
 	free(out);
@@ -275,7 +305,7 @@ status_sms(const struct conf *c, enum lang l, const struct store_complaint *cm,
 		p = cut_at(note, n, mid);
 		memcpy(cut, note, p);
 		memcpy(cut + p, "...", 4);
-		out = render(c, l, REPLY_STATUS_NOTE, names, values, 5);
+		out = status_text(c, l, cm, REPLY_STATUS_NOTE, names, values, 5);
 		if (sms_parts(out) <= SMS_MAX_PARTS)
 			lo = mid;
 		else
@@ -285,7 +315,7 @@ status_sms(const struct conf *c, enum lang l, const struct store_complaint *cm,
 	p = cut_at(note, n, lo);
 	memcpy(cut, note, p);
 	memcpy(cut + p, "...", 4);
-	out = render(c, l, REPLY_STATUS_NOTE, names, values, 5);
+	out = status_text(c, l, cm, REPLY_STATUS_NOTE, names, values, 5);
 	free(cut);
 	return out;
 }
