@@ -52,7 +52,9 @@ const char *const reports_sql[ST_NSTMTS] = {
 	    " (SELECT count(*) FROM complaints"
 	    "  WHERE status = 'received' AND route_due > 0 AND route_due < ?1),"
 	    " (SELECT count(*) FROM complaints"
-	    "  WHERE status = 'routed' AND followup_due > 0 AND followup_due < ?1)",
+	    "  WHERE status = 'routed' AND followup_due > 0 AND followup_due < ?1)"
+	    " + (SELECT count(*) FROM complaints"     /* reopened by the reporter's TAMBAH */
+	    "  WHERE status = 'in_progress' AND followup_due > 0 AND followup_due < ?1)",
 };
 
 int

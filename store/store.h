@@ -610,8 +610,9 @@ int store_stats_responses(struct store *s, int64_t since, size_t limit,
 
 /*
  * Complaints overdue at `now`, whatever their age and whether reminded or
- * not: status received with route_due < now, and status routed with
- * followup_due < now.  0, -1.
+ * not: status received with route_due < now (*received), and status
+ * routed, or in_progress reopened by the reporter, with followup_due < now
+ * (*routed: the agencies').  0, -1.
  */
 int store_stats_overdue(struct store *s, int64_t now, long *received, long *routed);
 

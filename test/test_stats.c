@@ -315,6 +315,22 @@ test_overdue(void **state)
 	assert_int_equal(st.overdue_received, 1);
 	assert_int_equal(st.overdue_routed, 0);
 	stats_clear(&st);
+
+	/* c9 reopened by its reporter (in_progress, a new follow-up date), now passed. */
+	{
+		struct store_complaint c9;
+
+		assert_int_equal(store_complaint_get(f->s, "10000009", &c9), 1);
+		assert_int_equal(store_begin(f->s), 0);
+		assert_int_equal(store_event_add(f->s, c9.id, NOW - 3 * DAY, "citizen",
+		    "in_progress", "belum selesai"), 0);
+		assert_int_equal(store_complaint_set_sla(f->s, c9.id, -1, 0, NOW - 50, 0, 0), 0);
+		assert_int_equal(store_commit(f->s), 0);
+		store_complaint_clear(&c9);
+	}
+	assert_int_equal(stats_compute(f->s, f->c, NOW - 7 * DAY, NOW, &st), 0);
+	assert_int_equal(st.overdue_routed, 2);                 /* c1 and c9 */
+	stats_clear(&st);
 }
 
 static void
