@@ -4,7 +4,7 @@
  * it; --help is written from that table, so the help and the commands
  * cannot drift apart.  One file per command or close family (check.c,
  * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c,
- * user.c); the helpers they share (loading the config, opening the store,
+ * user.c, backup.c); the helpers they share (loading the config, opening the store,
  * ...) are in opts.c.  Logic lives in the modules below: a command parses,
  * loads, calls, prints.
  *
@@ -162,5 +162,6 @@ int cmd_sms(const struct opts *o, int argc, char **argv);
 int cmd_outbox(const struct opts *o, int argc, char **argv);
 int cmd_phone(const struct opts *o, int argc, char **argv);
 int cmd_user(const struct opts *o, int argc, char **argv);
+int cmd_backup(const struct opts *o, int argc, char **argv);
 
 #endif

@@ -72,6 +72,12 @@ static const struct cli_cmd commands[] = {
 "        send TEXT from phone number FROM to a running service the way Kannel\n"
 "        would, and print the reply the phone would get; reuse --id to see\n"
 "        what a gateway retry gets\n" } } },
+	{ "backup", NULL, CLI_PERMUTE, 1, 1, cmd_backup, {
+	    { "DEST [-c FILE] [-d DATABASE]",
+"        a consistent copy of the database, taken while the service runs\n"
+"        (SQLite's online backup API: cp would miss what is in the -wal\n"
+"        file), checked with an integrity check; DEST must not exist; see\n"
+"        README \"Backup and restore\"\n" } } },
 	{ "outbox", NULL, CLI_PERMUTE, 0, -1, cmd_outbox, {
 	    { "[-c FILE] [-d DATABASE] [--dead]",
 "        list what waits to leave Aduan (webhooks, SMS), or the dead rows\n" },

@@ -887,4 +887,29 @@ struct store_thread_item {
 int store_inbox_thread(struct store *s, int64_t complaint_id, size_t limit,
     void (*fn)(void *arg, const struct store_thread_item *t), void *arg);
 
+/* ---- backup (backup.c) -------------------------------------------------
+ * `aduan backup`: its own connections, never a struct store, so it runs
+ * beside a serving process and never creates, migrates nor writes the
+ * source.
+ */
+
+struct store_backup_info {
+	long long bytes;        /* size of DEST */
+	int schema_version;     /* the copy's user_version (= the source's) */
+	long long complaints;   /* rows of complaints in the copy */
+	double seconds;         /* how long the whole backup took */
+};
+
+/*
+ * Copies the database at db_path (which must exist) to dest, a new file:
+ * one consistent snapshot through SQLite's online backup API, taken while
+ * a service may keep writing; written to a temporary file beside dest,
+ * checked (PRAGMA integrity_check, same user_version as the source),
+ * fsync'd and only then given dest's name.  An existing dest is refused.
+ * 0 with *out filled, or -1 with the reason in err and nothing left at
+ * dest nor beside it.
+ */
+int store_backup(const char *db_path, const char *dest, struct store_backup_info *out,
+    char *err, size_t errsz);
+
 #endif

@@ -13,6 +13,7 @@
  *   messages.c, complaints.c, phones.c, ussd.c, outbox.c, listing.c,
  *   parts.c, reports.c, guard.c, accounts.c
  *                 one section of store.h each, with its SQL
+ *   backup.c      aduan backup: its own connections, none of the above
  *
  * Statements are prepared once at open, from the SQL tables below (one per
  * file, indexed by enum stmt_id; each id in exactly one table), kept in
