@@ -14,7 +14,10 @@
  * made meanwhile by the service do not restart the copy (without the held
  * transaction, each step would begin a new snapshot and a steady stream of
  * SMS could restart it forever).  The copy is what was committed when the
- * transaction began.
+ * transaction began.  The price: the service's checkpoints cannot pass
+ * that snapshot, so its -wal grows until the backup ends.  Aduan's
+ * databases are always in WAL mode; in rollback mode the held read lock
+ * would block writers for the whole copy.
  *
  * The copy goes to a temporary file beside DEST, is checked (integrity
  * check, same user_version as the source), fsync'd and only then linked
