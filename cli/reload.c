@@ -3,8 +3,11 @@
  * SIGHUP and POST /admin/reload run inside `aduan serve`, and `aduan
  * reload`, which asks a running service through its admin listener.
  */
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -29,7 +32,8 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	struct conf *c;
 	struct route_table *rt;
 	const struct live_snap *old;
-	char err[256];
+	char err[256], real[PATH_MAX];
+	const char *shown;
 	size_t o = 0;
 	int i, rc = -1;
 
@@ -53,6 +57,7 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 		goto done;
 	}
 	old = live_get(rl->live);
+	shown = realpath(rl->path, real) != NULL ? real : rl->path;
 	/* What only a restart changes: say so rather than pretend. */
 	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
 	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
@@ -64,8 +69,8 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 		    "effect at the next restart");
 	log_info("configuration reloaded: version %s (was %s), %zu agencies, %zu rules",
 	    c->hash, old->conf->hash, c->nagencies, c->nrules);
-	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules\n",
-	    c->hash, old->conf->hash, c->nagencies, c->nrules);
+	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules, "
+	    "from %s\n", c->hash, old->conf->hash, c->nagencies, c->nrules, shown);
 	live_put(rl->live, old);
 	log_set_level(level_of(c->log_level));
 	live_swap(rl->live, c, rt);
@@ -85,9 +90,20 @@ void
 admin_reload_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct reloader *rl = ctx;
-	char report[4096];
+	char report[4096], real[PATH_MAX];
+	const char *want = http_header(req, RELOAD_CONFIG_HEADER);
 
-	(void)req;
+	/*
+	 * `aduan reload -c FILE` names the file it means; a service serving
+	 * another one must not reload its own and answer "reloaded".
+	 */
+	if (want != NULL && (realpath(rl->path, real) == NULL || strcmp(real, want) != 0)) {
+		snprintf(report, sizeof report, "this service serves %s, not %s: nothing reloaded\n",
+		    rl->path, want);
+		log_warnx("reload refused: asked for %s, the service serves %s", want, rl->path);
+		http_respond_text(res, 409, report);
+		return;
+	}
 	if (reload(rl, report, sizeof report) == 0)
 		http_respond_text(res, 200, report);
 	else
@@ -100,7 +116,8 @@ cmd_reload(const struct opts *o, int argc, char **argv)
 	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct fetch_req rq = { 0 };
 	struct fetch_res rs = { 0 };
-	char url[128];
+	char url[128], real[PATH_MAX], hdr[PATH_MAX + 32];
+	const char *headers[2] = { hdr, NULL };
 	int rc;
 
 	(void)argc;
@@ -117,8 +134,14 @@ cmd_reload(const struct opts *o, int argc, char **argv)
 	    "http://%s:%ld/admin/reload", c->admin_listen,
 	    o->admin_port > 0 ? o->admin_port : (long)c->admin_port);
 	conf_free(c);
+	if (realpath(o->conf, real) == NULL) {
+		fprintf(stderr, "aduan: %s: %s\n", o->conf, strerror(errno));
+		return 1;
+	}
+	snprintf(hdr, sizeof hdr, "%s: %s", RELOAD_CONFIG_HEADER, real);
 	fetch_init();
 	rq.method = "POST";
+	rq.headers = headers;
 	rq.url = url;
 	rq.body = "";
 	rq.timeout_s = 30;

@@ -134,6 +134,21 @@ wait_for 5 "SIGHUP with the config back: reloaded" \
 	sh -c "tail -n 1 '$ADUAN_LOG' | grep -q 'configuration reloaded'"
 ok "a FIFO or /dev/zero as config: aduan check answers at once, SIGHUP is refused, intake goes on"
 
+# aduan reload -c names a file: the answer says which file was loaded, and
+# another file than the one served is refused, nothing reloaded.
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||
+	fail "reload of the served file: $(cat "$IT_TMP/err")"
+expect_match "reload of the served file: the answer names it" \
+	"^reloaded: version [0-9a-f]+ .*, from $(realpath "$ADUAN_CONF")\$" "$(cat "$IT_TMP/out")"
+before=$(grep -c "configuration reloaded" "$ADUAN_LOG")
+if "$ADUAN_BIN" reload -c "$B" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err"; then
+	fail "reload -c of another file than the served one succeeded: $(cat "$IT_TMP/out")"
+fi
+expect_match "reload -c another file: refused, naming both" \
+	"serves .*aduan.conf, not $(realpath "$B"): nothing reloaded" "$(cat "$IT_TMP/err")"
+expect_eq "reload -c another file: nothing reloaded" "$before" "$(grep -c "configuration reloaded" "$ADUAN_LOG")"
+ok "aduan reload names the file loaded and refuses another file than the served one"
+
 check_log_errors "$ADUAN_LOG" "aduan log" "reload refused"
 ok "no unexpected ERROR lines"
 
