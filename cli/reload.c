@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,60 @@
 #include "util/metrics.h"
 
 /*
+ * The settings read only at start (listeners, store, worker counts): a
+ * reload that changes one says so, by name, rather than pretend.
+ */
+enum restart_kind { R_INT, R_LONG, R_STR };
+static const struct {
+	const char *name;
+	size_t off;
+	enum restart_kind kind;
+} restart_only[] = {
+	{ "server.listen", offsetof(struct conf, listen), R_STR },
+	{ "server.port", offsetof(struct conf, port), R_INT },
+	{ "server.threads", offsetof(struct conf, threads), R_INT },
+	{ "server.max_body", offsetof(struct conf, max_body), R_LONG },
+	{ "server.connections_per_address", offsetof(struct conf, connections_per_address), R_INT },
+	{ "server.idle_timeout", offsetof(struct conf, idle_timeout), R_INT },
+	{ "admin.listen", offsetof(struct conf, admin_listen), R_STR },
+	{ "admin.port", offsetof(struct conf, admin_port), R_INT },
+	{ "store.database", offsetof(struct conf, database), R_STR },
+	{ "store.sync_full", offsetof(struct conf, sync_full), R_INT },
+	{ "store.busy_timeout_ms", offsetof(struct conf, busy_timeout_ms), R_INT },
+	{ "delivery.workers", offsetof(struct conf, delivery_workers), R_INT },
+};
+
+/* The names of the restart-only settings that differ, ", "-separated, in out ("" when none). */
+static void
+restart_changes(const struct conf *a, const struct conf *b, char *out, size_t outsz)
+{
+	const char *pa, *pb;
+	size_t i, o = 0;
+	int same;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++) {
+		pa = (const char *)a + restart_only[i].off;
+		pb = (const char *)b + restart_only[i].off;
+		switch (restart_only[i].kind) {
+		case R_INT:
+			same = *(const int *)(const void *)pa == *(const int *)(const void *)pb;
+			break;
+		case R_LONG:
+			same = *(const long *)(const void *)pa == *(const long *)(const void *)pb;
+			break;
+		default:
+			same = strcmp(*(char *const *)(const void *)pa,
+			    *(char *const *)(const void *)pb) == 0;
+			break;
+		}
+		if (!same && o < outsz)
+			o += (size_t)snprintf(out + o, outsz - o, "%s%s", o ? ", " : "",
+			    restart_only[i].name);
+	}
+}
+
+/*
  * Reload: the new config is read and validated in full, and its routing
  * table built, before anything changes; with any error the old one stays
  * in force and every error is logged with its line.  SIGHUP and POST
@@ -32,7 +87,7 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	struct conf *c;
 	struct route_table *rt;
 	const struct live_snap *old;
-	char err[256], real[PATH_MAX];
+	char err[256], real[PATH_MAX], restart[512];
 	const char *shown;
 	size_t o = 0;
 	int i, rc = -1;
@@ -58,19 +113,19 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	}
 	old = live_get(rl->live);
 	shown = realpath(rl->path, real) != NULL ? real : rl->path;
-	/* What only a restart changes: say so rather than pretend. */
-	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
-	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
-	    old->conf->delivery_workers != c->delivery_workers ||
-	    old->conf->connections_per_address != c->connections_per_address ||
-	    old->conf->idle_timeout != c->idle_timeout ||
-	    old->conf->admin_port != c->admin_port)
-		log_warnx("reload: server, store, admin and delivery.workers settings take "
-		    "effect at the next restart");
+	restart_changes(old->conf, c, restart, sizeof restart);
 	log_info("configuration reloaded: version %s (was %s), %zu agencies, %zu rules",
 	    c->hash, old->conf->hash, c->nagencies, c->nrules);
 	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules, "
 	    "from %s\n", c->hash, old->conf->hash, c->nagencies, c->nrules, shown);
+	/* What only a restart changes: say so, on the command's output too. */
+	if (restart[0] != '\0') {
+		log_warnx("reload: changed but not in effect until a restart: %s", restart);
+		o = strlen(report);
+		if (o < reportsz)
+			snprintf(report + o, reportsz - o,
+			    "changed but not in effect until a restart: %s\n", restart);
+	}
 	live_put(rl->live, old);
 	log_set_level(level_of(c->log_level));
 	live_swap(rl->live, c, rt);

@@ -149,6 +149,23 @@ expect_match "reload -c another file: refused, naming both" \
 expect_eq "reload -c another file: nothing reloaded" "$before" "$(grep -c "configuration reloaded" "$ADUAN_LOG")"
 ok "aduan reload names the file loaded and refuses another file than the served one"
 
+# A reload that changes what only a restart changes says so, by name, on
+# the command's output and in the log; the rest of the reload takes effect.
+sed -e 's/^  port = 8080;/  port = 8091;/' -e 's/^  threads = 64;/  threads = 8;/' "$A" >"$ADUAN_CONF.new"
+cmp -s "$A" "$ADUAN_CONF.new" && fail "could not change server.port in the config"
+mv -f "$ADUAN_CONF.new" "$ADUAN_CONF"
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||
+	fail "reload with a new port: $(cat "$IT_TMP/err")"
+expect_match "reload with a new port and threads: the answer names them" \
+	"not in effect until a restart: server.port, server.threads" "$(cat "$IT_TMP/out")"
+expect_match "reload with a new port: the log names it" \
+	"not in effect until a restart: server.port, server.threads" "$(cat "$ADUAN_LOG")"
+cp "$A" "$ADUAN_CONF.new"
+mv -f "$ADUAN_CONF.new" "$ADUAN_CONF"
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||
+	fail "reload back to A: $(cat "$IT_TMP/err")"
+ok "a reload changing server.port and server.threads says they need a restart"
+
 check_log_errors "$ADUAN_LOG" "aduan log" "reload refused"
 ok "no unexpected ERROR lines"
 
