@@ -1735,8 +1735,8 @@ fail:
  * line `@include "name"` names (libconfig's own pattern: at the start of
  * a line; the name relative to dir, as libconfig joins them) is checked
  * with read_conf_file() first, and its own includes in turn, and its
- * bytes folded into hash (the config's version).  A name that does not
- * exist is left to libconfig to report.  Returns 0, or -1
+ * bytes folded into hash (the config's version).  A name that cannot be
+ * read is reported here, naming it and why.  Returns 0, or -1
  * with the error in errs (the line is the @include's, in the file that
  * has it).
  */
@@ -1770,12 +1770,25 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 				name[nl++] = *q;
 			}
 			name[nl] = '\0';
+			/*
+			 * libconfig 1.5 joins every name to the include directory,
+			 * an absolute one too, and then says only "cannot open
+			 * include file": say which file, and why.
+			 */
+			if (name[0] == '/' && dir != NULL) {
+				errs->e[0].line = line;
+				(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
+				    "@include \"%.120s\": an absolute path is not supported; write it "
+				    "relative to the including file's directory", name);
+				errs->n = 1;
+				return -1;
+			}
 			if (dir != NULL)
 				(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
 			else
 				(void)snprintf(path, sizeof(path), "%s", name);
 			sub = read_conf_file(path, &len, &enoent, msg, sizeof(msg));
-			if (sub == NULL && !enoent) {
+			if (sub == NULL) {
 				errs->e[0].line = line;
 				if (file != NULL)
 					(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),

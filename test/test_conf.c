@@ -552,6 +552,37 @@ test_hash_covers_includes(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/*
+ * @include "/abs/path": libconfig 1.5 joins it to the including file's
+ * directory and says only "cannot open include file"; the error names the
+ * file and says why.  A relative one that cannot be read is named too, with
+ * the reason.
+ */
+static void
+test_include_absolute(void **state)
+{
+	char dir[] = "/tmp/aduan-test-conf.XXXXXX", path[4200], inc[4200], text[8400];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_in(dir, "rule.conf", RULE, inc, sizeof inc);
+	snprintf(text, sizeof text, AGENCIES "@include \"%s\"\n", inc);
+	write_in(dir, "main.conf", text, path, sizeof path);
+	assert_null(conf_load_file(path, 0, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 4, inc);
+	expect_error(&errs, 4, "an absolute path is not supported");
+
+	/* A relative one that is missing: named, with the reason. */
+	write_in(dir, "main.conf", AGENCIES "@include \"nowhere.conf\"\n", path, sizeof path);
+	assert_null(conf_load_file(path, 0, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 4, "nowhere.conf");
+	expect_error(&errs, 4, "No such file or directory");
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 static void
 test_syntax_error(void **state)
 {
@@ -1321,6 +1352,7 @@ main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_not_a_regular_file),
 		cmocka_unit_test(test_hash_covers_includes),
+		cmocka_unit_test(test_include_absolute),
 		cmocka_unit_test(test_status_reply),
 		cmocka_unit_test(test_reply_names),
 		cmocka_unit_test(test_agency_find),
