@@ -37,6 +37,12 @@ track "$ADUAN_PID" aduan
 add_log "$ADUAN_LOG"
 wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve"
 wait_port "$APORT" 15 "$ADUAN_PID" "admin listener"
+# A normal start logs no warning from libmicrohttpd (it warned at every
+# start about the admin listener's thread pool of 1).
+if grep -q 'WARN http:' "$ADUAN_LOG"; then
+	fail "libmicrohttpd warned at start: $(grep 'WARN http:' "$ADUAN_LOG")"
+fi
+ok "a normal start, admin listener included, logs no libmicrohttpd warning"
 
 hash_of() { sed -n 's/.*(version \([0-9a-f]\{16\}\)).*/\1/p; s/.*configuration reloaded: version \([0-9a-f]\{16\}\).*/\1/p' "$ADUAN_LOG" | tail -n 1; }
 HASH_A=$(hash_of)
