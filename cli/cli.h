@@ -147,7 +147,12 @@ struct reloader {
 
 /* 0 reloaded; -1 refused, with the reasons in report (one per line). */
 int reload(struct reloader *rl, char *report, size_t reportsz);
-/* POST /admin/reload; ctx is the struct reloader. */
+/*
+ * POST /admin/reload; ctx is the struct reloader.  With this header (the
+ * realpath of the file `aduan reload -c` names) the reload is refused with
+ * 409 unless it is the file the service serves.
+ */
+#define RELOAD_CONFIG_HEADER    "X-Aduan-Config"
 void admin_reload_handler(void *ctx, const struct http_request *req, struct http_response *res);
 
 /* The commands, one file each (or per family). */

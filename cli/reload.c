@@ -3,8 +3,12 @@
  * SIGHUP and POST /admin/reload run inside `aduan serve`, and `aduan
  * reload`, which asks a running service through its admin listener.
  */
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -15,6 +19,60 @@
 #include "routing/route.h"
 #include "util/log.h"
 #include "util/metrics.h"
+
+/*
+ * The settings read only at start (listeners, store, worker counts): a
+ * reload that changes one says so, by name, rather than pretend.
+ */
+enum restart_kind { R_INT, R_LONG, R_STR };
+static const struct {
+	const char *name;
+	size_t off;
+	enum restart_kind kind;
+} restart_only[] = {
+	{ "server.listen", offsetof(struct conf, listen), R_STR },
+	{ "server.port", offsetof(struct conf, port), R_INT },
+	{ "server.threads", offsetof(struct conf, threads), R_INT },
+	{ "server.max_body", offsetof(struct conf, max_body), R_LONG },
+	{ "server.connections_per_address", offsetof(struct conf, connections_per_address), R_INT },
+	{ "server.idle_timeout", offsetof(struct conf, idle_timeout), R_INT },
+	{ "admin.listen", offsetof(struct conf, admin_listen), R_STR },
+	{ "admin.port", offsetof(struct conf, admin_port), R_INT },
+	{ "store.database", offsetof(struct conf, database), R_STR },
+	{ "store.sync_full", offsetof(struct conf, sync_full), R_INT },
+	{ "store.busy_timeout_ms", offsetof(struct conf, busy_timeout_ms), R_INT },
+	{ "delivery.workers", offsetof(struct conf, delivery_workers), R_INT },
+};
+
+/* The names of the restart-only settings that differ, ", "-separated, in out ("" when none). */
+static void
+restart_changes(const struct conf *a, const struct conf *b, char *out, size_t outsz)
+{
+	const char *pa, *pb;
+	size_t i, o = 0;
+	int same;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++) {
+		pa = (const char *)a + restart_only[i].off;
+		pb = (const char *)b + restart_only[i].off;
+		switch (restart_only[i].kind) {
+		case R_INT:
+			same = *(const int *)(const void *)pa == *(const int *)(const void *)pb;
+			break;
+		case R_LONG:
+			same = *(const long *)(const void *)pa == *(const long *)(const void *)pb;
+			break;
+		default:
+			same = strcmp(*(char *const *)(const void *)pa,
+			    *(char *const *)(const void *)pb) == 0;
+			break;
+		}
+		if (!same && o < outsz)
+			o += (size_t)snprintf(out + o, outsz - o, "%s%s", o ? ", " : "",
+			    restart_only[i].name);
+	}
+}
 
 /*
  * Reload: the new config is read and validated in full, and its routing
@@ -29,7 +87,8 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 	struct conf *c;
 	struct route_table *rt;
 	const struct live_snap *old;
-	char err[256];
+	char err[256], real[PATH_MAX], restart[512];
+	const char *shown;
 	size_t o = 0;
 	int i, rc = -1;
 
@@ -53,19 +112,20 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 		goto done;
 	}
 	old = live_get(rl->live);
-	/* What only a restart changes: say so rather than pretend. */
-	if (strcmp(old->conf->listen, c->listen) != 0 || old->conf->port != c->port ||
-	    old->conf->threads != c->threads || strcmp(old->conf->database, c->database) != 0 ||
-	    old->conf->delivery_workers != c->delivery_workers ||
-	    old->conf->connections_per_address != c->connections_per_address ||
-	    old->conf->idle_timeout != c->idle_timeout ||
-	    old->conf->admin_port != c->admin_port)
-		log_warnx("reload: server, store, admin and delivery.workers settings take "
-		    "effect at the next restart");
+	shown = realpath(rl->path, real) != NULL ? real : rl->path;
+	restart_changes(old->conf, c, restart, sizeof restart);
 	log_info("configuration reloaded: version %s (was %s), %zu agencies, %zu rules",
 	    c->hash, old->conf->hash, c->nagencies, c->nrules);
-	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules\n",
-	    c->hash, old->conf->hash, c->nagencies, c->nrules);
+	snprintf(report, reportsz, "reloaded: version %s (was %s), %zu agencies, %zu rules, "
+	    "from %s\n", c->hash, old->conf->hash, c->nagencies, c->nrules, shown);
+	/* What only a restart changes: say so, on the command's output too. */
+	if (restart[0] != '\0') {
+		log_warnx("reload: changed but not in effect until a restart: %s", restart);
+		o = strlen(report);
+		if (o < reportsz)
+			snprintf(report + o, reportsz - o,
+			    "changed but not in effect until a restart: %s\n", restart);
+	}
 	live_put(rl->live, old);
 	log_set_level(level_of(c->log_level));
 	live_swap(rl->live, c, rt);
@@ -85,9 +145,20 @@ void
 admin_reload_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct reloader *rl = ctx;
-	char report[4096];
+	char report[4096], real[PATH_MAX];
+	const char *want = http_header(req, RELOAD_CONFIG_HEADER);
 
-	(void)req;
+	/*
+	 * `aduan reload -c FILE` names the file it means; a service serving
+	 * another one must not reload its own and answer "reloaded".
+	 */
+	if (want != NULL && (realpath(rl->path, real) == NULL || strcmp(real, want) != 0)) {
+		snprintf(report, sizeof report, "this service serves %s, not %s: nothing reloaded\n",
+		    rl->path, want);
+		log_warnx("reload refused: asked for %s, the service serves %s", want, rl->path);
+		http_respond_text(res, 409, report);
+		return;
+	}
 	if (reload(rl, report, sizeof report) == 0)
 		http_respond_text(res, 200, report);
 	else
@@ -100,7 +171,8 @@ cmd_reload(const struct opts *o, int argc, char **argv)
 	struct conf *c = load_conf(o->conf, CONF_DEMO);
 	struct fetch_req rq = { 0 };
 	struct fetch_res rs = { 0 };
-	char url[128];
+	char url[128], real[PATH_MAX], hdr[PATH_MAX + 32];
+	const char *headers[2] = { hdr, NULL };
 	int rc;
 
 	(void)argc;
@@ -117,8 +189,14 @@ cmd_reload(const struct opts *o, int argc, char **argv)
 	    "http://%s:%ld/admin/reload", c->admin_listen,
 	    o->admin_port > 0 ? o->admin_port : (long)c->admin_port);
 	conf_free(c);
+	if (realpath(o->conf, real) == NULL) {
+		fprintf(stderr, "aduan: %s: %s\n", o->conf, strerror(errno));
+		return 1;
+	}
+	snprintf(hdr, sizeof hdr, "%s: %s", RELOAD_CONFIG_HEADER, real);
 	fetch_init();
 	rq.method = "POST";
+	rq.headers = headers;
 	rq.url = url;
 	rq.body = "";
 	rq.timeout_s = 30;

@@ -1734,14 +1734,15 @@ fail:
  * no size limit, and has no hook to do it for us: so every file that a
  * line `@include "name"` names (libconfig's own pattern: at the start of
  * a line; the name relative to dir, as libconfig joins them) is checked
- * with read_conf_file() first, and its own includes in turn.  A name
- * that does not exist is left to libconfig to report.  Returns 0, or -1
+ * with read_conf_file() first, and its own includes in turn, and its
+ * bytes folded into hash (the config's version).  A name that cannot be
+ * read is reported here, naming it and why.  Returns 0, or -1
  * with the error in errs (the line is the @include's, in the file that
  * has it).
  */
 static int
 check_includes(const char *text, const char *dir, const char *file, int depth,
-    struct conf_errors *errs)
+    uint64_t *hash, struct conf_errors *errs)
 {
 	const char *p = text;
 	int line = 1;
@@ -1750,7 +1751,7 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 		const char *q = p + strspn(p, " \t");
 		const char *eol = strchr(p, '\n');
 		char name[4096], path[8200], msg[sizeof(errs->e[0].msg)];
-		size_t nl = 0, len;
+		size_t nl = 0, len, i;
 		char *sub;
 		int enoent, rc;
 
@@ -1769,12 +1770,25 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 				name[nl++] = *q;
 			}
 			name[nl] = '\0';
+			/*
+			 * libconfig 1.5 joins every name to the include directory,
+			 * an absolute one too, and then says only "cannot open
+			 * include file": say which file, and why.
+			 */
+			if (name[0] == '/' && dir != NULL) {
+				errs->e[0].line = line;
+				(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
+				    "@include \"%.120s\": an absolute path is not supported; write it "
+				    "relative to the including file's directory", name);
+				errs->n = 1;
+				return -1;
+			}
 			if (dir != NULL)
 				(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
 			else
 				(void)snprintf(path, sizeof(path), "%s", name);
 			sub = read_conf_file(path, &len, &enoent, msg, sizeof(msg));
-			if (sub == NULL && !enoent) {
+			if (sub == NULL) {
 				errs->e[0].line = line;
 				if (file != NULL)
 					(void)snprintf(errs->e[0].msg, sizeof(errs->e[0].msg),
@@ -1786,7 +1800,10 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 				return -1;
 			}
 			if (sub != NULL) {
-				rc = check_includes(sub, dir, name, depth + 1, errs);
+				/* The version covers what is included, in include order. */
+				for (i = 0; i < len; i++)
+					*hash = (*hash ^ (unsigned char)sub[i]) * 1099511628211ULL;
+				rc = check_includes(sub, dir, name, depth + 1, hash, errs);
 				free(sub);
 				if (rc == -1)
 					return -1;
@@ -1826,17 +1843,17 @@ conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 		dir[slash - path] = '\0';
 		incdir = slash == path ? "/" : dir;
 	}
-	if (check_includes(text, incdir, NULL, 0, errs) == -1) {
-		free(text);
-		return NULL;
-	}
 	/*
-	 * FNV-1a over the file's bytes: the config's version, stored with
-	 * every routing decision so that an operator can tell which rules
-	 * made it.
+	 * FNV-1a over the file's bytes and then its @includes': the config's
+	 * version, stored with every routing decision so that an operator can
+	 * tell which rules made it.
 	 */
 	for (i = 0; i < len; i++)
 		hash = (hash ^ (unsigned char)text[i]) * 1099511628211ULL;
+	if (check_includes(text, incdir, NULL, 0, &hash, errs) == -1) {
+		free(text);
+		return NULL;
+	}
 	config_init(&cfg);
 	if (incdir != NULL)
 		config_set_include_dir(&cfg, incdir);

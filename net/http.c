@@ -494,13 +494,18 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	srv->d = MHD_start_daemon(flags, (uint16_t)opt->port, NULL, NULL, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 1 ? opt->threads : 1),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, limit_per_address,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, limit_idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    /*
+	     * Last, so that one thread ends the list here instead: MHD warns
+	     * at every start when asked for a pool of 1 (the admin listener).
+	     */
+	    opt->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    (unsigned int)opt->threads,
 	    MHD_OPTION_END);
 	if (srv->d == NULL) {
 		snprintf(err, errsz, "cannot listen on %s port %d (in use, or not an address of this machine)",

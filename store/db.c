@@ -8,8 +8,14 @@
  */
 #include "store/store_int.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "util/log.h"
 
@@ -591,12 +597,55 @@ prepare_all(struct store *s, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * Why a database that SQLite would not open or write cannot be used, when
+ * the reason is its directory: SQLite's errno is that of its last probe
+ * (often ENOENT, of a -journal or -wal that is not there), not the real
+ * cause.  A writer needs the directory writable for its -wal and -shm
+ * files.  0 and err set when the directory is the reason; -1 otherwise.
+ */
+static int
+dir_reason(const char *path, char *err, size_t errsz)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	struct stat st;
+
+	if (strncmp(path, "file:", 5) == 0 || strcmp(path, ":memory:") == 0)
+		return -1;
+	if ((slash = strrchr(path, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else if ((size_t)(slash - path) < sizeof dir)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	else
+		return -1;
+	if (stat(dir, &st) == -1) {
+		errf(err, errsz, "cannot open database %s: its directory %s: %s", path, dir,
+		    strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errf(err, errsz, "cannot open database %s: %s is not a directory", path, dir);
+		return 0;
+	}
+	if (access(dir, W_OK | X_OK) == -1) {
+		errf(err, errsz, "cannot open database %s: its directory %s is not writable (%s); "
+		    "aduan needs to create the database and its -wal and -shm files there",
+		    path, dir, strerror(errno));
+		return 0;
+	}
+	return -1;
+}
+
 struct store *
 store_open(const char *path, const struct store_options *opt, char *err,
     size_t errsz)
 {
 	pthread_mutexattr_t attr;
 	struct store *s;
+	char why[PATH_MAX + 256];
 	int rc, eno, ro = opt != NULL && opt->read_only;
 
 	errf(err, errsz, "%s", "");
@@ -651,6 +700,9 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	return s;
 
 fail:
+	/* SQLite's words, with its errno of a mere probe, would mislead. */
+	if (!ro && dir_reason(path, why, sizeof why) == 0)
+		errf(err, errsz, "%s", why);
 	store_close(s);
 	return NULL;
 }

@@ -37,6 +37,12 @@ track "$ADUAN_PID" aduan
 add_log "$ADUAN_LOG"
 wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve"
 wait_port "$APORT" 15 "$ADUAN_PID" "admin listener"
+# A normal start logs no warning from libmicrohttpd (it warned at every
+# start about the admin listener's thread pool of 1).
+if grep -q 'WARN http:' "$ADUAN_LOG"; then
+	fail "libmicrohttpd warned at start: $(grep 'WARN http:' "$ADUAN_LOG")"
+fi
+ok "a normal start, admin listener included, logs no libmicrohttpd warning"
 
 hash_of() { sed -n 's/.*(version \([0-9a-f]\{16\}\)).*/\1/p; s/.*configuration reloaded: version \([0-9a-f]\{16\}\).*/\1/p' "$ADUAN_LOG" | tail -n 1; }
 HASH_A=$(hash_of)
@@ -133,6 +139,38 @@ kill -HUP "$ADUAN_PID"
 wait_for 5 "SIGHUP with the config back: reloaded" \
 	sh -c "tail -n 1 '$ADUAN_LOG' | grep -q 'configuration reloaded'"
 ok "a FIFO or /dev/zero as config: aduan check answers at once, SIGHUP is refused, intake goes on"
+
+# aduan reload -c names a file: the answer says which file was loaded, and
+# another file than the one served is refused, nothing reloaded.
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||
+	fail "reload of the served file: $(cat "$IT_TMP/err")"
+expect_match "reload of the served file: the answer names it" \
+	"^reloaded: version [0-9a-f]+ .*, from $(realpath "$ADUAN_CONF")\$" "$(cat "$IT_TMP/out")"
+before=$(grep -c "configuration reloaded" "$ADUAN_LOG")
+if "$ADUAN_BIN" reload -c "$B" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err"; then
+	fail "reload -c of another file than the served one succeeded: $(cat "$IT_TMP/out")"
+fi
+expect_match "reload -c another file: refused, naming both" \
+	"serves .*aduan.conf, not $(realpath "$B"): nothing reloaded" "$(cat "$IT_TMP/err")"
+expect_eq "reload -c another file: nothing reloaded" "$before" "$(grep -c "configuration reloaded" "$ADUAN_LOG")"
+ok "aduan reload names the file loaded and refuses another file than the served one"
+
+# A reload that changes what only a restart changes says so, by name, on
+# the command's output and in the log; the rest of the reload takes effect.
+sed -e 's/^  port = 8080;/  port = 8091;/' -e 's/^  threads = 64;/  threads = 8;/' "$A" >"$ADUAN_CONF.new"
+cmp -s "$A" "$ADUAN_CONF.new" && fail "could not change server.port in the config"
+mv -f "$ADUAN_CONF.new" "$ADUAN_CONF"
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||
+	fail "reload with a new port: $(cat "$IT_TMP/err")"
+expect_match "reload with a new port and threads: the answer names them" \
+	"not in effect until a restart: server.port, server.threads" "$(cat "$IT_TMP/out")"
+expect_match "reload with a new port: the log names it" \
+	"not in effect until a restart: server.port, server.threads" "$(cat "$ADUAN_LOG")"
+cp "$A" "$ADUAN_CONF.new"
+mv -f "$ADUAN_CONF.new" "$ADUAN_CONF"
+"$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||
+	fail "reload back to A: $(cat "$IT_TMP/err")"
+ok "a reload changing server.port and server.threads says they need a restart"
 
 check_log_errors "$ADUAN_LOG" "aduan log" "reload refused"
 ok "no unexpected ERROR lines"

@@ -512,6 +512,77 @@ test_not_a_regular_file(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* Loads path, which must load; its hash into hash. */
+static void
+hash_of(const char *path, char *hash)
+{
+	struct conf *c = conf_load_file(path, 0, &errs);
+
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	memcpy(hash, c->hash, sizeof c->hash);
+	conf_free(c);
+}
+
+/*
+ * The config's version covers what it @includes: a rule changed in an
+ * included file is a new version.  Before, the hash was of the main file's
+ * bytes only, so two configs routing differently had one version.
+ */
+static void
+test_hash_covers_includes(void **state)
+{
+	char dir[] = "/tmp/aduan-test-conf.XXXXXX", path[4200], inc[4200];
+	char h1[17], h2[17], h3[17];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_in(dir, "rule.conf", RULE, inc, sizeof inc);
+	write_in(dir, "main.conf", AGENCIES "@include \"rule.conf\"\n", path, sizeof path);
+	hash_of(path, h1);
+	write_in(dir, "rule.conf", "rules = ( { keyword = \"JALAN\"; agency = \"diskominfo\";\n"
+	    "  label = { id = \"Jalan\"; }; } );\n", inc, sizeof inc);
+	hash_of(path, h2);
+	assert_string_not_equal(h1, h2);
+	write_in(dir, "rule.conf", RULE, inc, sizeof inc);
+	hash_of(path, h3);
+	assert_string_equal(h1, h3);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/*
+ * @include "/abs/path": libconfig 1.5 joins it to the including file's
+ * directory and says only "cannot open include file"; the error names the
+ * file and says why.  A relative one that cannot be read is named too, with
+ * the reason.
+ */
+static void
+test_include_absolute(void **state)
+{
+	char dir[] = "/tmp/aduan-test-conf.XXXXXX", path[4200], inc[4200], text[8400];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_in(dir, "rule.conf", RULE, inc, sizeof inc);
+	snprintf(text, sizeof text, AGENCIES "@include \"%s\"\n", inc);
+	write_in(dir, "main.conf", text, path, sizeof path);
+	assert_null(conf_load_file(path, 0, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 4, inc);
+	expect_error(&errs, 4, "an absolute path is not supported");
+
+	/* A relative one that is missing: named, with the reason. */
+	write_in(dir, "main.conf", AGENCIES "@include \"nowhere.conf\"\n", path, sizeof path);
+	assert_null(conf_load_file(path, 0, &errs));
+	assert_int_equal(errs.n, 1);
+	expect_error(&errs, 4, "nowhere.conf");
+	expect_error(&errs, 4, "No such file or directory");
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 static void
 test_syntax_error(void **state)
 {
@@ -1280,6 +1351,8 @@ main(void)
 		cmocka_unit_test(test_receipt_must_fit_one_sms),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_not_a_regular_file),
+		cmocka_unit_test(test_hash_covers_includes),
+		cmocka_unit_test(test_include_absolute),
 		cmocka_unit_test(test_status_reply),
 		cmocka_unit_test(test_reply_names),
 		cmocka_unit_test(test_agency_find),

@@ -10,6 +10,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -145,14 +148,62 @@ test_reopen_keeps_data(void **state)
 static void
 test_open_missing_directory_fails(void **state)
 {
-	char err[256] = "untouched";
+	char err[1024] = "untouched";
 	struct store *s;
 
 	(void)state;
 	s = store_open("/nonexistent-aduan-dir/sub/aduan.db", &opts, err, sizeof err);
 	assert_null(s);
 	assert_non_null(strstr(err, "/nonexistent-aduan-dir/sub/aduan.db"));
-	assert_non_null(strstr(err, "unable to open"));
+	/* The missing directory named, not only SQLite's "unable to open". */
+	assert_non_null(strstr(err, "its directory /nonexistent-aduan-dir/sub: No such file or directory"));
+}
+
+/*
+ * A directory the service may not write: the error says so, not SQLite's
+ * stale "No such file or directory".  As root (who may write anywhere) the
+ * open runs in a child that became nobody.
+ */
+static void
+test_open_unwritable_directory_says_why(void **state)
+{
+	struct fixture *f = *state;
+	char dir[160], path[200], err[1024] = "";
+	struct store *s;
+	pid_t pid;
+	int st;
+
+	snprintf(dir, sizeof dir, "%s/ro", f->dir);
+	snprintf(path, sizeof path, "%s/aduan.db", dir);
+	assert_int_equal(mkdir(dir, 0555), 0);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	if (geteuid() != 0) {
+		s = store_open(path, &opts, err, sizeof err);
+		assert_null(s);
+		assert_non_null(strstr(err, "is not writable (Permission denied)"));
+		assert_null(strstr(err, "No such file"));
+	} else {
+		pid = fork();
+		assert_true(pid != -1);
+		if (pid == 0) {
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(3);
+			s = store_open(path, &opts, err, sizeof err);
+			if (s != NULL)
+				_exit(4);
+			if (strstr(err, "its directory") == NULL ||
+			    strstr(err, "is not writable (Permission denied)") == NULL ||
+			    strstr(err, "No such file") != NULL) {
+				fprintf(stderr, "store_open as nobody: %s\n", err);
+				_exit(5);
+			}
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void
@@ -3349,6 +3400,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_sets_wal_and_foreign_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
 		cmocka_unit_test(test_open_missing_directory_fails),
+		cmocka_unit_test_setup_teardown(test_open_unwritable_directory_says_why, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_not_a_database_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_1_to_3_keeps_data, setup, teardown),
