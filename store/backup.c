@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +40,6 @@
 #define BACKUP_STEP_PAGES  256         /* pages copied per step */
 #define BACKUP_BUSY_MS     50          /* wait after SQLITE_BUSY/LOCKED */
 #define BACKUP_BUSY_MAX_MS 30000       /* give up after that much waiting */
-
-/* The directory part of path, in buf (dirname() may modify its argument). */
-static int
-dir_of(const char *path, char *buf, size_t bufsz)
-{
-	char tmp[4096];
-
-	if (str_copy(tmp, sizeof tmp, path) != 0)
-		return -1;
-	return str_copy(buf, bufsz, dirname(tmp));
-}
 
 static int
 fsync_path(const char *path, int flags)
@@ -172,7 +160,7 @@ store_backup(const char *db_path, const char *dest, struct store_backup_info *ou
 		return errf(err, errsz, "%s already exists; not overwriting it (choose a new name)", dest);
 	if (errno != ENOENT)
 		return errf(err, errsz, "%s: %s", dest, strerror(errno));
-	if (dir_of(dest, dir, sizeof dir) != 0 ||
+	if (path_dir(dir, sizeof dir, dest) != 0 ||
 	    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", dest) >= (int)sizeof tmp)
 		return errf(err, errsz, "%s: path too long", dest);
 	if (stat(dir, &sb) != 0)

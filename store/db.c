@@ -608,18 +608,10 @@ static int
 dir_reason(const char *path, char *err, size_t errsz)
 {
 	char dir[PATH_MAX];
-	const char *slash;
 	struct stat st;
 
-	if (strncmp(path, "file:", 5) == 0 || strcmp(path, ":memory:") == 0)
-		return -1;
-	if ((slash = strrchr(path, '/')) == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == path)
-		snprintf(dir, sizeof dir, "/");
-	else if ((size_t)(slash - path) < sizeof dir)
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	else
+	if (strncmp(path, "file:", 5) == 0 || strcmp(path, ":memory:") == 0 ||
+	    path_dir(dir, sizeof dir, path) != 0)
 		return -1;
 	if (stat(dir, &st) == -1) {
 		errf(err, errsz, "cannot open database %s: its directory %s: %s", path, dir,

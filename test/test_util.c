@@ -123,6 +123,26 @@ test_str_copy(void **state)
 }
 
 static void
+test_path_dir(void **state)
+{
+	char dir[64];
+	const char *path = "/var/lib/aduan/aduan.db";
+
+	(void)state;
+	assert_int_equal(path_dir(dir, sizeof dir, path), 0);
+	assert_string_equal(dir, "/var/lib/aduan");
+	assert_string_equal(path, "/var/lib/aduan/aduan.db");   /* path untouched */
+	assert_int_equal(path_dir(dir, sizeof dir, "aduan.db"), 0);
+	assert_string_equal(dir, ".");
+	assert_int_equal(path_dir(dir, sizeof dir, "/aduan.db"), 0);
+	assert_string_equal(dir, "/");
+	assert_int_equal(path_dir(dir, sizeof dir, "data/aduan.db"), 0);
+	assert_string_equal(dir, "data");
+	/* A directory that does not fit is said so. */
+	assert_int_equal(path_dir(dir, 4, "/var/lib/aduan.db"), -1);
+}
+
+static void
 test_str_to_long(void **state)
 {
 	static const struct {
@@ -210,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_alloc_failure_is_fatal),
 		cmocka_unit_test(test_str_copy),
+		cmocka_unit_test(test_path_dir),
 		cmocka_unit_test(test_str_to_long),
 		cmocka_unit_test(test_secret_equal),
 		cmocka_unit_test(test_now_and_array_len),

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,16 @@ str_copy(char *dst, size_t dstsz, const char *src)
 	}
 	memcpy(dst, src, n + 1);
 	return 0;
+}
+
+int
+path_dir(char *dst, size_t dstsz, const char *path)
+{
+	char tmp[4096];
+
+	if (str_copy(tmp, sizeof tmp, path) != 0)
+		return -1;
+	return str_copy(dst, dstsz, dirname(tmp));
 }
 
 int

@@ -22,6 +22,13 @@ char *xstrndup(const char *s, size_t n);
 int str_copy(char *dst, size_t dstsz, const char *src);
 
 /*
+ * The directory part of a file's path into dst, as dirname(3) would say it
+ * ("." for a bare name, "/" for a file at the root), without changing path.
+ * 0, or -1 when path or its directory does not fit.
+ */
+int path_dir(char *dst, size_t dstsz, const char *path);
+
+/*
  * Formats a reason into the caller's error buffer (buf NULL or sz 0: no
  * buffer, nothing written; a long reason is cut) and returns -1, so that
  * a failing function can end with `return errf(err, errsz, "...", ...)`.

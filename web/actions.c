@@ -385,7 +385,7 @@ actions_request(const struct http_request *req, const struct page *p,
  * core's one entry point (ticket_request_apply, as the agency API does),
  * as the viewer: agency, by = the account's login.  0, or 400/403/404/409
  * with the core's reason in err, -1 on a store error.  The core words
- * every SMS the reporter gets (a rejection's kind included).
+ * every SMS sent to the reporter (a rejection's kind included).
  */
 static int
 actions_apply(const struct page *p, struct store_complaint *cm, const struct web_request *r,
