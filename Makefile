@@ -7,6 +7,10 @@
 #   make bench           install wrk too, build, run bench/run.sh (BENCH_QUICK=1: short)
 #   make fuzz            install clang too, build the libFuzzer targets fuzz/fuzz_*.c in
 #                        build/fuzz/, run each for FUZZ_TIME seconds (default 60)
+#   make man             build/man/aduan.8 and aduan.conf.5 from README (scripts/man.sh)
+#   make install         binary, man pages, config (only when absent), systemd unit under
+#                        DESTDIR + PREFIX (default /usr/local); see "Install on a server"
+#   make uninstall       removes what install put there, except the config and the data
 #
 # Objects go to build/ (build/san-<list>/ for sanitizer builds).
 
@@ -52,7 +56,7 @@ DEB_libconfig   := libconfig-dev
 DEB_jansson     := libjansson-dev
 DEB_openssl     := libssl-dev
 DEB_cmocka      := libcmocka-dev
-NOCHECK_GOALS   := deps run check bench fuzz clean
+NOCHECK_GOALS   := deps run check bench fuzz clean man uninstall
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NOCHECK_GOALS),$(MAKECMDGOALS)),all),)
 NEED_PKGS := $(PKGS) $(if $(filter test %/test/%,$(MAKECMDGOALS)),cmocka)
 ifeq ($(shell command -v $(PKG_CONFIG)),)
@@ -200,3 +204,83 @@ $(BUILD)/bench/store_bench: $(BUILD)/bench/store_bench.o $(BUILD)/libaduan.a
 	$(LINK) -o $@ $^ $(LIBS)
 
 -include $(BENCH_PROGS:=.d)
+
+# make install: the paths (GNU names; PREFIX=/usr is what the Debian package
+# uses).  SYSCONFDIR is /etc for PREFIX=/usr, else $(PREFIX)/etc.  The data
+# always lives in STATEDIR, systemd's StateDirectory= (/var/lib/aduan).
+# The installed binary is linked again with cli/opts.c compiled with
+# -DADUAN_DEFAULT_CONF=$(SYSCONFDIR)/aduan/aduan.conf (cli/cli.h): without
+# -c and $ADUAN_CONF it reads that file; ./aduan keeps conf/aduan.conf.
+PREFIX  ?= /usr/local
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+STATEDIR ?= /var/lib/aduan
+INSTALL_CONF = $(SYSCONFDIR)/aduan/aduan.conf
+MANS    := build/man/aduan.8 build/man/aduan.conf.5
+
+.PHONY: install uninstall man FORCE
+man: $(MANS)
+
+# One run writes both pages, from README's sections (scripts/man.sh).
+$(MANS) &: README.md scripts/man.sh VERSION
+	sh scripts/man.sh README.md build/man $(VERSION)
+
+# Rewritten only when the path changes: then opts.o is compiled again.
+$(BUILD)/install/default-conf: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INSTALL_CONF)' | cmp -s - $@ || echo '$(INSTALL_CONF)' > $@
+
+$(BUILD)/install/cli/opts.o: cli/opts.c $(BUILD)/install/default-conf
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DADUAN_DEFAULT_CONF='"$(INSTALL_CONF)"' -c -o $@ $<
+
+$(BUILD)/install/aduan: $(filter-out $(BUILD)/cli/opts.o,$(CLI_OBJS)) \
+    $(BUILD)/install/cli/opts.o $(BUILD)/libaduan.a
+	$(LINK) -o $@ $^ $(LIBS)
+
+# The unit with this install's paths; the example config with the database
+# in STATEDIR (the line must be there: the sed is checked).
+$(BUILD)/install/aduan.service: dist/aduan.service.in FORCE
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(INSTALL_CONF)|g' $< > $@.tmp
+	mv -f $@.tmp $@
+
+$(BUILD)/install/aduan.conf: conf/aduan.conf FORCE
+	@mkdir -p $(dir $@)
+	sed 's|^\(  database = \)"aduan\.db";|\1"$(STATEDIR)/aduan.db";|' $< > $@.tmp
+	grep -q '^  database = "$(STATEDIR)/aduan.db";' $@.tmp || \
+		{ echo "Makefile: no 'database = \"aduan.db\";' line in $<" >&2; rm -f $@.tmp; exit 1; }
+	mv -f $@.tmp $@
+
+# The config goes in only when there is none: an operator's is never
+# overwritten.  $(DATADIR)/aduan/aduan.conf is always this release's copy.
+install: $(BUILD)/install/aduan $(BUILD)/install/aduan.service $(BUILD)/install/aduan.conf $(MANS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/aduan $(DESTDIR)$(SYSCONFDIR)/aduan
+	install -m 0755 $(BUILD)/install/aduan $(DESTDIR)$(SBINDIR)/aduan
+	install -m 0644 build/man/aduan.8 $(DESTDIR)$(MANDIR)/man8/aduan.8
+	install -m 0644 build/man/aduan.conf.5 $(DESTDIR)$(MANDIR)/man5/aduan.conf.5
+	install -m 0644 $(BUILD)/install/aduan.service $(DESTDIR)$(UNITDIR)/aduan.service
+	install -m 0644 $(BUILD)/install/aduan.conf $(DESTDIR)$(DATADIR)/aduan/aduan.conf
+	@if [ -e $(DESTDIR)$(INSTALL_CONF) ]; then \
+		echo "install: keeping $(DESTDIR)$(INSTALL_CONF) (the new example: $(DESTDIR)$(DATADIR)/aduan/aduan.conf)"; \
+	else \
+		echo "install -m 0640 $(BUILD)/install/aduan.conf $(DESTDIR)$(INSTALL_CONF)"; \
+		install -m 0640 $(BUILD)/install/aduan.conf $(DESTDIR)$(INSTALL_CONF); \
+	fi
+
+# The config ($(SYSCONFDIR)/aduan) and the data ($(STATEDIR)) stay.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/aduan $(DESTDIR)$(MANDIR)/man8/aduan.8 \
+		$(DESTDIR)$(MANDIR)/man5/aduan.conf.5 $(DESTDIR)$(UNITDIR)/aduan.service \
+		$(DESTDIR)$(DATADIR)/aduan/aduan.conf
+	-rmdir $(DESTDIR)$(DATADIR)/aduan
+
+-include $(BUILD)/install/cli/opts.d

@@ -23,7 +23,18 @@
 struct conf;
 struct store;
 
+/*
+ * The config file without -c and $ADUAN_CONF.  A plain `make` builds the
+ * source tree's example, relative to the working directory (`make run`,
+ * the tests); `make install` and the Debian package compile cli/opts.c
+ * again with -DADUAN_DEFAULT_CONF='"$(SYSCONFDIR)/aduan/aduan.conf"'
+ * (/etc/aduan/aduan.conf for PREFIX=/usr).  Only cli/opts.c uses it.
+ */
+#ifdef ADUAN_DEFAULT_CONF
+#define DEFAULT_CONF ADUAN_DEFAULT_CONF
+#else
 #define DEFAULT_CONF "conf/aduan.conf"
+#endif
 
 /* The options, one set for every command (each reads those it needs). */
 struct opts {

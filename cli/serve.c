@@ -26,6 +26,7 @@
 #include "ticket/tick.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/notify.h"
 #include "util/util.h"
 #include "web/auth.h"
 #include "web/inbox.h"
@@ -272,10 +273,13 @@ wait_signals(struct serve *s, const sigset_t *set)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: reloading %s", s->o->conf);
+			(void)notify_send("RELOADING=1");
 			(void)reload(&s->rl, report, sizeof report);
+			(void)notify_send("READY=1");
 			continue;
 		}
 		log_info("%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		(void)notify_send("STOPPING=1");
 		break;
 	}
 }
@@ -335,6 +339,11 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 		    s.c->admin_listen, http_port(s.admin));
 	if (o->demo)
 		log_warnx("%s", demo_warning);
+	/*
+	 * Type=notify (dist/aduan.service): started once the store is open and
+	 * both listeners accept; systemd starts what waits on it only now.
+	 */
+	(void)notify_send("READY=1");
 	wait_signals(&s, &set);
 	stop_all(&s);
 	return 0;
