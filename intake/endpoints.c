@@ -245,11 +245,17 @@ store_gauges(struct intake *ix, int64_t now, struct metrics_out *out)
 
 	if (store_monitor_read(ix->store, now, &m) != 0)
 		log_warnx("metrics: %s", store_errmsg());
-	metrics_gauge(out, "aduan_last_inbound_message_time_seconds", NULL,
-	    (double)m.last_inbound);
-	metrics_gauge(out, "aduan_outbox_oldest_pending_age_seconds", NULL,
-	    m.oldest_pending > 0 && m.oldest_pending < now ? (double)(now - m.oldest_pending) : 0);
-	/* -1 (unknown) is left out: an absent sample, not a wrong one. */
+	/*
+	 * -1 (not read, unknown) is left out: an absent sample, not a wrong
+	 * one (a last inbound time of 0 would fire "no inbound" falsely).
+	 */
+	if (m.last_inbound >= 0)
+		metrics_gauge(out, "aduan_last_inbound_message_time_seconds", NULL,
+		    (double)m.last_inbound);
+	if (m.oldest_pending >= 0)
+		metrics_gauge(out, "aduan_outbox_oldest_pending_age_seconds", NULL,
+		    m.oldest_pending > 0 && m.oldest_pending < now ?
+		    (double)(now - m.oldest_pending) : 0);
 	if (m.db_bytes >= 0)
 		metrics_gauge(out, "aduan_database_bytes", NULL, (double)m.db_bytes);
 	if (m.wal_bytes >= 0)

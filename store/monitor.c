@@ -91,14 +91,14 @@ monitor_end(struct stmt *q, int ret)
 	return ret;
 }
 
-/* The one integer of a one-row statement bound with now (?1, if it has one). */
+/* The one integer of a one-row statement bound with now (?1, if it has one); -1 when not read. */
 static int
 one_int(struct store *s, const char *sql, const char *what, int64_t now, int64_t *out)
 {
 	struct stmt q;
 	int rc;
 
-	*out = 0;
+	*out = -1;
 	if (monitor_begin(&q, s, sql, what) != 0)
 		return -1;
 	if (sqlite3_bind_parameter_count(q.st) > 0)
@@ -107,7 +107,10 @@ one_int(struct store *s, const char *sql, const char *what, int64_t now, int64_t
 		*out = (int64_t)sqlite3_column_int64(q.st, 0);
 	else if (rc == 0)
 		stmt_fail(&q);          /* an aggregate always has a row */
-	return monitor_end(&q, rc == 1 ? 0 : -1);
+	rc = monitor_end(&q, rc == 1 ? 0 : -1);
+	if (rc != 0)
+		*out = -1;
+	return rc;
 }
 
 static long long
@@ -153,8 +156,7 @@ store_monitor_read(struct store *s, int64_t now, struct store_monitor *m)
 	size_t i;
 	int ret = 0;
 
-	m->last_inbound = 0;
-	m->oldest_pending = 0;
+	m->last_inbound = m->oldest_pending = -1;
 	m->db_bytes = m->wal_bytes = m->fs_avail_bytes = m->fs_size_bytes = -1;
 	for (i = 0; i < ARRAY_LEN(m->outbox); i++)
 		m->outbox[i] = -1;
@@ -168,11 +170,14 @@ store_monitor_read(struct store *s, int64_t now, struct store_monitor *m)
 			m->fs_size_bytes = (long long)vfs.f_blocks * (long long)vfs.f_frsize;
 		}
 	}
+	/* Each on its own: one that fails leaves the others' values (errmsg: the last failure). */
 	if (one_int(s, sql_last_inbound, "read the last inbound message", now,
-	    &m->last_inbound) != 0 ||
-	    one_int(s, sql_oldest_pending, "read the oldest pending outbox row", now,
-	    &m->oldest_pending) != 0 ||
-	    outbox_states(s, m) != 0)
+	    &m->last_inbound) != 0)
+		ret = -1;
+	if (one_int(s, sql_oldest_pending, "read the oldest pending outbox row", now,
+	    &m->oldest_pending) != 0)
+		ret = -1;
+	if (outbox_states(s, m) != 0)
 		ret = -1;
 	return ret;
 }

@@ -896,11 +896,12 @@ int store_inbox_thread(struct store *s, int64_t complaint_id, size_t limit,
 struct store_monitor {
 	int64_t last_inbound;           /* received_at of the newest inbound SMS, or the
 	                                   newest USSD request (a session's updated_at);
-	                                   0: none stored */
+	                                   0: none stored; -1: not read */
 	int64_t oldest_pending;         /* when the oldest undelivered outbox row (pending
 	                                   or sending) became due: next_attempt_at before
 	                                   its first attempt, created_at after; rows due
-	                                   later than now do not count; 0: none */
+	                                   later than now do not count; 0: none; -1:
+	                                   not read */
 	long long db_bytes;             /* size of the database file, -1: unknown */
 	long long wal_bytes;            /* of its -wal file (0 when there is none), -1 */
 	long long fs_avail_bytes;       /* free bytes for an unprivileged user on the
@@ -912,7 +913,7 @@ struct store_monitor {
 
 #define STORE_MONITOR_STATES { "pending", "sending", "sent", "dead" }
 
-/* Fills *m at `now`.  0, or -1 (errmsg set; *m holds what was read). */
+/* Fills *m at `now`.  0, or -1 (errmsg set; what was not read is -1). */
 int store_monitor_read(struct store *s, int64_t now, struct store_monitor *m);
 
 /*

@@ -148,6 +148,23 @@ test_oldest_pending(void **state)
 	assert_int_equal(m.outbox[1], 1);       /* sending */
 }
 
+/* A read that fails says so and leaves -1, never a 0 that reads as "long ago". */
+static void
+test_failed_read_is_not_zero(void **state)
+{
+	struct fixture *f = *state;
+	struct store_monitor m;
+
+	exec_sql(f, "INSERT INTO messages (gateway, gw_id, sender, text, command, received_at)"
+	    " VALUES ('kannel', 'a', '+628', 'x', 'complaint', 3000);"
+	    " DROP TABLE ussd_sessions");
+	assert_int_equal(store_monitor_read(f->s, 5000, &m), -1);
+	assert_non_null(strstr(store_errmsg(), "ussd_sessions"));
+	assert_true(m.last_inbound == -1);
+	assert_true(m.oldest_pending == 0);     /* the other reads still went through */
+	assert_true(m.db_bytes > 0);
+}
+
 struct counted {
 	char agencies[8][16];
 	long n[8];
@@ -267,6 +284,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_inbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oldest_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_read_is_not_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_per_agency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reads_do_not_wait_for_the_writer, setup,
 		    teardown),
