@@ -134,7 +134,7 @@ T_START=$(date +%s)
 scrape
 VERSION=$("$ADUAN_BIN" --version | awk '{ print $2 }')
 expect_match "build info: the version of aduan --version" \
-	"^aduan_build_info[{]version=\"$VERSION\"(,commit=\"[^\"]+\")?[}] 1\$" "$(mgauges aduan_build_info)"
+	"^aduan_build_info[{]version=\"$VERSION[^\"]*\"(,commit=\"[^\"]+\")?[}] 1\$" "$(mgauges aduan_build_info)"
 CONF_VERSION=$(sed -n 's/.*serving on .*(version \([0-9a-f]*\)).*/\1/p' "$ADUAN_LOG" | head -n 1)
 [ -n "$CONF_VERSION" ] || fail "no config version in the start-up log line"
 expect_eq "config info: the version the start-up log names" \
