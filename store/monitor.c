@@ -6,7 +6,7 @@
  *
  * A scrape comes every 15 s or so, in the middle of whatever intake is
  * doing: each statement runs on the agency listing's read-only connection
- * (ldb, listing.c), prepared for the call like store/inbox.c's, so it
+ * (ldb, listing_prepare), prepared for the call like store/inbox.c's, so it
  * never takes the lock that intake commits under (STYLE 14), and each
  * walks an index over the rows it counts only:
  *   last inbound    messages' primary key from its end (one row), and
@@ -25,8 +25,6 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-
-#include "util/log.h"
 
 /* No statement ids (store_int.h): these run on ldb only, prepared per call. */
 static const char sql_last_inbound[] =
@@ -59,38 +57,6 @@ static const char sql_overdue[] =
     "  WHERE status = 'in_progress' AND followup_due > 0 AND followup_due < ?1)"
     " GROUP BY agency ORDER BY agency LIMIT ?2";
 
-/* sql prepared on ldb, its lock taken: q is ready for binding.  0, or -1 (reported; nothing held). */
-static int
-monitor_begin(struct stmt *q, struct store *s, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (s->ldb == NULL) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: no listing connection", what);
-		return -1;
-	}
-	if (pthread_mutex_lock(&s->llock) != 0)
-		fatal("store: cannot take the listing lock");
-	if (sqlite3_prepare_v3(s->ldb, sql, -1, 0, &st, NULL) != SQLITE_OK) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->ldb));
-		sqlite3_finalize(st);
-		pthread_mutex_unlock(&s->llock);
-		return -1;
-	}
-	stmt_on(q, s, s->ldb, st, NULL, what);
-	return 0;
-}
-
-/* stmt_end, then the statement finalized and the lock let go.  Returns ret. */
-static int
-monitor_end(struct stmt *q, int ret)
-{
-	ret = stmt_end(q, ret);
-	sqlite3_finalize(q->st);
-	pthread_mutex_unlock(&q->s->llock);
-	return ret;
-}
-
 /* The one integer of a one-row statement bound with now (?1, if it has one); -1 when not read. */
 static int
 one_int(struct store *s, const char *sql, const char *what, int64_t now, int64_t *out)
@@ -99,7 +65,7 @@ one_int(struct store *s, const char *sql, const char *what, int64_t now, int64_t
 	int rc;
 
 	*out = -1;
-	if (monitor_begin(&q, s, sql, what) != 0)
+	if (listing_prepare(&q, s, sql, what) != 0)
 		return -1;
 	if (sqlite3_bind_parameter_count(q.st) > 0)
 		stmt_int(&q, 1, now);
@@ -107,7 +73,7 @@ one_int(struct store *s, const char *sql, const char *what, int64_t now, int64_t
 		*out = (int64_t)sqlite3_column_int64(q.st, 0);
 	else if (rc == 0)
 		stmt_fail(&q);          /* an aggregate always has a row */
-	rc = monitor_end(&q, rc == 1 ? 0 : -1);
+	rc = listing_end(&q, rc == 1 ? 0 : -1);
 	if (rc != 0)
 		*out = -1;
 	return rc;
@@ -134,7 +100,7 @@ outbox_states(struct store *s, struct store_monitor *m)
 	size_t i;
 	int rc;
 
-	if (monitor_begin(&q, s, sql_outbox_states, "count outbox rows by state") != 0)
+	if (listing_prepare(&q, s, sql_outbox_states, "count outbox rows by state") != 0)
 		return -1;
 	for (i = 0; i < ARRAY_LEN(states); i++)
 		m->outbox[i] = 0;
@@ -145,7 +111,7 @@ outbox_states(struct store *s, struct store_monitor *m)
 	if (rc != 0)
 		for (i = 0; i < ARRAY_LEN(states); i++)
 			m->outbox[i] = -1;
-	return monitor_end(&q, rc);
+	return listing_end(&q, rc);
 }
 
 int
@@ -189,11 +155,11 @@ store_monitor_overdue(struct store *s, int64_t now, size_t limit,
 	struct stmt q;
 	int rc;
 
-	if (monitor_begin(&q, s, sql_overdue, "count overdue complaints per agency") != 0)
+	if (listing_prepare(&q, s, sql_overdue, "count overdue complaints per agency") != 0)
 		return -1;
 	stmt_int(&q, 1, now);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1)
 		fn(arg, col_str(q.st, 0), (long)sqlite3_column_int64(q.st, 1));
-	return monitor_end(&q, rc);
+	return listing_end(&q, rc);
 }
