@@ -252,6 +252,7 @@ start_admin(struct serve *s)
 	metrics_inc("aduan_config_reloads_total", "", 0);
 	metrics_inc("aduan_config_reload_failures_total", "", 0);
 	metrics_set_gauge_fn(intake_metrics_gauges, &s->ix);
+	metrics_set_build(cli_version, NULL);   /* the commit: when cli knows one */
 	ho.listen = s->c->admin_listen;
 	ho.port = s->o->admin_port > 0 ? (int)s->o->admin_port : s->c->admin_port;
 	ho.threads = 1;

@@ -176,23 +176,142 @@ intake_health_handler(void *ctx, const struct http_request *req, struct http_res
 	http_respond_text(res, 503, line);
 }
 
+/* Overdue complaints per agency as the store counted them, for the gauges. */
+struct overdue {
+	struct { char agency[64]; long n; } a[METRICS_GAUGES_MAX];
+	size_t n;
+};
+
+static void
+overdue_row(void *arg, const char *agency, long n)
+{
+	struct overdue *o = arg;
+
+	if (o->n < ARRAY_LEN(o->a)) {
+		str_copy(o->a[o->n].agency, sizeof o->a[o->n].agency, agency);
+		o->a[o->n++].n = n;
+	}
+}
+
+static void
+gauge_labeled(struct metrics_out *out, const char *name, const char *key, const char *value,
+    double v)
+{
+	char labels[METRICS_LABELS_MAX];
+
+	if (metrics_labels(labels, sizeof labels, key, value, NULL) == 0)
+		metrics_gauge(out, name, labels, v);
+}
+
+/*
+ * aduan_tickets_overdue{agency}: every agency of the config in force gets
+ * a sample, 0 included, so that an alert can compare; an agency that left
+ * the config but still holds overdue tickets shows too.
+ */
+static void
+overdue_gauges(struct intake *ix, const struct conf *c, int64_t now, struct metrics_out *out)
+{
+	struct overdue *o = xcalloc(1, sizeof *o);
+	size_t i, k;
+	long n;
+
+	if (store_monitor_overdue(ix->store, now, ARRAY_LEN(o->a), overdue_row, o) != 0) {
+		log_warnx("metrics: overdue tickets: %s", store_errmsg());
+		free(o);
+		return;
+	}
+	for (i = 0; i < c->nagencies; i++) {
+		for (n = 0, k = 0; k < o->n; k++)
+			if (strcmp(o->a[k].agency, c->agencies[i].id) == 0) {
+				n = o->a[k].n;
+				o->a[k].agency[0] = '\0';      /* shown */
+			}
+		gauge_labeled(out, "aduan_tickets_overdue", "agency", c->agencies[i].id, (double)n);
+	}
+	for (k = 0; k < o->n; k++)
+		if (o->a[k].agency[0] != '\0')
+			gauge_labeled(out, "aduan_tickets_overdue", "agency", o->a[k].agency,
+			    (double)o->a[k].n);
+	free(o);
+}
+
+/* What the store and its files say at this scrape (store_monitor_read). */
+static void
+store_gauges(struct intake *ix, int64_t now, struct metrics_out *out)
+{
+	static const char *const states[] = STORE_MONITOR_STATES;
+	struct store_monitor m;
+	size_t i;
+
+	if (store_monitor_read(ix->store, now, &m) != 0)
+		log_warnx("metrics: %s", store_errmsg());
+	/*
+	 * -1 (not read, unknown) is left out: an absent sample, not a wrong
+	 * one (a last inbound time of 0 would fire "no inbound" falsely).
+	 */
+	if (m.last_inbound >= 0)
+		metrics_gauge(out, "aduan_last_inbound_message_time_seconds", NULL,
+		    (double)m.last_inbound);
+	if (m.oldest_pending >= 0)
+		metrics_gauge(out, "aduan_outbox_oldest_pending_age_seconds", NULL,
+		    m.oldest_pending > 0 && m.oldest_pending < now ?
+		    (double)(now - m.oldest_pending) : 0);
+	if (m.db_bytes >= 0)
+		metrics_gauge(out, "aduan_database_bytes", NULL, (double)m.db_bytes);
+	if (m.wal_bytes >= 0)
+		metrics_gauge(out, "aduan_database_wal_bytes", NULL, (double)m.wal_bytes);
+	if (m.fs_avail_bytes >= 0)
+		metrics_gauge(out, "aduan_database_filesystem_avail_bytes", NULL,
+		    (double)m.fs_avail_bytes);
+	if (m.fs_size_bytes >= 0)
+		metrics_gauge(out, "aduan_database_filesystem_size_bytes", NULL,
+		    (double)m.fs_size_bytes);
+	/* On the reading connection: counting years of sent rows holds up no intake. */
+	for (i = 0; i < ARRAY_LEN(states); i++)
+		if (m.outbox[i] >= 0)
+			gauge_labeled(out, "aduan_outbox_rows", "state", states[i],
+			    (double)m.outbox[i]);
+}
+
+/*
+ * The delivery counters of every kind and outcome, at 0 until the first
+ * attempt: Prometheus's increase() sees nothing of a series that appears
+ * at 1, so an alert on rows going dead would miss the first one after a
+ * start.  At each scrape (the outbox may start after the admin listener);
+ * a series that exists costs a lookup.
+ */
+static void
+declare_delivery_counters(void)
+{
+	static const char *const kinds[] = { "sms", "webhook", "email" };
+	static const char *const outcomes[] = { "sent", "retry", "dead" };
+	size_t k, o;
+
+	for (k = 0; k < ARRAY_LEN(kinds); k++)
+		for (o = 0; o < ARRAY_LEN(outcomes); o++)
+			metrics_count("aduan_delivery_attempts_total", 0, "kind", kinds[k],
+			    "outcome", outcomes[o], NULL);
+}
+
 void
 intake_metrics_gauges(void *arg, struct metrics_out *out)
 {
-	static const char *const states[] = { "pending", "sending", "sent", "dead" };
 	struct intake *ix = arg;
-	char labels[64];
-	long n;
-	size_t i;
+	const struct live_snap *snap = NULL;
+	const struct conf *c = ix->conf;
+	int64_t now = now_unix();
 
-	for (i = 0; i < ARRAY_LEN(states); i++) {
-		if ((n = store_outbox_count(ix->store, states[i])) < 0) {
-			log_warnx("metrics: outbox rows: %s", store_errmsg());
-			return;
-		}
-		metrics_labels(labels, sizeof labels, "state", states[i], NULL);
-		metrics_gauge(out, "aduan_outbox_rows", labels, (double)n);
+	if (ix->live != NULL) {
+		snap = live_get(ix->live);
+		c = snap->conf;
 	}
+	/* The config in force: its version changes with a reload that took effect. */
+	gauge_labeled(out, "aduan_config_info", "version", c->hash, 1);
+	declare_delivery_counters();
+	overdue_gauges(ix, c, now, out);
+	if (snap != NULL)
+		live_put(ix->live, snap);
+	store_gauges(ix, now, out);
 }
 
 void

@@ -103,7 +103,10 @@ void intake_health_handler(void *ctx, const struct http_request *req, struct htt
 
 /*
  * GET /metrics (util/metrics.h), ctx unused; and the scrape-time gauges
- * (outbox rows by state) for metrics_set_gauge_fn, arg a struct intake.
+ * for metrics_set_gauge_fn, arg a struct intake: the config in force, what
+ * the store says (store_monitor_read: outbox rows by state and the oldest
+ * undelivered one, the last inbound message, file sizes) and the overdue
+ * tickets of every configured agency.
  */
 void intake_metrics_handler(void *ctx, const struct http_request *req, struct http_response *res);
 struct metrics_out;

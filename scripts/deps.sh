@@ -5,7 +5,7 @@
 #                   aiosmtpd: the SMTP server test/it_email.sh sends to;
 #                   Chromium with its driver and Selenium for the web inbox;
 #                   go-md2man, dpkg-dev, debhelper, systemd for make install,
-#                   the package and the unit's checks)
+#                   the package and the unit's checks; prometheus for promtool)
 #   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
 #   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
@@ -21,6 +21,8 @@ if [ "$what" = check ]; then
 	# test/it_package.sh): man pages from README, dpkg-buildpackage,
 	# systemd-analyze, man -l and groff to check the pages
 	pkgs="$pkgs go-md2man dpkg-dev debhelper systemd man-db groff-base adduser"
+	# promtool, for the alert rules (test/it_alerts.sh): about 96 MB installed
+	pkgs="$pkgs prometheus"
 fi
 if [ "$what" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"

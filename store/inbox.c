@@ -86,40 +86,17 @@ const char *const inbox_sql[ST_NSTMTS] = {
 	    " ORDER BY at, outgoing, id LIMIT ?2",
 };
 
-/*
- * Statement id of inbox_sql, prepared on ldb for this call, that
- * connection's lock taken: q is ready for binding.  0, or -1 (reported;
- * nothing held).
- */
+/* Statement id of inbox_sql on ldb for this call (listing_prepare).  0, -1. */
 static int
 inbox_begin(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (s->ldb == NULL) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: no listing connection", what);
-		return -1;
-	}
-	if (pthread_mutex_lock(&s->llock) != 0)
-		fatal("store: cannot take the listing lock");
-	if (sqlite3_prepare_v3(s->ldb, inbox_sql[id], -1, 0, &st, NULL) != SQLITE_OK) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->ldb));
-		sqlite3_finalize(st);
-		pthread_mutex_unlock(&s->llock);
-		return -1;
-	}
-	stmt_on(q, s, s->ldb, st, NULL, what);
-	return 0;
+	return listing_prepare(q, s, inbox_sql[id], what);
 }
 
-/* stmt_end, then the statement finalized and the lock let go.  Returns ret. */
 static int
 inbox_end(struct stmt *q, int ret)
 {
-	ret = stmt_end(q, ret);
-	sqlite3_finalize(q->st);
-	pthread_mutex_unlock(&q->s->llock);
-	return ret;
+	return listing_end(q, ret);
 }
 
 /* Binds the filters ?1..?8 of QUEUE_FILTERS (?2 and ?3 unused by the counts: bound all the same). */

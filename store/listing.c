@@ -153,6 +153,36 @@ listing_close(struct store *s)
 		pthread_mutex_destroy(&s->plock);
 }
 
+int
+listing_prepare(struct stmt *q, struct store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (s->ldb == NULL) {
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: no listing connection", what);
+		return -1;
+	}
+	if (pthread_mutex_lock(&s->llock) != 0)
+		fatal("store: cannot take the listing lock");
+	if (sqlite3_prepare_v3(s->ldb, sql, -1, 0, &st, NULL) != SQLITE_OK) {
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->ldb));
+		sqlite3_finalize(st);
+		pthread_mutex_unlock(&s->llock);
+		return -1;
+	}
+	stmt_on(q, s, s->ldb, st, NULL, what);
+	return 0;
+}
+
+int
+listing_end(struct stmt *q, int ret)
+{
+	ret = stmt_end(q, ret);
+	sqlite3_finalize(q->st);
+	pthread_mutex_unlock(&q->s->llock);
+	return ret;
+}
+
 /* The "open" filter as the statements take it: 1 open only, -1 final only, 0 any. */
 static int
 open_filter(const struct store_query *q)

@@ -887,6 +887,44 @@ struct store_thread_item {
 int store_inbox_thread(struct store *s, int64_t complaint_id, size_t limit,
     void (*fn)(void *arg, const struct store_thread_item *t), void *arg);
 
+/* ---- monitoring (monitor.c): what GET /metrics reads at each scrape -------
+ * Cheap by design (a scrape every 15 s beside a burst of intake): each
+ * query walks an index over the rows it counts, on a read-only connection
+ * of its own (never the writer's lock), and sees what is committed.
+ */
+
+struct store_monitor {
+	int64_t last_inbound;           /* received_at of the newest inbound SMS, or the
+	                                   newest USSD request (a session's updated_at);
+	                                   0: none stored; -1: not read */
+	int64_t oldest_pending;         /* when the oldest undelivered outbox row (pending
+	                                   or sending) became due: next_attempt_at before
+	                                   its first attempt, created_at after; rows due
+	                                   later than now do not count; 0: none; -1:
+	                                   not read */
+	long long db_bytes;             /* size of the database file, -1: unknown */
+	long long wal_bytes;            /* of its -wal file (0 when there is none), -1 */
+	long long fs_avail_bytes;       /* free bytes for an unprivileged user on the
+	                                   database's filesystem (statvfs), -1 */
+	long long fs_size_bytes;        /* that filesystem's size, -1 */
+	long outbox[4];                 /* outbox rows by state: pending, sending, sent,
+	                                   dead (STORE_MONITOR_STATES); -1: not read */
+};
+
+#define STORE_MONITOR_STATES { "pending", "sending", "sent", "dead" }
+
+/* Fills *m at `now`.  0, or -1 (errmsg set; what was not read is -1). */
+int store_monitor_read(struct store *s, int64_t now, struct store_monitor *m);
+
+/*
+ * Complaints overdue at `now` per agency, as store_stats_overdue counts
+ * them (received past route_due; routed, or in_progress reopened, past
+ * followup_due): fn once per agency that has any, by agency id, at most
+ * limit.  Walks the three partial due-date indexes.  0, -1.
+ */
+int store_monitor_overdue(struct store *s, int64_t now, size_t limit,
+    void (*fn)(void *arg, const char *agency, long n), void *arg);
+
 /* ---- backup (backup.c) -------------------------------------------------
  * `aduan backup`: its own connections, never a struct store, so it runs
  * beside a serving process and never creates, migrates nor writes the

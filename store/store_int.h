@@ -422,6 +422,15 @@ int complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, siz
 int listing_open(struct store *s, const char *path, char *err, size_t errsz);
 void listing_close(struct store *s);
 
+/*
+ * sql prepared on the agency listing's connection (ldb) for one use, its
+ * lock taken: q is ready for binding (inbox.c, monitor.c: reads that must
+ * never take the writer's lock).  0, or -1 (reported; nothing held).
+ * listing_end: stmt_end, the statement finalized, the lock let go; ret.
+ */
+int listing_prepare(struct stmt *q, struct store *s, const char *sql, const char *what);
+int listing_end(struct stmt *q, int ret);
+
 /* ---- inbox.c (the web inbox's reads) ------------------------------------- */
 
 /*

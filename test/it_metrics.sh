@@ -12,6 +12,13 @@
 # by POST /admin/reload with 422 and its line, counted as a reload failure;
 # the fixed one reloads (200) and is counted.  Every message handled left
 # exactly one log line with its gateway, masked phone, command and time.
+# The scrape-time gauges say what the store and the files say: build and
+# config version (which follows a reload), start time, database, -wal and
+# free filesystem bytes (= stat/df), the age of the oldest undelivered
+# outbox row (one queued an hour ago in the database), overdue tickets per
+# agency (every configured agency, 0 included; one made overdue counts),
+# the last inbound message's time, which a restart keeps.  README's metric
+# list names exactly what the service and the code emit, with their types.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
@@ -109,6 +116,42 @@ msum() {
 	awk -v p="$1" 'index($0, p) == 1 { s += $NF } END { print s + 0 }' "$METRICS"
 }
 
+# mgauges NAME: the samples of family NAME, one per line.
+mgauges() {
+	grep -E "^$1[{ ]" "$METRICS" || :
+}
+
+# near A B TOL: A and B (integers) differ by at most TOL.
+near() {
+	local d=$(($1 - $2))
+	[ "${d#-}" -le "$3" ]
+}
+
+# ---------------------------------------------------------------------------
+# Gauges of an empty database: build, config, start, nothing inbound yet.
+# ---------------------------------------------------------------------------
+T_START=$(date +%s)
+scrape
+VERSION=$("$ADUAN_BIN" --version | awk '{ print $2 }')
+expect_match "build info: the version of aduan --version" \
+	"^aduan_build_info[{]version=\"$VERSION[^\"]*\"(,commit=\"[^\"]+\")?[}] 1\$" "$(mgauges aduan_build_info)"
+CONF_VERSION=$(sed -n 's/.*serving on .*(version \([0-9a-f]*\)).*/\1/p' "$ADUAN_LOG" | head -n 1)
+[ -n "$CONF_VERSION" ] || fail "no config version in the start-up log line"
+expect_eq "config info: the version the start-up log names" \
+	"aduan_config_info{version=\"$CONF_VERSION\"} 1" "$(mgauges aduan_config_info)"
+START=$(mval aduan_start_time_seconds)
+[ "$START" -gt 0 ] 2>/dev/null && near "$START" "$T_START" 20 ||
+	fail "start time: expected about $T_START (now), got '$START'"
+expect_eq "last inbound message time, nothing received yet" 0 \
+	"$(mval aduan_last_inbound_message_time_seconds)"
+expect_eq "oldest pending outbox row, none" 0 "$(mval aduan_outbox_oldest_pending_age_seconds)"
+NAGENCIES=$(sed -n 's/.*serving on .*, \([0-9]*\) agencies,.*/\1/p' "$ADUAN_LOG" | head -n 1)
+[ -n "$NAGENCIES" ] || fail "no agency count in the start-up log line"
+expect_eq "overdue tickets: one sample per configured agency" "$NAGENCIES" \
+	"$(mgauges aduan_tickets_overdue | wc -l)"
+expect_eq "overdue tickets: all 0" 0 "$(msum 'aduan_tickets_overdue{')"
+ok "empty database: build $VERSION, config $CONF_VERSION, started $START, $NAGENCIES agencies with 0 overdue"
+
 # ---------------------------------------------------------------------------
 # Traffic: SMS complaints, a retry, help, a refusal; a USSD complaint.
 # ---------------------------------------------------------------------------
@@ -197,6 +240,58 @@ expect_eq "reload failures before any" 0 "$(mval aduan_config_reload_failures_to
 ok "outbox gauges for pending, sending, sent, dead; nothing dropped; reload counters at 0"
 
 # ---------------------------------------------------------------------------
+# Store gauges against the database and the files.
+# ---------------------------------------------------------------------------
+LAST=$(sql "SELECT max(coalesce((SELECT max(received_at) FROM messages), 0),
+	coalesce((SELECT max(updated_at) FROM ussd_sessions), 0))")
+[ "$LAST" -gt 0 ] 2>/dev/null || fail "no inbound message in the database"
+expect_eq "last inbound message time = the newest message or USSD request stored" "$LAST" \
+	"$(mval aduan_last_inbound_message_time_seconds)"
+
+# Sizes move while the delivery workers write: equal in one of a few tries.
+for ((i = 0; ; i++)); do
+	scrape
+	DBB=$(stat -c %s "$ADUAN_DB")
+	WALB=$(stat -c %s "$ADUAN_DB-wal" 2>/dev/null || echo 0)
+	[ "$(mval aduan_database_bytes)" = "$DBB" ] && [ "$(mval aduan_database_wal_bytes)" = "$WALB" ] && break
+	[ "$i" -ge 5 ] && fail "database bytes: expected $DBB (-wal $WALB) as stat says, got" \
+		"$(mval aduan_database_bytes) (-wal $(mval aduan_database_wal_bytes))"
+	nap 0.2
+done
+[ "$DBB" -gt 0 ] || fail "database file of 0 bytes"
+AVAIL=$(df -B1 --output=avail "$IT_TMP" | tail -n 1 | tr -d ' ')
+GOT=$(mval aduan_database_filesystem_avail_bytes)
+near "${GOT%.*}" "$AVAIL" $((64 * 1024 * 1024)) ||
+	fail "filesystem avail bytes: expected about $AVAIL (df), got $GOT"
+SIZE=$(df -B1 --output=size "$IT_TMP" | tail -n 1 | tr -d ' ')
+expect_eq "filesystem size bytes = df" "$SIZE" "$(mval aduan_database_filesystem_size_bytes)"
+ok "database $DBB bytes, -wal $WALB, filesystem $GOT of $SIZE bytes free, as stat and df say"
+
+# An undelivered row queued an hour ago (retried, next try tomorrow: no
+# worker takes it), and a digest queued for tomorrow (not due: not counted).
+NOW=$(date +%s)
+sql "INSERT INTO outbox (kind, recipient, body, idem_key, state, attempts, next_attempt_at, created_at, updated_at)
+	VALUES ('webhook', 'dpupr', '{}', 'it-metrics-old', 'pending', 3, $((NOW + 86400)), $((NOW - 3600)), $NOW),
+	('email', 'dpupr', 'digest', 'it-metrics-later', 'pending', 0, $((NOW + 86400)), $((NOW - 7200)), $NOW)"
+scrape
+AGE=$(mval aduan_outbox_oldest_pending_age_seconds)
+near "$AGE" 3600 30 || fail "oldest pending outbox row: expected about 3600 s (queued an hour ago), got $AGE"
+sql "DELETE FROM outbox WHERE idem_key IN ('it-metrics-old', 'it-metrics-later')"
+ok "oldest undelivered outbox row: $AGE s; a row queued for later is not counted"
+
+# Time passes for one routed ticket: its follow-up is due a minute ago.
+OVERDUE_AG=$(sql "SELECT agency FROM complaints WHERE status = 'routed' ORDER BY id LIMIT 1")
+[ -n "$OVERDUE_AG" ] || fail "no routed complaint to make overdue"
+sql "UPDATE complaints SET followup_due = $((NOW - 60)) WHERE id =
+	(SELECT id FROM complaints WHERE status = 'routed' ORDER BY id LIMIT 1)"
+scrape
+expect_eq "overdue tickets of $OVERDUE_AG" 1 "$(mval "aduan_tickets_overdue{agency=\"$OVERDUE_AG\"}")"
+expect_eq "overdue tickets, all agencies" 1 "$(msum 'aduan_tickets_overdue{')"
+expect_eq "overdue tickets: still one sample per configured agency" "$NAGENCIES" \
+	"$(mgauges aduan_tickets_overdue | wc -l)"
+ok "one ticket made overdue: aduan_tickets_overdue{agency=\"$OVERDUE_AG\"} 1, the others 0"
+
+# ---------------------------------------------------------------------------
 # One log line per message: gateway, masked phone, command, time.
 # ---------------------------------------------------------------------------
 SMS_LINES=$(grep -c ' sms kannel from=+62' "$ADUAN_LOG")
@@ -273,17 +368,70 @@ expect_eq "after the refused reload: reload failures" 1 "$(mval aduan_config_rel
 expect_eq "after the refused reload: reloads" 0 "$(mval aduan_config_reloads_total)"
 ok "broken config -> 422 \"$REFUSED\"; one reload failure counted"
 
-cp "$IT_TMP/good.conf" "$CONF.new"
+# A changed comment is a new version (the hash covers the file's bytes).
+{ cat "$IT_TMP/good.conf"; echo "# it_metrics: reloaded"; } >"$CONF.new"
 mv -f "$CONF.new" "$CONF"
+scrape
+expect_eq "config info after the refused reload: the version in force" \
+	"aduan_config_info{version=\"$CONF_VERSION\"} 1" "$(mgauges aduan_config_info)"
 http_must "reload, fixed config" -X POST -d '' "$ADMIN_URL/admin/reload"
 expect_eq "reload of the fixed config: status" 200 "$RESP_STATUS"
 expect_match "reload of the fixed config: the answer" '^reloaded: version [0-9a-f]+' "$RESP_BODY"
+NEW_VERSION=$(printf '%s' "$RESP_BODY" | sed -n 's/^reloaded: version \([0-9a-f]*\).*/\1/p' | head -n 1)
+[ "$NEW_VERSION" != "$CONF_VERSION" ] || fail "the reloaded config kept version $CONF_VERSION"
 scrape
+expect_eq "config info after the reload: the new version, alone" \
+	"aduan_config_info{version=\"$NEW_VERSION\"} 1" "$(mgauges aduan_config_info)"
 expect_eq "after the good reload: reloads" 1 "$(mval aduan_config_reloads_total)"
 expect_eq "after the good reload: reload failures" 1 "$(mval aduan_config_reload_failures_total)"
 N=$(mval "$H""_count{path=\"/admin/reload\"}")
 expect_eq "latency histogram: the two reload requests" 2 "$N"
-ok "fixed config -> 200; reloads 1, failures 1"
+ok "fixed config -> 200; reloads 1, failures 1; config info $CONF_VERSION -> $NEW_VERSION"
+
+# ---------------------------------------------------------------------------
+# README's metric list: exactly the families the service and the code emit.
+# ---------------------------------------------------------------------------
+# The list: table rows "| `name` | type | labels | meaning |" under "### Metrics".
+README_LIST=$(awk '/^### Metrics/ { on = 1; next } on && /^##/ { exit }
+	on && /^[|] `aduan_[a-z0-9_]+` [|]/ { n = $2; gsub(/[` ]/, "", n); t = $4; gsub(/ /, "", t); print n, t }' README.md | sort)
+[ -n "$README_LIST" ] || fail "README.md has no metric table under '### Metrics'"
+SCRAPED=$(awk '/^# TYPE / { print $3, $4 }' "$METRICS" | sort)
+MISSING=$(comm -23 <(printf '%s\n' "$SCRAPED") <(printf '%s\n' "$README_LIST"))
+[ -z "$MISSING" ] || fail "metrics the service emits that README.md does not list (or with another type):
+$MISSING"
+# Every name the code gives metrics_count/inc/observe/gauge (or endpoints.c's
+# gauge_labeled) on the call's line, and util/metrics.c's own (its HELP table).
+CODE=$({ grep -hE '(metrics_(count|inc|observe|gauge)|gauge_labeled)[(]' --include='*.c' -r \
+	net conf store routing gateway outbox ticket intake agency web ops cli; cat util/metrics.c; } |
+	grep -oE '"aduan_[a-z0-9_]+"' | tr -d '"' | sort -u)
+README_NAMES=$(printf '%s\n' "$README_LIST" | awk '{ print $1 }')
+UNLISTED=$(comm -23 <(printf '%s\n' "$CODE") <(printf '%s\n' "$README_NAMES"))
+[ -z "$UNLISTED" ] || fail "metric names in the code that README.md does not list:
+$UNLISTED"
+STALE=$(comm -13 <(printf '%s\n' "$CODE") <(printf '%s\n' "$README_NAMES"))
+[ -z "$STALE" ] || fail "README.md lists metrics that nothing emits:
+$STALE"
+grep -q '(no description)' "$METRICS" && fail "a family without a description in util/metrics.c:
+$(grep '(no description)' "$METRICS")"
+ok "README.md lists the $(printf '%s\n' "$README_NAMES" | wc -l) metrics the code emits, the $(printf '%s\n' "$SCRAPED" | wc -l) scraped with their types"
+
+# ---------------------------------------------------------------------------
+# A restart: the last inbound time is read from the store, not reset to 0.
+# ---------------------------------------------------------------------------
+LAST=$(mval aduan_last_inbound_message_time_seconds)
+stop_checked "$ADUAN_PID" "aduan serve"
+printf '==== restart ====\n' >>"$ADUAN_LOG"
+"$ADUAN_BIN" serve --demo -c "$CONF" -p "$ADUAN_PORT" --admin-port "$APORT" -d "$ADUAN_DB" \
+	</dev/null >>"$ADUAN_LOG" 2>&1 &
+ADUAN_PID=$!
+track "$ADUAN_PID" aduan
+wait_port "$APORT" 15 "$ADUAN_PID" "admin listener (restart)"
+scrape
+expect_eq "last inbound message time after a restart" "$LAST" \
+	"$(mval aduan_last_inbound_message_time_seconds)"
+[ "$(mval aduan_start_time_seconds)" -ge "$START" ] ||
+	fail "start time after the restart: $(mval aduan_start_time_seconds) < $START"
+ok "restart: last inbound time still $LAST"
 
 check_log_errors "$ADUAN_LOG" "aduan" 'reload refused: .*busy_timeout_ms'
 ok "no unexpected ERROR in the aduan log"

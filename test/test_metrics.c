@@ -5,7 +5,8 @@
  * parsed back line by line as a Prometheus scraper would: every sample is
  * `name{labels} value`, every family has # HELP and # TYPE, families and
  * series come sorted.  Eight threads adding at once lose nothing, and the
- * series table stops at its cap, counting what it drops.
+ * series table stops at its cap, counting what it drops.  The build's
+ * and the start's gauges show once the service set them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +220,44 @@ test_gauges(void **state)
 	text = metrics_render();
 	assert_int_equal(calls, 2);
 	assert_null(strstr(text, "t_depth"));
+	free(text);
+}
+
+/*
+ * The build and the start, once set: aduan_build_info with the version
+ * (and the commit when there is one, escaped), aduan_start_time_seconds
+ * now; neither before metrics_set_build, nor after a reset.
+ */
+static void
+test_build_info(void **state)
+{
+	int64_t t0 = now_unix();
+	char *text;
+	double start;
+
+	(void)state;
+	text = metrics_render();
+	assert_null(strstr(text, "aduan_build_info"));
+	assert_null(strstr(text, "aduan_start_time_seconds"));
+	free(text);
+
+	metrics_set_build("0.1.0", NULL);
+	text = metrics_render();
+	assert_non_null(strstr(text, "# TYPE aduan_build_info gauge\n"
+	    "aduan_build_info{version=\"0.1.0\"} 1\n"));
+	start = value_of(text, "aduan_start_time_seconds");
+	assert_true(start >= (double)t0 && start <= (double)now_unix());
+	assert_null(strstr(text, "(no description)"));
+	free(text);
+
+	metrics_set_build("0.1.0", "abc1234\"x");
+	assert_true(render_value("aduan_build_info{version=\"0.1.0\",commit=\"abc1234\\\"x\"}") == 1);
+	metrics_set_build("0.1.0", "");          /* no commit: the version alone */
+	assert_true(render_value("aduan_build_info{version=\"0.1.0\"}") == 1);
+
+	metrics_reset();
+	text = metrics_render();
+	assert_null(strstr(text, "aduan_build_info"));
 	free(text);
 }
 
@@ -498,6 +537,7 @@ main(void)
 		cmocka_unit_test_setup(test_escaping_and_refusals, reset),
 		cmocka_unit_test_setup(test_histogram, reset),
 		cmocka_unit_test_setup(test_gauges, reset),
+		cmocka_unit_test_setup(test_build_info, reset),
 		cmocka_unit_test_setup(test_rendering, reset),
 		cmocka_unit_test_setup(test_concurrency, reset),
 		cmocka_unit_test_setup(test_series_cap, reset),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 #include "util/util.h"
@@ -92,6 +93,26 @@ static const struct {
 	    "reply_cap_silent) and channel (sms, ussd)." },
 	{ "aduan_http_request_duration_seconds", "HTTP request latency, from the request's "
 	    "arrival to its answer, by the route's configured path (\"other\": no route)." },
+	{ "aduan_http_connections_refused_total", "Connections refused on accept: the limit "
+	    "of connections per client address (server.connections_per_address) was reached." },
+	{ "aduan_build_info", "Always 1; the labels say which build runs (version, and the git "
+	    "commit when the build knows it)." },
+	{ "aduan_start_time_seconds", "When the service started, Unix time in seconds." },
+	{ "aduan_config_info", "Always 1; version is the version (hash) of the configuration "
+	    "in force, the one complaints are stamped with; changes with a reload." },
+	{ "aduan_database_bytes", "Size of the database file in bytes." },
+	{ "aduan_database_wal_bytes", "Size of the database's write-ahead log (-wal) in bytes; "
+	    "grows while a reader (a backup) holds a snapshot, shrinks at checkpoints." },
+	{ "aduan_database_filesystem_avail_bytes", "Bytes free for the service on the "
+	    "database's filesystem (statvfs f_bavail)." },
+	{ "aduan_database_filesystem_size_bytes", "Size of the database's filesystem in bytes." },
+	{ "aduan_outbox_oldest_pending_age_seconds", "Seconds the oldest undelivered outbox row "
+	    "(pending or sending) has been due; 0 when none." },
+	{ "aduan_tickets_overdue", "Open tickets past their service-level due date (received "
+	    "and not routed in time; routed or reopened without a follow-up in time), by agency; "
+	    "every configured agency has a sample." },
+	{ "aduan_last_inbound_message_time_seconds", "When the newest inbound SMS or USSD "
+	    "request stored arrived, Unix time in seconds; 0 when none." },
 	{ DROPPED, "Metric samples dropped: the series table was full (512 series), or a name, "
 	    "label set or value was invalid." },
 };
@@ -103,6 +124,9 @@ static uint16_t slots[NSLOTS];                  /* index into series + 1; 0: emp
 static unsigned long dropped;
 static void (*gauge_fn)(void *arg, struct metrics_out *out);
 static void *gauge_arg;
+static const char *build_version;               /* metrics_set_build; NULL: not set */
+static const char *build_commit;
+static double start_time;
 
 static int
 is_alpha(char c)
@@ -359,6 +383,41 @@ metrics_set_gauge_fn(void (*fn)(void *arg, struct metrics_out *out), void *arg)
 	pthread_mutex_unlock(&mu);
 }
 
+void
+metrics_set_build(const char *version, const char *commit)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&mu);
+	build_version = version;
+	build_commit = commit != NULL && *commit != '\0' ? commit : NULL;
+	start_time = (double)ts.tv_sec;
+	pthread_mutex_unlock(&mu);
+}
+
+/* The gauges this module knows itself: the build and the start. */
+static void
+build_gauges(struct metrics_out *out)
+{
+	char labels[METRICS_LABELS_MAX];
+	const char *version, *commit;
+	double start;
+
+	pthread_mutex_lock(&mu);
+	version = build_version;
+	commit = build_commit;
+	start = start_time;
+	pthread_mutex_unlock(&mu);
+	if (version == NULL)
+		return;
+	if ((commit != NULL ? metrics_labels(labels, sizeof labels, "version", version,
+	    "commit", commit, NULL) : metrics_labels(labels, sizeof labels, "version", version,
+	    NULL)) == 0)
+		metrics_gauge(out, "aduan_build_info", labels, 1);
+	metrics_gauge(out, "aduan_start_time_seconds", NULL, start);
+}
+
 static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
@@ -473,6 +532,7 @@ metrics_render(void)
 	fn = gauge_fn;
 	arg = gauge_arg;
 	pthread_mutex_unlock(&mu);
+	build_gauges(out);
 	if (fn != NULL)
 		fn(arg, out);
 
@@ -526,5 +586,7 @@ metrics_reset(void)
 	dropped = 0;
 	gauge_fn = NULL;
 	gauge_arg = NULL;
+	build_version = NULL;
+	build_commit = NULL;
 	pthread_mutex_unlock(&mu);
 }

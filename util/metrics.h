@@ -26,7 +26,8 @@
 #define METRICS_MAX_SERIES      512
 #define METRICS_NAME_MAX        96      /* bytes of a name, NUL included */
 #define METRICS_LABELS_MAX      256     /* bytes of a label set, NUL included */
-#define METRICS_GAUGES_MAX      64      /* gauge samples per scrape */
+#define METRICS_GAUGES_MAX      512     /* gauge samples per scrape (one per agency
+                                           for the overdue tickets) */
 
 /* The histogram's upper bounds in seconds (plus +Inf): 1 ms .. 10 s. */
 #define METRICS_NBUCKETS        13
@@ -68,6 +69,14 @@ void metrics_gauge(struct metrics_out *out, const char *name, const char *labels
  * valid until it is replaced.
  */
 void metrics_set_gauge_fn(void (*fn)(void *arg, struct metrics_out *out), void *arg);
+
+/*
+ * The build, for aduan_build_info{version,commit} 1, and the process's
+ * start, now, for aduan_start_time_seconds: called once when the service
+ * starts.  commit NULL or "": the version alone.  Both strings must stay
+ * valid (string literals, cli_version).  Before any call neither is shown.
+ */
+void metrics_set_build(const char *version, const char *commit);
 
 /*
  * Every family in the exposition format, each with # HELP and # TYPE,
