@@ -224,6 +224,7 @@ start_listener(struct serve *s)
 	ho.threads = s->c->threads;
 	ho.max_body = (size_t)s->c->max_body;
 	http_set_limits((unsigned)s->c->connections_per_address, (unsigned)s->c->idle_timeout);
+	http_set_trusted_proxies(s->c->trusted_proxies, s->c->ntrusted_proxies);
 	s->srv = http_start(&ho, routes, n, err, sizeof err);
 	free(routes);
 	if (s->srv == NULL)

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/addr.h"
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
 #include "sms/text.h"
@@ -173,6 +174,16 @@ static const struct scalar scalars[] = {
 	  .max = 256, .sdef = NULL, .required = 1, .off = F(infobip_secret) },
 	{ .group = "gateways.generic", .name = "secret", .kind = K_STR, .min = 12,
 	  .max = 256, .sdef = NULL, .required = 1, .off = F(generic_secret) },
+	{ .group = "gateways.kannel", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(kannel_secret_next) },
+	{ .group = "gateways.africastalking", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(africastalking_secret_next) },
+	{ .group = "gateways.vonage", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(vonage_secret_next) },
+	{ .group = "gateways.infobip", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(infobip_secret_next) },
+	{ .group = "gateways.generic", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(generic_secret_next) },
 	{ .group = "sms", .name = "parts_timeout", .kind = K_INT, .min = 5, .max = 3600,
 	  .ldef = 60, .off = F(parts_timeout) },
 	{ .group = "server", .name = "public_url", .kind = K_STR, .min = 8, .max = 512,
@@ -580,6 +591,10 @@ group_known(const char *group, const char **known, size_t max)
 		for (i = 0; i < ARRAY_LEN(top_lists) && n < max; i++)
 			known[n++] = top_lists[i];
 	/* Lists inside a scalar group have loaders of their own. */
+	if (strcmp(group, "server") == 0 && n < max)
+		known[n++] = "trusted_proxies";
+	if (strncmp(group, "gateways.", 9) == 0 && n < max)
+		known[n++] = "allow_from";
 	if (strcmp(group, "service_levels") == 0 && n < max)
 		known[n++] = "holidays";
 	if (strcmp(group, "guard") == 0 && n + 1 < max) {
@@ -1392,6 +1407,103 @@ guard_norm(const char *v)
 	return out;
 }
 
+/*
+ * A list of addresses and CIDR ranges (server.trusted_proxies,
+ * gateways.*.allow_from) into *out, *n; text (may be NULL) gets them
+ * ", "-joined as written.  An empty list is refused: it would read as
+ * "nobody" to one operator and "anybody" to another.
+ */
+static void
+load_ranges(struct loader *ld, const config_setting_t *list, const char *where,
+    struct addr_range **out, size_t *n, char **text)
+{
+	struct sbuf t;
+	char why[160];
+	size_t i, len;
+
+	*out = NULL;
+	*n = 0;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+		conf_err_at(ld, list, "%s: must be a list of addresses or ranges "
+		    "[ \"127.0.0.1\", \"10.0.0.0/8\" ], not %s", where, conf_type_name(list));
+		return;
+	}
+	len = (size_t)config_setting_length(list);
+	if (len == 0) {
+		conf_err_at(ld, list, "%s: an empty list; leave the setting out instead", where);
+		return;
+	}
+	sbuf_init(&t, 4096);
+	*out = xcalloc(len, sizeof **out);
+	for (i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : NULL;
+
+		if (v == NULL) {
+			conf_err_at(ld, e, "%s: each entry must be an address or range as a "
+			    "string, not %s", where, conf_type_name(e));
+			continue;
+		}
+		if (addr_range_parse(v, &(*out)[*n], why, sizeof why) != 0) {
+			conf_err_at(ld, e, "%s: %s", where, why);
+			continue;
+		}
+		(*n)++;
+		if (t.len > 0)
+			(void)sbuf_str(&t, ", ");
+		(void)sbuf_str(&t, v);
+	}
+	if (text != NULL && t.s != NULL) {
+		free(*text);
+		*text = t.s;
+	} else
+		free(t.s);
+}
+
+/* server.trusted_proxies and every gateways.<name>.allow_from. */
+static void
+load_addresses(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *g, *list;
+	char where[64];
+	size_t i;
+
+	c->trusted_proxies_text = xstrdup("");
+	if ((g = group_at(ld, cfg, "server", 0)) != NULL &&
+	    (list = config_setting_get_member(g, "trusted_proxies")) != NULL)
+		load_ranges(ld, list, "server.trusted_proxies", &c->trusted_proxies,
+		    &c->ntrusted_proxies, &c->trusted_proxies_text);
+	c->allow = xcalloc(ARRAY_LEN(scalar_groups), sizeof *c->allow);
+	for (i = 0; i < ARRAY_LEN(scalar_groups); i++) {
+		struct conf_allow *a = &c->allow[c->nallow];
+
+		if (strncmp(scalar_groups[i], "gateways.", 9) != 0 ||
+		    (g = group_at(ld, cfg, scalar_groups[i], 0)) == NULL ||
+		    (list = config_setting_get_member(g, "allow_from")) == NULL)
+			continue;
+		(void)snprintf(where, sizeof where, "%s.allow_from", scalar_groups[i]);
+		a->gateway = xstrdup(scalar_groups[i] + 9);
+		load_ranges(ld, list, where, &a->ranges, &a->n, NULL);
+		c->nallow++;
+	}
+}
+
+const struct addr_range *
+conf_gateway_allow(const struct conf *c, const char *name, size_t *n)
+{
+	size_t i;
+
+	*n = 0;
+	for (i = 0; c != NULL && i < c->nallow; i++)
+		if (strcmp(c->allow[i].gateway, name) == 0) {
+			*n = c->allow[i].n;
+			return c->allow[i].ranges;
+		}
+	return NULL;
+}
+
 /* guard.blocklist (phone numbers) and guard.autoreply (texts). */
 static void
 load_guard(struct loader *ld, const config_t *cfg)
@@ -1608,6 +1720,7 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	load_scalars(&ld, cfg);
 	load_holidays(&ld, cfg);
 	load_guard(&ld, cfg);
+	load_addresses(&ld, cfg);
 	finish_delivery(&ld, cfg);
 	load_agencies(&ld, cfg);
 	rules_load_triage(&ld, cfg);
@@ -1938,6 +2051,13 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nguard_blocklist; i++)
 		free(c->guard_blocklist[i]);
 	free(c->guard_blocklist);
+	free(c->trusted_proxies);
+	free(c->trusted_proxies_text);
+	for (i = 0; i < c->nallow; i++) {
+		free(c->allow[i].gateway);
+		free(c->allow[i].ranges);
+	}
+	free(c->allow);
 	for (i = 0; i < c->nguard_autoreply; i++)
 		free(c->guard_autoreply[i]);
 	free(c->guard_autoreply);

@@ -131,6 +131,15 @@ struct conf_notes {
 	size_t n;
 };
 
+struct addr_range;               /* util/addr.h */
+
+/* gateways.<gateway>.allow_from */
+struct conf_allow {
+	char *gateway;                  /* "kannel": the group's name, struct gateway's name */
+	struct addr_range *ranges;
+	size_t n;
+};
+
 enum conf_sender {
 	SENDER_NONE, SENDER_KANNEL, SENDER_AFRICASTALKING, SENDER_TWILIO, SENDER_INFOBIP
 };
@@ -179,6 +188,11 @@ struct conf {
 	                                   hold, 1..1024, default 64 */
 	int idle_timeout;       /* seconds a connection may send nothing (headers
 	                           included) before it is closed, 1..300, default 10 */
+	struct addr_range *trusted_proxies;     /* server.trusted_proxies: peers whose
+	                                           X-Forwarded-For names the client */
+	size_t ntrusted_proxies;
+	char *trusted_proxies_text;     /* as written, ", "-joined ("" when none): what
+	                                   reload compares (it needs a restart) */
 
 	/* store */
 	char *database;         /* SQLite file, default "aduan.db" */
@@ -261,6 +275,18 @@ struct conf {
 	char *generic_secret;         /* NULL when the generic JSON endpoint is off */
 	int parts_timeout;            /* sms.parts_timeout: seconds to wait for the
 	                                 missing parts of a long message, default 60 */
+	/*
+	 * gateways.<name>.allow_from: the addresses a gateway's callbacks may
+	 * come from (conf_gateway_allow); none: any address with the secret.
+	 */
+	struct conf_allow *allow;
+	size_t nallow;
+	/* gateways.<name>.secret_next: a second secret accepted during a switch */
+	char *kannel_secret_next;
+	char *africastalking_secret_next;
+	char *vonage_secret_next;
+	char *infobip_secret_next;
+	char *generic_secret_next;
 
 	/* open311: the public, unauthenticated GeoReport v2 endpoints */
 	int open311_enabled;            /* default 0: every /open311/ path answers 404 */
@@ -311,6 +337,12 @@ struct conf {
 struct conf *conf_load_file(const char *path, unsigned flags, struct conf_errors *errs);
 struct conf *conf_load_string(const char *text, unsigned flags, struct conf_errors *errs);
 void conf_free(struct conf *c);
+
+/*
+ * The allow-list of gateway `name` ("kannel"): its ranges and *n, or NULL
+ * when the config has none (any address with the secret may call).
+ */
+const struct addr_range *conf_gateway_allow(const struct conf *c, const char *name, size_t *n);
 
 /* Index of the agency with this id, or -1. */
 long conf_agency_find(const struct conf *c, const char *id);

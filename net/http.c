@@ -10,6 +10,7 @@
  * transaction, no network).
  */
 #include "net/http.h"
+#include "util/addr.h"
 #include "net/request.h"
 
 #include <arpa/inet.h>
@@ -200,23 +201,43 @@ refuse_405(const struct http_route *route, const struct timespec *t0,
 	return ret;
 }
 
+/* Set once, before the servers start (http_set_trusted_proxies). */
+static struct addr_range trusted[HTTP_TRUSTED_MAX];
+static size_t ntrusted;
+
+void
+http_set_trusted_proxies(const struct addr_range *r, size_t n)
+{
+	ntrusted = n < HTTP_TRUSTED_MAX ? n : HTTP_TRUSTED_MAX;
+	if (ntrusted > 0)
+		memcpy(trusted, r, ntrusted * sizeof *r);
+}
+
+/*
+ * The request's client address, the one every log line and per-address
+ * limit uses: the connection's peer, or behind a trusted proxy what
+ * X-Forwarded-For says (addr_client).  The only place that computes it.
+ */
 static void
 peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
+	char sock[INET6_ADDRSTRLEN] = "?";
 
-	snprintf(buf, bufsz, "?");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    buf, (socklen_t)bufsz);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)bufsz);
+	if (ci != NULL && ci->client_addr != NULL) {
+		sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			    sock, (socklen_t)sizeof sock);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			    sock, (socklen_t)sizeof sock);
+	}
+	addr_client(sock, ntrusted > 0 ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Forwarded-For") : NULL, trusted, ntrusted, buf, bufsz);
 }
 
 /* http_header() for our requests: the connection's request headers. */
