@@ -213,6 +213,45 @@ http_set_trusted_proxies(const struct addr_range *r, size_t n)
 		memcpy(trusted, r, ntrusted * sizeof *r);
 }
 
+/* X-Forwarded-For's lines joined: more than this and only the last line counts. */
+#define XFF_MAX 1024
+
+struct xff {
+	char buf[XFF_MAX];
+	size_t len;
+	const char *last;       /* the last line seen */
+	int over;
+};
+
+/*
+ * Every X-Forwarded-For line, in order, joined with ", ": a proxy such as
+ * haproxy adds a line of its own after the client's, and the first line
+ * alone would be the one the client wrote.
+ */
+static enum MHD_Result
+xff_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff *x = cls;
+	size_t n;
+
+	(void)kind;
+	if (value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	x->last = value;
+	n = strlen(value);
+	if (x->over || x->len + n + 3 > sizeof x->buf) {
+		x->over = 1;
+		return MHD_YES;
+	}
+	if (x->len > 0) {
+		memcpy(x->buf + x->len, ", ", 2);
+		x->len += 2;
+	}
+	memcpy(x->buf + x->len, value, n + 1);
+	x->len += n;
+	return MHD_YES;
+}
+
 /*
  * The request's client address, the one every log line and per-address
  * limit uses: the connection's peer, or behind a trusted proxy what
@@ -224,6 +263,7 @@ peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
 	char sock[INET6_ADDRSTRLEN] = "?";
+	struct xff x;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL) {
@@ -236,8 +276,14 @@ peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 			    sock, (socklen_t)sizeof sock);
 	}
-	addr_client(sock, ntrusted > 0 ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "X-Forwarded-For") : NULL, trusted, ntrusted, buf, bufsz);
+	x.len = 0;
+	x.buf[0] = '\0';
+	x.last = NULL;
+	x.over = 0;
+	if (ntrusted > 0)
+		(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_iter, &x);
+	addr_client(sock, x.last == NULL ? NULL : x.over ? x.last : x.buf, trusted, ntrusted,
+	    buf, bufsz);
 }
 
 /* http_header() for our requests: the connection's request headers. */

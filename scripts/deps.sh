@@ -3,7 +3,8 @@
 #   deps.sh run     what `make run` needs (build + run)
 #   deps.sh check   what `make check` needs (also cmocka, Kannel, sqlite3 CLI,
 #                   aiosmtpd: the SMTP server test/it_email.sh sends to;
-#                   Chromium with its driver and Selenium for the web inbox)
+#                   Chromium with its driver and Selenium for the web inbox;
+#                   haproxy and nginx-light for the TLS proxy examples)
 #   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
 #   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
@@ -15,6 +16,8 @@ if [ "$what" = check ]; then
 	pkgs="$pkgs libcmocka-dev kannel kannel-extras sqlite3 python3-aiosmtpd"
 	# the web inbox's tests in a real browser (test/it_inbox.sh)
 	pkgs="$pkgs chromium chromium-driver python3-selenium"
+	# TLS in front (test/it_proxy.sh: dist/haproxy/, dist/nginx/)
+	pkgs="$pkgs haproxy nginx-light"
 fi
 if [ "$what" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"
