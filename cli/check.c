@@ -11,7 +11,7 @@
 int
 cmd_check(const struct opts *o, int argc, char **argv)
 {
-	struct conf *c = load_conf(o->conf, o->demo ? CONF_DEMO : 0);
+	struct conf *c = load_conf(o->conf, (o->demo ? CONF_DEMO : 0) | CONF_SECRETS);
 	struct route_table *rt;
 	char err[256];
 

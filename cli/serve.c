@@ -150,7 +150,7 @@ start_workers(struct serve *s)
 	s->ix.live = s->live;
 	pthread_mutex_init(&s->rl.mu, NULL);
 	s->rl.path = s->o->conf;
-	s->rl.conf_flags = s->o->demo ? CONF_DEMO : 0;
+	s->rl.conf_flags = (s->o->demo ? CONF_DEMO : 0) | CONF_SECRETS;
 	s->rl.live = s->live;
 	s->tk.actx = &s->actx;
 	s->tk.ix = &s->ix;
@@ -315,7 +315,7 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 	(void)argv;
 	memset(&s, 0, sizeof s);
 	s.o = o;
-	if ((s.c = load_conf(o->conf, o->demo ? CONF_DEMO : 0)) == NULL)
+	if ((s.c = load_conf(o->conf, (o->demo ? CONF_DEMO : 0) | CONF_SECRETS)) == NULL)
 		return 1;
 	block_signals(&set);
 	if (open_config_store(&s) != 0) {

@@ -321,6 +321,11 @@ struct conf {
 	struct conf_notes status_notes[LANG_N][CONF_STATUSES];
 
 	char *log_level;        /* "debug", "info" (default), "warn" */
+
+	/* secrets = "FILE": the secret settings kept apart (conf_load_file) */
+	char *secrets_path;     /* as resolved, or NULL when the config names none */
+	int secrets_loaded;     /* 0: secrets_path was not read (no CONF_SECRETS) */
+	char *secrets_note;     /* why not, for the command to say; else NULL */
 };
 
 /* ---- loading (conf/conf.c) ---- */
@@ -333,6 +338,24 @@ struct conf {
  * example config must not inherit it.
  */
 #define CONF_DEMO       0x1u
+/*
+ * The secrets file (top-level `secrets = "secrets.conf"`, relative to the
+ * config's directory) holds the settings that are secret: every gateway's
+ * secret, secret_next and Twilio auth_token, sms_sender.password,
+ * email.password, and per agency (by id) webhook_secret, token_sha256 and
+ * tokens.  conf_load_file() reads it after the main file and merges it in;
+ * a secret written in both is an error, and so is anything else in it.
+ * It is not part of the config's version (conf->hash): rotating a secret
+ * does not change the version complaints carry.  It must not be readable
+ * by everyone (its mode is checked).
+ *
+ * With CONF_SECRETS (serve, check, the service's reloads) a secrets file
+ * that cannot be read is an error.  Without it (route, replay, stats, ...)
+ * the config loads without its secrets, secrets_loaded 0 and secrets_note
+ * saying why, so that staff who may read aduan.conf but not the secrets
+ * can still test rules.  Inline secrets in the main file work either way.
+ */
+#define CONF_SECRETS    0x2u
 
 struct conf *conf_load_file(const char *path, unsigned flags, struct conf_errors *errs);
 struct conf *conf_load_string(const char *text, unsigned flags, struct conf_errors *errs);

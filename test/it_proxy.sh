@@ -48,13 +48,32 @@ insert_after() {
 insert_after "$ADUAN_CONF" '^server[ \t]*=[ \t]*[{]' '  trusted_proxies = [ "127.0.0.1" ];'
 insert_after "$ADUAN_CONF" '^  kannel[ \t]*=[ \t]*[{]' \
 	'    allow_from = [ "127.0.0.1", "127.0.0.3/32" ];'
+# The Kannel secrets in a secrets file of their own (mode 0640), not in aduan.conf.
+OLD_SECRET=rahasia-lama-$RANDOM$RANDOM-kannel
 NEW_SECRET=rahasia-baru-$RANDOM$RANDOM-kannel
-insert_after "$ADUAN_CONF" '^  kannel[ \t]*=[ \t]*[{]' "    secret_next = \"$NEW_SECRET\";"
+grep -q '^    secret = "ganti-rahasia-kannel";$' "$ADUAN_CONF" ||
+	fail "the example's kannel secret line is not where this test looks for it"
+sed -i '/^    secret = "ganti-rahasia-kannel";$/d' "$ADUAN_CONF"
+sed -i '1i secrets = "secrets.conf";' "$ADUAN_CONF"
+SECRETS=$IT_TMP/secrets.conf
+write_secrets() {  # write_secrets LINES: the kannel group of the secrets file
+	printf 'gateways = { kannel = { %s }; };\n' "$1" >"$SECRETS.tmp"
+	chmod 640 "$SECRETS.tmp" && mv -f "$SECRETS.tmp" "$SECRETS"
+}
+write_secrets "secret = \"$OLD_SECRET\"; secret_next = \"$NEW_SECRET\";"
 cli check --demo -c "$ADUAN_CONF"
-expect_eq "aduan check on the config with trusted_proxies, allow_from, secret_next ($CLI_ERR)" \
+expect_eq "aduan check: trusted_proxies, allow_from, a secrets file with secret_next ($CLI_ERR)" \
 	0 "$CLI_RC"
-start_aduan
-OLD_SECRET=$ADUAN_SECRET
+free_port ADUAN_PORT
+ADUAN_DB=$IT_TMP/aduan.db
+ADUAN_LOG=$IT_TMP/aduan.log
+ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
+"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" -d "$ADUAN_DB" </dev/null \
+	>>"$ADUAN_LOG" 2>&1 &
+ADUAN_PID=$!
+track "$ADUAN_PID" aduan
+add_log "$ADUAN_LOG"
+wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve"
 
 # ---- haproxy with the shipped config, on free ports -----------------------------
 free_port HTTPS_PORT
@@ -226,20 +245,44 @@ expect_eq "SMS with secret_next during the switch" 200 "$RESP_STATUS"
 https "$(sms_path "$OLD_SECRET" it-proxy-6 'JALAN dengan rahasia lama')"
 expect_eq "SMS with the old secret during the switch" 200 "$RESP_STATUS"
 # The switch is over: the new secret becomes `secret`, secret_next goes.
-awk -v new="$NEW_SECRET" '
-	/^    secret_next = / { next }
-	/^  kannel[ \t]*=/ { ink = 1 }
-	ink && /^    secret = / { sub(/"[^"]*"/, "\"" new "\""); ink = 0 }
-	{ print }' "$ADUAN_CONF" >"$ADUAN_CONF.tmp" && mv -f "$ADUAN_CONF.tmp" "$ADUAN_CONF"
-expect_eq "the config's kannel secret after the switch" "$NEW_SECRET" "$(conf_kannel_secret "$ADUAN_CONF")"
+write_secrets "secret = \"$NEW_SECRET\";"
 mark=$(log_lines "$ADUAN_LOG")
 kill -HUP "$ADUAN_PID"
 wait_for 10 "the reload's log line" sh -c "tail -n +$((mark + 1)) '$ADUAN_LOG' | grep -q 'configuration reloaded'"
+line=$(tail -n +"$((mark + 1))" "$ADUAN_LOG" | grep 'configuration reloaded')
+expect_match "a secret rotated in the secrets file is not a new config version: $line" \
+	'version ([0-9a-f]{16}) \(was \1\)' "$line"
 https "$(sms_path "$OLD_SECRET" it-proxy-7 'JALAN rahasia lama lagi')"
 expect_eq "SMS with the old secret after it was removed and the config reloaded" 403 "$RESP_STATUS"
 https "$(sms_path "$NEW_SECRET" it-proxy-8 'JALAN rahasia baru lagi')"
 expect_eq "SMS with the new secret after the reload" 200 "$RESP_STATUS"
 ok "secret_next: both secrets work during the switch; after reload only the new one"
+
+# ---- staff without access to the secrets: route works, check does not -----------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	# as root:aduan 0640 on /etc/aduan: nobody may read aduan.conf, not the secrets
+	mkdir "$IT_TMP/etc" && cp "$ADUAN_CONF" "$SECRETS" "$IT_TMP/etc/" || fail "copy to etc/"
+	chmod 711 "$IT_TMP" && chmod 755 "$IT_TMP/etc" && chmod 644 "$IT_TMP/etc/aduan.conf" &&
+		chmod 640 "$IT_TMP/etc/secrets.conf" || fail "chmod"
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+	out=$(as_nobody "$ADUAN_BIN" route -c "$IT_TMP/etc/aduan.conf" "JALAN rusak" 2>"$IT_TMP/route.err")
+	rc=$?
+	expect_eq "aduan route as nobody, secrets file unreadable: exit status ($(cat "$IT_TMP/route.err"))" 0 "$rc"
+	expect_match "aduan route as nobody: the decision" 'JALAN' "$out"
+	expect_match "aduan route as nobody: says the secrets were not loaded" \
+		'secrets not loaded \(cannot read .*secrets.conf: Permission denied\)' \
+		"$(cat "$IT_TMP/route.err")"
+	as_nobody "$ADUAN_BIN" check --demo -c "$IT_TMP/etc/aduan.conf" >"$IT_TMP/check.out" \
+		2>"$IT_TMP/check.err"
+	rc=$?
+	expect_eq "aduan check as nobody, secrets file unreadable: exit status" 1 "$rc"
+	expect_match "aduan check as nobody: names the secrets file and why" \
+		'secrets: cannot read .*secrets.conf: Permission denied' "$(cat "$IT_TMP/check.err")"
+	chmod 700 "$IT_TMP"
+	ok "secrets file unreadable (not in its group): route works and says so; check refuses"
+else
+	echo "note: not root (or no setpriv): the unreadable-secrets check as another user skipped"
+fi
 
 check_log_errors "$ADUAN_LOG" "aduan"
 stop_pid "$HAPROXY_PID"

@@ -921,6 +921,105 @@ test_secret_next(void **state)
 	expect_error(&errs, 7, "gateways.kannel.secret_next: must be at least 12 characters");
 }
 
+/*
+ * secrets = "FILE": the secret settings in a file of their own, merged in;
+ * not part of the version; required by serve and check (CONF_SECRETS),
+ * optional for the rest, which then load without them.
+ */
+static void
+test_secrets_file(void **state)
+{
+	char dir[] = "/tmp/aduan-test-conf.XXXXXX", path[4200], sec[4200], h1[17];
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_in(dir, "main.conf", BASE "secrets = \"secrets.conf\";\n"
+	    "gateways = { kannel = { allow_from = [ \"10.1.2.3\" ]; }; };\n"
+	    "sms_sender = { type = \"kannel\"; url = \"http://127.0.0.1:13013/\";\n"
+	    "  username = \"aduan\"; };\n", path, sizeof path);
+	write_in(dir, "secrets.conf", "gateways = { kannel = { secret = \"abcdefghijklmnop\";\n"
+	    "  secret_next = \"qrstuvwxyzabcdef\"; }; };\n"
+	    "sms_sender = { password = \"sandi-kannel-99\"; };\n"
+	    "agencies = ( { id = \"dpupr\"; webhook_secret = \"0123456789abcdef0123\";\n"
+	    "  tokens = ( { name = \"sipd\"; sha256 = \"" 
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; } ); } );\n",
+	    sec, sizeof sec);
+	assert_int_equal(chmod(sec, 0640), 0);
+	c = conf_load_file(path, CONF_SECRETS, &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_true(c->secrets_loaded);
+	assert_null(c->secrets_note);
+	assert_string_equal(c->secrets_path, sec);
+	assert_string_equal(c->kannel_secret, "abcdefghijklmnop");
+	assert_string_equal(c->kannel_secret_next, "qrstuvwxyzabcdef");
+	assert_string_equal(c->sender_password, "sandi-kannel-99");
+	assert_string_equal(c->agencies[conf_agency_find(c, "dpupr")].webhook_secret,
+	    "0123456789abcdef0123");
+	assert_int_equal(c->agencies[conf_agency_find(c, "dpupr")].ntokens, 1);
+	memcpy(h1, c->hash, sizeof h1);
+	conf_free(c);
+
+	/* A rotated secret is not a new version of the config. */
+	write_in(dir, "secrets.conf", "gateways = { kannel = { secret = \"ponmlkjihgfedcba\"; }; };\n"
+	    "sms_sender = { password = \"sandi-kannel-99\"; };\n", sec, sizeof sec);
+	assert_int_equal(chmod(sec, 0600), 0);
+	c = conf_load_file(path, CONF_SECRETS, &errs);
+	assert_non_null(c);
+	assert_string_equal(c->kannel_secret, "ponmlkjihgfedcba");
+	assert_null(c->kannel_secret_next);
+	assert_string_equal(c->hash, h1);
+	conf_free(c);
+
+	/* Readable by everyone: refused, whoever asks. */
+	assert_int_equal(chmod(sec, 0644), 0);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error(&errs, 6, "is readable by everyone (mode 0644)");
+	assert_int_equal(chmod(sec, 0640), 0);
+
+	/* Unreadable (here: missing): serve and check refuse, route loads without. */
+	write_in(dir, "main.conf", BASE "secrets = \"nowhere.conf\";\n"
+	    "gateways = { kannel = { allow_from = [ \"10.1.2.3\" ]; }; };\n"
+	    "agencies_x = 1;\n", path, sizeof path);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error_anywhere(&errs, "unknown setting 'agencies_x'");
+	write_in(dir, "main.conf", BASE "secrets = \"nowhere.conf\";\n"
+	    "gateways = { kannel = { allow_from = [ \"10.1.2.3\" ]; }; };\n", path, sizeof path);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error(&errs, 6, "secrets: cannot read");
+	expect_error(&errs, 6, "nowhere.conf");
+	c = conf_load_file(path, 0, &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_false(c->secrets_loaded);
+	assert_non_null(c->secrets_note);
+	assert_non_null(strstr(c->secrets_note, "nowhere.conf"));
+	assert_null(c->kannel_secret);
+	assert_int_equal(c->nrules, 1);
+	conf_free(c);
+
+	/* Only secrets in it; none in both places. */
+	write_in(dir, "main.conf", BASE "secrets = \"secrets.conf\";\n"
+	    "gateways = { kannel = { secret = \"abcdefghijklmnop\"; }; };\n", path, sizeof path);
+	write_in(dir, "secrets.conf", "gateways = { kannel = { secret = \"ponmlkjihgfedcba\";\n"
+	    "  allow_from = [ \"10.0.0.1\" ]; }; };\n"
+	    "store = { database = \"x.db\"; };\n"
+	    "agencies = ( { id = \"dinas-x\"; webhook_secret = \"0123456789abcdef0123\"; },\n"
+	    "  { id = \"dpupr\"; name = \"Dinas PU\"; } );\n", sec, sizeof sec);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error(&errs, 0, "secrets.conf:1: gateways.kannel.secret: set in both");
+	expect_error(&errs, 0, "secrets.conf:2: gateways.kannel.allow_from: not a secret");
+	expect_error(&errs, 0, "secrets.conf:3: store.database: not a secret");
+	expect_error(&errs, 0, "secrets.conf:4: agencies: no agency 'dinas-x'");
+	expect_error(&errs, 0, "secrets.conf:5: agencies[dpupr].name: not a secret");
+
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 /* ---- agencies and triage ---- */
 
 static void
@@ -1466,6 +1565,7 @@ main(void)
 		cmocka_unit_test(test_client_address),
 		cmocka_unit_test(test_gateway_allow_from),
 		cmocka_unit_test(test_secret_next),
+		cmocka_unit_test(test_secrets_file),
 		cmocka_unit_test(test_agencies),
 		cmocka_unit_test(test_agencies_required),
 		cmocka_unit_test(test_triage),
