@@ -292,13 +292,16 @@ static const char *const secret_paths[] = {
 	"gateways.generic.secret", "gateways.generic.secret_next",
 	"sms_sender.password", "email.password",
 };
-static const char *const agency_secret_keys[] = { "webhook_secret", "token_sha256", "tokens" };
+static const char *const agency_secret_keys[] = {
+	"webhook_secret", "webhook_secret_next", "token_sha256", "tokens"
+};
 
 /* Set in load() for the flags' internal bit: the secrets file was not read. */
 #define CONF_NO_SECRETS_READ    0x100u
 
 static const char *const agency_keys[] = {
-	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "tokens",
+	"id", "name", "short_name", "webhook", "webhook_secret", "webhook_secret_next",
+	"token_sha256", "tokens",
 	"show_phone", "email", "head_email", "email_mode", "digest_hour", NULL
 };
 
@@ -1023,6 +1026,16 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 			conf_err_at(ld, s, "%s: webhook_secret must be at least 16 characters", where);
 		else
 			a->webhook_secret = xstrdup(v);
+	}
+	if ((v = conf_member_string(ld, e, "webhook_secret_next", where, 0, &s)) != NULL) {
+		if (strlen(v) < 16)
+			conf_err_at(ld, s, "%s: webhook_secret_next must be at least 16 characters",
+			    where);
+		else if (config_setting_get_member(e, "webhook_secret") == NULL && !ld->no_secrets)
+			conf_err_at(ld, s, "%s: webhook_secret_next without a webhook_secret: "
+			    "write the new secret as webhook_secret", where);
+		else
+			a->webhook_secret_next = xstrdup(v);
 	}
 	if (a->webhook != NULL && a->webhook_secret == NULL && !ld->no_secrets &&
 	    config_setting_get_member(e, "webhook_secret") == NULL)
@@ -2355,6 +2368,7 @@ conf_free(struct conf *c)
 		free(c->agencies[i].short_name);
 		free(c->agencies[i].webhook);
 		free(c->agencies[i].webhook_secret);
+		free(c->agencies[i].webhook_secret_next);
 		free(c->agencies[i].token_sha256);
 		free(c->agencies[i].email);
 		free(c->agencies[i].head_email);

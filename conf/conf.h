@@ -106,6 +106,7 @@ struct conf_agency {
 	int line;
 	char *webhook;          /* http(s) URL for new tickets and changes, or NULL */
 	char *webhook_secret;   /* HMAC-SHA256 key for the signature (with webhook) */
+	char *webhook_secret_next;      /* during a switch, a second signature, or NULL */
 	char *token_sha256;     /* lower-case hex SHA-256 of the API token (who: CONF_TOKEN_API),
 	                           or NULL */
 	struct conf_token *tokens;      /* named API tokens (tokens = ( ... )) */

@@ -777,7 +777,7 @@ test_unknown_settings(void **state)
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
 	    "  fax = \"024-123456\"; } );\n"   /* 2 */
 	    "triage = \"dpupr\";\n" RULE);
-	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, tokens, show_phone, email, head_email, email_mode, digest_hour)");
+	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, webhook_secret_next, token_sha256, tokens, show_phone, email, head_email, email_mode, digest_hour)");
 	assert_int_equal(errs.n, 1);
 }
 
@@ -919,6 +919,20 @@ test_secret_next(void **state)
 	load_bad(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\";\n"
 	    "  secret_next = \"short\"; }; };\n");
 	expect_error(&errs, 7, "gateways.kannel.secret_next: must be at least 12 characters");
+
+	/* An agency's webhook signed with two secrets during a switch. */
+	c = load_good("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n"
+	    "  webhook = \"https://dpupr.example.go.id/hook\"; webhook_secret = \"0123456789abcdef\";\n"
+	    "  webhook_secret_next = \"fedcba9876543210\"; },\n"
+	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; } );\n"
+	    "triage = \"diskominfo\";\n" RULE);
+	assert_string_equal(c->agencies[0].webhook_secret_next, "fedcba9876543210");
+	conf_free(c);
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n"
+	    "  webhook_secret_next = \"fedcba9876543210\"; },\n"
+	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; } );\n"
+	    "triage = \"diskominfo\";\n" RULE);
+	expect_error(&errs, 2, "webhook_secret_next without a webhook_secret");
 }
 
 /*
