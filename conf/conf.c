@@ -178,6 +178,8 @@ static const struct scalar scalars[] = {
 	  .max = 256, .sdef = NULL, .off = F(kannel_secret_next) },
 	{ .group = "gateways.africastalking", .name = "secret_next", .kind = K_STR, .min = 12,
 	  .max = 256, .sdef = NULL, .off = F(africastalking_secret_next) },
+	{ .group = "gateways.twilio", .name = "auth_token_next", .kind = K_STR, .min = 16,
+	  .max = 256, .sdef = NULL, .off = F(twilio_auth_token_next) },
 	{ .group = "gateways.vonage", .name = "secret_next", .kind = K_STR, .min = 12,
 	  .max = 256, .sdef = NULL, .off = F(vonage_secret_next) },
 	{ .group = "gateways.infobip", .name = "secret_next", .kind = K_STR, .min = 12,
@@ -286,7 +288,7 @@ static const char *const top_lists[] = {
 static const char *const secret_paths[] = {
 	"gateways.kannel.secret", "gateways.kannel.secret_next",
 	"gateways.africastalking.secret", "gateways.africastalking.secret_next",
-	"gateways.twilio.auth_token",
+	"gateways.twilio.auth_token", "gateways.twilio.auth_token_next",
 	"gateways.vonage.secret", "gateways.vonage.secret_next",
 	"gateways.infobip.secret", "gateways.infobip.secret_next",
 	"gateways.generic.secret", "gateways.generic.secret_next",

@@ -269,6 +269,7 @@ struct conf {
 	char *kannel_secret;    /* NULL when the Kannel endpoint is disabled */
 	char *africastalking_secret;  /* NULL when the Africa's Talking endpoints are off */
 	char *twilio_auth_token;      /* NULL when the Twilio endpoint is off */
+	char *twilio_auth_token_next; /* during a switch: a second token accepted, or NULL */
 	char *twilio_url;             /* the exact public URL Twilio calls for incoming
 	                                 SMS (what X-Twilio-Signature signs) */
 	char *vonage_secret;          /* NULL when the Vonage endpoint is off */
