@@ -35,10 +35,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/addr.h"
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
 #include "sms/text.h"
+#include "util/addr.h"
 #include "util/date.h"
 #include "util/util.h"
 
@@ -2091,88 +2091,103 @@ agency_by_id(config_t *cfg, const char *id)
 	return NULL;
 }
 
+/* The secrets file's agencies list: each entry's secrets into the agency of that id. */
+static void
+merge_agencies(config_t *cfg, const config_setting_t *list, const char *file,
+    struct conf_errors *errs)
+{
+	config_setting_t *to;
+	char path[160];
+	const char *id;
+	unsigned j, k;
+
+	for (j = 0; j < (unsigned)config_setting_length(list); j++) {
+		const config_setting_t *a = config_setting_get_elem(list, j);
+
+		if (!config_setting_is_group(a) || !config_setting_lookup_string(a, "id", &id)) {
+			secret_err(errs, file, a, "agencies: each entry needs the id of an agency "
+			    "of the config");
+			continue;
+		}
+		if ((to = agency_by_id(cfg, id)) == NULL) {
+			secret_err(errs, file, a, "agencies: no agency '%.40s' in the config", id);
+			continue;
+		}
+		for (k = 0; k < (unsigned)config_setting_length(a); k++) {
+			const config_setting_t *m = config_setting_get_elem(a, k);
+			const char *mn = config_setting_name(m);
+
+			if (strcmp(mn, "id") == 0)
+				continue;
+			(void)snprintf(path, sizeof path, "agencies[%.40s].%s", id, mn);
+			if (conf_in_list(agency_secret_keys, ARRAY_LEN(agency_secret_keys), mn))
+				copy_secret(to, m, path, file, errs);
+			else
+				secret_err(errs, file, m, "%s: not a secret; it belongs in the config",
+				    path);
+		}
+	}
+}
+
+/*
+ * The members of group `from` (path prefix, "gateways.kannel") into group
+ * `to` of the main config: each must be in secret_paths.
+ */
+static void
+merge_members(config_setting_t *to, const config_setting_t *from, const char *prefix,
+    const char *file, struct conf_errors *errs)
+{
+	char path[160];
+	unsigned k;
+
+	for (k = 0; k < (unsigned)config_setting_length(from); k++) {
+		const config_setting_t *v = config_setting_get_elem(from, k);
+
+		(void)snprintf(path, sizeof path, "%s.%s", prefix, config_setting_name(v));
+		if (conf_in_list(secret_paths, ARRAY_LEN(secret_paths), path))
+			copy_secret(to, v, path, file, errs);
+		else
+			secret_err(errs, file, v, "%s: not a secret; it belongs in the config", path);
+	}
+}
+
 /* Every setting of the secrets file sec, merged into cfg (secret ones only). */
 static void
 merge_secrets(config_t *cfg, const config_t *sec, const char *file, struct conf_errors *errs)
 {
-	config_setting_t *root = config_root_setting(sec), *to;
+	config_setting_t *root = config_root_setting(sec), *to, *gw;
 	char path[160];
-	const char *id;
-	unsigned i, j, k;
+	unsigned i, j;
 
 	for (i = 0; i < (unsigned)config_setting_length(root); i++) {
 		const config_setting_t *top = config_setting_get_elem(root, i);
 		const char *tn = config_setting_name(top);
 
 		if (strcmp(tn, "agencies") == 0 && config_setting_is_list(top)) {
-			for (j = 0; j < (unsigned)config_setting_length(top); j++) {
-				const config_setting_t *a = config_setting_get_elem(top, j);
-
-				if (!config_setting_is_group(a) ||
-				    !config_setting_lookup_string(a, "id", &id)) {
-					secret_err(errs, file, a, "agencies: each entry needs the "
-					    "id of an agency of the config");
-					continue;
-				}
-				if ((to = agency_by_id(cfg, id)) == NULL) {
-					secret_err(errs, file, a, "agencies: no agency '%.40s' in "
-					    "the config", id);
-					continue;
-				}
-				for (k = 0; k < (unsigned)config_setting_length(a); k++) {
-					const config_setting_t *m = config_setting_get_elem(a, k);
-					const char *mn = config_setting_name(m);
-
-					(void)snprintf(path, sizeof path, "agencies[%.40s].%s", id, mn);
-					if (strcmp(mn, "id") == 0)
-						continue;
-					if (!conf_in_list(agency_secret_keys,
-					    ARRAY_LEN(agency_secret_keys), mn))
-						secret_err(errs, file, m, "%s: not a secret; it "
-						    "belongs in the config", path);
-					else
-						copy_secret(to, m, path, file, errs);
-				}
-			}
+			merge_agencies(cfg, top, file, errs);
 			continue;
 		}
-		if (!config_setting_is_group(top) || (to = secrets_group(config_root_setting(cfg),
-		    tn)) == NULL) {
+		if (!config_setting_is_group(top) ||
+		    (to = secrets_group(config_root_setting(cfg), tn)) == NULL) {
 			secret_err(errs, file, top, "'%s': not a secret setting (the secrets file "
 			    "holds gateways, sms_sender, email and agencies' secrets only)", tn);
 			continue;
 		}
+		if (strcmp(tn, "gateways") != 0) {
+			merge_members(to, top, tn, file, errs);
+			continue;
+		}
 		for (j = 0; j < (unsigned)config_setting_length(top); j++) {
 			const config_setting_t *m = config_setting_get_elem(top, j);
-			config_setting_t *dst = to;
 
-			if (strcmp(tn, "gateways") == 0 && config_setting_is_group(m)) {
-				(void)snprintf(path, sizeof path, "gateways.%s",
-				    config_setting_name(m));
-				if (!conf_in_list(scalar_groups, ARRAY_LEN(scalar_groups), path) ||
-				    (dst = secrets_group(to, config_setting_name(m))) == NULL) {
-					secret_err(errs, file, m, "%s: not a gateway", path);
-					continue;
-				}
-				for (k = 0; k < (unsigned)config_setting_length(m); k++) {
-					const config_setting_t *v = config_setting_get_elem(m, k);
-
-					(void)snprintf(path, sizeof path, "gateways.%s.%s",
-					    config_setting_name(m), config_setting_name(v));
-					if (!conf_in_list(secret_paths, ARRAY_LEN(secret_paths), path))
-						secret_err(errs, file, v, "%s: not a secret; it "
-						    "belongs in the config", path);
-					else
-						copy_secret(dst, v, path, file, errs);
-				}
+			(void)snprintf(path, sizeof path, "gateways.%s", config_setting_name(m));
+			if (!config_setting_is_group(m) ||
+			    !conf_in_list(scalar_groups, ARRAY_LEN(scalar_groups), path) ||
+			    (gw = secrets_group(to, config_setting_name(m))) == NULL) {
+				secret_err(errs, file, m, "%s: not a gateway group", path);
 				continue;
 			}
-			(void)snprintf(path, sizeof path, "%s.%s", tn, config_setting_name(m));
-			if (!conf_in_list(secret_paths, ARRAY_LEN(secret_paths), path))
-				secret_err(errs, file, m, "%s: not a secret; it belongs in the config",
-				    path);
-			else
-				copy_secret(dst, m, path, file, errs);
+			merge_members(gw, m, path, file, errs);
 		}
 	}
 }

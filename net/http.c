@@ -10,7 +10,6 @@
  * transaction, no network).
  */
 #include "net/http.h"
-#include "util/addr.h"
 #include "net/request.h"
 
 #include <arpa/inet.h>
@@ -26,6 +25,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/addr.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
