@@ -258,6 +258,13 @@ https "$(sms_path "$NEW_SECRET" it-proxy-8 'JALAN rahasia baru lagi')"
 expect_eq "SMS with the new secret after the reload" 200 "$RESP_STATUS"
 ok "secret_next: both secrets work during the switch; after reload only the new one"
 
+# trusted_proxies is read at start: a reload that changes it says so.
+sed -i 's|^  trusted_proxies = \[ "127.0.0.1" \];|  trusted_proxies = [ "127.0.0.1", "10.0.0.0/8" ];|' "$ADUAN_CONF"
+mark=$(log_lines "$ADUAN_LOG")
+kill -HUP "$ADUAN_PID"
+wait_for 10 "the reload's restart warning" sh -c "tail -n +$((mark + 1)) '$ADUAN_LOG' | grep -q 'not in effect until a restart: server.trusted_proxies'"
+ok "a reload that changes server.trusted_proxies says it needs a restart"
+
 # ---- staff without access to the secrets: route works, check does not -----------------
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	# as root:aduan 0640 on /etc/aduan: nobody may read aduan.conf, not the secrets
