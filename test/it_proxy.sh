@@ -61,6 +61,9 @@ write_secrets() {  # write_secrets LINES: the kannel group of the secrets file
 	chmod 640 "$SECRETS.tmp" && mv -f "$SECRETS.tmp" "$SECRETS"
 }
 write_secrets "secret = \"$OLD_SECRET\"; secret_next = \"$NEW_SECRET\";"
+# Open311's per-address rate, small, to see whose address it counts.
+conf_set "$ADUAN_CONF" open311 requests_per_minute 1
+conf_set "$ADUAN_CONF" open311 burst 2
 cli check --demo -c "$ADUAN_CONF"
 expect_eq "aduan check: trusted_proxies, allow_from, a secrets file with secret_next ($CLI_ERR)" \
 	0 "$CLI_RC"
@@ -153,12 +156,25 @@ http_must "/metrics on Aduan's public port" "$ADUAN_URL/metrics"
 expect_eq "/metrics on Aduan's public port (only the admin listener has it)" 404 "$RESP_STATUS"
 http_must "/admin/reload on Aduan's public port" -X POST -d x=1 "$ADUAN_URL/admin/reload"
 expect_eq "POST /admin/reload on Aduan's public port" 404 "$RESP_STATUS"
-https /open311/v2/services.json
-expect_ne "/open311/v2/services.json through haproxy reaches Aduan" 000 "$RESP_STATUS"
+https --interface 127.0.0.6 /open311/v2/services.json
+expect_eq "/open311/v2/services.json through haproxy reaches Aduan" 200 "$RESP_STATUS"
 https /inbox
 expect_match "/inbox through haproxy reaches Aduan (login page or redirect)" '^(200|30[0-9])$' \
 	"$RESP_STATUS"
 ok "through haproxy: /metrics, /admin/..., /healthz 404; /open311/ and /inbox reach Aduan"
+
+# ---- the per-address limits count the client, not the proxy ----------------------
+# Open311 (burst 2): 127.0.0.4 uses up its two requests; 127.0.0.5, through the same
+# proxy, still has its own.  Counting the proxy's address, it would get 429 too.
+for i in 1 2; do
+	https --interface 127.0.0.4 /open311/v2/services.json
+	expect_eq "Open311 request $i from 127.0.0.4 through haproxy" 200 "$RESP_STATUS"
+done
+https --interface 127.0.0.4 /open311/v2/services.json
+expect_eq "Open311 request 3 from 127.0.0.4 (burst 2)" 429 "$RESP_STATUS"
+https --interface 127.0.0.5 /open311/v2/services.json
+expect_eq "Open311 request 1 from 127.0.0.5 through the same haproxy" 200 "$RESP_STATUS"
+ok "Open311's per-address rate counts 127.0.0.4 and 127.0.0.5 apart behind one proxy"
 
 # ---- the allow-list ------------------------------------------------------------
 mark=$(log_lines "$ADUAN_LOG")
