@@ -218,6 +218,9 @@ if [ -x "$NGINX" ]; then
 		access_log off;
 		client_body_temp_path $IT_TMP/nginx/body;
 		proxy_temp_path $IT_TMP/nginx/proxy;
+		fastcgi_temp_path $IT_TMP/nginx/fastcgi;
+		uwsgi_temp_path $IT_TMP/nginx/uwsgi;
+		scgi_temp_path $IT_TMP/nginx/scgi;
 		include $IT_TMP/nginx/aduan.conf;
 	}
 	EOF2
