@@ -29,6 +29,8 @@ cmd_check(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "aduan: %s\n", demo_warning);
 	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",
 	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
+	if (c->secrets_path != NULL)
+		printf("secrets from %s (not part of the version)\n", c->secrets_path);
 	route_free(rt);
 	conf_free(c);
 	return 0;

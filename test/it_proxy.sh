@@ -67,6 +67,7 @@ conf_set "$ADUAN_CONF" open311 burst 2
 cli check --demo -c "$ADUAN_CONF"
 expect_eq "aduan check: trusted_proxies, allow_from, a secrets file with secret_next ($CLI_ERR)" \
 	0 "$CLI_RC"
+expect_match "aduan check names the secrets file" "^secrets from $SECRETS " "$CLI_OUT"
 free_port ADUAN_PORT
 ADUAN_DB=$IT_TMP/aduan.db
 ADUAN_LOG=$IT_TMP/aduan.log
