@@ -11,7 +11,7 @@
 int
 cmd_check(const struct opts *o, int argc, char **argv)
 {
-	struct conf *c = load_conf(o->conf, o->demo ? CONF_DEMO : 0);
+	struct conf *c = load_conf(o->conf, (o->demo ? CONF_DEMO : 0) | CONF_SECRETS);
 	struct route_table *rt;
 	char err[256];
 
@@ -29,6 +29,8 @@ cmd_check(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "aduan: %s\n", demo_warning);
 	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",
 	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
+	if (c->secrets_path != NULL)
+		printf("secrets from %s (not part of the version)\n", c->secrets_path);
 	route_free(rt);
 	conf_free(c);
 	return 0;

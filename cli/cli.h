@@ -109,7 +109,9 @@ int cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags);
  * flags: CONF_DEMO where the published demo secrets may pass.  serve and
  * check refuse them unless --demo; the tools that serve nothing (route,
  * rules lint, sms, phone, stats, outbox, reload's request) take them, so
- * they work against a `make run` service as they are.
+ * they work against a `make run` service as they are.  CONF_SECRETS
+ * where the secrets file must be read (serve, check, sms); elsewhere an
+ * unreadable one is said on stderr and the config loads without it.
  * NULL after every error on stderr as FILE:LINE: message.
  */
 struct conf *load_conf(const char *path, unsigned flags);

@@ -167,6 +167,9 @@ load_conf(const char *path, unsigned flags)
 
 	memset(&errs, 0, sizeof errs);
 	c = conf_load_file(path, flags, &errs);
+	if (c != NULL && c->secrets_note != NULL)
+		fprintf(stderr, "%s: secrets not loaded (%s); this command does not need them\n",
+		    path, c->secrets_note);
 	if (c != NULL)
 		return c;
 	for (i = 0; i < errs.n; i++) {

@@ -36,6 +36,7 @@ static const struct {
 	{ "server.max_body", offsetof(struct conf, max_body), R_LONG },
 	{ "server.connections_per_address", offsetof(struct conf, connections_per_address), R_INT },
 	{ "server.idle_timeout", offsetof(struct conf, idle_timeout), R_INT },
+	{ "server.trusted_proxies", offsetof(struct conf, trusted_proxies_text), R_STR },
 	{ "admin.listen", offsetof(struct conf, admin_listen), R_STR },
 	{ "admin.port", offsetof(struct conf, admin_port), R_INT },
 	{ "store.database", offsetof(struct conf, database), R_STR },

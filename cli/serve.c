@@ -151,7 +151,7 @@ start_workers(struct serve *s)
 	s->ix.live = s->live;
 	pthread_mutex_init(&s->rl.mu, NULL);
 	s->rl.path = s->o->conf;
-	s->rl.conf_flags = s->o->demo ? CONF_DEMO : 0;
+	s->rl.conf_flags = (s->o->demo ? CONF_DEMO : 0) | CONF_SECRETS;
 	s->rl.live = s->live;
 	s->tk.actx = &s->actx;
 	s->tk.ix = &s->ix;
@@ -225,6 +225,7 @@ start_listener(struct serve *s)
 	ho.threads = s->c->threads;
 	ho.max_body = (size_t)s->c->max_body;
 	http_set_limits((unsigned)s->c->connections_per_address, (unsigned)s->c->idle_timeout);
+	http_set_trusted_proxies(s->c->trusted_proxies, s->c->ntrusted_proxies);
 	s->srv = http_start(&ho, routes, n, err, sizeof err);
 	free(routes);
 	if (s->srv == NULL)
@@ -319,7 +320,7 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 	(void)argv;
 	memset(&s, 0, sizeof s);
 	s.o = o;
-	if ((s.c = load_conf(o->conf, o->demo ? CONF_DEMO : 0)) == NULL)
+	if ((s.c = load_conf(o->conf, (o->demo ? CONF_DEMO : 0) | CONF_SECRETS)) == NULL)
 		return 1;
 	block_signals(&set);
 	if (open_config_store(&s) != 0) {

@@ -24,7 +24,7 @@ cmd_phone(const struct opts *o, int argc, char **argv)
 	(void)argv;
 	if (o->ussd == NULL)
 		return CLI_USAGE;
-	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
+	if ((c = load_conf(o->conf, CONF_DEMO | CONF_SECRETS)) == NULL)
 		return 1;
 	if (c->africastalking_secret == NULL) {
 		fprintf(stderr, "aduan: %s has no gateways.africastalking group: the USSD endpoint is off\n",
@@ -53,7 +53,7 @@ int
 cmd_sms(const struct opts *o, int argc, char **argv)
 {
 	const char *from = argv[0], *text = argv[1];
-	struct conf *c = load_conf(o->conf, CONF_DEMO);
+	struct conf *c = load_conf(o->conf, CONF_DEMO | CONF_SECRETS);
 	struct phone_sms m = { 0 };
 	struct gsm_count gc;
 	char url[300], err[256], *body = NULL;

@@ -38,6 +38,7 @@
 #include "sms/gsm.h"
 #include "sms/msisdn.h"
 #include "sms/text.h"
+#include "util/addr.h"
 #include "util/date.h"
 #include "util/util.h"
 
@@ -173,6 +174,18 @@ static const struct scalar scalars[] = {
 	  .max = 256, .sdef = NULL, .required = 1, .off = F(infobip_secret) },
 	{ .group = "gateways.generic", .name = "secret", .kind = K_STR, .min = 12,
 	  .max = 256, .sdef = NULL, .required = 1, .off = F(generic_secret) },
+	{ .group = "gateways.kannel", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(kannel_secret_next) },
+	{ .group = "gateways.africastalking", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(africastalking_secret_next) },
+	{ .group = "gateways.twilio", .name = "auth_token_next", .kind = K_STR, .min = 16,
+	  .max = 256, .sdef = NULL, .off = F(twilio_auth_token_next) },
+	{ .group = "gateways.vonage", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(vonage_secret_next) },
+	{ .group = "gateways.infobip", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(infobip_secret_next) },
+	{ .group = "gateways.generic", .name = "secret_next", .kind = K_STR, .min = 12,
+	  .max = 256, .sdef = NULL, .off = F(generic_secret_next) },
 	{ .group = "sms", .name = "parts_timeout", .kind = K_INT, .min = 5, .max = 3600,
 	  .ldef = 60, .off = F(parts_timeout) },
 	{ .group = "server", .name = "public_url", .kind = K_STR, .min = 8, .max = 512,
@@ -264,11 +277,33 @@ static const char *const scalar_groups[] = {
 
 /* Top-level settings that are not in scalars[]: they have loaders of their own. */
 static const char *const top_lists[] = {
-	"agencies", "triage", "regions", "rules", "replies", "status_notes"
+	"agencies", "triage", "regions", "rules", "replies", "status_notes", "secrets"
 };
 
+/*
+ * The settings that are secret: what the secrets file may hold (and only
+ * that), and what is not "missing" when it was not read.  Agencies' secret
+ * members are agency_secret_keys.
+ */
+static const char *const secret_paths[] = {
+	"gateways.kannel.secret", "gateways.kannel.secret_next",
+	"gateways.africastalking.secret", "gateways.africastalking.secret_next",
+	"gateways.twilio.auth_token", "gateways.twilio.auth_token_next",
+	"gateways.vonage.secret", "gateways.vonage.secret_next",
+	"gateways.infobip.secret", "gateways.infobip.secret_next",
+	"gateways.generic.secret", "gateways.generic.secret_next",
+	"sms_sender.password", "email.password",
+};
+static const char *const agency_secret_keys[] = {
+	"webhook_secret", "webhook_secret_next", "token_sha256", "tokens"
+};
+
+/* Set in load() for the flags' internal bit: the secrets file was not read. */
+#define CONF_NO_SECRETS_READ    0x100u
+
 static const char *const agency_keys[] = {
-	"id", "name", "short_name", "webhook", "webhook_secret", "token_sha256", "tokens",
+	"id", "name", "short_name", "webhook", "webhook_secret", "webhook_secret_next",
+	"token_sha256", "tokens",
 	"show_phone", "email", "head_email", "email_mode", "digest_hour", NULL
 };
 
@@ -580,6 +615,10 @@ group_known(const char *group, const char **known, size_t max)
 		for (i = 0; i < ARRAY_LEN(top_lists) && n < max; i++)
 			known[n++] = top_lists[i];
 	/* Lists inside a scalar group have loaders of their own. */
+	if (strcmp(group, "server") == 0 && n < max)
+		known[n++] = "trusted_proxies";
+	if (strncmp(group, "gateways.", 9) == 0 && n < max)
+		known[n++] = "allow_from";
 	if (strcmp(group, "service_levels") == 0 && n < max)
 		known[n++] = "holidays";
 	if (strcmp(group, "guard") == 0 && n + 1 < max) {
@@ -714,7 +753,8 @@ scalar_read(struct loader *ld, const config_t *cfg, const struct scalar *sc)
 		(void)snprintf(path, sizeof(path), "%s", sc->name);
 	}
 	if ((s = config_setting_get_member(g, sc->name)) == NULL) {
-		if (sc->required && sc->group != NULL)
+		if (sc->required && sc->group != NULL &&
+		    !(ld->no_secrets && conf_in_list(secret_paths, ARRAY_LEN(secret_paths), path)))
 			conf_err_at(ld, g, "%s: missing; it is required when '%s' is "
 			    "there", path, sc->group);
 		return;
@@ -989,7 +1029,17 @@ load_agency_delivery(struct loader *ld, const config_setting_t *e, const char *w
 		else
 			a->webhook_secret = xstrdup(v);
 	}
-	if (a->webhook != NULL && a->webhook_secret == NULL &&
+	if ((v = conf_member_string(ld, e, "webhook_secret_next", where, 0, &s)) != NULL) {
+		if (strlen(v) < 16)
+			conf_err_at(ld, s, "%s: webhook_secret_next must be at least 16 characters",
+			    where);
+		else if (config_setting_get_member(e, "webhook_secret") == NULL && !ld->no_secrets)
+			conf_err_at(ld, s, "%s: webhook_secret_next without a webhook_secret: "
+			    "write the new secret as webhook_secret", where);
+		else
+			a->webhook_secret_next = xstrdup(v);
+	}
+	if (a->webhook != NULL && a->webhook_secret == NULL && !ld->no_secrets &&
 	    config_setting_get_member(e, "webhook_secret") == NULL)
 		conf_err_at(ld, w, "%s: webhook needs a webhook_secret to sign what it sends", where);
 	if ((v = conf_member_string(ld, e, "token_sha256", where, 0, &s)) != NULL) {
@@ -1392,6 +1442,103 @@ guard_norm(const char *v)
 	return out;
 }
 
+/*
+ * A list of addresses and CIDR ranges (server.trusted_proxies,
+ * gateways.*.allow_from) into *out, *n; text (may be NULL) gets them
+ * ", "-joined as written.  An empty list is refused: it would read as
+ * "nobody" to one operator and "anybody" to another.
+ */
+static void
+load_ranges(struct loader *ld, const config_setting_t *list, const char *where,
+    struct addr_range **out, size_t *n, char **text)
+{
+	struct sbuf t;
+	char why[160];
+	size_t i, len;
+
+	*out = NULL;
+	*n = 0;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+		conf_err_at(ld, list, "%s: must be a list of addresses or ranges "
+		    "[ \"127.0.0.1\", \"10.0.0.0/8\" ], not %s", where, conf_type_name(list));
+		return;
+	}
+	len = (size_t)config_setting_length(list);
+	if (len == 0) {
+		conf_err_at(ld, list, "%s: an empty list; leave the setting out instead", where);
+		return;
+	}
+	sbuf_init(&t, 4096);
+	*out = xcalloc(len, sizeof **out);
+	for (i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : NULL;
+
+		if (v == NULL) {
+			conf_err_at(ld, e, "%s: each entry must be an address or range as a "
+			    "string, not %s", where, conf_type_name(e));
+			continue;
+		}
+		if (addr_range_parse(v, &(*out)[*n], why, sizeof why) != 0) {
+			conf_err_at(ld, e, "%s: %s", where, why);
+			continue;
+		}
+		(*n)++;
+		if (t.len > 0)
+			(void)sbuf_str(&t, ", ");
+		(void)sbuf_str(&t, v);
+	}
+	if (text != NULL && t.s != NULL) {
+		free(*text);
+		*text = t.s;
+	} else
+		free(t.s);
+}
+
+/* server.trusted_proxies and every gateways.<name>.allow_from. */
+static void
+load_addresses(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *g, *list;
+	char where[64];
+	size_t i;
+
+	c->trusted_proxies_text = xstrdup("");
+	if ((g = group_at(ld, cfg, "server", 0)) != NULL &&
+	    (list = config_setting_get_member(g, "trusted_proxies")) != NULL)
+		load_ranges(ld, list, "server.trusted_proxies", &c->trusted_proxies,
+		    &c->ntrusted_proxies, &c->trusted_proxies_text);
+	c->allow = xcalloc(ARRAY_LEN(scalar_groups), sizeof *c->allow);
+	for (i = 0; i < ARRAY_LEN(scalar_groups); i++) {
+		struct conf_allow *a = &c->allow[c->nallow];
+
+		if (strncmp(scalar_groups[i], "gateways.", 9) != 0 ||
+		    (g = group_at(ld, cfg, scalar_groups[i], 0)) == NULL ||
+		    (list = config_setting_get_member(g, "allow_from")) == NULL)
+			continue;
+		(void)snprintf(where, sizeof where, "%s.allow_from", scalar_groups[i]);
+		a->gateway = xstrdup(scalar_groups[i] + 9);
+		load_ranges(ld, list, where, &a->ranges, &a->n, NULL);
+		c->nallow++;
+	}
+}
+
+const struct addr_range *
+conf_gateway_allow(const struct conf *c, const char *name, size_t *n)
+{
+	size_t i;
+
+	*n = 0;
+	for (i = 0; c != NULL && i < c->nallow; i++)
+		if (strcmp(c->allow[i].gateway, name) == 0) {
+			*n = c->allow[i].n;
+			return c->allow[i].ranges;
+		}
+	return NULL;
+}
+
 /* guard.blocklist (phone numbers) and guard.autoreply (texts). */
 static void
 load_guard(struct loader *ld, const config_t *cfg)
@@ -1477,7 +1624,7 @@ finish_delivery(struct loader *ld, const config_t *cfg)
 	    (g = group_at(ld, cfg, "email", 0)) != NULL)
 		conf_err_at(ld, g, "email.password: set, but email.username is missing; AUTH "
 		    "needs both");
-	if (c->email_username != NULL && c->email_password == NULL &&
+	if (c->email_username != NULL && c->email_password == NULL && !ld->no_secrets &&
 	    (g = group_at(ld, cfg, "email", 0)) != NULL &&
 	    config_setting_get_member(g, "password") == NULL)
 		conf_err_at(ld, g, "email.username: set, but email.password is missing; AUTH "
@@ -1603,11 +1750,13 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	memset(&ld, 0, sizeof(ld));
 	ld.errs = errs;
 	ld.c = conf_new(path);
+	ld.no_secrets = (flags & CONF_NO_SECRETS_READ) != 0;
 
 	check_structure(&ld, cfg);
 	load_scalars(&ld, cfg);
 	load_holidays(&ld, cfg);
 	load_guard(&ld, cfg);
+	load_addresses(&ld, cfg);
 	finish_delivery(&ld, cfg);
 	load_agencies(&ld, cfg);
 	rules_load_triage(&ld, cfg);
@@ -1814,13 +1963,317 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 	return 0;
 }
 
+/* ---- the secrets file ---- */
+
+/* Appends an error at line of the main file (0: none). */
+static void
+add_err(struct conf_errors *errs, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+add_err(struct conf_errors *errs, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errs->n >= CONF_ERRORS_MAX) {
+		errs->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(errs->e[errs->n].msg, sizeof errs->e[errs->n].msg, fmt, ap);
+	va_end(ap);
+	errs->e[errs->n++].line = line;
+}
+
+/* An error about the secrets file: no line of the main file, its own in the text. */
+static void
+secret_err(struct conf_errors *errs, const char *file, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+secret_err(struct conf_errors *errs, const char *file, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (s != NULL && config_setting_source_line(s) > 0)
+		add_err(errs, 0, "%.80s:%d: %.160s", file, config_setting_source_line(s), msg);
+	else
+		add_err(errs, 0, "%.80s: %.160s", file, msg);
+}
+
+/* Member name of group g, made a group when absent; NULL when it is something else. */
+static config_setting_t *
+secrets_group(config_setting_t *g, const char *name)
+{
+	config_setting_t *m = config_setting_get_member(g, name);
+
+	if (m == NULL)
+		return config_setting_add(g, name, CONFIG_TYPE_GROUP);
+	return config_setting_is_group(m) ? m : NULL;
+}
+
+/*
+ * Copies secret setting `from` (path its name in the config, e.g.
+ * "gateways.kannel.secret") into group `to` of the main config: a string,
+ * or for an agency's tokens a list of { name; sha256; } groups.
+ */
+static void
+copy_secret(config_setting_t *to, const config_setting_t *from, const char *path,
+    const char *file, struct conf_errors *errs)
+{
+	const char *name = config_setting_name(from);
+	config_setting_t *n, *e, *m;
+	unsigned i, j;
+
+	if (config_setting_get_member(to, name) != NULL) {
+		secret_err(errs, file, from, "%s: set in both the config and the secrets file; "
+		    "keep it in one", path);
+		return;
+	}
+	if (config_setting_type(from) == CONFIG_TYPE_STRING) {
+		n = config_setting_add(to, name, CONFIG_TYPE_STRING);
+		if (n != NULL)
+			(void)config_setting_set_string(n, config_setting_get_string(from));
+		return;
+	}
+	if (strcmp(name, "tokens") != 0 || !config_setting_is_list(from)) {
+		secret_err(errs, file, from, "%s: must be a string (in quotes)", path);
+		return;
+	}
+	if ((n = config_setting_add(to, name, CONFIG_TYPE_LIST)) == NULL)
+		return;
+	for (i = 0; i < (unsigned)config_setting_length(from); i++) {
+		const config_setting_t *t = config_setting_get_elem(from, i);
+
+		if (!config_setting_is_group(t) ||
+		    (e = config_setting_add(n, NULL, CONFIG_TYPE_GROUP)) == NULL) {
+			secret_err(errs, file, t, "%s: each token must be { name = \"...\"; "
+			    "sha256 = \"...\"; }", path);
+			continue;
+		}
+		for (j = 0; j < (unsigned)config_setting_length(t); j++) {
+			const config_setting_t *v = config_setting_get_elem(t, j);
+
+			if (config_setting_type(v) != CONFIG_TYPE_STRING) {
+				secret_err(errs, file, v, "%s: %s must be a string", path,
+				    config_setting_name(v));
+				continue;
+			}
+			m = config_setting_add(e, config_setting_name(v), CONFIG_TYPE_STRING);
+			if (m != NULL)
+				(void)config_setting_set_string(m, config_setting_get_string(v));
+		}
+	}
+}
+
+/* The agency of the main config's list with this id, or NULL. */
+static config_setting_t *
+agency_by_id(config_t *cfg, const char *id)
+{
+	config_setting_t *list = config_lookup(cfg, "agencies");
+	const char *v;
+	unsigned i;
+
+	if (list == NULL || !config_setting_is_list(list))
+		return NULL;
+	for (i = 0; i < (unsigned)config_setting_length(list); i++) {
+		config_setting_t *a = config_setting_get_elem(list, i);
+
+		if (config_setting_is_group(a) && config_setting_lookup_string(a, "id", &v) &&
+		    strcmp(v, id) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* The secrets file's agencies list: each entry's secrets into the agency of that id. */
+static void
+merge_agencies(config_t *cfg, const config_setting_t *list, const char *file,
+    struct conf_errors *errs)
+{
+	config_setting_t *to;
+	char path[160];
+	const char *id;
+	unsigned j, k;
+
+	for (j = 0; j < (unsigned)config_setting_length(list); j++) {
+		const config_setting_t *a = config_setting_get_elem(list, j);
+
+		if (!config_setting_is_group(a) || !config_setting_lookup_string(a, "id", &id)) {
+			secret_err(errs, file, a, "agencies: each entry needs the id of an agency "
+			    "of the config");
+			continue;
+		}
+		if ((to = agency_by_id(cfg, id)) == NULL) {
+			secret_err(errs, file, a, "agencies: no agency '%.40s' in the config", id);
+			continue;
+		}
+		for (k = 0; k < (unsigned)config_setting_length(a); k++) {
+			const config_setting_t *m = config_setting_get_elem(a, k);
+			const char *mn = config_setting_name(m);
+
+			if (strcmp(mn, "id") == 0)
+				continue;
+			(void)snprintf(path, sizeof path, "agencies[%.40s].%s", id, mn);
+			if (conf_in_list(agency_secret_keys, ARRAY_LEN(agency_secret_keys), mn))
+				copy_secret(to, m, path, file, errs);
+			else
+				secret_err(errs, file, m, "%s: not a secret; it belongs in the config",
+				    path);
+		}
+	}
+}
+
+/*
+ * The members of group `from` (path prefix, "gateways.kannel") into group
+ * `to` of the main config: each must be in secret_paths.
+ */
+static void
+merge_members(config_setting_t *to, const config_setting_t *from, const char *prefix,
+    const char *file, struct conf_errors *errs)
+{
+	char path[160];
+	unsigned k;
+
+	for (k = 0; k < (unsigned)config_setting_length(from); k++) {
+		const config_setting_t *v = config_setting_get_elem(from, k);
+
+		(void)snprintf(path, sizeof path, "%s.%s", prefix, config_setting_name(v));
+		if (conf_in_list(secret_paths, ARRAY_LEN(secret_paths), path))
+			copy_secret(to, v, path, file, errs);
+		else
+			secret_err(errs, file, v, "%s: not a secret; it belongs in the config", path);
+	}
+}
+
+/* Every setting of the secrets file sec, merged into cfg (secret ones only). */
+static void
+merge_secrets(config_t *cfg, const config_t *sec, const char *file, struct conf_errors *errs)
+{
+	config_setting_t *root = config_root_setting(sec), *to, *gw;
+	char path[160];
+	unsigned i, j;
+
+	for (i = 0; i < (unsigned)config_setting_length(root); i++) {
+		const config_setting_t *top = config_setting_get_elem(root, i);
+		const char *tn = config_setting_name(top);
+
+		if (strcmp(tn, "agencies") == 0 && config_setting_is_list(top)) {
+			merge_agencies(cfg, top, file, errs);
+			continue;
+		}
+		if (!config_setting_is_group(top) ||
+		    (to = secrets_group(config_root_setting(cfg), tn)) == NULL) {
+			secret_err(errs, file, top, "'%s': not a secret setting (the secrets file "
+			    "holds gateways, sms_sender, email and agencies' secrets only)", tn);
+			continue;
+		}
+		if (strcmp(tn, "gateways") != 0) {
+			merge_members(to, top, tn, file, errs);
+			continue;
+		}
+		for (j = 0; j < (unsigned)config_setting_length(top); j++) {
+			const config_setting_t *m = config_setting_get_elem(top, j);
+
+			(void)snprintf(path, sizeof path, "gateways.%s", config_setting_name(m));
+			if (!config_setting_is_group(m) ||
+			    !conf_in_list(scalar_groups, ARRAY_LEN(scalar_groups), path) ||
+			    (gw = secrets_group(to, config_setting_name(m))) == NULL) {
+				secret_err(errs, file, m, "%s: not a gateway group", path);
+				continue;
+			}
+			merge_members(gw, m, path, file, errs);
+		}
+	}
+}
+
+/*
+ * Top-level `secrets = "FILE"` of cfg: FILE (relative to dir, the config's
+ * directory; NULL: the current one) read and merged into cfg.  Problems go
+ * into errs and the load goes on, so that every error is said at once.
+ * *flags gets CONF_NO_SECRETS_READ when the file was not read (its
+ * settings are then not "missing"), *note why when the caller allowed that
+ * (no CONF_SECRETS); *resolved the file's path (heap) when the config
+ * names one.
+ */
+static void
+load_secrets(config_t *cfg, const char *dir, unsigned *flags, struct conf_errors *errs,
+    char **resolved, char **note)
+{
+	config_setting_t *s = config_lookup(cfg, "secrets");
+	config_t sec;
+	struct stat st;
+	char path[4096], msg[256], *text;
+	const char *name;
+	size_t len;
+	int enoent, line;
+
+	*resolved = NULL;
+	*note = NULL;
+	if (s == NULL)
+		return;
+	line = config_setting_source_line(s);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    (name = config_setting_get_string(s))[0] == '\0') {
+		add_err(errs, line, "secrets: must be the name of the secrets file, e.g. "
+		    "secrets = \"secrets.conf\";");
+		*flags |= CONF_NO_SECRETS_READ;
+		return;
+	}
+	if (name[0] == '/' || dir == NULL)
+		(void)snprintf(path, sizeof path, "%s", name);
+	else
+		(void)snprintf(path, sizeof path, "%s/%s", dir, name);
+	*resolved = xstrdup(path);
+	if ((text = read_conf_file(path, &len, &enoent, msg, sizeof msg)) == NULL) {
+		*flags |= CONF_NO_SECRETS_READ;
+		if (!(*flags & CONF_SECRETS))
+			*note = xstrdup(msg);
+		else
+			add_err(errs, line, "secrets: %.150s (the secrets file must be readable "
+			    "by the service: root:aduan 0640)", msg);
+		return;
+	}
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		add_err(errs, line, "secrets: %.120s is readable by everyone (mode %04o): "
+		    "chmod o-rwx it (root:aduan 0640)", path, (unsigned)(st.st_mode & 07777));
+	config_init(&sec);
+	if (!config_read_string(&sec, text)) {
+		add_err(errs, 0, "%.160s:%d: %.80s", path, config_error_line(&sec),
+		    config_error_text(&sec) != NULL ? config_error_text(&sec) : "syntax error");
+		*flags |= CONF_NO_SECRETS_READ;
+	} else
+		merge_secrets(cfg, &sec, path, errs);
+	config_destroy(&sec);
+	free(text);
+}
+
+/* Records the secrets file's path and fate in c (it takes both strings). */
+static void
+note_secrets(struct conf *c, char *resolved, char *note)
+{
+	if (c == NULL) {
+		free(resolved);
+		free(note);
+		return;
+	}
+	c->secrets_path = resolved;
+	c->secrets_note = note;
+	c->secrets_loaded = resolved != NULL && note == NULL;
+}
+
 struct conf *
 conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 {
 	struct conf_errors local;
 	struct conf *c;
 	config_t cfg;
-	char dir[4096], *text;
+	char dir[4096], *text, *spath = NULL, *snote = NULL;
 	const char *slash, *incdir = NULL;
 	uint64_t hash = 1469598103934665603ULL;
 	size_t len, i;
@@ -1864,8 +2317,12 @@ conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 		config_destroy(&cfg);
 		return NULL;
 	}
+	/* After the hash: the secrets are not the config's version. */
+	flags &= ~CONF_NO_SECRETS_READ;
+	load_secrets(&cfg, incdir, &flags, errs, &spath, &snote);
 	c = load(&cfg, path, flags, errs);
 	config_destroy(&cfg);
+	note_secrets(c, spath, snote);
 	if (c != NULL)
 		(void)snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)hash);
 	return c;
@@ -1877,6 +2334,7 @@ conf_load_string(const char *text, unsigned flags, struct conf_errors *errs)
 	struct conf_errors local;
 	struct conf *c;
 	config_t cfg;
+	char *spath = NULL, *snote = NULL;
 
 	if (errs == NULL)
 		errs = &local;
@@ -1887,8 +2345,11 @@ conf_load_string(const char *text, unsigned flags, struct conf_errors *errs)
 		config_destroy(&cfg);
 		return NULL;
 	}
+	flags &= ~CONF_NO_SECRETS_READ;
+	load_secrets(&cfg, NULL, &flags, errs, &spath, &snote);
 	c = load(&cfg, "<string>", flags, errs);
 	config_destroy(&cfg);
+	note_secrets(c, spath, snote);
 	if (c != NULL) {
 		uint64_t h = 1469598103934665603ULL;
 		const char *p;
@@ -1924,6 +2385,7 @@ conf_free(struct conf *c)
 		free(c->agencies[i].short_name);
 		free(c->agencies[i].webhook);
 		free(c->agencies[i].webhook_secret);
+		free(c->agencies[i].webhook_secret_next);
 		free(c->agencies[i].token_sha256);
 		free(c->agencies[i].email);
 		free(c->agencies[i].head_email);
@@ -1938,6 +2400,15 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nguard_blocklist; i++)
 		free(c->guard_blocklist[i]);
 	free(c->guard_blocklist);
+	free(c->trusted_proxies);
+	free(c->trusted_proxies_text);
+	free(c->secrets_path);
+	free(c->secrets_note);
+	for (i = 0; i < c->nallow; i++) {
+		free(c->allow[i].gateway);
+		free(c->allow[i].ranges);
+	}
+	free(c->allow);
 	for (i = 0; i < c->nguard_autoreply; i++)
 		free(c->guard_autoreply[i]);
 	free(c->guard_autoreply);

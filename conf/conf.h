@@ -106,6 +106,7 @@ struct conf_agency {
 	int line;
 	char *webhook;          /* http(s) URL for new tickets and changes, or NULL */
 	char *webhook_secret;   /* HMAC-SHA256 key for the signature (with webhook) */
+	char *webhook_secret_next;      /* during a switch, a second signature, or NULL */
 	char *token_sha256;     /* lower-case hex SHA-256 of the API token (who: CONF_TOKEN_API),
 	                           or NULL */
 	struct conf_token *tokens;      /* named API tokens (tokens = ( ... )) */
@@ -128,6 +129,15 @@ enum conf_starttls { STARTTLS_REQUIRED, STARTTLS_OPTIONAL, STARTTLS_OFF };
 #define CONF_NOTE_CHARS 1000    /* as the agency API's note */
 struct conf_notes {
 	char **text;
+	size_t n;
+};
+
+struct addr_range;               /* util/addr.h */
+
+/* gateways.<gateway>.allow_from */
+struct conf_allow {
+	char *gateway;                  /* "kannel": the group's name, struct gateway's name */
+	struct addr_range *ranges;
 	size_t n;
 };
 
@@ -179,6 +189,11 @@ struct conf {
 	                                   hold, 1..1024, default 64 */
 	int idle_timeout;       /* seconds a connection may send nothing (headers
 	                           included) before it is closed, 1..300, default 10 */
+	struct addr_range *trusted_proxies;     /* server.trusted_proxies: peers whose
+	                                           X-Forwarded-For names the client */
+	size_t ntrusted_proxies;
+	char *trusted_proxies_text;     /* as written, ", "-joined ("" when none): what
+	                                   reload compares (it needs a restart) */
 
 	/* store */
 	char *database;         /* SQLite file, default "aduan.db" */
@@ -254,6 +269,7 @@ struct conf {
 	char *kannel_secret;    /* NULL when the Kannel endpoint is disabled */
 	char *africastalking_secret;  /* NULL when the Africa's Talking endpoints are off */
 	char *twilio_auth_token;      /* NULL when the Twilio endpoint is off */
+	char *twilio_auth_token_next; /* during a switch: a second token accepted, or NULL */
 	char *twilio_url;             /* the exact public URL Twilio calls for incoming
 	                                 SMS (what X-Twilio-Signature signs) */
 	char *vonage_secret;          /* NULL when the Vonage endpoint is off */
@@ -261,6 +277,18 @@ struct conf {
 	char *generic_secret;         /* NULL when the generic JSON endpoint is off */
 	int parts_timeout;            /* sms.parts_timeout: seconds to wait for the
 	                                 missing parts of a long message, default 60 */
+	/*
+	 * gateways.<name>.allow_from: the addresses a gateway's callbacks may
+	 * come from (conf_gateway_allow); none: any address with the secret.
+	 */
+	struct conf_allow *allow;
+	size_t nallow;
+	/* gateways.<name>.secret_next: a second secret accepted during a switch */
+	char *kannel_secret_next;
+	char *africastalking_secret_next;
+	char *vonage_secret_next;
+	char *infobip_secret_next;
+	char *generic_secret_next;
 
 	/* open311: the public, unauthenticated GeoReport v2 endpoints */
 	int open311_enabled;            /* default 0: every /open311/ path answers 404 */
@@ -295,6 +323,11 @@ struct conf {
 	struct conf_notes status_notes[LANG_N][CONF_STATUSES];
 
 	char *log_level;        /* "debug", "info" (default), "warn" */
+
+	/* secrets = "FILE": the secret settings kept apart (conf_load_file) */
+	char *secrets_path;     /* as resolved, or NULL when the config names none */
+	int secrets_loaded;     /* 0: secrets_path was not read (no CONF_SECRETS) */
+	char *secrets_note;     /* why not, for the command to say; else NULL */
 };
 
 /* ---- loading (conf/conf.c) ---- */
@@ -307,10 +340,34 @@ struct conf {
  * example config must not inherit it.
  */
 #define CONF_DEMO       0x1u
+/*
+ * The secrets file (top-level `secrets = "secrets.conf"`, relative to the
+ * config's directory) holds the settings that are secret: every gateway's
+ * secret, secret_next and Twilio auth_token, sms_sender.password,
+ * email.password, and per agency (by id) webhook_secret, token_sha256 and
+ * tokens.  conf_load_file() reads it after the main file and merges it in;
+ * a secret written in both is an error, and so is anything else in it.
+ * It is not part of the config's version (conf->hash): rotating a secret
+ * does not change the version complaints carry.  It must not be readable
+ * by everyone (its mode is checked).
+ *
+ * With CONF_SECRETS (serve, check, the service's reloads) a secrets file
+ * that cannot be read is an error.  Without it (route, replay, stats, ...)
+ * the config loads without its secrets, secrets_loaded 0 and secrets_note
+ * saying why, so that staff who may read aduan.conf but not the secrets
+ * can still test rules.  Inline secrets in the main file work either way.
+ */
+#define CONF_SECRETS    0x2u
 
 struct conf *conf_load_file(const char *path, unsigned flags, struct conf_errors *errs);
 struct conf *conf_load_string(const char *text, unsigned flags, struct conf_errors *errs);
 void conf_free(struct conf *c);
+
+/*
+ * The allow-list of gateway `name` ("kannel"): its ranges and *n, or NULL
+ * when the config has none (any address with the secret may call).
+ */
+const struct addr_range *conf_gateway_allow(const struct conf *c, const char *name, size_t *n);
 
 /* Index of the agency with this id, or -1. */
 long conf_agency_find(const struct conf *c, const char *id);

@@ -36,6 +36,8 @@ struct loader {
 	size_t                   nwords, wordsz;
 	int                      reply_line[LANG_N][REPLY_N];  /* 0: built-in */
 	const char              *reply_file[LANG_N][REPLY_N];  /* @include'd */
+	int                      no_secrets;    /* the secrets file was not read: its
+	                                           settings are not "missing" */
 };
 
 /* ---- errors (conf/conf.c): every one is kept, with its line ---- */

@@ -45,8 +45,8 @@ at_decode_ussd(const struct conf *c, const struct http_request *req, struct ussd
 	int st;
 
 	memset(in, 0, sizeof *in);
-	if ((st = gateway_secret(req, c->africastalking_secret, "Africa's Talking", err,
-	    errsz)) != 0)
+	if ((st = gateway_secret(req, c->africastalking_secret, c->africastalking_secret_next,
+	    "Africa's Talking", err, errsz)) != 0)
 		return st;
 
 	session = http_param(req, "sessionId", &slen);
@@ -93,8 +93,8 @@ at_decode_sms(const struct conf *c, const struct http_request *req, struct sms_i
 	if (max == 0)
 		return gateway_fail(err, errsz, 500, "no room for a message");
 	memset(in, 0, sizeof *in);
-	if ((st = gateway_secret(req, c->africastalking_secret, "Africa's Talking", err,
-	    errsz)) != 0)
+	if ((st = gateway_secret(req, c->africastalking_secret, c->africastalking_secret_next,
+	    "Africa's Talking", err, errsz)) != 0)
 		return st;
 	from = http_param(req, "from", &flen);
 	if (from == NULL || flen == 0)
@@ -172,8 +172,8 @@ at_decode_dlr(const struct conf *c, const struct http_request *req, char *provid
 	size_t len, ilen, i;
 	int st;
 
-	if ((st = gateway_secret(req, c->africastalking_secret, "Africa's Talking", err,
-	    errsz)) != 0)
+	if ((st = gateway_secret(req, c->africastalking_secret, c->africastalking_secret_next,
+	    "Africa's Talking", err, errsz)) != 0)
 		return st;
 	id = http_param(req, "id", &ilen);
 	if (id == NULL || ilen == 0 || ilen >= idsz || !gateway_token(id, ilen))

@@ -86,10 +86,12 @@ int gateway_fail(char *err, size_t errsz, int status, const char *fmt, ...)
 /*
  * The shared secret a gateway passes in the query string (?secret=...):
  * 404 when the endpoint is off (want NULL: no secret configured), 403 when
- * the request's is missing or wrong, else 0.  name says which endpoint.
+ * the request's is missing or wrong, else 0.  want_next (NULL: none), the
+ * gateway's secret_next, is accepted too, so that a secret is changed
+ * without a callback refused in between.  name says which endpoint.
  */
-int gateway_secret(const struct http_request *req, const char *want, const char *name,
-    char *err, size_t errsz);
+int gateway_secret(const struct http_request *req, const char *want, const char *want_next,
+    const char *name, char *err, size_t errsz);
 /* 1 when s[0..len) is printable ASCII without spaces (ids, codes, references). */
 int gateway_token(const char *s, size_t len);
 

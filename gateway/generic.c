@@ -73,9 +73,14 @@ authenticated(const struct conf *c, const struct http_request *req)
 		for (auth += 7; *auth == ' '; auth++)
 			;
 		ok |= str_secret_equal(auth, c->generic_secret);
+		if (c->generic_secret_next != NULL)
+			ok |= str_secret_equal(auth, c->generic_secret_next);
 	}
-	if (xs != NULL)
+	if (xs != NULL) {
 		ok |= str_secret_equal(xs, c->generic_secret);
+		if (c->generic_secret_next != NULL)
+			ok |= str_secret_equal(xs, c->generic_secret_next);
+	}
 	return ok;
 }
 

@@ -71,7 +71,8 @@
 static int
 authenticate(const struct conf *c, const struct http_request *req, char *err, size_t errsz)
 {
-	return gateway_secret(req, c->infobip_secret, "Infobip", err, errsz);
+	return gateway_secret(req, c->infobip_secret, c->infobip_secret_next,
+	    "Infobip", err, errsz);
 }
 
 /* The body as a JSON object with a "results" array, or an HTTP status. */

@@ -44,7 +44,8 @@ kannel_decode(const struct conf *c, const struct http_request *req, struct sms_i
 	if (max == 0)
 		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
-	if ((st = gateway_secret(req, c->kannel_secret, "Kannel", err, errsz)) != 0)
+	if ((st = gateway_secret(req, c->kannel_secret, c->kannel_secret_next,
+	    "Kannel", err, errsz)) != 0)
 		return st;
 
 	from = http_param(req, "from", &from_len);
@@ -136,7 +137,8 @@ kannel_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	size_t i;
 	int st;
 
-	if ((st = gateway_secret(req, c->kannel_secret, "Kannel", err, errsz)) != 0)
+	if ((st = gateway_secret(req, c->kannel_secret, c->kannel_secret_next,
+	    "Kannel", err, errsz)) != 0)
 		return st;
 	id = http_param(req, "id", &ilen);
 	if (id == NULL || ilen == 0 || ilen >= idsz || str_to_long(id, 1, 0x7fffffffffffffffL, &n) != 0)

@@ -234,7 +234,7 @@ twilio_decode(const struct conf *c, const struct http_request *req, struct sms_i
     size_t max, size_t *nin, char *err, size_t errsz)
 {
 	struct form f;
-	const char *keys[1], *sid, *from, *to, *body;
+	const char *keys[2], *sid, *from, *to, *body;
 	size_t slen, flen, tlen, blen;
 	int st;
 
@@ -245,8 +245,9 @@ twilio_decode(const struct conf *c, const struct http_request *req, struct sms_i
 	if (c->twilio_auth_token == NULL || c->twilio_url == NULL)
 		return gateway_fail(err, errsz, 404, "%s", "the Twilio endpoint is not enabled in the configuration");
 	keys[0] = c->twilio_auth_token;
-	if ((st = signed_form(req, c->twilio_url, "gateways.twilio.url", keys, 1, &f, err,
-	    errsz)) != 0)
+	keys[1] = c->twilio_auth_token_next;    /* during a switch, or NULL */
+	if ((st = signed_form(req, c->twilio_url, "gateways.twilio.url", keys,
+	    keys[1] != NULL ? 2 : 1, &f, err, errsz)) != 0)
 		return st;
 
 	sid = form_get(&f, "MessageSid", &slen);
@@ -351,7 +352,7 @@ twilio_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 		{ "canceled", "rejected" },
 	};
 	struct form f;
-	const char *keys[2], *sid, *status;
+	const char *keys[3], *sid, *status;
 	char url[640];
 	size_t nkeys = 0, ilen, slen, plen, i;
 	int st;
@@ -360,6 +361,8 @@ twilio_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 		keys[nkeys++] = c->sender_password;
 	if (c->twilio_auth_token != NULL)
 		keys[nkeys++] = c->twilio_auth_token;
+	if (c->twilio_auth_token_next != NULL)
+		keys[nkeys++] = c->twilio_auth_token_next;
 	if (nkeys == 0 || c->public_url == NULL)
 		return gateway_fail(err, errsz, 404, "%s", "the Twilio endpoint is not enabled in the configuration");
 	plen = strlen(c->public_url);

@@ -235,7 +235,8 @@ vonage_decode(const struct conf *c, const struct http_request *req, struct sms_i
 	if (max == 0)
 		return gateway_fail(err, errsz, 500, "%s", "no room for a message");
 	memset(in, 0, sizeof *in);
-	if ((st = gateway_secret(req, c->vonage_secret, "Vonage", err, errsz)) != 0)
+	if ((st = gateway_secret(req, c->vonage_secret, c->vonage_secret_next,
+	    "Vonage", err, errsz)) != 0)
 		return st;
 	if ((st = params_init(&p, req, err, errsz)) != 0)
 		return st;
@@ -278,7 +279,8 @@ vonage_decode_dlr(const struct conf *c, const struct http_request *req, char *pr
 	size_t len, ilen, i;
 	int st;
 
-	if ((st = gateway_secret(req, c->vonage_secret, "Vonage", err, errsz)) != 0)
+	if ((st = gateway_secret(req, c->vonage_secret, c->vonage_secret_next,
+	    "Vonage", err, errsz)) != 0)
 		return st;
 	if ((st = params_init(&p, req, err, errsz)) != 0)
 		return st;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf/live.h"
+#include "util/addr.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
@@ -61,6 +62,29 @@ count_callback(const struct gateway *gw, const char *endpoint, int status, int r
 	    "result", result, NULL);
 }
 
+/*
+ * gateways.<name>.allow_from: a callback from any other client address
+ * (behind a trusted proxy, the one X-Forwarded-For gives) is refused 403
+ * before its secret is looked at, so a stolen secret alone is not enough.
+ * 1 when refused (answered, counted, logged), 0 when it may go on.
+ */
+static int
+refuse_source(const struct intake_endpoint *ep, const struct conf *c,
+    const struct http_request *req, struct http_response *res, const char *endpoint)
+{
+	const struct addr_range *r;
+	const char *addr = http_request_peer(req);
+	size_t n;
+
+	if ((r = conf_gateway_allow(c, ep->gw->name, &n)) == NULL || addr_in(addr, r, n))
+		return 0;
+	log_warnx("%s %s from %s refused with 403: not in gateways.%s.allow_from", endpoint,
+	    ep->gw->name, addr, ep->gw->name);
+	http_respond_text(res, 403, "this address may not call this endpoint\n");
+	count_callback(ep->gw, endpoint, 403, 0);
+	return 1;
+}
+
 void
 intake_http_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
@@ -73,6 +97,10 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	size_t n = 0, i, replays = 0, max = ep->gw->reply_inline ? 1 : SMS_BATCH_MAX;
 	int st, worst = 200;
 
+	if (refuse_source(ep, ix.conf, req, res, "sms")) {
+		intake_unpin(ep->ix, snap);
+		return;
+	}
 	in = xcalloc(max, sizeof *in);
 	st = ep->gw->decode_sms(ix.conf, req, in, max, &n, err, sizeof err);
 	if (st != 0) {
@@ -132,6 +160,10 @@ intake_dlr_handler(void *ctx, const struct http_request *req, struct http_respon
 	char id[128], state[32], err[200], line[224];
 	int st;
 
+	if (refuse_source(ep, ix.conf, req, res, "dlr")) {
+		intake_unpin(ep->ix, snap);
+		return;
+	}
 	st = ep->gw->decode_dlr(ix.conf, req, id, sizeof id, state, sizeof state, err,
 	    sizeof err);
 	intake_unpin(ep->ix, snap);
@@ -336,6 +368,10 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 	char err[200], line[224];
 	int st;
 
+	if (refuse_source(ep, ix.conf, req, res, "ussd")) {
+		intake_unpin(ep->ix, snap);
+		return;
+	}
 	st = ep->gw->decode_ussd(ix.conf, req, &in, err, sizeof err);
 	if (st != 0) {
 		log_warnx("ussd %s from peer %s refused with %d: %s", ep->gw->name,

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/addr.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
@@ -200,23 +201,89 @@ refuse_405(const struct http_route *route, const struct timespec *t0,
 	return ret;
 }
 
+/* Set once, before the servers start (http_set_trusted_proxies). */
+static struct addr_range trusted[HTTP_TRUSTED_MAX];
+static size_t ntrusted;
+
+void
+http_set_trusted_proxies(const struct addr_range *r, size_t n)
+{
+	ntrusted = n < HTTP_TRUSTED_MAX ? n : HTTP_TRUSTED_MAX;
+	if (ntrusted > 0)
+		memcpy(trusted, r, ntrusted * sizeof *r);
+}
+
+/* X-Forwarded-For's lines joined: more than this and only the last line counts. */
+#define XFF_MAX 1024
+
+struct xff {
+	char buf[XFF_MAX];
+	size_t len;
+	const char *last;       /* the last line seen */
+	int over;
+};
+
+/*
+ * Every X-Forwarded-For line, in order, joined with ", ": a proxy such as
+ * haproxy adds a line of its own after the client's, and the first line
+ * alone would be the one the client wrote.
+ */
+static enum MHD_Result
+xff_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff *x = cls;
+	size_t n;
+
+	(void)kind;
+	if (value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	x->last = value;
+	n = strlen(value);
+	if (x->over || x->len + n + 3 > sizeof x->buf) {
+		x->over = 1;
+		return MHD_YES;
+	}
+	if (x->len > 0) {
+		memcpy(x->buf + x->len, ", ", 2);
+		x->len += 2;
+	}
+	memcpy(x->buf + x->len, value, n + 1);
+	x->len += n;
+	return MHD_YES;
+}
+
+/*
+ * The request's client address, the one every log line and per-address
+ * limit uses: the connection's peer, or behind a trusted proxy what
+ * X-Forwarded-For says (addr_client).  The only place that computes it.
+ */
 static void
 peer_of(struct MHD_Connection *conn, char *buf, size_t bufsz)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
+	char sock[INET6_ADDRSTRLEN] = "?";
+	struct xff x;
 
-	snprintf(buf, bufsz, "?");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    buf, (socklen_t)bufsz);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)bufsz);
+	if (ci != NULL && ci->client_addr != NULL) {
+		sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			    sock, (socklen_t)sizeof sock);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			    sock, (socklen_t)sizeof sock);
+	}
+	x.len = 0;
+	x.buf[0] = '\0';
+	x.last = NULL;
+	x.over = 0;
+	if (ntrusted > 0)
+		(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_iter, &x);
+	addr_client(sock, x.last == NULL ? NULL : x.over ? x.last : x.buf, trusted, ntrusted,
+	    buf, bufsz);
 }
 
 /* http_header() for our requests: the connection's request headers. */

@@ -80,6 +80,16 @@ struct http_server *http_start(const struct http_options *opt,
  * are coming too, before it is closed (0: the default, 30).
  */
 void http_set_limits(unsigned per_address, unsigned idle_timeout);
+/*
+ * server.trusted_proxies, for the servers started after this call (serve
+ * calls it once, before its first http_start; r is copied, at most
+ * HTTP_TRUSTED_MAX).  A request whose connection comes from one of them
+ * has the client address X-Forwarded-For names (util/addr.h, addr_client);
+ * from any other peer the header is ignored.  Default: none trusted.
+ */
+#define HTTP_TRUSTED_MAX 64
+struct addr_range;
+void http_set_trusted_proxies(const struct addr_range *r, size_t n);
 /* Stops accepting, finishes running handlers, frees everything. */
 void http_stop(struct http_server *srv);
 /* The port actually bound. */
@@ -103,7 +113,11 @@ const char *http_param(const struct http_request *req, const char *name, size_t 
 int http_params_each(const struct http_request *req, int from_body,
     int (*fn)(void *arg, const char *name, const char *value, size_t len), void *arg);
 enum http_method http_request_method(const struct http_request *req);
-/* The request's remote address as text ("127.0.0.1"), for logs. */
+/*
+ * The request's client address as text ("127.0.0.1"), for logs and the
+ * per-address limits: the connection's peer, or behind a trusted proxy
+ * the address X-Forwarded-For gives (http_set_trusted_proxies).
+ */
 const char *http_request_peer(const struct http_request *req);
 
 /* The request's path ("/api/v1/tickets/48219303"), without the query. */

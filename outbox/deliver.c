@@ -106,12 +106,13 @@ deliver_backoff(const struct conf *c, int attempts, uint32_t rnd)
 	return d < 1 ? 1 : d;
 }
 
-void
-deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
-    char *out, size_t outsz)
+/* The hex HMAC-SHA256 of "<ts>.<body>" with secret into v1. */
+static void
+sign_one(const char *secret, int64_t ts, const char *body, size_t len,
+    char v1[2 * CRYPTO_SHA256_LEN + 1])
 {
 	unsigned char mac[CRYPTO_SHA256_LEN];
-	char tsbuf[32], v1[2 * CRYPTO_SHA256_LEN + 1];
+	char tsbuf[32];
 	size_t tslen, klen = strlen(secret);
 	unsigned char *msg;
 
@@ -125,7 +126,21 @@ deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
 		fatal("deliver_sign: HMAC-SHA256 failed");
 	free(msg);
 	crypto_hex(mac, sizeof mac, v1);
-	snprintf(out, outsz, "t=%" PRId64 ",v1=%s", ts, v1);
+}
+
+void
+deliver_sign(const char *secret, const char *secret_next, int64_t ts, const char *body,
+    size_t len, char *out, size_t outsz)
+{
+	char v1[2 * CRYPTO_SHA256_LEN + 1], v1n[2 * CRYPTO_SHA256_LEN + 1];
+
+	sign_one(secret, ts, body, len, v1);
+	if (secret_next == NULL) {
+		snprintf(out, outsz, "t=%" PRId64 ",v1=%s", ts, v1);
+		return;
+	}
+	sign_one(secret_next, ts, body, len, v1n);
+	snprintf(out, outsz, "t=%" PRId64 ",v1=%s,v1=%s", ts, v1, v1n);
 }
 
 static void
@@ -193,7 +208,7 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 	const struct conf_agency *ag;
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
-	char idem[200], sig[128], why[FETCH_QUOTE_MAX + 1];
+	char idem[200], sig[256], why[FETCH_QUOTE_MAX + 1];
 	const char *hdrs[] = { idem, sig, "User-Agent: aduan", NULL };
 	char *body;
 	size_t len;
@@ -222,7 +237,8 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 	len = strlen(body);
 	snprintf(idem, sizeof idem, "Idempotency-Key: %s", row->idem_key);
 	memcpy(sig, "X-Aduan-Signature: ", 19);
-	deliver_sign(ag->webhook_secret, now, body, len, sig + 19, sizeof sig - 19);
+	deliver_sign(ag->webhook_secret, ag->webhook_secret_next, now, body, len, sig + 19,
+	    sizeof sig - 19);
 
 	req.method = "POST";
 	req.url = ag->webhook;

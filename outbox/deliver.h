@@ -65,8 +65,14 @@ int deliver_run_once(const struct conf *c, struct store *s, int64_t now);
 /* Seconds to wait after the attempts-th failed attempt; rnd gives the jitter. */
 int64_t deliver_backoff(const struct conf *c, int attempts, uint32_t rnd);
 
-/* Writes the X-Aduan-Signature value for body at time ts into out. */
-void deliver_sign(const char *secret, int64_t ts, const char *body, size_t len,
-    char *out, size_t outsz);
+/*
+ * Writes the X-Aduan-Signature value for body at time ts into out:
+ * "t=<ts>,v1=<HMAC with secret>", and with secret_next (an agency's
+ * webhook_secret_next, NULL when none) a second ",v1=<HMAC with
+ * secret_next>", so that a receiver that accepts any v1 it can verify
+ * keeps working while it switches to the new secret.
+ */
+void deliver_sign(const char *secret, const char *secret_next, int64_t ts, const char *body,
+    size_t len, char *out, size_t outsz);
 
 #endif

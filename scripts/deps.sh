@@ -5,7 +5,8 @@
 #                   aiosmtpd: the SMTP server test/it_email.sh sends to;
 #                   Chromium with its driver and Selenium for the web inbox;
 #                   go-md2man, dpkg-dev, debhelper, systemd for make install,
-#                   the package and the unit's checks; prometheus for promtool)
+#                   the package and the unit's checks; prometheus for promtool;
+#                   haproxy and nginx-light for the TLS proxy examples)
 #   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
 #   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
@@ -23,6 +24,8 @@ if [ "$what" = check ]; then
 	pkgs="$pkgs go-md2man dpkg-dev debhelper systemd man-db groff-base adduser"
 	# promtool, for the alert rules (test/it_alerts.sh): about 96 MB installed
 	pkgs="$pkgs prometheus"
+	# TLS in front (test/it_proxy.sh: dist/haproxy/, dist/nginx/)
+	pkgs="$pkgs haproxy nginx-light"
 fi
 if [ "$what" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"

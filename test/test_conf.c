@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "util/addr.h"
 #include "sms/lang.h"
 
 /* Lines 1-3: two agencies and the triage agency. */
@@ -769,14 +770,14 @@ test_unknown_settings(void **state)
 	expect_error(&errs, 5, "unknown setting 'keywords' in 'rule JALAN'");
 	expect_error(&errs, 6, "unknown setting 'unit' in 'rule JALAN regional'");
 	expect_error(&errs, 7, "unknown setting 'colour' at the top level");
-	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, connections_per_address, idle_timeout, public_url)");
+	expect_error(&errs, 8, "unknown setting 'lisen' in 'server' (known: listen, port, threads, max_body, connections_per_address, idle_timeout, public_url, trusted_proxies)");
 	expect_error(&errs, 9, "unknown setting 'nexmo' in 'gateways' (known: kannel, africastalking, twilio, vonage, infobip, generic)");
 	expect_error(&errs, 10, "unknown setting 'words' in 'region r'");
 
 	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n" /* 1 */
 	    "  fax = \"024-123456\"; } );\n"   /* 2 */
 	    "triage = \"dpupr\";\n" RULE);
-	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, token_sha256, tokens, show_phone, email, head_email, email_mode, digest_hour)");
+	expect_error(&errs, 2, "unknown setting 'fax' in 'agency dpupr' (known: id, name, short_name, webhook, webhook_secret, webhook_secret_next, token_sha256, tokens, show_phone, email, head_email, email_mode, digest_hour)");
 	assert_int_equal(errs.n, 1);
 }
 
@@ -792,6 +793,245 @@ test_kannel(void **state)
 
 	load_bad(BASE "gateways = { kannel = \"abcdefghijklmnop\"; };\n");
 	expect_error(&errs, 6, "gateways.kannel: must be a group");
+}
+
+/* ---- an internet-facing deployment: trusted proxies, allow-lists, rotation ---- */
+
+static void
+test_trusted_proxies(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE "server = { trusted_proxies = [ \"127.0.0.1\", \"10.0.0.0/8\", "
+	    "\"2001:db8::/32\" ]; };\n");
+	assert_int_equal(c->ntrusted_proxies, 3);
+	assert_string_equal(c->trusted_proxies_text, "127.0.0.1, 10.0.0.0/8, 2001:db8::/32");
+	assert_true(addr_in("10.200.3.4", c->trusted_proxies, c->ntrusted_proxies));
+	assert_true(addr_in("2001:db8:1::5", c->trusted_proxies, c->ntrusted_proxies));
+	assert_true(addr_in("::ffff:127.0.0.1", c->trusted_proxies, c->ntrusted_proxies));
+	assert_false(addr_in("11.0.0.1", c->trusted_proxies, c->ntrusted_proxies));
+	assert_false(addr_in("2001:db9::1", c->trusted_proxies, c->ntrusted_proxies));
+	conf_free(c);
+
+	c = load_good(BASE);
+	assert_int_equal(c->ntrusted_proxies, 0);
+	assert_string_equal(c->trusted_proxies_text, "");
+	conf_free(c);
+
+	load_bad(BASE "server = {\n"                                     /* 6 */
+	    "  trusted_proxies = [ \"127.0.0.1\",\n"                    /* 7 */
+	    "    \"proxy.local\",\n"                                    /* 8 */
+	    "    \"10.1.2.3/8\",\n"                                     /* 9 */
+	    "    \"10.0.0.0/33\" ];\n"                                  /* 10 */
+	    "};\n");
+	expect_error(&errs, 8, "server.trusted_proxies: 'proxy.local' is not an IP address");
+	expect_error(&errs, 9, "server.trusted_proxies: '10.1.2.3/8' has bits set after its /8");
+	expect_error(&errs, 10, "server.trusted_proxies: '10.0.0.0/33': the prefix length");
+	load_bad(BASE "server = { trusted_proxies = [ ]; };\n");
+	expect_error(&errs, 6, "server.trusted_proxies: an empty list");
+}
+
+/* The client behind trusted proxies: right-most X-Forwarded-For entry not trusted. */
+static void
+test_client_address(void **state)
+{
+	struct addr_range t[2];
+	char out[64], why[128];
+
+	(void)state;
+	assert_int_equal(addr_range_parse("127.0.0.1", &t[0], why, sizeof why), 0);
+	assert_int_equal(addr_range_parse("10.0.0.0/8", &t[1], why, sizeof why), 0);
+	/* From an untrusted peer the header is ignored, whatever it says. */
+	addr_client("198.51.100.7", "203.0.113.9", t, 2, out, sizeof out);
+	assert_string_equal(out, "198.51.100.7");
+	/* No proxy configured: the same. */
+	addr_client("127.0.0.1", "203.0.113.9", t, 0, out, sizeof out);
+	assert_string_equal(out, "127.0.0.1");
+	/* One trusted proxy that appended what it saw. */
+	addr_client("127.0.0.1", "203.0.113.9", t, 2, out, sizeof out);
+	assert_string_equal(out, "203.0.113.9");
+	/* A spoofed entry from the client comes first: the proxy's entry wins. */
+	addr_client("127.0.0.1", "6.6.6.6, 203.0.113.9", t, 2, out, sizeof out);
+	assert_string_equal(out, "203.0.113.9");
+	/* Two trusted hops: the right-most untrusted one. */
+	addr_client("127.0.0.1", "6.6.6.6,203.0.113.9 , 10.9.9.9", t, 2, out, sizeof out);
+	assert_string_equal(out, "203.0.113.9");
+	/* Garbage the proxy passed on stops the walk at the last good hop. */
+	addr_client("127.0.0.1", "203.0.113.9, unknown", t, 2, out, sizeof out);
+	assert_string_equal(out, "127.0.0.1");
+	addr_client("127.0.0.1", "unknown, 10.1.1.1", t, 2, out, sizeof out);
+	assert_string_equal(out, "10.1.1.1");
+	/* Only trusted entries: the left-most. */
+	addr_client("127.0.0.1", "10.1.1.1, 10.2.2.2", t, 2, out, sizeof out);
+	assert_string_equal(out, "10.1.1.1");
+	/* Empty header: the peer; IPv6 written one way is one address. */
+	addr_client("127.0.0.1", "", t, 2, out, sizeof out);
+	assert_string_equal(out, "127.0.0.1");
+	addr_client("127.0.0.1", "2001:DB8:0::1", t, 2, out, sizeof out);
+	assert_string_equal(out, "2001:db8::1");
+}
+
+static void
+test_gateway_allow_from(void **state)
+{
+	const struct addr_range *r;
+	struct conf *c;
+	size_t n;
+
+	(void)state;
+	c = load_good(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\"; "
+	    "allow_from = [ \"10.1.2.3\", \"192.0.2.0/24\" ]; };\n"
+	    "  generic = { secret = \"qrstuvwxyzabcdef\"; }; };\n");
+	r = conf_gateway_allow(c, "kannel", &n);
+	assert_non_null(r);
+	assert_int_equal(n, 2);
+	assert_true(addr_in("192.0.2.200", r, n));
+	assert_true(addr_in("10.1.2.3", r, n));
+	assert_false(addr_in("10.1.2.4", r, n));
+	/* No allow_from: anyone with the secret, as before. */
+	assert_null(conf_gateway_allow(c, "generic", &n));
+	assert_int_equal(n, 0);
+	conf_free(c);
+
+	load_bad(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\";\n"
+	    "  allow_from = \"10.1.2.3\"; }; };\n");
+	expect_error(&errs, 7, "gateways.kannel.allow_from: must be a list");
+	load_bad(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\";\n"
+	    "  allow_from = [ \"10.1.2.300\" ]; }; };\n");
+	expect_error(&errs, 7, "gateways.kannel.allow_from: '10.1.2.300' is not an IP address");
+}
+
+static void
+test_secret_next(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\"; "
+	    "secret_next = \"ponmlkjihgfedcba\"; }; };\n");
+	assert_string_equal(c->kannel_secret, "abcdefghijklmnop");
+	assert_string_equal(c->kannel_secret_next, "ponmlkjihgfedcba");
+	conf_free(c);
+	c = load_good(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\"; }; };\n");
+	assert_null(c->kannel_secret_next);
+	conf_free(c);
+	load_bad(BASE "gateways = { kannel = { secret = \"abcdefghijklmnop\";\n"
+	    "  secret_next = \"short\"; }; };\n");
+	expect_error(&errs, 7, "gateways.kannel.secret_next: must be at least 12 characters");
+
+	/* An agency's webhook signed with two secrets during a switch. */
+	c = load_good("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n"
+	    "  webhook = \"https://dpupr.example.go.id/hook\"; webhook_secret = \"0123456789abcdef\";\n"
+	    "  webhook_secret_next = \"fedcba9876543210\"; },\n"
+	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; } );\n"
+	    "triage = \"diskominfo\";\n" RULE);
+	assert_string_equal(c->agencies[0].webhook_secret_next, "fedcba9876543210");
+	conf_free(c);
+	load_bad("agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"DPUPR\";\n"
+	    "  webhook_secret_next = \"fedcba9876543210\"; },\n"
+	    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Diskominfo\"; } );\n"
+	    "triage = \"diskominfo\";\n" RULE);
+	expect_error(&errs, 2, "webhook_secret_next without a webhook_secret");
+}
+
+/*
+ * secrets = "FILE": the secret settings in a file of their own, merged in;
+ * not part of the version; required by serve and check (CONF_SECRETS),
+ * optional for the rest, which then load without them.
+ */
+static void
+test_secrets_file(void **state)
+{
+	char dir[] = "/tmp/aduan-test-conf.XXXXXX", path[4200], sec[4200], h1[17];
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_in(dir, "main.conf", BASE "secrets = \"secrets.conf\";\n"
+	    "gateways = { kannel = { allow_from = [ \"10.1.2.3\" ]; }; };\n"
+	    "sms_sender = { type = \"kannel\"; url = \"http://127.0.0.1:13013/\";\n"
+	    "  username = \"aduan\"; };\n", path, sizeof path);
+	write_in(dir, "secrets.conf", "gateways = { kannel = { secret = \"abcdefghijklmnop\";\n"
+	    "  secret_next = \"qrstuvwxyzabcdef\"; }; };\n"
+	    "sms_sender = { password = \"sandi-kannel-99\"; };\n"
+	    "agencies = ( { id = \"dpupr\"; webhook_secret = \"0123456789abcdef0123\";\n"
+	    "  tokens = ( { name = \"sipd\"; sha256 = \"" 
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; } ); } );\n",
+	    sec, sizeof sec);
+	assert_int_equal(chmod(sec, 0640), 0);
+	c = conf_load_file(path, CONF_SECRETS, &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_true(c->secrets_loaded);
+	assert_null(c->secrets_note);
+	assert_string_equal(c->secrets_path, sec);
+	assert_string_equal(c->kannel_secret, "abcdefghijklmnop");
+	assert_string_equal(c->kannel_secret_next, "qrstuvwxyzabcdef");
+	assert_string_equal(c->sender_password, "sandi-kannel-99");
+	assert_string_equal(c->agencies[conf_agency_find(c, "dpupr")].webhook_secret,
+	    "0123456789abcdef0123");
+	assert_int_equal(c->agencies[conf_agency_find(c, "dpupr")].ntokens, 1);
+	memcpy(h1, c->hash, sizeof h1);
+	conf_free(c);
+
+	/* A rotated secret is not a new version of the config. */
+	write_in(dir, "secrets.conf", "gateways = { kannel = { secret = \"ponmlkjihgfedcba\"; }; };\n"
+	    "sms_sender = { password = \"sandi-kannel-99\"; };\n", sec, sizeof sec);
+	assert_int_equal(chmod(sec, 0600), 0);
+	c = conf_load_file(path, CONF_SECRETS, &errs);
+	assert_non_null(c);
+	assert_string_equal(c->kannel_secret, "ponmlkjihgfedcba");
+	assert_null(c->kannel_secret_next);
+	assert_string_equal(c->hash, h1);
+	conf_free(c);
+
+	/* Readable by everyone: refused, whoever asks. */
+	assert_int_equal(chmod(sec, 0644), 0);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error(&errs, 6, "is readable by everyone (mode 0644)");
+	assert_int_equal(chmod(sec, 0640), 0);
+
+	/* Unreadable (here: missing): serve and check refuse, route loads without. */
+	write_in(dir, "main.conf", BASE "secrets = \"nowhere.conf\";\n"
+	    "gateways = { kannel = { allow_from = [ \"10.1.2.3\" ]; }; };\n"
+	    "agencies_x = 1;\n", path, sizeof path);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error_anywhere(&errs, "unknown setting 'agencies_x'");
+	write_in(dir, "main.conf", BASE "secrets = \"nowhere.conf\";\n"
+	    "gateways = { kannel = { allow_from = [ \"10.1.2.3\" ]; }; };\n", path, sizeof path);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error(&errs, 6, "secrets: cannot read");
+	expect_error(&errs, 6, "nowhere.conf");
+	c = conf_load_file(path, 0, &errs);
+	if (c == NULL)
+		dump_errors(&errs);
+	assert_non_null(c);
+	assert_false(c->secrets_loaded);
+	assert_non_null(c->secrets_note);
+	assert_non_null(strstr(c->secrets_note, "nowhere.conf"));
+	assert_null(c->kannel_secret);
+	assert_int_equal(c->nrules, 1);
+	conf_free(c);
+
+	/* Only secrets in it; none in both places. */
+	write_in(dir, "main.conf", BASE "secrets = \"secrets.conf\";\n"
+	    "gateways = { kannel = { secret = \"abcdefghijklmnop\"; }; };\n", path, sizeof path);
+	write_in(dir, "secrets.conf", "gateways = { kannel = { secret = \"ponmlkjihgfedcba\";\n"
+	    "  allow_from = [ \"10.0.0.1\" ]; }; };\n"
+	    "store = { database = \"x.db\"; };\n"
+	    "agencies = ( { id = \"dinas-x\"; webhook_secret = \"0123456789abcdef0123\"; },\n"
+	    "  { id = \"dpupr\"; name = \"Dinas PU\"; } );\n", sec, sizeof sec);
+	assert_null(conf_load_file(path, CONF_SECRETS, &errs));
+	expect_error(&errs, 0, "secrets.conf:1: gateways.kannel.secret: set in both");
+	expect_error(&errs, 0, "secrets.conf:2: gateways.kannel.allow_from: not a secret");
+	expect_error(&errs, 0, "secrets.conf:3: store.database: not a secret");
+	expect_error(&errs, 0, "secrets.conf:4: agencies: no agency 'dinas-x'");
+	expect_error(&errs, 0, "secrets.conf:5: agencies[dpupr].name: not a secret");
+
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
 }
 
 /* ---- agencies and triage ---- */
@@ -1335,6 +1575,11 @@ main(void)
 		cmocka_unit_test(test_max_text_within_body),
 		cmocka_unit_test(test_unknown_settings),
 		cmocka_unit_test(test_kannel),
+		cmocka_unit_test(test_trusted_proxies),
+		cmocka_unit_test(test_client_address),
+		cmocka_unit_test(test_gateway_allow_from),
+		cmocka_unit_test(test_secret_next),
+		cmocka_unit_test(test_secrets_file),
 		cmocka_unit_test(test_agencies),
 		cmocka_unit_test(test_agencies_required),
 		cmocka_unit_test(test_triage),

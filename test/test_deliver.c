@@ -861,7 +861,7 @@ test_signature_known_answer(void **state)
 
 	(void)state;
 	/* Computed independently: printf '%s' "$msg" | openssl dgst -sha256 -hmac "$SECRET" */
-	deliver_sign(SECRET, 1700000000, BODY, strlen(BODY), out, sizeof out);
+	deliver_sign(SECRET, NULL, 1700000000, BODY, strlen(BODY), out, sizeof out);
 	assert_string_equal(out, "t=1700000000,v1="
 	    "535739d094999f113030b8a0f2fefba7160134a1cac97c176c857181916a6699");
 
@@ -875,8 +875,29 @@ test_signature_known_answer(void **state)
 	assert_string_equal(out, want);
 
 	/* The signature covers the time: another second, another MAC. */
-	deliver_sign(SECRET, 1700000001, BODY, strlen(BODY), want, sizeof want);
+	deliver_sign(SECRET, NULL, 1700000001, BODY, strlen(BODY), want, sizeof want);
 	assert_string_not_equal(out + 16, want + 16);
+}
+
+/*
+ * webhook_secret_next: during a switch every request carries both
+ * signatures, the current secret's first, so a receiver that checks any v1
+ * it can verify accepts it with either secret.
+ */
+static void
+test_signature_during_rotation(void **state)
+{
+	char both[256], one[128], next[128];
+
+	(void)state;
+	deliver_sign(SECRET, "the-new-webhook-secret", 1700000000, BODY, strlen(BODY), both,
+	    sizeof both);
+	deliver_sign(SECRET, NULL, 1700000000, BODY, strlen(BODY), one, sizeof one);
+	deliver_sign("the-new-webhook-secret", NULL, 1700000000, BODY, strlen(BODY), next,
+	    sizeof next);
+	assert_int_equal(strncmp(both, one, strlen(one)), 0);
+	assert_string_equal(both + strlen(one), next + strlen("t=1700000000"));
+	assert_int_equal(strlen(both), strlen("t=1700000000") + 2 * (4 + 64));
 }
 
 /* ---- workers -------------------------------------------------------------------- */
@@ -957,6 +978,7 @@ main(void)
 		T(test_sms_without_a_sender_waits_for_one),
 		cmocka_unit_test(test_backoff_stays_within_equal_jitter_bounds),
 		cmocka_unit_test(test_signature_known_answer),
+		cmocka_unit_test(test_signature_during_rotation),
 		T(test_workers_deliver_every_row_exactly_once),
 		T(test_idle_workers_stop_promptly),
 	};

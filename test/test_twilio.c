@@ -568,6 +568,36 @@ test_query_parameters_are_never_message_fields(void **state)
 	assert_string_equal(f->id, SID);
 }
 
+/*
+ * gateways.twilio.auth_token_next: while the account's secondary token is
+ * promoted, requests signed with either token are accepted; once it is
+ * removed (a reload) the old one is refused.
+ */
+static void
+test_second_token_during_a_switch(void **state)
+{
+	struct fixture *f = *state;
+	const char *next = "the-secondary-token-0123456789ab";
+	char g[512];
+
+	snprintf(g, sizeof g, "gateways = { twilio = { auth_token = \"" TOKEN "\"; "
+	    "auth_token_next = \"%s\"; url = \"%s\"; }; };", next, PUBLIC_SMS);
+	use_conf(f, g);
+	assert_int_equal(post_signed(f, "/twilio/sms", TOKEN, PUBLIC_SMS, twilio_form, NFORM,
+	    NULL, 0), 200);
+	assert_int_equal(post_signed(f, "/twilio/sms", next, PUBLIC_SMS, twilio_form, NFORM,
+	    NULL, 0), 200);
+	assert_int_equal(post_signed(f, "/twilio/sms", "another-token-0123456789", PUBLIC_SMS,
+	    twilio_form, NFORM, NULL, 0), 403);
+	snprintf(g, sizeof g, "gateways = { twilio = { auth_token = \"%s\"; url = \"%s\"; }; };",
+	    next, PUBLIC_SMS);
+	use_conf(f, g);
+	assert_int_equal(post_signed(f, "/twilio/sms", TOKEN, PUBLIC_SMS, twilio_form, NFORM,
+	    NULL, 0), 403);
+	assert_int_equal(post_signed(f, "/twilio/sms", next, PUBLIC_SMS, twilio_form, NFORM,
+	    NULL, 0), 200);
+}
+
 static void
 test_configured_url_with_a_query_is_what_is_signed(void **state)
 {
@@ -757,6 +787,7 @@ main(void)
 		T(test_bad_text_is_refused),
 		T(test_get_is_405),
 		T(test_query_parameters_are_never_message_fields),
+		T(test_second_token_during_a_switch),
 		T(test_configured_url_with_a_query_is_what_is_signed),
 		T(test_default_port_written_out_or_not),
 		T(test_disabled_endpoint_is_404),
