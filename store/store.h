@@ -34,6 +34,11 @@ struct store_options {
 	                           SQLITE_OPEN_READONLY and query_only, never
 	                           created, migrated nor written; a schema other
 	                           than this binary's is refused with a message */
+	int no_migrate;         /* 1: read-write, but a schema other than this
+	                           binary's is refused as with read_only: only
+	                           `aduan serve` migrates (a maintenance command
+	                           of a new aduan, run while the old one still
+	                           serves, must not change the schema under it) */
 };
 
 /*
