@@ -78,6 +78,8 @@ struct cli_cmd {
 
 /* The version the binary was built as (the VERSION file). */
 extern const char cli_version[];
+/* The git commit it was built from ("abc1234", "abc1234-dirty"), "" when unknown. */
+extern const char cli_commit[];
 
 /*
  * The help: the commands' part generated from the command table
