@@ -4,7 +4,7 @@
  * it; --help is written from that table, so the help and the commands
  * cannot drift apart.  One file per command or close family (check.c,
  * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c,
- * user.c, backup.c); the helpers they share (loading the config, opening the store,
+ * user.c, backup.c, purge.c); the helpers they share (loading the config, opening the store,
  * ...) are in opts.c.  Logic lives in the modules below: a command parses,
  * loads, calls, prints.
  *
@@ -45,6 +45,7 @@ struct opts {
 	const char *agency;     /* user add */
 	const char *role;
 	const char *name;
+	int dry_run;            /* purge */
 };
 
 /* A command's return value for wrong arguments (never an exit status). */
@@ -170,5 +171,6 @@ int cmd_outbox(const struct opts *o, int argc, char **argv);
 int cmd_phone(const struct opts *o, int argc, char **argv);
 int cmd_user(const struct opts *o, int argc, char **argv);
 int cmd_backup(const struct opts *o, int argc, char **argv);
+int cmd_purge(const struct opts *o, int argc, char **argv);
 
 #endif

@@ -83,6 +83,13 @@ static const struct cli_cmd commands[] = {
 "        (SQLite's online backup API: cp would miss what is in the -wal\n"
 "        file), checked with an integrity check; DEST must not exist; see\n"
 "        README \"Backup and restore\"\n" } } },
+	{ "purge", NULL, CLI_PERMUTE, 0, 0, cmd_purge, {
+	    { "[--dry-run] [-c FILE] [-d DATABASE]",
+"        delete what the retention settings let go: inbound messages outside\n"
+"        a ticket's thread, delivered outbox rows, old sessions and failed\n"
+"        logins; never a complaint nor its history; per table the rows and\n"
+"        the cutoff; in small transactions, beside a running service;\n"
+"        --dry-run only counts (reads only); see README \"Retention\"\n" } } },
 	{ "outbox", NULL, CLI_PERMUTE, 0, -1, cmd_outbox, {
 	    { "[-c FILE] [-d DATABASE] [--dead]",
 "        list what waits to leave Aduan (webhooks, SMS), or the dead rows\n" },

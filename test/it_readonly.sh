@@ -1,6 +1,7 @@
 #!/bin/bash
 # it_readonly: the reports (`aduan stats`, `aduan outbox`, `aduan route
-# --replay`) only read.  An operator runs them with a new aduan while the
+# --replay`, `aduan user list`, `aduan purge --dry-run`) only read, and
+# only serve migrates (`aduan purge` refuses an old schema too).  An operator runs them with a new aduan while the
 # old one still serves: they must never migrate or write the database.
 #
 #   a real service stores complaints, and is stopped;
@@ -49,7 +50,8 @@ sql "CREATE INDEX complaints_phone ON complaints(phone); PRAGMA user_version = 5
 expect_eq "the old database: user_version" 5 "$(sql "PRAGMA user_version")"
 wal_clean || fail "the sqlite3 CLI left frames in $ADUAN_DB-wal"
 
-for cmd in "stats" "outbox" "outbox --dead" "route --replay"; do
+for cmd in "stats" "outbox" "outbox --dead" "route --replay" "user list" "purge --dry-run" \
+	"purge"; do
 	BEFORE=$(db_state)
 	# shellcheck disable=SC2086 # the words of $cmd are separate arguments
 	cli $cmd -c "$ADUAN_CONF" -d "$ADUAN_DB"
@@ -89,7 +91,7 @@ expect_eq "aduan stats while serving: exit status ($CLI_ERR)" 0 "$CLI_RC"
 expect_match "aduan stats while serving: the three complaints" 'complaints since .*: 3' "$CLI_OUT"
 ok "aduan stats next to a running service: exit 0"
 stop_checked "$ADUAN_PID" aduan
-for cmd in "stats" "outbox" "route --replay"; do
+for cmd in "stats" "outbox" "route --replay" "purge --dry-run"; do
 	BEFORE=$(db_state)
 	# shellcheck disable=SC2086
 	cli $cmd -c "$ADUAN_CONF" -d "$ADUAN_DB"
@@ -98,7 +100,7 @@ for cmd in "stats" "outbox" "route --replay"; do
 	wal_clean || fail "aduan $cmd on the current schema: frames in $ADUAN_DB-wal"
 done
 expect_match "route --replay on the current schema: reads the complaints" 'database: ' "$CLI_OUT"
-ok "stats, outbox, route --replay on the current schema: exit 0, the file unchanged"
+ok "stats, outbox, route --replay, purge --dry-run on the current schema: exit 0, the file unchanged"
 
 # Downgrade protection: a database of a schema newer than this aduan's
 # (written by a newer aduan) is refused by every command that opens it,
@@ -108,7 +110,7 @@ sql "PRAGMA user_version = $((LATEST + 1))" >/dev/null
 NEWER=$((LATEST + 1))
 free_port NPORT
 for cmd in "stats" "outbox" "outbox --dead" "outbox retry 1" "route --replay" "user list" \
-	"serve --demo -p $NPORT"; do
+	"purge --dry-run" "purge" "serve --demo -p $NPORT"; do
 	BEFORE=$(db_state)
 	# shellcheck disable=SC2086
 	cli $cmd -c "$ADUAN_CONF" -d "$ADUAN_DB"
