@@ -100,12 +100,15 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # The commit `aduan --version` names beside the release: git's short hash
 # when this directory is the top of a git checkout, "-dirty" appended when
 # tracked files have changes; else the first line of a COMMIT file (a
-# tarball or package records it there at packaging time); else none (the
-# release alone).  `make ADUAN_COMMIT=...` sets it outright.
-ADUAN_COMMIT ?= $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+# tarball or package records it there at packaging time; letters, digits
+# and ._+- only); else none (the release alone).  `make ADUAN_COMMIT=...`
+# sets it outright.
+ifeq ($(origin ADUAN_COMMIT),undefined)
+ADUAN_COMMIT := $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
 	c=$$(git rev-parse --short=7 HEAD 2>/dev/null); then \
 	git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; echo "$$c"; \
-	elif [ -r COMMIT ]; then head -n 1 COMMIT; fi)
+	elif [ -r COMMIT ]; then head -n 1 COMMIT | tr -cd '0-9A-Za-z._+-'; fi)
+endif
 # build/commit-id holds it, rewritten only when it changes, so that a new
 # commit, like a new VERSION, rebuilds cli/main.o alone.
 COMMIT_STAMP := $(BUILD)/commit-id

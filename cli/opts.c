@@ -161,7 +161,7 @@ const char cli_options_help[] =
 "                       who read README can use them: never on a reachable address\n"
 "  --dry-run            purge: count what would go, delete nothing (reads only)\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n";
+"  -V, --version        print the release and the git commit it was built from\n";
 
 struct conf *
 load_conf(const char *path, unsigned flags)
