@@ -1,15 +1,17 @@
 #!/bin/bash
 # it_readonly: the reports (`aduan stats`, `aduan outbox`, `aduan route
 # --replay`, `aduan user list`, `aduan purge --dry-run`) only read, and
-# only serve migrates (`aduan purge` refuses an old schema too).  An operator runs them with a new aduan while the
-# old one still serves: they must never migrate or write the database.
+# only serve migrates (`aduan purge` refuses an old schema too).  An
+# operator runs them with a new aduan while the old one still serves: they
+# must never migrate or write the database.
 #
 #   a real service stores complaints, and is stopped;
-#   the database is taken back to schema 5 as an older aduan left it (the
-#       one index migration 6 drops is put back, user_version = 5);
-#   each report refuses with "database schema 5 is older than this aduan's
-#       N" and a non-zero exit, and the file is byte for byte the same
-#       (sha256), user_version still 5, nothing in a -wal file;
+#   the database is taken back to schema 10 (migration 11's indexes
+#       dropped), then to schema 5 as an older aduan left it (the one index
+#       migration 6 drops is put back, user_version = 5);
+#   on each, each report and purge refuses with "database schema N is older
+#       than this aduan's M" and a non-zero exit, and the file is byte for
+#       byte the same (sha256), user_version still N, nothing in a -wal file;
 #   check, rules lint and route TEXT (which never open it) leave it so;
 #   aduan serve migrates it (that is its job), logging each step ("store:
 #       migrating schema 5 -> 6: ...") and a summary (a new database: "store:
@@ -45,25 +47,42 @@ stop_checked "$ADUAN_PID" aduan
 LATEST=$(sql "PRAGMA user_version")
 [ "$LATEST" -ge 6 ] || fail "expected a schema of at least 6 after serve, got $LATEST"
 
-# As an older aduan (schema 5) left it: migration 6 dropped complaints_phone.
+# refused_on OLD: every command that opens the database, but serve, refuses
+# a database of schema OLD and leaves it as it was.
+refused_on() {
+	local old=$1 cmd
+	for cmd in "stats" "outbox" "outbox --dead" "route --replay" "user list" \
+		"purge --dry-run" "purge"; do
+		BEFORE=$(db_state)
+		# shellcheck disable=SC2086 # the words of $cmd are separate arguments
+		cli $cmd -c "$ADUAN_CONF" -d "$ADUAN_DB"
+		expect_ne "aduan $cmd on a schema-$old database: exit status" 0 "$CLI_RC"
+		expect_match "aduan $cmd on a schema-$old database: says why" \
+			"database schema $old is older than this aduan's $LATEST" "$CLI_ERR"
+		expect_match "aduan $cmd on a schema-$old database: says what to do" "aduan.*serve" \
+			"$CLI_ERR"
+		expect_eq "aduan $cmd on a schema-$old database: the file is unchanged" "$BEFORE" \
+			"$(db_state)"
+		expect_eq "aduan $cmd on a schema-$old database: user_version" "$old" \
+			"$(sql "PRAGMA user_version")"
+		wal_clean || fail "aduan $cmd on a schema-$old database: frames in $ADUAN_DB-wal ($(stat -c %s "$ADUAN_DB-wal") bytes)"
+		ok "aduan $cmd on a schema-$old database: exit $CLI_RC, \"${CLI_ERR#aduan: database: }\" (cut), file unchanged"
+	done
+}
+
+# As the aduan before migration 11 (schema 10) left it: without the two
+# indexes by complaint.
+sql "DROP INDEX messages_complaint; DROP INDEX outbox_complaint; PRAGMA user_version = 10;" \
+	>/dev/null
+wal_clean || fail "the sqlite3 CLI left frames in $ADUAN_DB-wal"
+refused_on 10
+
+# As an older aduan (schema 5) left it: migration 6 dropped complaints_phone
+# (7 on create only what is missing: the indexes of 11 come back).
 sql "CREATE INDEX complaints_phone ON complaints(phone); PRAGMA user_version = 5;" >/dev/null
 expect_eq "the old database: user_version" 5 "$(sql "PRAGMA user_version")"
 wal_clean || fail "the sqlite3 CLI left frames in $ADUAN_DB-wal"
-
-for cmd in "stats" "outbox" "outbox --dead" "route --replay" "user list" "purge --dry-run" \
-	"purge"; do
-	BEFORE=$(db_state)
-	# shellcheck disable=SC2086 # the words of $cmd are separate arguments
-	cli $cmd -c "$ADUAN_CONF" -d "$ADUAN_DB"
-	expect_ne "aduan $cmd on a schema-5 database: exit status" 0 "$CLI_RC"
-	expect_match "aduan $cmd on a schema-5 database: says why" \
-		"database schema 5 is older than this aduan's $LATEST" "$CLI_ERR"
-	expect_match "aduan $cmd on a schema-5 database: says what to do" "aduan.*serve" "$CLI_ERR"
-	expect_eq "aduan $cmd on a schema-5 database: the file is unchanged" "$BEFORE" "$(db_state)"
-	expect_eq "aduan $cmd on a schema-5 database: user_version" 5 "$(sql "PRAGMA user_version")"
-	wal_clean || fail "aduan $cmd on a schema-5 database: frames in $ADUAN_DB-wal ($(stat -c %s "$ADUAN_DB-wal") bytes)"
-	ok "aduan $cmd on a schema-5 database: exit $CLI_RC, \"${CLI_ERR#aduan: database: }\" (cut), file unchanged"
-done
+refused_on 5
 
 # The commands that never open the database work as ever beside it.
 for cmd in "check --demo" "rules lint" "route JALAN"; do
