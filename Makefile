@@ -101,11 +101,31 @@ FUZZ_TIME ?= 60
 
 .DEFAULT_GOAL := all
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-# Only cli/main.c uses ADUAN_VERSION (as cli_version): only cli/main.o is
-# rebuilt when VERSION changes (test/it_build.sh checks both).  Not the first
-# rule: .DEFAULT_GOAL above keeps a bare `make` building ./aduan.
-$(BUILD)/cli/main.o: VERSION
-$(BUILD)/cli/main.o: VERSION_DEF = -DADUAN_VERSION='"$(VERSION)"'
+# The commit `aduan --version` names beside the release: git's short hash
+# when this directory is the top of a git checkout, "-dirty" appended when
+# tracked files have changes; else the first line of a COMMIT file (a
+# tarball or package records it there at packaging time; letters, digits
+# and ._+- only); else none (the release alone).  `make ADUAN_COMMIT=...`
+# sets it outright.
+ifeq ($(origin ADUAN_COMMIT),undefined)
+ADUAN_COMMIT := $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+	c=$$(git rev-parse --short=7 HEAD 2>/dev/null); then \
+	git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; echo "$$c"; \
+	elif [ -r COMMIT ]; then head -n 1 COMMIT | tr -cd '0-9A-Za-z._+-'; fi)
+endif
+# build/commit-id holds it, rewritten only when it changes, so that a new
+# commit, like a new VERSION, rebuilds cli/main.o alone.
+COMMIT_STAMP := $(BUILD)/commit-id
+$(shell mkdir -p $(BUILD) && { [ -f $(COMMIT_STAMP) ] && \
+	[ "$$(cat $(COMMIT_STAMP))" = '$(ADUAN_COMMIT)' ] || \
+	echo '$(ADUAN_COMMIT)' >$(COMMIT_STAMP); })
+# Only cli/main.c uses ADUAN_VERSION and ADUAN_COMMIT (as cli_version and
+# cli_commit): only cli/main.o is rebuilt when VERSION or the commit changes
+# (test/it_build.sh checks both).  Not the first rule: .DEFAULT_GOAL above
+# keeps a bare `make` building ./aduan.
+$(BUILD)/cli/main.o: VERSION $(COMMIT_STAMP)
+$(BUILD)/cli/main.o: VERSION_DEF = -DADUAN_VERSION='"$(VERSION)"' \
+	-DADUAN_COMMIT='"$(ADUAN_COMMIT)"'
 
 .PHONY: all run check test deps clean
 # Keep test objects: they are prerequisites of two rules, not throw-away files.

@@ -4,7 +4,7 @@
  * it; --help is written from that table, so the help and the commands
  * cannot drift apart.  One file per command or close family (check.c,
  * route.c, replay.c, stats.c, outbox.c, sms.c, reload.c, serve.c,
- * user.c, backup.c); the helpers they share (loading the config, opening the store,
+ * user.c, backup.c, purge.c); the helpers they share (loading the config, opening the store,
  * ...) are in opts.c.  Logic lives in the modules below: a command parses,
  * loads, calls, prints.
  *
@@ -56,6 +56,7 @@ struct opts {
 	const char *agency;     /* user add */
 	const char *role;
 	const char *name;
+	int dry_run;            /* purge */
 };
 
 /* A command's return value for wrong arguments (never an exit status). */
@@ -89,6 +90,8 @@ struct cli_cmd {
 
 /* The version the binary was built as (the VERSION file). */
 extern const char cli_version[];
+/* The git commit it was built from ("abc1234", "abc1234-dirty"), "" when unknown. */
+extern const char cli_commit[];
 
 /*
  * The help: the commands' part generated from the command table
@@ -181,5 +184,6 @@ int cmd_outbox(const struct opts *o, int argc, char **argv);
 int cmd_phone(const struct opts *o, int argc, char **argv);
 int cmd_user(const struct opts *o, int argc, char **argv);
 int cmd_backup(const struct opts *o, int argc, char **argv);
+int cmd_purge(const struct opts *o, int argc, char **argv);
 
 #endif

@@ -5,8 +5,9 @@
  * cli_usage() writes from the table.  The commands themselves are in the
  * other files of cli/; the option parser and the shared helpers in opts.c.
  *
- * The only file that sees ADUAN_VERSION (the VERSION file, given by the
- * Makefile): a new version recompiles this file alone.
+ * The only file that sees ADUAN_VERSION and ADUAN_COMMIT (the VERSION file
+ * and the git commit, given by the Makefile): a new version or commit
+ * recompiles this file alone.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,8 +21,12 @@
 #ifndef ADUAN_VERSION
 #define ADUAN_VERSION "dev"
 #endif
+#ifndef ADUAN_COMMIT
+#define ADUAN_COMMIT ""
+#endif
 
 const char cli_version[] = ADUAN_VERSION;
+const char cli_commit[] = ADUAN_COMMIT;
 
 static const char usage_head[] =
 "usage: aduan COMMAND [OPTIONS] [ARGS]\n"
@@ -78,6 +83,13 @@ static const struct cli_cmd commands[] = {
 "        (SQLite's online backup API: cp would miss what is in the -wal\n"
 "        file), checked with an integrity check; DEST must not exist; see\n"
 "        README \"Backup and restore\"\n" } } },
+	{ "purge", NULL, CLI_PERMUTE, 0, 0, cmd_purge, {
+	    { "[--dry-run] [-c FILE] [-d DATABASE]",
+"        delete what the retention settings let go: inbound messages outside\n"
+"        a ticket's thread, delivered outbox rows, old sessions and failed\n"
+"        logins; never a complaint nor its history; per table the rows and\n"
+"        the cutoff; in small transactions, beside a running service;\n"
+"        --dry-run only counts (reads only); see README \"Retention\"\n" } } },
 	{ "outbox", NULL, CLI_PERMUTE, 0, -1, cmd_outbox, {
 	    { "[-c FILE] [-d DATABASE] [--dead]",
 "        list what waits to leave Aduan (webhooks, SMS), or the dead rows\n" },
@@ -163,7 +175,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
-		printf("aduan %s\n", cli_version);
+		/* "aduan 0.2.0 (commit abc1234)"; the release alone when built without one. */
+		if (cli_commit[0] != '\0')
+			printf("aduan %s (commit %s)\n", cli_version, cli_commit);
+		else
+			printf("aduan %s\n", cli_version);
 		return 0;
 	}
 	/* An unknown command's options are parsed too: -h answers there as well. */

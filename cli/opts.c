@@ -38,6 +38,7 @@ cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags)
 		{ "agency", required_argument, NULL, 'G' },
 		{ "role", required_argument, NULL, 'O' },
 		{ "name", required_argument, NULL, 'M' },
+		{ "dry-run", no_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -108,6 +109,9 @@ cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags)
 		case 'M':
 			o->name = optarg;
 			break;
+		case 'Y':
+			o->dry_run = 1;
+			break;
 		case 'A':
 			if (str_to_long(optarg, 0, 65535, &o->admin_port) != 0) {
 				fprintf(stderr, "aduan: --admin-port %s: not a port number (0..65535)\n",
@@ -155,8 +159,9 @@ const char cli_options_help[] =
 "                       plaintexts README and conf/aduan.conf publish (make run\n"
 "                       uses it); without it they are config errors.  Anyone\n"
 "                       who read README can use them: never on a reachable address\n"
+"  --dry-run            purge: count what would go, delete nothing (reads only)\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n";
+"  -V, --version        print the release and the git commit it was built from\n";
 
 struct conf *
 load_conf(const char *path, unsigned flags)

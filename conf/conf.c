@@ -150,6 +150,12 @@ static const struct scalar scalars[] = {
 	  .sdef = "full", .choices = sync_choices, .off = F(sync_full) },
 	{ .group = "store", .name = "busy_timeout_ms", .kind = K_INT, .min = 0, .max = 60000,
 	  .ldef = 2000, .off = F(busy_timeout_ms) },
+	{ .group = "retention", .name = "messages_days", .kind = K_INT, .min = 0, .max = 36500,
+	  .ldef = 180, .off = F(retention_messages_days) },
+	{ .group = "retention", .name = "outbox_days", .kind = K_INT, .min = 0, .max = 36500,
+	  .ldef = 90, .off = F(retention_outbox_days) },
+	{ .group = "retention", .name = "sessions_days", .kind = K_INT, .min = 0, .max = 36500,
+	  .ldef = 30, .off = F(retention_sessions_days) },
 	{ .group = "sms", .name = "country_code", .kind = K_STR, .min = 1, .max = 3,
 	  .sdef = "62", .check = check_country, .off = F(country_code) },
 	{ .group = "sms", .name = "short_code", .kind = K_STR, .min = 1, .max = 11,
@@ -269,7 +275,7 @@ static const struct scalar scalars[] = {
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
-	"server", "admin", "store", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
+	"server", "admin", "store", "retention", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
 	"open311", "email", "inbox",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"

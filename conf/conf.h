@@ -200,6 +200,11 @@ struct conf {
 	int sync_full;          /* 1: synchronous=FULL (default), 0: NORMAL */
 	int busy_timeout_ms;    /* default 2000 */
 
+	/* retention: what `aduan purge` deletes (store/purge.c); 0 = keep forever */
+	int retention_messages_days;    /* inbound messages outside a ticket's thread, default 180 */
+	int retention_outbox_days;      /* delivered outbox rows but a ticket's SMS, default 90 */
+	int retention_sessions_days;    /* USSD and web sessions, failed logins, default 30 */
+
 	/* sms */
 	char *country_code;     /* digits, default "62" */
 	char *short_code;       /* shown in replies, default "1708" */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -322,6 +323,27 @@ static const char *const migrations[] = {
 };
 
 
+/*
+ * What each migration does, for the log of an upgrade: migration_what[i]
+ * is migrations[i]'s (schema i -> i + 1), in words an operator reads.
+ */
+static const char *const migration_what[] = {
+	"the initial schema: complaints, events, messages, phones",
+	"USSD sessions and the outbox",
+	"service-level times on complaints, delivery reports on the outbox",
+	"long messages in parts",
+	"the config version that routed each complaint",
+	"fewer indexes per new complaint",
+	"indexes for the public (Open311) listings",
+	"the flood and loop guard, indexes for the purges",
+	"the agency side: event details, duplicate links",
+	"the web inbox: accounts, sessions, failed logins, audit log",
+	"indexes on messages and outbox by complaint",
+};
+
+_Static_assert(ARRAY_LEN(migration_what) == ARRAY_LEN(migrations),
+    "every migration says what it does");
+
 const char *const db_sql[ST_NSTMTS] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -411,16 +433,32 @@ exec_const(struct store *s, const char *sql, const char *what, char *err,
 }
 
 /*
+ * Downgrade protection: an aduan never runs on a schema newer than its own
+ * (it would not know the shape of the tables, and an older migration list
+ * cannot undo a newer one).  Going back to an older aduan means restoring
+ * the backup taken before the upgrade.
+ */
+#define NEWER_SCHEMA "%s: database schema %d is newer than this aduan knows (%d): " \
+	"it was written by a newer aduan; use that one, or to go back to this " \
+	"version restore the backup taken before the upgrade (README: Upgrade and rollback)"
+
+/*
  * Brings the schema up to date, one transaction per migration.  The
  * version is read inside the write transaction so two processes opening a
  * fresh file at once cannot both apply the same migration.
+ *
+ * An upgrade logs each step at info ("store: migrating schema 10 -> 11:
+ * what, in FILE") and a summary; a new database one line ("created schema
+ * 11"); a current one nothing.
  */
 static int
 migrate(struct store *s, const char *path, char *err, size_t errsz)
 {
 	const int latest = (int)ARRAY_LEN(migrations);
-	int v;
+	int v, from = -1;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (exec_const(s, "BEGIN IMMEDIATE", "begin migration", err,
 		    errsz) == -1)
@@ -430,16 +468,23 @@ migrate(struct store *s, const char *path, char *err, size_t errsz)
 			goto fail;
 		}
 		if (v > latest) {
-			errf(err, errsz, "%s: schema version %d is newer than "
-			    "this aduan knows (%d); use a newer aduan", path, v,
-			    latest);
+			errf(err, errsz, NEWER_SCHEMA, path, v, latest);
 			goto fail;
 		}
+		if (from == -1)
+			from = v;
 		if (v == latest)
 			break;
+		if (from > 0)
+			log_info("store: migrating schema %d -> %d: %s, in %s", v, v + 1,
+			    migration_what[v], path);
 		if (exec_const(s, migrations[v], "schema migration", err,
-		    errsz) == -1)
+		    errsz) == -1) {
+			if (from > 0)
+				log_error("store: migration %d -> %d of %s failed, rolled back: "
+				    "%s", v, v + 1, path, err);
 			goto fail;
+		}
 		if (user_version(s) != v + 1) {
 			/* A migration that forgot its PRAGMA: a bug, not bad data. */
 			errf(err, errsz, "schema migration %d did not set "
@@ -449,7 +494,16 @@ migrate(struct store *s, const char *path, char *err, size_t errsz)
 		if (exec_const(s, "COMMIT", "commit migration", err, errsz) == -1)
 			goto fail;
 	}
-	return exec_const(s, "COMMIT", "end migration", err, errsz);
+	if (exec_const(s, "COMMIT", "end migration", err, errsz) == -1)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (from == 0)
+		log_info("store: created schema %d in %s", latest, path);
+	else if (from < latest)
+		log_info("store: %s migrated from schema %d to %d in %d step%s, %.2f s",
+		    path, from, latest, latest - from, latest - from == 1 ? "" : "s",
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
 
 fail:
 	if (!sqlite3_get_autocommit(s->db))
@@ -475,14 +529,13 @@ schema_current(struct store *s, const char *path, char *err, size_t errsz)
 	}
 	if (v < latest) {
 		errf(err, errsz, "%s: database schema %d is older than this aduan's %d; "
-		    "this command only reads and does not migrate: run this aduan's serve "
+		    "this command does not migrate: run this aduan's serve "
 		    "on the database once (it migrates on start), or use the aduan that "
 		    "wrote it", path, v, latest);
 		return -1;
 	}
 	if (v > latest) {
-		errf(err, errsz, "%s: database schema %d is newer than this aduan "
-		    "knows (%d); use a newer aduan", path, v, latest);
+		errf(err, errsz, NEWER_SCHEMA, path, v, latest);
 		return -1;
 	}
 	return 0;
@@ -679,7 +732,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		errf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	if ((ro ? schema_current(s, path, err, errsz) : migrate(s, path, err, errsz)) == -1)
+	if ((ro || (opt != NULL && opt->no_migrate) ? schema_current(s, path, err, errsz) :
+	    migrate(s, path, err, errsz)) == -1)
 		goto fail;
 	if (prepare_all(s, err, errsz) == -1)
 		goto fail;

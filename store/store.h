@@ -34,6 +34,11 @@ struct store_options {
 	                           SQLITE_OPEN_READONLY and query_only, never
 	                           created, migrated nor written; a schema other
 	                           than this binary's is refused with a message */
+	int no_migrate;         /* 1: read-write, but a schema other than this
+	                           binary's is refused as with read_only: only
+	                           `aduan serve` migrates (a maintenance command
+	                           of a new aduan, run while the old one still
+	                           serves, must not change the schema under it) */
 };
 
 /*
@@ -924,6 +929,57 @@ int store_monitor_read(struct store *s, int64_t now, struct store_monitor *m);
  */
 int store_monitor_overdue(struct store *s, int64_t now, size_t limit,
     void (*fn)(void *arg, const char *agency, long n), void *arg);
+
+/* ---- retention (purge.c): what `aduan purge` deletes ------------------
+ *
+ * Old rows that no ticket needs, never a complaint nor its history: the
+ * rule for each kind is in store/purge.c's opening comment (and README).
+ * A purge is a loop of batches, each its own transaction
+ * (store_run), so a serving aduan's writes go between them.
+ */
+
+enum store_purge_kind {
+	STORE_PURGE_MESSAGES,           /* inbound messages outside a ticket's thread */
+	STORE_PURGE_OUTBOX,             /* delivered rows, but a ticket's SMS */
+	STORE_PURGE_USSD,               /* USSD sessions */
+	STORE_PURGE_SESSIONS,           /* ended web inbox sessions */
+	STORE_PURGE_LOGIN_FAILURES,     /* failed logins */
+	STORE_PURGE_N
+};
+
+/*
+ * Messages younger than this are never purged, whatever the setting: a
+ * gateway that did not get our answer retries the same message id (for
+ * at most a day: Vonage's retries, the longest, stop after 24 hours) and
+ * must get the stored reply, not a second handling.
+ */
+#define STORE_DEDUP_KEEP        (3 * 86400)
+
+struct store_purge_plan {
+	int64_t now;
+	int64_t before[STORE_PURGE_N];  /* rows older than this go; 0: keep them all */
+};
+
+/*
+ * The cutoffs at `now` for retention settings in days (0: keep forever):
+ * messages_days for messages (never less than STORE_DEDUP_KEEP),
+ * outbox_days for the outbox, sessions_days for USSD and web sessions and
+ * failed logins.  Pure.
+ */
+void store_purge_plan(int64_t now, int messages_days, int outbox_days, int sessions_days,
+    struct store_purge_plan *p);
+/* The table of a kind ("messages", "outbox", "ussd_sessions", ...). */
+const char *store_purge_name(enum store_purge_kind k);
+/* How many rows of kind k a purge with this cutoff deletes; reads only.  -1 on error. */
+long long store_purge_count(struct store *s, enum store_purge_kind k, int64_t before);
+/*
+ * Deletes at most STORE_PURGE_BATCH rows of kind k older than before, in
+ * the caller's transaction (inside store_run); *cursor is the purge's
+ * place (0 at the start; the function moves it).  The number deleted, 0
+ * when none is left, -1 on error.
+ */
+long store_purge_batch(struct store *s, enum store_purge_kind k, int64_t before,
+    int64_t *cursor);
 
 /* ---- backup (backup.c) -------------------------------------------------
  * `aduan backup`: its own connections, never a struct store, so it runs

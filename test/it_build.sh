@@ -69,6 +69,32 @@ expect_eq "aduan --version after the bump" "aduan 9.8.7-itbuild" \
 	"$("$tree/$build/aduan" --version)"
 ok "a bumped VERSION is printed by the rebuilt aduan"
 
+# 2b. The commit: a tree without .git takes the one a packager recorded in
+# COMMIT, and a new one rebuilds cli/main.o alone, as VERSION does.
+echo cafe123 >"$tree/COMMIT"
+out=$(cd "$tree" && make --no-print-directory SANITIZE="$sanitize" "$build/aduan" 2>&1) ||
+	fail "make in the copy with a COMMIT file: $out"
+compiles=$(printf '%s\n' "$out" | grep -c -- ' -c -o ')
+expect_eq "compiles in the copy after COMMIT appeared (cli/main.c only)" 1 "$compiles"
+expect_eq "aduan --version with a COMMIT file" "aduan 9.8.7-itbuild (commit cafe123)" \
+	"$("$tree/$build/aduan" --version)"
+out=$(cd "$tree" && make --no-print-directory SANITIZE="$sanitize" "$build/aduan" 2>&1) ||
+	fail "make in the copy again: $out"
+expect_eq "compiles when nothing changed" 0 "$(printf '%s\n' "$out" | grep -c -- ' -c -o ')"
+ok "a commit recorded in COMMIT is printed; a new one rebuilds cli/main.o only"
+
+# 2c. In a git checkout, the release and git's commit ("-dirty" with changes).
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$root" ]; then
+	head=$(git rev-parse --short=7 HEAD)
+	rel=$(tr -d ' \t\r\n' <VERSION)
+	expect_match "aduan --version in the git checkout" \
+		"^aduan ${rel//./\\.} \\(commit [0-9a-f]{7,}(-dirty)?\\)\$" "$("$ADUAN_BIN" --version)"
+	out=$(mk -n -W VERSION "$build/aduan")
+	expect_match "make -n in the git checkout passes git's commit" \
+		"-DADUAN_COMMIT='\"$head(-dirty)?\"'" "$out"
+	ok "aduan --version in the git checkout: $("$ADUAN_BIN" --version)"
+fi
+
 # 3. CPPFLAGS and LDFLAGS.
 out=$(mk -n -B CPPFLAGS=-DIT_BUILD_CPP LDFLAGS=-Wl,-O1,--it-build-ld "$build/aduan" \
 	"$build/test/test_route" "$build/test/tool_http")

@@ -49,7 +49,9 @@ ok "--help / -h: exit 0, mentions serve, check, route, sms, --demo"
 
 cli --version
 expect_eq "aduan --version: exit status" 0 "$CLI_RC"
-expect_eq "aduan --version: matches the VERSION file" "aduan $VERSION_WANT" "$CLI_OUT"
+# The release, and the commit it was built from when known (it_build checks which).
+expect_match "aduan --version: matches the VERSION file" \
+	"^aduan ${VERSION_WANT//./\\.}( \\(commit [0-9a-f]+(-dirty)?\\))?\$" "$CLI_OUT"
 ok "--version: $CLI_OUT"
 
 cli

@@ -688,6 +688,32 @@ test_scalar_range(void **state)
 	assert_int_equal(errs.n, 5);
 }
 
+/* retention: days, 0 keeps forever; what `aduan purge` reads. */
+static void
+test_retention(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE);
+	assert_int_equal(c->retention_messages_days, 180);
+	assert_int_equal(c->retention_outbox_days, 90);
+	assert_int_equal(c->retention_sessions_days, 30);
+	conf_free(c);
+	c = load_good(BASE "retention = { messages_days = 0; outbox_days = 7; sessions_days = 1; };\n");
+	assert_int_equal(c->retention_messages_days, 0);
+	assert_int_equal(c->retention_outbox_days, 7);
+	assert_int_equal(c->retention_sessions_days, 1);
+	conf_free(c);
+	load_bad(BASE
+	    "retention = { messages_days = -1;\n"                          /* 6 */
+	    "  outbox = 3; };\n");                                         /* 7 */
+	expect_error(&errs, 6, "retention.messages_days: -1 is out of range 0..36500");
+	expect_error(&errs, 7, "unknown setting 'outbox' in 'retention' (known: messages_days, "
+	    "outbox_days, sessions_days)");
+	assert_int_equal(errs.n, 2);
+}
+
 static void
 test_scalar_types(void **state)
 {
@@ -1570,6 +1596,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_scalars_set),
 		cmocka_unit_test(test_scalar_range),
+		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_scalar_types),
 		cmocka_unit_test(test_scalar_values),
 		cmocka_unit_test(test_max_text_within_body),

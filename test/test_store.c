@@ -3389,6 +3389,229 @@ test_public_listing_hides_and_bounds(void **state)
 		store_complaint_clear(&out[n]);
 }
 
+/* ---- retention (store/purge.c) ------------------------------------------ */
+
+#define PURGE_NOW       1800000000LL
+#define DAY             86400LL
+
+/* A statement on the fixture's file through a connection of its own. */
+static void
+file_exec(const struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+static void
+add_msg(struct store *s, const char *gw_id, const char *command, int64_t complaint_id,
+    int64_t at)
+{
+	struct store_message m = message("kannel", gw_id, "balasan");
+
+	m.command = command;
+	m.complaint_id = complaint_id;
+	m.received_at = at;
+	if (store_message_add(s, &m) != 1)
+		fail_msg("add message %s: %s", gw_id, store_errmsg());
+}
+
+/* An outbox row in `state`, last changed at `at`. */
+static void
+add_out(const struct fixture *f, const char *key, const char *kind, int64_t complaint_id,
+    const char *state, int64_t at)
+{
+	struct store_outbox_new o = { kind, "+6281234567890", "isi", key, complaint_id, at };
+	char sql[256];
+
+	if (store_outbox_add(f->s, &o) != 1)
+		fail_msg("add outbox %s: %s", key, store_errmsg());
+	snprintf(sql, sizeof sql, "UPDATE outbox SET state = '%s', updated_at = %lld"
+	    " WHERE idem_key = '%s'", state, (long long)at, key);
+	file_exec(f, sql);
+}
+
+/* Every batch of kind k until none is left: the rows deleted. */
+static long
+purge_all(struct store *s, enum store_purge_kind k, int64_t before, int *batches)
+{
+	int64_t cursor = 0;
+	long n, total = 0;
+
+	*batches = 0;
+	while ((n = store_purge_batch(s, k, before, &cursor)) > 0) {
+		assert_true(n <= STORE_PURGE_BATCH);
+		total += n;
+		++*batches;
+	}
+	if (n < 0)
+		fail_msg("purge %s: %s", store_purge_name(k), store_errmsg());
+	return total;
+}
+
+static void
+count_thread(void *arg, const struct store_thread_item *t)
+{
+	(void)t;
+	++*(int *)arg;
+}
+
+/*
+ * What a purge deletes and what it keeps: a ticket's thread (its complaint,
+ * TAMBAH and BATAL messages, the SMS sent to its reporter), its events, and
+ * pending, sending and dead outbox rows stay whatever their age; STATUS
+ * queries, help and other messages outside a thread, delivered webhooks
+ * and emails, old sessions and failed logins go once older than the cutoff.
+ */
+static void
+test_purge_keeps_tickets(void **state)
+{
+	struct fixture *f = *state;
+	struct store_purge_plan p;
+	struct store_account a;
+	int64_t old = PURGE_NOW - 200 * DAY, recent = PURGE_NOW - 5 * DAY, cid, other;
+	int thread = 0, batches, k;
+	long long want[STORE_PURGE_N];
+
+	cid = add_complaint(f->s, "PURG0001");
+	other = add_complaint(f->s, "PURG0002");
+	assert_int_equal(store_event_add(f->s, cid, old + 60, "dpu-jakarta", "routed", "ok"), 0);
+	add_msg(f->s, "m-complaint", "complaint", cid, old);
+	add_msg(f->s, "m-add", "add", cid, old + 10);
+	add_msg(f->s, "m-cancel", "cancel", other, old + 20);
+	add_msg(f->s, "m-status", "status", cid, old + 30);     /* goes: not in the thread */
+	add_msg(f->s, "m-help", "help", 0, old + 40);           /* goes */
+	add_msg(f->s, "m-stop", "stop", 0, old + 50);           /* goes */
+	add_msg(f->s, "m-help-new", "help", 0, recent);         /* kept: recent */
+	add_out(f, "o-sms-ticket", "sms", cid, "sent", old);    /* kept: the thread */
+	add_out(f, "o-webhook", "webhook", cid, "sent", old);   /* goes */
+	add_out(f, "o-email", "email", 0, "sent", old);         /* goes */
+	add_out(f, "o-reply", "sms", 0, "sent", old);           /* goes */
+	add_out(f, "o-dead", "webhook", cid, "dead", old);      /* kept: dead */
+	add_out(f, "o-pending", "sms", 0, "pending", old);      /* kept: pending */
+	add_out(f, "o-sending", "webhook", cid, "sending", old);/* kept */
+	add_out(f, "o-new", "webhook", cid, "sent", recent);    /* kept: recent */
+	{
+		struct store_ussd u;
+
+		fill_ussd(&u, "at", "s-old", "+6281234567890", old);
+		put_ussd(f->s, &u);
+		fill_ussd(&u, "at", "s-new", "+6281234567890", recent);
+		put_ussd(f->s, &u);
+	}
+	memset(&a, 0, sizeof a);
+	str_copy(a.login, sizeof a.login, "siti");
+	str_copy(a.agency, sizeof a.agency, "dpu-jakarta");
+	str_copy(a.role, sizeof a.role, "staff");
+	str_copy(a.pw_hash, sizeof a.pw_hash, "x");
+	a.created_at = old;
+	assert_int_equal(store_account_add(f->s, &a), 1);
+	assert_int_equal(store_session_add(f->s, "t-old", a.id, "c", old, old + DAY), 0);
+	assert_int_equal(store_session_add(f->s, "t-new", a.id, "c", recent, PURGE_NOW + DAY), 0);
+	assert_int_equal(store_login_failure_note(f->s, "login:siti", old), 0);
+	assert_int_equal(store_login_failure_note(f->s, "login:siti", recent), 0);
+
+	store_purge_plan(PURGE_NOW, 180, 90, 30, &p);
+	want[STORE_PURGE_MESSAGES] = 3;
+	want[STORE_PURGE_OUTBOX] = 3;
+	want[STORE_PURGE_USSD] = 1;
+	want[STORE_PURGE_SESSIONS] = 1;
+	want[STORE_PURGE_LOGIN_FAILURES] = 1;
+	for (k = 0; k < STORE_PURGE_N; k++) {
+		long long n = store_purge_count(f->s, k, p.before[k]);
+
+		if (n != want[k])
+			fail_msg("%s: a dry run counts %lld rows, expected %lld", store_purge_name(k),
+			    n, want[k]);
+	}
+	for (k = 0; k < STORE_PURGE_N; k++) {
+		long n = purge_all(f->s, k, p.before[k], &batches);
+
+		if (n != want[k])
+			fail_msg("%s: the purge deleted %ld rows, expected %lld", store_purge_name(k),
+			    n, want[k]);
+		assert_int_equal(store_purge_count(f->s, k, p.before[k]), 0);
+	}
+	assert_int_equal(file_int(f, "SELECT count(*) FROM messages WHERE gw_id IN"
+	    " ('m-complaint', 'm-add', 'm-cancel', 'm-help-new')"), 4);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM messages"), 4);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM outbox WHERE idem_key IN"
+	    " ('o-sms-ticket', 'o-dead', 'o-pending', 'o-sending', 'o-new')"), 5);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM outbox"), 5);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM complaints"), 2);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM events"), 3);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM ussd_sessions"), 1);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM sessions WHERE token_sha256 = 't-new'"),
+	    1);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM login_failures"), 1);
+	/* The ticket's page shows its whole thread as before. */
+	assert_int_equal(store_inbox_thread(f->s, cid, 50, count_thread, &thread), 0);
+	assert_int_equal(thread, 3);    /* complaint, TAMBAH, the SMS sent */
+}
+
+/*
+ * Whatever the setting, a message younger than STORE_DEDUP_KEEP stays, so
+ * a gateway's retry still gets the stored reply; 0 days keeps everything.
+ */
+static void
+test_purge_dedup_window(void **state)
+{
+	struct fixture *f = *state;
+	struct store_purge_plan p;
+	char reply[64];
+	int batches;
+
+	add_msg(f->s, "r-inside", "status", 0, PURGE_NOW - STORE_DEDUP_KEEP + 3600);
+	add_msg(f->s, "r-outside", "status", 0, PURGE_NOW - STORE_DEDUP_KEEP - 3600);
+	store_purge_plan(PURGE_NOW, 1, 1, 1, &p);
+	assert_true(p.before[STORE_PURGE_MESSAGES] <= PURGE_NOW - STORE_DEDUP_KEEP);
+	assert_int_equal(p.before[STORE_PURGE_OUTBOX], PURGE_NOW - DAY);
+	assert_int_equal(purge_all(f->s, STORE_PURGE_MESSAGES, p.before[STORE_PURGE_MESSAGES],
+	    &batches), 1);
+	assert_int_equal(store_message_find(f->s, "kannel", "r-inside", NULL, reply,
+	    sizeof reply), 1);
+	assert_string_equal(reply, "balasan");
+	assert_int_equal(store_message_find(f->s, "kannel", "r-outside", NULL, reply,
+	    sizeof reply), 0);
+
+	store_purge_plan(PURGE_NOW, 0, 0, 0, &p);
+	for (int k = 0; k < STORE_PURGE_N; k++)
+		assert_int_equal(p.before[k], 0);
+}
+
+/*
+ * Many rows go in batches of at most STORE_PURGE_BATCH, each a short
+ * transaction; the kept rows at the front of the table are walked past.
+ */
+static void
+test_purge_batches(void **state)
+{
+	struct fixture *f = *state;
+	int64_t cid = add_complaint(f->s, "PURG0003");
+	char id[32];
+	int i, batches;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(id, sizeof id, "keep-%d", i);
+		add_msg(f->s, id, "complaint", cid, PURGE_NOW - 400 * DAY);
+	}
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < 2 * STORE_PURGE_BATCH + 7; i++) {
+		snprintf(id, sizeof id, "go-%d", i);
+		add_msg(f->s, id, "status", 0, PURGE_NOW - 300 * DAY);
+	}
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(purge_all(f->s, STORE_PURGE_MESSAGES, PURGE_NOW - 180 * DAY, &batches),
+	    2 * STORE_PURGE_BATCH + 7);
+	assert_int_equal(batches, 3);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM messages"), 50);
+}
+
 int
 main(void)
 {
@@ -3432,6 +3655,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ussd_put_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_find_resumable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_keeps_tickets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_dedup_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_add_and_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_add_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_and_outbox_rolled_back, setup, teardown),
