@@ -253,7 +253,7 @@ start_admin(struct serve *s)
 	metrics_inc("aduan_config_reloads_total", "", 0);
 	metrics_inc("aduan_config_reload_failures_total", "", 0);
 	metrics_set_gauge_fn(intake_metrics_gauges, &s->ix);
-	metrics_set_build(cli_version, NULL);   /* the commit: when cli knows one */
+	metrics_set_build(cli_version, cli_commit);
 	ho.listen = s->c->admin_listen;
 	ho.port = s->o->admin_port > 0 ? (int)s->o->admin_port : s->c->admin_port;
 	ho.threads = 1;
@@ -333,8 +333,9 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 	start_workers(&s);
 	start_listener(&s);
 	start_admin(&s);
-	log_info("aduan %s serving on %s port %d: config %s (version %s), database %s, "
-	    "%zu agencies, %zu rules", cli_version, s.c->listen, http_port(s.srv), o->conf,
+	log_info("aduan %s%s%s serving on %s port %d: config %s (version %s), database %s, "
+	    "%zu agencies, %zu rules", cli_version, cli_commit[0] ? " commit " : "", cli_commit,
+	    s.c->listen, http_port(s.srv), o->conf,
 	    s.c->hash, o->database ? o->database : s.c->database, s.c->nagencies, s.c->nrules);
 	if (s.admin != NULL)
 		log_info("admin listener on %s port %d: /healthz, /metrics, POST /admin/reload",

@@ -11,7 +11,7 @@
  *   stmt.c        the statement helper below, and writes of several
  *                 statements (stmt_op_*)
  *   messages.c, complaints.c, phones.c, ussd.c, outbox.c, listing.c,
- *   parts.c, reports.c, guard.c, accounts.c
+ *   parts.c, reports.c, guard.c, accounts.c, inbox.c, purge.c, monitor.c
  *                 one section of store.h each, with its SQL
  *   backup.c      aduan backup: its own connections, none of the above
  *

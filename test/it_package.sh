@@ -50,6 +50,8 @@ debs=("$IT_TMP"/aduan_*.deb)
 deb=${debs[0]}
 expect_eq "the version of the package" "$(dpkg-parsechangelog -l debian/changelog -S Version)" \
 	"$(dpkg-deb -f "$deb" Version)"
+expect_eq "debian/changelog's newest entry is the release in VERSION" "$(cat VERSION)" \
+	"$(dpkg-parsechangelog -l debian/changelog -S Version)"
 ok "dpkg-buildpackage -us -uc -b in ${took}s: $(basename "$deb")"
 
 # 2. The files, with their modes and owners.
