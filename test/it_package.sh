@@ -37,7 +37,10 @@ else
 fi
 [ -e "$src/build" ] && fail "the copy has a build/ directory"
 start=$SECONDS
-(cd "$src" && DEB_BUILD_OPTIONS='nocheck parallel=2' dpkg-buildpackage -us -uc -b) \
+# A packager's shell: not the variables of the make that runs this test
+# (MAKEFLAGS would carry `make SANITIZE=...` into debian/rules' make).
+(cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u SANITIZE \
+	DEB_BUILD_OPTIONS='nocheck parallel=2' dpkg-buildpackage -us -uc -b) \
 	>"$IT_TMP/build.log" 2>&1
 rc=$?
 add_log "$IT_TMP/build.log"
@@ -50,6 +53,9 @@ debs=("$IT_TMP"/aduan_*.deb)
 deb=${debs[0]}
 expect_eq "the version of the package" "$(dpkg-parsechangelog -l debian/changelog -S Version)" \
 	"$(dpkg-deb -f "$deb" Version)"
+deps=$(dpkg-deb -f "$deb" Depends)
+case $deps in *libasan*|*libubsan*)
+	fail "the package's binary is built with sanitizers (Depends: $deps)";; esac
 expect_eq "debian/changelog's newest entry is the release in VERSION" "$(cat VERSION)" \
 	"$(dpkg-parsechangelog -l debian/changelog -S Version)"
 ok "dpkg-buildpackage -us -uc -b in ${took}s: $(basename "$deb")"
