@@ -176,6 +176,7 @@ int cmd_serve(const struct opts *o, int argc, char **argv);
 int cmd_reload(const struct opts *o, int argc, char **argv);
 int cmd_check(const struct opts *o, int argc, char **argv);
 int cmd_rules_lint(const struct opts *o, int argc, char **argv);
+int cmd_rules_suggest(const struct opts *o, int argc, char **argv);
 int cmd_route(const struct opts *o, int argc, char **argv);
 int cmd_replay(const struct opts *o);
 int cmd_stats(const struct opts *o, int argc, char **argv);

@@ -59,6 +59,13 @@ static const struct cli_cmd commands[] = {
 "        letter apart, phrases, unused agencies, regions without regional\n"
 "        agencies; FILE:LINE: warning|note: ...; exit 0 no warnings, 1\n"
 "        warnings, 2 the config does not load\n" } } },
+	{ "rules", "suggest", 0, 1, -1, cmd_rules_suggest, {
+	    { "[-c FILE] [-d DATABASE] [--since 90d] [--min N]",
+"        learn from triage: words of the complaints the router sent to triage\n"
+"        and a person moved to an agency (seen in N texts, default 2), each\n"
+"        checked by replay: how many of those texts it would have routed,\n"
+"        how many routed ones it would move; prints aliases lines to paste,\n"
+"        best first, and the words left out and why; reads only\n" } } },
 	{ "route", NULL, 0, 0, -1, cmd_route, {
 	    { "[-c FILE] TEXT",
 "        dry run: which agency TEXT would go to, by which rule and word, exact\n"
@@ -139,6 +146,22 @@ find_cmd(const char *name)
 	return NULL;
 }
 
+/*
+ * A command of several rows ("rules lint", "rules suggest"): the row whose
+ * sub word is argv[0], else cmd itself.
+ */
+static const struct cli_cmd *
+find_sub(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; cmd->sub != NULL && argc > 0 && i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, cmd->name) == 0 && commands[i].sub != NULL &&
+		    strcmp(commands[i].sub, argv[0]) == 0)
+			return &commands[i];
+	return cmd;
+}
+
 /* Whether argv[0..argc), what follows the options, is for cmd. */
 static int
 args_fit(const struct cli_cmd *cmd, int argc, char **argv)
@@ -188,6 +211,8 @@ main(int argc, char **argv)
 		return 2;
 	argc -= 1 + optind;
 	argv += 1 + optind;
+	if (cmd != NULL)
+		cmd = find_sub(cmd, argc, argv);
 	rc = cmd != NULL && args_fit(cmd, argc, argv) ? cmd->run(&o, argc, argv) : CLI_USAGE;
 	if (rc != CLI_USAGE)
 		return rc;

@@ -1,0 +1,162 @@
+#!/bin/bash
+# it_suggest: `aduan rules suggest` learns from what triage routed by hand.
+#
+#   SMS reach a real `aduan serve` (example config, temp database) through
+#       its Kannel endpoint (`aduan sms --url`, as Kannel posts them):
+#       six no rule knows (triage), three routed by a rule;
+#   the triage agency (diskominfo) moves five of them by the agency API:
+#       three "sehatku ..." (a local health card) to dinkes, two "talud
+#       mangkrak ..." (a retaining wall) to dpupr; one "sehatku" text stays
+#       with triage (no person decided it: it is no evidence);
+#   the service is stopped;
+#   `aduan rules suggest`: SEHATKU for rule KESEHATAN (3 of 3 hand-routed
+#       texts, nothing moves), TALUD for rule JALAN; MANGKRAK (in both dpupr
+#       texts, but also in three routed texts of other agencies, which it
+#       would pull into a tie: triage) is not suggested, with the reason; a
+#       word of one text is not a candidate; --min 4: nothing; --since
+#       a date to come: nothing; a bad --min: exit 2;
+#   the database file is byte-identical afterwards (reads only).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. test/lib.sh
+
+it_init suggest
+
+TRIAGE_TOKEN=demo-token-diskominfo-ganti
+
+start_aduan
+
+declare -A TICKET
+# send NAME FROM TEXT: one SMS through the service; TICKET[NAME] is its ticket.
+send() {
+	local out
+	out=$("$ADUAN_BIN" sms -c "$ADUAN_CONF" --url "$ADUAN_URL" "$2" "$3" 2>"$IT_TMP/sms.err") ||
+		fail "aduan sms '$3': $(cat "$IT_TMP/sms.err")"
+	TICKET[$1]=$(ticket_in "$out")
+	[ -n "${TICKET[$1]}" ] || fail "aduan sms '$3': no ticket in the reply: $out"
+}
+
+# agency_of NAME: the agency the stored complaint is with.
+agency_of() {
+	sql "SELECT agency FROM complaints WHERE ticket = '${TICKET[$1]}'"
+}
+
+send h1 081234567801 "sehatku sy blm aktif sdh sebulan"
+send h2 081234567802 "daftar SEHATKU ditolak terus gmn ini"
+send h3 081234567803 "Sehatku ibu sy hilang mohon dibantu"
+send h4 081234567804 "proyek talud mangkrak di desa kami"
+send h5 081234567805 "talud mangkrak, sdh setahun"
+send t1 081234567806 "sehatku tetangga blm jadi juga"
+send r1 081234567807 "tolong tps di pasar mangkrak tdk diangkut"
+send r2 081234567808 "di perumahan kami pdam mangkrak"
+send r3 081234567809 "di dusun kami posyandu mangkrak tak ada kegiatan"
+
+# What the router did: the premises of the test (a config that routes these
+# texts differently needs other texts here).
+for n in h1 h2 h3 h4 h5 t1; do
+	expect_eq "router: '$n' goes to triage" "diskominfo|" \
+		"$(sql "SELECT agency || '|' || keyword FROM complaints WHERE ticket = '${TICKET[$n]}'")"
+done
+expect_eq "router: routed texts" "dlh pdam dinkes" "$(agency_of r1) $(agency_of r2) $(agency_of r3)"
+ok "9 SMS through the running service: 6 to triage, 3 routed by a rule"
+
+# move NAME AGENCY: the triage agency routes the ticket by hand (agency API).
+move() {
+	http_must "move ${TICKET[$1]}" -H "Authorization: Bearer $TRIAGE_TOKEN" \
+		-H 'Content-Type: application/json' -d "{\"status\":\"routed\",\"agency\":\"$2\"}" \
+		"$ADUAN_URL/api/v1/tickets/${TICKET[$1]}/events"
+	expect_eq "move $1 to $2: HTTP status ($RESP_BODY)" 200 "$RESP_STATUS"
+}
+move h1 dinkes
+move h2 dinkes
+move h3 dinkes
+move h4 dpupr
+move h5 dpupr
+expect_eq "moved" "dinkes dinkes dinkes dpupr dpupr diskominfo" \
+	"$(agency_of h1) $(agency_of h2) $(agency_of h3) $(agency_of h4) $(agency_of h5) $(agency_of t1)"
+ok "triage moved five of them by the agency API, one stays"
+
+stop_checked "$ADUAN_PID" "aduan serve"
+check_log_errors "$ADUAN_LOG" "aduan serve" 'sms_sender|kannel|sendsms|deliver'
+
+# The database file itself.  (A read-only SQLite reader of a WAL database
+# leaves SQLite's side files, an empty -wal and the -shm index, as `aduan
+# stats` and `route --replay` do: no content.)
+db_sum() {
+	sha256sum <"$ADUAN_DB" | cut -d' ' -f1
+}
+dump_sum() {
+	sqlite3 -batch "$ADUAN_DB" .dump | sha256sum | cut -d' ' -f1
+}
+SUM_BEFORE=$(db_sum)
+DUMP_BEFORE=$(dump_sum)
+
+# ---------------------------------------------------------------------------
+# aduan rules suggest
+# ---------------------------------------------------------------------------
+KES_LINE=$(grep -n 'keyword = "KESEHATAN"' "$ADUAN_CONF" | head -n 1 | cut -d: -f1)
+JALAN_LINE=$(grep -n 'keyword = "JALAN"' "$ADUAN_CONF" | head -n 1 | cut -d: -f1)
+
+cli rules suggest -c "$ADUAN_CONF" -d "$ADUAN_DB"
+expect_eq "suggest: exit status ($CLI_ERR)" 0 "$CLI_RC"
+printf '%s\n' "$CLI_OUT" >"$IT_TMP/suggest.out"
+add_log "$IT_TMP/suggest.out"
+expect_match "suggest: the evidence it read" \
+	"^# 5 complaints the router sent to triage and a person moved to an agency; 3 routed by a rule; words seen in 2 texts or more$" \
+	"$CLI_OUT"
+# dinkes first: it gains the most.
+expect_eq "suggest: the first group" \
+	"# dinkes (rule KESEHATAN, $ADUAN_CONF:$KES_LINE): 3 of 3 hand-routed texts would go there (now 0), 0 routed texts would move" \
+	"$(grep -m1 '^# [a-z]* (rule ' "$IT_TMP/suggest.out")"
+expect_match "suggest: KESEHATAN's aliases line with SEHATKU last" \
+	'^aliases = \[ "PUSKESMAS", .*"SEHATKU" \];$' "$CLI_OUT"
+expect_match "suggest: SEHATKU's evidence" \
+	'^#   "SEHATKU": 3 triaged texts -> dinkes, 0 elsewhere, 0 routed texts would move; seen in 3 texts to dinkes; e\.g\. "sehatku sy blm aktif sdh sebulan"$' \
+	"$CLI_OUT"
+expect_match "suggest: dpupr's group" \
+	"^# dpupr \\(rule JALAN, $ADUAN_CONF:$JALAN_LINE\\): 2 of 2 hand-routed texts would go there \\(now 0\\), 0 routed texts would move$" \
+	"$CLI_OUT"
+expect_match "suggest: TALUD's evidence" \
+	'^#   "TALUD": 2 triaged texts -> dpupr, 0 elsewhere, 0 routed texts would move; seen in 2 texts to dpupr; e\.g\. "proyek talud mangkrak di desa kami"$' \
+	"$CLI_OUT"
+expect_match "suggest: JALAN's aliases line with TALUD" '^aliases = \[ "JLN", .*"TALUD" \];$' "$CLI_OUT"
+expect_no_match "suggest: MANGKRAK is in no aliases line" '^aliases = .*"MANGKRAK"' "$CLI_OUT"
+expect_match "suggest: MANGKRAK is left out, with why" \
+	'^#   "MANGKRAK" for dpupr \(seen in 2 texts\): it would route 2 hand-routed texts there but move 3 routed and send 0 elsewhere$' \
+	"$CLI_OUT"
+expect_no_match "suggest: a word of one text is no candidate" 'SEBULAN|DITOLAK|PROYEK' "$CLI_OUT"
+expect_no_match "suggest: short and common words are none" '"(SY|SDH|BLM|DI)"' "$CLI_OUT"
+ok "rules suggest: SEHATKU and TALUD with their evidence, MANGKRAK left out (moves 3 routed)"
+
+# The aliases line pastes: the config with it is accepted and routes the texts.
+awk -v line="$KES_LINE" -v new="$(grep -m1 '^aliases = ' "$IT_TMP/suggest.out")" '
+	NR > line && !done && /^ *aliases = \[/ { print "    " new; skip = !/\];/; done = 1; next }
+	skip { if (/\];/) skip = 0; next }
+	{ print }' "$ADUAN_CONF" >"$IT_TMP/pasted.conf"
+cli check --demo -c "$IT_TMP/pasted.conf"
+expect_eq "pasted: aduan check ($CLI_ERR)" 0 "$CLI_RC"
+cli route -c "$IT_TMP/pasted.conf" "daftar SEHATKU ditolak terus gmn ini"
+expect_match "pasted: the text routes to dinkes" '^agency: +dinkes ' "$CLI_OUT"
+ok "the suggested aliases line pastes into the config and routes the texts"
+
+cli rules suggest -c "$ADUAN_CONF" -d "$ADUAN_DB" --min 4
+expect_eq "--min 4: exit status ($CLI_ERR)" 0 "$CLI_RC"
+expect_match "--min 4: nothing" '^no word to suggest$' "$CLI_OUT"
+expect_no_match "--min 4: no aliases line" '^aliases' "$CLI_OUT"
+
+cli rules suggest -c "$ADUAN_CONF" -d "$ADUAN_DB" --since 2099-01-01
+expect_eq "--since later: exit status ($CLI_ERR)" 0 "$CLI_RC"
+expect_match "--since later: no evidence" '^# 0 complaints the router sent to triage' "$CLI_OUT"
+
+cli rules suggest -c "$ADUAN_CONF" -d "$ADUAN_DB" --min 0
+expect_eq "--min 0: exit status" 2 "$CLI_RC"
+expect_match "--min 0: says why" 'min 0' "$CLI_ERR"
+cli rules suggest -c "$ADUAN_CONF" -d "$IT_TMP/none.db"
+expect_eq "no database: exit status" 1 "$CLI_RC"
+expect_eq "no database: not created" "" "$(ls "$IT_TMP/none.db"* 2>/dev/null)"
+ok "rules suggest: --min, --since, bad arguments"
+
+expect_eq "the database is byte-identical" "$SUM_BEFORE" "$(db_sum)"
+expect_eq "the -wal file is empty" 0 "$(stat -c %s "$ADUAN_DB-wal" 2>/dev/null || echo 0)"
+expect_eq "the content is the same" "$DUMP_BEFORE" "$(dump_sum)"
+ok "rules suggest reads only"
