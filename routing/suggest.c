@@ -514,11 +514,12 @@ eval_one(struct suggest *sg, const struct route_table *rt, const char *err, void
 
 		if (m->kind == ITEM_TRIAGE || (a = decide(sg, rt, m)) < 0 || (size_t)a == m->base)
 			continue;
+		label = conf_agency_find(sg->c, m->agency);
 		if (m->kind == ITEM_ROUTED) {
-			cd->moves++;
+			/* To where a person put it after the rule (via triage) is no harm. */
+			cd->moves += a != label;
 			continue;
 		}
-		label = conf_agency_find(sg->c, m->agency);
 		if (a == label)
 			cd->fixes++;
 		else if ((long)m->base == label)
@@ -545,11 +546,11 @@ eval_group(struct suggest *sg, const struct route_table *rt, const char *err, vo
 
 		if (m->kind == ITEM_TRIAGE || (a = decide(sg, rt, m)) < 0)
 			continue;
+		label = conf_agency_find(sg->c, m->agency);
 		if (m->kind == ITEM_ROUTED) {
-			g->moves += (size_t)a != m->base;
+			g->moves += (size_t)a != m->base && a != label;
 			continue;
 		}
-		label = conf_agency_find(sg->c, m->agency);
 		if (label != (long)g->agency) {
 			g->moves += (size_t)a != m->base && (long)m->base == label;
 			continue;
@@ -760,10 +761,13 @@ suggest_print(const struct suggest *sg, FILE *f)
 	}
 	if (sg->ngroups == 0)
 		fprintf(f, "\nno word to suggest\n");
-	/* Agencies that no rule sends complaints to: a new rule block. */
+	/*
+	 * Agencies that no rule sends complaints to: a new rule block, its
+	 * words by use (not replayed: there is no rule to add them to).
+	 */
 	for (i = 0; i < c->nagencies; i++) {
 		long texts = 0;
-		const char *sep = "";
+		const char *sep = "", *first = NULL;
 
 		for (j = 0; j < sg->nitems; j++)
 			texts += sg->items[j].kind == ITEM_HAND &&
@@ -774,14 +778,34 @@ suggest_print(const struct suggest *sg, FILE *f)
 			fprintf(f, "\n");
 		any = 1;
 		fprintf(f, "# %s: no rule sends complaints there; %ld hand-routed text%s went "
-		    "there; a new rule block", c->agencies[i].id, texts, plural(texts));
+		    "there", c->agencies[i].id, texts, plural(texts));
 		for (j = 0; j < sg->ncands; j++)
 			if (sg->cands[j].agency == i) {
-				fprintf(f, "%s\"%s\" (%ld)", *sep ? sep : " with its words: ",
+				fprintf(f, "%s\"%s\" (%ld)", *sep ? sep : "; words seen: ",
 				    sg->cands[j].key, sg->cands[j].seen);
 				sep = ", ";
 			}
 		fprintf(f, "\n");
+		if (*sep == '\0') {
+			fprintf(f, "# no word seen in %ld texts or more: a new rule for it needs "
+			    "its words\n", sg->min);
+			continue;
+		}
+		fprintf(f, "# a new rule block (not replayed: check it with aduan route "
+		    "--replay), e.g.:\n#   { keyword = ");
+		for (j = 0, sep = ""; j < sg->ncands; j++) {
+			if (sg->cands[j].agency != i)
+				continue;
+			if (first == NULL) {
+				first = sg->cands[j].key;
+				fprintf(f, "\"%s\"; aliases = [ ", first);
+			} else {
+				fprintf(f, "%s\"%s\"", sep, sg->cands[j].key);
+				sep = ", ";
+			}
+		}
+		fprintf(f, "%s]; agency = \"%s\";\n#     label = { id = \"...\"; en = \"...\"; }; },"
+		    "\n", *sep ? " " : "", c->agencies[i].id);
 	}
 	for (i = 0; i < sg->ncands; i++)
 		ndropped += sg->cands[i].rule >= 0 && sg->cands[i].drop != DROP_NONE;

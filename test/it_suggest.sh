@@ -3,10 +3,11 @@
 #
 #   SMS reach a real `aduan serve` (example config, temp database) through
 #       its Kannel endpoint (`aduan sms --url`, as Kannel posts them):
-#       six no rule knows (triage), three routed by a rule;
-#   the triage agency (diskominfo) moves five of them by the agency API:
+#       eight no rule knows (triage), three routed by a rule;
+#   the triage agency (diskominfo) moves seven of them by the agency API:
 #       three "sehatku ..." (a local health card) to dinkes, two "talud
-#       mangkrak ..." (a retaining wall) to dpupr; one "sehatku" text stays
+#       mangkrak ..." (a retaining wall) to dpupr, two "dana sipanda" to an
+#       agency no rule names (added to the config); one "sehatku" text stays
 #       with triage (no person decided it: it is no evidence);
 #   the service is stopped;
 #   `aduan rules suggest`: SEHATKU for rule KESEHATAN (3 of 3 hand-routed
@@ -14,7 +15,8 @@
 #       texts, but also in three routed texts of other agencies, which it
 #       would pull into a tie: triage) is not suggested, with the reason; a
 #       word of one text is not a candidate; --min 4: nothing; --since
-#       a date to come: nothing; a bad --min: exit 2;
+#       a date to come: nothing; a bad --min: exit 2; the agency without
+#       a rule: its words and a rule block to write;
 #   the database file is byte-identical afterwards (reads only).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -23,6 +25,12 @@ cd "$(dirname "$0")/.." || exit 1
 it_init suggest
 
 TRIAGE_TOKEN=demo-token-diskominfo-ganti
+
+# An agency no rule names (a new one the operator has not written rules for).
+awk '{ print } /^agencies = \(/ { print "  { id = \"dinas-baru\"; name = \"Dinas Baru\"; short_name = \"Dinas Baru\"; }," ; n++ }
+	END { exit n == 1 ? 0 : 3 }' "$ADUAN_CONF" >"$IT_TMP/with-new.conf" ||
+	fail "could not add an agency to $ADUAN_CONF"
+mv -f "$IT_TMP/with-new.conf" "$ADUAN_CONF"
 
 start_aduan
 
@@ -47,18 +55,20 @@ send h3 081234567803 "Sehatku ibu sy hilang mohon dibantu"
 send h4 081234567804 "proyek talud mangkrak di desa kami"
 send h5 081234567805 "talud mangkrak, sdh setahun"
 send t1 081234567806 "sehatku tetangga blm jadi juga"
+send n1 081234567810 "kapan dana sipanda cair pak"
+send n2 081234567811 "dana SIPANDA tdk sampai ke warga"
 send r1 081234567807 "tolong tps di pasar mangkrak tdk diangkut"
 send r2 081234567808 "di perumahan kami pdam mangkrak"
 send r3 081234567809 "di dusun kami posyandu mangkrak tak ada kegiatan"
 
 # What the router did: the premises of the test (a config that routes these
 # texts differently needs other texts here).
-for n in h1 h2 h3 h4 h5 t1; do
+for n in h1 h2 h3 h4 h5 t1 n1 n2; do
 	expect_eq "router: '$n' goes to triage" "diskominfo|" \
 		"$(sql "SELECT agency || '|' || keyword FROM complaints WHERE ticket = '${TICKET[$n]}'")"
 done
 expect_eq "router: routed texts" "dlh pdam dinkes" "$(agency_of r1) $(agency_of r2) $(agency_of r3)"
-ok "9 SMS through the running service: 6 to triage, 3 routed by a rule"
+ok "11 SMS through the running service: 8 to triage, 3 routed by a rule"
 
 # move NAME AGENCY: the triage agency routes the ticket by hand (agency API).
 move() {
@@ -72,9 +82,11 @@ move h2 dinkes
 move h3 dinkes
 move h4 dpupr
 move h5 dpupr
+move n1 dinas-baru
+move n2 dinas-baru
 expect_eq "moved" "dinkes dinkes dinkes dpupr dpupr diskominfo" \
 	"$(agency_of h1) $(agency_of h2) $(agency_of h3) $(agency_of h4) $(agency_of h5) $(agency_of t1)"
-ok "triage moved five of them by the agency API, one stays"
+ok "triage moved seven of them by the agency API, one stays"
 
 stop_checked "$ADUAN_PID" "aduan serve"
 check_log_errors "$ADUAN_LOG" "aduan serve" 'sms_sender|kannel|sendsms|deliver'
@@ -102,7 +114,7 @@ expect_eq "suggest: exit status ($CLI_ERR)" 0 "$CLI_RC"
 printf '%s\n' "$CLI_OUT" >"$IT_TMP/suggest.out"
 add_log "$IT_TMP/suggest.out"
 expect_match "suggest: the evidence it read" \
-	"^# 5 complaints the router sent to triage and a person moved to an agency; 3 routed by a rule; words seen in 2 texts or more$" \
+	"^# 7 complaints the router sent to triage and a person moved to an agency; 3 routed by a rule; words seen in 2 texts or more$" \
 	"$CLI_OUT"
 # dinkes first: it gains the most.
 expect_eq "suggest: the first group" \
@@ -123,6 +135,11 @@ expect_match "suggest: JALAN's aliases line with TALUD" '^aliases = \[ "JLN", .*
 expect_no_match "suggest: MANGKRAK is in no aliases line" '^aliases = .*"MANGKRAK"' "$CLI_OUT"
 expect_match "suggest: MANGKRAK is left out, with why" \
 	'^#   "MANGKRAK" for dpupr \(seen in 2 texts\): it would route 2 hand-routed texts there but move 3 routed and send 0 elsewhere$' \
+	"$CLI_OUT"
+expect_match "suggest: an agency without a rule" \
+	'^# dinas-baru: no rule sends complaints there; 2 hand-routed texts went there; words seen: "DANA" \(2\), "SIPANDA" \(2\)$' \
+	"$CLI_OUT"
+expect_match "suggest: its rule block" '^#   \{ keyword = "DANA"; aliases = \[ "SIPANDA" \]; agency = "dinas-baru";$' \
 	"$CLI_OUT"
 expect_no_match "suggest: a word of one text is no candidate" 'SEBULAN|DITOLAK|PROYEK' "$CLI_OUT"
 expect_no_match "suggest: short and common words are none" '"(SY|SDH|BLM|DI)"' "$CLI_OUT"
