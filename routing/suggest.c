@@ -27,6 +27,8 @@ struct item {
 	char *ticket, *channel, *text, *keyword, *description, *agency;
 	enum item_kind kind;
 	size_t base;            /* agency the config routes it to today */
+	char *keys;             /* its distinct keys, each NUL-terminated, back to back */
+	size_t nkeys;
 };
 
 struct triple {
@@ -52,6 +54,7 @@ struct cand {
 	size_t example;         /* an item that used it */
 	long fixes, elsewhere, moves;
 	enum drop drop;
+	int grouped;            /* one of its agency's SUGGEST_WORDS_PER_AGENCY best */
 	char why[256];          /* DROP_AMBIGUOUS, DROP_BUILD */
 };
 
@@ -59,9 +62,24 @@ struct group {
 	size_t agency;
 	long rule;
 	long hand, before, after, moves;        /* the words together */
+	long more;                              /* kept words beyond the best ones */
+	char **words;                           /* during eval_group() only */
+	size_t nwords;
+};
+
+/* A distinct key of the stored texts and the texts that have it. */
+struct dkey {
+	const char *key;        /* into an item's keys */
+	size_t len;
+	size_t first, nitems;   /* suggest.ditems[first .. first + nitems) */
 };
 
 struct suggest {
+	struct dkey *dkeys;
+	size_t ndkeys;
+	size_t *ditems;
+	unsigned *mark;         /* per item: stamp when the candidate may move it */
+	unsigned stamp;
 	struct conf *c;
 	const struct route_table *base;
 	long min;
@@ -100,8 +118,12 @@ suggest_free(struct suggest *sg)
 		free(sg->items[i].keyword);
 		free(sg->items[i].description);
 		free(sg->items[i].agency);
+		free(sg->items[i].keys);
 	}
 	free(sg->items);
+	free(sg->dkeys);
+	free(sg->ditems);
+	free(sg->mark);
 	free(sg->cands);
 	free(sg->groups);
 	free(sg);
@@ -126,6 +148,8 @@ suggest_routed(const struct suggest *sg)
 {
 	return sg->routed;
 }
+
+static void item_keys(struct item *m);
 
 static char *
 dup_or_null(const char *s)
@@ -175,6 +199,7 @@ suggest_add(struct suggest *sg, const struct replay_item *it)
 	m->description = dup_or_null(it->description);
 	m->agency = dup_or_null(it->agency != NULL ? it->agency : "");
 	m->base = d.agency;
+	item_keys(m);
 	a = conf_agency_find(c, m->agency);
 	if (m->keyword[0] != '\0') {
 		m->kind = ITEM_ROUTED;
@@ -278,6 +303,113 @@ words_of(struct words_ctx *x, const struct item *m)
 		add_slice(x, cmd.description.p, cmd.description.len);
 	} else
 		add_slice(x, cmd.body.p, cmd.body.len);
+}
+
+/* m->keys from its words, as collect() counts them. */
+static void
+item_keys(struct item *m)
+{
+	struct words_ctx x;
+	size_t i, len = 0, o = 0;
+
+	memset(&x, 0, sizeof x);
+	words_of(&x, m);
+	for (i = 0; i < x.n; i++)
+		len += strlen(x.t[i].key) + 1;
+	m->keys = xmalloc(len + 1);
+	for (i = 0; i < x.n; i++) {
+		size_t kl = strlen(x.t[i].key);
+
+		memcpy(m->keys + o, x.t[i].key, kl + 1);
+		o += kl + 1;
+	}
+	m->nkeys = x.n;
+	free(x.t);
+}
+
+/*
+ * Marks (sg->mark[i] = sg->stamp) the items whose routing adding
+ * words[0..n) could change: the router looks words up one by one, so only
+ * a text with such a word, or a word one letter off it (typos), can route
+ * otherwise.  A key holding the word (an affix around it, as stems will
+ * strip) counts too: this may only err on the side of replaying.  Texts it
+ * leaves unmarked keep their routing today.  Walks the distinct keys, not
+ * every text's words.
+ */
+static void
+mark_touched(struct suggest *sg, char *const *words, size_t n)
+{
+	const struct dkey *d;
+	size_t i, j, wl;
+
+	sg->stamp++;
+	for (i = 0; i < sg->ndkeys; i++) {
+		d = &sg->dkeys[i];
+		for (j = 0; j < n; j++) {
+			wl = strlen(words[j]);
+			if (strstr(d->key, words[j]) != NULL ||
+			    route_one_edit(d->key, d->len, words[j], wl))
+				break;
+		}
+		if (j == n)
+			continue;
+		for (j = 0; j < d->nitems; j++)
+			sg->mark[sg->ditems[d->first + j]] = sg->stamp;
+	}
+}
+
+struct pair {
+	const char *key;
+	size_t item;
+};
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	return r != 0 ? r : x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* The distinct keys of the texts that can be replayed, each with its texts. */
+static void
+index_keys(struct suggest *sg)
+{
+	struct pair *p;
+	const char *k;
+	size_t i, j, n = 0, np = 0;
+
+	for (i = 0; i < sg->nitems; i++)
+		if (sg->items[i].kind != ITEM_TRIAGE)
+			n += sg->items[i].nkeys;
+	p = xcalloc(n + 1, sizeof *p);
+	for (i = 0; i < sg->nitems; i++) {
+		if (sg->items[i].kind == ITEM_TRIAGE)
+			continue;
+		for (j = 0, k = sg->items[i].keys; j < sg->items[i].nkeys; j++, k += strlen(k) + 1) {
+			p[np].key = k;
+			p[np++].item = i;
+		}
+	}
+	if (np > 1)
+		qsort(p, np, sizeof *p, pair_cmp);
+	sg->dkeys = xcalloc(np + 1, sizeof *sg->dkeys);
+	sg->ditems = xcalloc(np + 1, sizeof *sg->ditems);
+	sg->mark = xcalloc(sg->nitems + 1, sizeof *sg->mark);
+	for (i = 0; i < np; i++) {
+		struct dkey *d;
+
+		if (i == 0 || strcmp(p[i].key, p[i - 1].key) != 0) {
+			d = &sg->dkeys[sg->ndkeys++];
+			d->key = p[i].key;
+			d->len = strlen(p[i].key);
+			d->first = i;
+		}
+		sg->ditems[i] = p[i].item;
+		sg->dkeys[sg->ndkeys - 1].nitems++;
+	}
+	free(p);
 }
 
 static int
@@ -491,6 +623,7 @@ eval_one(struct suggest *sg, const struct route_table *rt, const char *err, void
 {
 	struct cand *cd = arg;
 	struct lint_ctx l = { cd->key, cd->why, sizeof cd->why };
+	char *key = cd->key;
 	size_t i;
 	long a;
 	int w;
@@ -508,11 +641,13 @@ eval_one(struct suggest *sg, const struct route_table *rt, const char *err, void
 		return;
 	}
 	cd->why[0] = '\0';
+	mark_touched(sg, &key, 1);
 	for (i = 0; i < sg->nitems; i++) {
 		const struct item *m = &sg->items[i];
 		long label;
 
-		if (m->kind == ITEM_TRIAGE || (a = decide(sg, rt, m)) < 0 || (size_t)a == m->base)
+		if (m->kind == ITEM_TRIAGE || sg->mark[i] != sg->stamp ||
+		    (a = decide(sg, rt, m)) < 0 || (size_t)a == m->base)
 			continue;
 		label = conf_agency_find(sg->c, m->agency);
 		if (m->kind == ITEM_ROUTED) {
@@ -541,10 +676,15 @@ eval_group(struct suggest *sg, const struct route_table *rt, const char *err, vo
 	long a, label;
 
 	(void)err;
+	if (rt != NULL)
+		mark_touched(sg, g->words, g->nwords);
 	for (i = 0; rt != NULL && i < sg->nitems; i++) {
 		const struct item *m = &sg->items[i];
 
-		if (m->kind == ITEM_TRIAGE || (a = decide(sg, rt, m)) < 0)
+		if (m->kind == ITEM_TRIAGE)
+			continue;
+		a = sg->mark[i] == sg->stamp ? decide(sg, rt, m) : (long)m->base;
+		if (a < 0)
 			continue;
 		label = conf_agency_find(sg->c, m->agency);
 		if (m->kind == ITEM_ROUTED) {
@@ -611,6 +751,7 @@ suggest_run(struct suggest *sg, char *err, size_t errsz)
 	if ((sg->base_warnings = lint_run(sg->c, lint_none, NULL)) < 0)
 		return errf(err, errsz, "the config's rules could not be linted");
 	collect(sg);
+	index_keys(sg);
 	/* The most used first; at most SUGGEST_CANDIDATES_MAX replayed. */
 	if (sg->ncands > 1)
 		qsort(sg->cands, sg->ncands, sizeof *sg->cands, seen_rank);
@@ -643,9 +784,18 @@ suggest_run(struct suggest *sg, char *err, size_t errsz)
 		g->rule = cd->rule;
 		for (n = 0, j = i; j < sg->ncands; j++)
 			if (sg->cands[j].agency == cd->agency && sg->cands[j].rule >= 0 &&
-			    sg->cands[j].drop == DROP_NONE)
+			    sg->cands[j].drop == DROP_NONE) {
+				if (n == SUGGEST_WORDS_PER_AGENCY) {
+					g->more++;
+					continue;
+				}
+				sg->cands[j].grouped = 1;
 				words[n++] = sg->cands[j].key;
+			}
+		g->words = words;
+		g->nwords = n;
 		with_aliases(sg, g->rule, words, n, eval_group, g);
+		g->words = NULL;
 	}
 	free(words);
 	if (sg->ngroups > 1)
@@ -672,6 +822,8 @@ example_of(const struct item *m, char *out, size_t outsz)
 		}
 		out[o++] = b < 0x20 || b == 0x7f ? ' ' : b == '"' ? '\'' : (char)b;
 	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
 	out[o] = '\0';
 }
 
@@ -702,7 +854,7 @@ print_group(const struct suggest *sg, const struct group *g, FILE *f)
 	for (i = 0; i < sg->ncands; i++) {
 		const struct cand *cd = &sg->cands[i];
 
-		if (cd->agency == g->agency && cd->drop == DROP_NONE && cd->rule >= 0) {
+		if (cd->agency == g->agency && cd->grouped) {
 			fprintf(f, "%s\"%s\"", sep, cd->key);
 			sep = ", ";
 		}
@@ -711,7 +863,7 @@ print_group(const struct suggest *sg, const struct group *g, FILE *f)
 	for (i = 0; i < sg->ncands; i++) {
 		const struct cand *cd = &sg->cands[i];
 
-		if (cd->agency != g->agency || cd->drop != DROP_NONE || cd->rule < 0)
+		if (cd->agency != g->agency || !cd->grouped)
 			continue;
 		example_of(&sg->items[cd->example], ex, sizeof ex);
 		fprintf(f, "#   \"%s\": %ld triaged text%s -> %s, %ld elsewhere, %ld routed "
@@ -722,6 +874,9 @@ print_group(const struct suggest *sg, const struct group *g, FILE *f)
 			fprintf(f, ", %ld to others", cd->seen_else);
 		fprintf(f, "; e.g. \"%s\"\n", ex);
 	}
+	if (g->more > 0)
+		fprintf(f, "#   and %ld more word%s that would help less (shown once these are in "
+		    "the config)\n", g->more, plural(g->more));
 }
 
 static const char *

@@ -54,6 +54,7 @@
 #define SUGGEST_MIN_TEXTS 2             /* default --min: texts that used it */
 #define SUGGEST_CANDIDATES_MAX 500      /* candidates replayed at most (most used first) */
 #define SUGGEST_DROPPED_SHOWN 20        /* dropped candidates listed */
+#define SUGGEST_WORDS_PER_AGENCY 10     /* words suggested per agency, best first */
 
 struct suggest;
 

@@ -213,6 +213,39 @@ test_agency_without_rule(void **state)
 	assert_int_equal(suggest_hand_routed(f->sg), 2);
 }
 
+/* At most SUGGEST_WORDS_PER_AGENCY words per agency; the rest are counted. */
+static void
+test_words_per_agency_capped(void **state)
+{
+	static const char *const words[] = {        /* ranked: same evidence, by name */
+		"AMBLAS", "AMBROL", "BETON", "GORONG", "KERIKIL", "LONGSOR", "PASIR",
+		"PAVING", "RETAK", "TALUD", "TANGGUL", "TROTOAR"
+	};
+	char line[64];
+	const char *out;
+	size_t i;
+
+	assert_int_equal(SUGGEST_WORDS_PER_AGENCY, 10);
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		hand(*state, words[i], "dpupr");
+		hand(*state, words[i], "dpupr");
+	}
+	out = run(*state);
+	expect_line(out, "aliases = [ \"LUBANG\", \"AMBLAS\", \"AMBROL\", \"BETON\", \"GORONG\", "
+	    "\"KERIKIL\", \"LONGSOR\", \"PASIR\", \"PAVING\", \"RETAK\", \"TALUD\" ];");
+	for (i = 0; i < 10; i++) {
+		snprintf(line, sizeof line, "#   \"%s\": 2 triaged texts", words[i]);
+		if (strstr(out, line) == NULL)
+			fail_msg("expected '%s', got:\n%s", line, out);
+	}
+	expect_absent(out, "TANGGUL");
+	expect_absent(out, "TROTOAR");
+	expect_line(out, "#   and 2 more words that would help less (shown once these are in "
+	    "the config)");
+	expect_line(out, "# dpupr (rule JALAN, <string>:9): 20 of 24 hand-routed texts would go there "
+	    "(now 0), 0 routed texts would move");
+}
+
 int
 main(void)
 {
@@ -222,6 +255,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ambiguous_word_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_candidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agency_without_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_words_per_agency_capped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
