@@ -4,7 +4,7 @@
  * to an agency are the evidence: the words of their texts, counted per
  * agency, become candidate aliases of that agency's rule, and each
  * candidate is checked by replay (routing/replay.h: the candidate config is
- * this one with the word added) against every stored text: how many
+ * this one with the word added) against the stored texts: how many
  * hand-routed texts it would have routed to the agency a person chose, how
  * many it would send elsewhere, how many already-routed texts it would
  * move.  The result is config lines an operator may paste; nothing here
@@ -27,6 +27,12 @@
  * least SUGGEST_MIN_LETTERS letters, is no common word (route_common_word),
  * no command word of the SMS grammar, no word or region word the config
  * already has, and was seen in at least `min` texts that went to the agency.
+ *
+ * Only the texts with a key equal to the word, one letter off it or
+ * holding it are routed again for it (an index of the texts' distinct
+ * keys); the others cannot route otherwise, so they keep today's
+ * decision.  This holds while suggest_key() gives what the router looks
+ * up: when the router stems words, suggest_key() must stem them alike.
  *
  * Dropped: a candidate that fixes nothing, that would move or misroute as
  * many texts as it fixes or more, or that `aduan rules lint` would warn
