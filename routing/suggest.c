@@ -53,6 +53,7 @@ struct cand {
 	long seen_else;         /* hand-routed texts to other agencies that used it */
 	size_t example;         /* an item that used it */
 	long fixes, elsewhere, moves;
+	long already;           /* its agency's texts with it the config routes there today */
 	enum drop drop;
 	int grouped;            /* one of its agency's SUGGEST_WORDS_PER_AGENCY best */
 	char why[256];          /* DROP_AMBIGUOUS, DROP_BUILD */
@@ -646,10 +647,13 @@ eval_one(struct suggest *sg, const struct route_table *rt, const char *err, void
 		const struct item *m = &sg->items[i];
 		long label;
 
-		if (m->kind == ITEM_TRIAGE || sg->mark[i] != sg->stamp ||
-		    (a = decide(sg, rt, m)) < 0 || (size_t)a == m->base)
+		if (m->kind == ITEM_TRIAGE || sg->mark[i] != sg->stamp)
 			continue;
 		label = conf_agency_find(sg->c, m->agency);
+		if (m->kind == ITEM_HAND && label == (long)cd->agency && (long)m->base == label)
+			cd->already++;
+		if ((a = decide(sg, rt, m)) < 0 || (size_t)a == m->base)
+			continue;
 		if (m->kind == ITEM_ROUTED) {
 			/* To where a person put it after the rule (via triage) is no harm. */
 			cd->moves += a != label;
@@ -746,8 +750,16 @@ suggest_run(struct suggest *sg, char *err, size_t errsz)
 	char **words;
 
 	free(sg->cands);
+	free(sg->groups);
+	free(sg->dkeys);
+	free(sg->ditems);
+	free(sg->mark);
 	sg->cands = NULL;
-	sg->ncands = 0;
+	sg->groups = NULL;
+	sg->dkeys = NULL;
+	sg->ditems = NULL;
+	sg->mark = NULL;
+	sg->ncands = sg->ngroups = sg->ndkeys = 0;
 	if ((sg->base_warnings = lint_run(sg->c, lint_none, NULL)) < 0)
 		return errf(err, errsz, "the config's rules could not be linted");
 	collect(sg);
@@ -884,6 +896,11 @@ drop_text(const struct cand *cd, char *buf, size_t bufsz)
 {
 	switch (cd->drop) {
 	case DROP_FIXES_NOTHING:
+		if (cd->already > 0) {
+			snprintf(buf, bufsz, "the config routes its text%s there already",
+			    plural(cd->already));
+			return buf;
+		}
 		return "it would route none of the hand-routed texts there";
 	case DROP_MOVES:
 		snprintf(buf, bufsz, "it would route %ld hand-routed text%s there but move %ld "

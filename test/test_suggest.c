@@ -213,6 +213,21 @@ test_agency_without_rule(void **state)
 	assert_int_equal(suggest_hand_routed(f->sg), 2);
 }
 
+/* Texts the config routes right today (it learnt since): nothing to add. */
+static void
+test_routed_right_already(void **state)
+{
+	struct fixture *f = *state;
+	const char *out;
+
+	hand(f, "tps bocor cairan hitam", "dlh");
+	hand(f, "tps bocor lagi", "dlh");
+	out = run(f);
+	expect_line(out, "no word to suggest");
+	expect_line(out, "#   \"BOCOR\" for dlh (seen in 2 texts): the config routes its texts "
+	    "there already");
+}
+
 /* At most SUGGEST_WORDS_PER_AGENCY words per agency; the rest are counted. */
 static void
 test_words_per_agency_capped(void **state)
@@ -256,6 +271,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_never_candidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agency_without_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_words_per_agency_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_routed_right_already, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
