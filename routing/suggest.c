@@ -507,11 +507,20 @@ collect(struct suggest *sg)
 
 	memset(&x, 0, sizeof x);
 	for (i = 0; i < sg->nitems; i++) {
-		if (sg->items[i].kind != ITEM_HAND)
+		const struct item *m = &sg->items[i];
+		const char *mk = m->keys;
+
+		if (m->kind != ITEM_HAND)
 			continue;
-		x.agency = (size_t)conf_agency_find(c, sg->items[i].agency);
-		x.item = i;
-		words_of(&x, &sg->items[i]);
+		for (j = 0; j < m->nkeys; j++, mk += strlen(mk) + 1) {
+			if (x.n == x.cap) {
+				x.cap = x.cap ? x.cap * 2 : 256;
+				x.t = xrealloc(x.t, x.cap * sizeof *x.t);
+			}
+			x.t[x.n].agency = (size_t)conf_agency_find(c, m->agency);
+			(void)str_copy(x.t[x.n].key, sizeof x.t[x.n].key, mk);
+			x.t[x.n++].item = i;
+		}
 	}
 	if (x.n > 1)
 		qsort(x.t, x.n, sizeof *x.t, triple_cmp);
