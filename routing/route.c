@@ -2,10 +2,12 @@
  * route: decides which agency gets a complaint, and says why.
  *
  * route_build() puts every configured word (rule keywords, aliases, English
- * aliases, region words) in two hash tables: one for exact words and
- * two-word phrases, one for the one-deletion neighbourhood of each single
- * word of 5+ letters.  A message word then costs one or two exact probes
- * (phrase first, then the word) and, only when those miss, at most 1 + its
+ * aliases, unless entries, region words) in two hash tables: one for exact
+ * words and phrases of up to three words, one for the one-deletion
+ * neighbourhood of each single word of 5+ letters.  A message word then
+ * costs at most three exact probes (the longest phrase first, then the
+ * word; no phrase probe longer than the longest configured phrase) and,
+ * only when those miss, at most 1 + its
  * length neighbourhood probes: the same work for 10 rules as for 10,000,
  * as the design asks.  Neighbourhood hits are only candidates; each one is
  * confirmed with a true restricted Damerau-Levenshtein check.
