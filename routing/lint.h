@@ -53,7 +53,7 @@
  *                       ("MATI LAMPU" of LISTRIK, LAMPU of PJU: "lampu
  *                       mati" goes to PJU); not when they tie (triage),
  *                       as "RUMAH SAKIT" of a rule that also has SAKIT;
- *   LINT_PHRASE_KEYWORD a rule keyword of two words: the structured form
+ *   LINT_PHRASE_KEYWORD a rule keyword of two or three words: the structured form
  *                       KEYWORD#LOCATION#TEXT needs one word;
  *   LINT_REGIONAL_SAME  a regional entry naming the rule's own agency;
  *   LINT_REGION_FALLBACK per region, the rules without a regional agency
