@@ -1386,7 +1386,7 @@ say_ambiguous(struct out *o, const struct ctx *x)
 	}
 }
 
-/* "JALAN ruled out: 'TIDAK BERJALAN' is in its unless list (line 41). " */
+/* " JALAN ruled out: 'TIDAK BERJALAN' is in its unless list (line 41)." */
 static void
 say_ruled_out(struct out *o, const struct ctx *x)
 {
@@ -1397,7 +1397,7 @@ say_ruled_out(struct out *o, const struct ctx *x)
 	for (i = 0; i < x->nro; i++) {
 		r = &x->c->rules[x->ro[i].rule];
 		hit_clean(x, &x->h[x->ro[i].hit], w, sizeof(w));
-		out_add(o, "%s ruled out: '%s' is in its unless list (line %d). ",
+		out_add(o, " %s ruled out: '%s' is in its unless list (line %d).",
 		    r->keyword, w, r->unless_line > 0 ? r->unless_line :
 		    r->line);
 	}
@@ -1426,7 +1426,6 @@ finish(const struct ctx *x, struct route_decision *d, long lead,
 	if (a->name != NULL && *a->name != '\0')
 		out_add(&o, " (%s)", a->name);
 	out_add(&o, ": ");
-	say_ruled_out(&o, x);
 	if (lead >= 0) {
 		h = &x->h[lead];
 		say_long(&o, x, h, structured ? "keyword field" :
@@ -1445,6 +1444,7 @@ finish(const struct ctx *x, struct route_decision *d, long lead,
 		}
 		say_inside(&o, x, structured);
 	}
+	say_ruled_out(&o, x);
 	region(x, d, &o);
 	say_ambiguous(&o, x);
 }

@@ -1268,7 +1268,14 @@ unless_rules_out(void **state)
 	route_structured(rt, "JALAN", 5, "desa", 4, "proyek tidak berjalan",
 	    21, &d);
 	assert_int_equal(d.rule, -1);
-	has(&d, "JALAN ruled out: 'TIDAK BERJALAN'");
+	has(&d, "no other keyword found in the description. JALAN ruled "
+	    "out: 'TIDAK BERJALAN' is in its unless list (line 41).");
+	lacks(&d, "not recognised");
+
+	/* One sentence per rule: the first entry found. */
+	prt(rt, "tidak berjalan, jalan tol, tidak berjalan", &d);
+	has(&d, "no other keyword found. JALAN ruled out: 'TIDAK BERJALAN'");
+	lacks(&d, "'JALAN TOL'");
 	route_free(rt);
 }
 
