@@ -57,6 +57,8 @@ struct lint {
 	size_t nsingles;
 	const struct went **phrases;	/* phrases of rules, by first word */
 	size_t nphrases;
+	const char **unless;		/* unless entries of all rules, sorted */
+	size_t nunless;
 	struct lint_finding *f;
 	size_t nf, fsz;
 	int warnings;
@@ -298,6 +300,9 @@ usable(const struct conf *c)
 		for (j = 0; j < r->naliases_en; j++)
 			if (r->aliases_en[j] == NULL)
 				return 0;
+		for (j = 0; j < r->nunless; j++)
+			if (r->unless[j] == NULL)
+				return 0;
 		for (j = 0; j < r->nregional; j++)
 			if (r->regional[j].region >= c->nregions ||
 			    r->regional[j].agency >= c->nagencies)
@@ -346,6 +351,12 @@ phrase_cmp(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+static int
+str_cmp(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
 /*
  * Fills l->w with every configured word, then the common words (last),
  * and sorts the look-up arrays.
@@ -389,6 +400,14 @@ collect(struct lint *l)
 	}
 	qsort(l->singles, l->nsingles, sizeof(*l->singles), single_cmp);
 	qsort(l->phrases, l->nphrases, sizeof(*l->phrases), phrase_cmp);
+
+	for (i = 0, n = 0; i < c->nrules; i++)
+		n += c->rules[i].nunless;
+	l->unless = xcalloc(n + 1, sizeof(*l->unless));
+	for (i = 0; i < c->nrules; i++)
+		for (j = 0; j < c->rules[i].nunless; j++)
+			l->unless[l->nunless++] = c->rules[i].unless[j];
+	qsort(l->unless, l->nunless, sizeof(*l->unless), str_cmp);
 }
 
 /* First index in singles[] whose word is not below s[0..len). */
@@ -620,13 +639,19 @@ rule_word(const struct lint *l, const char *w, size_t len)
 	return NULL;
 }
 
-/* 1 when some rule has the phrase w[0..len). */
+/*
+ * 1 when some rule has the phrase w (w[len] is its NUL), as a word or in
+ * its unless list: either way the phrase takes its words.
+ */
 static int
 is_phrase(const struct lint *l, const char *w, size_t len, size_t sp)
 {
 	const struct went *e;
 	size_t k;
 
+	if (l->nunless > 0 && bsearch(&w, l->unless, l->nunless,
+	    sizeof(*l->unless), str_cmp) != NULL)
+		return 1;
 	for (k = phrases_from(l, w, sp); k < l->nphrases; k++) {
 		e = l->phrases[k];
 		if (cmp_mem(e->s, e->sp, w, sp) != 0)
@@ -1069,5 +1094,6 @@ lint_run(const struct conf *c,
 	free(l.w);
 	free(l.singles);
 	free(l.phrases);
+	free(l.unless);
 	return l.warnings;
 }

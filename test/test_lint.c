@@ -423,6 +423,24 @@ test_phrase_order(void **state)
 	assert_int_equal(route_rule(text, "ada tumbang pohon besar"), 5);
 }
 
+/* An unless phrase in the other order decides too: it takes the words. */
+static void
+test_phrase_order_unless(void **state)
+{
+	static const char text[] = HEAD
+	    "rules = (\n"
+	    RULE("PJU", "dpupr", "aliases = [ \"LAMPU\" ];")			/* 6 */
+	    LAST("LISTRIK", "dlh", "aliases = [ \"MATI LAMPU\" ]; "
+	        "unless = [ \"LAMPU MATI\" ];")					/* 7 */
+	    ");\n";
+
+	(void)state;
+	assert_int_equal(lint_text(text), 0);
+	expect_no(LINT_PHRASE_ORDER);
+	assert_int_equal(route_rule(text, "tolong lampu mati sejak kemarin"),
+	    -1);
+}
+
 /* Phrases of three words: what they hold, and what they overlap. */
 static void
 test_phrase_three_words(void **state)
@@ -741,6 +759,7 @@ main(void)
 		cmocka_unit_test(test_phrase_region),
 		cmocka_unit_test(test_phrase_chain),
 		cmocka_unit_test(test_phrase_order),
+		cmocka_unit_test(test_phrase_order_unless),
 		cmocka_unit_test(test_phrase_three_words),
 		cmocka_unit_test(test_phrase_keyword),
 		cmocka_unit_test(test_command_word),
