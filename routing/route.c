@@ -142,7 +142,7 @@ struct ctx {
 	long lead_out;		/* leading hit whose rule was ruled out, or -1 */
 	/* outcome of the inside search */
 	long win;		/* deciding hit */
-	size_t top, second;	/* distinct words: best rule, runner-up */
+	size_t top, second;	/* matched words: best rule, runner-up */
 	long second_rule;
 	size_t ntop;
 	int typo_dropped;
