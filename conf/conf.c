@@ -2430,6 +2430,7 @@ conf_free(struct conf *c)
 		free(rule->keyword);
 		free_words(rule->aliases, rule->naliases);
 		free_words(rule->aliases_en, rule->naliases_en);
+		free_words(rule->unless, rule->nunless);
 		free(rule->regional);
 		for (j = 0; j < LANG_N; j++)
 			free(rule->label[j]);

@@ -160,7 +160,7 @@ struct conf_regional {
 
 struct conf_rule {
 	char *keyword;          /* canonical keyword, folded upper-case: "JALAN" */
-	char **aliases;         /* other words or two-word phrases, folded: "JLN", "LAMPU JALAN" */
+	char **aliases;         /* other words or phrases of up to three words, folded: "JLN", "LAMPU JALAN" */
 	size_t naliases;
 	char **aliases_en;      /* English words: a match makes the reply English */
 	size_t naliases_en;
@@ -169,6 +169,14 @@ struct conf_rule {
 	size_t nregional;
 	char *label[LANG_N];    /* category name shown to citizens: "Jalan & jembatan" */
 	int line;
+	/*
+	 * Words or phrases (up to three words, folded) whose presence in a
+	 * message rules this rule out: its words do not count and its leading
+	 * keyword does not decide.  "TIDAK BERJALAN".
+	 */
+	char **unless;
+	size_t nunless;
+	int unless_line;        /* line of the unless list, 0 when none */
 };
 
 struct conf {

@@ -1,8 +1,9 @@
 /*
  * conf/rules.c: the routing words of the config, what routing's tables
  * are built from: regions (their keywords), rules (keyword, aliases,
- * English aliases, agency, label, regional agencies) and the triage
- * agency that gets what no rule matches.
+ * English aliases, agency, label, regional agencies, the unless list of
+ * words that rule the rule out) and the triage agency that gets what no
+ * rule matches.
  *
  * Each word is folded here exactly as routing folds the words of a
  * message (text_fold_word()), so what the operator wrote is what routing
@@ -22,6 +23,7 @@
 
 /* A folded keyword or phrase, NUL included; route_decision.keyword is 64. */
 #define WORD_MAX        64
+#define PHRASE_MAX      3       /* words in a phrase (routing/route.c) */
 
 /*
  * The first word of a message is checked against these before routing
@@ -36,13 +38,14 @@ static const char *const command_words[] = {
 
 static const char *const region_keys[] = { "id", "name", "keywords", NULL };
 static const char *const rule_keys[] = {
-	"keyword", "aliases", "aliases_en", "agency", "label", "regional", NULL
+	"keyword", "aliases", "aliases_en", "agency", "label", "regional",
+	"unless", NULL
 };
 static const char *const label_keys[] = { "id", "en", NULL };
 static const char *const regional_keys[] = { "region", "agency", NULL };
 
 /* Every rule and region word, to find the ones that collide. */
-enum wkind { W_KEYWORD, W_ALIAS, W_ALIAS_EN, W_REGION };
+enum wkind { W_KEYWORD, W_ALIAS, W_ALIAS_EN, W_REGION, W_UNLESS };
 
 struct word {
 	const char      *w;             /* folded, owned by the conf */
@@ -78,7 +81,7 @@ rules_load_triage(struct loader *ld, const config_t *cfg)
 }
 
 struct fold_words {
-	size_t           off[3], len[3];
+	size_t           off[PHRASE_MAX], len[PHRASE_MAX];
 	size_t           n;
 };
 
@@ -96,8 +99,9 @@ fold_collect(void *arg, size_t off, size_t len)
 }
 
 /*
- * Folds a configured word (maxwords 1) or phrase (maxwords 2) exactly as
- * routing folds the words of a message, words joined by one space.
+ * Folds a configured word (maxwords 1) or phrase (maxwords PHRASE_MAX)
+ * exactly as routing folds the words of a message, words joined by one
+ * space.
  * Returns 0, or -1 with the reason in *why.
  */
 static int
@@ -117,7 +121,8 @@ fold_phrase(const char *s, size_t maxwords, char *out, size_t outsz,
 	}
 	if (fw.n > maxwords) {
 		*why = maxwords == 1 ? "must be a single word" :
-		    "has more than two words; a phrase has at most two words";
+		    "has more than three words; a phrase has at most three "
+		    "words";
 		return -1;
 	}
 	for (i = 0; i < fw.n; i++) {
@@ -426,7 +431,8 @@ rules_load_rules(struct loader *ld, const config_t *cfg)
 			continue;
 		}
 		if ((v = conf_member_string(ld, e, "keyword", where, 1, &s)) != NULL) {
-			if (fold_phrase(v, 2, folded, sizeof(folded), &why) == -1)
+			if (fold_phrase(v, PHRASE_MAX, folded, sizeof(folded),
+			    &why) == -1)
 				conf_err_at(ld, s, "%s: keyword '%.60s' %s", where, v, why);
 			else {
 				r->keyword = xstrdup(folded);
@@ -436,11 +442,17 @@ rules_load_rules(struct loader *ld, const config_t *cfg)
 		}
 		conf_check_members(ld, e, where, rule_keys, conf_count_keys(rule_keys));
 		if ((s = config_setting_get_member(e, "aliases")) != NULL)
-			load_words(ld, s, where, "aliases", 2, W_ALIAS, i,
-			    &r->aliases, &r->naliases);
+			load_words(ld, s, where, "aliases", PHRASE_MAX, W_ALIAS,
+			    i, &r->aliases, &r->naliases);
 		if ((s = config_setting_get_member(e, "aliases_en")) != NULL)
-			load_words(ld, s, where, "aliases_en", 2, W_ALIAS_EN, i,
-			    &r->aliases_en, &r->naliases_en);
+			load_words(ld, s, where, "aliases_en", PHRASE_MAX,
+			    W_ALIAS_EN, i, &r->aliases_en, &r->naliases_en);
+		/* Words or phrases whose presence rules this rule out. */
+		if ((s = config_setting_get_member(e, "unless")) != NULL) {
+			load_words(ld, s, where, "unless", PHRASE_MAX, W_UNLESS,
+			    i, &r->unless, &r->nunless);
+			r->unless_line = conf_line_of(s);
+		}
 		if ((v = conf_member_string(ld, e, "agency", where, 1, &s)) != NULL) {
 			if ((a = conf_agency_find(c, v)) != -1)
 				r->agency = (size_t)a;
@@ -484,6 +496,91 @@ owner_name(const struct conf *c, const struct word *w, char *buf, size_t bufsz)
 		(void)snprintf(buf, bufsz, "region #%zu", w->owner + 1);
 }
 
+/* "line 12", or "line 12 of rules.conf" when a is in another file than b. */
+static void
+first_line(const struct loader *ld, const struct word *a, const struct word *b,
+    char *buf, size_t bufsz)
+{
+	if (same_file(a->file, b->file))
+		(void)snprintf(buf, bufsz, "line %d", a->line);
+	else
+		(void)snprintf(buf, bufsz, "line %d of %s", a->line,
+		    a->file != NULL ? a->file : ld->c->path);
+}
+
+static int
+owner_cmp(const void *pa, const void *pb)
+{
+	const struct word *x = *(const struct word *const *)pa;
+	const struct word *y = *(const struct word *const *)pb;
+
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * The unless entries among words[start..end) (one text): an entry that is
+ * also a word of its own rule is an error (the rule would match and rule
+ * itself out with the same word), as is one given twice in a rule.  Of
+ * another rule it is fine: the word counts for that rule and rules this
+ * one out.  Sorting the run by rule keeps this O(n log n).
+ */
+static void
+check_unless(struct loader *ld, size_t start, size_t end)
+{
+	const struct word **g, *u, *o;
+	char here[WORD_MAX + 16], aline[96];
+	size_t i, j, k, n = 0;
+	int e;
+
+	for (i = start; i < end && ld->words[i].kind != W_UNLESS; i++)
+		;
+	if (i == end)
+		return;
+	g = xcalloc(end - start, sizeof(*g));
+	for (i = start; i < end; i++)
+		if (ld->words[i].kind != W_REGION)
+			g[n++] = &ld->words[i];
+	qsort(g, n, sizeof(*g), owner_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && g[j]->owner == g[i]->owner; j++)
+			;
+		/* The rule's own word, else the first unless entry. */
+		for (o = NULL, k = i; k < j && o == NULL; k++)
+			if (g[k]->kind != W_UNLESS)
+				o = g[k];
+		for (k = i; k < j; k++) {
+			u = g[k];
+			if (u->kind != W_UNLESS)
+				continue;
+			if (o == NULL) {
+				o = u;	/* the first: fine */
+				continue;
+			}
+			rule_where(ld->c, u->owner, here, sizeof(here));
+			first_line(ld, o, u, aline, sizeof(aline));
+			e = ld->errs->n;
+			if (o->kind == W_UNLESS)
+				conf_err_line(ld, u->line, "%s: unless entry '%s' "
+				    "(line %d) is given twice in this rule (first "
+				    "at %s)", here, u->w, u->line, aline);
+			else
+				conf_err_line(ld, u->line, "%s: unless entry '%s' "
+				    "(line %d) is also the %s of this rule (%s): "
+				    "the rule would match and rule itself out "
+				    "with the same words", here, u->w, u->line,
+				    o->kind == W_KEYWORD ? "keyword" :
+				    o->kind == W_ALIAS ? "alias" : "English alias",
+				    aline);
+			conf_note_file(ld, e, u->file);
+		}
+	}
+	free(g);
+}
+
 /*
  * A word may mean one thing only: routing cannot choose between two rules
  * for the same word, and a region word that is also a rule word would both
@@ -495,17 +592,19 @@ rules_check_words(struct loader *ld)
 {
 	static const char *const kind_name[] = {
 		[W_KEYWORD] = "keyword", [W_ALIAS] = "alias",
-		[W_ALIAS_EN] = "English alias", [W_REGION] = "keyword"
+		[W_ALIAS_EN] = "English alias", [W_REGION] = "keyword",
+		[W_UNLESS] = "unless entry"
 	};
 	const struct conf *c = ld->c;
 	char here[WORD_MAX + 16], there[WORD_MAX + 16], aline[96];
-	size_t i, first;
+	size_t i, first, start, end;
 	int n;
 
 	for (i = 0; i < ld->nwords; i++) {
 		const struct word *w = &ld->words[i];
 
-		if (w->kind == W_REGION || strchr(w->w, ' ') != NULL ||
+		if (w->kind == W_REGION || w->kind == W_UNLESS ||
+		    strchr(w->w, ' ') != NULL ||
 		    !conf_in_list(command_words, ARRAY_LEN(command_words), w->w))
 			continue;
 		owner_name(c, w, here, sizeof(here));
@@ -518,35 +617,38 @@ rules_check_words(struct loader *ld)
 
 	if (ld->nwords > 1)
 		qsort(ld->words, ld->nwords, sizeof(*ld->words), word_cmp);
-	for (first = 0, i = 1; i < ld->nwords; i++) {
-		const struct word *a, *b;
+	for (start = 0; start < ld->nwords; start = end) {
+		for (end = start + 1; end < ld->nwords &&
+		    strcmp(ld->words[end].w, ld->words[start].w) == 0; end++)
+			;
+		check_unless(ld, start, end);
+		/* An unless entry may be another rule's word: skipped here. */
+		for (first = start; first < end &&
+		    ld->words[first].kind == W_UNLESS; first++)
+			;
+		for (i = first + 1; i < end; i++) {
+			const struct word *a, *b;
 
-		if (strcmp(ld->words[i].w, ld->words[first].w) != 0) {
-			first = i;
-			continue;
+			if (ld->words[i].kind == W_UNLESS)
+				continue;
+			a = &ld->words[first];
+			b = &ld->words[i];
+			owner_name(c, b, here, sizeof(here));
+			first_line(ld, a, b, aline, sizeof(aline));
+			n = ld->errs->n;
+			if ((a->kind == W_REGION) == (b->kind == W_REGION) &&
+			    a->owner == b->owner)
+				conf_err_line(ld, b->line, "%s: %s '%s' (line %d) is given twice "
+				    "in this %s (first at %s)", here, kind_name[b->kind],
+				    b->w, b->line, b->kind == W_REGION ? "region" : "rule",
+				    aline);
+			else {
+				owner_name(c, a, there, sizeof(there));
+				conf_err_line(ld, b->line, "%s: %s '%s' (line %d) is also in %s "
+				    "(%s)", here, kind_name[b->kind], b->w, b->line,
+				    there, aline);
+			}
+			conf_note_file(ld, n, b->file);
 		}
-		a = &ld->words[first];
-		b = &ld->words[i];
-		owner_name(c, b, here, sizeof(here));
-		/* The first one may be in another (@include'd) file. */
-		if (same_file(a->file, b->file))
-			(void)snprintf(aline, sizeof(aline), "line %d", a->line);
-		else
-			(void)snprintf(aline, sizeof(aline), "line %d of %s", a->line,
-			    a->file != NULL ? a->file : c->path);
-		n = ld->errs->n;
-		if ((a->kind == W_REGION) == (b->kind == W_REGION) &&
-		    a->owner == b->owner)
-			conf_err_line(ld, b->line, "%s: %s '%s' (line %d) is given twice "
-			    "in this %s (first at %s)", here, kind_name[b->kind],
-			    b->w, b->line, b->kind == W_REGION ? "region" : "rule",
-			    aline);
-		else {
-			owner_name(c, a, there, sizeof(there));
-			conf_err_line(ld, b->line, "%s: %s '%s' (line %d) is also in %s "
-			    "(%s)", here, kind_name[b->kind], b->w, b->line,
-			    there, aline);
-		}
-		conf_note_file(ld, n, b->file);
 	}
 }

@@ -35,6 +35,7 @@
 #define TYPO_CONF_MIN	5	/* configured words this long tolerate a typo */
 #define TYPO_MSG_MIN	4	/* message words shorter than this never do */
 #define SHORT_MAX	2	/* characters: words this short match anything */
+#define PHRASE_MAX	3	/* words in a phrase */
 
 enum role { ROLE_KEYWORD, ROLE_ALIAS, ROLE_ALIAS_EN, ROLE_REGION, ROLE_COMMON };
 
@@ -56,6 +57,8 @@ struct lint {
 	size_t nsingles;
 	const struct went **phrases;	/* phrases of rules, by first word */
 	size_t nphrases;
+	const char **unless;		/* unless entries of all rules, sorted */
+	size_t nunless;
 	struct lint_finding *f;
 	size_t nf, fsz;
 	int warnings;
@@ -84,6 +87,7 @@ static const struct {
 	[LINT_AGENCY_UNUSED] = { "agency-unused", LINT_WARNING },
 	[LINT_PHRASE_SHARES] = { "phrase-shares", LINT_NOTE },
 	[LINT_PHRASE_CHAIN] = { "phrase-chain", LINT_NOTE },
+	[LINT_PHRASE_ORDER] = { "phrase-order", LINT_NOTE },
 	[LINT_PHRASE_KEYWORD] = { "phrase-keyword", LINT_NOTE },
 	[LINT_REGIONAL_SAME] = { "regional-same", LINT_NOTE },
 	[LINT_REGION_FALLBACK] = { "region-fallback", LINT_NOTE },
@@ -287,6 +291,7 @@ usable(const struct conf *c)
 		if (r->keyword == NULL || r->agency >= c->nagencies ||
 		    (r->naliases > 0 && r->aliases == NULL) ||
 		    (r->naliases_en > 0 && r->aliases_en == NULL) ||
+		    (r->nunless > 0 && r->unless == NULL) ||
 		    (r->nregional > 0 && r->regional == NULL))
 			return 0;
 		for (j = 0; j < r->naliases; j++)
@@ -294,6 +299,9 @@ usable(const struct conf *c)
 				return 0;
 		for (j = 0; j < r->naliases_en; j++)
 			if (r->aliases_en[j] == NULL)
+				return 0;
+		for (j = 0; j < r->nunless; j++)
+			if (r->unless[j] == NULL)
 				return 0;
 		for (j = 0; j < r->nregional; j++)
 			if (r->regional[j].region >= c->nregions ||
@@ -343,6 +351,12 @@ phrase_cmp(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+static int
+str_cmp(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
 /*
  * Fills l->w with every configured word, then the common words (last),
  * and sorts the look-up arrays.
@@ -386,6 +400,14 @@ collect(struct lint *l)
 	}
 	qsort(l->singles, l->nsingles, sizeof(*l->singles), single_cmp);
 	qsort(l->phrases, l->nphrases, sizeof(*l->phrases), phrase_cmp);
+
+	for (i = 0, n = 0; i < c->nrules; i++)
+		n += c->rules[i].nunless;
+	l->unless = xcalloc(n + 1, sizeof(*l->unless));
+	for (i = 0; i < c->nrules; i++)
+		for (j = 0; j < c->rules[i].nunless; j++)
+			l->unless[l->nunless++] = c->rules[i].unless[j];
+	qsort(l->unless, l->nunless, sizeof(*l->unless), str_cmp);
 }
 
 /* First index in singles[] whose word is not below s[0..len). */
@@ -446,6 +468,35 @@ command_of(const char *s, size_t len)
 	return -1;
 }
 
+/* The words of phrase p: up to PHRASE_MAX (start, length); their number. */
+static size_t
+split(const struct went *p, const char **part, size_t *plen)
+{
+	const char *s = p->s, *sp;
+	size_t n = 0, left = p->len;
+
+	while (n < PHRASE_MAX) {
+		sp = memchr(s, ' ', left);
+		part[n] = s;
+		plen[n] = sp != NULL ? (size_t)(sp - s) : left;
+		n++;
+		if (sp == NULL)
+			break;
+		left -= plen[n - 1] + 1;
+		s = sp + 1;
+	}
+	return n;
+}
+
+static size_t
+nwords(const struct went *e)
+{
+	const char *part[PHRASE_MAX];
+	size_t plen[PHRASE_MAX];
+
+	return split(e, part, plen);
+}
+
 /* ---- the checks ---- */
 
 /* What the SMS grammar does with a message that opens with command k. */
@@ -487,9 +538,10 @@ check_word(struct lint *l, const struct went *e)
 			    commands[k].w, command_effect(k));
 		if (e->role == ROLE_KEYWORD)
 			add(l, LINT_PHRASE_KEYWORD, e->line, 0, "keyword '%s' of "
-			    "%s is two words: the structured form "
+			    "%s is %s words: the structured form "
 			    "KEYWORD#LOCATION#TEXT needs a one-word keyword, so "
-			    "'%s#...' goes unrecognised", e->s, who_buf, e->s);
+			    "'%s#...' goes unrecognised", e->s, who_buf,
+			    nwords(e) == 2 ? "two" : "three", e->s);
 		return;
 	}
 	if (e->role != ROLE_REGION && (k = command_of(e->s, e->len)) >= 0) {
@@ -519,17 +571,14 @@ check_word(struct lint *l, const struct went *e)
 static void
 check_phrase_words(struct lint *l, const struct went *p)
 {
-	const struct went *e, *hit[2] = { NULL, NULL };
-	const char *part[2];
-	size_t plen[2], i, k;
+	const struct went *e, *hit[PHRASE_MAX] = { NULL, NULL, NULL };
+	const char *part[PHRASE_MAX];
+	size_t plen[PHRASE_MAX], i, k, np, nhit = 0;
 	char a[WORD_MAX + 64], b[WORD_MAX + 64], own[WORD_MAX + 16];
 
-	part[0] = p->s;
-	plen[0] = p->sp;
-	part[1] = p->s + p->sp + 1;
-	plen[1] = p->len - p->sp - 1;
+	np = split(p, part, plen);
 	who(l, p, own, sizeof(own));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < np; i++) {
 		for (k = singles_from(l, part[i], plen[i]); k < l->nsingles;
 		    k++) {
 			e = l->singles[k];
@@ -545,25 +594,113 @@ check_phrase_words(struct lint *l, const struct went *p)
 				    "gets no region and no regional agency", p->s,
 				    own, e->s, l->c->regions[e->owner].id,
 				    e->line);
-			else if (hit[i] == NULL)
-				hit[i] = e;
+			else if (hit[nhit] == NULL)
+				hit[nhit] = e;
 		}
+		if (hit[nhit] != NULL)
+			nhit++;
 	}
-	if (hit[0] != NULL && hit[1] != NULL)
+	if (nhit >= 2)
 		add(l, LINT_PHRASE_SHARES, p->line, hit[0]->line, "phrase '%s' "
-		    "of %s joins '%s', %s (line %d), and '%s', %s (line %d): "
-		    "only the two together, in this order and spelt exactly, "
+		    "of %s joins '%s', %s (line %d), and '%s', %s (line %d)%s: "
+		    "only the %s together, in this order and spelt exactly, "
 		    "reach %s", p->s, own, hit[0]->s,
 		    role_of(l, hit[0], a, sizeof(a)), hit[0]->line, hit[1]->s,
-		    role_of(l, hit[1], b, sizeof(b)), hit[1]->line, own);
-	else if (hit[0] != NULL || hit[1] != NULL) {
-		e = hit[0] != NULL ? hit[0] : hit[1];
+		    role_of(l, hit[1], b, sizeof(b)), hit[1]->line,
+		    nhit > 2 ? " and more" : "", np == 2 ? "two" : "words", own);
+	else if (nhit == 1) {
+		e = hit[0];
 		add(l, LINT_PHRASE_SHARES, p->line, e->line, "phrase '%s' of %s "
 		    "contains '%s', %s (line %d): the phrase wins only as these "
-		    "two words in this order, spelt exactly; otherwise '%s' "
+		    "%s words in this order, spelt exactly; otherwise '%s' "
 		    "counts for %s", p->s, own, e->s, role_of(l, e, a, sizeof(a)),
-		    e->line, e->s, who(l, e, b, sizeof(b)));
+		    e->line, np == 2 ? "two" : "three", e->s,
+		    who(l, e, b, sizeof(b)));
 	}
+}
+
+/*
+ * The single rule word (not a region's) w[0..len) is, or NULL; check
+ * makes a word mean one thing, so the first one found is the one.
+ */
+static const struct went *
+rule_word(const struct lint *l, const char *w, size_t len)
+{
+	const struct went *e;
+	size_t k;
+
+	for (k = singles_from(l, w, len); k < l->nsingles; k++) {
+		e = l->singles[k];
+		if (cmp_mem(e->s, e->len, w, len) != 0)
+			break;
+		if (e->role != ROLE_REGION)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * 1 when some rule has the phrase w (w[len] is its NUL), as a word or in
+ * its unless list: either way the phrase takes its words.
+ */
+static int
+is_phrase(const struct lint *l, const char *w, size_t len, size_t sp)
+{
+	const struct went *e;
+	size_t k;
+
+	if (l->nunless > 0 && bsearch(&w, l->unless, l->nunless,
+	    sizeof(*l->unless), str_cmp) != NULL)
+		return 1;
+	for (k = phrases_from(l, w, sp); k < l->nphrases; k++) {
+		e = l->phrases[k];
+		if (cmp_mem(e->s, e->sp, w, sp) != 0)
+			break;
+		if (cmp_mem(e->s, e->len, w, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Two-word phrase "X Y" of rule A holding a word of another rule B: in
+ * the other order, "Y X", no phrase decides (unless one is configured),
+ * and the words vote.  When B gets more of them than any other rule (A
+ * included) the message goes to B; when they tie (A has the other word,
+ * or a third rule does) it goes to triage, which is fine.  "MATI LAMPU"
+ * of LISTRIK and the word LAMPU of PJU: "lampu mati" goes to PJU.  A note:
+ * whether the other order means the same is for the operator to judge.
+ */
+static void
+check_phrase_order(struct lint *l, const struct went *p)
+{
+	const struct went *x, *y, *b;
+	const char *part[PHRASE_MAX];
+	size_t plen[PHRASE_MAX], len;
+	char rev[WORD_MAX], a[WORD_MAX + 64], own[WORD_MAX + 16];
+	char bw[WORD_MAX + 16];
+
+	if (split(p, part, plen) != 2)
+		return;
+	x = rule_word(l, part[0], plen[0]);
+	y = rule_word(l, part[1], plen[1]);
+	if (x != NULL && y != NULL && !same_target(x, y))
+		return;		/* one each: a tie, triage */
+	b = y != NULL ? y : x;
+	if (b == NULL || same_target(b, p))
+		return;
+	if ((x != NULL && same_target(x, p)) || (y != NULL && same_target(y, p)))
+		return;
+	len = (size_t)snprintf(rev, sizeof(rev), "%.*s %.*s", (int)plen[1],
+	    part[1], (int)plen[0], part[0]);
+	if (len >= sizeof(rev) || is_phrase(l, rev, len, plen[1]))
+		return;
+	who(l, p, own, sizeof(own));
+	add(l, LINT_PHRASE_ORDER, p->line, b->line, "phrase '%s' of %s: in the "
+	    "other order, '%s', no phrase decides and '%s', %s (line %d), "
+	    "takes the message to %s; if it means the same, add '%s' to %s",
+	    p->s, own, rev, b->s, role_of(l, b, a, sizeof(a)), b->line,
+	    who(l, b, bw, sizeof(bw)), rev, own);
 }
 
 /*
@@ -575,22 +712,39 @@ static void
 check_phrase_chain(struct lint *l, const struct went *p1)
 {
 	const struct went *p2;
-	const char *second = p1->s + p1->sp + 1;
-	size_t slen = p1->len - p1->sp - 1, k;
+	const char *w1[PHRASE_MAX], *w2[PHRASE_MAX], *shared, *rest;
+	size_t l1[PHRASE_MAX], l2[PHRASE_MAX], n1, n2, k, j, m, q;
 	char a[WORD_MAX + 16], b[WORD_MAX + 16];
 
-	for (k = phrases_from(l, second, slen); k < l->nphrases; k++) {
-		p2 = l->phrases[k];
-		if (cmp_mem(p2->s, p2->sp, second, slen) != 0)
-			break;
-		if (same_target(p1, p2))
-			continue;
-		add(l, LINT_PHRASE_CHAIN, p2->line, p1->line, "phrase '%s' of %s "
-		    "overlaps '%s' of %s (line %d): in '%.*s %s' the first "
-		    "phrase takes '%s', and '%s' is read on its own", p2->s,
-		    who(l, p2, a, sizeof(a)), p1->s, who(l, p1, b, sizeof(b)),
-		    p1->line, (int)p1->sp, p1->s, p2->s, second,
-		    p2->s + p2->sp + 1);
+	n1 = split(p1, w1, l1);
+	/* Each later word of p1 may start another rule's phrase. */
+	for (k = 1; k < n1; k++) {
+		for (q = phrases_from(l, w1[k], l1[k]); q < l->nphrases; q++) {
+			p2 = l->phrases[q];
+			if (cmp_mem(p2->s, p2->sp, w1[k], l1[k]) != 0)
+				break;
+			if (same_target(p1, p2))
+				continue;
+			n2 = split(p2, w2, l2);
+			/* p2 must run past p1's end: else p1 simply holds it. */
+			if (n2 <= n1 - k)
+				continue;
+			for (m = 1; m < n1 - k; m++)
+				if (cmp_mem(w2[m], l2[m], w1[k + m], l1[k + m]) != 0)
+					break;
+			if (m < n1 - k)
+				continue;
+			shared = w1[k];
+			rest = w2[n1 - k];
+			j = (size_t)(w1[k] - p1->s);	/* p1's words before */
+			add(l, LINT_PHRASE_CHAIN, p2->line, p1->line, "phrase '%s' "
+			    "of %s overlaps '%s' of %s (line %d): in '%.*s%s' the "
+			    "first phrase takes '%.*s', and '%s' is read on its "
+			    "own", p2->s, who(l, p2, a, sizeof(a)), p1->s,
+			    who(l, p1, b, sizeof(b)), p1->line, (int)j, p1->s,
+			    p2->s, (int)(p1->len - (size_t)(shared - p1->s)),
+			    shared, rest);
+		}
 	}
 }
 
@@ -924,6 +1078,7 @@ lint_run(const struct conf *c,
 		check_word(&l, &l.w[i]);
 	for (i = 0; i < l.nphrases; i++) {
 		check_phrase_words(&l, l.phrases[i]);
+		check_phrase_order(&l, l.phrases[i]);
 		check_phrase_chain(&l, l.phrases[i]);
 	}
 	check_typos(&l);
@@ -939,5 +1094,6 @@ lint_run(const struct conf *c,
 	free(l.w);
 	free(l.singles);
 	free(l.phrases);
+	free(l.unless);
 	return l.warnings;
 }

@@ -5,8 +5,9 @@
  * reports what works but routes in a way the operator may not expect,
  * judged against the real matcher of routing/route.c:
  *
- *   - exact words and two-word phrases win over typos, and a phrase is
- *     tried before its words (and then consumes them);
+ *   - exact words and phrases (two or three words) win over typos, the
+ *     longest phrase is tried first, before its words (and then consumes
+ *     them); in the vote a phrase counts its words;
  *   - a message word of 4+ bytes (not all digits) with no exact match is a
  *     typo of a configured single word of 5+ bytes one restricted
  *     Damerau-Levenshtein edit away (substitution, insertion, deletion,
@@ -44,8 +45,15 @@
  *                       exactly; otherwise the word counts for the other rule;
  *   LINT_PHRASE_CHAIN   phrase "A B" of one rule and "B C" of another: in
  *                       "A B C" the first takes B and the second never
- *                       matches;
- *   LINT_PHRASE_KEYWORD a rule keyword of two words: the structured form
+ *                       matches (phrases of three words alike: the scan
+ *                       goes left to right, longest phrase first);
+ *   LINT_PHRASE_ORDER   two-word phrase "X Y" of rule A holding a word of
+ *                       rule B, when in the other order "Y X" no phrase
+ *                       decides and the words take the message to B
+ *                       ("MATI LAMPU" of LISTRIK, LAMPU of PJU: "lampu
+ *                       mati" goes to PJU); not when they tie (triage),
+ *                       as "RUMAH SAKIT" of a rule that also has SAKIT;
+ *   LINT_PHRASE_KEYWORD a rule keyword of two or three words: the structured form
  *                       KEYWORD#LOCATION#TEXT needs one word;
  *   LINT_REGIONAL_SAME  a regional entry naming the rule's own agency;
  *   LINT_REGION_FALLBACK per region, the rules without a regional agency
@@ -84,6 +92,7 @@ enum lint_kind {
 	LINT_AGENCY_UNUSED,
 	LINT_PHRASE_SHARES,
 	LINT_PHRASE_CHAIN,
+	LINT_PHRASE_ORDER,
 	LINT_PHRASE_KEYWORD,
 	LINT_REGIONAL_SAME,
 	LINT_REGION_FALLBACK,

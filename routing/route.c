@@ -2,10 +2,12 @@
  * route: decides which agency gets a complaint, and says why.
  *
  * route_build() puts every configured word (rule keywords, aliases, English
- * aliases, region words) in two hash tables: one for exact words and
- * two-word phrases, one for the one-deletion neighbourhood of each single
- * word of 5+ letters.  A message word then costs one or two exact probes
- * (phrase first, then the word) and, only when those miss, at most 1 + its
+ * aliases, unless entries, region words) in two hash tables: one for exact
+ * words and phrases of up to three words, one for the one-deletion
+ * neighbourhood of each single word of 5+ letters.  A message word then
+ * costs at most three exact probes (the longest phrase first, then the
+ * word; no phrase probe longer than the longest configured phrase) and,
+ * only when those miss, at most 1 + its
  * length neighbourhood probes: the same work for 10 rules as for 10,000,
  * as the design asks.  Neighbourhood hits are only candidates; each one is
  * confirmed with a true restricted Damerau-Levenshtein check.
@@ -30,13 +32,17 @@
 #define TYPO_CONF_MIN	5	/* configured words this long tolerate a typo */
 #define TYPO_MSG_MIN	4	/* message words shorter than this never do */
 #define NFIELDS		3	/* structured form: keyword, location, text */
+#define PHRASE_MAX	3	/* words in a configured phrase */
+#define HIT_BUF		(PHRASE_MAX * WORD_MAX)	/* a hit's words, joined */
 
-enum kind { K_RULE, K_REGION };
+/* K_UNLESS sorts last: a word's rule or region entry is preferred. */
+enum kind { K_RULE, K_REGION, K_UNLESS };
 
 /* One configured word of one rule or region. */
 struct entry {
 	const char *word;	/* points into the conf */
-	size_t index;		/* into conf.rules or conf.regions */
+	size_t index;		/* into conf.rules (K_RULE, K_UNLESS) or
+				   conf.regions */
 	unsigned char kind;	/* enum kind */
 	unsigned char canon;	/* the rule's own keyword */
 	unsigned char en;	/* from aliases_en */
@@ -55,6 +61,10 @@ struct uword {
 	int phrase;
 	size_t e;
 	long alt;
+	size_t nwords;		/* 1, or the words of a phrase */
+	/* ents[ustart .. ustart + un): rules whose unless list has it */
+	uint32_t ustart, un;
+	int unless_only;	/* no rule or region word: matched exactly only */
 };
 
 /*
@@ -81,6 +91,7 @@ struct route_table {
 	struct dslot *del;
 	size_t delmask;
 	uint32_t *post;		/* uword lists of the deletion slots */
+	size_t maxnw;		/* words in the longest phrase */
 };
 
 /* A folded message word. */
@@ -95,10 +106,17 @@ struct word {
 /* A run of message words that matched a configured word. */
 struct hit {
 	size_t w;		/* first word */
-	size_t nw;		/* 1, or 2 for a phrase */
+	size_t nw;		/* 1, or 2 or 3 for a phrase */
 	int typo;
 	uint32_t uw;		/* configured word matched */
 	long amb;		/* entry of another rule or region, or -1 */
+};
+
+/* A rule ruled out by a word or phrase of its unless list. */
+struct ruled {
+	size_t rule;
+	size_t hit;		/* the first hit that did it */
+	uint32_t ent;		/* its unless entry */
 };
 
 /* A counted rule match in the inside search. */
@@ -119,9 +137,12 @@ struct ctx {
 	size_t nh;
 	struct vote *v;		/* sorted by rule, word, position */
 	size_t nv;
+	struct ruled *ro;	/* sorted by rule, one per rule */
+	size_t nro;
+	long lead_out;		/* leading hit whose rule was ruled out, or -1 */
 	/* outcome of the inside search */
 	long win;		/* deciding hit */
-	size_t top, second;	/* distinct words: best rule, runner-up */
+	size_t top, second;	/* matched words: best rule, runner-up */
 	long second_rule;
 	size_t ntop;
 	int typo_dropped;
@@ -249,15 +270,15 @@ folded(const char *w, size_t len)
 
 /*
  * Checks that a configured word is what the loader promised: folded as
- * text_fold_word() folds, one word or two joined by one space, and short
- * enough to ever match.  A word that fails could never match, so saying so
- * now beats a rule that silently never fires.
+ * text_fold_word() folds, one to PHRASE_MAX words joined by one space, and
+ * short enough to ever match.  A word that fails could never match, so
+ * saying so now beats a rule that silently never fires.
  */
 static int
 check_word(const char *w, const char *what, char *err, size_t errsz)
 {
-	const char *sp;
-	size_t len, a;
+	const char *p, *sp;
+	size_t len, a, n = 0;
 
 	if (w == NULL || *w == '\0')
 		return errf(err, errsz, "%s: empty word", what);
@@ -265,21 +286,18 @@ check_word(const char *w, const char *what, char *err, size_t errsz)
 	if (len >= WORD_MAX)
 		return errf(err, errsz, "%s: '%.40s...' is longer than %d "
 		    "bytes", what, w, WORD_MAX - 1);
-	sp = memchr(w, ' ', len);
-	if (sp == NULL) {
-		if (!folded(w, len))
+	for (p = w; ; p = sp + 1) {
+		sp = memchr(p, ' ', len - (size_t)(p - w));
+		a = sp != NULL ? (size_t)(sp - p) : len - (size_t)(p - w);
+		if (a == 0 || ++n > PHRASE_MAX)
+			return errf(err, errsz, "%s: '%s' is not one to three "
+			    "words joined by one space", what, w);
+		if (!folded(p, a))
 			return errf(err, errsz, "%s: '%s' is not folded "
 			    "upper-case", what, w);
-		return 0;
+		if (sp == NULL)
+			return 0;
 	}
-	a = (size_t)(sp - w);
-	if (a == 0 || a == len - 1 || memchr(sp + 1, ' ', len - a - 1) != NULL)
-		return errf(err, errsz, "%s: '%s' is not one word or two words "
-		    "joined by one space", what, w);
-	if (!folded(w, a) || !folded(sp + 1, len - a - 1))
-		return errf(err, errsz, "%s: '%s' is not folded upper-case",
-		    what, w);
-	return 0;
 }
 
 static int
@@ -340,6 +358,7 @@ check_conf(const struct conf *c, char *err, size_t errsz)
 			    "%zu does not exist", i, r->line, r->agency);
 		if ((r->naliases > 0 && r->aliases == NULL) ||
 		    (r->naliases_en > 0 && r->aliases_en == NULL) ||
+		    (r->nunless > 0 && r->unless == NULL) ||
 		    (r->nregional > 0 && r->regional == NULL))
 			return errf(err, errsz, "rule %zu (line %d): list "
 			    "missing", i, r->line);
@@ -366,6 +385,36 @@ add_entry(struct route_table *rt, const char *w, enum kind k, size_t idx,
 	e->index = idx;
 	e->canon = (unsigned char)canon;
 	e->en = (unsigned char)en;
+	return 0;
+}
+
+/*
+ * The unless list of rule i.  The loader refuses an entry that is a word
+ * of the same rule; a conf built by hand is checked here (the sorted
+ * entries would otherwise let the rule vote for itself and rule itself out
+ * with the same word).
+ */
+static int
+collect_unless(struct route_table *rt, const struct conf_rule *r, size_t i,
+    char *err, size_t errsz)
+{
+	char what[128];
+	size_t j, k;
+
+	snprintf(what, sizeof(what), "rule %s (line %d) unless", r->keyword,
+	    r->line);
+	for (j = 0; j < r->nunless; j++) {
+		if (add_entry(rt, r->unless[j], K_UNLESS, i, 0, 0, what, err,
+		    errsz) == -1)
+			return -1;
+		for (k = 0; k < r->naliases + r->naliases_en + 1; k++)
+			if (strcmp(r->unless[j], k == 0 ? r->keyword :
+			    k <= r->naliases ? r->aliases[k - 1] :
+			    r->aliases_en[k - 1 - r->naliases]) == 0)
+				return errf(err, errsz, "%s: '%s' is both a "
+				    "word of the rule and in its unless list",
+				    what, r->unless[j]);
+	}
 	return 0;
 }
 
@@ -397,6 +446,8 @@ collect(struct route_table *rt, char *err, size_t errsz)
 			if (add_entry(rt, r->aliases_en[j], K_RULE, i, 0, 1,
 			    what, err, errsz) == -1)
 				return -1;
+		if (collect_unless(rt, r, i, err, errsz) == -1)
+			return -1;
 	}
 	for (i = 0; i < c->nregions; i++) {
 		g = &c->regions[i];
@@ -470,7 +521,7 @@ del_slot(const struct route_table *rt, const char *k, size_t klen,
 static int
 typo_eligible(const struct uword *u)
 {
-	return !u->phrase && u->len >= TYPO_CONF_MIN;
+	return !u->phrase && !u->unless_only && u->len >= TYPO_CONF_MIN;
 }
 
 /*
@@ -537,6 +588,28 @@ del_index(struct route_table *rt)
 	free(fill);
 }
 
+/*
+ * The unless entries of u (the last of its entries, up to end, as K_UNLESS
+ * sorts last), its number of words, and the longest phrase of the table.
+ */
+static void
+uword_unless(struct route_table *rt, struct uword *u, size_t end)
+{
+	size_t k;
+
+	for (k = u->e; k < end && rt->ents[k].kind != K_UNLESS; k++)
+		;
+	u->ustart = (uint32_t)k;
+	u->un = (uint32_t)(end - k);
+	u->unless_only = k == u->e;
+	u->nwords = 1;
+	for (k = 0; k < u->len; k++)
+		if (u->s[k] == ' ')
+			u->nwords++;
+	if (u->nwords > rt->maxnw)
+		rt->maxnw = u->nwords;
+}
+
 struct route_table *
 route_build(const struct conf *c, char *err, size_t errsz)
 {
@@ -548,7 +621,8 @@ route_build(const struct conf *c, char *err, size_t errsz)
 		return NULL;
 	n = 0;
 	for (i = 0; i < c->nrules; i++)
-		n += 1 + c->rules[i].naliases + c->rules[i].naliases_en;
+		n += 1 + c->rules[i].naliases + c->rules[i].naliases_en +
+		    c->rules[i].nunless;
 	for (i = 0; i < c->nregions; i++)
 		n += c->regions[i].nkeywords;
 	if (n >= UINT32_MAX / 128) {
@@ -575,9 +649,10 @@ route_build(const struct conf *c, char *err, size_t errsz)
 		u->alt = -1;
 		for (j = i + 1; j < rt->nents &&
 		    strcmp(rt->ents[j].word, u->s) == 0; j++)
-			if (u->alt < 0 &&
+			if (u->alt < 0 && rt->ents[j].kind != K_UNLESS &&
 			    !same_target(&rt->ents[i], &rt->ents[j]))
 				u->alt = (long)j;
+		uword_unless(rt, u, j);
 	}
 
 	/* Load factor at most 1/2 keeps linear-probe chains short. */
@@ -767,15 +842,43 @@ tokenize(struct ctx *x, int field, const char *text, size_t len)
 	x->fend[field] = x->nw;
 }
 
-/* Matches every word of every field: phrase first, then word, then typo. */
+/*
+ * The configured phrase spelt by the n message words from i (all in one
+ * field), or -1.
+ */
+static long
+phrase_at(const struct ctx *x, size_t i, size_t n)
+{
+	char p[WORD_MAX];
+	size_t k, len = 0;
+
+	if (i + n > x->nw)
+		return -1;
+	for (k = 0; k < n; k++) {
+		const struct word *a = &x->w[i + k];
+
+		if (a->field != x->w[i].field ||
+		    len + (k > 0) + a->len >= WORD_MAX)
+			return -1;
+		if (k > 0)
+			p[len++] = ' ';
+		memcpy(p + len, a->f, a->len);
+		len += a->len;
+	}
+	return exact_find(x->rt, p, len);
+}
+
+/*
+ * Matches every word of every field: the longest phrase first (three
+ * words, then two), then the word, then a typo.
+ */
 static void
 scan(struct ctx *x)
 {
 	const struct route_table *rt = x->rt;
-	const struct word *a, *b;
+	const struct word *a;
 	struct hit *h;
-	char p[WORD_MAX];
-	size_t i = 0;
+	size_t i = 0, n;
 	uint32_t tu;
 	long u, amb;
 
@@ -784,20 +887,16 @@ scan(struct ctx *x)
 		h->w = i;
 		h->typo = 0;
 		a = &x->w[i];
-		if (i + 1 < x->nw && x->w[i + 1].field == a->field &&
-		    a->len + 1 + x->w[i + 1].len < WORD_MAX) {
-			b = &x->w[i + 1];
-			memcpy(p, a->f, a->len);
-			p[a->len] = ' ';
-			memcpy(p + a->len + 1, b->f, b->len);
-			if ((u = exact_find(rt, p, a->len + 1 + b->len)) >= 0) {
-				h->nw = 2;
-				h->uw = (uint32_t)u;
-				h->amb = rt->uw[u].alt;
-				x->nh++;
-				i += 2;
-				continue;
-			}
+		for (n = rt->maxnw; n >= 2; n--)
+			if ((u = phrase_at(x, i, n)) >= 0)
+				break;
+		if (n >= 2) {
+			h->nw = n;
+			h->uw = (uint32_t)u;
+			h->amb = rt->uw[u].alt;
+			x->nh++;
+			i += n;
+			continue;
 		}
 		h->nw = 1;
 		if ((u = exact_find(rt, a->f, a->len)) >= 0) {
@@ -820,9 +919,80 @@ hent(const struct ctx *x, const struct hit *h)
 	return &x->rt->ents[x->rt->uw[h->uw].e];
 }
 
-/* The hit on the first word of field, when it names a rule; else -1. */
+static int
+ruled_cmp(const void *pa, const void *pb)
+{
+	const struct ruled *a = pa, *b = pb;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	if (a->hit != b->hit)
+		return a->hit < b->hit ? -1 : 1;
+	return a->ent < b->ent ? -1 : a->ent > b->ent;
+}
+
+/*
+ * The rules that an exact word or phrase of the message rules out, each
+ * once, with the first hit that did it.  Costs nothing per configured
+ * rule: only the unless entries of the words found are visited.
+ */
+static void
+rule_outs(struct ctx *x)
+{
+	const struct uword *u;
+	const struct hit *h;
+	size_t i, k, n, sz = 0;
+
+	x->nro = 0;
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->typo)
+			continue;	/* unless words match exactly only */
+		u = &x->rt->uw[h->uw];
+		for (k = u->ustart; k < u->ustart + u->un; k++) {
+			if (x->nro == sz) {
+				sz = sz ? 2 * sz : 8;
+				x->ro = xrealloc(x->ro, sz * sizeof(*x->ro));
+			}
+			x->ro[x->nro].rule = x->rt->ents[k].index;
+			x->ro[x->nro].hit = i;
+			x->ro[x->nro].ent = (uint32_t)k;
+			x->nro++;
+		}
+	}
+	if (x->nro < 2)
+		return;
+	qsort(x->ro, x->nro, sizeof(*x->ro), ruled_cmp);
+	for (i = 1, n = 1; i < x->nro; i++)
+		if (x->ro[i].rule != x->ro[n - 1].rule)
+			x->ro[n++] = x->ro[i];
+	x->nro = n;
+}
+
+/* Index in x->ro when rule is ruled out, else -1. */
 static long
-leading(const struct ctx *x, int field)
+ruled_out(const struct ctx *x, size_t rule)
+{
+	size_t lo = 0, hi = x->nro, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (x->ro[mid].rule == rule)
+			return (long)mid;
+		if (x->ro[mid].rule < rule)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * The hit on the first word of field, when it names a rule that is not
+ * ruled out; else -1.
+ */
+static long
+leading(struct ctx *x, int field)
 {
 	const struct hit *h;
 	size_t i;
@@ -834,6 +1004,10 @@ leading(const struct ctx *x, int field)
 		if (h->w != x->fstart[field] || h->w >= x->fend[field] ||
 		    h->amb >= 0 || hent(x, h)->kind != K_RULE)
 			return -1;
+		if (ruled_out(x, hent(x, h)->index) >= 0) {
+			x->lead_out = (long)i;
+			return -1;
+		}
 		return (long)i;
 	}
 	return -1;
@@ -853,7 +1027,11 @@ vote_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-/* Distinct configured words among votes[i..) of one rule; *end past them. */
+/*
+ * The weight of votes[i..) of one rule: its distinct configured words, a
+ * phrase counting its words (the message words it matched), so "rumah
+ * sakit" outweighs one word of another rule.  *end: past them.
+ */
 static size_t
 rule_run(const struct ctx *x, size_t i, size_t *end)
 {
@@ -861,7 +1039,7 @@ rule_run(const struct ctx *x, size_t i, size_t *end)
 
 	for (j = i; j < x->nv && x->v[j].rule == x->v[i].rule; j++)
 		if (j == i || x->v[j].uw != x->v[j - 1].uw)
-			nd++;
+			nd += x->rt->uw[x->v[j].uw].nwords;
 	*end = j;
 	return nd;
 }
@@ -884,7 +1062,8 @@ inside(struct ctx *x, int field)
 	for (i = 0; i < x->nh; i++) {
 		h = &x->h[i];
 		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
-		    h->amb >= 0 || hent(x, h)->kind != K_RULE)
+		    h->amb >= 0 || hent(x, h)->kind != K_RULE ||
+		    ruled_out(x, hent(x, h)->index) >= 0)
 			continue;
 		if (h->typo)
 			any_typo = 1;
@@ -896,7 +1075,8 @@ inside(struct ctx *x, int field)
 		h = &x->h[i];
 		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
 		    h->amb >= 0 || hent(x, h)->kind != K_RULE ||
-		    (any_exact && h->typo))
+		    (any_exact && h->typo) ||
+		    ruled_out(x, hent(x, h)->index) >= 0)
 			continue;
 		x->v[x->nv].rule = hent(x, h)->index;
 		x->v[x->nv].uw = h->uw;
@@ -934,7 +1114,10 @@ inside(struct ctx *x, int field)
 static void
 hit_word(const struct ctx *x, const struct hit *h, char *buf, size_t sz)
 {
-	if (h->nw == 2)
+	if (h->nw == 3)
+		snprintf(buf, sz, "%s %s %s", x->w[h->w].f, x->w[h->w + 1].f,
+		    x->w[h->w + 2].f);
+	else if (h->nw == 2)
 		snprintf(buf, sz, "%s %s", x->w[h->w].f, x->w[h->w + 1].f);
 	else
 		snprintf(buf, sz, "%s", x->w[h->w].f);
@@ -962,7 +1145,7 @@ clean(char *dst, size_t dstsz, const char *src, size_t len)
 static void
 hit_clean(const struct ctx *x, const struct hit *h, char *buf, size_t sz)
 {
-	char raw[2 * WORD_MAX];
+	char raw[HIT_BUF];
 
 	hit_word(x, h, raw, sizeof(raw));
 	clean(buf, sz, raw, strlen(raw));
@@ -1003,7 +1186,7 @@ say_long(struct out *o, const struct ctx *x, const struct hit *h,
 	const struct entry *e = hent(x, h);
 	const char *rk = x->c->rules[e->index].keyword;
 	const char *cw = x->rt->uw[h->uw].s;
-	char w[2 * WORD_MAX];
+	char w[HIT_BUF];
 
 	hit_clean(x, h, w, sizeof(w));
 	if (!h->typo && e->canon)
@@ -1024,10 +1207,10 @@ static void
 say_short(struct out *o, const struct ctx *x, const struct hit *h)
 {
 	const struct entry *e = hent(x, h);
-	char w[2 * WORD_MAX];
+	char w[HIT_BUF];
 
 	hit_clean(x, h, w, sizeof(w));
-	if (h->nw == 2)
+	if (h->nw >= 2)
 		out_add(o, "phrase '%s' (exact)", w);
 	else if (h->typo)
 		out_add(o, "'%s' (one letter off '%s', typo)", w,
@@ -1043,7 +1226,7 @@ static void
 say_votes(struct out *o, const struct ctx *x, size_t i, int brief)
 {
 	size_t j;
-	char w[2 * WORD_MAX];
+	char w[HIT_BUF];
 
 	for (j = i; j < x->nv && x->v[j].rule == x->v[i].rule; j++) {
 		if (j > i && x->v[j].uw == x->v[j - 1].uw)
@@ -1066,7 +1249,7 @@ say_inside(struct out *o, const struct ctx *x, int structured)
 	size_t i, j, k, nd;
 
 	if (x->nv == 0) {
-		out_add(o, "no keyword found%s.",
+		out_add(o, "no %skeyword found%s.", x->nro > 0 ? "other " : "",
 		    structured ? " in the description" : "");
 		return;
 	}
@@ -1112,7 +1295,7 @@ say_target(struct out *o, const struct ctx *x, const struct entry *e)
 static void
 say_region_hit(struct out *o, const struct ctx *x, const struct hit *h)
 {
-	char w[2 * WORD_MAX];
+	char w[HIT_BUF];
 
 	hit_clean(x, h, w, sizeof(w));
 	out_add(o, "'%s'", w);
@@ -1186,7 +1369,7 @@ static void
 say_ambiguous(struct out *o, const struct ctx *x)
 {
 	const struct hit *h;
-	char w[2 * WORD_MAX];
+	char w[HIT_BUF];
 	size_t i;
 
 	for (i = 0; i < x->nh; i++) {
@@ -1200,6 +1383,23 @@ say_ambiguous(struct out *o, const struct ctx *x)
 		out_add(o, " and ");
 		say_target(o, x, &x->rt->ents[h->amb]);
 		out_add(o, " (ambiguous).");
+	}
+}
+
+/* " JALAN ruled out: 'TIDAK BERJALAN' is in its unless list (line 41)." */
+static void
+say_ruled_out(struct out *o, const struct ctx *x)
+{
+	const struct conf_rule *r;
+	char w[HIT_BUF];
+	size_t i;
+
+	for (i = 0; i < x->nro; i++) {
+		r = &x->c->rules[x->ro[i].rule];
+		hit_clean(x, &x->h[x->ro[i].hit], w, sizeof(w));
+		out_add(o, " %s ruled out: '%s' is in its unless list (line %d).",
+		    r->keyword, w, r->unless_line > 0 ? r->unless_line :
+		    r->line);
 	}
 }
 
@@ -1229,9 +1429,9 @@ finish(const struct ctx *x, struct route_decision *d, long lead,
 	if (lead >= 0) {
 		h = &x->h[lead];
 		say_long(&o, x, h, structured ? "keyword field" :
-		    h->nw == 2 ? "leading phrase" : "leading word");
+		    h->nw >= 2 ? "leading phrase" : "leading word");
 	} else {
-		if (structured) {
+		if (structured && x->lead_out < 0) {
 			if (kw != NULL)
 				text_trim(&kw, &klen);
 			if (kw == NULL || klen == 0)
@@ -1244,6 +1444,7 @@ finish(const struct ctx *x, struct route_decision *d, long lead,
 		}
 		say_inside(&o, x, structured);
 	}
+	say_ruled_out(&o, x);
 	region(x, d, &o);
 	say_ambiguous(&o, x);
 }
@@ -1273,6 +1474,8 @@ ctx_init(struct ctx *x, const struct route_table *rt, size_t nfields)
 	x->w = xmalloc(nfields * MAX_WORDS * sizeof(*x->w));
 	x->h = xmalloc(nfields * MAX_WORDS * sizeof(*x->h));
 	x->v = xmalloc(nfields * MAX_WORDS * sizeof(*x->v));
+	x->ro = NULL;
+	x->lead_out = -1;
 }
 
 static void
@@ -1281,6 +1484,7 @@ ctx_free(struct ctx *x)
 	free(x->w);
 	free(x->h);
 	free(x->v);
+	free(x->ro);
 }
 
 void
@@ -1299,6 +1503,7 @@ route_text(const struct route_table *rt, const char *text, size_t len,
 	ctx_init(&x, rt, 1);
 	tokenize(&x, 0, text, len);
 	scan(&x);
+	rule_outs(&x);
 	if ((lead = leading(&x, 0)) >= 0) {
 		set_rule(&x, &x.h[lead], ROUTE_LEADING, d);
 		d->body_offset = x.w[x.h[lead].w + x.h[lead].nw - 1].end;
@@ -1327,6 +1532,7 @@ route_structured(const struct route_table *rt,
 	tokenize(&x, 1, location, llen);
 	tokenize(&x, 2, desc, dlen);
 	scan(&x);
+	rule_outs(&x);
 	if ((lead = leading(&x, 0)) >= 0)
 		set_rule(&x, &x.h[lead], ROUTE_STRUCTURED, d);
 	else

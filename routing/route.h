@@ -2,25 +2,40 @@
  * route: keyword rules -> agency (+ region), with an explanation an
  * operator can read.
  *
- * route_build() indexes every keyword, alias and region word of a conf in
- * hash tables: exact words, two-word phrases, and the one-deletion
+ * route_build() indexes every keyword, alias, unless entry and region word
+ * of a conf in hash tables: exact words, phrases of two or three words, and
+ * the one-deletion
  * neighbourhood of every word of 5+ letters (for one-letter typos:
  * substitution, insertion, deletion, swap of neighbours).  Deciding costs a
  * fixed number of hash look-ups per word of the message, whatever the
  * number of rules.
  *
+ * Matching: at each message word the longest configured phrase is tried
+ * first (three words, then two), then the word, then a typo (single words
+ * only).  A phrase ("LAMPU JALAN", "RUMAH SAKIT HEWAN") consumes its words,
+ * so JALAN inside it does not count for another rule.
+ *
+ * Unless: a rule's unless entries (words or phrases, matched exactly, never
+ * as typos) found anywhere in the message rule that rule out: its words do
+ * not count and its leading keyword (or keyword field) does not decide.
+ * They consume their words like any phrase ("TIDAK BERJALAN" leaves no
+ * BERJALAN to count anywhere).  An unless entry that is another rule's
+ * word still counts for that rule.
+ *
  * Precedence:
- *   1. structured form KEYWORD#LOCATION#TEXT: the keyword field decides;
- *   2. a leading keyword (the message's first word, or first two words for
- *      a phrase alias) decides;
- *   3. otherwise keywords found anywhere in the text: exact matches beat
- *      typo matches; the rule with the most distinct matched words wins;
+ *   1. structured form KEYWORD#LOCATION#TEXT: the keyword field decides,
+ *      unless its rule is ruled out;
+ *   2. a leading keyword (the message's first word, or first two or three
+ *      words for a phrase) decides, unless its rule is ruled out;
+ *   3. otherwise keywords found anywhere in the text, ruled-out rules left
+ *      out: exact matches beat typo matches; the rule with the most matched
+ *      words wins, each distinct configured word counting its words (a
+ *      phrase outweighs a single word: "rumah sakit ... jalan" is health,
+ *      2 against 1; "rumah sakit ... jalan berlubang" is a tie, 2 and 2);
  *      a tie between rules goes to triage;
  *   4. nothing found: triage.
  * A region word found anywhere (including the LOCATION field) selects the
  * rule's regional agency for that region; two different regions -> none.
- * A phrase ("LAMPU JALAN") consumes its words, so JALAN inside it does not
- * count for another rule.
  *
  * Ownership: the table keeps pointers into the conf it was built from; the
  * conf must outlive it.  A built table is read-only and thread-safe.

@@ -367,7 +367,7 @@ test_bad_many_fixture(void **state)
 	expect_error(&errs, 14, "name must not be empty");
 	expect_error(&errs, 16, "triage: unknown agency 'diskominfo'");
 	expect_error(&errs, 19, "'JAMBU' (line 19) is also in region ambarawa (line 18)");
-	expect_error(&errs, 23, "at most two words");
+	expect_error(&errs, 23, "at most three words");
 	expect_error(&errs, 23, "'JLN' (line 23) is given twice in this rule");
 	expect_error(&errs, 24, "rule JALAN: unknown agency 'dpu'");
 	expect_error(&errs, 26, "unknown region 'semarang'");
@@ -1175,7 +1175,7 @@ test_rules(void **state)
 	    "  { agency = \"dpupr\"; label = { id = \"Tanpa\"; }; },\n"                      /* 5 */
 	    "  { keyword = \"JALAN\"; agency = \"dpu\"; label = { id = \"Jalan\"; }; },\n"   /* 6 */
 	    "  { keyword = \"AIR\"; agency = \"dpupr\"; label = { id = \"Air\"; };\n"        /* 7 */
-	    "    aliases = [ \"air minum bersih\" ]; },\n"                                   /* 8 */
+	    "    aliases = [ \"air pdam tidak mengalir\" ]; },\n"                            /* 8 */
 	    "  { keyword = \"SAMPAH\"; agency = \"dpupr\"; },\n"                             /* 9 */
 	    "  { keyword = \"LISTRIK\"; agency = \"dpupr\"; label = { id = \"Listrik \xe2\x9c\x93\"; }; },\n" /* 10 */
 	    "  { keyword = \"PJU\"; label = { id = \"PJU\"; }; },\n"                         /* 11 */
@@ -1189,7 +1189,7 @@ test_rules(void **state)
 	    ");\n");
 	expect_error(&errs, 5, "rule #1: keyword is missing");
 	expect_error(&errs, 6, "rule JALAN: unknown agency 'dpu'");
-	expect_error(&errs, 8, "rule AIR: aliases: 'air minum bersih' has more than two words; a phrase has at most two words");
+	expect_error(&errs, 8, "rule AIR: aliases: 'air pdam tidak mengalir' has more than three words; a phrase has at most three words");
 	expect_error(&errs, 9, "rule SAMPAH: label is missing");
 	expect_error(&errs, 10, "rule LISTRIK: label.id has '\xe2\x9c\x93', which is not in the GSM-7 alphabet");
 	expect_error(&errs, 11, "rule PJU: agency is missing");
@@ -1201,6 +1201,51 @@ test_rules(void **state)
 	expect_error(&errs, 17, "rule PASAR: label must be a group");
 	expect_error(&errs, 18, "rule TPS: label.id must not be empty");
 	assert_int_equal(errs.n, 13);
+}
+
+/* Phrases of up to three words; unless = [ ... ] per rule (issue 15). */
+static void
+test_rules_unless(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(AGENCIES
+	    "rules = (\n"                                                        /* 4 */
+	    "  { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"J\"; };\n" /* 5 */
+	    "    aliases = [ \"jalan berlubang parah\" ];\n"                     /* 6 */
+	    "    unless = [ \"tidak  berjalan\", \"Jalan-tol\", \"PJU\" ]; },\n"   /* 7 */
+	    "  { keyword = \"PJU\"; agency = \"dpupr\"; label = { id = \"P\"; };\n" /* 8 */
+	    "    unless = [ \"TIDAK BERJALAN\" ]; }\n"                            /* 9 */
+	    ");\n");
+	assert_string_equal(c->rules[0].aliases[0], "JALAN BERLUBANG PARAH");
+	assert_int_equal(c->rules[0].nunless, 3);
+	assert_string_equal(c->rules[0].unless[0], "TIDAK BERJALAN");
+	assert_string_equal(c->rules[0].unless[1], "JALAN-TOL");
+	/* Another rule's word, and another rule's unless entry: fine. */
+	assert_string_equal(c->rules[0].unless[2], "PJU");
+	assert_int_equal(c->rules[0].unless_line, 7);
+	assert_int_equal(c->rules[1].nunless, 1);
+	assert_int_equal(c->rules[1].unless_line, 9);
+	conf_free(c);
+
+	load_bad(AGENCIES
+	    "rules = (\n"                                                        /* 4 */
+	    "  { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"J\"; };\n" /* 5 */
+	    "    aliases = [ \"JLN\", \"LAMPU JALAN\" ];\n"                      /* 6 */
+	    "    unless = [ \"jln\",\n"                                          /* 7 */
+	    "      \"Jalan\", \"lampu jalan\", \"JALAN TOL\",\n"                  /* 8 */
+	    "      \"jalan tol\", \"jalan tol di kota\" ]; },\n"              /* 9 */
+	    "  { keyword = \"PJU\"; agency = \"dpupr\"; label = { id = \"P\"; };\n" /* 10 */
+	    "    unless = \"TIDAK BERJALAN\"; }\n"                                /* 11 */
+	    ");\n");
+	expect_error(&errs, 7, "rule JALAN: unless entry 'JLN' (line 7) is also the alias of this rule (line 6)");
+	expect_error(&errs, 8, "rule JALAN: unless entry 'JALAN' (line 8) is also the keyword of this rule (line 5)");
+	expect_error(&errs, 8, "unless entry 'LAMPU JALAN' (line 8) is also the alias of this rule (line 6)");
+	expect_error(&errs, 9, "rule JALAN: unless entry 'JALAN TOL' (line 9) is given twice in this rule (first at line 8)");
+	expect_error(&errs, 9, "rule JALAN: unless: 'jalan tol di kota' has more than three words");
+	expect_error(&errs, 11, "rule PJU: unless must be an array");
+	assert_int_equal(errs.n, 6);
 }
 
 static void
@@ -1612,6 +1657,7 @@ main(void)
 		cmocka_unit_test(test_triage),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_rules_unless),
 		cmocka_unit_test(test_rules_required),
 		cmocka_unit_test(test_duplicate_words),
 		cmocka_unit_test(test_command_words),

@@ -382,6 +382,97 @@ test_phrase_chain(void **state)
 	assert_int_equal(route_rule(text, "lampu jalan mati depan pasar"), 1);
 }
 
+/*
+ * A two-word phrase holding another rule's word: in the other order no
+ * phrase decides, and the words vote (issue 15).
+ */
+static void
+test_phrase_order(void **state)
+{
+	static const char text[] = HEAD
+	    "rules = (\n"
+	    RULE("PJU", "dpupr", "aliases = [ \"LAMPU\" ];")			/* 6 */
+	    RULE("LISTRIK", "dlh", "aliases = [ \"MATI LAMPU\" ];")		/* 7 */
+	    RULE("PERUMAHAN", "dpupr", "aliases = [ \"RUMAH\" ];")		/* 8 */
+	    RULE("KESEHATAN", "dlh", "aliases = [ \"RUMAH SAKIT\", \"SAKIT\" ];") /* 9 */
+	    RULE("POHON", "dlh", "")						/* 10 */
+	    LAST("BENCANA", "dpupr", "aliases = [ \"POHON TUMBANG\", \"TUMBANG POHON\" ];") /* 11 */
+	    ");\n";
+	const struct lint_finding *f;
+
+	(void)state;
+	/* The one warning: RUMAH is a very common word. */
+	assert_int_equal(lint_text(text), 1);
+	expect(LINT_COMMON_WORD, 8, "alias 'RUMAH' of rule PERUMAHAN");
+	f = expect(LINT_PHRASE_ORDER, 7, "phrase 'MATI LAMPU' of rule LISTRIK: "
+	    "in the other order, 'LAMPU MATI', no phrase decides and 'LAMPU', "
+	    "an alias of rule PJU (line 6), takes the message to rule PJU; if "
+	    "it means the same, add 'LAMPU MATI' to rule LISTRIK");
+	assert_int_equal(f->level, LINT_NOTE);
+	assert_int_equal(f->line2, 6);
+	/* The router agrees. */
+	assert_int_equal(route_rule(text, "tolong lampu mati sejak kemarin"), 0);
+	assert_int_equal(route_rule(text, "tolong mati lampu sejak kemarin"), 1);
+	/*
+	 * RUMAH SAKIT: its rule has SAKIT, so "sakit ... rumah" is a tie
+	 * (triage, not the wrong agency); POHON TUMBANG: the other order is a
+	 * phrase too.  Neither gets the note.
+	 */
+	assert_int_equal(count_kind(LINT_PHRASE_ORDER), 1);
+	assert_int_equal(route_rule(text, "tolong sakit di rumah"), -1);
+	assert_int_equal(route_rule(text, "ada tumbang pohon besar"), 5);
+}
+
+/* An unless phrase in the other order decides too: it takes the words. */
+static void
+test_phrase_order_unless(void **state)
+{
+	static const char text[] = HEAD
+	    "rules = (\n"
+	    RULE("PJU", "dpupr", "aliases = [ \"LAMPU\" ];")			/* 6 */
+	    LAST("LISTRIK", "dlh", "aliases = [ \"MATI LAMPU\" ]; "
+	        "unless = [ \"LAMPU MATI\" ];")					/* 7 */
+	    ");\n";
+
+	(void)state;
+	assert_int_equal(lint_text(text), 0);
+	expect_no(LINT_PHRASE_ORDER);
+	assert_int_equal(route_rule(text, "tolong lampu mati sejak kemarin"),
+	    -1);
+}
+
+/* Phrases of three words: what they hold, and what they overlap. */
+static void
+test_phrase_three_words(void **state)
+{
+	static const char text[] = HEAD
+	    "rules = (\n"
+	    RULE("PERUMAHAN", "dpupr", "aliases = [ \"RUMAH\" ];")		/* 6 */
+	    RULE("TERNAK", "dlh", "aliases = [ \"RUMAH SAKIT HEWAN\" ];")	/* 7 */
+	    RULE("PANGAN", "dpupr", "aliases = [ \"HEWAN KURBAN\", \"SAKIT HEWAN\" ];") /* 8 */
+	    RULE("LISTRIK", "dlh", "aliases = [ \"MATI LAMPU\" ];")		/* 9 */
+	    LAST("JALAN", "dpupr", "aliases = [ \"LAMPU JALAN RAYA\" ];")	/* 10 */
+	    ");\n";
+
+	(void)state;
+	assert_int_equal(lint_text(text), 1);	/* RUMAH: common-word */
+	expect(LINT_PHRASE_SHARES, 7, "phrase 'RUMAH SAKIT HEWAN' of rule "
+	    "TERNAK contains 'RUMAH', an alias of rule PERUMAHAN (line 6): the "
+	    "phrase wins only as these three words in this order");
+	expect(LINT_PHRASE_CHAIN, 8, "phrase 'HEWAN KURBAN' of rule PANGAN "
+	    "overlaps 'RUMAH SAKIT HEWAN' of rule TERNAK (line 7): in 'RUMAH "
+	    "SAKIT HEWAN KURBAN' the first phrase takes 'HEWAN', and 'KURBAN' "
+	    "is read on its own");
+	expect(LINT_PHRASE_CHAIN, 10, "phrase 'LAMPU JALAN RAYA' of rule JALAN "
+	    "overlaps 'MATI LAMPU' of rule LISTRIK (line 9): in 'MATI LAMPU "
+	    "JALAN RAYA' the first phrase takes 'LAMPU', and 'JALAN RAYA' is "
+	    "read on its own");
+	/* SAKIT HEWAN lies inside RUMAH SAKIT HEWAN: that one simply wins. */
+	assert_int_equal(count_kind(LINT_PHRASE_CHAIN), 2);
+	assert_int_equal(route_rule(text, "di rumah sakit hewan kurban"), 1);
+	assert_int_equal(route_rule(text, "mati lampu jalan raya"), 3);
+}
+
 static void
 test_phrase_keyword(void **state)
 {
@@ -667,6 +758,9 @@ main(void)
 		cmocka_unit_test(test_phrase_shares),
 		cmocka_unit_test(test_phrase_region),
 		cmocka_unit_test(test_phrase_chain),
+		cmocka_unit_test(test_phrase_order),
+		cmocka_unit_test(test_phrase_order_unless),
+		cmocka_unit_test(test_phrase_three_words),
 		cmocka_unit_test(test_phrase_keyword),
 		cmocka_unit_test(test_command_word),
 		cmocka_unit_test(test_short_and_common),

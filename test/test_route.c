@@ -67,17 +67,17 @@ static char *al_pasar[] = { "KENDALA" };
 
 static struct conf_rule rules[] = {
 	{ "JALAN", al_jalan, 2, en_jalan, 2, A_DPUPR, rg_jalan, 1,
-	    { "Jalan & jembatan", "Roads & bridges" }, 30 },
+	    { "Jalan & jembatan", "Roads & bridges" }, 30, NULL, 0, 0 },
 	{ "SAMPAH", al_sampah, 1, en_sampah, 2, A_DLH, rg_sampah, 1,
-	    { "Sampah", "Waste" }, 31 },
+	    { "Sampah", "Waste" }, 31, NULL, 0, 0 },
 	{ "PJU", al_pju, 2, en_pju, 2, A_DISHUB, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 32 },
+	    { "Lampu jalan", "Street lights" }, 32, NULL, 0, 0 },
 	{ "AKTA", al_akta, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Kependudukan", "Civil registry" }, 33 },
+	    { "Kependudukan", "Civil registry" }, 33, NULL, 0, 0 },
 	{ "BANJIR", al_banjir, 2, en_banjir, 1, A_BPBD, NULL, 0,
-	    { "Banjir", "Flood" }, 34 },
+	    { "Banjir", "Flood" }, 34, NULL, 0, 0 },
 	{ "PASAR", al_pasar, 1, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Pasar", "Markets" }, 35 },
+	    { "Pasar", "Markets" }, 35, NULL, 0, 0 },
 };
 
 static struct conf test_conf = {
@@ -308,7 +308,7 @@ no_typo_for_digits(void **state)
 {
 	static char *nokw[] = { "12345" };
 	static struct conf_rule r[] = {
-		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1 },
+		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1, NULL, 0, 0 },
 	};
 	struct conf c = test_conf;
 	struct route_decision d;
@@ -711,7 +711,8 @@ static void
 build_rejects_bad_conf(void **state)
 {
 	static char *lower[] = { "jln" };
-	static char *three[] = { "LAMPU JALAN RAYA" };
+	static char *four[] = { "LAMPU JALAN RAYA MATI" };
+	static char *unl_own[] = { "JLN" };
 	static char *edge[] = { "LAMPU " };
 	static struct conf_rule r[1];
 	static struct conf_regional bad_rg[] = { { 99, 1 } };
@@ -729,9 +730,24 @@ build_rejects_bad_conf(void **state)
 	assert_null(route_build(&c, err, sizeof(err)));
 	assert_non_null(strstr(err, "'jln' is not folded upper-case"));
 
-	r[0].aliases = three;
+	r[0].aliases = four;
 	assert_null(route_build(&c, err, sizeof(err)));
-	assert_non_null(strstr(err, "not one word or two words"));
+	assert_non_null(strstr(err, "not one to three words"));
+
+	/* An unless entry is checked as any word is. */
+	r[0] = rules[R_JALAN];
+	r[0].unless = lower;
+	r[0].nunless = 1;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "unless: 'jln' is not folded upper-case"));
+	r[0].unless = NULL;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "list missing"));
+	/* The loader refuses an unless entry that is the rule's own word. */
+	r[0].unless = unl_own;
+	assert_null(route_build(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "'JLN' is both a word of the rule and "
+	    "in its unless list"));
 
 	r[0].aliases = edge;
 	assert_null(route_build(&c, err, sizeof(err)));
@@ -1081,6 +1097,205 @@ menu_category_with_region(void **state)
 	assert_int_equal(d.agency, A_DISKOMINFO);
 }
 
+/* ---- phrases of up to three words, and unless (issue 15) ---- */
+
+enum {
+	P_JALAN, P_PERUMAHAN, P_KESEHATAN, P_PETERNAKAN, P_PJU, P_LISTRIK,
+	P_SENAM
+};
+
+static char *pa_jalan[] = { "JLN", "BERLUBANG" };
+static char *pu_jalan[] = { "TIDAK BERJALAN", "JALAN TOL" };
+static char *pa_rumah[] = { "RUMAH", "RUMAH SUSUN" };
+static char *pa_sehat[] = { "RUMAH SAKIT", "PUSKESMAS" };
+static char *pa_ternak[] = { "RUMAH SAKIT HEWAN", "TERNAK" };
+static char *pa_pju[] = { "LAMPU JALAN" };
+static char *pa_listrik[] = { "PLN", "MATI LAMPU" };
+static char *pu_listrik[] = { "PJU" };
+static char *pa_senam[] = { "BERJALAN" };
+
+static struct conf_rule prules[] = {
+	{ "JALAN", pa_jalan, 2, NULL, 0, A_DPUPR, NULL, 0,
+	    { "Jalan", "Roads" }, 40, pu_jalan, 2, 41 },
+	{ "PERUMAHAN", pa_rumah, 2, NULL, 0, A_DISDAG, NULL, 0,
+	    { "Perumahan", "Housing" }, 43, NULL, 0, 0 },
+	{ "KESEHATAN", pa_sehat, 2, NULL, 0, A_BPBD, NULL, 0,
+	    { "Kesehatan", "Health" }, 45, NULL, 0, 0 },
+	{ "PETERNAKAN", pa_ternak, 2, NULL, 0, A_DLH, NULL, 0,
+	    { "Peternakan", "Livestock" }, 47, NULL, 0, 0 },
+	{ "PJU", pa_pju, 1, NULL, 0, A_DISHUB, NULL, 0,
+	    { "Lampu jalan", "Street lights" }, 49, NULL, 0, 0 },
+	{ "LISTRIK", pa_listrik, 2, NULL, 0, A_DUKCAPIL, NULL, 0,
+	    { "Listrik", "Electricity" }, 51, pu_listrik, 1, 53 },
+	{ "SENAM", pa_senam, 1, NULL, 0, A_UPT_DLH_SEMARANG, NULL, 0,
+	    { "Senam", "Exercise" }, 55, NULL, 0, 0 },
+};
+
+static struct route_table *
+phrase_table(void)
+{
+	static struct conf c;
+	struct route_table *rt;
+	char err[256];
+
+	c = test_conf;
+	c.rules = prules;
+	c.nrules = ARRAY_LEN(prules);
+	rt = route_build(&c, err, sizeof(err));
+	if (rt == NULL)
+		print_error("route_build: %s\n", err);
+	assert_non_null(rt);
+	return rt;
+}
+
+static void
+prt(const struct route_table *rt, const char *text, struct route_decision *d)
+{
+	route_text(rt, text, strlen(text), d);
+}
+
+/* "RUMAH SAKIT" is health, not housing; "RUMAH SAKIT HEWAN" is livestock. */
+static void
+phrase_beats_its_words(void **state)
+{
+	struct route_table *rt = phrase_table();
+	struct route_decision d;
+
+	(void)state;
+	prt(rt, "pelayanan di rumah sakit lambat sekali", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, P_KESEHATAN);
+	assert_string_equal(d.word, "RUMAH SAKIT");
+	has(&d, "found inside the text: phrase 'RUMAH SAKIT' (exact).");
+	lacks(&d, "PERUMAHAN");
+
+	/* Three words: the longest phrase is tried first and takes them. */
+	prt(rt, "anjing kami ditolak di rumah sakit hewan", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, P_PETERNAKAN);
+	assert_int_equal(d.agency, A_DLH);
+	assert_string_equal(d.word, "RUMAH SAKIT HEWAN");
+	assert_string_equal(d.keyword, "RUMAH SAKIT HEWAN");
+	has(&d, "rule PETERNAKAN -> dlh");
+	has(&d, "found inside the text: phrase 'RUMAH SAKIT HEWAN' (exact).");
+	lacks(&d, "KESEHATAN");
+
+	/* Leading, with the description after the third word. */
+	prt(rt, "Rumah  sakit Hewan tutup terus", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, P_PETERNAKAN);
+	assert_int_equal(d.body_offset, strlen("Rumah  sakit Hewan"));
+	has(&d, "leading phrase 'RUMAH SAKIT HEWAN' is an alias of "
+	    "PETERNAKAN (exact).");
+
+	/* Two of the three words: the two-word phrase. */
+	prt(rt, "rumah sakit kekurangan dokter hewan", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, P_KESEHATAN);
+
+	/* The words apart are words again. */
+	prt(rt, "rumah saya sakit", &d);
+	assert_int_equal(d.rule, P_PERUMAHAN);
+	route_free(rt);
+}
+
+/*
+ * In the vote a phrase counts the message words it matched: "rumah sakit
+ * ... jalan" is health (2 words against 1), not a tie.
+ */
+static void
+phrase_counts_its_words_in_the_vote(void **state)
+{
+	struct route_table *rt = phrase_table();
+	struct route_decision d;
+
+	(void)state;
+	prt(rt, "antri lama di rumah sakit dekat jalan pemuda", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, P_KESEHATAN);
+	has(&d, "found inside the text: phrase 'RUMAH SAKIT' (exact); "
+	    "2 against 1 for JALAN.");
+
+	/* Two single words of JALAN make it even: triage. */
+	prt(rt, "antri di rumah sakit, jalan berlubang", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	has(&d, "tied at 2 words each: JALAN ('BERLUBANG', 'JALAN'), "
+	    "KESEHATAN ('RUMAH SAKIT').");
+
+	/* A three-word phrase outweighs two single words. */
+	prt(rt, "tolong jalan berlubang ke rumah sakit hewan", &d);
+	assert_int_equal(d.rule, P_PETERNAKAN);
+	has(&d, "3 against 2 for JALAN");
+	route_free(rt);
+}
+
+static void
+unless_rules_out(void **state)
+{
+	struct route_table *rt = phrase_table();
+	struct route_decision d;
+
+	(void)state;
+	/* Without it, JALAN would win inside the text. */
+	prt(rt, "perbaikan jalan desa tidak berjalan", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_NONE);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+	has(&d, "JALAN ruled out: 'TIDAK BERJALAN' is in its unless list "
+	    "(line 41).");
+
+	/* Its leading keyword does not decide either. */
+	prt(rt, "JALAN tol macet, PLN tidak ada", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, P_LISTRIK);
+	has(&d, "JALAN ruled out: 'JALAN TOL' is in its unless list "
+	    "(line 41).");
+	has(&d, "found inside the text: 'PLN' (alias, exact)");
+
+	prt(rt, "jln berlubang, perbaikannya tdk berjalan", &d);
+	assert_int_equal(d.rule, P_JALAN);	/* TDK is not TIDAK */
+
+	/* An unless word of one rule may be another rule's word: it counts. */
+	prt(rt, "PLN bilang PJU bukan urusannya, mati lampu", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, P_PJU);
+	has(&d, "LISTRIK ruled out: 'PJU' is in its unless list (line 53).");
+	has(&d, "found inside the text: 'PJU' (exact).");
+	prt(rt, "listrik mati lagi", &d);
+	assert_int_equal(d.rule, P_LISTRIK);
+
+	/* Structured: the keyword field of a ruled-out rule does not decide. */
+	route_structured(rt, "JALAN", 5, "desa", 4, "proyek tidak berjalan",
+	    21, &d);
+	assert_int_equal(d.rule, -1);
+	has(&d, "no other keyword found in the description. JALAN ruled "
+	    "out: 'TIDAK BERJALAN' is in its unless list (line 41).");
+	lacks(&d, "not recognised");
+
+	/* One sentence per rule: the first entry found. */
+	prt(rt, "tidak berjalan, jalan tol, tidak berjalan", &d);
+	has(&d, "no other keyword found. JALAN ruled out: 'TIDAK BERJALAN'");
+	lacks(&d, "'JALAN TOL'");
+	route_free(rt);
+}
+
+/* "TIDAK BERJALAN" takes its words: BERJALAN counts nowhere. */
+static void
+unless_consumes_its_words(void **state)
+{
+	struct route_table *rt = phrase_table();
+	struct route_decision d;
+
+	(void)state;
+	prt(rt, "sudah tidak berjalan, puskesmas tutup", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, P_KESEHATAN);
+	lacks(&d, "SENAM");
+	prt(rt, "sudah berjalan, puskesmas tutup", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	route_free(rt);
+}
+
 int
 main(void)
 {
@@ -1114,6 +1329,10 @@ main(void)
 		cmocka_unit_test(scales_to_many_rules),
 		cmocka_unit_test(explanation_truncates_safely),
 		cmocka_unit_test(menu_category_with_region),
+		cmocka_unit_test(phrase_beats_its_words),
+		cmocka_unit_test(phrase_counts_its_words_in_the_vote),
+		cmocka_unit_test(unless_rules_out),
+		cmocka_unit_test(unless_consumes_its_words),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
