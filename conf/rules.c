@@ -550,3 +550,9 @@ rules_check_words(struct loader *ld)
 		conf_note_file(ld, n, b->file);
 	}
 }
+
+int
+rules_command_word(const char *w)
+{
+	return conf_in_list(command_words, ARRAY_LEN(command_words), w);
+}

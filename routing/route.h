@@ -40,6 +40,12 @@ struct route_table;
 struct route_table *route_build(const struct conf *c, char *err, size_t errsz);
 void route_free(struct route_table *rt);
 
+/*
+ * A warning about a built table an operator should see (aduan check):
+ * stemming is on but the dictionary could not be read.  NULL when none.
+ */
+const char *route_note(const struct route_table *rt);
+
 enum route_how {
 	ROUTE_TRIAGE_NONE,      /* no keyword at all */
 	ROUTE_TRIAGE_TIE,       /* keywords of two or more rules, none ahead */
@@ -56,6 +62,7 @@ struct route_decision {
 	int regional;           /* 1 when the region changed the agency */
 	enum route_how how;
 	int typo;               /* 1 when the deciding word was one letter off */
+	int stem;               /* 1 when it matched by its stem (BERLUBANG: LUBANG) */
 	enum lang lang;         /* LANG_EN when an English alias matched, LANG_ID
 	                           for an Indonesian one, LANG_NONE for triage */
 	char word[64];          /* the citizen's word(s) that decided, folded */
