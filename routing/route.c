@@ -863,8 +863,13 @@ route_common_word(const char *w, size_t len)
 {
 	size_t i;
 
+	/*
+	 * The first byte before strlen(): typo_find() asks this of most
+	 * message words, and the strlen()s were a fifth of route_bench's time.
+	 */
 	for (i = 0; i < route_ncommon_words; i++)
-		if (strlen(route_common_words[i]) == len &&
+		if (len > 0 && route_common_words[i][0] == w[0] &&
+		    strlen(route_common_words[i]) == len &&
 		    memcmp(route_common_words[i], w, len) == 0)
 			return 1;
 	return 0;

@@ -22,6 +22,15 @@
  * A phrase ("LAMPU JALAN") consumes its words, so JALAN inside it does not
  * count for another rule.
  *
+ * Word forms: each message word is first read through the conf's
+ * spellings (JLN -> JALAN) unless it is a configured word as written; then
+ * matched as written (phrase, word), else by stem (routing.stemming,
+ * routing/stem.h: the phrase of its words' stems, then the word's stem,
+ * against the stems of the configured words), else as a typo.  A stem
+ * match counts as exact, never as a typo; a configured word whose stem is
+ * a common word (route_common_word) is not indexed by it.  The table owns
+ * its stemmer (thread-safe, see stem.h).
+ *
  * Ownership: the table keeps pointers into the conf it was built from; the
  * conf must outlive it.  A built table is read-only and thread-safe.
  */

@@ -25,7 +25,8 @@
 #include "util/util.h"
 
 #define STEM_WORD_MAX	64	/* longest word stemmed (as route's WORD_MAX) */
-#define CACHE_SLOTS	2048	/* per thread, a power of two */
+#define CACHE_WAYS	4	/* slots per set: a few words sharing a set all stay */
+#define CACHE_SETS	512	/* per thread, a power of two: 2,048 words */
 #define CACHE_WORD	24	/* words and stems this long (with NUL) are cached */
 
 struct stemmer {
@@ -41,8 +42,14 @@ struct cslot {
 	char s[CACHE_WORD];
 };
 
+/*
+ * Set-associative: a direct-mapped table thrashed (two words of one
+ * message in one slot evicted each other on every message: 8% misses in
+ * route_bench, each a trip to Hunspell under the lock).
+ */
 struct cache {
-	struct cslot slot[CACHE_SLOTS];
+	struct cslot slot[CACHE_SETS][CACHE_WAYS];
+	unsigned char next[CACHE_SETS];	/* round-robin victim of each set */
 	unsigned long lookups, hits;
 };
 
@@ -380,10 +387,10 @@ stem_word(const struct stemmer *s, const char *folded, size_t len,
 {
 	struct stemmer *m = (struct stemmer *)s;	/* the mutex only */
 	struct cache *c = NULL;
-	struct cslot *sl = NULL;
+	struct cslot *sl = NULL, *set;
 	char buf[STEM_WORD_MAX];
 	enum stem_how hw;
-	size_t n;
+	size_t n, k, i;
 
 	if (how == NULL)
 		how = &hw;
@@ -392,9 +399,13 @@ stem_word(const struct stemmer *s, const char *folded, size_t len,
 		return 0;
 	if (len < CACHE_WORD && (c = cache_get()) != NULL) {
 		c->lookups++;
-		sl = &c->slot[whash(folded, len) & (CACHE_SLOTS - 1)];
-		if (sl->gen == s->gen && sl->wlen == len &&
-		    memcmp(sl->w, folded, len) == 0) {
+		k = whash(folded, len) & (CACHE_SETS - 1);
+		set = c->slot[k];
+		for (i = 0; i < CACHE_WAYS; i++) {
+			sl = &set[i];
+			if (sl->gen != s->gen || sl->wlen != len ||
+			    memcmp(sl->w, folded, len) != 0)
+				continue;
 			c->hits++;
 			if (sl->slen >= outsz)
 				return 0;
@@ -403,6 +414,12 @@ stem_word(const struct stemmer *s, const char *folded, size_t len,
 			*how = (enum stem_how)sl->how;
 			return sl->slen;
 		}
+		/* The victim: a slot of another stemmer (or empty), else in turn. */
+		for (i = 0; i < CACHE_WAYS && set[i].gen == s->gen; i++)
+			;
+		if (i == CACHE_WAYS)
+			i = c->next[k]++ % CACHE_WAYS;
+		sl = &set[i];
 	}
 	if (s->h != NULL)
 		pthread_mutex_lock(&m->mu);
