@@ -21,9 +21,11 @@
  * Threads: a stemmer is shared by every routing thread.  Hunspell itself
  * is not thread-safe, so its calls run under the stemmer's mutex; in front
  * of them each thread keeps a small fixed-size cache keyed by the folded
- * word (thread-local storage, no lock, no allocation), so a message's
- * common words rarely reach the lock.  stem_word() is otherwise a pure
- * function of the word and the dictionary.
+ * word (2,048 words, 4-way; thread-local, no lock, no allocation: ~40 ns a
+ * hit), so a message's common words rarely reach the lock; behind the lock
+ * a cache all threads share (8,192 words) spares the others a word one
+ * thread has stemmed (Hunspell itself: ~40 us a word).  stem_word() is
+ * otherwise a pure function of the word and the dictionary.
  *
  * Ownership: stem_open() returns a stemmer the caller frees with
  * stem_close() once no thread uses it.
