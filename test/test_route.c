@@ -1249,6 +1249,51 @@ spellings_read_first(void **state)
 	lacks(&d, "spellings");
 }
 
+/* Threads share one table with its stemmer; each meets new words cold. */
+static void *
+stem_thr_run(void *arg)
+{
+	static const char *msgs[] = {
+		"di depan sekolah berlubang besar", "lampu2 jalannya mati semua",
+		"jln rusak", "kerjanya baik sekali", "pemadaman tiap malam",
+		"listrik padam", "dipadamkan tiap malam", "banyak LUBANG2 di gang",
+	};
+	static const long want[] = { S_JALAN, S_PJU, S_JALAN, -1, S_LAYANAN,
+		S_LISTRIK, -1, S_JALAN };
+	struct thr *t = arg;
+	struct route_decision d;
+	size_t i;
+
+	for (i = 0; i < 3000; i++) {
+		route_text(t->rt, msgs[i % 8], strlen(msgs[i % 8]), &d);
+		if (d.rule != want[i % 8])
+			t->bad++;
+	}
+	return NULL;
+}
+
+static void
+stems_shared_between_threads(void **state)
+{
+	pthread_t th[4];
+	struct thr t[4];
+	int i, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		t[i].rt = *state;
+		t[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, stem_thr_run, &t[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		bad += t[i].bad;
+	}
+	if (bad != 0)
+		fail_msg("expected every message routed as alone, got %d wrong "
+		    "in 4 threads", bad);
+}
+
 static void
 stems_off_by_default(void **state)
 {
@@ -1304,6 +1349,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(spellings_read_first, setup_stem,
 		    teardown),
+		cmocka_unit_test_setup_teardown(stems_shared_between_threads,
+		    setup_stem, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
