@@ -15,7 +15,7 @@
 # Objects go to build/ (build/san-<list>/ for sanitizer builds).
 
 CC      ?= gcc
-PKGS    := libmicrohttpd libcurl sqlite3 libconfig jansson libcrypto
+PKGS    := libmicrohttpd libcurl sqlite3 libconfig jansson libcrypto hunspell
 SANITIZE ?=
 comma   := ,
 
@@ -55,6 +55,7 @@ DEB_sqlite3     := libsqlite3-dev
 DEB_libconfig   := libconfig-dev
 DEB_jansson     := libjansson-dev
 DEB_libcrypto   := libssl-dev
+DEB_hunspell    := libhunspell-dev
 DEB_cmocka      := libcmocka-dev
 NOCHECK_GOALS   := deps run check bench fuzz clean man uninstall
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NOCHECK_GOALS),$(MAKECMDGOALS)),all),)

@@ -25,6 +25,8 @@ cmd_check(const struct opts *o, int argc, char **argv)
 		conf_free(c);
 		return 1;
 	}
+	if (route_note(rt) != NULL)
+		fprintf(stderr, "%s: warning: routing: %s\n", o->conf, route_note(rt));
 	if (o->demo)
 		fprintf(stderr, "aduan: %s\n", demo_warning);
 	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",

@@ -68,8 +68,8 @@ static const struct cli_cmd commands[] = {
 "        best first, and the words left out and why; reads only\n" } } },
 	{ "route", NULL, 0, 0, -1, cmd_route, {
 	    { "[-c FILE] TEXT",
-"        dry run: which agency TEXT would go to, by which rule and word, exact\n"
-"        or typo, which region; or why it goes to triage\n" },
+"        dry run: which agency TEXT would go to, by which rule and word, exact,\n"
+"        stem or typo, which region; or why it goes to triage\n" },
 	    { "--replay -c NEW.conf [-d DATABASE] [--since 30d] [--examples N]",
 "        what NEW.conf would change: the stored complaints routed again by\n"
 "        it, how many would go to another agency, from which to which, with\n"

@@ -112,6 +112,8 @@ reload(struct reloader *rl, char *report, size_t reportsz)
 		conf_free(c);
 		goto done;
 	}
+	if (route_note(rt) != NULL)
+		log_warnx("routing: %s", route_note(rt));
 	old = live_get(rl->live);
 	shown = realpath(rl->path, real) != NULL ? real : rl->path;
 	restart_changes(old->conf, c, restart, sizeof restart);

@@ -149,7 +149,7 @@ dry_run(const struct opts *o, const char *text)
 	a = &c->agencies[d->agency];
 	printf("agency:  %s (%s)\n", a->id, a->name);
 	printf("rule:    %s\n", d->rule >= 0 ? c->rules[d->rule].keyword : "- (triage)");
-	printf("how:     %s%s\n", how_text(d), d->rule >= 0 ? (d->typo ? ", typo (one letter off)" : ", exact") : "");
+	printf("how:     %s%s\n", how_text(d), d->rule >= 0 ? (d->typo ? ", typo (one letter off)" : d->stem ? ", stem" : ", exact") : "");
 	if (d->rule >= 0)
 		printf("word:    '%s' matched '%s'\n", d->word, d->keyword);
 	if (d->region >= 0)

@@ -120,6 +120,8 @@ open_config_store(struct serve *s)
 	rt = route_build(s->c, err, sizeof err);
 	if (rt == NULL)
 		fatal("%s: %s", s->o->conf, err);
+	if (route_note(rt) != NULL)
+		log_warnx("routing: %s", route_note(rt));
 	if ((s->st = open_store(s->o, s->c, 0)) == NULL) {
 		route_free(rt);
 		return -1;

@@ -270,20 +270,25 @@ static const struct scalar scalars[] = {
 	  .ldef = 5, .off = F(inbox_login_max_failures) },
 	{ .group = "inbox", .name = "login_window", .kind = K_INT, .min = 60, .max = 86400,
 	  .ldef = 900, .off = F(inbox_login_window) },
+	{ .group = "routing", .name = "stemming", .kind = K_BOOL, .ldef = 1,
+	  .off = F(routing_stemming) },
+	{ .group = "routing", .name = "dictionary", .kind = K_STR, .min = 1, .max = 4000,
+	  .sdef = "/usr/share/hunspell/id_ID", .off = F(routing_dictionary) },
 };
 #undef F
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
 	"server", "admin", "store", "retention", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
-	"open311", "email", "inbox",
+	"open311", "email", "inbox", "routing",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
 
 /* Top-level settings that are not in scalars[]: they have loaders of their own. */
 static const char *const top_lists[] = {
-	"agencies", "triage", "regions", "rules", "replies", "status_notes", "secrets"
+	"agencies", "triage", "regions", "rules", "replies", "status_notes", "secrets",
+	"spellings"
 };
 
 /*
@@ -1769,6 +1774,7 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	rules_load_regions(&ld, cfg);
 	rules_load_rules(&ld, cfg);
 	rules_check_words(&ld);
+	spellings_load(&ld, cfg);
 	replies_load(&ld, cfg);
 	load_status_notes(&ld, cfg);
 	if (!(flags & CONF_DEMO))
@@ -2445,6 +2451,11 @@ conf_free(struct conf *c)
 				free(c->status_notes[l][r].text[j]);
 			free(c->status_notes[l][r].text);
 		}
+	for (i = 0; i < c->nspellings; i++) {
+		free(c->spellings[i].from);
+		free(c->spellings[i].to);
+	}
+	free(c->spellings);
 	for (i = 0; i < ARRAY_LEN(scalars); i++)
 		if (scalars[i].kind == K_STR)
 			free(*(char **)(void *)((char *)c + scalars[i].off));

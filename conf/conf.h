@@ -5,7 +5,7 @@
  * Its files: conf/conf.c the loader (the settings table, agencies, errors,
  * conf_free), conf/rules.c regions, rules and triage (the routing words),
  * conf/replies.c the reply templates and filling them, conf/live.c the
- * config in force (live.h).
+ * config in force (live.h), conf/spellings.c the SMS spellings.
  *
  * Settings are declared as data (a table of name, type, range, default in
  * conf.c).  The loader never stops at the first problem: it collects every
@@ -179,6 +179,13 @@ struct conf_rule {
 	int unless_line;        /* line of the unless list, 0 when none */
 };
 
+/* spellings = { yg = "yang"; ... }: an SMS spelling and the word it stands for */
+struct conf_spelling {
+	char *from;             /* folded upper-case, one word: "YG" */
+	char *to;               /* folded upper-case, one word: "YANG" */
+	int line;
+};
+
 struct conf {
 	char *path;             /* file it came from, or "<string>" */
 	char hash[17];          /* the config's version: 16 hex digits of a hash of the
@@ -328,6 +335,14 @@ struct conf {
 
 	struct conf_rule *rules;
 	size_t nrules;
+
+	/* routing (routing/route.h, routing/stem.h) */
+	int routing_stemming;           /* routing.stemming, default 1: words meet by stem */
+	char *routing_dictionary;       /* Hunspell dictionary, path without .aff/.dic,
+	                                   default "/usr/share/hunspell/id_ID" */
+	struct conf_spelling *spellings;        /* read before routing looks a word up;
+	                                           sorted by from, each from once */
+	size_t nspellings;
 
 	/* templates, defaults filled in for any the file leaves out */
 	char *replies[LANG_N][REPLY_N];

@@ -95,6 +95,14 @@ void rules_load_rules(struct loader *ld, const config_t *cfg);
 /* Every word collected means one thing and is no command word. */
 void rules_check_words(struct loader *ld);
 
+/* 1 when w (folded, one word) is a command word (STATUS, CEK, ...). */
+int rules_command_word(const char *w);
+
+/* ---- SMS spellings (conf/spellings.c) ---- */
+
+/* spellings = { yg = "yang"; ... }: after rules (command words). */
+void spellings_load(struct loader *ld, const config_t *cfg);
+
 /* ---- reply templates (conf/replies.c) ---- */
 
 /* Every template of a new conf at its built-in text. */

@@ -652,3 +652,9 @@ rules_check_words(struct loader *ld)
 		}
 	}
 }
+
+int
+rules_command_word(const char *w)
+{
+	return conf_in_list(command_words, ARRAY_LEN(command_words), w);
+}

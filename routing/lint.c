@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "routing/route.h"
+#include "routing/stem.h"
 #include "sms/text.h"
 #include "util/util.h"
 
@@ -91,6 +92,8 @@ static const struct {
 	[LINT_PHRASE_KEYWORD] = { "phrase-keyword", LINT_NOTE },
 	[LINT_REGIONAL_SAME] = { "regional-same", LINT_NOTE },
 	[LINT_REGION_FALLBACK] = { "region-fallback", LINT_NOTE },
+	[LINT_STEM_COMMON] = { "stem-common", LINT_NOTE },
+	[LINT_STEM_COLLIDES] = { "stem-collides", LINT_WARNING },
 };
 
 /*
@@ -1062,6 +1065,75 @@ finding_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* A configured single word and its stem (check_stems). */
+struct wstem {
+	char s[WORD_MAX];
+	size_t len;
+	const struct went *e;
+};
+
+static int
+wstem_cmp(const void *pa, const void *pb)
+{
+	const struct wstem *a = pa, *b = pb;
+	int r = strcmp(a->s, b->s);
+
+	if (r != 0)
+		return r;
+	return a->e < b->e ? -1 : a->e > b->e;
+}
+
+/*
+ * With routing.stemming, as route_build() indexes stems: a single word
+ * whose stem is a common word is never matched by it; words of different
+ * rules or regions that share a stem make that stem ambiguous.
+ */
+static void
+check_stems(struct lint *l)
+{
+	struct stemmer *st;
+	struct wstem *ws;
+	const struct went *e, *o;
+	char err[256], b1[WORD_MAX + 16], b2[WORD_MAX + 16];
+	size_t i, j, n = 0;
+
+	if (!l->c->routing_stemming)
+		return;
+	st = stem_open(l->c->routing_dictionary, err, sizeof(err));
+	ws = xcalloc(l->nsingles > 0 ? l->nsingles : 1, sizeof(*ws));
+	for (i = 0; i < l->nsingles; i++) {
+		e = l->singles[i];
+		ws[n].len = stem_word(st, e->s, e->len, ws[n].s, WORD_MAX, NULL);
+		if (ws[n].len < STEM_MIN)
+			continue;
+		if (is_common(ws[n].s, ws[n].len)) {
+			if (ws[n].len != e->len || memcmp(ws[n].s, e->s, e->len) != 0)
+				add(l, LINT_STEM_COMMON, e->line, 0, "%s '%s' of %s "
+				    "has the stem %s, a very common word: routing "
+				    "never matches it by its stem", what(e), e->s,
+				    who(l, e, b1, sizeof(b1)), ws[n].s);
+			continue;
+		}
+		ws[n++].e = e;
+	}
+	qsort(ws, n, sizeof(*ws), wstem_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(ws[j].s, ws[i].s) == 0; j++) {
+			e = ws[j].e;
+			o = ws[i].e;
+			if (same_target(e, o))
+				continue;
+			add(l, LINT_STEM_COLLIDES, e->line, o->line, "%s '%s' of "
+			    "%s and %s '%s' of %s share the stem %s: a message "
+			    "word with that stem, spelt as neither, is ignored "
+			    "(ambiguous)", what(e), e->s, who(l, e, b1, sizeof(b1)),
+			    what(o), o->s, who(l, o, b2, sizeof(b2)), ws[i].s);
+		}
+	}
+	free(ws);
+	stem_close(st);
+}
+
 int
 lint_run(const struct conf *c,
     void (*emit)(void *arg, const struct lint_finding *f), void *arg)
@@ -1084,6 +1156,7 @@ lint_run(const struct conf *c,
 	check_typos(&l);
 	check_agencies(&l);
 	check_regions(&l);
+	check_stems(&l);
 
 	if (l.nf > 1)
 		qsort(l.f, l.nf, sizeof(*l.f), finding_cmp);

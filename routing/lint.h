@@ -38,8 +38,14 @@
  *                       initials, abbreviations and addresses anywhere;
  *   LINT_COMMON_WORD    a word that is, or is one letter off, a very
  *                       common word of messages ("YANG", "TOLONG", "THE");
- *   LINT_AGENCY_UNUSED  an agency no rule, regional entry or triage names.
+ *   LINT_AGENCY_UNUSED  an agency no rule, regional entry or triage names;
+ *   LINT_STEM_COLLIDES  (routing.stemming) single words of two rules or
+ *                       regions with one stem (PADAM, PEMADAMAN): a message
+ *                       word that reaches them by that stem is ambiguous.
  * Notes (information; the exit status ignores them):
+ *   LINT_STEM_COMMON    (routing.stemming) a single word whose stem is a
+ *                       very common word (PERBAIKAN: BAIK): the router
+ *                       matches it only as written, never by its stem;
  *   LINT_PHRASE_SHARES  a phrase holding a word of another rule: the phrase
  *                       wins only with both words together, in order, spelt
  *                       exactly; otherwise the word counts for the other rule;
@@ -96,6 +102,8 @@ enum lint_kind {
 	LINT_PHRASE_KEYWORD,
 	LINT_REGIONAL_SAME,
 	LINT_REGION_FALLBACK,
+	LINT_STEM_COMMON,
+	LINT_STEM_COLLIDES,
 	LINT_KIND_N
 };
 
@@ -117,8 +125,9 @@ const char *lint_kind_name(enum lint_kind k);
  * Lints c: calls emit once per finding, ordered by line, then kind, then
  * message (the order depends on the config's content only).  f points to
  * storage of lint_run that is valid during the call only: copy what you
- * keep.  Pure: reads c, writes nothing but its own allocations, calls
- * nothing else; c is not kept.
+ * keep.  Pure: reads c (and, with routing.stemming, its dictionary),
+ * writes nothing but its own allocations, calls nothing else; c is not
+ * kept.
  *
  * Returns the number of warnings (notes not counted), or -1 without any
  * call when c is NULL or its indices or lists are inconsistent (a conf

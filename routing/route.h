@@ -37,6 +37,15 @@
  * A region word found anywhere (including the LOCATION field) selects the
  * rule's regional agency for that region; two different regions -> none.
  *
+ * Word forms: each message word is first read through the conf's
+ * spellings (JLN -> JALAN) unless it is a configured word as written; then
+ * matched as written (phrase, word), else by stem (routing.stemming,
+ * routing/stem.h: the phrase of its words' stems, then the word's stem,
+ * against the stems of the configured words), else as a typo.  A stem
+ * match counts as exact, never as a typo; a configured word whose stem is
+ * a common word (route_common_word) is not indexed by it.  The table owns
+ * its stemmer (thread-safe, see stem.h).
+ *
  * Ownership: the table keeps pointers into the conf it was built from; the
  * conf must outlive it.  A built table is read-only and thread-safe.
  */
@@ -55,6 +64,12 @@ struct route_table;
 struct route_table *route_build(const struct conf *c, char *err, size_t errsz);
 void route_free(struct route_table *rt);
 
+/*
+ * A warning about a built table an operator should see (aduan check):
+ * stemming is on but the dictionary could not be read.  NULL when none.
+ */
+const char *route_note(const struct route_table *rt);
+
 enum route_how {
 	ROUTE_TRIAGE_NONE,      /* no keyword at all */
 	ROUTE_TRIAGE_TIE,       /* keywords of two or more rules, none ahead */
@@ -71,6 +86,7 @@ struct route_decision {
 	int regional;           /* 1 when the region changed the agency */
 	enum route_how how;
 	int typo;               /* 1 when the deciding word was one letter off */
+	int stem;               /* 1 when it matched by its stem (BERLUBANG: LUBANG) */
 	enum lang lang;         /* LANG_EN when an English alias matched, LANG_ID
 	                           for an Indonesian one, LANG_NONE for triage */
 	char word[64];          /* the citizen's word(s) that decided, folded */

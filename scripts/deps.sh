@@ -14,6 +14,8 @@
 set -eu
 what=${1:-run}
 pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libconfig-dev libjansson-dev libssl-dev"
+# routing: the stemmer (routing/stem.c) and its Indonesian dictionary
+pkgs="$pkgs libhunspell-dev hunspell-id"
 if [ "$what" = check ]; then
 	pkgs="$pkgs libcmocka-dev kannel kannel-extras sqlite3 python3-aiosmtpd"
 	# the web inbox's tests in a real browser (test/it_inbox.sh)

@@ -349,6 +349,35 @@ expect_eq "route '$T': rule" JALAN "$R_RULE"
 expect_match "route '$T': how" '^keyword found inside the text' "$R_HOW"
 ok "route most words wins: '$T' -> $R_RULE ($R_HOW)"
 
+# Word forms: stems meet rule words (README "Routing", word forms).
+T="jalannya berlubang"
+route "$T"
+expect_eq "route '$T': agency" dpupr "$R_AGENCY"
+expect_eq "route '$T': rule" JALAN "$R_RULE"
+expect_eq "route '$T': how" "leading keyword, stem" "$R_HOW"
+expect_match "route '$T': why names the stem" \
+	"leading word 'JALANNYA' has the stem JALAN of the keyword JALAN" "$R_WHY"
+ok "route by stem: '$T' -> $R_RULE ($R_HOW)"
+T="banyak lubang2 di gang"
+route "$T"
+expect_eq "route '$T': rule" JALAN "$R_RULE"
+expect_match "route '$T': why names the stem" \
+	"word 'LUBANG2' has the stem LUBANG of JALAN's alias LUBANG" "$R_WHY"
+ok "route by reduplication: '$T' -> $R_RULE"
+
+# Without the dictionary: check says so (and passes); -nya is still cut.
+sed 's|dictionary = "/usr/share/hunspell/id_ID";|dictionary = "'"$IT_TMP"'/none/id_ID";|' \
+	"$ADUAN_CONF" >"$IT_TMP/nodict.conf"
+grep -q "$IT_TMP/none/id_ID" "$IT_TMP/nodict.conf" || fail "nodict.conf: dictionary not replaced"
+cli check --demo -c "$IT_TMP/nodict.conf"
+expect_eq "check without dictionary: exit status ($CLI_ERR)" 0 "$CLI_RC"
+expect_match "check without dictionary: warns" \
+	"warning: routing: dictionary $IT_TMP/none/id_ID.aff/.dic not readable \(Debian package hunspell-id\)" \
+	"$CLI_ERR"
+cli route -c "$IT_TMP/nodict.conf" "lubangnya dalam sekali"
+expect_match "route without dictionary: -nya cut" "^rule: *JALAN" "$CLI_OUT"
+ok "check without the dictionary warns; route still cuts -nya"
+
 T="tolong pak"
 route "$T"
 expect_eq "route '$T': agency (triage)" "$TRIAGE" "$R_AGENCY"

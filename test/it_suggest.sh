@@ -5,12 +5,12 @@
 #       its Kannel endpoint (`aduan sms --url`, as Kannel posts them):
 #       eight no rule knows (triage), three routed by a rule;
 #   the triage agency (diskominfo) moves seven of them by the agency API:
-#       three "sehatku ..." (a local health card) to dinkes, two "talud
+#       three "sigapkes ..." (a local health app) to dinkes, two "talud
 #       mangkrak ..." (a retaining wall) to dpupr, two "dana sipanda" to an
-#       agency no rule names (added to the config); one "sehatku" text stays
+#       agency no rule names (added to the config); one "sigapkes" text stays
 #       with triage (no person decided it: it is no evidence);
 #   the service is stopped;
-#   `aduan rules suggest`: SEHATKU for rule KESEHATAN (3 of 3 hand-routed
+#   `aduan rules suggest`: SIGAPKES for rule KESEHATAN (3 of 3 hand-routed
 #       texts, nothing moves), TALUD for rule JALAN; MANGKRAK (in both dpupr
 #       texts, but also in three routed texts of other agencies, which it
 #       would pull into a tie: triage) is not suggested, with the reason; a
@@ -49,12 +49,12 @@ agency_of() {
 	sql "SELECT agency FROM complaints WHERE ticket = '${TICKET[$1]}'"
 }
 
-send h1 081234567801 "sehatku sy blm aktif sdh sebulan"
-send h2 081234567802 "daftar SEHATKU ditolak terus gmn ini"
-send h3 081234567803 "Sehatku ibu sy hilang mohon dibantu"
+send h1 081234567801 "sigapkes sy blm aktif sdh sebulan"
+send h2 081234567802 "daftar SIGAPKES ditolak terus gmn ini"
+send h3 081234567803 "Sigapkes ibu sy hilang mohon dibantu"
 send h4 081234567804 "proyek talud mangkrak di desa kami"
 send h5 081234567805 "talud mangkrak, sdh setahun"
-send t1 081234567806 "sehatku tetangga blm jadi juga"
+send t1 081234567806 "sigapkes tetangga blm jadi juga"
 send n1 081234567810 "kapan dana sipanda cair pak"
 send n2 081234567811 "dana SIPANDA tdk sampai ke warga"
 send r1 081234567807 "tolong tps di pasar mangkrak tdk diangkut"
@@ -120,10 +120,10 @@ expect_match "suggest: the evidence it read" \
 expect_eq "suggest: the first group" \
 	"# dinkes (rule KESEHATAN, $ADUAN_CONF:$KES_LINE): 3 of 3 hand-routed texts would go there (now 0), 0 routed texts would move" \
 	"$(grep -m1 '^# [a-z]* (rule ' "$IT_TMP/suggest.out")"
-expect_match "suggest: KESEHATAN's aliases line with SEHATKU last" \
-	'^aliases = \[ "PUSKESMAS", .*"SEHATKU" \];$' "$CLI_OUT"
-expect_match "suggest: SEHATKU's evidence" \
-	'^#   "SEHATKU": 3 triaged texts -> dinkes, 0 elsewhere, 0 routed texts would move; seen in 3 texts to dinkes; e\.g\. "sehatku sy blm aktif sdh sebulan"$' \
+expect_match "suggest: KESEHATAN's aliases line with SIGAPKES last" \
+	'^aliases = \[ "PUSKESMAS", .*"SIGAPKES" \];$' "$CLI_OUT"
+expect_match "suggest: SIGAPKES's evidence" \
+	'^#   "SIGAPKES": 3 triaged texts -> dinkes, 0 elsewhere, 0 routed texts would move; seen in 3 texts to dinkes; e\.g\. "sigapkes sy blm aktif sdh sebulan"$' \
 	"$CLI_OUT"
 expect_match "suggest: dpupr's group" \
 	"^# dpupr \\(rule JALAN, $ADUAN_CONF:$JALAN_LINE\\): 2 of 2 hand-routed texts would go there \\(now 0\\), 0 routed texts would move$" \
@@ -143,7 +143,7 @@ expect_match "suggest: its rule block" '^#   \{ keyword = "DANA"; aliases = \[ "
 	"$CLI_OUT"
 expect_no_match "suggest: a word of one text is no candidate" 'SEBULAN|DITOLAK|PROYEK' "$CLI_OUT"
 expect_no_match "suggest: short and common words are none" '"(SY|SDH|BLM|DI)"' "$CLI_OUT"
-ok "rules suggest: SEHATKU and TALUD with their evidence, MANGKRAK left out (moves 3 routed)"
+ok "rules suggest: SIGAPKES and TALUD with their evidence, MANGKRAK left out (moves 3 routed)"
 
 # The aliases line pastes: the config with it is accepted and routes the texts.
 awk -v line="$KES_LINE" -v new="$(grep -m1 '^aliases = ' "$IT_TMP/suggest.out")" '
@@ -152,7 +152,7 @@ awk -v line="$KES_LINE" -v new="$(grep -m1 '^aliases = ' "$IT_TMP/suggest.out")"
 	{ print }' "$ADUAN_CONF" >"$IT_TMP/pasted.conf"
 cli check --demo -c "$IT_TMP/pasted.conf"
 expect_eq "pasted: aduan check ($CLI_ERR)" 0 "$CLI_RC"
-cli route -c "$IT_TMP/pasted.conf" "daftar SEHATKU ditolak terus gmn ini"
+cli route -c "$IT_TMP/pasted.conf" "daftar SIGAPKES ditolak terus gmn ini"
 expect_match "pasted: the text routes to dinkes" '^agency: +dinkes ' "$CLI_OUT"
 ok "the suggested aliases line pastes into the config and routes the texts"
 

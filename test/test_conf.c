@@ -344,6 +344,52 @@ test_good_fixture(void **state)
 }
 
 static void
+test_spellings_and_routing(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(BASE
+	    "routing = { stemming = false; dictionary = \"/tmp/none\"; };\n"
+	    "spellings = { yg = \"yang\"; JLN = \"Jalan\"; skt = \"sakit\"; };\n");
+	assert_int_equal(c->routing_stemming, 0);
+	assert_string_equal(c->routing_dictionary, "/tmp/none");
+	assert_int_equal(c->nspellings, 3);
+	/* folded and sorted by spelling */
+	assert_string_equal(c->spellings[0].from, "JLN");
+	assert_string_equal(c->spellings[0].to, "JALAN");
+	assert_int_equal(c->spellings[0].line, 7);
+	assert_string_equal(c->spellings[2].from, "YG");
+	conf_free(c);
+
+	/* the defaults: stems on, Debian's Indonesian dictionary, no spellings */
+	c = load_good(BASE);
+	assert_int_equal(c->routing_stemming, 1);
+	assert_string_equal(c->routing_dictionary, "/usr/share/hunspell/id_ID");
+	assert_int_equal(c->nspellings, 0);
+	conf_free(c);
+
+	load_bad(BASE
+	    "spellings = {\n"
+	    "  cek2 = \"status\";\n"
+	    "  kosong = \"\";\n"
+	    "  yg = \"yang\";\n"
+	    "  YG = \"yang\";\n"
+	    "  dua = \"dua kata\";\n"
+	    "  sama = \"SAMA\";\n"
+	    "  angka = 3;\n"
+	    "};\n"
+	    "routing = { stemming = 1; };\n");
+	expect_error(&errs, 7, "spellings.cek2: 'STATUS' is a command word");
+	expect_error(&errs, 8, "spellings.kosong: '' is empty");
+	expect_error(&errs, 10, "spellings: 'YG' is given twice (first at line 9)");
+	expect_error(&errs, 11, "spellings.dua: 'dua kata' must be one word");
+	expect_error(&errs, 12, "spellings.sama: stands for itself");
+	expect_error(&errs, 13, "spellings.angka: must be a string");
+	expect_error(&errs, 15, "routing.stemming: must be true or false");
+}
+
+static void
 test_bad_many_fixture(void **state)
 {
 	char path[4096];
@@ -1680,6 +1726,7 @@ main(void)
 		cmocka_unit_test(test_demo_values_matched_by_value),
 		cmocka_unit_test(test_example_needs_demo_mode),
 		cmocka_unit_test(test_token_shared_by_two_agencies),
+		cmocka_unit_test(test_spellings_and_routing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -544,6 +544,41 @@ test_common_word_ambiguous(void **state)
 	assert_int_equal(route_rule(text, "sudah dilaporkan sampai dua kali"), -1);
 }
 
+/* ---- stems (routing.stemming) ---- */
+
+static void
+test_stems(void **state)
+{
+	static const char text[] = HEAD
+	    "rules = (\n"
+	    RULE("LISTRIK", "dpupr", "aliases = [ \"PADAM\" ];")	/* 6 */
+	    RULE("GEDUNG", "dlh", "aliases = [ \"PEMADAMAN\", "
+	    "\"PERBAIKAN\" ];")						/* 7 */
+	    LAST("JALAN", "dpupr", "aliases = [ \"JALANAN\" ];")	/* 8 */
+	    ");\n";
+
+	(void)state;
+	lint_text(text);
+	expect(LINT_STEM_COMMON, 7, "alias 'PERBAIKAN' of rule GEDUNG has the "
+	    "stem BAIK, a very common word");
+	expect(LINT_STEM_COLLIDES, 7, "alias 'PEMADAMAN' of rule GEDUNG and "
+	    "alias 'PADAM' of rule LISTRIK share the stem PADAM");
+	/* JALANAN and JALAN share a stem within one rule: nothing to say */
+	assert_null(find(LINT_STEM_COLLIDES, 8, ""));
+	/* what the warnings mean, by the real router */
+	assert_int_equal(route_rule(text, "kerjanya baik sekali"), -1);
+	assert_int_equal(route_rule(text, "listrik dipadamkan lagi"), 0);
+	assert_int_equal(route_rule(text, "dipadamkan lagi"), -1);
+	/* stemming off: nothing about stems */
+	lint_text(HEAD "routing = { stemming = false; };\n"
+	    "rules = (\n"
+	    RULE("LISTRIK", "dpupr", "aliases = [ \"PADAM\" ];")
+	    LAST("GEDUNG", "dlh", "aliases = [ \"PEMADAMAN\", \"PERBAIKAN\" ];")
+	    ");\n");
+	expect_no(LINT_STEM_COMMON);
+	expect_no(LINT_STEM_COLLIDES);
+}
+
 /* ---- agencies and regions ---- */
 
 static void
@@ -771,6 +806,7 @@ main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_example_config),
 		cmocka_unit_test(test_many_rules),
+		cmocka_unit_test(test_stems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1296,6 +1296,230 @@ unless_consumes_its_words(void **state)
 	route_free(rt);
 }
 
+/* ---- word forms: stems and SMS spellings (routing.stemming, spellings) ---- */
+
+enum { S_JALAN, S_LISTRIK, S_LAYANAN, S_GEDUNG, S_PJU, S_SEHAT };
+
+static char *sal_jalan[] = { "LUBANG", "ASPAL", "SELOKAN" };
+static char *sal_listrik[] = { "PADAM" };
+static char *sal_layanan[] = { "PEMADAMAN" };
+static char *sal_gedung[] = { "PERBAIKAN" };
+static char *sal_pju[] = { "LAMPU JALAN" };
+static char *sal_sehat[] = { "RUMAH SAKIT" };
+
+static struct conf_rule stem_rules[] = {
+	{ "JALAN", sal_jalan, 3, NULL, 0, A_DPUPR, NULL, 0,
+	    { "Jalan", "Roads" }, 40, NULL, 0, 0 },
+	{ "LISTRIK", sal_listrik, 1, NULL, 0, A_DISHUB, NULL, 0,
+	    { "Listrik", "Electricity" }, 41, NULL, 0, 0 },
+	{ "LAYANAN", sal_layanan, 1, NULL, 0, A_DISDAG, NULL, 0,
+	    { "Layanan", "Service" }, 42, NULL, 0, 0 },
+	{ "GEDUNG", sal_gedung, 1, NULL, 0, A_DLH, NULL, 0,
+	    { "Gedung", "Buildings" }, 43, NULL, 0, 0 },
+	{ "PJU", sal_pju, 1, NULL, 0, A_BPBD, NULL, 0,
+	    { "Lampu jalan", "Street lights" }, 44, NULL, 0, 0 },
+	{ "KESEHATAN", sal_sehat, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
+	    { "Kesehatan", "Health" }, 45, NULL, 0, 0 },
+};
+
+/* Sorted by from, as the loader leaves them. */
+static struct conf_spelling stem_spellings[] = {
+	{ "JLN", "JALAN", 50 }, { "RMH", "RUMAH", 51 }, { "SKT", "SAKIT", 52 },
+	{ "YG", "YANG", 53 },
+};
+
+static struct conf stem_conf = {
+	.path = "<stem>",
+	.agencies = agencies,
+	.nagencies = ARRAY_LEN(agencies),
+	.triage = A_DISKOMINFO,
+	.rules = stem_rules,
+	.nrules = ARRAY_LEN(stem_rules),
+	.routing_stemming = 1,
+	.routing_dictionary = "/usr/share/hunspell/id_ID",
+	.spellings = stem_spellings,
+	.nspellings = ARRAY_LEN(stem_spellings),
+};
+
+static int
+setup_stem(void **state)
+{
+	char err[256];
+	struct route_table *rt = route_build(&stem_conf, err, sizeof(err));
+
+	if (rt == NULL) {
+		fprintf(stderr, "route_build: %s\n", err);
+		return -1;
+	}
+	if (route_note(rt) != NULL) {
+		fprintf(stderr, "route_build: %s\n", route_note(rt));
+		route_free(rt);
+		return -1;
+	}
+	*state = rt;
+	return 0;
+}
+
+/* text must go to rule (-1: triage); says what it got when it does not. */
+static void
+routes(void **state, const char *text, long rule, struct route_decision *d)
+{
+	rtext(state, text, d);
+	if (d->rule != rule) {
+		print_error("'%s': expected rule %ld, got %ld:\n  %s\n", text,
+		    rule, d->rule, d->explain);
+		fail();
+	}
+}
+
+static void
+stem_meets_rule_word(void **state)
+{
+	static const char *const forms[] = {
+		"di depan sekolah berlubang besar", "lubangnya besar sekali",
+		"banyak LUBANG2 di depan pasar", "ada lubang-lubang di gang",
+	};
+	struct route_decision d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(forms); i++) {
+		routes(state, forms[i], S_JALAN, &d);
+		assert_int_equal(d.agency, A_DPUPR);
+		assert_int_equal(d.stem, 1);
+		assert_int_equal(d.typo, 0);
+		assert_string_equal(d.keyword, "LUBANG");
+	}
+	routes(state, "di depan sekolah berlubang besar", S_JALAN, &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_string_equal(d.word, "BERLUBANG");
+	has(&d, "word 'BERLUBANG' has the stem LUBANG of JALAN's alias LUBANG");
+	lacks(&d, "typo");
+	routes(state, "berlubang di depan pasar", S_JALAN, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.body_offset, 9);
+	has(&d, "leading word 'BERLUBANG' has the stem LUBANG of JALAN's "
+	    "alias LUBANG.");
+	/* the keyword itself, by its stem */
+	routes(state, "jalannya rusak", S_JALAN, &d);
+	has(&d, "leading word 'JALANNYA' has the stem JALAN of the keyword "
+	    "JALAN.");
+}
+
+static void
+exact_beats_stem(void **state)
+{
+	struct route_decision d;
+
+	/* PEMADAMAN is LAYANAN's word as written, though its stem is PADAM */
+	routes(state, "pemadaman tiap malam", S_LAYANAN, &d);
+	assert_int_equal(d.stem, 0);
+	has(&d, "is an alias of LAYANAN (exact)");
+	routes(state, "listrik padam", S_LISTRIK, &d);
+	/* a word only stems meet is shared by both: ambiguous, triage */
+	routes(state, "dipadamkan tiap malam", -1, &d);
+	has(&d, "Ignored 'DIPADAMKAN'");
+}
+
+static void
+common_word_stem_never_matches(void **state)
+{
+	struct route_decision d;
+
+	/* PERBAIKAN's stem is BAIK: a word of every other message */
+	routes(state, "kerjanya baik sekali", -1, &d);
+	routes(state, "baiknya bagaimana", -1, &d);
+	lacks(&d, "stem");
+	routes(state, "perbaikan atap balai desa", S_GEDUNG, &d);
+	assert_int_equal(d.stem, 0);
+}
+
+static void
+phrase_of_stems(void **state)
+{
+	struct route_decision d;
+
+	routes(state, "lampu2 jalannya mati semua", S_PJU, &d);
+	assert_int_equal(d.stem, 1);
+	assert_string_equal(d.word, "LAMPU2 JALANNYA");
+	has(&d, "phrase 'LAMPU2 JALANNYA' has the stems LAMPU JALAN of PJU's "
+	    "alias LAMPU JALAN");
+}
+
+static void
+spellings_read_first(void **state)
+{
+	struct route_decision d;
+
+	routes(state, "jln rusak", S_JALAN, &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.stem, 0);
+	has(&d, "'JLN' read as 'JALAN' (spellings).");
+	/* both words of a phrase respelt */
+	routes(state, "antri di rmh skt lama", S_SEHAT, &d);
+	has(&d, "phrase 'RUMAH SAKIT' (exact)");
+	has(&d, "'RMH' read as 'RUMAH' (spellings).");
+	has(&d, "'SKT' read as 'SAKIT' (spellings).");
+	/* a spelling that decides nothing is not mentioned */
+	routes(state, "selokan yg mampet", S_JALAN, &d);
+	lacks(&d, "spellings");
+}
+
+/* Threads share one table with its stemmer; each meets new words cold. */
+static void *
+stem_thr_run(void *arg)
+{
+	static const char *msgs[] = {
+		"di depan sekolah berlubang besar", "lampu2 jalannya mati semua",
+		"jln rusak", "kerjanya baik sekali", "pemadaman tiap malam",
+		"listrik padam", "dipadamkan tiap malam", "banyak LUBANG2 di gang",
+	};
+	static const long want[] = { S_JALAN, S_PJU, S_JALAN, -1, S_LAYANAN,
+		S_LISTRIK, -1, S_JALAN };
+	struct thr *t = arg;
+	struct route_decision d;
+	size_t i;
+
+	for (i = 0; i < 3000; i++) {
+		route_text(t->rt, msgs[i % 8], strlen(msgs[i % 8]), &d);
+		if (d.rule != want[i % 8])
+			t->bad++;
+	}
+	return NULL;
+}
+
+static void
+stems_shared_between_threads(void **state)
+{
+	pthread_t th[4];
+	struct thr t[4];
+	int i, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		t[i].rt = *state;
+		t[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, stem_thr_run, &t[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		bad += t[i].bad;
+	}
+	if (bad != 0)
+		fail_msg("expected every message routed as alone, got %d wrong "
+		    "in 4 threads", bad);
+}
+
+static void
+stems_off_by_default(void **state)
+{
+	struct route_decision d;
+
+	/* test_conf leaves routing.stemming off: JALANNYA is no JALAN */
+	rtext(state, "jalannya rusak", &d);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.stem, 0);
+}
+
 int
 main(void)
 {
@@ -1333,6 +1557,19 @@ main(void)
 		cmocka_unit_test(phrase_counts_its_words_in_the_vote),
 		cmocka_unit_test(unless_rules_out),
 		cmocka_unit_test(unless_consumes_its_words),
+		cmocka_unit_test(stems_off_by_default),
+		cmocka_unit_test_setup_teardown(stem_meets_rule_word, setup_stem,
+		    teardown),
+		cmocka_unit_test_setup_teardown(exact_beats_stem, setup_stem,
+		    teardown),
+		cmocka_unit_test_setup_teardown(common_word_stem_never_matches,
+		    setup_stem, teardown),
+		cmocka_unit_test_setup_teardown(phrase_of_stems, setup_stem,
+		    teardown),
+		cmocka_unit_test_setup_teardown(spellings_read_first, setup_stem,
+		    teardown),
+		cmocka_unit_test_setup_teardown(stems_shared_between_threads,
+		    setup_stem, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
