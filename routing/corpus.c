@@ -79,7 +79,7 @@ route_one(const struct route_table *rt, const struct conf *c, struct corpus_item
 	it->command = cmd.cmd != SMS_COMPLAINT;
 	if (cmd.cmd == SMS_COMPLAINT) {
 		route_sms_decide(rt, &cmd, &r);
-		/* No ticket ("halo", a lone keyword): nobody gets a complaint. */
+		/* No ticket ("halo"; a lone keyword asks for details): nobody gets it. */
 		it->help = r.answer != ROUTE_SMS_TICKET;
 		if (r.answer == ROUTE_SMS_TICKET) {
 			it->got = r.d.agency;
@@ -245,7 +245,7 @@ print_why(const struct corpus_result *r, const struct corpus_item *it, FILE *out
 
 	if (it->command || it->help) {
 		fprintf(out, "%s", it->command ? "read as a command, not a complaint" :
-		    "answered with help, no ticket");
+		    "no ticket: answered with help or asked for details");
 		return;
 	}
 	if (it->rule < 0) {

@@ -9,8 +9,8 @@
  * starting with '#' are comments.  Every text is routed as the body of an
  * SMS the way the service routes it (sms_parse, then route_sms_decide: the
  * structured KEYWORD#LOCATION#TEXT form included); a text the grammar reads
- * as a command, or that gets the help reply, opens no ticket and counts as
- * triage.
+ * as a command, or that gets the help reply or a request for details (a
+ * keyword alone), opens no ticket and counts as triage.
  *
  * Each text is then right (the expected agency), wrong (another agency; for
  * a triage text: any agency) or triage (an agency was expected, triage got
@@ -47,7 +47,8 @@ struct corpus_item {
 	enum route_how how;
 	int typo;
 	int command;                    /* 1: the grammar read it as a command */
-	int help;                       /* 1: answered with help, no ticket */
+	int help;                       /* 1: no ticket: help, or "JALAN" alone asked
+	                                   for details */
 	char word[64];                  /* the citizen's word(s) that decided */
 	char keyword[64];               /* the configured word they matched */
 	char *text;                     /* the line's text, NUL-terminated */
