@@ -48,6 +48,7 @@ struct opts {
 	const char *session;
 	int dead;
 	int replay;
+	const char *corpus;     /* route --corpus FILE */
 	const char *since;
 	const char *examples;
 	long port;
@@ -85,7 +86,7 @@ struct cli_cmd {
 	 * sub word on (the command parses what follows it).
 	 */
 	int (*run)(const struct opts *o, int argc, char **argv);
-	struct cli_help help[2];        /* a second form, or { NULL } */
+	struct cli_help help[3];        /* more forms, or { NULL } */
 };
 
 /* The version the binary was built as (the VERSION file). */

@@ -73,7 +73,12 @@ static const struct cli_cmd commands[] = {
 	    { "--replay -c NEW.conf [-d DATABASE] [--since 30d] [--examples N]",
 "        what NEW.conf would change: the stored complaints routed again by\n"
 "        it, how many would go to another agency, from which to which, with\n"
-"        examples; the database is -d, else NEW.conf's; reads only\n" } } },
+"        examples; the database is -d, else NEW.conf's; reads only\n" },
+	    { "--corpus FILE [-c FILE]",
+"        measure the rules on a labelled corpus (lines agency-id<TAB>text,\n"
+"        'triage' for texts no agency should get; conf/corpus.tsv): per\n"
+"        agency right / wrong agency / triage, a confusion table, every miss\n"
+"        with the rule and word that decided; exit 2 on a bad line\n" } } },
 	{ "stats", NULL, 0, 0, 0, cmd_stats, {
 	    { "[-c FILE] [-d DATABASE] [--since 7d]",
 "        complaints per agency, keyword and channel; the triage share; the\n"

@@ -32,6 +32,7 @@ cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags)
 		{ "dead", no_argument, NULL, 'D' },
 		{ "admin-port", required_argument, NULL, 'A' },
 		{ "replay", no_argument, NULL, 'R' },
+		{ "corpus", required_argument, NULL, 'K' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "examples", required_argument, NULL, 'N' },
 		{ "demo", no_argument, NULL, 'Z' },
@@ -91,6 +92,9 @@ cli_parse_opts(int argc, char **argv, struct opts *o, unsigned flags)
 		case 'R':
 			o->replay = 1;
 			break;
+		case 'K':
+			o->corpus = optarg;
+			break;
 		case 'S':
 			o->since = optarg;
 			break;
@@ -147,6 +151,8 @@ const char cli_options_help[] =
 "  --session ID         phone: reuse a session id (default: a fresh one)\n"
 "  --dead               outbox: only rows that gave up\n"
 "  --replay             route: replay the stored complaints through -c FILE\n"
+"  --corpus FILE        route: route every line of FILE (agency-id<TAB>text) and\n"
+"                       report right / wrong agency / triage per agency\n"
 "  --since WHEN         route --replay, stats: complaints since WHEN: 30d, 12h,\n"
 "                       2w, or a date 2026-11-01 (local time); default 30d for\n"
 "                       route --replay, 7d for stats\n"

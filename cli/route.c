@@ -3,16 +3,20 @@
  * and `aduan rules lint`, what check lets through but an operator should
  * look at.  (`route --replay` is cli/replay.c.)
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
+#include "routing/corpus.h"
 #include "routing/decide.h"
 #include "routing/lint.h"
 #include "routing/route.h"
 #include "sms/parse.h"
+#include "util/util.h"
 
 struct lint_print {
 	const char *path;
@@ -166,10 +170,102 @@ dry_run(const struct opts *o, const char *text)
 	return 0;
 }
 
-/* route TEXT; route --replay (cli/replay.c) takes no TEXT. */
+/* A corpus file bigger than this is refused: 16 MiB is some 100,000 SMS. */
+#define CORPUS_FILE_MAX (16L * 1024 * 1024)
+
+struct corpus_errs {
+	const char *path;
+};
+
+static void
+corpus_err(void *arg, int line, const char *msg)
+{
+	const struct corpus_errs *ce = arg;
+
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", ce->path, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", ce->path, msg);
+}
+
+/* The whole file, NUL-terminated, at most CORPUS_FILE_MAX bytes; NULL after a message. */
+static char *
+read_corpus(const char *path, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "aduan: %s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc((size_t)CORPUS_FILE_MAX + 1);
+	n = fread(buf, 1, (size_t)CORPUS_FILE_MAX + 1, f);
+	if (ferror(f) || n > (size_t)CORPUS_FILE_MAX) {
+		fprintf(stderr, "aduan: %s: %s\n", path, ferror(f) ? "read error" :
+		    "larger than 16 MiB");
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*lenp = n;
+	return buf;
+}
+
+/*
+ * route --corpus FILE: every line routed as an SMS complaint, the figures
+ * and the misses (routing/corpus.h).  Exit 0, 2 when the config or the
+ * corpus does not load or a line is bad.
+ */
+static int
+corpus_run(const struct opts *o)
+{
+	struct corpus_errs ce = { o->corpus };
+	struct corpus_result *r;
+	struct route_table *rt;
+	struct conf *c;
+	char err[256], *data;
+	size_t len;
+	int rc = 2;
+
+	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
+		return 2;
+	if ((rt = route_build(c, err, sizeof err)) == NULL) {
+		fprintf(stderr, "%s: %s\n", o->conf, err);
+		conf_free(c);
+		return 2;
+	}
+	if ((data = read_corpus(o->corpus, &len)) == NULL) {
+		route_free(rt);
+		conf_free(c);
+		return 2;
+	}
+	r = corpus_eval(rt, c, data, len, corpus_err, &ce);
+	free(data);
+	if (r != NULL) {
+		printf("config %s\n", o->conf);
+		corpus_print(r, o->corpus, stdout);
+		corpus_free(r);
+		rc = 0;
+	}
+	route_free(rt);
+	conf_free(c);
+	return rc;
+}
+
+/* route TEXT; route --replay (cli/replay.c) and route --corpus FILE take no TEXT. */
 int
 cmd_route(const struct opts *o, int argc, char **argv)
 {
+	if (o->corpus) {
+		if (argc == 0 && !o->replay)
+			return corpus_run(o);
+		fprintf(stderr, "aduan: route --corpus FILE takes no TEXT and no --replay\n");
+		return 2;
+	}
 	if (o->replay) {
 		if (argc == 0)
 			return cmd_replay(o);

@@ -386,7 +386,7 @@ ok "(c) receiver down ($ST after stop), aduan restarted on the same database -> 
 # ---------------------------------------------------------------------------
 # (d) The agency API.
 # ---------------------------------------------------------------------------
-complaint "$PHONE_T" "tolong ada pohon tumbang menghalangi rumah warga" TICKET_T
+complaint "$PHONE_T" "tolong ada kejadian aneh menghalangi rumah warga" TICKET_T
 expect_eq "(d) the triage complaint's agency" diskominfo \
 	"$(sql "SELECT agency FROM complaints WHERE ticket = '$TICKET_T'")"
 

@@ -384,10 +384,11 @@ parts(const char *s)
 }
 
 #define HELP_ID "Kirim ke 1708: KATA KUNCI lalu isi aduan. Kata kunci: JALAN, SAMPAH, " \
-	"AIR, LISTRIK, KESEHATAN, KTP, SEKOLAH, PJU, PARKIR, PKL. Cek: STATUS no tiket"
+	"AIR, LISTRIK, KESEHATAN, KTP, SEKOLAH, PJU, PARKIR, PKL, BANSOS, BENCANA, RTLH. " \
+	"Cek: STATUS no tiket"
 #define HELP_EN "Text 1708: KEYWORD then your complaint. Keywords: ROAD, GARBAGE, " \
 	"WATER, ELECTRICITY, HEALTH, ID CARD, SCHOOL, STREETLIGHT, PARKING, " \
-	"STREET VENDOR. Check: STATUS ticket no"
+	"STREET VENDOR, WELFARE, DISASTER, HOUSING. Check: STATUS ticket no"
 
 /* ---- new complaints ----------------------------------------------------- */
 
@@ -522,7 +523,7 @@ static void
 test_free_text_without_keyword_goes_to_triage(void **state)
 {
 	struct fixture *f = *state;
-	const char *text = "tolong ada pohon tumbang di desa kami";
+	const char *text = "tolong ada kejadian aneh di desa kami";
 	struct intake_result res;
 	struct store_complaint c;
 	char t[TICKET_DIGITS + 1], want[256];
@@ -638,10 +639,10 @@ test_prose_opening_with_command_word_is_a_complaint(void **state)
 	assert_string_equal(c.description, "Status jalan rusak di depan pasar");
 	store_complaint_clear(&c);
 
-	file_complaint(f, REPORTER, "Info: ada pohon tumbang di Jl. Merdeka", t);
+	file_complaint(f, REPORTER, "Info: ada kejadian aneh di Jl. Merdeka", t);
 	get_complaint(f, t, &c);
 	assert_string_equal(c.agency, "diskominfo");
-	assert_string_equal(c.description, "Info: ada pohon tumbang di Jl. Merdeka");
+	assert_string_equal(c.description, "Info: ada kejadian aneh di Jl. Merdeka");
 	store_complaint_clear(&c);
 	assert_int_equal(store_complaint_count(f->s), 2);
 }
@@ -715,7 +716,7 @@ test_status_of_triage_complaint_says_received(void **state)
 	struct intake_result res;
 	char t[TICKET_DIGITS + 1], cmd[64];
 
-	file_complaint(f, REPORTER, "tolong ada pohon tumbang di desa kami", t);
+	file_complaint(f, REPORTER, "tolong ada kejadian aneh di desa kami", t);
 	sms(f, REPORTER, fmt(cmd, sizeof cmd, "CEK %s", t), &res);
 	assert_contains(res.reply, t);
 	assert_contains(res.reply, ": diterima.");
@@ -1502,7 +1503,7 @@ test_every_receipt_fits_one_sms(void **state)
 	static const char *const texts[] = {
 		"JALAN#Bawen#lubang", "AIR mati di Ambarawa", "LISTRIK padam di Ungaran",
 		"KTP belum jadi", "PKL di trotoar", "REPORT pothole in Ambarawa",
-		"REPORT traffic light broken", "tolong ada pohon tumbang di desa kami",
+		"REPORT traffic light broken", "tolong ada kejadian aneh di desa kami",
 	};
 	struct intake_result res;
 	size_t i;
