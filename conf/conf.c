@@ -2437,6 +2437,7 @@ conf_free(struct conf *c)
 		free_words(rule->aliases, rule->naliases);
 		free_words(rule->aliases_en, rule->naliases_en);
 		free_words(rule->unless, rule->nunless);
+		free_words(rule->weak, rule->nweak);
 		free(rule->regional);
 		for (j = 0; j < LANG_N; j++)
 			free(rule->label[j]);

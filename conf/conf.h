@@ -177,6 +177,13 @@ struct conf_rule {
 	char **unless;
 	size_t nunless;
 	int unless_line;        /* line of the unless list, 0 when none */
+	/*
+	 * Weak words: this rule's own keywords or aliases (folded) that count
+	 * only when no other rule's word is in the message ("JALAN", which also
+	 * writes every address: "lampu PJU di jalan Ambarawa").
+	 */
+	char **weak;
+	size_t nweak;
 };
 
 /* spellings = { yg = "yang"; ... }: an SMS spelling and the word it stands for */

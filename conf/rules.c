@@ -39,7 +39,7 @@ static const char *const command_words[] = {
 static const char *const region_keys[] = { "id", "name", "keywords", NULL };
 static const char *const rule_keys[] = {
 	"keyword", "aliases", "aliases_en", "agency", "label", "regional",
-	"unless", NULL
+	"unless", "weak", NULL
 };
 static const char *const label_keys[] = { "id", "en", NULL };
 static const char *const regional_keys[] = { "region", "agency", NULL };
@@ -209,6 +209,62 @@ load_words(struct loader *ld, const config_setting_t *s, const char *where,
 		(*out)[*nout] = xstrdup(folded);
 		word_add(ld, (*out)[*nout], kind, owner, e);
 		(*nout)++;
+	}
+}
+
+static int
+rule_has_word(const struct conf_rule *r, const char *w)
+{
+	size_t i;
+
+	if (r->keyword != NULL && strcmp(r->keyword, w) == 0)
+		return 1;
+	for (i = 0; i < r->naliases; i++)
+		if (strcmp(r->aliases[i], w) == 0)
+			return 1;
+	for (i = 0; i < r->naliases_en; i++)
+		if (strcmp(r->aliases_en[i], w) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * weak = [ ... ]: words of the rule itself (keyword or aliases, read
+ * before) that count only when no other rule's word is found.
+ */
+static void
+load_weak(struct loader *ld, const config_setting_t *s, const char *where,
+    struct conf_rule *r)
+{
+	char folded[WORD_MAX];
+	const char *v, *why;
+	size_t i, n;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		conf_err_at(ld, s, "%s: weak must be an array [ \"...\", \"...\" ], not %s",
+		    where, conf_type_name(s));
+		return;
+	}
+	n = (size_t)config_setting_length(s);
+	r->weak = xcalloc(n > 0 ? n : 1, sizeof(*r->weak));
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_err_at(ld, e, "%s: weak must be strings in double quotes, not "
+			    "%s", where, conf_type_name(e));
+			continue;
+		}
+		v = config_setting_get_string(e);
+		if (!text_utf8_valid(v, strlen(v)) ||
+		    fold_phrase(v, PHRASE_MAX, folded, sizeof(folded), &why) == -1 ||
+		    !rule_has_word(r, folded)) {
+			conf_err_at(ld, e, "%s: weak word '%.60s' is not the keyword or "
+			    "an alias of this rule (a weak word is one of the rule's "
+			    "own words)", where, v);
+			continue;
+		}
+		r->weak[r->nweak++] = xstrdup(folded);
 	}
 }
 
@@ -453,6 +509,8 @@ rules_load_rules(struct loader *ld, const config_t *cfg)
 			    i, &r->unless, &r->nunless);
 			r->unless_line = conf_line_of(s);
 		}
+		if ((s = config_setting_get_member(e, "weak")) != NULL)
+			load_weak(ld, s, where, r);
 		if ((v = conf_member_string(ld, e, "agency", where, 1, &s)) != NULL) {
 			if ((a = conf_agency_find(c, v)) != -1)
 				r->agency = (size_t)a;

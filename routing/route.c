@@ -47,6 +47,7 @@ struct entry {
 	unsigned char kind;	/* enum kind */
 	unsigned char canon;	/* the rule's own keyword */
 	unsigned char en;	/* from aliases_en */
+	unsigned char weak;	/* in the rule's weak list */
 };
 
 /*
@@ -175,6 +176,8 @@ struct ctx {
 	long second_rule;
 	size_t ntop;
 	int typo_dropped;
+	int tie_one_agency;	/* the tied rules all lead to one agency */
+	long weak_dropped;	/* a weak hit not counted (other keywords found), or -1 */
 };
 
 /* Bounded paragraph writer: truncates at a UTF-8 boundary with "...". */
@@ -414,6 +417,11 @@ add_entry(struct route_table *rt, const char *w, enum kind k, size_t idx,
 	e->index = idx;
 	e->canon = (unsigned char)canon;
 	e->en = (unsigned char)en;
+	e->weak = 0;
+	if (k == K_RULE)
+		for (size_t i = 0; i < rt->c->rules[idx].nweak; i++)
+			if (strcmp(rt->c->rules[idx].weak[i], w) == 0)
+				e->weak = 1;
 	return 0;
 }
 
@@ -1176,7 +1184,8 @@ scan(struct ctx *x)
 			h->uw = (uint32_t)u;
 			h->amb = rt->uw[u].alt;
 			x->nh++;
-		} else if (rt->nsw > 0 && wstem(x, i) > 0 &&
+		} else if (rt->nsw > 0 && !route_common_word(a->f, a->len) &&
+		    wstem(x, i) > 0 &&
 		    (u = stem_find(rt, x->w[i].s, x->w[i].slen)) >= 0) {
 			h->uw = rt->sw[u].uw;
 			h->amb = rt->sw[u].amb;
@@ -1324,6 +1333,68 @@ rule_run(const struct ctx *x, size_t i, size_t *end)
 }
 
 /*
+ * 1 when field has a hit that counts (a rule's word, not ambiguous, its
+ * rule not ruled out) and is not a weak word, of a rule other than
+ * `except` (-1: any rule).
+ */
+static int
+strong_hit(const struct ctx *x, int field, long except)
+{
+	const struct hit *h;
+	const struct entry *e;
+	size_t i;
+
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
+		    h->amb >= 0)
+			continue;
+		e = hent(x, h);
+		if (e->kind == K_RULE && !e->weak && (long)e->index != except &&
+		    ruled_out(x, e->index) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when rules a and b send a complaint to one agency, in every region. */
+static int
+same_agency(const struct conf_rule *a, const struct conf_rule *b)
+{
+	size_t i;
+
+	if (a->agency != b->agency || a->nregional != b->nregional)
+		return 0;
+	for (i = 0; i < a->nregional; i++)
+		if (a->regional[i].region != b->regional[i].region ||
+		    a->regional[i].agency != b->regional[i].agency)
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 when the rules tied at the top (x->top distinct words each) all lead
+ * to one agency: the tie changes nothing for the citizen or the agency.
+ */
+static int
+tie_one_agency(const struct ctx *x)
+{
+	const struct conf_rule *first = NULL, *r;
+	size_t i, j;
+
+	for (i = 0; i < x->nv; i = j) {
+		if (rule_run(x, i, &j) != x->top)
+			continue;
+		r = &x->c->rules[x->v[i].rule];
+		if (first == NULL)
+			first = r;
+		else if (!same_agency(first, r))
+			return 0;
+	}
+	return first != NULL;
+}
+
+/*
  * Keywords anywhere in one field.  Sorting the (at most a few hundred)
  * votes by rule makes counting cost nothing per configured rule.
  */
@@ -1332,7 +1403,7 @@ inside(struct ctx *x, int field)
 {
 	const struct hit *h;
 	size_t i, j, nd, topi = 0;
-	int any_exact = 0, any_typo = 0;
+	int any_exact = 0, any_typo = 0, any_strong;
 
 	x->nv = 0;
 	x->win = -1;
@@ -1350,6 +1421,8 @@ inside(struct ctx *x, int field)
 			any_exact = 1;
 	}
 	x->typo_dropped = any_exact && any_typo;
+	x->weak_dropped = -1;
+	any_strong = strong_hit(x, field, -1);
 	for (i = 0; i < x->nh; i++) {
 		h = &x->h[i];
 		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
@@ -1357,6 +1430,11 @@ inside(struct ctx *x, int field)
 		    (any_exact && h->typo) ||
 		    ruled_out(x, hent(x, h)->index) >= 0)
 			continue;
+		if (any_strong && hent(x, h)->weak) {
+			if (x->weak_dropped < 0)
+				x->weak_dropped = (long)i;
+			continue;
+		}
 		x->v[x->nv].rule = hent(x, h)->index;
 		x->v[x->nv].uw = h->uw;
 		x->v[x->nv].w = h->w;
@@ -1381,8 +1459,17 @@ inside(struct ctx *x, int field)
 			x->second_rule = (long)x->v[i].rule;
 		}
 	}
-	if (x->ntop != 1)
-		return;
+	x->tie_one_agency = 0;
+	if (x->ntop > 1) {
+		if (!tie_one_agency(x))
+			return;
+		x->tie_one_agency = 1;
+		/* The first of them in the config decides. */
+		for (i = 0; i < x->nv; i = j)
+			if (rule_run(x, i, &j) == x->top)
+				break;
+		topi = i;
+	}
 	/* The winner's first word in the text decides word, lang, typo. */
 	for (i = topi; i < x->nv && x->v[i].rule == x->v[topi].rule; i++)
 		if (x->win < 0 || x->v[i].w < x->h[x->win].w)
@@ -1452,7 +1539,7 @@ decide_inside(struct ctx *x, int field, struct route_decision *d)
 	inside(x, field);
 	if (x->nv == 0)
 		d->how = ROUTE_TRIAGE_NONE;
-	else if (x->ntop > 1)
+	else if (x->ntop > 1 && !x->tie_one_agency)
 		d->how = ROUTE_TRIAGE_TIE;
 	else
 		set_rule(x, &x->h[x->win], ROUTE_INSIDE, d);
@@ -1600,6 +1687,10 @@ say_inside(struct out *o, const struct ctx *x, int structured)
 			say_votes(o, x, i, 1);
 			out_add(o, ")");
 		}
+		if (x->tie_one_agency)
+			out_add(o, "; all lead to %s, so %s, first in the config, decides",
+			    x->c->agencies[x->c->rules[hent(x, &x->h[x->win])->index].agency].id,
+			    x->c->rules[hent(x, &x->h[x->win])->index].keyword);
 	} else {
 		out_add(o, "found %s: ", where);
 		for (i = 0; i < x->nv; i = j)
@@ -1611,6 +1702,14 @@ say_inside(struct out *o, const struct ctx *x, int structured)
 	}
 	if (x->typo_dropped)
 		out_add(o, "; typo matches ignored (exact ones found)");
+	if (x->weak_dropped >= 0) {
+		char w[HIT_BUF];
+
+		hit_clean(x, &x->h[x->weak_dropped], w, sizeof(w));
+		out_add(o, "; '%s' not counted: a weak word of %s, and other "
+		    "keywords were found", w,
+		    x->c->rules[hent(x, &x->h[x->weak_dropped])->index].keyword);
+	}
 	out_add(o, ".");
 }
 
@@ -1810,6 +1909,8 @@ ctx_init(struct ctx *x, const struct route_table *rt, size_t nfields)
 	x->v = xmalloc(nfields * MAX_WORDS * sizeof(*x->v));
 	x->ro = NULL;
 	x->lead_out = -1;
+	x->weak_dropped = -1;
+	x->tie_one_agency = 0;
 }
 
 static void
@@ -1838,7 +1939,12 @@ route_text(const struct route_table *rt, const char *text, size_t len,
 	tokenize(&x, 0, text, len);
 	scan(&x);
 	rule_outs(&x);
-	if ((lead = leading(&x, 0)) >= 0) {
+	lead = leading(&x, 0);
+	/* A weak leading word decides only when no other rule's word is found. */
+	if (lead >= 0 && hent(&x, &x.h[lead])->weak &&
+	    strong_hit(&x, 0, (long)hent(&x, &x.h[lead])->index))
+		lead = -1;
+	if (lead >= 0) {
 		set_rule(&x, &x.h[lead], ROUTE_LEADING, d);
 		d->body_offset = x.w[x.h[lead].w + x.h[lead].nw - 1].end;
 	} else

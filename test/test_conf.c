@@ -1250,6 +1250,36 @@ test_rules(void **state)
 }
 
 /* Phrases of up to three words; unless = [ ... ] per rule (issue 15). */
+/* weak = [ ... ]: the rule's own words only. */
+static void
+test_rules_weak(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_good(AGENCIES
+	    "rules = (\n"                                                        /* 4 */
+	    "  { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"J\"; };\n" /* 5 */
+	    "    aliases = [ \"JLN\" ]; aliases_en = [ \"ROAD\" ];\n"            /* 6 */
+	    "    weak = [ \"jalan\", \"Road\" ]; }\n"                             /* 7 */
+	    ");\n");
+	assert_int_equal(c->rules[0].nweak, 2);
+	assert_string_equal(c->rules[0].weak[0], "JALAN");
+	assert_string_equal(c->rules[0].weak[1], "ROAD");
+	conf_free(c);
+
+	load_bad(AGENCIES
+	    "rules = (\n"                                                        /* 4 */
+	    "  { keyword = \"JALAN\"; agency = \"dpupr\"; label = { id = \"J\"; };\n" /* 5 */
+	    "    weak = [ \"JALAN\", \"PJU\" ]; },\n"                             /* 6 */
+	    "  { keyword = \"PJU\"; agency = \"dpupr\"; label = { id = \"P\"; };\n" /* 7 */
+	    "    weak = \"PJU\"; }\n"                                              /* 8 */
+	    ");\n");
+	expect_error(&errs, 6, "rule JALAN: weak word 'PJU' is not the keyword or an alias of this rule");
+	expect_error(&errs, 8, "rule PJU: weak must be an array");
+	assert_int_equal(errs.n, 2);
+}
+
 static void
 test_rules_unless(void **state)
 {
@@ -1704,6 +1734,7 @@ main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_rules_unless),
+		cmocka_unit_test(test_rules_weak),
 		cmocka_unit_test(test_rules_required),
 		cmocka_unit_test(test_duplicate_words),
 		cmocka_unit_test(test_command_words),

@@ -67,17 +67,17 @@ static char *al_pasar[] = { "KENDALA" };
 
 static struct conf_rule rules[] = {
 	{ "JALAN", al_jalan, 2, en_jalan, 2, A_DPUPR, rg_jalan, 1,
-	    { "Jalan & jembatan", "Roads & bridges" }, 30, NULL, 0, 0 },
+	    { "Jalan & jembatan", "Roads & bridges" }, 30, NULL, 0, 0, NULL, 0 },
 	{ "SAMPAH", al_sampah, 1, en_sampah, 2, A_DLH, rg_sampah, 1,
-	    { "Sampah", "Waste" }, 31, NULL, 0, 0 },
+	    { "Sampah", "Waste" }, 31, NULL, 0, 0, NULL, 0 },
 	{ "PJU", al_pju, 2, en_pju, 2, A_DISHUB, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 32, NULL, 0, 0 },
+	    { "Lampu jalan", "Street lights" }, 32, NULL, 0, 0, NULL, 0 },
 	{ "AKTA", al_akta, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Kependudukan", "Civil registry" }, 33, NULL, 0, 0 },
+	    { "Kependudukan", "Civil registry" }, 33, NULL, 0, 0, NULL, 0 },
 	{ "BANJIR", al_banjir, 2, en_banjir, 1, A_BPBD, NULL, 0,
-	    { "Banjir", "Flood" }, 34, NULL, 0, 0 },
+	    { "Banjir", "Flood" }, 34, NULL, 0, 0, NULL, 0 },
 	{ "PASAR", al_pasar, 1, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Pasar", "Markets" }, 35, NULL, 0, 0 },
+	    { "Pasar", "Markets" }, 35, NULL, 0, 0, NULL, 0 },
 };
 
 static struct conf test_conf = {
@@ -308,7 +308,7 @@ no_typo_for_digits(void **state)
 {
 	static char *nokw[] = { "12345" };
 	static struct conf_rule r[] = {
-		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1, NULL, 0, 0 },
+		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1, NULL, 0, 0, NULL, 0 },
 	};
 	struct conf c = test_conf;
 	struct route_decision d;
@@ -1116,19 +1116,19 @@ static char *pa_senam[] = { "BERJALAN" };
 
 static struct conf_rule prules[] = {
 	{ "JALAN", pa_jalan, 2, NULL, 0, A_DPUPR, NULL, 0,
-	    { "Jalan", "Roads" }, 40, pu_jalan, 2, 41 },
+	    { "Jalan", "Roads" }, 40, pu_jalan, 2, 41, NULL, 0 },
 	{ "PERUMAHAN", pa_rumah, 2, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Perumahan", "Housing" }, 43, NULL, 0, 0 },
+	    { "Perumahan", "Housing" }, 43, NULL, 0, 0, NULL, 0 },
 	{ "KESEHATAN", pa_sehat, 2, NULL, 0, A_BPBD, NULL, 0,
-	    { "Kesehatan", "Health" }, 45, NULL, 0, 0 },
+	    { "Kesehatan", "Health" }, 45, NULL, 0, 0, NULL, 0 },
 	{ "PETERNAKAN", pa_ternak, 2, NULL, 0, A_DLH, NULL, 0,
-	    { "Peternakan", "Livestock" }, 47, NULL, 0, 0 },
+	    { "Peternakan", "Livestock" }, 47, NULL, 0, 0, NULL, 0 },
 	{ "PJU", pa_pju, 1, NULL, 0, A_DISHUB, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 49, NULL, 0, 0 },
+	    { "Lampu jalan", "Street lights" }, 49, NULL, 0, 0, NULL, 0 },
 	{ "LISTRIK", pa_listrik, 2, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Listrik", "Electricity" }, 51, pu_listrik, 1, 53 },
+	    { "Listrik", "Electricity" }, 51, pu_listrik, 1, 53, NULL, 0 },
 	{ "SENAM", pa_senam, 1, NULL, 0, A_UPT_DLH_SEMARANG, NULL, 0,
-	    { "Senam", "Exercise" }, 55, NULL, 0, 0 },
+	    { "Senam", "Exercise" }, 55, NULL, 0, 0, NULL, 0 },
 };
 
 static struct route_table *
@@ -1296,6 +1296,96 @@ unless_consumes_its_words(void **state)
 	route_free(rt);
 }
 
+/* ---- weak words, and ties that lead to one agency (issue 15) ---- */
+
+enum { W_JALAN, W_PJU, W_PARKIR, W_SAMPAH };
+
+static char *wa_jalan[] = { "LUBANG", "ROAD" };
+static char *ww_jalan[] = { "JALAN", "ROAD" };
+static char *wa_pju[] = { "LAMPU", "DISHUB" };
+static char *wa_parkir[] = { "KIR", "TERMINAL" };
+static char *wa_sampah[] = { "TPS" };
+
+static struct conf_rule wrules[] = {
+	{ "JALAN", wa_jalan, 2, NULL, 0, A_DPUPR, NULL, 0,
+	    { "Jalan", "Roads" }, 60, NULL, 0, 0, ww_jalan, 2 },
+	{ "PJU", wa_pju, 2, NULL, 0, A_DISHUB, NULL, 0,
+	    { "PJU", "Street lights" }, 61, NULL, 0, 0, NULL, 0 },
+	{ "PARKIR", wa_parkir, 2, NULL, 0, A_DISHUB, NULL, 0,
+	    { "Parkir", "Parking" }, 62, NULL, 0, 0, NULL, 0 },
+	{ "SAMPAH", wa_sampah, 1, NULL, 0, A_DLH, NULL, 0,
+	    { "Sampah", "Waste" }, 63, NULL, 0, 0, NULL, 0 },
+};
+
+static struct route_table *
+weak_table(void)
+{
+	static struct conf c;
+	struct route_table *rt;
+	char err[256];
+
+	c = test_conf;
+	c.rules = wrules;
+	c.nrules = ARRAY_LEN(wrules);
+	rt = route_build(&c, err, sizeof(err));
+	if (rt == NULL)
+		print_error("route_build: %s\n", err);
+	assert_non_null(rt);
+	return rt;
+}
+
+/* "jalan" also writes addresses: it counts only when nothing else does. */
+static void
+weak_word_counts_alone_only(void **state)
+{
+	struct route_table *rt = weak_table();
+	struct route_decision d;
+
+	(void)state;
+	prt(rt, "tolong lampu mati di jalan pemuda", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, W_PJU);
+	has(&d, "'JALAN' not counted: a weak word of JALAN, and other keywords "
+	    "were found");
+	/* Leading, too: a weak leading word does not decide against another. */
+	prt(rt, "jalan pemuda lampu mati", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, W_PJU);
+	/* Alone it decides, leading or inside. */
+	prt(rt, "jalan rusak parah", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.rule, W_JALAN);
+	prt(rt, "tolong jalan desa rusak", &d);
+	assert_int_equal(d.rule, W_JALAN);
+	lacks(&d, "not counted");
+	/* Another rule's word: JALAN is not counted, LUBANG is. */
+	prt(rt, "sudah tps penuh, jalan lubang semua", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	has(&d, "tied: JALAN ('LUBANG'), SAMPAH ('TPS')");
+	route_free(rt);
+}
+
+/* Rules that lead to one agency tie for nobody: that agency gets it. */
+static void
+tie_of_one_agency_goes_there(void **state)
+{
+	struct route_table *rt = weak_table();
+	struct route_decision d;
+
+	(void)state;
+	prt(rt, "uji kir di dishub lama sekali", &d);
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.agency, A_DISHUB);
+	assert_int_equal(d.rule, W_PJU);
+	has(&d, "keywords of two rules tied: PJU ('DISHUB'), PARKIR ('KIR'); "
+	    "all lead to dishub, so PJU, first in the config, decides.");
+	/* Two agencies: still triage. */
+	prt(rt, "tolong tps di terminal penuh", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
+	assert_int_equal(d.agency, A_DISKOMINFO);
+	route_free(rt);
+}
+
 /* ---- word forms: stems and SMS spellings (routing.stemming, spellings) ---- */
 
 enum { S_JALAN, S_LISTRIK, S_LAYANAN, S_GEDUNG, S_PJU, S_SEHAT };
@@ -1309,17 +1399,17 @@ static char *sal_sehat[] = { "RUMAH SAKIT" };
 
 static struct conf_rule stem_rules[] = {
 	{ "JALAN", sal_jalan, 3, NULL, 0, A_DPUPR, NULL, 0,
-	    { "Jalan", "Roads" }, 40, NULL, 0, 0 },
+	    { "Jalan", "Roads" }, 40, NULL, 0, 0, NULL, 0 },
 	{ "LISTRIK", sal_listrik, 1, NULL, 0, A_DISHUB, NULL, 0,
-	    { "Listrik", "Electricity" }, 41, NULL, 0, 0 },
+	    { "Listrik", "Electricity" }, 41, NULL, 0, 0, NULL, 0 },
 	{ "LAYANAN", sal_layanan, 1, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Layanan", "Service" }, 42, NULL, 0, 0 },
+	    { "Layanan", "Service" }, 42, NULL, 0, 0, NULL, 0 },
 	{ "GEDUNG", sal_gedung, 1, NULL, 0, A_DLH, NULL, 0,
-	    { "Gedung", "Buildings" }, 43, NULL, 0, 0 },
+	    { "Gedung", "Buildings" }, 43, NULL, 0, 0, NULL, 0 },
 	{ "PJU", sal_pju, 1, NULL, 0, A_BPBD, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 44, NULL, 0, 0 },
+	    { "Lampu jalan", "Street lights" }, 44, NULL, 0, 0, NULL, 0 },
 	{ "KESEHATAN", sal_sehat, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Kesehatan", "Health" }, 45, NULL, 0, 0 },
+	    { "Kesehatan", "Health" }, 45, NULL, 0, 0, NULL, 0 },
 };
 
 /* Sorted by from, as the loader leaves them. */
@@ -1557,6 +1647,8 @@ main(void)
 		cmocka_unit_test(phrase_counts_its_words_in_the_vote),
 		cmocka_unit_test(unless_rules_out),
 		cmocka_unit_test(unless_consumes_its_words),
+		cmocka_unit_test(weak_word_counts_alone_only),
+		cmocka_unit_test(tie_of_one_agency_goes_there),
 		cmocka_unit_test(stems_off_by_default),
 		cmocka_unit_test_setup_teardown(stem_meets_rule_word, setup_stem,
 		    teardown),
