@@ -179,8 +179,9 @@ struct conf_rule {
 	int unless_line;        /* line of the unless list, 0 when none */
 	/*
 	 * Weak words: this rule's own keywords or aliases (folded) that count
-	 * only when no other rule's word is in the message ("JALAN", which also
-	 * writes every address: "lampu PJU di jalan Ambarawa").
+	 * only when no other rule's word is in the message, or another word of
+	 * this rule is ("JALAN", which also writes every address: "lampu PJU
+	 * di jalan Ambarawa").
 	 */
 	char **weak;
 	size_t nweak;

@@ -1334,11 +1334,11 @@ rule_run(const struct ctx *x, size_t i, size_t *end)
 
 /*
  * 1 when field has a hit that counts (a rule's word, not ambiguous, its
- * rule not ruled out) and is not a weak word, of a rule other than
- * `except` (-1: any rule).
+ * rule not ruled out) and is not a weak word: of rule `rule` when own is
+ * 1, else of a rule other than `rule` (-1: any rule).
  */
 static int
-strong_hit(const struct ctx *x, int field, long except)
+strong_hit(const struct ctx *x, int field, long rule, int own)
 {
 	const struct hit *h;
 	const struct entry *e;
@@ -1350,7 +1350,8 @@ strong_hit(const struct ctx *x, int field, long except)
 		    h->amb >= 0)
 			continue;
 		e = hent(x, h);
-		if (e->kind == K_RULE && !e->weak && (long)e->index != except &&
+		if (e->kind == K_RULE && !e->weak &&
+		    (own ? (long)e->index == rule : (long)e->index != rule) &&
 		    ruled_out(x, e->index) < 0)
 			return 1;
 	}
@@ -1422,7 +1423,7 @@ inside(struct ctx *x, int field)
 	}
 	x->typo_dropped = any_exact && any_typo;
 	x->weak_dropped = -1;
-	any_strong = strong_hit(x, field, -1);
+	any_strong = strong_hit(x, field, -1, 0);
 	for (i = 0; i < x->nh; i++) {
 		h = &x->h[i];
 		if (h->w < x->fstart[field] || h->w >= x->fend[field] ||
@@ -1430,7 +1431,9 @@ inside(struct ctx *x, int field)
 		    (any_exact && h->typo) ||
 		    ruled_out(x, hent(x, h)->index) >= 0)
 			continue;
-		if (any_strong && hent(x, h)->weak) {
+		if (any_strong && hent(x, h)->weak &&
+		    !strong_hit(x, field, (long)hent(x, h)->index, 1) &&
+		    strong_hit(x, field, (long)hent(x, h)->index, 0)) {
 			if (x->weak_dropped < 0)
 				x->weak_dropped = (long)i;
 			continue;
@@ -1942,7 +1945,7 @@ route_text(const struct route_table *rt, const char *text, size_t len,
 	lead = leading(&x, 0);
 	/* A weak leading word decides only when no other rule's word is found. */
 	if (lead >= 0 && hent(&x, &x.h[lead])->weak &&
-	    strong_hit(&x, 0, (long)hent(&x, &x.h[lead])->index))
+	    strong_hit(&x, 0, (long)hent(&x, &x.h[lead])->index, 0))
 		lead = -1;
 	if (lead >= 0) {
 		set_rule(&x, &x.h[lead], ROUTE_LEADING, d);

@@ -1358,10 +1358,12 @@ weak_word_counts_alone_only(void **state)
 	prt(rt, "tolong jalan desa rusak", &d);
 	assert_int_equal(d.rule, W_JALAN);
 	lacks(&d, "not counted");
-	/* Another rule's word: JALAN is not counted, LUBANG is. */
+	/* Backed by a word of its own rule it counts: 2 against 1. */
 	prt(rt, "sudah tps penuh, jalan lubang semua", &d);
-	assert_int_equal(d.how, ROUTE_TRIAGE_TIE);
-	has(&d, "tied: JALAN ('LUBANG'), SAMPAH ('TPS')");
+	assert_int_equal(d.how, ROUTE_INSIDE);
+	assert_int_equal(d.rule, W_JALAN);
+	has(&d, "2 against 1 for SAMPAH");
+	lacks(&d, "not counted");
 	route_free(rt);
 }
 
