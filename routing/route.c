@@ -1062,6 +1062,35 @@ tok_word(void *arg, size_t off, size_t wlen)
 	return 0;
 }
 
+size_t
+route_word_key(const struct route_table *rt, const char *w, size_t len,
+    char *out, size_t outsz)
+{
+	char f[WORD_MAX];
+	long n, sp;
+	size_t k;
+
+	if (rt == NULL || outsz == 0)
+		return 0;
+	n = text_fold_word(w, len, f, sizeof(f));
+	if (n <= 0)
+		return 0;
+	if ((sp = spell_find(rt, f, (size_t)n)) >= 0 &&
+	    exact_find(rt, f, (size_t)n) < 0) {
+		if (str_copy(f, sizeof(f), rt->c->spellings[sp].to) == -1)
+			return 0;
+		n = (long)strlen(f);
+	}
+	if (rt->stem != NULL && exact_find(rt, f, (size_t)n) < 0 &&
+	    !route_common_word(f, (size_t)n) &&
+	    (k = stem_word(rt->stem, f, (size_t)n, out, outsz, NULL)) > 0)
+		return k;
+	if ((size_t)n >= outsz)
+		return 0;
+	memcpy(out, f, (size_t)n + 1);
+	return (size_t)n;
+}
+
 static void
 tokenize(struct ctx *x, int field, const char *text, size_t len)
 {

@@ -124,6 +124,16 @@ void route_menu(const struct route_table *rt, long rule, const char *location,
     size_t llen, const char *desc, size_t dlen, struct route_decision *d);
 
 /*
+ * The form the router looks a message word up by, after an exact miss:
+ * w[0..len) folded, read through the config's spellings, then its stem
+ * (routing.stemming; a configured or common word keeps its form).  Into
+ * out; its length, 0 when the word folds to nothing or does not fit.
+ * `aduan rules suggest` counts candidate words by it.
+ */
+size_t route_word_key(const struct route_table *rt, const char *w, size_t len,
+    char *out, size_t outsz);
+
+/*
  * 1 when a and b are exactly one restricted Damerau-Levenshtein edit apart
  * (one substitution, insertion, deletion or swap of neighbours): what the
  * router calls a typo.

@@ -131,11 +131,10 @@ suggest_free(struct suggest *sg)
 }
 
 size_t
-suggest_key(const char *word, size_t len, char *out, size_t outsz)
+suggest_key(const struct route_table *rt, const char *word, size_t len,
+    char *out, size_t outsz)
 {
-	long n = text_fold_word(word, len, out, outsz);
-
-	return n > 0 ? (size_t)n : 0;
+	return route_word_key(rt, word, len, out, outsz);
 }
 
 long
@@ -150,7 +149,7 @@ suggest_routed(const struct suggest *sg)
 	return sg->routed;
 }
 
-static void item_keys(struct item *m);
+static void item_keys(const struct route_table *rt, struct item *m);
 
 static char *
 dup_or_null(const char *s)
@@ -200,7 +199,7 @@ suggest_add(struct suggest *sg, const struct replay_item *it)
 	m->description = dup_or_null(it->description);
 	m->agency = dup_or_null(it->agency != NULL ? it->agency : "");
 	m->base = d.agency;
-	item_keys(m);
+	item_keys(sg->base, m);
 	a = conf_agency_find(c, m->agency);
 	if (m->keyword[0] != '\0') {
 		m->kind = ITEM_ROUTED;
@@ -239,6 +238,7 @@ suggest_store(struct suggest *sg, struct store *s, int64_t since, size_t limit)
 /* ---- words of the hand-routed texts ------------------------------------- */
 
 struct words_ctx {
+	const struct route_table *rt;   /* whose spellings and stems make the keys */
 	const char *text;
 	size_t agency, item;
 	struct triple *t;
@@ -264,7 +264,7 @@ add_word(void *arg, size_t off, size_t len)
 	char key[KEY_MAX];
 	size_t i;
 
-	if (suggest_key(x->text + off, len, key, sizeof key) == 0)
+	if (suggest_key(x->rt, x->text + off, len, key, sizeof key) == 0)
 		return 0;
 	for (i = x->first; i < x->n; i++)
 		if (strcmp(x->t[i].key, key) == 0)
@@ -308,12 +308,13 @@ words_of(struct words_ctx *x, const struct item *m)
 
 /* m->keys from its words, as collect() counts them. */
 static void
-item_keys(struct item *m)
+item_keys(const struct route_table *rt, struct item *m)
 {
 	struct words_ctx x;
 	size_t i, len = 0, o = 0;
 
 	memset(&x, 0, sizeof x);
+	x.rt = rt;
 	words_of(&x, m);
 	for (i = 0; i < x.n; i++)
 		len += strlen(x.t[i].key) + 1;

@@ -23,7 +23,7 @@
  * person's answer.
  *
  * Words: suggest_key() is the one place a message word becomes a
- * candidate (today the folded word, text_fold_word()).  A candidate has at
+ * candidate: the form the router looks it up by (its stem).  A candidate has at
  * least SUGGEST_MIN_LETTERS letters, is no common word (route_common_word),
  * no command word of the SMS grammar, no word or region word the config
  * already has, and was seen in at least `min` texts that went to the agency.
@@ -31,8 +31,8 @@
  * Only the texts with a key equal to the word, one letter off it or
  * holding it are routed again for it (an index of the texts' distinct
  * keys); the others cannot route otherwise, so they keep today's
- * decision.  This holds while suggest_key() gives what the router looks
- * up: when the router stems words, suggest_key() must stem them alike.
+ * decision.  This holds because suggest_key() gives what the router looks
+ * up (route_word_key).
  *
  * Dropped: a candidate that fixes nothing, that would move or misroute as
  * many texts as it fixes or more, or that `aduan rules lint` would warn
@@ -69,11 +69,14 @@ struct suggest *suggest_new(struct conf *c, const struct route_table *base, long
 void suggest_free(struct suggest *sg);
 
 /*
- * One word -> its candidate key, folded upper-case, into out (outsz
- * bytes).  Its length, 0 when the word is none (punctuation only, too
- * long).
+ * One word -> its candidate key, into out (outsz bytes): the form rt's
+ * router looks it up by (route_word_key: folded, respelt, stemmed), so
+ * BERLUBANG and LUBANGNYA count as one candidate, LUBANG, which as an
+ * alias routes both.  Its length, 0 when the word is none (punctuation
+ * only, too long).
  */
-size_t suggest_key(const char *word, size_t len, char *out, size_t outsz);
+size_t suggest_key(const struct route_table *rt, const char *word, size_t len,
+    char *out, size_t outsz);
 
 /*
  * Feeds one stored complaint (see replay_item; its agency is the one it is

@@ -142,6 +142,26 @@ test_ranked_best_first(void **state)
 	expect_absent(out, "\"DAN\"");          /* a common word */
 }
 
+/*
+ * Word forms meet as the router reads them: BRONJONGNYA and BRONJONG2 are
+ * BRONJONG (its stem), seen in three texts; TDK is read as TIDAK.
+ */
+static void
+test_word_forms_one_candidate(void **state)
+{
+	struct fixture *f = *state;
+	const char *out;
+
+	hand(f, "bronjongnya jebol di kali", "dpupr");
+	hand(f, "bronjong2 sungai ambrol", "dpupr");
+	hand(f, "bronjong tdk diperbaiki", "dpupr");
+	out = run(f);
+	expect_line(out, "aliases = [ \"LUBANG\", \"BRONJONG\" ];");
+	assert_non_null(strstr(out, "#   \"BRONJONG\": 3 triaged texts -> dpupr, 0 elsewhere"));
+	expect_absent(out, "BRONJONGNYA");
+	expect_absent(out, "\"TDK\"");
+}
+
 /* A word seen as often in texts a person sent elsewhere is no help. */
 static void
 test_word_of_two_agencies_dropped(void **state)
@@ -266,6 +286,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ranked_best_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_word_forms_one_candidate, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_word_of_two_agencies_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ambiguous_word_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_candidates, setup, teardown),
