@@ -113,7 +113,8 @@ how_text(const struct route_decision *d)
 	case ROUTE_TRIAGE_TIE:
 		return "triage: keywords of several rules tied";
 	case ROUTE_TRIAGE_NONE:
-		return "triage: no keyword found";
+		return d->ruled_out > 0 ? "triage: no keyword found of a rule not ruled out" :
+		    "triage: no keyword found";
 	case ROUTE_MENU:
 		return "category chosen from the menu";
 	}

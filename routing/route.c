@@ -1877,6 +1877,7 @@ finish(const struct ctx *x, struct route_decision *d, long lead,
 	struct out o;
 	char field[48];
 
+	d->ruled_out = (int)x->nro;
 	o.b = d->explain;
 	o.sz = sizeof(d->explain);
 	o.len = 0;

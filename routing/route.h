@@ -86,6 +86,7 @@ struct route_decision {
 	int regional;           /* 1 when the region changed the agency */
 	enum route_how how;
 	int typo;               /* 1 when the deciding word was one letter off */
+	int ruled_out;          /* rules an unless entry of the message ruled out */
 	int stem;               /* 1 when it matched by its stem (BERLUBANG: LUBANG) */
 	enum lang lang;         /* LANG_EN when an English alias matched, LANG_ID
 	                           for an Indonesian one, LANG_NONE for triage */

@@ -332,7 +332,7 @@ expect_match "route '$T': how" '^leading keyword' "$R_HOW"
 ok "route leading keyword beats a later keyword: '$T' -> $R_RULE"
 
 # Step 3: keywords inside the text, one word each for two rules: a tie, triage.
-T="tolong ada sampah dan jalan rusak"
+T="tolong ada sampah dan lubang"
 route "$T"
 expect_eq "route '$T': agency (triage)" "$TRIAGE" "$R_AGENCY"
 expect_eq "route '$T': rule" "- (triage)" "$R_RULE"
@@ -358,6 +358,19 @@ expect_eq "route '$T': how" "leading keyword, stem" "$R_HOW"
 expect_match "route '$T': why names the stem" \
 	"leading word 'JALANNYA' has the stem JALAN of the keyword JALAN" "$R_WHY"
 ok "route by stem: '$T' -> $R_RULE ($R_HOW)"
+T="jalan rusak, perbaikan tidak berjalan"
+route "$T"
+expect_eq "route '$T': agency" diskominfo "$R_AGENCY"
+expect_eq "route '$T': how says a rule was ruled out" \
+	"triage: no keyword found of a rule not ruled out" "$R_HOW"
+expect_match "route '$T': why names the unless entry" \
+	"JALAN ruled out: 'TIDAK BERJALAN' is in its unless list" "$R_WHY"
+T="lampu PJU di jalan lingkar Ambarawa mati"
+route "$T"
+expect_eq "route '$T': agency (JALAN is a weak word)" dishub "$R_AGENCY"
+expect_match "route '$T': why says JALAN did not count" \
+	"'JALAN' not counted: a weak word of JALAN, and other keywords were found" "$R_WHY"
+ok "route: unless and weak words say what they did"
 T="banyak lubang2 di gang"
 route "$T"
 expect_eq "route '$T': rule" JALAN "$R_RULE"
