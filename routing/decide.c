@@ -6,6 +6,8 @@
  */
 #include "routing/decide.h"
 
+#include <string.h>
+
 #include "sms/text.h"
 
 static int
@@ -55,7 +57,12 @@ route_sms_decide(const struct route_table *rt, const struct sms_command *cmd,
 		 */
 		r->desc = cmd->body.p;
 		r->dlen = cmd->body.len;
-		if (d->how == ROUTE_LEADING && d->body_offset <= r->dlen &&
+		/*
+		 * A leading phrase alone says something ("jalan ambles",
+		 * "mati lampu"); a leading word alone does not.
+		 */
+		if (d->how == ROUTE_LEADING && strchr(d->word, ' ') == NULL &&
+		    d->body_offset <= r->dlen &&
 		    !has_alnum(r->desc + d->body_offset, r->dlen - d->body_offset))
 			r->dlen = 0;    /* "JALAN", "JALAN !!!": nothing said yet */
 	}

@@ -164,6 +164,7 @@ ok "the bundled config replayed on itself: 0 move"
 # ---------------------------------------------------------------------------
 CAND2=$IT_TMP/no-jalan.conf
 sed -e 's/^  { keyword = "JALAN";/  { keyword = "JALANRAYA";/' \
+	-e 's/^    weak = \[ "JALAN", /    weak = [ /' \
 	-e 's/^  stemming = true;/  stemming = false;/' "$ADUAN_CONF" >"$CAND2"
 grep -q 'keyword = "JALANRAYA"' "$CAND2" || fail "could not rename the rule JALAN"
 grep -q '^  stemming = false;' "$CAND2" || fail "could not turn stems off"

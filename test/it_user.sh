@@ -101,8 +101,8 @@ refused "the login as password" 1 'password is the login' "dedisantoso" \
 refused "a published demo password" 1 'demo password' "demo-dpupr-ganti" \
 	add dedi --agency dpupr "${C[@]}"
 refused "no password on stdin" 1 'no password' "" add dedi --agency dpupr "${C[@]}"
-refused "an agency not in the config" 1 'agency dinsos is not in' "$GOOD" \
-	add dedi --agency dinsos "${C[@]}"
+refused "an agency not in the config" 1 'agency dinpar is not in' "$GOOD" \
+	add dedi --agency dinpar "${C[@]}"
 refused "an unknown role" 1 'staff or supervisor' "$GOOD" \
 	add dedi --agency dpupr --role admin "${C[@]}"
 refused "a login with capitals and spaces" 1 'a login is 1 to 63 of' "$GOOD" \

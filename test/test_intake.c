@@ -626,6 +626,21 @@ test_keyword_alone_asks_for_the_place_and_problem(void **state)
 	assert_int_equal(store_complaint_count(f->s), 0);
 }
 
+/* A leading phrase alone is a complaint: "jalan ambles" says what is wrong. */
+static void
+test_phrase_alone_is_a_complaint(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1];
+
+	file_complaint(f, REPORTER, "jalan ambles", t);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.agency, "dpupr");
+	assert_string_equal(c.description, "jalan ambles");
+	store_complaint_clear(&c);
+}
+
 static void
 test_prose_opening_with_command_word_is_a_complaint(void **state)
 {
@@ -1898,6 +1913,7 @@ main(void)
 		T(test_help_words_and_empty_message_get_help),
 		T(test_help_fits_two_sms_in_either_language),
 		T(test_keyword_alone_asks_for_the_place_and_problem),
+		T(test_phrase_alone_is_a_complaint),
 		T(test_prose_opening_with_command_word_is_a_complaint),
 		T(test_utf8_text_is_stored_byte_for_byte),
 		T(test_long_complaint_is_stored_whole),
