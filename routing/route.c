@@ -979,7 +979,29 @@ digits_only(const char *s, size_t len)
  * when the word is ambiguous (else -1); 0 when nothing is one letter off.
  */
 static int
+typo_any(const struct route_table *rt, const char *q, size_t qlen,
+    uint32_t *uwp, long *amb);
+
+/*
+ * A word the dictionary knows is that word, not a typo of another:
+ * SERING is never KERING, LAYAK never LAPAK, PEMAKAMAN never PEMADAMAN.
+ * Asked only when a configured word is one letter off.
+ */
+static int
 typo_find(const struct route_table *rt, const char *q, size_t qlen,
+    uint32_t *uwp, long *amb)
+{
+	if (!typo_any(rt, q, qlen, uwp, amb))
+		return 0;
+	if (rt->stem != NULL && stem_known(rt->stem, q, qlen)) {
+		*amb = -1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+typo_any(const struct route_table *rt, const char *q, size_t qlen,
     uint32_t *uwp, long *amb)
 {
 	const struct dslot *sl;

@@ -24,6 +24,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#define HOW_KNOWN	0x80	/* in a how byte: the dictionary knows the word */
 #define STEM_WORD_MAX	64	/* longest word stemmed (as route's WORD_MAX) */
 #define CACHE_WAYS	4	/* slots per set: a few words sharing a set all stay */
 #define CACHE_SETS	512	/* per thread, a power of two: 2,048 words */
@@ -348,7 +349,7 @@ stripped:
 /* The uncached work; under s->mu when there is a dictionary. */
 static size_t
 compute(const struct stemmer *s, const char *in, size_t len, char *out,
-    enum stem_how *how)
+    int *how)
 {
 	char w[STEM_WORD_MAX];
 	size_t l, n;
@@ -367,8 +368,12 @@ compute(const struct stemmer *s, const char *in, size_t len, char *out,
 		if ((n = dict_stem(s, w, l, out)) > 0) {
 			*how = n == l && memcmp(out, w, l) == 0 ?
 			    (dup ? STEM_REDUP : STEM_SAME) : STEM_DICT;
+			*how |= HOW_KNOWN;
 			return n;
 		}
+		memcpy(out, w, l);
+		*how = (dup ? STEM_REDUP : STEM_SAME) | HOW_KNOWN;
+		return l;
 	} else if ((n = affix(s, w, l, out)) > 0) {
 		*how = STEM_AFFIX;
 		return n;
@@ -396,7 +401,7 @@ whash(const char *w, size_t len)
 /* compute() through the shared cache; under s->mu. */
 static size_t
 shared_stem(struct stemmer *s, const char *w, size_t len, char *out,
-    enum stem_how *how)
+    int *how)
 {
 	struct cslot *sl;
 	size_t n;
@@ -406,7 +411,7 @@ shared_stem(struct stemmer *s, const char *w, size_t len, char *out,
 	sl = &s->shared[whash(w, len) & (SHARED_SLOTS - 1)];
 	if (sl->gen == s->gen && sl->wlen == len && memcmp(sl->w, w, len) == 0) {
 		memcpy(out, sl->s, sl->slen);
-		*how = (enum stem_how)sl->how;
+		*how = sl->how;
 		return sl->slen;
 	}
 	n = compute(s, w, len, out, how);
@@ -421,19 +426,20 @@ shared_stem(struct stemmer *s, const char *w, size_t len, char *out,
 	return n;
 }
 
-size_t
-stem_word(const struct stemmer *s, const char *folded, size_t len,
-    char *out, size_t outsz, enum stem_how *how)
+/*
+ * stem_word, with the dictionary's knowledge of the word in *how's
+ * HOW_KNOWN bit (cached with the stem).
+ */
+static size_t
+stem_word_how(const struct stemmer *s, const char *folded, size_t len,
+    char *out, size_t outsz, int *how)
 {
 	struct stemmer *m = (struct stemmer *)s;	/* the mutex only */
 	struct cache *c = NULL;
 	struct cslot *sl = NULL, *set;
 	char buf[STEM_WORD_MAX];
-	enum stem_how hw;
 	size_t n, k, i;
 
-	if (how == NULL)
-		how = &hw;
 	*how = STEM_SAME;
 	if (s == NULL || len == 0 || len >= STEM_WORD_MAX || outsz == 0)
 		return 0;
@@ -451,7 +457,7 @@ stem_word(const struct stemmer *s, const char *folded, size_t len,
 				return 0;
 			memcpy(out, sl->s, sl->slen);
 			out[sl->slen] = '\0';
-			*how = (enum stem_how)sl->how;
+			*how = sl->how;
 			return sl->slen;
 		}
 		/* The victim: a slot of another stemmer (or empty), else in turn. */
@@ -481,6 +487,30 @@ stem_word(const struct stemmer *s, const char *folded, size_t len,
 	memcpy(out, buf, n);
 	out[n] = '\0';
 	return n;
+}
+
+size_t
+stem_word(const struct stemmer *s, const char *folded, size_t len,
+    char *out, size_t outsz, enum stem_how *how)
+{
+	int h;
+	size_t n = stem_word_how(s, folded, len, out, outsz, &h);
+
+	if (how != NULL)
+		*how = (enum stem_how)(h & ~HOW_KNOWN);
+	return n;
+}
+
+int
+stem_known(const struct stemmer *s, const char *folded, size_t len)
+{
+	char buf[STEM_WORD_MAX];
+	int h;
+
+	if (s == NULL || s->h == NULL)
+		return 0;
+	(void)stem_word_how(s, folded, len, buf, sizeof(buf), &h);
+	return (h & HOW_KNOWN) != 0;
 }
 
 void

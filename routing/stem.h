@@ -67,6 +67,13 @@ int stem_has_dict(const struct stemmer *s);
 size_t stem_word(const struct stemmer *s, const char *folded, size_t len,
     char *out, size_t outsz, enum stem_how *how);
 
+/*
+ * 1 when the dictionary knows folded[0..len) (after reduplication) as a
+ * word of its own: SERING, LAYAK, PEMAKAMAN.  0 without a dictionary.
+ * Cached with the stem; thread-safe.
+ */
+int stem_known(const struct stemmer *s, const char *folded, size_t len);
+
 /* "same", "dictionary", "affix", "reduplication". */
 const char *stem_how_name(enum stem_how how);
 

@@ -1601,6 +1601,20 @@ stems_shared_between_threads(void **state)
 		    "in 4 threads", bad);
 }
 
+/* A word the dictionary knows is not a typo of a rule word one letter off. */
+static void
+known_word_is_no_typo(void **state)
+{
+	struct route_decision d;
+
+	/* PEMAKAMAN (a cemetery) is one letter off PEMADAMAN (a blackout). */
+	routes(state, "pemakaman desa tidak terurus", -1, &d);
+	lacks(&d, "typo");
+	/* A misspelling the dictionary does not know still is one. */
+	routes(state, "pemadamn sejak pagi", S_LAYANAN, &d);
+	assert_int_equal(d.typo, 1);
+}
+
 static void
 stems_off_by_default(void **state)
 {
@@ -1653,6 +1667,8 @@ main(void)
 		cmocka_unit_test(tie_of_one_agency_goes_there),
 		cmocka_unit_test(stems_off_by_default),
 		cmocka_unit_test_setup_teardown(stem_meets_rule_word, setup_stem,
+		    teardown),
+		cmocka_unit_test_setup_teardown(known_word_is_no_typo, setup_stem,
 		    teardown),
 		cmocka_unit_test_setup_teardown(exact_beats_stem, setup_stem,
 		    teardown),
