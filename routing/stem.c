@@ -43,7 +43,18 @@ struct stemmer {
 	 * not the ~40 us of Hunspell.  With a dictionary only.
 	 */
 	struct cslot *shared;
+	/*
+	 * A loaded dictionary is shared (stem_open of the same path while
+	 * one is open returns it): route tables built one after another
+	 * (reload, rules suggest's candidates, lint) load Hunspell once.
+	 */
+	char *dict;			/* the path, for the registry; NULL: not shared */
+	unsigned refs;			/* under reg_mu */
+	struct stemmer *next;		/* the registry's list */
 };
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct stemmer *reg;		/* loaded dictionaries in use */
 
 struct cslot {
 	unsigned long gen;		/* 0: empty */
@@ -96,14 +107,37 @@ readable(const char *path)
 	return access(path, R_OK) == 0;
 }
 
+static struct stemmer *open_new(const char *dict, char *err, size_t errsz);
+
 struct stemmer *
 stem_open(const char *dict, char *err, size_t errsz)
+{
+	struct stemmer *s;
+
+	if (errsz > 0)
+		err[0] = '\0';
+	pthread_mutex_lock(&reg_mu);
+	for (s = reg; s != NULL; s = s->next)
+		if (dict != NULL && strcmp(s->dict, dict) == 0)
+			break;
+	if (s != NULL)
+		s->refs++;
+	else if ((s = open_new(dict, err, errsz))->h != NULL) {
+		s->dict = xstrdup(dict);
+		s->refs = 1;
+		s->next = reg;
+		reg = s;
+	}
+	pthread_mutex_unlock(&reg_mu);
+	return s;
+}
+
+static struct stemmer *
+open_new(const char *dict, char *err, size_t errsz)
 {
 	struct stemmer *s = xcalloc(1, sizeof(*s));
 	char aff[4096], dic[4096];
 
-	if (errsz > 0)
-		err[0] = '\0';
 	pthread_mutex_init(&s->mu, NULL);
 	s->gen = __atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
 	if (dict == NULL || *dict == '\0') {
@@ -135,8 +169,24 @@ stem_open(const char *dict, char *err, size_t errsz)
 void
 stem_close(struct stemmer *s)
 {
+	struct stemmer **p;
+
 	if (s == NULL)
 		return;
+	if (s->dict != NULL) {
+		pthread_mutex_lock(&reg_mu);
+		if (--s->refs > 0) {
+			pthread_mutex_unlock(&reg_mu);
+			return;
+		}
+		for (p = &reg; *p != NULL; p = &(*p)->next)
+			if (*p == s) {
+				*p = s->next;
+				break;
+			}
+		pthread_mutex_unlock(&reg_mu);
+		free(s->dict);
+	}
 	if (s->h != NULL)
 		Hunspell_destroy(s->h);
 	free(s->shared);

@@ -201,6 +201,37 @@ threads_agree(void **state)
 		    bad);
 }
 
+/* One loaded dictionary per path, shared and counted; known words. */
+static void
+dictionary_shared(void **state)
+{
+	struct stemmer *a, *b, *c;
+	char err[256], out[64];
+
+	(void)state;
+	a = stem_open(DICT, err, sizeof(err));
+	b = stem_open(DICT, err, sizeof(err));
+	assert_ptr_equal(a, b);
+	assert_string_equal(err, "");
+	stem_close(a);
+	/* b still works after a's close */
+	assert_int_equal(stem_word(b, "KEBANJIRAN", 10, out, sizeof(out), NULL), 6);
+	assert_string_equal(out, "BANJIR");
+	assert_int_equal(stem_known(b, "SERING", 6), 1);
+	assert_int_equal(stem_known(b, "PUSKESMSA", 9), 0);
+	stem_close(b);
+	/* Closed by all: opened anew, and still right. */
+	c = stem_open(DICT, err, sizeof(err));
+	assert_true(stem_has_dict(c));
+	assert_int_equal(stem_word(c, "PEMADAMAN", 9, out, sizeof(out), NULL), 5);
+	assert_string_equal(out, "PADAM");
+	stem_close(c);
+	/* Without a dictionary: each its own, nothing known. */
+	a = stem_open(NULL, err, sizeof(err));
+	assert_int_equal(stem_known(a, "SERING", 6), 0);
+	stem_close(a);
+}
+
 int
 main(void)
 {
@@ -213,6 +244,7 @@ main(void)
 		cmocka_unit_test(small_buffer),
 		cmocka_unit_test(cache_hits_agree),
 		cmocka_unit_test(threads_agree),
+		cmocka_unit_test(dictionary_shared),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
