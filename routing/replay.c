@@ -209,18 +209,24 @@ replay_add(struct replay *r, const struct replay_item *it)
 	return 1;
 }
 
+void
+replay_item_of(struct replay_item *it, const struct store_complaint_text *t)
+{
+	it->ticket = t->ticket;
+	it->channel = t->channel;
+	it->text = t->text;
+	it->keyword = t->keyword;
+	it->location = t->location;
+	it->description = t->description;
+	it->agency = t->agency;
+}
+
 static int
 feed_one(void *arg, const struct store_complaint_text *t)
 {
 	struct replay_item it;
 
-	it.ticket = t->ticket;
-	it.channel = t->channel;
-	it.text = t->text;
-	it.keyword = t->keyword;
-	it.location = t->location;
-	it.description = t->description;
-	it.agency = t->agency;
+	replay_item_of(&it, t);
 	(void)replay_add(arg, &it);
 	return 0;
 }

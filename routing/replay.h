@@ -48,6 +48,9 @@ struct replay_item {
 	const char *agency;             /* the stored agency id */
 };
 
+/* The item of a stored complaint (the pointers are t's). */
+void replay_item_of(struct replay_item *it, const struct store_complaint_text *t);
+
 struct replay_example {
 	char ticket[16];
 	char text[REPLAY_TEXT_CHARS * 4 + 4];           /* shortened, one line */

@@ -1054,6 +1054,18 @@ struct tok {
 	size_t seen;
 };
 
+/*
+ * The spelling (conf.spellings index) folded word f[0..len) is read as,
+ * or -1: none, or f is a configured word as written (the alias JLN).
+ */
+static long
+respelt(const struct route_table *rt, const char *f, size_t len)
+{
+	long sp = spell_find(rt, f, len);
+
+	return sp >= 0 && exact_find(rt, f, len) < 0 ? sp : -1;
+}
+
 static int
 tok_word(void *arg, size_t off, size_t wlen)
 {
@@ -1072,11 +1084,7 @@ tok_word(void *arg, size_t off, size_t wlen)
 	w->len = (size_t)n;
 	w->field = t->field;
 	w->slen = SIZE_MAX;
-	/* A word configured as written is not respelt (the alias JLN). */
-	if ((w->sp = spell_find(t->x->rt, w->f, w->len)) >= 0 &&
-	    exact_find(t->x->rt, w->f, w->len) >= 0)
-		w->sp = -1;
-	if (w->sp >= 0) {
+	if ((w->sp = respelt(t->x->rt, w->f, w->len)) >= 0) {
 		w->len = strlen(t->x->c->spellings[w->sp].to);
 		memcpy(w->f, t->x->c->spellings[w->sp].to, w->len + 1);
 	}
@@ -1097,8 +1105,7 @@ route_word_key(const struct route_table *rt, const char *w, size_t len,
 	n = text_fold_word(w, len, f, sizeof(f));
 	if (n <= 0)
 		return 0;
-	if ((sp = spell_find(rt, f, (size_t)n)) >= 0 &&
-	    exact_find(rt, f, (size_t)n) < 0) {
+	if ((sp = respelt(rt, f, (size_t)n)) >= 0) {
 		if (str_copy(f, sizeof(f), rt->c->spellings[sp].to) == -1)
 			return 0;
 		n = (long)strlen(f);

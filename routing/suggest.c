@@ -217,14 +217,7 @@ feed_one(void *arg, const struct store_complaint_text *t)
 {
 	struct replay_item it;
 
-	memset(&it, 0, sizeof it);
-	it.ticket = t->ticket;
-	it.channel = t->channel;
-	it.text = t->text;
-	it.keyword = t->keyword;
-	it.location = t->location;
-	it.description = t->description;
-	it.agency = t->agency;
+	replay_item_of(&it, t);
 	(void)suggest_add(arg, &it);
 	return 0;
 }
