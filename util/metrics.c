@@ -386,13 +386,17 @@ metrics_set_gauge_fn(void (*fn)(void *arg, struct metrics_out *out), void *arg)
 void
 metrics_set_build(const char *version, const char *commit)
 {
-	struct timespec ts;
+	/*
+	 * now_unix(), the clock every other Aduan time comes from: time(2)
+	 * may lag clock_gettime(CLOCK_REALTIME) by a tick, and a start time
+	 * a second after "now" was seen (test_build_info, once in CI).
+	 */
+	int64_t now = now_unix();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&mu);
 	build_version = version;
 	build_commit = commit != NULL && *commit != '\0' ? commit : NULL;
-	start_time = (double)ts.tv_sec;
+	start_time = (double)now;
 	pthread_mutex_unlock(&mu);
 }
 
