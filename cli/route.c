@@ -117,6 +117,10 @@ how_text(const struct route_decision *d)
 		    "triage: no keyword found";
 	case ROUTE_MENU:
 		return "category chosen from the menu";
+	case ROUTE_TRIAGE_OUTSIDE:
+		return "triage: names a place outside the service's area";
+	case ROUTE_TRIAGE_THANKS:
+		return "triage: a thank-you, not a complaint";
 	}
 	return "?";
 }

@@ -632,6 +632,11 @@ group_known(const char *group, const char **known, size_t max)
 		known[n++] = "allow_from";
 	if (strcmp(group, "service_levels") == 0 && n < max)
 		known[n++] = "holidays";
+	if (strcmp(group, "routing") == 0 && n + 2 < max) {
+		known[n++] = "outside";
+		known[n++] = "directions";
+		known[n++] = "thanks";
+	}
 	if (strcmp(group, "guard") == 0 && n + 1 < max) {
 		known[n++] = "blocklist";
 		known[n++] = "autoreply";
@@ -1773,6 +1778,7 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	rules_load_triage(&ld, cfg);
 	rules_load_regions(&ld, cfg);
 	rules_load_rules(&ld, cfg);
+	rules_load_routing(&ld, cfg);
 	rules_check_words(&ld);
 	spellings_load(&ld, cfg);
 	replies_load(&ld, cfg);
@@ -2443,6 +2449,9 @@ conf_free(struct conf *c)
 			free(rule->label[j]);
 	}
 	free(c->rules);
+	free_words(c->routing_outside, c->nrouting_outside);
+	free_words(c->routing_directions, c->nrouting_directions);
+	free_words(c->routing_thanks, c->nrouting_thanks);
 	for (l = 0; l < LANG_N; l++)
 		for (r = 0; r < REPLY_N; r++)
 			free(c->replies[l][r]);

@@ -348,6 +348,19 @@ struct conf {
 	int routing_stemming;           /* routing.stemming, default 1: words meet by stem */
 	char *routing_dictionary;       /* Hunspell dictionary, path without .aff/.dic,
 	                                   default "/usr/share/hunspell/id_ID" */
+	/*
+	 * routing.outside: places and things outside this service's area
+	 * (words or phrases, folded): a message naming one goes to triage,
+	 * unless the word before it is one of routing.directions ("arah
+	 * Salatiga").  routing.thanks: a message that starts with one is a
+	 * thank-you, not a complaint: triage.
+	 */
+	char **routing_outside;
+	size_t nrouting_outside;
+	char **routing_directions;
+	size_t nrouting_directions;
+	char **routing_thanks;
+	size_t nrouting_thanks;
 	struct conf_spelling *spellings;        /* read before routing looks a word up;
 	                                           sorted by from, each from once */
 	size_t nspellings;

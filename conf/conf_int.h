@@ -92,6 +92,8 @@ void rules_load_triage(struct loader *ld, const config_t *cfg);
 void rules_load_regions(struct loader *ld, const config_t *cfg);
 /* rules = ( ... ): keywords and aliases become words; after regions. */
 void rules_load_rules(struct loader *ld, const config_t *cfg);
+/* routing.outside, routing.directions, routing.thanks */
+void rules_load_routing(struct loader *ld, const config_t *cfg);
 /* Every word collected means one thing and is no command word. */
 void rules_check_words(struct loader *ld);
 

@@ -45,7 +45,8 @@ static const char *const label_keys[] = { "id", "en", NULL };
 static const char *const regional_keys[] = { "region", "agency", NULL };
 
 /* Every rule and region word, to find the ones that collide. */
-enum wkind { W_KEYWORD, W_ALIAS, W_ALIAS_EN, W_REGION, W_UNLESS };
+/* W_ROUTING: a routing.outside, directions or thanks word, not registered. */
+enum wkind { W_KEYWORD, W_ALIAS, W_ALIAS_EN, W_REGION, W_UNLESS, W_ROUTING };
 
 struct word {
 	const char      *w;             /* folded, owned by the conf */
@@ -207,7 +208,8 @@ load_words(struct loader *ld, const config_setting_t *s, const char *where,
 			continue;
 		}
 		(*out)[*nout] = xstrdup(folded);
-		word_add(ld, (*out)[*nout], kind, owner, e);
+		if (kind != W_ROUTING)
+			word_add(ld, (*out)[*nout], kind, owner, e);
 		(*nout)++;
 	}
 }
@@ -266,6 +268,31 @@ load_weak(struct loader *ld, const config_setting_t *s, const char *where,
 		}
 		r->weak[r->nweak++] = xstrdup(folded);
 	}
+}
+
+/*
+ * routing = { outside = [ ... ]; directions = [ ... ]; thanks = [ ... ]; }:
+ * words and phrases the router reads before any rule (routing/route.h).
+ * Whether an outside word is also a rule's word is route_build's check.
+ */
+void
+rules_load_routing(struct loader *ld, const config_t *cfg)
+{
+	struct conf *c = ld->c;
+	config_setting_t *g, *s;
+
+	if ((g = config_lookup(cfg, "routing")) == NULL ||
+	    !config_setting_is_group(g))
+		return;
+	if ((s = config_setting_get_member(g, "outside")) != NULL)
+		load_words(ld, s, "routing", "outside", PHRASE_MAX, W_ROUTING, 0,
+		    &c->routing_outside, &c->nrouting_outside);
+	if ((s = config_setting_get_member(g, "directions")) != NULL)
+		load_words(ld, s, "routing", "directions", 1, W_ROUTING, 0,
+		    &c->routing_directions, &c->nrouting_directions);
+	if ((s = config_setting_get_member(g, "thanks")) != NULL)
+		load_words(ld, s, "routing", "thanks", PHRASE_MAX, W_ROUTING, 0,
+		    &c->routing_thanks, &c->nrouting_thanks);
 }
 
 void

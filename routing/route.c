@@ -36,8 +36,11 @@
 #define PHRASE_MAX	3	/* words in a configured phrase */
 #define HIT_BUF		(PHRASE_MAX * WORD_MAX)	/* a hit's words, joined */
 
-/* K_UNLESS sorts last: a word's rule or region entry is preferred. */
-enum kind { K_RULE, K_REGION, K_UNLESS };
+/*
+ * K_UNLESS sorts after a word's rule or region entry, which is preferred;
+ * K_OUTSIDE and K_THANKS (routing.outside, routing.thanks) last.
+ */
+enum kind { K_RULE, K_REGION, K_UNLESS, K_OUTSIDE, K_THANKS };
 
 /* One configured word of one rule or region. */
 struct entry {
@@ -67,6 +70,7 @@ struct uword {
 	/* ents[ustart .. ustart + un): rules whose unless list has it */
 	uint32_t ustart, un;
 	int unless_only;	/* no rule or region word: matched exactly only */
+	unsigned char special;	/* K_OUTSIDE, K_THANKS, or 0 */
 };
 
 /*
@@ -178,6 +182,8 @@ struct ctx {
 	int typo_dropped;
 	int tie_one_agency;	/* the tied rules all lead to one agency */
 	long weak_dropped;	/* a weak hit not counted (other keywords found), or -1 */
+	long outside;		/* hit naming a place outside the area, or -1 */
+	long thanks;		/* leading thank-you hit, or -1 */
 };
 
 /* Bounded paragraph writer: truncates at a UTF-8 boundary with "...". */
@@ -187,6 +193,7 @@ struct out {
 	int full;
 };
 
+static void say_spellings(struct out *, const struct ctx *);
 static void out_add(struct out *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -495,6 +502,18 @@ collect(struct route_table *rt, char *err, size_t errsz)
 			    what, err, errsz) == -1)
 				return -1;
 	}
+	for (j = 0; j < c->nrouting_outside; j++)
+		if (add_entry(rt, c->routing_outside[j], K_OUTSIDE, j, 0, 0,
+		    "routing.outside", err, errsz) == -1)
+			return -1;
+	for (j = 0; j < c->nrouting_thanks; j++)
+		if (add_entry(rt, c->routing_thanks[j], K_THANKS, j, 0, 0,
+		    "routing.thanks", err, errsz) == -1)
+			return -1;
+	for (j = 0; j < c->nrouting_directions; j++)
+		if (check_word(c->routing_directions[j], "routing.directions",
+		    err, errsz) == -1)
+			return -1;
 	return 0;
 }
 
@@ -634,11 +653,14 @@ uword_unless(struct route_table *rt, struct uword *u, size_t end)
 {
 	size_t k;
 
-	for (k = u->e; k < end && rt->ents[k].kind != K_UNLESS; k++)
+	for (k = u->e; k < end && rt->ents[k].kind < K_UNLESS; k++)
 		;
 	u->ustart = (uint32_t)k;
-	u->un = (uint32_t)(end - k);
 	u->unless_only = k == u->e;
+	for (; k < end && rt->ents[k].kind == K_UNLESS; k++)
+		;
+	u->un = (uint32_t)(k - u->ustart);
+	u->special = k < end ? rt->ents[k].kind : 0;
 	u->nwords = 1;
 	for (k = 0; k < u->len; k++)
 		if (u->s[k] == ' ')
@@ -829,6 +851,7 @@ route_build(const struct conf *c, char *err, size_t errsz)
 		    c->rules[i].nunless;
 	for (i = 0; i < c->nregions; i++)
 		n += c->regions[i].nkeywords;
+	n += c->nrouting_outside + c->nrouting_thanks;
 	if (n >= UINT32_MAX / 128) {
 		errf(err, errsz, "too many keywords (%zu)", n);
 		return NULL;
@@ -853,10 +876,21 @@ route_build(const struct conf *c, char *err, size_t errsz)
 		u->alt = -1;
 		for (j = i + 1; j < rt->nents &&
 		    strcmp(rt->ents[j].word, u->s) == 0; j++)
-			if (u->alt < 0 && rt->ents[j].kind != K_UNLESS &&
+			if (u->alt < 0 && rt->ents[j].kind < K_UNLESS &&
 			    !same_target(&rt->ents[i], &rt->ents[j]))
 				u->alt = (long)j;
 		uword_unless(rt, u, j);
+		if (u->special != 0 && !u->unless_only) {
+			errf(err, errsz, "routing.%s: '%s' is also a word of "
+			    "%s %s; a word is either a rule's or region's, or "
+			    "routing's", u->special == K_OUTSIDE ? "outside" :
+			    "thanks", u->s, rt->ents[u->e].kind == K_RULE ?
+			    "rule" : "region", rt->ents[u->e].kind == K_RULE ?
+			    c->rules[rt->ents[u->e].index].keyword :
+			    c->regions[rt->ents[u->e].index].id);
+			route_free(rt);
+			return NULL;
+		}
 	}
 
 	/* Load factor at most 1/2 keeps linear-probe chains short. */
@@ -1594,6 +1628,88 @@ set_rule(const struct ctx *x, const struct hit *h, enum route_how how,
 	(void)str_copy(d->keyword, sizeof(d->keyword), x->rt->uw[h->uw].s);
 }
 
+/* 1 when folded word w is one of routing.directions. */
+static int
+direction_word(const struct conf *c, const struct word *w)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrouting_directions; i++)
+		if (strlen(c->routing_directions[i]) == w->len &&
+		    memcmp(c->routing_directions[i], w->f, w->len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Fills x->outside with the first hit that names a place outside the area
+ * (routing.outside) and follows neither a direction word ("arah
+ * Salatiga": the road there, not the place) nor a region word of this
+ * area ("Bawen-Salatiga": a road from here), and x->thanks with a
+ * thank-you (routing.thanks) on the first word of field.
+ */
+static void
+specials(struct ctx *x, int field)
+{
+	const struct hit *h;
+	size_t i;
+
+	x->outside = -1;
+	x->thanks = -1;
+	for (i = 0; i < x->nh; i++) {
+		h = &x->h[i];
+		if (x->rt->uw[h->uw].special == K_THANKS && h->w == x->fstart[field] &&
+		    x->fstart[field] < x->fend[field] && x->thanks < 0)
+			x->thanks = (long)i;
+		if (x->rt->uw[h->uw].special != K_OUTSIDE || x->outside >= 0)
+			continue;
+		if (h->w > 0 && x->w[h->w - 1].field == x->w[h->w].field &&
+		    direction_word(x->c, &x->w[h->w - 1]))
+			continue;
+		/* "Bawen-Salatiga": a road from a place of this area. */
+		if (i > 0 && x->h[i - 1].w + x->h[i - 1].nw == h->w &&
+		    !x->h[i - 1].typo && x->h[i - 1].amb < 0 &&
+		    hent(x, &x->h[i - 1])->kind == K_REGION)
+			continue;
+		x->outside = (long)i;
+	}
+}
+
+/*
+ * Triage for a thank-you or a place outside the area, with its
+ * explanation; 0 when neither applies.
+ */
+static int
+decide_special(struct ctx *x, struct route_decision *d)
+{
+	const struct conf_agency *a = &x->c->agencies[d->agency];
+	struct out o;
+	char said[HIT_BUF];
+	long i = x->thanks >= 0 ? x->thanks : x->outside;
+
+	if (i < 0)
+		return 0;
+	d->how = x->thanks >= 0 ? ROUTE_TRIAGE_THANKS : ROUTE_TRIAGE_OUTSIDE;
+	hit_word(x, &x->h[i], said, sizeof(said));
+	o.b = d->explain;
+	o.sz = sizeof(d->explain);
+	o.len = 0;
+	o.full = 0;
+	out_add(&o, "triage -> %s", a->id);
+	if (a->name != NULL && *a->name != '\0')
+		out_add(&o, " (%s)", a->name);
+	if (x->thanks >= 0)
+		out_add(&o, ": the message starts with '%s' (routing.thanks): a "
+		    "thank-you, not a complaint; no rule is tried.", said);
+	else
+		out_add(&o, ": '%s' names a place outside this service's area "
+		    "(routing.outside; not after a direction word such as "
+		    "ARAH or KE, nor after a region word); no rule is tried.",
+		    said);
+	say_spellings(&o, x);
+	return 1;
+}
+
 static void
 decide_inside(struct ctx *x, int field, struct route_decision *d)
 {
@@ -2000,6 +2116,11 @@ route_text(const struct route_table *rt, const char *text, size_t len,
 	ctx_init(&x, rt, 1);
 	tokenize(&x, 0, text, len);
 	scan(&x);
+	specials(&x, 0);
+	if (decide_special(&x, d)) {
+		ctx_free(&x);
+		return;
+	}
 	rule_outs(&x);
 	lead = leading(&x, 0);
 	/* A weak leading word decides only when no other rule's word is found. */
@@ -2034,6 +2155,12 @@ route_structured(const struct route_table *rt,
 	tokenize(&x, 1, location, llen);
 	tokenize(&x, 2, desc, dlen);
 	scan(&x);
+	specials(&x, 2);
+	x.thanks = -1;	/* a thank-you has no keyword field */
+	if (decide_special(&x, d)) {
+		ctx_free(&x);
+		return;
+	}
 	rule_outs(&x);
 	if ((lead = leading(&x, 0)) >= 0)
 		set_rule(&x, &x.h[lead], ROUTE_STRUCTURED, d);

@@ -76,7 +76,9 @@ enum route_how {
 	ROUTE_STRUCTURED,       /* keyword field of KEYWORD#LOCATION#TEXT */
 	ROUTE_LEADING,          /* first word(s) of the message */
 	ROUTE_INSIDE,           /* found inside the text */
-	ROUTE_MENU              /* category chosen from a menu (USSD) */
+	ROUTE_MENU,             /* category chosen from a menu (USSD) */
+	ROUTE_TRIAGE_OUTSIDE,   /* names a place outside the area (routing.outside) */
+	ROUTE_TRIAGE_THANKS     /* starts with a thank-you (routing.thanks) */
 };
 
 struct route_decision {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "routing/route.h"
 #include "util/util.h"
 
@@ -1097,6 +1098,99 @@ menu_category_with_region(void **state)
 	assert_int_equal(d.agency, A_DISKOMINFO);
 }
 
+/* ---- routing.outside, routing.directions, routing.thanks (issue 15) ---- */
+
+static void prt(const struct route_table *rt, const char *text, struct route_decision *d);
+
+static const char outside_conf[] =
+    "agencies = ( { id = \"dpupr\"; name = \"Dinas PU\"; short_name = \"PU\"; },\n"
+    "  { id = \"dishub\"; name = \"Dishub\"; short_name = \"Dishub\"; },\n"
+    "  { id = \"diskominfo\"; name = \"Diskominfo\"; short_name = \"Kominfo\"; } );\n"
+    "triage = \"diskominfo\";\n"
+    "regions = ( { id = \"ambarawa\"; name = \"Ambarawa\"; keywords = [ \"BAWEN\" ]; } );\n"
+    "rules = ( { keyword = \"JALAN\"; aliases = [ \"LUBANG\" ]; agency = \"dpupr\";\n"
+    "    label = { id = \"Jalan\"; }; },\n"
+    "  { keyword = \"PJU\"; aliases = [ \"LAMPU JALAN\" ]; agency = \"dishub\";\n"
+    "    label = { id = \"PJU\"; }; } );\n"
+    "routing = { stemming = false;\n"
+    "  outside = [ \"Salatiga\", \"KOTA SEMARANG\", \"JALAN TOL\" ];\n"
+    "  directions = [ \"ARAH\", \"KE\" ];\n"
+    "  thanks = [ \"TERIMA KASIH\", \"MAKASIH\" ]; };\n";
+
+static void
+outside_and_thanks(void **state)
+{
+	struct conf_errors errs;
+	struct conf *c;
+	struct route_table *rt;
+	struct route_decision d;
+	char err[256];
+
+	(void)state;
+	memset(&errs, 0, sizeof(errs));
+	c = conf_load_string(outside_conf, 0, &errs);
+	if (c == NULL)
+		for (int i = 0; i < errs.n; i++)
+			print_error("config: %s\n", errs.e[i].msg);
+	assert_non_null(c);
+	assert_int_equal(c->nrouting_outside, 3);
+	assert_string_equal(c->routing_outside[0], "SALATIGA");
+	rt = route_build(c, err, sizeof(err));
+	assert_non_null(rt);
+
+	/* A place outside the area: triage, whatever keyword leads. */
+	prt(rt, "jalan di Kota Semarang berlubang", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_OUTSIDE);
+	assert_int_equal(d.rule, -1);
+	assert_int_equal(d.agency, 2);
+	has(&d, "triage -> diskominfo (Diskominfo): 'KOTA SEMARANG' names a "
+	    "place outside this service's area (routing.outside");
+	prt(rt, "lampu jalan mati di salatiga", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_OUTSIDE);
+	/* The phrase consumes JALAN: no road complaint either way. */
+	prt(rt, "jalan tol macet", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_OUTSIDE);
+	has(&d, "'JALAN TOL' names a place outside");
+	/* After a direction word or a region word of this area: the road here. */
+	prt(rt, "jalan arah Salatiga berlubang", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.agency, 0);
+	prt(rt, "lampu jalan Bawen-Salatiga mati", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.agency, 1);
+	/* Structured: the location field counts too. */
+	route_structured(rt, "JALAN", 5, "Salatiga", 8, "berlubang", 9, &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_OUTSIDE);
+
+	/* A thank-you first: triage; thanks later in a complaint: routed. */
+	prt(rt, "terima kasih, jalan sudah diperbaiki", &d);
+	assert_int_equal(d.how, ROUTE_TRIAGE_THANKS);
+	assert_int_equal(d.rule, -1);
+	has(&d, "starts with 'TERIMA KASIH' (routing.thanks)");
+	prt(rt, "jalan berlubang di Bawen, makasih", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_int_equal(d.agency, 0);
+	route_free(rt);
+	conf_free(c);
+
+	/* An outside word that is a rule's word cannot mean both. */
+	memset(&errs, 0, sizeof(errs));
+	{
+		char text[sizeof(outside_conf) + 64];
+		char *at;
+
+		(void)str_copy(text, sizeof(text), outside_conf);
+		at = strstr(text, "\"JALAN TOL\"");
+		assert_non_null(at);
+		memcpy(at, "\"LUBANG\"   ", 11);
+		c = conf_load_string(text, 0, &errs);
+	}
+	assert_non_null(c);
+	assert_null(route_build(c, err, sizeof(err)));
+	assert_non_null(strstr(err, "routing.outside: 'LUBANG' is also a word of rule JALAN"));
+	conf_free(c);
+}
+
 /* ---- phrases of up to three words, and unless (issue 15) ---- */
 
 enum {
@@ -1662,6 +1756,7 @@ main(void)
 		cmocka_unit_test(phrase_beats_its_words),
 		cmocka_unit_test(phrase_counts_its_words_in_the_vote),
 		cmocka_unit_test(unless_rules_out),
+		cmocka_unit_test(outside_and_thanks),
 		cmocka_unit_test(unless_consumes_its_words),
 		cmocka_unit_test(weak_word_counts_alone_only),
 		cmocka_unit_test(tie_of_one_agency_goes_there),
