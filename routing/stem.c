@@ -332,7 +332,10 @@ static const struct prefix prefixes[] = {
 	{ "PENG", "K" }, { "PENG", "" }, { "PENY", "S" }, { "PEM", "P" },
 	{ "PEM", "" }, { "PEN", "T" }, { "PEN", "" }, { "PER", "" },
 	{ "PE", "" }, { "TER", "" }, { "BER", "" }, { "BE", "" },
-	{ "DI", "" }, { "KE", "" }, { "SE", "" }, { "", "" },
+	{ "DI", "" }, { "KE", "" }, { "SE", "" },
+	/* Javanese, as citizens of Central Java text: NGURUS, NYAPU, NGECAT */
+	{ "NGE", "" }, { "NG", "" }, { "NG", "K" }, { "NY", "S" }, { "NY", "C" },
+	{ "", "" },
 };
 static const char *const suffixes[] = { "", "KAN", "AN", "I" };
 
@@ -364,6 +367,14 @@ affix(const struct stemmer *s, const char *in, size_t len, char *out)
 		}
 	if (s->h == NULL)
 		goto stripped;
+	/*
+	 * Javanese possessive -NE / -E (LAMPUNE, SAMPAHE): only onto a root
+	 * the dictionary knows, since many words simply end in E.
+	 */
+	if (l == len && l > STEM_MIN + 1 && ends(w, l, "NE") && known(s, w, l - 2))
+		l -= 2;
+	else if (l == len && l > STEM_MIN && ends(w, l, "E") && known(s, w, l - 1))
+		l -= 1;
 	if (l < len && known(s, w, l)) {
 		if ((n = dict_stem(s, w, l, out)) > 0)
 			return n;

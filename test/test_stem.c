@@ -117,6 +117,21 @@ nasal_prefixes(void **state)
 	expect(st, "MENGASPALNYA", "ASPAL", STEM_AFFIX);
 }
 
+/* Central Java texts: -NE / -E possessives and NG-/NY- verbs, onto known roots. */
+static void
+javanese_forms(void **state)
+{
+	(void)state;
+	expect(st, "SAMPAHE", "SAMPAH", STEM_AFFIX);
+	expect(st, "SEKOLAHE", "SEKOLAH", STEM_AFFIX);
+	expect(st, "LAMPUNE", "LAMPU", STEM_AFFIX);
+	expect(st, "NGURUS", "URUS", STEM_AFFIX);
+	expect(st, "NYAPU", "SAPU", STEM_AFFIX);
+	/* a root the dictionary does not know is not trusted */
+	expect(st, "XQZWE", "XQZWE", STEM_SAME);
+	expect(bare, "SAMPAHE", "SAMPAHE", STEM_SAME);
+}
+
 static void
 without_dictionary(void **state)
 {
@@ -240,6 +255,7 @@ main(void)
 		cmocka_unit_test(reduplication),
 		cmocka_unit_test(unknown_words_lose_their_endings),
 		cmocka_unit_test(nasal_prefixes),
+		cmocka_unit_test(javanese_forms),
 		cmocka_unit_test(without_dictionary),
 		cmocka_unit_test(small_buffer),
 		cmocka_unit_test(cache_hits_agree),
