@@ -365,7 +365,7 @@ expect_eq "route '$T': how says a rule was ruled out" \
 	"triage: no keyword found of a rule not ruled out" "$R_HOW"
 expect_match "route '$T': why names the unless entry" \
 	"JALAN ruled out: 'TIDAK BERJALAN' is in its unless list" "$R_WHY"
-T="lampu PJU di jalan lingkar Ambarawa mati"
+T="tolong PJU di jalan lingkar Ambarawa mati"
 route "$T"
 expect_eq "route '$T': agency (JALAN is a weak word)" dishub "$R_AGENCY"
 expect_match "route '$T': why says JALAN did not count" \

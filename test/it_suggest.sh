@@ -5,13 +5,13 @@
 #       its Kannel endpoint (`aduan sms --url`, as Kannel posts them):
 #       eight no rule knows (triage), three routed by a rule;
 #   the triage agency (diskominfo) moves seven of them by the agency API:
-#       three "sigapkes ..." (a local health app) to dinkes, two "bronjong
+#       three "sigapkes ..." (a local health app) to dinkes, two "embung
 #       mangkrak ..." (a retaining wall) to dpupr, two "dana sipanda" to an
 #       agency no rule names (added to the config); one "sigapkes" text stays
 #       with triage (no person decided it: it is no evidence);
 #   the service is stopped;
 #   `aduan rules suggest`: SIGAPKES for rule KESEHATAN (3 of 3 hand-routed
-#       texts, nothing moves), BRONJONG for rule JALAN; MANGKRAK (in both dpupr
+#       texts, nothing moves), EMBUNG for rule JALAN; MANGKRAK (in both dpupr
 #       texts, but also in three routed texts of other agencies, which it
 #       would pull into a tie: triage) is not suggested, with the reason; a
 #       word of one text is not a candidate; --min 4: nothing; --since
@@ -52,8 +52,8 @@ agency_of() {
 send h1 081234567801 "sigapkes sy blm aktif sdh sebulan"
 send h2 081234567802 "daftar SIGAPKES ditolak terus gmn ini"
 send h3 081234567803 "Sigapkes ibu sy hilang mohon dibantu"
-send h4 081234567804 "proyek bronjong mangkrak di desa kami"
-send h5 081234567805 "bronjong mangkrak, sdh setahun"
+send h4 081234567804 "proyek embung mangkrak di desa kami"
+send h5 081234567805 "embung mangkrak, sdh setahun"
 send t1 081234567806 "sigapkes tetangga blm jadi juga"
 send n1 081234567810 "kapan dana sipanda cair pak"
 send n2 081234567811 "dana SIPANDA tdk sampai ke warga"
@@ -128,10 +128,10 @@ expect_match "suggest: SIGAPKES's evidence" \
 expect_match "suggest: dpupr's group" \
 	"^# dpupr \\(rule JALAN, $ADUAN_CONF:$JALAN_LINE\\): 2 of 2 hand-routed texts would go there \\(now 0\\), 0 routed texts would move$" \
 	"$CLI_OUT"
-expect_match "suggest: BRONJONG's evidence" \
-	'^#   "BRONJONG": 2 triaged texts -> dpupr, 0 elsewhere, 0 routed texts would move; seen in 2 texts to dpupr; e\.g\. "proyek bronjong mangkrak di desa kami"$' \
+expect_match "suggest: EMBUNG's evidence" \
+	'^#   "EMBUNG": 2 triaged texts -> dpupr, 0 elsewhere, 0 routed texts would move; seen in 2 texts to dpupr; e\.g\. "proyek embung mangkrak di desa kami"$' \
 	"$CLI_OUT"
-expect_match "suggest: JALAN's aliases line with BRONJONG" '^aliases = \[ "JLN", .*"BRONJONG" \];$' "$CLI_OUT"
+expect_match "suggest: JALAN's aliases line with EMBUNG" '^aliases = \[ "JLN", .*"EMBUNG" \];$' "$CLI_OUT"
 expect_no_match "suggest: MANGKRAK is in no aliases line" '^aliases = .*"MANGKRAK"' "$CLI_OUT"
 expect_match "suggest: MANGKRAK is left out, with why" \
 	'^#   "MANGKRAK" for dpupr \(seen in 2 texts\): it would route 2 hand-routed texts there but move 3 routed and send 0 elsewhere$' \
@@ -143,7 +143,7 @@ expect_match "suggest: its rule block" '^#   \{ keyword = "DANA"; aliases = \[ "
 	"$CLI_OUT"
 expect_no_match "suggest: a word of one text is no candidate" 'SEBULAN|DITOLAK|PROYEK' "$CLI_OUT"
 expect_no_match "suggest: short and common words are none" '"(SY|SDH|BLM|DI)"' "$CLI_OUT"
-ok "rules suggest: SIGAPKES and BRONJONG with their evidence, MANGKRAK left out (moves 3 routed)"
+ok "rules suggest: SIGAPKES and EMBUNG with their evidence, MANGKRAK left out (moves 3 routed)"
 
 # The aliases line pastes: the config with it is accepted and routes the texts.
 awk -v line="$KES_LINE" -v new="$(grep -m1 '^aliases = ' "$IT_TMP/suggest.out")" '
