@@ -18,6 +18,8 @@ pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libsq
 pkgs="$pkgs libhunspell-dev hunspell-id"
 if [ "$what" = check ]; then
 	pkgs="$pkgs libcmocka-dev kannel kannel-extras sqlite3 python3-aiosmtpd"
+	# the curl command: several integration tests post with it
+	pkgs="$pkgs curl"
 	# the web inbox's tests in a real browser (test/it_inbox.sh)
 	pkgs="$pkgs chromium chromium-driver python3-selenium"
 	# make install, the package and the unit (test/it_install.sh,

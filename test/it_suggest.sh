@@ -4,9 +4,11 @@
 #   SMS reach a real `aduan serve` (example config, temp database) through
 #       its Kannel endpoint (`aduan sms --url`, as Kannel posts them):
 #       eight no rule knows (triage), three routed by a rule;
-#   the triage agency (diskominfo) moves seven of them by the agency API:
+#   the triage agency (diskominfo) moves seven of them, by the agency API
+#       and by its web inbox (a desk officer's "Route to" form):
 #       three "sigapkes ..." (a local health app) to dinkes, two "embung
-#       mangkrak ..." (a retaining wall) to dpupr, two "dana sipanda" to an
+#       mangkrak ..." (a village reservoir) to dpupr, one of them through
+#       the inbox, two "dana sipanda" to an
 #       agency no rule names (added to the config); one "sigapkes" text stays
 #       with triage (no person decided it: it is no evidence);
 #   the service is stopped;
@@ -31,6 +33,11 @@ awk '{ print } /^agencies = \(/ { print "  { id = \"dinas-baru\"; name = \"Dinas
 	END { exit n == 1 ? 0 : 3 }' "$ADUAN_CONF" >"$IT_TMP/with-new.conf" ||
 	fail "could not add an agency to $ADUAN_CONF"
 mv -f "$IT_TMP/with-new.conf" "$ADUAN_CONF"
+
+# The triage desk's officer, who routes by hand in the web inbox.
+out=$(printf '%s\n' "kopi-tubruk-ungaran-7" | timeout -k 2 20 "$ADUAN_BIN" user add sari \
+	--agency diskominfo --role staff --name "Sari" -c "$ADUAN_CONF" -d "$IT_TMP/aduan.db" 2>&1) ||
+	fail "aduan user add sari: $out"
 
 start_aduan
 
@@ -77,16 +84,33 @@ move() {
 		"$ADUAN_URL/api/v1/tickets/${TICKET[$1]}/events"
 	expect_eq "move $1 to $2: HTTP status ($RESP_BODY)" 200 "$RESP_STATUS"
 }
+# inbox_move NAME AGENCY: the same, by the triage officer in the web inbox:
+# log in, read the form's CSRF token, post the "route" action.
+inbox_move() {
+	local jar=$IT_TMP/cookies code csrf
+	code=$(curl -s -m 10 -c "$jar" -o /dev/null -w '%{http_code}' \
+		--data-urlencode login=sari --data-urlencode password=kopi-tubruk-ungaran-7 \
+		"$ADUAN_URL/inbox/login")
+	expect_eq "inbox login as sari: HTTP status" 303 "$code"
+	csrf=$(curl -s -m 10 -b "$jar" "$ADUAN_URL/inbox/t/${TICKET[$1]}" |
+		sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1)
+	[ -n "$csrf" ] || fail "inbox: no CSRF token on ticket ${TICKET[$1]}'s page"
+	code=$(curl -s -m 10 -b "$jar" -o "$IT_TMP/inbox.body" -w '%{http_code}' \
+		--data-urlencode action=route --data-urlencode "agency=$2" \
+		--data-urlencode "csrf=$csrf" "$ADUAN_URL/inbox/t/${TICKET[$1]}/act")
+	expect_eq "inbox: route ${TICKET[$1]} to $2: HTTP status ($(head -c 300 "$IT_TMP/inbox.body"))" \
+		303 "$code"
+}
 move h1 dinkes
 move h2 dinkes
 move h3 dinkes
 move h4 dpupr
-move h5 dpupr
+inbox_move h5 dpupr
 move n1 dinas-baru
 move n2 dinas-baru
 expect_eq "moved" "dinkes dinkes dinkes dpupr dpupr diskominfo" \
 	"$(agency_of h1) $(agency_of h2) $(agency_of h3) $(agency_of h4) $(agency_of h5) $(agency_of t1)"
-ok "triage moved seven of them by the agency API, one stays"
+ok "triage moved seven of them, six by the agency API and one in the web inbox; one stays"
 
 stop_checked "$ADUAN_PID" "aduan serve"
 check_log_errors "$ADUAN_LOG" "aduan serve" 'sms_sender|kannel|sendsms|deliver'
