@@ -18,6 +18,7 @@
  */
 #include "routing/route.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1101,9 +1102,8 @@ respelt(const struct route_table *rt, const char *f, size_t len)
 }
 
 static int
-tok_word(void *arg, size_t off, size_t wlen)
+tok_add(struct tok *t, size_t off, size_t wlen)
 {
-	struct tok *t = arg;
 	struct word *w;
 	long n;
 
@@ -1123,6 +1123,88 @@ tok_word(void *arg, size_t off, size_t wlen)
 		memcpy(w->f, t->x->c->spellings[w->sp].to, w->len + 1);
 	}
 	t->x->nw++;
+	return 0;
+}
+
+/* Punctuation that joins two words in a hurried SMS: "rusak,tolong", "Jl.Pemuda". */
+static int
+joiner(unsigned char c)
+{
+	return c != '\0' && strchr(",./&+;:!?()[]{}=<>|\\\"", c) != NULL;
+}
+
+/*
+ * A hyphen between a and b (the letters and digits either side) joins two
+ * words, not one reduplicated word: neither side starts the other
+ * ("Bawen-Salatiga", not "lampu-lampu" nor "kos-kosan").
+ */
+static int
+hyphen_joins(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t n = la < lb ? la : lb, i;
+
+	if (la == 0 || lb == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((a[i] | 0x20) != (b[i] | 0x20))
+			return 1;
+	return 0;
+}
+
+static size_t
+alnum_run_back(const char *s, size_t from, size_t lo)
+{
+	size_t i = from;
+
+	while (i > lo && isalnum((unsigned char)s[i - 1]))
+		i--;
+	return from - i;
+}
+
+static size_t
+alnum_run(const char *s, size_t from, size_t hi)
+{
+	size_t i = from;
+
+	while (i < hi && isalnum((unsigned char)s[i]))
+		i++;
+	return i - from;
+}
+
+/*
+ * One whitespace-separated word of the message.  A word with punctuation
+ * inside ("sampah,bau", "Jl.Pemuda", "Sumowono-Bawen") that is not a
+ * configured word as a whole (E-KTP, GORONG-GORONG) is read as the words
+ * the punctuation joins; a reduplication keeps its hyphen (LAMPU-LAMPU).
+ */
+static int
+tok_word(void *arg, size_t off, size_t wlen)
+{
+	struct tok *t = arg;
+	const char *s = t->text;
+	char f[WORD_MAX];
+	size_t i, from, end = off + wlen;
+	long n;
+	int split = 0;
+
+	for (i = off + 1; i + 1 < end && !split; i++)
+		if (joiner((unsigned char)s[i]) || (s[i] == '-' &&
+		    hyphen_joins(s + i - alnum_run_back(s, i, off),
+		    alnum_run_back(s, i, off), s + i + 1, alnum_run(s, i + 1, end))))
+			split = 1;
+	if (!split || ((n = text_fold_word(s + off, wlen, f, sizeof(f))) > 0 &&
+	    (exact_find(t->x->rt, f, (size_t)n) >= 0 ||
+	    respelt(t->x->rt, f, (size_t)n) >= 0)))
+		return tok_add(t, off, wlen);
+	for (from = off, i = off; i <= end; i++) {
+		if (i < end && !joiner((unsigned char)s[i]) && !(s[i] == '-' &&
+		    i > off && hyphen_joins(s + i - alnum_run_back(s, i, off),
+		    alnum_run_back(s, i, off), s + i + 1, alnum_run(s, i + 1, end))))
+			continue;
+		if (i > from && tok_add(t, from, i - from) != 0)
+			return 1;
+		from = i + 1;
+	}
 	return 0;
 }
 

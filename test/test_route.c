@@ -1162,6 +1162,16 @@ outside_and_thanks(void **state)
 	route_structured(rt, "JALAN", 5, "Salatiga", 8, "berlubang", 9, &d);
 	assert_int_equal(d.how, ROUTE_TRIAGE_OUTSIDE);
 
+	/* Words joined by punctuation are read as words; a reduplication is one. */
+	prt(rt, "lubang,dalam sekali di gang", &d);
+	assert_int_equal(d.how, ROUTE_LEADING);
+	assert_string_equal(d.keyword, "LUBANG");
+	prt(rt, "lampu jalan Tuntang-Bawen mati", &d);
+	assert_int_equal(d.region, 0);
+	/* Split, its second LAMPU would start LAMPU JALAN (dishub). */
+	prt(rt, "lampu-lampu jalan mati", &d);
+	assert_int_equal(d.agency, 0);
+
 	/* A thank-you first: triage; thanks later in a complaint: routed. */
 	prt(rt, "terima kasih, jalan sudah diperbaiki", &d);
 	assert_int_equal(d.how, ROUTE_TRIAGE_THANKS);
