@@ -68,6 +68,9 @@ enum conf_reply {
 	REPLY_DUPLICATE_OF,     /* {ticket} {original} {shortcode}: rejected as a duplicate */
 	REPLY_RESOLVED_HINT,    /* {ticket} {shortcode}: appended to the "resolved" status SMS:
 	                           how to say it is not solved (TAMBAH reopens it) */
+	/* receipts for what routing sends to triage before any rule (route.h) */
+	REPLY_RECEIVED_OUTSIDE, /* {ticket} {agency} {shortcode}: names a place outside the area */
+	REPLY_RECEIVED_THANKS,  /* {ticket} {agency} {shortcode}: starts with a thank-you */
 	/* status names shown in {status} */
 	REPLY_ST_RECEIVED,
 	REPLY_ST_ROUTED,

@@ -124,6 +124,12 @@ static const struct template templates[REPLY_N] = {
 	[REPLY_DUPLICATE_OF] = { "duplicate_of", P_TICKET | P_ORIGINAL | P_SHORTCODE, {
 	    "Tiket {ticket} ditutup karena sama dengan aduan No tiket {original}. Cek status: ketik STATUS {original} kirim ke {shortcode}",
 	    "Ticket {ticket} was closed as the same complaint as ticket no {original}. For status text STATUS {original} to {shortcode}" } },
+	[REPLY_RECEIVED_OUTSIDE] = { "received_outside", P_TICKET | P_AGENCY | P_SHORTCODE, {
+	    "Aduan diterima. No tiket: {ticket}. Lokasinya di luar wilayah kami; petugas akan meneruskan ke instansi yang berwenang. Cek: STATUS {ticket} ke {shortcode}",
+	    "Complaint received. Ticket no: {ticket}. The place is outside our area; our staff will forward it to the right office. Status: STATUS {ticket} to {shortcode}" } },
+	[REPLY_RECEIVED_THANKS] = { "received_thanks", P_TICKET | P_AGENCY | P_SHORTCODE, {
+	    "Terima kasih, pesan Anda kami terima (no {ticket}) dan dibaca petugas. Masih ada masalah? Kirim aduan baru ke {shortcode}",
+	    "Thank you, we got your message (no {ticket}) and our staff will read it. Still a problem? Send a new complaint to {shortcode}" } },
 	[REPLY_RESOLVED_HINT] = { "resolved_hint", P_TICKET | P_SHORTCODE, {
 	    " Belum selesai? Balas TAMBAH {ticket} dan keterangannya ke {shortcode}.",
 	    " Not solved? Reply ADD {ticket} and what is wrong to {shortcode}." } },
@@ -384,7 +390,8 @@ replies_load(struct loader *ld, const config_t *cfg)
 		for (r = 0; r < REPLY_N; r++) {
 			n = ld->errs->n;
 			check_template(ld, (enum lang)l, (enum conf_reply)r);
-			if (r == REPLY_RECEIVED || r == REPLY_RECEIVED_TRIAGE)
+			if (r == REPLY_RECEIVED || r == REPLY_RECEIVED_TRIAGE ||
+			    r == REPLY_RECEIVED_OUTSIDE || r == REPLY_RECEIVED_THANKS)
 				check_receipt(ld, (enum lang)l, (enum conf_reply)r);
 			for (j = n; j < ld->errs->n; j++)
 				conf_note_file(ld, j, ld->reply_file[l][r]);

@@ -109,7 +109,10 @@ reply_receipt(struct intake *ix, enum lang l, const struct route_decision *d, co
 	reply_var(&v, "agency", conf->agencies[d->agency].short_name);
 	reply_var(&v, "category", d->rule >= 0 ? conf->rules[d->rule].label[l] : "");
 	reply_var(&v, "shortcode", conf->short_code);
-	reply_render(ix, l, d->rule >= 0 ? REPLY_RECEIVED : REPLY_RECEIVED_TRIAGE, &v, out, outsz);
+	reply_render(ix, l, d->rule >= 0 ? REPLY_RECEIVED :
+	    d->how == ROUTE_TRIAGE_OUTSIDE ? REPLY_RECEIVED_OUTSIDE :
+	    d->how == ROUTE_TRIAGE_THANKS ? REPLY_RECEIVED_THANKS : REPLY_RECEIVED_TRIAGE,
+	    &v, out, outsz);
 }
 
 void

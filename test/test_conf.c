@@ -1634,7 +1634,7 @@ test_reply_names(void **state)
 		"not_found", "mistyped", "bad_ticket", "added", "add_empty",
 		"withdrawn", "already_closed", "help", "stopped", "started",
 		"lang_set", "lang_how", "duplicate", "limited", "capped", "reopened", "duplicate_of",
-		"resolved_hint",
+		"resolved_hint", "received_outside", "received_thanks",
 		"st_received", "st_routed", "st_in_progress", "st_resolved",
 		"st_closed", "st_deferred", "st_rejected", "st_withdrawn"
 	};

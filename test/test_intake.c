@@ -545,6 +545,45 @@ test_free_text_without_keyword_goes_to_triage(void **state)
 	store_complaint_clear(&c);
 }
 
+/*
+ * Routing sends a thank-you and a place outside the area to triage before
+ * any rule; the citizen's receipt says which (not "complaint sent to the
+ * right office" for a thank-you), and a person still reads both.
+ */
+static void
+test_thanks_and_outside_get_their_own_receipts(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_result res;
+	struct store_complaint c;
+	char t[TICKET_DIGITS + 1], want[256];
+
+	sms(f, REPORTER, "terima kasih pak, lampu jalan depan rumah sdh nyala lagi", &res);
+	ticket_in(res.reply, t);
+	assert_true(ticket_valid(t));
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Terima kasih, pesan Anda kami terima (no %s) dan dibaca petugas. "
+	    "Masih ada masalah? Kirim aduan baru ke 1708", t));
+	assert_int_equal(parts(res.reply), 1);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.agency, "diskominfo");
+	assert_string_equal(c.keyword, "");
+	assert_contains(c.route_explain, "routing.thanks");
+	store_complaint_clear(&c);
+
+	sms(f, "081234567891", "jln di Tlogosari Kota Semarang rusak parah, tolong", &res);
+	ticket_in(res.reply, t);
+	assert_true(ticket_valid(t));
+	assert_string_equal(res.reply, fmt(want, sizeof want,
+	    "Aduan diterima. No tiket: %s. Lokasinya di luar wilayah kami; petugas akan "
+	    "meneruskan ke instansi yang berwenang. Cek: STATUS %s ke 1708", t, t));
+	assert_int_equal(parts(res.reply), 1);
+	get_complaint(f, t, &c);
+	assert_string_equal(c.agency, "diskominfo");
+	assert_contains(c.route_explain, "'KOTA SEMARANG' names a place outside");
+	store_complaint_clear(&c);
+}
+
 static void
 test_short_text_without_keyword_gets_help_and_no_ticket(void **state)
 {
@@ -1909,6 +1948,7 @@ main(void)
 		T(test_phrase_inside_free_text_routes_to_its_agency),
 		T(test_keyword_one_letter_off_still_routes),
 		T(test_free_text_without_keyword_goes_to_triage),
+		T(test_thanks_and_outside_get_their_own_receipts),
 		T(test_short_text_without_keyword_gets_help_and_no_ticket),
 		T(test_help_words_and_empty_message_get_help),
 		T(test_help_fits_two_sms_in_either_language),
