@@ -123,7 +123,7 @@ ok "conf/corpus.tsv: $NRIGHT of $NALL right (>= 95%), $NWRONG wrong (<= 1%), $NT
 # The blind sets (test/corpus-blind*.tsv): written without seeing the config
 # (each measured once before it was read, README "Routing").  Its figures are printed, not asserted: how the
 # example config does on texts not written for it.
-for f in test/corpus-blind.tsv test/corpus-blind2.tsv; do
+for f in test/corpus-blind.tsv test/corpus-blind2.tsv test/corpus-blind3.tsv; do
 	cli route --corpus "$f"
 	expect_eq "route --corpus $f: exit status (stderr: $CLI_ERR)" 0 "$CLI_RC"
 	ok "$f (blind): $(printf '%s\n' "$CLI_OUT" | grep '^right ')"
