@@ -194,6 +194,12 @@ struct conf_spelling {
 	int line;
 };
 
+/* hub.services: a local category (rule keyword) and the hub's service_code for it. */
+struct conf_hub_service {
+	char *category;
+	char *code;
+};
+
 struct conf {
 	char *path;             /* file it came from, or "<string>" */
 	char hash[17];          /* the config's version: 16 hex digits of a hash of the
@@ -360,6 +366,24 @@ struct conf {
 
 	char *log_level;        /* "debug", "info" (default), "warn" */
 
+	/*
+	 * hub: an Open311 GeoReport v2 hub (LAPOR!-SP4N style) that chosen
+	 * tickets are forwarded to and followed at (conf/hub.c, ticket/hub.h).
+	 * Off when hub_url is NULL (no hub group).
+	 */
+	char *hub_url;                  /* ends in '/' (added at load): "requests.json"
+	                                   and the rest are appended to it */
+	char *hub_api_key;              /* secret (the secrets file may hold it) */
+	int hub_poll_seconds;           /* first wait between polls of a ticket, default 300 */
+	int hub_poll_max_seconds;       /* the doubling wait's cap, default 3600 */
+	int hub_send_phone;             /* 1: the reporter's number goes to the hub */
+	char **hub_categories;          /* rule keywords (as the rules spell them) */
+	size_t nhub_categories;
+	char **hub_agencies;            /* agency ids */
+	size_t nhub_agencies;
+	struct conf_hub_service *hub_services;  /* category -> hub service code */
+	size_t nhub_services;
+
 	/* secrets = "FILE": the secret settings kept apart (conf_load_file) */
 	char *secrets_path;     /* as resolved, or NULL when the config names none */
 	int secrets_loaded;     /* 0: secrets_path was not read (no CONF_SECRETS) */
@@ -429,6 +453,15 @@ const char *conf_email_check(const char *s);
  */
 size_t conf_status_notes(const struct conf *c, enum lang l, const char *status,
     const char *const **out);
+
+/*
+ * The hub service code a new ticket of category `keyword` ("" for triage)
+ * at agency `agency` is forwarded with: hub.services[keyword], else the
+ * keyword itself, when the keyword is in hub.categories or the agency in
+ * hub.agencies (a triage ticket forwarded by agency: the agency's id).
+ * NULL when the ticket stays local (or there is no hub).  Borrowed from c.
+ */
+const char *conf_hub_code(const struct conf *c, const char *keyword, const char *agency);
 
 /* ---- filling templates (conf/replies.c) ---- */
 

@@ -103,6 +103,13 @@ int rules_command_word(const char *w);
 /* spellings = { yg = "yang"; ... }: after rules (command words). */
 void spellings_load(struct loader *ld, const config_t *cfg);
 
+/* ---- forwarding to a hub (conf/hub.c) ---- */
+
+/* hub = { ... }: categories, agencies, services; after rules and agencies. */
+void hub_load(struct loader *ld, const config_t *cfg);
+/* Frees what hub_load() added to c (the scalars are conf_free()'s). */
+void hub_free(struct conf *c);
+
 /* ---- reply templates (conf/replies.c) ---- */
 
 /* Every template of a new conf at its built-in text. */

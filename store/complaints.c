@@ -227,6 +227,7 @@ complaints_row(sqlite3_stmt *st, struct store_complaint *c)
 	c->reminded_at = (int64_t)sqlite3_column_int64(st, 18);
 	(void)str_copy(c->config_hash, sizeof c->config_hash, col_str(st, 19));
 	(void)str_copy(c->duplicate_of, sizeof c->duplicate_of, col_str(st, 20));
+	(void)str_copy(c->hub_id, sizeof c->hub_id, col_str(st, 21));
 }
 
 int

@@ -320,6 +320,25 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS outbox_complaint ON outbox(complaint_id)"
 	"  WHERE complaint_id IS NOT NULL;"
 	"PRAGMA user_version = 11;",
+
+	/*
+	 * 12: forwarding to a hub (store.h, "hub").  One row per ticket
+	 * forwarded: the hub's service_request_id (or, while the hub has
+	 * only given a token, the token), and the following of its status:
+	 * what was last applied (seen), when to ask next and the wait that
+	 * doubles while nothing changes.  A table, not columns, as in 9: the
+	 * step can run again, and the poll walks its own index.
+	 */
+	"CREATE TABLE IF NOT EXISTS hub_requests ("
+	"  complaint_id INTEGER PRIMARY KEY REFERENCES complaints(id),"
+	"  hub_id TEXT NOT NULL DEFAULT '',"
+	"  token TEXT NOT NULL DEFAULT '',"
+	"  forwarded_at INTEGER NOT NULL,"
+	"  seen TEXT NOT NULL DEFAULT '',"
+	"  next_poll_at INTEGER NOT NULL,"
+	"  poll_interval INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS hub_requests_due ON hub_requests(next_poll_at);"
+	"PRAGMA user_version = 12;",
 };
 
 
@@ -339,6 +358,7 @@ static const char *const migration_what[] = {
 	"the agency side: event details, duplicate links",
 	"the web inbox: accounts, sessions, failed logins, audit log",
 	"indexes on messages and outbox by complaint",
+	"forwarding to a hub: the hub's ids and status polls",
 };
 
 _Static_assert(ARRAY_LEN(migration_what) == ARRAY_LEN(migrations),
@@ -361,6 +381,7 @@ const char *const db_sql[ST_NSTMTS] = {
 static const char *const *const sql_tables[] = {
 	db_sql, messages_sql, complaints_sql, phones_sql, ussd_sql, outbox_sql,
 	listing_sql, parts_sql, reports_sql, guard_sql, accounts_sql, inbox_sql,
+	hub_sql,
 };
 
 /* The SQL of statement id, from the table that has it (a programming error if not one). */

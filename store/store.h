@@ -162,6 +162,7 @@ struct store_complaint {
 	int64_t reminded_at;    /* the one overdue reminder was queued then */
 	char config_hash[24];   /* version of the config that routed it (conf.hash) */
 	char duplicate_of[9];   /* rejected as a duplicate: the original's ticket, else "" */
+	char hub_id[64];        /* forwarded: the hub's service_request_id, else "" */
 };
 
 void store_complaint_clear(struct store_complaint *c);
@@ -1005,5 +1006,46 @@ struct store_backup_info {
  */
 int store_backup(const char *db_path, const char *dest, struct store_backup_info *out,
     char *err, size_t errsz);
+
+/* ---- hub: tickets forwarded to an Open311 hub (migration 12) ------------
+ *
+ * A ticket forwarded to the hub (outbox kind "hub") gets one row: the
+ * hub's service_request_id, shown with the ticket (store_complaint.hub_id),
+ * or while the hub has only given a token, the token; and the following of
+ * the hub's status (ticket/hub.h): what was last applied ("seen", the
+ * poller's own fingerprint), when to ask next, and the wait then.
+ */
+
+struct store_hub_link {
+	int64_t complaint_id;
+	char ticket[9];
+	char hub_id[64];                /* "" while only a token is known */
+	char token[128];                /* "" when the hub answered with an id */
+	char seen[512];                 /* the poller's fingerprint of what it applied */
+	int64_t next_poll_at;
+	int interval;                   /* seconds of the current wait */
+};
+
+/*
+ * The hub took the forwarded complaint: hub_id (or token, hub_id "") kept,
+ * polls from next_at every interval seconds.  A second answer for the same
+ * complaint (a repeat) updates hub_id and token only.  0, -1.
+ */
+int store_hub_forwarded(struct store *s, int64_t complaint_id, const char *hub_id,
+    const char *token, int64_t now, int64_t next_at, int interval);
+
+/*
+ * Links due at `now` (next_poll_at <= now) whose complaint is not closed,
+ * rejected nor withdrawn, soonest due first, at most max: out[0..*n).  0, -1.
+ */
+int store_hub_due(struct store *s, int64_t now, struct store_hub_link *out, size_t max,
+    size_t *n);
+
+/*
+ * After a poll: next poll at next_at with the wait interval; seen and
+ * hub_id NULL leave theirs.  0, -1.
+ */
+int store_hub_polled(struct store *s, int64_t complaint_id, int64_t next_at, int interval,
+    const char *seen, const char *hub_id);
 
 #endif

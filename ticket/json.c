@@ -23,6 +23,8 @@
  *                due_at
  *   duplicate_of the original's number when it was rejected as a duplicate,
  *                else null
+ *   hub_request_id  the hub's service_request_id (its tracking number) once
+ *                the ticket was forwarded to a hub (ticket/hub.h), else null
  *   reporter     {"phone": E.164 if the agency's show_phone is set, else
  *                 masked "+62812****890", "language": "id" | "en"}
  *   events       (GET /api/v1/tickets/{number} and the POST answer only)
@@ -129,10 +131,11 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 {
 	char masked[32];
 	const char *lang = cm->lang[0] != '\0' ? cm->lang : lang_code(c->default_lang);
+	json_t *j;
 
 	if (!show_phone)
 		log_mask_phone(cm->phone, masked, sizeof masked);
-	return ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
+	j = ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
 	    " s:o, s:{s:o, s:o}}",
 	    "number", ticket_jstr(cm->ticket),
 	    "status", ticket_jstr(cm->status),
@@ -151,6 +154,10 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 	    "reporter",
 	    "phone", ticket_jstr(show_phone ? cm->phone : masked),
 	    "language", ticket_jstr(lang)));
+	/* Forwarded to a hub (ticket/hub.h): its tracking id, else null. */
+	json_object_set_new(j, "hub_request_id", cm->hub_id[0] != '\0' ?
+	    ticket_jstr(cm->hub_id) : json_null());
+	return j;
 }
 
 char *

@@ -175,6 +175,7 @@ static const char *const words[TR_N][LANG_N] = {
 	    "Accounts are made by the server's operator. Forgot your password? Ask the "
 	    "operator." },
 	[TR_AUDIT] = { "Log audit: akun yang bertindak", "Audit log: the accounts that acted" },
+	[TR_HUB_ID] = { "Nomor di hub (LAPOR!)", "Hub tracking number (LAPOR!)" },
 };
 
 const char *
