@@ -300,9 +300,58 @@ georeport_member(const char *body, size_t len, const char *name, char *out, size
 	json_decref(j);
 }
 
+/* Appends "&name=value" (the first without '&'), both URL-encoded, to *out. */
+static void
+form_add(char **out, size_t *len, const char *name, const char *value)
+{
+	char *en = fetch_escape(name, strlen(name)), *ev = fetch_escape(value, strlen(value));
+	size_t n = strlen(en), e = strlen(ev);
+
+	*out = xrealloc(*out, *len + n + e + 3);
+	if (*len > 0)
+		(*out)[(*len)++] = '&';
+	memcpy(*out + *len, en, n);
+	*len += n;
+	(*out)[(*len)++] = '=';
+	memcpy(*out + *len, ev, e + 1);
+	*len += e;
+	free(en);
+	free(ev);
+}
+
 /*
- * POSTs a forwarded ticket to {hub.url}requests.json: the row's body (the
- * form ticket/hub.c wrote) after the api_key, with the row's key as
+ * The form POSTed to the hub: api_key, then each member of the row's JSON
+ * object (ticket/hub.c wrote the fields).  NULL when the body is not an
+ * object of strings.  Caller frees.
+ */
+static char *
+hub_form(const struct conf *c, const struct store_outbox_row *row)
+{
+	json_t *j = json_loads(row->body != NULL ? row->body : "", 0, NULL), *v;
+	const char *k;
+	char *out = NULL;
+	size_t len = 0;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	form_add(&out, &len, "api_key", c->hub_api_key);
+	json_object_foreach(j, k, v) {
+		if (!json_is_string(v)) {
+			free(out);
+			json_decref(j);
+			return NULL;
+		}
+		form_add(&out, &len, k, json_string_value(v));
+	}
+	json_decref(j);
+	return out;
+}
+
+/*
+ * POSTs a forwarded ticket to {hub.url}requests.json: the form of the
+ * row's JSON fields (ticket/hub.c wrote them) after the api_key, with the row's key as
  * Idempotency-Key, so a repeat after a timeout is the same request to the
  * hub.  2xx with a service_request_id (or a token) is done; 5xx, 429 and
  * no answer are tried again; any other answer is final, with the hub's
@@ -313,24 +362,23 @@ hub(const struct conf *c, const struct store_outbox_row *row, struct attempt *a)
 {
 	struct fetch_req req = { 0 };
 	struct fetch_res res;
-	char idem[200], why[FETCH_QUOTE_MAX + 1], desc[200], *url, *key, *body;
+	char idem[200], why[FETCH_QUOTE_MAX + 1], desc[200], *url, *body;
 	const char *hdrs[] = { idem, "Accept: application/json", "User-Agent: aduan", NULL };
-	size_t ulen, klen, blen;
+	size_t ulen;
 
 	if (c->hub_url == NULL || c->hub_api_key == NULL) {
 		outcome(a, SEND_FAIL, "no hub in the config (hub.url, hub.api_key): nowhere to "
 		    "forward it");
 		return;
 	}
+	if ((body = hub_form(c, row)) == NULL) {
+		outcome(a, SEND_FAIL, "outbox row %" PRId64 ": the body is not a JSON object of "
+		    "strings", row->id);
+		return;
+	}
 	ulen = strlen(c->hub_url) + sizeof "requests.json";
 	url = xmalloc(ulen);
 	(void)snprintf(url, ulen, "%srequests.json", c->hub_url);
-	key = fetch_escape(c->hub_api_key, strlen(c->hub_api_key));
-	klen = strlen(key);
-	blen = sizeof "api_key=&" + klen + (row->body != NULL ? strlen(row->body) : 0);
-	body = xmalloc(blen);
-	(void)snprintf(body, blen, "api_key=%s&%s", key, row->body != NULL ? row->body : "");
-	free(key);
 	snprintf(idem, sizeof idem, "Idempotency-Key: %s", row->idem_key);
 	req.method = "POST";
 	req.url = url;

@@ -335,7 +335,8 @@ long store_outbox_pending(struct store *s, const char *kind);
  * when its lease (next_attempt_at) has passed: delivery is at least once.
  * Kinds: "sms" (recipient: E.164), "webhook" (recipient: agency id), "email"
  * (recipient: agency id; the body is the whole message, its envelope read
- * from its From, To and Cc: ticket/mail.h).
+ * from its From, To and Cc: ticket/mail.h), "hub" (recipient "hub"; the
+ * body is the form POSTed to the hub without its api_key: ticket/hub.h).
  */
 
 struct store_outbox_row {

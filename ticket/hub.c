@@ -2,9 +2,10 @@
  * ticket/hub: forwarding a ticket to the hub (the outbox row) and
  * following the hub's status back.  See hub.h.
  *
- * The row's body is the form the hub is POSTed, without the api_key: the
- * key is a secret and the outbox is listed (`aduan outbox`), so
- * outbox/deliver.c puts it in front when it sends.
+ * The row's body is a JSON object of the form fields the hub is POSTed
+ * (service_code, description, address_string, phone), without the
+ * api_key: the key is a secret and the outbox is listed (`aduan outbox`),
+ * so outbox/deliver.c adds it when it writes the form.
  *
  * Following: a pass lists the forwarded tickets due (store_hub_due), asks
  * the hub for each outside any lock, and writes what it learnt in a
@@ -24,36 +25,18 @@
 #include <time.h>
 
 #include "conf/live.h"
-#include "net/fetch.h"
 #include "outbox/deliver.h"
+#include "outbox/hub.h"
 #include "ticket/change.h"
+#include "ticket/json.h"
 #include "ticket/lifecycle.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/util.h"
 
 #define HUB_BATCH       32              /* tickets asked for per pass */
-#define HUB_ANSWER_MAX  (256 * 1024)    /* one request's JSON */
 #define HUB_BY          "hub"           /* who acted, in the history */
 #define NO_LOCATION     "(lokasi di deskripsi)"
-
-/* Appends "&name=value" (the first without '&'), value URL-encoded. */
-static void
-form_add(char **out, size_t *len, const char *name, const char *value)
-{
-	char *esc = fetch_escape(value, strlen(value));
-	size_t n = strlen(name), e = strlen(esc);
-
-	*out = xrealloc(*out, *len + n + e + 3);
-	if (*len > 0)
-		(*out)[(*len)++] = '&';
-	memcpy(*out + *len, name, n);
-	*len += n;
-	(*out)[(*len)++] = '=';
-	memcpy(*out + *len, esc, e + 1);
-	*len += e;
-	free(esc);
-}
 
 int
 ticket_hub_queue(const struct conf *c, struct store *s, const struct store_complaint *cm,
@@ -61,18 +44,20 @@ ticket_hub_queue(const struct conf *c, struct store *s, const struct store_compl
 {
 	struct store_outbox_new ob = { 0 };
 	const char *code = conf_hub_code(c, cm->keyword, cm->agency);
-	char key[64], *body = NULL;
-	size_t len = 0;
+	char key[64], *body;
+	json_t *j;
 	int r;
 
 	if (code == NULL)
 		return 0;
-	form_add(&body, &len, "service_code", code);
-	form_add(&body, &len, "description", cm->description != NULL ? cm->description : "");
-	form_add(&body, &len, "address_string", cm->location != NULL && *cm->location != '\0' ?
-	    cm->location : NO_LOCATION);
+	j = ticket_must(json_pack("{s:s, s:o, s:o}", "service_code", code,
+	    "description", ticket_jstr(cm->description != NULL ? cm->description : ""),
+	    "address_string", ticket_jstr(cm->location != NULL && *cm->location != '\0' ?
+	    cm->location : NO_LOCATION)));
 	if (c->hub_send_phone && cm->phone[0] == '+')
-		form_add(&body, &len, "phone", cm->phone);
+		json_object_set_new(j, "phone", ticket_jstr(cm->phone));
+	body = ticket_dump(j);
+	json_decref(j);
 	(void)snprintf(key, sizeof key, "hub:%s", cm->ticket);
 	ob.kind = "hub";
 	ob.recipient = "hub";
@@ -171,41 +156,6 @@ what_of(const char *seen)
 	return p != NULL ? (size_t)(p - seen) : strlen(seen);
 }
 
-/* GET url into res.  0 an answer in 2xx, 1 the hub is down (5xx, no answer), 2 another answer. */
-static int
-hub_get(const struct conf *c, const char *url, struct fetch_res *res)
-{
-	struct fetch_req req = { 0 };
-	const char *hdrs[] = { "Accept: application/json", "User-Agent: aduan", NULL };
-
-	req.method = "GET";
-	req.url = url;
-	req.headers = hdrs;
-	req.timeout_s = c->delivery_timeout;
-	req.max_response = HUB_ANSWER_MAX;
-	if (fetch(&req, res) != 0)
-		return 1;
-	if (res->status >= 200 && res->status <= 299)
-		return 0;
-	return res->status >= 500 || res->status == 429 ? 1 : 2;
-}
-
-/* {url}requests/{id}.json?api_key=KEY (or tokens/{token}.json) on the heap. */
-static char *
-request_url(const struct conf *c, const char *what, const char *id)
-{
-	char *eid = fetch_escape(id, strlen(id));
-	char *ekey = fetch_escape(c->hub_api_key != NULL ? c->hub_api_key : "",
-	    c->hub_api_key != NULL ? strlen(c->hub_api_key) : 0);
-	size_t n = strlen(c->hub_url) + strlen(what) + strlen(eid) + strlen(ekey) + 32;
-	char *url = xmalloc(n);
-
-	(void)snprintf(url, n, "%s%s/%s.json?api_key=%s", c->hub_url, what, eid, ekey);
-	free(eid);
-	free(ekey);
-	return url;
-}
-
 /* The wait after this one when nothing changed. */
 static int
 longer(const struct conf *c, int interval)
@@ -282,40 +232,38 @@ apply_view(const struct conf *c, struct store *s, const struct store_hub_link *l
 static int
 poll_one(const struct conf *c, struct store *s, const struct store_hub_link *l, int64_t now)
 {
-	struct fetch_res res;
+	struct hub_answer res;
 	struct ticket_hub_view v;
 	char seen[sizeof l->seen], why[160];
-	char *url;
 	int r, next = longer(c, l->interval);
 
 	if (l->hub_id[0] == '\0' && l->token[0] == '\0')
 		return store_hub_polled(s, l->complaint_id, now + c->hub_poll_max_seconds,
 		    c->hub_poll_max_seconds, NULL, NULL) == 0 ? 0 : -1;
-	url = l->hub_id[0] != '\0' ? request_url(c, "requests", l->hub_id) :
-	    request_url(c, "tokens", l->token);
-	r = hub_get(c, url, &res);
-	free(url);
+	r = l->hub_id[0] != '\0' ? hub_get(c, "requests", l->hub_id, &res) :
+	    hub_get(c, "tokens", l->token, &res);
 	if (r == 1) {
 		if (atomic_exchange(&hub_down, 1) == 0)
-			log_warnx("hub %s does not answer (%s): following its tickets on with "
-			    "back-off, up to %d s", c->hub_url, res.error[0] != '\0' ? res.error :
-			    "a 5xx answer", c->hub_poll_max_seconds);
-		fetch_res_clear(&res);
+			log_warnx("hub %s does not answer (%s%s%.200s): following its tickets on "
+			    "with back-off, up to %d s", c->hub_url, res.status != 0 ? "HTTP " : "",
+			    res.status != 0 ? (res.status >= 500 ? "5xx: " : "429: ") : "", res.why,
+			    c->hub_poll_max_seconds);
+		hub_answer_clear(&res);
 		return store_hub_polled(s, l->complaint_id, now + next, next, NULL, NULL) == 0 ?
 		    0 : -1;
 	}
 	if (atomic_exchange(&hub_down, 0) == 1)
 		log_info("hub %s answers again", c->hub_url);
-	if (r == 2 || ticket_hub_read(res.body, res.body_len, &v, why, sizeof why) != 0) {
+	if (r == 2 || ticket_hub_read(res.body, res.len, &v, why, sizeof why) != 0) {
 		if (r == 2)
-			fetch_quote(res.body, res.body_len, why, sizeof why);
+			(void)str_copy(why, sizeof why, res.why);
 		log_warnx("ticket %s: hub request %s: HTTP %ld: %s; asked again in %d s", l->ticket,
 		    l->hub_id[0] != '\0' ? l->hub_id : l->token, res.status, why, next);
-		fetch_res_clear(&res);
+		hub_answer_clear(&res);
 		return store_hub_polled(s, l->complaint_id, now + next, next, NULL, NULL) == 0 ?
 		    0 : -1;
 	}
-	fetch_res_clear(&res);
+	hub_answer_clear(&res);
 	if (l->hub_id[0] == '\0') {
 		/* A token: the hub has given the request its id, or not yet. */
 		if (v.id[0] == '\0')
