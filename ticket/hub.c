@@ -201,7 +201,11 @@ apply_view(const struct conf *c, struct store *s, const struct store_hub_link *l
 		if (to >= 0 && to != cur && cur >= 0 &&
 		    lifecycle_agency_may((enum lc_status)cur, (enum lc_status)to))
 			rq.status = v->status;
-		if (v->note[0] != '\0' && (rq.status != NULL || strcmp(oldnote, newnote) != 0))
+		/*
+		 * A note only when it is new: an Aduan hub repeats its newest
+		 * note with every later status, which the citizen has read.
+		 */
+		if (v->note[0] != '\0' && strcmp(oldnote, newnote) != 0)
 			rq.note = v->note;
 		if (rq.status != NULL || rq.note != NULL) {
 			if (ticket_request_apply(c, s, &cm, &rq, now, &err) != 0) {
