@@ -947,6 +947,7 @@ enum store_purge_kind {
 	STORE_PURGE_USSD,               /* USSD sessions */
 	STORE_PURGE_SESSIONS,           /* ended web inbox sessions */
 	STORE_PURGE_LOGIN_FAILURES,     /* failed logins */
+	STORE_PURGE_PARTNER_KEYS,       /* partners' Idempotency-Keys, with the messages */
 	STORE_PURGE_N
 };
 
@@ -965,7 +966,8 @@ struct store_purge_plan {
 
 /*
  * The cutoffs at `now` for retention settings in days (0: keep forever):
- * messages_days for messages (never less than STORE_DEDUP_KEEP),
+ * messages_days for messages and partners' idempotency keys (never less
+ * than STORE_DEDUP_KEEP),
  * outbox_days for the outbox, sessions_days for USSD and web sessions and
  * failed logins.  Pure.
  */
