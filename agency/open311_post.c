@@ -421,9 +421,13 @@ post_tx(struct store *s, void *arg)
 		if ((r = store_partner_key_find(s, t->partner->id, t->idem_key, first)) < 0)
 			return -1;
 		if (r == 1) {
+			/*
+			 * 0, not 1 (read only): the answer waits until the batch that
+			 * may still hold the first request's ticket is on disk.
+			 */
 			str_copy(t->cm->ticket, sizeof t->cm->ticket, first);
 			t->repeat = 1;
-			return 1;
+			return 0;
 		}
 	}
 	if ((r = ticket_open(t->conf, s, t->d, t->cm, t->now)) < 0)

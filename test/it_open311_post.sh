@@ -20,12 +20,14 @@
 #   (d) services/JALAN.json lists the attributes; a required one enforced;
 #       services.json says metadata true
 #   (e) phone given -> the agency's status change queues a status SMS to
-#       it; no phone -> no SMS at all; no receipt SMS (receipt_sms false)
+#       it, and STATUS by SMS from it answers; no phone -> no SMS at all; no
+#       receipt SMS (receipt_sms false)
 #   (f) GET requests/{id}.json with the partner's key: extended_attributes
 #       aduan_status follows the agency, updated_datetime moves; without a
 #       key or with the other partner's, the public answer; rejected:
 #       404 to the public, closed + aduan_status rejected to the owner
 #   (g) a valid key is not held to the per-address limit, a wrong one is
+#   (h) open311.receipt_sms = true: a receipt SMS to a given phone, none without
 # and no unexpected ERROR line in the log.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -203,6 +205,16 @@ expect_eq "(e) no phone: no SMS queued anywhere for it" 0 \
 	"$(sql "SELECT count(*) FROM outbox o JOIN complaints c ON c.id = o.complaint_id WHERE c.ticket = '$T_A' AND o.kind = 'sms'")"
 expect_eq "(e) no SMS to an empty recipient, ever" 0 "$(sql "SELECT count(*) FROM outbox WHERE kind = 'sms' AND recipient = ''")"
 [ -n "$AG_P" ] || fail "(e) no agency for $T_P"
+# The reporter asks STATUS by SMS (the Kannel endpoint, as smsbox calls it).
+kannel_status() {       # kannel_status FROM ID
+	http_must "STATUS by SMS" "$ADUAN_URL/kannel/sms?secret=$(urlencode "$ADUAN_SECRET")&from=$(urlencode "$1")&to=1708&text=$(urlencode "STATUS $T_P")&coding=0&charset=UTF-8&id=$2&time=$(date +%s)"
+}
+kannel_status 081234567001 it-o311-status-1
+expect_eq "(e) STATUS by SMS: 200" 200 "$RESP_STATUS"
+expect_match "(e) STATUS from the partner's reporter: the ticket's status" "$T_P" "$RESP_BODY"
+OWN_REPLY=$RESP_BODY
+kannel_status 081234567999 it-o311-status-2
+expect_ne "(e) STATUS from another phone: not the ticket's status" "$OWN_REPLY" "$RESP_BODY"
 
 # ---- (f) the partner follows its own requests ---------------------------------------
 own() { http_must "GET requests/$1.json" "$ADUAN_URL/open311/v2/requests/$1.json${2:+?api_key=$(urlencode "$2")}"; }
@@ -241,6 +253,7 @@ expect_eq "(f) rejected: aduan_status" rejected "$(json_get "$RESP_BODY" '$[0].e
 stop_checked "$ADUAN_PID" aduan
 conf_set "$CONF" open311 requests_per_minute 1
 conf_set "$CONF" open311 burst 2
+conf_set "$CONF" open311 receipt_sms true
 restart_aduan
 LIMITED=0
 for i in 1 2 3 4 5 6; do
@@ -253,6 +266,17 @@ post "bad-key-2" "$GOOD"; expect_eq "(g) bad key 2: 403" 403 "$RESP_STATUS"
 post "bad-key-3" "$GOOD"; expect_eq "(g) bad key 3: the address limit (429)" 429 "$RESP_STATUS"
 own "$T_A" "$KEY_A"
 expect_eq "(g) the partner still reads its request" 200 "$RESP_STATUS"
+
+# ---- (h) receipt_sms = true (set with (g)'s restart) -------------------------------
+post "$KEY_B" "$GOOD&phone=0812-3456-7002"
+expect_eq "(h) with phone: 201" 201 "$RESP_STATUS"
+T_R=$(json_get "$RESP_BODY" '$[0].service_request_id')
+expect_match "(h) receipt_sms: the receipt SMS names the ticket" "$T_R" \
+	"$(sql "SELECT o.body FROM outbox o JOIN complaints c ON c.id = o.complaint_id WHERE c.ticket = '$T_R' AND o.kind = 'sms' AND o.recipient = '+6281234567002'")"
+post "$KEY_B" "$GOOD"
+T_N=$(json_get "$RESP_BODY" '$[0].service_request_id')
+expect_eq "(h) receipt_sms without a phone: no SMS" 0 \
+	"$(sql "SELECT count(*) FROM outbox o JOIN complaints c ON c.id = o.complaint_id WHERE c.ticket = '$T_N' AND o.kind = 'sms'")"
 
 check_log_errors "$ADUAN_LOG" aduan
 stop_checked "$ADUAN_PID" aduan
