@@ -211,7 +211,7 @@ start_listener(struct serve *s)
 	}
 	add_route(routes, &n, max, (struct http_route){ "/api/v1/", HTTP_GET | HTTP_POST,
 	    agency_api_handler, &s->actx });
-	add_route(routes, &n, max, (struct http_route){ "/open311/v2/", HTTP_GET,
+	add_route(routes, &n, max, (struct http_route){ "/open311/v2/", HTTP_GET | HTTP_POST,
 	    agency_open311_handler, &s->actx });
 	add_route(routes, &n, max, (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD,
 	    intake_health_handler, &s->ix });

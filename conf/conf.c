@@ -250,6 +250,8 @@ static const struct scalar scalars[] = {
 	  .max = 100000, .ldef = 30, .off = F(open311_per_minute) },
 	{ .group = "open311", .name = "burst", .kind = K_INT, .min = 1, .max = 100000,
 	  .ldef = 10, .off = F(open311_burst) },
+	{ .group = "open311", .name = "receipt_sms", .kind = K_BOOL, .ldef = 0,
+	  .off = F(open311_receipt_sms) },
 	{ .group = "guard", .name = "complaints_per_hour", .kind = K_INT, .min = 0, .max = 3600,
 	  .ldef = 10, .off = F(guard_complaints_per_hour) },
 	{ .group = "guard", .name = "burst", .kind = K_INT, .min = 1, .max = 1000,
@@ -643,6 +645,8 @@ group_known(const char *group, const char **known, size_t max)
 		known[n++] = "allow_from";
 	if (strcmp(group, "service_levels") == 0 && n < max)
 		known[n++] = "holidays";
+	if (strcmp(group, "open311") == 0 && n < max)
+		known[n++] = "partners";
 	if (strcmp(group, "hub") == 0 && n + 2 < max) {
 		known[n++] = "categories";
 		known[n++] = "agencies";
@@ -948,6 +952,12 @@ conf_gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
 /* 1 when v is 64 lower-case hex digits (a SHA-256 as sha256sum prints it). */
 static int
 is_sha256_hex(const char *v)
+{
+	return conf_sha256_hex(v);
+}
+
+int
+conf_sha256_hex(const char *v)
 {
 	size_t i;
 
@@ -1789,6 +1799,7 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	rules_load_triage(&ld, cfg);
 	rules_load_regions(&ld, cfg);
 	rules_load_rules(&ld, cfg);
+	partners_load(&ld, cfg);
 	rules_check_words(&ld);
 	spellings_load(&ld, cfg);
 	replies_load(&ld, cfg);
@@ -2459,6 +2470,7 @@ conf_free(struct conf *c)
 		for (j = 0; j < LANG_N; j++)
 			free(rule->label[j]);
 	}
+	partners_free(c);
 	free(c->rules);
 	for (l = 0; l < LANG_N; l++)
 		for (r = 0; r < REPLY_N; r++)

@@ -185,6 +185,41 @@ struct conf_rule {
 	 */
 	char **weak;
 	size_t nweak;
+	/* Open311 attributes of this service (attributes = ( ... )), none by default */
+	struct conf_attr *attrs;
+	size_t nattrs;
+};
+
+/*
+ * A rule's Open311 attribute (rules[].attributes, conf/partners.c): what
+ * a partner system may send with a complaint of that service as
+ * attribute[code]=value (GeoReport v2 service definitions).
+ */
+enum conf_attr_type {
+	ATTR_STRING, ATTR_NUMBER, ATTR_DATETIME, ATTR_TEXT, ATTR_SINGLEVALUELIST,
+	ATTR_MULTIVALUELIST
+};
+#define CONF_ATTR_VALUES_MAX    50      /* values of a list attribute */
+#define CONF_ATTRS_MAX          20      /* attributes of a rule */
+struct conf_attr {
+	char *code;             /* [A-Za-z0-9_-], unique in its rule */
+	char *description;      /* what the partner's form asks */
+	enum conf_attr_type type;
+	int required;
+	char **values;          /* the list types' allowed values, else none */
+	size_t nvalues;
+	int line;
+};
+
+/* "string", "number", ...: GeoReport's datatype names. */
+const char *conf_attr_type_name(enum conf_attr_type t);
+
+/* open311.partners: a system that may POST complaints (conf/partners.c) */
+struct conf_partner {
+	char *id;               /* [a-z0-9_-]+, unique: recorded on its complaints */
+	char *name;
+	char *key_sha256;       /* lower-case hex SHA-256 of its api_key, unique */
+	int line;
 };
 
 /* spellings = { yg = "yang"; ... }: an SMS spelling and the word it stands for */
@@ -330,6 +365,10 @@ struct conf {
 	                                   address left out; 1: both, masked (sms/pii.h) */
 	int open311_per_minute;         /* requests per minute per client address, default 30 */
 	int open311_burst;              /* requests at once per client address, default 10 */
+	int open311_receipt_sms;        /* 1: a partner's complaint with a phone gets the
+	                                   receipt SMS; default 0 */
+	struct conf_partner *partners;  /* open311.partners: who may POST complaints */
+	size_t npartners;
 
 	/* inbox: the web inbox's logins (web/auth.h) */
 	int inbox_session_idle;         /* seconds a session lives unused, default 1800 */

@@ -162,6 +162,9 @@ struct store_complaint {
 	int64_t reminded_at;    /* the one overdue reminder was queued then */
 	char config_hash[24];   /* version of the config that routed it (conf.hash) */
 	char duplicate_of[9];   /* rejected as a duplicate: the original's ticket, else "" */
+	/* from a partner system (Open311 POST): its id, else ""; see store_partner_add */
+	char partner[64];
+	char *partner_details;  /* heap, may be NULL: the JSON object store_partner_add kept */
 	char hub_id[64];        /* forwarded: the hub's service_request_id, else "" */
 };
 
@@ -946,6 +949,7 @@ enum store_purge_kind {
 	STORE_PURGE_USSD,               /* USSD sessions */
 	STORE_PURGE_SESSIONS,           /* ended web inbox sessions */
 	STORE_PURGE_LOGIN_FAILURES,     /* failed logins */
+	STORE_PURGE_PARTNER_KEYS,       /* partners' Idempotency-Keys, with the messages */
 	STORE_PURGE_N
 };
 
@@ -964,7 +968,8 @@ struct store_purge_plan {
 
 /*
  * The cutoffs at `now` for retention settings in days (0: keep forever):
- * messages_days for messages (never less than STORE_DEDUP_KEEP),
+ * messages_days for messages and partners' idempotency keys (never less
+ * than STORE_DEDUP_KEEP),
  * outbox_days for the outbox, sessions_days for USSD and web sessions and
  * failed logins.  Pure.
  */
@@ -982,6 +987,32 @@ long long store_purge_count(struct store *s, enum store_purge_kind k, int64_t be
  */
 long store_purge_batch(struct store *s, enum store_purge_kind k, int64_t before,
     int64_t *cursor);
+
+/* ---- partner systems (partners.c): complaints filed through Open311 POST ----
+ *
+ * A complaint store_complaint_add*() stored with c->partner set has its
+ * "received" event's by set to the partner's id; store_partner_add()
+ * keeps the partner and what else its request carried, in the same
+ * transaction.  The complaint's reads (store_complaint_get, the listings)
+ * then fill partner and partner_details.
+ */
+
+/*
+ * Records that complaint_id came from partner, with details (a JSON
+ * object as text, NULL for none), and, when idem_key is not NULL, that
+ * partner's Idempotency-Key idem_key made ticket.  Inside the caller's
+ * transaction.  1 done, 0 the key is taken already (nothing written: roll
+ * back), -1 error.
+ */
+int store_partner_add(struct store *s, int64_t complaint_id, const char *ticket,
+    const char *partner, const char *idem_key, const char *details, int64_t at);
+
+/*
+ * The ticket an earlier request of partner with idem_key created: 1 found
+ * (ticket written), 0 none, -1 error.
+ */
+int store_partner_key_find(struct store *s, const char *partner, const char *idem_key,
+    char ticket[9]);
 
 /* ---- backup (backup.c) -------------------------------------------------
  * `aduan backup`: its own connections, never a struct store, so it runs
