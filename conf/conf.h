@@ -497,7 +497,8 @@ size_t conf_status_notes(const struct conf *c, enum lang l, const char *status,
  * The hub service code a new ticket of category `keyword` ("" for triage)
  * at agency `agency` is forwarded with: hub.services[keyword], else the
  * keyword itself, when the keyword is in hub.categories or the agency in
- * hub.agencies (a triage ticket forwarded by agency: the agency's id).
+ * hub.agencies (a ticket of no category, forwarded by its agency:
+ * "TRIAGE", which an Aduan hub routes by the text).
  * NULL when the ticket stays local (or there is no hub).  Borrowed from c.
  */
 const char *conf_hub_code(const struct conf *c, const char *keyword, const char *agency);

@@ -180,5 +180,6 @@ conf_hub_code(const struct conf *c, const char *keyword, const char *agency)
 	for (i = 0; keyword != NULL && i < c->nhub_services; i++)
 		if (strcmp(c->hub_services[i].category, keyword) == 0)
 			return c->hub_services[i].code;
-	return keyword != NULL && *keyword != '\0' ? keyword : agency;
+	/* No category (triage): the hub routes it by its text, as an Aduan hub does for TRIAGE. */
+	return keyword != NULL && *keyword != '\0' ? keyword : "TRIAGE";
 }

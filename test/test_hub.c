@@ -76,6 +76,8 @@ test_hub_group(void **state)
 	assert_string_equal(conf_hub_code(c, "JALAN", "dpupr"), "JALAN");
 	/* By agency, with its mapped code. */
 	assert_string_equal(conf_hub_code(c, "SAMPAH", "dlh"), "KEBERSIHAN");
+	/* No category, forwarded by its agency: the hub routes it (TRIAGE). */
+	assert_string_equal(conf_hub_code(c, "", "dlh"), "TRIAGE");
 	/* Neither: stays local. */
 	assert_null(conf_hub_code(c, "", "diskominfo"));
 	conf_free(c);
