@@ -15,6 +15,9 @@
  *    rate-limited per address:
  *      /open311/v2/services.json|.xml, /open311/v2/requests.json|.xml,
  *      /open311/v2/requests/{id}.json|.xml
+ *    and, for the partner systems of open311.partners (api_key), POST
+ *    /open311/v2/requests.json|.xml (agency/open311_post.c) and their own
+ *    requests with their Aduan status.
  */
 #ifndef ADUAN_AGENCY_H
 #define ADUAN_AGENCY_H
@@ -25,6 +28,7 @@
 #include "store/store.h"
 
 struct live;
+struct route_table;
 
 /*
  * Borrowed pointers; deliver may be NULL (nothing to wake).  With live set,
@@ -36,6 +40,8 @@ struct agency_ctx {
 	struct store *store;
 	struct deliver *deliver;
 	struct live *live;
+	/* The route table of the config in force (set per request from live); NULL: none */
+	const struct route_table *rt;
 };
 
 /* The HTTP handlers; ctx is a struct agency_ctx. */

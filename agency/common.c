@@ -89,6 +89,7 @@ agency_pin(const struct agency_ctx *a, struct agency_ctx *local)
 	if (a->live != NULL) {
 		snap = live_get(a->live);
 		local->conf = snap->conf;
+		local->rt = snap->rt;
 	}
 	return snap;
 }

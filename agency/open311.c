@@ -13,6 +13,16 @@
  * gets 429 with Retry-After.  Errors are GeoReport's
  * [{"code", "description"}] / <errors><error>.
  *
+ * Partner systems (open311.partners, each with the SHA-256 of its
+ * api_key): POST requests.json|.xml files a complaint
+ * (agency/open311_post.c); GET requests/{id} with the api_key of the
+ * partner that filed it shows its own request whatever its status, with
+ * its text and extended_attributes (aduan_status, status_note, agency); a
+ * request with a valid api_key is not held to the per-address limit (a
+ * regency forwards bursts and polls), a wrong one counts against it.
+ * services/{code}.json|.xml is GeoReport's service definition (the rule's
+ * attributes).
+ *
  * Decisions: Open311 output shows the citizen's own text (description,
  * address) only with open311.publish_text, and every free text it shows
  * goes through pii_mask() (sms/pii.h) with the reporter's number: phone
@@ -25,16 +35,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
 
 #include "agency/common.h"
+#include "agency/open311_post.h"
 #include "ticket/change.h"
 #include "ticket/json.h"
 #include "ticket/lifecycle.h"
 #include "sms/lang.h"
 #include "sms/pii.h"
+#include "util/crypto.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -48,6 +61,7 @@
 #define O311_PROBE              8       /* slots looked at for one address */
 #define NOTE_BUF                8192    /* a stored note for status_notes */
 #define XML_MAX                 (8 << 20)       /* an XML answer: 200 rows are far less */
+#define REQUEST_PARAMS_MAX_O311 64    /* fields of a POST: what net/request.h keeps */
 #define KEYWORDS_MAX            4096    /* a service's "keywords": whole aliases up to this */
 
 /* The grow-as-needed text buffer of the XML writer. */
@@ -174,18 +188,45 @@ put(json_t *o, const char *name, const char *v)
 	json_object_set_new(o, name, ticket_jstr(v));
 }
 
+/* o's members as <name>v</name>, in insertion order; an object member nests. */
+static void
+xml_members(struct sbuf *b, const json_t *o)
+{
+	const char *key;
+	json_t *v;
+	char num[32];
+
+	json_object_foreach((json_t *)o, key, v) {
+		sbuf_str(b, "<");
+		sbuf_str(b, key);
+		sbuf_str(b, ">");
+		if (json_is_string(v))
+			buf_xml(b, json_string_value(v));
+		else if (json_is_true(v))
+			sbuf_str(b, "true");
+		else if (json_is_false(v))
+			sbuf_str(b, "false");
+		else if (json_is_integer(v)) {
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			sbuf_str(b, num);
+		} else if (json_is_object(v))
+			xml_members(b, v);
+		sbuf_str(b, "</");
+		sbuf_str(b, key);
+		sbuf_str(b, ">");
+	}
+}
+
 /*
- * Writes an array of flat objects as <root><item><name>v</name>...</item>
+ * Writes an array of objects as <root><item><name>v</name>...</item>
  * </root>, members in insertion order.  NULL past XML_MAX bytes.
  */
 static char *
 xml_of(const json_t *arr, const char *root, const char *item)
 {
 	struct sbuf b;
-	const char *key;
-	json_t *o, *v;
+	json_t *o;
 	size_t i;
-	char num[32];
 
 	sbuf_init(&b, XML_MAX);
 	sbuf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<");
@@ -195,24 +236,7 @@ xml_of(const json_t *arr, const char *root, const char *item)
 		sbuf_str(&b, "<");
 		sbuf_str(&b, item);
 		sbuf_str(&b, ">");
-		json_object_foreach(o, key, v) {
-			sbuf_str(&b, "<");
-			sbuf_str(&b, key);
-			sbuf_str(&b, ">");
-			if (json_is_string(v))
-				buf_xml(&b, json_string_value(v));
-			else if (json_is_true(v))
-				sbuf_str(&b, "true");
-			else if (json_is_false(v))
-				sbuf_str(&b, "false");
-			else if (json_is_integer(v)) {
-				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-				sbuf_str(&b, num);
-			}
-			sbuf_str(&b, "</");
-			sbuf_str(&b, key);
-			sbuf_str(&b, ">");
-		}
+		xml_members(&b, o);
 		sbuf_str(&b, "</");
 		sbuf_str(&b, item);
 		sbuf_str(&b, ">");
@@ -294,7 +318,7 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		    r->keyword);
 		put(o, "description", r->label[LANG_EN] != NULL ? r->label[LANG_EN] :
 		    r->label[LANG_ID]);
-		json_object_set_new(o, "metadata", json_false());
+		json_object_set_new(o, "metadata", json_boolean(r->nattrs > 0));
 		put(o, "type", "realtime");
 		put(o, "keywords", kw.s);
 		put(o, "group", ag != NULL ? ag->short_name : "");
@@ -310,7 +334,8 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
  * reporter's number; the citizen's own text only with publish_text.
  */
 static json_t *
-o311_request(const struct conf *c, const struct store_complaint *cm, const char *note)
+o311_request(const struct conf *c, const struct store_complaint *cm, const char *note,
+    int own)
 {
 	const struct conf_rule *r = rule_of(c, cm->keyword);
 	const struct conf_agency *ag = ticket_agency_of(c, cm->agency);
@@ -328,7 +353,7 @@ o311_request(const struct conf *c, const struct store_complaint *cm, const char 
 	free(txt);
 	put(o, "service_name", category);
 	put(o, "service_code", cm->keyword);
-	if (c->open311_publish_text) {
+	if (c->open311_publish_text || own) {
 		txt = pii_mask(cm->description != NULL ? cm->description : "", cm->phone);
 		put(o, "description", txt);
 		free(txt);
@@ -340,9 +365,20 @@ o311_request(const struct conf *c, const struct store_complaint *cm, const char 
 	ticket_iso_time(cm->updated_at, t, sizeof t);
 	put(o, "updated_datetime", t);
 	json_object_set_new(o, "expected_datetime", ticket_jtime(ticket_due_of(cm)));
-	txt = c->open311_publish_text ? pii_mask(cm->location, cm->phone) : NULL;
+	txt = c->open311_publish_text || own ? pii_mask(cm->location, cm->phone) : NULL;
 	put(o, "address", txt);
 	free(txt);
+	if (own) {
+		/* The partner that filed it follows Aduan's own lifecycle. */
+		json_t *ext = ticket_must(json_object());
+
+		put(ext, "aduan_status", cm->status);
+		txt = pii_mask(note, cm->phone);
+		put(ext, "status_note", txt);
+		free(txt);
+		put(ext, "agency", cm->agency);
+		json_object_set_new(o, "extended_attributes", ext);
+	}
 	return o;
 }
 
@@ -494,7 +530,7 @@ o311_requests(struct agency_ctx *a, const struct http_request *req, enum fmt f,
 			goto fail;
 		}
 		utf8_fix_tail(note);    /* written by the store, always terminated */
-		json_array_append_new(arr, o311_request(a->conf, &out[i], note));
+		json_array_append_new(arr, o311_request(a->conf, &out[i], note, 0));
 	}
 	for (i = 0; i < n; i++)
 		store_complaint_clear(&out[i]);
@@ -516,8 +552,45 @@ fail:
 	o311_error(res, f, 503, "store unavailable, try again");
 }
 
+/*
+ * A request the partner filed itself, whatever its status (withdrawn and
+ * rejected ones too, status closed): 1 answered, 0 not the partner's
+ * (answer as to anyone), -1 answered with an error.
+ */
+static int
+o311_own(struct agency_ctx *a, const struct conf_partner *partner, const char *id, enum fmt f,
+    struct http_response *res)
+{
+	struct store_complaint cm;
+	char note[NOTE_BUF];
+	json_t *arr;
+	int r;
+
+	if ((r = store_complaint_get(a->store, id, &cm)) == 0)
+		return 0;
+	if (r < 0 || (strcmp(cm.partner, partner->id) == 0 &&
+	    store_last_agency_note(a->store, cm.id, note, sizeof note) < 0)) {
+		if (r > 0)
+			store_complaint_clear(&cm);
+		log_error("open311: %s", store_errmsg());
+		o311_error(res, f, 503, "store unavailable, try again");
+		return -1;
+	}
+	if (strcmp(cm.partner, partner->id) != 0) {
+		store_complaint_clear(&cm);
+		return 0;
+	}
+	utf8_fix_tail(note);
+	arr = ticket_must(json_array());
+	json_array_append_new(arr, o311_request(a->conf, &cm, note, 1));
+	store_complaint_clear(&cm);
+	respond_list(res, 200, f, arr, "service_requests", "request");
+	return 1;
+}
+
 static void
-o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response *res)
+o311_one(struct agency_ctx *a, const struct conf_partner *partner, const char *id, enum fmt f,
+    struct http_response *res)
 {
 	struct store_complaint cm;
 	char note[NOTE_BUF];
@@ -528,6 +601,8 @@ o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response 
 		o311_error(res, f, 404, "no such service request");
 		return;
 	}
+	if (partner != NULL && o311_own(a, partner, id, f, res) != 0)
+		return;
 	/* Withdrawn and rejected tickets read exactly like unknown ones. */
 	if ((r = store_public_get(a->store, id, &cm, note, sizeof note)) == 0) {
 		o311_error(res, f, 404, "no such service request");
@@ -539,11 +614,212 @@ o311_one(struct agency_ctx *a, const char *id, enum fmt f, struct http_response 
 		return;
 	}
 	utf8_fix_tail(note);    /* written by the store, always terminated */
-	o = o311_request(a->conf, &cm, note);
+	o = o311_request(a->conf, &cm, note, 0);
 	store_complaint_clear(&cm);
 	arr = ticket_must(json_array());
 	json_array_append_new(arr, o);
 	respond_list(res, 200, f, arr, "service_requests", "request");
+}
+
+/* GeoReport's service definition: the rule's attributes; 404 for an unknown code. */
+static void
+o311_definition(const struct conf *c, const char *code, enum fmt f, struct http_response *res)
+{
+	const struct conf_rule *r = NULL;
+	struct sbuf b;
+	json_t *o, *attrs, *at, *vals, *v;
+	char up[64];
+	size_t i, k, n = strlen(code);
+
+	for (i = 0; i < n && n < sizeof up; i++)
+		up[i] = (code[i] >= 'a' && code[i] <= 'z') ? (char)(code[i] - 'a' + 'A') : code[i];
+	if (n < sizeof up) {
+		up[n] = '\0';
+		r = rule_of(c, up);
+	}
+	if (r == NULL) {
+		o311_error(res, f, 404, "no such service: services.json lists them");
+		return;
+	}
+	o = ticket_must(json_object());
+	put(o, "service_code", r->keyword);
+	attrs = ticket_must(json_array());
+	for (i = 0; i < r->nattrs; i++) {
+		const struct conf_attr *ca = &r->attrs[i];
+
+		at = ticket_must(json_object());
+		json_object_set_new(at, "variable", json_true());
+		put(at, "code", ca->code);
+		put(at, "datatype", conf_attr_type_name(ca->type));
+		json_object_set_new(at, "required", json_boolean(ca->required));
+		put(at, "datatype_description", NULL);
+		json_object_set_new(at, "order", json_integer((json_int_t)i + 1));
+		put(at, "description", ca->description);
+		if (ca->nvalues > 0) {
+			vals = ticket_must(json_array());
+			for (k = 0; k < ca->nvalues; k++) {
+				v = ticket_must(json_object());
+				put(v, "key", ca->values[k]);
+				put(v, "name", ca->values[k]);
+				json_array_append_new(vals, v);
+			}
+			json_object_set_new(at, "values", vals);
+		}
+		json_array_append_new(attrs, at);
+	}
+	json_object_set_new(o, "attributes", attrs);
+	if (f == FMT_JSON) {
+		agency_respond_json(res, 200, o);
+		return;
+	}
+	/* <service_definition><service_code/><attributes><attribute>...<values><value>... */
+	sbuf_init(&b, XML_MAX);
+	sbuf_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_definition>"
+	    "<service_code>");
+	buf_xml(&b, r->keyword);
+	sbuf_str(&b, "</service_code><attributes>");
+	json_array_foreach(attrs, i, at) {
+		json_t *copy = json_copy(at);
+
+		vals = json_object_get(at, "values");
+		json_object_del(copy, "values");
+		sbuf_str(&b, "<attribute>");
+		xml_members(&b, copy);
+		json_decref(copy);
+		if (vals != NULL) {
+			sbuf_str(&b, "<values>");
+			json_array_foreach(vals, k, v) {
+				sbuf_str(&b, "<value>");
+				xml_members(&b, v);
+				sbuf_str(&b, "</value>");
+			}
+			sbuf_str(&b, "</values>");
+		}
+		sbuf_str(&b, "</attribute>");
+	}
+	sbuf_str(&b, "</attributes></service_definition>\n");
+	json_decref(o);
+	if (b.overflow) {
+		free(b.s);
+		o311_error(res, f, 500, "answer too large");
+		return;
+	}
+	http_respond(res, 200, CT_XML, b.s, b.len);
+	free(b.s);
+}
+
+/* The partner whose api_key the request carries (query or form), or NULL. */
+static const struct conf_partner *
+o311_partner(const struct conf *c, const struct http_request *req)
+{
+	const char *key;
+	char hex[2 * CRYPTO_SHA256_LEN + 1];
+	size_t len, i;
+	const struct conf_partner *found = NULL;
+
+	if (c->npartners == 0 || (key = http_param(req, "api_key", &len)) == NULL || len == 0)
+		return NULL;
+	crypto_sha256_hex(key, len, hex);
+	for (i = 0; i < c->npartners; i++)
+		if (c->partners[i].key_sha256 != NULL &&
+		    crypto_equal(c->partners[i].key_sha256, hex, sizeof hex - 1))
+			found = &c->partners[i];
+	return found;
+}
+
+struct o311_fields {
+	struct open311_param p[REQUEST_PARAMS_MAX_O311];
+	size_t n;
+};
+
+static int
+o311_field(void *arg, const char *name, const char *value, size_t len)
+{
+	struct o311_fields *fl = arg;
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		if (strcmp(fl->p[i].name, name) == 0)
+			return 0;       /* in the query already: that one, as http_param */
+	if (fl->n == REQUEST_PARAMS_MAX_O311)
+		return 1;
+	fl->p[fl->n].name = name;
+	fl->p[fl->n].value = value;
+	fl->p[fl->n].len = len;
+	fl->n++;
+	return 0;
+}
+
+/* The 201 (or 200 for a repeat) answer: [{service_request_id, service_notice, account_id}]. */
+static void
+o311_post_answer(struct http_response *res, enum fmt f, int status, const char *ticket,
+    int repeat)
+{
+	json_t *arr = ticket_must(json_array()), *o = ticket_must(json_object());
+
+	put(o, "service_request_id", ticket);
+	put(o, "service_notice", repeat ? "already received with this Idempotency-Key" :
+	    "received");
+	put(o, "account_id", NULL);
+	json_array_append_new(arr, o);
+	respond_list(res, status, f, arr, "service_requests", "request");
+}
+
+/*
+ * POST requests: a partner's complaint.  415 unless a form, 403 without a
+ * partner's api_key, 400 for a bad Idempotency-Key or field, 201 with the
+ * ticket once committed, 200 with the first ticket for a repeated key.
+ */
+static void
+o311_post(struct agency_ctx *a, const struct conf_partner *partner,
+    const struct http_request *req, enum fmt f, struct http_response *res)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	const char *ct = http_header(req, "Content-Type"), *idem;
+	struct o311_fields fl;
+	struct open311_post p;
+	char msg[256], ticket[9];
+	size_t i;
+	int r;
+
+	if (ct == NULL || strncasecmp(ct, form, sizeof form - 1) != 0 ||
+	    (ct[sizeof form - 1] != '\0' && ct[sizeof form - 1] != ';' &&
+	    ct[sizeof form - 1] != ' ')) {
+		o311_error(res, f, 415, "the body must be application/x-www-form-urlencoded");
+		return;
+	}
+	if (partner == NULL) {
+		o311_error(res, f, 403, "api_key is missing or unknown");
+		return;
+	}
+	if ((idem = http_header(req, "Idempotency-Key")) != NULL) {
+		for (i = 0; idem[i] != '\0' && idem[i] >= 0x20 && idem[i] < 0x7f; i++)
+			;
+		if (i == 0 || idem[i] != '\0' || i > OPEN311_IDEM_MAX) {
+			o311_error(res, f, 400, "the Idempotency-Key header must be 1 to 100 "
+			    "printable ASCII characters");
+			return;
+		}
+	}
+	fl.n = 0;
+	if (http_params_each(req, 0, o311_field, &fl) != 0 ||
+	    http_params_each(req, 1, o311_field, &fl) != 0) {
+		o311_error(res, f, 400, "too many fields");
+		return;
+	}
+	if (open311_post_read(a->conf, fl.p, fl.n, &p, msg, sizeof msg) != 0) {
+		log_info("open311: partner %s: 400: %s", partner->id, msg);
+		o311_error(res, f, 400, msg);
+		return;
+	}
+	if ((r = open311_post_store(a, partner, &p, idem, now_unix(), ticket)) < 0) {
+		log_error("open311: partner %s: %s", partner->id, store_errmsg());
+		o311_error(res, f, 503, "store unavailable, try again");
+		return;
+	}
+	log_info("open311: partner %s: %s ticket %s", partner->id, r == 1 ? "new" : "repeated",
+	    ticket);
+	o311_post_answer(res, f, r == 1 ? 201 : 200, ticket, r == 0);
 }
 
 static void
@@ -555,6 +831,7 @@ o311_handle(struct agency_ctx *a, const struct http_request *req, struct http_re
 	const char *path = http_request_path(req), *dot;
 	char base[64];
 	enum fmt f = FMT_JSON;
+	const struct conf_partner *partner;
 	size_t n;
 	long wait;
 
@@ -563,7 +840,9 @@ o311_handle(struct agency_ctx *a, const struct http_request *req, struct http_re
 		o311_error(res, f, 404, "not found: Open311 is not enabled here");
 		return;
 	}
-	if ((wait = o311_wait(a->conf, http_request_peer(req))) > 0) {
+	/* A partner's valid key is not held to the per-address limit; a wrong one is. */
+	partner = o311_partner(a->conf, req);
+	if (partner == NULL && (wait = o311_wait(a->conf, http_request_peer(req))) > 0) {
 		o311_error(res, f, 429, "too many requests from this address: try again later");
 		snprintf(retry_after, sizeof retry_after, "%ld", wait);
 		res->header_name = "Retry-After";
@@ -585,18 +864,24 @@ o311_handle(struct agency_ctx *a, const struct http_request *req, struct http_re
 	n = (size_t)(dot - path);
 	memcpy(base, path, n);
 	base[n] = '\0';
+	if (http_request_method(req) == HTTP_POST && strcmp(base, "requests") == 0) {
+		o311_post(a, partner, req, f, res);
+		return;
+	}
 	if (http_request_method(req) != HTTP_GET) {
-		o311_error(res, f, 405, "read-only: GET only");
+		o311_error(res, f, 405, "GET only here; POST requests.json files a complaint");
 		res->header_name = "Allow";
 		res->header_value = "GET";
 		return;
 	}
 	if (strcmp(base, "services") == 0)
 		o311_services(a->conf, f, res);
+	else if (strncmp(base, "services/", 9) == 0)
+		o311_definition(a->conf, base + 9, f, res);
 	else if (strcmp(base, "requests") == 0)
 		o311_requests(a, req, f, res);
 	else if (strncmp(base, "requests/", 9) == 0)
-		o311_one(a, base + 9, f, res);
+		o311_one(a, partner, base + 9, f, res);
 	else
 		o311_error(res, f, 404, "not found");
 }

@@ -33,6 +33,9 @@ cmd_check(const struct opts *o, int argc, char **argv)
 	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
 	if (c->secrets_path != NULL)
 		printf("secrets from %s (not part of the version)\n", c->secrets_path);
+	if (c->hub_url != NULL)
+		printf("hub %s: %zu categories, %zu agencies forwarded (codes: aduan hub "
+		    "check)\n", c->hub_url, c->nhub_categories, c->nhub_agencies);
 	route_free(rt);
 	conf_free(c);
 	return 0;

@@ -117,6 +117,11 @@ static const struct cli_cmd commands[] = {
 "        passwd: a new password (read as for add), ends the account's\n"
 "        sessions; disable: no more logins, ends its sessions; enable: undoes\n"
 "        it; list: login, agency, role, name, disabled, created (no hashes)\n" } } },
+	{ "hub", "check", CLI_PERMUTE, 1, 1, cmd_hub_check, {
+	    { "[-c FILE]",
+"        the categories forwarded to the hub (the config's hub group) and their\n"
+"        hub service codes, checked against the hub's services.json; exit 1\n"
+"        when the hub lacks one\n" } } },
 	{ "phone", NULL, 0, 0, 0, cmd_phone, {
 	    { "--ussd CODE [-c FILE] [--url URL] [--from NUMBER] [--session ID]",
 "        a feature phone in the terminal: dial CODE (*123#, or *123*1# to\n"

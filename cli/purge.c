@@ -29,6 +29,7 @@ static const struct {
 	[STORE_PURGE_USSD] = { "last used before", "" },
 	[STORE_PURGE_SESSIONS] = { "ended before", "" },
 	[STORE_PURGE_LOGIN_FAILURES] = { "before", "" },
+	[STORE_PURGE_PARTNER_KEYS] = { "made before", "" },
 };
 
 /* The setting behind each kind, for "kept: retention.X = 0". */
@@ -38,6 +39,7 @@ static const char *const kind_setting[STORE_PURGE_N] = {
 	[STORE_PURGE_USSD] = "sessions_days",
 	[STORE_PURGE_SESSIONS] = "sessions_days",
 	[STORE_PURGE_LOGIN_FAILURES] = "sessions_days",
+	[STORE_PURGE_PARTNER_KEYS] = "messages_days",
 };
 
 struct batch {

@@ -23,6 +23,7 @@
 #include "outbox/deliver.h"
 #include "routing/route.h"
 #include "store/store.h"
+#include "ticket/hub.h"
 #include "ticket/tick.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -87,6 +88,7 @@ struct serve {
 	struct intake ix;
 	struct reloader rl;
 	struct ticker tk;
+	struct ticket_hub *hub;         /* following the hub's status (ticket/hub.h) */
 	struct intake_endpoint *eps;    /* one per gateway, the handlers' ctx */
 	struct http_server *srv, *admin;
 };
@@ -161,6 +163,9 @@ start_workers(struct serve *s)
 	pthread_cond_init(&s->tk.cv, NULL);
 	if (pthread_create(&s->tk.thread, NULL, ticker_run, &s->tk) != 0)
 		fatal("cannot start the service-level thread");
+	/* Idle while the config names no hub; a reload that adds one starts it. */
+	if ((s->hub = ticket_hub_start(s->live, s->st, s->dv)) == NULL)
+		fatal("cannot start the hub thread");
 }
 
 static void
@@ -206,7 +211,7 @@ start_listener(struct serve *s)
 	}
 	add_route(routes, &n, max, (struct http_route){ "/api/v1/", HTTP_GET | HTTP_POST,
 	    agency_api_handler, &s->actx });
-	add_route(routes, &n, max, (struct http_route){ "/open311/v2/", HTTP_GET,
+	add_route(routes, &n, max, (struct http_route){ "/open311/v2/", HTTP_GET | HTTP_POST,
 	    agency_open311_handler, &s->actx });
 	add_route(routes, &n, max, (struct http_route){ "/healthz", HTTP_GET | HTTP_HEAD,
 	    intake_health_handler, &s->ix });
@@ -302,6 +307,7 @@ stop_all(struct serve *s)
 	pthread_cond_broadcast(&s->tk.cv);
 	pthread_mutex_unlock(&s->tk.mu);
 	pthread_join(s->tk.thread, NULL);
+	ticket_hub_stop(s->hub);
 	deliver_stop(s->dv);
 	fetch_cleanup();
 	store_commit_stats(s->st, &commits, &txs);

@@ -250,6 +250,8 @@ static const struct scalar scalars[] = {
 	  .max = 100000, .ldef = 30, .off = F(open311_per_minute) },
 	{ .group = "open311", .name = "burst", .kind = K_INT, .min = 1, .max = 100000,
 	  .ldef = 10, .off = F(open311_burst) },
+	{ .group = "open311", .name = "receipt_sms", .kind = K_BOOL, .ldef = 0,
+	  .off = F(open311_receipt_sms) },
 	{ .group = "guard", .name = "complaints_per_hour", .kind = K_INT, .min = 0, .max = 3600,
 	  .ldef = 10, .off = F(guard_complaints_per_hour) },
 	{ .group = "guard", .name = "burst", .kind = K_INT, .min = 1, .max = 1000,
@@ -274,13 +276,23 @@ static const struct scalar scalars[] = {
 	  .off = F(routing_stemming) },
 	{ .group = "routing", .name = "dictionary", .kind = K_STR, .min = 1, .max = 4000,
 	  .sdef = "/usr/share/hunspell/id_ID", .off = F(routing_dictionary) },
+	{ .group = "hub", .name = "url", .kind = K_STR, .min = 8, .max = 512,
+	  .sdef = NULL, .required = 1, .check = check_url, .off = F(hub_url) },
+	{ .group = "hub", .name = "api_key", .kind = K_STR, .min = 1, .max = 256,
+	  .sdef = NULL, .required = 1, .off = F(hub_api_key) },
+	{ .group = "hub", .name = "poll_seconds", .kind = K_INT, .min = 1, .max = 86400,
+	  .ldef = 300, .off = F(hub_poll_seconds) },
+	{ .group = "hub", .name = "poll_max_seconds", .kind = K_INT, .min = 1, .max = 604800,
+	  .ldef = 3600, .off = F(hub_poll_max_seconds) },
+	{ .group = "hub", .name = "send_phone", .kind = K_BOOL, .ldef = 0,
+	  .off = F(hub_send_phone) },
 };
 #undef F
 
 /* Groups of scalars, parents before children; their members come from scalars[]. */
 static const char *const scalar_groups[] = {
 	"server", "admin", "store", "retention", "sms", "ussd", "guard", "delivery", "sms_sender", "service_levels",
-	"open311", "email", "inbox", "routing",
+	"open311", "email", "inbox", "routing", "hub",
 	"gateways", "gateways.kannel", "gateways.africastalking", "gateways.twilio",
 	"gateways.vonage", "gateways.infobip", "gateways.generic"
 };
@@ -304,6 +316,7 @@ static const char *const secret_paths[] = {
 	"gateways.infobip.secret", "gateways.infobip.secret_next",
 	"gateways.generic.secret", "gateways.generic.secret_next",
 	"sms_sender.password", "email.password",
+	"hub.api_key",
 };
 static const char *const agency_secret_keys[] = {
 	"webhook_secret", "webhook_secret_next", "token_sha256", "tokens"
@@ -637,6 +650,13 @@ group_known(const char *group, const char **known, size_t max)
 		known[n++] = "directions";
 		known[n++] = "thanks";
 	}
+	if (strcmp(group, "open311") == 0 && n < max)
+		known[n++] = "partners";
+	if (strcmp(group, "hub") == 0 && n + 2 < max) {
+		known[n++] = "categories";
+		known[n++] = "agencies";
+		known[n++] = "services";
+	}
 	if (strcmp(group, "guard") == 0 && n + 1 < max) {
 		known[n++] = "blocklist";
 		known[n++] = "autoreply";
@@ -937,6 +957,12 @@ conf_gsm_ok(struct loader *ld, const config_setting_t *s, const char *where,
 /* 1 when v is 64 lower-case hex digits (a SHA-256 as sha256sum prints it). */
 static int
 is_sha256_hex(const char *v)
+{
+	return conf_sha256_hex(v);
+}
+
+int
+conf_sha256_hex(const char *v)
 {
 	size_t i;
 
@@ -1779,10 +1805,12 @@ load(const config_t *cfg, const char *path, unsigned flags, struct conf_errors *
 	rules_load_regions(&ld, cfg);
 	rules_load_rules(&ld, cfg);
 	rules_load_routing(&ld, cfg);
+	partners_load(&ld, cfg);
 	rules_check_words(&ld);
 	spellings_load(&ld, cfg);
 	replies_load(&ld, cfg);
 	load_status_notes(&ld, cfg);
+	hub_load(&ld, cfg);
 	if (!(flags & CONF_DEMO))
 		check_demo(&ld, config_root_setting(cfg), "");
 	ld.c->inbox_demo = (flags & CONF_DEMO) != 0;
@@ -2448,6 +2476,7 @@ conf_free(struct conf *c)
 		for (j = 0; j < LANG_N; j++)
 			free(rule->label[j]);
 	}
+	partners_free(c);
 	free(c->rules);
 	free_words(c->routing_outside, c->nrouting_outside);
 	free_words(c->routing_directions, c->nrouting_directions);
@@ -2466,6 +2495,7 @@ conf_free(struct conf *c)
 		free(c->spellings[i].to);
 	}
 	free(c->spellings);
+	hub_free(c);
 	for (i = 0; i < ARRAY_LEN(scalars); i++)
 		if (scalars[i].kind == K_STR)
 			free(*(char **)(void *)((char *)c + scalars[i].off));

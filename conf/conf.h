@@ -188,6 +188,41 @@ struct conf_rule {
 	 */
 	char **weak;
 	size_t nweak;
+	/* Open311 attributes of this service (attributes = ( ... )), none by default */
+	struct conf_attr *attrs;
+	size_t nattrs;
+};
+
+/*
+ * A rule's Open311 attribute (rules[].attributes, conf/partners.c): what
+ * a partner system may send with a complaint of that service as
+ * attribute[code]=value (GeoReport v2 service definitions).
+ */
+enum conf_attr_type {
+	ATTR_STRING, ATTR_NUMBER, ATTR_DATETIME, ATTR_TEXT, ATTR_SINGLEVALUELIST,
+	ATTR_MULTIVALUELIST
+};
+#define CONF_ATTR_VALUES_MAX    50      /* values of a list attribute */
+#define CONF_ATTRS_MAX          20      /* attributes of a rule */
+struct conf_attr {
+	char *code;             /* [A-Za-z0-9_-], unique in its rule */
+	char *description;      /* what the partner's form asks */
+	enum conf_attr_type type;
+	int required;
+	char **values;          /* the list types' allowed values, else none */
+	size_t nvalues;
+	int line;
+};
+
+/* "string", "number", ...: GeoReport's datatype names. */
+const char *conf_attr_type_name(enum conf_attr_type t);
+
+/* open311.partners: a system that may POST complaints (conf/partners.c) */
+struct conf_partner {
+	char *id;               /* [a-z0-9_-]+, unique: recorded on its complaints */
+	char *name;
+	char *key_sha256;       /* lower-case hex SHA-256 of its api_key, unique */
+	int line;
 };
 
 /* spellings = { yg = "yang"; ... }: an SMS spelling and the word it stands for */
@@ -195,6 +230,12 @@ struct conf_spelling {
 	char *from;             /* folded upper-case, one word: "YG" */
 	char *to;               /* folded upper-case, one word: "YANG" */
 	int line;
+};
+
+/* hub.services: a local category (rule keyword) and the hub's service_code for it. */
+struct conf_hub_service {
+	char *category;
+	char *code;
 };
 
 struct conf {
@@ -327,6 +368,10 @@ struct conf {
 	                                   address left out; 1: both, masked (sms/pii.h) */
 	int open311_per_minute;         /* requests per minute per client address, default 30 */
 	int open311_burst;              /* requests at once per client address, default 10 */
+	int open311_receipt_sms;        /* 1: a partner's complaint with a phone gets the
+	                                   receipt SMS; default 0 */
+	struct conf_partner *partners;  /* open311.partners: who may POST complaints */
+	size_t npartners;
 
 	/* inbox: the web inbox's logins (web/auth.h) */
 	int inbox_session_idle;         /* seconds a session lives unused, default 1800 */
@@ -375,6 +420,24 @@ struct conf {
 	struct conf_notes status_notes[LANG_N][CONF_STATUSES];
 
 	char *log_level;        /* "debug", "info" (default), "warn" */
+
+	/*
+	 * hub: an Open311 GeoReport v2 hub (LAPOR!-SP4N style) that chosen
+	 * tickets are forwarded to and followed at (conf/hub.c, ticket/hub.h).
+	 * Off when hub_url is NULL (no hub group).
+	 */
+	char *hub_url;                  /* ends in '/' (added at load): "requests.json"
+	                                   and the rest are appended to it */
+	char *hub_api_key;              /* secret (the secrets file may hold it) */
+	int hub_poll_seconds;           /* first wait between polls of a ticket, default 300 */
+	int hub_poll_max_seconds;       /* the doubling wait's cap, default 3600 */
+	int hub_send_phone;             /* 1: the reporter's number goes to the hub */
+	char **hub_categories;          /* rule keywords (as the rules spell them) */
+	size_t nhub_categories;
+	char **hub_agencies;            /* agency ids */
+	size_t nhub_agencies;
+	struct conf_hub_service *hub_services;  /* category -> hub service code */
+	size_t nhub_services;
 
 	/* secrets = "FILE": the secret settings kept apart (conf_load_file) */
 	char *secrets_path;     /* as resolved, or NULL when the config names none */
@@ -445,6 +508,16 @@ const char *conf_email_check(const char *s);
  */
 size_t conf_status_notes(const struct conf *c, enum lang l, const char *status,
     const char *const **out);
+
+/*
+ * The hub service code a new ticket of category `keyword` ("" for triage)
+ * at agency `agency` is forwarded with: hub.services[keyword], else the
+ * keyword itself, when the keyword is in hub.categories or the agency in
+ * hub.agencies (a ticket of no category, forwarded by its agency:
+ * "TRIAGE", which an Aduan hub routes by the text).
+ * NULL when the ticket stays local (or there is no hub).  Borrowed from c.
+ */
+const char *conf_hub_code(const struct conf *c, const char *keyword, const char *agency);
 
 /* ---- filling templates (conf/replies.c) ---- */
 

@@ -100,10 +100,29 @@ void rules_check_words(struct loader *ld);
 /* 1 when w (folded, one word) is a command word (STATUS, CEK, ...). */
 int rules_command_word(const char *w);
 
+/* ---- Open311 partners and attributes (conf/partners.c) ---- */
+
+/* open311.partners = ( ... ); after the scalars. */
+void partners_load(struct loader *ld, const config_t *cfg);
+/* rules[i].attributes of element e, into r; called by rules_load_rules. */
+void partners_load_attrs(struct loader *ld, const config_setting_t *e, const char *where,
+    struct conf_rule *r);
+/* 1 when v is 64 lower-case hex digits (a SHA-256 as sha256sum prints it). */
+int conf_sha256_hex(const char *v);
+/* Frees what partners_load and partners_load_attrs gave c. */
+void partners_free(struct conf *c);
+
 /* ---- SMS spellings (conf/spellings.c) ---- */
 
 /* spellings = { yg = "yang"; ... }: after rules (command words). */
 void spellings_load(struct loader *ld, const config_t *cfg);
+
+/* ---- forwarding to a hub (conf/hub.c) ---- */
+
+/* hub = { ... }: categories, agencies, services; after rules and agencies. */
+void hub_load(struct loader *ld, const config_t *cfg);
+/* Frees what hub_load() added to c (the scalars are conf_free()'s). */
+void hub_free(struct conf *c);
 
 /* ---- reply templates (conf/replies.c) ---- */
 

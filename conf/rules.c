@@ -39,7 +39,7 @@ static const char *const command_words[] = {
 static const char *const region_keys[] = { "id", "name", "keywords", NULL };
 static const char *const rule_keys[] = {
 	"keyword", "aliases", "aliases_en", "agency", "label", "regional",
-	"unless", "weak", NULL
+	"unless", "weak", "attributes", NULL
 };
 static const char *const label_keys[] = { "id", "en", NULL };
 static const char *const regional_keys[] = { "region", "agency", NULL };
@@ -546,6 +546,7 @@ rules_load_rules(struct loader *ld, const config_t *cfg)
 		}
 		load_label(ld, e, where, r);
 		load_regional(ld, e, where, r);
+		partners_load_attrs(ld, e, where, r);
 	}
 }
 

@@ -315,7 +315,7 @@ store_gauges(struct intake *ix, int64_t now, struct metrics_out *out)
 static void
 declare_delivery_counters(void)
 {
-	static const char *const kinds[] = { "sms", "webhook", "email" };
+	static const char *const kinds[] = { "sms", "webhook", "email", "hub" };
 	static const char *const outcomes[] = { "sent", "retry", "dead" };
 	size_t k, o;
 

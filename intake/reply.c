@@ -125,6 +125,26 @@ reply_date(int64_t t, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "%02d/%02d/%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
 }
 
+/*
+ * Template r, then for a ticket forwarded to a hub its tracking number on
+ * a line of its own ("\nLapor: 123456", GSM-7: a line feed is one
+ * character), so that the citizen can quote either number.  The number is
+ * left out only when the buffer cannot hold it whole.
+ */
+static void
+status_render(struct intake *ix, enum lang l, enum conf_reply r, const struct reply_vars *v,
+    const char *hub_id, char *out, size_t outsz)
+{
+	size_t n;
+
+	reply_render(ix, l, r, v, out, outsz);
+	if (hub_id == NULL || *hub_id == '\0')
+		return;
+	n = strlen(out);
+	if (n + sizeof "\nLapor: " + strlen(hub_id) <= outsz)
+		(void)snprintf(out + n, outsz - n, "\nLapor: %s", hub_id);
+}
+
 /* Trims note (in place) at a word boundary until the status reply fits. */
 void
 reply_status(struct intake *ix, enum lang l, const struct store_complaint *c, char *note,
@@ -142,12 +162,12 @@ reply_status(struct intake *ix, enum lang l, const struct store_complaint *c, ch
 	reply_var(&v, "agency", reply_agency_short(conf, c->agency));
 	reply_var(&v, "date", date);
 	if (note == NULL || *note == '\0') {
-		reply_render(ix, l, REPLY_STATUS, &v, out, outsz);
+		status_render(ix, l, REPLY_STATUS, &v, c->hub_id, out, outsz);
 		return;
 	}
 	reply_var(&v, "note", note);
 	for (;;) {
-		reply_render(ix, l, REPLY_STATUS_NOTE, &v, out, outsz);
+		status_render(ix, l, REPLY_STATUS_NOTE, &v, c->hub_id, out, outsz);
 		n = strlen(note);
 		if (reply_parts(out) <= REPLY_MAX_PARTS || n <= 3)
 			return;

@@ -66,6 +66,8 @@ struct deliver {
 struct attempt {
 	struct send_result r;
 	long status;            /* 0: none (SMS, or no answer) */
+	char hub_id[64];        /* kind "hub": the hub's service_request_id, or "" */
+	char hub_token[128];    /* kind "hub": its token when it gave no id yet */
 };
 
 static int64_t
@@ -272,6 +274,184 @@ webhook(const struct conf *c, const struct store_outbox_row *row, int64_t now,
 	free(body);
 }
 
+/* ---- hub ---------------------------------------------------------------- */
+
+/*
+ * A string (or number) member of the first object of a GeoReport answer
+ * ([{"service_request_id": ...}] or [{"code": 400, "description": ...}])
+ * into out, cut to fit; "" when none.
+ */
+static void
+georeport_member(const char *body, size_t len, const char *name, char *out, size_t outsz)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	json_t *o = json_is_array(j) ? json_array_get(j, 0) : j;
+	json_t *v = json_is_object(o) ? json_object_get(o, name) : NULL;
+
+	out[0] = '\0';
+	if (json_is_string(v)) {
+		const char *t = json_string_value(v);
+		size_t n = utf8_cut(t, strlen(t), outsz - 1);
+
+		memcpy(out, t, n);
+		out[n] = '\0';
+	} else if (json_is_integer(v))
+		(void)snprintf(out, outsz, "%lld", (long long)json_integer_value(v));
+	json_decref(j);
+}
+
+/* Appends "&name=value" (the first without '&'), both URL-encoded, to *out. */
+static void
+form_add(char **out, size_t *len, const char *name, const char *value)
+{
+	char *en = fetch_escape(name, strlen(name)), *ev = fetch_escape(value, strlen(value));
+	size_t n = strlen(en), e = strlen(ev);
+
+	*out = xrealloc(*out, *len + n + e + 3);
+	if (*len > 0)
+		(*out)[(*len)++] = '&';
+	memcpy(*out + *len, en, n);
+	*len += n;
+	(*out)[(*len)++] = '=';
+	memcpy(*out + *len, ev, e + 1);
+	*len += e;
+	free(en);
+	free(ev);
+}
+
+/*
+ * The form POSTed to the hub: api_key, then each member of the row's JSON
+ * object (ticket/hub.c wrote the fields).  NULL when the body is not an
+ * object of strings.  Caller frees.
+ */
+static char *
+hub_form(const struct conf *c, const struct store_outbox_row *row)
+{
+	json_t *j = json_loads(row->body != NULL ? row->body : "", 0, NULL), *v;
+	const char *k;
+	char *out = NULL;
+	size_t len = 0;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	form_add(&out, &len, "api_key", c->hub_api_key);
+	json_object_foreach(j, k, v) {
+		if (!json_is_string(v)) {
+			free(out);
+			json_decref(j);
+			return NULL;
+		}
+		form_add(&out, &len, k, json_string_value(v));
+	}
+	json_decref(j);
+	return out;
+}
+
+/*
+ * POSTs a forwarded ticket to {hub.url}requests.json: the form of the
+ * row's JSON fields (ticket/hub.c wrote them) after the api_key, with the row's key as
+ * Idempotency-Key, so a repeat after a timeout is the same request to the
+ * hub.  2xx with a service_request_id (or a token) is done; 5xx, 429 and
+ * no answer are tried again; any other answer is final, with the hub's
+ * own description of what is wrong.
+ */
+static void
+hub(const struct conf *c, const struct store_outbox_row *row, struct attempt *a)
+{
+	struct fetch_req req = { 0 };
+	struct fetch_res res;
+	char idem[200], why[FETCH_QUOTE_MAX + 1], desc[200], *url, *body;
+	const char *hdrs[] = { idem, "Accept: application/json", "User-Agent: aduan", NULL };
+	size_t ulen;
+
+	if (c->hub_url == NULL || c->hub_api_key == NULL) {
+		outcome(a, SEND_FAIL, "no hub in the config (hub.url, hub.api_key): nowhere to "
+		    "forward it");
+		return;
+	}
+	if ((body = hub_form(c, row)) == NULL) {
+		outcome(a, SEND_FAIL, "outbox row %" PRId64 ": the body is not a JSON object of "
+		    "strings", row->id);
+		return;
+	}
+	ulen = strlen(c->hub_url) + sizeof "requests.json";
+	url = xmalloc(ulen);
+	(void)snprintf(url, ulen, "%srequests.json", c->hub_url);
+	snprintf(idem, sizeof idem, "Idempotency-Key: %s", row->idem_key);
+	req.method = "POST";
+	req.url = url;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = body;
+	req.body_len = strlen(body);
+	req.headers = hdrs;
+	req.timeout_s = c->delivery_timeout;
+	req.max_response = ANSWER_MAX;
+	if (fetch(&req, &res) == -1 && !(res.status >= 200 && res.status <= 299))
+		outcome(a, SEND_RETRY, "%s", res.error);
+	else {
+		a->status = res.status;
+		fetch_quote(res.body, res.body_len, why, sizeof why);
+		if (res.status >= 200 && res.status <= 299) {
+			georeport_member(res.body, res.body_len, "service_request_id", a->hub_id,
+			    sizeof a->hub_id);
+			if (a->hub_id[0] == '\0')
+				georeport_member(res.body, res.body_len, "token", a->hub_token,
+				    sizeof a->hub_token);
+			if (a->hub_id[0] != '\0' || a->hub_token[0] != '\0')
+				outcome(a, SEND_OK, "%s", "");
+			else
+				outcome(a, SEND_RETRY, "HTTP %ld without a service_request_id or "
+				    "token: %s", res.status, why);
+		} else if (res.status == 429 || (res.status >= 500 && res.status <= 599))
+			outcome(a, SEND_RETRY, "HTTP %ld: %s", res.status, why);
+		else {
+			georeport_member(res.body, res.body_len, "description", desc, sizeof desc);
+			outcome(a, SEND_FAIL, "HTTP %ld from the hub: %s", res.status,
+			    desc[0] != '\0' ? desc : why);
+		}
+	}
+	fetch_res_clear(&res);
+	free(body);
+	free(url);
+}
+
+/*
+ * The hub took the ticket: its id kept with the ticket, a "forwarded"
+ * event in the history, the row sent, in one transaction.  0, -1.
+ */
+static int
+hub_sent(const struct conf *c, struct store *s, const struct store_outbox_row *row,
+    const struct attempt *a, int64_t now)
+{
+	struct store_event_new e = { 0 };
+	char note[256];
+
+	if (row->complaint_id == 0)
+		return store_outbox_sent(s, row->id, now, NULL);
+	if (a->hub_id[0] != '\0')
+		(void)snprintf(note, sizeof note, "forwarded to the hub: request %s", a->hub_id);
+	else
+		(void)snprintf(note, sizeof note, "forwarded to the hub: token %s (no request "
+		    "id yet)", a->hub_token);
+	e.complaint_id = row->complaint_id;
+	e.at = now;
+	e.actor = "aduan";
+	e.note = note;
+	e.action = "forwarded";
+	if (store_begin(s) != 0)
+		return -1;
+	if (store_hub_forwarded(s, row->complaint_id, a->hub_id, a->hub_token, now,
+	    now + c->hub_poll_seconds, c->hub_poll_seconds) != 0 ||
+	    store_event_put(s, &e) != 0 ||
+	    store_outbox_sent(s, row->id, now, a->hub_id[0] != '\0' ? a->hub_id : NULL) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s);
+}
+
 /* ---- email -------------------------------------------------------------- */
 
 /* The address in "Name <a@b>" or "a@b", trimmed, into out; 0, or -1. */
@@ -461,6 +641,9 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	} else if (strcmp(row->kind, "email") == 0) {
 		email(c, row, &a);
 		snprintf(who, sizeof who, "email to agency %s", row->recipient);
+	} else if (strcmp(row->kind, "hub") == 0) {
+		hub(c, row, &a);
+		snprintf(who, sizeof who, "ticket to the hub");
 	} else {
 		outcome(&a, SEND_FAIL, "unknown kind '%s'", row->kind);
 		snprintf(who, sizeof who, "%s", row->kind);
@@ -474,12 +657,16 @@ attempt_row(const struct conf *c, struct store *s, const struct store_outbox_row
 	    (n < c->delivery_max_attempts || waits) ? "retry" : "dead";
 	/* Bounded labels: a kind this build does not know counts as "other". */
 	metrics_count("aduan_delivery_attempts_total", 1, "kind", strcmp(row->kind, "sms") == 0 ||
-	    strcmp(row->kind, "webhook") == 0 || strcmp(row->kind, "email") == 0 ? row->kind :
+	    strcmp(row->kind, "webhook") == 0 || strcmp(row->kind, "email") == 0 ||
+	    strcmp(row->kind, "hub") == 0 ? row->kind :
 	    "other", "outcome", result, NULL);
 	switch (a.r.outcome) {
 	case SEND_OK:
-		ret = store_outbox_sent(s, row->id, now,
-		    a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL);
+		if (strcmp(row->kind, "hub") == 0)
+			ret = hub_sent(c, s, row, &a, now);
+		else
+			ret = store_outbox_sent(s, row->id, now,
+			    a.r.provider_id[0] != '\0' ? a.r.provider_id : NULL);
 		if (a.status != 0)
 			log_info("outbox %" PRId64 " %s: sent, %s %ld, attempt %d, %" PRId64
 			    " ms", row->id, who, strcmp(row->kind, "email") == 0 ? "SMTP" : "HTTP",

@@ -1,9 +1,13 @@
 /*
  * deliver: the delivery policy and the workers that carry outbox rows out
  * of Aduan: agency webhooks (signed JSON), SMS (gateway_send in
- * gateway/gateway.h) and email to agencies (SMTP through net/fetch.h's
+ * gateway/gateway.h), email to agencies (SMTP through net/fetch.h's
  * fetch_mail; the message is the row's body as ticket/mail.h wrote it, its
- * envelope the From, To and Cc addresses in it).
+ * envelope the From, To and Cc addresses in it) and tickets forwarded to
+ * the hub (an Open311 POST to {hub.url}requests.json, the api_key put in
+ * front of the row's form; the hub's service_request_id stored with the
+ * ticket and a "forwarded" event, in one transaction; README "Forwarding
+ * to a hub").
  *
  * At least once: a row is claimed with a lease, attempted, then marked
  * sent, retried later, or dead.  Retries back off exponentially with

@@ -79,6 +79,8 @@ store_complaint_clear(struct store_complaint *c)
 	free(c->location);
 	free(c->description);
 	free(c->route_explain);
+	free(c->partner_details);
+	c->partner_details = NULL;
 	c->location = NULL;
 	c->description = NULL;
 	c->route_explain = NULL;
@@ -137,6 +139,7 @@ event_plain(struct store *s, int64_t complaint_id, int64_t at, const char *actor
 static int
 complaint_insert(struct store *s, struct store_complaint *c, const char *routed_note)
 {
+	struct store_event_new received = { 0 };
 	struct stmt q;
 	int64_t id;
 
@@ -170,7 +173,13 @@ complaint_insert(struct store *s, struct store_complaint *c, const char *routed_
 	if (stmt_run(&q) == -1)
 		goto fail;
 	id = (int64_t)sqlite3_last_insert_rowid(s->db);
-	if (event_plain(s, id, c->created_at, "citizen", c->status, NULL) == -1)
+	/* From a partner system: its id is who handed the citizen's complaint in. */
+	received.complaint_id = id;
+	received.at = c->created_at;
+	received.actor = "citizen";
+	received.status = c->status;
+	received.by = c->partner[0] != '\0' ? c->partner : NULL;
+	if (event_insert(s, &received) == -1)
 		goto fail;
 	if (routed_note != NULL &&
 	    event_plain(s, id, c->created_at, "aduan", "routed", routed_note) == -1)
@@ -227,6 +236,9 @@ complaints_row(sqlite3_stmt *st, struct store_complaint *c)
 	c->reminded_at = (int64_t)sqlite3_column_int64(st, 18);
 	(void)str_copy(c->config_hash, sizeof c->config_hash, col_str(st, 19));
 	(void)str_copy(c->duplicate_of, sizeof c->duplicate_of, col_str(st, 20));
+	(void)str_copy(c->partner, sizeof c->partner, col_str(st, 21));
+	c->partner_details = col_dup(st, 22);
+	(void)str_copy(c->hub_id, sizeof c->hub_id, col_str(st, 23));
 }
 
 int

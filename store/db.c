@@ -320,6 +320,48 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS outbox_complaint ON outbox(complaint_id)"
 	"  WHERE complaint_id IS NOT NULL;"
 	"PRAGMA user_version = 11;",
+
+	/*
+	 * 12: complaints from partner systems (Open311 POST, agency/open311.c).
+	 * complaint_partner: which partner filed a complaint and what else its
+	 * request carried (a JSON object: attributes, media_url, contact
+	 * fields), kept as long as the complaint.  partner_keys: each
+	 * partner's Idempotency-Key and the ticket it created, unique per
+	 * partner, written in the same transaction as the ticket; `aduan
+	 * purge` drops them with the messages (never younger than
+	 * STORE_DEDUP_KEEP).  Tables, not columns, as in 9.
+	 */
+	"CREATE TABLE IF NOT EXISTS complaint_partner ("
+	"  complaint_id INTEGER PRIMARY KEY REFERENCES complaints(id),"
+	"  partner TEXT NOT NULL,"
+	"  details TEXT);"
+	"CREATE TABLE IF NOT EXISTS partner_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL,"
+	"  ticket TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE(partner, idem_key));"
+	"PRAGMA user_version = 12;",
+
+	/*
+	 * 13: forwarding to a hub (store.h, "hub").  One row per ticket
+	 * forwarded: the hub's service_request_id (or, while the hub has
+	 * only given a token, the token), and the following of its status:
+	 * what was last applied (seen), when to ask next and the wait that
+	 * doubles while nothing changes.  A table, not columns, as in 9: the
+	 * step can run again, and the poll walks its own index.
+	 */
+	"CREATE TABLE IF NOT EXISTS hub_requests ("
+	"  complaint_id INTEGER PRIMARY KEY REFERENCES complaints(id),"
+	"  hub_id TEXT NOT NULL DEFAULT '',"
+	"  token TEXT NOT NULL DEFAULT '',"
+	"  forwarded_at INTEGER NOT NULL,"
+	"  seen TEXT NOT NULL DEFAULT '',"
+	"  next_poll_at INTEGER NOT NULL,"
+	"  poll_interval INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS hub_requests_due ON hub_requests(next_poll_at);"
+	"PRAGMA user_version = 13;",
 };
 
 
@@ -339,6 +381,8 @@ static const char *const migration_what[] = {
 	"the agency side: event details, duplicate links",
 	"the web inbox: accounts, sessions, failed logins, audit log",
 	"indexes on messages and outbox by complaint",
+	"complaints from partner systems (Open311 POST) and their idempotency keys",
+	"forwarding to a hub: the hub's ids and status polls",
 };
 
 _Static_assert(ARRAY_LEN(migration_what) == ARRAY_LEN(migrations),
@@ -361,6 +405,8 @@ const char *const db_sql[ST_NSTMTS] = {
 static const char *const *const sql_tables[] = {
 	db_sql, messages_sql, complaints_sql, phones_sql, ussd_sql, outbox_sql,
 	listing_sql, parts_sql, reports_sql, guard_sql, accounts_sql, inbox_sql,
+	partners_sql,
+	hub_sql,
 };
 
 /* The SQL of statement id, from the table that has it (a programming error if not one). */

@@ -284,7 +284,7 @@ pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint 
 		if (c != NULL)
 			complaints_row(l.st, c);
 		if (note != NULL && notesz > 0)
-			(void)str_copy(note, notesz, col_str(l.st, 21)); /* after COMPLAINT_COLS */
+			(void)str_copy(note, notesz, col_str(l.st, COMPLAINT_NCOLS));
 		ret = sqlite3_column_int64(l.st, 0) == id || id == 0 ? 1 : 0;
 	}
 	ret = pub_result(s, stmt_end(&l, ret));

@@ -20,6 +20,10 @@
  *   sessions        web inbox sessions that ended (expired or idle) before
  *                   the cutoff.
  *   login_failures  failed logins before the cutoff.
+ *   partner_keys    partners' Idempotency-Keys (Open311 POST) made before
+ *                   the messages' cutoff, so never younger than
+ *                   STORE_DEDUP_KEEP: a partner's retry within it finds
+ *                   its first ticket.  The complaint keeps its partner.
  *
  * Complaints, events, event details, links and the audit log are never
  * deleted.  The statements are prepared per call (a purge runs once a
@@ -44,6 +48,7 @@ static const struct {
 	[STORE_PURGE_USSD] = { "ussd_sessions", "updated_at < ?1", 0 },
 	[STORE_PURGE_SESSIONS] = { "sessions", "expires_at <= ?1 OR last_seen < ?1", 0 },
 	[STORE_PURGE_LOGIN_FAILURES] = { "login_failures", "at < ?1", 0 },
+	[STORE_PURGE_PARTNER_KEYS] = { "partner_keys", "created_at < ?1", 1 },
 };
 
 const char *
@@ -64,6 +69,7 @@ store_purge_plan(int64_t now, int messages_days, int outbox_days, int sessions_d
 		keep = (int64_t)messages_days * 86400;
 		p->before[STORE_PURGE_MESSAGES] = now - (keep > STORE_DEDUP_KEEP ? keep :
 		    STORE_DEDUP_KEEP);
+		p->before[STORE_PURGE_PARTNER_KEYS] = p->before[STORE_PURGE_MESSAGES];
 	}
 	if (outbox_days > 0)
 		p->before[STORE_PURGE_OUTBOX] = now - (int64_t)outbox_days * 86400;
@@ -176,6 +182,7 @@ store_purge_batch(struct store *s, enum store_purge_kind k, int64_t before, int6
 	switch (k) {
 	case STORE_PURGE_MESSAGES:
 	case STORE_PURGE_OUTBOX:
+	case STORE_PURGE_PARTNER_KEYS:
 		return purge_by_id(s, k, before, cursor);
 	case STORE_PURGE_USSD:
 		return store_ussd_purge(s, before);

@@ -162,6 +162,10 @@ struct store_complaint {
 	int64_t reminded_at;    /* the one overdue reminder was queued then */
 	char config_hash[24];   /* version of the config that routed it (conf.hash) */
 	char duplicate_of[9];   /* rejected as a duplicate: the original's ticket, else "" */
+	/* from a partner system (Open311 POST): its id, else ""; see store_partner_add */
+	char partner[64];
+	char *partner_details;  /* heap, may be NULL: the JSON object store_partner_add kept */
+	char hub_id[64];        /* forwarded: the hub's service_request_id, else "" */
 };
 
 void store_complaint_clear(struct store_complaint *c);
@@ -334,7 +338,8 @@ long store_outbox_pending(struct store *s, const char *kind);
  * when its lease (next_attempt_at) has passed: delivery is at least once.
  * Kinds: "sms" (recipient: E.164), "webhook" (recipient: agency id), "email"
  * (recipient: agency id; the body is the whole message, its envelope read
- * from its From, To and Cc: ticket/mail.h).
+ * from its From, To and Cc: ticket/mail.h), "hub" (recipient "hub"; the
+ * body is the form POSTed to the hub without its api_key: ticket/hub.h).
  */
 
 struct store_outbox_row {
@@ -944,6 +949,7 @@ enum store_purge_kind {
 	STORE_PURGE_USSD,               /* USSD sessions */
 	STORE_PURGE_SESSIONS,           /* ended web inbox sessions */
 	STORE_PURGE_LOGIN_FAILURES,     /* failed logins */
+	STORE_PURGE_PARTNER_KEYS,       /* partners' Idempotency-Keys, with the messages */
 	STORE_PURGE_N
 };
 
@@ -962,7 +968,8 @@ struct store_purge_plan {
 
 /*
  * The cutoffs at `now` for retention settings in days (0: keep forever):
- * messages_days for messages (never less than STORE_DEDUP_KEEP),
+ * messages_days for messages and partners' idempotency keys (never less
+ * than STORE_DEDUP_KEEP),
  * outbox_days for the outbox, sessions_days for USSD and web sessions and
  * failed logins.  Pure.
  */
@@ -980,6 +987,32 @@ long long store_purge_count(struct store *s, enum store_purge_kind k, int64_t be
  */
 long store_purge_batch(struct store *s, enum store_purge_kind k, int64_t before,
     int64_t *cursor);
+
+/* ---- partner systems (partners.c): complaints filed through Open311 POST ----
+ *
+ * A complaint store_complaint_add*() stored with c->partner set has its
+ * "received" event's by set to the partner's id; store_partner_add()
+ * keeps the partner and what else its request carried, in the same
+ * transaction.  The complaint's reads (store_complaint_get, the listings)
+ * then fill partner and partner_details.
+ */
+
+/*
+ * Records that complaint_id came from partner, with details (a JSON
+ * object as text, NULL for none), and, when idem_key is not NULL, that
+ * partner's Idempotency-Key idem_key made ticket.  Inside the caller's
+ * transaction.  1 done, 0 the key is taken already (nothing written: roll
+ * back), -1 error.
+ */
+int store_partner_add(struct store *s, int64_t complaint_id, const char *ticket,
+    const char *partner, const char *idem_key, const char *details, int64_t at);
+
+/*
+ * The ticket an earlier request of partner with idem_key created: 1 found
+ * (ticket written), 0 none, -1 error.
+ */
+int store_partner_key_find(struct store *s, const char *partner, const char *idem_key,
+    char ticket[9]);
 
 /* ---- backup (backup.c) -------------------------------------------------
  * `aduan backup`: its own connections, never a struct store, so it runs
@@ -1005,5 +1038,46 @@ struct store_backup_info {
  */
 int store_backup(const char *db_path, const char *dest, struct store_backup_info *out,
     char *err, size_t errsz);
+
+/* ---- hub: tickets forwarded to an Open311 hub (migration 12) ------------
+ *
+ * A ticket forwarded to the hub (outbox kind "hub") gets one row: the
+ * hub's service_request_id, shown with the ticket (store_complaint.hub_id),
+ * or while the hub has only given a token, the token; and the following of
+ * the hub's status (ticket/hub.h): what was last applied ("seen", the
+ * poller's own fingerprint), when to ask next, and the wait then.
+ */
+
+struct store_hub_link {
+	int64_t complaint_id;
+	char ticket[9];
+	char hub_id[64];                /* "" while only a token is known */
+	char token[128];                /* "" when the hub answered with an id */
+	char seen[512];                 /* the poller's fingerprint of what it applied */
+	int64_t next_poll_at;
+	int interval;                   /* seconds of the current wait */
+};
+
+/*
+ * The hub took the forwarded complaint: hub_id (or token, hub_id "") kept,
+ * polls from next_at every interval seconds.  A second answer for the same
+ * complaint (a repeat) updates hub_id and token only.  0, -1.
+ */
+int store_hub_forwarded(struct store *s, int64_t complaint_id, const char *hub_id,
+    const char *token, int64_t now, int64_t next_at, int interval);
+
+/*
+ * Links due at `now` (next_poll_at <= now) whose complaint is not closed,
+ * rejected nor withdrawn, soonest due first, at most max: out[0..*n).  0, -1.
+ */
+int store_hub_due(struct store *s, int64_t now, struct store_hub_link *out, size_t max,
+    size_t *n);
+
+/*
+ * After a poll: next poll at next_at with the wait interval; seen and
+ * hub_id NULL leave theirs.  0, -1.
+ */
+int store_hub_polled(struct store *s, int64_t complaint_id, int64_t next_at, int interval,
+    const char *seen, const char *hub_id);
 
 #endif

@@ -128,6 +128,14 @@ enum stmt_id {
 	ST_INBOX_WEEKLY,
 	ST_INBOX_OPEN,
 	ST_INBOX_THREAD,
+	/* partners.c (Open311 POST), appended */
+	ST_PARTNER_ADD,
+	ST_PARTNER_KEY_ADD,
+	ST_PARTNER_KEY_FIND,
+	/* hub.c (forwarding to a hub), appended */
+	ST_HUB_FORWARDED,
+	ST_HUB_DUE,
+	ST_HUB_POLLED,
 	ST_NSTMTS
 };
 
@@ -143,6 +151,7 @@ extern const char *const parts_sql[ST_NSTMTS];
 extern const char *const reports_sql[ST_NSTMTS];
 extern const char *const guard_sql[ST_NSTMTS];
 extern const char *const accounts_sql[ST_NSTMTS];
+extern const char *const hub_sql[ST_NSTMTS];
 
 /*
  * The complaint columns in struct store_complaint order: complaints_row().
@@ -152,7 +161,11 @@ extern const char *const accounts_sql[ST_NSTMTS];
 	"id, ticket, phone, channel, keyword, agency, region, status, lang," \
 	" location, description, route_explain, created_at, updated_at," \
 	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash," \
-	" (SELECT duplicate_of FROM complaint_links WHERE complaint_id = complaints.id)"
+	" (SELECT duplicate_of FROM complaint_links WHERE complaint_id = complaints.id)," \
+	" (SELECT partner FROM complaint_partner WHERE complaint_id = complaints.id)," \
+	" (SELECT details FROM complaint_partner WHERE complaint_id = complaints.id)," \
+	" (SELECT hub_id FROM hub_requests WHERE complaint_id = complaints.id)"
+#define COMPLAINT_NCOLS 24      /* a query's columns after COMPLAINT_COLS start here */
 
 #define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
 
@@ -439,5 +452,6 @@ int listing_end(struct stmt *q, int ret);
  * listing connection ldb: inbox.c prepares each there for the call.
  */
 extern const char *const inbox_sql[ST_NSTMTS];
+extern const char *const partners_sql[ST_NSTMTS];
 
 #endif

@@ -709,6 +709,31 @@ test_dashboard_draws_the_store(void **state)
 	free(s);
 }
 
+/* A ticket forwarded to a hub shows the hub's tracking number; one not forwarded, none. */
+static void
+test_the_hubs_number_is_shown(void **state)
+{
+	struct t *t = *state;
+	struct store_complaint c;
+	char n[9];
+	char *s;
+	int st;
+
+	add(t, "JALAN", "dpupr", "routed", t->now - 3600, "jalan berlubang", n);
+	s = detail(t, &t->dpupr, n, 0, &st);
+	assert_int_equal(st, 200);
+	assert_not_contains(s, "Nomor di hub");
+	free(s);
+	assert_int_equal(store_complaint_get(t->f->s, n, &c), 1);
+	assert_int_equal(store_hub_forwarded(t->f->s, c.id, "700123", "", t->now, t->now + 300,
+	    300), 0);
+	store_complaint_clear(&c);
+	s = detail(t, &t->dpupr, n, 0, &st);
+	assert_int_equal(st, 200);
+	assert_contains(s, "Nomor di hub (LAPOR!)</dt><dd class=\"hub-id\">700123</dd>");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -726,6 +751,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_csv_is_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dashboard_draws_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_the_hubs_number_is_shown, setup, teardown),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -68,17 +68,17 @@ static char *al_pasar[] = { "KENDALA" };
 
 static struct conf_rule rules[] = {
 	{ "JALAN", al_jalan, 2, en_jalan, 2, A_DPUPR, rg_jalan, 1,
-	    { "Jalan & jembatan", "Roads & bridges" }, 30, NULL, 0, 0, NULL, 0 },
+	    { "Jalan & jembatan", "Roads & bridges" }, 30, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "SAMPAH", al_sampah, 1, en_sampah, 2, A_DLH, rg_sampah, 1,
-	    { "Sampah", "Waste" }, 31, NULL, 0, 0, NULL, 0 },
+	    { "Sampah", "Waste" }, 31, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "PJU", al_pju, 2, en_pju, 2, A_DISHUB, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 32, NULL, 0, 0, NULL, 0 },
+	    { "Lampu jalan", "Street lights" }, 32, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "AKTA", al_akta, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Kependudukan", "Civil registry" }, 33, NULL, 0, 0, NULL, 0 },
+	    { "Kependudukan", "Civil registry" }, 33, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "BANJIR", al_banjir, 2, en_banjir, 1, A_BPBD, NULL, 0,
-	    { "Banjir", "Flood" }, 34, NULL, 0, 0, NULL, 0 },
+	    { "Banjir", "Flood" }, 34, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "PASAR", al_pasar, 1, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Pasar", "Markets" }, 35, NULL, 0, 0, NULL, 0 },
+	    { "Pasar", "Markets" }, 35, NULL, 0, 0, NULL, 0, NULL, 0 },
 };
 
 static struct conf test_conf = {
@@ -309,7 +309,7 @@ no_typo_for_digits(void **state)
 {
 	static char *nokw[] = { "12345" };
 	static struct conf_rule r[] = {
-		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1, NULL, 0, 0, NULL, 0 },
+		{ "NOMOR", nokw, 1, NULL, 0, 1, NULL, 0, { "x", "x" }, 1, NULL, 0, 0, NULL, 0, NULL, 0 },
 	};
 	struct conf c = test_conf;
 	struct route_decision d;
@@ -1220,19 +1220,19 @@ static char *pa_senam[] = { "BERJALAN" };
 
 static struct conf_rule prules[] = {
 	{ "JALAN", pa_jalan, 2, NULL, 0, A_DPUPR, NULL, 0,
-	    { "Jalan", "Roads" }, 40, pu_jalan, 2, 41, NULL, 0 },
+	    { "Jalan", "Roads" }, 40, pu_jalan, 2, 41, NULL, 0, NULL, 0 },
 	{ "PERUMAHAN", pa_rumah, 2, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Perumahan", "Housing" }, 43, NULL, 0, 0, NULL, 0 },
+	    { "Perumahan", "Housing" }, 43, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "KESEHATAN", pa_sehat, 2, NULL, 0, A_BPBD, NULL, 0,
-	    { "Kesehatan", "Health" }, 45, NULL, 0, 0, NULL, 0 },
+	    { "Kesehatan", "Health" }, 45, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "PETERNAKAN", pa_ternak, 2, NULL, 0, A_DLH, NULL, 0,
-	    { "Peternakan", "Livestock" }, 47, NULL, 0, 0, NULL, 0 },
+	    { "Peternakan", "Livestock" }, 47, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "PJU", pa_pju, 1, NULL, 0, A_DISHUB, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 49, NULL, 0, 0, NULL, 0 },
+	    { "Lampu jalan", "Street lights" }, 49, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "LISTRIK", pa_listrik, 2, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Listrik", "Electricity" }, 51, pu_listrik, 1, 53, NULL, 0 },
+	    { "Listrik", "Electricity" }, 51, pu_listrik, 1, 53, NULL, 0, NULL, 0 },
 	{ "SENAM", pa_senam, 1, NULL, 0, A_UPT_DLH_SEMARANG, NULL, 0,
-	    { "Senam", "Exercise" }, 55, NULL, 0, 0, NULL, 0 },
+	    { "Senam", "Exercise" }, 55, NULL, 0, 0, NULL, 0, NULL, 0 },
 };
 
 static struct route_table *
@@ -1412,13 +1412,13 @@ static char *wa_sampah[] = { "TPS" };
 
 static struct conf_rule wrules[] = {
 	{ "JALAN", wa_jalan, 2, NULL, 0, A_DPUPR, NULL, 0,
-	    { "Jalan", "Roads" }, 60, NULL, 0, 0, ww_jalan, 2 },
+	    { "Jalan", "Roads" }, 60, NULL, 0, 0, ww_jalan, 2, NULL, 0 },
 	{ "PJU", wa_pju, 2, NULL, 0, A_DISHUB, NULL, 0,
-	    { "PJU", "Street lights" }, 61, NULL, 0, 0, NULL, 0 },
+	    { "PJU", "Street lights" }, 61, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "PARKIR", wa_parkir, 2, NULL, 0, A_DISHUB, NULL, 0,
-	    { "Parkir", "Parking" }, 62, NULL, 0, 0, NULL, 0 },
+	    { "Parkir", "Parking" }, 62, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "SAMPAH", wa_sampah, 1, NULL, 0, A_DLH, NULL, 0,
-	    { "Sampah", "Waste" }, 63, NULL, 0, 0, NULL, 0 },
+	    { "Sampah", "Waste" }, 63, NULL, 0, 0, NULL, 0, NULL, 0 },
 };
 
 static struct route_table *
@@ -1505,17 +1505,17 @@ static char *sal_sehat[] = { "RUMAH SAKIT" };
 
 static struct conf_rule stem_rules[] = {
 	{ "JALAN", sal_jalan, 3, NULL, 0, A_DPUPR, NULL, 0,
-	    { "Jalan", "Roads" }, 40, NULL, 0, 0, NULL, 0 },
+	    { "Jalan", "Roads" }, 40, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "LISTRIK", sal_listrik, 1, NULL, 0, A_DISHUB, NULL, 0,
-	    { "Listrik", "Electricity" }, 41, NULL, 0, 0, NULL, 0 },
+	    { "Listrik", "Electricity" }, 41, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "LAYANAN", sal_layanan, 1, NULL, 0, A_DISDAG, NULL, 0,
-	    { "Layanan", "Service" }, 42, NULL, 0, 0, NULL, 0 },
+	    { "Layanan", "Service" }, 42, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "GEDUNG", sal_gedung, 1, NULL, 0, A_DLH, NULL, 0,
-	    { "Gedung", "Buildings" }, 43, NULL, 0, 0, NULL, 0 },
+	    { "Gedung", "Buildings" }, 43, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "PJU", sal_pju, 1, NULL, 0, A_BPBD, NULL, 0,
-	    { "Lampu jalan", "Street lights" }, 44, NULL, 0, 0, NULL, 0 },
+	    { "Lampu jalan", "Street lights" }, 44, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "KESEHATAN", sal_sehat, 1, NULL, 0, A_DUKCAPIL, NULL, 0,
-	    { "Kesehatan", "Health" }, 45, NULL, 0, 0, NULL, 0 },
+	    { "Kesehatan", "Health" }, 45, NULL, 0, 0, NULL, 0, NULL, 0 },
 };
 
 /* Sorted by from, as the loader leaves them. */

@@ -105,7 +105,7 @@ test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 11);
+	assert_int_equal(store_schema_version(f->s), 13);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
 	assert_int_equal(store_outbox_count(f->s, NULL), 0);
@@ -140,7 +140,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 11);
+	assert_int_equal(store_schema_version(f->s), 13);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -350,7 +350,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 11);
+	assert_int_equal(store_schema_version(s), 13);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -388,7 +388,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 11);
+	assert_int_equal(store_schema_version(s), 13);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
@@ -510,7 +510,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v2 database: %s", err);
-	assert_int_equal(store_schema_version(s), 11);
+	assert_int_equal(store_schema_version(s), 13);
 	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
 	assert_string_equal(c.description, "Lampu mati");
 	assert_int_equal(c.route_due, 0);
@@ -552,7 +552,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 11);
+	assert_int_equal(store_schema_version(s), 13);
 	assert_int_equal(store_outbox_count(s, NULL), 2);
 	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
@@ -3585,6 +3585,69 @@ test_purge_dedup_window(void **state)
 }
 
 /*
+ * A partner's complaint (Open311 POST): the partner and its details come
+ * back with the complaint, on its received event too; a partner's
+ * idempotency key is taken once (per partner), found again, and purged
+ * with the messages, never younger than the dedup window, while the
+ * complaint keeps its partner.
+ */
+static void
+test_partner_complaint_and_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c, got;
+	struct store_purge_plan p;
+	char ticket[9];
+	int batches;
+
+	fill_complaint(&c, "11111116");
+	str_copy(c.partner, sizeof c.partner, "kab-semarang");
+	c.created_at = PURGE_NOW - STORE_DEDUP_KEEP - 3600;
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_complaint_add(f->s, &c), 0);
+	assert_int_equal(store_partner_add(f->s, c.id, c.ticket, "kab-semarang", "req-1",
+	    "{\"media_url\":\"https://x/y.jpg\"}", c.created_at), 1);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_complaint_get(f->s, "11111116", &got), 1);
+	assert_string_equal(got.partner, "kab-semarang");
+	assert_string_equal(got.partner_details, "{\"media_url\":\"https://x/y.jpg\"}");
+	store_complaint_clear(&got);
+	assert_int_equal(file_int(f, "SELECT count(*) FROM event_details d JOIN events e"
+	    " ON e.id = d.event_id WHERE e.actor = 'citizen' AND d.by_name = 'kab-semarang'"), 1);
+
+	assert_int_equal(store_partner_key_find(f->s, "kab-semarang", "req-1", ticket), 1);
+	assert_string_equal(ticket, "11111116");
+	assert_int_equal(store_partner_key_find(f->s, "kota-salatiga", "req-1", ticket), 0);
+	assert_int_equal(store_partner_key_find(f->s, "kab-semarang", "req-2", ticket), 0);
+	/* The same key of the same partner again: refused, nothing written. */
+	fill_complaint(&c, "22222224");
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_complaint_add(f->s, &c), 0);
+	assert_int_equal(store_partner_add(f->s, c.id, c.ticket, "kab-semarang", "req-1", NULL,
+	    PURGE_NOW), 0);
+	store_rollback(f->s);
+	assert_int_equal(store_ticket_exists(f->s, "22222224"), 0);
+	/* A complaint of no partner reads "" and NULL. */
+	add_complaint(f->s, "33333332");
+	assert_int_equal(store_complaint_get(f->s, "33333332", &got), 1);
+	assert_string_equal(got.partner, "");
+	assert_null(got.partner_details);
+	store_complaint_clear(&got);
+
+	/* Inside the dedup window: kept; outside: purged, the complaint keeps its partner. */
+	store_purge_plan(PURGE_NOW, 1, 1, 1, &p);
+	assert_int_equal(p.before[STORE_PURGE_PARTNER_KEYS], p.before[STORE_PURGE_MESSAGES]);
+	assert_int_equal(purge_all(f->s, STORE_PURGE_PARTNER_KEYS, PURGE_NOW - STORE_DEDUP_KEEP -
+	    7200, &batches), 0);
+	assert_int_equal(purge_all(f->s, STORE_PURGE_PARTNER_KEYS,
+	    p.before[STORE_PURGE_PARTNER_KEYS], &batches), 1);
+	assert_int_equal(store_partner_key_find(f->s, "kab-semarang", "req-1", ticket), 0);
+	assert_int_equal(store_complaint_get(f->s, "11111116", &got), 1);
+	assert_string_equal(got.partner, "kab-semarang");
+	store_complaint_clear(&got);
+}
+
+/*
  * Many rows go in batches of at most STORE_PURGE_BATCH, each a short
  * transaction; the kept rows at the front of the table are walked past.
  */
@@ -3658,6 +3721,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_purge_keeps_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_dedup_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partner_complaint_and_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_add_and_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_add_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_and_outbox_rolled_back, setup, teardown),

@@ -10,7 +10,7 @@
  *   category     the rule keyword ("JALAN"), "" for triage
  *   location     text or null
  *   description  text
- *   channel      "sms", "ussd"
+ *   channel      "sms", "ussd", "open311"
  *   region       region id, "" when none
  *   agency       agency id it is with now
  *   received_at, updated_at   ISO-8601 UTC
@@ -23,8 +23,17 @@
  *                due_at
  *   duplicate_of the original's number when it was rejected as a duplicate,
  *                else null
+ *   hub_request_id  the hub's service_request_id (its tracking number) once
+ *                the ticket was forwarded to a hub (ticket/hub.h), else null
  *   reporter     {"phone": E.164 if the agency's show_phone is set, else
- *                 masked "+62812****890", "language": "id" | "en"}
+ *                 masked "+62812****890" (null: a partner's complaint that
+ *                 came without one), "language": "id" | "en"}
+ *   partner      the partner system that filed it (channel "open311",
+ *                open311.partners' id), else null
+ *   partner_request  what that partner's request carried beyond the ticket's
+ *                fields: {"attributes": {CODE: value}, "media_url", "lat",
+ *                "long"; with show_phone also "first_name", "last_name",
+ *                "email", "device_id", "account_id"}, else null
  *   events       (GET /api/v1/tickets/{number} and the POST answer only)
  *                [{"at", "actor", "by", "status" (null for a note), "note",
  *                "internal", "action", "to_agency"}], oldest first, at most
@@ -129,10 +138,20 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 {
 	char masked[32];
 	const char *lang = cm->lang[0] != '\0' ? cm->lang : lang_code(c->default_lang);
+	json_t *j, *pr = NULL;
 
 	if (!show_phone)
 		log_mask_phone(cm->phone, masked, sizeof masked);
-	return ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
+	if (cm->partner_details != NULL &&
+	    (pr = json_loads(cm->partner_details, 0, NULL)) != NULL && !show_phone) {
+		/* The reporter's contact details, like the number, only with show_phone. */
+		json_object_del(pr, "first_name");
+		json_object_del(pr, "last_name");
+		json_object_del(pr, "email");
+		json_object_del(pr, "device_id");
+		json_object_del(pr, "account_id");
+	}
+	j = ticket_must(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
 	    " s:o, s:{s:o, s:o}}",
 	    "number", ticket_jstr(cm->ticket),
 	    "status", ticket_jstr(cm->status),
@@ -149,8 +168,16 @@ ticket_json(const struct conf *c, const struct store_complaint *cm, int show_pho
 	    "duplicate_of", cm->duplicate_of[0] != '\0' ? ticket_jstr(cm->duplicate_of) :
 	    json_null(),
 	    "reporter",
-	    "phone", ticket_jstr(show_phone ? cm->phone : masked),
+	    "phone", cm->phone[0] == '\0' ? json_null() :
+	    ticket_jstr(show_phone ? cm->phone : masked),
 	    "language", ticket_jstr(lang)));
+	json_object_set_new(j, "partner", cm->partner[0] != '\0' ? ticket_jstr(cm->partner) :
+	    json_null());
+	json_object_set_new(j, "partner_request", pr != NULL ? pr : json_null());
+	/* Forwarded to a hub (ticket/hub.h): its tracking id, else null. */
+	json_object_set_new(j, "hub_request_id", cm->hub_id[0] != '\0' ?
+	    ticket_jstr(cm->hub_id) : json_null());
+	return j;
 }
 
 char *

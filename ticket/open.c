@@ -8,6 +8,7 @@
 
 #include "sms/ticket.h"
 #include "ticket/change.h"
+#include "ticket/hub.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -43,7 +44,7 @@ int
 ticket_open(const struct conf *conf, struct store *s, const struct route_decision *d,
     struct store_complaint *c, int64_t now)
 {
-	int i, r;
+	int i, r, h;
 
 	for (i = 0; i < OPEN_TICKET_TRIES; i++) {
 		r = store_ticket_exists(s, c->ticket);
@@ -62,5 +63,8 @@ ticket_open(const struct conf *conf, struct store *s, const struct route_decisio
 	    store_complaint_add(s, c);
 	if (r == 0)
 		r = ticket_queue_created(conf, s, c, now);
+	/* A ticket the hub takes too: its row in the same transaction. */
+	if (r >= 0 && (h = ticket_hub_queue(conf, s, c, now)) != 0)
+		r = h < 0 ? -1 : 1;
 	return r;
 }

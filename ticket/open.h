@@ -44,7 +44,8 @@ int ticket_plan(const struct conf *c, const struct route_decision *d, const char
  * Stores the planned complaint cm inside the caller's transaction (store_run):
  * draws another ticket number while the planned one is taken (a bounded
  * number of times), then store_complaint_add_routed() when d routed it by a
- * rule, else store_complaint_add(), then the ticket.created webhook.  Sets
+ * rule, else store_complaint_add(), then the ticket.created webhook and,
+ * when the config forwards it, the hub's row (ticket/hub.h).  Sets
  * cm->id (and cm->status when routed).  1: stored and a webhook queued (wake
  * the delivery workers), 0: stored, nothing queued, -1: store error or no
  * free number (roll back).

@@ -82,8 +82,8 @@ static const struct {
 	    "gateway in the HTTP answer, by gateway." },
 	{ "aduan_outbox_rows", "Outbox rows by state (pending, sending, sent, dead), read from "
 	    "the store at scrape time." },
-	{ "aduan_delivery_attempts_total", "Outbox delivery attempts by kind (sms, webhook, email) and "
-	    "outcome (sent, retry, dead)." },
+	{ "aduan_delivery_attempts_total", "Outbox delivery attempts by kind (sms, webhook, email, "
+	    "hub) and outcome (sent, retry, dead)." },
 	{ "aduan_config_reloads_total", "Configuration reloads that took effect (SIGHUP or POST "
 	    "/admin/reload)." },
 	{ "aduan_config_reload_failures_total", "Configuration reloads refused; the configuration "

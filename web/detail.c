@@ -57,6 +57,16 @@ facts(struct html *h, const struct page *p, const struct store_complaint *cm, in
 	html_fmt(h, "<dt>%s</dt><dd>%s</dd>", tr(p->lang, TR_REGION), page_region(p, cm->region));
 	html_fmt(h, "<dt>%s</dt><dd>%s</dd>", tr(p->lang, TR_LOCATION), loc != NULL ? loc : "-");
 	html_fmt(h, "<dt>%s</dt><dd>%s</dd>", tr(p->lang, TR_CHANNEL), cm->channel);
+	if (cm->hub_id[0] != '\0')
+		html_fmt(h, "<dt>%s</dt><dd class=\"hub-id\">%s</dd>", tr(p->lang, TR_HUB_ID),
+		    cm->hub_id);
+	if (cm->partner[0] != '\0') {
+		/* A partner system (Open311 POST) filed it: which, and what it sent. */
+		html_fmt(h, "<dt>%s</dt><dd>%s</dd>", tr(p->lang, TR_PARTNER), cm->partner);
+		if (cm->partner_details != NULL)
+			html_fmt(h, "<dt>%s</dt><dd><code>%s</code></dd>",
+			    tr(p->lang, TR_PARTNER_DETAILS), cm->partner_details);
+	}
 	html_fmt(h, "<dt>%s</dt><dd>%s", tr(p->lang, TR_REPORTER), reveal ? cm->phone :
 	    log_mask_phone(cm->phone, phone, sizeof phone));
 	if (reveal)

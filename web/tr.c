@@ -175,6 +175,9 @@ static const char *const words[TR_N][LANG_N] = {
 	    "Accounts are made by the server's operator. Forgot your password? Ask the "
 	    "operator." },
 	[TR_AUDIT] = { "Log audit: akun yang bertindak", "Audit log: the accounts that acted" },
+	[TR_PARTNER] = { "Dari sistem mitra", "From partner system" },
+	[TR_PARTNER_DETAILS] = { "Data dari mitra", "Partner's data" },
+	[TR_HUB_ID] = { "Nomor di hub (LAPOR!)", "Hub tracking number (LAPOR!)" },
 };
 
 const char *
