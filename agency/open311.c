@@ -1,5 +1,5 @@
 /*
- * agency/open311: the read-only Open311 GeoReport v2 endpoints, in JSON
+ * agency/open311: the Open311 GeoReport v2 endpoints, in JSON
  * and XML, with a per-address rate limit.
  *
  * Open311 (off unless open311.enabled; then public, unauthenticated):

@@ -284,6 +284,11 @@ every_bad_field_named(void **state)
 	read_fails(c, &f, "device_id");
 	form(&f, "service_code=SAMPAH", LOC, DESC, "colour=red", NULL);
 	read_fails(c, &f, "unknown field 'colour'");
+	/* The client's bytes are quoted fit for a log line: no line break gets through. */
+	form(&f, "service_code=SAMPAH", LOC, DESC, "col\nour=red", NULL);
+	read_fails(c, &f, "unknown field 'col?our'");
+	form(&f, "service_code=SAM\r\nPAH", LOC, DESC, NULL);
+	read_fails(c, &f, "service_code 'SAM??PAH' is unknown");
 	form(&f, "service_code=SAMPAH", LOC, DESC, "attribute[JENIS=Retak", NULL);
 	read_fails(c, &f, "attribute[CODE]");
 	/* A NUL byte inside a value. */
