@@ -99,7 +99,8 @@ number_in(const char *s, double lo, double hi, double *out)
 
 	while (*s == ' ')
 		s++;
-	if (*s == '\0')
+	/* Decimal only: strtod would also take "0x1p3", "inf" and "nan". */
+	if (*s == '\0' || s[strspn(s, "0123456789+-.eE ")] != '\0')
 		return -1;
 	v = strtod(s, &end);
 	while (*end == ' ')

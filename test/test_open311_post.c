@@ -261,6 +261,10 @@ every_bad_field_named(void **state)
 	read_fails(c, &f, "lat");
 	form(&f, "service_code=SAMPAH", "lat=1x", "long=1", DESC, NULL);
 	read_fails(c, &f, "lat");
+	form(&f, "service_code=SAMPAH", "lat=0x1p3", "long=1", DESC, NULL);
+	read_fails(c, &f, "lat");
+	form(&f, "service_code=SAMPAH", "lat=1", "long=-inf", DESC, NULL);
+	read_fails(c, &f, "long");
 	form(&f, "service_code=SAMPAH", LOC, NULL);
 	read_fails(c, &f, "description");
 	form(&f, "service_code=SAMPAH", LOC, "description= \t ", NULL);
