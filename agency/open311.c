@@ -325,6 +325,18 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		free(kw.s);
 		json_array_append_new(arr, o);
 	}
+	if (c->npartners > 0) {
+		/* Partners may file what they cannot classify: Aduan routes its text. */
+		o = ticket_must(json_object());
+		put(o, "service_code", OPEN311_TRIAGE_CODE);
+		put(o, "service_name", "Lainnya");
+		put(o, "description", "Other: Aduan routes the description as it routes an SMS");
+		json_object_set_new(o, "metadata", json_false());
+		put(o, "type", "realtime");
+		put(o, "keywords", "");
+		put(o, "group", c->agencies[c->triage].short_name);
+		json_array_append_new(arr, o);
+	}
 	respond_list(res, 200, f, arr, "services", "service");
 }
 
@@ -636,6 +648,23 @@ o311_definition(const struct conf *c, const char *code, enum fmt f, struct http_
 	if (n < sizeof up) {
 		up[n] = '\0';
 		r = rule_of(c, up);
+	}
+	if (r == NULL && c->npartners > 0 && n < sizeof up &&
+	    strcmp(up, OPEN311_TRIAGE_CODE) == 0) {
+		o = ticket_must(json_object());
+		put(o, "service_code", OPEN311_TRIAGE_CODE);
+		json_object_set_new(o, "attributes", json_array());
+		if (f == FMT_JSON)
+			agency_respond_json(res, 200, o);
+		else {
+			static const char triage[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+			    "<service_definition><service_code>" OPEN311_TRIAGE_CODE
+			    "</service_code><attributes></attributes></service_definition>\n";
+
+			json_decref(o);
+			http_respond(res, 200, CT_XML, triage, sizeof triage - 1);
+		}
+		return;
 	}
 	if (r == NULL) {
 		o311_error(res, f, 404, "no such service: services.json lists them");
