@@ -21,7 +21,8 @@
  * request with a valid api_key is not held to the per-address limit (a
  * regency forwards bursts and polls), a wrong one counts against it.
  * services/{code}.json|.xml is GeoReport's service definition (the rule's
- * attributes).
+ * attributes); with partners configured, services.json also lists TRIAGE
+ * (open311_post.h: Aduan routes the description), last.
  *
  * Decisions: Open311 output shows the citizen's own text (description,
  * address) only with open311.publish_text, and every free text it shows
