@@ -186,6 +186,9 @@ struct store {
 	                                   run on its own, outside any batch) */
 	sqlite3_int64 op_changes;       /* rows changed before the write in it began */
 	int waiting;                    /* callers waiting for the open batch */
+	int steps;                      /* store_run_step jobs in the open batch, answered
+	                                   already: nobody waits for its commit */
+	struct store_job *cur_job;      /* the job the committer runs now (run_job) */
 	uint64_t batch;                 /* id of the open (or last) batch */
 	uint64_t committed;             /* last batch finished */
 	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */
