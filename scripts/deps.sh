@@ -7,7 +7,8 @@
 #                   go-md2man, dpkg-dev, debhelper, systemd for make install,
 #                   the package and the unit's checks; prometheus for promtool;
 #                   haproxy and nginx-light for the TLS proxy examples)
-#   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
+#   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI;
+#                   nodejs and npm for the Node USSD peer, bench/peer-node-ussd/)
 #   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
 # and `apt-get install`; as anyone else it prints the exact command and fails.
@@ -34,6 +35,8 @@ if [ "$what" = fuzz ]; then
 fi
 if [ "$what" = bench ]; then
 	pkgs="$pkgs wrk sqlite3"
+	# the Node USSD peer (bench/peer-node-ussd/): bench only, never at run time
+	pkgs="$pkgs nodejs npm"
 fi
 missing=""
 for p in $pkgs; do
