@@ -35,8 +35,11 @@ if [ "$what" = fuzz ]; then
 fi
 if [ "$what" = bench ]; then
 	pkgs="$pkgs wrk sqlite3"
-	# the Node USSD peer (bench/peer-node-ussd/): bench only, never at run time
-	pkgs="$pkgs nodejs npm"
+	# the Node USSD peer (bench/peer-node-ussd/): bench only, never at run
+	# time.  Some nodejs packages (NodeSource's) bring their own npm and
+	# conflict with Debian's: npm only when no npm command is there.
+	pkgs="$pkgs nodejs"
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 fi
 missing=""
 for p in $pkgs; do
