@@ -320,6 +320,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS outbox_complaint ON outbox(complaint_id)"
 	"  WHERE complaint_id IS NOT NULL;"
 	"PRAGMA user_version = 11;",
+
+	/*
+	 * 12 (issue 18): the text of the message that opened a complaint is
+	 * kept once, as the complaint's description: its messages row keeps
+	 * '' when the two are the same (store/messages.c, ST_MESSAGE_ADD), and
+	 * every reader of the message's text takes the description then
+	 * (MESSAGE_TEXT).  Older rows the same way.  A complaint is never
+	 * deleted nor its description changed, and purge keeps a ticket's
+	 * own messages: the text stays readable for as long as the message.
+	 */
+	"UPDATE messages SET text = '' WHERE command = 'complaint'"
+	"  AND complaint_id IS NOT NULL AND text <> ''"
+	"  AND text = (SELECT description FROM complaints WHERE id = messages.complaint_id);"
+	"PRAGMA user_version = 12;",
 };
 
 
@@ -339,6 +353,7 @@ static const char *const migration_what[] = {
 	"the agency side: event details, duplicate links",
 	"the web inbox: accounts, sessions, failed logins, audit log",
 	"indexes on messages and outbox by complaint",
+	"a complaint's text kept once (in the complaint, not again in its message)",
 };
 
 _Static_assert(ARRAY_LEN(migration_what) == ARRAY_LEN(migrations),

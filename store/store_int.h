@@ -154,6 +154,18 @@ extern const char *const accounts_sql[ST_NSTMTS];
 	" routed_at, route_due, followup_due, close_due, reminded_at, config_hash," \
 	" (SELECT duplicate_of FROM complaint_links WHERE complaint_id = complaints.id)"
 
+/*
+ * A messages row's text as every reader sees it (schema 12): the message
+ * that opened a complaint keeps '' when its text was the complaint's
+ * description, stored once there.  m: the messages row's name in the
+ * statement.
+ */
+#define MESSAGE_TEXT(m) \
+	"(CASE WHEN " m ".text = '' AND " m ".command = 'complaint'" \
+	" AND " m ".complaint_id IS NOT NULL THEN coalesce((SELECT description" \
+	" FROM complaints WHERE complaints.id = " m ".complaint_id), '')" \
+	" ELSE " m ".text END)"
+
 #define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
 
 struct store_job;
