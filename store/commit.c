@@ -279,14 +279,7 @@ run_jobs(struct store *s)
 	pthread_mutex_lock(&s->cmu);
 	for (job = list; job != NULL; job = next) {
 		next = job->next;       /* job may be gone once its state is set */
-		if (job->ret == 1 && job->durable && job->batch == s->batch && s->batch_open) {
-			/*
-			 * It only read, but shows what it read (a ticket number),
-			 * which may be in this batch only: answered once on disk.
-			 */
-			job->state = JOB_IN_BATCH;
-			s->waiting++;
-		} else if (job->ret == 0 && job->nowait && !job->durable &&
+		if (job->ret == 0 && job->nowait && !job->durable &&
 		    job->batch == s->batch && s->batch_open) {
 			/*
 			 * A step: its writes are in the open batch, where every
@@ -296,7 +289,12 @@ run_jobs(struct store *s)
 			job->state = JOB_DONE;
 			s->steps++;
 			ended = 1;
-		} else if (job->ret == 0) {
+		} else if (job->ret == 0 || (job->ret == 1 && job->durable)) {
+			/*
+			 * In the batch; or it only read, but shows what it read
+			 * (a ticket number), which may be in this batch only:
+			 * answered once the batch is on disk, -1 if it was lost.
+			 */
 			job->state = JOB_IN_BATCH;
 			if (job->batch == s->batch && s->batch_open)
 				s->waiting++;
