@@ -42,6 +42,8 @@ struct store_job {
 	                                   the batch is on disk, even if fn only read */
 	int ret;                        /* JOB_DONE: fn's 1, or -1 (or a step's 0) */
 	uint64_t batch;                 /* JOB_IN_BATCH: the batch that holds it */
+	pthread_cond_t cv;              /* its caller waits here while JOB_QUEUED (with
+	                                   cmu): woken alone, not with every waiter */
 	char err[256];
 };
 #define GATHER_NS     3000000L  /* longest wait for queued callers before a commit */
@@ -265,7 +267,6 @@ static int
 run_jobs(struct store *s)
 {
 	struct store_job *list, *job, *next;
-	int ended = 0;
 
 	pthread_mutex_lock(&s->cmu);
 	list = s->jobs;
@@ -278,7 +279,12 @@ run_jobs(struct store *s)
 		run_job(s, job);
 	pthread_mutex_lock(&s->cmu);
 	for (job = list; job != NULL; job = next) {
-		next = job->next;       /* job may be gone once its state is set */
+		/*
+		 * job may be gone once its state is set and cmu let go: its
+		 * caller is woken here, under cmu, each on its own (a broadcast
+		 * woke every caller of the store for each job: perf, USSD).
+		 */
+		next = job->next;
 		if (job->ret == 0 && job->nowait && !job->durable &&
 		    job->batch == s->batch && s->batch_open) {
 			/*
@@ -288,7 +294,6 @@ run_jobs(struct store *s)
 			 */
 			job->state = JOB_DONE;
 			s->steps++;
-			ended = 1;
 		} else if (job->ret == 0 || (job->ret == 1 && job->durable)) {
 			/*
 			 * In the batch; or it only read, but shows what it read
@@ -298,15 +303,11 @@ run_jobs(struct store *s)
 			job->state = JOB_IN_BATCH;
 			if (job->batch == s->batch && s->batch_open)
 				s->waiting++;
-			else
-				ended = 1;      /* its batch was lost meanwhile */
-		} else {
+			/* else its batch was lost meanwhile: -1 from batch_result */
+		} else
 			job->state = JOB_DONE;
-			ended = 1;
-		}
+		pthread_cond_signal(&job->cv);
 	}
-	if (ended)
-		pthread_cond_broadcast(&s->done_cv);
 	pthread_mutex_unlock(&s->cmu);
 	return 1;
 }
@@ -516,6 +517,7 @@ run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 		(void)snprintf(db_errbuf, sizeof db_errbuf, "the store is closing");
 		return -1;
 	}
+	pthread_cond_init(&job.cv, NULL);
 	*s->jobs_tail = &job;
 	s->jobs_tail = &job.next;
 	if (expecting == s) {
@@ -524,8 +526,11 @@ run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 		atomic_fetch_sub(&s->arriving, 1);
 	}
 	pthread_cond_signal(&s->kick_cv);
-	while (job.state == JOB_QUEUED || (job.state == JOB_IN_BATCH && s->committed < job.batch))
+	while (job.state == JOB_QUEUED)
+		pthread_cond_wait(&job.cv, &s->cmu);
+	while (job.state == JOB_IN_BATCH && s->committed < job.batch)
 		pthread_cond_wait(&s->done_cv, &s->cmu);
+	pthread_cond_destroy(&job.cv);
 	if (job.state == JOB_DONE) {
 		ret = job.ret;
 		if (ret < 0)

@@ -183,8 +183,8 @@ struct store {
 	                                   result[]: waiters sleep on it, not on the
 	                                   store's lock */
 	pthread_cond_t kick_cv;         /* the committer has work (with cmu) */
-	pthread_cond_t done_cv;         /* a batch was committed (or failed), or a job
-	                                   ended without one, with cmu */
+	pthread_cond_t done_cv;         /* a batch was committed (or failed), with cmu
+	                                   (a queued job's caller waits on its own cv) */
 	struct store_job *jobs, **jobs_tail; /* queued for the committer (store_run) */
 	int kicked;                     /* a transaction joined the open batch */
 	int stopping;
