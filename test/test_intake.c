@@ -2077,6 +2077,68 @@ test_ussd_ticket_is_answered_only_after_its_commit(void **state)
 	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
+/* A transaction that keeps (nothing): its caller returns once its batch was committed. */
+static int
+wait_commit_tx(struct store *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return 0;
+}
+
+/* One USSD request in this thread. */
+static void
+ussd_now(struct fixture *f, const char *session, const char *text,
+    struct intake_ussd_result *res)
+{
+	struct ussd_call c;
+
+	ussd_call_start(&c, f, session, text);
+	ussd_call_join(&c);
+	*res = c.res;
+}
+
+/*
+ * A step answered before its commit, and that commit fails (the disk
+ * refuses the write): the step is rolled back with its batch, and the
+ * gateway's retry of it -- the next thing the phone sends, since the
+ * citizen saw the screen but the network resends what got no final
+ * answer -- is worked again from the state before it and gets the same
+ * screen.  Nothing was built on the lost state: no ticket, no session
+ * ahead of what is on disk.
+ */
+static void
+test_ussd_step_whose_commit_failed_is_worked_again_on_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result first, again;
+	struct store_ussd u;
+
+	reopen_faultvfs(f);
+	ussd_now(f, "ATUid_lost", "", &first);
+	assert_int_equal(first.status, 200);
+	assert_int_equal(store_run(f->s, wait_commit_tx, NULL), 0);
+
+	faultvfs_fail_nth(1, SQLITE_IOERR_WRITE);       /* the next commit's first write */
+	ussd_now(f, "ATUid_lost", "1", &first);
+	assert_int_equal(first.status, 200);
+	assert_false(first.end);
+	/* Runs after that batch's commit ended: failed, so the step is gone. */
+	(void)store_run(f->s, wait_commit_tx, NULL);
+	faultvfs_off();
+	assert_true(faultvfs_failures() >= 1);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_lost", &u), 1);
+	assert_string_equal(u.last_text, "");
+
+	ussd_now(f, "ATUid_lost", "1", &again);
+	assert_int_equal(again.status, 200);
+	assert_false(again.replayed);           /* worked again, not answered from a row */
+	assert_string_equal(again.screen, first.screen);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_lost", &u), 1);
+	assert_string_equal(u.last_text, "1");
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
 static atomic_int writer_held, writer_release;
 
 /* Holds the store's writer thread while the next requests queue up behind it. */
@@ -2219,6 +2281,7 @@ main(void)
 		T(test_ussd_step_is_answered_while_its_commit_is_still_on_the_way),
 		T(test_ussd_ticket_is_answered_only_after_its_commit),
 		T(test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit),
+		T(test_ussd_step_whose_commit_failed_is_worked_again_on_retry),
 	};
 #undef T
 
