@@ -363,13 +363,12 @@ ussd_tx(struct store *s, void *arg)
 			store_tx_durable(s);
 		return 1;
 	}
-	if (store_phone_get(s, t->phone, &pp) < 0)
-		return -1;
-
 	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
+		/* A live session has its language in its row: no phone look-up (perf). */
 		if (ussd_continue(t) != 0)
 			return -1;
-	} else if (ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
+	} else if (store_phone_get(s, t->phone, &pp) < 0 ||
+	    ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
 		return -1;
 
 	str_copy(row->gateway, sizeof row->gateway, gw->name);
