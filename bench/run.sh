@@ -15,6 +15,15 @@
 #   - retried callbacks: 1,000 message ids sent once, then again and again;
 #   - USSD: whole Africa's Talking sessions, one step per request
 #     (bench/ussd.lua, one connection per wrk thread: see that file);
+#   - the Node peer (issue 18): bench/peer-node-ussd/, express +
+#     ussd-menu-builder with the same menu, sessions in memory, under the
+#     same wrk shape (its own ussd.lua checks every answer); `npm install`
+#     once into BUILD_DIR/bench/peer-node-ussd/ (SKIP, with the reason,
+#     when node/npm are missing or the install fails);
+#   - the SQLite floor (issue 18): BUILD_DIR/bench/floor runs the SQL
+#     statements of one SMS complaint straight on sqlite3 in one thread,
+#     in groups of the size the writer reached in the SMS row at 64
+#     connections, synchronous=FULL: the SMS row is shown as a ratio to it;
 #   - memory: VmHWM of every aduan serve, and VmRSS after 1 and 5 minutes
 #     of steady SMS load at 64 connections.
 # Every aduan serve runs the example config (synchronous = full) with
@@ -29,6 +38,8 @@
 #   BENCH_TMPDIR=DIR  where the temp dir goes (default $TMPDIR or /tmp);
 #                     its file system decides what an fsync costs
 #   BENCH_KEEP_TMP=1  keep the temp dir (databases, logs, wrk outputs)
+#   BENCH_PEER_DIR=DIR where the Node peer is installed (default
+#                     BUILD_DIR/bench/peer-node-ussd; node_modules kept there)
 #
 # Nothing here asserts a time: the targets are printed PASS or FAIL and the
 # exit status is 0 whenever the runs themselves could be made.  Every
@@ -42,6 +53,9 @@ ADUAN_BIN=$BUILD/aduan
 BASELINE_BIN=$BUILD/bench/baseline
 ROUTE_BIN=$BUILD/bench/route_bench
 STORE_BIN=$BUILD/bench/store_bench
+FLOOR_BIN=$BUILD/bench/floor
+PEER_SRC=bench/peer-node-ussd
+PEER_DIR=${BENCH_PEER_DIR:-$BUILD/bench/peer-node-ussd}
 CONF=${BENCH_CONF:-conf/aduan.conf}
 QUICK=${BENCH_QUICK:-0}
 
@@ -66,7 +80,7 @@ note() {
 	echo "bench: $*" >&2
 }
 
-for f in "$ADUAN_BIN" "$BASELINE_BIN" "$ROUTE_BIN" "$STORE_BIN"; do
+for f in "$ADUAN_BIN" "$BASELINE_BIN" "$ROUTE_BIN" "$STORE_BIN" "$FLOOR_BIN"; do
 	[ -x "$f" ] || die "missing $f (run make bench)"
 done
 command -v wrk >/dev/null || die "wrk is not installed (sh scripts/deps.sh bench)"
@@ -383,6 +397,26 @@ for c in "${CONNS[@]}"; do
 	run_wrk "sms-$c" "$WRK_THREADS" "$c" "$DUR" bench/sms.lua "s$c" new "$KANNEL_SECRET"
 	stop_server "sms-$c"
 	R[sms-$c.stored]=$(sql "SELECT count(*) FROM complaints")
+	# "store: N transactions in M commits (group commit)", logged at stop
+	R[sms-$c.group]=$(sed -n 's/.* store: \([0-9]*\) transactions in \([0-9]*\) commits.*/\1 \2/p' \
+		"$SRV_LOG" | tail -n 1 | awk '$2 > 0 { printf "%d", $1 / $2 + 0.5 }')
+done
+
+# ---------------------------------------------------------------------------
+# 3b. The SQLite floor: the statements of one SMS complaint straight on
+# sqlite3, one thread, in groups of the size the writer reached at 64
+# connections
+# ---------------------------------------------------------------------------
+FLOOR_GROUP=${R[sms-64.group]:-}
+[ -n "$FLOOR_GROUP" ] && [ "$FLOOR_GROUP" -ge 1 ] 2>/dev/null || FLOOR_GROUP=1
+note "SQLite floor: bench/floor, ${DUR} s, groups of $FLOOR_GROUP (the SMS row's at 64 connections)"
+FLOOR_OUT=$TMP/floor.out
+mkdir -p "$TMP/floor"
+"$FLOOR_BIN" "$TMP/floor" "$DUR" "$FLOOR_GROUP" list >"$FLOOR_OUT" 2>&1 ||
+	note "floor failed: $(tail -n 2 "$FLOOR_OUT")"
+declare -A FL
+for kv in $(grep '^FLOOR ' "$FLOOR_OUT" | tail -n 1); do
+	case "$kv" in *=*) FL[${kv%%=*}]=${kv#*=} ;; esac
 done
 
 # ---------------------------------------------------------------------------
@@ -408,6 +442,44 @@ start_aduan ussd
 run_wrk ussd "$USSD_CONNS" "$USSD_CONNS" "$DUR" bench/ussd.lua u "$AT_SECRET"
 stop_server ussd
 R[ussd.stored]=$(sql "SELECT count(*) FROM complaints WHERE channel = 'ussd'")
+
+# ---------------------------------------------------------------------------
+# 5b. The Node peer: express + ussd-menu-builder, the same wrk shape
+# ---------------------------------------------------------------------------
+PEER_SKIP=
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	PEER_SKIP="node or npm is not installed (sh scripts/deps.sh bench)"
+else
+	mkdir -p "$PEER_DIR" && cp "$PEER_SRC/package.json" "$PEER_SRC/server.js" "$PEER_DIR/" ||
+		PEER_SKIP="cannot copy the peer into $PEER_DIR"
+	if [ -z "$PEER_SKIP" ] && { [ ! -d "$PEER_DIR/node_modules/ussd-menu-builder" ] ||
+		! cmp -s "$PEER_SRC/package.json" "$PEER_DIR/package.json.installed"; }; then
+		note "Node peer: npm install in $PEER_DIR (once; kept for later runs)"
+		if (cd "$PEER_DIR" && timeout 300 npm install --no-audit --no-fund --loglevel=error) \
+			>"$TMP/npm.log" 2>&1 </dev/null; then
+			cp "$PEER_SRC/package.json" "$PEER_DIR/package.json.installed"
+		else
+			PEER_SKIP="npm install failed: $(grep -v '^[[:space:]]*$' "$TMP/npm.log" | tail -n 1 | cut -c1-160)"
+		fi
+	fi
+fi
+if [ -z "$PEER_SKIP" ]; then
+	mkdir -p "$TMP/peer"
+	free_port SRV_PORT
+	SRV_LOG=$TMP/peer/peer.log
+	(cd "$PEER_DIR" && PORT=$SRV_PORT exec node server.js) </dev/null >"$SRV_LOG" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	wait_port "$SRV_PORT" "$SRV_PID" "node peer"
+	run_wrk peer-ussd "$USSD_CONNS" "$USSD_CONNS" "$DUR" "$PEER_SRC/ussd.lua" peer
+	HWM[peer]=$(status_kb "$SRV_PID" VmHWM)
+	stop_pid "$SRV_PID"
+	R[peer.version]="node $(node --version 2>/dev/null), ussd-menu-builder $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
+		"$PEER_DIR/node_modules/ussd-menu-builder/package.json" 2>/dev/null | head -n 1)"
+	unset 'HWM[peer]'       # the table's memory rows are Aduan's
+else
+	note "Node peer: SKIP: $PEER_SKIP"
+fi
 
 # ---------------------------------------------------------------------------
 # 6. Memory under steady SMS load
@@ -490,7 +562,24 @@ for c in "${CONNS[@]}"; do
 	row "SMS retried callback (same ids)" "retry-$c" "base-$c"
 done
 row "USSD steps (whole sessions)" ussd base-ussd
+if [ -z "$PEER_SKIP" ]; then
+	row "Node peer: express+ussd-menu-builder" peer-ussd base-ussd
+else
+	printf '%-34s %s\n' "Node peer: express+ussd-menu-builder" "SKIP: $PEER_SKIP"
+fi
 hr
+if [ -z "$PEER_SKIP" ] && [ "${R[peer-ussd.rps]:-0}" != 0 ]; then
+	echo "USSD vs the Node peer (${R[peer.version]:-}, sessions in memory, nothing on disk; same wrk shape):" \
+		"$(calc '%.2fx' "${R[ussd.rps]:-0} / ${R[peer-ussd.rps]}")" \
+		"($(calc '%.0f' "${R[ussd.rps]:-0}") vs $(calc '%.0f' "${R[peer-ussd.rps]}") steps/s)."
+fi
+if [ "${FL[msgs_per_s]:-0}" != "" ] && [ "${FL[msgs_per_s]:-0}" != 0 ]; then
+	for c in "${CONNS[@]}"; do
+		echo "SMS intake at $c connections vs the SQLite floor: $(calc '%.2fx' "${R[sms-$c.rps]:-0} / ${FL[msgs_per_s]}")" \
+			"($(calc '%.0f' "${R[sms-$c.rps]:-0}") vs $(calc '%.0f' "${FL[msgs_per_s]}") complaints/s;" \
+			"writer's group size ${R[sms-$c.group]:-?})."
+	done
+fi
 for c in "${CONNS[@]}"; do
 	echo "SMS at $c connections: ${R[sms-$c.ok]:-0} answered with a ticket, ${R[sms-$c.stored]:-?} complaints stored" \
 		"(more: answers wrk stopped waiting for at the end)."
@@ -540,6 +629,18 @@ if [ "${R[base-64.rps]:-0}" != 0 ] && [ -n "${ST[run.msgs_per_s]:-}" ]; then
 fi
 
 echo
+echo "The SQLite floor (bench/floor: the ${FL[statements]:-?} statements one SMS complaint runs today, listed below, straight"
+echo "on sqlite3 in one thread, prepared, synchronous=FULL, WAL; ${FL[group]:-?} complaints per BEGIN..COMMIT, the writer's"
+echo "group size in the SMS row at 64 connections; no store layer can beat it with these rows)"
+hr
+printf '%-44s %8s %14s %10s %14s\n' statements group 'complaints/s' 'us/msg' 'CPU us/msg'
+hr
+printf '%-44s %8s %14s %10s %14s\n' "${FL[statements]:--} per complaint" "${FL[group]:--}" \
+	"${FL[msgs_per_s]:--}" "${FL[us_per_msg]:--}" "${FL[cpu_us_per_msg]:--}"
+hr
+sed -n 's/^FLOOR_SQL /  /p' "$FLOOR_OUT" 2>/dev/null | cut -c1-150
+
+echo
 echo "Routing alone (route_bench: the same 18 messages in a loop, ${ROUTE_SECS} s per table in 10 rounds"
 echo "taken in turns; messages/s and ns/message of the fastest round, mean ns of all rounds)"
 hr
@@ -581,20 +682,25 @@ printf '%-44s %s\n' "VmRSS trend (s:MiB)" "${RSS_TREND[*]}"
 hr
 
 echo
-echo "Targets (issue 7, on the 2-core development machine)"
+echo "Targets (issues 7 and 18, on the 2-core development machine)"
 pf() {
 	if [ "$1" = 1 ]; then printf '  PASS  %s\n' "$2"; else printf '  FAIL  %s\n' "$2"; fi
 }
 ge() { awk "BEGIN { exit !($1 >= $2) }"; }
 lt() { awk "BEGIN { exit !($1 < $2) }"; }
-ratio64=$(calc '%.1f' "${R[sms-64.rps]:-0} * 100 / (${R[base-64.rps]:-0} > 0 ? ${R[base-64.rps]} : 1)")
-ge "$ratio64" 30 && ok=1 || ok=0
-pf "$ok" "SMS intake at 64 connections >= 30% of the baseline's requests/s: ${ratio64}% ($(calc '%.0f' "${R[sms-64.rps]:-0}") vs $(calc '%.0f' "${R[base-64.rps]:-0}") req/s)"
-lt "${R[sms-64.p99_ms]:-999999}" 20 && ok=1 || ok=0
-pf "$ok" "SMS intake p99 at 64 connections < 20 ms: $(calc '%.2f' "${R[sms-64.p99_ms]:-0}") ms"
-ratio_u=$(calc '%.1f' "${R[ussd.rps]:-0} * 100 / (${R[base-ussd.rps]:-0} > 0 ? ${R[base-ussd.rps]} : 1)")
-ge "$ratio_u" 30 && ok=1 || ok=0
-pf "$ok" "USSD steps/s >= 30% of the baseline's requests/s (same client: $USSD_CONNS threads x 1 connection): ${ratio_u}% ($(calc '%.0f' "${R[ussd.rps]:-0}") vs $(calc '%.0f' "${R[base-ussd.rps]:-0}"))"
+fl=${FL[msgs_per_s]:-0}
+rfl=$(calc '%.2f' "${R[sms-64.rps]:-0} / ($fl > 0 ? $fl : 1)")
+ge "$rfl" 0.8 && lt "${R[sms-64.p99_ms]:-999999}" 20 && [ "$fl" != 0 ] && ok=1 || ok=0
+pf "$ok" "SMS intake at 64 connections >= 0.8x the SQLite floor and p99 < 20 ms: ${rfl}x ($(calc '%.0f' "${R[sms-64.rps]:-0}") vs $(calc '%.0f' "$fl") complaints/s), p99 $(calc '%.2f' "${R[sms-64.p99_ms]:-0}") ms"
+if [ -n "$PEER_SKIP" ]; then
+	printf '  SKIP  %s\n' "USSD steps/s >= 3x the Node peer's: $PEER_SKIP"
+else
+	ru=$(calc '%.2f' "${R[ussd.rps]:-0} / (${R[peer-ussd.rps]:-0} > 0 ? ${R[peer-ussd.rps]} : 1)")
+	pbad=$(( ${R[peer-ussd.bad]:-0} + $(errors_of peer-ussd) + ${R[peer-ussd.failed]:-0} ))
+	ubad=$(( ${R[ussd.bad]:-0} + $(errors_of ussd) + ${R[ussd.failed]:-0} ))
+	ge "$ru" 3 && [ "$pbad" = 0 ] && [ "$ubad" = 0 ] && ok=1 || ok=0
+	pf "$ok" "USSD steps/s >= 3x the Node peer's (same client: $USSD_CONNS threads x 1 connection), every answer correct: ${ru}x ($(calc '%.0f' "${R[ussd.rps]:-0}") vs $(calc '%.0f' "${R[peer-ussd.rps]:-0}")), bad answers: Aduan $ubad, peer $pbad"
+fi
 if [ -n "$base_ns" ] && [ -n "${RT[generated-10000.ns_per_msg]:-}" ]; then
 	rr=$(calc '%.2f' "${RT[generated-10000.ns_per_msg]} / $base_ns")
 	ge 1.5 "$rr" && ok=1 || ok=0
@@ -615,8 +721,9 @@ for c in "${CONNS[@]}"; do
 	[ "${R[sms-$c.stored]:-0}" -lt "${R[sms-$c.ok]:-0}" ] && lost=1
 done
 [ "${R[retry.stored]:-0}" = "$RETRY_IDS" ] || lost=1
+[ "${R[ussd.stored]:-0}" -lt "${R[ussd.sessions]:-0}" ] && lost=1
 [ "$lost" = 0 ] && ok=1 || ok=0
-pf "$ok" "Stored: every ticket answered is in the store, retries created no second complaint"
+pf "$ok" "Stored: every ticket answered (SMS and USSD) is in the store, retries created no second complaint"
 if [ "$QUICK" = 1 ]; then
 	echo
 	echo "(BENCH_QUICK=1: shortened run; memory compared after $MEM1 s and $MEM2 s, not 1 and 5 minutes.)"

@@ -66,6 +66,12 @@ ussd_submit(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	char receipt_sms[INTAKE_REPLY_MAX], key[200];
 	struct guard g;
 
+	/*
+	 * A ticket number on the screen is a promise: this step is answered
+	 * only once it is on disk, as an SMS complaint (every other step is
+	 * answered once in the writer's open batch: store_run_step).
+	 */
+	store_tx_durable(ix->store);
 	/* A USSD complaint takes a token from the phone's bucket like an SMS one. */
 	if (guard_check_bucket(conf, ix->store, phone, now, &g) != 0)
 		return -1;
@@ -346,20 +352,23 @@ ussd_tx(struct store *s, void *arg)
 	    memcmp(row->last_text, in->text, in->text_len) == 0) {
 		/* The gateway repeated a request: the same answer, nothing new. */
 		t->end = USSD_TX_REPEAT;
+		if (row->complaint_id != 0)
+			store_tx_durable(s);    /* a ticket number: only once on disk */
 		return 1;
 	}
 	if (r == 1 && row->done) {
 		/* Over: whatever comes now, the last screen again. */
 		t->end = USSD_TX_ENDED;
+		if (row->complaint_id != 0)
+			store_tx_durable(s);
 		return 1;
 	}
-	if (store_phone_get(s, t->phone, &pp) < 0)
-		return -1;
-
 	if (r == 1 && now - row->updated_at <= conf->ussd_session_timeout) {
+		/* A live session has its language in its row: no phone look-up (perf). */
 		if (ussd_continue(t) != 0)
 			return -1;
-	} else if (ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
+	} else if (store_phone_get(s, t->phone, &pp) < 0 ||
+	    ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
 		return -1;
 
 	str_copy(row->gateway, sizeof row->gateway, gw->name);
@@ -431,7 +440,7 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	t.now = now_unix();
 	t.what = "step";
 	t.row = xcalloc(1, sizeof *t.row);
-	r = store_run(ix->store, ussd_tx, &t);
+	r = store_run_step(ix->store, ussd_tx, &t);
 	if (r < 0) {
 		free(t.row);
 		free(t.old);

@@ -7,7 +7,8 @@
 #                   go-md2man, dpkg-dev, debhelper, systemd for make install,
 #                   the package and the unit's checks; prometheus for promtool;
 #                   haproxy and nginx-light for the TLS proxy examples)
-#   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI)
+#   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI;
+#                   nodejs and npm for the Node USSD peer, bench/peer-node-ussd/)
 #   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
 # As root it runs `apt-get update` (a fresh machine has empty package lists)
 # and `apt-get install`; as anyone else it prints the exact command and fails.
@@ -36,6 +37,11 @@ if [ "$what" = fuzz ]; then
 fi
 if [ "$what" = bench ]; then
 	pkgs="$pkgs wrk sqlite3"
+	# the Node USSD peer (bench/peer-node-ussd/): bench only, never at run
+	# time.  Some nodejs packages (NodeSource's) bring their own npm and
+	# conflict with Debian's: npm only when no npm command is there.
+	pkgs="$pkgs nodejs"
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 fi
 missing=""
 for p in $pkgs; do

@@ -37,8 +37,13 @@ struct store_job {
 	void *arg;
 	struct store_job *next;
 	enum { JOB_QUEUED, JOB_IN_BATCH, JOB_DONE } state;
-	int ret;                        /* JOB_DONE: fn's 1, or -1 */
+	int nowait;                     /* store_run_step: answered once in the batch */
+	int durable;                    /* fn called store_tx_durable(): answered once
+	                                   the batch is on disk, even if fn only read */
+	int ret;                        /* JOB_DONE: fn's 1, or -1 (or a step's 0) */
 	uint64_t batch;                 /* JOB_IN_BATCH: the batch that holds it */
+	pthread_cond_t cv;              /* its caller waits here while JOB_QUEUED (with
+	                                   cmu): woken alone, not with every waiter */
 	char err[256];
 };
 #define GATHER_NS     3000000L  /* longest wait for queued callers before a commit */
@@ -228,7 +233,9 @@ run_job(struct store *s, struct store_job *job)
 	s->member_open = 1;
 	s->member_failed = 0;
 	s->member_lost = 0;
+	s->cur_job = job;
 	r = job->fn(s, job->arg);
+	s->cur_job = NULL;
 	if (r == 0 && (s->member_failed || commit_batch_lost(s)))
 		r = -1;                 /* a write failed half done and fn went on */
 	if (r == 0) {
@@ -260,7 +267,6 @@ static int
 run_jobs(struct store *s)
 {
 	struct store_job *list, *job, *next;
-	int ended = 0;
 
 	pthread_mutex_lock(&s->cmu);
 	list = s->jobs;
@@ -273,20 +279,35 @@ run_jobs(struct store *s)
 		run_job(s, job);
 	pthread_mutex_lock(&s->cmu);
 	for (job = list; job != NULL; job = next) {
-		next = job->next;       /* job may be gone once its state is set */
-		if (job->ret == 0) {
+		/*
+		 * job may be gone once its state is set and cmu let go: its
+		 * caller is woken here, under cmu, each on its own (a broadcast
+		 * woke every caller of the store for each job: perf, USSD).
+		 */
+		next = job->next;
+		if (job->ret == 0 && job->nowait && !job->durable &&
+		    job->batch == s->batch && s->batch_open) {
+			/*
+			 * A step: its writes are in the open batch, where every
+			 * later transaction (a retry, the next step) reads them;
+			 * answered now, committed with the batch.
+			 */
+			job->state = JOB_DONE;
+			s->steps++;
+		} else if (job->ret == 0 || (job->ret == 1 && job->durable)) {
+			/*
+			 * In the batch; or it only read, but shows what it read
+			 * (a ticket number), which may be in this batch only:
+			 * answered once the batch is on disk, -1 if it was lost.
+			 */
 			job->state = JOB_IN_BATCH;
 			if (job->batch == s->batch && s->batch_open)
 				s->waiting++;
-			else
-				ended = 1;      /* its batch was lost meanwhile */
-		} else {
+			/* else its batch was lost meanwhile: -1 from batch_result */
+		} else
 			job->state = JOB_DONE;
-			ended = 1;
-		}
+		pthread_cond_signal(&job->cv);
 	}
-	if (ended)
-		pthread_cond_broadcast(&s->done_cv);
 	pthread_mutex_unlock(&s->cmu);
 	return 1;
 }
@@ -304,8 +325,9 @@ batch_end(struct store *s, int ret, const char *msg)
 	s->batch_open = 0;
 	s->commits++;
 	pthread_mutex_lock(&s->cmu);
-	s->grouped += (unsigned long)s->waiting;
+	s->grouped += (unsigned long)s->waiting + (unsigned long)s->steps;
 	s->waiting = 0;
+	s->steps = 0;
 	s->result[slot] = ret;
 	s->result_of[slot] = id;
 	if (ret != 0)
@@ -449,11 +471,15 @@ committer(void *arg)
 				pthread_mutex_unlock(&s->cmu);
 				continue;
 			}
-			if (stop || atomic_load(&s->arriving) == 0) {
+			if (stop || (atomic_load(&s->arriving) == 0 && s->waiting > 0)) {
 				pthread_mutex_unlock(&s->cmu);
 				break;
 			}
-			/* Someone is on the way: let callers of store_begin in meanwhile. */
+			/*
+			 * Someone is on the way, or nobody waits for this batch (it
+			 * holds steps only, answered already): let callers of
+			 * store_begin in meanwhile, and the next steps join it.
+			 */
 			db_unlock(s);
 			s->kicked = 0;
 			(void)pthread_cond_timedwait(&s->kick_cv, &s->cmu, &deadline);
@@ -474,8 +500,8 @@ committer(void *arg)
 	return NULL;
 }
 
-int
-store_run(struct store *s, store_tx_fn fn, void *arg)
+static int
+run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 {
 	struct store_job job;
 	int ret;
@@ -483,6 +509,7 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 	memset(&job, 0, sizeof job);
 	job.fn = fn;
 	job.arg = arg;
+	job.nowait = nowait;
 	job.state = JOB_QUEUED;
 	pthread_mutex_lock(&s->cmu);
 	if (s->stopping) {
@@ -490,6 +517,7 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 		(void)snprintf(db_errbuf, sizeof db_errbuf, "the store is closing");
 		return -1;
 	}
+	pthread_cond_init(&job.cv, NULL);
 	*s->jobs_tail = &job;
 	s->jobs_tail = &job.next;
 	if (expecting == s) {
@@ -498,16 +526,39 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 		atomic_fetch_sub(&s->arriving, 1);
 	}
 	pthread_cond_signal(&s->kick_cv);
-	while (job.state == JOB_QUEUED || (job.state == JOB_IN_BATCH && s->committed < job.batch))
+	while (job.state == JOB_QUEUED)
+		pthread_cond_wait(&job.cv, &s->cmu);
+	while (job.state == JOB_IN_BATCH && s->committed < job.batch)
 		pthread_cond_wait(&s->done_cv, &s->cmu);
+	pthread_cond_destroy(&job.cv);
 	if (job.state == JOB_DONE) {
 		ret = job.ret;
 		if (ret < 0)
 			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job.err);
-	} else
-		ret = batch_result(s, job.batch);
+	} else if ((ret = batch_result(s, job.batch)) == 0)
+		ret = job.ret;          /* 0, or 1 for a durable read */
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
+}
+
+int
+store_run(struct store *s, store_tx_fn fn, void *arg)
+{
+	return run_queued(s, fn, arg, 0);
+}
+
+int
+store_run_step(struct store *s, store_tx_fn fn, void *arg)
+{
+	return run_queued(s, fn, arg, 1);
+}
+
+void
+store_tx_durable(struct store *s)
+{
+	/* Only ever set and read on the committer's thread, the store's lock held. */
+	if (s->cur_job != NULL)
+		s->cur_job->durable = 1;
 }
 
 int

@@ -362,6 +362,20 @@ static const char *const migrations[] = {
 	"  poll_interval INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS hub_requests_due ON hub_requests(next_poll_at);"
 	"PRAGMA user_version = 13;",
+
+	/*
+	 * 14 (issue 18): the text of the message that opened a complaint is
+	 * kept once, as the complaint's description: its messages row keeps
+	 * '' when the two are the same (store/messages.c, ST_MESSAGE_ADD), and
+	 * every reader of the message's text takes the description then
+	 * (MESSAGE_TEXT).  Older rows the same way.  A complaint is never
+	 * deleted nor its description changed, and purge keeps a ticket's
+	 * own messages: the text stays readable for as long as the message.
+	 */
+	"UPDATE messages SET text = '' WHERE command = 'complaint'"
+	"  AND complaint_id IS NOT NULL AND text <> ''"
+	"  AND text = (SELECT description FROM complaints WHERE id = messages.complaint_id);"
+	"PRAGMA user_version = 14;",
 };
 
 
@@ -383,6 +397,7 @@ static const char *const migration_what[] = {
 	"indexes on messages and outbox by complaint",
 	"complaints from partner systems (Open311 POST) and their idempotency keys",
 	"forwarding to a hub: the hub's ids and status polls",
+	"a complaint's text kept once (in the complaint, not again in its message)",
 };
 
 _Static_assert(ARRAY_LEN(migration_what) == ARRAY_LEN(migrations),

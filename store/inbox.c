@@ -75,8 +75,8 @@ const char *const inbox_sql[ST_NSTMTS] = {
 	 * them, in time order (ties: the citizen's first, then by row).
 	 */
 	[ST_INBOX_THREAD] =
-	    "SELECT 0 AS outgoing, received_at AS at, id, command, text, reply,"
-	    " '', '', 0, ''"
+	    "SELECT 0 AS outgoing, received_at AS at, id, command, " MESSAGE_TEXT("messages") ","
+	    " reply, '', '', 0, ''"
 	    " FROM messages WHERE complaint_id = ?1"
 	    " AND command IN ('complaint', 'add', 'cancel')"
 	    " UNION ALL"

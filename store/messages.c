@@ -17,13 +17,21 @@ const char *const messages_sql[ST_NSTMTS] = {
 	[ST_MESSAGE_FIND] =
 	    "SELECT reply FROM messages WHERE gateway = ?1"
 	    " AND gw_id IN (?2, ?2 || '/' || ?3) AND (?3 IS NULL OR sender = ?3)",
-	/* DO NOTHING rather than catching the error: a retried callback is normal. */
+	/*
+	 * DO NOTHING rather than catching the error: a retried callback is
+	 * normal.  The text of a message that opened a complaint is that
+	 * complaint's description, most of the time: then it is kept once,
+	 * there, and '' here (schema 14; readers use MESSAGE_TEXT).
+	 */
 	[ST_MESSAGE_ADD] =
 	    "INSERT INTO messages (gateway, gw_id, sender, receiver, text,"
 	    " command, reply, complaint_id, received_at)"
 	    " VALUES (?1, CASE WHEN EXISTS (SELECT 1 FROM messages"
 	    "  WHERE gateway = ?1 AND gw_id = ?2 AND sender <> ?3)"
-	    "  THEN ?2 || '/' || ?3 ELSE ?2 END, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    "  THEN ?2 || '/' || ?3 ELSE ?2 END, ?3, ?4,"
+	    " CASE WHEN ?6 = 'complaint' AND ?8 IS NOT NULL AND ?5 <> ''"
+	    "  AND ?5 = (SELECT description FROM complaints WHERE id = ?8)"
+	    "  THEN '' ELSE ?5 END, ?6, ?7, ?8, ?9)"
 	    " ON CONFLICT (gateway, gw_id) DO NOTHING",
 };
 

@@ -18,7 +18,8 @@ const char *const reports_sql[ST_NSTMTS] = {
 	 */
 	[ST_COMPLAINT_MESSAGES] =
 	    "SELECT c.ticket, c.channel, c.keyword, c.agency, c.region, c.location,"
-	    " c.description, c.created_at, m.text"
+	    " c.description, c.created_at,"
+	    " CASE WHEN m.text = '' THEN c.description ELSE m.text END"
 	    " FROM complaints c LEFT JOIN messages m"
 	    " ON m.complaint_id = c.id AND m.command = 'complaint'"
 	    " WHERE c.created_at >= ?1 AND (?2 IS NULL OR c.keyword = ?2)"

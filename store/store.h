@@ -92,6 +92,28 @@ void store_expect_end(struct store *s);
  */
 typedef int (*store_tx_fn)(struct store *s, void *arg);
 int store_run(struct store *s, store_tx_fn fn, void *arg);
+
+/*
+ * A step that promises nothing durable (a USSD step that only moves a
+ * session): as store_run, but 0 comes back as soon as fn's writes are in
+ * the open batch, without waiting for its commit.  Every later transaction
+ * reads them (a gateway's retry of the step, the next step), and the batch
+ * is committed within moments (a crash may lose those moments).  If the
+ * batch's commit then fails, its writes are rolled back with it, and the
+ * next transaction reads the state before them, as after a crash: nothing
+ * ever builds on what was rolled back, because whatever read it was in
+ * the same batch and went with it.  fn calls store_tx_durable() when what
+ * it wrote must be on disk before its caller answers (a ticket number
+ * shown): then store_run_step waits for the commit exactly as store_run.
+ */
+int store_run_step(struct store *s, store_tx_fn fn, void *arg);
+/*
+ * Inside fn of store_run or store_run_step: its caller is answered only
+ * once the open batch is on disk, even when fn returns 1 (it read, and
+ * will show, what may be in that batch only: a retry shown a ticket
+ * number).  Elsewhere a no-op.
+ */
+void store_tx_durable(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /* Batches committed and transactions they held, since open (bench, metrics). */

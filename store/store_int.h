@@ -167,6 +167,18 @@ extern const char *const hub_sql[ST_NSTMTS];
 	" (SELECT hub_id FROM hub_requests WHERE complaint_id = complaints.id)"
 #define COMPLAINT_NCOLS 24      /* a query's columns after COMPLAINT_COLS start here */
 
+/*
+ * A messages row's text as every reader sees it (schema 14): the message
+ * that opened a complaint keeps '' when its text was the complaint's
+ * description, stored once there.  m: the messages row's name in the
+ * statement.
+ */
+#define MESSAGE_TEXT(m) \
+	"(CASE WHEN " m ".text = '' AND " m ".command = 'complaint'" \
+	" AND " m ".complaint_id IS NOT NULL THEN coalesce((SELECT description" \
+	" FROM complaints WHERE complaints.id = " m ".complaint_id), '')" \
+	" ELSE " m ".text END)"
+
 #define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
 
 struct store_job;
@@ -184,8 +196,8 @@ struct store {
 	                                   result[]: waiters sleep on it, not on the
 	                                   store's lock */
 	pthread_cond_t kick_cv;         /* the committer has work (with cmu) */
-	pthread_cond_t done_cv;         /* a batch was committed (or failed), or a job
-	                                   ended without one, with cmu */
+	pthread_cond_t done_cv;         /* a batch was committed (or failed), with cmu
+	                                   (a queued job's caller waits on its own cv) */
 	struct store_job *jobs, **jobs_tail; /* queued for the committer (store_run) */
 	int kicked;                     /* a transaction joined the open batch */
 	int stopping;
@@ -199,6 +211,9 @@ struct store {
 	                                   run on its own, outside any batch) */
 	sqlite3_int64 op_changes;       /* rows changed before the write in it began */
 	int waiting;                    /* callers waiting for the open batch */
+	int steps;                      /* store_run_step jobs in the open batch, answered
+	                                   already: nobody waits for its commit */
+	struct store_job *cur_job;      /* the job the committer runs now (run_job) */
 	uint64_t batch;                 /* id of the open (or last) batch */
 	uint64_t committed;             /* last batch finished */
 	int result[BATCH_RESULTS];      /* 0 / -1 of recent batches, by id % BATCH_RESULTS */

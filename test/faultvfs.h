@@ -10,6 +10,9 @@
  *   faultvfs_fail_all(code)      every one fails (a full disk) until
  *   faultvfs_off()               everything passes again
  *   faultvfs_failures()          calls failed so far
+ *   faultvfs_hold_syncs(1)       every xSync waits (a slow disk, for as long
+ *                                as a test wants) until faultvfs_hold_syncs(0)
+ *   faultvfs_syncs_waiting()     xSync calls waiting now
  *
  * code: SQLITE_IOERR_WRITE or SQLITE_FULL (xSync fails with
  * SQLITE_IOERR_FSYNC, xTruncate with SQLITE_IOERR_TRUNCATE when code is
@@ -21,6 +24,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -39,6 +43,8 @@ static atomic_long faultvfs_calls;
 static atomic_int faultvfs_all;
 static atomic_int faultvfs_code;
 static atomic_long faultvfs_failed;
+static atomic_int faultvfs_hold;        /* 1: xSync waits until it is 0 */
+static atomic_int faultvfs_held;        /* xSync calls waiting now */
 
 /* Whether this write/sync/truncate fails; its error code in *code. */
 static int
@@ -105,8 +111,15 @@ faultvfs_truncate(sqlite3_file *f, sqlite3_int64 size)
 static int
 faultvfs_sync(sqlite3_file *f, int flags)
 {
+	const struct timespec ms = { 0, 1000000L };
 	int code;
 
+	if (atomic_load(&faultvfs_hold)) {
+		atomic_fetch_add(&faultvfs_held, 1);
+		while (atomic_load(&faultvfs_hold))
+			nanosleep(&ms, NULL);
+		atomic_fetch_sub(&faultvfs_held, 1);
+	}
 	if (faultvfs_hit(1, 0, &code))
 		return code;
 	return FAULTVFS_REAL(f)->pMethods->xSync(FAULTVFS_REAL(f), flags);
@@ -259,6 +272,18 @@ __attribute__((unused)) static long
 faultvfs_failures(void)
 {
 	return atomic_load(&faultvfs_failed);
+}
+
+__attribute__((unused)) static void
+faultvfs_hold_syncs(int on)
+{
+	atomic_store(&faultvfs_hold, on);
+}
+
+__attribute__((unused)) static int
+faultvfs_syncs_waiting(void)
+{
+	return atomic_load(&faultvfs_held);
 }
 
 #endif

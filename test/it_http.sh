@@ -49,7 +49,7 @@ expect_eq "good GET: ticket $TICKET1 has a correct Damm check digit (interim)" 0
 expect_eq "good GET: ticket $TICKET1 stored for" "$PHONE_E164" \
 	"$(sql "SELECT phone FROM complaints WHERE ticket = '$TICKET1'")"
 expect_eq "good GET: stored message text" "$TEXT1" \
-	"$(sql "SELECT text FROM messages WHERE gw_id = 'it-http-1'")"
+	"$(sql "SELECT $MSG_TEXT FROM messages WHERE gw_id = 'it-http-1'")"
 ok "GET callback -> 200 $RESP_CTYPE, ticket $TICKET1"
 
 # The same id again (a Kannel retry): the same answer, nothing new.
@@ -73,7 +73,7 @@ TICKET2=$(ticket_in "$RESP_BODY")
 expect_ne "POST form: a new ticket" "$TICKET1" "$TICKET2"
 expect_eq "POST form: complaints" 2 "$(sql "SELECT count(*) FROM complaints")"
 expect_eq "POST form: stored message text" "$TEXT2" \
-	"$(sql "SELECT text FROM messages WHERE gw_id = 'it-http-2'")"
+	"$(sql "SELECT $MSG_TEXT FROM messages WHERE gw_id = 'it-http-2'")"
 ok "POST form callback -> ticket $TICKET2"
 
 # A form whose last field is empty ("...&text="): an empty SMS, which gets the help text.
@@ -183,7 +183,7 @@ http_must "coding=2" "$URL"
 expect_eq "coding=2 UTF-16BE: status" 200 "$RESP_STATUS"
 expect_match "coding=2 UTF-16BE: the reply has a ticket" '[0-9]{8}' "$RESP_BODY"
 expect_eq "coding=2 UTF-16BE: stored as UTF-8 (hex)" "$(hex_of "$TEXT3")" \
-	"$(sql "SELECT hex(text) FROM messages WHERE gw_id = 'it-http-3'")"
+	"$(sql "SELECT hex($MSG_TEXT) FROM messages WHERE gw_id = 'it-http-3'")"
 ok "coding=2 UTF-16BE text decoded and stored as UTF-8"
 
 # ---------------------------------------------------------------------------

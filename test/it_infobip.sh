@@ -129,7 +129,7 @@ for p in "ib-1 $PHONE_A $TEXT_A" "ib-2 $PHONE_B $TEXT_B"; do
 	shift 2
 	expect_eq "(a) $id stored from" "$ph" "$(sql "SELECT sender FROM messages WHERE gateway = 'infobip' AND gw_id = '$id'")"
 	expect_eq "(a) $id stored text (\"text\", not cleanText)" "$*" \
-		"$(sql "SELECT text FROM messages WHERE gateway = 'infobip' AND gw_id = '$id'")"
+		"$(sql "SELECT $MSG_TEXT FROM messages WHERE gateway = 'infobip' AND gw_id = '$id'")"
 	expect_eq "(a) $id received_at from receivedAt with its offset" 1767366245 \
 		"$(sql "SELECT received_at FROM messages WHERE gw_id = '$id'")"
 	TICKET=$(sql "SELECT c.ticket FROM complaints c JOIN messages m ON m.complaint_id = c.id WHERE m.gw_id = '$id'")

@@ -88,7 +88,7 @@ TICKET_A=$(ticket_in "$REPLY_A")
 expect_eq "(a) phone of ticket $TICKET_A (E.164)" "$(e164 "$PHONE_A")" \
 	"$(sql "SELECT phone FROM complaints WHERE ticket = '$TICKET_A'")"
 expect_eq "(a) stored text of the message" "$TEXT_A" \
-	"$(sql "SELECT text FROM messages WHERE complaint_id = (SELECT id FROM complaints WHERE ticket = '$TICKET_A')")"
+	"$(sql "SELECT $MSG_TEXT FROM messages WHERE complaint_id = (SELECT id FROM complaints WHERE ticket = '$TICKET_A')")"
 ok "(a) complaint -> ticket $TICKET_A, stored for $(e164 "$PHONE_A")"
 
 # ---------------------------------------------------------------------------
@@ -126,7 +126,7 @@ kannel_wait_reply "$PHONE_D" 1
 expect_match "(d) reply to the UCS-2 complaint has a ticket" '[0-9]{8}' "$REPLY"
 TICKET_D=$(ticket_in "$REPLY")
 expect_eq "(d) stored message text, hex of the UTF-8 bytes" "$(hex_of "$TEXT_D")" \
-	"$(sql "SELECT hex(text) FROM messages WHERE sender IN ('$PHONE_D', '$(e164 "$PHONE_D")')")"
+	"$(sql "SELECT hex($MSG_TEXT) FROM messages WHERE sender IN ('$PHONE_D', '$(e164 "$PHONE_D")')")"
 DESC_D=$(sql "SELECT hex(description) FROM complaints WHERE ticket = '$TICKET_D'")
 case "$DESC_D" in
 "$(hex_of "$TEXT_D")" | "$(hex_of "${TEXT_D#SAMPAH }")") ;;
@@ -149,7 +149,7 @@ kannel_wait_reply "$PHONE_E" 1
 expect_match "(e) reply to the 400-character complaint has a ticket" '[0-9]{8}' "$REPLY"
 TICKET_E=$(ticket_in "$REPLY")
 expect_eq "(e) stored message text" "$TEXT_E" \
-	"$(sql "SELECT text FROM messages WHERE sender IN ('$PHONE_E', '$(e164 "$PHONE_E")')")"
+	"$(sql "SELECT $MSG_TEXT FROM messages WHERE sender IN ('$PHONE_E', '$(e164 "$PHONE_E")')")"
 DESC_E=$(sql "SELECT description FROM complaints WHERE ticket = '$TICKET_E'")
 case "$DESC_E" in
 "$TEXT_E" | "${TEXT_E#JALAN }") ;;

@@ -102,7 +102,7 @@ expect_eq "signed SMS: ticket $TICKET1 has a correct Damm check digit" 0 "$(damm
 expect_eq "signed SMS: ticket stored for" "$PHONE" \
 	"$(sql "SELECT phone FROM complaints WHERE ticket = '$TICKET1'")"
 expect_eq "signed SMS: message stored byte for byte, under the MessageSid" "$TEXT1" \
-	"$(sql "SELECT text FROM messages WHERE gateway = 'twilio' AND gw_id = '$SID1'")"
+	"$(sql "SELECT $MSG_TEXT FROM messages WHERE gateway = 'twilio' AND gw_id = '$SID1'")"
 expect_eq "signed SMS: the short code" "$SHORT" \
 	"$(sql "SELECT receiver FROM messages WHERE gw_id = '$SID1'")"
 expect_eq "signed SMS: complaints" 1 "$(sql "SELECT count(*) FROM complaints")"

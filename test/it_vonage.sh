@@ -144,7 +144,7 @@ expect_eq "(a) description" "$TEXT_A" \
 	"$(sql "SELECT description FROM complaints WHERE ticket = '$TICKET_A'")"
 expect_eq "(a) message stored with Vonage's id, text and time" \
 	"vonage|$(e164 "$PHONE_A")|$VNUM|$TEXT_A|$TS_UNIX" \
-	"$(sql "SELECT gateway, sender, receiver, text, received_at FROM messages WHERE gw_id = '1A00000012345678'")"
+	"$(sql "SELECT gateway, sender, receiver, $MSG_TEXT, received_at FROM messages WHERE gw_id = '1A00000012345678'")"
 REPLY_A=$(sql "SELECT body FROM outbox WHERE kind = 'sms' AND recipient = '$(e164 "$PHONE_A")' AND idem_key = 'reply:vonage:1A00000012345678'")
 expect_match "(a) the reply with the ticket queued to the sender" "$TICKET_A" "$REPLY_A"
 wait_for 10 "(a) reply to $(e164 "$PHONE_A") with $TICKET_A at tool_atapi" at_has "$(e164 "$PHONE_A")" "$TICKET_A"

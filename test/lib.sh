@@ -416,6 +416,15 @@ sql() {
 		fail "sqlite3 failed: $1"
 }
 
+# An inbound message's text as Aduan's readers see it, for
+# `sql "SELECT $MSG_TEXT FROM messages WHERE ..."`: since schema 14 the
+# message that opened a complaint keeps '' when its text is the
+# complaint's description, which holds it once (store/store_int.h,
+# MESSAGE_TEXT).
+MSG_TEXT="CASE WHEN text = '' AND command = 'complaint' AND complaint_id IS NOT NULL
+ THEN (SELECT description FROM complaints WHERE complaints.id = messages.complaint_id)
+ ELSE text END"
+
 # row_counts: "complaints=N messages=N events=N", to compare before/after.
 row_counts() {
 	local c m e

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 
 #include "conf/conf.h"
@@ -33,6 +34,7 @@
 #include "sms/gsm.h"
 #include "sms/ticket.h"
 #include "store/store.h"
+#include "test/faultvfs.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/util.h"
@@ -1937,6 +1939,319 @@ test_orphaned_parts_all_drain_in_one_tick(void **state)
 	assert_int_equal(intake_parts_tick(&f->ix, now), 0);
 }
 
+/* ---- USSD steps and the commit (store_run_step) ------------------------- */
+
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The fixture's database opened again through the VFS whose syncs can be held. */
+static void
+reopen_faultvfs(struct fixture *f)
+{
+	char uri[256], err[256];
+
+	faultvfs_register();
+	faultvfs_off();
+	faultvfs_hold_syncs(0);
+	store_close(f->s);
+	snprintf(uri, sizeof uri, "file:%s?vfs=" FAULTVFS, f->path);
+	f->s = store_open(uri, &opts, err, sizeof err);
+	if (f->s == NULL)
+		fail_msg("store_open %s: %s", uri, err);
+	f->ix.store = f->s;
+}
+
+/* One USSD request, run in a thread so that the test can see whether it was answered. */
+struct ussd_call {
+	struct fixture *f;
+	const char *session;
+	const char *text;
+	struct intake_ussd_result res;
+	atomic_int answered;
+	pthread_t th;
+};
+
+static void *
+ussd_call_run(void *arg)
+{
+	struct ussd_call *c = arg;
+	struct ussd_in in;
+
+	memset(&in, 0, sizeof in);
+	str_copy(in.session, sizeof in.session, c->session);
+	str_copy(in.phone, sizeof in.phone, REPORTER);
+	in.text = xstrdup(c->text);
+	in.text_len = strlen(c->text);
+	in.cumulative = 1;
+	(void)intake_ussd(&c->f->ix, &gateway_africastalking, &in, &c->res);
+	ussd_in_clear(&in);
+	atomic_store(&c->answered, 1);
+	return NULL;
+}
+
+static void
+ussd_call_start(struct ussd_call *c, struct fixture *f, const char *session, const char *text)
+{
+	memset(c, 0, sizeof *c);
+	c->f = f;
+	c->session = session;
+	c->text = text;
+	atomic_init(&c->answered, 0);
+	if (pthread_create(&c->th, NULL, ussd_call_run, c) != 0)
+		fail_msg("pthread_create");
+}
+
+/* 1 when the call was answered within ms milliseconds. */
+static int
+ussd_call_answered_within(struct ussd_call *c, long ms)
+{
+	const struct timespec tick = { 0, 1000000L };
+	long i;
+
+	for (i = 0; i < ms && !atomic_load(&c->answered); i++)
+		nanosleep(&tick, NULL);
+	return atomic_load(&c->answered);
+}
+
+static void
+ussd_call_join(struct ussd_call *c)
+{
+	pthread_join(c->th, NULL);
+}
+
+/* Waits (at most 5 s) until the writer thread is inside a held fsync. */
+static void
+wait_for_held_sync(void)
+{
+	const struct timespec tick = { 0, 1000000L };
+	int i;
+
+	for (i = 0; i < 5000 && faultvfs_syncs_waiting() == 0; i++)
+		nanosleep(&tick, NULL);
+	if (faultvfs_syncs_waiting() == 0)
+		fail_msg("expected the store's commit to reach the (held) fsync; it did not in 5 s");
+}
+
+/* A transaction that runs after whatever the writer is doing now. */
+static int
+read_nothing_tx(struct store *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return 1;
+}
+
+static const char *const ussd_path[] = {
+	"", "1", "1*1", "1*1*Jl. Pemuda 12", "1*1*Jl. Pemuda 12*Jalan berlubang besar",
+	"1*1*Jl. Pemuda 12*Jalan berlubang besar*1",
+};
+
+static void
+test_ussd_step_is_answered_while_its_commit_is_still_on_the_way(void **state)
+{
+	struct fixture *f = *state;
+	struct ussd_call c;
+	struct store_ussd u;
+	size_t i;
+
+	reopen_faultvfs(f);
+	faultvfs_hold_syncs(1);
+	/* Every step but the last moves the session only: none waits for the disk. */
+	for (i = 0; i + 1 < sizeof ussd_path / sizeof ussd_path[0]; i++) {
+		ussd_call_start(&c, f, "ATUid_held", ussd_path[i]);
+		if (!ussd_call_answered_within(&c, 3000)) {
+			faultvfs_hold_syncs(0);
+			ussd_call_join(&c);
+			fail_msg("step %zu (\"%s\"): expected an answer while the disk was held, "
+			    "got none within 3 s", i, ussd_path[i]);
+		}
+		ussd_call_join(&c);
+		assert_int_equal(c.res.status, 200);
+		assert_false(c.res.end);
+		/* Its group's commit is on the way, held at the fsync. */
+		wait_for_held_sync();
+		/* The next step runs once that commit ended: let it end. */
+		faultvfs_hold_syncs(0);
+		(void)store_run(f->s, read_nothing_tx, NULL);
+		faultvfs_hold_syncs(1);
+	}
+	/* The session the steps wrote is the one they answered from. */
+	faultvfs_hold_syncs(0);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_held", &u), 1);
+	assert_string_equal(u.last_text, ussd_path[i - 1]);
+	assert_string_equal(u.state, "confirm");
+}
+
+static void
+test_ussd_ticket_is_answered_only_after_its_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct ussd_call c;
+	size_t i, n = sizeof ussd_path / sizeof ussd_path[0];
+
+	reopen_faultvfs(f);
+	for (i = 0; i + 1 < n; i++) {
+		ussd_call_start(&c, f, "ATUid_ticket", ussd_path[i]);
+		ussd_call_join(&c);
+		assert_int_equal(c.res.status, 200);
+	}
+	faultvfs_hold_syncs(1);
+	ussd_call_start(&c, f, "ATUid_ticket", ussd_path[n - 1]);
+	wait_for_held_sync();
+	if (ussd_call_answered_within(&c, 300)) {
+		faultvfs_hold_syncs(0);
+		ussd_call_join(&c);
+		fail_msg("expected the ticket step to wait for its commit (held); it was answered: "
+		    "\"%s\"", c.res.screen);
+	}
+	faultvfs_hold_syncs(0);
+	ussd_call_join(&c);
+	assert_int_equal(c.res.status, 200);
+	assert_true(c.res.end);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+/* A transaction that keeps (nothing): its caller returns once its batch was committed. */
+static int
+wait_commit_tx(struct store *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return 0;
+}
+
+/* One USSD request in this thread. */
+static void
+ussd_now(struct fixture *f, const char *session, const char *text,
+    struct intake_ussd_result *res)
+{
+	struct ussd_call c;
+
+	ussd_call_start(&c, f, session, text);
+	ussd_call_join(&c);
+	*res = c.res;
+}
+
+/*
+ * A step answered before its commit, and that commit fails (the disk
+ * refuses the write): the step is rolled back with its batch, and the
+ * gateway's retry of it -- the next thing the phone sends, since the
+ * citizen saw the screen but the network resends what got no final
+ * answer -- is worked again from the state before it and gets the same
+ * screen.  Nothing was built on the lost state: no ticket, no session
+ * ahead of what is on disk.
+ */
+static void
+test_ussd_step_whose_commit_failed_is_worked_again_on_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result first, again;
+	struct store_ussd u;
+
+	reopen_faultvfs(f);
+	ussd_now(f, "ATUid_lost", "", &first);
+	assert_int_equal(first.status, 200);
+	assert_int_equal(store_run(f->s, wait_commit_tx, NULL), 0);
+
+	faultvfs_fail_nth(1, SQLITE_IOERR_WRITE);       /* the next commit's first write */
+	ussd_now(f, "ATUid_lost", "1", &first);
+	assert_int_equal(first.status, 200);
+	assert_false(first.end);
+	/* Runs after that batch's commit ended: failed, so the step is gone. */
+	(void)store_run(f->s, wait_commit_tx, NULL);
+	faultvfs_off();
+	assert_true(faultvfs_failures() >= 1);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_lost", &u), 1);
+	assert_string_equal(u.last_text, "");
+
+	ussd_now(f, "ATUid_lost", "1", &again);
+	assert_int_equal(again.status, 200);
+	assert_false(again.replayed);           /* worked again, not answered from a row */
+	assert_string_equal(again.screen, first.screen);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_lost", &u), 1);
+	assert_string_equal(u.last_text, "1");
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
+static atomic_int writer_held, writer_release;
+
+/* Holds the store's writer thread while the next requests queue up behind it. */
+static int
+hold_writer_tx(struct store *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	atomic_store(&writer_held, 1);
+	while (!atomic_load(&writer_release))
+		nap_ms(1);
+	return 1;
+}
+
+static void *
+hold_writer(void *arg)
+{
+	(void)store_run(arg, hold_writer_tx, NULL);
+	return NULL;
+}
+
+static void
+test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct ussd_call first, retry;
+	pthread_t holder;
+	size_t i, n = sizeof ussd_path / sizeof ussd_path[0];
+
+	reopen_faultvfs(f);
+	for (i = 0; i + 1 < n; i++) {
+		ussd_call_start(&first, f, "ATUid_retry", ussd_path[i]);
+		ussd_call_join(&first);
+		assert_int_equal(first.res.status, 200);
+	}
+	/*
+	 * The ticket step and the gateway's retry of it run in one group,
+	 * back to back: the retry reads the session the first one wrote,
+	 * before that group is on disk.
+	 */
+	atomic_store(&writer_held, 0);
+	atomic_store(&writer_release, 0);
+	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
+		fail_msg("pthread_create");
+	while (!atomic_load(&writer_held))
+		nap_ms(1);
+	faultvfs_hold_syncs(1);
+	ussd_call_start(&first, f, "ATUid_retry", ussd_path[n - 1]);
+	nap_ms(100);
+	ussd_call_start(&retry, f, "ATUid_retry", ussd_path[n - 1]);
+	nap_ms(100);
+	atomic_store(&writer_release, 1);
+	pthread_join(holder, NULL);
+	wait_for_held_sync();
+	if (ussd_call_answered_within(&retry, 300) || atomic_load(&first.answered)) {
+		int first_answered = atomic_load(&first.answered);
+
+		faultvfs_hold_syncs(0);
+		ussd_call_join(&first);
+		ussd_call_join(&retry);
+		fail_msg("expected neither the ticket step nor its retry answered before the commit "
+		    "(held); got the retry \"%s\", the first %s", retry.res.screen,
+		    first_answered ? "answered" : "waiting");
+	}
+	faultvfs_hold_syncs(0);
+	ussd_call_join(&first);
+	ussd_call_join(&retry);
+	assert_int_equal(first.res.status, 200);
+	assert_int_equal(retry.res.status, 200);
+	assert_true(first.res.end);
+	assert_string_equal(retry.res.screen, first.res.screen);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
 int
 main(void)
 {
@@ -2003,6 +2318,10 @@ main(void)
 		T(test_unreg_stops_notifications_like_stop),
 		T(test_guard_hash_ignores_case_and_spaces),
 		T(test_orphaned_parts_all_drain_in_one_tick),
+		T(test_ussd_step_is_answered_while_its_commit_is_still_on_the_way),
+		T(test_ussd_ticket_is_answered_only_after_its_commit),
+		T(test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit),
+		T(test_ussd_step_whose_commit_failed_is_worked_again_on_retry),
 	};
 #undef T
 

@@ -105,7 +105,7 @@ test_open_creates_schema_version_3(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_schema_version(f->s), 13);
+	assert_int_equal(store_schema_version(f->s), 14);
 	assert_int_equal(store_complaint_count(f->s), 0);
 	assert_int_equal(store_outbox_pending(f->s, NULL), 0);
 	assert_int_equal(store_outbox_count(f->s, NULL), 0);
@@ -140,7 +140,7 @@ test_reopen_keeps_data(void **state)
 
 	add_complaint(f->s, "AB12CD34");
 	reopen(f);
-	assert_int_equal(store_schema_version(f->s), 13);
+	assert_int_equal(store_schema_version(f->s), 14);
 	assert_int_equal(store_complaint_count(f->s), 1);
 	assert_int_equal(store_ticket_exists(f->s, "AB12CD34"), 1);
 }
@@ -319,6 +319,52 @@ file_int(const struct fixture *f, const char *sql)
 	return v;
 }
 
+/* 1 when sql's first column on a raw connection to path is want, else 0 (printed). */
+static int
+raw_text_is(const char *path, const char *sql, const char *want)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		fail_msg("open %s", path);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *got = (const char *)sqlite3_column_text(st, 0);
+
+		ok = got != NULL && strcmp(got, want) == 0;
+		if (!ok)
+			print_error("%s: expected \"%s\", got \"%s\"\n", sql, want,
+			    got != NULL ? got : "(null)");
+	} else
+		print_error("%s: expected \"%s\", got no row\n", sql, want);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+static void
+first_thread_text(void *arg, const struct store_thread_item *t)
+{
+	char *buf = arg;
+
+	if (buf[0] == '\0' && !t->outgoing)
+		(void)str_copy(buf, 256, t->text);
+}
+
+/* The text of the first citizen's message on complaint_id's inbox thread ("" none). */
+static const char *
+thread_first_text(struct store *s, int64_t complaint_id)
+{
+	static char buf[256];
+
+	buf[0] = '\0';
+	assert_int_equal(store_inbox_thread(s, complaint_id, 50, first_thread_text, buf), 0);
+	return buf;
+}
+
 static void
 test_migrate_1_to_3_keeps_data(void **state)
 {
@@ -342,7 +388,10 @@ test_migrate_1_to_3_keeps_data(void **state)
 	    " '+6281234567890', 'sms', 'dpu-jakarta', 'routed', 'Jalan rusak',"
 	    " 1600000000, 1600000100);"
 	    "INSERT INTO events (complaint_id, at, actor, status) VALUES"
-	    " (1, 1600000000, 'citizen', 'received');",
+	    " (1, 1600000000, 'citizen', 'received');"
+	    "INSERT INTO messages (gateway, gw_id, sender, text, command, complaint_id,"
+	    " received_at) VALUES ('kannel', 'old-1', '+6281234567890', 'Jalan rusak',"
+	    " 'complaint', 1, 1600000000);",
 	    NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
 	sqlite3_close(db);
@@ -350,7 +399,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v1 database: %s", err);
-	assert_int_equal(store_schema_version(s), 13);
+	assert_int_equal(store_schema_version(s), 14);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_complaint_get(s, "OLD00001", &c), 1);
 	assert_int_equal(c.id, 1);
@@ -358,6 +407,9 @@ test_migrate_1_to_3_keeps_data(void **state)
 	assert_string_equal(c.description, "Jalan rusak");
 	assert_null(c.location);
 	assert_int_equal(c.updated_at, 1600000100);
+	/* 12: the message's text is kept once, in the complaint, and still read back whole. */
+	assert_int_equal(raw_text_is(path, "SELECT text FROM messages WHERE gw_id = 'old-1'", ""), 1);
+	assert_string_equal(thread_first_text(s, 1), "Jalan rusak");
 	/* No service levels on complaints from before them. */
 	assert_int_equal(c.routed_at, 0);
 	assert_int_equal(c.route_due, 0);
@@ -388,7 +440,7 @@ test_migrate_1_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 13);
+	assert_int_equal(store_schema_version(s), 14);
 	assert_int_equal(store_complaint_count(s), 1);
 	assert_int_equal(store_outbox_pending(s, NULL), 1);
 	assert_int_equal(store_ussd_get(s, "at", "ATUid_old", &u), 1);
@@ -510,7 +562,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("open v2 database: %s", err);
-	assert_int_equal(store_schema_version(s), 13);
+	assert_int_equal(store_schema_version(s), 14);
 	assert_int_equal(store_complaint_get(s, "OLD00002", &c), 1);
 	assert_string_equal(c.description, "Lampu mati");
 	assert_int_equal(c.route_due, 0);
@@ -552,7 +604,7 @@ test_migrate_2_to_3_keeps_data(void **state)
 	s = store_open(path, &opts, err, sizeof err);
 	if (s == NULL)
 		fail_msg("reopen migrated database: %s", err);
-	assert_int_equal(store_schema_version(s), 13);
+	assert_int_equal(store_schema_version(s), 14);
 	assert_int_equal(store_outbox_count(s, NULL), 2);
 	assert_int_equal(store_complaint_count(s), 1);
 	store_close(s);
@@ -2859,6 +2911,72 @@ test_purges_use_an_index_and_bounded_batches(void **state)
 	assert_int_equal(store_ussd_get(f->s, "at", "young", &u), 1);
 }
 
+static int
+first_complaint_text(void *arg, const struct store_complaint_text *t)
+{
+	(void)str_copy(arg, 256, t->text != NULL ? t->text : "(null)");
+	return 1;
+}
+
+/*
+ * Issue 18: the text of a message that opened a complaint is stored once,
+ * as the complaint's description; the inbox thread and route --replay
+ * still read the message's whole text.  A text that differs from the
+ * description (a structured message) is kept in the message as it came.
+ */
+static void
+test_complaint_text_is_stored_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	struct store_message m = { 0 };
+	char text[256];
+
+	memset(&c, 0, sizeof c);
+	str_copy(c.ticket, sizeof c.ticket, "10000001");
+	str_copy(c.phone, sizeof c.phone, "+6281234567890");
+	str_copy(c.channel, sizeof c.channel, "sms");
+	str_copy(c.agency, sizeof c.agency, "dpupr");
+	str_copy(c.status, sizeof c.status, "received");
+	c.description = "JALAN Jl. Pemuda 12 berlubang besar";
+	c.created_at = 1700000000;
+	assert_int_equal(store_complaint_add(f->s, &c), 0);
+	m.gateway = "kannel";
+	m.gw_id = "once-1";
+	m.sender = "+6281234567890";
+	m.text = "JALAN Jl. Pemuda 12 berlubang besar";
+	m.command = "complaint";
+	m.reply = "Tiket 10000001";
+	m.complaint_id = c.id;
+	m.received_at = 1700000000;
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	assert_int_equal(file_int(f, "SELECT text = '' FROM messages WHERE gw_id = 'once-1'"), 1);
+	assert_string_equal(thread_first_text(f->s, c.id), "JALAN Jl. Pemuda 12 berlubang besar");
+	text[0] = '\0';
+	assert_int_equal(store_complaint_messages_each(f->s, 0, NULL, 10, first_complaint_text,
+	    text), 1);
+	assert_string_equal(text, "JALAN Jl. Pemuda 12 berlubang besar");
+
+	/* Another text than the description: kept as it came. */
+	memset(&c, 0, sizeof c);
+	str_copy(c.ticket, sizeof c.ticket, "10000002");
+	str_copy(c.phone, sizeof c.phone, "+6281234567890");
+	str_copy(c.channel, sizeof c.channel, "sms");
+	str_copy(c.agency, sizeof c.agency, "dpupr");
+	str_copy(c.status, sizeof c.status, "received");
+	c.location = "Tembalang";
+	c.description = "lubang besar depan SD 2";
+	c.created_at = 1700000001;
+	assert_int_equal(store_complaint_add(f->s, &c), 0);
+	m.gw_id = "once-2";
+	m.text = "JALAN#Tembalang#lubang besar depan SD 2";
+	m.complaint_id = c.id;
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	assert_int_equal(file_int(f, "SELECT text = 'JALAN#Tembalang#lubang besar depan SD 2'"
+	    " FROM messages WHERE gw_id = 'once-2'"), 1);
+	assert_string_equal(thread_first_text(f->s, c.id), "JALAN#Tembalang#lubang besar depan SD 2");
+}
+
 /* Defect 9: a gateway id reused by another phone is that phone's own message. */
 static void
 test_message_dedup_is_per_sender(void **state)
@@ -3750,6 +3868,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_purges_use_an_index_and_bounded_batches, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_message_dedup_is_per_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_text_is_stored_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_expired_skips_complete, setup, teardown),
