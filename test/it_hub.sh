@@ -25,6 +25,7 @@
 #       "by hub" in the history; (b)'s closed by a plain Open311 hub:
 #       resolved, one SMS; aduan restarted: no SMS again
 #   (e) the hub down: polling logs it once, intake goes on; back: said once
+#   (g) a hub that answers with a token: the id follows from tokens/{token}.json
 #   (f) aduan hub check: a missing service code exits 1, all present 0
 # and at the end: no unexpected ERROR in the log, aduan stops cleanly.
 set -u
@@ -233,6 +234,27 @@ start_hub
 answers_again() { tail -n +"$MARK" "$ADUAN_LOG" | grep -q 'answers again'; }
 wait_for 10 "(e) 'answers again' in the log" answers_again
 ok "(e) hub down: logged once, STATUS answered in $MS ms; back: logged once"
+
+# ---------------------------------------------------------------------------
+# (g) A hub that answers with a token first: the id follows from tokens/.
+# ---------------------------------------------------------------------------
+touch "$HUB_DIR/post_token"
+sms "$PHONE_L" "JALAN trotoar ambles di Jl. Gatot Subroto" it-hub-g
+TICKET_G=$(ticket_in "$REPLY")
+[ -n "$TICKET_G" ] || fail "(g) no ticket in the reply: $REPLY"
+hub_row_sent() { [ "$(sql "SELECT state FROM outbox WHERE kind = 'hub' AND idem_key = 'hub:$1'")" = sent ]; }
+wait_for 15 "(g) the hub row of $TICKET_G sent" hub_row_sent "$TICKET_G"
+HUB_G=$(grep " hub:$TICKET_G NEW " "$HUB_LOG" | cut -d' ' -f4)
+nap 2
+expect_eq "(g) no hub id while the hub has given a token only" "" "$(hub_id_of "$TICKET_G")"
+ticket_json "$TICKET_G"
+expect_match "(g) the forwarded event names the token" "forwarded to the hub: token tok-$HUB_G" \
+	"$(json_each_get "$RESP_BODY" '$.events' '$.note')"
+touch "$HUB_DIR/token_ready"
+wait_for 15 "(g) the hub id from tokens/tok-$HUB_G.json" has_hub_id "$TICKET_G"
+expect_eq "(g) the hub id" "$HUB_G" "$(hub_id_of "$TICKET_G")"
+rm -f "$HUB_DIR/post_token" "$HUB_DIR/token_ready"
+ok "(g) token tok-$HUB_G, then request $HUB_G once the hub gave it"
 
 # ---------------------------------------------------------------------------
 # (f) aduan hub check.
