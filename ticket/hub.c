@@ -274,7 +274,7 @@ poll_one(const struct conf *c, struct store *s, const struct store_hub_link *l, 
 	hub_answer_clear(&res);
 	if (l->hub_id[0] == '\0') {
 		/* A token: the hub has given the request its id, or not yet. */
-		if (v.id[0] == '\0')
+		if (v.id[0] == '\0' || !hub_id_ok(v.id))
 			return store_hub_polled(s, l->complaint_id, now + next, next, NULL, NULL) ==
 			    0 ? 0 : -1;
 		log_info("ticket %s: the hub's token %s is request %s", l->ticket, l->token, v.id);
