@@ -1,5 +1,5 @@
 /*
- * agency/open311: the read-only Open311 GeoReport v2 endpoints, in JSON
+ * agency/open311: the Open311 GeoReport v2 endpoints, in JSON
  * and XML, with a per-address rate limit.
  *
  * Open311 (off unless open311.enabled; then public, unauthenticated):
@@ -21,7 +21,8 @@
  * request with a valid api_key is not held to the per-address limit (a
  * regency forwards bursts and polls), a wrong one counts against it.
  * services/{code}.json|.xml is GeoReport's service definition (the rule's
- * attributes).
+ * attributes); with partners configured, services.json also lists TRIAGE
+ * (open311_post.h: Aduan routes the description), last.
  *
  * Decisions: Open311 output shows the citizen's own text (description,
  * address) only with open311.publish_text, and every free text it shows
@@ -323,6 +324,18 @@ o311_services(const struct conf *c, enum fmt f, struct http_response *res)
 		put(o, "keywords", kw.s);
 		put(o, "group", ag != NULL ? ag->short_name : "");
 		free(kw.s);
+		json_array_append_new(arr, o);
+	}
+	if (c->npartners > 0) {
+		/* Partners may file what they cannot classify: Aduan routes its text. */
+		o = ticket_must(json_object());
+		put(o, "service_code", OPEN311_TRIAGE_CODE);
+		put(o, "service_name", "Lainnya");
+		put(o, "description", "Other: Aduan routes the description as it routes an SMS");
+		json_object_set_new(o, "metadata", json_false());
+		put(o, "type", "realtime");
+		put(o, "keywords", "");
+		put(o, "group", c->agencies[c->triage].short_name);
 		json_array_append_new(arr, o);
 	}
 	respond_list(res, 200, f, arr, "services", "service");
@@ -636,6 +649,23 @@ o311_definition(const struct conf *c, const char *code, enum fmt f, struct http_
 	if (n < sizeof up) {
 		up[n] = '\0';
 		r = rule_of(c, up);
+	}
+	if (r == NULL && c->npartners > 0 && n < sizeof up &&
+	    strcmp(up, OPEN311_TRIAGE_CODE) == 0) {
+		o = ticket_must(json_object());
+		put(o, "service_code", OPEN311_TRIAGE_CODE);
+		json_object_set_new(o, "attributes", json_array());
+		if (f == FMT_JSON)
+			agency_respond_json(res, 200, o);
+		else {
+			static const char triage[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+			    "<service_definition><service_code>" OPEN311_TRIAGE_CODE
+			    "</service_code><attributes></attributes></service_definition>\n";
+
+			json_decref(o);
+			http_respond(res, 200, CT_XML, triage, sizeof triage - 1);
+		}
+		return;
 	}
 	if (r == NULL) {
 		o311_error(res, f, 404, "no such service: services.json lists them");

@@ -63,6 +63,21 @@ bad(char *msg, size_t msgsz, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * s made fit to quote in an answer and a log line: printable ASCII kept,
+ * any other byte '?', at most outsz - 1 bytes.
+ */
+static const char *
+shown(const char *s, char *out, size_t outsz)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 /* 1 when s (len bytes, no NUL) holds a control character. */
 static int
 has_control(const char *s, size_t len)
@@ -84,7 +99,8 @@ number_in(const char *s, double lo, double hi, double *out)
 
 	while (*s == ' ')
 		s++;
-	if (*s == '\0')
+	/* Decimal only: strtod would also take "0x1p3", "inf" and "nan". */
+	if (*s == '\0' || s[strspn(s, "0123456789+-.eE ")] != '\0')
 		return -1;
 	v = strtod(s, &end);
 	while (*end == ' ')
@@ -203,7 +219,7 @@ open311_post_read(const struct conf *c, const struct open311_param *p, size_t n,
 	const struct open311_param *attrs[64];
 	const struct conf_rule *r = NULL;
 	size_t i, k, nattrs = 0, len;
-	char code[64], err[96];
+	char code[64], err[96], q[64];
 	int j;
 
 	memset(out, 0, sizeof *out);
@@ -212,14 +228,15 @@ open311_post_read(const struct conf *c, const struct open311_param *p, size_t n,
 		const char *name = p[i].name;
 
 		if (strlen(p[i].value) != p[i].len)
-			return bad(msg, msgsz, "%s contains a NUL byte", name);
+			return bad(msg, msgsz, "%s contains a NUL byte", shown(name, q, sizeof q));
 		if (!text_utf8_valid(p[i].value, p[i].len))
-			return bad(msg, msgsz, "%s is not valid UTF-8", name);
+			return bad(msg, msgsz, "%s is not valid UTF-8", shown(name, q, sizeof q));
 		if (strcmp(name, "api_key") == 0 || strcmp(name, "jurisdiction_id") == 0)
 			continue;
 		if (strncmp(name, "attribute[", 10) == 0) {
 			if (!attr_name(name, code, sizeof code))
-				return bad(msg, msgsz, "%.80s: write attribute[CODE]=value", name);
+				return bad(msg, msgsz, "%s: write attribute[CODE]=value",
+				    shown(name, q, sizeof q));
 			if (p[i].len > 0 && nattrs < sizeof attrs / sizeof attrs[0])
 				attrs[nattrs++] = &p[i];
 			continue;
@@ -227,7 +244,7 @@ open311_post_read(const struct conf *c, const struct open311_param *p, size_t n,
 		for (j = 0; j < F_N && strcmp(name, field_names[j]) != 0; j++)
 			;
 		if (j == F_N)
-			return bad(msg, msgsz, "unknown field '%.60s'", name);
+			return bad(msg, msgsz, "unknown field '%s'", shown(name, q, sizeof q));
 		/* An empty optional field is one not sent (HTML forms send them so). */
 		if (p[i].len > 0)
 			f[j] = p[i].value;
@@ -236,9 +253,9 @@ open311_post_read(const struct conf *c, const struct open311_param *p, size_t n,
 	if (f[F_SERVICE_CODE] == NULL)
 		return bad(msg, msgsz, "%s is required: services.json lists them", "service_code");
 	if ((out->rule = rule_of_code(c, f[F_SERVICE_CODE])) == -2)
-		return bad(msg, msgsz, "service_code '%.64s' is unknown: services.json lists "
+		return bad(msg, msgsz, "service_code '%s' is unknown: services.json lists "
 		    "them (" OPEN311_TRIAGE_CODE ": Aduan routes the description)",
-		    f[F_SERVICE_CODE]);
+		    shown(f[F_SERVICE_CODE], q, sizeof q));
 	if (out->rule >= 0)
 		r = &c->rules[out->rule];
 
@@ -316,8 +333,8 @@ open311_post_read(const struct conf *c, const struct open311_param *p, size_t n,
 		for (k = 0; r != NULL && k < r->nattrs && strcmp(r->attrs[k].code, code) != 0; k++)
 			;
 		if (r == NULL || k == r->nattrs) {
-			snprintf(msg, msgsz, "attribute[%.40s] is not an attribute of service %s",
-			    code, r != NULL ? r->keyword : OPEN311_TRIAGE_CODE);
+			snprintf(msg, msgsz, "attribute[%s] is not an attribute of service %s",
+			    shown(code, q, 41), r != NULL ? r->keyword : OPEN311_TRIAGE_CODE);
 			return -1;
 		}
 		if (text_utf8_chars(attrs[i]->value, attrs[i]->len) > OPEN311_ATTR_MAX) {

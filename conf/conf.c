@@ -2170,6 +2170,68 @@ merge_agencies(config_t *cfg, const config_setting_t *list, const char *file,
 }
 
 /*
+ * The secrets file's open311 = { partners = ( { id; key_sha256; } ) }:
+ * each key_sha256 into the main config's partner of that id.
+ */
+static void
+merge_partners(config_t *cfg, const config_setting_t *from, const char *file,
+    struct conf_errors *errs)
+{
+	const config_setting_t *list = config_setting_get_member(from, "partners");
+	config_setting_t *mine = config_lookup(cfg, "open311.partners"), *to;
+	char path[160];
+	const char *id, *v;
+	unsigned i, j, k;
+
+	for (k = 0; k < (unsigned)config_setting_length(from); k++) {
+		const config_setting_t *m = config_setting_get_elem(from, k);
+
+		if (m != list || !config_setting_is_list(m))
+			secret_err(errs, file, m, "open311.%s: not a secret; it belongs in the "
+			    "config (the secrets file holds open311.partners' key_sha256 only)",
+			    config_setting_name(m));
+	}
+	if (list == NULL || !config_setting_is_list(list))
+		return;
+	for (i = 0; i < (unsigned)config_setting_length(list); i++) {
+		const config_setting_t *a = config_setting_get_elem(list, i);
+
+		if (!config_setting_is_group(a) || !config_setting_lookup_string(a, "id", &id)) {
+			secret_err(errs, file, a, "open311.partners: each entry needs the id of a "
+			    "partner of the config");
+			continue;
+		}
+		to = NULL;
+		for (j = 0; mine != NULL && config_setting_is_list(mine) &&
+		    j < (unsigned)config_setting_length(mine); j++) {
+			config_setting_t *p = config_setting_get_elem(mine, j);
+
+			if (config_setting_is_group(p) && config_setting_lookup_string(p, "id", &v) &&
+			    strcmp(v, id) == 0)
+				to = p;
+		}
+		if (to == NULL) {
+			secret_err(errs, file, a, "open311.partners: no partner '%.40s' in the config",
+			    id);
+			continue;
+		}
+		for (k = 0; k < (unsigned)config_setting_length(a); k++) {
+			const config_setting_t *m = config_setting_get_elem(a, k);
+			const char *mn = config_setting_name(m);
+
+			if (strcmp(mn, "id") == 0)
+				continue;
+			(void)snprintf(path, sizeof path, "open311.partners[%.40s].%s", id, mn);
+			if (strcmp(mn, "key_sha256") == 0)
+				copy_secret(to, m, path, file, errs);
+			else
+				secret_err(errs, file, m, "%s: not a secret; it belongs in the config",
+				    path);
+		}
+	}
+}
+
+/*
  * The members of group `from` (path prefix, "gateways.kannel") into group
  * `to` of the main config: each must be in secret_paths.
  */
@@ -2207,10 +2269,15 @@ merge_secrets(config_t *cfg, const config_t *sec, const char *file, struct conf_
 			merge_agencies(cfg, top, file, errs);
 			continue;
 		}
+		if (strcmp(tn, "open311") == 0 && config_setting_is_group(top)) {
+			merge_partners(cfg, top, file, errs);
+			continue;
+		}
 		if (!config_setting_is_group(top) ||
 		    (to = secrets_group(config_root_setting(cfg), tn)) == NULL) {
 			secret_err(errs, file, top, "'%s': not a secret setting (the secrets file "
-			    "holds gateways, sms_sender, email and agencies' secrets only)", tn);
+			    "holds gateways, sms_sender, email, agencies' and open311 partners' "
+			    "secrets only)", tn);
 			continue;
 		}
 		if (strcmp(tn, "gateways") != 0) {

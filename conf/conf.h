@@ -443,8 +443,8 @@ struct conf {
  * The secrets file (top-level `secrets = "secrets.conf"`, relative to the
  * config's directory) holds the settings that are secret: every gateway's
  * secret, secret_next and Twilio auth_token, sms_sender.password,
- * email.password, and per agency (by id) webhook_secret, token_sha256 and
- * tokens.  conf_load_file() reads it after the main file and merges it in;
+ * email.password, per agency (by id) webhook_secret, token_sha256 and
+ * tokens, and per open311 partner (by id) key_sha256.  conf_load_file() reads it after the main file and merges it in;
  * a secret written in both is an error, and so is anything else in it.
  * It is not part of the config's version (conf->hash): rotating a secret
  * does not change the version complaints carry.  It must not be readable

@@ -72,7 +72,8 @@ partner_one(struct loader *ld, config_setting_t *e, size_t i)
 		else
 			p->name = xstrdup(v);
 	}
-	if ((v = conf_member_string(ld, e, "key_sha256", where, 1, &s)) != NULL) {
+	/* key_sha256 may be in the secrets file (conf.h, CONF_SECRETS): not missing unread. */
+	if ((v = conf_member_string(ld, e, "key_sha256", where, !ld->no_secrets, &s)) != NULL) {
 		if (!conf_sha256_hex(v))
 			conf_err_at(ld, s, "%s: key_sha256 must be 64 lower-case hex digits (the "
 			    "SHA-256 of the api_key: printf %%s KEY | sha256sum)", where);

@@ -185,6 +185,12 @@ http_must "services/NOPE.json" "$ADUAN_URL/open311/v2/services/NOPE.json"
 expect_eq "(d) unknown service: 404" 404 "$RESP_STATUS"
 http_must "services.json" "$ADUAN_URL/open311/v2/services.json"
 expect_eq "(d) services.json: JALAN has metadata" 1 "$(json_get "$RESP_BODY" '$[0].metadata')"
+N_RULES=$(grep -c '^  { keyword = "' "$CONF")
+expect_eq "(d) services.json: the rules and, with partners, TRIAGE last" TRIAGE \
+	"$(json_get "$RESP_BODY" "\$[$N_RULES].service_code")"
+http_must "services/TRIAGE.json" "$ADUAN_URL/open311/v2/services/TRIAGE.json"
+expect_eq "(d) services/TRIAGE.json: 200, no attributes" "200 0" \
+	"$RESP_STATUS $(json_len "$RESP_BODY" '$.attributes')"
 
 # ---- (e) status SMS to a given phone, none without ------------------------------------
 post "$KEY_A" "$GOOD&phone=$(urlencode '0812-3456-7001')"

@@ -370,6 +370,43 @@ test_a_citizens_markup_is_text_and_numbers_are_masked(void **state)
 	free(s);
 }
 
+/*
+ * A partner system's complaint (Open311 POST): the page names the partner
+ * and shows what it sent, as text; without a phone there is no number and
+ * nothing to reveal.
+ */
+static void
+test_a_partners_complaint_shows_the_partner(void **state)
+{
+	struct t *t = *state;
+	struct store_complaint c;
+	char *s;
+	int st;
+
+	memset(&c, 0, sizeof c);
+	do
+		assert_int_equal(ticket_new(c.ticket), 0);
+	while (store_ticket_exists(t->f->s, c.ticket) != 0);
+	str_copy(c.channel, sizeof c.channel, "open311");
+	str_copy(c.agency, sizeof c.agency, "kominfo");
+	str_copy(c.status, sizeof c.status, "received");
+	str_copy(c.partner, sizeof c.partner, "kab-semarang");
+	c.description = xstrdup("Jalan rusak");
+	c.created_at = t->now;
+	ticket_sla_init(t->c, &c, t->now);
+	assert_int_equal(store_complaint_add(t->f->s, &c), 0);
+	assert_int_equal(store_partner_add(t->f->s, c.id, c.ticket, "kab-semarang", NULL,
+	    "{\"media_url\":\"https://x/<b>.jpg\"}", t->now), 1);
+	s = detail(t, &t->triage, c.ticket, 0, &st);
+	assert_int_equal(st, 200);
+	assert_contains(s, "kab-semarang");
+	assert_contains(s, "https://x/&lt;b&gt;.jpg");
+	assert_not_contains(s, "<b>.jpg");
+	assert_not_contains(s, "/reveal");
+	free(s);
+	store_complaint_clear(&c);
+}
+
 static void
 test_an_agency_sees_only_its_own_tickets(void **state)
 {
@@ -741,6 +778,8 @@ main(void)
 		cmocka_unit_test(test_every_word_has_both_languages),
 		cmocka_unit_test_setup_teardown(test_a_citizens_markup_is_text_and_numbers_are_masked,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_partners_complaint_shows_the_partner, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_an_agency_sees_only_its_own_tickets, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_posts_check_agency_role_and_form, setup,

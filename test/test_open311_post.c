@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -259,6 +261,10 @@ every_bad_field_named(void **state)
 	read_fails(c, &f, "lat");
 	form(&f, "service_code=SAMPAH", "lat=1x", "long=1", DESC, NULL);
 	read_fails(c, &f, "lat");
+	form(&f, "service_code=SAMPAH", "lat=0x1p3", "long=1", DESC, NULL);
+	read_fails(c, &f, "lat");
+	form(&f, "service_code=SAMPAH", "lat=1", "long=-inf", DESC, NULL);
+	read_fails(c, &f, "long");
 	form(&f, "service_code=SAMPAH", LOC, NULL);
 	read_fails(c, &f, "description");
 	form(&f, "service_code=SAMPAH", LOC, "description= \t ", NULL);
@@ -282,6 +288,11 @@ every_bad_field_named(void **state)
 	read_fails(c, &f, "device_id");
 	form(&f, "service_code=SAMPAH", LOC, DESC, "colour=red", NULL);
 	read_fails(c, &f, "unknown field 'colour'");
+	/* The client's bytes are quoted fit for a log line: no line break gets through. */
+	form(&f, "service_code=SAMPAH", LOC, DESC, "col\nour=red", NULL);
+	read_fails(c, &f, "unknown field 'col?our'");
+	form(&f, "service_code=SAM\r\nPAH", LOC, DESC, NULL);
+	read_fails(c, &f, "service_code 'SAM??PAH' is unknown");
 	form(&f, "service_code=SAMPAH", LOC, DESC, "attribute[JENIS=Retak", NULL);
 	read_fails(c, &f, "attribute[CODE]");
 	/* A NUL byte inside a value. */
@@ -346,6 +357,62 @@ multivaluelist_takes_a_comma_list(void **state)
 	conf_free(c);
 }
 
+/* Writes text to dir/name with mode; the path in buf. */
+static void
+write_file(const char *dir, const char *name, const char *text, mode_t mode, char *buf,
+    size_t bufsz)
+{
+	FILE *fp;
+
+	snprintf(buf, bufsz, "%s/%s", dir, name);
+	assert_non_null(fp = fopen(buf, "w"));
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(buf, mode), 0);
+}
+
+/*
+ * A partner's key_sha256 may live in the secrets file, as agencies' tokens
+ * do: merged by id; without the secrets read, the partner loads without a
+ * key (no POST accepted) instead of failing; a secret for an unknown
+ * partner, or anything else of open311 there, is an error.
+ */
+static void
+partner_key_in_the_secrets_file(void **state)
+{
+	char dir[] = "/tmp/test-open311-XXXXXX", main_path[256], sec[256];
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "aduan.conf", BASE "secrets = \"secrets.conf\";\n"
+	    "open311 = { partners = ( { id = \"kab-semarang\"; name = \"Kab\"; } ); };\n",
+	    0644, main_path, sizeof main_path);
+	write_file(dir, "secrets.conf", "open311 = { partners = ( { id = \"kab-semarang\";"
+	    " key_sha256 = \"" KEY_A "\"; } ); };\n", 0600, sec, sizeof sec);
+	c = conf_load_file(main_path, CONF_SECRETS, &errs);
+	if (c == NULL)
+		fail_msg("refused: %s", errs.n > 0 ? errs.e[0].msg : "?");
+	assert_string_equal(c->partners[0].key_sha256, KEY_A);
+	conf_free(c);
+	unlink(sec);            /* a command that may go without: loads, no key */
+	c = conf_load_file(main_path, 0, &errs);
+	assert_non_null(c);
+	assert_false(c->secrets_loaded);
+	assert_null(c->partners[0].key_sha256);
+	conf_free(c);
+
+	write_file(dir, "secrets.conf", "open311 = { enabled = true; partners = ( { id = \"x\";"
+	    " key_sha256 = \"" KEY_A "\"; } ); };\n", 0600, sec, sizeof sec);
+	assert_null(conf_load_file(main_path, CONF_SECRETS, &errs));
+	assert_true(errs.n >= 2);
+	assert_non_null(strstr(errs.e[0].msg, "open311.enabled: not a secret") != NULL ?
+	    errs.e[0].msg : errs.e[1].msg);
+	unlink(sec);
+	unlink(main_path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -356,6 +423,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(every_bad_field_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(attributes_checked, setup, teardown),
 		cmocka_unit_test(multivaluelist_takes_a_comma_list),
+		cmocka_unit_test(partner_key_in_the_secrets_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,9 +67,11 @@ facts(struct html *h, const struct page *p, const struct store_complaint *cm, in
 			html_fmt(h, "<dt>%s</dt><dd><code>%s</code></dd>",
 			    tr(p->lang, TR_PARTNER_DETAILS), cm->partner_details);
 	}
-	html_fmt(h, "<dt>%s</dt><dd>%s", tr(p->lang, TR_REPORTER), reveal ? cm->phone :
-	    log_mask_phone(cm->phone, phone, sizeof phone));
-	if (reveal)
+	html_fmt(h, "<dt>%s</dt><dd>%s", tr(p->lang, TR_REPORTER), cm->phone[0] == '\0' ? "-" :
+	    reveal ? cm->phone : log_mask_phone(cm->phone, phone, sizeof phone));
+	if (cm->phone[0] == '\0')
+		;       /* a partner's complaint without a number: nothing to reveal */
+	else if (reveal)
 		html_fmt(h, " <span class=\"muted\">(%s)</span>", tr(p->lang, TR_REVEALED));
 	else if (p->who != NULL && p->who->may_reveal) {
 		html_fmt(h, " <form class=\"inline\" method=\"post\" "
