@@ -267,6 +267,17 @@ expect_match "(f) JALAN's present" 'JALAN +JALAN +ok' "$CLI_OUT"
 echo '[{"service_code":"JALAN"},{"service_code":"KEBERSIHAN"}]' >"$HUB_DIR/services.json"
 cli hub check -c "$CONF"
 expect_eq "(f) every code at the hub: exit" 0 "$CLI_RC"
+# The triage desk's tickets forwarded too: their code is TRIAGE.
+CONF_T=$IT_TMP/aduan-triage.conf
+cp "$CONF" "$CONF_T"
+conf_set "$CONF_T" hub agencies '[ "diskominfo" ]'
+cli hub check -c "$CONF_T"
+expect_eq "(f) TRIAGE missing at the hub: exit" 1 "$CLI_RC"
+expect_match "(f) TRIAGE's line" '\(triage\) +TRIAGE +MISSING' "$CLI_OUT"
+echo '[{"service_code":"JALAN"},{"service_code":"KEBERSIHAN"},{"service_code":"TRIAGE"}]' \
+	>"$HUB_DIR/services.json"
+cli hub check -c "$CONF_T"
+expect_eq "(f) TRIAGE at the hub too: exit" 0 "$CLI_RC"
 ok "(f) aduan hub check: 1 with a code missing, 0 with all"
 
 check_log_errors "$ADUAN_LOG" aduan
