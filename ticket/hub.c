@@ -215,9 +215,9 @@ apply_view(const struct conf *c, struct store *s, const struct store_hub_link *l
 					store_rollback(s);
 					return -1;
 				}
-				log_warnx("ticket %s: the hub's %s%s%s not applied: %s", cm.ticket,
-				    v->status[0] != '\0' ? v->status : "note", rq.note != NULL ?
-				    " with a note" : "", "", err.msg);
+				log_warnx("ticket %s: the hub's %s%s not applied: %s", cm.ticket,
+				    v->status[0] != '\0' ? v->status : "note", rq.note != NULL &&
+				    v->status[0] != '\0' ? " with a note" : "", err.msg);
 			} else
 				changed = 1;
 		}
