@@ -31,6 +31,7 @@
 #include "ticket/json.h"
 #include "ticket/open.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/util.h"
 
 #define RECEIPT_MAX     640     /* the receipt SMS: one template, as intake's */
@@ -516,6 +517,9 @@ open311_post_store(const struct agency_ctx *a, const struct conf_partner *partne
 		return -1;
 	}
 	str_copy(ticket, 9, cm.ticket);
+	if (!t.repeat)
+		metrics_count("aduan_complaints_created_total", 1, "agency", cm.agency,
+		    "channel", "open311", NULL);
 	store_complaint_clear(&cm);
 	if (t.wake && a->deliver != NULL)
 		deliver_wake(a->deliver);

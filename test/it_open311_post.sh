@@ -260,7 +260,16 @@ stop_checked "$ADUAN_PID" aduan
 conf_set "$CONF" open311 requests_per_minute 1
 conf_set "$CONF" open311 burst 2
 conf_set "$CONF" open311 receipt_sms true
-restart_aduan
+# As restart_aduan, with the admin listener (for /metrics at the end).
+free_port ADUAN_PORT
+free_port ADMIN_PORT
+ADUAN_URL=http://127.0.0.1:$ADUAN_PORT
+"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$ADUAN_PORT" --admin-port "$ADMIN_PORT" \
+	-d "$ADUAN_DB" </dev/null >>"$ADUAN_LOG" 2>&1 &
+ADUAN_PID=$!
+track "$ADUAN_PID" aduan
+wait_port "$ADUAN_PORT" 15 "$ADUAN_PID" "aduan serve (restart)"
+wait_port "$ADMIN_PORT" 15 "$ADUAN_PID" "admin listener"
 LIMITED=0
 for i in 1 2 3 4 5 6; do
 	post "$KEY_A" "$GOOD"
@@ -283,6 +292,11 @@ post "$KEY_B" "$GOOD"
 T_N=$(json_get "$RESP_BODY" '$[0].service_request_id')
 expect_eq "(h) receipt_sms without a phone: no SMS" 0 \
 	"$(sql "SELECT count(*) FROM outbox o JOIN complaints c ON c.id = o.complaint_id WHERE c.ticket = '$T_N' AND o.kind = 'sms'")"
+
+# Counted like SMS and USSD complaints: (g)'s six and (h)'s two, since the restart.
+http_must "GET /metrics" "http://127.0.0.1:$ADMIN_PORT/metrics"
+expect_eq "(h) /metrics: complaints created by partners" 8 \
+	"$(printf '%s\n' "$RESP_BODY" | sed -n 's/^aduan_complaints_created_total{agency="dpupr",channel="open311"} //p')"
 
 check_log_errors "$ADUAN_LOG" aduan
 stop_checked "$ADUAN_PID" aduan

@@ -77,7 +77,7 @@ static const struct {
 	{ "aduan_callbacks_total", "Gateway callbacks answered, by gateway, endpoint (sms, "
 	    "ussd, dlr) and result (ok, retry_replayed, refused_<4xx status>, unavailable_503)." },
 	{ "aduan_complaints_created_total", "Complaints stored (counted after the commit), by "
-	    "agency and channel." },
+	    "agency and channel (sms, ussd, open311)." },
 	{ "aduan_replies_sent_total", "Inline SMS replies with a non-empty body given to the "
 	    "gateway in the HTTP answer, by gateway." },
 	{ "aduan_outbox_rows", "Outbox rows by state (pending, sending, sent, dead), read from "
