@@ -4,7 +4,7 @@
  * it; --help is written from that table, so the help and the commands
  * cannot drift apart.  One file per command or close family (check.c,
  * route.c, replay.c, suggest.c, stats.c, outbox.c, sms.c, reload.c, serve.c,
- * user.c, backup.c, purge.c); the helpers they share (loading the config, opening the store,
+ * user.c, backup.c, purge.c, hub.c); the helpers they share (loading the config, opening the store,
  * ...) are in opts.c.  Logic lives in the modules below: a command parses,
  * loads, calls, prints.
  *

@@ -99,6 +99,13 @@ cmd_hub_check(const struct opts *o, int argc, char **argv)
 			missing++;
 		}
 	}
+	/* Tickets no rule decided, when their (triage) agency's go: TRIAGE. */
+	if ((code = conf_hub_code(c, "", c->agencies[c->triage].id)) != NULL) {
+		checked++;
+		printf("%-16s %-24s %s\n", "(triage)", code, hub_has(list, code) ? "ok" :
+		    "MISSING");
+		missing += !hub_has(list, code);
+	}
 	if (missing > 0)
 		printf("%zu of %zu categories forwarded have a service code the hub lacks: fix "
 		    "hub.services or ask the hub to add them\n", missing, checked);

@@ -37,6 +37,7 @@
 
 #include "gateway/gateway.h"
 #include "net/fetch.h"
+#include "outbox/hub.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -399,7 +400,12 @@ hub(const struct conf *c, const struct store_outbox_row *row, struct attempt *a)
 			if (a->hub_id[0] == '\0')
 				georeport_member(res.body, res.body_len, "token", a->hub_token,
 				    sizeof a->hub_token);
-			if (a->hub_id[0] != '\0' || a->hub_token[0] != '\0')
+			if ((a->hub_id[0] != '\0' && !hub_id_ok(a->hub_id)) ||
+			    (a->hub_id[0] == '\0' && a->hub_token[0] != '\0' &&
+			    !hub_id_ok(a->hub_token)))
+				outcome(a, SEND_FAIL, "HTTP %ld, but the hub's id is not one Aduan "
+				    "keeps (1 to 63 of A-Z a-z 0-9 . _ - : /): %s", res.status, why);
+			else if (a->hub_id[0] != '\0' || a->hub_token[0] != '\0')
 				outcome(a, SEND_OK, "%s", "");
 			else
 				outcome(a, SEND_RETRY, "HTTP %ld without a service_request_id or "

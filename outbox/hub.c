@@ -61,3 +61,17 @@ hub_answer_clear(struct hub_answer *a)
 	a->body = NULL;
 	a->len = 0;
 }
+
+int
+hub_id_ok(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= '0' && id[i] <= '9') || strchr("._-:/", id[i]) != NULL))
+			return 0;
+	return 1;
+}

@@ -27,4 +27,12 @@ struct hub_answer {
 int hub_get(const struct conf *c, const char *what, const char *id, struct hub_answer *a);
 void hub_answer_clear(struct hub_answer *a);
 
+/*
+ * 1 when id, a hub's service_request_id or token, is fit to keep, put in
+ * a URL path and text to a citizen: 1 to 63 of A-Z a-z 0-9 and . _ - : /
+ * (GeoReport ids are numbers or short codes).  A hub that answers
+ * anything else is answered with a dead row, not an SMS with its bytes.
+ */
+int hub_id_ok(const char *id);
+
 #endif

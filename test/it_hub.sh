@@ -25,6 +25,7 @@
 #       "by hub" in the history; (b)'s closed by a plain Open311 hub:
 #       resolved, one SMS; aduan restarted: no SMS again
 #   (e) the hub down: polling logs it once, intake goes on; back: said once
+#   (g) a hub that answers with a token: the id follows from tokens/{token}.json
 #   (f) aduan hub check: a missing service code exits 1, all present 0
 # and at the end: no unexpected ERROR in the log, aduan stops cleanly.
 set -u
@@ -235,6 +236,27 @@ wait_for 10 "(e) 'answers again' in the log" answers_again
 ok "(e) hub down: logged once, STATUS answered in $MS ms; back: logged once"
 
 # ---------------------------------------------------------------------------
+# (g) A hub that answers with a token first: the id follows from tokens/.
+# ---------------------------------------------------------------------------
+touch "$HUB_DIR/post_token"
+sms "$PHONE_L" "JALAN trotoar ambles di Jl. Gatot Subroto" it-hub-g
+TICKET_G=$(ticket_in "$REPLY")
+[ -n "$TICKET_G" ] || fail "(g) no ticket in the reply: $REPLY"
+hub_row_sent() { [ "$(sql "SELECT state FROM outbox WHERE kind = 'hub' AND idem_key = 'hub:$1'")" = sent ]; }
+wait_for 15 "(g) the hub row of $TICKET_G sent" hub_row_sent "$TICKET_G"
+HUB_G=$(grep " hub:$TICKET_G NEW " "$HUB_LOG" | cut -d' ' -f4)
+nap 2
+expect_eq "(g) no hub id while the hub has given a token only" "" "$(hub_id_of "$TICKET_G")"
+ticket_json "$TICKET_G"
+expect_match "(g) the forwarded event names the token" "forwarded to the hub: token tok-$HUB_G" \
+	"$(json_each_get "$RESP_BODY" '$.events' '$.note')"
+touch "$HUB_DIR/token_ready"
+wait_for 15 "(g) the hub id from tokens/tok-$HUB_G.json" has_hub_id "$TICKET_G"
+expect_eq "(g) the hub id" "$HUB_G" "$(hub_id_of "$TICKET_G")"
+rm -f "$HUB_DIR/post_token" "$HUB_DIR/token_ready"
+ok "(g) token tok-$HUB_G, then request $HUB_G once the hub gave it"
+
+# ---------------------------------------------------------------------------
 # (f) aduan hub check.
 # ---------------------------------------------------------------------------
 echo '[{"service_code":"JALAN","service_name":"Jalan"}]' >"$HUB_DIR/services.json"
@@ -245,6 +267,17 @@ expect_match "(f) JALAN's present" 'JALAN +JALAN +ok' "$CLI_OUT"
 echo '[{"service_code":"JALAN"},{"service_code":"KEBERSIHAN"}]' >"$HUB_DIR/services.json"
 cli hub check -c "$CONF"
 expect_eq "(f) every code at the hub: exit" 0 "$CLI_RC"
+# The triage desk's tickets forwarded too: their code is TRIAGE.
+CONF_T=$IT_TMP/aduan-triage.conf
+cp "$CONF" "$CONF_T"
+conf_set "$CONF_T" hub agencies '[ "diskominfo" ]'
+cli hub check -c "$CONF_T"
+expect_eq "(f) TRIAGE missing at the hub: exit" 1 "$CLI_RC"
+expect_match "(f) TRIAGE's line" '\(triage\) +TRIAGE +MISSING' "$CLI_OUT"
+echo '[{"service_code":"JALAN"},{"service_code":"KEBERSIHAN"},{"service_code":"TRIAGE"}]' \
+	>"$HUB_DIR/services.json"
+cli hub check -c "$CONF_T"
+expect_eq "(f) TRIAGE at the hub too: exit" 0 "$CLI_RC"
 ok "(f) aduan hub check: 1 with a code missing, 0 with all"
 
 check_log_errors "$ADUAN_LOG" aduan

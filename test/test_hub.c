@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "outbox/hub.h"
 #include "ticket/hub.h"
 
 /* Lines 1-6: three agencies, triage, two rules. */
@@ -181,6 +182,29 @@ test_read_long_note(void **state)
 	assert_int_equal(strlen(v.note) % 2, 0);
 }
 
+/* What the hub calls its request is kept, put in a URL and texted: a plain id only. */
+static void
+test_hub_ids(void **state)
+{
+	char long_id[80];
+
+	(void)state;
+	assert_int_equal(hub_id_ok("700001"), 1);
+	assert_int_equal(hub_id_ok("48219303"), 1);
+	assert_int_equal(hub_id_ok("LAPOR-2026/12:0001_a.b"), 1);
+	assert_int_equal(hub_id_ok(""), 0);
+	assert_int_equal(hub_id_ok("12 34"), 0);
+	assert_int_equal(hub_id_ok("<script>"), 0);
+	assert_int_equal(hub_id_ok("1?api_key=x"), 0);
+	assert_int_equal(hub_id_ok("\xc3\xa9"), 0);
+	memset(long_id, '7', 63);
+	long_id[63] = '\0';
+	assert_int_equal(hub_id_ok(long_id), 1);
+	memset(long_id, '7', 64);
+	long_id[64] = '\0';
+	assert_int_equal(hub_id_ok(long_id), 0);
+}
+
 int
 main(void)
 {
@@ -191,6 +215,7 @@ main(void)
 		cmocka_unit_test(test_read_aduan_hub),
 		cmocka_unit_test(test_read_plain_hub),
 		cmocka_unit_test(test_read_long_note),
+		cmocka_unit_test(test_hub_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,11 +12,17 @@
  *                            file DIR/post_status when there is one (a
  *                            test writes 503 or 400 there), else 201 and
  *                            [{"service_request_id":"<id>","service_notice":""}].
- *                            Ids count up from 700001; the same
+ *                            Ids count up from 700001 (on from the log's
+ *                            NEW lines when started again); the same
  *                            Idempotency-Key gets the same id and creates
  *                            nothing ("REPEAT" in the log).  api_key must
  *                            be the text of DIR/api_key (else 403).  A 400
  *                            answers [{"code":400,"description":"..."}].
+ *                            With a file DIR/post_token, the answer is a
+ *                            token instead: [{"token":"tok-<id>"}].
+ *   GET .../tokens/tok-ID.json  [{"token":"tok-<id>"}] with
+ *                            "service_request_id":"<id>" only once the file
+ *                            DIR/token_ready exists.
  *   GET .../requests/ID.json the file DIR/request_ID.json as it is (the test
  *                            writes the hub's status there), else an open
  *                            request without notes.
@@ -125,7 +131,9 @@ post(const struct http_request *req, struct http_response *res)
 	fflush(log_fp);
 	pthread_mutex_unlock(&mu);
 	free(desc);
-	if (status >= 200 && status <= 299)
+	if (status >= 200 && status <= 299 && read_file("post_token", st, sizeof st) >= 0)
+		snprintf(answer, sizeof answer, "[{\"token\":\"tok-%ld\"}]", id);
+	else if (status >= 200 && status <= 299)
 		snprintf(answer, sizeof answer, "[{\"service_request_id\":\"%ld\","
 		    "\"service_notice\":\"\"}]", id);
 	else if (status == 400)
@@ -157,7 +165,17 @@ handler(void *ctx, const struct http_request *req, struct http_response *res)
 		http_respond_text(res, 503, "out of memory\n");
 		return;
 	}
-	if ((p = strstr(path, "/requests/")) != NULL && strlen(p + 10) < 64 &&
+	if ((p = strstr(path, "/tokens/tok-")) != NULL && strlen(p + 12) < 32 &&
+	    strlen(p + 12) > 5) {
+		int idlen = (int)(strlen(p + 12) - 5);
+
+		if (read_file("token_ready", name, sizeof name) >= 0)
+			n = snprintf(buf, FILE_MAX, "[{\"token\":\"tok-%.*s\",\"service_request_id\":"
+			    "\"%.*s\"}]", idlen, p + 12, idlen, p + 12);
+		else
+			n = snprintf(buf, FILE_MAX, "[{\"token\":\"tok-%.*s\"}]", idlen, p + 12);
+		http_respond(res, 200, "application/json", buf, (size_t)n);
+	} else if ((p = strstr(path, "/requests/")) != NULL && strlen(p + 10) < 64 &&
 	    strlen(p + 10) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0) {
 		snprintf(name, sizeof name, "request_%.*s.json", (int)(strlen(p + 10) - 5), p + 10);
 		if ((n = read_file(name, buf, FILE_MAX)) < 0)
@@ -185,6 +203,15 @@ main(int argc, char **argv)
 	port = (int)tool_number(argv[1], 1, 65535, usage);
 	dir = argv[2];
 	snprintf(path, sizeof path, "%s/log", dir);
+	/* Started again: ids go on after those the log already holds. */
+	if ((log_fp = fopen(path, "r")) != NULL) {
+		char line[512];
+
+		while (fgets(line, sizeof line, log_fp) != NULL)
+			if (strstr(line, " NEW ") != NULL)
+				next_id++;
+		fclose(log_fp);
+	}
 	if ((log_fp = fopen(path, "a")) == NULL) {
 		fprintf(stderr, "tool_hub: %s: %s\n", path, strerror(errno));
 		return 1;

@@ -37,6 +37,7 @@
 #define HUB_BATCH       32              /* tickets asked for per pass */
 #define HUB_BY          "hub"           /* who acted, in the history */
 #define NO_LOCATION     "(lokasi di deskripsi)"
+#define HUB_DOWN        2               /* poll_one: the hub did not answer */
 
 int
 ticket_hub_queue(const struct conf *c, struct store *s, const struct store_complaint *cm,
@@ -214,9 +215,9 @@ apply_view(const struct conf *c, struct store *s, const struct store_hub_link *l
 					store_rollback(s);
 					return -1;
 				}
-				log_warnx("ticket %s: the hub's %s%s%s not applied: %s", cm.ticket,
-				    v->status[0] != '\0' ? v->status : "note", rq.note != NULL ?
-				    " with a note" : "", "", err.msg);
+				log_warnx("ticket %s: the hub's %s%s not applied: %s", cm.ticket,
+				    v->status[0] != '\0' ? v->status : "note", rq.note != NULL &&
+				    v->status[0] != '\0' ? " with a note" : "", err.msg);
 			} else
 				changed = 1;
 		}
@@ -232,7 +233,10 @@ apply_view(const struct conf *c, struct store *s, const struct store_hub_link *l
 	return changed;
 }
 
-/* One forwarded ticket: ask, compare, apply.  1 changed, 0 not, -1 store error. */
+/*
+ * One forwarded ticket: ask, compare, apply.  1 changed, 0 not, HUB_DOWN
+ * the hub did not answer (the ticket's wait grew), -1 store error.
+ */
 static int
 poll_one(const struct conf *c, struct store *s, const struct store_hub_link *l, int64_t now)
 {
@@ -254,7 +258,7 @@ poll_one(const struct conf *c, struct store *s, const struct store_hub_link *l, 
 			    c->hub_poll_max_seconds);
 		hub_answer_clear(&res);
 		return store_hub_polled(s, l->complaint_id, now + next, next, NULL, NULL) == 0 ?
-		    0 : -1;
+		    HUB_DOWN : -1;
 	}
 	if (atomic_exchange(&hub_down, 0) == 1)
 		log_info("hub %s answers again", c->hub_url);
@@ -270,7 +274,7 @@ poll_one(const struct conf *c, struct store *s, const struct store_hub_link *l, 
 	hub_answer_clear(&res);
 	if (l->hub_id[0] == '\0') {
 		/* A token: the hub has given the request its id, or not yet. */
-		if (v.id[0] == '\0')
+		if (v.id[0] == '\0' || !hub_id_ok(v.id))
 			return store_hub_polled(s, l->complaint_id, now + next, next, NULL, NULL) ==
 			    0 ? 0 : -1;
 		log_info("ticket %s: the hub's token %s is request %s", l->ticket, l->token, v.id);
@@ -284,9 +288,15 @@ poll_one(const struct conf *c, struct store *s, const struct store_hub_link *l, 
 	return apply_view(c, s, l, &v, seen, now);
 }
 
-int
-ticket_hub_poll(const struct conf *c, struct live *live, struct store *s,
-    struct deliver *d, int64_t now)
+/*
+ * A pass; stop (may be NULL) ends it between two tickets.  After a ticket
+ * the hub did not answer the pass ends too: the others stay due and are
+ * asked one per pass, so a hub that hangs costs one timeout a pass and a
+ * stop waits for one request at most.
+ */
+static int
+poll_pass(const struct conf *c, struct live *live, struct store *s, struct deliver *d,
+    int64_t now, atomic_int *stop)
 {
 	const struct live_snap *snap = NULL;
 	struct store_hub_link *links;
@@ -305,9 +315,11 @@ ticket_hub_poll(const struct conf *c, struct live *live, struct store *s,
 	links = xcalloc(HUB_BATCH, sizeof *links);
 	if (store_hub_due(s, now, links, HUB_BATCH, &n) != 0)
 		rc = -1;
-	for (i = 0; i < n && rc == 0; i++) {
+	for (i = 0; i < n && rc == 0 && (stop == NULL || !atomic_load(stop)); i++) {
 		if ((r = poll_one(c, s, &links[i], now)) < 0)
 			rc = -1;
+		else if (r == HUB_DOWN)
+			break;
 		else
 			changed += r;
 	}
@@ -319,6 +331,13 @@ ticket_hub_poll(const struct conf *c, struct live *live, struct store *s,
 	return rc < 0 ? -1 : changed;
 }
 
+int
+ticket_hub_poll(const struct conf *c, struct live *live, struct store *s,
+    struct deliver *d, int64_t now)
+{
+	return poll_pass(c, live, s, d, now, NULL);
+}
+
 /* ---- the thread ----------------------------------------------------------- */
 
 struct ticket_hub {
@@ -326,6 +345,7 @@ struct ticket_hub {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
+	atomic_int stopping;    /* stop, read by a pass without the mutex */
 	struct live *live;
 	struct store *s;
 	struct deliver *d;
@@ -340,7 +360,7 @@ hub_run(void *arg)
 	pthread_mutex_lock(&h->mu);
 	while (!h->stop) {
 		pthread_mutex_unlock(&h->mu);
-		if (ticket_hub_poll(NULL, h->live, h->s, h->d, now_unix()) < 0)
+		if (poll_pass(NULL, h->live, h->s, h->d, now_unix(), &h->stopping) < 0)
 			log_warnx("hub: %s", store_errmsg());
 		pthread_mutex_lock(&h->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -360,6 +380,7 @@ ticket_hub_start(struct live *live, struct store *s, struct deliver *d)
 	h->live = live;
 	h->s = s;
 	h->d = d;
+	atomic_init(&h->stopping, 0);
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	if (pthread_create(&h->thread, NULL, hub_run, h) != 0) {
@@ -376,6 +397,7 @@ ticket_hub_stop(struct ticket_hub *h)
 {
 	if (h == NULL)
 		return;
+	atomic_store(&h->stopping, 1);
 	pthread_mutex_lock(&h->mu);
 	h->stop = 1;
 	pthread_cond_broadcast(&h->cv);

@@ -65,7 +65,9 @@ int ticket_hub_read(const char *body, size_t len, struct ticket_hub_view *v, cha
 
 /*
  * One pass at `now`: every forwarded ticket due is asked for and changed
- * if the hub's answer changed.  c, or with live the config in force.
+ * if the hub's answer changed; a ticket the hub does not answer ends the
+ * pass (its wait grows; the others are asked in later passes, one a pass
+ * while the hub stays down).  c, or with live the config in force.
  * Number of tickets changed, -1 on a store error.  (Tests call it; the
  * thread below calls it every second.)
  */
