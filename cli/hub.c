@@ -99,8 +99,15 @@ cmd_hub_check(const struct opts *o, int argc, char **argv)
 			missing++;
 		}
 	}
-	/* Tickets no rule decided, when their (triage) agency's go: TRIAGE. */
-	if ((code = conf_hub_code(c, "", c->agencies[c->triage].id)) != NULL) {
+	/*
+	 * Tickets no rule decided go as TRIAGE: the triage desk's when its
+	 * agency is forwarded, and any a person routes by hand to an agency
+	 * in hub.agencies.
+	 */
+	code = conf_hub_code(c, "", c->agencies[c->triage].id);
+	if (code == NULL && c->nhub_agencies > 0)
+		code = conf_hub_code(c, "", c->hub_agencies[0]);
+	if (code != NULL) {
 		checked++;
 		printf("%-16s %-24s %s\n", "(triage)", code, hub_has(list, code) ? "ok" :
 		    "MISSING");

@@ -7,7 +7,8 @@
 #                      -> outbox "sms" -> tool_atapi (the citizen's phone)
 #
 # The config is conf/aduan.conf with its commented hub group made active
-# (categories JALAN and SAMPAH, SAMPAH as the hub's KEBERSIHAN) and pointed
+# (categories JALAN and SAMPAH, SAMPAH as the hub's KEBERSIHAN, agency
+# disperkim) and pointed
 # at tool_hub, polls every 1 s up to 2 s; delivery back-off 1..2 s, 60
 # attempts, 2 s timeout; sms_sender switched to tool_atapi (as it_agency).
 #
@@ -25,6 +26,8 @@
 #       "by hub" in the history; (b)'s closed by a plain Open311 hub:
 #       resolved, one SMS; aduan restarted: no SMS again
 #   (e) the hub down: polling logs it once, intake goes on; back: said once
+#   (h) a triage ticket routed by hand to disperkim (hub.agencies) is
+#       forwarded then, as TRIAGE
 #   (g) a hub that answers with a token: the id follows from tokens/{token}.json
 #   (f) aduan hub check: a missing service code exits 1, all present 0
 # and at the end: no unexpected ERROR in the log, aduan stops cleanly.
@@ -46,6 +49,7 @@ PHONE_A=081234560001    # (a), (d)
 PHONE_B=081234560002    # (b), (d)
 PHONE_C=081234560003    # (c)
 PHONE_L=081234560004    # (a) the local one, (e)
+PHONE_H=081234560005    # (h)
 NOW=$(date +%s)
 
 e164() { printf '+62%s' "${1#0}"; }
@@ -64,6 +68,7 @@ cp "$ADUAN_CONF" "$CONF"
 conf_uncomment_group "$CONF" hub
 conf_set "$CONF" hub url "\"http://127.0.0.1:$HUB_PORT/open311/v2/\""
 conf_set "$CONF" hub api_key "\"$HUB_KEY\""
+conf_set "$CONF" hub agencies '[ "disperkim" ]'
 conf_set "$CONF" hub poll_seconds 1
 conf_set "$CONF" hub poll_max_seconds 2
 conf_set "$CONF" delivery backoff_initial 1
@@ -147,6 +152,24 @@ TICKET_L=$(ticket_in "$REPLY")
 [ -n "$TICKET_L" ] || fail "(a) no ticket in the reply: $REPLY"
 expect_eq "(a) AIR ticket: no hub row" 0 "$(sql "SELECT count(*) FROM outbox WHERE kind = 'hub' AND idem_key = 'hub:$TICKET_L'")"
 ok "(a) $TICKET_A forwarded once as hub request $HUB_A (API, history, STATUS: $REPLY); AIR stays local"
+
+# ---------------------------------------------------------------------------
+# (h) A triage ticket routed by hand to an agency the hub takes: forwarded
+#     then, as TRIAGE (the hub routes it by its text).
+# ---------------------------------------------------------------------------
+sms "$PHONE_H" "tolong ada kejadian aneh di desa kami sejak kemarin" it-hub-h
+TICKET_H=$(ticket_in "$REPLY")
+[ -n "$TICKET_H" ] || fail "(h) no ticket in the reply: $REPLY"
+expect_eq "(h) not forwarded while in triage" 0 \
+	"$(sql "SELECT count(*) FROM outbox WHERE kind = 'hub' AND idem_key = 'hub:$TICKET_H'")"
+http_must "(h) route by hand" -H "Authorization: Bearer $TRIAGE_TOKEN" \
+	-H 'Content-Type: application/json' -d '{"status":"routed","agency":"disperkim"}' \
+	"$ADUAN_URL/api/v1/tickets/$TICKET_H/events"
+expect_eq "(h) route by hand: HTTP status ($RESP_BODY)" 200 "$RESP_STATUS"
+wait_for 15 "(h) hub_request_id of $TICKET_H after routing by hand" has_hub_id "$TICKET_H"
+expect_match "(h) the hub's line: service TRIAGE" "^201 hub:$TICKET_H NEW [^ ]+ TRIAGE " \
+	"$(grep " hub:$TICKET_H " "$HUB_LOG")"
+ok "(h) a triage ticket routed by hand to disperkim (in hub.agencies) forwarded as TRIAGE"
 
 # ---------------------------------------------------------------------------
 # (b) 503 for a while, then 201: one request at the hub.
@@ -259,14 +282,23 @@ ok "(g) token tok-$HUB_G, then request $HUB_G once the hub gave it"
 # ---------------------------------------------------------------------------
 # (f) aduan hub check.
 # ---------------------------------------------------------------------------
+# Categories only (no agency's tickets forwarded): no TRIAGE code needed.
+CONF_C=$IT_TMP/aduan-categories.conf
+cp "$CONF" "$CONF_C"
+conf_set "$CONF_C" hub agencies '[ ]'
 echo '[{"service_code":"JALAN","service_name":"Jalan"}]' >"$HUB_DIR/services.json"
-cli hub check -c "$CONF"
+cli hub check -c "$CONF_C"
 expect_eq "(f) a code missing at the hub: exit" 1 "$CLI_RC"
 expect_match "(f) SAMPAH's code missing" 'SAMPAH +KEBERSIHAN +MISSING' "$CLI_OUT"
 expect_match "(f) JALAN's present" 'JALAN +JALAN +ok' "$CLI_OUT"
 echo '[{"service_code":"JALAN"},{"service_code":"KEBERSIHAN"}]' >"$HUB_DIR/services.json"
-cli hub check -c "$CONF"
+cli hub check -c "$CONF_C"
 expect_eq "(f) every code at the hub: exit" 0 "$CLI_RC"
+# An agency's tickets forwarded (disperkim): one routed by hand without a
+# category goes as TRIAGE, so the hub must have it.
+cli hub check -c "$CONF"
+expect_eq "(f) an agency forwarded, TRIAGE missing: exit" 1 "$CLI_RC"
+expect_match "(f) TRIAGE's line for hand-routed tickets" '\(triage\) +TRIAGE +MISSING' "$CLI_OUT"
 # The triage desk's tickets forwarded too: their code is TRIAGE.
 CONF_T=$IT_TMP/aduan-triage.conf
 cp "$CONF" "$CONF_T"

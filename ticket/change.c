@@ -59,6 +59,7 @@
  * with the original's number.
  */
 #include "ticket/change.h"
+#include "ticket/hub.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -794,6 +795,15 @@ apply(const struct conf *c, struct store *s, struct store_complaint *cm, const s
 	/* Re-routed or returned: the new holder gets it by email as a new ticket. */
 	if (ch->move_to != NULL && ticket_mail_created(c, s, cm, now) < 0)
 		return -1;
+	/*
+	 * Routed by hand to an agency whose tickets go to the hub, and not
+	 * forwarded yet: forwarded now (a row queued before is kept as it is).
+	 */
+	if (ch->move_to != NULL && cm->hub_id[0] == '\0') {
+		if ((r = ticket_hub_queue(c, s, cm, now)) < 0)
+			return -1;
+		*queued |= r > 0;
+	}
 	switch (ch->sms) {
 	case CHANGE_SMS_STATUS:
 		/* Aduan's own notes are English bookkeeping, not for the citizen. */
