@@ -745,6 +745,22 @@ dir_reason(const char *path, char *err, size_t errsz)
 	return -1;
 }
 
+/*
+ * Once, before SQLite's first use: no memory statistics.  With them every
+ * allocation of SQLite, in every thread, takes one global mutex (perf: the
+ * writer thread's mutex calls were a tenth of its time, and it queued
+ * there behind the HTTP threads' reading connection).  Nothing in Aduan
+ * reads sqlite3_memory_used() or sqlite3_status().  Too late (SQLite
+ * already initialised by someone else): it stays as it is.
+ */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void
+sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *
 store_open(const char *path, const struct store_options *opt, char *err,
     size_t errsz)
@@ -754,6 +770,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	char why[PATH_MAX + 256];
 	int rc, eno, ro = opt != NULL && opt->read_only;
 
+	(void)pthread_once(&sqlite_once, sqlite_setup);
 	errf(err, errsz, "%s", "");
 	if (path == NULL || *path == '\0') {
 		errf(err, errsz, "no database path given");

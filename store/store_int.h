@@ -221,6 +221,8 @@ struct store {
 	int moved_logged;               /* the file was found moved: said once */
 	char result_msg[BATCH_RESULTS][160];
 	unsigned long commits, grouped; /* batches committed, transactions in them */
+	struct store_job *bwait, **bwait_tail; /* store_run callers waiting for the open
+	                                   batch's commit, woken in a chain (with cmu) */
 
 	/*
 	 * A second connection that only reads what is committed, so that a
