@@ -212,7 +212,8 @@ sqlite3 "$ADUAN_DB" <"$IT_TMP/lock.fifo" >"$IT_TMP/lock.out" 2>&1 &
 LOCK_PID=$!
 track "$LOCK_PID" "sqlite3 lock holder"
 exec {LOCK_FD}>"$IT_TMP/lock.fifo"
-printf 'BEGIN EXCLUSIVE;\n' >&"$LOCK_FD"
+# (.timeout: aduan's writer may be finishing a batch; wait for it, then hold.)
+printf '.timeout 10000\nBEGIN EXCLUSIVE;\n' >&"$LOCK_FD"
 LOCK_START=$SECONDS
 # the lock is held once another writer gets "database is locked"
 for ((i = 0; ; i++)); do
