@@ -1171,6 +1171,20 @@ alnum_run(const char *s, size_t from, size_t hi)
 	return i - from;
 }
 
+/* 1 when s[i], inside the word s[off..end), joins two words. */
+static int
+splits_at(const char *s, size_t i, size_t off, size_t end)
+{
+	size_t back;
+
+	if (joiner((unsigned char)s[i]))
+		return 1;
+	if (s[i] != '-' || i == off)
+		return 0;
+	back = alnum_run_back(s, i, off);
+	return hyphen_joins(s + i - back, back, s + i + 1, alnum_run(s, i + 1, end));
+}
+
 /*
  * One whitespace-separated word of the message.  A word with punctuation
  * inside ("sampah,bau", "Jl.Pemuda", "Sumowono-Bawen") that is not a
@@ -1188,18 +1202,13 @@ tok_word(void *arg, size_t off, size_t wlen)
 	int split = 0;
 
 	for (i = off + 1; i + 1 < end && !split; i++)
-		if (joiner((unsigned char)s[i]) || (s[i] == '-' &&
-		    hyphen_joins(s + i - alnum_run_back(s, i, off),
-		    alnum_run_back(s, i, off), s + i + 1, alnum_run(s, i + 1, end))))
-			split = 1;
+		split = splits_at(s, i, off, end);
 	if (!split || ((n = text_fold_word(s + off, wlen, f, sizeof(f))) > 0 &&
 	    (exact_find(t->x->rt, f, (size_t)n) >= 0 ||
 	    respelt(t->x->rt, f, (size_t)n) >= 0)))
 		return tok_add(t, off, wlen);
 	for (from = off, i = off; i <= end; i++) {
-		if (i < end && !joiner((unsigned char)s[i]) && !(s[i] == '-' &&
-		    i > off && hyphen_joins(s + i - alnum_run_back(s, i, off),
-		    alnum_run_back(s, i, off), s + i + 1, alnum_run(s, i + 1, end))))
+		if (i < end && !splits_at(s, i, off, end))
 			continue;
 		if (i > from && tok_add(t, from, i - from) != 0)
 			return 1;
