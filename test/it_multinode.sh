@@ -10,13 +10,12 @@
 # between nodes; health checks on /healthz (every 300 ms, down after 2
 # failures); `retries` with `option redispatch` send a request whose
 # connection a dead node refuses to another node.  A request a node was
-# answering when it died gets haproxy's 502, which is configured as an EMPTY
-# error page: haproxy then closes the connection without an answer, which
-# is what makes smsbox retry (http-request-retry; smsbox keeps any HTTP
-# answer, a 502 too, and would send the phone its "could not fetch" text).
-# The retry reaches another node, which finds the message already stored
-# (or not) by its gateway id.  Node 2 hangs (SIGSTOP) for half a second
-# before its SIGKILL, so that callbacks are in flight when it dies.
+# answering when it died gets haproxy's 502 (haproxy does not send a
+# request twice once it reached a server); smsbox sends such a callback
+# again (http-request-retry, http-queue-delay) and the retry reaches another
+# node, which finds the message already stored (or not) by its gateway id.
+# Node 2 hangs (SIGSTOP) for half a second before its SIGKILL, so that
+# callbacks are in flight when it dies.
 #
 # MN_DB chooses the database the three nodes share:
 #   postgresql  a database of its own on test/pg.sh's server: the run's
@@ -148,7 +147,6 @@ done
 ok "three nodes on $DB_WHAT, ports ${NODE_PORT[*]} ($((SECONDS - T0))s)"
 
 HCFG=$IT_TMP/haproxy.cfg
-: >"$IT_TMP/empty.http"
 cat >"$HCFG" <<EOF
 global
 	maxconn 512
@@ -164,11 +162,6 @@ defaults
 	timeout server 10s
 	retries 3
 	option redispatch 1
-	# An answer a dead node never gave: no answer either (the connection is
-	# closed), so that smsbox retries; smsbox keeps a 502 as the answer.
-	errorfile 502 $IT_TMP/empty.http
-	errorfile 503 $IT_TMP/empty.http
-	errorfile 504 $IT_TMP/empty.http
 
 frontend aduan
 	bind 127.0.0.1:$HA_PORT
@@ -410,8 +403,8 @@ expect_eq "the stored SMS complaints (phone|ticket) = what the phones received" 
 expect_eq "SMS complaints without the message that opened them" 0 \
 	"$(mn_sql "SELECT count(*) FROM complaints c WHERE c.channel = 'sms' AND NOT EXISTS
 		(SELECT 1 FROM messages m WHERE m.complaint_id = c.id AND m.command = 'complaint')")"
-# The callbacks node 2 held when it died got no answer (the connection
-# closed: haproxy's empty 502), and smsbox sent each again, to another node.
+# The callbacks node 2 held when it died got haproxy's 502, and smsbox sent
+# each again, to another node.
 RETRIED=$(grep -a 'Retrying request' "$KANNEL_SMSBOX_LOG" | grep -a '/kannel/sms?' |
 	grep -aoE '[?&]id=[0-9a-f-]+' | sort -u | wc -l)
 expect_ne "callbacks smsbox sent again after node 2 died (its log: 'Retrying request')" 0 "$RETRIED"
