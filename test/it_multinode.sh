@@ -65,8 +65,8 @@ postgresql)
 	if pg_use_env; then
 		PG_WHERE="the run's server ($ADUAN_TEST_PG)"
 	else
+		IT_ATEXIT+=(pg_stop)    # also after a half-done start
 		pg_start || fail "PostgreSQL: $PG_ERR"
-		IT_ATEXIT+=(pg_stop)
 		PG_WHERE="a server of its own ($PG_SOCK)"
 	fi
 	MN_PGDB=aduan_multinode_$$

@@ -33,6 +33,9 @@
 # (.s.PGSQL.PORT); with no TCP listener any number would do, a random one is
 # taken so that two servers never share a name by accident.
 
+# Variables set here are read by the scripts that source this file.
+# shellcheck disable=SC2034
+
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=
 PG_SOCK=
