@@ -463,7 +463,11 @@ for p in "${USSD_PHONES[@]}"; do
 		"$(awk -F'\t' -v want="$(nsn_of "$p")" '{ q = $1; sub(/^\+?62/, "", q); sub(/^0/, "", q) }
 			q == want' "$IT_TMP/replies.tsv" | wc -l)"
 done
-ok "${#USSD_TICKETS[@]} USSD sessions (steps hopping between nodes) ended with a stored ticket and one receipt SMS each"
+expect_eq "SMS at fakesmsc in all (one per burst phone, one receipt per USSD phone)" \
+	"$((MN_N + ${#USSD_PHONES[@]}))" "$(wc -l <"$IT_TMP/replies.tsv")"
+expect_eq "complaints stored in all (burst and USSD)" "$((MN_N + ${#USSD_TICKETS[@]}))" \
+	"$(mn_sql "SELECT count(*) FROM complaints")"
+ok "${#USSD_TICKETS[@]} USSD sessions (steps hopping between nodes) ended with a stored ticket and one receipt SMS each; no other SMS, no other complaint"
 
 # webhooks: one ticket.created per dpupr ticket, each Idempotency-Key answered once
 DPUPR_N=$(mn_sql "SELECT count(*) FROM complaints WHERE agency = 'dpupr'")
