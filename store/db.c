@@ -472,6 +472,21 @@ db_unlock(struct store *s)
 		fatal("store: database lock released by a thread not holding it");
 }
 
+int
+db_in_tx(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
+const char *
+db_file(struct store *s, const char **wal)
+{
+	const char *f = s->ldb != NULL ? sqlite3_db_filename(s->ldb, "main") : NULL;
+
+	*wal = f != NULL && *f != '\0' ? sqlite3_filename_wal(f) : NULL;
+	return f;
+}
+
 /* PRAGMA user_version, or -1 with the reason in db_errbuf. */
 static int
 user_version(struct store *s)
@@ -902,8 +917,9 @@ db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t outs
 	memcpy(explain + 19, sql, n + 1);
 	if (sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 3);
 			int w = snprintf(out + len, outsz - len, "%s%s", len > 0 ? sep : "",
-			    col_str(st, 3));
+			    d != NULL ? d : "");
 
 			if (w < 0 || (size_t)w >= outsz - len)
 				break;

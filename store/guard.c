@@ -39,15 +39,15 @@ store_guard_get(struct store *s, const char *phone, struct store_guard *g)
 	stmt_begin(&q, s, ST_GUARD_GET, "read guard state");
 	stmt_text(&q, 1, phone);
 	if ((ret = stmt_row(&q)) == 1) {
-		g->tokens = sqlite3_column_double(q.st, 0);
-		g->tokens_at = sqlite3_column_int64(q.st, 1);
-		g->limited = sqlite3_column_int(q.st, 2);
-		g->replies = sqlite3_column_int(q.st, 3);
-		g->replies_since = sqlite3_column_int64(q.st, 4);
-		g->capped = sqlite3_column_int(q.st, 5);
-		(void)str_copy(g->last_hash, sizeof g->last_hash, col_str(q.st, 6));
-		g->repeats = sqlite3_column_int(q.st, 7);
-		g->last_at = sqlite3_column_int64(q.st, 8);
+		g->tokens = col_double(&q, 0);
+		g->tokens_at = col_int64(&q, 1);
+		g->limited = col_int(&q, 2);
+		g->replies = col_int(&q, 3);
+		g->replies_since = col_int64(&q, 4);
+		g->capped = col_int(&q, 5);
+		(void)str_copy(g->last_hash, sizeof g->last_hash, col_str(&q, 6));
+		g->repeats = col_int(&q, 7);
+		g->last_at = col_int64(&q, 8);
 	}
 	return stmt_end(&q, ret);
 }
@@ -85,7 +85,7 @@ store_guard_text_find(struct store *s, const char *phone, const char *hash, int6
 	stmt_text(&q, 2, hash);
 	stmt_int(&q, 3, since);
 	if ((ret = stmt_row(&q)) == 1)
-		(void)str_copy(ticket, STORE_TICKET_LEN + 1, col_str(q.st, 0));
+		(void)str_copy(ticket, STORE_TICKET_LEN + 1, col_str(&q, 0));
 	return stmt_end(&q, ret);
 }
 

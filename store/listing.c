@@ -153,36 +153,6 @@ listing_close(struct store *s)
 		pthread_mutex_destroy(&s->plock);
 }
 
-int
-listing_prepare(struct stmt *q, struct store *s, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (s->ldb == NULL) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: no listing connection", what);
-		return -1;
-	}
-	if (pthread_mutex_lock(&s->llock) != 0)
-		fatal("store: cannot take the listing lock");
-	if (sqlite3_prepare_v3(s->ldb, sql, -1, 0, &st, NULL) != SQLITE_OK) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->ldb));
-		sqlite3_finalize(st);
-		pthread_mutex_unlock(&s->llock);
-		return -1;
-	}
-	stmt_on(q, s, s->ldb, st, NULL, what);
-	return 0;
-}
-
-int
-listing_end(struct stmt *q, int ret)
-{
-	ret = stmt_end(q, ret);
-	sqlite3_finalize(q->st);
-	pthread_mutex_unlock(&q->s->llock);
-	return ret;
-}
-
 /* The "open" filter as the statements take it: 1 open only, -1 final only, 0 any. */
 static int
 open_filter(const struct store_query *q)
@@ -282,10 +252,10 @@ pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint 
 	s->pub_ticks = 0;
 	if ((ret = stmt_row(&l)) == 1) {
 		if (c != NULL)
-			complaints_row(l.st, c);
+			complaints_row(&l, c);
 		if (note != NULL && notesz > 0)
-			(void)str_copy(note, notesz, col_str(l.st, COMPLAINT_NCOLS));
-		ret = sqlite3_column_int64(l.st, 0) == id || id == 0 ? 1 : 0;
+			(void)str_copy(note, notesz, col_str(&l, COMPLAINT_NCOLS));
+		ret = col_int64(&l, 0) == id || id == 0 ? 1 : 0;
 	}
 	ret = pub_result(s, stmt_end(&l, ret));
 	pthread_mutex_unlock(&s->plock);

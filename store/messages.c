@@ -49,7 +49,7 @@ message_find(struct stmt *q, const char *gateway, const char *gw_id, const char 
 	stmt_text(q, 2, gw_id);
 	stmt_text(q, 3, sender);
 	if ((ret = stmt_row(q)) == 1 && reply != NULL && replysz > 0)
-		(void)str_copy(reply, replysz, col_str(q->st, 0));
+		(void)str_copy(reply, replysz, col_str(q, 0));
 	return stmt_end(q, ret);
 }
 

@@ -27,6 +27,7 @@ stmt_use(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
 	q->mu = NULL;
 	q->what = what;
 	q->bad = 0;
+	q->once = NULL;
 }
 
 void
@@ -41,6 +42,7 @@ stmt_on(struct stmt *q, struct store *s, sqlite3 *db, sqlite3_stmt *st, pthread_
 	q->mu = mu;
 	q->what = what;
 	q->bad = 0;
+	q->once = NULL;
 }
 
 void
@@ -207,4 +209,54 @@ stmt_op_undo(struct store *s)
 		return;
 	stmt_try(s, ST_ROLLBACK_TO);
 	stmt_try(s, ST_RELEASE);
+}
+
+int
+stmt_prepare(struct stmt *q, struct store *s, enum db_conn conn, const char *sql,
+    const char *what)
+{
+	pthread_mutex_t *mu = conn == DB_WRITER ? &s->lock : &s->llock;
+	sqlite3 *db = conn == DB_WRITER ? s->db : s->ldb;
+	sqlite3_stmt *st = NULL;
+
+	if (db == NULL) {
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: no %s connection", what,
+		    conn == DB_WRITER ? "writing" : "listing");
+		return -1;
+	}
+	if (pthread_mutex_lock(mu) != 0)
+		fatal("store: cannot take a connection's lock");
+	if (sqlite3_prepare_v3(db, sql, -1, 0, &st, NULL) != SQLITE_OK) {
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		pthread_mutex_unlock(mu);
+		return -1;
+	}
+	stmt_on(q, s, db, st, NULL, what);
+	q->once = mu;
+	return 0;
+}
+
+int
+stmt_finish(struct stmt *q, int ret)
+{
+	ret = stmt_end(q, ret);
+	sqlite3_finalize(q->st);
+	q->st = NULL;
+	if (q->once != NULL && pthread_mutex_unlock(q->once) != 0)
+		fatal("store: a lock released by a thread not holding it");
+	q->once = NULL;
+	return ret;
+}
+
+int
+stmt_nparams(const struct stmt *q)
+{
+	return sqlite3_bind_parameter_count(q->st);
+}
+
+long
+stmt_changes(const struct stmt *q)
+{
+	return (long)sqlite3_changes(q->db);
 }

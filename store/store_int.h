@@ -317,6 +317,7 @@ struct stmt {
 	sqlite3 *db;                    /* the connection st belongs to */
 	sqlite3_stmt *st;
 	pthread_mutex_t *mu;            /* released by stmt_end; NULL: none */
+	pthread_mutex_t *once;          /* stmt_prepare's lock, released by stmt_finish */
 	const char *what;               /* what failed, for the message */
 	int bad;                        /* a bind failed */
 };
@@ -359,6 +360,31 @@ void stmt_try(struct store *s, enum stmt_id id);
 int stmt_op_begin(struct store *s, const char *what);
 int stmt_op_end(struct store *s, const char *what);
 void stmt_op_undo(struct store *s);
+
+/*
+ * A statement of its own (SQL built at run time: purge's kinds, the
+ * monitor's and inbox's reads), prepared for one use on a connection:
+ * DB_WRITER the writer's (its lock taken, recursive), DB_LISTING the agency
+ * listing's (never waits for the writer).  0 and q ready for binding, or
+ * -1 (reported; nothing held).  stmt_finish: stmt_end, the statement
+ * dropped, the lock let go; returns ret.
+ */
+enum db_conn { DB_WRITER, DB_LISTING };
+int stmt_prepare(struct stmt *q, struct store *s, enum db_conn conn, const char *sql,
+    const char *what);
+int stmt_finish(struct stmt *q, int ret);
+/* How many parameters q's statement takes. */
+int stmt_nparams(const struct stmt *q);
+/* Rows changed by q's last stmt_exec (before stmt_end). */
+long stmt_changes(const struct stmt *q);
+
+/* 1 when a transaction is open on the writer's connection (its lock held). */
+int db_in_tx(struct store *s);
+/*
+ * The database's file and its write-ahead log, for the monitor's sizes
+ * (no I/O); NULL for a backend without files of its own.
+ */
+const char *db_file(struct store *s, const char **wal);
 
 /*
  * Binding the next parameters.  The caller's strings outlive the
@@ -420,28 +446,57 @@ stmt_limit(struct stmt *q, int i, size_t v)
 	stmt_int(q, i, v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
+/*
+ * Reading the row stmt_row() stepped to: column i (from 0) of q.  The
+ * query files read columns only through these, never from the backend.
+ */
+static inline int64_t
+col_int64(const struct stmt *q, int i)
+{
+	return (int64_t)sqlite3_column_int64(q->st, i);
+}
+
+static inline int
+col_int(const struct stmt *q, int i)
+{
+	return sqlite3_column_int(q->st, i);
+}
+
+static inline double
+col_double(const struct stmt *q, int i)
+{
+	return sqlite3_column_double(q->st, i);
+}
+
+/* 1 when column i is NULL. */
+static inline int
+col_null(const struct stmt *q, int i)
+{
+	return sqlite3_column_type(q->st, i) == SQLITE_NULL;
+}
+
 /* A TEXT column as a C string; "" for NULL so fixed arrays stay defined. */
 static inline const char *
-col_str(sqlite3_stmt *st, int i)
+col_str(const struct stmt *q, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = (const char *)sqlite3_column_text(q->st, i);
 
 	return v != NULL ? v : "";
 }
 
 /* A TEXT column on the heap; NULL for NULL. */
 static inline char *
-col_dup(sqlite3_stmt *st, int i)
+col_dup(const struct stmt *q, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (col_null(q, i))
 		return NULL;
-	return xstrdup(col_str(st, i));
+	return xstrdup(col_str(q, i));
 }
 
 /* ---- complaints.c, listing.c ---------------------------------------------- */
 
 /* Fills c (zeroed first) from a row of COMPLAINT_COLS; strings on the heap. */
-void complaints_row(sqlite3_stmt *st, struct store_complaint *c);
+void complaints_row(const struct stmt *q, struct store_complaint *c);
 /*
  * Steps q's statement of COMPLAINT_COLS into out[0..*n), at most max.  On
  * an error nothing is left allocated and *n is 0.  Does not end q.
@@ -452,14 +507,6 @@ int complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, siz
 int listing_open(struct store *s, const char *path, char *err, size_t errsz);
 void listing_close(struct store *s);
 
-/*
- * sql prepared on the agency listing's connection (ldb) for one use, its
- * lock taken: q is ready for binding (inbox.c, monitor.c: reads that must
- * never take the writer's lock).  0, or -1 (reported; nothing held).
- * listing_end: stmt_end, the statement finalized, the lock let go; ret.
- */
-int listing_prepare(struct stmt *q, struct store *s, const char *sql, const char *what);
-int listing_end(struct stmt *q, int ret);
 
 /* ---- inbox.c (the web inbox's reads) ------------------------------------- */
 
