@@ -11,16 +11,22 @@ const char *const guard_sql[ST_NSTMTS] = {
 	    "SELECT tokens, tokens_at, limited, replies, replies_since, capped,"
 	    " last_hash, repeats, last_at FROM guard_phones WHERE phone = ?1",
 	[ST_GUARD_PUT] =
-	    "INSERT OR REPLACE INTO guard_phones (phone, tokens, tokens_at, limited,"
+	    "INSERT INTO guard_phones (phone, tokens, tokens_at, limited,"
 	    " replies, replies_since, capped, last_hash, repeats, last_at, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (phone) DO UPDATE SET tokens = excluded.tokens,"
+	    " tokens_at = excluded.tokens_at, limited = excluded.limited,"
+	    " replies = excluded.replies, replies_since = excluded.replies_since,"
+	    " capped = excluded.capped, last_hash = excluded.last_hash,"
+	    " repeats = excluded.repeats, last_at = excluded.last_at,"
+	    " updated_at = excluded.updated_at",
 	[ST_GUARD_TEXT_FIND] =
 	    "SELECT ticket FROM guard_texts WHERE phone = ?1 AND hash = ?2 AND at >= ?3",
 	/* The first ticket of a text stays until its window is over. */
 	[ST_GUARD_TEXT_PUT] =
 	    "INSERT INTO guard_texts (phone, hash, ticket, at) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (phone, hash) DO UPDATE SET ticket = excluded.ticket,"
-	    " at = excluded.at WHERE at < ?5",
+	    " at = excluded.at WHERE guard_texts.at < ?5",
 	[ST_GUARD_PURGE] =
 	    "DELETE FROM guard_phones WHERE phone IN (SELECT phone FROM guard_phones"
 	    " WHERE updated_at < ?1 LIMIT ?2)",

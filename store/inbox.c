@@ -67,7 +67,8 @@ const char *const inbox_sql[ST_NSTMTS] = {
 	    "SELECT agency, (created_at - ?1) / 604800 AS week, count(*) FROM complaints"
 	    " WHERE created_at >= ?1 GROUP BY agency, week ORDER BY agency, week LIMIT ?2",
 	[ST_INBOX_OPEN] =
-	    "SELECT agency, count(*), coalesce(sum(" OVERDUE_AT("?1") "), 0) FROM complaints"
+	    "SELECT agency, count(*), coalesce(sum(CASE WHEN " OVERDUE_AT("?1")
+	    " THEN 1 ELSE 0 END), 0) FROM complaints"
 	    " WHERE status NOT IN " FINAL_STATUSES
 	    " GROUP BY agency ORDER BY agency LIMIT ?2",
 	/*

@@ -74,7 +74,10 @@ store_message_seen(struct store *s, const char *gateway, const char *gw_id,
 
 	if (gw_id == NULL)
 		return 0;
-	stmt_on(&q, s, s->rdb, s->rfind, &s->rlock, "find message");
+	if (s->pg != NULL)      /* a pooled connection of its own */
+		stmt_read(&q, s, ST_MESSAGE_FIND, "find message");
+	else
+		stmt_on(&q, s, s->rdb, s->rfind, &s->rlock, "find message");
 	return message_find(&q, gateway, gw_id, sender, reply, replysz);
 }
 

@@ -36,7 +36,8 @@ const char *const parts_sql[ST_NSTMTS] = {
 	[ST_PARTS_EXPIRED] =
 	    "SELECT gateway, sender, ref, min(received_at) AS first FROM sms_parts"
 	    " INDEXED BY sms_parts_waiting WHERE joined_at = 0"
-	    " GROUP BY gateway, sender, ref HAVING first < ?1 AND count(*) < max(total)"
+	    " GROUP BY gateway, sender, ref HAVING min(received_at) < ?1"
+	    " AND count(*) < max(total)"
 	    " ORDER BY first LIMIT ?2",
 };
 

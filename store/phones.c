@@ -11,7 +11,7 @@ const char *const phones_sql[ST_NSTMTS] = {
 	    "INSERT INTO phones (phone, notify, lang, updated_at)"
 	    " VALUES (?1, coalesce(?2, 1), coalesce(?3, ''), ?4)"
 	    " ON CONFLICT (phone) DO UPDATE SET"
-	    " notify = coalesce(?2, notify), lang = coalesce(?3, lang),"
+	    " notify = coalesce(?2, phones.notify), lang = coalesce(?3, phones.lang),"
 	    " updated_at = ?4",
 };
 

@@ -121,7 +121,7 @@ purge_by_id(struct store *s, enum store_purge_kind k, int64_t before, int64_t *c
 	long n;
 
 	if (stmt_prepare(&q, s, DB_WRITER, sql_for(sql, sizeof sql, "SELECT max(id) FROM (SELECT id FROM", k,
-	    " AND id > ?2 ORDER BY id LIMIT ?3)"), "find rows to purge") == -1)
+	    " AND id > ?2 ORDER BY id LIMIT ?3) AS batch"), "find rows to purge") == -1)
 		return -1;
 	stmt_int(&q, 1, before);
 	stmt_int(&q, 2, *cursor);

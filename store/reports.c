@@ -25,7 +25,7 @@ const char *const reports_sql[ST_NSTMTS] = {
 	    " WHERE c.created_at >= ?1 AND (?2 IS NULL OR c.keyword = ?2)"
 	    " ORDER BY c.id LIMIT ?3",
 	[ST_STATS_TOTALS] =
-	    "SELECT count(*), coalesce(sum(keyword = ''), 0) FROM complaints"
+	    "SELECT count(*), coalesce(sum(CASE WHEN keyword = '' THEN 1 ELSE 0 END), 0) FROM complaints"
 	    " WHERE created_at >= ?1",
 	/* One statement per grouping: no SQL is built at run time. */
 	[ST_STATS_BY_AGENCY] =

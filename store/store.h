@@ -39,6 +39,7 @@ struct store_options {
 	                           `aduan serve` migrates (a maintenance command
 	                           of a new aduan, run while the old one still
 	                           serves, must not change the schema under it) */
+	int pool_size;          /* PostgreSQL: connections at most (0: 8) */
 };
 
 /*
