@@ -455,6 +455,27 @@ db_fail(struct store *s, const char *what)
 	(void)commit_batch_lost(s);
 }
 
+int
+store_db_is_postgres(const char *db)
+{
+	return db != NULL && pg_is_conninfo(db);
+}
+
+void
+store_db_display(const char *db, char *out, size_t outsz)
+{
+	if (store_db_is_postgres(db))
+		pg_safe_conninfo(db, out, outsz);
+	else
+		snprintf(out, outsz, "%s", db != NULL ? db : "");
+}
+
+int
+store_db_check(const char *db, char *err, size_t errsz)
+{
+	return store_db_is_postgres(db) ? pg_conninfo_check(db, err, errsz) : 0;
+}
+
 const char *
 store_errmsg(void)
 {

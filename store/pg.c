@@ -918,6 +918,29 @@ pg_safe_conninfo(const char *conninfo, char *out, size_t outsz)
 	}
 }
 
+int
+pg_conninfo_check(const char *conninfo, char *err, size_t errsz)
+{
+	char *why = NULL, *e;
+	PQconninfoOption *o = PQconninfoParse(conninfo, &why);
+
+	if (o != NULL) {
+		PQconninfoFree(o);
+		return 0;
+	}
+	if (why != NULL && (e = strchr(why, '\n')) != NULL)
+		*e = '\0';
+	/* libpq quotes the URI, password and all: not that part */
+	if (why != NULL && (e = strstr(why, conninfo)) != NULL) {
+		*e = '\0';
+		while (e > why && strchr(": \"", e[-1]) != NULL)
+			*--e = '\0';
+	}
+	errf(err, errsz, "%s", why != NULL ? why : "out of memory");
+	PQfreemem(why);
+	return -1;
+}
+
 struct pgpool *
 pg_pool_new(const char *conninfo, int max, int read_only)
 {

@@ -52,6 +52,17 @@ struct store *store_open(const char *path, const struct store_options *opt,
     char *err, size_t errsz);
 void store_close(struct store *s);
 
+/*
+ * What a store.database value names: a PostgreSQL connection URI
+ * ("postgresql://..." or "postgres://...": store_open opens the PostgreSQL
+ * backend), or else a SQLite file.  store_db_display: the value with any
+ * password replaced by "***", to print or log.  store_db_check: 0, or -1
+ * with err when the value is a URI that libpq cannot parse (aduan check).
+ */
+int store_db_is_postgres(const char *db);
+void store_db_display(const char *db, char *out, size_t outsz);
+int store_db_check(const char *db, char *err, size_t errsz);
+
 /* The message of the last failed call on this thread. */
 const char *store_errmsg(void);
 

@@ -347,6 +347,8 @@ struct stmt {
 int pg_is_conninfo(const char *path);
 /* conninfo with any password replaced by ***, for messages and `aduan check`. */
 void pg_safe_conninfo(const char *conninfo, char *out, size_t outsz);
+/* 0, or -1 with libpq's reason why it cannot parse conninfo. */
+int pg_conninfo_check(const char *conninfo, char *err, size_t errsz);
 struct pgpool *pg_pool_new(const char *conninfo, int max, int read_only);
 void pg_pool_free(struct pgpool *p);
 char *pg_sql(const char *sql);          /* ?N -> $N and the dialect's words; heap */

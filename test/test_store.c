@@ -47,6 +47,14 @@ errmsg_says(const char *rule)
 	return 0;
 }
 
+/* A test of the PostgreSQL backend alone: skipped on SQLite. */
+#define SKIP_ON_PG_ONLY() do { \
+	if (!fixture_pg()) { \
+		print_message("PostgreSQL only (ADUAN_TEST_PG unset): skipped\n"); \
+		skip(); \
+	} \
+} while (0)
+
 /* cmocka's skip() with the reason said: a test about SQLite itself, on PostgreSQL. */
 #define SKIP_ON_PG(why) do { \
 	if (fixture_pg()) { \
@@ -258,6 +266,16 @@ test_open_newer_schema_refused(void **state)
 	char path[160], err[256] = "";
 	sqlite3 *db;
 
+	if (fixture_pg()) {
+		/* The same on PostgreSQL: the version in schema_version, the same words. */
+		fixture_pg_run(f, "UPDATE schema_version SET version = 99");
+		store_close(f->s);
+		f->s = store_open(fixture_db(f), &opts, err, sizeof err);
+		assert_null(f->s);
+		assert_non_null(strstr(err, "database schema 99 is newer than this aduan knows"));
+		f->s = NULL;
+		return;
+	}
 	snprintf(path, sizeof path, "%s/future.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL,
@@ -2558,6 +2576,83 @@ test_outbox_claim_concurrent(void **state)
 	assert_int_equal(store_outbox_count(f->s, "pending"), 0);
 }
 
+/*
+ * Two nodes (two stores on one database, as two `aduan serve` behind a
+ * load balancer), each with workers claiming at once: every row is
+ * claimed once, by one of them.  PostgreSQL: FOR UPDATE SKIP LOCKED.
+ */
+static void
+test_outbox_claim_two_nodes(void **state)
+{
+	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
+	struct fixture *f = *state;
+	struct claimer c[CLAIM_THREADS];
+	pthread_t t[CLAIM_THREADS];
+	struct store_outbox_new o;
+	struct store *other;
+	int seen[CLAIM_ROWS + 1];
+	char key[32], err[256];
+	int i, j, total = 0;
+
+	other = store_open(fixture_db(f), &node, err, sizeof err);
+	if (other == NULL)
+		fail_msg("second node: %s", err);
+	for (i = 0; i < CLAIM_ROWS; i++) {
+		snprintf(key, sizeof key, "two:%d", i);
+		o = outbox("sms", key, 0);
+		o.created_at = 1000 + i % 7;
+		assert_int_equal(store_outbox_add(i % 2 ? other : f->s, &o), 1);
+	}
+	memset(c, 0, sizeof c);
+	for (i = 0; i < CLAIM_THREADS; i++) {
+		c[i].s = i % 2 ? other : f->s;
+		assert_int_equal(pthread_create(&t[i], NULL, claimer_run, &c[i]), 0);
+	}
+	memset(seen, 0, sizeof seen);
+	for (i = 0; i < CLAIM_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(c[i].failures, 0);
+		total += c[i].n;
+		for (j = 0; j < c[i].n; j++) {
+			assert_in_range(c[i].got[j], 1, CLAIM_ROWS);
+			seen[c[i].got[j]]++;
+		}
+	}
+	for (i = 1; i <= CLAIM_ROWS; i++)
+		if (seen[i] != 1)
+			fail_msg("outbox row %d claimed %d times by two nodes, expected once", i,
+			    seen[i]);
+	assert_int_equal(total, CLAIM_ROWS);
+	assert_int_equal(store_outbox_count(other, "sending"), CLAIM_ROWS);
+	store_close(other);
+}
+
+/*
+ * A connection PostgreSQL dropped (a restart, a failover) is not given out
+ * again: the next use opens a new one, and the store works on.
+ */
+static void
+test_pg_reconnects(void **state)
+{
+	struct fixture *f = *state;
+	int i, ok = 0;
+
+	SKIP_ON_PG_ONLY();
+	add_complaint(f->s, "RECO0001");
+	assert_int_equal(store_writable(f->s), 1);
+	/* Every connection of the store's database but the one asking: gone. */
+	assert_int_equal(fixture_pg_int(f, "SELECT count(pg_terminate_backend(pid)) > 0"
+	    " FROM pg_stat_activity WHERE datname = current_database()"
+	    " AND pid <> pg_backend_pid()"), 1);
+	/* At most one call meets the dead connection; then a new one is opened. */
+	for (i = 0; i < 3 && !ok; i++)
+		ok = store_writable(f->s);
+	assert_int_equal(ok, 1);
+	assert_int_equal(store_ticket_exists(f->s, "RECO0001"), 1);
+	add_complaint(f->s, "RECO0002");
+	assert_int_equal(store_complaint_count(f->s), 2);
+}
+
 static void
 test_outbox_each_and_count(void **state)
 {
@@ -3894,6 +3989,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_claim_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_claim_locked_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_claim_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_claim_two_nodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_reentrant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_dlr, setup, teardown),
