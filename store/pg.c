@@ -60,6 +60,7 @@ struct pgconn {
 struct pgpool {
 	char *conninfo;
 	char *sql[ST_NSTMTS];           /* each id's text, translated */
+	char *lsql[ST_NSTMTS];          /* its locking variant, for the ids in locking[] */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct pgconn *free;
@@ -110,6 +111,16 @@ static const struct {
 	/* a parameter PostgreSQL cannot type from "IS NULL" alone (else: text) */
 	{ "?8 IS NOT NULL", "$8::bigint IS NOT NULL" },
 };
+
+/*
+ * Reads that lock what they read when they run in a caller's transaction
+ * (store_begin .. store_commit), until its commit: a ticket read to be
+ * changed (ticket/tick.c's reminders and auto-close, an agency's update).
+ * Two nodes doing the same then take turns, and the second reads what the
+ * first wrote (READ COMMITTED re-reads a row it waited for) instead of
+ * doing it again.  SQLite needs none: its writer is alone.
+ */
+static const enum stmt_id locking[] = { ST_COMPLAINT_GET };
 
 /* DDL: the migrations' types and clauses (store/db.c's migrations[]). */
 static const struct {
@@ -263,6 +274,13 @@ conn_free(struct pgconn *c)
 	free(c);
 }
 
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 /* A new connection, or NULL with the reason in db_errbuf. */
 static struct pgconn *
 conn_new(struct pgpool *p)
@@ -288,6 +306,8 @@ conn_new(struct pgpool *p)
 		return NULL;
 	}
 	c->prepared = xcalloc(ST_NSTMTS, 1);
+	/* "relation ... already exists, skipping" and the like: not for stderr */
+	PQsetNoticeProcessor(c->conn, quiet, NULL);
 	return c;
 }
 
@@ -524,16 +544,20 @@ run(struct stmt *q)
 		/* BEGIN, COMMIT, savepoints: utility statements, not prepared */
 		r = PQexec(q->c->conn, p->sql[q->id]);
 	} else {
-		snprintf(name, sizeof name, "s%d", q->id);
-		if (!q->c->prepared[q->id]) {
-			r = PQprepare(q->c->conn, name, p->sql[q->id], n, types);
+		/* bit 1: the plain text prepared as sN, bit 2: the locking one as lN */
+		int lock = q->c->in_tx && p->lsql[q->id] != NULL, bit = lock ? 2 : 1;
+
+		snprintf(name, sizeof name, "%c%d", lock ? 'l' : 's', q->id);
+		if (!(q->c->prepared[q->id] & bit)) {
+			r = PQprepare(q->c->conn, name, lock ? p->lsql[q->id] : p->sql[q->id], n,
+			    types);
 			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 				fail(q, r);
 				PQclear(r);
 				return -1;
 			}
 			PQclear(r);
-			q->c->prepared[q->id] = 1;
+			q->c->prepared[q->id] |= (unsigned char)bit;
 		}
 		r = PQexecPrepared(q->c->conn, name, n, q->pv, NULL, NULL, 0);
 	}
@@ -945,6 +969,7 @@ struct pgpool *
 pg_pool_new(const char *conninfo, int max, int read_only)
 {
 	struct pgpool *p = xcalloc(1, sizeof *p);
+	size_t k;
 	int i;
 
 	p->conninfo = xstrdup(conninfo);
@@ -954,6 +979,14 @@ pg_pool_new(const char *conninfo, int max, int read_only)
 	pthread_cond_init(&p->cv, NULL);
 	for (i = 0; i < ST_NSTMTS; i++)
 		p->sql[i] = pg_sql(db_sql_of((enum stmt_id)i));
+	for (k = 0; k < ARRAY_LEN(locking); k++) {
+		size_t n = strlen(p->sql[locking[k]]);
+
+		p->lsql[locking[k]] = xmalloc(n + sizeof " FOR UPDATE OF complaints");
+		memcpy(p->lsql[locking[k]], p->sql[locking[k]], n);
+		memcpy(p->lsql[locking[k]] + n, " FOR UPDATE OF complaints",
+		    sizeof " FOR UPDATE OF complaints");
+	}
 	return p;
 }
 
@@ -977,8 +1010,10 @@ pg_pool_free(struct pgpool *p)
 		p->free = c->next;
 		conn_free(c);
 	}
-	for (i = 0; i < ST_NSTMTS; i++)
+	for (i = 0; i < ST_NSTMTS; i++) {
 		free(p->sql[i]);
+		free(p->lsql[i]);
+	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->conninfo);
@@ -1046,7 +1081,7 @@ pg_prepare_all(struct store *s, char *err, size_t errsz)
 		return -1;
 	}
 	for (i = ST_USER_VERSION + 1; i < ST_NSTMTS; i++) {
-		if (c->prepared[i])
+		if (c->prepared[i] & 1)
 			continue;
 		snprintf(name, sizeof name, "s%d", i);
 		if (param_types(s->pg->sql[i], types, &n) == -1) {
@@ -1069,7 +1104,7 @@ pg_prepare_all(struct store *s, char *err, size_t errsz)
 			continue;
 		}
 		PQclear(r);
-		c->prepared[i] = 1;
+		c->prepared[i] |= 1;
 	}
 	return ret;
 }

@@ -2653,6 +2653,82 @@ test_pg_reconnects(void **state)
 	assert_int_equal(store_complaint_count(f->s), 2);
 }
 
+/* A node's service-level tick on one ticket: read it, remind once, write that down. */
+struct remind_node {
+	struct store *s;
+	const char *ticket;
+	int64_t now;
+	int64_t saw_reminded;           /* reminded_at as this node read it */
+	int hold_ms;                    /* time between the read and the commit */
+	atomic_int *read_done;
+};
+
+static void *
+remind_node_run(void *arg)
+{
+	struct remind_node *r = arg;
+	struct store_complaint c;
+	struct timespec ts = { r->hold_ms / 1000, (long)(r->hold_ms % 1000) * 1000000L };
+
+	r->saw_reminded = -1;
+	if (store_begin(r->s) != 0)
+		return NULL;
+	if (store_complaint_get(r->s, r->ticket, &c) == 1) {
+		r->saw_reminded = c.reminded_at;
+		if (r->read_done != NULL)
+			atomic_store(r->read_done, 1);
+		nanosleep(&ts, NULL);
+		if (c.reminded_at == 0)
+			(void)store_complaint_set_sla(r->s, c.id, -1, -1, -1, -1, r->now);
+		store_complaint_clear(&c);
+	}
+	(void)store_commit(r->s);
+	return NULL;
+}
+
+/*
+ * Two nodes tick the same overdue ticket at once (ticket/tick.c: begin,
+ * read it, remind if reminded_at is 0, set it, commit): only one reminds.
+ * The second's read waits for the first's commit and sees its mark.
+ */
+static void
+test_overdue_reminded_once_by_two_nodes(void **state)
+{
+	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
+	struct fixture *f = *state;
+	struct remind_node a = { 0 }, b = { 0 };
+	struct store *other;
+	atomic_int read_done = 0;
+	pthread_t ta, tb;
+	char err[256];
+
+	other = store_open(fixture_db(f), &node, err, sizeof err);
+	if (other == NULL)
+		fail_msg("second node: %s", err);
+	add_sla_complaint(f->s, "TWICE001", "received", 9999, 0, 0, 0);
+	a.s = f->s;
+	a.ticket = "TWICE001";
+	a.now = 20000;
+	a.hold_ms = 300;
+	a.read_done = &read_done;
+	b.s = other;
+	b.ticket = "TWICE001";
+	b.now = 20001;
+	assert_int_equal(pthread_create(&ta, NULL, remind_node_run, &a), 0);
+	while (!atomic_load(&read_done))
+		sched_yield();
+	assert_int_equal(pthread_create(&tb, NULL, remind_node_run, &b), 0);
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_int_equal(pthread_join(tb, NULL), 0);
+	assert_int_equal(a.saw_reminded, 0);
+	if (b.saw_reminded != 20000)
+		fail_msg("the second node read reminded_at %lld, expected the first node's "
+		    "20000 (it would remind again)", (long long)b.saw_reminded);
+	assert_int_equal(file_int(f, "SELECT reminded_at FROM complaints WHERE ticket = 'TWICE001'"),
+	    20000);
+	store_close(other);
+}
+
 static void
 test_outbox_each_and_count(void **state)
 {
@@ -3991,6 +4067,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_claim_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_claim_two_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_reminded_once_by_two_nodes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_reentrant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_dlr, setup, teardown),
