@@ -140,7 +140,7 @@ const char cli_options_help[] =
 "options:\n"
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
 "  -p, --port PORT      serve: listen on PORT instead of server.port\n"
-"  -d, --database FILE  serve, user, ...: use FILE instead of store.database\n"
+"  -d, --database FILE  serve, user, ...: use FILE (or a postgresql:// URI) instead of store.database\n"
 "  --admin-port PORT    serve, reload: admin listener port instead of admin.port\n"
 "                       (serve with -p and without --admin-port: no admin listener)\n"
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
