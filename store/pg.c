@@ -460,6 +460,10 @@ fail(const struct stmt *q, PGresult *r)
 	n = strlen(db_errbuf);
 	while (n > 0 && (db_errbuf[n - 1] == '\n' || db_errbuf[n - 1] == ' '))
 		db_errbuf[--n] = '\0';
+	/* libpq's messages run over lines ("...\n\tThis probably means"): one line */
+	for (; n > 0; n--)
+		if (db_errbuf[n - 1] == '\n' || db_errbuf[n - 1] == '\t')
+			db_errbuf[n - 1] = ' ';
 }
 
 void
