@@ -108,6 +108,8 @@ static const struct {
 	 */
 	{ " ORDER BY next_attempt_at, id LIMIT ?2",
 	  " ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED" },
+	/* SQLite's max() of two values (the monitor's last inbound) */
+	{ "SELECT max(coalesce(", "SELECT GREATEST(coalesce(" },
 	/* a parameter PostgreSQL cannot type from "IS NULL" alone (else: text) */
 	{ "?8 IS NOT NULL", "$8::bigint IS NOT NULL" },
 };

@@ -2729,6 +2729,34 @@ test_overdue_reminded_once_by_two_nodes(void **state)
 	store_close(other);
 }
 
+/*
+ * What /metrics reads (store_monitor_read) on this backend: the newest
+ * inbound message, the outbox by state.  test_store_monitor has the rest,
+ * on SQLite (file sizes, raw rows).
+ */
+static void
+test_monitor_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct store_message m = message("kannel", "mon-1", "Tiket MON");
+	struct store_outbox_new o = outbox("sms", "mon:1", 0);
+	struct store_monitor mon;
+
+	assert_int_equal(store_monitor_read(f->s, 5000, &mon), 0);
+	assert_int_equal(mon.last_inbound, 0);
+	assert_int_equal(mon.oldest_pending, 0);
+	m.received_at = 4000;
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	o.created_at = 1000;
+	assert_int_equal(store_outbox_add(f->s, &o), 1);
+	if (store_monitor_read(f->s, 5000, &mon) != 0)
+		fail_msg("store_monitor_read: %s", store_errmsg());
+	assert_int_equal(mon.last_inbound, 4000);
+	assert_int_equal(mon.oldest_pending, 1000);
+	assert_int_equal(mon.outbox[0], 1);     /* pending */
+	assert_int_equal(mon.outbox[2], 0);     /* sent */
+}
+
 static void
 test_outbox_each_and_count(void **state)
 {
@@ -4067,6 +4095,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_claim_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_claim_two_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_monitor_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reminded_once_by_two_nodes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),
