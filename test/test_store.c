@@ -2757,6 +2757,72 @@ test_monitor_reads(void **state)
 	assert_int_equal(mon.outbox[2], 0);     /* sent */
 }
 
+/* A node starting: opens the database (creating or migrating it) and reads its version. */
+struct starter {
+	const char *db;
+	struct store *s;
+	int version;
+	char err[256];
+};
+
+static void *
+starter_run(void *arg)
+{
+	struct starter *st = arg;
+
+	st->s = store_open(st->db, &opts, st->err, sizeof st->err);
+	st->version = st->s != NULL ? store_schema_version(st->s) : -1;
+	return NULL;
+}
+
+/*
+ * Three nodes start at once on an empty database: one creates the schema,
+ * the others wait for it and find it current; none fails.
+ */
+static void
+test_nodes_start_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct starter st[3];
+	pthread_t t[3];
+	char db[600], sql[160];
+	int i;
+
+	if (fixture_pg()) {
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s_fresh TEMPLATE template0", f->pgdb);
+		assert_int_equal(fixture_pg_exec(sql), 0);
+		snprintf(db, sizeof db, "%s", f->pguri);
+		/* the same URI, on the fresh database: ...///NAME?... -> ...///NAME_fresh?... */
+		{
+			char *q = strchr(db, '?');
+			size_t tail = q != NULL ? strlen(q) : 0;
+
+			assert_non_null(q);
+			memmove(q + 6, q, tail + 1);
+			memcpy(q, "_fresh", 6);
+		}
+	} else {
+		snprintf(db, sizeof db, "%s/fresh.db", f->dir);
+	}
+	memset(st, 0, sizeof st);
+	for (i = 0; i < 3; i++) {
+		st[i].db = db;
+		assert_int_equal(pthread_create(&t[i], NULL, starter_run, &st[i]), 0);
+	}
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < 3; i++) {
+		if (st[i].s == NULL)
+			fail_msg("node %d of 3 starting at once: %s", i + 1, st[i].err);
+		assert_int_equal(st[i].version, 14);
+		store_close(st[i].s);
+	}
+	if (fixture_pg()) {
+		snprintf(sql, sizeof sql, "DROP DATABASE %s_fresh WITH (FORCE)", f->pgdb);
+		assert_int_equal(fixture_pg_exec(sql), 0);
+	}
+}
+
 static void
 test_outbox_each_and_count(void **state)
 {
@@ -4096,6 +4162,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_claim_two_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_reads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodes_start_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reminded_once_by_two_nodes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),
