@@ -3,7 +3,9 @@
  * backend implements: the schema with its versions, migrated on open, and
  * the queries Aduan needs, nothing more.  The SQLite backend is the other
  * files of store/ (the only includers of <sqlite3.h>; their private header
- * is store_int.h); another backend can sit behind this header.
+ * is store_int.h); the PostgreSQL backend (store/pg.c, the only includer
+ * of <libpq-fe.h>) runs the same statements when store_open is given a
+ * postgresql:// URI.
  *
  * Durability: WAL, synchronous=FULL unless the config says otherwise.  A
  * caller groups the writes of one message in a transaction

@@ -1,7 +1,10 @@
 /*
- * store_int.h: private to the SQLite backend's files (the .c files of store/), never
+ * store_int.h: private to the backend's files (the .c files of store/), never
  * included elsewhere.  store.h is the contract; this is how the SQLite
- * files share one connection set, one lock and one statement helper.
+ * files share one connection set, one lock and one statement helper, and
+ * how that helper runs the same statements on PostgreSQL (pg.c: s->pg set,
+ * each struct stmt marked q->pg; stmt.c, db.c, commit.c and listing.c are
+ * where the backend shows, the query files never see it).
  *
  * Who owns what:
  *   db.c          open and close, pragmas, the schema versions list and
