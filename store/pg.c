@@ -39,6 +39,7 @@
 
 #define PG_CONNECT_TIMEOUT "5"          /* seconds, for a server that does not answer */
 #define PG_STATEMENT_TIMEOUT "30000"    /* ms: no statement holds a worker longer */
+#define PG_TCP_TIMEOUT "10000"          /* ms: unacknowledged data on a lost network */
 #define PG_WAIT_S 5                     /* longest wait for a free pooled connection */
 #define PG_RETRIES 3                    /* store_run's tries on a conflict */
 #define PG_OPS 8                        /* stmt_op levels, nested, at most */
@@ -287,13 +288,18 @@ quiet(void *arg, const char *message)
 static struct pgconn *
 conn_new(struct pgpool *p)
 {
-	const char *const keys[] = { "dbname", "connect_timeout", "options",
-	    "application_name", NULL };
-	const char *const vals[] = { p->conninfo, PG_CONNECT_TIMEOUT,
+	/*
+	 * Defaults first, the operator's URI last: what it says itself
+	 * (connect_timeout=2, options=...) wins.  tcp_user_timeout: a server
+	 * gone from the network fails a statement in seconds, not minutes.
+	 */
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout", "options",
+	    "application_name", "dbname", NULL };
+	const char *const vals[] = { PG_CONNECT_TIMEOUT, PG_TCP_TIMEOUT,
 	    p->read_only ? "-c statement_timeout=" PG_STATEMENT_TIMEOUT
 	    " -c default_transaction_read_only=on" :
 	    "-c statement_timeout=" PG_STATEMENT_TIMEOUT " -c synchronous_commit=on",
-	    "aduan", NULL };
+	    "aduan", p->conninfo, NULL };
 	struct pgconn *c = xcalloc(1, sizeof *c);
 	char *m, *e;
 
