@@ -54,7 +54,7 @@ static const char sql_overdue[] =
     " UNION ALL SELECT agency FROM complaints"
     "  WHERE status = 'routed' AND followup_due > 0 AND followup_due < ?1"
     " UNION ALL SELECT agency FROM complaints"
-    "  WHERE status = 'in_progress' AND followup_due > 0 AND followup_due < ?1)"
+    "  WHERE status = 'in_progress' AND followup_due > 0 AND followup_due < ?1) AS due"
     " GROUP BY agency ORDER BY agency LIMIT ?2";
 
 /* The one integer of a one-row statement bound with now (?1, if it has one); -1 when not read. */

@@ -2734,9 +2734,26 @@ test_overdue_reminded_once_by_two_nodes(void **state)
  * inbound message, the outbox by state.  test_store_monitor has the rest,
  * on SQLite (file sizes, raw rows).
  */
+struct overdue_seen {
+	int n;
+	char agency[64];
+	long count;
+};
+
+static void
+count_overdue(void *arg, const char *agency, long n)
+{
+	struct overdue_seen *o = arg;
+
+	o->n++;
+	str_copy(o->agency, sizeof o->agency, agency);
+	o->count = n;
+}
+
 static void
 test_monitor_reads(void **state)
 {
+	struct overdue_seen ov;
 	struct fixture *f = *state;
 	struct store_message m = message("kannel", "mon-1", "Tiket MON");
 	struct store_outbox_new o = outbox("sms", "mon:1", 0);
@@ -2755,6 +2772,16 @@ test_monitor_reads(void **state)
 	assert_int_equal(mon.oldest_pending, 1000);
 	assert_int_equal(mon.outbox[0], 1);     /* pending */
 	assert_int_equal(mon.outbox[2], 0);     /* sent */
+
+	/* Overdue tickets per agency (the "aduan_overdue_tickets" gauge). */
+	add_sla_complaint(f->s, "MONO0001", "received", 4500, 0, 0, 0);
+	add_sla_complaint(f->s, "MONO0002", "received", 9000, 0, 0, 0);
+	memset(&ov, 0, sizeof ov);
+	if (store_monitor_overdue(f->s, 5000, 10, count_overdue, &ov) != 0)
+		fail_msg("store_monitor_overdue: %s", store_errmsg());
+	assert_int_equal(ov.n, 1);
+	assert_string_equal(ov.agency, "dpu-jakarta");
+	assert_int_equal(ov.count, 1);
 }
 
 /* A node starting: opens the database (creating or migrating it) and reads its version. */
