@@ -140,7 +140,7 @@ const char cli_options_help[] =
 "options:\n"
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
 "  -p, --port PORT      serve: listen on PORT instead of server.port\n"
-"  -d, --database FILE  serve, user, ...: use FILE instead of store.database\n"
+"  -d, --database FILE  serve, user, ...: use FILE (or a postgresql:// URI) instead of store.database\n"
 "  --admin-port PORT    serve, reload: admin listener port instead of admin.port\n"
 "                       (serve with -p and without --admin-port: no admin listener)\n"
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
@@ -213,6 +213,8 @@ open_store(const struct opts *o, const struct conf *c, int read_only)
 	so.sync_full = c->sync_full;
 	so.busy_timeout_ms = c->busy_timeout_ms;
 	so.read_only = read_only;
+	/* each worker may hold one in a transaction and one to read; and the outbox's */
+	so.pool_size = c->pool_size > 0 ? c->pool_size : c->threads + 4;
 	st = store_open(o->database ? o->database : c->database, &so, err, sizeof err);
 	if (st == NULL)
 		fprintf(stderr, "aduan: database: %s\n", err);
@@ -255,9 +257,16 @@ since_of(const struct opts *o, const char *dflt, int64_t now, int64_t *since)
 int
 report_db(const struct opts *o, const struct conf *c, const char **path)
 {
+	static char shown[1024];
 	FILE *f;
 
 	*path = o->database ? o->database : c->database;
+	if (store_db_is_postgres(*path)) {
+		/* opened by store_open, which says why it cannot; never print a password */
+		store_db_display(*path, shown, sizeof shown);
+		*path = shown;
+		return 0;
+	}
 	if ((f = fopen(*path, "rb")) == NULL) {
 		fprintf(stderr, "aduan: database %s: cannot read it (%s)\n", *path, strerror(errno));
 		return -1;

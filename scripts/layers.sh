@@ -39,6 +39,7 @@ only_includer() {
 	curl/*)       echo "net/fetch.c" ;;
 	openssl/*)    echo "util/crypto.c" ;;
 	hunspell/*)   echo "routing/stem.c" ;;
+	libpq-fe.h)   echo "store/pg.c" ;;
 	*)            echo "" ;;
 	esac
 }
@@ -67,7 +68,7 @@ for f in $files; do
 			echo "$f:$n: $dir/ includes $name: $to/ is not below $dir/"
 			;;
 		\<*)
-			for pat in microhttpd.h curl/ openssl/ hunspell/; do
+			for pat in microhttpd.h curl/ openssl/ hunspell/ libpq-fe.h; do
 				case "$name" in "$pat"*) ;; *) continue ;; esac
 				one=$(only_includer "$name")
 				[ "$f" = "$one" ] || echo "$f:$n: includes <$name>: only $one may"

@@ -3,7 +3,9 @@
  * backend implements: the schema with its versions, migrated on open, and
  * the queries Aduan needs, nothing more.  The SQLite backend is the other
  * files of store/ (the only includers of <sqlite3.h>; their private header
- * is store_int.h); another backend can sit behind this header.
+ * is store_int.h); the PostgreSQL backend (store/pg.c, the only includer
+ * of <libpq-fe.h>) runs the same statements when store_open is given a
+ * postgresql:// URI.
  *
  * Durability: WAL, synchronous=FULL unless the config says otherwise.  A
  * caller groups the writes of one message in a transaction
@@ -39,6 +41,7 @@ struct store_options {
 	                           `aduan serve` migrates (a maintenance command
 	                           of a new aduan, run while the old one still
 	                           serves, must not change the schema under it) */
+	int pool_size;          /* PostgreSQL: connections at most (0: 8) */
 };
 
 /*
@@ -50,6 +53,17 @@ struct store_options {
 struct store *store_open(const char *path, const struct store_options *opt,
     char *err, size_t errsz);
 void store_close(struct store *s);
+
+/*
+ * What a store.database value names: a PostgreSQL connection URI
+ * ("postgresql://..." or "postgres://...": store_open opens the PostgreSQL
+ * backend), or else a SQLite file.  store_db_display: the value with any
+ * password replaced by "***", to print or log.  store_db_check: 0, or -1
+ * with err when the value is a URI that libpq cannot parse (aduan check).
+ */
+int store_db_is_postgres(const char *db);
+void store_db_display(const char *db, char *out, size_t outsz);
+int store_db_check(const char *db, char *err, size_t errsz);
 
 /* The message of the last failed call on this thread. */
 const char *store_errmsg(void);
