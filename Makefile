@@ -15,7 +15,7 @@
 # Objects go to build/ (build/san-<list>/ for sanitizer builds).
 
 CC      ?= gcc
-PKGS    := libmicrohttpd libcurl sqlite3 libconfig jansson libcrypto hunspell
+PKGS    := libmicrohttpd libcurl sqlite3 libpq libconfig jansson libcrypto hunspell
 SANITIZE ?=
 comma   := ,
 

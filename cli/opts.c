@@ -146,6 +146,7 @@ const char cli_options_help[] =
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
 "  --id ID              sms: gateway message id (default: a fresh one)\n"
 "  --to CODE            sms: the short code messaged (default: sms.short_code)\n"
+"  --to URL             migrate: the PostgreSQL database to copy into\n"
 "  --ussd CODE          phone: the USSD code dialled\n"
 "  --from NUMBER        phone: the caller (default: 081234567890)\n"
 "  --session ID         phone: reuse a session id (default: a fresh one)\n"
