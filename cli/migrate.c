@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "store/store.h"
+#include "util/util.h"
 
 int
 cmd_migrate(const struct opts *o, int argc, char **argv)
@@ -24,7 +25,7 @@ cmd_migrate(const struct opts *o, int argc, char **argv)
 	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 1;
 	db = o->database ? o->database : c->database;
-	store_url_redact(o->to, shown, sizeof shown);
+	str_copy(shown, sizeof shown, db_shown(o->to));
 	rc = store_migrate_to(db, o->to, &info, err, sizeof err);
 	if (rc != 0)
 		fprintf(stderr, "aduan: migrate %s -> %s: %s\n", db, shown, err);

@@ -259,10 +259,21 @@ report_db(const struct opts *o, const struct conf *c, const char **path)
 	FILE *f;
 
 	*path = o->database ? o->database : c->database;
+	if (store_url_is_pg(*path))
+		return 0;       /* store_open says whether it can connect */
 	if ((f = fopen(*path, "rb")) == NULL) {
 		fprintf(stderr, "aduan: database %s: cannot read it (%s)\n", *path, strerror(errno));
 		return -1;
 	}
 	fclose(f);
 	return 0;
+}
+
+const char *
+db_shown(const char *db)
+{
+	static char shown[512];
+
+	store_url_redact(db, shown, sizeof shown);
+	return shown;
 }

@@ -344,7 +344,8 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 	log_info("aduan %s%s%s serving on %s port %d: config %s (version %s), database %s, "
 	    "%zu agencies, %zu rules", cli_version, cli_commit[0] ? " commit " : "", cli_commit,
 	    s.c->listen, http_port(s.srv), o->conf,
-	    s.c->hash, o->database ? o->database : s.c->database, s.c->nagencies, s.c->nrules);
+	    s.c->hash, db_shown(o->database ? o->database : s.c->database), s.c->nagencies,
+	    s.c->nrules);
 	if (s.admin != NULL)
 		log_info("admin listener on %s port %d: /healthz, /metrics, POST /admin/reload",
 		    s.c->admin_listen, http_port(s.admin));
