@@ -6,7 +6,8 @@
 #                   Chromium with its driver and Selenium for the web inbox;
 #                   go-md2man, dpkg-dev, debhelper, systemd for make install,
 #                   the package and the unit's checks; prometheus for promtool;
-#                   haproxy and nginx-light for the TLS proxy examples)
+#                   haproxy and nginx-light for the TLS proxy examples;
+#                   postgresql-15 for the PostgreSQL tests)
 #   deps.sh bench   what `make bench` needs (also wrk and the sqlite3 CLI;
 #                   nodejs and npm for the Node USSD peer, bench/peer-node-ussd/)
 #   deps.sh fuzz    what `make fuzz` needs (also clang and libFuzzer: libclang-rt-14-dev)
@@ -31,6 +32,9 @@ if [ "$what" = check ]; then
 	pkgs="$pkgs prometheus"
 	# TLS in front (test/it_proxy.sh: dist/haproxy/, dist/nginx/)
 	pkgs="$pkgs haproxy nginx-light"
+	# PostgreSQL: test_store's second run and test/it_multinode.sh (test/pg.sh
+	# starts a throw-away server from /usr/lib/postgresql/15/bin)
+	pkgs="$pkgs postgresql-15"
 fi
 if [ "$what" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"

@@ -12,6 +12,8 @@
 #   expect_eq / expect_match / expect_no_match / fail
 #   check_log_errors        no unexpected ERROR line in a log
 #   kannel_start ...        bearerbox + smsbox + fakesmsc (see below)
+#   IT_ATEXIT+=(FUNCTION)   FUNCTION run by the cleanup, after the processes
+#                           are stopped (a server test/pg.sh started)
 #
 # Every process a test starts is started here, in the script's own shell,
 # and its PID recorded; the exit trap stops exactly those PIDs (SIGTERM,
@@ -46,6 +48,7 @@ IT_LOGS=()              # logs shown when the test fails
 IT_PORTS=" "            # ports handed out by free_port
 IT_NAP_FD=
 IT_START=$SECONDS
+IT_ATEXIT=()            # commands cleanup runs after stopping the processes
 
 # ---------------------------------------------------------------------------
 # Set-up, clean-up, processes
@@ -150,6 +153,10 @@ it_cleanup() {
 		done
 	fi
 	stop_all
+	# servers not started as our children (test/pg.sh's pg_stop)
+	for f in "${IT_ATEXIT[@]}"; do
+		"$f"
+	done
 	if [ -n "$IT_TMP" ]; then
 		if [ "${ADUAN_KEEP_TMP:-0}" = 1 ]; then
 			echo "kept $IT_TMP" >&2

@@ -7,6 +7,16 @@
 # "N passed, N failed" line; exits 1 when anything failed.  TEST_JOBS
 # programs run at a time (default 1), each line printed when its program
 # ends.
+#
+# PostgreSQL: when a selected test needs it (test_store's second run,
+# "test_store [postgresql]", and the it_*.sh scripts that source
+# test/pg.sh), ONE throw-away PostgreSQL 15 server is started for the run
+# (test/pg.sh: temp dir, unix socket only) and stopped at the end, also on
+# failure or interrupt.  Those tests get its conninfo in ADUAN_TEST_PG (each
+# makes a database of its own); every other test runs without it, so
+# test_store's first run stays on SQLite.  ADUAN_TEST_PG already set when
+# this script starts names a server to use instead of starting one.  No
+# PostgreSQL installed: the PostgreSQL lines FAIL and say so.
 #   test/run.sh BUILD_DIR [NAME...]   NAME: run only programs whose name contains it
 set -u
 build=${1:?usage: test/run.sh BUILD_DIR [NAME...]}
@@ -26,7 +36,15 @@ failures=""
 jobs=${TEST_JOBS:-1}
 case "$jobs" in ''|*[!0-9]*|0) jobs=1 ;; esac
 work=$(mktemp -d) || exit 2
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/pg.sh"
+pg_given=${ADUAN_TEST_PG:-}
+unset ADUAN_TEST_PG
+pg_conninfo=""
+pg_failed=""
+trap 'pg_stop; rm -rf "$work"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 running=""      # job numbers still running
 seq=0
 wanted() {
@@ -82,10 +100,42 @@ run_one() {
 	) &
 	running="$running $j"
 }
+# pg_needed: does a selected test use PostgreSQL?
+pg_needed() {
+	[ -x "$build/test/test_store" ] && wanted "test_store [postgresql]" && return 0
+	for script in test/it_*.sh; do
+		wanted "$(basename "$script" .sh)" && grep -q 'test/pg\.sh' "$script" && return 0
+	done
+	return 1
+}
+if pg_needed; then
+	if [ -n "$pg_given" ]; then
+		pg_conninfo=$pg_given
+	elif pg_start; then
+		pg_conninfo=$ADUAN_TEST_PG
+		unset ADUAN_TEST_PG
+	else
+		pg_failed="PostgreSQL for this run: $PG_ERR"
+		echo "$pg_failed" >"$work/pg.err"
+		pg_stop
+	fi
+fi
+# run_pg NAME PROG...: PROG with ADUAN_TEST_PG, or FAIL when there is none.
+run_pg() {
+	_n=$1
+	shift
+	if [ -n "$pg_conninfo" ]; then
+		run_one "$_n" env ADUAN_TEST_PG="$pg_conninfo" "$@"
+	else
+		run_one "$_n" sh -c 'echo "FAIL: $(cat "$1")" >&2; exit 1' sh "$work/pg.err"
+	fi
+}
 for prog in "$build"/test/test_*; do
 	case "$prog" in *.o|*.d) continue ;; esac
 	[ -x "$prog" ] && run_one "$(basename "$prog")" "$prog"
 done
+# test_store again on PostgreSQL (store_fixture.h reads ADUAN_TEST_PG)
+[ -x "$build/test/test_store" ] && run_pg "test_store [postgresql]" "$build/test/test_store"
 # libconfig's own leak on a syntax error is not ours (fuzz/lsan.supp).
 lsan="suppressions=$(pwd)/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for prog in "$build"/fuzz-replay/fuzz_*; do
@@ -95,7 +145,17 @@ for prog in "$build"/fuzz-replay/fuzz_*; do
 	run_one "replay_$name" env LSAN_OPTIONS="$lsan" "$prog" "fuzz/corpus/$name" "fuzz/crashes/$name"
 done
 for script in test/it_*.sh; do
-	[ -f "$script" ] && run_one "$(basename "$script" .sh)" bash "$script"
+	[ -f "$script" ] || continue
+	if grep -q 'test/pg\.sh' "$script"; then
+		# it starts a server of its own when run alone
+		if [ -n "$pg_conninfo" ]; then
+			run_one "$(basename "$script" .sh)" env ADUAN_TEST_PG="$pg_conninfo" bash "$script"
+		else
+			run_one "$(basename "$script" .sh)" bash "$script"
+		fi
+	else
+		run_one "$(basename "$script" .sh)" bash "$script"
+	fi
 done
 reap 0
 echo
