@@ -15,7 +15,7 @@
 # Objects go to build/ (build/san-<list>/ for sanitizer builds).
 
 CC      ?= gcc
-PKGS    := libmicrohttpd libcurl sqlite3 libpq libconfig jansson libcrypto hunspell
+PKGS    := libmicrohttpd libcurl sqlite3 libconfig jansson libcrypto hunspell libpq
 SANITIZE ?=
 comma   := ,
 
@@ -56,6 +56,7 @@ DEB_libconfig   := libconfig-dev
 DEB_jansson     := libjansson-dev
 DEB_libcrypto   := libssl-dev
 DEB_hunspell    := libhunspell-dev
+DEB_libpq       := libpq-dev
 DEB_cmocka      := libcmocka-dev
 NOCHECK_GOALS   := deps run check bench fuzz clean man uninstall
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NOCHECK_GOALS),$(MAKECMDGOALS)),all),)

@@ -22,13 +22,6 @@ cmd_backup(const struct opts *o, int argc, char **argv)
 	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 1;
 	db = o->database ? o->database : c->database;
-	if (store_url_is_pg(db)) {
-		fprintf(stderr, "aduan: backup: %s is a PostgreSQL database: back it up with "
-		    "pg_dump (README \"PostgreSQL\"); aduan backup copies a SQLite file\n",
-		    db_shown(db));
-		conf_free(c);
-		return 1;
-	}
 	rc = store_backup(db, argv[0], &info, err, sizeof err);
 	if (rc != 0)
 		fprintf(stderr, "aduan: backup: %s\n", err);

@@ -7,13 +7,15 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "routing/route.h"
+#include "store/store.h"
 
 int
 cmd_check(const struct opts *o, int argc, char **argv)
 {
 	struct conf *c = load_conf(o->conf, (o->demo ? CONF_DEMO : 0) | CONF_SECRETS);
 	struct route_table *rt;
-	char err[256];
+	const char *db;
+	char err[256], shown[1024];
 
 	(void)argc;
 	(void)argv;
@@ -29,8 +31,17 @@ cmd_check(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "%s: warning: routing: %s\n", o->conf, route_note(rt));
 	if (o->demo)
 		fprintf(stderr, "aduan: %s\n", demo_warning);
+	db = o->database ? o->database : c->database;
+	store_db_display(db, shown, sizeof shown);
+	if (store_db_check(db, err, sizeof err) != 0) {
+		fprintf(stderr, "%s: store.database %s: %s\n", o->conf, shown, err);
+		route_free(rt);
+		conf_free(c);
+		return 1;
+	}
 	printf("configuration OK: %zu agencies, %zu rules, %zu regions, triage %s\n",
 	    c->nagencies, c->nrules, c->nregions, c->agencies[c->triage].id);
+	printf("database: %s %s\n", store_db_is_postgres(db) ? "PostgreSQL" : "SQLite file", shown);
 	if (c->secrets_path != NULL)
 		printf("secrets from %s (not part of the version)\n", c->secrets_path);
 	if (c->hub_url != NULL)

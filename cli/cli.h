@@ -146,12 +146,6 @@ int since_of(const struct opts *o, const char *dflt, int64_t now, int64_t *since
  * config's), -1 with a message.
  */
 int report_db(const struct opts *o, const struct conf *c, const char **path);
-/*
- * db as it may be printed or logged: a PostgreSQL URL without its
- * password (store_url_redact); a file path as it is.  One static buffer:
- * valid until the next call.
- */
-const char *db_shown(const char *db);
 
 /*
  * The reloader behind SIGHUP and POST /admin/reload (cli/reload.c): serve

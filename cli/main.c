@@ -96,8 +96,8 @@ static const struct cli_cmd commands[] = {
 "        file), checked with an integrity check; DEST must not exist; see\n"
 "        README \"Backup and restore\"\n" } } },
 	{ "migrate", NULL, CLI_PERMUTE, 0, 0, cmd_migrate, {
-	    { "--to URL [-c FILE] [-d DATABASE]",
-"        copy the SQLite database into an empty PostgreSQL one (URL:\n"
+	    { "--to URI [-c FILE] [-d DATABASE]",
+"        copy the SQLite database into an empty PostgreSQL one (URI:\n"
 "        postgresql://USER@HOST/DB): every table, in one transaction that\n"
 "        compares the counts and a sample of rows before it commits; refuses\n"
 "        a target with rows; run it with the service stopped; see README\n"

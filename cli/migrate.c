@@ -1,5 +1,5 @@
 /*
- * cli/migrate.c: `aduan migrate --to URL`: the SQLite database copied into
+ * cli/migrate.c: `aduan migrate --to URI`: the SQLite database copied into
  * an empty PostgreSQL one (store/migrate.c does it; this parses, calls,
  * prints what to do next).
  */
@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "store/store.h"
-#include "util/util.h"
 
 int
 cmd_migrate(const struct opts *o, int argc, char **argv)
@@ -25,7 +24,7 @@ cmd_migrate(const struct opts *o, int argc, char **argv)
 	if ((c = load_conf(o->conf, CONF_DEMO)) == NULL)
 		return 1;
 	db = o->database ? o->database : c->database;
-	str_copy(shown, sizeof shown, db_shown(o->to));
+	store_db_display(o->to, shown, sizeof shown);
 	rc = store_migrate_to(db, o->to, &info, err, sizeof err);
 	if (rc != 0)
 		fprintf(stderr, "aduan: migrate %s -> %s: %s\n", db, shown, err);

@@ -141,13 +141,13 @@ const char cli_options_help[] =
 "  -c, --config FILE    configuration file (default: $ADUAN_CONF, else " DEFAULT_CONF ")\n"
 "  -p, --port PORT      serve: listen on PORT instead of server.port\n"
 "  -d, --database DB    serve, user, ...: use DB instead of store.database: a\n"
-"                       SQLite file, or a PostgreSQL URL postgresql://...\n"
+"                       SQLite file, or a PostgreSQL URI postgresql://...\n"
 "  --admin-port PORT    serve, reload: admin listener port instead of admin.port\n"
 "                       (serve with -p and without --admin-port: no admin listener)\n"
 "  --url URL            sms: service base URL (default: from the config's listen/port)\n"
 "  --id ID              sms: gateway message id (default: a fresh one)\n"
 "  --to CODE            sms: the short code messaged (default: sms.short_code)\n"
-"  --to URL             migrate: the PostgreSQL database to copy into\n"
+"  --to URI             migrate: the PostgreSQL database to copy into\n"
 "  --ussd CODE          phone: the USSD code dialled\n"
 "  --from NUMBER        phone: the caller (default: 081234567890)\n"
 "  --session ID         phone: reuse a session id (default: a fresh one)\n"
@@ -215,6 +215,8 @@ open_store(const struct opts *o, const struct conf *c, int read_only)
 	so.sync_full = c->sync_full;
 	so.busy_timeout_ms = c->busy_timeout_ms;
 	so.read_only = read_only;
+	/* each worker may hold one in a transaction and one to read; and the outbox's */
+	so.pool_size = c->pool_size > 0 ? c->pool_size : c->threads + 4;
 	st = store_open(o->database ? o->database : c->database, &so, err, sizeof err);
 	if (st == NULL)
 		fprintf(stderr, "aduan: database: %s\n", err);
@@ -257,24 +259,20 @@ since_of(const struct opts *o, const char *dflt, int64_t now, int64_t *since)
 int
 report_db(const struct opts *o, const struct conf *c, const char **path)
 {
+	static char shown[1024];
 	FILE *f;
 
 	*path = o->database ? o->database : c->database;
-	if (store_url_is_pg(*path))
-		return 0;       /* store_open says whether it can connect */
+	if (store_db_is_postgres(*path)) {
+		/* opened by store_open, which says why it cannot; never print a password */
+		store_db_display(*path, shown, sizeof shown);
+		*path = shown;
+		return 0;
+	}
 	if ((f = fopen(*path, "rb")) == NULL) {
 		fprintf(stderr, "aduan: database %s: cannot read it (%s)\n", *path, strerror(errno));
 		return -1;
 	}
 	fclose(f);
 	return 0;
-}
-
-const char *
-db_shown(const char *db)
-{
-	static char shown[512];
-
-	store_url_redact(db, shown, sizeof shown);
-	return shown;
 }

@@ -124,7 +124,7 @@ cmd_purge(const struct opts *o, int argc, char **argv)
 	}
 	store_purge_plan(now_unix(), c->retention_messages_days, c->retention_outbox_days,
 	    c->retention_sessions_days, &plan);
-	printf("database: %s (config %s)%s\n", db_shown(db), o->conf,
+	printf("database: %s (config %s)%s\n", db, o->conf,
 	    o->dry_run ? "; dry run: nothing is deleted" : "");
 	for (k = 0; k < STORE_PURGE_N; k++) {
 		if (plan.before[k] == 0) {

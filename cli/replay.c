@@ -64,7 +64,7 @@ cmd_replay(const struct opts *o)
 	} else {
 		printf("candidate: %s (version %s): %zu agencies, %zu rules, triage %s\n", o->conf,
 		    c->hash, c->nagencies, c->nrules, c->agencies[c->triage].id);
-		printf("database:  %s\n", db_shown(db));
+		printf("database:  %s\n", db);
 		print_since("since:     ", since);
 		if (r.total + r.skipped >= REPLAY_ROWS_MAX)
 			printf("(the first %d complaints only)\n", REPLAY_ROWS_MAX);

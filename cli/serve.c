@@ -323,6 +323,7 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 {
 	struct serve s;
 	sigset_t set;
+	char dbname[1024];
 
 	(void)argc;
 	(void)argv;
@@ -341,10 +342,10 @@ cmd_serve(const struct opts *o, int argc, char **argv)
 	start_workers(&s);
 	start_listener(&s);
 	start_admin(&s);
+	store_db_display(o->database ? o->database : s.c->database, dbname, sizeof dbname);
 	log_info("aduan %s%s%s serving on %s port %d: config %s (version %s), database %s, "
 	    "%zu agencies, %zu rules", cli_version, cli_commit[0] ? " commit " : "", cli_commit,
-	    s.c->listen, http_port(s.srv), o->conf,
-	    s.c->hash, db_shown(o->database ? o->database : s.c->database), s.c->nagencies,
+	    s.c->listen, http_port(s.srv), o->conf, s.c->hash, dbname, s.c->nagencies,
 	    s.c->nrules);
 	if (s.admin != NULL)
 		log_info("admin listener on %s port %d: /healthz, /metrics, POST /admin/reload",

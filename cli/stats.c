@@ -34,7 +34,7 @@ cmd_stats(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "aduan: %s\n", store_errmsg());
 		rc = 1;
 	} else {
-		printf("database: %s (config %s)\n", db_shown(db), o->conf);
+		printf("database: %s (config %s)\n", db, o->conf);
 		stats_print(&s, c, stdout);
 	}
 	stats_clear(&s);

@@ -103,7 +103,7 @@ cmd_rules_suggest(const struct opts *o, int argc, char **argv)
 		localtime_r(&t, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M %Z", &tm);
 		printf("# aduan rules suggest: %s (version %s), database %s, since %s\n", so.conf,
-		    c->hash, db_shown(db), when);
+		    c->hash, db, when);
 		printf("# %ld complaint%s the router sent to triage and a person moved to an "
 		    "agency; %ld routed by a rule; words seen in %ld text%s or more\n",
 		    suggest_hand_routed(sg), suggest_hand_routed(sg) == 1 ? "" : "s",

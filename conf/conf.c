@@ -150,6 +150,8 @@ static const struct scalar scalars[] = {
 	  .sdef = "full", .choices = sync_choices, .off = F(sync_full) },
 	{ .group = "store", .name = "busy_timeout_ms", .kind = K_INT, .min = 0, .max = 60000,
 	  .ldef = 2000, .off = F(busy_timeout_ms) },
+	{ .group = "store", .name = "pool_size", .kind = K_INT, .min = 0, .max = 1000,
+	  .ldef = 0, .off = F(pool_size) },
 	{ .group = "retention", .name = "messages_days", .kind = K_INT, .min = 0, .max = 36500,
 	  .ldef = 180, .off = F(retention_messages_days) },
 	{ .group = "retention", .name = "outbox_days", .kind = K_INT, .min = 0, .max = 36500,

@@ -266,6 +266,8 @@ struct conf {
 	char *database;         /* SQLite file, default "aduan.db" */
 	int sync_full;          /* 1: synchronous=FULL (default), 0: NORMAL */
 	int busy_timeout_ms;    /* default 2000 */
+	int pool_size;          /* PostgreSQL connections at most; 0 (default):
+	                           server.threads + 4 */
 
 	/* retention: what `aduan purge` deletes (store/purge.c); 0 = keep forever */
 	int retention_messages_days;    /* inbound messages outside a ticket's thread, default 180 */

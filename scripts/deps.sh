@@ -16,6 +16,8 @@
 set -eu
 what=${1:-run}
 pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libconfig-dev libjansson-dev libssl-dev"
+# store/pg.c: the PostgreSQL backend (store.database = "postgresql://...")
+pkgs="$pkgs libpq-dev"
 # routing: the stemmer (routing/stem.c) and its Indonesian dictionary
 pkgs="$pkgs libhunspell-dev hunspell-id"
 if [ "$what" = check ]; then

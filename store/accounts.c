@@ -13,7 +13,7 @@ const char *const accounts_sql[ST_NSTMTS] = {
 	[ST_ACCOUNT_ADD] =
 	    "INSERT INTO accounts (login, agency, role, name, pw_hash, disabled,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
-	    " ON CONFLICT (login) DO NOTHING",
+	    " ON CONFLICT (login) DO NOTHING RETURNING id",
 	[ST_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE login = ?1",
 	[ST_ACCOUNT_GET_ID] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1",
 	[ST_ACCOUNT_SET_PASSWORD] =
@@ -64,19 +64,19 @@ const char *const accounts_sql[ST_NSTMTS] = {
 
 /* Fills a from a row of ACCOUNT_COLS. */
 static void
-account_row(sqlite3_stmt *st, struct store_account *a)
+account_row(const struct stmt *q, struct store_account *a)
 {
 	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(st, 0);
-	(void)str_copy(a->login, sizeof a->login, col_str(st, 1));
-	(void)str_copy(a->agency, sizeof a->agency, col_str(st, 2));
-	(void)str_copy(a->role, sizeof a->role, col_str(st, 3));
-	(void)str_copy(a->name, sizeof a->name, col_str(st, 4));
+	a->id = col_int64(q, 0);
+	(void)str_copy(a->login, sizeof a->login, col_str(q, 1));
+	(void)str_copy(a->agency, sizeof a->agency, col_str(q, 2));
+	(void)str_copy(a->role, sizeof a->role, col_str(q, 3));
+	(void)str_copy(a->name, sizeof a->name, col_str(q, 4));
 	utf8_fix_tail(a->name);
-	(void)str_copy(a->pw_hash, sizeof a->pw_hash, col_str(st, 5));
-	a->disabled = sqlite3_column_int(st, 6) != 0;
-	a->created_at = sqlite3_column_int64(st, 7);
-	a->updated_at = sqlite3_column_int64(st, 8);
+	(void)str_copy(a->pw_hash, sizeof a->pw_hash, col_str(q, 5));
+	a->disabled = col_int(q, 6) != 0;
+	a->created_at = col_int64(q, 7);
+	a->updated_at = col_int64(q, 8);
 }
 
 int
@@ -93,10 +93,9 @@ store_account_add(struct store *s, struct store_account *a)
 	stmt_fixed(&q, 5, a->pw_hash, sizeof a->pw_hash);
 	stmt_int(&q, 6, a->disabled != 0);
 	stmt_int(&q, 7, a->created_at);
-	if ((ret = stmt_exec(&q)) == 0 && sqlite3_changes(q.db) > 0) {
-		a->id = sqlite3_last_insert_rowid(q.db);
+	if ((ret = stmt_row(&q)) == 1) {
+		a->id = col_int64(&q, 0);
 		a->updated_at = a->created_at;
-		ret = 1;
 	}
 	return stmt_end(&q, ret);
 }
@@ -114,7 +113,7 @@ account_get(struct store *s, enum stmt_id id, const char *login, int64_t rowid,
 	else
 		stmt_int(&q, 1, rowid);
 	if ((ret = stmt_row(&q)) == 1)
-		account_row(q.st, a);
+		account_row(&q, a);
 	return stmt_end(&q, ret);
 }
 
@@ -165,7 +164,7 @@ store_account_list(struct store *s, void (*fn)(void *arg, const struct store_acc
 
 	stmt_begin(&q, s, ST_ACCOUNT_LIST, "list accounts");
 	while ((ret = stmt_row(&q)) == 1) {
-		account_row(q.st, &a);
+		account_row(&q, &a);
 		fn(arg, &a);
 	}
 	return stmt_end(&q, ret);
@@ -201,11 +200,11 @@ store_session_get(struct store *s, const char *token_sha256, int64_t now, int64_
 	stmt_int(&q, 2, now);
 	stmt_int(&q, 3, idle_before);
 	if ((ret = stmt_row(&q)) == 1) {
-		out->account_id = sqlite3_column_int64(q.st, 0);
-		(void)str_copy(out->csrf, sizeof out->csrf, col_str(q.st, 1));
-		out->created_at = sqlite3_column_int64(q.st, 2);
-		out->last_seen = sqlite3_column_int64(q.st, 3);
-		out->expires_at = sqlite3_column_int64(q.st, 4);
+		out->account_id = col_int64(&q, 0);
+		(void)str_copy(out->csrf, sizeof out->csrf, col_str(&q, 1));
+		out->created_at = col_int64(&q, 2);
+		out->last_seen = col_int64(&q, 3);
+		out->expires_at = col_int64(&q, 4);
 	}
 	ret = stmt_end(&q, ret);
 	/* Page views within a minute share one write. */
@@ -277,8 +276,8 @@ store_login_failures(struct store *s, const char *key, int64_t since, int64_t *l
 	stmt_text(&q, 1, key);
 	stmt_int(&q, 2, since);
 	if ((ret = stmt_row(&q)) == 1) {
-		n = (long)sqlite3_column_int64(q.st, 0);
-		*last = sqlite3_column_int64(q.st, 1);
+		n = (long)col_int64(&q, 0);
+		*last = col_int64(&q, 1);
 	}
 	if (stmt_end(&q, ret) < 0)
 		return -1;
@@ -343,12 +342,12 @@ store_audit_list(struct store *s, int64_t complaint_id, int64_t before_id,
 	while (*n < max && (ret = stmt_row(&q)) == 1) {
 		a = &out[(*n)++];
 		memset(a, 0, sizeof *a);
-		a->id = sqlite3_column_int64(q.st, 0);
-		a->at = sqlite3_column_int64(q.st, 1);
-		(void)str_copy(a->login, sizeof a->login, col_str(q.st, 2));
-		(void)str_copy(a->action, sizeof a->action, col_str(q.st, 3));
-		a->complaint_id = sqlite3_column_int64(q.st, 4);
-		(void)str_copy(a->detail, sizeof a->detail, col_str(q.st, 5));
+		a->id = col_int64(&q, 0);
+		a->at = col_int64(&q, 1);
+		(void)str_copy(a->login, sizeof a->login, col_str(&q, 2));
+		(void)str_copy(a->action, sizeof a->action, col_str(&q, 3));
+		a->complaint_id = col_int64(&q, 4);
+		(void)str_copy(a->detail, sizeof a->detail, col_str(&q, 5));
 		utf8_fix_tail(a->detail);
 	}
 	if (*n == max)

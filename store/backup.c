@@ -150,6 +150,9 @@ store_backup(const char *db_path, const char *dest, struct store_backup_info *ou
 	int fd, in_tx = 0, have_tmp = 0;
 
 	memset(out, 0, sizeof *out);
+	if (store_db_is_postgres(db_path))
+		return errf(err, errsz, "aduan backup copies a SQLite file; back up PostgreSQL "
+		    "with pg_dump (README: PostgreSQL)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* SQLITE_OPEN_READONLY never creates; stat first to say why plainly. */
 	if (stat(db_path, &sb) != 0)

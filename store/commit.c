@@ -59,6 +59,8 @@ static int batch_result(struct store *s, uint64_t id);
 void
 store_expect(struct store *s)
 {
+	if (s->pg != NULL)
+		return;         /* no batch to hold open: PostgreSQL groups commits */
 	if (expecting == s)
 		return;
 	store_expect_end(expecting);
@@ -69,7 +71,7 @@ store_expect(struct store *s)
 void
 store_expect_end(struct store *s)
 {
-	if (s == NULL || expecting != s)
+	if (s == NULL || s->pg != NULL || expecting != s)
 		return;
 	expecting = NULL;
 	/* The last one on the way gave up: the gathering need not wait for it. */
@@ -93,6 +95,8 @@ kick(struct store *s)
 int
 store_begin(struct store *s)
 {
+	if (s->pg != NULL)
+		return pg_begin(s);
 	if (expecting != s)
 		atomic_fetch_add(&s->arriving, 1);
 	expecting = NULL;
@@ -124,6 +128,8 @@ store_commit(struct store *s)
 	uint64_t mine;
 	int ret;
 
+	if (s->pg != NULL)
+		return pg_commit(s);
 	if (s->member_failed || commit_batch_lost(s)) {
 		/* A write failed and its caller went on: db_errbuf says which. */
 		store_rollback(s);
@@ -178,7 +184,13 @@ store_rollback(struct store *s)
 	 * have rolled the whole transaction back already (I/O error, full
 	 * disk); then the batch is gone and its waiters learn it at commit.
 	 */
-	int open = member_undo(s);
+	int open;
+
+	if (s->pg != NULL) {
+		pg_rollback(s);
+		return;
+	}
+	open = member_undo(s);
 
 	db_unlock(s);
 	/* Nobody else may wait on this batch: commit it anyway (cheap, empty or not). */
@@ -382,7 +394,7 @@ commit_batch_lost(struct store *s)
 {
 	char msg[sizeof s->result_msg[0]];
 
-	if (!s->batch_open || !sqlite3_get_autocommit(s->db))
+	if (s->pg != NULL || !s->batch_open || !sqlite3_get_autocommit(s->db))
 		return 0;
 	(void)snprintf(msg, sizeof msg, "the database rolled back the transaction (%.100s)",
 	    db_errbuf[0] != '\0' ? db_errbuf : "no reason given");
@@ -575,12 +587,16 @@ run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 int
 store_run(struct store *s, store_tx_fn fn, void *arg)
 {
+	if (s->pg != NULL)
+		return pg_run(s, fn, arg);
 	return run_queued(s, fn, arg, 0);
 }
 
 int
 store_run_step(struct store *s, store_tx_fn fn, void *arg)
 {
+	if (s->pg != NULL)
+		return pg_run(s, fn, arg);      /* committed before it returns */
 	return run_queued(s, fn, arg, 1);
 }
 
@@ -588,7 +604,7 @@ void
 store_tx_durable(struct store *s)
 {
 	/* Only ever set and read on the committer's thread, the store's lock held. */
-	if (s->cur_job != NULL)
+	if (s->pg == NULL && s->cur_job != NULL)
 		s->cur_job->durable = 1;
 }
 
@@ -635,6 +651,10 @@ commit_stop(struct store *s)
 void
 store_commit_stats(struct store *s, unsigned long *commits, unsigned long *transactions)
 {
+	if (s->pg != NULL) {
+		*commits = *transactions = pg_commits(s);
+		return;
+	}
 	db_lock(s);
 	*commits = s->commits;
 	*transactions = s->grouped;

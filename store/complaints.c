@@ -12,6 +12,7 @@
  */
 #include "store/store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 const char *const complaints_sql[ST_NSTMTS] = {
@@ -22,7 +23,7 @@ const char *const complaints_sql[ST_NSTMTS] = {
 	    " created_at, updated_at, routed_at, route_due, followup_due,"
 	    " close_due, reminded_at, config_hash)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18)",
+	    " ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
 	[ST_COMPLAINT_GET] =
 	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE ticket = ?1",
 	[ST_COMPLAINT_COUNT] = "SELECT count(*) FROM complaints",
@@ -141,7 +142,8 @@ complaint_insert(struct store *s, struct store_complaint *c, const char *routed_
 {
 	struct store_event_new received = { 0 };
 	struct stmt q;
-	int64_t id;
+	int64_t id = 0;
+	int rc;
 
 	db_lock(s);
 	if (stmt_op_begin(s, "insert complaint") == -1) {
@@ -170,9 +172,13 @@ complaint_insert(struct store *s, struct store_complaint *c, const char *routed_
 	stmt_int(&q, 16, c->close_due);
 	stmt_int(&q, 17, c->reminded_at);
 	stmt_fixed(&q, 18, c->config_hash, sizeof c->config_hash);
-	if (stmt_run(&q) == -1)
+	/* RETURNING: the id on both backends (no last_insert_rowid). */
+	if ((rc = stmt_row(&q)) == 1)
+		id = col_int64(&q, 0);
+	else if (rc == 0)
+		snprintf(db_errbuf, sizeof db_errbuf, "insert complaint: no id returned");
+	if (stmt_end(&q, rc == 1 ? 0 : -1) == -1)
 		goto fail;
-	id = (int64_t)sqlite3_last_insert_rowid(s->db);
 	/* From a partner system: its id is who handed the citizen's complaint in. */
 	received.complaint_id = id;
 	received.at = c->created_at;
@@ -212,33 +218,33 @@ store_complaint_add_routed(struct store *s, struct store_complaint *c, const cha
 }
 
 void
-complaints_row(sqlite3_stmt *st, struct store_complaint *c)
+complaints_row(const struct stmt *q, struct store_complaint *c)
 {
 	memset(c, 0, sizeof *c);
-	c->id = (int64_t)sqlite3_column_int64(st, 0);
-	(void)str_copy(c->ticket, sizeof c->ticket, col_str(st, 1));
-	(void)str_copy(c->phone, sizeof c->phone, col_str(st, 2));
-	(void)str_copy(c->channel, sizeof c->channel, col_str(st, 3));
-	(void)str_copy(c->keyword, sizeof c->keyword, col_str(st, 4));
-	(void)str_copy(c->agency, sizeof c->agency, col_str(st, 5));
-	(void)str_copy(c->region, sizeof c->region, col_str(st, 6));
-	(void)str_copy(c->status, sizeof c->status, col_str(st, 7));
-	(void)str_copy(c->lang, sizeof c->lang, col_str(st, 8));
-	c->location = col_dup(st, 9);
-	c->description = xstrdup(col_str(st, 10));
-	c->route_explain = col_dup(st, 11);
-	c->created_at = (int64_t)sqlite3_column_int64(st, 12);
-	c->updated_at = (int64_t)sqlite3_column_int64(st, 13);
-	c->routed_at = (int64_t)sqlite3_column_int64(st, 14);
-	c->route_due = (int64_t)sqlite3_column_int64(st, 15);
-	c->followup_due = (int64_t)sqlite3_column_int64(st, 16);
-	c->close_due = (int64_t)sqlite3_column_int64(st, 17);
-	c->reminded_at = (int64_t)sqlite3_column_int64(st, 18);
-	(void)str_copy(c->config_hash, sizeof c->config_hash, col_str(st, 19));
-	(void)str_copy(c->duplicate_of, sizeof c->duplicate_of, col_str(st, 20));
-	(void)str_copy(c->partner, sizeof c->partner, col_str(st, 21));
-	c->partner_details = col_dup(st, 22);
-	(void)str_copy(c->hub_id, sizeof c->hub_id, col_str(st, 23));
+	c->id = (int64_t)col_int64(q, 0);
+	(void)str_copy(c->ticket, sizeof c->ticket, col_str(q, 1));
+	(void)str_copy(c->phone, sizeof c->phone, col_str(q, 2));
+	(void)str_copy(c->channel, sizeof c->channel, col_str(q, 3));
+	(void)str_copy(c->keyword, sizeof c->keyword, col_str(q, 4));
+	(void)str_copy(c->agency, sizeof c->agency, col_str(q, 5));
+	(void)str_copy(c->region, sizeof c->region, col_str(q, 6));
+	(void)str_copy(c->status, sizeof c->status, col_str(q, 7));
+	(void)str_copy(c->lang, sizeof c->lang, col_str(q, 8));
+	c->location = col_dup(q, 9);
+	c->description = xstrdup(col_str(q, 10));
+	c->route_explain = col_dup(q, 11);
+	c->created_at = (int64_t)col_int64(q, 12);
+	c->updated_at = (int64_t)col_int64(q, 13);
+	c->routed_at = (int64_t)col_int64(q, 14);
+	c->route_due = (int64_t)col_int64(q, 15);
+	c->followup_due = (int64_t)col_int64(q, 16);
+	c->close_due = (int64_t)col_int64(q, 17);
+	c->reminded_at = (int64_t)col_int64(q, 18);
+	(void)str_copy(c->config_hash, sizeof c->config_hash, col_str(q, 19));
+	(void)str_copy(c->duplicate_of, sizeof c->duplicate_of, col_str(q, 20));
+	(void)str_copy(c->partner, sizeof c->partner, col_str(q, 21));
+	c->partner_details = col_dup(q, 22);
+	(void)str_copy(c->hub_id, sizeof c->hub_id, col_str(q, 23));
 }
 
 int
@@ -248,7 +254,7 @@ complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, size_t 
 	size_t k = 0, i;
 
 	while (k < max && (rc = stmt_row(q)) == 1)
-		complaints_row(q->st, &out[k++]);
+		complaints_row(q, &out[k++]);
 	if (rc == -1) {
 		for (i = 0; i < k; i++)
 			store_complaint_clear(&out[i]);
@@ -271,7 +277,7 @@ store_complaint_get(struct store *s, const char *ticket,
 	stmt_begin(&q, s, ST_COMPLAINT_GET, "get complaint");
 	stmt_text(&q, 1, ticket);
 	if ((ret = stmt_row(&q)) == 1)
-		complaints_row(q.st, c);
+		complaints_row(&q, c);
 	return stmt_end(&q, ret);
 }
 
@@ -331,7 +337,7 @@ store_last_agency_note(struct store *s, int64_t complaint_id, char *buf,
 	stmt_begin(&q, s, ST_LAST_NOTE, "last agency note");
 	stmt_int(&q, 1, complaint_id);
 	if ((ret = stmt_row(&q)) == 1 && buf != NULL && bufsz > 0)
-		(void)str_copy(buf, bufsz, col_str(q.st, 0));
+		(void)str_copy(buf, bufsz, col_str(&q, 0));
 	return stmt_end(&q, ret);
 }
 
@@ -369,15 +375,15 @@ store_events_list(struct store *s, int64_t complaint_id,
 	while (k < max && (rc = stmt_row(&q)) == 1) {
 		e = &out[k++];
 		memset(e, 0, sizeof *e);
-		e->id = (int64_t)sqlite3_column_int64(q.st, 0);
-		e->at = (int64_t)sqlite3_column_int64(q.st, 1);
-		(void)str_copy(e->actor, sizeof e->actor, col_str(q.st, 2));
-		(void)str_copy(e->status, sizeof e->status, col_str(q.st, 3));
-		e->note = col_dup(q.st, 4);
-		(void)str_copy(e->by, sizeof e->by, col_str(q.st, 5));
-		e->internal = sqlite3_column_int(q.st, 6) != 0;
-		(void)str_copy(e->action, sizeof e->action, col_str(q.st, 7));
-		(void)str_copy(e->to_agency, sizeof e->to_agency, col_str(q.st, 8));
+		e->id = (int64_t)col_int64(&q, 0);
+		e->at = (int64_t)col_int64(&q, 1);
+		(void)str_copy(e->actor, sizeof e->actor, col_str(&q, 2));
+		(void)str_copy(e->status, sizeof e->status, col_str(&q, 3));
+		e->note = col_dup(&q, 4);
+		(void)str_copy(e->by, sizeof e->by, col_str(&q, 5));
+		e->internal = col_int(&q, 6) != 0;
+		(void)str_copy(e->action, sizeof e->action, col_str(&q, 7));
+		(void)str_copy(e->to_agency, sizeof e->to_agency, col_str(&q, 8));
 	}
 	if (stmt_end(&q, rc) == -1) {
 		for (i = 0; i < k; i++)

@@ -425,7 +425,8 @@ static const char *const *const sql_tables[] = {
 };
 
 /* The SQL of statement id, from the table that has it (a programming error if not one). */
-static const char *
+#define sql_of db_sql_of
+const char *
 sql_of(enum stmt_id id)
 {
 	const char *sql = NULL;
@@ -448,8 +449,31 @@ _Thread_local char db_errbuf[512];
 void
 db_fail(struct store *s, const char *what)
 {
+	if (s->pg != NULL)
+		return;         /* pg.c said what failed, as it failed */
 	snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->db));
 	(void)commit_batch_lost(s);
+}
+
+int
+store_db_is_postgres(const char *db)
+{
+	return db != NULL && pg_is_conninfo(db);
+}
+
+void
+store_db_display(const char *db, char *out, size_t outsz)
+{
+	if (store_db_is_postgres(db))
+		pg_safe_conninfo(db, out, outsz);
+	else
+		snprintf(out, outsz, "%s", db != NULL ? db : "");
+}
+
+int
+store_db_check(const char *db, char *err, size_t errsz)
+{
+	return store_db_is_postgres(db) ? pg_conninfo_check(db, err, errsz) : 0;
 }
 
 const char *
@@ -461,6 +485,10 @@ store_errmsg(void)
 void
 db_lock(struct store *s)
 {
+	if (s->pg != NULL) {
+		pg_hold(s);
+		return;
+	}
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("store: cannot take the database lock");
 }
@@ -468,8 +496,33 @@ db_lock(struct store *s)
 void
 db_unlock(struct store *s)
 {
+	if (s->pg != NULL) {
+		pg_release(s);
+		return;
+	}
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("store: database lock released by a thread not holding it");
+}
+
+int
+db_in_tx(struct store *s)
+{
+	if (s->pg != NULL)
+		return pg_in_tx(s);
+	return !sqlite3_get_autocommit(s->db);
+}
+
+const char *
+db_file(struct store *s, const char **wal)
+{
+	const char *f = s->ldb != NULL ? sqlite3_db_filename(s->ldb, "main") : NULL;
+
+	if (s->pg != NULL) {
+		*wal = NULL;
+		return NULL;
+	}
+	*wal = f != NULL && *f != '\0' ? sqlite3_filename_wal(f) : NULL;
+	return f;
 }
 
 /* PRAGMA user_version, or -1 with the reason in db_errbuf. */
@@ -761,6 +814,98 @@ sqlite_setup(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* ---- PostgreSQL ----------------------------------------------------------- */
+
+/*
+ * The schema on PostgreSQL, from the same migrations[] (pg_ddl translates
+ * their DDL: pg.c).  The version is the one row of schema_version (SQLite:
+ * PRAGMA user_version).  Several nodes starting at once: each takes the
+ * same transaction-level advisory lock first, so one migrates and the
+ * others wait, then find the schema current.  All steps in one
+ * transaction: PostgreSQL's DDL is transactional.
+ */
+#define PG_MIGRATE_LOCK "SELECT pg_advisory_xact_lock(1097102689)"      /* "Adua" */
+
+static int
+pg_migrate(struct store *s, const char *name, int migrate, char *err, size_t errsz)
+{
+	const int latest = (int)ARRAY_LEN(migrations);
+	long long v;
+	int from, i;
+	char *ddl;
+
+	if (pg_script(s, "BEGIN", "begin migration", err, errsz) == -1)
+		return -1;
+	if (migrate && (pg_script(s, PG_MIGRATE_LOCK, "lock for migration", err, errsz) == -1 ||
+	    pg_script(s, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);"
+	    "INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
+	    "create schema_version", err, errsz) == -1))
+		goto fail;
+	if ((v = pg_one_int(s, "SELECT version FROM schema_version", "read schema version")) < 0) {
+		errf(err, errsz, "%s: %s", name, db_errbuf);
+		goto fail;
+	}
+	from = (int)v;
+	if (from > latest) {
+		errf(err, errsz, NEWER_SCHEMA, name, from, latest);
+		goto fail;
+	}
+	if (!migrate && from < latest) {
+		errf(err, errsz, "%s: database schema %d is older than this aduan's %d; "
+		    "start `aduan serve` once to migrate it", name, from, latest);
+		goto fail;
+	}
+	for (i = from; i < latest; i++) {
+		if (from > 0)
+			log_info("store: migrating schema %d -> %d: %s, in %s", i, i + 1,
+			    migration_what[i], name);
+		ddl = pg_ddl(migrations[i]);
+		if (pg_script(s, ddl, "schema migration", err, errsz) == -1) {
+			free(ddl);
+			goto fail;
+		}
+		free(ddl);
+	}
+	if (pg_script(s, "COMMIT", "commit migration", err, errsz) == -1)
+		return -1;
+	if (from == 0)
+		log_info("store: created schema %d in %s", latest, name);
+	else if (from < latest)
+		log_info("store: %s migrated from schema %d to %d", name, from, latest);
+	return 0;
+
+fail:
+	(void)pg_script(s, "ROLLBACK", "roll back migration", NULL, 0);
+	return -1;
+}
+
+static struct store *
+pg_store_open(const char *conninfo, const struct store_options *opt, char *err, size_t errsz)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	char name[512];
+	int ro = opt != NULL && opt->read_only;
+
+	pg_safe_conninfo(conninfo, name, sizeof name);
+	s->pg = pg_pool_new(conninfo, opt != NULL ? opt->pool_size : 0, ro);
+	pg_hold(s);
+	if (pg_current(s) == NULL) {
+		errf(err, errsz, "%s: %s", name, db_errbuf);
+		goto fail;
+	}
+	if (pg_migrate(s, name, !(ro || (opt != NULL && opt->no_migrate)), err, errsz) == -1)
+		goto fail;
+	if (pg_prepare_all(s, err, errsz) == -1)
+		goto fail;
+	pg_release(s);
+	return s;
+
+fail:
+	pg_release(s);
+	store_close(s);
+	return NULL;
+}
+
 struct store *
 store_open(const char *path, const struct store_options *opt, char *err,
     size_t errsz)
@@ -776,6 +921,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		errf(err, errsz, "no database path given");
 		return NULL;
 	}
+	if (pg_is_conninfo(path))
+		return pg_store_open(path, opt, err, errsz);
 	s = xcalloc(1, sizeof *s);
 	if (pthread_mutexattr_init(&attr) != 0 ||
 	    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) != 0 ||
@@ -838,6 +985,11 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->pg != NULL) {
+		pg_pool_free(s->pg);
+		free(s);
+		return;
+	}
 	/* The committer commits what is open, then stops. */
 	commit_stop(s);
 	for (i = 0; i < ST_NSTMTS; i++)
@@ -902,8 +1054,9 @@ db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t outs
 	memcpy(explain + 19, sql, n + 1);
 	if (sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 3);
 			int w = snprintf(out + len, outsz - len, "%s%s", len > 0 ? sep : "",
-			    col_str(st, 3));
+			    d != NULL ? d : "");
 
 			if (w < 0 || (size_t)w >= outsz - len)
 				break;
@@ -928,6 +1081,11 @@ store_plan(struct store *s, const char *name, char *buf, size_t bufsz)
 			break;
 	if (i == ARRAY_LEN(planned)) {
 		snprintf(db_errbuf, sizeof db_errbuf, "no statement named %s", name);
+		return -1;
+	}
+	if (s->pg != NULL) {
+		snprintf(db_errbuf, sizeof db_errbuf, "store_plan: SQLite only (on "
+		    "PostgreSQL use EXPLAIN in psql)");
 		return -1;
 	}
 	db_lock(s);
@@ -967,6 +1125,17 @@ store_writable(struct store *s)
 	 * 1 only once it is on disk.  Taking the write lock and letting it go
 	 * proved nothing: a read-only or full file, or one deleted while
 	 * open, takes the lock and fails at the commit.
+	 *
+	 * PostgreSQL: a SELECT 1 on a pooled connection (a broken one is
+	 * dropped and a new one opened, within connect_timeout).
 	 */
+	if (s->pg != NULL) {
+		long long v;
+
+		pg_hold(s);
+		v = pg_one_int(s, "SELECT 1", "health check");
+		pg_release(s);
+		return v == 1;
+	}
 	return store_run(s, health_tx, NULL) == 0;
 }

@@ -11,16 +11,22 @@ const char *const guard_sql[ST_NSTMTS] = {
 	    "SELECT tokens, tokens_at, limited, replies, replies_since, capped,"
 	    " last_hash, repeats, last_at FROM guard_phones WHERE phone = ?1",
 	[ST_GUARD_PUT] =
-	    "INSERT OR REPLACE INTO guard_phones (phone, tokens, tokens_at, limited,"
+	    "INSERT INTO guard_phones (phone, tokens, tokens_at, limited,"
 	    " replies, replies_since, capped, last_hash, repeats, last_at, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    " ON CONFLICT (phone) DO UPDATE SET tokens = excluded.tokens,"
+	    " tokens_at = excluded.tokens_at, limited = excluded.limited,"
+	    " replies = excluded.replies, replies_since = excluded.replies_since,"
+	    " capped = excluded.capped, last_hash = excluded.last_hash,"
+	    " repeats = excluded.repeats, last_at = excluded.last_at,"
+	    " updated_at = excluded.updated_at",
 	[ST_GUARD_TEXT_FIND] =
 	    "SELECT ticket FROM guard_texts WHERE phone = ?1 AND hash = ?2 AND at >= ?3",
 	/* The first ticket of a text stays until its window is over. */
 	[ST_GUARD_TEXT_PUT] =
 	    "INSERT INTO guard_texts (phone, hash, ticket, at) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (phone, hash) DO UPDATE SET ticket = excluded.ticket,"
-	    " at = excluded.at WHERE at < ?5",
+	    " at = excluded.at WHERE guard_texts.at < ?5",
 	[ST_GUARD_PURGE] =
 	    "DELETE FROM guard_phones WHERE phone IN (SELECT phone FROM guard_phones"
 	    " WHERE updated_at < ?1 LIMIT ?2)",
@@ -39,15 +45,15 @@ store_guard_get(struct store *s, const char *phone, struct store_guard *g)
 	stmt_begin(&q, s, ST_GUARD_GET, "read guard state");
 	stmt_text(&q, 1, phone);
 	if ((ret = stmt_row(&q)) == 1) {
-		g->tokens = sqlite3_column_double(q.st, 0);
-		g->tokens_at = sqlite3_column_int64(q.st, 1);
-		g->limited = sqlite3_column_int(q.st, 2);
-		g->replies = sqlite3_column_int(q.st, 3);
-		g->replies_since = sqlite3_column_int64(q.st, 4);
-		g->capped = sqlite3_column_int(q.st, 5);
-		(void)str_copy(g->last_hash, sizeof g->last_hash, col_str(q.st, 6));
-		g->repeats = sqlite3_column_int(q.st, 7);
-		g->last_at = sqlite3_column_int64(q.st, 8);
+		g->tokens = col_double(&q, 0);
+		g->tokens_at = col_int64(&q, 1);
+		g->limited = col_int(&q, 2);
+		g->replies = col_int(&q, 3);
+		g->replies_since = col_int64(&q, 4);
+		g->capped = col_int(&q, 5);
+		(void)str_copy(g->last_hash, sizeof g->last_hash, col_str(&q, 6));
+		g->repeats = col_int(&q, 7);
+		g->last_at = col_int64(&q, 8);
 	}
 	return stmt_end(&q, ret);
 }
@@ -85,7 +91,7 @@ store_guard_text_find(struct store *s, const char *phone, const char *hash, int6
 	stmt_text(&q, 2, hash);
 	stmt_int(&q, 3, since);
 	if ((ret = stmt_row(&q)) == 1)
-		(void)str_copy(ticket, STORE_TICKET_LEN + 1, col_str(q.st, 0));
+		(void)str_copy(ticket, STORE_TICKET_LEN + 1, col_str(&q, 0));
 	return stmt_end(&q, ret);
 }
 

@@ -52,13 +52,13 @@ store_hub_due(struct store *s, int64_t now, struct store_hub_link *out, size_t m
 		struct store_hub_link *l = &out[(*n)++];
 
 		memset(l, 0, sizeof *l);
-		l->complaint_id = (int64_t)sqlite3_column_int64(q.st, 0);
-		(void)str_copy(l->ticket, sizeof l->ticket, col_str(q.st, 1));
-		(void)str_copy(l->hub_id, sizeof l->hub_id, col_str(q.st, 2));
-		(void)str_copy(l->token, sizeof l->token, col_str(q.st, 3));
-		(void)str_copy(l->seen, sizeof l->seen, col_str(q.st, 4));
-		l->next_poll_at = (int64_t)sqlite3_column_int64(q.st, 5);
-		l->interval = sqlite3_column_int(q.st, 6);
+		l->complaint_id = (int64_t)col_int64(&q, 0);
+		(void)str_copy(l->ticket, sizeof l->ticket, col_str(&q, 1));
+		(void)str_copy(l->hub_id, sizeof l->hub_id, col_str(&q, 2));
+		(void)str_copy(l->token, sizeof l->token, col_str(&q, 3));
+		(void)str_copy(l->seen, sizeof l->seen, col_str(&q, 4));
+		l->next_poll_at = (int64_t)col_int64(&q, 5);
+		l->interval = col_int(&q, 6);
 	}
 	if (*n == max)
 		ret = 0;

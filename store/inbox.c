@@ -67,7 +67,8 @@ const char *const inbox_sql[ST_NSTMTS] = {
 	    "SELECT agency, (created_at - ?1) / 604800 AS week, count(*) FROM complaints"
 	    " WHERE created_at >= ?1 GROUP BY agency, week ORDER BY agency, week LIMIT ?2",
 	[ST_INBOX_OPEN] =
-	    "SELECT agency, count(*), coalesce(sum(" OVERDUE_AT("?1") "), 0) FROM complaints"
+	    "SELECT agency, count(*), coalesce(sum(CASE WHEN " OVERDUE_AT("?1")
+	    " THEN 1 ELSE 0 END), 0) FROM complaints"
 	    " WHERE status NOT IN " FINAL_STATUSES
 	    " GROUP BY agency ORDER BY agency LIMIT ?2",
 	/*
@@ -86,17 +87,17 @@ const char *const inbox_sql[ST_NSTMTS] = {
 	    " ORDER BY at, outgoing, id LIMIT ?2",
 };
 
-/* Statement id of inbox_sql on ldb for this call (listing_prepare).  0, -1. */
+/* Statement id of inbox_sql on ldb for this call (stmt_prepare).  0, -1. */
 static int
 inbox_begin(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
 {
-	return listing_prepare(q, s, inbox_sql[id], what);
+	return stmt_prepare(q, s, DB_LISTING, inbox_sql[id], what);
 }
 
 static int
 inbox_end(struct stmt *q, int ret)
 {
-	return listing_end(q, ret);
+	return stmt_finish(q, ret);
 }
 
 /* Binds the filters ?1..?8 of QUEUE_FILTERS (?2 and ?3 unused by the counts: bound all the same). */
@@ -141,7 +142,7 @@ store_inbox_counts(struct store *s, const struct store_inbox_query *f,
 		return -1;
 	bind_queue(&q, f);
 	while ((rc = stmt_row(&q)) == 1)
-		fn(arg, col_str(q.st, 0), (long)sqlite3_column_int64(q.st, 1));
+		fn(arg, col_str(&q, 0), (long)col_int64(&q, 1));
 	return inbox_end(&q, rc);
 }
 
@@ -157,8 +158,8 @@ store_inbox_weekly(struct store *s, int64_t from, size_t limit,
 	stmt_int(&q, 1, from);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1)
-		fn(arg, col_str(q.st, 0), (long)sqlite3_column_int64(q.st, 1),
-		    (long)sqlite3_column_int64(q.st, 2));
+		fn(arg, col_str(&q, 0), (long)col_int64(&q, 1),
+		    (long)col_int64(&q, 2));
 	return inbox_end(&q, rc);
 }
 
@@ -174,8 +175,8 @@ store_inbox_open(struct store *s, int64_t now, size_t limit,
 	stmt_int(&q, 1, now);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1)
-		fn(arg, col_str(q.st, 0), (long)sqlite3_column_int64(q.st, 1),
-		    (long)sqlite3_column_int64(q.st, 2));
+		fn(arg, col_str(&q, 0), (long)col_int64(&q, 1),
+		    (long)col_int64(&q, 2));
 	return inbox_end(&q, rc);
 }
 
@@ -192,15 +193,15 @@ store_inbox_thread(struct store *s, int64_t complaint_id, size_t limit,
 	stmt_int(&q, 1, complaint_id);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1) {
-		t.outgoing = sqlite3_column_int(q.st, 0);
-		t.at = (int64_t)sqlite3_column_int64(q.st, 1);
-		t.command = col_str(q.st, 3);
-		t.text = col_str(q.st, 4);
-		t.reply = col_str(q.st, 5);
-		t.state = col_str(q.st, 6);
-		t.dlr_state = col_str(q.st, 7);
-		t.attempts = sqlite3_column_int(q.st, 8);
-		t.last_error = col_str(q.st, 9);
+		t.outgoing = col_int(&q, 0);
+		t.at = (int64_t)col_int64(&q, 1);
+		t.command = col_str(&q, 3);
+		t.text = col_str(&q, 4);
+		t.reply = col_str(&q, 5);
+		t.state = col_str(&q, 6);
+		t.dlr_state = col_str(&q, 7);
+		t.attempts = col_int(&q, 8);
+		t.last_error = col_str(&q, 9);
 		fn(arg, &t);
 	}
 	return inbox_end(&q, rc);

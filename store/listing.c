@@ -153,36 +153,6 @@ listing_close(struct store *s)
 		pthread_mutex_destroy(&s->plock);
 }
 
-int
-listing_prepare(struct stmt *q, struct store *s, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (s->ldb == NULL) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: no listing connection", what);
-		return -1;
-	}
-	if (pthread_mutex_lock(&s->llock) != 0)
-		fatal("store: cannot take the listing lock");
-	if (sqlite3_prepare_v3(s->ldb, sql, -1, 0, &st, NULL) != SQLITE_OK) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->ldb));
-		sqlite3_finalize(st);
-		pthread_mutex_unlock(&s->llock);
-		return -1;
-	}
-	stmt_on(q, s, s->ldb, st, NULL, what);
-	return 0;
-}
-
-int
-listing_end(struct stmt *q, int ret)
-{
-	ret = stmt_end(q, ret);
-	sqlite3_finalize(q->st);
-	pthread_mutex_unlock(&q->s->llock);
-	return ret;
-}
-
 /* The "open" filter as the statements take it: 1 open only, -1 final only, 0 any. */
 static int
 open_filter(const struct store_query *q)
@@ -211,8 +181,12 @@ store_complaint_list(struct store *s, const struct store_query *q,
 	 * (a rare filter) never holds up the writer nor a retried callback
 	 * (store_message_seen), nor the other way round.
 	 */
-	stmt_on(&l, s, s->ldb, q->agency != NULL ? s->rlist_agency : s->rlist, &s->llock,
-	    "list complaints");
+	if (s->pg != NULL)
+		stmt_read(&l, s, q->agency != NULL ? ST_COMPLAINT_LIST_AGENCY :
+		    ST_COMPLAINT_LIST, "list complaints");
+	else
+		stmt_on(&l, s, s->ldb, q->agency != NULL ? s->rlist_agency : s->rlist,
+		    &s->llock, "list complaints");
 	stmt_text(&l, 1, q->agency);
 	stmt_text(&l, 2, q->status);
 	stmt_int(&l, 3, open_filter(q));
@@ -253,15 +227,24 @@ store_public_list(struct store *s, const struct store_query *q,
 	int ret;
 
 	*n = 0;
-	pub_lock(s);
-	/* plock stays held until pub_result has read pdb's error. */
-	stmt_on(&l, s, s->pdb, s->pst[pub_listing(q)], NULL, "public listing");
+	if (s->pg != NULL) {
+		/* PostgreSQL: no step budget; statement_timeout bounds it (pg.c) */
+		if (stmt_prepare(&l, s, DB_LISTING, pub_sql[pub_listing(q)],
+		    "public listing") == -1)
+			return -1;
+	} else {
+		pub_lock(s);
+		/* plock stays held until pub_result has read pdb's error. */
+		stmt_on(&l, s, s->pdb, s->pst[pub_listing(q)], NULL, "public listing");
+	}
 	stmt_int(&l, 3, open_filter(q));
 	stmt_text(&l, 4, q->keyword);
 	stmt_int(&l, 6, q->created_from);
 	stmt_int(&l, 7, q->created_to);
 	stmt_int(&l, 8, q->before_id > 0 ? q->before_id : INT64_MAX);
 	stmt_limit(&l, 9, limit);
+	if (s->pg != NULL)
+		return stmt_finish(&l, complaints_rows(&l, out, limit, n));
 	s->pub_ticks = 0;
 	ret = pub_result(s, stmt_end(&l, complaints_rows(&l, out, limit, n)));
 	pthread_mutex_unlock(&s->plock);
@@ -276,17 +259,24 @@ pub_one(struct store *s, const char *ticket, int64_t id, struct store_complaint 
 	struct stmt l;
 	int ret;
 
-	pub_lock(s);
-	stmt_on(&l, s, s->pdb, s->pst[PUB_ONE], NULL, "public request");
+	if (s->pg != NULL) {
+		if (stmt_prepare(&l, s, DB_LISTING, pub_sql[PUB_ONE], "public request") == -1)
+			return -1;
+	} else {
+		pub_lock(s);
+		stmt_on(&l, s, s->pdb, s->pst[PUB_ONE], NULL, "public request");
+	}
 	stmt_text(&l, 1, ticket);
 	s->pub_ticks = 0;
 	if ((ret = stmt_row(&l)) == 1) {
 		if (c != NULL)
-			complaints_row(l.st, c);
+			complaints_row(&l, c);
 		if (note != NULL && notesz > 0)
-			(void)str_copy(note, notesz, col_str(l.st, COMPLAINT_NCOLS));
-		ret = sqlite3_column_int64(l.st, 0) == id || id == 0 ? 1 : 0;
+			(void)str_copy(note, notesz, col_str(&l, COMPLAINT_NCOLS));
+		ret = col_int64(&l, 0) == id || id == 0 ? 1 : 0;
 	}
+	if (s->pg != NULL)
+		return stmt_finish(&l, ret);
 	ret = pub_result(s, stmt_end(&l, ret));
 	pthread_mutex_unlock(&s->plock);
 	return ret;
@@ -299,6 +289,10 @@ store_public_plan(struct store *s, const struct store_query *q, char *out, size_
 
 	if (outsz == 0)
 		return -1;
+	if (s->pg != NULL) {
+		snprintf(db_errbuf, sizeof db_errbuf, "explain: SQLite only");
+		return -1;
+	}
 	pub_lock(s);
 	if ((ret = db_explain(s->pdb, pub_sql[pub_listing(q)], "; ", out, outsz)) == -1)
 		snprintf(db_errbuf, sizeof db_errbuf, "explain: %s", sqlite3_errmsg(s->pdb));

@@ -49,7 +49,7 @@ message_find(struct stmt *q, const char *gateway, const char *gw_id, const char 
 	stmt_text(q, 2, gw_id);
 	stmt_text(q, 3, sender);
 	if ((ret = stmt_row(q)) == 1 && reply != NULL && replysz > 0)
-		(void)str_copy(reply, replysz, col_str(q->st, 0));
+		(void)str_copy(reply, replysz, col_str(q, 0));
 	return stmt_end(q, ret);
 }
 
@@ -74,7 +74,10 @@ store_message_seen(struct store *s, const char *gateway, const char *gw_id,
 
 	if (gw_id == NULL)
 		return 0;
-	stmt_on(&q, s, s->rdb, s->rfind, &s->rlock, "find message");
+	if (s->pg != NULL)      /* a pooled connection of its own */
+		stmt_read(&q, s, ST_MESSAGE_FIND, "find message");
+	else
+		stmt_on(&q, s, s->rdb, s->rfind, &s->rlock, "find message");
 	return message_find(&q, gateway, gw_id, sender, reply, replysz);
 }
 

@@ -1,5 +1,5 @@
 /*
- * migrate: `aduan migrate --to URL`, a SQLite database copied into an empty
+ * migrate: `aduan migrate --to URI`, a SQLite database copied into an empty
  * PostgreSQL one (store.h, "migrate").
  *
  * Its own connections, as backup.c: the source is opened read-only, in one
@@ -55,48 +55,6 @@ struct table {
 	int npk;
 	long long rows;                 /* copied */
 };
-
-int
-store_url_is_pg(const char *s)
-{
-	return s != NULL && (strncmp(s, "postgresql://", 13) == 0 ||
-	    strncmp(s, "postgres://", 11) == 0);
-}
-
-/*
- * url without its password: "postgresql://aduan:***@db1/aduan", and a
- * password=... parameter as password=***.  Cut to fit out.
- */
-void
-store_url_redact(const char *url, char *out, size_t outsz)
-{
-	const char *p = url, *at, *colon, *scheme, *q, *end;
-	struct sbuf b;
-
-	sbuf_init(&b, outsz > 0 ? outsz - 1 : 0);
-	if (outsz > 0)
-		out[0] = '\0';
-	if ((scheme = strstr(p, "://")) != NULL) {
-		scheme += 3;
-		at = strchr(scheme, '@');
-		end = scheme + strcspn(scheme, "/?");
-		colon = memchr(scheme, ':', (size_t)(end - scheme));
-		if (at != NULL && at < end && colon != NULL && colon < at) {
-			sbuf_add(&b, p, (size_t)(colon - p));
-			sbuf_str(&b, ":***");
-			p = at;
-		}
-	}
-	while ((q = strstr(p, "password=")) != NULL) {
-		sbuf_add(&b, p, (size_t)(q - p) + 9);
-		sbuf_str(&b, "***");
-		p = q + 9 + strcspn(q + 9, "& ");
-	}
-	sbuf_str(&b, p);
-	if (b.s != NULL)
-		str_copy(out, outsz, b.s);
-	free(b.s);
-}
 
 /* ---- the source ---------------------------------------------------------- */
 
@@ -556,10 +514,10 @@ store_migrate_to(const char *src_path, const char *url, struct store_migrate_inf
 
 	memset(out, 0, sizeof *out);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (store_url_is_pg(src_path))
-		return errf(err, errsz, "the source must be a SQLite file (-d or store.database), not a URL");
-	if (!store_url_is_pg(url))
-		return errf(err, errsz, "--to takes a postgresql:// URL");
+	if (store_db_is_postgres(src_path))
+		return errf(err, errsz, "the source must be a SQLite file (-d or store.database), not a URI");
+	if (!store_db_is_postgres(url))
+		return errf(err, errsz, "--to takes a postgresql:// URI");
 
 	/* The source at this binary's schema (a read-only open refuses another). */
 	if ((s = store_open(src_path, &opt, err, errsz)) == NULL)

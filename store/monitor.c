@@ -6,7 +6,7 @@
  *
  * A scrape comes every 15 s or so, in the middle of whatever intake is
  * doing: each statement runs on the agency listing's read-only connection
- * (ldb, listing_prepare), prepared for the call like store/inbox.c's, so it
+ * (ldb, stmt_prepare), prepared for the call like store/inbox.c's, so it
  * never takes the lock that intake commits under (STYLE 14), and each
  * walks an index over the rows it counts only:
  *   last inbound    messages' primary key from its end (one row), and
@@ -65,15 +65,15 @@ one_int(struct store *s, const char *sql, const char *what, int64_t now, int64_t
 	int rc;
 
 	*out = -1;
-	if (listing_prepare(&q, s, sql, what) != 0)
+	if (stmt_prepare(&q, s, DB_LISTING, sql, what) != 0)
 		return -1;
-	if (sqlite3_bind_parameter_count(q.st) > 0)
+	if (stmt_nparams(&q) > 0)
 		stmt_int(&q, 1, now);
 	if ((rc = stmt_row(&q)) == 1)
-		*out = (int64_t)sqlite3_column_int64(q.st, 0);
+		*out = (int64_t)col_int64(&q, 0);
 	else if (rc == 0)
 		stmt_fail(&q);          /* an aggregate always has a row */
-	rc = listing_end(&q, rc == 1 ? 0 : -1);
+	rc = stmt_finish(&q, rc == 1 ? 0 : -1);
 	if (rc != 0)
 		*out = -1;
 	return rc;
@@ -100,24 +100,24 @@ outbox_states(struct store *s, struct store_monitor *m)
 	size_t i;
 	int rc;
 
-	if (listing_prepare(&q, s, sql_outbox_states, "count outbox rows by state") != 0)
+	if (stmt_prepare(&q, s, DB_LISTING, sql_outbox_states, "count outbox rows by state") != 0)
 		return -1;
 	for (i = 0; i < ARRAY_LEN(states); i++)
 		m->outbox[i] = 0;
 	while ((rc = stmt_row(&q)) == 1)
 		for (i = 0; i < ARRAY_LEN(states); i++)
-			if (strcmp(col_str(q.st, 0), states[i]) == 0)
-				m->outbox[i] = (long)sqlite3_column_int64(q.st, 1);
+			if (strcmp(col_str(&q, 0), states[i]) == 0)
+				m->outbox[i] = (long)col_int64(&q, 1);
 	if (rc != 0)
 		for (i = 0; i < ARRAY_LEN(states); i++)
 			m->outbox[i] = -1;
-	return listing_end(&q, rc);
+	return stmt_finish(&q, rc);
 }
 
 int
 store_monitor_read(struct store *s, int64_t now, struct store_monitor *m)
 {
-	const char *db;
+	const char *db, *wal = NULL;
 	struct statvfs vfs;
 	size_t i;
 	int ret = 0;
@@ -126,11 +126,11 @@ store_monitor_read(struct store *s, int64_t now, struct store_monitor *m)
 	m->db_bytes = m->wal_bytes = m->fs_avail_bytes = m->fs_size_bytes = -1;
 	for (i = 0; i < ARRAY_LEN(m->outbox); i++)
 		m->outbox[i] = -1;
-	/* The name SQLite resolved (a URI's path too): no I/O. */
-	db = s->ldb != NULL ? sqlite3_db_filename(s->ldb, "main") : NULL;
+	/* The file the backend resolved (a URI's path too), if it has one: no I/O. */
+	db = db_file(s, &wal);
 	if (db != NULL && *db != '\0') {
 		m->db_bytes = file_bytes(db);
-		m->wal_bytes = file_bytes(sqlite3_filename_wal(db));
+		m->wal_bytes = file_bytes(wal);
 		if (statvfs(db, &vfs) == 0) {
 			m->fs_avail_bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
 			m->fs_size_bytes = (long long)vfs.f_blocks * (long long)vfs.f_frsize;
@@ -155,11 +155,11 @@ store_monitor_overdue(struct store *s, int64_t now, size_t limit,
 	struct stmt q;
 	int rc;
 
-	if (listing_prepare(&q, s, sql_overdue, "count overdue complaints per agency") != 0)
+	if (stmt_prepare(&q, s, DB_LISTING, sql_overdue, "count overdue complaints per agency") != 0)
 		return -1;
 	stmt_int(&q, 1, now);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1)
-		fn(arg, col_str(q.st, 0), (long)sqlite3_column_int64(q.st, 1));
-	return listing_end(&q, rc);
+		fn(arg, col_str(&q, 0), (long)col_int64(&q, 1));
+	return stmt_finish(&q, rc);
 }

@@ -132,24 +132,24 @@ store_outbox_row_clear(struct store_outbox_row *r)
 
 /* Fills r (zeroed first) from a row of OUTBOX_COLS; the body on the heap. */
 static void
-outbox_row(sqlite3_stmt *st, struct store_outbox_row *r)
+outbox_row(const struct stmt *q, struct store_outbox_row *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = (int64_t)sqlite3_column_int64(st, 0);
-	(void)str_copy(r->kind, sizeof r->kind, col_str(st, 1));
-	(void)str_copy(r->recipient, sizeof r->recipient, col_str(st, 2));
-	r->body = xstrdup(col_str(st, 3));
-	(void)str_copy(r->idem_key, sizeof r->idem_key, col_str(st, 4));
+	r->id = (int64_t)col_int64(q, 0);
+	(void)str_copy(r->kind, sizeof r->kind, col_str(q, 1));
+	(void)str_copy(r->recipient, sizeof r->recipient, col_str(q, 2));
+	r->body = xstrdup(col_str(q, 3));
+	(void)str_copy(r->idem_key, sizeof r->idem_key, col_str(q, 4));
 	/* NULL reads as 0, "none". */
-	r->complaint_id = (int64_t)sqlite3_column_int64(st, 5);
-	(void)str_copy(r->state, sizeof r->state, col_str(st, 6));
-	r->attempts = sqlite3_column_int(st, 7);
-	r->next_attempt_at = (int64_t)sqlite3_column_int64(st, 8);
-	(void)str_copy(r->last_error, sizeof r->last_error, col_str(st, 9));
-	(void)str_copy(r->provider_id, sizeof r->provider_id, col_str(st, 10));
-	(void)str_copy(r->dlr_state, sizeof r->dlr_state, col_str(st, 11));
-	r->created_at = (int64_t)sqlite3_column_int64(st, 12);
-	r->updated_at = (int64_t)sqlite3_column_int64(st, 13);
+	r->complaint_id = (int64_t)col_int64(q, 5);
+	(void)str_copy(r->state, sizeof r->state, col_str(q, 6));
+	r->attempts = col_int(q, 7);
+	r->next_attempt_at = (int64_t)col_int64(q, 8);
+	(void)str_copy(r->last_error, sizeof r->last_error, col_str(q, 9));
+	(void)str_copy(r->provider_id, sizeof r->provider_id, col_str(q, 10));
+	(void)str_copy(r->dlr_state, sizeof r->dlr_state, col_str(q, 11));
+	r->created_at = (int64_t)col_int64(q, 12);
+	r->updated_at = (int64_t)col_int64(q, 13);
 }
 
 int
@@ -182,7 +182,7 @@ store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
 	if (max == 0)
 		return 0;
 	db_lock(s);
-	own_tx = sqlite3_get_autocommit(s->db) != 0;
+	own_tx = !db_in_tx(s);
 	/*
 	 * Most polls find nothing due: look first with a plain read, so
 	 * that idle workers never take the write lock (in WAL a read
@@ -202,7 +202,7 @@ store_outbox_claim(struct store *s, int64_t now, int64_t lease_until,
 	stmt_limit(&q, 2, max);
 	rc = 0;
 	while (k < max && (rc = stmt_row(&q)) == 1)
-		outbox_row(q.st, &rows[k++]);
+		outbox_row(&q, &rows[k++]);
 	if (stmt_end(&q, rc) == -1)
 		goto fail;
 
@@ -229,7 +229,7 @@ fail:
 		store_outbox_row_clear(&rows[i]);
 	if (!own_tx)
 		stmt_op_undo(s);
-	else if (!sqlite3_get_autocommit(s->db))
+	else if (db_in_tx(s))
 		stmt_try(s, ST_ROLLBACK);
 	db_unlock(s);
 	return -1;
@@ -313,7 +313,7 @@ store_outbox_each(struct store *s, const char *state, size_t limit,
 	stmt_text(&q, 1, state);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1) {
-		outbox_row(q.st, &r);
+		outbox_row(&q, &r);
 		fn(arg, &r);
 		store_outbox_row_clear(&r);
 	}

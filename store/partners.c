@@ -22,6 +22,7 @@ store_partner_add(struct store *s, int64_t complaint_id, const char *ticket,
     const char *partner, const char *idem_key, const char *details, int64_t at)
 {
 	struct stmt q;
+	int rc;
 
 	db_lock(s);
 	if (stmt_op_begin(s, "insert partner complaint") == -1) {
@@ -40,9 +41,9 @@ store_partner_add(struct store *s, int64_t complaint_id, const char *ticket,
 		stmt_text(&q, 2, idem_key);
 		stmt_text(&q, 3, ticket);
 		stmt_int(&q, 4, at);
-		if (stmt_run(&q) == -1)
+		if ((rc = stmt_changed(&q)) == -1)
 			goto fail;
-		if (sqlite3_changes(s->db) == 0) {
+		if (rc == 0) {
 			stmt_op_undo(s);
 			db_unlock(s);
 			return 0;
@@ -70,6 +71,6 @@ store_partner_key_find(struct store *s, const char *partner, const char *idem_ke
 	stmt_text(&q, 1, partner);
 	stmt_text(&q, 2, idem_key);
 	if ((ret = stmt_row(&q)) == 1)
-		(void)str_copy(ticket, 9, col_str(q.st, 0));
+		(void)str_copy(ticket, 9, col_str(&q, 0));
 	return stmt_end(&q, ret);
 }

@@ -36,7 +36,8 @@ const char *const parts_sql[ST_NSTMTS] = {
 	[ST_PARTS_EXPIRED] =
 	    "SELECT gateway, sender, ref, min(received_at) AS first FROM sms_parts"
 	    " INDEXED BY sms_parts_waiting WHERE joined_at = 0"
-	    " GROUP BY gateway, sender, ref HAVING first < ?1 AND count(*) < max(total)"
+	    " GROUP BY gateway, sender, ref HAVING min(received_at) < ?1"
+	    " AND count(*) < max(total)"
 	    " ORDER BY first LIMIT ?2",
 };
 
@@ -60,7 +61,7 @@ store_part_add(struct store *s, const char *gateway, const char *sender, const c
 	 */
 	if ((rc = stmt_row(&q)) == 1)
 		reused = msg_id != NULL && *msg_id != '\0' &&
-		    sqlite3_column_int64(q.st, 1) > 0 && strcmp(col_str(q.st, 0), msg_id) != 0;
+		    col_int64(&q, 1) > 0 && strcmp(col_str(&q, 0), msg_id) != 0;
 	if (stmt_end(&q, rc) == -1)
 		goto out;
 	if (rc == 1 && !reused) {
@@ -126,12 +127,12 @@ parts_read(struct store *s, const char *gateway, const char *sender, const char 
 	out = xmalloc(cap);
 	out[0] = '\0';
 	while ((rc = stmt_row(&q)) == 1) {
-		part = sqlite3_column_int(q.st, 0);
-		if (sqlite3_column_int(q.st, 1) > *total)
-			*total = sqlite3_column_int(q.st, 1);
-		if (*first_at == 0 || sqlite3_column_int64(q.st, 3) < *first_at)
-			*first_at = sqlite3_column_int64(q.st, 3);
-		t = col_str(q.st, 2);
+		part = col_int(&q, 0);
+		if (col_int(&q, 1) > *total)
+			*total = col_int(&q, 1);
+		if (*first_at == 0 || col_int64(&q, 3) < *first_at)
+			*first_at = col_int64(&q, 3);
+		t = col_str(&q, 2);
 		n = strlen(t);
 		/* A gap between the parts that came is marked once, never closed up. */
 		while (len + n + 6 + 1 > cap)
@@ -216,10 +217,10 @@ store_parts_expired(struct store *s, int64_t before, struct store_parts_group *o
 	stmt_int(&q, 2, (int64_t)max);
 	while (k < max && (rc = stmt_row(&q)) == 1) {
 		memset(&out[k], 0, sizeof out[k]);
-		(void)str_copy(out[k].gateway, sizeof out[k].gateway, col_str(q.st, 0));
-		(void)str_copy(out[k].sender, sizeof out[k].sender, col_str(q.st, 1));
-		(void)str_copy(out[k].ref, sizeof out[k].ref, col_str(q.st, 2));
-		out[k].first_at = sqlite3_column_int64(q.st, 3);
+		(void)str_copy(out[k].gateway, sizeof out[k].gateway, col_str(&q, 0));
+		(void)str_copy(out[k].sender, sizeof out[k].sender, col_str(&q, 1));
+		(void)str_copy(out[k].ref, sizeof out[k].ref, col_str(&q, 2));
+		out[k].first_at = col_int64(&q, 3);
 		k++;
 	}
 	if (stmt_end(&q, rc) == -1) {

@@ -11,7 +11,7 @@ const char *const phones_sql[ST_NSTMTS] = {
 	    "INSERT INTO phones (phone, notify, lang, updated_at)"
 	    " VALUES (?1, coalesce(?2, 1), coalesce(?3, ''), ?4)"
 	    " ON CONFLICT (phone) DO UPDATE SET"
-	    " notify = coalesce(?2, notify), lang = coalesce(?3, lang),"
+	    " notify = coalesce(?2, phones.notify), lang = coalesce(?3, phones.lang),"
 	    " updated_at = ?4",
 };
 
@@ -27,8 +27,8 @@ store_phone_get(struct store *s, const char *phone, struct store_phone *p)
 	stmt_begin(&q, s, ST_PHONE_GET, "get phone");
 	stmt_text(&q, 1, phone);
 	if ((ret = stmt_row(&q)) == 1) {
-		p->notify = sqlite3_column_int(q.st, 0) != 0;
-		(void)str_copy(p->lang, sizeof p->lang, col_str(q.st, 1));
+		p->notify = col_int(&q, 0) != 0;
+		(void)str_copy(p->lang, sizeof p->lang, col_str(&q, 1));
 	}
 	return stmt_end(&q, ret);
 }

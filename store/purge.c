@@ -91,34 +91,6 @@ sql_for(char *buf, size_t bufsz, const char *head, enum store_purge_kind k, cons
 	return buf;
 }
 
-/* Prepares sql on the writer's connection, the lock held; q ready to bind.  0, -1. */
-static int
-purge_prepare(struct stmt *q, struct store *s, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-
-	db_lock(s);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(s->db));
-		db_unlock(s);
-		return -1;
-	}
-	stmt_on(q, s, s->db, st, NULL, what);
-	return 0;
-}
-
-/* Ends q (stmt_end: reset), finalizes it, lets go of the lock; returns ret. */
-static long long
-purge_done(struct stmt *q, long long ret)
-{
-	sqlite3_stmt *st = q->st;
-
-	ret = stmt_end(q, ret < 0 ? -1 : 0) < 0 ? -1 : ret;
-	sqlite3_finalize(st);
-	db_unlock(q->s);
-	return ret;
-}
-
 long long
 store_purge_count(struct store *s, enum store_purge_kind k, int64_t before)
 {
@@ -126,13 +98,13 @@ store_purge_count(struct store *s, enum store_purge_kind k, int64_t before)
 	char sql[512];
 	long long n = -1;
 
-	if (purge_prepare(&q, s, sql_for(sql, sizeof sql, "SELECT count(*) FROM", k, ""),
+	if (stmt_prepare(&q, s, DB_WRITER, sql_for(sql, sizeof sql, "SELECT count(*) FROM", k, ""),
 	    "count rows to purge") == -1)
 		return -1;
 	stmt_int(&q, 1, before);
 	if (stmt_row(&q) == 1)
-		n = sqlite3_column_int64(q.st, 0);
-	return purge_done(&q, n);
+		n = col_int64(&q, 0);
+	return stmt_finish(&q, n < 0 ? -1 : 0) < 0 ? -1 : n;
 }
 
 /*
@@ -148,29 +120,29 @@ purge_by_id(struct store *s, enum store_purge_kind k, int64_t before, int64_t *c
 	int64_t last = 0;
 	long n;
 
-	if (purge_prepare(&q, s, sql_for(sql, sizeof sql, "SELECT max(id) FROM (SELECT id FROM", k,
-	    " AND id > ?2 ORDER BY id LIMIT ?3)"), "find rows to purge") == -1)
+	if (stmt_prepare(&q, s, DB_WRITER, sql_for(sql, sizeof sql, "SELECT max(id) FROM (SELECT id FROM", k,
+	    " AND id > ?2 ORDER BY id LIMIT ?3) AS batch"), "find rows to purge") == -1)
 		return -1;
 	stmt_int(&q, 1, before);
 	stmt_int(&q, 2, *cursor);
 	stmt_int(&q, 3, STORE_PURGE_BATCH);
 	n = stmt_row(&q);
 	if (n == 1)
-		last = sqlite3_column_int64(q.st, 0);
-	if (purge_done(&q, n) < 0)
+		last = col_int64(&q, 0);
+	if (stmt_finish(&q, n < 0 ? -1 : 0) < 0)
 		return -1;
 	if (last == 0)
 		return 0;
-	if (purge_prepare(&q, s, sql_for(sql, sizeof sql, "DELETE FROM", k,
+	if (stmt_prepare(&q, s, DB_WRITER, sql_for(sql, sizeof sql, "DELETE FROM", k,
 	    " AND id > ?2 AND id <= ?3"), "purge rows") == -1)
 		return -1;
 	stmt_int(&q, 1, before);
 	stmt_int(&q, 2, *cursor);
 	stmt_int(&q, 3, last);
 	if (stmt_exec(&q) == -1)
-		return (long)purge_done(&q, -1);
-	n = sqlite3_changes(s->db);
-	if (purge_done(&q, n) < 0)
+		return stmt_finish(&q, -1);
+	n = stmt_changes(&q);
+	if (stmt_finish(&q, 0) < 0)
 		return -1;
 	*cursor = last;
 	return n;

@@ -25,7 +25,7 @@ const char *const reports_sql[ST_NSTMTS] = {
 	    " WHERE c.created_at >= ?1 AND (?2 IS NULL OR c.keyword = ?2)"
 	    " ORDER BY c.id LIMIT ?3",
 	[ST_STATS_TOTALS] =
-	    "SELECT count(*), coalesce(sum(keyword = ''), 0) FROM complaints"
+	    "SELECT count(*), coalesce(sum(CASE WHEN keyword = '' THEN 1 ELSE 0 END), 0) FROM complaints"
 	    " WHERE created_at >= ?1",
 	/* One statement per grouping: no SQL is built at run time. */
 	[ST_STATS_BY_AGENCY] =
@@ -71,16 +71,16 @@ store_complaint_messages_each(struct store *s, int64_t since, const char *keywor
 	stmt_text(&q, 2, keyword);
 	stmt_limit(&q, 3, limit);
 	while ((rc = stmt_row(&q)) == 1) {
-		t.ticket = col_str(q.st, 0);
-		t.channel = col_str(q.st, 1);
-		t.keyword = col_str(q.st, 2);
-		t.agency = col_str(q.st, 3);
-		t.region = col_str(q.st, 4);
-		t.location = sqlite3_column_type(q.st, 5) == SQLITE_NULL ? NULL :
-		    col_str(q.st, 5);
-		t.description = col_str(q.st, 6);
-		t.created_at = (int64_t)sqlite3_column_int64(q.st, 7);
-		t.text = sqlite3_column_type(q.st, 8) == SQLITE_NULL ? NULL : col_str(q.st, 8);
+		t.ticket = col_str(&q, 0);
+		t.channel = col_str(&q, 1);
+		t.keyword = col_str(&q, 2);
+		t.agency = col_str(&q, 3);
+		t.region = col_str(&q, 4);
+		t.location = col_null(&q, 5) ? NULL :
+		    col_str(&q, 5);
+		t.description = col_str(&q, 6);
+		t.created_at = (int64_t)col_int64(&q, 7);
+		t.text = col_null(&q, 8) ? NULL : col_str(&q, 8);
 		if (fn(arg, &t) != 0) {
 			rc = 2;         /* stopped by fn */
 			break;
@@ -101,8 +101,8 @@ two_counts(struct store *s, enum stmt_id id, const char *what, int64_t arg, long
 	stmt_begin(&q, s, id, what);
 	stmt_int(&q, 1, arg);
 	if ((rc = stmt_row(&q)) == 1) {
-		*a = (long)sqlite3_column_int64(q.st, 0);
-		*b = (long)sqlite3_column_int64(q.st, 1);
+		*a = (long)col_int64(&q, 0);
+		*b = (long)col_int64(&q, 1);
 	} else if (rc == 0) {
 		stmt_fail(&q);          /* no row: an aggregate always has one */
 	}
@@ -142,7 +142,7 @@ store_stats_counts(struct store *s, enum store_stats_by by, int64_t since, size_
 	stmt_int(&q, 1, since);
 	stmt_limit(&q, 2, limit);
 	while ((rc = stmt_row(&q)) == 1)
-		fn(arg, col_str(q.st, 0), (long)sqlite3_column_int64(q.st, 1));
+		fn(arg, col_str(&q, 0), (long)col_int64(&q, 1));
 	return stmt_end(&q, rc);
 }
 
@@ -158,8 +158,8 @@ store_stats_responses(struct store *s, int64_t since, size_t limit,
 	stmt_limit(&q, 2, limit);
 	/* NULL (no response yet) reads as 0. */
 	while ((rc = stmt_row(&q)) == 1)
-		fn(arg, (int64_t)sqlite3_column_int64(q.st, 0),
-		    (int64_t)sqlite3_column_int64(q.st, 1));
+		fn(arg, (int64_t)col_int64(&q, 0),
+		    (int64_t)col_int64(&q, 1));
 	return stmt_end(&q, rc);
 }
 

@@ -7,6 +7,7 @@
 #include "store/store_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "util/log.h"
 
@@ -15,7 +16,10 @@ stmt_begin(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
 {
 	db_lock(s);
 	stmt_use(q, s, id, what);
-	q->mu = &s->lock;
+	if (s->pg != NULL)
+		q->held = 1;
+	else
+		q->mu = &s->lock;
 }
 
 void
@@ -27,6 +31,18 @@ stmt_use(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
 	q->mu = NULL;
 	q->what = what;
 	q->bad = 0;
+	q->once = NULL;
+	q->pg = s->pg != NULL;
+	q->held = 0;
+	if (q->pg) {
+		q->c = pg_current(s);
+		q->own = NULL;
+		memset(q->dup, 0, sizeof q->dup);
+		q->id = (int)id;
+		q->sql = NULL;
+		q->res = NULL;
+		q->np = 0;
+	}
 }
 
 void
@@ -41,11 +57,20 @@ stmt_on(struct stmt *q, struct store *s, sqlite3 *db, sqlite3_stmt *st, pthread_
 	q->mu = mu;
 	q->what = what;
 	q->bad = 0;
+	q->once = NULL;
+	q->pg = 0;
+	q->held = 0;
 }
 
 void
 stmt_fail(struct stmt *q)
 {
+	if (q->pg) {
+		/* pg.c reported a failed statement already; this is a caller's verdict */
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", q->what,
+		    q->bad ? "a parameter could not be bound" : "no row");
+		return;
+	}
 	if (q->db == q->s->db)
 		db_fail(q->s, q->what);
 	else
@@ -57,6 +82,8 @@ stmt_row(struct stmt *q)
 {
 	int rc;
 
+	if (q->pg)
+		return pg_row(q);
 	if (q->bad) {
 		stmt_fail(q);
 		return -1;
@@ -73,6 +100,8 @@ stmt_row(struct stmt *q)
 int
 stmt_exec(struct stmt *q)
 {
+	if (q->pg)
+		return pg_exec(q);
 	if (q->bad) {
 		stmt_fail(q);
 		return -1;
@@ -100,6 +129,14 @@ stmt_end(struct stmt *q, int ret)
 		stmt_fail(q);
 		ret = -1;
 	}
+	if (q->pg) {
+		pg_end(q);
+		if (q->held) {
+			q->held = 0;
+			db_unlock(q->s);
+		}
+		return ret;
+	}
 	sqlite3_reset(q->st);
 	sqlite3_clear_bindings(q->st);
 	if (q->mu != NULL && pthread_mutex_unlock(q->mu) != 0)
@@ -120,7 +157,7 @@ stmt_write(struct stmt *q)
 	int ret = stmt_exec(q);
 
 	if (ret == 0)
-		n = (long)sqlite3_changes(q->db);
+		n = stmt_changes(q);
 	(void)stmt_end(q, ret);
 	return n;
 }
@@ -138,7 +175,12 @@ stmt_count(struct stmt *q)
 {
 	long n = -1;
 
-	if (!q->bad && sqlite3_step(q->st) == SQLITE_ROW)
+	if (q->pg) {
+		if (pg_row(q) == 1)
+			n = (long)pg_col_int64(q, 0);
+		else if (q->res != NULL)
+			stmt_fail(q);
+	} else if (!q->bad && sqlite3_step(q->st) == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(q->st, 0);
 	else
 		stmt_fail(q);
@@ -158,6 +200,16 @@ stmt_do(struct store *s, enum stmt_id id, const char *what)
 void
 stmt_try(struct store *s, enum stmt_id id)
 {
+	if (s->pg != NULL) {
+		struct stmt q;
+		char save[sizeof db_errbuf];
+
+		(void)str_copy(save, sizeof save, db_errbuf);
+		stmt_use(&q, s, id, "");
+		(void)stmt_run(&q);
+		(void)str_copy(db_errbuf, sizeof db_errbuf, save);
+		return;
+	}
 	sqlite3_step(s->st[id]);
 	sqlite3_reset(s->st[id]);
 	sqlite3_clear_bindings(s->st[id]);
@@ -177,6 +229,8 @@ stmt_try(struct store *s, enum stmt_id id)
 int
 stmt_op_begin(struct store *s, const char *what)
 {
+	if (s->pg != NULL)
+		return pg_op_begin(s, what);
 	if (s->member_open) {
 		s->op_changes = sqlite3_total_changes64(s->db);
 		return 0;
@@ -187,6 +241,8 @@ stmt_op_begin(struct store *s, const char *what)
 int
 stmt_op_end(struct store *s, const char *what)
 {
+	if (s->pg != NULL)
+		return pg_op_end(s, what);
 	return s->member_open ? 0 : stmt_do(s, ST_RELEASE, what);
 }
 
@@ -198,6 +254,10 @@ stmt_op_end(struct store *s, const char *what)
 void
 stmt_op_undo(struct store *s)
 {
+	if (s->pg != NULL) {
+		pg_op_undo(s);
+		return;
+	}
 	if (s->member_open) {
 		if (sqlite3_total_changes64(s->db) != s->op_changes)
 			s->member_failed = 1;
@@ -207,4 +267,85 @@ stmt_op_undo(struct store *s)
 		return;
 	stmt_try(s, ST_ROLLBACK_TO);
 	stmt_try(s, ST_RELEASE);
+}
+
+void
+stmt_read(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
+{
+	stmt_use(q, s, id, what);
+	pg_reader(q);
+}
+
+int
+stmt_prepare(struct stmt *q, struct store *s, enum db_conn conn, const char *sql,
+    const char *what)
+{
+	pthread_mutex_t *mu = conn == DB_WRITER ? &s->lock : &s->llock;
+	sqlite3 *db = conn == DB_WRITER ? s->db : s->ldb;
+	sqlite3_stmt *st = NULL;
+
+	if (s->pg != NULL) {
+		/* the listing's reads: what is committed, on a connection of their own */
+		if (conn == DB_WRITER)
+			db_lock(s);
+		stmt_use(q, s, ST_BEGIN, what);
+		if (conn == DB_WRITER)
+			q->held = 1;
+		else
+			pg_reader(q);
+		q->sql = pg_sql(sql);
+		return 0;
+	}
+	if (db == NULL) {
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: no %s connection", what,
+		    conn == DB_WRITER ? "writing" : "listing");
+		return -1;
+	}
+	if (pthread_mutex_lock(mu) != 0)
+		fatal("store: cannot take a connection's lock");
+	if (sqlite3_prepare_v3(db, sql, -1, 0, &st, NULL) != SQLITE_OK) {
+		snprintf(db_errbuf, sizeof db_errbuf, "%s: %s", what, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		pthread_mutex_unlock(mu);
+		return -1;
+	}
+	stmt_on(q, s, db, st, NULL, what);
+	q->once = mu;
+	return 0;
+}
+
+int
+stmt_finish(struct stmt *q, int ret)
+{
+	if (q->pg) {
+		char *sql = (char *)q->sql;
+
+		ret = stmt_end(q, ret);
+		free(sql);
+		q->sql = NULL;
+		return ret;
+	}
+	ret = stmt_end(q, ret);
+	sqlite3_finalize(q->st);
+	q->st = NULL;
+	if (q->once != NULL && pthread_mutex_unlock(q->once) != 0)
+		fatal("store: a lock released by a thread not holding it");
+	q->once = NULL;
+	return ret;
+}
+
+int
+stmt_nparams(const struct stmt *q)
+{
+	if (q->pg)
+		return pg_nparams(q);
+	return sqlite3_bind_parameter_count(q->st);
+}
+
+long
+stmt_changes(const struct stmt *q)
+{
+	if (q->pg)
+		return pg_changes(q);
+	return (long)sqlite3_changes(q->db);
 }

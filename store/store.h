@@ -39,6 +39,7 @@ struct store_options {
 	                           `aduan serve` migrates (a maintenance command
 	                           of a new aduan, run while the old one still
 	                           serves, must not change the schema under it) */
+	int pool_size;          /* PostgreSQL: connections at most (0: 8) */
 };
 
 /*
@@ -50,6 +51,17 @@ struct store_options {
 struct store *store_open(const char *path, const struct store_options *opt,
     char *err, size_t errsz);
 void store_close(struct store *s);
+
+/*
+ * What a store.database value names: a PostgreSQL connection URI
+ * ("postgresql://..." or "postgres://...": store_open opens the PostgreSQL
+ * backend), or else a SQLite file.  store_db_display: the value with any
+ * password replaced by "***", to print or log.  store_db_check: 0, or -1
+ * with err when the value is a URI that libpq cannot parse (aduan check).
+ */
+int store_db_is_postgres(const char *db);
+void store_db_display(const char *db, char *out, size_t outsz);
+int store_db_check(const char *db, char *err, size_t errsz);
 
 /* The message of the last failed call on this thread. */
 const char *store_errmsg(void);
@@ -1062,15 +1074,10 @@ int store_backup(const char *db_path, const char *dest, struct store_backup_info
     char *err, size_t errsz);
 
 /* ---- migrate (migrate.c) ------------------------------------------------
- * `aduan migrate --to URL`: a SQLite database copied into an empty
+ * `aduan migrate --to URI`: a SQLite database copied into an empty
  * PostgreSQL one.  Its own connections, as backup: the source is never
  * created, migrated nor written.
  */
-
-/* 1 when s names a PostgreSQL database (postgresql:// or postgres://). */
-int store_url_is_pg(const char *s);
-/* url with its password (user:PASSWORD@, password=...) shown as ***. */
-void store_url_redact(const char *url, char *out, size_t outsz);
 
 struct store_migrate_info {
 	int schema_version;     /* both databases' */

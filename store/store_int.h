@@ -185,6 +185,7 @@ struct store_job;
 
 /* One per open database, shared by every thread; see commit.c for the locks' order. */
 struct store {
+	struct pgpool *pg;              /* PostgreSQL (pg.c); NULL: SQLite, all below */
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	int lock_ready;
@@ -312,14 +313,77 @@ int commit_batch_lost(struct store *s);
  * lets go of the lock stmt_begin/stmt_on took (none for stmt_use).
  * Nothing is allocated: struct stmt lives on the caller's stack.
  */
+#define STMT_MAXP 24            /* parameters of a statement, at most (PostgreSQL) */
+
+struct pgconn;
+struct pgpool;
+
 struct stmt {
 	struct store *s;
 	sqlite3 *db;                    /* the connection st belongs to */
 	sqlite3_stmt *st;
 	pthread_mutex_t *mu;            /* released by stmt_end; NULL: none */
+	pthread_mutex_t *once;          /* stmt_prepare's lock, released by stmt_finish */
 	const char *what;               /* what failed, for the message */
 	int bad;                        /* a bind failed */
+
+	/* PostgreSQL (pg.c): set by stmt_use/stmt_prepare when s->pg */
+	int pg;                         /* 1: this statement runs on PostgreSQL */
+	int held;                       /* stmt_end lets go of the thread's connection */
+	struct pgconn *c;               /* the thread's connection (NULL: none to be had) */
+	struct pgconn *own;             /* a reader's own connection (pg_reader) */
+	int id;                         /* the statement's id, unless sql */
+	const char *sql;                /* stmt_prepare's text, translated (heap) */
+	void *res;                      /* its PGresult, once run */
+	int row, nrows;
+	int np;                         /* parameters bound, 1..np */
+	const char *pv[STMT_MAXP];
+	char pbuf[STMT_MAXP][24];       /* numbers bound, as text */
+	char *dup[STMT_MAXP];           /* unterminated arrays bound, copied (pg_end frees) */
 };
+
+/* ---- pg.c: the PostgreSQL driver (see pg.c) ----------------------------- */
+
+int pg_is_conninfo(const char *path);
+/* conninfo with any password replaced by ***, for messages and `aduan check`. */
+void pg_safe_conninfo(const char *conninfo, char *out, size_t outsz);
+/* 0, or -1 with libpq's reason why it cannot parse conninfo. */
+int pg_conninfo_check(const char *conninfo, char *err, size_t errsz);
+struct pgpool *pg_pool_new(const char *conninfo, int max, int read_only);
+void pg_pool_free(struct pgpool *p);
+char *pg_sql(const char *sql);          /* ?N -> $N and the dialect's words; heap */
+char *pg_ddl(const char *sql);          /* a migration's DDL for PostgreSQL; heap */
+void pg_hold(struct store *s);          /* db_lock on PostgreSQL */
+void pg_reader(struct stmt *q);         /* q on a pooled connection of its own */
+void pg_release(struct store *s);       /* db_unlock on PostgreSQL */
+struct pgconn *pg_current(struct store *s);
+void pg_bind(struct stmt *q, int i, const char *v);
+void pg_bind_int(struct stmt *q, int i, int64_t v);
+void pg_bind_fixed(struct stmt *q, int i, const char *v, size_t vsz);
+void pg_bind_double(struct stmt *q, int i, double v);
+int pg_row(struct stmt *q);
+int pg_exec(struct stmt *q);
+long pg_changes(const struct stmt *q);
+void pg_end(struct stmt *q);
+int pg_nparams(const struct stmt *q);
+int pg_col_null(const struct stmt *q, int i);
+const char *pg_col_str(const struct stmt *q, int i);
+int64_t pg_col_int64(const struct stmt *q, int i);
+double pg_col_double(const struct stmt *q, int i);
+int pg_begin(struct store *s);
+int pg_commit(struct store *s);
+void pg_rollback(struct store *s);
+int pg_run(struct store *s, store_tx_fn fn, void *arg);
+unsigned long pg_commits(struct store *s);
+int pg_in_tx(struct store *s);
+int pg_op_begin(struct store *s, const char *what);
+int pg_op_end(struct store *s, const char *what);
+void pg_op_undo(struct store *s);
+int pg_script(struct store *s, const char *sql, const char *what, char *err, size_t errsz);
+long long pg_one_int(struct store *s, const char *sql, const char *what);
+int pg_prepare_all(struct store *s, char *err, size_t errsz);
+/* The SQL of statement id (db.c), as written: SQLite's dialect. */
+const char *db_sql_of(enum stmt_id id);
 
 /* s->st[id], the store's lock taken (recursive: also inside a transaction). */
 void stmt_begin(struct stmt *q, struct store *s, enum stmt_id id, const char *what);
@@ -361,6 +425,33 @@ int stmt_op_end(struct store *s, const char *what);
 void stmt_op_undo(struct store *s);
 
 /*
+ * A statement of its own (SQL built at run time: purge's kinds, the
+ * monitor's and inbox's reads), prepared for one use on a connection:
+ * DB_WRITER the writer's (its lock taken, recursive), DB_LISTING the agency
+ * listing's (never waits for the writer).  0 and q ready for binding, or
+ * -1 (reported; nothing held).  stmt_finish: stmt_end, the statement
+ * dropped, the lock let go; returns ret.
+ */
+enum db_conn { DB_WRITER, DB_LISTING };
+int stmt_prepare(struct stmt *q, struct store *s, enum db_conn conn, const char *sql,
+    const char *what);
+int stmt_finish(struct stmt *q, int ret);
+/* PostgreSQL: s's statement id on a pooled connection of its own (reads what is committed). */
+void stmt_read(struct stmt *q, struct store *s, enum stmt_id id, const char *what);
+/* How many parameters q's statement takes. */
+int stmt_nparams(const struct stmt *q);
+/* Rows changed by q's last stmt_exec (before stmt_end). */
+long stmt_changes(const struct stmt *q);
+
+/* 1 when a transaction is open on the writer's connection (its lock held). */
+int db_in_tx(struct store *s);
+/*
+ * The database's file and its write-ahead log, for the monitor's sizes
+ * (no I/O); NULL for a backend without files of its own.
+ */
+const char *db_file(struct store *s, const char **wal);
+
+/*
  * Binding the next parameters.  The caller's strings outlive the
  * statement's use (stmt_end clears bindings), so SQLITE_STATIC spares a
  * copy.  A NULL string binds NULL.
@@ -368,6 +459,10 @@ void stmt_op_undo(struct store *s);
 static inline void
 stmt_text(struct stmt *q, int i, const char *v)
 {
+	if (q->pg) {
+		pg_bind(q, i, v);
+		return;
+	}
 	if (!q->bad && (v == NULL ? sqlite3_bind_null(q->st, i) :
 	    sqlite3_bind_text(q->st, i, v, -1, SQLITE_STATIC)) != SQLITE_OK)
 		q->bad = 1;
@@ -377,6 +472,10 @@ stmt_text(struct stmt *q, int i, const char *v)
 static inline void
 stmt_fixed(struct stmt *q, int i, const char *v, size_t vsz)
 {
+	if (q->pg) {
+		pg_bind_fixed(q, i, v, vsz);
+		return;
+	}
 	if (!q->bad && sqlite3_bind_text(q->st, i, v, (int)strnlen(v, vsz),
 	    SQLITE_STATIC) != SQLITE_OK)
 		q->bad = 1;
@@ -385,6 +484,10 @@ stmt_fixed(struct stmt *q, int i, const char *v, size_t vsz)
 static inline void
 stmt_int(struct stmt *q, int i, int64_t v)
 {
+	if (q->pg) {
+		pg_bind_int(q, i, v);
+		return;
+	}
 	if (!q->bad && sqlite3_bind_int64(q->st, i, (sqlite3_int64)v) != SQLITE_OK)
 		q->bad = 1;
 }
@@ -392,6 +495,10 @@ stmt_int(struct stmt *q, int i, int64_t v)
 static inline void
 stmt_null(struct stmt *q, int i)
 {
+	if (q->pg) {
+		pg_bind(q, i, NULL);
+		return;
+	}
 	if (!q->bad && sqlite3_bind_null(q->st, i) != SQLITE_OK)
 		q->bad = 1;
 }
@@ -399,6 +506,10 @@ stmt_null(struct stmt *q, int i)
 static inline void
 stmt_double(struct stmt *q, int i, double v)
 {
+	if (q->pg) {
+		pg_bind_double(q, i, v);
+		return;
+	}
 	if (!q->bad && sqlite3_bind_double(q->st, i, v) != SQLITE_OK)
 		q->bad = 1;
 }
@@ -420,28 +531,69 @@ stmt_limit(struct stmt *q, int i, size_t v)
 	stmt_int(q, i, v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
+/*
+ * Reading the row stmt_row() stepped to: column i (from 0) of q.  The
+ * query files read columns only through these, never from the backend.
+ */
+static inline int64_t
+col_int64(const struct stmt *q, int i)
+{
+	if (q->pg)
+		return pg_col_int64(q, i);
+	return (int64_t)sqlite3_column_int64(q->st, i);
+}
+
+static inline int
+col_int(const struct stmt *q, int i)
+{
+	if (q->pg)
+		return (int)pg_col_int64(q, i);
+	return sqlite3_column_int(q->st, i);
+}
+
+static inline double
+col_double(const struct stmt *q, int i)
+{
+	if (q->pg)
+		return pg_col_double(q, i);
+	return sqlite3_column_double(q->st, i);
+}
+
+/* 1 when column i is NULL. */
+static inline int
+col_null(const struct stmt *q, int i)
+{
+	if (q->pg)
+		return pg_col_null(q, i);
+	return sqlite3_column_type(q->st, i) == SQLITE_NULL;
+}
+
 /* A TEXT column as a C string; "" for NULL so fixed arrays stay defined. */
 static inline const char *
-col_str(sqlite3_stmt *st, int i)
+col_str(const struct stmt *q, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v;
+
+	if (q->pg)
+		return pg_col_str(q, i);
+	v = (const char *)sqlite3_column_text(q->st, i);
 
 	return v != NULL ? v : "";
 }
 
 /* A TEXT column on the heap; NULL for NULL. */
 static inline char *
-col_dup(sqlite3_stmt *st, int i)
+col_dup(const struct stmt *q, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (col_null(q, i))
 		return NULL;
-	return xstrdup(col_str(st, i));
+	return xstrdup(col_str(q, i));
 }
 
 /* ---- complaints.c, listing.c ---------------------------------------------- */
 
 /* Fills c (zeroed first) from a row of COMPLAINT_COLS; strings on the heap. */
-void complaints_row(sqlite3_stmt *st, struct store_complaint *c);
+void complaints_row(const struct stmt *q, struct store_complaint *c);
 /*
  * Steps q's statement of COMPLAINT_COLS into out[0..*n), at most max.  On
  * an error nothing is left allocated and *n is 0.  Does not end q.
@@ -452,14 +604,6 @@ int complaints_rows(struct stmt *q, struct store_complaint *out, size_t max, siz
 int listing_open(struct store *s, const char *path, char *err, size_t errsz);
 void listing_close(struct store *s);
 
-/*
- * sql prepared on the agency listing's connection (ldb) for one use, its
- * lock taken: q is ready for binding (inbox.c, monitor.c: reads that must
- * never take the writer's lock).  0, or -1 (reported; nothing held).
- * listing_end: stmt_end, the statement finalized, the lock let go; ret.
- */
-int listing_prepare(struct stmt *q, struct store *s, const char *sql, const char *what);
-int listing_end(struct stmt *q, int ret);
 
 /* ---- inbox.c (the web inbox's reads) ------------------------------------- */
 

@@ -42,26 +42,26 @@ const char *const ussd_sql[ST_NSTMTS] = {
 
 /* Fills u from a row of USSD_COLS; strings are cut to the arrays. */
 static void
-ussd_row(sqlite3_stmt *st, struct store_ussd *u)
+ussd_row(const struct stmt *q, struct store_ussd *u)
 {
-	(void)str_copy(u->gateway, sizeof u->gateway, col_str(st, 0));
-	(void)str_copy(u->id, sizeof u->id, col_str(st, 1));
-	(void)str_copy(u->phone, sizeof u->phone, col_str(st, 2));
-	(void)str_copy(u->state, sizeof u->state, col_str(st, 3));
-	(void)str_copy(u->lang, sizeof u->lang, col_str(st, 4));
-	u->page = sqlite3_column_int(st, 5);
-	u->rule = (long)sqlite3_column_int64(st, 6);
-	(void)str_copy(u->location, sizeof u->location, col_str(st, 7));
-	(void)str_copy(u->description, sizeof u->description, col_str(st, 8));
-	(void)str_copy(u->resume_to, sizeof u->resume_to, col_str(st, 9));
-	u->resumable = sqlite3_column_int(st, 10) != 0;
-	u->done = sqlite3_column_int(st, 11) != 0;
+	(void)str_copy(u->gateway, sizeof u->gateway, col_str(q, 0));
+	(void)str_copy(u->id, sizeof u->id, col_str(q, 1));
+	(void)str_copy(u->phone, sizeof u->phone, col_str(q, 2));
+	(void)str_copy(u->state, sizeof u->state, col_str(q, 3));
+	(void)str_copy(u->lang, sizeof u->lang, col_str(q, 4));
+	u->page = col_int(q, 5);
+	u->rule = (long)col_int64(q, 6);
+	(void)str_copy(u->location, sizeof u->location, col_str(q, 7));
+	(void)str_copy(u->description, sizeof u->description, col_str(q, 8));
+	(void)str_copy(u->resume_to, sizeof u->resume_to, col_str(q, 9));
+	u->resumable = col_int(q, 10) != 0;
+	u->done = col_int(q, 11) != 0;
 	/* NULL reads as 0, "none". */
-	u->complaint_id = (int64_t)sqlite3_column_int64(st, 12);
-	(void)str_copy(u->last_text, sizeof u->last_text, col_str(st, 13));
-	(void)str_copy(u->last_response, sizeof u->last_response, col_str(st, 14));
-	u->created_at = (int64_t)sqlite3_column_int64(st, 15);
-	u->updated_at = (int64_t)sqlite3_column_int64(st, 16);
+	u->complaint_id = (int64_t)col_int64(q, 12);
+	(void)str_copy(u->last_text, sizeof u->last_text, col_str(q, 13));
+	(void)str_copy(u->last_response, sizeof u->last_response, col_str(q, 14));
+	u->created_at = (int64_t)col_int64(q, 15);
+	u->updated_at = (int64_t)col_int64(q, 16);
 }
 
 /* Steps a bound session query: 1 row read into u, 0 none, -1 error; ends q. */
@@ -71,7 +71,7 @@ ussd_fetch(struct stmt *q, struct store_ussd *u)
 	int ret;
 
 	if ((ret = stmt_row(q)) == 1)
-		ussd_row(q->st, u);
+		ussd_row(q, u);
 	return stmt_end(q, ret);
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# it_migrate: `aduan migrate --to URL` moves a SQLite database that has
+# it_migrate: `aduan migrate --to URI` moves a SQLite database that has
 # served into an empty PostgreSQL one, and the service goes on there
 # (issue 17, "Moving and running").
 #
@@ -15,7 +15,7 @@
 #       gets a ticket and a row id past the migrated ones (the sequence was
 #       moved on), and the account logs in;
 #   refusals, exit 1 and nothing changed: a second migrate into the same
-#       (now non-empty) database; a target that is not a postgresql:// URL.
+#       (now non-empty) database; a target that is not a postgresql:// URI.
 #
 # PostgreSQL: the server test/run.sh started (ADUAN_TEST_PG), else one of
 # its own (test/pg.sh).

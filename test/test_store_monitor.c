@@ -280,6 +280,11 @@ test_reads_do_not_wait_for_the_writer(void **state)
 int
 main(void)
 {
+	/*
+	 * SQLite only, whatever ADUAN_TEST_PG says: raw sqlite3 rows and the
+	 * file sizes.  test_store's test_monitor_reads covers PostgreSQL.
+	 */
+	unsetenv("ADUAN_TEST_PG");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_empty_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_inbound, setup, teardown),
