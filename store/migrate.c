@@ -315,22 +315,37 @@ static int
 set_sequences(PGconn *pg, const struct table *t, char *err, size_t errsz)
 {
 	struct sbuf sql;
-	int i, ret = 0;
+	const char *params[2];
+	PGresult *r;
+	int i, ret = 0, has;
 
 	for (i = 0; i < t->ncols && ret == 0; i++) {
 		if (t->pk[i] != 1 || t->npk != 1)
 			continue;
+		params[0] = t->name;
+		params[1] = t->cols[i];
+		r = PQexecParams(pg, "SELECT pg_get_serial_sequence(quote_ident($1), $2)"
+		    " IS NOT NULL", 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+			ret = errf(err, errsz, "%s: %s", t->name, PQresultErrorMessage(r));
+			PQclear(r);
+			break;
+		}
+		has = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		PQclear(r);
+		if (!has)
+			continue;       /* a key of text, or an id given by its parent */
 		sbuf_init(&sql, SQL_MAX);
-		sbuf_str(&sql, "SELECT setval(s, coalesce((SELECT max(");
+		sbuf_str(&sql, "SELECT setval(pg_get_serial_sequence(quote_ident($1), $2),"
+		    " coalesce((SELECT max(");
 		ident(&sql, t->cols[i]);
 		sbuf_str(&sql, ") FROM ");
 		ident(&sql, t->name);
-		sbuf_str(&sql, "), 0) + 1, false) FROM pg_get_serial_sequence('");
-		ident(&sql, t->name);
-		sbuf_str(&sql, "', '");
-		sbuf_str(&sql, t->cols[i]);
-		sbuf_str(&sql, "') AS s WHERE s IS NOT NULL");
-		ret = pg_exec(pg, sql.s, t->name, err, errsz);
+		sbuf_str(&sql, "), 0) + 1, false)");
+		r = PQexecParams(pg, sql.s, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			ret = errf(err, errsz, "%s: %s", t->name, PQresultErrorMessage(r));
+		PQclear(r);
 		free(sql.s);
 	}
 	return ret;
