@@ -186,6 +186,7 @@ int cmd_outbox(const struct opts *o, int argc, char **argv);
 int cmd_phone(const struct opts *o, int argc, char **argv);
 int cmd_user(const struct opts *o, int argc, char **argv);
 int cmd_backup(const struct opts *o, int argc, char **argv);
+int cmd_migrate(const struct opts *o, int argc, char **argv);
 int cmd_purge(const struct opts *o, int argc, char **argv);
 int cmd_hub_check(const struct opts *o, int argc, char **argv);
 

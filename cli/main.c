@@ -95,6 +95,13 @@ static const struct cli_cmd commands[] = {
 "        (SQLite's online backup API: cp would miss what is in the -wal\n"
 "        file), checked with an integrity check; DEST must not exist; see\n"
 "        README \"Backup and restore\"\n" } } },
+	{ "migrate", NULL, CLI_PERMUTE, 0, 0, cmd_migrate, {
+	    { "--to URI [-c FILE] [-d DATABASE]",
+"        copy the SQLite database into an empty PostgreSQL one (URI:\n"
+"        postgresql://USER@HOST/DB): every table, in one transaction that\n"
+"        compares the counts and a sample of rows before it commits; refuses\n"
+"        a target with rows; run it with the service stopped; see README\n"
+"        \"PostgreSQL\"\n" } } },
 	{ "purge", NULL, CLI_PERMUTE, 0, 0, cmd_purge, {
 	    { "[--dry-run] [-c FILE] [-d DATABASE]",
 "        delete what the retention settings let go: inbound messages outside\n"

@@ -32,14 +32,15 @@ allowed() {
 	esac
 }
 
-# outside header (a prefix of the name in <...>): the one file that may include it
+# outside header (a prefix of the name in <...>): the files that may include it
 only_includer() {
 	case "$1" in
 	microhttpd.h) echo "net/http.c" ;;
 	curl/*)       echo "net/fetch.c" ;;
 	openssl/*)    echo "util/crypto.c" ;;
 	hunspell/*)   echo "routing/stem.c" ;;
-	libpq-fe.h)   echo "store/pg.c" ;;
+	# the backend, and aduan migrate's connection of its own (as backup.c's to SQLite)
+	libpq-fe.h)   echo "store/pg.c store/migrate.c" ;;
 	*)            echo "" ;;
 	esac
 }
@@ -71,7 +72,7 @@ for f in $files; do
 			for pat in microhttpd.h curl/ openssl/ hunspell/ libpq-fe.h; do
 				case "$name" in "$pat"*) ;; *) continue ;; esac
 				one=$(only_includer "$name")
-				[ "$f" = "$one" ] || echo "$f:$n: includes <$name>: only $one may"
+				case " $one " in *" $f "*) ;; *) echo "$f:$n: includes <$name>: only $one may" ;; esac
 			done
 			;;
 		esac

@@ -1075,6 +1075,32 @@ struct store_backup_info {
 int store_backup(const char *db_path, const char *dest, struct store_backup_info *out,
     char *err, size_t errsz);
 
+/* ---- migrate (migrate.c) ------------------------------------------------
+ * `aduan migrate --to URI`: a SQLite database copied into an empty
+ * PostgreSQL one.  Its own connections, as backup: the source is never
+ * created, migrated nor written.
+ */
+
+struct store_migrate_info {
+	int schema_version;     /* both databases' */
+	int tables;             /* tables copied */
+	long long rows;         /* rows copied, all tables */
+	long long complaints;   /* of them in complaints */
+	long long sampled;      /* rows read back from the target and compared */
+	double seconds;
+};
+
+/*
+ * Copies every table of the SQLite database at src_path (at this binary's
+ * schema version) into the PostgreSQL database at url, whose schema it
+ * creates if missing and whose tables must all be empty: in one
+ * transaction that also compares each table's count and a sample of rows
+ * read back by key, committed only if all match.  0 with *out filled, or
+ * -1 with the reason in err and the target as empty as it was.
+ */
+int store_migrate_to(const char *src_path, const char *url, struct store_migrate_info *out,
+    char *err, size_t errsz);
+
 /* ---- hub: tickets forwarded to an Open311 hub (migration 12) ------------
  *
  * A ticket forwarded to the hub (outbox kind "hub") gets one row: the

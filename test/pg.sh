@@ -20,6 +20,10 @@
 #                         (postgresql:///NAME?host=SOCKDIR&port=PORT&user=postgres),
 #                         what `aduan serve -d` and store.database take
 #   pg_psql DB ARGS...    psql on database DB (no .psqlrc, stop on error)
+#   pg_down               the server of pg_start stopped (pg_ctl stop -m fast:
+#                         its connections cut), its data kept, for pg_up
+#   pg_up                 that server started again on the same socket and
+#                         data; waits until it accepts connections
 #   pg_stop               pg_ctl stop -m fast, then SIGKILL by PID if it is
 #                         still there; the temp dir removed.  Only a server
 #                         this shell started with pg_start; safe to call twice
@@ -173,4 +177,27 @@ pg_stop() {
 	PG_DIR=
 	PG_PID=
 	return 0
+}
+
+pg_down() {
+	[ "$PG_OWN" = 1 ] || { PG_ERR="pg_down: not a server this shell started"; return 1; }
+	if ! pg_as "$PG_BIN/pg_ctl" stop -m fast -w -t 20 -D "$PG_DIR/data" >"$PG_DIR/pg_ctl.log" 2>&1; then
+		PG_ERR="pg_ctl stop failed: $(tail -n 5 "$PG_DIR/pg_ctl.log")"
+		return 1
+	fi
+	return 0
+}
+
+pg_up() {
+	[ "$PG_OWN" = 1 ] || { PG_ERR="pg_up: not a server this shell started"; return 1; }
+	if ! pg_as "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DIR/data" -l "$PG_LOG" \
+		>"$PG_DIR/pg_ctl.log" 2>&1; then
+		PG_ERR="pg_ctl start failed: $(tail -n 5 "$PG_DIR/pg_ctl.log") $(tail -n 10 "$PG_LOG" 2>/dev/null)"
+		return 1
+	fi
+	read -r PG_PID <"$PG_DIR/data/postmaster.pid" 2>/dev/null
+	"$PG_BIN/pg_isready" -q -h "$PG_SOCK" -p "$PG_PORT" -t 30 || {
+		PG_ERR="pg_isready: the restarted server does not answer: $(tail -n 10 "$PG_LOG")"
+		return 1
+	}
 }
