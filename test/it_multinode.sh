@@ -18,10 +18,11 @@
 # callback, so that callbacks are in flight when it dies.
 #
 # MN_DB chooses the database the three nodes share:
-#   postgresql  a database of its own on test/pg.sh's server: the run's
+#   postgresql  (the default) a database of its own on test/pg.sh's server: the run's
 #               (test/run.sh passes ADUAN_TEST_PG), or one started here when
 #               the script runs alone
-#   sqlite      one SQLite file, the same -d for the three nodes (SQLite's
+#   sqlite      one SQLite file, the same -d for the three nodes (how the test
+#               was first proven; not a deployment README describes: SQLite's
 #               file locks make that correct, if slow)
 # MN_N: the size of the burst (default 240 messages from as many phones;
 # fakesmsc hands Kannel about 25 a second).
@@ -48,7 +49,7 @@ cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
 . test/pg.sh
 
-MN_DB=${MN_DB:-sqlite}  # postgresql once the PostgreSQL backend is merged
+MN_DB=${MN_DB:-postgresql}
 MN_N=${MN_N:-240}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 TOOL_AGENCY=$ADUAN_TOOLS/tool_agency
