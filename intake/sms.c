@@ -467,6 +467,12 @@ sms_tx(struct store *s, void *arg)
 	struct store_message m = { 0 };
 	int r;
 
+	/*
+	 * Alone for this phone, whichever node runs it: the parts of a long
+	 * SMS, a gateway's retry and the guard's counters are read after it.
+	 */
+	if (store_lock_phone(s, t->phone) != 0)
+		return -1;
 	if (t->in->concat_total > 1) {
 		/*
 		 * A part of a long message: kept, joined and handled in this

@@ -340,6 +340,9 @@ ussd_tx(struct store *s, void *arg)
 	int64_t now = t->now;
 	int r;
 
+	/* Alone for this phone, whichever node runs it (store_lock_phone). */
+	if (store_lock_phone(s, t->phone) != 0)
+		return -1;
 	r = store_ussd_get(s, gw->name, in->session, row);
 	if (r < 0)
 		return -1;

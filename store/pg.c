@@ -801,6 +801,34 @@ pg_rollback(struct store *s)
 	pg_release(s);
 }
 
+/*
+ * A transaction-level advisory lock on key's 64-bit hash, in the thread's
+ * open transaction: held until its commit or rollback (store_lock_phone).
+ */
+int
+pg_lock_key(struct store *s, const char *key)
+{
+	struct pgconn *c = pg_current(s);
+	const char *params[1] = { key };
+	PGresult *r;
+	int ret = 0;
+
+	if (c == NULL || !c->in_tx) {
+		snprintf(db_errbuf, sizeof db_errbuf, "lock %s: no transaction open", key);
+		return -1;
+	}
+	r = PQexecParams(c->conn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1,
+	    NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		struct stmt q = { .s = s, .c = c, .what = "lock phone" };
+
+		fail(&q, r);
+		ret = -1;
+	}
+	PQclear(r);
+	return ret;
+}
+
 /* Worth another try: a serialization failure, a deadlock, a ticket number taken. */
 static int
 retryable(void)

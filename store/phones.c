@@ -4,6 +4,8 @@
  */
 #include "store/store_int.h"
 
+#include <stdio.h>
+
 const char *const phones_sql[ST_NSTMTS] = {
 	[ST_PHONE_GET] = "SELECT notify, lang FROM phones WHERE phone = ?1",
 	/* NULL for ?2 or ?3 means "leave as it is" (default on a new row). */
@@ -14,6 +16,17 @@ const char *const phones_sql[ST_NSTMTS] = {
 	    " notify = coalesce(?2, phones.notify), lang = coalesce(?3, phones.lang),"
 	    " updated_at = ?4",
 };
+
+int
+store_lock_phone(struct store *s, const char *phone)
+{
+	char key[96];
+
+	if (s->pg == NULL)
+		return 0;
+	snprintf(key, sizeof key, "phone:%s", phone);
+	return pg_lock_key(s, key);
+}
 
 int
 store_phone_get(struct store *s, const char *phone, struct store_phone *p)

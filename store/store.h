@@ -275,6 +275,19 @@ int store_phone_get(struct store *s, const char *phone, struct store_phone *p);
 /* Upsert; notify < 0 or lang NULL leaves that field as it is.  0, -1. */
 int store_phone_set(struct store *s, const char *phone, int notify, const char *lang, int64_t at);
 
+/*
+ * Inside a transaction (store_run's fn, store_begin .. store_commit): the
+ * rest of it runs alone for this phone, whichever node runs it, until its
+ * commit or rollback.  Everything intake keeps per phone (the gateway's
+ * retry of a message, the parts of a long SMS, the flood guard's counters,
+ * a USSD session) is read and written after it, so two requests of one
+ * phone on two nodes are decided one after the other, as on one node, and
+ * the second reads what the first committed.  SQLite: nothing to do (its
+ * one writer runs transactions one at a time).  PostgreSQL: a
+ * transaction-level advisory lock on the phone's hash.  0, or -1.
+ */
+int store_lock_phone(struct store *s, const char *phone);
+
 /* ---- USSD sessions --------------------------------------------------- */
 
 #define STORE_USSD_TEXT_MAX 2048        /* cumulative session text kept */

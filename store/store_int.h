@@ -382,6 +382,7 @@ int pg_in_tx(struct store *s);
 int pg_op_begin(struct store *s, const char *what);
 int pg_op_end(struct store *s, const char *what);
 void pg_op_undo(struct store *s);
+int pg_lock_key(struct store *s, const char *key);  /* store_lock_phone */
 int pg_script(struct store *s, const char *sql, const char *what, char *err, size_t errsz);
 long long pg_one_int(struct store *s, const char *sql, const char *what);
 int pg_prepare_all(struct store *s, char *err, size_t errsz);

@@ -2730,6 +2730,93 @@ test_overdue_reminded_once_by_two_nodes(void **state)
 }
 
 /*
+ * The two parts of one long SMS arrive at two nodes at the same moment
+ * (intake/sms.c: begin, store_lock_phone, keep the part, join if all are
+ * here, commit).  The worst order without the lock: each keeps its part,
+ * each joins before the other's commit (READ COMMITTED: each sees its own
+ * part only), and neither handles the message: the citizen's words wait for
+ * the parts' timeout.  Each node below waits (up to 500 ms) for the other to
+ * reach that point, so that order happens unless the lock prevents it:
+ * with it, the second node's lock waits for the first's commit, and its
+ * join sees both parts.  Exactly one node joins, whole.
+ */
+struct part_node {
+	struct store *s;
+	int part;
+	atomic_int *mine, *theirs;      /* set when this node kept its part / joined */
+	int joined;                     /* store_parts_join's answer */
+	char *text;
+};
+
+static void
+wait_flag(atomic_int *flag, int ms)
+{
+	struct timespec ts = { 0, 1000000L };
+
+	while (!atomic_load(flag) && ms-- > 0)
+		nanosleep(&ts, NULL);
+}
+
+static void *
+part_node_run(void *arg)
+{
+	struct part_node *n = arg;
+	char text[32];
+
+	n->joined = -1;
+	snprintf(text, sizeof text, "bagian %d. ", n->part);
+	if (store_begin(n->s) != 0)
+		return NULL;
+	if (store_lock_phone(n->s, "6281234000777") == 0 &&
+	    store_part_add(n->s, "vonage", "6281234000777", "ab", 2, n->part, NULL, text,
+	    1000 + n->part) == 1) {
+		atomic_store(n->mine, 1);
+		wait_flag(n->theirs, 500);      /* the other node kept its part, too */
+		n->joined = store_parts_join(n->s, "vonage", "6281234000777", "ab", &n->text);
+		atomic_store(n->mine, 2);
+		wait_flag(n->theirs, 500);
+	}
+	(void)store_commit(n->s);
+	return NULL;
+}
+
+static void
+test_parts_two_nodes_join_once(void **state)
+{
+	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
+	struct fixture *f = *state;
+	struct part_node a = { 0 }, b = { 0 };
+	struct store *other;
+	atomic_int fa = 0, fb = 0;
+	pthread_t ta, tb;
+	char err[256];
+
+	other = store_open(fixture_db(f), &node, err, sizeof err);
+	if (other == NULL)
+		fail_msg("second node: %s", err);
+	a.s = f->s;
+	a.part = 1;
+	a.mine = &fa;
+	a.theirs = &fb;
+	b.s = other;
+	b.part = 2;
+	b.mine = &fb;
+	b.theirs = &fa;
+	assert_int_equal(pthread_create(&ta, NULL, part_node_run, &a), 0);
+	wait_flag(&fa, 2000);
+	assert_int_equal(pthread_create(&tb, NULL, part_node_run, &b), 0);
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_int_equal(pthread_join(tb, NULL), 0);
+	if (a.joined + b.joined != 1 || a.joined < 0 || b.joined < 0)
+		fail_msg("the nodes' joins answered %d and %d: expected exactly one 1 (the message "
+		    "handled once, whole)", a.joined, b.joined);
+	assert_string_equal(a.joined == 1 ? a.text : b.text, "bagian 1. bagian 2. ");
+	free(a.text);
+	free(b.text);
+	store_close(other);
+}
+
+/*
  * What /metrics reads (store_monitor_read) on this backend: the newest
  * inbound message, the outbox by state.  test_store_monitor has the rest,
  * on SQLite (file sizes, raw rows).
@@ -4190,6 +4277,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_start_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_two_nodes_join_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reminded_once_by_two_nodes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),
