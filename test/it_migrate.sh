@@ -9,7 +9,8 @@
 #       the citizen) and a web inbox account;
 #   aduan migrate --to a new PostgreSQL database: exit 0, says how many
 #       rows and that the sample matched; every table holds the same number
-#       of rows on both sides; a complaint's fields are the same;
+#       of rows on both sides; a complaint's fields are the same; aduan
+#       stats and route --replay print the same on both;
 #   the service started on PostgreSQL: a citizen's STATUS of a migrated
 #       ticket gets its status, the agency's listing has it, a new complaint
 #       gets a ticket and a row id past the migrated ones (the sequence was
@@ -80,6 +81,22 @@ expect_eq "complaint $TICKET: the same fields on both" \
 	"$(sql "SELECT $ROW FROM complaints WHERE ticket = '$TICKET'")" \
 	"$(psq "SELECT $(echo "$ROW" | sed 's/, / || '"'|'"' || /g') FROM complaints WHERE ticket = '$TICKET'")"
 ok "every table has the same rows on both sides; complaint $TICKET the same"
+
+# The reports read PostgreSQL as they read SQLite: the same figures.
+for rep in "stats --since 30d" "route --replay --since 30d"; do
+	# shellcheck disable=SC2086
+	cli $rep -c "$ADUAN_CONF" -d "$ADUAN_DB"
+	expect_eq "aduan $rep on SQLite: exit status (stderr: $CLI_ERR)" 0 "$CLI_RC"
+	ON_SQLITE=$(echo "$CLI_OUT" | grep -v '^database:')
+	# shellcheck disable=SC2086
+	cli $rep -c "$ADUAN_CONF" -d "$URL"
+	expect_eq "aduan $rep on PostgreSQL: exit status (stderr: $CLI_ERR)" 0 "$CLI_RC"
+	expect_match "aduan $rep on PostgreSQL: names the database, password hidden" \
+		"database: +postgresql://" "$CLI_OUT"
+	expect_eq "aduan $rep: the same report from both databases" "$ON_SQLITE" \
+		"$(echo "$CLI_OUT" | grep -v '^database:')"
+done
+ok "aduan stats and route --replay on PostgreSQL: the same as on SQLite"
 
 # ---- the service on PostgreSQL -----------------------------------------------
 free_port PGPORT

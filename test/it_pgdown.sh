@@ -5,6 +5,7 @@
 # so").
 #
 #   a service on a PostgreSQL server of the test's own takes an SMS;
+#       /metrics has the store's gauges (last inbound, outbox, overdue);
 #   the server is stopped (pg_ctl stop -m fast: every connection cut): an
 #       SMS gets 503 within seconds (not a hang, not a 200 with nothing
 #       stored), /healthz answers 503 naming the store, and the service
@@ -25,10 +26,11 @@ IT_ATEXIT+=(pg_stop)
 pg_createdb aduan_down || fail "$PG_ERR"
 
 free_port PORT
+free_port APORT
 ADUAN_SECRET=$(conf_kannel_secret "$ADUAN_CONF")
 ADUAN_LOG=$IT_TMP/aduan.log
 ADUAN_URL=http://127.0.0.1:$PORT
-"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$PORT" -d "$PG_URI" </dev/null >>"$ADUAN_LOG" 2>&1 &
+"$ADUAN_BIN" serve --demo -c "$ADUAN_CONF" -p "$PORT" --admin-port "$APORT" -d "$PG_URI" </dev/null >>"$ADUAN_LOG" 2>&1 &
 ADUAN_PID=$!
 track "$ADUAN_PID" aduan
 add_log "$ADUAN_LOG"
@@ -45,7 +47,14 @@ T1=$(ticket_in "$RESP_BODY")
 [ -n "$T1" ] || fail "no ticket before the outage: $RESP_BODY"
 http_must "/healthz before the outage" "$ADUAN_URL/healthz"
 expect_eq "/healthz before the outage" 200 "$RESP_STATUS"
-ok "on PostgreSQL: ticket $T1, /healthz 200"
+# /metrics reads the store as on SQLite (the last inbound message, the outbox, overdue).
+http_must "/metrics on PostgreSQL" "http://127.0.0.1:$APORT/metrics"
+expect_eq "/metrics on PostgreSQL: status" 200 "$RESP_STATUS"
+for m in 'aduan_last_inbound_message_time_seconds [1-9]' 'aduan_outbox_rows\{' \
+	'aduan_tickets_overdue\{agency="dpupr"\} 0' 'aduan_complaints_created_total'; do
+	expect_match "/metrics on PostgreSQL: $m" "$m" "$RESP_BODY"
+done
+ok "on PostgreSQL: ticket $T1, /healthz 200, /metrics with the store's gauges"
 
 # ---- the database goes away -------------------------------------------------
 DOWN_LINE=$(($(wc -l <"$ADUAN_LOG") + 1))
