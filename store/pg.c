@@ -60,6 +60,7 @@ struct pgconn {
 
 struct pgpool {
 	char *conninfo;
+	char *options;                  /* ours, then the operator's (conn_new) */
 	char *sql[ST_NSTMTS];           /* each id's text, translated */
 	char *lsql[ST_NSTMTS];          /* its locking variant, for the ids in locking[] */
 	pthread_mutex_t mu;
@@ -284,22 +285,49 @@ quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/*
+ * The server options of every connection: ours (a statement timeout; the
+ * reports' connections read-only, intake's commits synchronous), then
+ * those of the operator's URI, if it has any.  Heap.
+ */
+static char *
+pool_options(const char *conninfo, int read_only)
+{
+	const char *ours = read_only ?
+	    "-c statement_timeout=" PG_STATEMENT_TIMEOUT " -c default_transaction_read_only=on" :
+	    "-c statement_timeout=" PG_STATEMENT_TIMEOUT " -c synchronous_commit=on";
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *o;
+	const char *theirs = NULL;
+	char *all;
+	size_t n;
+
+	for (o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val != NULL && o->val[0] != '\0')
+			theirs = o->val;
+	n = strlen(ours) + (theirs != NULL ? strlen(theirs) + 1 : 0) + 1;
+	all = xmalloc(n);
+	snprintf(all, n, "%s%s%s", ours, theirs != NULL ? " " : "", theirs != NULL ? theirs : "");
+	PQconninfoFree(opts);
+	return all;
+}
+
 /* A new connection, or NULL with the reason in db_errbuf. */
 static struct pgconn *
 conn_new(struct pgpool *p)
 {
 	/*
-	 * Defaults first, the operator's URI last: what it says itself
-	 * (connect_timeout=2, options=...) wins.  tcp_user_timeout: a server
-	 * gone from the network fails a statement in seconds, not minutes.
+	 * Defaults first, the operator's URI next: what it says itself
+	 * (connect_timeout=2, ...) wins.  Then the server options: ours
+	 * followed by the URI's own (p->options), so an operator's
+	 * options=-csearch_path=aduan neither loses our statement_timeout nor
+	 * the reports' read-only mode, and a -c of the same name in the URI
+	 * still wins.  tcp_user_timeout: a server gone from the network fails
+	 * a statement in seconds, not minutes.
 	 */
-	const char *const keys[] = { "connect_timeout", "tcp_user_timeout", "options",
-	    "application_name", "dbname", NULL };
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout",
+	    "application_name", "dbname", "options", NULL };
 	const char *const vals[] = { PG_CONNECT_TIMEOUT, PG_TCP_TIMEOUT,
-	    p->read_only ? "-c statement_timeout=" PG_STATEMENT_TIMEOUT
-	    " -c default_transaction_read_only=on" :
-	    "-c statement_timeout=" PG_STATEMENT_TIMEOUT " -c synchronous_commit=on",
-	    "aduan", p->conninfo, NULL };
+	    "aduan", p->conninfo, p->options, NULL };
 	struct pgconn *c = xcalloc(1, sizeof *c);
 	char *m, *e;
 
@@ -1013,6 +1041,7 @@ pg_pool_new(const char *conninfo, int max, int read_only)
 	int i;
 
 	p->conninfo = xstrdup(conninfo);
+	p->options = pool_options(conninfo, read_only);
 	p->max = max > 0 ? max : 8;
 	p->read_only = read_only;
 	pthread_mutex_init(&p->mu, NULL);
@@ -1057,6 +1086,7 @@ pg_pool_free(struct pgpool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->conninfo);
+	free(p->options);
 	free(p);
 }
 

@@ -2628,6 +2628,32 @@ test_outbox_claim_two_nodes(void **state)
 }
 
 /*
+ * An operator's URI with server options of its own (options=-c...) keeps
+ * ours too: a report's read-only connection still refuses a write (the
+ * URI's options replaced ours before, and the write went through).
+ */
+static void
+test_pg_uri_options_keep_ours(void **state)
+{
+	static const struct store_options ro = { .sync_full = 1, .busy_timeout_ms = 5000,
+	    .read_only = 1 };
+	struct fixture *f = *state;
+	struct store *r;
+	char uri[1200], err[256];
+
+	SKIP_ON_PG_ONLY();
+	snprintf(uri, sizeof uri, "%s&options=-cwork_mem%%3D8MB", fixture_db(f));
+	r = store_open(uri, &ro, err, sizeof err);
+	if (r == NULL)
+		fail_msg("read-only open of %s: %s", uri, err);
+	if (store_phone_set(r, "6281200000001", 0, NULL, 1000) != -1)
+		fail_msg("a write through a read-only store whose URI has options= went through");
+	if (strstr(store_errmsg(), "read-only") == NULL)
+		fail_msg("the refused write says \"%s\", expected a read-only transaction", store_errmsg());
+	store_close(r);
+}
+
+/*
  * A connection PostgreSQL dropped (a restart, a failover) is not given out
  * again: the next use opens a new one, and the store works on.
  */
@@ -4275,6 +4301,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_claim_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_claim_two_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_uri_options_keep_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_start_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_two_nodes_join_once, setup, teardown),
