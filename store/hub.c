@@ -16,6 +16,9 @@ const char *const hub_sql[ST_NSTMTS] = {
 	    " WHERE h.next_poll_at <= ?1"
 	    " AND c.status NOT IN ('closed', 'rejected', 'withdrawn')"
 	    " ORDER BY h.next_poll_at LIMIT ?2",
+	/* Only from what this poll read: another node may have applied it meanwhile. */
+	[ST_HUB_SEEN_SWAP] =
+	    "UPDATE hub_requests SET seen = ?3 WHERE complaint_id = ?1 AND seen = ?2",
 	[ST_HUB_POLLED] =
 	    "UPDATE hub_requests SET next_poll_at = ?2, poll_interval = ?3,"
 	    " seen = coalesce(?4, seen), hub_id = coalesce(?5, hub_id) WHERE complaint_id = ?1",
@@ -80,4 +83,16 @@ store_hub_polled(struct store *s, int64_t complaint_id, int64_t next_at, int int
 	stmt_text(&q, 4, seen);
 	stmt_text(&q, 5, hub_id);
 	return stmt_run(&q);
+}
+
+int
+store_hub_seen_swap(struct store *s, int64_t complaint_id, const char *from, const char *to)
+{
+	struct stmt q;
+
+	stmt_begin(&q, s, ST_HUB_SEEN_SWAP, "record what the hub said");
+	stmt_int(&q, 1, complaint_id);
+	stmt_text(&q, 2, from);
+	stmt_text(&q, 3, to);
+	return stmt_changed(&q);
 }

@@ -1149,6 +1149,15 @@ int store_hub_due(struct store *s, int64_t now, struct store_hub_link *out, size
     size_t *n);
 
 /*
+ * Inside the transaction that applies what the hub said: the link's
+ * fingerprint moved from `from` (what this poll read before asking) to
+ * `to`.  1 moved; 0 it no longer says `from`: another node's poll applied
+ * a newer answer meanwhile (on PostgreSQL this waits for that node's
+ * commit, then sees it), so apply nothing; -1.
+ */
+int store_hub_seen_swap(struct store *s, int64_t complaint_id, const char *from, const char *to);
+
+/*
  * After a poll: next poll at next_at with the wait interval; seen and
  * hub_id NULL leave theirs.  0, -1.
  */

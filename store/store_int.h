@@ -139,6 +139,7 @@ enum stmt_id {
 	ST_HUB_FORWARDED,
 	ST_HUB_DUE,
 	ST_HUB_POLLED,
+	ST_HUB_SEEN_SWAP,
 	ST_NSTMTS
 };
 

@@ -2843,6 +2843,75 @@ test_parts_two_nodes_join_once(void **state)
 }
 
 /*
+ * Two nodes poll the hub for the same forwarded ticket and get the same new
+ * answer (ticket/hub.c apply_view: begin, move the fingerprint from what
+ * the poll read, apply, commit).  Only the first moves it; the second
+ * waits for the first's commit and finds it moved: it applies nothing, and
+ * the citizen gets one SMS, not two.
+ */
+struct swap_node {
+	struct store *s;
+	int64_t id;
+	int hold_ms;
+	atomic_int *swapped;
+	int r;
+};
+
+static void *
+swap_node_run(void *arg)
+{
+	struct swap_node *n = arg;
+	struct timespec ts = { n->hold_ms / 1000, (long)(n->hold_ms % 1000) * 1000000L };
+
+	n->r = -2;
+	if (store_begin(n->s) != 0)
+		return NULL;
+	n->r = store_hub_seen_swap(n->s, n->id, "", "in_progress|5f2a");
+	if (n->swapped != NULL)
+		atomic_store(n->swapped, 1);
+	nanosleep(&ts, NULL);
+	(void)store_commit(n->s);
+	return NULL;
+}
+
+static void
+test_hub_answer_applied_once_by_two_nodes(void **state)
+{
+	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
+	struct fixture *f = *state;
+	struct swap_node a = { 0 }, b = { 0 };
+	struct store_complaint c;
+	struct store *other;
+	atomic_int swapped = 0;
+	pthread_t ta, tb;
+	char err[256];
+
+	add_sla_complaint(f->s, "HUBTWO01", "routed", 0, 0, 0, 0);
+	assert_int_equal(store_complaint_get(f->s, "HUBTWO01", &c), 1);
+	assert_int_equal(store_hub_forwarded(f->s, c.id, "SR-77", NULL, 100, 200, 60), 0);
+	other = store_open(fixture_db(f), &node, err, sizeof err);
+	if (other == NULL)
+		fail_msg("second node: %s", err);
+	a.s = f->s;
+	a.id = c.id;
+	a.hold_ms = 300;
+	a.swapped = &swapped;
+	b.s = other;
+	b.id = c.id;
+	assert_int_equal(pthread_create(&ta, NULL, swap_node_run, &a), 0);
+	while (!atomic_load(&swapped))
+		sched_yield();
+	assert_int_equal(pthread_create(&tb, NULL, swap_node_run, &b), 0);
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_int_equal(pthread_join(tb, NULL), 0);
+	if (a.r != 1 || b.r != 0)
+		fail_msg("the nodes' swaps answered %d and %d: expected 1 then 0 (the second "
+		    "would apply the same answer again)", a.r, b.r);
+	store_complaint_clear(&c);
+	store_close(other);
+}
+
+/*
  * What /metrics reads (store_monitor_read) on this backend: the newest
  * inbound message, the outbox by state.  test_store_monitor has the rest,
  * on SQLite (file sizes, raw rows).
@@ -4305,6 +4374,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_monitor_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_start_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_two_nodes_join_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_answer_applied_once_by_two_nodes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reminded_once_by_two_nodes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_each_and_count, setup, teardown),

@@ -185,6 +185,15 @@ apply_view(const struct conf *c, struct store *s, const struct store_hub_link *l
 
 	if (store_begin(s) != 0)
 		return -1;
+	/*
+	 * Several nodes poll: one applies an answer, the others find the
+	 * fingerprint moved on and apply nothing (no second event, no
+	 * second SMS to the citizen).
+	 */
+	if ((r = store_hub_seen_swap(s, l->complaint_id, l->seen, seen)) != 1) {
+		store_rollback(s);
+		return r;
+	}
 	if ((r = store_complaint_get(s, l->ticket, &cm)) != 1) {
 		store_rollback(s);
 		return r;
