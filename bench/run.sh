@@ -511,6 +511,7 @@ fi
 PG_SKIP=
 HA_SKIP=
 PG_ROWS=()                # the rows that ran, in order
+PG_T0=$SECONDS
 if ! pg_available; then
 	PG_SKIP=$PG_ERR
 elif ! TMPDIR=$TMP_BASE pg_start; then
@@ -819,6 +820,7 @@ HAEOF
 else
 	note "PostgreSQL rows: SKIP: $PG_SKIP"
 fi
+PG_SECS=$((SECONDS - PG_T0))
 
 # ---------------------------------------------------------------------------
 # 6. Memory under steady SMS load
@@ -1047,6 +1049,7 @@ else
 					echo ", haproxy $(calc '%.2f' "${R[$name.ha_cpu]:-0} / $CLK_TCK")") of" \
 				"$(calc '%.2f' "$NCPU * ${R[$name.secs_wall]:-0}") on $NCPU CPUs"
 		done
+		echo "The PostgreSQL rows took $PG_SECS s of this run (the server's start and stop included)."
 		if [ -n "${PG_DSYNC:-}" ]; then
 			echo "One WAL flush on this disk: 8 kB writes with O_DSYNC one after the other (dd, in the temp dir):" \
 				"$PG_DSYNC per second, the most fsyncs/s one database's WAL can make here; each carries 'writes/fsync' commits."
