@@ -25,7 +25,22 @@
 #     in groups of the size the writer reached in the SMS row at 64
 #     connections, synchronous=FULL: the SMS row is shown as a ratio to it;
 #   - memory: VmHWM of every aduan serve, and VmRSS after 1 and 5 minutes
-#     of steady SMS load at 64 connections.
+#     of steady SMS load at 64 connections;
+#   - the PostgreSQL backend (issue 17): a PostgreSQL 15 started here
+#     (test/pg.sh: initdb in a temp dir, unix socket only, fsync and
+#     synchronous_commit on), a fresh database per row; SMS intake at 64
+#     connections and USSD at 64 x 1 on one `aduan serve -d postgresql://`
+#     node, then SMS intake at 64 connections through Debian's haproxy
+#     (roundrobin, /healthz checks) in front of three nodes on one
+#     database; each row also as a ratio to the SQLite SMS row at 64
+#     connections.  During each run the server side is measured: commits
+#     (pg_stat_database.xact_commit), WAL bytes (pg_current_wal_lsn), WAL
+#     fsyncs (pg_stat_wal.wal_sync), the commits that wrote (COMMIT
+#     records in that WAL, pg_walinspect), client connections at peak
+#     (pg_stat_activity, sampled every 0.25 s) and the CPU time of the
+#     postgres processes, the aduan nodes and haproxy (/proc/PID/stat);
+#     with what one O_DSYNC 8 kB write costs on the disk (dd).  SKIP, with
+#     the reason, without postgresql-15 or haproxy.
 # Every aduan serve runs the example config (synchronous = full) with
 # -p PORT -d DB: a free loopback port, a fresh database in a temp dir, no
 # admin listener.  Every wrk run checks each answer (200 and a ticket) and
@@ -40,6 +55,7 @@
 #   BENCH_KEEP_TMP=1  keep the temp dir (databases, logs, wrk outputs)
 #   BENCH_PEER_DIR=DIR where the Node peer is installed (default
 #                     BUILD_DIR/bench/peer-node-ussd; node_modules kept there)
+#   HAPROXY=FILE      the haproxy binary (default /usr/sbin/haproxy)
 #
 # Nothing here asserts a time: the targets are printed PASS or FAIL and the
 # exit status is 0 whenever the runs themselves could be made.  Every
@@ -47,6 +63,8 @@
 set -u
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
+# pg_available, pg_start, pg_createdb, pg_psql, pg_stop (the PostgreSQL rows)
+. test/pg.sh
 
 BUILD=${1:-build}
 ADUAN_BIN=$BUILD/aduan
@@ -58,6 +76,7 @@ PEER_SRC=bench/peer-node-ussd
 PEER_DIR=${BENCH_PEER_DIR:-$BUILD/bench/peer-node-ussd}
 CONF=${BENCH_CONF:-conf/aduan.conf}
 QUICK=${BENCH_QUICK:-0}
+HAPROXY_BIN=${HAPROXY:-/usr/sbin/haproxy}
 
 if [ "$QUICK" = 1 ]; then
 	DUR=5 MEM1=20 MEM2=60 ROUTE_SECS=0.5 PRIME=2
@@ -104,7 +123,8 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
 	ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
 fi
 
-TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/aduan-bench.XXXXXX") || die "mktemp failed"
+TMP_BASE=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
+TMP=$(mktemp -d "$TMP_BASE/aduan-bench.XXXXXX") || die "mktemp failed"
 
 # wrk's 512 connections all come from 127.0.0.1: the served copy of the
 # config lets one address hold them (server.connections_per_address).
@@ -163,6 +183,7 @@ cleanup() {
 	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
 		stop_pid "${PIDS[i]}"
 	done
+	pg_stop                 # test/pg.sh: only a server this script started
 	if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then
 		note "kept $TMP"
 	else
@@ -331,9 +352,9 @@ ADUAN_VERSION=$(cat VERSION 2>/dev/null)
 START=$SECONDS
 
 if [ "$QUICK" = 1 ]; then
-	note "BENCH_QUICK=1: wrk runs of ${DUR} s, memory at ${MEM1} s and ${MEM2} s (about 2 minutes)"
+	note "BENCH_QUICK=1: wrk runs of ${DUR} s, memory at ${MEM1} s and ${MEM2} s (about 2.5 minutes)"
 else
-	note "full run: wrk runs of ${DUR} s, memory at 1 and 5 minutes (about 7 minutes; BENCH_QUICK=1 for 2)"
+	note "full run: wrk runs of ${DUR} s, memory at 1 and 5 minutes (about 8 minutes; BENCH_QUICK=1 for 2.5)"
 fi
 note "temp dir $TMP ($FS); load average before: $LOAD_BEFORE"
 
@@ -482,6 +503,326 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# 5c. The PostgreSQL backend (issue 17): one node (SMS, USSD), then three
+# nodes behind haproxy, on one PostgreSQL started here (test/pg.sh: fsync
+# and synchronous_commit on), a fresh database per row; the server side
+# measured during each run (pg_measure_*)
+# ---------------------------------------------------------------------------
+PG_SKIP=
+HA_SKIP=
+PG_ROWS=()                # the rows that ran, in order
+PG_T0=$SECONDS
+if ! pg_available; then
+	PG_SKIP=$PG_ERR
+elif ! TMPDIR=$TMP_BASE pg_start; then
+	PG_SKIP="PostgreSQL did not start: $(printf '%s' "$PG_ERR" | tr '\n' ' ' | cut -c1-200)"
+fi
+if [ -n "$PG_SKIP" ]; then
+	HA_SKIP=$PG_SKIP
+elif [ ! -x "$HAPROXY_BIN" ]; then
+	HA_SKIP="haproxy is not installed ($HAPROXY_BIN missing: Debian package haproxy)"
+fi
+
+# pgq SQL: one value (or a line of values separated by spaces) from the
+# `postgres` database of the bench's server.
+pgq() {
+	pg_psql postgres -At -F ' ' -c "$1" 2>>"$TMP/psql.err"
+}
+
+# ticks_of PID...: utime + stime of those processes (all their threads),
+# in clock ticks; a process that is gone counts 0.
+ticks_of() {
+	local p st sum=0 f
+	for p in "$@"; do
+		read -r st 2>/dev/null <"/proc/$p/stat" || continue
+		st=${st##*) }
+		read -ra f <<<"$st"
+		# after "pid (comm) ": state ppid ... utime (14th) stime (15th)
+		sum=$((sum + f[11] + f[12]))
+	done
+	echo "$sum"
+}
+
+# pg_procs: "PID TICKS" of the postmaster and of every process it started
+# (backends, WAL writer, checkpointer, ...).
+pg_procs() {
+	local d st f
+	for d in /proc/[0-9]*; do
+		read -r st 2>/dev/null <"$d/stat" || continue
+		[ "${d#/proc/}" = "$PG_PID" ] || [[ $st == *") "?" $PG_PID "* ]] || continue
+		st=${st##*) }
+		read -ra f <<<"$st"
+		echo "${d#/proc/} $((f[11] + f[12]))"
+	done
+}
+
+# cpu_total: "busy idle iowait" ticks of the whole machine (/proc/stat).
+cpu_total() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5, $6; exit }' /proc/stat
+}
+
+declare -A PGT0           # postgres PID -> ticks before the run
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# pg_measure_start NAME DB ADUAN_PIDS HAPROXY_PID: counters before a wrk
+# run; a sampler counts DB's client connections every 0.25 s until
+# pg_measure_stop.
+pg_measure_start() {
+	local name=$1 db=$2 pid t a b c
+	R[$name.pg_db]=$db
+	R[$name.pg_aduan_pids]=$3
+	R[$name.pg_ha_pid]=${4:-}
+	read -r a b c < <(pgq "SELECT xact_commit, pg_current_wal_lsn(),
+		(SELECT wal_sync FROM pg_stat_wal) FROM pg_stat_database WHERE datname = '$db'")
+	R[$name.pg_commit0]=$a R[$name.pg_lsn0]=$b R[$name.pg_sync0]=$c
+	# shellcheck disable=SC2086  # a list of PIDs
+	R[$name.aduan_t0]=$(ticks_of $3)
+	R[$name.ha_t0]=$(ticks_of "${4:-}")
+	PGT0=()
+	while read -r pid t; do PGT0[$pid]=$t; done < <(pg_procs)
+	read -r a b c < <(cpu_total)
+	R[$name.busy0]=$a R[$name.idle0]=$b R[$name.iow0]=$c
+	R[$name.t0]=$(date +%s.%N)
+	: >"$TMP/$name.conns"
+	(
+		while :; do
+			pg_psql postgres -At -c "SELECT count(*) FROM pg_stat_activity
+				WHERE datname = '$db' AND backend_type = 'client backend'" \
+				>>"$TMP/$name.conns" 2>/dev/null
+			sleep 0.25
+		done
+	) </dev/null &
+	SAMPLER_PID=$!
+	PIDS+=("$SAMPLER_PID")
+}
+
+# pg_measure_cpu NAME: right after the wrk run, before the nodes stop (their
+# backends end with them): CPU time of each side, connections at peak.
+pg_measure_cpu() {
+	local name=$1 pid t sum=0 busy idle iow
+	stop_pid "$SAMPLER_PID"
+	R[$name.secs_wall]=$(calc '%.3f' "$(date +%s.%N) - ${R[$name.t0]}")
+	# shellcheck disable=SC2086
+	R[$name.aduan_cpu]=$(( $(ticks_of ${R[$name.pg_aduan_pids]}) - R[$name.aduan_t0] ))
+	# shellcheck disable=SC2086
+	R[$name.ha_cpu]=$(( $(ticks_of ${R[$name.pg_ha_pid]}) - R[$name.ha_t0] ))
+	while read -r pid t; do sum=$((sum + t - ${PGT0[$pid]:-0})); done < <(pg_procs)
+	R[$name.pg_cpu]=$sum
+	read -r busy idle iow < <(cpu_total)
+	R[$name.m_busy]=$((busy - R[$name.busy0]))
+	R[$name.m_idle]=$((idle - R[$name.idle0]))
+	R[$name.m_iow]=$((iow - R[$name.iow0]))
+	R[$name.conns_peak]=$(sort -n "$TMP/$name.conns" | tail -n 1)
+}
+
+# pg_measure_end NAME: once the nodes stopped (their backends gone, so their
+# statistics are flushed): commits, WAL bytes and WAL fsyncs of the run,
+# complaints stored.
+pg_measure_end() {
+	local name=$1 db=${R[$1.pg_db]} i a b c
+	for ((i = 0; i < 50; i++)); do
+		[ "$(pgq "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'")" = 0 ] && break
+		sleep 0.1
+	done
+	read -r a b c < <(pgq \
+		"SELECT xact_commit - ${R[$name.pg_commit0]:-0},
+		        pg_wal_lsn_diff(pg_current_wal_lsn(), '${R[$name.pg_lsn0]:-0/0}')::bigint,
+		        (SELECT wal_sync FROM pg_stat_wal) - ${R[$name.pg_sync0]:-0}
+		 FROM pg_stat_database WHERE datname = '$db'")
+	R[$name.pg_commits]=$a R[$name.pg_wal]=$b R[$name.pg_syncs]=$c
+	# COMMIT records in the run's WAL: the transactions that wrote (read-only
+	# ones write none, and a savepoint's has none of its own)
+	R[$name.pg_wcommits]=-
+	if [ "$PG_WALINSPECT" = 1 ]; then
+		R[$name.pg_wcommits]=$(pgq "SELECT coalesce(sum(count), 0) FROM pg_get_wal_stats(
+			'${R[$name.pg_lsn0]:-0/0}', pg_current_wal_lsn(), true)
+			WHERE \"resource_manager/record_type\" = 'Transaction/COMMIT'")
+	fi
+	R[$name.stored]=$(pg_psql "$db" -At -c "SELECT count(*) FROM complaints" 2>>"$TMP/psql.err")
+	R[$name.stored_ussd]=$(pg_psql "$db" -At -c \
+		"SELECT count(*) FROM complaints WHERE channel = 'ussd'" 2>>"$TMP/psql.err")
+}
+
+# start_pg_node NAME URI: aduan serve on the bench's config and URI; sets
+# SRV_PID, SRV_PORT, SRV_LOG.  1 (PGROW_ERR says why) when it does not
+# listen within 15 s.
+start_pg_node() {
+	local i
+	mkdir -p "$TMP/$1"
+	free_port SRV_PORT
+	SRV_LOG=$TMP/$1/aduan.log
+	"$ADUAN_BIN" serve --demo -c "$SRV_CONF" -p "$SRV_PORT" -d "$2" </dev/null >"$SRV_LOG" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	for ((i = 0; i < 300; i++)); do
+		port_open "$SRV_PORT" && return 0
+		pid_alive "$SRV_PID" || break
+		sleep 0.05
+	done
+	PGROW_ERR="aduan serve ($1) did not listen on port $SRV_PORT: $(tail -n 2 "$SRV_LOG" | tr '\n' ' ' | cut -c1-200)"
+	return 1
+}
+
+# skip_row NAME REASON
+skip_row() {
+	R[$1.skip]=$2
+	note "$1: SKIP: $2"
+}
+
+if [ -z "$PG_SKIP" ]; then
+	PG_VERSION=$(pgq "SHOW server_version" | awk '{ print $1 }')
+	PG_MAXCONN=$(pgq "SHOW max_connections")
+	PG_RESERVED=$(pgq "SHOW superuser_reserved_connections")
+	PG_SETTINGS=$(pgq "SELECT string_agg(name || ' ' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+		FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers',
+		'wal_sync_method', 'commit_delay')")
+	# pg_walinspect (contrib, in postgresql-15) counts the WAL's COMMIT records
+	PG_WALINSPECT=0
+	pgq "CREATE EXTENSION IF NOT EXISTS pg_walinspect" >/dev/null && PG_WALINSPECT=1
+	# what one WAL flush costs on this disk: 8 kB writes with O_DSYNC, one
+	# after the other, over the same 4 MiB (fdatasync is wal_sync_method)
+	PG_DSYNC=$( { dd if=/dev/zero of="$TMP/dsync.probe" bs=8k count=512 oflag=dsync 2>&1 >/dev/null &&
+		dd if=/dev/zero of="$TMP/dsync.probe" bs=8k count=512 oflag=dsync conv=notrunc 2>&1 >/dev/null; } |
+		awk '/copied/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^s,?$/) t = $i } END { if (t > 0) printf "%.0f", 512 / t }')
+	rm -f "$TMP/dsync.probe"
+	PG_POOL=$(sed -n 's/^[[:space:]]*pool_size[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' "$CONF" | head -n 1)
+	[ "${PG_POOL:-0}" = 0 ] && PG_POOL=$(( ${SRV_THREADS:-64} + 4 ))
+	note "PostgreSQL $PG_VERSION on $PG_SOCK (pid $PG_PID): $PG_SETTINGS; max_connections $PG_MAXCONN"
+
+	# One node: SMS at 64 connections, then USSD at 64 x 1, a database each.
+	for name in pg-sms pg-ussd; do
+		db=bench_${name#pg-}
+		if ! pg_createdb "$db"; then
+			skip_row "$name" "$PG_ERR"
+			continue
+		fi
+		if ! start_pg_node "$name" "$PG_URI"; then
+			skip_row "$name" "$PGROW_ERR"
+			stop_pid "$SRV_PID"
+			continue
+		fi
+		pg_measure_start "$name" "$db" "$SRV_PID" ""
+		if [ "$name" = pg-sms ]; then
+			run_wrk "$name" "$WRK_THREADS" 64 "$DUR" bench/sms.lua pgs new "$KANNEL_SECRET"
+			R[$name.unit]=complaint
+		else
+			run_wrk "$name" "$USSD_CONNS" "$USSD_CONNS" "$DUR" bench/ussd.lua pgu "$AT_SECRET"
+			R[$name.unit]=step
+		fi
+		pg_measure_cpu "$name"
+		stop_server "$name"
+		pg_measure_end "$name"
+		PG_ROWS+=("$name")
+	done
+
+	# Three nodes on one database behind haproxy (it_multinode's shape).
+	name=pg-ha
+	if [ -n "$HA_SKIP" ]; then
+		skip_row "$name" "$HA_SKIP"
+	elif ! pg_createdb bench_ha; then
+		skip_row "$name" "$PG_ERR"
+	else
+		HA_NODE_PID=()
+		HA_NODE_PORT=()
+		for i in 1 2 3; do
+			if ! start_pg_node "pg-ha-$i" "$PG_URI"; then
+				skip_row "$name" "$PGROW_ERR"
+				stop_pid "$SRV_PID"
+				break
+			fi
+			HA_NODE_PID+=("$SRV_PID")
+			HA_NODE_PORT+=("$SRV_PORT")
+		done
+		if [ -z "${R[$name.skip]:-}" ]; then
+			free_port HA_PORT
+			free_port HA_STATS_PORT
+			mkdir -p "$TMP/haproxy"
+			HA_CFG=$TMP/haproxy/haproxy.cfg
+			cat >"$HA_CFG" <<HAEOF
+global
+	maxconn 2048
+
+defaults
+	mode http
+	timeout connect 1s
+	timeout client 30s
+	timeout server 10s
+	retries 3
+	option redispatch 1
+
+frontend aduan
+	bind 127.0.0.1:$HA_PORT
+	default_backend nodes
+
+backend nodes
+	balance roundrobin
+	option httpchk GET /healthz
+	http-check expect status 200
+	timeout check 1s
+	default-server check inter 300ms fall 2 rise 2
+	server n1 127.0.0.1:${HA_NODE_PORT[0]}
+	server n2 127.0.0.1:${HA_NODE_PORT[1]}
+	server n3 127.0.0.1:${HA_NODE_PORT[2]}
+
+listen stats
+	bind 127.0.0.1:$HA_STATS_PORT
+	stats enable
+	stats uri /stats
+HAEOF
+			if ! "$HAPROXY_BIN" -c -f "$HA_CFG" >"$TMP/haproxy/check.out" 2>&1; then
+				skip_row "$name" "haproxy -c: $(tr '\n' ' ' <"$TMP/haproxy/check.out" | cut -c1-200)"
+			else
+				"$HAPROXY_BIN" -db -f "$HA_CFG" </dev/null >"$TMP/haproxy/haproxy.log" 2>&1 &
+				HA_PID=$!
+				PIDS+=("$HA_PID")
+				# haproxy's stats, the CSV lines of the three servers
+				ha_stats() {
+					(exec 3<>"/dev/tcp/127.0.0.1/$HA_STATS_PORT" &&
+						printf 'GET /stats;csv HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null |
+						awk -F, '$1 == "nodes" && $2 ~ /^n[0-9]$/'
+				}
+				# three servers UP (its health checks on /healthz)
+				for ((i = 0; i < 100; i++)); do
+					up=$(ha_stats | awk -F, '$18 == "UP"' | wc -l)
+					[ "$up" = 3 ] && break
+					pid_alive "$HA_PID" || break
+					sleep 0.1
+				done
+				if [ "${up:-0}" != 3 ]; then
+					skip_row "$name" "haproxy did not see the three nodes UP within 10 s ($up UP): $(tail -n 2 "$TMP/haproxy/haproxy.log" | tr '\n' ' ' | cut -c1-200)"
+				else
+					SAVED_PORT=$SRV_PORT
+					SRV_PORT=$HA_PORT
+					pg_measure_start "$name" bench_ha "${HA_NODE_PID[*]}" "$HA_PID"
+					run_wrk "$name" "$WRK_THREADS" 64 "$DUR" bench/sms.lua pgh new "$KANNEL_SECRET"
+					R[$name.unit]=complaint
+					pg_measure_cpu "$name"
+					SRV_PORT=$SAVED_PORT
+					# failed health checks (chkfail) and UP -> DOWN moves (chkdown)
+					read -r a b < <(ha_stats | awk -F, '{ f += $22; d += $23 } END { print f + 0, d + 0 }')
+					R[$name.chkfail]=$a R[$name.chkdown]=$b
+				fi
+				stop_pid "$HA_PID"
+			fi
+		fi
+		for i in 0 1 2; do
+			[ -n "${HA_NODE_PID[i]:-}" ] || continue
+			SRV_PID=${HA_NODE_PID[i]}
+			SRV_LOG=$TMP/pg-ha-$((i + 1))/aduan.log
+			stop_server "pg-ha-$((i + 1))"
+		done
+		if [ -z "${R[$name.skip]:-}" ]; then
+			pg_measure_end "$name"
+			PG_ROWS+=("$name")
+		fi
+	fi
+	pg_stop
+else
+	note "PostgreSQL rows: SKIP: $PG_SKIP"
+fi
+PG_SECS=$((SECONDS - PG_T0))
+
+# ---------------------------------------------------------------------------
 # 6. Memory under steady SMS load
 # ---------------------------------------------------------------------------
 note "steady SMS load at 64 connections for ${MEM2} s (RSS at ${MEM1} s and ${MEM2} s)"
@@ -608,6 +949,118 @@ for n in sms-64 sms-512 retry ussd steady; do
 done
 
 echo
+echo "PostgreSQL backend (issue 17; the same wrk scripts and checks; 'vs SQLite' = requests/s over the SQLite"
+echo "SMS intake row at 64 connections of this run)"
+if [ -n "$PG_SKIP" ]; then
+	echo "  SKIP: $PG_SKIP"
+else
+	echo "PostgreSQL $PG_VERSION started by the bench, one database per row, unix socket: $PG_SETTINGS;"
+	echo "max_connections $PG_MAXCONN ($PG_RESERVED reserved); every node runs $CONF: server.threads ${SRV_THREADS:-?}," \
+		"store.pool_size $PG_POOL per node"
+	hr
+	printf '%-40s %6s %8s %12s %9s %9s %9s %6s %6s\n' row conns threads 'requests/s' 'p50 ms' 'p99 ms' \
+		'vs SQLite' bad errors
+	hr
+	for name in pg-sms pg-ussd pg-ha; do
+		case $name in
+		pg-sms) label="SMS intake, 1 node" ;;
+		pg-ussd) label="USSD steps, 1 node (whole sessions)" ;;
+		*) label="SMS intake, 3 nodes behind haproxy" ;;
+		esac
+		if [ -n "${R[$name.skip]:-}" ]; then
+			printf '%-40s %s\n' "$label" "SKIP: ${R[$name.skip]}"
+			continue
+		fi
+		ratio=-
+		if [ "${R[sms-64.rps]:-0}" != 0 ]; then
+			ratio=$(calc '%.2fx' "${R[$name.rps]:-0} / ${R[sms-64.rps]}")
+		fi
+		printf '%-40s %6s %8s %12.1f %9.2f %9.2f %9s %6s %6s\n' "$label" "${R[$name.conns]:--}" \
+			"${R[$name.threads]:--}" "${R[$name.rps]:-0}" "${R[$name.p50_ms]:-0}" "${R[$name.p99_ms]:-0}" \
+			"$ratio" "${R[$name.bad]:--}" "$(errors_of "$name")"
+	done
+	hr
+	if [ -z "${R[pg-ussd.skip]:-}" ] && [ "${R[ussd.rps]:-0}" != 0 ]; then
+		echo "USSD on PostgreSQL vs USSD on SQLite (same shape, 64 x 1): $(calc '%.2fx' "${R[pg-ussd.rps]:-0} / ${R[ussd.rps]}")."
+	fi
+	for name in "${PG_ROWS[@]}"; do
+		case $name in
+		pg-ussd) echo "$name: ${R[$name.sessions]:-0} sessions finished with a ticket, ${R[$name.stored_ussd]:-?} USSD complaints stored." ;;
+		pg-ha) echo "$name: ${R[$name.ok]:-0} answered with a ticket, ${R[$name.stored]:-?} complaints stored;" \
+			"haproxy: ${R[$name.chkfail]:-?} failed /healthz checks, ${R[$name.chkdown]:-?} times a node was taken" \
+			"out (checks every 300 ms, 1 s timeout, down after 2 failures)." ;;
+		*) echo "$name: ${R[$name.ok]:-0} answered with a ticket, ${R[$name.stored]:-?} complaints stored." ;;
+		esac
+		[ -n "${R[$name.sample]:-}" ] && echo "  first bad answer in $name: ${R[$name.sample]}"
+		[ "${R[$name.failed]:-0}" = 1 ] && echo "  $name: wrk gave no result"
+	done
+	for n in pg-sms pg-ussd pg-ha-1 pg-ha-2 pg-ha-3; do
+		if [ "${R[$n.logwarn]:-0}" != 0 ]; then
+			echo "  aduan log of $n: ${R[$n.logwarn]} WARN/ERROR lines, first: ${R[$n.logwarn_sample]}"
+		fi
+		if [ "${R[$n.outbox_fail]:-0}" != 0 ]; then
+			echo "  aduan log of $n: ${R[$n.outbox_fail]} receipt SMS attempts failed (no Kannel sendsms runs)"
+		fi
+	done
+	if [ "${#PG_ROWS[@]}" -gt 0 ]; then
+		echo
+		echo "PostgreSQL, the server side during each run ('per' = per SMS complaint or USSD step answered; commits"
+		echo "from pg_stat_database, read-only ones included; write commits = COMMIT records in the run's WAL"
+		echo "(pg_walinspect); WAL fsyncs from pg_stat_wal; connections from pg_stat_activity every 0.25 s; CPU"
+		echo "from /proc/PID/stat: all postgres processes, the aduan nodes, haproxy; wrk has the rest)"
+		hr
+		printf '%-8s %9s %8s %6s %7s %8s %7s %6s %8s %8s %7s %5s %6s\n' row commits/s 'write/s' 'write' 'WAL B' \
+			fsyncs/s 'writes' conns 'pg CPU' 'aduan' haproxy idle iowait
+		printf '%-8s %9s %8s %6s %7s %8s %7s %6s %8s %8s %7s %5s %6s\n' '' '' '' per per '' '/fsync' peak \
+			'us/per' 'us/per' 'us/per' '%' '%'
+		hr
+		for name in "${PG_ROWS[@]}"; do
+			n=${R[$name.requests]:-0}
+			[ "$n" -gt 0 ] 2>/dev/null || n=1
+			s=${R[$name.secs_wall]:-1}
+			tot=$(( ${R[$name.m_busy]:-0} + ${R[$name.m_idle]:-0} + ${R[$name.m_iow]:-0} ))
+			[ "$tot" -gt 0 ] || tot=1
+			sy=${R[$name.pg_syncs]:-0}
+			wcm=${R[$name.pg_wcommits]:--}
+			if [ "$wcm" = - ]; then
+				wps=- wper=- wpf=-
+			else
+				wps=$(calc '%.0f' "$wcm / $s")
+				wper=$(calc '%.2f' "$wcm / $n")
+				wpf=-
+				[ "$sy" -gt 0 ] 2>/dev/null && wpf=$(calc '%.2f' "$wcm / $sy")
+			fi
+			printf '%-8s %9.0f %8s %6s %7.0f %8.0f %7s %6s %8.0f %8.0f %7s %5.1f %6.1f\n' "$name" \
+				"$(calc '%f' "${R[$name.pg_commits]:-0} / $s")" "$wps" "$wper" \
+				"$(calc '%f' "${R[$name.pg_wal]:-0} / $n")" \
+				"$(calc '%f' "$sy / $s")" "$wpf" "${R[$name.conns_peak]:--}" \
+				"$(calc '%f' "${R[$name.pg_cpu]:-0} * 1000000 / $CLK_TCK / $n")" \
+				"$(calc '%f' "${R[$name.aduan_cpu]:-0} * 1000000 / $CLK_TCK / $n")" \
+				"$( [ -n "${R[$name.pg_ha_pid]:-}" ] && calc '%.0f' "${R[$name.ha_cpu]:-0} * 1000000 / $CLK_TCK / $n" || echo -)" \
+				"$(calc '%f' "${R[$name.m_idle]:-0} * 100 / $tot")" \
+				"$(calc '%f' "${R[$name.m_iow]:-0} * 100 / $tot")"
+		done
+		hr
+		for name in "${PG_ROWS[@]}"; do
+			echo "$name: ${R[$name.requests]:-0} requests in ${R[$name.secs_wall]:-?} s; ${R[$name.pg_commits]:-?} commits" \
+				"(${R[$name.pg_wcommits]:--} that wrote), ${R[$name.pg_syncs]:-?} WAL fsyncs," \
+				"$(calc '%.1f' "${R[$name.pg_wal]:-0} / 1048576") MiB of WAL; CPU s: postgres $(calc '%.2f' "${R[$name.pg_cpu]:-0} / $CLK_TCK")," \
+				"aduan $(calc '%.2f' "${R[$name.aduan_cpu]:-0} / $CLK_TCK")$( [ -n "${R[$name.pg_ha_pid]:-}" ] &&
+					echo ", haproxy $(calc '%.2f' "${R[$name.ha_cpu]:-0} / $CLK_TCK")") of" \
+				"$(calc '%.2f' "$NCPU * ${R[$name.secs_wall]:-0}") on $NCPU CPUs"
+		done
+		echo "The PostgreSQL rows took $PG_SECS s of this run (the server's start and stop included)."
+		if [ -n "${PG_DSYNC:-}" ]; then
+			echo "One WAL flush on this disk: 8 kB writes with O_DSYNC one after the other (dd, in the temp dir):" \
+				"$PG_DSYNC per second, the most fsyncs/s one database's WAL can make here; each carries 'writes/fsync' commits."
+		fi
+		echo "Connections: nodes x store.pool_size = 1 x $PG_POOL and 3 x $PG_POOL = $((3 * PG_POOL)) against" \
+			"max_connections $PG_MAXCONN ($PG_RESERVED reserved for superusers); at peak the rows used" \
+			"$(for name in "${PG_ROWS[@]}"; do printf '%s %s, ' "$name" "${R[$name.conns_peak]:-?}"; done | sed 's/, $//')."
+	fi
+fi
+
+echo
 echo "The store alone (store_bench: one SMS complaint's reads and writes per transaction, synchronous=FULL,"
 echo "no HTTP, parsing, routing or reply; the ceiling the store puts on the SMS intake row)"
 hr
@@ -724,6 +1177,25 @@ done
 [ "${R[ussd.stored]:-0}" -lt "${R[ussd.sessions]:-0}" ] && lost=1
 [ "$lost" = 0 ] && ok=1 || ok=0
 pf "$ok" "Stored: every ticket answered (SMS and USSD) is in the store, retries created no second complaint"
+if [ -n "$PG_SKIP" ]; then
+	printf '  SKIP  %s\n' "PostgreSQL rows: $PG_SKIP"
+else
+	pgbad=0 pglost=0 pgran=
+	for name in "${PG_ROWS[@]}"; do
+		pgran="$pgran $name"
+		pgbad=$((pgbad + ${R[$name.bad]:-0} + $(errors_of "$name") + ${R[$name.failed]:-0}))
+		if [ "$name" = pg-ussd ]; then
+			[ "${R[$name.stored_ussd]:-0}" -lt "${R[$name.sessions]:-0}" ] 2>/dev/null && pglost=1
+		else
+			[ "${R[$name.stored]:-0}" -lt "${R[$name.ok]:-0}" ] 2>/dev/null && pglost=1
+		fi
+	done
+	[ "$pgbad" = 0 ] && [ "$pglost" = 0 ] && [ -n "$pgran" ] && ok=1 || ok=0
+	pf "$ok" "PostgreSQL rows (${pgran# }): every answer 200 with a ticket, no socket errors ($pgbad bad), every ticket answered stored"
+	for name in pg-sms pg-ussd pg-ha; do
+		[ -n "${R[$name.skip]:-}" ] && printf '  SKIP  %s\n' "$name: ${R[$name.skip]}"
+	done
+fi
 if [ "$QUICK" = 1 ]; then
 	echo
 	echo "(BENCH_QUICK=1: shortened run; memory compared after $MEM1 s and $MEM2 s, not 1 and 5 minutes.)"
