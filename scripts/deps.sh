@@ -43,6 +43,9 @@ if [ "$what" = fuzz ]; then
 fi
 if [ "$what" = bench ]; then
 	pkgs="$pkgs wrk sqlite3"
+	# the PostgreSQL rows (issue 17): a server of the bench's own, haproxy
+	# in front of three nodes
+	pkgs="$pkgs postgresql-15 haproxy"
 	# the Node USSD peer (bench/peer-node-ussd/): bench only, never at run
 	# time.  Some nodejs packages (NodeSource's) bring their own npm and
 	# conflict with Debian's: npm only when no npm command is there.
