@@ -616,14 +616,10 @@ run(struct stmt *q)
 	return 0;
 }
 
+/* pg_row, pg_exec: stmt_row and stmt_exec checked the binds already. */
 int
 pg_row(struct stmt *q)
 {
-	if (q->bad) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: a parameter could not be bound",
-		    q->what);
-		return -1;
-	}
 	if (q->res == NULL && run(q) == -1)
 		return -1;
 	if (q->row + 1 >= q->nrows) {
@@ -637,11 +633,6 @@ pg_row(struct stmt *q)
 int
 pg_exec(struct stmt *q)
 {
-	if (q->bad) {
-		snprintf(db_errbuf, sizeof db_errbuf, "%s: a parameter could not be bound",
-		    q->what);
-		return -1;
-	}
 	if (q->res != NULL) {
 		PQclear(q->res);
 		q->res = NULL;

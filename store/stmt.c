@@ -82,12 +82,12 @@ stmt_row(struct stmt *q)
 {
 	int rc;
 
-	if (q->pg)
-		return pg_row(q);
 	if (q->bad) {
 		stmt_fail(q);
 		return -1;
 	}
+	if (q->pg)
+		return pg_row(q);
 	rc = sqlite3_step(q->st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -100,12 +100,12 @@ stmt_row(struct stmt *q)
 int
 stmt_exec(struct stmt *q)
 {
-	if (q->pg)
-		return pg_exec(q);
 	if (q->bad) {
 		stmt_fail(q);
 		return -1;
 	}
+	if (q->pg)
+		return pg_exec(q);
 	if (q->db == q->s->db && q->s->member_lost) {
 		snprintf(db_errbuf, sizeof db_errbuf, "%s: the database rolled back the "
 		    "transaction (an earlier write failed)", q->what);
@@ -174,15 +174,11 @@ long
 stmt_count(struct stmt *q)
 {
 	long n = -1;
+	int r = stmt_row(q);    /* a failure is reported there; no row, here */
 
-	if (q->pg) {
-		if (pg_row(q) == 1)
-			n = (long)pg_col_int64(q, 0);
-		else if (q->res != NULL)
-			stmt_fail(q);
-	} else if (!q->bad && sqlite3_step(q->st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q->st, 0);
-	else
+	if (r == 1)
+		n = (long)col_int64(q, 0);
+	else if (r == 0)
 		stmt_fail(q);
 	(void)stmt_end(q, n < 0 ? -1 : 0);
 	return n;
