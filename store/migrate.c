@@ -139,7 +139,7 @@ source_tables(sqlite3 *db, struct table **out, int *n, char *err, size_t errsz)
 
 /* Runs sql on pg; 0, or -1 with its message.  Rows, if any, are dropped. */
 static int
-pg_exec(PGconn *pg, const char *sql, const char *what, char *err, size_t errsz)
+pq_exec(PGconn *pg, const char *sql, const char *what, char *err, size_t errsz)
 {
 	PGresult *r = PQexec(pg, sql);
 	ExecStatusType rs = PQresultStatus(r);
@@ -153,7 +153,7 @@ pg_exec(PGconn *pg, const char *sql, const char *what, char *err, size_t errsz)
 
 /* A one-value query; the value as a number, or -1 with the message. */
 static long long
-pg_number(PGconn *pg, const char *sql, const char *what, char *err, size_t errsz)
+pq_number(PGconn *pg, const char *sql, const char *what, char *err, size_t errsz)
 {
 	PGresult *r = PQexec(pg, sql);
 	long long v = -1;
@@ -472,7 +472,7 @@ copy_all(sqlite3 *db, PGconn *pg, struct table *t, int n, struct store_migrate_i
 		ident(&sql, t[i].name);
 	}
 	sbuf_str(&sql, " IN ACCESS EXCLUSIVE MODE");
-	i = pg_exec(pg, sql.s, "the target (same schema version?)", err, errsz);
+	i = pq_exec(pg, sql.s, "the target (same schema version?)", err, errsz);
 	free(sql.s);
 	if (i != 0)
 		return -1;
@@ -481,7 +481,7 @@ copy_all(sqlite3 *db, PGconn *pg, struct table *t, int n, struct store_migrate_i
 		sbuf_str(&sql, "SELECT count(*) FROM (SELECT 1 FROM ");
 		ident(&sql, t[i].name);
 		sbuf_str(&sql, " LIMIT 1) AS one");
-		got = pg_number(pg, sql.s, t[i].name, err, errsz);
+		got = pq_number(pg, sql.s, t[i].name, err, errsz);
 		free(sql.s);
 		if (got < 0)
 			return -1;
@@ -501,7 +501,7 @@ copy_all(sqlite3 *db, PGconn *pg, struct table *t, int n, struct store_migrate_i
 		sbuf_init(&sql, SQL_MAX);
 		sbuf_str(&sql, "SELECT count(*) FROM ");
 		ident(&sql, t[i].name);
-		got = pg_number(pg, sql.s, t[i].name, err, errsz);
+		got = pq_number(pg, sql.s, t[i].name, err, errsz);
 		free(sql.s);
 		if (got < 0)
 			return -1;
@@ -565,13 +565,13 @@ store_migrate_to(const char *src_path, const char *url, struct store_migrate_inf
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    source_tables(db, &t, &n, err, errsz) != 0)
 		goto done;
-	if (pg_exec(pg, "BEGIN", "the target", err, errsz) != 0)
+	if (pq_exec(pg, "BEGIN", "the target", err, errsz) != 0)
 		goto done;
 	if (copy_all(db, pg, t, n, out, err, errsz) != 0) {
 		PQclear(PQexec(pg, "ROLLBACK"));
 		goto done;
 	}
-	if (pg_exec(pg, "COMMIT", "committing on the target", err, errsz) != 0)
+	if (pq_exec(pg, "COMMIT", "committing on the target", err, errsz) != 0)
 		goto done;
 	ret = 0;
 done:
