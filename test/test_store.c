@@ -2577,6 +2577,32 @@ test_outbox_claim_concurrent(void **state)
 }
 
 /*
+ * Another node on the fixture's database: a second store on it, as a
+ * second `aduan serve` behind a load balancer.  The caller closes it.
+ */
+static struct store *
+second_node(const struct fixture *f)
+{
+	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
+	struct store *other;
+	char err[256];
+
+	other = store_open(fixture_db(f), &node, err, sizeof err);
+	if (other == NULL)
+		fail_msg("second node: %s", err);
+	return other;
+}
+
+/* Sleeps ms milliseconds (a node holding its transaction open). */
+static void
+hold_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
  * Two nodes (two stores on one database, as two `aduan serve` behind a
  * load balancer), each with workers claiming at once: every row is
  * claimed once, by one of them.  PostgreSQL: FOR UPDATE SKIP LOCKED.
@@ -2584,19 +2610,16 @@ test_outbox_claim_concurrent(void **state)
 static void
 test_outbox_claim_two_nodes(void **state)
 {
-	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
 	struct fixture *f = *state;
 	struct claimer c[CLAIM_THREADS];
 	pthread_t t[CLAIM_THREADS];
 	struct store_outbox_new o;
 	struct store *other;
 	int seen[CLAIM_ROWS + 1];
-	char key[32], err[256];
+	char key[32];
 	int i, j, total = 0;
 
-	other = store_open(fixture_db(f), &node, err, sizeof err);
-	if (other == NULL)
-		fail_msg("second node: %s", err);
+	other = second_node(f);
 	for (i = 0; i < CLAIM_ROWS; i++) {
 		snprintf(key, sizeof key, "two:%d", i);
 		o = outbox("sms", key, 0);
@@ -2694,7 +2717,6 @@ remind_node_run(void *arg)
 {
 	struct remind_node *r = arg;
 	struct store_complaint c;
-	struct timespec ts = { r->hold_ms / 1000, (long)(r->hold_ms % 1000) * 1000000L };
 
 	r->saw_reminded = -1;
 	if (store_begin(r->s) != 0)
@@ -2703,7 +2725,7 @@ remind_node_run(void *arg)
 		r->saw_reminded = c.reminded_at;
 		if (r->read_done != NULL)
 			atomic_store(r->read_done, 1);
-		nanosleep(&ts, NULL);
+		hold_ms(r->hold_ms);
 		if (c.reminded_at == 0)
 			(void)store_complaint_set_sla(r->s, c.id, -1, -1, -1, -1, r->now);
 		store_complaint_clear(&c);
@@ -2720,17 +2742,13 @@ remind_node_run(void *arg)
 static void
 test_overdue_reminded_once_by_two_nodes(void **state)
 {
-	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
 	struct fixture *f = *state;
 	struct remind_node a = { 0 }, b = { 0 };
 	struct store *other;
 	atomic_int read_done = 0;
 	pthread_t ta, tb;
-	char err[256];
 
-	other = store_open(fixture_db(f), &node, err, sizeof err);
-	if (other == NULL)
-		fail_msg("second node: %s", err);
+	other = second_node(f);
 	add_sla_complaint(f->s, "TWICE001", "received", 9999, 0, 0, 0);
 	a.s = f->s;
 	a.ticket = "TWICE001";
@@ -2809,17 +2827,13 @@ part_node_run(void *arg)
 static void
 test_parts_two_nodes_join_once(void **state)
 {
-	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
 	struct fixture *f = *state;
 	struct part_node a = { 0 }, b = { 0 };
 	struct store *other;
 	atomic_int fa = 0, fb = 0;
 	pthread_t ta, tb;
-	char err[256];
 
-	other = store_open(fixture_db(f), &node, err, sizeof err);
-	if (other == NULL)
-		fail_msg("second node: %s", err);
+	other = second_node(f);
 	a.s = f->s;
 	a.part = 1;
 	a.mine = &fa;
@@ -2861,7 +2875,6 @@ static void *
 swap_node_run(void *arg)
 {
 	struct swap_node *n = arg;
-	struct timespec ts = { n->hold_ms / 1000, (long)(n->hold_ms % 1000) * 1000000L };
 
 	n->r = -2;
 	if (store_begin(n->s) != 0)
@@ -2869,7 +2882,7 @@ swap_node_run(void *arg)
 	n->r = store_hub_seen_swap(n->s, n->id, "", "in_progress|5f2a");
 	if (n->swapped != NULL)
 		atomic_store(n->swapped, 1);
-	nanosleep(&ts, NULL);
+	hold_ms(n->hold_ms);
 	(void)store_commit(n->s);
 	return NULL;
 }
@@ -2877,21 +2890,17 @@ swap_node_run(void *arg)
 static void
 test_hub_answer_applied_once_by_two_nodes(void **state)
 {
-	static const struct store_options node = { .sync_full = 1, .busy_timeout_ms = 5000 };
 	struct fixture *f = *state;
 	struct swap_node a = { 0 }, b = { 0 };
 	struct store_complaint c;
 	struct store *other;
 	atomic_int swapped = 0;
 	pthread_t ta, tb;
-	char err[256];
 
 	add_sla_complaint(f->s, "HUBTWO01", "routed", 0, 0, 0, 0);
 	assert_int_equal(store_complaint_get(f->s, "HUBTWO01", &c), 1);
 	assert_int_equal(store_hub_forwarded(f->s, c.id, "SR-77", NULL, 100, 200, 60), 0);
-	other = store_open(fixture_db(f), &node, err, sizeof err);
-	if (other == NULL)
-		fail_msg("second node: %s", err);
+	other = second_node(f);
 	a.s = f->s;
 	a.id = c.id;
 	a.hold_ms = 300;
