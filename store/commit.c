@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <sys/resource.h>
@@ -38,6 +39,8 @@ struct store_job {
 	struct store_job *next;
 	enum { JOB_QUEUED, JOB_IN_BATCH, JOB_DONE } state;
 	int nowait;                     /* store_run_step: answered once in the batch */
+	void (*later)(void *);          /* store_run_later: nobody waits; the job is
+	                                   the heap's and later(arg) ends it */
 	int durable;                    /* fn called store_tx_durable(): answered once
 	                                   the batch is on disk, even if fn only read */
 	int ret;                        /* JOB_DONE: fn's 1, or -1 (or a step's 0) */
@@ -317,6 +320,17 @@ run_jobs(struct store *s)
 		 * woke every caller of the store for each job: perf, USSD).
 		 */
 		next = job->next;
+		if (job->later != NULL) {
+			/* Nobody waits: counted with the batch, or said why not. */
+			if (job->ret == 0)
+				s->steps++;
+			else if (job->ret < 0)
+				log_warnx("store: a write nobody waited for was not stored: %s",
+				    job->err);
+			job->later(job->arg);
+			free(job);
+			continue;
+		}
 		if (job->ret == 0 && job->nowait && !job->durable &&
 		    job->batch == s->batch && s->batch_open) {
 			/*
@@ -497,8 +511,11 @@ committer(void *arg)
 		log_debug("store: the writer thread keeps its priority (%s)", strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&s->cmu);
-		while (s->jobs == NULL && !s->kicked && !s->stopping)
+		while (s->jobs == NULL && !s->kicked && !s->stopping) {
+			s->idle = 1;
 			pthread_cond_wait(&s->kick_cv, &s->cmu);
+			s->idle = 0;
+		}
 		s->kicked = 0;
 		stop = s->stopping;
 		pthread_mutex_unlock(&s->cmu);
@@ -598,6 +615,46 @@ store_run_step(struct store *s, store_tx_fn fn, void *arg)
 	if (s->pg != NULL)
 		return pg_run(s, fn, arg);      /* committed before it returns */
 	return run_queued(s, fn, arg, 1);
+}
+
+int
+store_run_later(struct store *s, store_tx_fn fn, void *arg, void (*done)(void *))
+{
+	struct store_job *job;
+	int ret;
+
+	if (s->pg != NULL) {
+		/* No batch to join: run now, in this thread. */
+		ret = pg_run(s, fn, arg);
+		done(arg);
+		return ret < 0 ? -1 : 0;
+	}
+	job = xcalloc(1, sizeof *job);
+	job->fn = fn;
+	job->arg = arg;
+	job->nowait = 1;
+	job->later = done;
+	job->state = JOB_QUEUED;
+	pthread_mutex_lock(&s->cmu);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->cmu);
+		free(job);
+		done(arg);
+		(void)snprintf(db_errbuf, sizeof db_errbuf, "the store is closing");
+		return -1;
+	}
+	*s->jobs_tail = job;
+	s->jobs_tail = &job->next;
+	/*
+	 * A committer gathering a batch runs it with the batch's other jobs
+	 * when its wait ends (at most GATHER_NS): waking it for each one cost
+	 * a context switch per job.  Only a committer asleep with no batch
+	 * must be woken.
+	 */
+	if (s->idle)
+		pthread_cond_signal(&s->kick_cv);
+	pthread_mutex_unlock(&s->cmu);
+	return 0;
 }
 
 void

@@ -122,6 +122,17 @@ int store_run(struct store *s, store_tx_fn fn, void *arg);
  */
 int store_run_step(struct store *s, store_tx_fn fn, void *arg);
 /*
+ * A write that nobody waits for (a USSD step already answered from memory,
+ * intake/ussd_session.c): fn(s, arg) runs on the writer's thread in the
+ * open batch soon after (within the batch's gathering, a few ms), in the
+ * order such jobs and store_run jobs were queued, then done(arg) is
+ * called there; a failure is only logged.  0 when queued, -1 when the
+ * store is closing (done(arg) called already).  Jobs queued before
+ * store_close run before it returns.  On PostgreSQL it runs at once in
+ * the caller's thread, as store_run.
+ */
+int store_run_later(struct store *s, store_tx_fn fn, void *arg, void (*done)(void *));
+/*
  * Inside fn of store_run or store_run_step: its caller is answered only
  * once the open batch is on disk, even when fn returns 1 (it read, and
  * will show, what may be in that batch only: a retry shown a ticket

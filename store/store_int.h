@@ -205,6 +205,8 @@ struct store {
 	                                   (a queued job's caller waits on its own cv) */
 	struct store_job *jobs, **jobs_tail; /* queued for the committer (store_run) */
 	int kicked;                     /* a transaction joined the open batch */
+	int idle;                       /* the committer sleeps with no batch open: a
+	                                   store_run_later job must wake it */
 	int stopping;
 	atomic_int arriving;            /* callers waiting to begin, or about to
 	                                   (store_expect): worth waiting for */
