@@ -937,7 +937,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 
 	rc = sqlite3_open_v2(path, &s->db, (ro ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI,
-	    NULL);
+	    !ro && (opt == NULL || opt->sync_full) ? walbuf_vfs() : NULL);
 	if (rc != SQLITE_OK) {
 		/* SQLite's "unable to open database file" alone does not say why. */
 		eno = s->db != NULL ? sqlite3_system_errno(s->db) : 0;

@@ -294,6 +294,12 @@ int db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t 
 /* ---- commit.c ------------------------------------------------------------- */
 
 int commit_start(struct store *s, char *err, size_t errsz);
+/*
+ * The name of the VFS that writes a -wal file's frames in one call per
+ * sync (walbuf.c): for the writer connection with synchronous = FULL
+ * only.  NULL if it could not be registered (the default VFS then).
+ */
+const char *walbuf_vfs(void);
 void commit_stop(struct store *s);
 /* 1 when SQLite rolled the open batch back by itself: see commit.c. */
 int commit_batch_lost(struct store *s);
