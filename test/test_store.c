@@ -3913,6 +3913,60 @@ test_store_run_outcomes(void **state)
 	assert_int_equal(store_ticket_exists(f->s, "RUN00001"), 1);
 }
 
+/*
+ * The writer's -wal file is written in one piece per commit (walbuf.c):
+ * what store_commit acknowledged is in the file, where another
+ * connection reads it at once, across the WAL's checkpoints and restarts,
+ * in transactions of several hundred kB (the unix VFS writes at most
+ * 128 kB - 1 per call: whole buffers failed with "database or disk is
+ * full" before they went out in pieces).
+ */
+static void
+test_wal_written_before_commit_returns(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char ticket[16], *text;
+	int round, i, n = 0;
+
+	SKIP_ON_PG("the -wal file is SQLite's");
+	text = xmalloc(4001);
+	memset(text, 'j', 4000);
+	text[4000] = '\0';
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(length(description)), 0)"
+	    " FROM complaints", -1, &st, NULL), SQLITE_OK);
+	for (round = 0; round < 30; round++) {
+		assert_int_equal(store_begin(f->s), 0);
+		for (i = 0; i < 60; i++) {
+			fill_complaint(&c, "");
+			(void)snprintf(ticket, sizeof ticket, "W%07d", n + i);
+			str_copy(c.ticket, sizeof c.ticket, ticket);
+			c.description = text;
+			if (store_complaint_add(f->s, &c) != 0)
+				fail_msg("round %d: add %s: %s", round, ticket, store_errmsg());
+		}
+		if (store_commit(f->s) != 0)
+			fail_msg("round %d: commit of 60 complaints of 4 kB failed: %s", round,
+			    store_errmsg());
+		n += 60;
+		/* Another connection, at once: every acknowledged row, whole. */
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		if (sqlite3_column_int(st, 0) != n || sqlite3_column_int64(st, 1) != 4000LL * n)
+			fail_msg("round %d: another connection read %d complaints (%lld bytes of "
+			    "text), expected %d (%lld)", round, sqlite3_column_int(st, 0),
+			    (long long)sqlite3_column_int64(st, 1), n, 4000LL * n);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(text);
+	reopen(f);
+	assert_int_equal(store_complaint_count(f->s), n);
+}
+
 static void
 test_group_commit_shares_commits(void **state)
 {
@@ -4320,6 +4374,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_commit_shares_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_written_before_commit_returns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_run_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_does_not_wait_for_the_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_3, setup, teardown),
