@@ -1,7 +1,7 @@
 /*
  * floor: the SQLite floor of one SMS complaint (issue 18), for `make bench`.
  *
- *   floor DIR SECONDS GROUP [list]
+ *   floor DIR SECONDS GROUP [list] [walbuf]
  *
  * Runs exactly the SQL statements the store runs today for one new SMS
  * complaint through Kannel (intake/sms.c -> store/; read off a statement
@@ -16,8 +16,11 @@
  * connection.  GROUP messages share one BEGIN IMMEDIATE .. COMMIT (one
  * fsync), each inside its own SAVEPOINT as the group-commit writer does:
  * pass the group size the writer reached under 64 connections.
- * No store layer can beat this with these rows.  No test runs it and
- * nothing here asserts a time.
+ * No store layer can beat this with these rows.  With "walbuf" the
+ * writing connection goes through the VFS the store's writer uses
+ * (store_writer_vfs(): each commit's -wal frames written in one piece)
+ * instead of SQLite's default one: the floor of these rows as the store
+ * writes them.  No test runs it and nothing here asserts a time.
  *
  * Output (bench/run.sh parses the last line):
  *   FLOOR_SQL <statement>            with "list", each statement per message
@@ -281,12 +284,16 @@ main(int argc, char **argv)
 	char path[512], err[256];
 	double secs, t0, el, c0;
 	long n = 0, group;
-	int i, g, list = argc > 4 && strcmp(argv[4], "list") == 0;
+	int i, g, list = 0, walbuf = 0;
 	int64_t now = (int64_t)time(NULL);
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: floor DIR SECONDS GROUP [list]\n");
+		fprintf(stderr, "usage: floor DIR SECONDS GROUP [list] [walbuf]\n");
 		return 2;
+	}
+	for (i = 4; i < argc; i++) {
+		list |= strcmp(argv[i], "list") == 0;
+		walbuf |= strcmp(argv[i], "walbuf") == 0;
 	}
 	secs = strtod(argv[2], NULL);
 	group = strtol(argv[3], NULL, 10);
@@ -306,7 +313,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	store_close(s);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, walbuf ? store_writer_vfs() :
+	    NULL) != SQLITE_OK)
 		die("open", db);
 	if (sqlite3_open_v2(path, &rdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		die("open reader", rdb);
@@ -343,8 +351,8 @@ main(int argc, char **argv)
 		el = now_s() - t0;
 	} while (el < secs);
 	printf("FLOOR msgs=%ld secs=%.3f msgs_per_s=%.1f us_per_msg=%.1f cpu_us_per_msg=%.1f group=%ld"
-	    " statements=%d\n", n, el, (double)n / el, el * 1e6 / (double)n,
-	    (cpu_s() - c0) * 1e6 / (double)n, group, NQ + 3);
+	    " statements=%d vfs=%s\n", n, el, (double)n / el, el * 1e6 / (double)n,
+	    (cpu_s() - c0) * 1e6 / (double)n, group, NQ + 3, walbuf ? "walbuf" : "default");
 	for (i = 0; i < NQ; i++)
 		sqlite3_finalize(q[i]);
 	sqlite3_finalize(seen);

@@ -978,6 +978,12 @@ fail:
 	return NULL;
 }
 
+const char *
+store_writer_vfs(void)
+{
+	return walbuf_vfs();
+}
+
 void
 store_close(struct store *s)
 {

@@ -141,6 +141,12 @@ int store_run_later(struct store *s, store_tx_fn fn, void *arg, void (*done)(voi
 void store_tx_durable(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/*
+ * The SQLite VFS the store's writer connection uses with synchronous =
+ * full (store/walbuf.c: a commit's -wal frames written in one piece), for
+ * bench/floor; NULL: SQLite's default.
+ */
+const char *store_writer_vfs(void);
 /* Batches committed and transactions they held, since open (bench, metrics). */
 void store_commit_stats(struct store *s, unsigned long *commits, unsigned long *transactions);
 
