@@ -2501,6 +2501,39 @@ test_ussd_session_idle_past_the_timeout_starts_again_at_the_menu(void **state)
 	assert_string_equal(u.state, "category");
 }
 
+/*
+ * A gateway's retry sent while its original is still being answered, at
+ * every step of several sessions at once: the two are decided one after
+ * the other, so both get the same screen, and each session one ticket.
+ */
+static void
+test_ussd_retries_racing_their_originals_get_the_same_screens(void **state)
+{
+	static const char *const sessions[] = { "ATUid_race0", "ATUid_race1", "ATUid_race2",
+	    "ATUid_race3" };
+	struct fixture *f = *state;
+	struct ussd_call c[ARRAY_LEN(sessions)][2];
+	size_t i, k, n = ARRAY_LEN(ussd_path);
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ARRAY_LEN(sessions); k++) {
+			ussd_call_start(&c[k][0], f, sessions[k], ussd_path[i]);
+			ussd_call_start(&c[k][1], f, sessions[k], ussd_path[i]);
+		}
+		for (k = 0; k < ARRAY_LEN(sessions); k++) {
+			ussd_call_join(&c[k][0]);
+			ussd_call_join(&c[k][1]);
+			assert_int_equal(c[k][0].res.status, 200);
+			assert_int_equal(c[k][1].res.status, 200);
+			/* One of the two worked the step; the other is its repeat. */
+			assert_int_equal(c[k][0].res.replayed + c[k][1].res.replayed, 1);
+			assert_string_equal(c[k][0].res.screen, c[k][1].res.screen);
+			assert_int_equal(c[k][0].res.end, i + 1 == n);
+		}
+	}
+	assert_int_equal(store_complaint_count(f->s), (long)ARRAY_LEN(sessions));
+}
+
 int
 main(void)
 {
@@ -2576,6 +2609,7 @@ main(void)
 		T(test_ussd_dropped_session_from_memory_is_offered_once_on_the_next_call),
 		T(test_ussd_step_from_memory_is_answered_while_the_writer_is_busy),
 		T(test_ussd_session_idle_past_the_timeout_starts_again_at_the_menu),
+		T(test_ussd_retries_racing_their_originals_get_the_same_screens),
 	};
 #undef T
 
