@@ -153,6 +153,7 @@ start_workers(struct serve *s)
 	s->ix.store = s->st;
 	s->ix.deliver = s->dv;
 	s->ix.live = s->live;
+	intake_start(&s->ix);
 	pthread_mutex_init(&s->rl.mu, NULL);
 	s->rl.path = s->o->conf;
 	s->rl.conf_flags = (s->o->demo ? CONF_DEMO : 0) | CONF_SECRETS;
@@ -302,6 +303,7 @@ stop_all(struct serve *s)
 	if (s->admin != NULL)
 		http_stop(s->admin);
 	http_stop(s->srv);
+	intake_stop(&s->ix);          /* no request runs any more */
 	pthread_mutex_lock(&s->tk.mu);
 	s->tk.stop = 1;
 	pthread_cond_broadcast(&s->tk.cv);

@@ -24,6 +24,7 @@
 #include "store/store.h"
 
 struct live;
+struct ussd_cache;
 
 /*
  * Borrowed pointers: the caller keeps them alive while serving.  With live
@@ -36,7 +37,18 @@ struct intake {
 	struct store *store;
 	struct deliver *deliver;        /* woken when something was queued; may be NULL */
 	struct live *live;
+	struct ussd_cache *ussd;        /* intake_start's: live USSD sessions in memory */
 };
+
+/*
+ * Once store is set, before serving: the USSD sessions of this process
+ * kept in memory, so that a step that only moves a session is answered
+ * without waiting on the store (none on a shared, PostgreSQL store: other
+ * nodes write the same sessions).  Without it every step goes through
+ * the store.  intake_stop frees it once no request runs any more.
+ */
+void intake_start(struct intake *ix);
+void intake_stop(struct intake *ix);
 
 #define INTAKE_REPLY_MAX 1024
 struct intake_result {

@@ -6,6 +6,7 @@
  *   parts.c         long messages: parts kept and joined; the tick for those
  *                   whose parts never all came; the purges
  *   ussd_session.c  the USSD flow around the menu machine (ussd.c): sessions
+ *   ussd_cache.c    the live USSD sessions of this process, in memory
  *   endpoints.c     the HTTP handlers: gateway callbacks, /healthz, /metrics
  *   reply.c         the texts the citizen reads, from the config's templates
  *   guard.c         the flood and loop guard (guard.h)
@@ -76,6 +77,40 @@ struct live_snap;
  */
 const struct live_snap *intake_pin(const struct intake *ix, struct intake *local);
 void intake_unpin(const struct intake *ix, const struct live_snap *snap);
+
+/* ---- ussd_cache.c ------------------------------------------------------- */
+
+/*
+ * A live session as this process last stored it.  Only the request that
+ * took it (ussd_cache_take) reads or writes it, until ussd_cache_give.
+ */
+struct ussd_cached {
+	int loaded;                     /* 1: row is the session's row in the store */
+	struct store_ussd row;
+};
+
+struct ussd_cache *ussd_cache_new(void);
+/* Frees every entry; no request may hold one. */
+void ussd_cache_free(struct ussd_cache *c);
+
+/*
+ * The entry of session (gateway, id), made (not loaded) if there is none,
+ * held by the caller until ussd_cache_give: a second request of the
+ * session waits here.  Entries not taken for longer than timeout seconds
+ * are evicted now and then.  NULL when the cache is full of live sessions
+ * (or the key is too long): then the session is not cached.
+ */
+struct ussd_cached *ussd_cache_take(struct ussd_cache *c, const char *gateway, const char *id,
+    int64_t now, int64_t timeout);
+
+/* Lets go of an entry; with drop, the session leaves the cache (it ended). */
+void ussd_cache_give(struct ussd_cache *c, struct ussd_cached *u, int drop);
+
+/*
+ * The store's row of (gateway, id) was changed by another session's
+ * request: if cached, its next request reloads it.  Takes no entry's mutex.
+ */
+void ussd_cache_forget(struct ussd_cache *c, const char *gateway, const char *id);
 
 /* ---- shared ------------------------------------------------------------- */
 

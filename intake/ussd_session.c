@@ -5,6 +5,12 @@
  * the row, dial-through and resuming, and what a step asks for: a complaint
  * opened (ticket/open.h) with its receipt SMS in the outbox, a status
  * look-up, a language remembered.  All in one store transaction.
+ *
+ * On SQLite a step that only moves a session is worked from the session as
+ * this process last stored it (ussd_cache.c) and answered at once, its row
+ * written after by the store's writer (store_run_later); everything else
+ * (a new session, a complaint, a status, a language, a repeat) goes
+ * through the store as one transaction, in order after those writes.
  */
 #include "intake/internal.h"
 
@@ -212,26 +218,24 @@ struct ussd_tx {
 	const char *agency;
 	const char *what;               /* how a fresh session began */
 	int fresh;
+	int old_put;                    /* *old was stored (offered to resume, once) */
 	int limited;                    /* the flood guard refused the complaint */
 	enum { USSD_TX_STEP, USSD_TX_REPEAT, USSD_TX_ENDED } end;
 };
 
 /*
- * A live session: the newest input is what follows the text we saw last
- * (a gateway that sends the whole path, "1*3*2"), then the menu steps on it.
- * 0, or -1 on a store error.
+ * A live session's newest input: what follows the text we saw last (a
+ * gateway that sends the whole path, "1*3*2"), or the whole text.
  */
-static int
-ussd_continue(struct ussd_tx *t)
+static void
+newest_input(const struct ussd_tx *t, const char **inputp, size_t *ilenp)
 {
 	const struct gateway *gw = t->gw;
 	const struct ussd_in *in = t->in;
-	struct store_ussd *row = t->row;
-	struct ussd_ctx *ctx = &t->ctx;
+	const struct store_ussd *row = t->row;
 	const char *input = in->text;
 	size_t ilen = in->text_len, llen;
 
-	ctx_from_row(t->ix->conf, row, ctx);
 	if (in->cumulative) {
 		llen = strlen(row->last_text);
 		if (llen == 0) {
@@ -250,8 +254,21 @@ ussd_continue(struct ussd_tx *t)
 			ilen = in->text_len - (size_t)(input - in->text);
 		}
 	}
-	return ussd_input(t->ix, gw, in, t->phone, ctx, input, ilen, t->now, &t->out, row,
-	    t->ticket, &t->agency, &t->limited);
+	*inputp = input;
+	*ilenp = ilen;
+}
+
+/* A live session: the menu steps on the newest input.  0, or -1 on a store error. */
+static int
+ussd_continue(struct ussd_tx *t)
+{
+	const char *input;
+	size_t ilen;
+
+	ctx_from_row(t->ix->conf, t->row, &t->ctx);
+	newest_input(t, &input, &ilen);
+	return ussd_input(t->ix, t->gw, t->in, t->phone, &t->ctx, input, ilen, t->now, &t->out,
+	    t->row, t->ticket, &t->agency, &t->limited);
 }
 
 /*
@@ -314,6 +331,7 @@ ussd_fresh(struct store *s, struct ussd_tx *t, int expired, enum lang pref)
 				t->old->updated_at = now;
 				if (store_ussd_put(s, t->old) != 0)
 					return -1;
+				t->old_put = 1;
 			}
 		}
 	}
@@ -321,6 +339,28 @@ ussd_fresh(struct store *s, struct ussd_tx *t, int expired, enum lang pref)
 	    store_ussd_purge(s, now - USSD_PURGE_AFTER) < 0)
 		return -1;
 	return 0;
+}
+
+/* The session's row after a step (t->ctx, t->out), as it is stored. */
+static void
+row_finish(struct ussd_tx *t)
+{
+	const struct ussd_in *in = t->in;
+	struct store_ussd *row = t->row;
+
+	str_copy(row->gateway, sizeof row->gateway, t->gw->name);
+	str_copy(row->id, sizeof row->id, in->session);
+	str_copy(row->phone, sizeof row->phone, t->phone);
+	ctx_to_row(&t->ctx, row);
+	row->done = t->out.end;
+	row->resumable = !t->out.end && ussd_resumable(&t->ctx);
+	row->updated_at = t->now;
+	if (in->text_len < sizeof row->last_text) {
+		memcpy(row->last_text, in->text, in->text_len);
+		row->last_text[in->text_len] = '\0';
+	}
+	snprintf(row->last_response, sizeof row->last_response, "%s%s",
+	    t->out.end ? "END " : "CON ", t->out.screen);
 }
 
 /*
@@ -373,21 +413,94 @@ ussd_tx(struct store *s, void *arg)
 	} else if (store_phone_get(s, t->phone, &pp) < 0 ||
 	    ussd_fresh(s, t, r == 1, lang_from_code(pp.lang)) != 0)
 		return -1;
-
-	str_copy(row->gateway, sizeof row->gateway, gw->name);
-	str_copy(row->id, sizeof row->id, in->session);
-	str_copy(row->phone, sizeof row->phone, t->phone);
-	ctx_to_row(&t->ctx, row);
-	row->done = t->out.end;
-	row->resumable = !t->out.end && ussd_resumable(&t->ctx);
-	row->updated_at = now;
-	if (in->text_len < sizeof row->last_text) {
-		memcpy(row->last_text, in->text, in->text_len);
-		row->last_text[in->text_len] = '\0';
-	}
-	snprintf(row->last_response, sizeof row->last_response, "%s%s",
-	    t->out.end ? "END " : "CON ", t->out.screen);
+	row_finish(t);
 	return store_ussd_put(s, row) != 0 ? -1 : 0;
+}
+
+/* A step answered from memory, written by the store's writer after (store_run_later). */
+static int
+put_later(struct store *s, void *arg)
+{
+	return store_ussd_put(s, arg) != 0 ? -1 : 0;
+}
+
+/*
+ * The step from the session as this process last stored it (u), when it
+ * is a live session's step that only moves the menu: then u holds the new
+ * row and 1 comes back.  0 when the store must decide (a new, expired,
+ * ended or unknown session, another phone, a repeat, or a step that opens
+ * a complaint, looks up a status or remembers a language): t's work is
+ * thrown away and ussd_tx does it again from the store's row.
+ *
+ * A repeat goes to the store too: the store's row may be behind u when
+ * the commit of the step repeated failed, and a retry must then be worked
+ * again from what is on disk (as without the cache), not answered with a
+ * screen whose state is lost.  Repeats are rare; steps are not.
+ */
+static int
+ussd_fast(struct ussd_tx *t, struct ussd_cached *u)
+{
+	const struct conf *conf = t->ix->conf;
+	const struct ussd_in *in = t->in;
+	const struct store_ussd *row = &u->row;
+	const char *input;
+	size_t ilen;
+
+	if (!u->loaded || row->done || strcmp(row->phone, t->phone) != 0 ||
+	    t->now - row->updated_at > conf->ussd_session_timeout)
+		return 0;
+	if (strlen(row->last_text) == in->text_len &&
+	    memcmp(row->last_text, in->text, in->text_len) == 0)
+		return 0;
+	memcpy(t->row, row, sizeof *t->row);
+	ctx_from_row(conf, t->row, &t->ctx);
+	newest_input(t, &input, &ilen);
+	ussd_step(conf, &t->ctx, input, ilen, &t->out);
+	if (t->out.action != USSD_ACT_NONE)
+		return 0;
+	row_finish(t);
+	memcpy(&u->row, t->row, sizeof u->row);
+	return 1;
+}
+
+/*
+ * The cache after a step worked by the store (ussd_tx returned r): the row
+ * it stored or read, or nothing (a failure); a session that ended leaves.
+ * An older session offered to resume was changed in the store: reloaded
+ * when it comes back.
+ */
+static void
+after_store(struct intake *ix, struct ussd_tx *t, struct ussd_cached *u, int r)
+{
+	int drop = 0;
+
+	if (u != NULL) {
+		if (r < 0)
+			u->loaded = 0;
+		else if (t->row->done)
+			drop = 1;
+		else {
+			memcpy(&u->row, t->row, sizeof u->row);
+			u->loaded = 1;
+		}
+		ussd_cache_give(ix->ussd, u, drop);
+	}
+	if (r >= 0 && t->old_put && ix->ussd != NULL)
+		ussd_cache_forget(ix->ussd, t->gw->name, t->old->id);
+}
+
+void
+intake_start(struct intake *ix)
+{
+	if (ix->ussd == NULL && !store_is_shared(ix->store))
+		ix->ussd = ussd_cache_new();
+}
+
+void
+intake_stop(struct intake *ix)
+{
+	ussd_cache_free(ix->ussd);
+	ix->ussd = NULL;
 }
 
 int
@@ -399,6 +512,7 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	struct timespec t0;
 	char phone[MSISDN_MAX + 44], why[128], masked[32];
 	const char *command;
+	struct ussd_cached *u;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -443,7 +557,22 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	t.now = now_unix();
 	t.what = "step";
 	t.row = xcalloc(1, sizeof *t.row);
-	r = store_run_step(ix->store, ussd_tx, &t);
+	u = ix->ussd != NULL ? ussd_cache_take(ix->ussd, gw->name, in->session, t.now,
+	    conf->ussd_session_timeout) : NULL;
+	if (u != NULL && ussd_fast(&t, u)) {
+		/* Answered now; the writer stores the row after, in order (it frees it). */
+		r = store_run_later(ix->store, put_later, t.row, free);
+		t.row = NULL;
+		if (r < 0)
+			u->loaded = 0;
+		ussd_cache_give(ix->ussd, u, 0);
+	} else {
+		memset(t.row, 0, sizeof *t.row);
+		memset(&t.ctx, 0, sizeof t.ctx);
+		memset(&t.out, 0, sizeof t.out);
+		r = store_run_step(ix->store, ussd_tx, &t);
+		after_store(ix, &t, u, r);
+	}
 	if (r < 0) {
 		free(t.row);
 		free(t.old);

@@ -345,3 +345,9 @@ stmt_changes(const struct stmt *q)
 		return pg_changes(q);
 	return (long)sqlite3_changes(q->db);
 }
+
+int
+store_is_shared(const struct store *s)
+{
+	return s->pg != NULL;
+}

@@ -133,6 +133,12 @@ int store_run_step(struct store *s, store_tx_fn fn, void *arg);
  */
 int store_run_later(struct store *s, store_tx_fn fn, void *arg, void (*done)(void *));
 /*
+ * 1 when other nodes may share this store's rows (PostgreSQL): what a
+ * process keeps in memory of them (intake's USSD sessions) may be stale.
+ * 0 on SQLite, whose one writer is this process.
+ */
+int store_is_shared(const struct store *s);
+/*
  * Inside fn of store_run or store_run_step: its caller is answered only
  * once the open batch is on disk, even when fn returns 1 (it read, and
  * will show, what may be in that batch only: a retry shown a ticket

@@ -127,6 +127,7 @@ setup(void **state)
 	f->ix.conf = f->conf;
 	f->ix.rt = f->rt;
 	f->ix.store = f->s;
+	intake_start(&f->ix);
 	/*
 	 * Most tests send many messages from one phone to show what one
 	 * message does: the flood guard is off for them, and the guard's
@@ -158,6 +159,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	intake_stop(&f->ix);
 	store_close(f->s);
 	remove_dir(f->dir);
 	route_free(f->rt);
@@ -1958,12 +1960,14 @@ reopen_faultvfs(struct fixture *f)
 	faultvfs_register();
 	faultvfs_off();
 	faultvfs_hold_syncs(0);
+	intake_stop(&f->ix);
 	store_close(f->s);
 	snprintf(uri, sizeof uri, "file:%s?vfs=" FAULTVFS, f->path);
 	f->s = store_open(uri, &opts, err, sizeof err);
 	if (f->s == NULL)
 		fail_msg("store_open %s: %s", uri, err);
 	f->ix.store = f->s;
+	intake_start(&f->ix);
 }
 
 /* One USSD request, run in a thread so that the test can see whether it was answered. */
@@ -2252,6 +2256,284 @@ test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit(void **state)
 	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
+/* ---- USSD sessions answered from memory (intake/ussd_cache.c) ---------- */
+
+/* Aduan restarted on the same database: a new process, nothing in memory. */
+static void
+restart(struct fixture *f)
+{
+	char err[256];
+
+	intake_stop(&f->ix);
+	store_close(f->s);
+	f->s = store_open(f->path, &opts, err, sizeof err);
+	if (f->s == NULL)
+		fail_msg("store_open %s: %s", f->path, err);
+	f->ix.store = f->s;
+	intake_start(&f->ix);
+}
+
+/* Returns once the store's writer ran everything queued before (the later writes). */
+static void
+settle(struct fixture *f)
+{
+	assert_int_equal(store_run(f->s, read_nothing_tx, NULL), 1);
+}
+
+/* s with every digit as '#': two END screens that differ only in their ticket number. */
+static const char *
+digits_hidden(const char *s, char *buf, size_t bufsz)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < bufsz; i++)
+		buf[i] = s[i] >= '0' && s[i] <= '9' ? '#' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * A whole session with its steps answered from memory shows the citizen
+ * the screens of one worked through the store alone, and stores the
+ * ticket.  The steps' rows reach the disk all the same: after a restart
+ * (the cache empty) the session is in the database as the last step left
+ * it, and goes on from there.
+ */
+static void
+test_ussd_session_from_memory_shows_the_same_screens_and_outlives_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result mem[6], stored[6];
+	struct ussd_cache *cache = f->ix.ussd;
+	struct store_ussd u;
+	char a[700], b[700];
+	size_t i, n = ARRAY_LEN(ussd_path);
+
+	assert_non_null(cache);         /* SQLite: this process keeps its sessions */
+	/* The same walk through the store only, as before the cache. */
+	f->ix.ussd = NULL;
+	for (i = 0; i < n; i++) {
+		ussd_now(f, "ATUid_store", ussd_path[i], &stored[i]);
+		assert_int_equal(stored[i].status, 200);
+	}
+	f->ix.ussd = cache;
+	for (i = 0; i + 1 < n; i++) {
+		ussd_now(f, "ATUid_mem", ussd_path[i], &mem[i]);
+		assert_int_equal(mem[i].status, 200);
+		assert_false(mem[i].end);
+		assert_false(mem[i].replayed);
+		assert_string_equal(mem[i].screen, stored[i].screen);
+	}
+	/* Restarted before the last step: every step answered is in the database. */
+	restart(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_mem", &u), 1);
+	assert_string_equal(u.state, "confirm");
+	assert_string_equal(u.last_text, ussd_path[n - 2]);
+	assert_string_equal(u.location, "Jl. Pemuda 12");
+	assert_string_equal(u.description, "Jalan berlubang besar");
+	assert_int_equal(u.done, 0);
+
+	ussd_now(f, "ATUid_mem", ussd_path[n - 1], &mem[n - 1]);
+	assert_int_equal(mem[n - 1].status, 200);
+	assert_true(mem[n - 1].end);
+	assert_string_equal(digits_hidden(mem[n - 1].screen, a, sizeof a),
+	    digits_hidden(stored[n - 1].screen, b, sizeof b));
+	assert_int_equal(store_complaint_count(f->s), 2);
+	restart(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_mem", &u), 1);
+	assert_int_equal(u.done, 1);
+	assert_true(u.complaint_id != 0);
+	assert_string_equal(u.last_text, ussd_path[n - 1]);
+}
+
+/*
+ * A gateway's retry of a step answered from memory gets the same screen
+ * and changes nothing: the session goes on from the step, not twice from
+ * it.  A retry of the confirmation gets the same ticket, and one complaint
+ * is stored.
+ */
+static void
+test_ussd_retry_of_a_step_from_memory_gets_the_same_screen(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result first, again;
+	struct store_ussd u;
+	size_t i, n = ARRAY_LEN(ussd_path);
+
+	ussd_now(f, "ATUid_again", ussd_path[0], &first);
+	ussd_now(f, "ATUid_again", ussd_path[1], &first);
+	ussd_now(f, "ATUid_again", ussd_path[1], &again);
+	assert_int_equal(again.status, 200);
+	assert_true(again.replayed);
+	assert_false(again.end);
+	assert_string_equal(again.screen, first.screen);
+	settle(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_again", &u), 1);
+	assert_string_equal(u.state, "category");
+	assert_string_equal(u.last_text, ussd_path[1]);
+
+	/* The next step follows the one retried: the location is asked for. */
+	for (i = 2; i + 1 < n; i++) {
+		ussd_now(f, "ATUid_again", ussd_path[i], &first);
+		assert_int_equal(first.status, 200);
+		assert_false(first.replayed);
+		ussd_now(f, "ATUid_again", ussd_path[i], &again);
+		assert_true(again.replayed);
+		assert_string_equal(again.screen, first.screen);
+	}
+	settle(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_again", &u), 1);
+	assert_string_equal(u.state, "confirm");
+	assert_string_equal(u.location, "Jl. Pemuda 12");
+
+	ussd_now(f, "ATUid_again", ussd_path[n - 1], &first);
+	ussd_now(f, "ATUid_again", ussd_path[n - 1], &again);
+	assert_true(first.end);
+	assert_true(again.end);
+	assert_true(again.replayed);
+	assert_string_equal(again.screen, first.screen);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+/*
+ * A call dropped in the middle of a complaint whose steps were answered
+ * from memory: the next call from the phone is offered to go on with it,
+ * once, and going on leads to the ticket with what the first call typed.
+ */
+static void
+test_ussd_dropped_session_from_memory_is_offered_once_on_the_next_call(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result dropped, r;
+
+	ussd_now(f, "ATUid_dropped", "", &dropped);
+	ussd_now(f, "ATUid_dropped", "1", &dropped);
+	ussd_now(f, "ATUid_dropped", "1*1", &dropped);
+	ussd_now(f, "ATUid_dropped", "1*1*Jl. Pemuda 12", &dropped);
+	assert_int_equal(dropped.status, 200);
+	assert_false(dropped.end);
+
+	/* The network dropped the call; the citizen dials again at once. */
+	ussd_now(f, "ATUid_redial", "", &r);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.screen, "Lanjutkan aduan sebelumnya?");
+	assert_contains(r.screen, "Jl. Pemuda 12");
+	/* That call drops too before an answer: the next one is not offered it again. */
+	ussd_now(f, "ATUid_third", "", &r);
+	assert_int_equal(r.status, 200);
+	assert_not_contains(r.screen, "Lanjutkan");
+
+	/* The second call goes on: where the first one stopped, then the ticket. */
+	ussd_now(f, "ATUid_redial", "1", &r);
+	assert_string_equal(r.screen, dropped.screen);
+	ussd_now(f, "ATUid_redial", "1*Jalan berlubang besar", &r);
+	assert_contains(r.screen, "Jl. Pemuda 12");
+	ussd_now(f, "ATUid_redial", "1*Jalan berlubang besar*1", &r);
+	assert_true(r.end);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+/* A step that only moves the session does not wait for the store's writer. */
+static void
+test_ussd_step_from_memory_is_answered_while_the_writer_is_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result r;
+	struct ussd_call c;
+	struct store_ussd u;
+	pthread_t holder;
+	int answered;
+
+	ussd_now(f, "ATUid_busy", "", &r);
+	assert_int_equal(r.status, 200);
+	atomic_store(&writer_held, 0);
+	atomic_store(&writer_release, 0);
+	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
+		fail_msg("pthread_create");
+	while (!atomic_load(&writer_held))
+		nap_ms(1);
+	ussd_call_start(&c, f, "ATUid_busy", "1");
+	answered = ussd_call_answered_within(&c, 2000);
+	atomic_store(&writer_release, 1);
+	pthread_join(holder, NULL);
+	ussd_call_join(&c);
+	if (!answered)
+		fail_msg("expected the step answered while the writer was held; it waited for it");
+	assert_int_equal(c.res.status, 200);
+	assert_false(c.res.end);
+	settle(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_busy", &u), 1);
+	assert_string_equal(u.state, "category");
+	assert_string_equal(u.last_text, "1");
+}
+
+/*
+ * A session left idle past ussd.session_timeout while its steps were
+ * answered from memory is over: the next request gets a fresh main menu,
+ * as from the store, and the session carries on from there.
+ */
+static void
+test_ussd_session_idle_past_the_timeout_starts_again_at_the_menu(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result menu, r;
+	struct store_ussd u;
+
+	f->conf->ussd_session_timeout = 1;
+	ussd_now(f, "ATUid_idle", "", &menu);
+	ussd_now(f, "ATUid_idle", "1", &r);
+	ussd_now(f, "ATUid_idle", "1*1", &r);
+	assert_false(r.end);
+	assert_string_not_equal(r.screen, menu.screen);
+	nap_ms(2100);                   /* updated_at is in whole seconds: > 1 s */
+	ussd_now(f, "ATUid_idle", "1*1*Desa Kupang", &r);
+	assert_int_equal(r.status, 200);
+	assert_false(r.end);
+	assert_string_equal(r.screen, menu.screen);
+	settle(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_idle", &u), 1);
+	assert_string_equal(u.state, "main");
+	assert_string_equal(u.location, "");
+	ussd_now(f, "ATUid_idle", "1*1*Desa Kupang*1", &r);
+	assert_contains(r.screen, "1 ");
+	settle(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_idle", &u), 1);
+	assert_string_equal(u.state, "category");
+}
+
+/*
+ * A gateway's retry sent while its original is still being answered, at
+ * every step of several sessions at once: the two are decided one after
+ * the other, so both get the same screen, and each session one ticket.
+ */
+static void
+test_ussd_retries_racing_their_originals_get_the_same_screens(void **state)
+{
+	static const char *const sessions[] = { "ATUid_race0", "ATUid_race1", "ATUid_race2",
+	    "ATUid_race3" };
+	struct fixture *f = *state;
+	struct ussd_call c[ARRAY_LEN(sessions)][2];
+	size_t i, k, n = ARRAY_LEN(ussd_path);
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ARRAY_LEN(sessions); k++) {
+			ussd_call_start(&c[k][0], f, sessions[k], ussd_path[i]);
+			ussd_call_start(&c[k][1], f, sessions[k], ussd_path[i]);
+		}
+		for (k = 0; k < ARRAY_LEN(sessions); k++) {
+			ussd_call_join(&c[k][0]);
+			ussd_call_join(&c[k][1]);
+			assert_int_equal(c[k][0].res.status, 200);
+			assert_int_equal(c[k][1].res.status, 200);
+			/* One of the two worked the step; the other is its repeat. */
+			assert_int_equal(c[k][0].res.replayed + c[k][1].res.replayed, 1);
+			assert_string_equal(c[k][0].res.screen, c[k][1].res.screen);
+			assert_int_equal(c[k][0].res.end, i + 1 == n);
+		}
+	}
+	assert_int_equal(store_complaint_count(f->s), (long)ARRAY_LEN(sessions));
+}
+
 int
 main(void)
 {
@@ -2322,6 +2604,12 @@ main(void)
 		T(test_ussd_ticket_is_answered_only_after_its_commit),
 		T(test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit),
 		T(test_ussd_step_whose_commit_failed_is_worked_again_on_retry),
+		T(test_ussd_session_from_memory_shows_the_same_screens_and_outlives_a_restart),
+		T(test_ussd_retry_of_a_step_from_memory_gets_the_same_screen),
+		T(test_ussd_dropped_session_from_memory_is_offered_once_on_the_next_call),
+		T(test_ussd_step_from_memory_is_answered_while_the_writer_is_busy),
+		T(test_ussd_session_idle_past_the_timeout_starts_again_at_the_menu),
+		T(test_ussd_retries_racing_their_originals_get_the_same_screens),
 	};
 #undef T
 
