@@ -9,7 +9,8 @@
  * thread with prepared statements: no HTTP, no parsing, no routing, no
  * reply, no locks, no other thread.  The database is created by
  * store_open() (so the schema, WAL and the pragmas are the store's own:
- * journal_mode=WAL, synchronous=FULL, foreign_keys=ON, temp_store=MEMORY;
+ * journal_mode=WAL, synchronous=FULL, foreign_keys=ON, temp_store=MEMORY,
+ * wal_autocheckpoint=10000;
  * and, since store_open() runs first, SQLite without memory statistics),
  * then closed and opened again here as a plain sqlite3 connection, plus a
  * second one for the retry look-up the intake does on the store's reading
@@ -323,6 +324,7 @@ main(int argc, char **argv)
 	exec(db, "PRAGMA synchronous = FULL");
 	exec(db, "PRAGMA foreign_keys = ON");
 	exec(db, "PRAGMA temp_store = MEMORY");
+	exec(db, "PRAGMA wal_autocheckpoint = 10000");
 	sqlite3_busy_timeout(db, 5000);
 	sqlite3_busy_timeout(rdb, 5000);
 	for (i = 0; i < NQ; i++)
