@@ -492,6 +492,12 @@ sms_tx(struct store *s, void *arg)
 	if (t->gwid != NULL) {
 		r = store_message_find(s, t->gw->name, t->gwid, t->phone, res->reply,
 		    sizeof res->reply);
+		/*
+		 * Its first callback may be in the open batch: the reply (a
+		 * ticket number) is shown once that batch is on disk.
+		 */
+		if (r == 1)
+			store_tx_durable(s);
 		if (r != 0)
 			return r < 0 ? -1 : 1;
 	}

@@ -2256,6 +2256,89 @@ test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit(void **state)
 	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
+/* One SMS callback, run in a thread so that the test can see whether it was answered. */
+struct sms_call {
+	struct fixture *f;
+	const char *id;
+	struct intake_result res;
+	atomic_int answered;
+	pthread_t th;
+};
+
+static void *
+sms_call_run(void *arg)
+{
+	struct sms_call *c = arg;
+
+	(void)sms_id(c->f, REPORTER, "JALAN Jl. Pemuda depan SMP 3 berlubang", c->id, &c->res);
+	atomic_store(&c->answered, 1);
+	return NULL;
+}
+
+static void
+sms_call_start(struct sms_call *c, struct fixture *f, const char *id)
+{
+	memset(c, 0, sizeof *c);
+	c->f = f;
+	c->id = id;
+	atomic_init(&c->answered, 0);
+	if (pthread_create(&c->th, NULL, sms_call_run, c) != 0)
+		fail_msg("pthread_create");
+}
+
+/*
+ * A gateway's retry of an SMS that arrives while the first callback's
+ * transaction is in the open batch finds the message there; it shows the
+ * citizen a ticket number, so it is answered only once that batch is on
+ * disk, with the first (it was answered at once, before the commit that
+ * might still fail).
+ */
+static void
+test_sms_retry_of_an_uncommitted_message_waits_for_its_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct sms_call first, retry;
+	const struct timespec tick = { 0, 1000000L };
+	pthread_t holder;
+	int i;
+
+	reopen_faultvfs(f);
+	atomic_store(&writer_held, 0);
+	atomic_store(&writer_release, 0);
+	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
+		fail_msg("pthread_create");
+	while (!atomic_load(&writer_held))
+		nap_ms(1);
+	faultvfs_hold_syncs(1);
+	sms_call_start(&first, f, "kannel-held");
+	nap_ms(100);
+	sms_call_start(&retry, f, "kannel-held");
+	nap_ms(100);
+	atomic_store(&writer_release, 1);
+	pthread_join(holder, NULL);
+	wait_for_held_sync();
+	for (i = 0; i < 300 && !atomic_load(&retry.answered); i++)
+		nanosleep(&tick, NULL);
+	if (atomic_load(&retry.answered) || atomic_load(&first.answered)) {
+		int first_answered = atomic_load(&first.answered);
+
+		faultvfs_hold_syncs(0);
+		pthread_join(first.th, NULL);
+		pthread_join(retry.th, NULL);
+		fail_msg("expected neither the SMS nor its retry answered before the commit (held); "
+		    "got the retry \"%s\", the first %s", retry.res.reply,
+		    first_answered ? "answered" : "waiting");
+	}
+	faultvfs_hold_syncs(0);
+	pthread_join(first.th, NULL);
+	pthread_join(retry.th, NULL);
+	assert_int_equal(first.res.status, 200);
+	assert_int_equal(retry.res.status, 200);
+	assert_true(retry.res.replayed);
+	assert_string_equal(retry.res.reply, first.res.reply);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
 /* ---- USSD sessions answered from memory (intake/ussd_cache.c) ---------- */
 
 /* Aduan restarted on the same database: a new process, nothing in memory. */
@@ -2603,6 +2686,7 @@ main(void)
 		T(test_ussd_step_is_answered_while_its_commit_is_still_on_the_way),
 		T(test_ussd_ticket_is_answered_only_after_its_commit),
 		T(test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit),
+		T(test_sms_retry_of_an_uncommitted_message_waits_for_its_commit),
 		T(test_ussd_step_whose_commit_failed_is_worked_again_on_retry),
 		T(test_ussd_session_from_memory_shows_the_same_screens_and_outlives_a_restart),
 		T(test_ussd_retry_of_a_step_from_memory_gets_the_same_screen),
