@@ -1341,6 +1341,35 @@ test_gateway_retry_gets_the_same_reply_and_no_second_ticket(void **state)
 	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
+/*
+ * A retry of a message this process never saw (stored before a restart,
+ * or by another node) skips the reading connection's look-up (intake/
+ * sms.c, seen_ids) and is found by the writer's transaction: the stored
+ * reply, nothing new.
+ */
+static void
+test_retry_of_a_message_stored_before_this_process_gets_its_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct store_message m = {
+		.gateway = "kannel", .gw_id = "kannel-from-before", .sender = REPORTER_E164,
+		.receiver = "1708", .text = "JALAN Jl. Pemuda berlubang", .command = "complaint",
+		.reply = "Aduan diterima. No tiket: 12345678.", .received_at = 1700000000,
+	};
+	struct intake_result res;
+
+	assert_int_equal(store_message_add(f->s, &m), 1);
+	assert_int_equal(sms_id(f, REPORTER, m.text, m.gw_id, &res), 200);
+	assert_true(res.replayed);
+	assert_string_equal(res.reply, m.reply);
+	assert_int_equal(store_complaint_count(f->s), 0);
+	/* Seen now: the next retry is answered from the reading connection, the same. */
+	assert_int_equal(sms_id(f, REPORTER, m.text, m.gw_id, &res), 200);
+	assert_true(res.replayed);
+	assert_string_equal(res.reply, m.reply);
+	assert_int_equal(store_complaint_count(f->s), 0);
+}
+
 static void
 test_retry_returns_the_stored_reply_even_after_changes(void **state)
 {
@@ -2661,6 +2690,7 @@ main(void)
 		T(test_invalid_sender_is_refused_and_nothing_stored),
 		T(test_sender_spellings_are_one_phone),
 		T(test_gateway_retry_gets_the_same_reply_and_no_second_ticket),
+		T(test_retry_of_a_message_stored_before_this_process_gets_its_reply),
 		T(test_retry_returns_the_stored_reply_even_after_changes),
 		T(test_different_ids_with_same_text_are_two_complaints),
 		T(test_same_id_from_another_gateway_is_another_message),
