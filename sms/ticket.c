@@ -60,24 +60,45 @@ ticket_valid(const char *t)
 }
 
 /*
- * Fills buf with random bytes.  getrandom(2) blocks only until the kernel
- * pool is first seeded, and never returns short for requests of up to 256
- * bytes once it is, but a signal may still interrupt it.
+ * Fills buf with random bytes from the kernel, taken from a pool of this
+ * thread's refilled 256 bytes at a time (one getrandom(2) per ticket was a
+ * system call per SMS complaint; perf).  getrandom(2) blocks only until
+ * the kernel pool is first seeded, and never returns short for requests of
+ * up to 256 bytes once it is, but a signal may still interrupt it.  Aduan
+ * never forks, so no two processes share a pool.
  */
+#define POOL_BYTES 256
+
+static _Thread_local unsigned char pool[POOL_BYTES];
+static _Thread_local size_t pool_left;
+
 static int
 random_bytes(unsigned char *buf, size_t n)
 {
-	size_t got = 0;
+	size_t got, take;
 	ssize_t r;
 
-	while (got < n) {
-		r = getrandom(buf + got, n - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+	while (n > 0) {
+		if (pool_left == 0) {
+			for (got = 0; got < POOL_BYTES; got += (size_t)r) {
+				r = getrandom(pool + got, POOL_BYTES - got, 0);
+				if (r < 0) {
+					if (errno == EINTR) {
+						r = 0;
+						continue;
+					}
+					return -1;
+				}
+			}
+			pool_left = POOL_BYTES;
 		}
-		got += (size_t)r;
+		take = n < pool_left ? n : pool_left;
+		memcpy(buf, pool + POOL_BYTES - pool_left, take);
+		/* Used bytes never stay behind in memory to be given out again. */
+		memset(pool + POOL_BYTES - pool_left, 0, take);
+		pool_left -= take;
+		buf += take;
+		n -= take;
 	}
 	return 0;
 }
