@@ -50,6 +50,8 @@ struct store_job {
 	int go;                         /* its caller may return (state says how) */
 	struct store_job *wnext;        /* the next caller to wake: each caller woken
 	                                   wakes the next one, not the writer */
+	int ended;                      /* its batch ended (batch_end): bret says how */
+	int bret;                       /* 0 committed, -1 lost (err says why) */
 	char err[256];
 };
 #define GATHER_NS     3000000L  /* longest wait for queued callers before a commit */
@@ -374,6 +376,7 @@ run_jobs(struct store *s)
 static void
 batch_end(struct store *s, int ret, const char *msg)
 {
+	struct store_job *job;
 	uint64_t id = s->batch;
 	int slot = (int)(id % BATCH_RESULTS);
 
@@ -388,6 +391,18 @@ batch_end(struct store *s, int ret, const char *msg)
 	if (ret != 0)
 		(void)str_copy(s->result_msg[slot], sizeof(s->result_msg[0]), msg);
 	s->committed = id;
+	/*
+	 * Each waiting job gets the outcome in itself: a caller that the
+	 * machine leaves asleep for a while (64 threads on 2 CPUs) would
+	 * find the batch's slot in result[] taken by a later batch ("outcome
+	 * no longer known", a 503 for a committed ticket: seen in make bench).
+	 */
+	for (job = s->bwait; job != NULL; job = job->wnext) {
+		job->ended = 1;
+		job->bret = ret;
+		if (ret != 0)
+			(void)str_copy(job->err, sizeof job->err, msg);
+	}
 	pthread_cond_broadcast(&s->done_cv);
 	wake_chain(s->bwait);
 	s->bwait = NULL;
@@ -595,8 +610,12 @@ run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 		ret = job.ret;
 		if (ret < 0)
 			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job.err);
+	} else if (job.ended) {
+		ret = job.bret == 0 ? job.ret : -1;     /* job.ret: 0, or 1 for a durable read */
+		if (ret < 0)
+			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job.err);
 	} else if ((ret = batch_result(s, job.batch)) == 0)
-		ret = job.ret;          /* 0, or 1 for a durable read */
+		ret = job.ret;
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }

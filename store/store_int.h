@@ -183,7 +183,8 @@ extern const char *const hub_sql[ST_NSTMTS];
 	" FROM complaints WHERE complaints.id = " m ".complaint_id), '')" \
 	" ELSE " m ".text END)"
 
-#define BATCH_RESULTS 64        /* batch results kept for their waiters (commit.c) */
+#define BATCH_RESULTS 1024      /* batch results kept for store_commit's waiters (commit.c;
+                                   a store_run job gets its own): ~1 s of batches */
 
 struct store_job;
 
