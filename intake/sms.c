@@ -61,14 +61,8 @@ static _Atomic uint64_t seen_ids[SEEN_SLOTS];
 static uint64_t
 seen_hash(const char *gateway, const char *id)
 {
-	uint64_t h = 14695981039346656037ULL;
-	const char *p;
+	uint64_t h = fnv1a(fnv1a(FNV1A_INIT, gateway, strlen(gateway) + 1), id, strlen(id));
 
-	for (p = gateway; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h *= 1099511628211ULL;
-	for (p = id; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	return h != 0 ? h : 1;
 }
 

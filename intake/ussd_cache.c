@@ -86,19 +86,13 @@ ussd_cache_free(struct ussd_cache *c)
 	free(c);
 }
 
-/* FNV-1a of the gateway's name, a NUL, the session id. */
+/* FNV-1a of the gateway's name, a NUL, the session id; its halves folded. */
 static uint32_t
 key_hash(const char *gateway, const char *id)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	uint64_t h = fnv1a(fnv1a(FNV1A_INIT, gateway, strlen(gateway) + 1), id, strlen(id));
 
-	for (p = gateway; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h *= 16777619u;
-	for (p = id; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static struct entry *

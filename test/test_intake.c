@@ -2039,16 +2039,16 @@ ussd_call_start(struct ussd_call *c, struct fixture *f, const char *session, con
 		fail_msg("pthread_create");
 }
 
-/* 1 when the call was answered within ms milliseconds. */
+/* 1 when a call (USSD or SMS, its answered flag) was answered within ms milliseconds. */
 static int
-ussd_call_answered_within(struct ussd_call *c, long ms)
+answered_within(atomic_int *answered, long ms)
 {
 	const struct timespec tick = { 0, 1000000L };
 	long i;
 
-	for (i = 0; i < ms && !atomic_load(&c->answered); i++)
+	for (i = 0; i < ms && !atomic_load(answered); i++)
 		nanosleep(&tick, NULL);
-	return atomic_load(&c->answered);
+	return atomic_load(answered);
 }
 
 static void
@@ -2097,7 +2097,7 @@ test_ussd_step_is_answered_while_its_commit_is_still_on_the_way(void **state)
 	/* Every step but the last moves the session only: none waits for the disk. */
 	for (i = 0; i + 1 < sizeof ussd_path / sizeof ussd_path[0]; i++) {
 		ussd_call_start(&c, f, "ATUid_held", ussd_path[i]);
-		if (!ussd_call_answered_within(&c, 3000)) {
+		if (!answered_within(&c.answered, 3000)) {
 			faultvfs_hold_syncs(0);
 			ussd_call_join(&c);
 			fail_msg("step %zu (\"%s\"): expected an answer while the disk was held, "
@@ -2136,7 +2136,7 @@ test_ussd_ticket_is_answered_only_after_its_commit(void **state)
 	faultvfs_hold_syncs(1);
 	ussd_call_start(&c, f, "ATUid_ticket", ussd_path[n - 1]);
 	wait_for_held_sync();
-	if (ussd_call_answered_within(&c, 300)) {
+	if (answered_within(&c.answered, 300)) {
 		faultvfs_hold_syncs(0);
 		ussd_call_join(&c);
 		fail_msg("expected the ticket step to wait for its commit (held); it was answered: "
@@ -2265,7 +2265,7 @@ test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit(void **state)
 	atomic_store(&writer_release, 1);
 	pthread_join(holder, NULL);
 	wait_for_held_sync();
-	if (ussd_call_answered_within(&retry, 300) || atomic_load(&first.answered)) {
+	if (answered_within(&retry.answered, 300) || atomic_load(&first.answered)) {
 		int first_answered = atomic_load(&first.answered);
 
 		faultvfs_hold_syncs(0);
@@ -2327,9 +2327,7 @@ test_sms_retry_of_an_uncommitted_message_waits_for_its_commit(void **state)
 {
 	struct fixture *f = *state;
 	struct sms_call first, retry;
-	const struct timespec tick = { 0, 1000000L };
 	pthread_t holder;
-	int i;
 
 	reopen_faultvfs(f);
 	atomic_store(&writer_held, 0);
@@ -2346,9 +2344,7 @@ test_sms_retry_of_an_uncommitted_message_waits_for_its_commit(void **state)
 	atomic_store(&writer_release, 1);
 	pthread_join(holder, NULL);
 	wait_for_held_sync();
-	for (i = 0; i < 300 && !atomic_load(&retry.answered); i++)
-		nanosleep(&tick, NULL);
-	if (atomic_load(&retry.answered) || atomic_load(&first.answered)) {
+	if (answered_within(&retry.answered, 300) || atomic_load(&first.answered)) {
 		int first_answered = atomic_load(&first.answered);
 
 		faultvfs_hold_syncs(0);
@@ -2565,7 +2561,7 @@ test_ussd_step_from_memory_is_answered_while_the_writer_is_busy(void **state)
 	while (!atomic_load(&writer_held))
 		nap_ms(1);
 	ussd_call_start(&c, f, "ATUid_busy", "1");
-	answered = ussd_call_answered_within(&c, 2000);
+	answered = answered_within(&c.answered, 2000);
 	atomic_store(&writer_release, 1);
 	pthread_join(holder, NULL);
 	ussd_call_join(&c);

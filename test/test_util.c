@@ -142,6 +142,20 @@ test_path_dir(void **state)
 	assert_int_equal(path_dir(dir, 4, "/var/lib/aduan.db"), -1);
 }
 
+/* FNV-1a 64's published test values, and a key of two strings told apart by the NUL. */
+static void
+test_fnv1a(void **state)
+{
+	(void)state;
+	assert_true(fnv1a(FNV1A_INIT, "", 0) == 0xcbf29ce484222325ULL);
+	assert_true(fnv1a(FNV1A_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL);
+	assert_true(fnv1a(FNV1A_INIT, "foobar", 6) == 0x85944171f73967e8ULL);
+	assert_true(fnv1a(fnv1a(FNV1A_INIT, "foo", 3), "bar", 3) ==
+	    fnv1a(FNV1A_INIT, "foobar", 6));
+	assert_true(fnv1a(fnv1a(FNV1A_INIT, "ab", 3), "c", 1) !=
+	    fnv1a(fnv1a(FNV1A_INIT, "a", 2), "bc", 2));
+}
+
 static void
 test_str_to_long(void **state)
 {
@@ -232,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_str_copy),
 		cmocka_unit_test(test_path_dir),
 		cmocka_unit_test(test_str_to_long),
+		cmocka_unit_test(test_fnv1a),
 		cmocka_unit_test(test_secret_equal),
 		cmocka_unit_test(test_now_and_array_len),
 	};

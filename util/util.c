@@ -202,3 +202,14 @@ sbuf_str(struct sbuf *b, const char *s)
 {
 	return sbuf_add(b, s, strlen(s));
 }
+
+uint64_t
+fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}

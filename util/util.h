@@ -37,6 +37,15 @@ int errf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(print
 int verrf(char *buf, size_t sz, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/*
+ * FNV-1a (64-bit) of p[0..n), continuing from h (FNV1A_INIT to begin): a
+ * key of several strings hashes each with its NUL (n = strlen + 1) so that
+ * ("ab", "c") and ("a", "bc") differ.  Not for anything an attacker must
+ * not steer: for tables whose worst case is only slower.
+ */
+#define FNV1A_INIT 14695981039346656037ULL
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+
 /* Parses a whole decimal integer within [min, max].  0 or -1. */
 int str_to_long(const char *s, long min, long max, long *out);
 
