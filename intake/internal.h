@@ -86,6 +86,8 @@ void intake_unpin(const struct intake *ix, const struct live_snap *snap);
  */
 struct ussd_cached {
 	int loaded;                     /* 1: row is the session's row in the store */
+	int created;                    /* ussd_cache_take made it now: this process
+	                                   never held the session, or let it go */
 	struct store_ussd row;
 };
 

@@ -193,8 +193,11 @@ ussd_cache_take(struct ussd_cache *c, const char *gateway, const char *id, int64
 		e->hnext = c->buckets[h & (USSD_CACHE_BUCKETS - 1)];
 		c->buckets[h & (USSD_CACHE_BUCKETS - 1)] = e;
 		c->n++;
-	} else
+		e->pub.created = 1;
+	} else {
 		lru_unlink(c, e);
+		e->pub.created = 0;
+	}
 	lru_append(c, e);
 	e->touched = now;
 	e->refs++;

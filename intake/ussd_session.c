@@ -14,6 +14,8 @@
  */
 #include "intake/internal.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@
 #include "util/util.h"
 
 #define USSD_PURGE_AFTER (24 * 3600)    /* sessions older than a day are deleted */
+
+/* Every 64th new session also purges old ones (ussd_fresh, fresh_from_memory). */
+static unsigned purge_tick;
 
 static void
 ctx_from_row(const struct conf *c, const struct store_ussd *u, struct ussd_ctx *ctx)
@@ -219,6 +224,7 @@ struct ussd_tx {
 	const char *what;               /* how a fresh session began */
 	int fresh;
 	int old_put;                    /* *old was stored (offered to resume, once) */
+	int phone_recent;               /* the phone had a request these PHONE_RECENT s */
 	int limited;                    /* the flood guard refused the complaint */
 	enum { USSD_TX_STEP, USSD_TX_REPEAT, USSD_TX_ENDED } end;
 };
@@ -287,7 +293,6 @@ ussd_fresh(struct store *s, struct ussd_tx *t, int expired, enum lang pref)
 	struct ussd_ctx *ctx = &t->ctx;
 	int64_t now = t->now;
 	int r;
-	static unsigned purge_tick;
 
 	t->fresh = 1;
 	t->what = expired ? "expired: fresh menu" : "start";
@@ -464,6 +469,95 @@ ussd_fast(struct ussd_tx *t, struct ussd_cached *u)
 }
 
 /*
+ * The phones that had a USSD request lately: a slot each, holding the high
+ * 40 bits of the phone's hash and the low 24 bits of the second of its
+ * last request (a later phone takes the slot).  What the writer has not
+ * committed yet was written in the last moments, for a phone in here: a
+ * request of such a phone is never answered from what is committed alone
+ * (fresh_from_memory), so a call dropped a moment ago is still offered to
+ * resume, and a repeated last request of a session that ended is still
+ * answered from its row.  Slots are many against the phones of a few
+ * milliseconds, so one taken by another phone that soon is rare, and a
+ * slot taken wrongly only sends a request through the writer.
+ */
+#define PHONE_SLOTS   65536             /* 512 kB */
+#define PHONE_RECENT  2                 /* seconds: far past any commit's wait */
+
+static _Atomic uint64_t phone_slots[PHONE_SLOTS];
+
+static uint64_t
+phone_hash(const char *phone)
+{
+	return fnv1a(FNV1A_INIT, phone, strlen(phone));
+}
+
+static void
+phone_mark(const char *phone, int64_t now)
+{
+	uint64_t h = phone_hash(phone);
+
+	atomic_store_explicit(&phone_slots[h % PHONE_SLOTS],
+	    (h & ~0xffffffULL) | ((uint64_t)now & 0xffffff), memory_order_relaxed);
+}
+
+static int
+phone_recent(const char *phone, int64_t now)
+{
+	uint64_t h = phone_hash(phone);
+	uint64_t v = atomic_load_explicit(&phone_slots[h % PHONE_SLOTS], memory_order_relaxed);
+
+	return (v & ~0xffffffULL) == (h & ~0xffffffULL) &&
+	    (((uint64_t)now - v) & 0xffffff) <= PHONE_RECENT;
+}
+
+/* Purges the day-old sessions, by the writer, for a new session answered from memory. */
+static int
+purge_later(struct store *s, void *arg)
+{
+	return store_ussd_purge(s, *(int64_t *)arg) < 0 ? -1 : 0;
+}
+
+/*
+ * A new session answered from memory, when a session's first request (no
+ * text) comes from a phone with no USSD request these PHONE_RECENT seconds
+ * and what is committed shows no row of the session and nothing of the
+ * phone's to resume: the main menu in the phone's language, its row stored
+ * by the writer after (store_run_later).  1 answered (u holds the row), 0
+ * the writer decides.  (perf, issue 18: the first step of every session
+ * was one of the two of six that still waited for the writer.)
+ */
+static int
+fresh_from_memory(struct ussd_tx *t, struct ussd_cached *u)
+{
+	const struct conf *conf = t->ix->conf;
+	struct store *s = t->ix->store;
+	int64_t since, *cutoff;
+	char lang[4];
+	enum lang pref;
+
+	if (!u->created || u->loaded || t->in->text_len != 0 || t->phone_recent)
+		return 0;
+	since = conf->ussd_resume_window > 0 ? t->now - conf->ussd_resume_window : INT64_MAX;
+	if (store_ussd_peek_fresh(s, t->gw->name, t->in->session, t->phone, since, lang) != 1)
+		return 0;
+	pref = lang_from_code(lang);
+	t->fresh = 1;
+	t->what = "start";
+	memset(t->row, 0, sizeof *t->row);
+	t->row->created_at = t->now;
+	ussd_begin(conf, &t->ctx, pref != LANG_NONE ? pref : conf->default_lang, &t->out);
+	row_finish(t);
+	memcpy(&u->row, t->row, sizeof u->row);
+	u->loaded = 1;
+	if (__atomic_add_fetch(&purge_tick, 1, __ATOMIC_RELAXED) % 64 == 0) {
+		cutoff = xmalloc(sizeof *cutoff);
+		*cutoff = t->now - USSD_PURGE_AFTER;
+		(void)store_run_later(s, purge_later, cutoff, free);
+	}
+	return 1;
+}
+
+/*
  * The cache after a step worked by the store (ussd_tx returned r): the row
  * it stored or read, or nothing (a failure); a session that ended leaves.
  * An older session offered to resume was changed in the store: reloaded
@@ -557,9 +651,14 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 	t.now = now_unix();
 	t.what = "step";
 	t.row = xcalloc(1, sizeof *t.row);
+	if (ix->ussd != NULL) {
+		/* Seen before any work, so a request racing this one sees it too. */
+		t.phone_recent = phone_recent(phone, t.now);
+		phone_mark(phone, t.now);
+	}
 	u = ix->ussd != NULL ? ussd_cache_take(ix->ussd, gw->name, in->session, t.now,
 	    conf->ussd_session_timeout) : NULL;
-	if (u != NULL && ussd_fast(&t, u)) {
+	if (u != NULL && (ussd_fast(&t, u) || fresh_from_memory(&t, u))) {
 		/* Answered now; the writer stores the row after, in order (it frees it). */
 		r = store_run_later(ix->store, put_later, t.row, free);
 		t.row = NULL;

@@ -706,7 +706,9 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 	s->rlock_ready = 1;
 	if (db_open_reader(path, &s->rdb) == -1 ||
 	    sqlite3_prepare_v3(s->rdb, sql_of(ST_MESSAGE_FIND), -1, SQLITE_PREPARE_PERSISTENT,
-	    &s->rfind, NULL) != SQLITE_OK) {
+	    &s->rfind, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->rdb, ussd_peek_sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->rpeek, NULL) != SQLITE_OK) {
 		errf(err, errsz, "%s: reading connection: %s", path,
 		    s->rdb != NULL ? sqlite3_errmsg(s->rdb) : "out of memory");
 		return -1;
@@ -1017,6 +1019,7 @@ store_close(struct store *s)
 	for (i = 0; i < ST_NSTMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_finalize(s->rfind);
+	sqlite3_finalize(s->rpeek);
 	sqlite3_close(s->rdb);
 	if (s->rlock_ready)
 		pthread_mutex_destroy(&s->rlock);

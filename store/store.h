@@ -346,6 +346,18 @@ struct store_ussd {
 /* 1 found, 0 not found, -1 error. */
 int store_ussd_get(struct store *s, const char *gateway, const char *id, struct store_ussd *u);
 
+/*
+ * For a request that would open session (gateway, id) of phone, what is
+ * committed says, read on the reading connection (never waiting for the
+ * writer): 1 when the session has no row and phone has none to resume
+ * updated since `since` (lang: the phone's language, "" if none), 0 when
+ * there is one (the writer's transaction must decide; always 0 on
+ * PostgreSQL), -1 on error.  What the open batch holds is not seen: the
+ * caller knows the session is none of those (intake/ussd_session.c).
+ */
+int store_ussd_peek_fresh(struct store *s, const char *gateway, const char *id, const char *phone,
+    int64_t since, char lang[4]);
+
 /* Insert or replace the session (gateway, id).  0, -1. */
 int store_ussd_put(struct store *s, const struct store_ussd *u);
 

@@ -238,7 +238,7 @@ struct store {
 	 * a reader never blocks the writer nor waits for it).
 	 */
 	sqlite3 *rdb;
-	sqlite3_stmt *rfind, *rlist, *rlist_agency;
+	sqlite3_stmt *rfind, *rpeek, *rlist, *rlist_agency;
 	pthread_mutex_t rlock;
 	int rlock_ready;
 
@@ -295,6 +295,8 @@ int db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t 
 /* ---- commit.c ------------------------------------------------------------- */
 
 int commit_start(struct store *s, char *err, size_t errsz);
+/* store_ussd_peek_fresh's statement, on the reading connection (ussd.c). */
+extern const char ussd_peek_sql[];
 /*
  * The name of the VFS that writes a -wal file's frames in one call per
  * sync (walbuf.c): for the writer connection with synchronous = FULL

@@ -40,6 +40,17 @@ const char *const ussd_sql[ST_NSTMTS] = {
 	    " WHERE updated_at < ?1 LIMIT ?2)",
 };
 
+/*
+ * store_ussd_peek_fresh, on the reading connection: whether the session
+ * has a row, the phone's language, whether the phone has a session to
+ * resume since ?4 (as ST_USSD_RESUMABLE finds one).
+ */
+const char ussd_peek_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM ussd_sessions WHERE gateway = ?1 AND id = ?2),"
+    " coalesce((SELECT lang FROM phones WHERE phone = ?3), ''),"
+    " EXISTS (SELECT 1 FROM ussd_sessions WHERE phone = ?3 AND gateway = ?1 AND id <> ?2"
+    "  AND resumable = 1 AND done = 0 AND updated_at >= ?4)";
+
 /* Fills u from a row of USSD_COLS; strings are cut to the arrays. */
 static void
 ussd_row(const struct stmt *q, struct store_ussd *u)
@@ -140,4 +151,27 @@ store_ussd_purge(struct store *s, int64_t before)
 	stmt_int(&q, 1, before);
 	stmt_int(&q, 2, STORE_PURGE_BATCH);
 	return stmt_write(&q);
+}
+
+int
+store_ussd_peek_fresh(struct store *s, const char *gateway, const char *id, const char *phone,
+    int64_t since, char lang[4])
+{
+	struct stmt q;
+	int ret, fresh = 0;
+
+	lang[0] = '\0';
+	if (s->pg != NULL)
+		return 0;       /* other nodes' sessions: the transaction decides */
+	stmt_on(&q, s, s->rdb, s->rpeek, &s->rlock, "peek ussd session");
+	stmt_text(&q, 1, gateway);
+	stmt_text(&q, 2, id);
+	stmt_text(&q, 3, phone);
+	stmt_int(&q, 4, since);
+	if ((ret = stmt_row(&q)) == 1) {
+		fresh = col_int(&q, 0) == 0 && col_int(&q, 2) == 0;
+		(void)str_copy(lang, 4, col_str(&q, 1));
+	}
+	ret = stmt_end(&q, ret);
+	return ret < 0 ? -1 : fresh;
 }

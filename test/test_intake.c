@@ -2004,6 +2004,7 @@ struct ussd_call {
 	struct fixture *f;
 	const char *session;
 	const char *text;
+	const char *phone;              /* NULL: REPORTER */
 	struct intake_ussd_result res;
 	atomic_int answered;
 	pthread_t th;
@@ -2017,7 +2018,7 @@ ussd_call_run(void *arg)
 
 	memset(&in, 0, sizeof in);
 	str_copy(in.session, sizeof in.session, c->session);
-	str_copy(in.phone, sizeof in.phone, REPORTER);
+	str_copy(in.phone, sizeof in.phone, c->phone != NULL ? c->phone : REPORTER);
 	in.text = xstrdup(c->text);
 	in.text_len = strlen(c->text);
 	in.cumulative = 1;
@@ -2027,16 +2028,25 @@ ussd_call_run(void *arg)
 	return NULL;
 }
 
+/* A USSD request from phone (NULL: REPORTER) in a thread of its own. */
 static void
-ussd_call_start(struct ussd_call *c, struct fixture *f, const char *session, const char *text)
+ussd_call_start_from(struct ussd_call *c, struct fixture *f, const char *session,
+    const char *text, const char *phone)
 {
 	memset(c, 0, sizeof *c);
 	c->f = f;
 	c->session = session;
 	c->text = text;
+	c->phone = phone;
 	atomic_init(&c->answered, 0);
 	if (pthread_create(&c->th, NULL, ussd_call_run, c) != 0)
 		fail_msg("pthread_create");
+}
+
+static void
+ussd_call_start(struct ussd_call *c, struct fixture *f, const char *session, const char *text)
+{
+	ussd_call_start_from(c, f, session, text, NULL);
 }
 
 /* 1 when a call (USSD or SMS, its answered flag) was answered within ms milliseconds. */
@@ -2542,6 +2552,46 @@ test_ussd_dropped_session_from_memory_is_offered_once_on_the_next_call(void **st
 }
 
 /* A step that only moves the session does not wait for the store's writer. */
+/*
+ * A new session of a phone that had no USSD request a moment ago, on what
+ * is committed alone (no row of it, nothing to resume): the main menu from
+ * memory, not after the writer; the same screen as through the writer.
+ */
+static void
+test_ussd_new_session_is_answered_while_the_writer_is_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_ussd_result r;
+	struct ussd_call c;
+	struct store_ussd u;
+	pthread_t holder;
+	int answered;
+
+	ussd_now(f, "ATUid_menu_ref", "", &r);         /* REPORTER's, through the writer */
+	assert_int_equal(r.status, 200);
+	atomic_store(&writer_held, 0);
+	atomic_store(&writer_release, 0);
+	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
+		fail_msg("pthread_create");
+	while (!atomic_load(&writer_held))
+		nap_ms(1);
+	ussd_call_start_from(&c, f, "ATUid_new_busy", "", "081299990001");
+	answered = answered_within(&c.answered, 2000);
+	atomic_store(&writer_release, 1);
+	pthread_join(holder, NULL);
+	ussd_call_join(&c);
+	if (!answered)
+		fail_msg("expected a new session's menu answered while the writer was held; "
+		    "it waited for it");
+	assert_int_equal(c.res.status, 200);
+	assert_false(c.res.end);
+	assert_string_equal(c.res.screen, r.screen);
+	settle(f);
+	assert_int_equal(store_ussd_get(f->s, "africastalking", "ATUid_new_busy", &u), 1);
+	assert_string_equal(u.phone, "+6281299990001");
+	assert_string_equal(u.last_text, "");
+}
+
 static void
 test_ussd_step_from_memory_is_answered_while_the_writer_is_busy(void **state)
 {
@@ -2718,6 +2768,7 @@ main(void)
 		T(test_ussd_retry_of_a_step_from_memory_gets_the_same_screen),
 		T(test_ussd_dropped_session_from_memory_is_offered_once_on_the_next_call),
 		T(test_ussd_step_from_memory_is_answered_while_the_writer_is_busy),
+		T(test_ussd_new_session_is_answered_while_the_writer_is_busy),
 		T(test_ussd_session_idle_past_the_timeout_starts_again_at_the_menu),
 		T(test_ussd_retries_racing_their_originals_get_the_same_screens),
 	};
