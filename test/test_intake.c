@@ -2242,6 +2242,25 @@ hold_writer(void *arg)
 	return NULL;
 }
 
+/* Holds the writer (in a thread of its own) until writer_let_go. */
+static void
+writer_hold(struct fixture *f, pthread_t *holder)
+{
+	atomic_store(&writer_held, 0);
+	atomic_store(&writer_release, 0);
+	if (pthread_create(holder, NULL, hold_writer, f->s) != 0)
+		fail_msg("pthread_create");
+	while (!atomic_load(&writer_held))
+		nap_ms(1);
+}
+
+static void
+writer_let_go(pthread_t *holder)
+{
+	atomic_store(&writer_release, 1);
+	pthread_join(*holder, NULL);
+}
+
 static void
 test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit(void **state)
 {
@@ -2261,19 +2280,13 @@ test_ussd_retry_of_the_ticket_step_waits_for_the_same_commit(void **state)
 	 * back to back: the retry reads the session the first one wrote,
 	 * before that group is on disk.
 	 */
-	atomic_store(&writer_held, 0);
-	atomic_store(&writer_release, 0);
-	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
-		fail_msg("pthread_create");
-	while (!atomic_load(&writer_held))
-		nap_ms(1);
+	writer_hold(f, &holder);
 	faultvfs_hold_syncs(1);
 	ussd_call_start(&first, f, "ATUid_retry", ussd_path[n - 1]);
 	nap_ms(100);
 	ussd_call_start(&retry, f, "ATUid_retry", ussd_path[n - 1]);
 	nap_ms(100);
-	atomic_store(&writer_release, 1);
-	pthread_join(holder, NULL);
+	writer_let_go(&holder);
 	wait_for_held_sync();
 	if (answered_within(&retry.answered, 300) || atomic_load(&first.answered)) {
 		int first_answered = atomic_load(&first.answered);
@@ -2340,19 +2353,13 @@ test_sms_retry_of_an_uncommitted_message_waits_for_its_commit(void **state)
 	pthread_t holder;
 
 	reopen_faultvfs(f);
-	atomic_store(&writer_held, 0);
-	atomic_store(&writer_release, 0);
-	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
-		fail_msg("pthread_create");
-	while (!atomic_load(&writer_held))
-		nap_ms(1);
+	writer_hold(f, &holder);
 	faultvfs_hold_syncs(1);
 	sms_call_start(&first, f, "kannel-held");
 	nap_ms(100);
 	sms_call_start(&retry, f, "kannel-held");
 	nap_ms(100);
-	atomic_store(&writer_release, 1);
-	pthread_join(holder, NULL);
+	writer_let_go(&holder);
 	wait_for_held_sync();
 	if (answered_within(&retry.answered, 300) || atomic_load(&first.answered)) {
 		int first_answered = atomic_load(&first.answered);
@@ -2569,16 +2576,10 @@ test_ussd_new_session_is_answered_while_the_writer_is_busy(void **state)
 
 	ussd_now(f, "ATUid_menu_ref", "", &r);         /* REPORTER's, through the writer */
 	assert_int_equal(r.status, 200);
-	atomic_store(&writer_held, 0);
-	atomic_store(&writer_release, 0);
-	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
-		fail_msg("pthread_create");
-	while (!atomic_load(&writer_held))
-		nap_ms(1);
+	writer_hold(f, &holder);
 	ussd_call_start_from(&c, f, "ATUid_new_busy", "", "081299990001");
 	answered = answered_within(&c.answered, 2000);
-	atomic_store(&writer_release, 1);
-	pthread_join(holder, NULL);
+	writer_let_go(&holder);
 	ussd_call_join(&c);
 	if (!answered)
 		fail_msg("expected a new session's menu answered while the writer was held; "
@@ -2604,16 +2605,10 @@ test_ussd_step_from_memory_is_answered_while_the_writer_is_busy(void **state)
 
 	ussd_now(f, "ATUid_busy", "", &r);
 	assert_int_equal(r.status, 200);
-	atomic_store(&writer_held, 0);
-	atomic_store(&writer_release, 0);
-	if (pthread_create(&holder, NULL, hold_writer, f->s) != 0)
-		fail_msg("pthread_create");
-	while (!atomic_load(&writer_held))
-		nap_ms(1);
+	writer_hold(f, &holder);
 	ussd_call_start(&c, f, "ATUid_busy", "1");
 	answered = answered_within(&c.answered, 2000);
-	atomic_store(&writer_release, 1);
-	pthread_join(holder, NULL);
+	writer_let_go(&holder);
 	ussd_call_join(&c);
 	if (!answered)
 		fail_msg("expected the step answered while the writer was held; it waited for it");
