@@ -16,9 +16,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "intake/intake.h"
+#include "util/util.h"
 
 /* ---- reply.c ------------------------------------------------------------ */
 
@@ -115,6 +117,16 @@ void ussd_cache_give(struct ussd_cache *c, struct ussd_cached *u, int drop);
 void ussd_cache_forget(struct ussd_cache *c, const char *gateway, const char *id);
 
 /* ---- shared ------------------------------------------------------------- */
+
+/*
+ * FNV-1a of a gateway's name, a NUL and one of its ids (a message's or a
+ * USSD session's): the key of sms.c's recent ids and ussd_cache.c's table.
+ */
+static inline uint64_t
+gateway_key_hash(const char *gateway, const char *id)
+{
+	return fnv1a(fnv1a(FNV1A_INIT, gateway, strlen(gateway) + 1), id, strlen(id));
+}
 
 /* Milliseconds since t0 (CLOCK_MONOTONIC), for a request's log line. */
 static inline double

@@ -61,7 +61,7 @@ static _Atomic uint64_t seen_ids[SEEN_SLOTS];
 static uint64_t
 seen_hash(const char *gateway, const char *id)
 {
-	uint64_t h = fnv1a(fnv1a(FNV1A_INIT, gateway, strlen(gateway) + 1), id, strlen(id));
+	uint64_t h = gateway_key_hash(gateway, id);
 
 	return h != 0 ? h : 1;
 }

@@ -86,11 +86,11 @@ ussd_cache_free(struct ussd_cache *c)
 	free(c);
 }
 
-/* FNV-1a of the gateway's name, a NUL, the session id; its halves folded. */
+/* gateway_key_hash of the session, its halves folded. */
 static uint32_t
 key_hash(const char *gateway, const char *id)
 {
-	uint64_t h = fnv1a(fnv1a(FNV1A_INIT, gateway, strlen(gateway) + 1), id, strlen(id));
+	uint64_t h = gateway_key_hash(gateway, id);
 
 	return (uint32_t)(h ^ (h >> 32));
 }
