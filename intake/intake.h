@@ -64,6 +64,19 @@ struct intake_result {
  */
 int intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
     struct intake_result *res);
+/*
+ * intake_sms without holding the caller while the message waits for its
+ * commit: woken(arg) is called once when it is done -- at once, or later
+ * on the store's writer thread (so woken only hands on: http_wake).  Then
+ * intake_sms_end, on the caller's side, logs and counts it as intake_sms
+ * does, frees what start returned and gives res->status; res, in and
+ * *ix's config must stay until then.  intake_sms_end(NULL) is 0.
+ */
+typedef void (*intake_woken_fn)(void *arg);
+struct sms_work;
+struct sms_work *intake_sms_start(struct intake *ix, const struct gateway *gw,
+    const struct sms_in *in, struct intake_result *res, intake_woken_fn woken, void *arg);
+int intake_sms_end(struct sms_work *w);
 
 struct intake_ussd_result {
 	int status;                     /* 200, 400 or 503 */

@@ -450,30 +450,14 @@ queue_reply(struct intake *ix, const struct gateway *gw, const char *gwid, const
 /* The store failed: 503 so the gateway retries, and the message's one log line. */
 static int
 unavailable(struct intake_result *res, const struct gateway *gw, const char *masked,
-    const struct timespec *t0)
+    const char *why, const struct timespec *t0)
 {
 	log_error("sms %s from=%s command=unavailable store: %s %.1fms", gw->name, masked,
-	    store_errmsg(), elapsed_ms(t0));
+	    why, elapsed_ms(t0));
 	res->status = 503;
 	res->reply[0] = '\0';
 	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
 	return res->status;
-}
-
-static int sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res, struct sms_in *whole);
-
-int
-intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res)
-{
-	struct sms_in whole;
-	int st;
-
-	memset(&whole, 0, sizeof whole);
-	st = sms_one(ix, gw, in, res, &whole);
-	sms_in_clear(&whole);
-	return st;
 }
 
 /* One SMS inside its transaction (sms_tx), and what came of it. */
@@ -564,47 +548,74 @@ sms_tx(struct store *s, void *arg)
 	return r == 1 ? 0 : -1;
 }
 
-static int
-sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res, struct sms_in *wholep, struct reading *rd)
-{
-	struct sms_tx t = { 0 };
+/*
+ * One message on its way through the store: sms_begin's, the writer's
+ * (sms_tx) and sms_end's, which may run on different threads
+ * (intake_sms_start: a parked HTTP request).
+ */
+struct sms_work {
+	struct sms_tx t;                /* first: the writer's arg is both (sms_written) */
+	struct intake ix;
+	struct sms_in whole;            /* a long message's parts, joined */
+	struct reading rd;
 	struct timespec t0;
-	char phone[MSISDN_MAX + 44], why[128], masked[32];
-	const struct outcome *o = &t.o;
-	uint64_t h;
+	char phone[MSISDN_MAX + 44];
+	char masked[32];
+	uint64_t h;                     /* seen_hash of the gateway's id, or 0 */
+	int ret;                        /* the writer's: 0, 1 or -1 */
+	char err[256];                  /* why the writer failed */
+	intake_woken_fn woken;          /* intake_sms_start's */
+	void *woken_arg;
+};
+
+enum { SMS_ANSWERED, SMS_FOUND, SMS_TO_WRITER };
+
+/*
+ * Everything before the writer: the sender, the blocklist, a retry found
+ * in the committed data (SMS_FOUND), the message read and routed.
+ * SMS_TO_WRITER when w->t must run on the writer (sms_tx), SMS_ANSWERED
+ * when res is final.
+ */
+static int
+sms_begin(struct sms_work *w, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res)
+{
+	struct intake *ix = &w->ix;
+	struct sms_tx *t = &w->t;
+	char why[128];
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &w->t0);
 	memset(res, 0, sizeof *res);
 	res->status = 200;
-	t.ix = ix;
-	t.gw = gw;
-	t.in = in;
-	t.wholep = wholep;
-	t.rd = rd;
-	t.phone = phone;
-	t.now = now_unix();
-	t.gwid = in->id[0] ? in->id : NULL;
-	t.res = res;
+	t->ix = ix;
+	t->gw = gw;
+	t->in = in;
+	t->wholep = &w->whole;
+	t->rd = &w->rd;
+	t->phone = w->phone;
+	t->now = now_unix();
+	t->gwid = in->id[0] ? in->id : NULL;
+	t->res = res;
 
-	t.kind = msisdn_normalize(in->from, ix->conf->country_code, phone, sizeof phone,
-	    why, sizeof why);
-	log_mask_phone(t.kind == MSISDN_INVALID ? in->from : phone, masked, sizeof masked);
-	if (t.kind == MSISDN_INVALID) {
+	t->kind = msisdn_normalize(in->from, ix->conf->country_code, w->phone,
+	    sizeof w->phone, why, sizeof why);
+	log_mask_phone(t->kind == MSISDN_INVALID ? in->from : w->phone, w->masked,
+	    sizeof w->masked);
+	if (t->kind == MSISDN_INVALID) {
 		res->status = 400;
 		snprintf(res->error, sizeof res->error, "from: %s", why);
-		log_warnx("sms %s from=%s command=rejected (%s) %.1fms", gw->name, masked,
-		    res->error, elapsed_ms(&t0));
-		return res->status;
+		log_warnx("sms %s from=%s command=rejected (%s) %.1fms", gw->name, w->masked,
+		    res->error, elapsed_ms(&w->t0));
+		return SMS_ANSWERED;
 	}
 
 	/* Blocklisted: silence, and nothing stored (not a complaint, not a message). */
-	if (t.kind == MSISDN_E164 && guard_blocked(ix->conf, phone)) {
+	if (t->kind == MSISDN_E164 && guard_blocked(ix->conf, w->phone)) {
 		metrics_count("aduan_guard_total", 1, "action", "blocked", "channel", "sms", NULL);
 		log_info("sms %s from=%s command=blocked: sender on guard.blocklist, not stored "
-		    "nor answered %.1fms", gw->name, masked, elapsed_ms(&t0));
-		return res->status;
+		    "nor answered %.1fms", gw->name, w->masked, elapsed_ms(&w->t0));
+		return SMS_ANSWERED;
 	}
 
 	/*
@@ -612,31 +623,50 @@ sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	 * committed data, without the writer; one not yet committed is found
 	 * again inside the transaction.
 	 */
-	h = t.gwid != NULL ? seen_hash(gw->name, t.gwid) : 0;
-	r = in->concat_total <= 1 && h != 0 && seen_maybe(h) ? store_message_seen(ix->store,
-	    gw->name, t.gwid, phone, res->reply, sizeof res->reply) : 0;
-	if (r < 0)
-		return unavailable(res, gw, masked, &t0);
+	w->h = t->gwid != NULL ? seen_hash(gw->name, t->gwid) : 0;
+	r = in->concat_total <= 1 && w->h != 0 && seen_maybe(w->h) ?
+	    store_message_seen(ix->store, gw->name, t->gwid, w->phone, res->reply,
+	    sizeof res->reply) : 0;
+	if (r < 0) {
+		unavailable(res, gw, w->masked, store_errmsg(), &w->t0);
+		return SMS_ANSWERED;
+	}
+	if (r == 1)
+		return SMS_FOUND;
 	/* A whole message is read before the transaction, so the others need not wait for it. */
-	if (r == 0 && in->concat_total <= 1 && t.kind != MSISDN_ALPHA &&
-	    read_message(ix, phone, in, t.now, rd) != 0)
-		return unavailable(res, gw, masked, &t0);
-	if (r == 0)
-		r = store_run(ix->store, sms_tx, &t);
+	if (in->concat_total <= 1 && t->kind != MSISDN_ALPHA &&
+	    read_message(ix, w->phone, in, t->now, &w->rd) != 0) {
+		unavailable(res, gw, w->masked, store_errmsg(), &w->t0);
+		return SMS_ANSWERED;
+	}
+	return SMS_TO_WRITER;
+}
+
+/* What came of it (r: sms_tx's outcome, or 1 for SMS_FOUND): logged, counted, res->status. */
+static int
+sms_end(struct sms_work *w, int r, const char *err)
+{
+	struct intake *ix = &w->ix;
+	const struct sms_tx *t = &w->t;
+	const struct gateway *gw = t->gw;
+	const struct sms_in *in = t->in;
+	struct intake_result *res = t->res;
+	const struct outcome *o = &t->o;
+
 	if (r < 0)
-		return unavailable(res, gw, masked, &t0);
-	if (h != 0 && in->concat_total <= 1)
-		seen_add(h);            /* stored, or found stored: its retries skip the writer */
+		return unavailable(res, gw, w->masked, err, &w->t0);
+	if (w->h != 0 && in->concat_total <= 1)
+		seen_add(w->h);         /* stored, or found stored: its retries skip the writer */
 	if (r == 1) {
 		res->replayed = 1;
 		log_info("sms %s from=%s command=retry id=%s: stored reply returned %.1fms",
-		    gw->name, masked, t.gwid, elapsed_ms(&t0));
+		    gw->name, w->masked, t->gwid, elapsed_ms(&w->t0));
 		return res->status;
 	}
-	if (t.part_kept) {
+	if (t->part_kept) {
 		log_info("sms %s from=%s command=part %d of %d of message %s kept %.1fms",
-		    gw->name, masked, in->concat_part, in->concat_total, in->concat_ref,
-		    elapsed_ms(&t0));
+		    gw->name, w->masked, in->concat_part, in->concat_total, in->concat_ref,
+		    elapsed_ms(&w->t0));
 		return res->status;
 	}
 	if (strcmp(o->command, "complaint") == 0)
@@ -646,29 +676,89 @@ sms_handle(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 		metrics_count("aduan_guard_total", 1, "action", o->guard, "channel", "sms", NULL);
 	if (o->loop_started)
 		log_warnx("sms %s from=%s: auto-reply loop (%s): its messages are kept and no "
-		    "longer answered", gw->name, masked, o->guard_why);
+		    "longer answered", gw->name, w->masked, o->guard_why);
 	if ((o->queued || (!gw->reply_inline && res->reply[0] != '\0')) && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
-	log_info("sms %s from=%s command=%s%s%s%s%s%s%s%s%s%s %.1fms", gw->name, masked,
+	log_info("sms %s from=%s command=%s%s%s%s%s%s%s%s%s%s %.1fms", gw->name, w->masked,
 	    o->command, o->ticket[0] ? " ticket=" : "", o->ticket,
 	    o->agency ? " agency=" : "", o->agency ? o->agency : "",
 	    o->rule ? " rule=" : "", o->rule ? o->rule : "",
 	    o->guard ? " guard=" : "", o->guard ? o->guard : "",
-	    o->guard && res->reply[0] == '\0' ? " (no reply)" : "", elapsed_ms(&t0));
+	    o->guard && res->reply[0] == '\0' ? " (no reply)" : "", elapsed_ms(&w->t0));
 	return res->status;
 }
 
-/* One message, or one part of a long one (wholep: where the whole goes). */
-static int
-sms_one(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res, struct sms_in *wholep)
+static void
+sms_work_free(struct sms_work *w)
 {
-	struct reading rd = { 0 };
-	int r;
+	reading_clear(&w->rd);
+	sms_in_clear(&w->whole);
+	free(w);
+}
 
+int
+intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res)
+{
+	struct sms_work *w = xcalloc(1, sizeof *w);
+	int st, r = 1;
+
+	w->ix = *ix;
 	store_expect(ix->store);
-	r = sms_handle(ix, gw, in, res, wholep, &rd);
+	st = sms_begin(w, gw, in, res);
+	if (st == SMS_TO_WRITER)
+		r = store_run(ix->store, sms_tx, &w->t);
 	store_expect_end(ix->store);    /* refused before the store */
-	reading_clear(&rd);
-	return r;
+	st = st == SMS_ANSWERED ? res->status : sms_end(w, r, store_errmsg());
+	sms_work_free(w);
+	return st;
+}
+
+/* The writer's outcome of a parked message (store_run_async, writer's thread). */
+static void
+sms_written(void *arg, int ret, const char *err)
+{
+	struct sms_work *w = arg;       /* &w->t */
+
+	w->ret = ret;
+	(void)str_copy(w->err, sizeof w->err, err);
+	w->woken(w->woken_arg);
+}
+
+struct sms_work *
+intake_sms_start(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res, intake_woken_fn woken, void *arg)
+{
+	struct sms_work *w = xcalloc(1, sizeof *w);
+	int st;
+
+	w->ix = *ix;
+	w->woken = woken;
+	w->woken_arg = arg;
+	w->ret = 1;
+	store_expect(ix->store);
+	st = sms_begin(w, gw, in, res);
+	if (st == SMS_TO_WRITER) {
+		w->ret = 0;
+		store_run_async(ix->store, sms_tx, &w->t, 0, sms_written);
+		store_expect_end(ix->store);
+		return w;
+	}
+	store_expect_end(ix->store);
+	if (st == SMS_ANSWERED)
+		w->ret = 2;     /* res is final */
+	woken(arg);
+	return w;
+}
+
+int
+intake_sms_end(struct sms_work *w)
+{
+	int st;
+
+	if (w == NULL)
+		return 0;
+	st = w->ret == 2 ? w->t.res->status : sms_end(w, w->ret, w->err);
+	sms_work_free(w);
+	return st;
 }

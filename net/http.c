@@ -44,9 +44,17 @@
 /* Per-connection read buffer: holds the request line, so it bounds URLs. */
 #define CONN_MEMORY     (64 * 1024)
 
+struct http_server;
+
 /* One connection's request: what handlers see, and what only the server tracks. */
 struct conn_state {
 	struct http_request req;
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	http_resume_fn resume;  /* http_defer()'d: its answer comes from resume */
+	void *resume_arg;
+	int suspended;          /* parked in libmicrohttpd (srv->park_mu) */
+	int woken;              /* http_wake()'d (srv->park_mu) */
 	const struct http_route *route;
 	struct MHD_PostProcessor *pp;
 	size_t body_bytes;
@@ -57,6 +65,9 @@ struct conn_state {
 
 struct http_server {
 	struct MHD_Daemon *d;
+	pthread_mutex_t park_mu;        /* conn_state's suspended and woken, parked */
+	pthread_cond_t park_cv;         /* parked went to 0 */
+	int parked;                     /* requests deferred and not answered yet */
 	struct http_route routes[MAX_ROUTES];
 	size_t nroutes;
 	size_t max_body;
@@ -350,8 +361,11 @@ conn_begin(struct http_server *srv, struct MHD_Connection *conn, const char *url
 			    "request body too large\n");
 	}
 	c = xcalloc(1, sizeof *c);
+	c->srv = srv;
+	c->conn = conn;
 	c->req.header = conn_header;
 	c->req.conn = conn;
+	c->req.parked = c;
 	c->req.method = m;
 	c->route = route;
 	c->t0 = t0;
@@ -388,6 +402,64 @@ conn_upload(const struct http_server *srv, struct conn_state *c, const char *upl
 	}
 }
 
+int
+http_defer(const struct http_request *req, http_resume_fn fn, void *arg)
+{
+	struct conn_state *c = req->parked;
+
+	if (c == NULL || c->resume != NULL)
+		return -1;
+	c->resume = fn;
+	c->resume_arg = arg;
+	pthread_mutex_lock(&c->srv->park_mu);
+	c->srv->parked++;
+	pthread_mutex_unlock(&c->srv->park_mu);
+	return 0;
+}
+
+void
+http_wake(const struct http_request *req)
+{
+	struct conn_state *c = req->parked;
+
+	pthread_mutex_lock(&c->srv->park_mu);
+	c->woken = 1;
+	/* Not suspended yet: its handler's thread sees woken and answers at once. */
+	if (c->suspended) {
+		c->suspended = 0;
+		MHD_resume_connection(c->conn);
+	}
+	pthread_mutex_unlock(&c->srv->park_mu);
+}
+
+/* A parked request answered, or gone: one fewer for http_stop to wait for. */
+static void
+unpark(struct http_server *srv)
+{
+	pthread_mutex_lock(&srv->park_mu);
+	if (--srv->parked == 0)
+		pthread_cond_broadcast(&srv->park_cv);
+	pthread_mutex_unlock(&srv->park_mu);
+}
+
+/* A deferred request woken: its answer, from its resume function. */
+static enum MHD_Result
+conn_resumed(struct conn_state *c, struct MHD_Connection *conn)
+{
+	struct http_response res = { 0 };
+	http_resume_fn fn = c->resume;
+	enum MHD_Result ret;
+
+	c->resume = NULL;
+	res.status = 500;
+	fn(c->resume_arg, &c->req, &res);
+	ret = send_response(conn, &res);
+	free(res.body);
+	observe(c->route, &c->t0);
+	unpark(c->srv);
+	return ret;
+}
+
 /* The whole request is in: refused, or its handler run, and answered. */
 static enum MHD_Result
 conn_finish(struct conn_state *c, struct MHD_Connection *conn, const char *url,
@@ -417,6 +489,23 @@ conn_finish(struct conn_state *c, struct MHD_Connection *conn, const char *url,
 		    "too many parameters\n");
 	res.status = 500;
 	c->route->fn(c->route->ctx, &c->req, &res);
+	if (c->resume != NULL) {
+		free(res.body);
+		/*
+		 * Parked: suspended until http_wake, unless that came first
+		 * (then answered now; libmicrohttpd must never be asked to
+		 * resume a connection it has not suspended).
+		 */
+		pthread_mutex_lock(&c->srv->park_mu);
+		if (!c->woken) {
+			MHD_suspend_connection(conn);
+			c->suspended = 1;
+			pthread_mutex_unlock(&c->srv->park_mu);
+			return MHD_YES;
+		}
+		pthread_mutex_unlock(&c->srv->park_mu);
+		return conn_resumed(c, conn);
+	}
 	ret = send_response(conn, &res);
 	free(res.body);
 	observe(c->route, &c->t0);
@@ -433,6 +522,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	(void)version;
 	if (c == NULL)
 		return conn_begin(srv, conn, url, method, con_cls);
+	if (c->resume != NULL)
+		return conn_resumed(c, conn);   /* woken (http_wake) */
 	if (*upload_data_size > 0) {
 		conn_upload(srv, c, upload_data, upload_data_size);
 		*upload_data_size = 0;
@@ -452,6 +543,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (c == NULL)
 		return;
+	if (c->resume != NULL) {
+		c->resume(c->resume_arg, NULL, NULL);   /* woken, never answered */
+		unpark(c->srv);
+	}
 	if (c->pp)
 		MHD_destroy_post_processor(c->pp);
 	request_release(&c->req);
@@ -532,7 +627,8 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME;
 	const union MHD_DaemonInfo *di;
 
 	if (nroutes > MAX_ROUTES) {
@@ -555,6 +651,8 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 		return NULL;
 	}
 	srv = xcalloc(1, sizeof *srv);
+	pthread_mutex_init(&srv->park_mu, NULL);
+	pthread_cond_init(&srv->park_cv, NULL);
 	memcpy(srv->routes, routes, nroutes * sizeof *routes);
 	srv->nroutes = nroutes;
 	srv->max_body = opt->max_body;
@@ -577,6 +675,8 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	if (srv->d == NULL) {
 		snprintf(err, errsz, "cannot listen on %s port %d (in use, or not an address of this machine)",
 		    opt->listen, opt->port);
+		pthread_cond_destroy(&srv->park_cv);
+		pthread_mutex_destroy(&srv->park_mu);
 		free(srv);
 		return NULL;
 	}
@@ -596,6 +696,17 @@ http_stop(struct http_server *srv)
 {
 	if (srv == NULL)
 		return;
+	/*
+	 * libmicrohttpd must not stop with a connection suspended: every
+	 * parked request is woken and answered first (its work, a commit,
+	 * still runs: the writer stops after this server).
+	 */
+	pthread_mutex_lock(&srv->park_mu);
+	while (srv->parked > 0)
+		pthread_cond_wait(&srv->park_cv, &srv->park_mu);
+	pthread_mutex_unlock(&srv->park_mu);
 	MHD_stop_daemon(srv->d);
+	pthread_cond_destroy(&srv->park_cv);
+	pthread_mutex_destroy(&srv->park_mu);
 	free(srv);
 }

@@ -90,6 +90,24 @@ void http_set_limits(unsigned per_address, unsigned idle_timeout);
 #define HTTP_TRUSTED_MAX 64
 struct addr_range;
 void http_set_trusted_proxies(const struct addr_range *r, size_t n);
+/*
+ * A handler whose answer waits for something slow that another thread
+ * finishes (a commit: store_run_async) parks its request instead of
+ * holding its thread: it calls http_defer(req, fn, arg) and returns
+ * leaving res alone.  The thread serves other connections meanwhile.
+ * Whoever finishes the work calls http_wake(req) once, from any thread;
+ * then fn(arg, req, res) runs on one of the server's threads and fills
+ * res as the handler would have.  fn is also called, once, with req and
+ * res NULL when the request is gone before that (the server stopping):
+ * it frees arg then.  http_defer returns -1 (nothing parked) for a
+ * request the server did not make (a test's): the handler then answers
+ * as usual, waiting.  http_stop waits until every parked request was
+ * woken and answered.
+ */
+typedef void (*http_resume_fn)(void *arg, const struct http_request *req,
+    struct http_response *res);
+int http_defer(const struct http_request *req, http_resume_fn fn, void *arg);
+void http_wake(const struct http_request *req);
 /* Stops accepting, finishes running handlers, frees everything. */
 void http_stop(struct http_server *srv);
 /* The port actually bound. */

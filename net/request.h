@@ -40,6 +40,7 @@ struct http_request {
 	/* http_header(): the value of header `name` in conn, or NULL. */
 	const char *(*header)(void *conn, const char *name);
 	void *conn;
+	void *parked;           /* the server's state of it, for http_defer (http.c) */
 };
 
 /* Parameter `name` of the query (from_body 0) or of the form body (1), or NULL. */

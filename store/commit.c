@@ -32,7 +32,10 @@
  */
 #define WRITER_NICE   (-10)     /* the writer thread's nice value, if allowed */
 
-/* A transaction handed to the committer by store_run(); on its caller's stack. */
+/*
+ * A transaction handed to the committer: by store_run() on its caller's
+ * stack; by store_run_later() and store_run_async() on the heap.
+ */
 struct store_job {
 	store_tx_fn fn;
 	void *arg;
@@ -41,6 +44,10 @@ struct store_job {
 	int nowait;                     /* store_run_step: answered once in the batch */
 	void (*later)(void *);          /* store_run_later: nobody waits; the job is
 	                                   the heap's and later(arg) ends it */
+	store_done_fn async;            /* store_run_async: nobody sleeps on cv; the job
+	                                   is the heap's and async(arg, ret, err) ends
+	                                   it once its outcome is known */
+	struct store_job *anext;        /* async jobs whose outcome is known (wake_all) */
 	int durable;                    /* fn called store_tx_durable(): answered once
 	                                   the batch is on disk, even if fn only read */
 	int ret;                        /* JOB_DONE: fn's 1, or -1 (or a step's 0) */
@@ -243,6 +250,69 @@ wake_chain(struct store_job *first)
 }
 
 /*
+ * What a job's caller gets once it may go (cmu held): store_run's return,
+ * with the reason of a -1 in db_errbuf.
+ */
+static int
+job_outcome(struct store *s, struct store_job *job)
+{
+	int ret;
+
+	if (job->state == JOB_DONE) {
+		ret = job->ret;
+		if (ret < 0)
+			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job->err);
+	} else if (job->ended) {
+		ret = job->bret == 0 ? job->ret : -1;   /* job->ret: 0, or 1 for a durable read */
+		if (ret < 0)
+			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job->err);
+	} else if ((ret = batch_result(s, job->batch)) == 0)
+		ret = job->ret;
+	return ret;
+}
+
+/*
+ * Lets every job of a list (chained by wnext) go, cmu held: the callers
+ * of store_run by the chain (wake_chain), each store_run_async job with
+ * its outcome in ->ret and ->err, put on *async for async_done() once
+ * cmu is let go.
+ */
+static void
+wake_all(struct store *s, struct store_job *list, struct store_job **async)
+{
+	struct store_job *job, *next, *chain = NULL, **tail = &chain;
+
+	for (job = list; job != NULL; job = next) {
+		next = job->wnext;
+		if (job->async == NULL) {
+			*tail = job;
+			tail = &job->wnext;
+			continue;
+		}
+		job->ret = job_outcome(s, job);
+		if (job->ret < 0)
+			(void)str_copy(job->err, sizeof job->err, db_errbuf);
+		job->anext = *async;
+		*async = job;
+	}
+	*tail = NULL;
+	wake_chain(chain);
+}
+
+/* The store_run_async jobs wake_all() set aside: told, and freed (cmu not held). */
+static void
+async_done(struct store_job *list)
+{
+	struct store_job *job, *next;
+
+	for (job = list; job != NULL; job = next) {
+		next = job->anext;
+		job->async(job->arg, job->ret, job->ret < 0 ? job->err : "");
+		free(job);
+	}
+}
+
+/*
  * Runs one job as a member of the open batch (opening it if need be), on
  * the committer's thread with the store's lock held.  Sets job->ret to 0
  * (in the batch), fn's 1 or -1 (undone, with err).
@@ -303,7 +373,7 @@ run_job(struct store *s, struct store_job *job)
 static int
 run_jobs(struct store *s)
 {
-	struct store_job *list, *job, *next, *now = NULL, **now_tail = &now;
+	struct store_job *list, *job, *next, *now = NULL, **now_tail = &now, *async = NULL;
 
 	pthread_mutex_lock(&s->cmu);
 	list = s->jobs;
@@ -364,8 +434,9 @@ run_jobs(struct store *s)
 		*now_tail = job;
 		now_tail = &job->wnext;
 	}
-	wake_chain(now);
+	wake_all(s, now, &async);
 	pthread_mutex_unlock(&s->cmu);
+	async_done(async);
 	return 1;
 }
 
@@ -376,7 +447,7 @@ run_jobs(struct store *s)
 static void
 batch_end(struct store *s, int ret, const char *msg)
 {
-	struct store_job *job;
+	struct store_job *job, *async = NULL;
 	uint64_t id = s->batch;
 	int slot = (int)(id % BATCH_RESULTS);
 
@@ -404,10 +475,11 @@ batch_end(struct store *s, int ret, const char *msg)
 			(void)str_copy(job->err, sizeof job->err, msg);
 	}
 	pthread_cond_broadcast(&s->done_cv);
-	wake_chain(s->bwait);
+	wake_all(s, s->bwait, &async);
 	s->bwait = NULL;
 	s->bwait_tail = &s->bwait;
 	pthread_mutex_unlock(&s->cmu);
+	async_done(async);
 }
 
 /*
@@ -576,6 +648,28 @@ committer(void *arg)
 	return NULL;
 }
 
+/*
+ * Queues job for the committer and wakes it (cmu held).  -1 when the
+ * store is closing (db_errbuf says so), nothing queued.
+ */
+static int
+enqueue(struct store *s, struct store_job *job)
+{
+	if (s->stopping) {
+		(void)snprintf(db_errbuf, sizeof db_errbuf, "the store is closing");
+		return -1;
+	}
+	*s->jobs_tail = job;
+	s->jobs_tail = &job->next;
+	if (expecting == s) {
+		/* Queued now: no longer only on the way (under cmu, so never neither). */
+		expecting = NULL;
+		atomic_fetch_sub(&s->arriving, 1);
+	}
+	pthread_cond_signal(&s->kick_cv);
+	return 0;
+}
+
 static int
 run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 {
@@ -587,35 +681,18 @@ run_queued(struct store *s, store_tx_fn fn, void *arg, int nowait)
 	job.arg = arg;
 	job.nowait = nowait;
 	job.state = JOB_QUEUED;
+	pthread_cond_init(&job.cv, NULL);
 	pthread_mutex_lock(&s->cmu);
-	if (s->stopping) {
+	if (enqueue(s, &job) != 0) {
 		pthread_mutex_unlock(&s->cmu);
-		(void)snprintf(db_errbuf, sizeof db_errbuf, "the store is closing");
+		pthread_cond_destroy(&job.cv);
 		return -1;
 	}
-	pthread_cond_init(&job.cv, NULL);
-	*s->jobs_tail = &job;
-	s->jobs_tail = &job.next;
-	if (expecting == s) {
-		/* Queued now: no longer only on the way (under cmu, so never neither). */
-		expecting = NULL;
-		atomic_fetch_sub(&s->arriving, 1);
-	}
-	pthread_cond_signal(&s->kick_cv);
 	while (!job.go)
 		pthread_cond_wait(&job.cv, &s->cmu);
 	wake_chain(job.wnext);
 	pthread_cond_destroy(&job.cv);
-	if (job.state == JOB_DONE) {
-		ret = job.ret;
-		if (ret < 0)
-			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job.err);
-	} else if (job.ended) {
-		ret = job.bret == 0 ? job.ret : -1;     /* job.ret: 0, or 1 for a durable read */
-		if (ret < 0)
-			(void)snprintf(db_errbuf, sizeof db_errbuf, "%s", job.err);
-	} else if ((ret = batch_result(s, job.batch)) == 0)
-		ret = job.ret;
+	ret = job_outcome(s, &job);
 	pthread_mutex_unlock(&s->cmu);
 	return ret;
 }
@@ -634,6 +711,33 @@ store_run_step(struct store *s, store_tx_fn fn, void *arg)
 	if (s->pg != NULL)
 		return pg_run(s, fn, arg);      /* committed before it returns */
 	return run_queued(s, fn, arg, 1);
+}
+
+void
+store_run_async(struct store *s, store_tx_fn fn, void *arg, int nowait, store_done_fn done)
+{
+	struct store_job *job;
+	int ret;
+
+	if (s->pg != NULL) {
+		/* No batch to join: run now, in this thread. */
+		ret = pg_run(s, fn, arg);
+		done(arg, ret, ret < 0 ? store_errmsg() : "");
+		return;
+	}
+	job = xcalloc(1, sizeof *job);
+	job->fn = fn;
+	job->arg = arg;
+	job->nowait = nowait;
+	job->async = done;
+	job->state = JOB_QUEUED;
+	pthread_mutex_lock(&s->cmu);
+	ret = enqueue(s, job);
+	pthread_mutex_unlock(&s->cmu);
+	if (ret != 0) {
+		free(job);
+		done(arg, -1, store_errmsg());
+	}
 }
 
 int

@@ -22,14 +22,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 
 #include "conf/conf.h"
 #include "gateway/gateway.h"
 #include "intake/guard.h"
 #include "intake/intake.h"
+#include "net/http.h"
 #include "routing/route.h"
 #include "sms/gsm.h"
 #include "sms/ticket.h"
@@ -2687,12 +2691,161 @@ test_ussd_retries_racing_their_originals_get_the_same_screens(void **state)
 	assert_int_equal(store_complaint_count(f->s), (long)ARRAY_LEN(sessions));
 }
 
+/* ---- over HTTP: a message waiting for its commit parks its request ---- */
+
+#define KANNEL_SMS "/kannel/sms?secret=ganti-rahasia-kannel&to=1708&from=" REPORTER
+
+/* One HTTP GET in a thread of its own: what came back, whole, once answered. */
+struct http_get {
+	int port;
+	char path[512];
+	char got[4096];
+	pthread_t th;
+	atomic_int answered;
+};
+
+static void *
+http_get_run(void *arg)
+{
+	struct http_get *g = arg;
+	struct sockaddr_in sa = { 0 };
+	char req[700];
+	size_t n = 0;
+	ssize_t k;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)g->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		    "Connection: close\r\n\r\n", g->path);
+		if (write(fd, req, strlen(req)) == (ssize_t)strlen(req))
+			while (n + 1 < sizeof g->got &&
+			    (k = read(fd, g->got + n, sizeof g->got - 1 - n)) > 0)
+				n += (size_t)k;
+	}
+	g->got[n] = '\0';
+	if (fd >= 0)
+		close(fd);
+	atomic_store(&g->answered, 1);
+	return NULL;
+}
+
+static void
+http_get_start(struct http_get *g, int port, const char *path)
+{
+	memset(g, 0, sizeof *g);
+	g->port = port;
+	str_copy(g->path, sizeof g->path, path);
+	atomic_init(&g->answered, 0);
+	if (pthread_create(&g->th, NULL, http_get_run, g) != 0)
+		fail_msg("pthread_create");
+}
+
+/* The Kannel endpoint of f on one HTTP thread: a thread that waits shows at once. */
+static struct http_server *
+kannel_server(struct fixture *f, struct intake_endpoint *ep)
+{
+	struct http_options o = { "127.0.0.1", 0, 1, 65536 };
+	struct http_route r = { "/kannel/sms", HTTP_GET | HTTP_POST, intake_http_handler, ep };
+	struct http_server *srv;
+	char err[256];
+
+	ep->ix = &f->ix;
+	ep->gw = &gateway_kannel;
+	if ((srv = http_start(&o, &r, 1, err, sizeof err)) == NULL)
+		fail_msg("http_start: %s", err);
+	return srv;
+}
+
+/*
+ * A callback whose message waits for its commit does not hold the HTTP
+ * thread: on a server of one thread, another callback is answered
+ * meanwhile, and the first gets its ticket once the commit is done.
+ */
+static void
+test_sms_waiting_for_its_commit_leaves_the_http_thread_free(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_endpoint ep;
+	struct http_server *srv = kannel_server(f, &ep);
+	struct http_get first, other;
+	char stored[INTAKE_REPLY_MAX];
+	pthread_t holder;
+	int other_answered, first_answered;
+
+	writer_hold(f, &holder);
+	http_get_start(&first, http_port(srv), KANNEL_SMS "&id=park-1&text=JALAN+rusak+depan+pasar");
+	nap_ms(100);
+	http_get_start(&other, http_port(srv), "/kannel/sms?secret=wrong&from=" REPORTER
+	    "&text=x");
+	other_answered = answered_within(&other.answered, 2000);
+	first_answered = atomic_load(&first.answered);
+	writer_let_go(&holder);
+	pthread_join(other.th, NULL);
+	pthread_join(first.th, NULL);
+	http_stop(srv);
+	if (!other_answered || first_answered)
+		fail_msg("expected a refused callback answered while another waited for its commit "
+		    "(one HTTP thread), and that one still waiting; got the refusal %s, the first %s",
+		    other_answered ? "answered" : "waiting", first_answered ? "answered" : "waiting");
+	if (strstr(other.got, " 403 ") == NULL)
+		fail_msg("expected 403 for the wrong secret; got:\n%s", other.got);
+	if (strstr(first.got, " 200 ") == NULL || strstr(first.got, "No tiket") == NULL)
+		fail_msg("expected 200 with a ticket once the commit was done; got:\n%s", first.got);
+	assert_int_equal(store_message_find(f->s, "kannel", "park-1", NULL, stored, sizeof stored),
+	    1);
+	if (strstr(first.got, stored) == NULL)
+		fail_msg("expected the stored reply \"%s\" in the answer; got:\n%s", stored, first.got);
+}
+
+static atomic_int stop_running_done;
+
+static void *
+stop_server(void *arg)
+{
+	http_stop(arg);
+	atomic_store(&stop_running_done, 1);
+	return NULL;
+}
+
+/* Stopping the server waits for a callback parked on its commit, and answers it. */
+static void
+test_stopping_the_server_answers_a_parked_sms_first(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_endpoint ep;
+	struct http_server *srv = kannel_server(f, &ep);
+	struct http_get g;
+	pthread_t holder, stopper;
+	int stopped;
+
+	writer_hold(f, &holder);
+	http_get_start(&g, http_port(srv), KANNEL_SMS "&id=park-2&text=JALAN+rusak+depan+pasar");
+	nap_ms(100);
+	atomic_store(&stop_running_done, 0);
+	if (pthread_create(&stopper, NULL, stop_server, srv) != 0)
+		fail_msg("pthread_create");
+	stopped = answered_within(&stop_running_done, 300);
+	writer_let_go(&holder);
+	pthread_join(stopper, NULL);
+	pthread_join(g.th, NULL);
+	if (stopped)
+		fail_msg("expected http_stop to wait for the parked callback; it returned at once");
+	if (strstr(g.got, " 200 ") == NULL || strstr(g.got, "No tiket") == NULL)
+		fail_msg("expected the parked callback answered 200 with its ticket; got:\n%s", g.got);
+	assert_int_equal(store_message_find(f->s, "kannel", "park-2", NULL, NULL, 0), 1);
+}
+
 int
 main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_keyword_complaint_gets_a_stored_ticket_in_one_sms),
+		T(test_sms_waiting_for_its_commit_leaves_the_http_thread_free),
+		T(test_stopping_the_server_answers_a_parked_sms_first),
 		T(test_structured_complaint_keeps_location_and_routes_by_region),
 		T(test_structured_complaint_without_location_field),
 		T(test_phrase_inside_free_text_routes_to_its_agency),
