@@ -430,16 +430,72 @@ intake_metrics_handler(void *ctx, const struct http_request *req, struct http_re
 	free(text);
 }
 
+/* The answer to a gateway's USSD callback, once r is final. */
+static void
+ussd_answer(const struct intake_endpoint *ep, const struct intake_ussd_result *r,
+    struct http_response *res)
+{
+	char line[224];
+
+	if (r->status != 200) {
+		snprintf(line, sizeof line, "%s\n", r->error);
+		http_respond_text(res, r->status, line);
+	} else
+		ep->gw->encode_ussd(r->screen, r->end, res);
+	count_callback(ep->gw, "ussd", r->status, r->replayed);
+}
+
+/* A USSD callback parked while its step is with the store's writer (as sms_parked). */
+struct ussd_parked {
+	struct intake_endpoint *ep;
+	struct intake ix;
+	const struct live_snap *snap;
+	const struct http_request *req;
+	struct ussd_in in;
+	struct intake_ussd_result r;
+	struct ussd_work *w;
+};
+
+static void
+ussd_parked_woken(void *arg)
+{
+	struct ussd_parked *p = arg;
+
+	http_wake(p->req);
+}
+
+static void
+ussd_parked_answer(void *arg, const struct http_request *req, struct http_response *res)
+{
+	struct ussd_parked *p = arg;
+
+	(void)req;
+	(void)intake_ussd_end(p->w);
+	if (res != NULL)
+		ussd_answer(p->ep, &p->r, res);
+	ussd_in_clear(&p->in);
+	intake_unpin(p->ep->ix, p->snap);
+	free(p);
+}
+
+static int
+ussd_park(void *arg)
+{
+	struct ussd_parked *p = arg;
+
+	return http_defer(p->req, ussd_parked_answer, p);
+}
+
 void
 intake_ussd_handler(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct intake_endpoint *ep = ctx;
-	struct intake_ussd_result *r;
 	struct intake ix;
 	const struct live_snap *snap = intake_pin(ep->ix, &ix);
+	struct ussd_parked *p;
 	struct ussd_in in;
 	char err[200], line[224];
-	int st;
+	int st, parked;
 
 	if (refuse_source(ep, ix.conf, req, res, "ussd")) {
 		intake_unpin(ep->ix, snap);
@@ -455,15 +511,15 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 		intake_unpin(ep->ix, snap);
 		return;
 	}
-	r = xmalloc(sizeof *r);
-	intake_ussd(&ix, ep->gw, &in, r);
-	if (r->status != 200) {
-		snprintf(line, sizeof line, "%s\n", r->error);
-		http_respond_text(res, r->status, line);
-	} else
-		ep->gw->encode_ussd(r->screen, r->end, res);
-	count_callback(ep->gw, "ussd", r->status, r->replayed);
-	free(r);
-	ussd_in_clear(&in);
-	intake_unpin(ep->ix, snap);
+	/* Parked only if its step needs the writer (ussd_park); most are answered now. */
+	p = xcalloc(1, sizeof *p);
+	p->ep = ep;
+	p->ix = ix;
+	p->snap = snap;
+	p->req = req;
+	p->in = in;     /* its heap parts move with it */
+	p->w = intake_ussd_start(&p->ix, ep->gw, &p->in, &p->r, ussd_park, ussd_parked_woken, p,
+	    &parked);
+	if (!parked)
+		ussd_parked_answer(p, req, res);
 }

@@ -90,6 +90,15 @@ struct ussd_cached {
 	int loaded;                     /* 1: row is the session's row in the store */
 	int created;                    /* ussd_cache_take made it now: this process
 	                                   never held the session, or let it go */
+	/*
+	 * Steps of the session on their way through the store's writer
+	 * (ussd_session.c): while one is, loaded is 0 and the others go that
+	 * way too, in order; the newest one's row (issued) is loaded once
+	 * none is left on the way.
+	 */
+	unsigned issued;                /* steps sent to the writer so far */
+	int inflight;                   /* of them, not back yet */
+	int newest_ok;                  /* the newest one back left its row in row */
 	struct store_ussd row;
 };
 
@@ -109,6 +118,15 @@ struct ussd_cached *ussd_cache_take(struct ussd_cache *c, const char *gateway, c
 
 /* Lets go of an entry; with drop, the session leaves the cache (it ended). */
 void ussd_cache_give(struct ussd_cache *c, struct ussd_cached *u, int drop);
+/*
+ * Lets go of an entry's mutex but keeps it (a step parked while the writer
+ * works it: another request of the session, maybe on this very thread,
+ * must not wait for it); ussd_cache_relock takes the mutex back (1 when
+ * the store's row was changed behind it meanwhile, ussd_cache_forget: not
+ * to be loaded from what the step saw), and ussd_cache_give ends as usual.
+ */
+void ussd_cache_unlock(struct ussd_cached *u);
+int ussd_cache_relock(struct ussd_cached *u);
 
 /*
  * The store's row of (gateway, id) was changed by another session's

@@ -228,6 +228,21 @@ ussd_cache_give(struct ussd_cache *c, struct ussd_cached *u, int drop)
 }
 
 void
+ussd_cache_unlock(struct ussd_cached *u)
+{
+	pthread_mutex_unlock(&((struct entry *)u)->mu);
+}
+
+int
+ussd_cache_relock(struct ussd_cached *u)
+{
+	struct entry *e = (struct entry *)u;
+
+	pthread_mutex_lock(&e->mu);
+	return atomic_exchange(&e->stale, 0) || atomic_load(&e->gone);
+}
+
+void
 ussd_cache_forget(struct ussd_cache *c, const char *gateway, const char *id)
 {
 	struct entry *e;

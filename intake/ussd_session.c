@@ -197,13 +197,13 @@ ussd_input(struct intake *ix, const struct gateway *gw, const struct ussd_in *in
 	return 0;
 }
 
-/* The store failed: 503 so the gateway retries, and the request's one log line. */
+/* The store failed (why): 503 so the gateway retries, and the request's one log line. */
 static int
 ussd_unavailable(struct intake_ussd_result *res, const struct gateway *gw, const char *masked,
-    const struct ussd_in *in, const struct timespec *t0)
+    const struct ussd_in *in, const char *why, const struct timespec *t0)
 {
 	log_error("ussd %s from=%s session=%s command=unavailable store: %s %.1fms", gw->name,
-	    masked, in->session, store_errmsg(), elapsed_ms(t0));
+	    masked, in->session, why, elapsed_ms(t0));
 	res->status = 503;
 	snprintf(res->error, sizeof res->error, "service temporarily unavailable, retry later");
 	return res->status;
@@ -558,25 +558,43 @@ fresh_from_memory(struct ussd_tx *t, struct ussd_cached *u)
 }
 
 /*
- * The cache after a step worked by the store (ussd_tx returned r): the row
- * it stored or read, or nothing (a failure); a session that ended leaves.
- * An older session offered to resume was changed in the store: reloaded
- * when it comes back.
+ * A step sent to the store's writer (u held): the session's other
+ * requests go that way too, in order, until it is back (after_store).
+ */
+static unsigned
+to_store(struct ussd_cached *u)
+{
+	u->loaded = 0;
+	u->inflight++;
+	return ++u->issued;
+}
+
+/*
+ * The cache after step seq worked by the store (ussd_tx returned r; u
+ * held again, stale: changed behind it meanwhile): the newest step's row,
+ * loaded once no step is on the way; nothing after a failure; a session
+ * that ended leaves.  An older session offered to resume was changed in
+ * the store: reloaded when it comes back.
  */
 static void
-after_store(struct intake *ix, struct ussd_tx *t, struct ussd_cached *u, int r)
+after_store(struct intake *ix, struct ussd_tx *t, struct ussd_cached *u, unsigned seq,
+    int stale, int r)
 {
 	int drop = 0;
 
 	if (u != NULL) {
-		if (r < 0)
-			u->loaded = 0;
-		else if (t->row->done)
-			drop = 1;
-		else {
-			memcpy(&u->row, t->row, sizeof u->row);
-			u->loaded = 1;
-		}
+		u->inflight--;
+		if (seq == u->issued) {
+			u->newest_ok = 0;
+			if (r >= 0 && t->row->done)
+				drop = 1;
+			else if (r >= 0 && !stale) {
+				memcpy(&u->row, t->row, sizeof u->row);
+				u->newest_ok = 1;
+			}
+		} else if (stale)
+			u->newest_ok = 0;
+		u->loaded = u->inflight == 0 && u->newest_ok;
 		ussd_cache_give(ix->ussd, u, drop);
 	}
 	if (r >= 0 && t->old_put && ix->ussd != NULL)
@@ -597,41 +615,68 @@ intake_stop(struct intake *ix)
 	ix->ussd = NULL;
 }
 
-int
-intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
-    struct intake_ussd_result *res)
-{
-	const struct conf *conf = ix->conf;
-	struct ussd_tx t;
+/*
+ * One USSD request on its way: ussd_req_begin's, the writer's (ussd_tx)
+ * and ussd_req_end's, which may run on different threads
+ * (intake_ussd_start: a parked HTTP request).
+ */
+struct ussd_work {
+	struct ussd_tx t;               /* first: the writer's arg is both (ussd_written) */
+	struct intake ix;
+	struct intake_ussd_result *res;
 	struct timespec t0;
-	char phone[MSISDN_MAX + 44], why[128], masked[32];
-	const char *command;
-	struct ussd_cached *u;
+	char phone[MSISDN_MAX + 44];
+	char masked[32];
+	struct ussd_cached *u;          /* its cache entry, kept (unlocked) while parked */
+	unsigned seq;                   /* its number among the session's steps (to_store) */
+	int to_writer;                  /* worked by the writer, not from memory */
+	int parked;                     /* the caller's request waits for woken */
+	int ret;                        /* the writer's: 0, 1 or -1 */
+	char err[256];
+	intake_woken_fn woken;
+	void *woken_arg;
+};
+
+enum { USSD_ANSWERED, USSD_FROM_MEMORY, USSD_TO_WRITER };
+
+/*
+ * Everything before the writer: the sender, the blocklist, the length, and
+ * a step answered from memory (USSD_FROM_MEMORY: its row queued for the
+ * writer).  USSD_TO_WRITER when w->t must run on the writer (ussd_tx),
+ * with w->u (if any) held; USSD_ANSWERED when res is final.
+ */
+static int
+ussd_req_begin(struct ussd_work *w, const struct gateway *gw, const struct ussd_in *in)
+{
+	struct intake *ix = &w->ix;
+	const struct conf *conf = ix->conf;
+	struct intake_ussd_result *res = w->res;
+	struct ussd_tx *t = &w->t;
+	char why[128];
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &w->t0);
 	memset(res, 0, sizeof *res);
-	memset(&t, 0, sizeof t);
 	res->status = 200;
-	if (msisdn_normalize(in->phone, conf->country_code, phone, sizeof phone, why,
+	if (msisdn_normalize(in->phone, conf->country_code, w->phone, sizeof w->phone, why,
 	    sizeof why) != MSISDN_E164) {
 		res->status = 400;
 		snprintf(res->error, sizeof res->error, "phoneNumber: %s",
 		    why[0] ? why : "not a phone number");
 		log_warnx("ussd %s from=%s session=%s command=rejected (%s) %.1fms", gw->name,
-		    log_mask_phone(in->phone, masked, sizeof masked), in->session, res->error,
-		    elapsed_ms(&t0));
-		return res->status;
+		    log_mask_phone(in->phone, w->masked, sizeof w->masked), in->session,
+		    res->error, elapsed_ms(&w->t0));
+		return USSD_ANSWERED;
 	}
-	log_mask_phone(phone, masked, sizeof masked);
-	if (guard_blocked(conf, phone)) {
+	log_mask_phone(w->phone, w->masked, sizeof w->masked);
+	if (guard_blocked(conf, w->phone)) {
 		/* A USSD screen cannot stay silent: it ends at once, empty, nothing stored. */
 		res->end = 1;
 		res->screen[0] = '\0';
 		metrics_count("aduan_guard_total", 1, "action", "blocked", "channel", "ussd", NULL);
 		log_info("ussd %s from=%s session=%s command=blocked: sender on guard.blocklist, "
-		    "not stored %.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
-		return res->status;
+		    "not stored %.1fms", gw->name, w->masked, in->session, elapsed_ms(&w->t0));
+		return USSD_ANSWERED;
 	}
 	if (in->text_len > STORE_USSD_TEXT_MAX) {
 		/* Far more than any menu needs: end politely, store nothing. */
@@ -640,77 +685,170 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 		    "Sorry, that answer is too long. Please dial again." :
 		    "Maaf, jawaban terlalu panjang. Silakan hubungi lagi.");
 		log_warnx("ussd %s from=%s session=%s command=too_long: text of %zu bytes refused "
-		    "%.1fms", gw->name, masked, in->session, in->text_len, elapsed_ms(&t0));
-		return res->status;
+		    "%.1fms", gw->name, w->masked, in->session, in->text_len, elapsed_ms(&w->t0));
+		return USSD_ANSWERED;
 	}
 
-	t.ix = ix;
-	t.gw = gw;
-	t.in = in;
-	t.phone = phone;
-	t.now = now_unix();
-	t.what = "step";
-	t.row = xcalloc(1, sizeof *t.row);
+	t->ix = ix;
+	t->gw = gw;
+	t->in = in;
+	t->phone = w->phone;
+	t->now = now_unix();
+	t->what = "step";
+	t->row = xcalloc(1, sizeof *t->row);
 	if (ix->ussd != NULL) {
 		/* Seen before any work, so a request racing this one sees it too. */
-		t.phone_recent = phone_recent(phone, t.now);
-		phone_mark(phone, t.now);
+		t->phone_recent = phone_recent(w->phone, t->now);
+		phone_mark(w->phone, t->now);
 	}
-	u = ix->ussd != NULL ? ussd_cache_take(ix->ussd, gw->name, in->session, t.now,
+	w->u = ix->ussd != NULL ? ussd_cache_take(ix->ussd, gw->name, in->session, t->now,
 	    conf->ussd_session_timeout) : NULL;
-	if (u != NULL && (ussd_fast(&t, u) || fresh_from_memory(&t, u))) {
+	if (w->u != NULL && (ussd_fast(t, w->u) || fresh_from_memory(t, w->u))) {
 		/* Answered now; the writer stores the row after, in order (it frees it). */
-		r = store_run_later(ix->store, put_later, t.row, free);
-		t.row = NULL;
+		r = store_run_later(ix->store, put_later, t->row, free);
+		t->row = NULL;
 		if (r < 0)
-			u->loaded = 0;
-		ussd_cache_give(ix->ussd, u, 0);
-	} else {
-		memset(t.row, 0, sizeof *t.row);
-		memset(&t.ctx, 0, sizeof t.ctx);
-		memset(&t.out, 0, sizeof t.out);
-		r = store_run_step(ix->store, ussd_tx, &t);
-		after_store(ix, &t, u, r);
+			w->u->loaded = 0;
+		ussd_cache_give(ix->ussd, w->u, 0);
+		w->u = NULL;
+		w->ret = r;
+		return USSD_FROM_MEMORY;
 	}
-	if (r < 0) {
-		free(t.row);
-		free(t.old);
-		return ussd_unavailable(res, gw, masked, in, &t0);
-	}
+	memset(t->row, 0, sizeof *t->row);
+	memset(&t->ctx, 0, sizeof t->ctx);
+	memset(&t->out, 0, sizeof t->out);
+	if (w->u != NULL)
+		w->seq = to_store(w->u);
+	w->to_writer = 1;
+	return USSD_TO_WRITER;
+}
+
+/* What came of it (r: the writer's outcome, or the memory path's), with w->u held: res->status. */
+static int
+ussd_req_end(struct ussd_work *w, int r, const char *err, int stale)
+{
+	struct intake *ix = &w->ix;
+	struct ussd_tx *t = &w->t;
+	const struct gateway *gw = t->gw;
+	const struct ussd_in *in = t->in;
+	struct intake_ussd_result *res = w->res;
+	const char *command;
+
+	if (w->to_writer)
+		after_store(ix, t, w->u, w->seq, stale, r);
+	w->u = NULL;
+	if (r < 0)
+		return ussd_unavailable(res, gw, w->masked, in, err, &w->t0);
 	if (r == 1) {
-		res->end = t.end == USSD_TX_ENDED ||
-		    strncmp(t.row->last_response, "END ", 4) == 0;
-		str_copy(res->screen, sizeof res->screen, t.row->last_response + 4);
-		if (t.end == USSD_TX_REPEAT) {
+		res->end = t->end == USSD_TX_ENDED ||
+		    strncmp(t->row->last_response, "END ", 4) == 0;
+		str_copy(res->screen, sizeof res->screen, t->row->last_response + 4);
+		if (t->end == USSD_TX_REPEAT) {
 			res->replayed = 1;
 			log_info("ussd %s from=%s session=%s command=repeat: stored answer returned "
-			    "%.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
+			    "%.1fms", gw->name, w->masked, in->session, elapsed_ms(&w->t0));
 		} else
 			log_info("ussd %s from=%s session=%s command=ended: last screen returned "
-			    "%.1fms", gw->name, masked, in->session, elapsed_ms(&t0));
-		free(t.row);
-		free(t.old);
+			    "%.1fms", gw->name, w->masked, in->session, elapsed_ms(&w->t0));
 		return res->status;
 	}
-	if (t.ticket[0] && ix->deliver != NULL)
+	if (t->ticket[0] && ix->deliver != NULL)
 		deliver_wake(ix->deliver);
-	if (t.ticket[0] && t.agency != NULL)
-		metrics_count("aduan_complaints_created_total", 1, "agency", t.agency,
+	if (t->ticket[0] && t->agency != NULL)
+		metrics_count("aduan_complaints_created_total", 1, "agency", t->agency,
 		    "channel", "ussd", NULL);
-	if (t.limited)
+	if (t->limited)
 		metrics_count("aduan_guard_total", 1, "action", "complaint_limit", "channel", "ussd",
 		    NULL);
-	res->end = t.out.end;
-	str_copy(res->screen, sizeof res->screen, t.out.screen);
-	command = t.ticket[0] ? "complaint" : t.limited ? "limited" :
-	    t.out.action == USSD_ACT_STATUS ? "status" :
-	    t.out.action == USSD_ACT_LANG ? "language" : "menu";
+	res->end = t->out.end;
+	str_copy(res->screen, sizeof res->screen, t->out.screen);
+	command = t->ticket[0] ? "complaint" : t->limited ? "limited" :
+	    t->out.action == USSD_ACT_STATUS ? "status" :
+	    t->out.action == USSD_ACT_LANG ? "language" : "menu";
 	log_info("ussd %s from=%s session=%s command=%s %s state=%s%s%s%s%s%s %.1fms", gw->name,
-	    masked, in->session, command, t.fresh ? t.what : "step", ussd_state_name(t.ctx.state),
-	    t.out.end ? " end" : "", t.ticket[0] ? " ticket=" : "", t.ticket,
-	    t.agency != NULL ? " agency=" : "", t.agency != NULL ? t.agency : "",
-	    elapsed_ms(&t0));
-	free(t.row);
-	free(t.old);
+	    w->masked, in->session, command, t->fresh ? t->what : "step",
+	    ussd_state_name(t->ctx.state), t->out.end ? " end" : "",
+	    t->ticket[0] ? " ticket=" : "", t->ticket, t->agency != NULL ? " agency=" : "",
+	    t->agency != NULL ? t->agency : "", elapsed_ms(&w->t0));
 	return res->status;
+}
+
+static void
+ussd_work_free(struct ussd_work *w)
+{
+	free(w->t.row);
+	free(w->t.old);
+	free(w);
+}
+
+/* The writer's outcome of a parked step (store_run_async, writer's thread). */
+static void
+ussd_written(void *arg, int ret, const char *err)
+{
+	struct ussd_work *w = arg;      /* &w->t */
+
+	w->ret = ret;
+	(void)str_copy(w->err, sizeof w->err, err);
+	w->woken(w->woken_arg);
+}
+
+struct ussd_work *
+intake_ussd_start(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    struct intake_ussd_result *res, int (*park)(void *), intake_woken_fn woken, void *arg,
+    int *parked)
+{
+	struct ussd_work *w = xcalloc(1, sizeof *w);
+	int st;
+
+	*parked = 0;
+	w->ix = *ix;
+	w->res = res;
+	w->woken = woken;
+	w->woken_arg = arg;
+	st = ussd_req_begin(w, gw, in);
+	if (st == USSD_ANSWERED)
+		w->ret = 2;     /* res is final */
+	else if (st == USSD_TO_WRITER && park(arg) == 0) {
+		/* Not held while parked: the session's next request may come on this thread. */
+		*parked = w->parked = 1;
+		if (w->u != NULL)
+			ussd_cache_unlock(w->u);
+		store_run_async(ix->store, ussd_tx, &w->t, 1, ussd_written);
+	} else if (st == USSD_TO_WRITER)
+		w->ret = store_run_step(ix->store, ussd_tx, &w->t);     /* w->u held */
+	return w;
+}
+
+static int
+no_park(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
+int
+intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
+    struct intake_ussd_result *res)
+{
+	int parked;
+
+	return intake_ussd_end(intake_ussd_start(ix, gw, in, res, no_park, NULL, NULL, &parked));
+}
+
+int
+intake_ussd_end(struct ussd_work *w)
+{
+	int st, stale = 0;
+
+	if (w == NULL)
+		return 0;
+	if (w->ret == 2)
+		st = w->res->status;
+	else {
+		if (w->parked && w->u != NULL)
+			stale = ussd_cache_relock(w->u);
+		st = ussd_req_end(w, w->ret, w->parked ? w->err : store_errmsg(), stale);
+	}
+	ussd_work_free(w);
+	return st;
 }

@@ -2695,10 +2695,11 @@ test_ussd_retries_racing_their_originals_get_the_same_screens(void **state)
 
 #define KANNEL_SMS "/kannel/sms?secret=ganti-rahasia-kannel&to=1708&from=" REPORTER
 
-/* One HTTP GET in a thread of its own: what came back, whole, once answered. */
+/* One HTTP GET (or POST of a form) in a thread of its own: what came back, whole, once answered. */
 struct http_get {
 	int port;
 	char path[512];
+	char form[512];         /* "": a GET */
 	char got[4096];
 	pthread_t th;
 	atomic_int answered;
@@ -2709,7 +2710,7 @@ http_get_run(void *arg)
 {
 	struct http_get *g = arg;
 	struct sockaddr_in sa = { 0 };
-	char req[700];
+	char req[1200];
 	size_t n = 0;
 	ssize_t k;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -2718,8 +2719,14 @@ http_get_run(void *arg)
 	sa.sin_port = htons((uint16_t)g->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		    "Connection: close\r\n\r\n", g->path);
+		if (g->form[0] == '\0')
+			snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			    "Connection: close\r\n\r\n", g->path);
+		else
+			snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			    "Content-Type: application/x-www-form-urlencoded\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", g->path,
+			    strlen(g->form), g->form);
 		if (write(fd, req, strlen(req)) == (ssize_t)strlen(req))
 			while (n + 1 < sizeof g->got &&
 			    (k = read(fd, g->got + n, sizeof g->got - 1 - n)) > 0)
@@ -2733,14 +2740,21 @@ http_get_run(void *arg)
 }
 
 static void
-http_get_start(struct http_get *g, int port, const char *path)
+http_post_start(struct http_get *g, int port, const char *path, const char *form)
 {
 	memset(g, 0, sizeof *g);
 	g->port = port;
 	str_copy(g->path, sizeof g->path, path);
+	str_copy(g->form, sizeof g->form, form);
 	atomic_init(&g->answered, 0);
 	if (pthread_create(&g->th, NULL, http_get_run, g) != 0)
 		fail_msg("pthread_create");
+}
+
+static void
+http_get_start(struct http_get *g, int port, const char *path)
+{
+	http_post_start(g, port, path, "");
 }
 
 /* The Kannel endpoint of f on one HTTP thread: a thread that waits shows at once. */
@@ -2757,6 +2771,144 @@ kannel_server(struct fixture *f, struct intake_endpoint *ep)
 	if ((srv = http_start(&o, &r, 1, err, sizeof err)) == NULL)
 		fail_msg("http_start: %s", err);
 	return srv;
+}
+
+/* The Africa's Talking USSD endpoint of f on one HTTP thread. */
+static struct http_server *
+ussd_server(struct fixture *f, struct intake_endpoint *ep)
+{
+	struct http_options o = { "127.0.0.1", 0, 1, 65536 };
+	struct http_route r = { "/africastalking/ussd", HTTP_POST, intake_ussd_handler, ep };
+	struct http_server *srv;
+	char err[256];
+
+	ep->ix = &f->ix;
+	ep->gw = &gateway_africastalking;
+	if ((srv = http_start(&o, &r, 1, err, sizeof err)) == NULL)
+		fail_msg("http_start: %s", err);
+	return srv;
+}
+
+#define AT_USSD "/africastalking/ussd?secret=ganti-rahasia-ussd"
+
+/* Form of a USSD request of session from phone with text (URL-encoded already). */
+static const char *
+ussd_form(char *buf, size_t bufsz, const char *session, const char *phone, const char *text)
+{
+	snprintf(buf, bufsz, "sessionId=%s&phoneNumber=%s&serviceCode=%%2A123%%23&text=%s",
+	    session, phone, text);
+	return buf;
+}
+
+/* Walks session of REPORTER over HTTP up to (not including) the menu's last step. */
+static void
+ussd_walk_to_submit(int port, const char *session)
+{
+	static const char *const steps[] = {
+		"", "1", "1%2A1", "1%2A1%2AJl.+Pemuda+12",
+		"1%2A1%2AJl.+Pemuda+12%2AJalan+berlubang+besar",
+	};
+	struct http_get g;
+	char form[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(steps); i++) {
+		http_post_start(&g, port, AT_USSD, ussd_form(form, sizeof form, session,
+		    "%2B6281234567890", steps[i]));
+		pthread_join(g.th, NULL);
+		if (strstr(g.got, " 200 ") == NULL || strstr(g.got, "CON ") == NULL)
+			fail_msg("step %zu: expected 200 CON; got:\n%s", i, g.got);
+	}
+}
+
+#define USSD_SUBMIT "1%2A1%2AJl.+Pemuda+12%2AJalan+berlubang+besar%2A1"
+
+/*
+ * A USSD step waiting for its commit (the one that files the complaint)
+ * does not hold the HTTP thread: on a server of one thread, another
+ * phone's new session gets its menu meanwhile.
+ */
+static void
+test_ussd_submission_waiting_for_its_commit_leaves_the_http_thread_free(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_endpoint ep;
+	struct http_server *srv = ussd_server(f, &ep);
+	struct http_get submit, other;
+	char form[512];
+	pthread_t holder;
+	int other_answered, submit_answered;
+
+	ussd_walk_to_submit(http_port(srv), "ATUid_park");
+	writer_hold(f, &holder);
+	http_post_start(&submit, http_port(srv), AT_USSD, ussd_form(form, sizeof form,
+	    "ATUid_park", "%2B6281234567890", USSD_SUBMIT));
+	nap_ms(100);
+	http_post_start(&other, http_port(srv), AT_USSD, ussd_form(form, sizeof form,
+	    "ATUid_other", "%2B6281299990002", ""));
+	other_answered = answered_within(&other.answered, 2000);
+	submit_answered = atomic_load(&submit.answered);
+	writer_let_go(&holder);
+	pthread_join(other.th, NULL);
+	pthread_join(submit.th, NULL);
+	http_stop(srv);
+	if (!other_answered || submit_answered)
+		fail_msg("expected another phone's menu answered while a submission waited for its "
+		    "commit (one HTTP thread), and the submission still waiting; got the menu %s, "
+		    "the submission %s", other_answered ? "answered" : "waiting",
+		    submit_answered ? "answered" : "waiting");
+	if (strstr(other.got, "CON ") == NULL)
+		fail_msg("expected the main menu (CON); got:\n%s", other.got);
+	if (strstr(submit.got, "END ") == NULL || strstr(submit.got, "tiket") == NULL)
+		fail_msg("expected END with the ticket once the commit was done; got:\n%s",
+		    submit.got);
+	assert_int_equal(store_complaint_count(f->s), 1);
+}
+
+/*
+ * The gateway's retry of a parked step, on the same (only) HTTP thread:
+ * it waits for the same commit, in order, and gets the same screen (the
+ * session's entry is not held while its step is parked: holding it would
+ * leave the retry waiting on the thread the first needs to answer).
+ */
+static void
+test_ussd_retry_of_a_parked_step_gets_the_same_screen(void **state)
+{
+	struct fixture *f = *state;
+	struct intake_endpoint ep;
+	struct http_server *srv = ussd_server(f, &ep);
+	struct http_get first, retry, next;
+	char form[512];
+	const char *a, *b;
+	pthread_t holder;
+	int answered;
+
+	ussd_walk_to_submit(http_port(srv), "ATUid_parkretry");
+	writer_hold(f, &holder);
+	http_post_start(&first, http_port(srv), AT_USSD, ussd_form(form, sizeof form,
+	    "ATUid_parkretry", "%2B6281234567890", USSD_SUBMIT));
+	nap_ms(100);
+	http_post_start(&retry, http_port(srv), AT_USSD, ussd_form(form, sizeof form,
+	    "ATUid_parkretry", "%2B6281234567890", USSD_SUBMIT));
+	answered = answered_within(&retry.answered, 300) || atomic_load(&first.answered);
+	writer_let_go(&holder);
+	pthread_join(first.th, NULL);
+	pthread_join(retry.th, NULL);
+	if (answered)
+		fail_msg("expected neither the step nor its retry answered before the commit");
+	a = strstr(first.got, "END ");
+	b = strstr(retry.got, "END ");
+	if (a == NULL || b == NULL || strcmp(a, b) != 0 || strstr(a, "tiket") == NULL)
+		fail_msg("expected the same END screen with the ticket for both; got:\n%s\n---\n%s",
+		    first.got, retry.got);
+	/* And the session, over, answers its last screen from then on. */
+	http_post_start(&next, http_port(srv), AT_USSD, ussd_form(form, sizeof form,
+	    "ATUid_parkretry", "%2B6281234567890", USSD_SUBMIT "%2A2"));
+	pthread_join(next.th, NULL);
+	http_stop(srv);
+	if (strstr(next.got, a) == NULL)
+		fail_msg("expected the last screen again; got:\n%s", next.got);
+	assert_int_equal(store_complaint_count(f->s), 1);
 }
 
 /*
@@ -2846,6 +2998,8 @@ main(void)
 		T(test_keyword_complaint_gets_a_stored_ticket_in_one_sms),
 		T(test_sms_waiting_for_its_commit_leaves_the_http_thread_free),
 		T(test_stopping_the_server_answers_a_parked_sms_first),
+		T(test_ussd_submission_waiting_for_its_commit_leaves_the_http_thread_free),
+		T(test_ussd_retry_of_a_parked_step_gets_the_same_screen),
 		T(test_structured_complaint_keeps_location_and_routes_by_region),
 		T(test_structured_complaint_without_location_field),
 		T(test_phrase_inside_free_text_routes_to_its_agency),
