@@ -717,15 +717,16 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 }
 
 /*
- * Pages in the WAL before the writer copies them into the database file
- * (SQLite's default is 1,000).  A checkpoint reads and writes every page
+ * WAL_CHECKPOINT_PAGES (store_int.h): pages in the WAL before they are
+ * copied into the database file.  A checkpoint reads and writes every page
  * the WAL holds once, its newest copy only: the same index and table
  * pages, rewritten by every batch, are copied once per checkpoint, so
  * rarer checkpoints copy far fewer pages in all (perf: with 1,000, the
  * checkpoints' pread and pwrite were a third of the system calls of a
  * USSD step).  The WAL file grows to about 40 MB between checkpoints.
+ * A read-write store's checkpoint thread (checkpoint.c) then replaces
+ * this pragma's hook, and copies most of them off the writer's thread.
  */
-#define WAL_CHECKPOINT_PAGES 10000
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -984,6 +985,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		goto fail;
 	if (listing_open(s, path, err, errsz) == -1)
 		goto fail;
+	if (!ro && ckpt_start(s, path, err, errsz) == -1)
+		goto fail;
 	if (commit_start(s, err, errsz) == -1)
 		goto fail;
 	return s;
@@ -1016,6 +1019,7 @@ store_close(struct store *s)
 	}
 	/* The committer commits what is open, then stops. */
 	commit_stop(s);
+	ckpt_stop(s);
 	for (i = 0; i < ST_NSTMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_finalize(s->rfind);

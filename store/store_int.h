@@ -257,6 +257,8 @@ struct store {
 	pthread_mutex_t plock;
 	int plock_ready;
 	long pub_ticks;                 /* progress calls of the running statement (plock) */
+
+	struct ckpt *ckpt;              /* the checkpoint thread (checkpoint.c), or NULL */
 };
 
 /* ---- db.c ---------------------------------------------------------------- */
@@ -291,6 +293,21 @@ int db_open_reader(const char *path, sqlite3 **db);
  * -1 with db's message saying why.  For store_plan and store_public_plan.
  */
 int db_explain(sqlite3 *db, const char *sql, const char *sep, char *out, size_t outsz);
+
+/* ---- checkpoint.c ----------------------------------------------------------- */
+
+/*
+ * Pages in the WAL before it is copied into the database file and started
+ * over (SQLite's default is 1,000): see db.c and checkpoint.c.
+ */
+#define WAL_CHECKPOINT_PAGES 10000
+/*
+ * The checkpoint thread of a read-write store: its own connection, and the
+ * writer connection's WAL hook in place of SQLite's automatic checkpoint.
+ * ckpt_stop before the writer connection closes.
+ */
+int ckpt_start(struct store *s, const char *path, char *err, size_t errsz);
+void ckpt_stop(struct store *s);
 
 /* ---- commit.c ------------------------------------------------------------- */
 

@@ -3967,6 +3967,67 @@ test_wal_written_before_commit_returns(void **state)
 	assert_int_equal(store_complaint_count(f->s), n);
 }
 
+static long long
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/*
+ * The WAL's pages reach the database file by the checkpoint thread, long
+ * before the writer would copy them itself (at 10,000 pages, when every
+ * request waits for it): with half of that in the WAL, the database file
+ * grows while nothing else is written.
+ */
+static void
+test_wal_is_copied_by_the_checkpoint_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct store_complaint c;
+	char ticket[16], wal[300], *text;
+	long long db0, wal_bytes, frame = 4096 + 24, db_bytes = 0;
+	const struct timespec tick = { 0, 10000000L };
+	int round, i, n = 0, waited;
+
+	SKIP_ON_PG("the -wal file is SQLite's");
+	(void)snprintf(wal, sizeof wal, "%s-wal", f->path);
+	text = xmalloc(4001);
+	memset(text, 'k', 4000);
+	text[4000] = '\0';
+	db0 = file_size(f->path);
+	for (round = 0; (wal_bytes = file_size(wal)) < 5600 * frame; round++) {
+		if (round >= 400)
+			fail_msg("the WAL did not reach 5,600 pages (%lld bytes)", wal_bytes);
+		assert_int_equal(store_begin(f->s), 0);
+		for (i = 0; i < 60; i++) {
+			fill_complaint(&c, "");
+			(void)snprintf(ticket, sizeof ticket, "K%07d", n++);
+			str_copy(c.ticket, sizeof c.ticket, ticket);
+			c.description = text;
+			if (store_complaint_add(f->s, &c) != 0)
+				fail_msg("add %s: %s", ticket, store_errmsg());
+		}
+		assert_int_equal(store_commit(f->s), 0);
+	}
+	free(text);
+	if (wal_bytes >= 10000 * frame)
+		fail_msg("the WAL went past 10,000 pages (%lld bytes): the writer's own checkpoint "
+		    "may have run", wal_bytes);
+	for (waited = 0; waited < 5000; waited += 10) {
+		if ((db_bytes = file_size(f->path)) >= db0 + 8 * 1024 * 1024)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (db_bytes < db0 + 8 * 1024 * 1024)
+		fail_msg("expected the database file to grow by the WAL's pages (8 MB or more) "
+		    "within 5 s of %lld bytes of WAL; it went from %lld to %lld bytes", wal_bytes,
+		    db0, db_bytes);
+	reopen(f);
+	assert_int_equal(store_complaint_count(f->s), n);
+}
+
 static void
 test_group_commit_shares_commits(void **state)
 {
@@ -4375,6 +4436,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_commit_shares_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_written_before_commit_returns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_is_copied_by_the_checkpoint_thread, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_store_run_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_does_not_wait_for_the_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_creates_schema_version_3, setup, teardown),
