@@ -137,7 +137,7 @@ static const struct scalar scalars[] = {
 	{ .group = "server", .name = "port", .kind = K_INT, .min = 1, .max = 65535,
 	  .ldef = 8080, .off = F(port) },
 	{ .group = "server", .name = "threads", .kind = K_INT, .min = 1, .max = 256,
-	  .ldef = 64, .off = F(threads) },
+	  .ldef = 8, .off = F(threads) },
 	{ .group = "server", .name = "max_body", .kind = K_LONG, .min = 1024, .max = 1048576,
 	  .ldef = 16384, .off = F(max_body) },
 	{ .group = "server", .name = "connections_per_address", .kind = K_INT, .min = 1,

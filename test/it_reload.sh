@@ -157,7 +157,7 @@ ok "aduan reload names the file loaded and refuses another file than the served 
 
 # A reload that changes what only a restart changes says so, by name, on
 # the command's output and in the log; the rest of the reload takes effect.
-sed -e 's/^  port = 8080;/  port = 8091;/' -e 's/^  threads = 64;/  threads = 8;/' "$A" >"$ADUAN_CONF.new"
+sed -e 's/^  port = 8080;/  port = 8091;/' -e 's/^  threads = 8; /  threads = 16;/' "$A" >"$ADUAN_CONF.new"
 cmp -s "$A" "$ADUAN_CONF.new" && fail "could not change server.port in the config"
 mv -f "$ADUAN_CONF.new" "$ADUAN_CONF"
 "$ADUAN_BIN" reload -c "$ADUAN_CONF" --admin-port "$APORT" >"$IT_TMP/out" 2>"$IT_TMP/err" ||

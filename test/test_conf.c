@@ -660,7 +660,7 @@ test_defaults(void **state)
 	assert_string_equal(c->path, "<string>");
 	assert_string_equal(c->listen, "127.0.0.1");
 	assert_int_equal(c->port, 8080);
-	assert_int_equal(c->threads, 64);
+	assert_int_equal(c->threads, 8);
 	assert_int_equal(c->max_body, 16384);
 	assert_string_equal(c->database, "aduan.db");
 	assert_int_equal(c->sync_full, 1);
