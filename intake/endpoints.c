@@ -85,6 +85,23 @@ refuse_source(const struct intake_endpoint *ep, const struct conf *c,
 	return 1;
 }
 
+void
+intake_written(void *wait, int ret, const char *err)
+{
+	struct intake_wait *w = wait;
+
+	w->ret = ret;
+	(void)str_copy(w->err, sizeof w->err, err);
+	w->woken(w->arg);
+}
+
+/* intake_woken_fn of a parked request: it is resumed (arg: the request). */
+static void
+wake_request(void *req)
+{
+	http_wake(req);
+}
+
 /*
  * The answer to a gateway's SMS callback of n messages (in, their
  * statuses st[] from intake_sms, r the last one's result): each message
@@ -139,14 +156,6 @@ struct sms_parked {
 	struct intake_result r;
 	struct sms_work *w;
 };
-
-static void
-sms_parked_woken(void *arg)
-{
-	struct sms_parked *p = arg;
-
-	http_wake(p->req);
-}
 
 static void
 sms_parked_answer(void *arg, const struct http_request *req, struct http_response *res)
@@ -204,7 +213,8 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 			p->req = req;
 			p->in = in[0];  /* its heap parts move with it */
 			free(in);
-			p->w = intake_sms_start(&p->ix, ep->gw, &p->in, &p->r, sms_parked_woken, p);
+			p->w = intake_sms_start(&p->ix, ep->gw, &p->in, &p->r, wake_request,
+			    (void *)req);
 			return;
 		}
 		free(p);
@@ -457,14 +467,6 @@ struct ussd_parked {
 };
 
 static void
-ussd_parked_woken(void *arg)
-{
-	struct ussd_parked *p = arg;
-
-	http_wake(p->req);
-}
-
-static void
 ussd_parked_answer(void *arg, const struct http_request *req, struct http_response *res)
 {
 	struct ussd_parked *p = arg;
@@ -518,8 +520,8 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 	p->snap = snap;
 	p->req = req;
 	p->in = in;     /* its heap parts move with it */
-	p->w = intake_ussd_start(&p->ix, ep->gw, &p->in, &p->r, ussd_park, ussd_parked_woken, p,
-	    &parked);
+	p->w = intake_ussd_start(&p->ix, ep->gw, &p->in, &p->r, ussd_park, p, wake_request,
+	    (void *)req, &parked);
 	if (!parked)
 		ussd_parked_answer(p, req, res);
 }

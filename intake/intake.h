@@ -99,15 +99,15 @@ int intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_i
  * intake_ussd without holding the caller while the step is with the
  * store's writer.  Most steps are answered at once, from memory: *parked
  * 0, res final once intake_ussd_end(w) is called.  A step that needs the
- * writer calls park(arg) first: 0 when the caller's request is parked
- * (*parked 1; woken(arg) comes once, as intake_sms_start's, and then
+ * writer calls park(park_arg) first: 0 when the caller's request is parked
+ * (*parked 1; woken(woken_arg) comes once, as intake_sms_start's, and then
  * intake_ussd_end), else it is worked here, waiting, as intake_ussd does.
  * intake_ussd_end logs and counts it, frees w and gives res->status.
  */
 struct ussd_work;
 struct ussd_work *intake_ussd_start(struct intake *ix, const struct gateway *gw,
     const struct ussd_in *in, struct intake_ussd_result *res, int (*park)(void *),
-    intake_woken_fn woken, void *arg, int *parked);
+    void *park_arg, intake_woken_fn woken, void *woken_arg, int *parked);
 int intake_ussd_end(struct ussd_work *w);
 
 /* The HTTP handler for a gateway's endpoint; ctx is a struct intake_endpoint. */

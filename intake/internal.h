@@ -137,6 +137,19 @@ void ussd_cache_forget(struct ussd_cache *c, const char *gateway, const char *id
 /* ---- shared ------------------------------------------------------------- */
 
 /*
+ * A request's wait for the store's writer (intake_sms_start,
+ * intake_ussd_start): intake_written, the store_run_async callback on the
+ * writer's thread, keeps the outcome here and calls woken(arg).
+ */
+struct intake_wait {
+	int ret;                        /* the writer's: 0, 1 or -1 */
+	char err[256];                  /* why, when -1 */
+	intake_woken_fn woken;
+	void *arg;
+};
+void intake_written(void *wait, int ret, const char *err);
+
+/*
  * FNV-1a of a gateway's name, a NUL and one of its ids (a message's or a
  * USSD session's): the key of sms.c's recent ids and ussd_cache.c's table.
  */

@@ -554,7 +554,7 @@ sms_tx(struct store *s, void *arg)
  * (intake_sms_start: a parked HTTP request).
  */
 struct sms_work {
-	struct sms_tx t;                /* first: the writer's arg is both (sms_written) */
+	struct sms_tx t;
 	struct intake ix;
 	struct sms_in whole;            /* a long message's parts, joined */
 	struct reading rd;
@@ -562,10 +562,7 @@ struct sms_work {
 	char phone[MSISDN_MAX + 44];
 	char masked[32];
 	uint64_t h;                     /* seen_hash of the gateway's id, or 0 */
-	int ret;                        /* the writer's: 0, 1 or -1 */
-	char err[256];                  /* why the writer failed */
-	intake_woken_fn woken;          /* intake_sms_start's */
-	void *woken_arg;
+	struct intake_wait wait;        /* intake_sms_start's: the writer's outcome */
 };
 
 enum { SMS_ANSWERED, SMS_FOUND, SMS_TO_WRITER };
@@ -714,17 +711,6 @@ intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
 	return st;
 }
 
-/* The writer's outcome of a parked message (store_run_async, writer's thread). */
-static void
-sms_written(void *arg, int ret, const char *err)
-{
-	struct sms_work *w = arg;       /* &w->t */
-
-	w->ret = ret;
-	(void)str_copy(w->err, sizeof w->err, err);
-	w->woken(w->woken_arg);
-}
-
 struct sms_work *
 intake_sms_start(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
     struct intake_result *res, intake_woken_fn woken, void *arg)
@@ -733,20 +719,20 @@ intake_sms_start(struct intake *ix, const struct gateway *gw, const struct sms_i
 	int st;
 
 	w->ix = *ix;
-	w->woken = woken;
-	w->woken_arg = arg;
-	w->ret = 1;
+	w->wait.woken = woken;
+	w->wait.arg = arg;
+	w->wait.ret = 1;
 	store_expect(ix->store);
 	st = sms_begin(w, gw, in, res);
 	if (st == SMS_TO_WRITER) {
-		w->ret = 0;
-		store_run_async(ix->store, sms_tx, &w->t, 0, sms_written);
+		w->wait.ret = 0;
+		store_run_async(ix->store, sms_tx, &w->t, 0, intake_written, &w->wait);
 		store_expect_end(ix->store);
 		return w;
 	}
 	store_expect_end(ix->store);
 	if (st == SMS_ANSWERED)
-		w->ret = 2;     /* res is final */
+		w->wait.ret = 2;        /* res is final */
 	woken(arg);
 	return w;
 }
@@ -758,7 +744,7 @@ intake_sms_end(struct sms_work *w)
 
 	if (w == NULL)
 		return 0;
-	st = w->ret == 2 ? w->t.res->status : sms_end(w, w->ret, w->err);
+	st = w->wait.ret == 2 ? w->t.res->status : sms_end(w, w->wait.ret, w->wait.err);
 	sms_work_free(w);
 	return st;
 }

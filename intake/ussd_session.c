@@ -621,7 +621,7 @@ intake_stop(struct intake *ix)
  * (intake_ussd_start: a parked HTTP request).
  */
 struct ussd_work {
-	struct ussd_tx t;               /* first: the writer's arg is both (ussd_written) */
+	struct ussd_tx t;
 	struct intake ix;
 	struct intake_ussd_result *res;
 	struct timespec t0;
@@ -631,10 +631,7 @@ struct ussd_work {
 	unsigned seq;                   /* its number among the session's steps (to_store) */
 	int to_writer;                  /* worked by the writer, not from memory */
 	int parked;                     /* the caller's request waits for woken */
-	int ret;                        /* the writer's: 0, 1 or -1 */
-	char err[256];
-	intake_woken_fn woken;
-	void *woken_arg;
+	struct intake_wait wait;        /* the writer's outcome, or the memory path's */
 };
 
 enum { USSD_ANSWERED, USSD_FROM_MEMORY, USSD_TO_WRITER };
@@ -711,7 +708,7 @@ ussd_req_begin(struct ussd_work *w, const struct gateway *gw, const struct ussd_
 			w->u->loaded = 0;
 		ussd_cache_give(ix->ussd, w->u, 0);
 		w->u = NULL;
-		w->ret = r;
+		w->wait.ret = r;
 		return USSD_FROM_MEMORY;
 	}
 	memset(t->row, 0, sizeof *t->row);
@@ -781,21 +778,10 @@ ussd_work_free(struct ussd_work *w)
 	free(w);
 }
 
-/* The writer's outcome of a parked step (store_run_async, writer's thread). */
-static void
-ussd_written(void *arg, int ret, const char *err)
-{
-	struct ussd_work *w = arg;      /* &w->t */
-
-	w->ret = ret;
-	(void)str_copy(w->err, sizeof w->err, err);
-	w->woken(w->woken_arg);
-}
-
 struct ussd_work *
 intake_ussd_start(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
-    struct intake_ussd_result *res, int (*park)(void *), intake_woken_fn woken, void *arg,
-    int *parked)
+    struct intake_ussd_result *res, int (*park)(void *), void *park_arg, intake_woken_fn woken,
+    void *woken_arg, int *parked)
 {
 	struct ussd_work *w = xcalloc(1, sizeof *w);
 	int st;
@@ -803,19 +789,19 @@ intake_ussd_start(struct intake *ix, const struct gateway *gw, const struct ussd
 	*parked = 0;
 	w->ix = *ix;
 	w->res = res;
-	w->woken = woken;
-	w->woken_arg = arg;
+	w->wait.woken = woken;
+	w->wait.arg = woken_arg;
 	st = ussd_req_begin(w, gw, in);
 	if (st == USSD_ANSWERED)
-		w->ret = 2;     /* res is final */
-	else if (st == USSD_TO_WRITER && park(arg) == 0) {
+		w->wait.ret = 2;     /* res is final */
+	else if (st == USSD_TO_WRITER && park(park_arg) == 0) {
 		/* Not held while parked: the session's next request may come on this thread. */
 		*parked = w->parked = 1;
 		if (w->u != NULL)
 			ussd_cache_unlock(w->u);
-		store_run_async(ix->store, ussd_tx, &w->t, 1, ussd_written);
+		store_run_async(ix->store, ussd_tx, &w->t, 1, intake_written, &w->wait);
 	} else if (st == USSD_TO_WRITER)
-		w->ret = store_run_step(ix->store, ussd_tx, &w->t);     /* w->u held */
+		w->wait.ret = store_run_step(ix->store, ussd_tx, &w->t);     /* w->u held */
 	return w;
 }
 
@@ -832,7 +818,8 @@ intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *i
 {
 	int parked;
 
-	return intake_ussd_end(intake_ussd_start(ix, gw, in, res, no_park, NULL, NULL, &parked));
+	return intake_ussd_end(intake_ussd_start(ix, gw, in, res, no_park, NULL, NULL, NULL,
+	    &parked));
 }
 
 int
@@ -842,12 +829,12 @@ intake_ussd_end(struct ussd_work *w)
 
 	if (w == NULL)
 		return 0;
-	if (w->ret == 2)
+	if (w->wait.ret == 2)
 		st = w->res->status;
 	else {
 		if (w->parked && w->u != NULL)
 			stale = ussd_cache_relock(w->u);
-		st = ussd_req_end(w, w->ret, w->parked ? w->err : store_errmsg(), stale);
+		st = ussd_req_end(w, w->wait.ret, w->parked ? w->wait.err : store_errmsg(), stale);
 	}
 	ussd_work_free(w);
 	return st;

@@ -45,8 +45,9 @@ struct store_job {
 	void (*later)(void *);          /* store_run_later: nobody waits; the job is
 	                                   the heap's and later(arg) ends it */
 	store_done_fn async;            /* store_run_async: nobody sleeps on cv; the job
-	                                   is the heap's and async(arg, ret, err) ends
-	                                   it once its outcome is known */
+	                                   is the heap's and async(async_arg, ret, err)
+	                                   ends it once its outcome is known */
+	void *async_arg;
 	struct store_job *anext;        /* async jobs whose outcome is known (wake_all) */
 	int durable;                    /* fn called store_tx_durable(): answered once
 	                                   the batch is on disk, even if fn only read */
@@ -307,7 +308,7 @@ async_done(struct store_job *list)
 
 	for (job = list; job != NULL; job = next) {
 		next = job->anext;
-		job->async(job->arg, job->ret, job->ret < 0 ? job->err : "");
+		job->async(job->async_arg, job->ret, job->ret < 0 ? job->err : "");
 		free(job);
 	}
 }
@@ -714,7 +715,8 @@ store_run_step(struct store *s, store_tx_fn fn, void *arg)
 }
 
 void
-store_run_async(struct store *s, store_tx_fn fn, void *arg, int nowait, store_done_fn done)
+store_run_async(struct store *s, store_tx_fn fn, void *arg, int nowait, store_done_fn done,
+    void *done_arg)
 {
 	struct store_job *job;
 	int ret;
@@ -722,7 +724,7 @@ store_run_async(struct store *s, store_tx_fn fn, void *arg, int nowait, store_do
 	if (s->pg != NULL) {
 		/* No batch to join: run now, in this thread. */
 		ret = pg_run(s, fn, arg);
-		done(arg, ret, ret < 0 ? store_errmsg() : "");
+		done(done_arg, ret, ret < 0 ? store_errmsg() : "");
 		return;
 	}
 	job = xcalloc(1, sizeof *job);
@@ -730,13 +732,14 @@ store_run_async(struct store *s, store_tx_fn fn, void *arg, int nowait, store_do
 	job->arg = arg;
 	job->nowait = nowait;
 	job->async = done;
+	job->async_arg = done_arg;
 	job->state = JOB_QUEUED;
 	pthread_mutex_lock(&s->cmu);
 	ret = enqueue(s, job);
 	pthread_mutex_unlock(&s->cmu);
 	if (ret != 0) {
 		free(job);
-		done(arg, -1, store_errmsg());
+		done(done_arg, -1, store_errmsg());
 	}
 }
 

@@ -123,17 +123,17 @@ int store_run(struct store *s, store_tx_fn fn, void *arg);
 int store_run_step(struct store *s, store_tx_fn fn, void *arg);
 /*
  * store_run (nowait 0) or store_run_step (1) without holding the caller's
- * thread: fn runs on the writer as theirs do, and once their caller
- * would return, done(arg, ret, err) is called with what it would return
+ * thread: fn(s, arg) runs on the writer as theirs do, and once their
+ * caller would return, done(done_arg, ret, err) is called with what it would return
  * (err: the reason of a -1, else "").  done runs on the writer's thread
  * (every caller's wait ends there): it must only hand the outcome on,
  * quickly (an HTTP request resumed, net/http.h's http_wake).  A store
- * that is closing calls done(arg, -1, ...) at once, on the caller's
+ * that is closing calls done(done_arg, -1, ...) at once, on the caller's
  * thread, as does PostgreSQL with the transaction's outcome.
  */
 typedef void (*store_done_fn)(void *arg, int ret, const char *err);
 void store_run_async(struct store *s, store_tx_fn fn, void *arg, int nowait,
-    store_done_fn done);
+    store_done_fn done, void *done_arg);
 /*
  * A write that nobody waits for (a USSD step already answered from memory,
  * intake/ussd_session.c): fn(s, arg) runs on the writer's thread in the
