@@ -56,7 +56,6 @@ struct http_server;
 struct conn_state {
 	struct http_request req;
 	struct http_server *srv;
-	struct MHD_Connection *conn;
 	http_resume_fn resume;  /* http_defer()'d: its answer comes from resume */
 	void *resume_arg;
 	int suspended;          /* parked in libmicrohttpd (srv->park_mu) */
@@ -368,7 +367,6 @@ conn_begin(struct http_server *srv, struct MHD_Connection *conn, const char *url
 	}
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
-	c->conn = conn;
 	c->req.header = conn_header;
 	c->req.conn = conn;
 	c->req.parked = c;
@@ -433,7 +431,7 @@ http_wake(const struct http_request *req)
 	/* Not suspended yet: its handler's thread sees woken and answers at once. */
 	if (c->suspended) {
 		c->suspended = 0;
-		MHD_resume_connection(c->conn);
+		MHD_resume_connection(c->req.conn);
 	}
 	pthread_mutex_unlock(&c->srv->park_mu);
 }
