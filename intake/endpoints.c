@@ -95,6 +95,27 @@ intake_written(void *wait, int ret, const char *err)
 	w->woken(w->arg);
 }
 
+/*
+ * A callback parked while its message or step is with the store's writer
+ * (http_defer): the HTTP thread serves other callbacks meanwhile instead
+ * of sleeping until the writer wakes it (perf: two context switches per
+ * message, a third of the HTTP threads' time).  The first member of
+ * sms_parked and ussd_parked.
+ */
+struct parked {
+	const struct http_request *req;
+	http_resume_fn answer;          /* the request's answer once it is resumed */
+};
+
+/* The park of intake_sms_start and intake_ussd_start (arg: a struct parked). */
+static int
+park_request(void *arg)
+{
+	struct parked *p = arg;
+
+	return http_defer(p->req, p->answer, p);
+}
+
 /* intake_woken_fn of a parked request: it is resumed (arg: the request). */
 static void
 wake_request(void *req)
@@ -103,9 +124,10 @@ wake_request(void *req)
 }
 
 /*
- * The answer to a gateway's SMS callback of n messages (in, their
- * statuses st[] from intake_sms, r the last one's result): each message
- * of a batch is handled (and deduplicated) on its own.  One that could
+ * The answer to a gateway's SMS callback of n messages (worst and line:
+ * sms_worst's of their statuses; replays: how many were retries answered
+ * from the store; r: the last one's result): each message of a batch is
+ * handled (and deduplicated) on its own.  One that could
  * not be stored (5xx) makes the whole callback a 503, so the gateway
  * sends it again; those already stored then answer from the store.  A
  * message refused for what it is (4xx: a sender that is no phone number)
@@ -141,17 +163,11 @@ sms_worst(const struct intake_endpoint *ep, int st, const struct intake_result *
 	}
 }
 
-/*
- * A callback of one message, parked while it waits for its commit
- * (http_defer): the HTTP thread serves other callbacks meanwhile instead
- * of sleeping until the writer wakes it (perf: two context switches per
- * message, a third of the HTTP threads' time).
- */
+/* A callback of one message, parked while it waits for its commit. */
 struct sms_parked {
+	struct parked park;             /* first */
 	struct intake_endpoint *ep;
-	struct intake ix;
 	const struct live_snap *snap;
-	const struct http_request *req;
 	struct sms_in in;
 	struct intake_result r;
 	struct sms_work *w;
@@ -186,7 +202,7 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 	struct sms_in *in;
 	char err[200], line[224];
 	size_t n = 0, i, replays = 0, max = ep->gw->reply_inline ? 1 : SMS_BATCH_MAX;
-	int st, worst = 200;
+	int st, worst = 200, parked;
 
 	if (refuse_source(ep, ix.conf, req, res, "sms")) {
 		intake_unpin(ep->ix, snap);
@@ -205,19 +221,19 @@ intake_http_handler(void *ctx, const struct http_request *req, struct http_respo
 		return;
 	}
 	if (n == 1) {
+		/* Parked only if the message needs the writer (park_request). */
 		p = xcalloc(1, sizeof *p);
-		if (http_defer(req, sms_parked_answer, p) == 0) {
-			p->ep = ep;
-			p->ix = ix;
-			p->snap = snap;
-			p->req = req;
-			p->in = in[0];  /* its heap parts move with it */
-			free(in);
-			p->w = intake_sms_start(&p->ix, ep->gw, &p->in, &p->r, wake_request,
-			    (void *)req);
-			return;
-		}
-		free(p);
+		p->park.req = req;
+		p->park.answer = sms_parked_answer;
+		p->ep = ep;
+		p->snap = snap;
+		p->in = in[0];  /* its heap parts move with it */
+		free(in);
+		p->w = intake_sms_start(&ix, ep->gw, &p->in, &p->r, park_request, p, wake_request,
+		    (void *)req, &parked);
+		if (!parked)
+			sms_parked_answer(p, req, res);
+		return;
 	}
 	r = xmalloc(sizeof *r);
 	r->reply[0] = '\0';
@@ -455,12 +471,11 @@ ussd_answer(const struct intake_endpoint *ep, const struct intake_ussd_result *r
 	count_callback(ep->gw, "ussd", r->status, r->replayed);
 }
 
-/* A USSD callback parked while its step is with the store's writer (as sms_parked). */
+/* A USSD callback parked while its step is with the store's writer. */
 struct ussd_parked {
+	struct parked park;             /* first */
 	struct intake_endpoint *ep;
-	struct intake ix;
 	const struct live_snap *snap;
-	const struct http_request *req;
 	struct ussd_in in;
 	struct intake_ussd_result r;
 	struct ussd_work *w;
@@ -478,14 +493,6 @@ ussd_parked_answer(void *arg, const struct http_request *req, struct http_respon
 	ussd_in_clear(&p->in);
 	intake_unpin(p->ep->ix, p->snap);
 	free(p);
-}
-
-static int
-ussd_park(void *arg)
-{
-	struct ussd_parked *p = arg;
-
-	return http_defer(p->req, ussd_parked_answer, p);
 }
 
 void
@@ -513,14 +520,14 @@ intake_ussd_handler(void *ctx, const struct http_request *req, struct http_respo
 		intake_unpin(ep->ix, snap);
 		return;
 	}
-	/* Parked only if its step needs the writer (ussd_park); most are answered now. */
+	/* Parked only if its step needs the writer (park_request); most are answered now. */
 	p = xcalloc(1, sizeof *p);
+	p->park.req = req;
+	p->park.answer = ussd_parked_answer;
 	p->ep = ep;
-	p->ix = ix;
 	p->snap = snap;
-	p->req = req;
 	p->in = in;     /* its heap parts move with it */
-	p->w = intake_ussd_start(&p->ix, ep->gw, &p->in, &p->r, ussd_park, p, wake_request,
+	p->w = intake_ussd_start(&ix, ep->gw, &p->in, &p->r, park_request, p, wake_request,
 	    (void *)req, &parked);
 	if (!parked)
 		ussd_parked_answer(p, req, res);

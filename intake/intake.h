@@ -66,16 +66,21 @@ int intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in 
     struct intake_result *res);
 /*
  * intake_sms without holding the caller while the message waits for its
- * commit: woken(arg) is called once when it is done -- at once, or later
- * on the store's writer thread (so woken only hands on: http_wake).  Then
- * intake_sms_end, on the caller's side, logs and counts it as intake_sms
- * does, frees what start returned and gives res->status; res, in and
+ * commit.  One the writer need not see (a sender refused, a retry found
+ * stored) is answered at once: *parked 0, res final once intake_sms_end(w)
+ * is called.  One that needs the writer calls park(park_arg) first: 0 when
+ * the caller's request is parked (*parked 1): woken(woken_arg) is called
+ * once it is done, on the store's writer thread (so woken only hands on:
+ * http_wake), and then intake_sms_end.  Else it is worked here, waiting,
+ * as intake_sms does.  intake_sms_end, on the caller's side, logs and
+ * counts it as intake_sms does, frees w and gives res->status; res, in and
  * *ix's config must stay until then.  intake_sms_end(NULL) is 0.
  */
 typedef void (*intake_woken_fn)(void *arg);
 struct sms_work;
 struct sms_work *intake_sms_start(struct intake *ix, const struct gateway *gw,
-    const struct sms_in *in, struct intake_result *res, intake_woken_fn woken, void *arg);
+    const struct sms_in *in, struct intake_result *res, int (*park)(void *),
+    void *park_arg, intake_woken_fn woken, void *woken_arg, int *parked);
 int intake_sms_end(struct sms_work *w);
 
 struct intake_ussd_result {
@@ -97,12 +102,8 @@ int intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_i
     struct intake_ussd_result *res);
 /*
  * intake_ussd without holding the caller while the step is with the
- * store's writer.  Most steps are answered at once, from memory: *parked
- * 0, res final once intake_ussd_end(w) is called.  A step that needs the
- * writer calls park(park_arg) first: 0 when the caller's request is parked
- * (*parked 1; woken(woken_arg) comes once, as intake_sms_start's, and then
- * intake_ussd_end), else it is worked here, waiting, as intake_ussd does.
- * intake_ussd_end logs and counts it, frees w and gives res->status.
+ * store's writer, as intake_sms_start and intake_sms_end.  Most steps are
+ * answered at once, from memory (*parked 0).
  */
 struct ussd_work;
 struct ussd_work *intake_ussd_start(struct intake *ix, const struct gateway *gw,

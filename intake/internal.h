@@ -149,6 +149,14 @@ struct intake_wait {
 };
 void intake_written(void *wait, int ret, const char *err);
 
+/* The park of intake_sms and intake_ussd: never parked, the work waits here. */
+static inline int
+intake_no_park(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
 /*
  * FNV-1a of a gateway's name, a NUL and one of its ids (a message's or a
  * USSD session's): the key of sms.c's recent ids and ussd_cache.c's table.

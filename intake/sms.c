@@ -562,7 +562,8 @@ struct sms_work {
 	char phone[MSISDN_MAX + 44];
 	char masked[32];
 	uint64_t h;                     /* seen_hash of the gateway's id, or 0 */
-	struct intake_wait wait;        /* intake_sms_start's: the writer's outcome */
+	int parked;                     /* the caller's request waits for woken */
+	struct intake_wait wait;        /* the writer's outcome, or how it was answered */
 };
 
 enum { SMS_ANSWERED, SMS_FOUND, SMS_TO_WRITER };
@@ -693,48 +694,40 @@ sms_work_free(struct sms_work *w)
 	free(w);
 }
 
-int
-intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res)
-{
-	struct sms_work *w = xcalloc(1, sizeof *w);
-	int st, r = 1;
-
-	w->ix = *ix;
-	store_expect(ix->store);
-	st = sms_begin(w, gw, in, res);
-	if (st == SMS_TO_WRITER)
-		r = store_run(ix->store, sms_tx, &w->t);
-	store_expect_end(ix->store);    /* refused before the store */
-	st = st == SMS_ANSWERED ? res->status : sms_end(w, r, store_errmsg());
-	sms_work_free(w);
-	return st;
-}
-
 struct sms_work *
 intake_sms_start(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
-    struct intake_result *res, intake_woken_fn woken, void *arg)
+    struct intake_result *res, int (*park)(void *), void *park_arg, intake_woken_fn woken,
+    void *woken_arg, int *parked)
 {
 	struct sms_work *w = xcalloc(1, sizeof *w);
 	int st;
 
+	*parked = 0;
 	w->ix = *ix;
 	w->wait.woken = woken;
-	w->wait.arg = arg;
-	w->wait.ret = 1;
+	w->wait.arg = woken_arg;
+	w->wait.ret = 1;        /* SMS_FOUND: a retry answered from the store */
 	store_expect(ix->store);
 	st = sms_begin(w, gw, in, res);
-	if (st == SMS_TO_WRITER) {
-		w->wait.ret = 0;
-		store_run_async(ix->store, sms_tx, &w->t, 0, intake_written, &w->wait);
-		store_expect_end(ix->store);
-		return w;
-	}
-	store_expect_end(ix->store);
 	if (st == SMS_ANSWERED)
 		w->wait.ret = 2;        /* res is final */
-	woken(arg);
+	else if (st == SMS_TO_WRITER && park(park_arg) == 0) {
+		*parked = w->parked = 1;
+		store_run_async(ix->store, sms_tx, &w->t, 0, intake_written, &w->wait);
+	} else if (st == SMS_TO_WRITER)
+		w->wait.ret = store_run(ix->store, sms_tx, &w->t);
+	store_expect_end(ix->store);    /* refused before the store */
 	return w;
+}
+
+int
+intake_sms(struct intake *ix, const struct gateway *gw, const struct sms_in *in,
+    struct intake_result *res)
+{
+	int parked;
+
+	return intake_sms_end(intake_sms_start(ix, gw, in, res, intake_no_park, NULL, NULL, NULL,
+	    &parked));
 }
 
 int
@@ -744,7 +737,8 @@ intake_sms_end(struct sms_work *w)
 
 	if (w == NULL)
 		return 0;
-	st = w->wait.ret == 2 ? w->t.res->status : sms_end(w, w->wait.ret, w->wait.err);
+	st = w->wait.ret == 2 ? w->t.res->status :
+	    sms_end(w, w->wait.ret, w->parked ? w->wait.err : store_errmsg());
 	sms_work_free(w);
 	return st;
 }

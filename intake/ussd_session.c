@@ -805,20 +805,13 @@ intake_ussd_start(struct intake *ix, const struct gateway *gw, const struct ussd
 	return w;
 }
 
-static int
-no_park(void *arg)
-{
-	(void)arg;
-	return -1;
-}
-
 int
 intake_ussd(struct intake *ix, const struct gateway *gw, const struct ussd_in *in,
     struct intake_ussd_result *res)
 {
 	int parked;
 
-	return intake_ussd_end(intake_ussd_start(ix, gw, in, res, no_park, NULL, NULL, NULL,
+	return intake_ussd_end(intake_ussd_start(ix, gw, in, res, intake_no_park, NULL, NULL, NULL,
 	    &parked));
 }
 
