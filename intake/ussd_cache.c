@@ -203,9 +203,8 @@ ussd_cache_take(struct ussd_cache *c, const char *gateway, const char *id, int64
 	e->refs++;
 	pthread_mutex_unlock(&c->mu);
 
-	pthread_mutex_lock(&e->mu);
 	/* Changed in the store behind it, or no longer the session's entry: reload. */
-	if (atomic_exchange(&e->stale, 0) || atomic_load(&e->gone))
+	if (ussd_cache_relock(&e->pub))
 		e->pub.loaded = 0;
 	return &e->pub;
 }
