@@ -716,17 +716,6 @@ reader_open(struct store *s, const char *path, char *err, size_t errsz)
 	return 0;
 }
 
-/*
- * WAL_CHECKPOINT_PAGES (store_int.h): pages in the WAL before they are
- * copied into the database file.  A checkpoint reads and writes every page
- * the WAL holds once, its newest copy only: the same index and table
- * pages, rewritten by every batch, are copied once per checkpoint, so
- * rarer checkpoints copy far fewer pages in all (perf: with 1,000, the
- * checkpoints' pread and pwrite were a third of the system calls of a
- * USSD step).  The WAL file grows to about 40 MB between checkpoints.
- * A read-write store's checkpoint thread (checkpoint.c) then replaces
- * this pragma's hook, and copies most of them off the writer's thread.
- */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -750,6 +739,10 @@ pragmas(struct store *s, const char *path, const struct store_options *opt, int 
 	if (exec_const(s, "PRAGMA foreign_keys = ON", "enable foreign keys",
 	    err, errsz) == -1)
 		return -1;
+	/*
+	 * SQLite's own checkpoints at WAL_CHECKPOINT_PAGES until the checkpoint
+	 * thread's hook replaces them (ckpt_start, after the migrations).
+	 */
 	if (!ro && exec_const(s, "PRAGMA wal_autocheckpoint = " STR(WAL_CHECKPOINT_PAGES),
 	    "set the checkpoint interval", err, errsz) == -1)
 		return -1;
