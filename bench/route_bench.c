@@ -65,11 +65,7 @@ static size_t seen_mask;
 static uint64_t
 word_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return fnv1a(FNV1A_INIT, s, strlen(s));
 }
 
 static int

@@ -1948,7 +1948,7 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 		const char *q = p + strspn(p, " \t");
 		const char *eol = strchr(p, '\n');
 		char name[4096], path[8200], msg[sizeof(errs->e[0].msg)];
-		size_t nl = 0, len, i;
+		size_t nl = 0, len;
 		char *sub;
 		int enoent, rc;
 
@@ -1998,8 +1998,7 @@ check_includes(const char *text, const char *dir, const char *file, int depth,
 			}
 			if (sub != NULL) {
 				/* The version covers what is included, in include order. */
-				for (i = 0; i < len; i++)
-					*hash = (*hash ^ (unsigned char)sub[i]) * 1099511628211ULL;
+				*hash = fnv1a(*hash, sub, len);
 				rc = check_includes(sub, dir, name, depth + 1, hash, errs);
 				free(sub);
 				if (rc == -1)
@@ -2390,8 +2389,8 @@ conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 	config_t cfg;
 	char dir[4096], *text, *spath = NULL, *snote = NULL;
 	const char *slash, *incdir = NULL;
-	uint64_t hash = 1469598103934665603ULL;
-	size_t len, i;
+	uint64_t hash = FNV1A_INIT_STORED;
+	size_t len;
 	int ok, enoent;
 
 	if (errs == NULL)
@@ -2416,8 +2415,7 @@ conf_load_file(const char *path, unsigned flags, struct conf_errors *errs)
 	 * version, stored with every routing decision so that an operator can
 	 * tell which rules made it.
 	 */
-	for (i = 0; i < len; i++)
-		hash = (hash ^ (unsigned char)text[i]) * 1099511628211ULL;
+	hash = fnv1a(hash, text, len);
 	if (check_includes(text, incdir, NULL, 0, &hash, errs) == -1) {
 		free(text);
 		return NULL;
@@ -2465,14 +2463,9 @@ conf_load_string(const char *text, unsigned flags, struct conf_errors *errs)
 	c = load(&cfg, "<string>", flags, errs);
 	config_destroy(&cfg);
 	note_secrets(c, spath, snote);
-	if (c != NULL) {
-		uint64_t h = 1469598103934665603ULL;
-		const char *p;
-
-		for (p = text; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		(void)snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)h);
-	}
+	if (c != NULL)
+		(void)snprintf(c->hash, sizeof(c->hash), "%016llx",
+		    (unsigned long long)fnv1a(FNV1A_INIT_STORED, text, strlen(text)));
 	return c;
 }
 

@@ -67,13 +67,13 @@ hash_byte(void *arg, unsigned char ch)
 {
 	uint64_t *h = arg;
 
-	*h = (*h ^ ch) * 1099511628211ULL;
+	*h = fnv1a(*h, &ch, 1);
 }
 
 void
 guard_hash(const char *text, size_t len, char out[STORE_HASH_LEN + 1])
 {
-	uint64_t h = 1469598103934665603ULL;       /* FNV-1a */
+	uint64_t h = FNV1A_INIT_STORED;
 
 	each_norm(text, len, hash_byte, &h);
 	snprintf(out, STORE_HASH_LEN + 1, "%016llx", (unsigned long long)h);

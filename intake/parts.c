@@ -15,17 +15,6 @@
 #include "util/log.h"
 #include "util/util.h"
 
-/* FNV-1a of a text, for the id of a joined long message. */
-static uint64_t
-fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /*
  * The joined message's id: the sender, the parts' reference and a hash of
  * the whole text, because phones reuse small references (two citizens,
@@ -35,7 +24,7 @@ static void
 concat_id(const char *sender, const char *ref, const char *text, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "concat:%.40s:%.40s:%016llx", sender, ref,
-	    (unsigned long long)fnv(text));
+	    (unsigned long long)fnv1a(FNV1A_INIT_STORED, text, strlen(text)));
 }
 
 /* Long messages are bounded like any text. */
