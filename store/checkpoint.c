@@ -47,7 +47,6 @@ struct ckpt {
 	int wanted;                     /* the writer asked for a checkpoint (mu) */
 	int stopping;                   /* (mu) */
 	atomic_int asked;               /* the thread was woken at pages / CKPT_STEP = asked */
-	unsigned long runs;
 };
 
 static void *
@@ -71,7 +70,6 @@ ckpt_main(void *arg)
 			log_warnx("store: background checkpoint: %s (the writer checkpoints itself)",
 			    sqlite3_errmsg(c->db));
 		pthread_mutex_lock(&c->mu);
-		c->runs++;
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
