@@ -51,6 +51,7 @@ ticker_run(void *arg)
 	struct ticker *t = arg;
 	struct timespec until;
 
+	store_give_way();
 	pthread_mutex_lock(&t->mu);
 	while (!t->stop) {
 		pthread_mutex_unlock(&t->mu);

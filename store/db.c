@@ -482,6 +482,15 @@ store_errmsg(void)
 	return db_errbuf;
 }
 
+/* This thread's writes give way to a lock held elsewhere (store_give_way). */
+static _Thread_local int giving_way;
+
+void
+store_give_way(void)
+{
+	giving_way = 1;
+}
+
 void
 db_lock(struct store *s)
 {
@@ -491,6 +500,9 @@ db_lock(struct store *s)
 	}
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("store: cannot take the database lock");
+	if (giving_way)
+		sqlite3_busy_timeout(s->db, STORE_GIVE_WAY_MS < s->busy_ms ?
+		    STORE_GIVE_WAY_MS : s->busy_ms);
 }
 
 void
@@ -500,6 +512,8 @@ db_unlock(struct store *s)
 		pg_release(s);
 		return;
 	}
+	if (giving_way)
+		sqlite3_busy_timeout(s->db, s->busy_ms);
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("store: database lock released by a thread not holding it");
 }
@@ -958,7 +972,8 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		    eno ? " (" : "", eno ? strerror(eno) : "", eno ? ")" : "");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, opt != NULL ? opt->busy_timeout_ms : 5000);
+	s->busy_ms = opt != NULL ? opt->busy_timeout_ms : 5000;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 
 	if (pragmas(s, path, opt, ro, err, errsz) == -1)
 		goto fail;

@@ -16,10 +16,7 @@ stmt_begin(struct stmt *q, struct store *s, enum stmt_id id, const char *what)
 {
 	db_lock(s);
 	stmt_use(q, s, id, what);
-	if (s->pg != NULL)
-		q->held = 1;
-	else
-		q->mu = &s->lock;
+	q->held = 1;            /* stmt_end lets go through db_unlock */
 }
 
 void
@@ -139,7 +136,10 @@ stmt_end(struct stmt *q, int ret)
 	}
 	sqlite3_reset(q->st);
 	sqlite3_clear_bindings(q->st);
-	if (q->mu != NULL && pthread_mutex_unlock(q->mu) != 0)
+	if (q->held) {
+		q->held = 0;
+		db_unlock(q->s);
+	} else if (q->mu != NULL && pthread_mutex_unlock(q->mu) != 0)
 		fatal("store: a lock released by a thread not holding it");
 	return ret;
 }

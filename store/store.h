@@ -55,6 +55,16 @@ struct store *store_open(const char *path, const struct store_options *opt,
 void store_close(struct store *s);
 
 /*
+ * Marks the calling thread as housekeeping (the clock's purges, reminders
+ * and timed-out long messages): its writes on SQLite wait at most
+ * STORE_GIVE_WAY_MS for a lock another process holds, not the whole busy
+ * timeout, and fail; it tries again on its next round.  Otherwise a
+ * citizen's message queued behind it would wait two busy timeouts.
+ */
+#define STORE_GIVE_WAY_MS       250
+void store_give_way(void);
+
+/*
  * What a store.database value names: a PostgreSQL connection URI
  * ("postgresql://..." or "postgres://...": store_open opens the PostgreSQL
  * backend), or else a SQLite file.  store_db_display: the value with any

@@ -192,6 +192,7 @@ struct store_job;
 struct store {
 	struct pgpool *pg;              /* PostgreSQL (pg.c); NULL: SQLite, all below */
 	sqlite3 *db;
+	int busy_ms;                    /* its busy timeout (store_options) */
 	pthread_mutex_t lock;
 	int lock_ready;
 	sqlite3_stmt *st[ST_NSTMTS];
@@ -367,7 +368,7 @@ struct stmt {
 
 	/* PostgreSQL (pg.c): set by stmt_use/stmt_prepare when s->pg */
 	int pg;                         /* 1: this statement runs on PostgreSQL */
-	int held;                       /* stmt_end lets go of the thread's connection */
+	int held;                       /* stmt_end lets go of the store (db_unlock) */
 	struct pgconn *c;               /* the thread's connection (NULL: none to be had) */
 	struct pgconn *own;             /* a reader's own connection (pg_reader) */
 	int id;                         /* the statement's id, unless sql */
