@@ -195,6 +195,55 @@ test_due_keeps_local_time_across_summer_time(void **state)
 	set_tz("WIB-7");
 }
 
+/*
+ * Every day from 1999 to 2101 (leap years, 2000 that is one and 2100 that
+ * is not), against an oracle that steps dates with timegm/gmtime in UTC
+ * (WIB has no summer time, so its local dates are UTC dates 7 hours on).
+ */
+static int64_t
+oracle_wib(const struct sla_calendar *c, int64_t from, int days)
+{
+	time_t local = (time_t)(from + 7 * 3600), noon;
+	struct tm tm, day;
+	size_t i;
+	int ymd, off;
+
+	gmtime_r(&local, &tm);
+	noon = local - (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) + 12 * 3600;
+	while (days > 0) {
+		noon += 86400;
+		gmtime_r(&noon, &day);
+		ymd = (day.tm_year + 1900) * 10000 + (day.tm_mon + 1) * 100 + day.tm_mday;
+		for (off = 0, i = 0; c != NULL && i < c->nholidays; i++)
+			off |= c->holidays[i] == ymd;
+		if (day.tm_wday != 0 && day.tm_wday != 6 && !off)
+			days--;
+	}
+	return (int64_t)noon - 12 * 3600 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec -
+	    7 * 3600;
+}
+
+static void
+test_due_matches_the_calendar_for_a_century(void **state)
+{
+	static const int far[] = { 20000229, 20001225, 20991231, 21000301, 20280228 };
+	const struct sla_calendar farcal = { far, sizeof far / sizeof far[0] };
+	int64_t t, end = wib(2101, 1, 1, 0, 0);
+	int days, checked = 0;
+
+	(void)state;
+	for (t = wib(1999, 1, 1, 9, 41); t < end; t += 86400 + 3607) {
+		days = 1 + (int)((t / 86400) % 12);
+		due_is(&farcal, t, days, oracle_wib(&farcal, t, days));
+		due_is(&cal, t, days, oracle_wib(&cal, t, days));
+		checked++;
+	}
+	assert_true(checked > 35000);
+	/* Two by hand: 2100 is not a leap year, 2000 was. */
+	due_is(NULL, wib(2100, 2, 26, 10, 0), 1, wib(2100, 3, 1, 10, 0));
+	due_is(NULL, wib(2000, 2, 25, 10, 0), 2, wib(2000, 2, 29, 10, 0));
+}
+
 int
 main(void)
 {
@@ -204,6 +253,7 @@ main(void)
 		cmocka_unit_test_setup(test_due_across_weekends, setup_wib),
 		cmocka_unit_test_setup(test_due_across_holidays, setup_wib),
 		cmocka_unit_test_setup(test_due_keeps_local_time_across_summer_time, setup_wib),
+		cmocka_unit_test_setup(test_due_matches_the_calendar_for_a_century, setup_wib),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
