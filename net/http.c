@@ -65,6 +65,8 @@ struct conn_state {
 	void *resume_arg;
 	int suspended;          /* parked in libmicrohttpd (srv->park_mu) */
 	int woken;              /* http_wake()'d (srv->park_mu) */
+	int answered;           /* a parked request's answer is queued: on_completed,
+	                           once it is sent, lets http_stop go on */
 	const struct http_route *route;
 	struct MHD_PostProcessor *pp;
 	size_t body_bytes;
@@ -465,7 +467,12 @@ conn_resumed(struct conn_state *c, struct MHD_Connection *conn)
 	ret = send_response(conn, &res);
 	free(res.body);
 	observe(c->route, &c->t0);
-	unpark(c->srv);
+	/*
+	 * Queued, not sent yet (on poll() it goes out on the thread's next
+	 * round): http_stop must wait until it is (on_completed), or
+	 * stopping the daemon closes the connection with the answer in it.
+	 */
+	c->answered = 1;
 	return ret;
 }
 
@@ -555,7 +562,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (c->resume != NULL) {
 		c->resume(c->resume_arg, NULL, NULL);   /* woken, never answered */
 		unpark(c->srv);
-	}
+	} else if (c->answered)
+		unpark(c->srv);                         /* its answer sent (or the peer gone) */
 	if (c->pp)
 		MHD_destroy_post_processor(c->pp);
 	request_release(&c->req);
