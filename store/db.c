@@ -482,8 +482,12 @@ store_errmsg(void)
 	return db_errbuf;
 }
 
-/* This thread's writes give way to a lock held elsewhere (store_give_way). */
-static _Thread_local int giving_way;
+/*
+ * This thread's writes give way to a lock held elsewhere (store_give_way);
+ * way_depth: how deep it holds the (recursive) store lock, so that only
+ * the outermost db_unlock puts the busy timeout back.
+ */
+static _Thread_local int giving_way, way_depth;
 
 void
 store_give_way(void)
@@ -500,7 +504,7 @@ db_lock(struct store *s)
 	}
 	if (pthread_mutex_lock(&s->lock) != 0)
 		fatal("store: cannot take the database lock");
-	if (giving_way)
+	if (giving_way && way_depth++ == 0)
 		sqlite3_busy_timeout(s->db, STORE_GIVE_WAY_MS < s->busy_ms ?
 		    STORE_GIVE_WAY_MS : s->busy_ms);
 }
@@ -512,7 +516,7 @@ db_unlock(struct store *s)
 		pg_release(s);
 		return;
 	}
-	if (giving_way)
+	if (giving_way && --way_depth == 0)
 		sqlite3_busy_timeout(s->db, s->busy_ms);
 	if (pthread_mutex_unlock(&s->lock) != 0)
 		fatal("store: database lock released by a thread not holding it");
