@@ -157,6 +157,7 @@ it_cleanup() {
 	for f in "${IT_ATEXIT[@]}"; do
 		"$f"
 	done
+	release_ports
 	if [ -n "$IT_TMP" ]; then
 		if [ "${ADUAN_KEEP_TMP:-0}" = 1 ]; then
 			echo "kept $IT_TMP" >&2
@@ -286,19 +287,36 @@ port_open() {
 
 # free_port VAR: sets VAR to a loopback port nothing listens on, never one
 # this test handed out before.  Ports come from 20000-31999, below Linux's
-# ephemeral range, so an outgoing connection cannot be holding one.
+# ephemeral range, so an outgoing connection cannot be holding one.  Each
+# port is also claimed for this test (a directory under IT_PORT_DIR, made
+# atomically, removed at exit): tests run side by side, and two of them
+# could otherwise both find a port free before either listens on it (CI:
+# it_email's SMTP server could not bind, and aduan mailed another test's
+# server).  Claims older than an hour are a killed test's: taken back.
+IT_PORT_DIR=${TMPDIR:-/tmp}/aduan-it-ports
 free_port() {
 	local p i
+	mkdir -p "$IT_PORT_DIR" 2>/dev/null
+	find "$IT_PORT_DIR" -mindepth 1 -maxdepth 1 -mmin +60 -exec rmdir {} + 2>/dev/null
 	for ((i = 0; i < 200; i++)); do
 		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		case "$IT_PORTS" in *" $p "*) continue ;; esac
-		if ! port_open "$p"; then
-			IT_PORTS="$IT_PORTS$p "
-			printf -v "$1" '%s' "$p"
-			return 0
-		fi
+		port_open "$p" && continue
+		mkdir "$IT_PORT_DIR/$p" 2>/dev/null || continue
+		IT_PORTS="$IT_PORTS$p "
+		printf -v "$1" '%s' "$p"
+		return 0
 	done
 	fail "no free loopback port found"
+}
+
+# release_ports: the claims of free_port given back (it_cleanup).
+release_ports() {
+	local p
+	for p in $IT_PORTS; do
+		rmdir "$IT_PORT_DIR/$p" 2>/dev/null
+	done
+	IT_PORTS=" "
 }
 
 # wait_port PORT TIMEOUT_S [PID NAME]: until something listens on PORT.
